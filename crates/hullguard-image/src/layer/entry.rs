@@ -1,0 +1,236 @@
+//! Tar entries of one layer, validated: names normalised and UTF-8, no escapes, no duplicates or
+//! conflicts, whiteouts recognised. Content is streamed to the caller, never written anywhere.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result, from_io};
+use crate::limits::Limits;
+use crate::path::{normalize_entry, parent, resolve_link_target};
+
+/// What a layer entry is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "target")]
+pub enum EntryKind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link and its target as written in the layer.
+    Symlink(String),
+    /// A hard link to another path of the same layer (normalised).
+    Hardlink(String),
+    /// A character device.
+    CharDevice,
+    /// A block device.
+    BlockDevice,
+    /// A named pipe.
+    Fifo,
+    /// `.wh.NAME`: deletes NAME (the path held here) from lower layers.
+    Whiteout(String),
+    /// `.wh..wh..opq`: hides everything lower layers have in this directory (the path held here).
+    Opaque(String),
+}
+
+impl EntryKind {
+    /// One-letter type as `ls -l` shows it (`-`, `d`, `l`, `h` for hard links, `w` for whiteouts).
+    pub fn letter(&self) -> char {
+        match self {
+            EntryKind::File => '-',
+            EntryKind::Dir => 'd',
+            EntryKind::Symlink(_) => 'l',
+            EntryKind::Hardlink(_) => 'h',
+            EntryKind::CharDevice => 'c',
+            EntryKind::BlockDevice => 'b',
+            EntryKind::Fifo => 'p',
+            EntryKind::Whiteout(_) | EntryKind::Opaque(_) => 'w',
+        }
+    }
+
+    /// Whether this entry deletes or hides lower-layer content rather than adding a file.
+    pub fn is_whiteout(&self) -> bool {
+        matches!(self, EntryKind::Whiteout(_) | EntryKind::Opaque(_))
+    }
+}
+
+/// One validated entry of a layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayerEntry {
+    /// Normalised path relative to the image root (no leading `/`).
+    pub path: String,
+    /// Entry type.
+    #[serde(flatten)]
+    pub kind: EntryKind,
+    /// Permission bits including setuid/setgid/sticky (`0o4755`).
+    pub mode: u32,
+    /// Owner.
+    pub uid: u64,
+    /// Group.
+    pub gid: u64,
+    /// Content size in bytes (for hard links: the size of the linked file).
+    pub size: u64,
+}
+
+/// Receives the entries of one layer, in tar order.
+pub trait EntryVisitor {
+    /// What the visitor produces for the layer.
+    type Output;
+    /// Called for each entry; `content` yields the file's bytes (empty for non-files).
+    fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> Result<()>;
+    /// Called once after the last entry.
+    fn finish(self) -> Self::Output;
+}
+
+const WHITEOUT_PREFIX: &str = ".wh.";
+const OPAQUE_MARKER: &str = ".wh..wh..opq";
+
+/// Walk the tar stream of one layer, validating every entry and handing it to `visitor`.
+pub fn walk_layer<V: EntryVisitor>(
+    subject: &str,
+    tar_stream: &mut dyn Read,
+    limits: &Limits,
+    visitor: &mut V,
+) -> Result<()> {
+    let mut archive = tar::Archive::new(tar_stream);
+    let bad = |e: std::io::Error| {
+        let err = from_io(subject, e);
+        if err.kind() == ErrorKind::Io { Error::new(ErrorKind::Malformed, subject, format!("corrupt tar: {}", err.problem())) } else { err }
+    };
+    let mut seen: HashMap<String, bool> = HashMap::new(); // path -> is_dir
+    let mut file_sizes: HashMap<String, u64> = HashMap::new();
+    let mut non_dirs: HashSet<String> = HashSet::new();
+    let mut count = 0u64;
+    for entry in archive.entries().map_err(bad)? {
+        let mut entry = entry.map_err(bad)?;
+        count += 1;
+        if count > limits.max_entries {
+            return Err(Error::new(ErrorKind::Limit, subject, format!("more than {} entries", limits.max_entries)));
+        }
+        let raw_name = entry.path_bytes().into_owned();
+        if raw_name.len() > limits.max_path_bytes {
+            return Err(Error::new(ErrorKind::Limit, subject, format!("entry name longer than {} bytes", limits.max_path_bytes)));
+        }
+        let name = String::from_utf8(raw_name).map_err(|e| {
+            Error::new(
+                ErrorKind::Unsafe,
+                subject,
+                format!("entry name is not UTF-8: {:?}", String::from_utf8_lossy(e.as_bytes())),
+            )
+        })?;
+        let at = |problem: String| Error::new(ErrorKind::Unsafe, subject, problem);
+        let path = normalize_entry(&name).map_err(at)?;
+        let header = entry.header();
+        let etype = header.entry_type();
+        if matches!(etype, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName | tar::EntryType::GNULongLink) {
+            continue;
+        }
+        if path.is_empty() {
+            // The root directory itself ("./"): nothing to record.
+            continue;
+        }
+        let mode = header.mode().map_err(bad)? & 0o7777;
+        let uid = header.uid().map_err(bad)?;
+        let gid = header.gid().map_err(bad)?;
+        let size = entry.size();
+        let base = path.rsplit_once('/').map_or(path.as_str(), |(_, b)| b);
+        let kind = if base == OPAQUE_MARKER {
+            EntryKind::Opaque(parent(&path).to_string())
+        } else if let Some(victim) = base.strip_prefix(WHITEOUT_PREFIX) {
+            if victim.starts_with(WHITEOUT_PREFIX) {
+                // Other `.wh..wh.*` names are aufs bookkeeping; Docker ignores them.
+                continue;
+            }
+            if victim.is_empty() || victim == "." || victim == ".." {
+                return Err(at(format!("whiteout {name:?} names no file")));
+            }
+            let dir = parent(&path);
+            EntryKind::Whiteout(if dir.is_empty() { victim.to_string() } else { format!("{dir}/{victim}") })
+        } else {
+            match etype {
+                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => EntryKind::File,
+                tar::EntryType::Directory => EntryKind::Dir,
+                tar::EntryType::Symlink => {
+                    let target = link_target(&entry, subject, &name)?;
+                    resolve_link_target(&path, &target).map_err(at)?;
+                    EntryKind::Symlink(target)
+                }
+                tar::EntryType::Link => {
+                    let target = link_target(&entry, subject, &name)?;
+                    let resolved = normalize_entry(target.trim_start_matches('/'))
+                        .map_err(|_| at(format!("hard link {path} -> {target} points outside the image root")))?;
+                    EntryKind::Hardlink(resolved)
+                }
+                tar::EntryType::Char => EntryKind::CharDevice,
+                tar::EntryType::Block => EntryKind::BlockDevice,
+                tar::EntryType::Fifo => EntryKind::Fifo,
+                other => {
+                    return Err(Error::new(
+                        ErrorKind::Malformed,
+                        subject,
+                        format!("entry {path}: unsupported tar entry type {:?}", other.as_byte() as char),
+                    ));
+                }
+            }
+        };
+        // Every ancestor must be a directory as far as this layer says.
+        let mut anc = parent(&path);
+        while !anc.is_empty() {
+            if non_dirs.contains(anc) {
+                return Err(at(format!("conflicting entries: {path} is inside {anc}, which is not a directory")));
+            }
+            anc = parent(anc);
+        }
+        let is_dir = matches!(kind, EntryKind::Dir);
+        if let Some(prev_dir) = seen.insert(path.clone(), is_dir) {
+            if !(prev_dir && is_dir) {
+                return Err(at(format!("duplicate entry {path} in layer")));
+            }
+        }
+        let size = match &kind {
+            EntryKind::Hardlink(target) => match file_sizes.get(target) {
+                Some(s) => *s,
+                None => return Err(at(format!("hard link {path} -> {target}: target is not a file earlier in this layer"))),
+            },
+            EntryKind::File => {
+                file_sizes.insert(path.clone(), size);
+                size
+            }
+            _ => 0,
+        };
+        if !is_dir && !kind.is_whiteout() {
+            non_dirs.insert(path.clone());
+        }
+        let record = LayerEntry { path, kind, mode, uid, gid, size };
+        visitor.entry(&record, &mut entry)?;
+    }
+    Ok(())
+}
+
+fn link_target<R: Read>(entry: &tar::Entry<'_, R>, subject: &str, name: &str) -> Result<String> {
+    let raw = entry
+        .link_name_bytes()
+        .ok_or_else(|| Error::new(ErrorKind::Malformed, subject, format!("link {name} has no target")))?;
+    String::from_utf8(raw.into_owned())
+        .map_err(|_| Error::new(ErrorKind::Unsafe, subject, format!("link target of {name} is not UTF-8")))
+}
+
+/// A visitor that keeps the entry list of a layer (metadata only).
+#[derive(Debug, Default)]
+pub struct Listing {
+    entries: Vec<LayerEntry>,
+}
+
+impl EntryVisitor for Listing {
+    type Output = Vec<LayerEntry>;
+
+    fn entry(&mut self, entry: &LayerEntry, _content: &mut dyn Read) -> Result<()> {
+        self.entries.push(entry.clone());
+        Ok(())
+    }
+
+    fn finish(self) -> Vec<LayerEntry> {
+        self.entries
+    }
+}

@@ -1,0 +1,257 @@
+//! One layer blob turned into a verified stream of uncompressed tar bytes: decompression chosen
+//! by media type and confirmed by magic bytes, the compressed digest and size and the `diff_id`
+//! checked as bytes pass, and the expansion bounded against decompression bombs.
+
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::{Digest, HashingReader};
+use crate::error::{Error, ErrorKind, Result, from_io, into_io};
+use crate::limits::Limits;
+
+/// How a layer blob is compressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    /// A plain tar.
+    None,
+    /// gzip (possibly several members).
+    Gzip,
+    /// zstd.
+    Zstd,
+}
+
+impl Compression {
+    /// The compression a layer media type declares, `None` for media types that are not
+    /// readable layers (encrypted, unknown).
+    pub fn from_media_type(media_type: &str) -> Option<Compression> {
+        Some(match media_type {
+            "application/vnd.oci.image.layer.v1.tar"
+            | "application/vnd.oci.image.layer.nondistributable.v1.tar"
+            | "application/vnd.docker.image.rootfs.diff.tar" => Compression::None,
+            "application/vnd.oci.image.layer.v1.tar+gzip"
+            | "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip"
+            | "application/vnd.docker.image.rootfs.diff.tar.gzip"
+            | "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip" => Compression::Gzip,
+            "application/vnd.oci.image.layer.v1.tar+zstd"
+            | "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd"
+            | "application/vnd.docker.image.rootfs.diff.tar.zstd" => Compression::Zstd,
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name (`gzip`, `zstd`, `none`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Compression::None => "uncompressed",
+            Compression::Gzip => "gzip",
+            Compression::Zstd => "zstd",
+        }
+    }
+
+    fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// What a layer blob is expected to be.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    /// Compression declared by the media type (`None`: decide by magic bytes).
+    pub compression: Option<Compression>,
+    /// Digest of the blob as stored.
+    pub digest: Option<Digest>,
+    /// Size of the blob as stored.
+    pub size: Option<u64>,
+    /// Digest of the uncompressed tar.
+    pub diff_id: Option<Digest>,
+}
+
+/// Facts measured while a layer streamed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LayerStats {
+    /// Digest of the blob as stored.
+    pub digest: Digest,
+    /// Size of the blob as stored.
+    pub size: u64,
+    /// Digest of the uncompressed tar.
+    pub diff_id: Digest,
+    /// Size of the uncompressed tar.
+    pub uncompressed_size: u64,
+    /// Compression found.
+    pub compression: Compression,
+}
+
+type Decoder<'a> = Box<dyn Read + 'a>;
+
+/// Hash state of the compressed side, shared so it can be read after the decoder is done.
+#[derive(Default)]
+struct RawState {
+    hasher: Sha256,
+    count: u64,
+}
+
+/// Hashes and counts the blob as stored.
+struct RawHasher<R> {
+    inner: R,
+    state: Arc<Mutex<RawState>>,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for RawHasher<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut state = self.state.lock().map_err(|_| io::Error::other("hash state poisoned"))?;
+        state.hasher.update(&buf[..n]);
+        state.count += n as u64;
+        self.count.store(state.count, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Enforces the expansion ratio and the image size cap on the decompressed side.
+struct Guard<R> {
+    inner: R,
+    produced: u64,
+    compressed: Arc<AtomicU64>,
+    limits: Limits,
+    budget: Arc<AtomicU64>,
+    subject: String,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.produced += n as u64;
+        let used = self.budget.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        if used > self.limits.max_image_bytes {
+            return Err(into_io(Error::new(
+                ErrorKind::Limit,
+                &self.subject,
+                format!(
+                    "image expands beyond the {} byte limit (raise it with --max-image-size)",
+                    self.limits.max_image_bytes
+                ),
+            )));
+        }
+        if self.produced > self.limits.ratio_floor_bytes {
+            let compressed = self.compressed.load(Ordering::Relaxed).max(1);
+            if self.produced / compressed > self.limits.max_expansion_ratio {
+                return Err(into_io(Error::new(
+                    ErrorKind::Limit,
+                    &self.subject,
+                    format!(
+                        "decompression bomb: more than {}x expansion ({} bytes from {compressed}); raise --max-expansion-ratio if this is legitimate",
+                        self.limits.max_expansion_ratio, self.produced
+                    ),
+                )));
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// A verified, decompressed layer stream. Read the tar from it, then call [`LayerStream::finish`].
+pub struct LayerStream<'a> {
+    subject: String,
+    expected: Expected,
+    compression: Compression,
+    raw: Arc<Mutex<RawState>>,
+    tar: HashingReader<Guard<Decoder<'a>>>,
+}
+
+impl<'a> LayerStream<'a> {
+    /// Start streaming `raw` (the blob as stored). `budget` counts uncompressed bytes across all
+    /// layers of the image for the total size cap.
+    pub fn new(
+        subject: &str,
+        raw: Box<dyn Read + 'a>,
+        expected: Expected,
+        limits: &Limits,
+        budget: Arc<AtomicU64>,
+    ) -> Result<Self> {
+        let count = Arc::new(AtomicU64::new(0));
+        let state = Arc::new(Mutex::new(RawState::default()));
+        let hasher = RawHasher { inner: raw, state: state.clone(), count: count.clone() };
+        let mut buffered = BufReader::with_capacity(256 << 10, hasher);
+        let head = buffered.fill_buf().map_err(|e| from_io(subject, e))?;
+        if head.is_empty() {
+            return Err(Error::new(ErrorKind::Malformed, subject, "empty layer blob"));
+        }
+        let found = Compression::sniff(head);
+        let compression = match expected.compression {
+            Some(declared) if declared != found => {
+                return Err(Error::new(
+                    ErrorKind::Malformed,
+                    subject,
+                    format!("media type says {} but the content is {}", declared.name(), found.name()),
+                ));
+            }
+            _ => found,
+        };
+        let decoder: Decoder<'a> = match compression {
+            Compression::None => Box::new(buffered),
+            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+            Compression::Zstd => {
+                Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| from_io(subject, e))?)
+            }
+        };
+        let guard =
+            Guard { inner: decoder, produced: 0, compressed: count, limits: limits.clone(), budget, subject: subject.to_string() };
+        Ok(LayerStream { subject: subject.to_string(), expected, compression, raw: state, tar: HashingReader::new(guard) })
+    }
+
+    /// Drain the rest of the stream and check every digest and size. Call after the tar walk.
+    pub fn finish(self) -> Result<LayerStats> {
+        let subject = self.subject;
+        let (diff_id, uncompressed_size) = self.tar.finish().map_err(|e| from_io(&subject, e))?;
+        let (digest, size) = {
+            let mut state = self.raw.lock().map_err(|_| Error::new(ErrorKind::Io, &subject, "hash state poisoned"))?;
+            let hasher = std::mem::take(&mut state.hasher);
+            (Digest::from_hex(&hex::encode(hasher.finalize()))?, state.count)
+        };
+        if let Some(want) = self.expected.size {
+            if want != size {
+                return Err(Error::new(
+                    ErrorKind::SizeMismatch,
+                    &subject,
+                    format!("size mismatch: descriptor says {want} bytes, blob has {size}"),
+                ));
+            }
+        }
+        if let Some(want) = &self.expected.digest {
+            if want != &digest {
+                return Err(Error::new(
+                    ErrorKind::DigestMismatch,
+                    &subject,
+                    format!("digest mismatch: expected {want}, got {digest}"),
+                ));
+            }
+        }
+        if let Some(want) = &self.expected.diff_id {
+            if want != &diff_id {
+                return Err(Error::new(
+                    ErrorKind::DigestMismatch,
+                    &subject,
+                    format!("diff_id mismatch: config says {want}, uncompressed content is {diff_id}"),
+                ));
+            }
+        }
+        Ok(LayerStats { digest, size, diff_id, uncompressed_size, compression: self.compression })
+    }
+}
+
+impl Read for LayerStream<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.tar.read(buf)
+    }
+}

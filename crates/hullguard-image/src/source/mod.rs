@@ -1,0 +1,335 @@
+//! Where images come from. Each transport implements [`ImageSource`]: it resolves and verifies the
+//! manifest and config, then hands every layer blob to a [`LayerSink`]. A new transport (a
+//! registry) is one more implementation; nothing downstream changes.
+
+mod daemon;
+mod docker_archive;
+mod oci;
+mod rootfs;
+pub mod store;
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use crate::digest::Digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::layer::Expected;
+use crate::limits::Limits;
+use crate::platform::Platform;
+use crate::spec::ImageConfig;
+
+pub use daemon::DaemonSource;
+pub use docker_archive::DockerArchiveSource;
+pub use oci::OciSource;
+pub use rootfs::RootfsSource;
+
+/// A layer as the image describes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerDescriptor {
+    /// 0-based position, base first.
+    pub index: usize,
+    /// Digest of the blob as stored (compressed), when the source states or measured it.
+    pub digest: Option<Digest>,
+    /// Digest of the uncompressed tar (from the config's `rootfs.diff_ids`).
+    pub diff_id: Option<Digest>,
+    /// Size of the blob as stored.
+    pub size: Option<u64>,
+    /// Size of the uncompressed tar, once streamed.
+    pub uncompressed_size: Option<u64>,
+    /// Media type, when the source states it.
+    pub media_type: Option<String>,
+    /// The history step that made the layer.
+    pub created_by: Option<String>,
+}
+
+/// The verified description of an image.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageMeta {
+    /// Where it was read from (`oci-archive:foo.tar:app:latest`).
+    pub source: String,
+    /// Digest of the chosen manifest (OCI sources).
+    pub manifest_digest: Option<Digest>,
+    /// Digest of the config blob, i.e. the image id.
+    pub config_digest: Option<Digest>,
+    /// Names the image carries in its source (`repo:tag`, ref names).
+    pub names: Vec<String>,
+    /// The parsed config.
+    pub config: ImageConfig,
+    /// Layers, base first.
+    pub layers: Vec<LayerDescriptor>,
+}
+
+impl ImageMeta {
+    fn new(source: &str, config: ImageConfig, config_digest: Option<Digest>) -> Self {
+        let created_by = config.layer_created_by();
+        let layers = config
+            .rootfs
+            .diff_ids
+            .iter()
+            .enumerate()
+            .map(|(index, diff_id)| LayerDescriptor {
+                index,
+                digest: None,
+                diff_id: Some(diff_id.clone()),
+                size: None,
+                uncompressed_size: None,
+                media_type: None,
+                created_by: created_by.get(index).cloned().flatten(),
+            })
+            .collect();
+        ImageMeta { source: source.to_string(), manifest_digest: None, config_digest, names: Vec::new(), config, layers }
+    }
+}
+
+/// One layer blob handed to a sink.
+pub struct RawLayer<'a> {
+    /// Position in the image when the source knows it; `None` when the sink must match the
+    /// measured `diff_id` (the Docker Engine streams layers in its own order).
+    pub index: Option<usize>,
+    /// Name for messages (`app.tar: blobs/sha256/…`).
+    pub subject: String,
+    /// What the blob must turn out to be.
+    pub expected: Expected,
+    /// The blob as stored.
+    pub reader: Box<dyn Read + 'a>,
+}
+
+/// Receives layers from a source, possibly from several threads at once.
+pub trait LayerSink: Sync {
+    /// One layer blob (a tar, possibly compressed).
+    fn layer(&self, raw: RawLayer<'_>) -> Result<()>;
+    /// An unpacked root filesystem, walked in place as the image's only layer.
+    fn tree(&self, root: &Path) -> Result<()>;
+}
+
+/// A transport that can read one image.
+pub trait ImageSource: Send + Sync {
+    /// Display name for messages.
+    fn name(&self) -> &str;
+    /// Resolve and verify the image, stream its layers into `sink`, return its description.
+    fn read(&self, sink: &dyn LayerSink) -> Result<ImageMeta>;
+}
+
+/// How a source was named on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceSpec {
+    /// `oci:DIR[:REF]`
+    OciDir(PathBuf, Option<String>),
+    /// `oci-archive:FILE[:REF]`
+    OciArchive(PathBuf, Option<String>),
+    /// `docker-archive:FILE[:REPO:TAG]`
+    DockerArchive(PathBuf, Option<String>),
+    /// `docker:NAME` / `docker-daemon:NAME` or a bare name
+    Daemon(String),
+    /// `dir:PATH`
+    Rootfs(PathBuf),
+    /// A file or directory whose format is detected from its content (`--input`).
+    Detect(PathBuf, Option<String>),
+}
+
+impl SourceSpec {
+    /// Parse a source argument. Known transport prefixes select the transport; a bare name that is
+    /// an existing path is detected by content, anything else is an image in the Docker Engine.
+    pub fn parse(arg: &str) -> Result<Self> {
+        if arg.is_empty() {
+            return Err(Error::new(ErrorKind::Malformed, "source", "empty image name"));
+        }
+        let split_path = |rest: &str| -> (PathBuf, Option<String>) {
+            if Path::new(rest).exists() {
+                return (PathBuf::from(rest), None);
+            }
+            match rest.split_once(':') {
+                Some((p, r)) if !r.is_empty() => (PathBuf::from(p), Some(r.to_string())),
+                _ => (PathBuf::from(rest), None),
+            }
+        };
+        if let Some((transport, rest)) = arg.split_once(':') {
+            match transport {
+                "oci" => {
+                    let (p, r) = split_path(rest);
+                    return Ok(SourceSpec::OciDir(p, r));
+                }
+                "oci-archive" => {
+                    let (p, r) = split_path(rest);
+                    return Ok(SourceSpec::OciArchive(p, r));
+                }
+                "docker-archive" => {
+                    let (p, r) = split_path(rest);
+                    return Ok(SourceSpec::DockerArchive(p, r));
+                }
+                "docker" | "docker-daemon" => return Ok(SourceSpec::Daemon(rest.to_string())),
+                "dir" => return Ok(SourceSpec::Rootfs(PathBuf::from(rest))),
+                "registry" | "docker-registry" => {
+                    return Err(Error::new(
+                        ErrorKind::Unsupported,
+                        arg,
+                        "registry sources are not supported yet; use docker-archive:, oci-archive: or the local Docker Engine",
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if Path::new(arg).exists() {
+            return Ok(SourceSpec::Detect(PathBuf::from(arg), None));
+        }
+        Ok(SourceSpec::Daemon(arg.to_string()))
+    }
+
+    /// Open the source this spec names.
+    pub fn open(&self, platform: Option<Platform>, limits: &Limits) -> Result<Box<dyn ImageSource>> {
+        Ok(match self {
+            SourceSpec::OciDir(p, r) => Box::new(OciSource::dir(p, r.clone(), platform, limits.clone())?),
+            SourceSpec::OciArchive(p, r) => Box::new(OciSource::archive(p, r.clone(), platform, limits.clone())?),
+            SourceSpec::DockerArchive(p, r) => {
+                Box::new(DockerArchiveSource::open(p, r.clone(), platform, limits.clone())?)
+            }
+            SourceSpec::Daemon(name) => Box::new(DaemonSource::new(name, platform, limits.clone())),
+            SourceSpec::Rootfs(p) => Box::new(RootfsSource::open(p)?),
+            SourceSpec::Detect(p, r) => detect(p, r.clone(), platform, limits)?,
+        })
+    }
+}
+
+/// Detect an image's format from its content: an OCI layout or root filesystem directory, or a
+/// tar holding `manifest.json` (docker-archive, any Docker version) or `index.json` (OCI).
+fn detect(path: &Path, reference: Option<String>, platform: Option<Platform>, limits: &Limits) -> Result<Box<dyn ImageSource>> {
+    let name = path.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(&name, &e))?;
+    if meta.is_dir() {
+        if path.join("index.json").is_file() {
+            return Ok(Box::new(OciSource::dir(path, reference, platform, limits.clone())?));
+        }
+        return Ok(Box::new(RootfsSource::open(path)?));
+    }
+    let store = store::TarStore::open(path, limits)?;
+    if store.contains("manifest.json") {
+        return Ok(Box::new(DockerArchiveSource::from_store(store, &name, reference, platform, limits.clone())));
+    }
+    if store.contains("index.json") {
+        return Ok(Box::new(OciSource::from_store(Box::new(store), &name, "oci-archive", reference, platform, limits.clone())));
+    }
+    Err(Error::new(ErrorKind::Malformed, name, "not an image archive (no manifest.json or index.json)"))
+}
+
+/// A layer to read: where its blob is and what it must be.
+pub(crate) struct LayerJob<'s> {
+    pub index: usize,
+    pub subject: String,
+    pub expected: Expected,
+    pub size_hint: u64,
+    pub open: Box<dyn Fn() -> Result<Box<dyn Read + Send>> + Send + Sync + 's>,
+}
+
+/// Feed layers to `sink` from up to `threads` threads, largest first; the first error stops the rest.
+pub(crate) fn stream_parallel(mut jobs: Vec<LayerJob<'_>>, sink: &dyn LayerSink, threads: usize) -> Result<()> {
+    jobs.sort_by(|a, b| b.size_hint.cmp(&a.size_hint).then(a.index.cmp(&b.index)));
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<Error>> = Mutex::new(None);
+    let workers = threads.clamp(1, jobs.len().max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { return };
+                    let result = (job.open)().and_then(|reader| {
+                        sink.layer(RawLayer {
+                            index: Some(job.index),
+                            subject: job.subject.clone(),
+                            expected: job.expected.clone(),
+                            reader,
+                        })
+                    });
+                    if let Err(e) = result {
+                        stop.store(true, Ordering::Relaxed);
+                        if let Ok(mut slot) = first_error.lock() {
+                            slot.get_or_insert(e);
+                        }
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    match first_error.into_inner() {
+        Ok(Some(e)) => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Check the config's layer count against the manifest's.
+pub(crate) fn check_layer_count(subject: &str, config: &ImageConfig, layers: usize) -> Result<()> {
+    if config.rootfs.diff_ids.len() != layers {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            subject,
+            format!("manifest lists {layers} layers but the config has {} diff_ids", config.rootfs.diff_ids.len()),
+        ));
+    }
+    Ok(())
+}
+
+/// Parse JSON, naming the document on failure.
+pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(subject: &str, bytes: &[u8]) -> Result<T> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Error::new(ErrorKind::Malformed, subject, "empty JSON document"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| Error::new(ErrorKind::Malformed, subject, format!("invalid JSON: {e}")))
+}
+
+/// Whether `wanted` (a user's reference) names an image called `name` (`repo:tag`, maybe with a
+/// registry prefix): `app` matches `app:latest` and `docker.io/library/app:latest`.
+pub(crate) fn reference_matches(wanted: &str, name: &str) -> bool {
+    fn canonical(s: &str) -> String {
+        let s = s.strip_prefix("docker.io/").unwrap_or(s);
+        let s = s.strip_prefix("library/").unwrap_or(s);
+        let last = s.rsplit('/').next().unwrap_or(s);
+        if last.contains(':') || last.contains('@') { s.to_string() } else { format!("{s}:latest") }
+    }
+    wanted == name || canonical(wanted) == canonical(name)
+}
+
+/// Parse a config blob and check the wanted platform against it.
+pub(crate) fn parse_config(subject: &str, bytes: &[u8], platform: Option<&Platform>) -> Result<ImageConfig> {
+    let config: ImageConfig = parse_json(subject, bytes)?;
+    if let Some(want) = platform {
+        let have = config.platform();
+        if !want.accepts(&have) {
+            return Err(Error::new(ErrorKind::NotFound, subject, format!("image is {have}, not {want}")));
+        }
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_transports() {
+        assert_eq!(
+            SourceSpec::parse("oci-archive:/nonexistent/x.tar:app-mixed:latest").unwrap(),
+            SourceSpec::OciArchive("/nonexistent/x.tar".into(), Some("app-mixed:latest".into()))
+        );
+        assert_eq!(SourceSpec::parse("docker:alpine:3.20").unwrap(), SourceSpec::Daemon("alpine:3.20".into()));
+        assert_eq!(SourceSpec::parse("nginx:1.25").unwrap(), SourceSpec::Daemon("nginx:1.25".into()));
+        assert_eq!(SourceSpec::parse("dir:/x").unwrap(), SourceSpec::Rootfs("/x".into()));
+        assert!(SourceSpec::parse("registry:foo").is_err());
+    }
+
+    #[test]
+    fn matches_references() {
+        assert!(reference_matches("app-mixed", "app-mixed:latest"));
+        assert!(reference_matches("app-mixed:latest", "docker.io/library/app-mixed:latest"));
+        assert!(!reference_matches("app-mixed:1.0", "app-mixed:latest"));
+        assert!(!reference_matches("debian-base", "app-mixed:latest"));
+    }
+}

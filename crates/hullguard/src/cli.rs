@@ -1,0 +1,122 @@
+//! Command-line interface: flags are parsed and validated here once; library crates never see them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use hullguard_image::{Limits, Platform, SourceSpec};
+
+use crate::commands;
+
+/// hullguard: one fast binary that secures containers across their whole life.
+#[derive(Parser)]
+#[command(name = "hullguard", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// No progress bar, no informational messages.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show an image's config, history and layers, or its files.
+    Inspect(InspectArgs),
+}
+
+/// Output formats of `inspect`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    /// Human-readable text.
+    Table,
+    /// Stable JSON.
+    Json,
+}
+
+/// Where the image comes from and how to read it (shared by every image command).
+#[derive(Args)]
+pub struct ImageArgs {
+    /// Image: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],
+    /// docker:NAME|ID, dir:PATH, a path (format detected), or a name in the local Docker Engine.
+    #[arg(value_name = "SOURCE", required_unless_present = "input")]
+    source: Option<String>,
+    /// Read the image from an archive or directory, detecting its format by content.
+    #[arg(long, value_name = "FILE", conflicts_with = "source")]
+    input: Option<PathBuf>,
+    /// Platform to pick from a multi-platform image (os/arch[/variant]); default: this host's.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    platform: Option<String>,
+    /// Refuse layers that expand more than this many times (decompression bombs).
+    #[arg(long, value_name = "RATIO", default_value_t = Limits::default().max_expansion_ratio)]
+    max_expansion_ratio: u64,
+    /// Refuse images whose layers add up to more than this many uncompressed bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_image_bytes)]
+    max_image_size: u64,
+}
+
+/// A validated image request.
+pub struct ImageRequest {
+    /// What to open.
+    pub spec: SourceSpec,
+    /// Wanted platform.
+    pub platform: Option<Platform>,
+    /// Caps.
+    pub limits: Limits,
+}
+
+impl ImageArgs {
+    fn request(&self) -> Result<ImageRequest> {
+        let spec = match (&self.source, &self.input) {
+            (_, Some(path)) => SourceSpec::Detect(path.clone(), None),
+            (Some(s), None) => SourceSpec::parse(s)?,
+            (None, None) => bail!("no image given"),
+        };
+        let platform = self.platform.as_deref().map(Platform::parse).transpose()?;
+        if self.max_expansion_ratio == 0 {
+            bail!("--max-expansion-ratio must be at least 1");
+        }
+        let limits =
+            Limits { max_expansion_ratio: self.max_expansion_ratio, max_image_bytes: self.max_image_size, ..Limits::default() };
+        Ok(ImageRequest { spec, platform, limits })
+    }
+}
+
+#[derive(Args)]
+struct InspectArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// List files: the merged final filesystem, or one layer's entries with --layer.
+    #[arg(long)]
+    files: bool,
+    /// With --files: list this layer's entries (whiteouts included) instead of the merged view.
+    #[arg(long, value_name = "N", requires = "files")]
+    layer: Option<usize>,
+}
+
+/// Parse arguments and run the command.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    init_logging();
+    match cli.command {
+        Command::Inspect(args) => {
+            let request = args.image.request()?;
+            let what = if args.files {
+                commands::inspect::What::Files { layer: args.layer }
+            } else {
+                commands::inspect::What::Summary
+            };
+            commands::inspect::run(&request, what, args.format, cli.quiet)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("HULLGUARD_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+}

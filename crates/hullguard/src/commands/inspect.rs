@@ -1,0 +1,248 @@
+//! `hullguard inspect`: an image's config, history and layers, or its files.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+use hullguard_image::layer::LayerStats;
+use hullguard_image::{EntryKind, ImageRead, LayerEntry, Listing, MergedFs, ReadOptions, read_image};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::cli::{Format, ImageRequest};
+use crate::output::{human_bytes, progress, redact_assignments};
+
+/// What to show.
+pub enum What {
+    /// Config, history, layers.
+    Summary,
+    /// The merged file listing, or one layer's entries.
+    Files {
+        /// Layer to list instead of the merged view.
+        layer: Option<usize>,
+    },
+}
+
+/// Run `inspect`.
+pub fn run(request: &ImageRequest, what: What, format: Format, quiet: bool) -> Result<ExitCode> {
+    let source = request.spec.open(request.platform.clone(), &request.limits)?;
+    let (bar, tick) = progress(quiet, &format!("reading {}", source.name()));
+    let options = ReadOptions { limits: request.limits.clone(), progress: Some(tick) };
+    let image = read_image(source.as_ref(), &options, Listing::default);
+    bar.finish_and_clear();
+    let image = image?;
+    let mut out = std::io::stdout().lock();
+    let text = match what {
+        What::Summary => summary(&image, format)?,
+        What::Files { layer: Some(n) } => {
+            let Some(result) = image.layers.get(n) else {
+                bail!("{}: no layer {n}; the image has {} layers (0-{})", image.meta.source, image.layers.len(), image.layers.len().saturating_sub(1));
+            };
+            let rows: Vec<FileRow> = result.output.iter().map(|e| FileRow::new(e, n)).collect();
+            files(&image, &rows, Some(n), format)?
+        }
+        What::Files { layer: None } => {
+            let merged = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.as_slice()))?;
+            let rows: Vec<FileRow> = merged.iter().map(|f| FileRow::new(&f.entry, f.layer)).collect();
+            files(&image, &rows, None, format)?
+        }
+    };
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One line of a file listing.
+#[derive(Serialize)]
+struct FileRow {
+    path: String,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    mode: String,
+    uid: u64,
+    gid: u64,
+    size: u64,
+    layer: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    target: Option<String>,
+}
+
+impl FileRow {
+    fn new(e: &LayerEntry, layer: usize) -> Self {
+        let (kind, target) = match &e.kind {
+            EntryKind::File => ("file", None),
+            EntryKind::Dir => ("dir", None),
+            EntryKind::Symlink(t) => ("symlink", Some(t.clone())),
+            EntryKind::Hardlink(t) => ("hardlink", Some(format!("/{t}"))),
+            EntryKind::CharDevice => ("char", None),
+            EntryKind::BlockDevice => ("block", None),
+            EntryKind::Fifo => ("fifo", None),
+            EntryKind::Whiteout(t) => ("whiteout", Some(format!("/{t}"))),
+            EntryKind::Opaque(t) => ("opaque", Some(format!("/{t}"))),
+        };
+        FileRow { path: format!("/{}", e.path), kind, mode: format!("{:04o}", e.mode), uid: e.uid, gid: e.gid, size: e.size, layer, target }
+    }
+}
+
+fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usize>, format: Format) -> Result<String> {
+    Ok(match format {
+        Format::Json => {
+            let doc = json!({
+                "source": image.meta.source,
+                "config_digest": image.meta.config_digest,
+                "layer": layer,
+                "files": rows,
+            });
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Table => {
+            let mut s = String::new();
+            for r in rows {
+                let letter = match r.kind {
+                    "file" => '-',
+                    "dir" => 'd',
+                    "symlink" => 'l',
+                    "hardlink" => 'h',
+                    "char" => 'c',
+                    "block" => 'b',
+                    "fifo" => 'p',
+                    _ => 'w',
+                };
+                let _ = write!(s, "{letter}{} {:>5}:{:<5} {:>10} {:>3} {}", r.mode, r.uid, r.gid, r.size, r.layer, r.path);
+                if let Some(t) = &r.target {
+                    let arrow = if letter == 'w' { " deletes " } else { " -> " };
+                    let _ = write!(s, "{arrow}{t}");
+                }
+                s.push('\n');
+            }
+            s
+        }
+    })
+}
+
+fn summary(image: &ImageRead<Vec<LayerEntry>>, format: Format) -> Result<String> {
+    let meta = &image.meta;
+    let cfg = &meta.config.config;
+    let env: Vec<String> = cfg.env.iter().flatten().map(|e| redact_assignments(e)).collect();
+    let ports: Vec<&String> = cfg.exposed_ports.iter().flat_map(|p| p.keys()).collect();
+    let volumes: Vec<&String> = cfg.volumes.iter().flat_map(|p| p.keys()).collect();
+    let history: Vec<Value> = meta
+        .config
+        .history
+        .iter()
+        .map(|h| {
+            json!({
+                "created": h.created,
+                "created_by": h.created_by.as_deref().map(redact_assignments),
+                "empty_layer": h.empty_layer,
+                "comment": h.comment,
+            })
+        })
+        .collect();
+    let layers: Vec<Value> = meta
+        .layers
+        .iter()
+        .zip(&image.layers)
+        .map(|(d, r)| {
+            let files = r.output.iter().filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
+            json!({
+                "index": d.index,
+                "digest": d.digest,
+                "diff_id": d.diff_id,
+                "media_type": d.media_type,
+                "compression": r.stats.as_ref().map(|s: &LayerStats| s.compression),
+                "size": d.size,
+                "uncompressed_size": d.uncompressed_size,
+                "created_by": d.created_by.as_deref().map(redact_assignments),
+                "entries": r.output.len(),
+                "files": files,
+                "whiteouts": r.output.iter().filter(|e| e.kind.is_whiteout()).count(),
+            })
+        })
+        .collect();
+    let platform = if meta.config.os.is_empty() { None } else { Some(meta.config.platform().to_string()) };
+    let doc = json!({
+        "schema_version": 1,
+        "source": meta.source,
+        "names": meta.names,
+        "manifest_digest": meta.manifest_digest,
+        "config_digest": meta.config_digest,
+        "platform": platform,
+        "created": meta.config.created,
+        "config": {
+            "user": cfg.user.clone().unwrap_or_default(),
+            "env": env,
+            "entrypoint": cfg.entrypoint,
+            "cmd": cfg.cmd,
+            "working_dir": cfg.working_dir.clone().unwrap_or_default(),
+            "exposed_ports": ports,
+            "volumes": volumes,
+            "labels": cfg.labels.clone().unwrap_or_default(),
+            "healthcheck": cfg.healthcheck,
+            "stop_signal": cfg.stop_signal,
+            "on_build": cfg.on_build.clone().unwrap_or_default(),
+            "shell": cfg.shell,
+        },
+        "history": history,
+        "layers": layers,
+    });
+    if format == Format::Json {
+        return Ok(serde_json::to_string_pretty(&doc)? + "\n");
+    }
+    let mut s = String::new();
+    let line = |s: &mut String, k: &str, v: &str| {
+        let _ = writeln!(s, "{k:<12}{v}");
+    };
+    let join = |v: &Option<Vec<String>>| v.as_ref().map_or_else(|| "-".to_string(), |v| v.join(" "));
+    line(&mut s, "Image", &meta.source);
+    if !meta.names.is_empty() {
+        line(&mut s, "Names", &meta.names.join(", "));
+    }
+    if let Some(d) = &meta.config_digest {
+        line(&mut s, "Config", d.as_str());
+    }
+    if let Some(d) = &meta.manifest_digest {
+        line(&mut s, "Manifest", d.as_str());
+    }
+    if let Some(p) = &platform {
+        line(&mut s, "Platform", p);
+    }
+    line(&mut s, "User", cfg.user.as_deref().filter(|u| !u.is_empty()).unwrap_or("(root)"));
+    line(&mut s, "Entrypoint", &join(&cfg.entrypoint));
+    line(&mut s, "Cmd", &join(&cfg.cmd));
+    line(&mut s, "WorkingDir", cfg.working_dir.as_deref().filter(|w| !w.is_empty()).unwrap_or("-"));
+    line(&mut s, "Ports", &if ports.is_empty() { "-".to_string() } else { ports.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ") });
+    let hc = cfg.healthcheck.as_ref().and_then(|h| h.test.clone()).map_or_else(|| "none".to_string(), |t| t.join(" "));
+    line(&mut s, "Healthcheck", &hc);
+    for (i, e) in env.iter().enumerate() {
+        line(&mut s, if i == 0 { "Env" } else { "" }, e);
+    }
+    for (i, (k, v)) in cfg.labels.iter().flatten().enumerate() {
+        line(&mut s, if i == 0 { "Labels" } else { "" }, &format!("{k}={v}"));
+    }
+    s.push_str("\nHistory\n");
+    for h in &meta.config.history {
+        let mark = if h.empty_layer { " " } else { "+" };
+        let _ = writeln!(s, "  {mark} {}", h.created_by.as_deref().map(redact_assignments).unwrap_or_default());
+    }
+    let _ = writeln!(s, "\n{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} CREATED BY", "#", "DIGEST", "DIFF ID", "SIZE", "UNCOMPRESSED", "FILES", "COMP");
+    for (d, r) in meta.layers.iter().zip(&image.layers) {
+        let short = |x: &Option<hullguard_image::Digest>| x.as_ref().map_or_else(|| "-".to_string(), |d| format!("sha256:{}", d.short()));
+        let files = r.output.iter().filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
+        let created: String = d.created_by.as_deref().map(redact_assignments).unwrap_or_default().chars().take(60).collect();
+        let _ = writeln!(
+            s,
+            "{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} {}",
+            d.index,
+            short(&d.digest),
+            short(&d.diff_id),
+            d.size.map_or_else(|| "-".to_string(), human_bytes),
+            d.uncompressed_size.map_or_else(|| "-".to_string(), human_bytes),
+            files,
+            r.stats.as_ref().map_or("-", |s| s.compression.name()),
+            created
+        );
+    }
+    Ok(s)
+}

@@ -1,0 +1,26 @@
+//! The `hullguard` binary: parse arguments, run the command, map the outcome to an exit code
+//! (0 success, 1 findings over threshold, 2 any error).
+
+mod cli;
+mod commands;
+mod output;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.payload().downcast_ref::<&str>().copied().or_else(|| info.payload().downcast_ref::<String>().map(String::as_str)).unwrap_or("unknown");
+        eprintln!("hullguard: internal error: {msg} (please report this)");
+    }));
+    match std::panic::catch_unwind(cli::run) {
+        Ok(Ok(code)) => code,
+        Ok(Err(err)) => {
+            if output::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("hullguard: {err:#}");
+            ExitCode::from(2)
+        }
+        Err(_) => ExitCode::from(2),
+    }
+}
