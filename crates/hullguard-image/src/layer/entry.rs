@@ -183,11 +183,10 @@ pub fn walk_layer<V: EntryVisitor>(
             anc = parent(anc);
         }
         let is_dir = matches!(kind, EntryKind::Dir);
-        if let Some(prev_dir) = seen.insert(path.clone(), is_dir) {
-            if !(prev_dir && is_dir) {
+        if let Some(prev_dir) = seen.insert(path.clone(), is_dir)
+            && !(prev_dir && is_dir) {
                 return Err(at(format!("duplicate entry {path} in layer")));
             }
-        }
         let size = match &kind {
             EntryKind::Hardlink(target) => match file_sizes.get(target) {
                 Some(s) => *s,

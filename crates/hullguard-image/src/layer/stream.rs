@@ -219,33 +219,30 @@ impl<'a> LayerStream<'a> {
             let hasher = std::mem::take(&mut state.hasher);
             (Digest::from_hex(&hex::encode(hasher.finalize()))?, state.count)
         };
-        if let Some(want) = self.expected.size {
-            if want != size {
+        if let Some(want) = self.expected.size
+            && want != size {
                 return Err(Error::new(
                     ErrorKind::SizeMismatch,
                     &subject,
                     format!("size mismatch: descriptor says {want} bytes, blob has {size}"),
                 ));
             }
-        }
-        if let Some(want) = &self.expected.digest {
-            if want != &digest {
+        if let Some(want) = &self.expected.digest
+            && want != &digest {
                 return Err(Error::new(
                     ErrorKind::DigestMismatch,
                     &subject,
                     format!("digest mismatch: expected {want}, got {digest}"),
                 ));
             }
-        }
-        if let Some(want) = &self.expected.diff_id {
-            if want != &diff_id {
+        if let Some(want) = &self.expected.diff_id
+            && want != &diff_id {
                 return Err(Error::new(
                     ErrorKind::DigestMismatch,
                     &subject,
                     format!("diff_id mismatch: config says {want}, uncompressed content is {diff_id}"),
                 ));
             }
-        }
         Ok(LayerStats { digest, size, diff_id, uncompressed_size, compression: self.compression })
     }
 }

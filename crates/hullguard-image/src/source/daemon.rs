@@ -144,7 +144,7 @@ impl DaemonSource {
                 tar::EntryType::Regular | tar::EntryType::Continuous => {
                     let size = entry.size();
                     let mut buffered = BufReader::with_capacity(64 << 10, entry);
-                    let looks_json = buffered.fill_buf().map_err(bad)?.first() == Some(&b'{');
+                    let looks_json = matches!(buffered.fill_buf().map_err(bad)?.first(), Some(b'{' | b'['));
                     if looks_json && size <= self.limits.max_json_bytes {
                         let mut doc = Vec::new();
                         buffered.read_to_end(&mut doc).map_err(bad)?;

@@ -87,11 +87,10 @@ pub(crate) fn select_entry<'e>(
 /// Verify a config read from a content-addressed name and return its digest.
 pub(crate) fn verify_config(subject: &str, member: &str, bytes: &[u8]) -> Result<Digest> {
     let actual = Digest::of(bytes);
-    if let Some(want) = digest_from_member_name(member) {
-        if want != actual {
+    if let Some(want) = digest_from_member_name(member)
+        && want != actual {
             return Err(Error::new(ErrorKind::DigestMismatch, subject, format!("digest mismatch: name says {want}, content is {actual}")));
         }
-    }
     Ok(actual)
 }
 

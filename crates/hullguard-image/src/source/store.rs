@@ -30,15 +30,14 @@ pub fn read_json_file(
     limits: &Limits,
 ) -> Result<Vec<u8>> {
     let subject = format!("{}: {path}", store.name());
-    if let Some((_, declared)) = expected {
-        if declared > limits.max_json_bytes {
+    if let Some((_, declared)) = expected
+        && declared > limits.max_json_bytes {
             return Err(Error::new(
                 ErrorKind::Limit,
                 &subject,
                 format!("declared size {declared} bytes exceeds the {} byte limit for JSON documents", limits.max_json_bytes),
             ));
         }
-    }
     let size =
         store.size(path)?.ok_or_else(|| Error::new(ErrorKind::NotFound, &subject, "missing from the image"))?;
     if size > limits.max_json_bytes {
@@ -48,15 +47,14 @@ pub fn read_json_file(
             format!("{size} bytes exceeds the {} byte limit for JSON documents", limits.max_json_bytes),
         ));
     }
-    if let Some((_, declared)) = expected {
-        if declared != size {
+    if let Some((_, declared)) = expected
+        && declared != size {
             return Err(Error::new(
                 ErrorKind::SizeMismatch,
                 &subject,
                 format!("size mismatch: descriptor says {declared} bytes, blob has {size}"),
             ));
         }
-    }
     let mut reader = HashingReader::new(store.open(path)?.take(size));
     let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     reader.read_to_end(&mut buf).map_err(|e| from_io(&subject, e))?;
@@ -64,15 +62,14 @@ pub fn read_json_file(
     if n != size {
         return Err(Error::new(ErrorKind::Malformed, &subject, format!("truncated: {n} of {size} bytes")));
     }
-    if let Some((want, _)) = expected {
-        if &digest != want {
+    if let Some((want, _)) = expected
+        && &digest != want {
             return Err(Error::new(
                 ErrorKind::DigestMismatch,
                 &subject,
                 format!("digest mismatch: expected {want}, got {digest}"),
             ));
         }
-    }
     Ok(buf)
 }
 
@@ -207,11 +204,10 @@ impl TarStore {
             if norm.is_empty() {
                 continue;
             }
-            if let Some(prev) = members.insert(norm.clone(), member) {
-                if !matches!(prev.kind, MemberKind::Other) {
+            if let Some(prev) = members.insert(norm.clone(), member)
+                && !matches!(prev.kind, MemberKind::Other) {
                     return Err(Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), "duplicate member in archive"));
                 }
-            }
         }
         if members.is_empty() {
             return Err(Error::new(ErrorKind::Malformed, &name, "not a tar archive (no members)"));

@@ -111,7 +111,7 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
                 };
                 let _ = write!(s, "{letter}{} {:>5}:{:<5} {:>10} {:>3} {}", r.mode, r.uid, r.gid, r.size, r.layer, r.path);
                 if let Some(t) = &r.target {
-                    let arrow = if letter == 'w' { " deletes " } else { " -> " };
+                    let arrow = match r.kind { "whiteout" => " deletes ", "opaque" => " hides lower contents of ", _ => " -> " };
                     let _ = write!(s, "{arrow}{t}");
                 }
                 s.push('\n');
