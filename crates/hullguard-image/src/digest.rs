@@ -19,7 +19,8 @@ impl Digest {
         let hex = s
             .strip_prefix("sha256:")
             .ok_or_else(|| Error::new(ErrorKind::Malformed, s_short(s), "digest is not sha256:<hex>"))?;
-        Self::from_hex(hex).map_err(|_| Error::new(ErrorKind::Malformed, s_short(s), "digest is not sha256:<64 hex digits>"))
+        Self::from_hex(hex)
+            .map_err(|_| Error::new(ErrorKind::Malformed, s_short(s), "digest is not sha256:<64 hex digits>"))
     }
 
     /// Build a digest from 64 lowercase hex digits.
@@ -138,7 +139,14 @@ mod tests {
         let d = Digest::parse(&format!("sha256:{hex}")).unwrap();
         assert_eq!(d.hex(), hex);
         assert_eq!(d.short(), "5c903e763b41");
-        for bad in ["", "sha256:", "sha512:abcd", &format!("sha256:{}", hex.to_uppercase()), &format!("sha256:{hex}0"), "sha256:../../etc/passwd"] {
+        for bad in [
+            "",
+            "sha256:",
+            "sha512:abcd",
+            &format!("sha256:{}", hex.to_uppercase()),
+            &format!("sha256:{hex}0"),
+            "sha256:../../etc/passwd",
+        ] {
             assert!(Digest::parse(bad).is_err(), "{bad} accepted");
         }
     }

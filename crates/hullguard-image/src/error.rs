@@ -93,9 +93,10 @@ fn io_problem(err: &std::io::Error) -> String {
 pub(crate) fn from_io(subject: &str, err: std::io::Error) -> Error {
     if err.get_ref().is_some_and(|inner| inner.is::<Error>()) {
         if let Some(inner) = err.into_inner()
-            && let Ok(ours) = inner.downcast::<Error>() {
-                return *ours;
-            }
+            && let Ok(ours) = inner.downcast::<Error>()
+        {
+            return *ours;
+        }
         return Error::new(ErrorKind::Io, subject, "read failed");
     }
     let kind = match err.kind() {

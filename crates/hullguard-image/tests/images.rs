@@ -33,7 +33,14 @@ fn merged(image: &ImageRead<Vec<LayerEntry>>) -> MergedFs {
 
 /// `path -> (mode, uid, gid, size, layer, kind letter)` of the final filesystem.
 fn listing(fs: &MergedFs) -> BTreeMap<String, (u32, u64, u64, u64, usize, char)> {
-    fs.iter().map(|f| (f.entry.path.clone(), (f.entry.mode, f.entry.uid, f.entry.gid, f.entry.size, f.layer, f.entry.kind.letter()))).collect()
+    fs.iter()
+        .map(|f| {
+            (
+                f.entry.path.clone(),
+                (f.entry.mode, f.entry.uid, f.entry.gid, f.entry.size, f.layer, f.entry.kind.letter()),
+            )
+        })
+        .collect()
 }
 
 fn spec_for(archive: &Value, image: &Value) -> String {
@@ -55,7 +62,11 @@ fn every_archive_matches_digests_json_and_truth() {
             let spec = spec_for(archive, image);
             let read = read(&spec);
             let meta = &read.meta;
-            assert_eq!(meta.config_digest.as_ref().unwrap().as_str(), image["config_digest"].as_str().unwrap(), "{spec}");
+            assert_eq!(
+                meta.config_digest.as_ref().unwrap().as_str(),
+                image["config_digest"].as_str().unwrap(),
+                "{spec}"
+            );
             if let Some(m) = image.get("manifest_digest") {
                 assert_eq!(meta.manifest_digest.as_ref().unwrap().as_str(), m.as_str().unwrap(), "{spec}");
             }
@@ -91,7 +102,10 @@ fn every_archive_matches_digests_json_and_truth() {
             assert_eq!(history, want_history, "{spec}");
             let cfg = &meta.config.config;
             assert_eq!(cfg.user.clone().unwrap_or_default(), truth["config"]["user"].as_str().unwrap(), "{spec}");
-            assert_eq!(cfg.env.clone().unwrap_or_default(), serde_json::from_value::<Vec<String>>(truth["config"]["env"].clone()).unwrap());
+            assert_eq!(
+                cfg.env.clone().unwrap_or_default(),
+                serde_json::from_value::<Vec<String>>(truth["config"]["env"].clone()).unwrap()
+            );
             checked += 1;
         }
     }
@@ -118,7 +132,8 @@ fn oci_docker_and_docker25_archives_give_the_same_image() {
     }
     for name in ["debian-base", "app-mixed"] {
         let oci = read(&format!("oci-archive:{}:{name}", dir.join("bookworm-images.oci.tar").display()));
-        let docker = read(&format!("docker-archive:{}:{name}:latest", dir.join("bookworm-images.docker.tar").display()));
+        let docker =
+            read(&format!("docker-archive:{}:{name}:latest", dir.join("bookworm-images.docker.tar").display()));
         assert_eq!(oci.meta.config_digest, docker.meta.config_digest);
         assert_eq!(listing(&merged(&oci)), listing(&merged(&docker)), "{name}");
     }
@@ -165,12 +180,17 @@ fn app_mixed_drops_six_and_reads_the_zstd_layer() {
     assert_eq!(image.layers[3].stats.as_ref().unwrap().compression, hullguard_image::layer::Compression::Zstd);
     let site = "usr/local/lib/python3.11/site-packages";
     let fs = merged(&image);
-    for p in [format!("{site}/six.py"), format!("{site}/six-1.15.0.dist-info"), format!("{site}/six-1.15.0.dist-info/METADATA")] {
+    for p in [
+        format!("{site}/six.py"),
+        format!("{site}/six-1.15.0.dist-info"),
+        format!("{site}/six-1.15.0.dist-info/METADATA"),
+    ] {
         assert!(fs.get(&p).is_none(), "{p} whited out in layer 9");
         assert!(image.layers[3].output.iter().any(|e| e.path == p), "{p} in layer 3");
     }
     assert_eq!(fs.get(&format!("{site}/django/__init__.py")).unwrap().layer, 3);
-    let whiteouts: Vec<&str> = image.layers[9].output.iter().filter(|e| e.kind.is_whiteout()).map(|e| e.path.as_str()).collect();
+    let whiteouts: Vec<&str> =
+        image.layers[9].output.iter().filter(|e| e.kind.is_whiteout()).map(|e| e.path.as_str()).collect();
     assert_eq!(whiteouts, [format!("{site}/.wh.six-1.15.0.dist-info"), format!("{site}/.wh.six.py")]);
     // The curl layer rewrote dpkg's status file: the final one comes from layer 1.
     assert_eq!(fs.get("var/lib/dpkg/status").unwrap().layer, 1);

@@ -21,11 +21,7 @@ pub enum Error {
 impl Error {
     /// Builds an [`Error::InvalidVersion`].
     pub(crate) fn invalid(scheme: &'static str, version: &str, problem: &'static str) -> Self {
-        Self::InvalidVersion {
-            scheme,
-            version: version.to_owned(),
-            problem,
-        }
+        Self::InvalidVersion { scheme, version: version.to_owned(), problem }
     }
 }
 

@@ -36,16 +36,10 @@ const FILE_SCHEMES: &[(&str, Scheme)] = &[
 ];
 
 fn fixtures_dir() -> PathBuf {
-    let shared = std::env::var_os("HULLGUARD_SHARED").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
-        PathBuf::from,
-    );
+    let shared = std::env::var_os("HULLGUARD_SHARED")
+        .map_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")), PathBuf::from);
     let dir = shared.join("vulndata/version-fixtures");
-    assert!(
-        dir.is_dir(),
-        "no fixtures at {}: set HULLGUARD_SHARED to the shared folder",
-        dir.display()
-    );
+    assert!(dir.is_dir(), "no fixtures at {}: set HULLGUARD_SHARED to the shared folder", dir.display());
     dir
 }
 
@@ -86,11 +80,7 @@ fn check_line(scheme: Scheme, line: &str) -> Option<String> {
     if ab == Ok(want) && ba == Ok(want.reverse()) {
         None
     } else {
-        Some(format!(
-            "{a} {op} {b}: got compare(a, b) {} and compare(b, a) {}",
-            show(&ab),
-            show(&ba)
-        ))
+        Some(format!("{a} {op} {b}: got compare(a, b) {} and compare(b, a) {}", show(&ab), show(&ba)))
     }
 }
 
@@ -106,25 +96,19 @@ impl Tally<'_> {
         let mut passed = 0;
         let mut deviated = 0;
         for (line, failure) in results {
-            let deviation = DEVIATIONS
-                .iter()
-                .find(|(f, l, _)| *f == label && *l == line);
+            let deviation = DEVIATIONS.iter().find(|(f, l, _)| *f == label && *l == line);
             match (failure, deviation) {
                 (None, None) => passed += 1,
                 (Some(_), Some(_)) => deviated += 1,
                 (Some(msg), None) => self.failures.push(format!("{label}:{line}: {msg}")),
-                (None, Some((_, _, reason))) => self.failures.push(format!(
-                    "{label}:{line}: listed as a deviation ({reason}) but passes"
-                )),
+                (None, Some((_, _, reason))) => {
+                    self.failures.push(format!("{label}:{line}: listed as a deviation ({reason}) but passes"))
+                }
             }
         }
         self.summary.push(format!(
             "{label}: {passed}/{total} passed{}",
-            if deviated > 0 {
-                format!(", {deviated} failing as listed in DEVIATIONS")
-            } else {
-                String::new()
-            }
+            if deviated > 0 { format!(", {deviated} failing as listed in DEVIATIONS") } else { String::new() }
         ));
     }
 }
@@ -134,10 +118,7 @@ fn version_fixtures() {
     let dir = fixtures_dir();
     let mut failures = Vec::new();
     let mut summary = Vec::new();
-    let mut tally = Tally {
-        failures: &mut failures,
-        summary: &mut summary,
-    };
+    let mut tally = Tally { failures: &mut failures, summary: &mut summary };
 
     // Ordering fixtures.
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("osv-scalibr"))
@@ -152,34 +133,23 @@ fn version_fixtures() {
         let label = format!("osv-scalibr/{name}");
         let stem = name.split("-versions").next().unwrap_or_default();
         let Some((_, scheme)) = FILE_SCHEMES.iter().find(|(s, _)| *s == stem) else {
-            tally
-                .failures
-                .push(format!("{label}: no scheme for this fixture file"));
+            tally.failures.push(format!("{label}: no scheme for this fixture file"));
             continue;
         };
         let text = read(path);
-        let results = lines(&text)
-            .map(|(n, l)| (n, check_line(*scheme, l)))
-            .collect();
+        let results = lines(&text).map(|(n, l)| (n, check_line(*scheme, l))).collect();
         tally.file(&label, results);
     }
 
     // apk validation fixtures.
-    for (file, want_valid) in [
-        ("valid_versions.txt", true),
-        ("invalid_versions.txt", false),
-    ] {
+    for (file, want_valid) in [("valid_versions.txt", true), ("invalid_versions.txt", false)] {
         let label = format!("osv.dev-alpine/{file}");
         let text = read(&dir.join("osv.dev-alpine").join(file));
         let results = lines(&text)
             .map(|(n, v)| {
                 let got = Scheme::Apk.validate(v);
-                let failure = (got.is_ok() != want_valid).then(|| {
-                    format!(
-                        "{v}: want {}, got {got:?}",
-                        if want_valid { "valid" } else { "invalid" }
-                    )
-                });
+                let failure = (got.is_ok() != want_valid)
+                    .then(|| format!("{v}: want {}, got {got:?}", if want_valid { "valid" } else { "invalid" }));
                 (n, failure)
             })
             .collect();

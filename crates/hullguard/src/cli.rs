@@ -77,8 +77,11 @@ impl ImageArgs {
         if self.max_expansion_ratio == 0 {
             bail!("--max-expansion-ratio must be at least 1");
         }
-        let limits =
-            Limits { max_expansion_ratio: self.max_expansion_ratio, max_image_bytes: self.max_image_size, ..Limits::default() };
+        let limits = Limits {
+            max_expansion_ratio: self.max_expansion_ratio,
+            max_image_bytes: self.max_image_size,
+            ..Limits::default()
+        };
         Ok(ImageRequest { spec, platform, limits })
     }
 }
@@ -118,5 +121,6 @@ pub fn run() -> Result<ExitCode> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HULLGUARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }

@@ -25,7 +25,8 @@ pub fn progress(quiet: bool, message: &str) -> (ProgressBar, Arc<dyn Fn(u64) + S
 
 /// Whether an error is a closed stdout (`hullguard … | head`), which is not a failure.
 pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    err.chain()
+        .any(|e| e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }
 
 /// `1.5 MiB`-style sizes.
@@ -42,7 +43,8 @@ pub fn human_bytes(n: u64) -> String {
 }
 
 /// Words in an environment variable name that mark its value as secret.
-const SECRET_WORDS: [&str; 8] = ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
+const SECRET_WORDS: [&str; 8] =
+    ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
 
 /// Whether a variable name suggests its value is a secret.
 fn is_secret_name(name: &str) -> bool {

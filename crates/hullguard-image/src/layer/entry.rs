@@ -96,7 +96,11 @@ pub fn walk_layer<V: EntryVisitor>(
     let mut archive = tar::Archive::new(tar_stream);
     let bad = |e: std::io::Error| {
         let err = from_io(subject, e);
-        if err.kind() == ErrorKind::Io { Error::new(ErrorKind::Malformed, subject, format!("corrupt tar: {}", err.problem())) } else { err }
+        if err.kind() == ErrorKind::Io {
+            Error::new(ErrorKind::Malformed, subject, format!("corrupt tar: {}", err.problem()))
+        } else {
+            err
+        }
     };
     let mut seen: HashMap<String, bool> = HashMap::new(); // path -> is_dir
     let mut file_sizes: HashMap<String, u64> = HashMap::new();
@@ -110,7 +114,11 @@ pub fn walk_layer<V: EntryVisitor>(
         }
         let raw_name = entry.path_bytes().into_owned();
         if raw_name.len() > limits.max_path_bytes {
-            return Err(Error::new(ErrorKind::Limit, subject, format!("entry name longer than {} bytes", limits.max_path_bytes)));
+            return Err(Error::new(
+                ErrorKind::Limit,
+                subject,
+                format!("entry name longer than {} bytes", limits.max_path_bytes),
+            ));
         }
         let name = String::from_utf8(raw_name).map_err(|e| {
             Error::new(
@@ -123,7 +131,13 @@ pub fn walk_layer<V: EntryVisitor>(
         let path = normalize_entry(&name).map_err(at)?;
         let header = entry.header();
         let etype = header.entry_type();
-        if matches!(etype, tar::EntryType::XGlobalHeader | tar::EntryType::XHeader | tar::EntryType::GNULongName | tar::EntryType::GNULongLink) {
+        if matches!(
+            etype,
+            tar::EntryType::XGlobalHeader
+                | tar::EntryType::XHeader
+                | tar::EntryType::GNULongName
+                | tar::EntryType::GNULongLink
+        ) {
             continue;
         }
         if path.is_empty() {
@@ -184,13 +198,16 @@ pub fn walk_layer<V: EntryVisitor>(
         }
         let is_dir = matches!(kind, EntryKind::Dir);
         if let Some(prev_dir) = seen.insert(path.clone(), is_dir)
-            && !(prev_dir && is_dir) {
-                return Err(at(format!("duplicate entry {path} in layer")));
-            }
+            && !(prev_dir && is_dir)
+        {
+            return Err(at(format!("duplicate entry {path} in layer")));
+        }
         let size = match &kind {
             EntryKind::Hardlink(target) => match file_sizes.get(target) {
                 Some(s) => *s,
-                None => return Err(at(format!("hard link {path} -> {target}: target is not a file earlier in this layer"))),
+                None => {
+                    return Err(at(format!("hard link {path} -> {target}: target is not a file earlier in this layer")));
+                }
             },
             EntryKind::File => {
                 file_sizes.insert(path.clone(), size);

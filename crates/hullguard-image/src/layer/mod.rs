@@ -113,7 +113,8 @@ where
     let sink: Sink<'_, V, F> =
         Sink { make: &make, options, budget: Arc::new(AtomicU64::new(0)), results: Mutex::new(Vec::new()) };
     let mut meta = source.read(&sink)?;
-    let collected = sink.results.into_inner().map_err(|_| Error::new(ErrorKind::Io, source.name(), "a layer reader panicked"))?;
+    let collected =
+        sink.results.into_inner().map_err(|_| Error::new(ErrorKind::Io, source.name(), "a layer reader panicked"))?;
     let count = meta.layers.len();
     let mut slots: Vec<Option<LayerResult<V::Output>>> = (0..count).map(|_| None).collect();
     for c in collected {
@@ -121,7 +122,11 @@ where
         let targets: Vec<usize> = match c.index {
             Some(i) if i < count => vec![i],
             Some(i) => {
-                return Err(Error::new(ErrorKind::Malformed, source.name(), format!("layer {i} is not in the manifest")));
+                return Err(Error::new(
+                    ErrorKind::Malformed,
+                    source.name(),
+                    format!("layer {i} is not in the manifest"),
+                ));
             }
             None => {
                 // Matched by measured diff_id; a layer listed twice gets the same result twice.

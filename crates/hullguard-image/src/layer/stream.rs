@@ -205,9 +205,21 @@ impl<'a> LayerStream<'a> {
                 Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| from_io(subject, e))?)
             }
         };
-        let guard =
-            Guard { inner: decoder, produced: 0, compressed: count, limits: limits.clone(), budget, subject: subject.to_string() };
-        Ok(LayerStream { subject: subject.to_string(), expected, compression, raw: state, tar: HashingReader::new(guard) })
+        let guard = Guard {
+            inner: decoder,
+            produced: 0,
+            compressed: count,
+            limits: limits.clone(),
+            budget,
+            subject: subject.to_string(),
+        };
+        Ok(LayerStream {
+            subject: subject.to_string(),
+            expected,
+            compression,
+            raw: state,
+            tar: HashingReader::new(guard),
+        })
     }
 
     /// Drain the rest of the stream and check every digest and size. Call after the tar walk.
@@ -220,29 +232,32 @@ impl<'a> LayerStream<'a> {
             (Digest::from_hex(&hex::encode(hasher.finalize()))?, state.count)
         };
         if let Some(want) = self.expected.size
-            && want != size {
-                return Err(Error::new(
-                    ErrorKind::SizeMismatch,
-                    &subject,
-                    format!("size mismatch: descriptor says {want} bytes, blob has {size}"),
-                ));
-            }
+            && want != size
+        {
+            return Err(Error::new(
+                ErrorKind::SizeMismatch,
+                &subject,
+                format!("size mismatch: descriptor says {want} bytes, blob has {size}"),
+            ));
+        }
         if let Some(want) = &self.expected.digest
-            && want != &digest {
-                return Err(Error::new(
-                    ErrorKind::DigestMismatch,
-                    &subject,
-                    format!("digest mismatch: expected {want}, got {digest}"),
-                ));
-            }
+            && want != &digest
+        {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                &subject,
+                format!("digest mismatch: expected {want}, got {digest}"),
+            ));
+        }
         if let Some(want) = &self.expected.diff_id
-            && want != &diff_id {
-                return Err(Error::new(
-                    ErrorKind::DigestMismatch,
-                    &subject,
-                    format!("diff_id mismatch: config says {want}, uncompressed content is {diff_id}"),
-                ));
-            }
+            && want != &diff_id
+        {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                &subject,
+                format!("diff_id mismatch: config says {want}, uncompressed content is {diff_id}"),
+            ));
+        }
         Ok(LayerStats { digest, size, diff_id, uncompressed_size, compression: self.compression })
     }
 }

@@ -81,9 +81,10 @@ impl ImageSource for DaemonSource {
             .build()
             .map_err(|e| Error::new(ErrorKind::Io, &self.name, format!("cannot start I/O runtime: {e}")))?;
         let host = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".to_string());
-        let docker = rt
-            .block_on(async { Docker::connect_with_defaults()?.negotiate_version().await })
-            .map_err(|e| Error::new(ErrorKind::Daemon, &self.name, format!("cannot reach the Docker Engine at {host}: {e}")))?;
+        let docker =
+            rt.block_on(async { Docker::connect_with_defaults()?.negotiate_version().await }).map_err(|e| {
+                Error::new(ErrorKind::Daemon, &self.name, format!("cannot reach the Docker Engine at {host}: {e}"))
+            })?;
         let inspect = rt.block_on(docker.inspect_image(&self.image)).map_err(|e| self.daemon_error(&e))?;
         let id = inspect
             .id
@@ -135,7 +136,8 @@ impl DaemonSource {
                     if let Some(target) = entry.link_name_bytes() {
                         let target = String::from_utf8_lossy(&target).to_string();
                         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
-                        let joined = if target.starts_with('/') || dir.is_empty() { target } else { format!("{dir}/{target}") };
+                        let joined =
+                            if target.starts_with('/') || dir.is_empty() { target } else { format!("{dir}/{target}") };
                         if let Ok(resolved) = normalize_member(&joined) {
                             links.insert(path, resolved);
                         }
@@ -169,9 +171,9 @@ impl DaemonSource {
         let entries: Vec<DockerArchiveEntry> = parse_json(&manifest_subject, manifest)?;
         let entry = select_entry(&subject, &entries, None)?;
         let config_subject = format!("{subject}: {}", entry.config);
-        let config_bytes = documents
-            .get(&entry.config)
-            .ok_or_else(|| Error::new(ErrorKind::Malformed, &config_subject, "config missing from the Engine's export"))?;
+        let config_bytes = documents.get(&entry.config).ok_or_else(|| {
+            Error::new(ErrorKind::Malformed, &config_subject, "config missing from the Engine's export")
+        })?;
         let config_digest = verify_config(&config_subject, &entry.config, config_bytes)?;
         if &config_digest != id {
             return Err(Error::new(
@@ -191,7 +193,11 @@ impl DaemonSource {
                 }
             }
             if !streamed.contains(&p) {
-                return Err(Error::new(ErrorKind::NotFound, &subject, format!("layer {path} missing from the Engine's export")));
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    &subject,
+                    format!("layer {path} missing from the Engine's export"),
+                ));
             }
         }
         let mut meta = ImageMeta::new(&self.name, config, Some(config_digest));

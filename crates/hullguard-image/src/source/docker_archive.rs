@@ -6,7 +6,10 @@ use std::path::Path;
 
 use super::oci::threads;
 use super::store::{BlobStore, TarStore, read_json_file};
-use super::{ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, reference_matches, stream_parallel};
+use super::{
+    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, reference_matches,
+    stream_parallel,
+};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layer::Expected;
@@ -66,10 +69,17 @@ pub(crate) fn select_entry<'e>(
         Some(wanted) => {
             let hit = entries.iter().find(|e| {
                 e.repo_tags.iter().flatten().any(|t| reference_matches(wanted, t))
-                    || digest_from_member_name(&e.config).is_some_and(|d| d.as_str() == wanted || d.hex().starts_with(wanted.trim_start_matches("sha256:")) && wanted.len() >= 12)
+                    || digest_from_member_name(&e.config).is_some_and(|d| {
+                        d.as_str() == wanted
+                            || d.hex().starts_with(wanted.trim_start_matches("sha256:")) && wanted.len() >= 12
+                    })
             });
             hit.ok_or_else(|| {
-                Error::new(ErrorKind::NotFound, archive, format!("no image named {wanted:?}; the archive holds: {}", tags()))
+                Error::new(
+                    ErrorKind::NotFound,
+                    archive,
+                    format!("no image named {wanted:?}; the archive holds: {}", tags()),
+                )
             })
         }
         None => match entries {
@@ -78,7 +88,11 @@ pub(crate) fn select_entry<'e>(
             _ => Err(Error::new(
                 ErrorKind::NotFound,
                 archive,
-                format!("the archive holds {} images ({}); name one as docker-archive:FILE:REPO:TAG", entries.len(), tags()),
+                format!(
+                    "the archive holds {} images ({}); name one as docker-archive:FILE:REPO:TAG",
+                    entries.len(),
+                    tags()
+                ),
             )),
         },
     }
@@ -88,9 +102,14 @@ pub(crate) fn select_entry<'e>(
 pub(crate) fn verify_config(subject: &str, member: &str, bytes: &[u8]) -> Result<Digest> {
     let actual = Digest::of(bytes);
     if let Some(want) = digest_from_member_name(member)
-        && want != actual {
-            return Err(Error::new(ErrorKind::DigestMismatch, subject, format!("digest mismatch: name says {want}, content is {actual}")));
-        }
+        && want != actual
+    {
+        return Err(Error::new(
+            ErrorKind::DigestMismatch,
+            subject,
+            format!("digest mismatch: name says {want}, content is {actual}"),
+        ));
+    }
     Ok(actual)
 }
 
@@ -125,7 +144,12 @@ impl ImageSource for DockerArchiveSource {
             jobs.push(LayerJob {
                 index: i,
                 subject,
-                expected: Expected { compression: None, digest, size: Some(size), diff_id: meta.layers[i].diff_id.clone() },
+                expected: Expected {
+                    compression: None,
+                    digest,
+                    size: Some(size),
+                    diff_id: meta.layers[i].diff_id.clone(),
+                },
                 size_hint: size,
                 open: Box::new(move || store.open(&path)),
             });

@@ -81,7 +81,14 @@ impl ImageMeta {
                 created_by: created_by.get(index).cloned().flatten(),
             })
             .collect();
-        ImageMeta { source: source.to_string(), manifest_digest: None, config_digest, names: Vec::new(), config, layers }
+        ImageMeta {
+            source: source.to_string(),
+            manifest_digest: None,
+            config_digest,
+            names: Vec::new(),
+            config,
+            layers,
+        }
     }
 }
 
@@ -196,7 +203,12 @@ impl SourceSpec {
 
 /// Detect an image's format from its content: an OCI layout or root filesystem directory, or a
 /// tar holding `manifest.json` (docker-archive, any Docker version) or `index.json` (OCI).
-fn detect(path: &Path, reference: Option<String>, platform: Option<Platform>, limits: &Limits) -> Result<Box<dyn ImageSource>> {
+fn detect(
+    path: &Path,
+    reference: Option<String>,
+    platform: Option<Platform>,
+    limits: &Limits,
+) -> Result<Box<dyn ImageSource>> {
     let name = path.display().to_string();
     let meta = std::fs::metadata(path).map_err(|e| Error::io(&name, &e))?;
     if meta.is_dir() {
@@ -210,7 +222,14 @@ fn detect(path: &Path, reference: Option<String>, platform: Option<Platform>, li
         return Ok(Box::new(DockerArchiveSource::from_store(store, &name, reference, platform, limits.clone())));
     }
     if store.contains("index.json") {
-        return Ok(Box::new(OciSource::from_store(Box::new(store), &name, "oci-archive", reference, platform, limits.clone())));
+        return Ok(Box::new(OciSource::from_store(
+            Box::new(store),
+            &name,
+            "oci-archive",
+            reference,
+            platform,
+            limits.clone(),
+        )));
     }
     Err(Error::new(ErrorKind::Malformed, name, "not an image archive (no manifest.json or index.json)"))
 }

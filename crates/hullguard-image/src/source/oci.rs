@@ -61,7 +61,12 @@ impl OciSource {
     }
 
     fn read_blob(&self, desc: &Descriptor) -> Result<Vec<u8>> {
-        read_json_file(self.store.as_ref(), &Self::blob_path(&desc.digest), Some((&desc.digest, desc.size)), &self.limits)
+        read_json_file(
+            self.store.as_ref(),
+            &Self::blob_path(&desc.digest),
+            Some((&desc.digest, desc.size)),
+            &self.limits,
+        )
     }
 
     fn subject(&self, what: &str) -> String {
@@ -196,8 +201,13 @@ impl ImageSource for OciSource {
         let index_bytes = read_json_file(self.store.as_ref(), "index.json", None, &self.limits)?;
         let index: Index = parse_json(&self.subject("index.json"), &index_bytes)?;
         let top = self.select_top(&index)?;
-        let names: Vec<String> =
-            top.annotations.get(ANNOTATION_REF_NAME).into_iter().chain(top.annotations.get(ANNOTATION_CONTAINERD_NAME)).cloned().collect();
+        let names: Vec<String> = top
+            .annotations
+            .get(ANNOTATION_REF_NAME)
+            .into_iter()
+            .chain(top.annotations.get(ANNOTATION_CONTAINERD_NAME))
+            .cloned()
+            .collect();
         let (desc, manifest) = self.resolve_manifest(top)?;
         let config_subject = self.subject(&Self::blob_path(&manifest.config.digest));
         let config_bytes = self.read_blob(&manifest.config)?;
@@ -211,8 +221,9 @@ impl ImageSource for OciSource {
             let path = Self::blob_path(&layer.digest);
             let subject = format!("{}: layer {i} ({path})", self.store.name());
             let media = layer.media_type.clone().unwrap_or_default();
-            let compression = Compression::from_media_type(&media)
-                .ok_or_else(|| Error::new(ErrorKind::Unsupported, &subject, format!("unsupported layer media type {media:?}")))?;
+            let compression = Compression::from_media_type(&media).ok_or_else(|| {
+                Error::new(ErrorKind::Unsupported, &subject, format!("unsupported layer media type {media:?}"))
+            })?;
             match self.store.size(&path)? {
                 None => return Err(Error::new(ErrorKind::NotFound, &subject, "blob missing from the image")),
                 Some(actual) if actual != layer.size => {

@@ -31,15 +31,18 @@ pub fn read_json_file(
 ) -> Result<Vec<u8>> {
     let subject = format!("{}: {path}", store.name());
     if let Some((_, declared)) = expected
-        && declared > limits.max_json_bytes {
-            return Err(Error::new(
-                ErrorKind::Limit,
-                &subject,
-                format!("declared size {declared} bytes exceeds the {} byte limit for JSON documents", limits.max_json_bytes),
-            ));
-        }
-    let size =
-        store.size(path)?.ok_or_else(|| Error::new(ErrorKind::NotFound, &subject, "missing from the image"))?;
+        && declared > limits.max_json_bytes
+    {
+        return Err(Error::new(
+            ErrorKind::Limit,
+            &subject,
+            format!(
+                "declared size {declared} bytes exceeds the {} byte limit for JSON documents",
+                limits.max_json_bytes
+            ),
+        ));
+    }
+    let size = store.size(path)?.ok_or_else(|| Error::new(ErrorKind::NotFound, &subject, "missing from the image"))?;
     if size > limits.max_json_bytes {
         return Err(Error::new(
             ErrorKind::Limit,
@@ -48,13 +51,14 @@ pub fn read_json_file(
         ));
     }
     if let Some((_, declared)) = expected
-        && declared != size {
-            return Err(Error::new(
-                ErrorKind::SizeMismatch,
-                &subject,
-                format!("size mismatch: descriptor says {declared} bytes, blob has {size}"),
-            ));
-        }
+        && declared != size
+    {
+        return Err(Error::new(
+            ErrorKind::SizeMismatch,
+            &subject,
+            format!("size mismatch: descriptor says {declared} bytes, blob has {size}"),
+        ));
+    }
     let mut reader = HashingReader::new(store.open(path)?.take(size));
     let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     reader.read_to_end(&mut buf).map_err(|e| from_io(&subject, e))?;
@@ -63,13 +67,14 @@ pub fn read_json_file(
         return Err(Error::new(ErrorKind::Malformed, &subject, format!("truncated: {n} of {size} bytes")));
     }
     if let Some((want, _)) = expected
-        && &digest != want {
-            return Err(Error::new(
-                ErrorKind::DigestMismatch,
-                &subject,
-                format!("digest mismatch: expected {want}, got {digest}"),
-            ));
-        }
+        && &digest != want
+    {
+        return Err(Error::new(
+            ErrorKind::DigestMismatch,
+            &subject,
+            format!("digest mismatch: expected {want}, got {digest}"),
+        ));
+    }
     Ok(buf)
 }
 
@@ -92,11 +97,16 @@ impl DirStore {
     }
 
     fn resolve(&self, path: &str) -> Result<Option<PathBuf>> {
-        let rel = normalize_member(path).map_err(|p| Error::new(ErrorKind::Unsafe, format!("{}: {path}", self.name), p))?;
+        let rel =
+            normalize_member(path).map_err(|p| Error::new(ErrorKind::Unsafe, format!("{}: {path}", self.name), p))?;
         let joined = self.root.join(rel);
         match joined.canonicalize() {
             Ok(real) if real.starts_with(&self.root) => Ok(Some(real)),
-            Ok(_) => Err(Error::new(ErrorKind::Unsafe, format!("{}: {path}", self.name), "symlink points outside the layout")),
+            Ok(_) => Err(Error::new(
+                ErrorKind::Unsafe,
+                format!("{}: {path}", self.name),
+                "symlink points outside the layout",
+            )),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(Error::io(format!("{}: {path}", self.name), &e)),
         }
@@ -114,7 +124,11 @@ impl BlobStore for DirStore {
             Some(p) => {
                 let meta = std::fs::metadata(&p).map_err(|e| Error::io(format!("{}: {path}", self.name), &e))?;
                 if !meta.is_file() {
-                    return Err(Error::new(ErrorKind::Malformed, format!("{}: {path}", self.name), "not a regular file"));
+                    return Err(Error::new(
+                        ErrorKind::Malformed,
+                        format!("{}: {path}", self.name),
+                        "not a regular file",
+                    ));
                 }
                 Ok(Some(meta.len()))
             }
@@ -122,9 +136,9 @@ impl BlobStore for DirStore {
     }
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send>> {
-        let p = self
-            .resolve(path)?
-            .ok_or_else(|| Error::new(ErrorKind::NotFound, format!("{}: {path}", self.name), "missing from the image"))?;
+        let p = self.resolve(path)?.ok_or_else(|| {
+            Error::new(ErrorKind::NotFound, format!("{}: {path}", self.name), "missing from the image")
+        })?;
         let f = File::open(&p).map_err(|e| Error::io(format!("{}: {path}", self.name), &e))?;
         Ok(Box::new(f))
     }
@@ -179,11 +193,12 @@ impl TarStore {
             let kind = match header.entry_type() {
                 tar::EntryType::Regular | tar::EntryType::Continuous => MemberKind::File,
                 tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let target = entry
-                        .link_name_bytes()
-                        .ok_or_else(|| Error::new(ErrorKind::Malformed, format!("{name}: {member_path}"), "link without target"))?;
-                    let target = std::str::from_utf8(&target)
-                        .map_err(|_| Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), "link target is not UTF-8"))?;
+                    let target = entry.link_name_bytes().ok_or_else(|| {
+                        Error::new(ErrorKind::Malformed, format!("{name}: {member_path}"), "link without target")
+                    })?;
+                    let target = std::str::from_utf8(&target).map_err(|_| {
+                        Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), "link target is not UTF-8")
+                    })?;
                     // Symlinks are relative to the member's directory; hard links to the archive root.
                     let joined = if header.entry_type() == tar::EntryType::Symlink && !target.starts_with('/') {
                         match norm.rsplit_once('/') {
@@ -194,7 +209,11 @@ impl TarStore {
                         target.trim_start_matches('/').to_string()
                     };
                     let resolved = normalize_member(&joined).map_err(|_| {
-                        Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), format!("link to {target} escapes the archive"))
+                        Error::new(
+                            ErrorKind::Unsafe,
+                            format!("{name}: {member_path}"),
+                            format!("link to {target} escapes the archive"),
+                        )
                     })?;
                     MemberKind::Link(resolved)
                 }
@@ -205,9 +224,14 @@ impl TarStore {
                 continue;
             }
             if let Some(prev) = members.insert(norm.clone(), member)
-                && !matches!(prev.kind, MemberKind::Other) {
-                    return Err(Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), "duplicate member in archive"));
-                }
+                && !matches!(prev.kind, MemberKind::Other)
+            {
+                return Err(Error::new(
+                    ErrorKind::Unsafe,
+                    format!("{name}: {member_path}"),
+                    "duplicate member in archive",
+                ));
+            }
         }
         if members.is_empty() {
             return Err(Error::new(ErrorKind::Malformed, &name, "not a tar archive (no members)"));
@@ -234,7 +258,11 @@ impl TarStore {
                 Some(Member { kind: MemberKind::Link(to), .. }) => current = to.clone(),
                 Some(m @ Member { kind: MemberKind::File, .. }) => return Ok(Some(m)),
                 Some(Member { kind: MemberKind::Other, .. }) => {
-                    return Err(Error::new(ErrorKind::Malformed, format!("{}: {path}", self.name), "not a regular file"));
+                    return Err(Error::new(
+                        ErrorKind::Malformed,
+                        format!("{}: {path}", self.name),
+                        "not a regular file",
+                    ));
                 }
             }
         }
@@ -253,7 +281,8 @@ impl BlobStore for TarStore {
 
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send>> {
         let subject = format!("{}: {path}", self.name);
-        let m = self.lookup(path)?.ok_or_else(|| Error::new(ErrorKind::NotFound, &subject, "missing from the archive"))?;
+        let m =
+            self.lookup(path)?.ok_or_else(|| Error::new(ErrorKind::NotFound, &subject, "missing from the archive"))?;
         let mut f = File::open(&self.path).map_err(|e| Error::io(&self.name, &e))?;
         f.seek(SeekFrom::Start(m.offset)).map_err(|e| Error::io(&subject, &e))?;
         Ok(Box::new(f.take(m.size)))

@@ -61,11 +61,7 @@ fn take_suffix_name(s: &str) -> Option<(u8, &str)> {
     }
     let (i, name) = best?;
     let weight = u8::try_from(i).unwrap_or(u8::MAX);
-    let weight = if weight >= NO_SUFFIX {
-        weight + 1
-    } else {
-        weight
-    };
+    let weight = if weight >= NO_SUFFIX { weight + 1 } else { weight };
     Some((weight, &s[name.len()..]))
 }
 
@@ -107,9 +103,7 @@ impl ApkVersion {
         }
 
         if let Some(after) = rest.strip_prefix('~') {
-            let end = after
-                .find(|c: char| !matches!(c, '0'..='9' | 'a'..='f'))
-                .unwrap_or(after.len());
+            let end = after.find(|c: char| !matches!(c, '0'..='9' | 'a'..='f')).unwrap_or(after.len());
             if end > 0 {
                 rest = &after[end..];
             }
@@ -128,15 +122,7 @@ impl ApkVersion {
             }
         }
 
-        Ok(Self {
-            original: s.to_owned(),
-            numbers,
-            letter,
-            suffixes,
-            revision,
-            has_rest: !rest.is_empty(),
-            invalid,
-        })
+        Ok(Self { original: s.to_owned(), numbers, letter, suffixes, revision, has_rest: !rest.is_empty(), invalid })
     }
 
     fn cmp_numbers(&self, other: &Self) -> Ordering {
@@ -145,9 +131,7 @@ impl ApkVersion {
             let (a, b) = (self.numbers.get(i), other.numbers.get(i));
             let ord = match (a, b) {
                 // A component after the first with a leading zero is a fraction.
-                (Some(a), Some(b)) if i > 0 && (a.starts_with('0') || b.starts_with('0')) => {
-                    a.cmp(b)
-                }
+                (Some(a), Some(b)) if i > 0 && (a.starts_with('0') || b.starts_with('0')) => a.cmp(b),
                 _ => cmp_digits(a.map_or("0", String::as_str), b.map_or("0", String::as_str)),
             };
             if ord != Ordering::Equal {
@@ -161,10 +145,7 @@ impl ApkVersion {
         let none = (NO_SUFFIX, String::new());
         let n = self.suffixes.len().max(other.suffixes.len());
         for i in 0..n {
-            let (a, b) = (
-                self.suffixes.get(i).unwrap_or(&none),
-                other.suffixes.get(i).unwrap_or(&none),
-            );
+            let (a, b) = (self.suffixes.get(i).unwrap_or(&none), other.suffixes.get(i).unwrap_or(&none));
             let ord = a.0.cmp(&b.0).then_with(|| cmp_digits(&a.1, &b.1));
             if ord != Ordering::Equal {
                 return ord;
@@ -208,9 +189,8 @@ fn is_valid(s: &str) -> bool {
     }
     // An optional letter, unless it begins a suffix written without `_`.
     if let Some(c) = rest.chars().next().filter(char::is_ascii_alphabetic) {
-        let suffix_follows = take_suffix_name(rest).is_some_and(|(_, after)| {
-            after.is_empty() || after.starts_with(|c: char| c.is_ascii_digit() || c == '-')
-        });
+        let suffix_follows = take_suffix_name(rest)
+            .is_some_and(|(_, after)| after.is_empty() || after.starts_with(|c: char| c.is_ascii_digit() || c == '-'));
         if !suffix_follows {
             rest = &rest[c.len_utf8()..];
         }
@@ -229,9 +209,7 @@ fn is_valid(s: &str) -> bool {
         }
     }
     if let Some(after) = rest.strip_prefix('~') {
-        let end = after
-            .find(|c: char| !matches!(c, '0'..='9' | 'a'..='f'))
-            .unwrap_or(after.len());
+        let end = after.find(|c: char| !matches!(c, '0'..='9' | 'a'..='f')).unwrap_or(after.len());
         if end == 0 {
             return false;
         }
@@ -260,11 +238,7 @@ impl VersionScheme for Apk {
         if is_valid(version) {
             Ok(())
         } else {
-            Err(Error::invalid(
-                Self::NAME,
-                version,
-                "not number{.number}[letter]{_suffix[number]}[~hash][-r number]",
-            ))
+            Err(Error::invalid(Self::NAME, version, "not number{.number}[letter]{_suffix[number]}[~hash][-r number]"))
         }
     }
 }
@@ -289,11 +263,7 @@ mod tests {
             ("1.2.12.04", "1.2.12.05", Less),
             ("1.01", "1.1", Less),
             ("006", "1.0.0", Greater),
-            (
-                "1.0.0_pre20191002222144-r0",
-                "1.0.0_pre20210530193627-r0",
-                Less,
-            ),
+            ("1.0.0_pre20191002222144-r0", "1.0.0_pre20210530193627-r0", Less),
             ("1.0~abc-r0", "1.0~fed-r0", Equal),
             ("1-r-0", "1-r0", Less),
             ("1.2", "1.2_blah", Greater),
@@ -307,27 +277,10 @@ mod tests {
 
     #[test]
     fn validation() {
-        for ok in [
-            "1.0",
-            "1.2.3b-r4",
-            "6.6.2p1-r0",
-            "0.8.21.r2",
-            "1.0_alpha_pre2",
-            "2.0~ab12-r1",
-            "1.0_p",
-        ] {
+        for ok in ["1.0", "1.2.3b-r4", "6.6.2p1-r0", "0.8.21.r2", "1.0_alpha_pre2", "2.0~ab12-r1", "1.0_p"] {
             assert_eq!(Apk.validate(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "1.18.-r2",
-            "2.15.r-r1",
-            "57-1-r2",
-            "110.73/e0",
-            "2.19.10.4_y8",
-            "a",
-            ".1",
-            "1-r",
-        ] {
+        for bad in ["1.18.-r2", "2.15.r-r1", "57-1-r2", "110.73/e0", "2.19.10.4_y8", "a", ".1", "1-r"] {
             assert!(Apk.validate(bad).is_err(), "{bad}");
         }
     }

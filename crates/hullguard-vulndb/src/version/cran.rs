@@ -37,11 +37,7 @@ pub(crate) fn parse_numbers(scheme: &'static str, s: &str, sep: &[char]) -> Resu
 
 /// Compares number lists component by component; a prefix sorts first.
 pub(crate) fn cmp_numbers(a: &[String], b: &[String]) -> Ordering {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| cmp_digits(x, y))
-        .find(|o| o.is_ne())
-        .unwrap_or_else(|| a.len().cmp(&b.len()))
+    a.iter().zip(b).map(|(x, y)| cmp_digits(x, y)).find(|o| o.is_ne()).unwrap_or_else(|| a.len().cmp(&b.len()))
 }
 
 impl Ord for CranVersion {
@@ -56,19 +52,12 @@ impl VersionScheme for Cran {
     const NAME: &'static str = "cran";
 
     fn parse(&self, version: &str) -> Result<CranVersion> {
-        Ok(CranVersion {
-            original: version.to_owned(),
-            numbers: parse_numbers(Self::NAME, version, &['.', '-'])?,
-        })
+        Ok(CranVersion { original: version.to_owned(), numbers: parse_numbers(Self::NAME, version, &['.', '-'])? })
     }
 
     fn validate(&self, version: &str) -> Result<()> {
         if self.parse(version)?.numbers.len() < 2 {
-            return Err(Error::invalid(
-                Self::NAME,
-                version,
-                "fewer than two components",
-            ));
+            return Err(Error::invalid(Self::NAME, version, "fewer than two components"));
         }
         Ok(())
     }

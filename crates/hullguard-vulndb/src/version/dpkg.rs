@@ -74,9 +74,7 @@ fn verrevcmp(a: &str, b: &str) -> Ordering {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     let (mut i, mut j) = (0, 0);
     while i < a.len() || j < b.len() {
-        while a.get(i).is_some_and(|c| !c.is_ascii_digit())
-            || b.get(j).is_some_and(|c| !c.is_ascii_digit())
-        {
+        while a.get(i).is_some_and(|c| !c.is_ascii_digit()) || b.get(j).is_some_and(|c| !c.is_ascii_digit()) {
             let (x, y) = (order(a.get(i).copied()), order(b.get(j).copied()));
             if x != y {
                 return x.cmp(&y);
@@ -119,21 +117,13 @@ impl VersionScheme for Dpkg {
         if !v.upstream.starts_with(|c: char| c.is_ascii_digit()) {
             return bad("upstream version does not start with a digit");
         }
-        if !v
-            .upstream
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b".+~-".contains(&c))
-        {
+        if !v.upstream.bytes().all(|c| c.is_ascii_alphanumeric() || b".+~-".contains(&c)) {
             return bad("upstream version has a character other than alphanumerics and .+~-");
         }
         if version.ends_with('-') {
             return bad("empty revision");
         }
-        if !v
-            .revision
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"+.~".contains(&c))
-        {
+        if !v.revision.bytes().all(|c| c.is_ascii_alphanumeric() || b"+.~".contains(&c)) {
             return bad("revision has a character other than alphanumerics and +.~");
         }
         Ok(())
@@ -169,13 +159,7 @@ mod tests {
 
     #[test]
     fn validation() {
-        for ok in [
-            "1.0",
-            "1:2.3-4",
-            "2.7.4+reloaded2-13ubuntu1",
-            "1.0-a-1",
-            "0~rc1",
-        ] {
+        for ok in ["1.0", "1:2.3-4", "2.7.4+reloaded2-13ubuntu1", "1.0-a-1", "0~rc1"] {
             assert_eq!(Dpkg.validate(ok), Ok(()), "{ok}");
         }
         for bad in ["a1.0", "x:1.0", "1.0-", "1.0_1", "1.0-1_2", ":1", "1:"] {

@@ -58,17 +58,14 @@ impl GoVersion {
                 return bad("a numeric component has a leading zero");
             }
         }
-        let ident_ok =
-            |id: &str| !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+        let ident_ok = |id: &str| !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
         let pre: Vec<String> = match pre {
             Some(pre) => pre.split('.').map(str::to_owned).collect(),
             None => Vec::new(),
         };
         for id in &pre {
             if !ident_ok(id) {
-                return bad(
-                    "empty pre-release identifier or one with a character other than [0-9A-Za-z-]",
-                );
+                return bad("empty pre-release identifier or one with a character other than [0-9A-Za-z-]");
             }
             if is_digits(id) && id.len() > 1 && id.starts_with('0') {
                 return bad("a numeric pre-release identifier has a leading zero");
@@ -78,11 +75,7 @@ impl GoVersion {
             return bad("empty build identifier or one with a character other than [0-9A-Za-z-]");
         }
         let number = |i: usize| numbers.get(i).map_or("0", |n| n).to_owned();
-        Ok(Self {
-            original: s.to_owned(),
-            numbers: [number(0), number(1), number(2)],
-            pre,
-        })
+        Ok(Self { original: s.to_owned(), numbers: [number(0), number(1), number(2)], pre })
     }
 }
 
@@ -129,24 +122,12 @@ mod tests {
             ("v1.10.0", "v1.9.0", Greater),
             // Pseudo-versions sort below the release they precede.
             ("v0.0.0-20191109021931-daa7c04131f5", "v0.0.1", Less),
-            (
-                "v0.0.0-20191109021931-daa7c04131f5",
-                "v0.0.0-20200101000000-000000000000",
-                Less,
-            ),
+            ("v0.0.0-20191109021931-daa7c04131f5", "v0.0.0-20200101000000-000000000000", Less),
             ("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.3", Greater),
             ("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4", Less),
             ("v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4-pre", Less),
-            (
-                "v1.2.3-pre.0.20191109021931-daa7c04131f5",
-                "v1.2.3-pre",
-                Greater,
-            ),
-            (
-                "v1.2.3-pre.0.20191109021931-daa7c04131f5",
-                "v1.2.3-pre.1",
-                Less,
-            ),
+            ("v1.2.3-pre.0.20191109021931-daa7c04131f5", "v1.2.3-pre", Greater),
+            ("v1.2.3-pre.0.20191109021931-daa7c04131f5", "v1.2.3-pre.1", Less),
         ];
         for (a, b, want) in cases {
             assert_eq!(Go.compare(a, b), Ok(want), "{a} vs {b}");
@@ -156,25 +137,10 @@ mod tests {
 
     #[test]
     fn validation() {
-        for ok in [
-            "v1.2.3",
-            "1.2.3",
-            "v0",
-            "v2.0.0+incompatible",
-            "v0.0.0-20191109021931-daa7c04131f5",
-        ] {
+        for ok in ["v1.2.3", "1.2.3", "v0", "v2.0.0+incompatible", "v0.0.0-20191109021931-daa7c04131f5"] {
             assert_eq!(Go.validate(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "v1.2-pre",
-            "v1.02.3",
-            "v1.2.3.4",
-            "v1.2.3-",
-            "v1.2.3-01",
-            "vx",
-            "v1.2.3+",
-            "V1.2.3",
-        ] {
+        for bad in ["v1.2-pre", "v1.02.3", "v1.2.3.4", "v1.2.3-", "v1.2.3-01", "vx", "v1.2.3+", "V1.2.3"] {
             assert!(Go.validate(bad).is_err(), "{bad}");
             assert!(Go.parse(bad).is_err(), "{bad}");
         }

@@ -33,10 +33,7 @@ impl VersionScheme for Hackage {
     const NAME: &'static str = "hackage";
 
     fn parse(&self, version: &str) -> Result<HackageVersion> {
-        Ok(HackageVersion {
-            original: version.to_owned(),
-            numbers: parse_numbers(Self::NAME, version, &['.'])?,
-        })
+        Ok(HackageVersion { original: version.to_owned(), numbers: parse_numbers(Self::NAME, version, &['.'])? })
     }
 
     fn validate(&self, version: &str) -> Result<()> {
@@ -51,12 +48,8 @@ mod tests {
 
     #[test]
     fn ordering() {
-        let cases = [
-            ("1.0", "1.0.0", Less),
-            ("1.0.0", "1", Greater),
-            ("0.11.3.0", "1.0.0.0", Less),
-            ("01.2", "1.2", Equal),
-        ];
+        let cases =
+            [("1.0", "1.0.0", Less), ("1.0.0", "1", Greater), ("0.11.3.0", "1.0.0.0", Less), ("01.2", "1.2", Equal)];
         for (a, b, want) in cases {
             assert_eq!(Hackage.compare(a, b), Ok(want), "{a} vs {b}");
             assert_eq!(Hackage.compare(b, a), Ok(want.reverse()), "{b} vs {a}");

@@ -140,21 +140,13 @@ fn parse_items(s: &str) -> Vec<Item> {
     }
     let token = |from: usize, to: usize, digits: bool, followed_by_digit: bool| {
         let t = text(from, to);
-        if digits {
-            Item::number(&t)
-        } else {
-            Item::Qualifier(Qualifier::new(&t, followed_by_digit))
-        }
+        if digits { Item::number(&t) } else { Item::Qualifier(Qualifier::new(&t, followed_by_digit)) }
     };
 
     for (i, &c) in chars.iter().enumerate() {
         match c {
             '.' | '-' => {
-                let item = if i == start {
-                    Item::Number(String::new())
-                } else {
-                    token(start, i, in_digits, false)
-                };
+                let item = if i == start { Item::Number(String::new()) } else { token(start, i, in_digits, false) };
                 push(&mut lists, item);
                 start = i + 1;
                 if c == '-' {
@@ -213,10 +205,7 @@ impl VersionScheme for Maven {
 
     fn parse(&self, version: &str) -> Result<MavenVersion> {
         check_basic(Self::NAME, version)?;
-        Ok(MavenVersion {
-            original: version.to_owned(),
-            items: parse_items(version),
-        })
+        Ok(MavenVersion { original: version.to_owned(), items: parse_items(version) })
     }
 
     /// Maven takes any string; this rejects only whitespace besides the

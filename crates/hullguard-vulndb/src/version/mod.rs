@@ -83,11 +83,7 @@ pub(crate) fn check_basic(scheme: &'static str, version: &str) -> Result<()> {
         return Err(Error::invalid(scheme, version, "longer than 512 bytes"));
     }
     if version.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            scheme,
-            version,
-            "contains a control character",
-        ));
+        return Err(Error::invalid(scheme, version, "contains a control character"));
     }
     Ok(())
 }
@@ -258,9 +254,7 @@ pub fn scheme_for(ecosystem: &str) -> Result<Scheme> {
     let scheme = match base {
         "Debian" | "Ubuntu" => Scheme::Dpkg,
         "Alpine" | "Wolfi" | "Chainguard" => Scheme::Apk,
-        "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" | "openEuler" => {
-            Scheme::Rpm
-        }
+        "AlmaLinux" | "Rocky Linux" | "Red Hat" | "openSUSE" | "SUSE" | "Mageia" | "openEuler" => Scheme::Rpm,
         "PyPI" => Scheme::Pep440,
         "crates.io" | "npm" | "Bitnami" | "Hex" | "SwiftURL" => Scheme::SemVer,
         "Go" => Scheme::Go,
@@ -306,10 +300,7 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(scheme_for(name), Ok(want), "{name}");
         }
-        assert_eq!(
-            scheme_for("debian"),
-            Err(Error::UnknownEcosystem("debian".into()))
-        );
+        assert_eq!(scheme_for("debian"), Err(Error::UnknownEcosystem("debian".into())));
     }
 
     #[test]
@@ -337,12 +328,6 @@ mod tests {
     fn digits_compare_by_value() {
         assert_eq!(cmp_digits("010", "9"), Ordering::Greater);
         assert_eq!(cmp_digits("000", ""), Ordering::Equal);
-        assert_eq!(
-            cmp_digits(
-                "999999999999999999999999999991",
-                "999999999999999999999999999999"
-            ),
-            Ordering::Less
-        );
+        assert_eq!(cmp_digits("999999999999999999999999999991", "999999999999999999999999999999"), Ordering::Less);
     }
 }

@@ -24,9 +24,7 @@ pub struct NuGetVersion {
 
 impl Ord for NuGetVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.parts
-            .cmp_numbers(&other.parts)
-            .then_with(|| cmp_pre(&self.parts.pre, &other.parts.pre))
+        self.parts.cmp_numbers(&other.parts).then_with(|| cmp_pre(&self.parts.pre, &other.parts.pre))
     }
 }
 version_traits!(NuGetVersion);
@@ -37,10 +35,7 @@ impl VersionScheme for NuGet {
 
     fn parse(&self, version: &str) -> Result<NuGetVersion> {
         check_basic(Self::NAME, version)?;
-        Ok(NuGetVersion {
-            original: version.to_owned(),
-            parts: Lenient::parse(&version.to_ascii_lowercase(), 4),
-        })
+        Ok(NuGetVersion { original: version.to_owned(), parts: Lenient::parse(&version.to_ascii_lowercase(), 4) })
     }
 
     /// One to four numeric components (leading zeros allowed, as NuGet

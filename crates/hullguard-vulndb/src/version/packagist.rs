@@ -27,10 +27,7 @@ pub struct PackagistVersion {
 }
 
 fn canonical_parts(s: &str) -> Vec<String> {
-    let s = s
-        .strip_prefix('v')
-        .or_else(|| s.strip_prefix('V'))
-        .unwrap_or(s);
+    let s = s.strip_prefix('v').or_else(|| s.strip_prefix('V')).unwrap_or(s);
     let mut out = String::with_capacity(s.len() * 2);
     let mut prev: Option<char> = None;
     for c in s.chars() {
@@ -49,23 +46,12 @@ fn canonical_parts(s: &str) -> Vec<String> {
 
 /// The rank of a word part.
 fn rank(part: &str) -> u8 {
-    const RANKS: [(&str, u8); 8] = [
-        ("dev", 1),
-        ("alpha", 2),
-        ("a", 2),
-        ("beta", 3),
-        ("b", 3),
-        ("RC", 4),
-        ("rc", 4),
-        ("#", 5),
-    ];
+    const RANKS: [(&str, u8); 8] =
+        [("dev", 1), ("alpha", 2), ("a", 2), ("beta", 3), ("b", 3), ("RC", 4), ("rc", 4), ("#", 5)];
     if part.starts_with("pl") || part.starts_with('p') {
         return 6;
     }
-    RANKS
-        .iter()
-        .find(|(word, _)| part.starts_with(word))
-        .map_or(0, |&(_, r)| r)
+    RANKS.iter().find(|(word, _)| part.starts_with(word)).map_or(0, |&(_, r)| r)
 }
 
 /// The rank of a number part.
@@ -92,19 +78,11 @@ fn cmp_parts(a: &[String], b: &[String]) -> Ordering {
         Ordering::Equal => Ordering::Equal,
         Ordering::Greater => {
             let rest = &a[b.len()..];
-            if is_digits(&rest[0]) {
-                Ordering::Greater
-            } else {
-                cmp_parts(rest, &hash)
-            }
+            if is_digits(&rest[0]) { Ordering::Greater } else { cmp_parts(rest, &hash) }
         }
         Ordering::Less => {
             let rest = &b[a.len()..];
-            if is_digits(&rest[0]) {
-                Ordering::Less
-            } else {
-                cmp_parts(&hash, rest)
-            }
+            if is_digits(&rest[0]) { Ordering::Less } else { cmp_parts(&hash, rest) }
         }
     }
 }
@@ -122,10 +100,7 @@ impl VersionScheme for Packagist {
 
     fn parse(&self, version: &str) -> Result<PackagistVersion> {
         check_basic(Self::NAME, version)?;
-        Ok(PackagistVersion {
-            original: version.to_owned(),
-            parts: canonical_parts(version),
-        })
+        Ok(PackagistVersion { original: version.to_owned(), parts: canonical_parts(version) })
     }
 
     /// Composer's accepted forms, roughly: `dev-<branch>`, or up to four
@@ -136,42 +111,26 @@ impl VersionScheme for Packagist {
         if version.strip_prefix("dev-").is_some_and(|b| !b.is_empty()) {
             return Ok(());
         }
-        let bad = || {
-            Err(Error::invalid(
-                Self::NAME,
-                version,
-                "not a Composer version",
-            ))
-        };
+        let bad = || Err(Error::invalid(Self::NAME, version, "not a Composer version"));
         let body = version.strip_prefix(['v', 'V']).unwrap_or(version);
         let body = body.split_once('+').map_or(body, |(b, _)| b);
-        let digits_end = body
-            .find(|c: char| !c.is_ascii_digit() && c != '.')
-            .unwrap_or(body.len());
+        let digits_end = body.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(body.len());
         let (numbers, suffix) = body.split_at(digits_end);
         let numbers = numbers.strip_suffix('.').unwrap_or(numbers);
         let count = numbers.split('.').count();
         if !(1..=4).contains(&count) || !numbers.split('.').all(is_digits) {
             return bad();
         }
-        let suffix = suffix
-            .trim_start_matches(['-', '_', '.'])
-            .to_ascii_lowercase();
+        let suffix = suffix.trim_start_matches(['-', '_', '.']).to_ascii_lowercase();
         if suffix.is_empty() {
             return Ok(());
         }
-        let words = [
-            "stable", "beta", "alpha", "patch", "dev", "rc", "pl", "a", "b", "p",
-        ];
+        let words = ["stable", "beta", "alpha", "patch", "dev", "rc", "pl", "a", "b", "p"];
         let Some(word) = words.iter().find(|w| suffix.starts_with(**w)) else {
             return bad();
         };
         let rest = suffix[word.len()..].trim_start_matches(['.', '-']);
-        if rest.is_empty() || rest.split('.').all(is_digits) || rest == "dev" {
-            Ok(())
-        } else {
-            bad()
-        }
+        if rest.is_empty() || rest.split('.').all(is_digits) || rest == "dev" { Ok(()) } else { bad() }
     }
 }
 
@@ -206,16 +165,7 @@ mod tests {
 
     #[test]
     fn validation() {
-        for ok in [
-            "1.0.0",
-            "v2.3",
-            "1.0.0-beta2",
-            "1.0.0RC1",
-            "dev-main",
-            "1.0.0-dev",
-            "1.0.0.0",
-            "1.0.0+build",
-        ] {
+        for ok in ["1.0.0", "v2.3", "1.0.0-beta2", "1.0.0RC1", "dev-main", "1.0.0-dev", "1.0.0.0", "1.0.0+build"] {
             assert_eq!(Packagist.validate(ok), Ok(()), "{ok}");
         }
         for bad in ["foo", "1.0.0-bogus", "1.2.3.4.5", "dev-"] {

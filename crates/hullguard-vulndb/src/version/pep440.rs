@@ -77,10 +77,7 @@ impl<'a> Cursor<'a> {
     }
 
     fn digits(&mut self) -> Option<&'a str> {
-        let end = self
-            .s
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(self.s.len());
+        let end = self.s.find(|c: char| !c.is_ascii_digit()).unwrap_or(self.s.len());
         if end == 0 {
             return None;
         }
@@ -157,8 +154,7 @@ impl Modern {
                 Some(n) => Some(n.to_owned()),
                 None => {
                     c.s = saved;
-                    c.word_and_number(&[("post", ()), ("rev", ()), ("r", ())])
-                        .map(|(_, n)| n)
+                    c.word_and_number(&[("post", ()), ("rev", ()), ("r", ())]).map(|(_, n)| n)
                 }
             }
         };
@@ -176,21 +172,10 @@ impl Modern {
         if !c.s.is_empty() {
             return None;
         }
-        while release.len() > 1
-            && release
-                .last()
-                .is_some_and(|r| r.trim_start_matches('0').is_empty())
-        {
+        while release.len() > 1 && release.last().is_some_and(|r| r.trim_start_matches('0').is_empty()) {
             release.pop();
         }
-        Some(Self {
-            epoch,
-            release,
-            pre,
-            post,
-            dev,
-            local,
-        })
+        Some(Self { epoch, release, pre, post, dev, local })
     }
 
     /// The pre-release key: a bare `.devN` sorts before any pre-release, and
@@ -207,12 +192,7 @@ impl Modern {
 fn cmp_release(a: &[String], b: &[String]) -> Ordering {
     let n = a.len().max(b.len());
     (0..n)
-        .map(|i| {
-            cmp_digits(
-                a.get(i).map_or("0", String::as_str),
-                b.get(i).map_or("0", String::as_str),
-            )
-        })
+        .map(|i| cmp_digits(a.get(i).map_or("0", String::as_str), b.get(i).map_or("0", String::as_str)))
         .find(|o| o.is_ne())
         .unwrap_or(Ordering::Equal)
 }
@@ -244,9 +224,7 @@ impl Ord for Modern {
             .then_with(|| {
                 let (a, b) = (self.pre_key(), other.pre_key());
                 a.0.cmp(&b.0).then_with(|| match (a.1, b.1) {
-                    (Some((pa, na)), Some((pb, nb))) => {
-                        pa.cmp(&pb).then_with(|| cmp_digits(na, nb))
-                    }
+                    (Some((pa, na)), Some((pb, nb))) => pa.cmp(&pb).then_with(|| cmp_digits(na, nb)),
                     _ => Ordering::Equal,
                 })
             })
@@ -278,18 +256,14 @@ fn legacy_key(s: &str) -> Vec<String> {
     let mut rest = lower.as_str();
     while let Some(c) = rest.chars().next() {
         let len = if c.is_ascii_digit() {
-            rest.find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len())
+            rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len())
         } else if c.is_ascii_lowercase() {
-            rest.find(|c: char| !c.is_ascii_lowercase())
-                .unwrap_or(rest.len())
+            rest.find(|c: char| !c.is_ascii_lowercase()).unwrap_or(rest.len())
         } else if c == '.' || c == '-' {
             1
         } else {
-            rest.find(|c: char| {
-                c.is_ascii_digit() || c.is_ascii_lowercase() || c == '.' || c == '-'
-            })
-            .unwrap_or(rest.len())
+            rest.find(|c: char| c.is_ascii_digit() || c.is_ascii_lowercase() || c == '.' || c == '-')
+                .unwrap_or(rest.len())
         };
         tokens.push(&rest[..len]);
         rest = &rest[len..];
@@ -345,10 +319,7 @@ impl VersionScheme for Pep440 {
             Some(m) => Kind::Modern(m),
             None => Kind::Legacy(legacy_key(version)),
         };
-        Ok(Pep440Version {
-            original: version.to_owned(),
-            kind,
-        })
+        Ok(Pep440Version { original: version.to_owned(), kind })
     }
 
     fn validate(&self, version: &str) -> Result<()> {
@@ -401,23 +372,10 @@ mod tests {
 
     #[test]
     fn validation() {
-        for ok in [
-            "1.0",
-            "1!2.0.post1.dev3+ubuntu-1",
-            "1.0-1",
-            "v1.0rc1",
-            "1.0a.1",
-        ] {
+        for ok in ["1.0", "1!2.0.post1.dev3+ubuntu-1", "1.0-1", "v1.0rc1", "1.0a.1"] {
             assert_eq!(Pep440.validate(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "1.0-bulbasaur",
-            "1.0+",
-            "1.0+a..b",
-            "1..0",
-            "a",
-            "1.0.dev1.dev2",
-        ] {
+        for bad in ["1.0-bulbasaur", "1.0+", "1.0+a..b", "1..0", "a", "1.0.dev1.dev2"] {
             assert!(Pep440.validate(bad).is_err(), "{bad}");
         }
     }

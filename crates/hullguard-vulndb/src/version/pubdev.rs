@@ -38,10 +38,7 @@ impl VersionScheme for Pub {
 
     fn parse(&self, version: &str) -> Result<PubVersion> {
         check_basic(Self::NAME, version)?;
-        Ok(PubVersion {
-            original: version.to_owned(),
-            parts: Lenient::parse(version, 3),
-        })
+        Ok(PubVersion { original: version.to_owned(), parts: Lenient::parse(version, 3) })
     }
 
     fn validate(&self, version: &str) -> Result<()> {

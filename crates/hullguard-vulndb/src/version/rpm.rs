@@ -40,23 +40,18 @@ impl RpmVersion {
             Some((v, r)) => (v, Some(r.to_owned())),
             None => (rest, None),
         };
-        Ok(Self {
-            original: s.to_owned(),
-            epoch: epoch.to_owned(),
-            version: version.to_owned(),
-            release,
-        })
+        Ok(Self { original: s.to_owned(), epoch: epoch.to_owned(), version: version.to_owned(), release })
     }
 }
 
 impl Ord for RpmVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        cmp_digits(&self.epoch, &other.epoch)
-            .then_with(|| rpmvercmp(&self.version, &other.version))
-            .then_with(|| match (&self.release, &other.release) {
+        cmp_digits(&self.epoch, &other.epoch).then_with(|| rpmvercmp(&self.version, &other.version)).then_with(
+            || match (&self.release, &other.release) {
                 (Some(a), Some(b)) => rpmvercmp(a, b),
                 (a, b) => a.is_some().cmp(&b.is_some()),
-            })
+            },
+        )
     }
 }
 version_traits!(RpmVersion);
@@ -105,11 +100,7 @@ pub(crate) fn rpmvercmp(a: &str, b: &str) -> Ordering {
         };
         let numeric = x.is_ascii_digit();
         let same_kind = |c: &u8| {
-            if numeric {
-                c.is_ascii_digit()
-            } else {
-                c.is_ascii_alphabetic()
-            }
+            if numeric { c.is_ascii_digit() } else { c.is_ascii_alphabetic() }
         };
         let start_i = i;
         while a.get(i).is_some_and(same_kind) {
@@ -122,20 +113,12 @@ pub(crate) fn rpmvercmp(a: &str, b: &str) -> Ordering {
         let (sa, sb) = (&a[start_i..i], &b[start_j..j]);
         if sb.is_empty() {
             // Numbers are newer than letters.
-            return if numeric {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
+            return if numeric { Ordering::Greater } else { Ordering::Less };
         }
         // Both segments are ASCII, so valid UTF-8.
         let sa = std::str::from_utf8(sa).unwrap_or_default();
         let sb = std::str::from_utf8(sb).unwrap_or_default();
-        let ord = if numeric {
-            cmp_digits(sa, sb)
-        } else {
-            sa.cmp(sb)
-        };
+        let ord = if numeric { cmp_digits(sa, sb) } else { sa.cmp(sb) };
         if ord != Ordering::Equal {
             return ord;
         }
@@ -156,11 +139,7 @@ impl VersionScheme for Rpm {
     /// alphanumerics and `._+~^`; the epoch, if any, is a number.
     fn validate(&self, version: &str) -> Result<()> {
         let v = RpmVersion::parse(version)?;
-        let allowed = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|c| c.is_ascii_alphanumeric() || b"._+~^".contains(&c))
-        };
+        let allowed = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || b"._+~^".contains(&c));
         if version.starts_with(':') {
             return Err(Error::invalid(Self::NAME, version, "empty epoch"));
         }

@@ -45,27 +45,18 @@ fn canonical_segments(s: &str) -> Vec<Segment> {
     let mut rest = s.as_str();
     while let Some(c) = rest.chars().next() {
         if c.is_ascii_digit() {
-            let end = rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len());
-            segments.push(Segment::Number(
-                rest[..end].trim_start_matches('0').to_owned(),
-            ));
+            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
+            segments.push(Segment::Number(rest[..end].trim_start_matches('0').to_owned()));
             rest = &rest[end..];
         } else if c.is_ascii_alphabetic() {
-            let end = rest
-                .find(|c: char| !c.is_ascii_alphabetic())
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
             segments.push(Segment::Text(rest[..end].to_owned()));
             rest = &rest[end..];
         } else {
             rest = &rest[c.len_utf8()..];
         }
     }
-    let split = segments
-        .iter()
-        .position(|s| matches!(s, Segment::Text(_)))
-        .unwrap_or(segments.len());
+    let split = segments.iter().position(|s| matches!(s, Segment::Text(_))).unwrap_or(segments.len());
     let mut tail = segments.split_off(split);
     while segments.last().is_some_and(Segment::is_zero) {
         segments.pop();
@@ -108,13 +99,10 @@ fn is_valid(s: &str) -> bool {
         None => (s, None),
     };
     let mut parts = main.split('.');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    let first_ok = parts.next().is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
     let rest_ok = parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     let pre_ok = pre.is_none_or(|pre| {
-        pre.split('.')
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        pre.split('.').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
     });
     first_ok && rest_ok && pre_ok
 }
@@ -125,10 +113,7 @@ impl VersionScheme for RubyGems {
 
     fn parse(&self, version: &str) -> Result<RubyGemsVersion> {
         check_basic(Self::NAME, version)?;
-        Ok(RubyGemsVersion {
-            original: version.to_owned(),
-            segments: canonical_segments(version),
-        })
+        Ok(RubyGemsVersion { original: version.to_owned(), segments: canonical_segments(version) })
     }
 
     fn validate(&self, version: &str) -> Result<()> {
@@ -136,11 +121,7 @@ impl VersionScheme for RubyGems {
         if is_valid(version) {
             Ok(())
         } else {
-            Err(Error::invalid(
-                Self::NAME,
-                version,
-                "not N{.alnum}[-alnum{.alnum}]",
-            ))
+            Err(Error::invalid(Self::NAME, version, "not N{.alnum}[-alnum{.alnum}]"))
         }
     }
 }

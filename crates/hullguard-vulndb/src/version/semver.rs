@@ -39,9 +39,7 @@ impl Lenient {
         let mut numbers = Vec::new();
         let mut rest = s;
         while numbers.len() < max_numbers {
-            let end = rest
-                .find(|c: char| !c.is_ascii_digit())
-                .unwrap_or(rest.len());
+            let end = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
             if end == 0 {
                 break;
             }
@@ -55,17 +53,9 @@ impl Lenient {
         let (pre, build) = rest.split_once('+').unwrap_or((rest, ""));
         let pre = pre.strip_prefix('-').unwrap_or(pre);
         let split = |s: &str| {
-            if s.is_empty() {
-                Vec::new()
-            } else {
-                s.split('.').map(str::to_owned).collect()
-            }
+            if s.is_empty() { Vec::new() } else { s.split('.').map(str::to_owned).collect() }
         };
-        Self {
-            numbers,
-            pre: split(pre),
-            build: split(build),
-        }
+        Self { numbers, pre: split(pre), build: split(build) }
     }
 
     /// Compares the numeric components, missing ones being 0.
@@ -142,14 +132,11 @@ pub(crate) fn check_strict(
             return bad("a numeric component has a leading zero");
         }
     }
-    let ident_ok =
-        |id: &str| !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
+    let ident_ok = |id: &str| !id.is_empty() && id.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-');
     if let Some(pre) = pre {
         for id in pre.split('.') {
             if !ident_ok(id) {
-                return bad(
-                    "empty pre-release identifier or one with a character other than [0-9A-Za-z-]",
-                );
+                return bad("empty pre-release identifier or one with a character other than [0-9A-Za-z-]");
             }
             if !allow_leading_zeros && is_digits(id) && id.len() > 1 && id.starts_with('0') {
                 return bad("a numeric pre-release identifier has a leading zero");
@@ -171,9 +158,7 @@ pub struct SemVerVersion {
 
 impl Ord for SemVerVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.parts
-            .cmp_numbers(&other.parts)
-            .then_with(|| cmp_pre(&self.parts.pre, &other.parts.pre))
+        self.parts.cmp_numbers(&other.parts).then_with(|| cmp_pre(&self.parts.pre, &other.parts.pre))
     }
 }
 version_traits!(SemVerVersion);
@@ -184,10 +169,7 @@ impl VersionScheme for SemVer {
 
     fn parse(&self, version: &str) -> Result<SemVerVersion> {
         check_basic(Self::NAME, version)?;
-        Ok(SemVerVersion {
-            original: version.to_owned(),
-            parts: Lenient::parse(version, 3),
-        })
+        Ok(SemVerVersion { original: version.to_owned(), parts: Lenient::parse(version, 3) })
     }
 
     fn validate(&self, version: &str) -> Result<()> {
@@ -222,25 +204,10 @@ mod tests {
 
     #[test]
     fn validation() {
-        for ok in [
-            "1.2.3",
-            "v1.2.3",
-            "1.0.0-alpha.1+build.5",
-            "0.0.0-0",
-            "1.0.0-x-y",
-        ] {
+        for ok in ["1.2.3", "v1.2.3", "1.0.0-alpha.1+build.5", "0.0.0-0", "1.0.0-x-y"] {
             assert_eq!(SemVer.validate(ok), Ok(()), "{ok}");
         }
-        for bad in [
-            "1.2",
-            "1.2.3.4",
-            "01.2.3",
-            "1.2.3-01",
-            "1.2.3-",
-            "1.2.3+",
-            "1.2.3-a..b",
-            "x",
-        ] {
+        for bad in ["1.2", "1.2.3.4", "01.2.3", "1.2.3-01", "1.2.3-", "1.2.3+", "1.2.3-a..b", "x"] {
             assert!(SemVer.validate(bad).is_err(), "{bad}");
         }
     }

@@ -32,18 +32,24 @@ pub fn run(request: &ImageRequest, what: What, format: Format, quiet: bool) -> R
     let image = read_image(source.as_ref(), &options, Listing::default);
     bar.finish_and_clear();
     let image = image?;
+    // The merged view is always built: it also proves every symlink resolves without a loop.
+    let merged = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.as_slice()))?;
     let mut out = std::io::stdout().lock();
     let text = match what {
-        What::Summary => summary(&image, format)?,
+        What::Summary => summary(&image, &merged, format)?,
         What::Files { layer: Some(n) } => {
             let Some(result) = image.layers.get(n) else {
-                bail!("{}: no layer {n}; the image has {} layers (0-{})", image.meta.source, image.layers.len(), image.layers.len().saturating_sub(1));
+                bail!(
+                    "{}: no layer {n}; the image has {} layers (0-{})",
+                    image.meta.source,
+                    image.layers.len(),
+                    image.layers.len().saturating_sub(1)
+                );
             };
             let rows: Vec<FileRow> = result.output.iter().map(|e| FileRow::new(e, n)).collect();
             files(&image, &rows, Some(n), format)?
         }
         What::Files { layer: None } => {
-            let merged = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.as_slice()))?;
             let rows: Vec<FileRow> = merged.iter().map(|f| FileRow::new(&f.entry, f.layer)).collect();
             files(&image, &rows, None, format)?
         }
@@ -81,7 +87,16 @@ impl FileRow {
             EntryKind::Whiteout(t) => ("whiteout", Some(format!("/{t}"))),
             EntryKind::Opaque(t) => ("opaque", Some(format!("/{t}"))),
         };
-        FileRow { path: format!("/{}", e.path), kind, mode: format!("{:04o}", e.mode), uid: e.uid, gid: e.gid, size: e.size, layer, target }
+        FileRow {
+            path: format!("/{}", e.path),
+            kind,
+            mode: format!("{:04o}", e.mode),
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            layer,
+            target,
+        }
     }
 }
 
@@ -109,9 +124,14 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
                     "fifo" => 'p',
                     _ => 'w',
                 };
-                let _ = write!(s, "{letter}{} {:>5}:{:<5} {:>10} {:>3} {}", r.mode, r.uid, r.gid, r.size, r.layer, r.path);
+                let _ =
+                    write!(s, "{letter}{} {:>5}:{:<5} {:>10} {:>3} {}", r.mode, r.uid, r.gid, r.size, r.layer, r.path);
                 if let Some(t) = &r.target {
-                    let arrow = match r.kind { "whiteout" => " deletes ", "opaque" => " hides lower contents of ", _ => " -> " };
+                    let arrow = match r.kind {
+                        "whiteout" => " deletes ",
+                        "opaque" => " hides lower contents of ",
+                        _ => " -> ",
+                    };
                     let _ = write!(s, "{arrow}{t}");
                 }
                 s.push('\n');
@@ -121,7 +141,7 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
     })
 }
 
-fn summary(image: &ImageRead<Vec<LayerEntry>>, format: Format) -> Result<String> {
+fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format) -> Result<String> {
     let meta = &image.meta;
     let cfg = &meta.config.config;
     let env: Vec<String> = cfg.env.iter().flatten().map(|e| redact_assignments(e)).collect();
@@ -186,6 +206,11 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, format: Format) -> Result<String>
         },
         "history": history,
         "layers": layers,
+        "final_fs": {
+            "paths": merged.len(),
+            "files": merged.iter().filter(|f| matches!(f.entry.kind, EntryKind::File | EntryKind::Hardlink(_))).count(),
+            "size": merged.iter().map(|f| f.entry.size).sum::<u64>(),
+        },
     });
     if format == Format::Json {
         return Ok(serde_json::to_string_pretty(&doc)? + "\n");
@@ -212,7 +237,15 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, format: Format) -> Result<String>
     line(&mut s, "Entrypoint", &join(&cfg.entrypoint));
     line(&mut s, "Cmd", &join(&cfg.cmd));
     line(&mut s, "WorkingDir", cfg.working_dir.as_deref().filter(|w| !w.is_empty()).unwrap_or("-"));
-    line(&mut s, "Ports", &if ports.is_empty() { "-".to_string() } else { ports.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ") });
+    line(
+        &mut s,
+        "Ports",
+        &if ports.is_empty() {
+            "-".to_string()
+        } else {
+            ports.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
+        },
+    );
     let hc = cfg.healthcheck.as_ref().and_then(|h| h.test.clone()).map_or_else(|| "none".to_string(), |t| t.join(" "));
     line(&mut s, "Healthcheck", &hc);
     for (i, e) in env.iter().enumerate() {
@@ -221,16 +254,29 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, format: Format) -> Result<String>
     for (i, (k, v)) in cfg.labels.iter().flatten().enumerate() {
         line(&mut s, if i == 0 { "Labels" } else { "" }, &format!("{k}={v}"));
     }
+    let files = merged.iter().filter(|f| matches!(f.entry.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
+    line(
+        &mut s,
+        "Final fs",
+        &format!("{} paths, {files} files, {}", merged.len(), human_bytes(merged.iter().map(|f| f.entry.size).sum())),
+    );
     s.push_str("\nHistory\n");
     for h in &meta.config.history {
         let mark = if h.empty_layer { " " } else { "+" };
         let _ = writeln!(s, "  {mark} {}", h.created_by.as_deref().map(redact_assignments).unwrap_or_default());
     }
-    let _ = writeln!(s, "\n{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} CREATED BY", "#", "DIGEST", "DIFF ID", "SIZE", "UNCOMPRESSED", "FILES", "COMP");
+    let _ = writeln!(
+        s,
+        "\n{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} CREATED BY",
+        "#", "DIGEST", "DIFF ID", "SIZE", "UNCOMPRESSED", "FILES", "COMP"
+    );
     for (d, r) in meta.layers.iter().zip(&image.layers) {
-        let short = |x: &Option<hullguard_image::Digest>| x.as_ref().map_or_else(|| "-".to_string(), |d| format!("sha256:{}", d.short()));
+        let short = |x: &Option<hullguard_image::Digest>| {
+            x.as_ref().map_or_else(|| "-".to_string(), |d| format!("sha256:{}", d.short()))
+        };
         let files = r.output.iter().filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
-        let created: String = d.created_by.as_deref().map(redact_assignments).unwrap_or_default().chars().take(60).collect();
+        let created: String =
+            d.created_by.as_deref().map(redact_assignments).unwrap_or_default().chars().take(60).collect();
         let _ = writeln!(
             s,
             "{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} {}",

@@ -1,1 +1,7 @@
+//! End-to-end tests of the `hullguard` binary: one test binary, one module per area.
 
+mod daemon;
+mod hostile;
+mod inspect;
+mod support;
+mod umoci;

@@ -1,0 +1,241 @@
+//! Test context and builders for images made on the fly (including hostile ones).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use sha2::{Digest as _, Sha256};
+
+/// Where the shared fixtures live.
+pub fn shared() -> PathBuf {
+    std::env::var_os("HULLGUARD_SHARED")
+        .map_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")), PathBuf::from)
+}
+
+/// A shared image archive by file name.
+pub fn image(name: &str) -> String {
+    shared().join("images").join(name).display().to_string()
+}
+
+/// Whether tests that need an external tool must run (CI) or may skip when it is missing.
+pub fn required(tool: &str) -> bool {
+    let present = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {tool}"))
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !present {
+        assert!(std::env::var("CI").is_err(), "{tool} is required in CI but missing");
+        eprintln!("skipping: {tool} not installed");
+    }
+    present
+}
+
+/// Run hullguard with `args` in `cwd`.
+pub fn hullguard(cwd: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("hullguard").unwrap().current_dir(cwd).args(args).env_remove("HULLGUARD_LOG").output().unwrap()
+}
+
+/// Run hullguard and parse its JSON stdout, asserting success.
+pub fn hullguard_json(args: &[&str]) -> Value {
+    let out = hullguard(Path::new("."), args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// sha256 hex of bytes.
+pub fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One raw tar entry: full control over the name bytes, type, link target and mode, so hostile
+/// archives (`../`, absolute names, non-UTF-8) can be written.
+pub struct RawEntry {
+    pub name: Vec<u8>,
+    pub kind: u8,
+    pub link: Vec<u8>,
+    pub mode: u32,
+    pub data: Vec<u8>,
+}
+
+impl RawEntry {
+    pub fn file(name: &str, data: &[u8]) -> Self {
+        RawEntry { name: name.as_bytes().to_vec(), kind: b'0', link: Vec::new(), mode: 0o644, data: data.to_vec() }
+    }
+    pub fn dir(name: &str) -> Self {
+        RawEntry { name: name.as_bytes().to_vec(), kind: b'5', link: Vec::new(), mode: 0o755, data: Vec::new() }
+    }
+    pub fn symlink(name: &str, target: &str) -> Self {
+        RawEntry {
+            name: name.as_bytes().to_vec(),
+            kind: b'2',
+            link: target.as_bytes().to_vec(),
+            mode: 0o777,
+            data: Vec::new(),
+        }
+    }
+    pub fn hardlink(name: &str, target: &str) -> Self {
+        RawEntry {
+            name: name.as_bytes().to_vec(),
+            kind: b'1',
+            link: target.as_bytes().to_vec(),
+            mode: 0o644,
+            data: Vec::new(),
+        }
+    }
+}
+
+fn octal(field: &mut [u8], value: u64) {
+    let s = format!("{value:0width$o}\0", width = field.len() - 1);
+    field.copy_from_slice(s.as_bytes());
+}
+
+/// A ustar archive of `entries` with the two zero end blocks.
+pub fn tar(entries: &[RawEntry]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in entries {
+        let mut h = [0u8; 512];
+        assert!(e.name.len() <= 100 && e.link.len() <= 100);
+        h[..e.name.len()].copy_from_slice(&e.name);
+        octal(&mut h[100..108], u64::from(e.mode));
+        octal(&mut h[108..116], 0);
+        octal(&mut h[116..124], 0);
+        octal(&mut h[124..136], e.data.len() as u64);
+        octal(&mut h[136..148], 0);
+        h[156] = e.kind;
+        h[157..157 + e.link.len()].copy_from_slice(&e.link);
+        h[257..263].copy_from_slice(b"ustar\0");
+        h[263..265].copy_from_slice(b"00");
+        h[148..156].copy_from_slice(b"        ");
+        let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+        let s = format!("{sum:06o}\0 ");
+        h[148..156].copy_from_slice(s.as_bytes());
+        out.extend_from_slice(&h);
+        out.extend_from_slice(&e.data);
+        out.resize(out.len().div_ceil(512) * 512, 0);
+    }
+    out.extend_from_slice(&[0u8; 1024]);
+    out
+}
+
+/// gzip of bytes.
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    gzip_level(bytes, 1)
+}
+
+/// gzip of bytes at a compression level (9 for the densest bombs).
+pub fn gzip_level(bytes: &[u8], level: u32) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(level));
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
+}
+
+/// A layer of an OCI image under construction: the blob as stored and its uncompressed tar.
+pub struct Layer {
+    pub blob: Vec<u8>,
+    pub diff_id: String,
+    pub media_type: String,
+}
+
+impl Layer {
+    /// A gzip layer from raw entries.
+    pub fn gzip(entries: &[RawEntry]) -> Self {
+        let t = tar(entries);
+        Layer {
+            diff_id: format!("sha256:{}", sha256(&t)),
+            blob: gzip(&t),
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+        }
+    }
+}
+
+/// An OCI image layout written as a tar archive; every part can be tampered with before writing.
+pub struct OciArchive {
+    pub files: Vec<(String, Vec<u8>)>,
+    pub manifest: Value,
+    pub config: Value,
+    pub index: Value,
+}
+
+impl OciArchive {
+    /// A valid single-image layout of `layers`.
+    pub fn new(layers: Vec<Layer>) -> Self {
+        let config = json!({
+            "architecture": "amd64", "os": "linux",
+            "config": {"Env": ["PATH=/usr/bin"], "Cmd": ["/bin/sh"]},
+            "rootfs": {"type": "layers", "diff_ids": layers.iter().map(|l| l.diff_id.clone()).collect::<Vec<_>>()},
+            "history": layers.iter().map(|_| json!({"created_by": "test"})).collect::<Vec<_>>(),
+        });
+        let mut files = Vec::new();
+        let mut descs = Vec::new();
+        for l in &layers {
+            let d = sha256(&l.blob);
+            descs.push(json!({"mediaType": l.media_type, "digest": format!("sha256:{d}"), "size": l.blob.len()}));
+            files.push((format!("blobs/sha256/{d}"), l.blob.clone()));
+        }
+        let manifest = json!({
+            "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": "", "size": 0},
+            "layers": descs,
+        });
+        OciArchive { files, manifest, config, index: json!(null) }
+    }
+
+    /// Add a blob and return its descriptor fields (digest, size).
+    pub fn add_blob(&mut self, bytes: Vec<u8>) -> (String, usize) {
+        let d = format!("sha256:{}", sha256(&bytes));
+        let n = bytes.len();
+        self.files.push((format!("blobs/sha256/{}", &d[7..]), bytes));
+        (d, n)
+    }
+
+    /// Write config, manifest and index (unless already set) and pack everything into `path`.
+    pub fn write(mut self, path: &Path) -> PathBuf {
+        if self.manifest["config"]["digest"] == "" {
+            let (d, n) = self.add_blob(serde_json::to_vec(&self.config).unwrap());
+            self.manifest["config"]["digest"] = json!(d);
+            self.manifest["config"]["size"] = json!(n);
+        }
+        if self.index.is_null() {
+            let (d, n) = self.add_blob(serde_json::to_vec(&self.manifest).unwrap());
+            self.index = json!({"schemaVersion": 2, "manifests": [{
+                "mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": d, "size": n,
+                "annotations": {"org.opencontainers.image.ref.name": "latest"}}]});
+        }
+        let mut entries = vec![RawEntry::file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)];
+        entries.push(RawEntry::file("index.json", &serde_json::to_vec(&self.index).unwrap()));
+        for (name, data) in &self.files {
+            entries.push(RawEntry::file(name, data));
+        }
+        std::fs::write(path, tar(&entries)).unwrap();
+        path.to_path_buf()
+    }
+}
+
+/// A temp dir to run in; `files()` lists what is in it so tests can prove nothing was written.
+pub struct Scratch {
+    pub dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Scratch { dir: tempfile::tempdir().unwrap() }
+    }
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    pub fn files(&self) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+}
