@@ -206,7 +206,9 @@ pub fn walk_layer<V: EntryVisitor>(
             EntryKind::Hardlink(target) => match file_sizes.get(target) {
                 Some(s) => *s,
                 None => {
-                    return Err(at(format!("hard link {path} -> {target}: target is not a file earlier in this layer")));
+                    return Err(at(format!(
+                        "hard link {path} -> {target}: target is not a file earlier in this layer"
+                    )));
                 }
             },
             EntryKind::File => {

@@ -10,7 +10,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
 
 pub use entry::{EntryKind, EntryVisitor, LayerEntry, Listing, walk_layer};
-pub use stream::{Compression, Expected, LayerStats, LayerStream};
+pub use stream::{BlobReader, Compression, Expected, LayerStats, LayerStream};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
@@ -63,9 +63,14 @@ where
     F: Fn() -> V + Sync,
 {
     fn layer(&self, raw: RawLayer<'_>) -> Result<()> {
-        let reader: Box<dyn std::io::Read + '_> = match &self.options.progress {
-            Some(progress) => Box::new(ProgressReader { inner: raw.reader, progress: progress.clone() }),
-            None => raw.reader,
+        let reader = match (raw.reader, &self.options.progress) {
+            (BlobReader::Owned(r), Some(p)) => {
+                BlobReader::Owned(Box::new(ProgressReader { inner: r, progress: p.clone() }))
+            }
+            (BlobReader::Borrowed(r), Some(p)) => {
+                BlobReader::Borrowed(Box::new(ProgressReader { inner: r, progress: p.clone() }))
+            }
+            (reader, None) => reader,
         };
         let limits = &self.options.limits;
         let mut stream = LayerStream::new(&raw.subject, reader, raw.expected, limits, self.budget.clone())?;
@@ -89,12 +94,12 @@ impl<V: EntryVisitor, F> Sink<'_, V, F> {
     }
 }
 
-struct ProgressReader<'a> {
-    inner: Box<dyn std::io::Read + 'a>,
+struct ProgressReader<R> {
+    inner: R,
     progress: Arc<dyn Fn(u64) + Send + Sync>,
 }
 
-impl std::io::Read for ProgressReader<'_> {
+impl<R: std::io::Read> std::io::Read for ProgressReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         (self.progress)(n as u64);

@@ -4,7 +4,9 @@
 
 use std::io::{self, BufRead, BufReader, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 use sha2::{Digest as _, Sha256};
 
@@ -91,7 +93,14 @@ pub struct LayerStats {
     pub compression: Compression,
 }
 
-type Decoder<'a> = Box<dyn Read + 'a>;
+/// A layer blob as handed over by a source.
+pub enum BlobReader<'a> {
+    /// A reader that can move to another thread: decompression then runs on its own thread,
+    /// in parallel with hashing and the tar walk.
+    Owned(Box<dyn Read + Send + 'static>),
+    /// A reader tied to the caller (e.g. an entry of a tar being streamed): decoded inline.
+    Borrowed(Box<dyn Read + 'a>),
+}
 
 /// Hash state of the compressed side, shared so it can be read after the decoder is done.
 #[derive(Default)]
@@ -116,6 +125,94 @@ impl<R: Read> Read for RawHasher<R> {
         self.count.store(state.count, Ordering::Relaxed);
         Ok(n)
     }
+}
+
+type Buffered<R> = BufReader<RawHasher<R>>;
+
+/// The decompressor for one blob; `Send` whenever the blob reader is.
+enum Decoder<R: Read> {
+    Plain(Buffered<R>),
+    Gzip(flate2::bufread::MultiGzDecoder<Buffered<R>>),
+    Zstd(zstd::stream::read::Decoder<'static, Buffered<R>>),
+}
+
+impl<R: Read> Read for Decoder<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(r) => r.read(buf),
+            Decoder::Zstd(r) => r.read(buf),
+        }
+    }
+}
+
+/// Chunks of decompressed bytes from the decode thread. Dropping the reader stops the thread.
+struct ChunkReader {
+    rx: Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl Read for ChunkReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.pos >= self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.chunk.len() - self.pos);
+        out[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+/// Decompressed bytes per chunk sent from the decode thread.
+const CHUNK_BYTES: usize = 256 << 10;
+/// Chunks in flight between the threads (bounds the memory a layer uses).
+const CHUNKS_IN_FLIGHT: usize = 4;
+
+/// Run `decoder` to the end on its own thread, sending chunks until the receiver goes away.
+fn spawn_decoder<R: Read + Send + 'static>(mut decoder: Decoder<R>) -> (ChunkReader, JoinHandle<()>) {
+    let (tx, rx): (SyncSender<io::Result<Vec<u8>>>, _) = sync_channel(CHUNKS_IN_FLIGHT);
+    let handle = std::thread::spawn(move || {
+        loop {
+            let mut chunk = vec![0u8; CHUNK_BYTES];
+            let mut filled = 0;
+            let result = loop {
+                match decoder.read(&mut chunk[filled..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => {
+                        filled += n;
+                        if filled == chunk.len() {
+                            break Ok(());
+                        }
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => break Err(e),
+                }
+            };
+            let done = filled < chunk.len();
+            chunk.truncate(filled);
+            if filled > 0 && tx.send(Ok(chunk)).is_err() {
+                return;
+            }
+            match result {
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+                Ok(()) if done => return,
+                Ok(()) => {}
+            }
+        }
+    });
+    (ChunkReader { rx, chunk: Vec::new(), pos: 0 }, handle)
 }
 
 /// Enforces the expansion ratio and the image size cap on the decompressed side.
@@ -166,7 +263,39 @@ pub struct LayerStream<'a> {
     expected: Expected,
     compression: Compression,
     raw: Arc<Mutex<RawState>>,
-    tar: HashingReader<Guard<Decoder<'a>>>,
+    tar: HashingReader<Guard<Box<dyn Read + 'a>>>,
+    decode_thread: Option<JoinHandle<()>>,
+}
+
+/// Buffer the blob, check its magic bytes against the declared compression, build the decoder.
+fn open_decoder<R: Read>(
+    subject: &str,
+    raw: R,
+    declared: Option<Compression>,
+    state: Arc<Mutex<RawState>>,
+    count: Arc<AtomicU64>,
+) -> Result<(Decoder<R>, Compression)> {
+    let mut buffered = BufReader::with_capacity(CHUNK_BYTES, RawHasher { inner: raw, state, count });
+    let head = buffered.fill_buf().map_err(|e| from_io(subject, e))?;
+    if head.is_empty() {
+        return Err(Error::new(ErrorKind::Malformed, subject, "empty layer blob"));
+    }
+    let found = Compression::sniff(head);
+    if let Some(declared) = declared.filter(|d| *d != found) {
+        return Err(Error::new(
+            ErrorKind::Malformed,
+            subject,
+            format!("media type says {} but the content is {}", declared.name(), found.name()),
+        ));
+    }
+    let decoder = match found {
+        Compression::None => Decoder::Plain(buffered),
+        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Zstd => {
+            Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| from_io(subject, e))?)
+        }
+    };
+    Ok((decoder, found))
 }
 
 impl<'a> LayerStream<'a> {
@@ -174,39 +303,27 @@ impl<'a> LayerStream<'a> {
     /// layers of the image for the total size cap.
     pub fn new(
         subject: &str,
-        raw: Box<dyn Read + 'a>,
+        raw: BlobReader<'a>,
         expected: Expected,
         limits: &Limits,
         budget: Arc<AtomicU64>,
     ) -> Result<Self> {
         let count = Arc::new(AtomicU64::new(0));
         let state = Arc::new(Mutex::new(RawState::default()));
-        let hasher = RawHasher { inner: raw, state: state.clone(), count: count.clone() };
-        let mut buffered = BufReader::with_capacity(256 << 10, hasher);
-        let head = buffered.fill_buf().map_err(|e| from_io(subject, e))?;
-        if head.is_empty() {
-            return Err(Error::new(ErrorKind::Malformed, subject, "empty layer blob"));
-        }
-        let found = Compression::sniff(head);
-        let compression = match expected.compression {
-            Some(declared) if declared != found => {
-                return Err(Error::new(
-                    ErrorKind::Malformed,
-                    subject,
-                    format!("media type says {} but the content is {}", declared.name(), found.name()),
-                ));
+        let declared = expected.compression;
+        let (inner, compression, decode_thread): (Box<dyn Read + 'a>, Compression, Option<JoinHandle<()>>) = match raw {
+            BlobReader::Owned(r) => {
+                let (decoder, found) = open_decoder(subject, r, declared, state.clone(), count.clone())?;
+                let (chunks, handle) = spawn_decoder(decoder);
+                (Box::new(chunks), found, Some(handle))
             }
-            _ => found,
-        };
-        let decoder: Decoder<'a> = match compression {
-            Compression::None => Box::new(buffered),
-            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
-            Compression::Zstd => {
-                Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| from_io(subject, e))?)
+            BlobReader::Borrowed(r) => {
+                let (decoder, found) = open_decoder(subject, r, declared, state.clone(), count.clone())?;
+                (Box::new(decoder), found, None)
             }
         };
         let guard = Guard {
-            inner: decoder,
+            inner,
             produced: 0,
             compressed: count,
             limits: limits.clone(),
@@ -219,6 +336,7 @@ impl<'a> LayerStream<'a> {
             compression,
             raw: state,
             tar: HashingReader::new(guard),
+            decode_thread,
         })
     }
 
@@ -226,6 +344,9 @@ impl<'a> LayerStream<'a> {
     pub fn finish(self) -> Result<LayerStats> {
         let subject = self.subject;
         let (diff_id, uncompressed_size) = self.tar.finish().map_err(|e| from_io(&subject, e))?;
+        if let Some(handle) = self.decode_thread {
+            handle.join().map_err(|_| Error::new(ErrorKind::Io, &subject, "decoder thread panicked"))?;
+        }
         let (digest, size) = {
             let mut state = self.raw.lock().map_err(|_| Error::new(ErrorKind::Io, &subject, "hash state poisoned"))?;
             let hasher = std::mem::take(&mut state.hasher);

@@ -14,7 +14,7 @@ use super::docker_archive::{digest_from_member_name, select_entry, verify_config
 use super::{ImageMeta, ImageSource, LayerSink, RawLayer, check_layer_count, parse_config, parse_json};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result, from_io};
-use crate::layer::Expected;
+use crate::layer::{BlobReader, Expected};
 use crate::limits::Limits;
 use crate::path::normalize_member;
 use crate::platform::Platform;
@@ -212,7 +212,7 @@ impl DaemonSource {
             index: None,
             subject: format!("{}: {path}", self.name),
             expected: Expected { digest: digest_from_member_name(path), ..Expected::default() },
-            reader,
+            reader: BlobReader::Borrowed(reader),
         })
     }
 }

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::Expected;
+use crate::layer::{BlobReader, Expected};
 use crate::limits::Limits;
 use crate::platform::Platform;
 use crate::spec::ImageConfig;
@@ -102,7 +102,7 @@ pub struct RawLayer<'a> {
     /// What the blob must turn out to be.
     pub expected: Expected,
     /// The blob as stored.
-    pub reader: Box<dyn Read + 'a>,
+    pub reader: BlobReader<'a>,
 }
 
 /// Receives layers from a source, possibly from several threads at once.
@@ -264,7 +264,7 @@ pub(crate) fn stream_parallel(mut jobs: Vec<LayerJob<'_>>, sink: &dyn LayerSink,
                             index: Some(job.index),
                             subject: job.subject.clone(),
                             expected: job.expected.clone(),
-                            reader,
+                            reader: BlobReader::Owned(reader),
                         })
                     });
                     if let Err(e) = result {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need (Debian packages,
+# cargo-fuzz), makes sure the Docker Engine is up, then runs format and lint checks, every test
+# (real images, Docker Engine, umoci cross-check, hostile inputs) and a short fuzz smoke run.
+# Exits non-zero on any failure. `.ci/run` calls exactly this.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo"
+export HULLGUARD_SHARED=${HULLGUARD_SHARED:-$repo/../shared}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
+export CARGO_TERM_COLOR=never
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "system packages (umoci, skopeo: cross-checks; time: peak memory)"
+need=()
+for p in umoci skopeo time; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+step "Docker Engine"
+if ! docker info >/dev/null 2>&1; then
+  (dockerd > /var/tmp/hullguard-dockerd.log 2>&1 &)
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+fi
+docker info --format 'Docker Engine {{.ServerVersion}} up' || { echo "Docker Engine is not running"; exit 1; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -q -- -D warnings
+
+step "flate2 must use the zlib-rs backend only"
+if cargo tree -e features -i flate2 2>/dev/null | grep -Eq 'flate2 feature "(zlib|zlib-ng|zlib-ng-compat|cloudflare_zlib)"'; then
+  echo "another flate2 backend is enabled somewhere in the graph"; exit 1
+fi
+
+step "cargo test"
+cargo test --workspace
+
+if [ -x .ci/fuzz-smoke.sh ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  step "fuzz smoke (${FUZZ_SECONDS:-15} s per target)"
+  FUZZ_SECONDS=${FUZZ_SECONDS:-15} .ci/fuzz-smoke.sh
+fi
+step "all checks passed"
