@@ -132,7 +132,7 @@ type Buffered<R> = BufReader<RawHasher<R>>;
 /// The decompressor for one blob; `Send` whenever the blob reader is.
 enum Decoder<R: Read> {
     Plain(Buffered<R>),
-    Gzip(flate2::bufread::MultiGzDecoder<Buffered<R>>),
+    Gzip(Box<flate2::bufread::MultiGzDecoder<Buffered<R>>>),
     Zstd(zstd::stream::read::Decoder<'static, Buffered<R>>),
 }
 
@@ -290,7 +290,7 @@ fn open_decoder<R: Read>(
     }
     let decoder = match found {
         Compression::None => Decoder::Plain(buffered),
-        Compression::Gzip => Decoder::Gzip(flate2::bufread::MultiGzDecoder::new(buffered)),
+        Compression::Gzip => Decoder::Gzip(Box::new(flate2::bufread::MultiGzDecoder::new(buffered))),
         Compression::Zstd => {
             Decoder::Zstd(zstd::stream::read::Decoder::with_buffer(buffered).map_err(|e| from_io(subject, e))?)
         }
