@@ -181,3 +181,61 @@ fn rootfs_directory() {
         ]
     );
 }
+
+#[test]
+fn multi_platform_index_and_oci_directory() {
+    use crate::support::{Layer, OciArchive, RawEntry};
+    use serde_json::json;
+    let s = Scratch::new();
+    // Two single-platform images plus an attestation entry, under one index.
+    let mut arch = OciArchive::new(Vec::new());
+    let mut entries = Vec::new();
+    for (arch_name, file) in [("amd64", "amd"), ("arm64", "arm")] {
+        let layer = Layer::gzip(&[RawEntry::file(file, arch_name.as_bytes())]);
+        let (ld, ln) = arch.add_blob(layer.blob.clone());
+        let config = json!({"architecture": arch_name, "os": "linux", "config": {},
+            "rootfs": {"type": "layers", "diff_ids": [layer.diff_id]}, "history": [{"created_by": format!("COPY {file}")}]});
+        let (cd, cn) = arch.add_blob(serde_json::to_vec(&config).unwrap());
+        let manifest = json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cd, "size": cn},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": ld, "size": ln}]});
+        let (md, mn) = arch.add_blob(serde_json::to_vec(&manifest).unwrap());
+        entries.push(json!({"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": md, "size": mn,
+            "platform": {"os": "linux", "architecture": arch_name}}));
+    }
+    let mut attestation = entries[0].clone();
+    attestation["platform"] = json!({"os": "unknown", "architecture": "unknown"});
+    entries.insert(0, attestation);
+    arch.manifest["config"]["digest"] = json!("unused");
+    arch.index =
+        json!({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": entries});
+    let path = arch.write(&s.path("multi.tar")).display().to_string();
+    let files = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["inspect", path.as_str(), "--files", "-f", "json"];
+        args.extend_from_slice(extra);
+        let doc = hullguard_json(&args);
+        doc["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(files(&[]), ["/amd"], "default: the host platform (amd64)");
+    assert_eq!(files(&["--platform", "linux/arm64"]), ["/arm"]);
+    let out = hullguard(s.dir.path(), &["inspect", &path, "--platform", "linux/s390x"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_line(&out).ends_with("no image for platform linux/s390x; available: linux/amd64, linux/arm64"));
+
+    // The same layout unpacked to a directory reads as `oci:DIR`.
+    let dir = s.path("layout");
+    std::fs::create_dir(&dir).unwrap();
+    let st = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(image("bookworm-images.oci.tar"))
+        .arg("-C")
+        .arg(&dir)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let doc = hullguard_json(&["inspect", &format!("oci:{}:debian-base", dir.display()), "-f", "json"]);
+    assert_eq!(doc["config_digest"], "sha256:08467f03494edd665e3455049b4db90121eb28305cb49058138f854a7f8bf335");
+    let out = hullguard(s.dir.path(), &["inspect", "--input", &dir.display().to_string()]);
+    assert_eq!(out.status.code(), Some(2), "two images: needs a name");
+    assert!(stderr_line(&out).contains("the layout holds 2 images (debian-base:latest, app-mixed:latest)"));
+}
