@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fuzz smoke test: build the cargo-fuzz targets in fuzz/, seed their corpora from the real images
 # in shared/images, and run each target for FUZZ_SECONDS. Exits non-zero when any target finds a
-# crash (panic, sanitizer report, leak, timeout or OOM); the reproducers are left in
-# fuzz/artifacts/<target>/.
+# crash (panic, sanitizer report, leak, timeout or OOM); the reproducers and the log of the last
+# run are left in fuzz/artifacts/<target>/ (git-ignored).
 #
 # Environment:
 #   FUZZ_SECONDS       seconds per target (default 20)
@@ -27,7 +27,7 @@ log() { printf '%s\n' "$*" >&2; }
 # --- cargo-fuzz -------------------------------------------------------------------------------
 if ! cargo fuzz --version >/dev/null 2>&1; then
     log "installing cargo-fuzz $cargo_fuzz_version"
-    cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked
+    env -u CARGO_TARGET_DIR -u RUSTFLAGS cargo install cargo-fuzz --version "$cargo_fuzz_version" --locked
 fi
 log "$(cargo fuzz --version); $(rustc --version)"
 
@@ -40,6 +40,7 @@ if [[ -n "${FUZZ_TARGETS:-}" ]]; then
 else
     mapfile -t targets < <(cargo fuzz list)
 fi
+((${#targets[@]})) || { log "no fuzz targets found"; exit 2; }
 
 # --- seeds -------------------------------------------------------------------------------------
 [[ -d "$images" ]] || { log "no images at $images (set HULLGUARD_SHARED)"; exit 2; }
@@ -153,14 +154,23 @@ for t in "${targets[@]}"; do
         crashes=1
         found=("(no artifact; exit status $status)")
     fi
+    cp "$out" "$artifacts/last-run.log"
     line="fuzz $t: $runs runs, $crashes crashes"
     summary+=("$line")
     echo "$line"
     if (( crashes > 0 )); then
         failed=1
         for f in "${found[@]}"; do echo "  reproducer: $f"; done
-        echo "  --- last lines of the $t log ---"
-        tail -n 60 "$out" | sed 's/^/  /'
+        grep -E '^Base64: ' "$out" | sed 's/^/  input /' || true
+        # The panic or sanitizer report and the top of its stack; the whole log is kept beside the
+        # reproducers.
+        first="$(grep -n -m1 -E 'panicked at|ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)' "$out" | cut -d: -f1 || true)"
+        echo "  --- $t report (full log: $artifacts/last-run.log) ---"
+        if [[ -n "$first" ]]; then
+            sed -n "${first},$((first + 40))p" "$out" | sed 's/^/  /'
+        else
+            tail -n 60 "$out" | sed 's/^/  /'
+        fi
     fi
 done
 

@@ -20,7 +20,8 @@ fn limits() -> Limits {
 /// Stream, walk and verify one blob; `None` on any error (errors are fine, panics are not).
 fn read_layer(reader: BlobReader<'_>, limits: &Limits) -> Option<(Vec<LayerEntry>, LayerStats)> {
     let subject = "fuzz: layer";
-    let mut stream = LayerStream::new(subject, reader, Expected::default(), limits, Arc::new(AtomicU64::new(0))).ok()?;
+    let mut stream =
+        LayerStream::new(subject, reader, Expected::default(), limits, Arc::new(AtomicU64::new(0))).ok()?;
     let mut listing = Listing::default();
     let walked = walk_layer(subject, &mut stream, limits, &mut listing);
     let stats = stream.finish();
