@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
+    /// List the OS and the packages installed in an image (dpkg, Python, npm so far).
+    Inventory(InventoryArgs),
 }
 
 /// Output formats of `inspect`.
@@ -101,6 +103,15 @@ struct InspectArgs {
     layer: Option<usize>,
 }
 
+#[derive(Args)]
+struct InventoryArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
 /// Parse arguments and run the command.
 pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
@@ -115,6 +126,7 @@ pub fn run() -> Result<ExitCode> {
             };
             commands::inspect::run(&request, what, args.format, cli.quiet)
         }
+        Command::Inventory(args) => commands::inventory::run(&args.image.request()?, args.format, cli.quiet),
     }
 }
 

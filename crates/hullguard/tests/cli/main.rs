@@ -3,5 +3,6 @@
 mod daemon;
 mod hostile;
 mod inspect;
+mod inventory;
 mod support;
 mod umoci;

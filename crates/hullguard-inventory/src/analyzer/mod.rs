@@ -1,0 +1,76 @@
+//! Analyzers: small units that each say which paths they want and turn a file's content into
+//! facts. The layer scan hands every entry only to the analyzers that want it.
+
+mod dpkg;
+mod npm;
+mod os_release;
+mod python;
+
+use serde::Serialize;
+
+use crate::package::FoundPackage;
+
+pub use os_release::OsRelease;
+
+/// What analyzers found in one layer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LayerFacts {
+    /// Packages, with the path of the file each was found in.
+    pub packages: Vec<FoundPackage>,
+    /// OS identification, with the path it came from.
+    pub os: Vec<(String, OsRelease)>,
+    /// Per-file problems (unparseable metadata, files over the size cap); the scan goes on.
+    pub warnings: Vec<String>,
+}
+
+/// One analyzer.
+pub trait Analyzer: Send + Sync {
+    /// Stable kebab-case id.
+    fn id(&self) -> &'static str;
+    /// Bumped whenever the analyzer's output for the same input changes (cache key).
+    fn version(&self) -> u32;
+    /// Whether the file at `path` (normalised, no leading `/`) is wanted. Must be cheap.
+    fn wants(&self, path: &str) -> bool;
+    /// Analyze one wanted file. `Err` is a per-file warning, not a failure of the scan.
+    fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String>;
+}
+
+/// The built-in analyzers.
+pub fn builtin() -> Vec<Box<dyn Analyzer>> {
+    vec![
+        Box::new(os_release::OsReleaseAnalyzer),
+        Box::new(dpkg::Dpkg),
+        Box::new(python::PythonMetadata),
+        Box::new(npm::Npm),
+    ]
+}
+
+/// Split RFC 822-style `Key: value` headers (with continuation lines) of one stanza.
+pub(crate) fn headers(stanza: &str) -> Vec<(&str, String)> {
+    let mut out: Vec<(&str, String)> = Vec::new();
+    for line in stanza.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, v)) = out.last_mut() {
+                v.push('\n');
+                v.push_str(line.trim());
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            out.push((k.trim(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique() {
+        let mut ids: Vec<&str> = builtin().iter().map(|a| a.id()).collect();
+        let n = ids.len();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), n);
+    }
+}

@@ -1,0 +1,93 @@
+//! npm packages: `node_modules/**/package.json` of installed packages, and the project a
+//! `package-lock.json` describes.
+
+use serde_json::Value;
+
+use super::{Analyzer, LayerFacts};
+use crate::package::{Ecosystem, FoundPackage};
+
+pub(super) struct Npm;
+
+/// Whether `path` is the manifest of an installed package: `…/node_modules/<name>/package.json`
+/// or `…/node_modules/@scope/<name>/package.json`.
+fn is_installed_manifest(path: &str) -> bool {
+    let Some(dir) = path.strip_suffix("/package.json") else { return false };
+    let mut parts = dir.rsplit('/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(name), Some("node_modules"), _) => !name.starts_with('.') && !name.starts_with('@'),
+        (Some(_), Some(scope), Some("node_modules")) => scope.starts_with('@'),
+        _ => false,
+    }
+}
+
+fn is_lockfile(path: &str) -> bool {
+    (path == "package-lock.json" || path.ends_with("/package-lock.json")) && !path.contains("node_modules/")
+}
+
+impl Analyzer for Npm {
+    fn id(&self) -> &'static str {
+        "npm"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        is_installed_manifest(path) || is_lockfile(path)
+    }
+
+    fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
+        let doc: Value = serde_json::from_slice(content).map_err(|e| format!("invalid JSON: {e}"))?;
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        let (name, version, manifest, root) = if is_lockfile(path) {
+            let root = doc.get("packages").and_then(|p| p.get("")).unwrap_or(&doc);
+            let dir = path.strip_suffix("package-lock.json").unwrap_or("");
+            (
+                root.get("name").or(doc.get("name")),
+                root.get("version").or(doc.get("version")),
+                format!("/{dir}package.json"),
+                true,
+            )
+        } else {
+            (doc.get("name"), doc.get("version"), format!("/{path}"), false)
+        };
+        let (Some(name), Some(version)) = (name.and_then(text), version.and_then(text)) else {
+            return if root { Ok(()) } else { Err("no name or version".to_string()) };
+        };
+        let license = match doc.get("license") {
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Object(o)) => o.get("type").and_then(text),
+            _ => None,
+        };
+        facts.packages.push(FoundPackage {
+            ecosystem: Ecosystem::Npm,
+            name,
+            version,
+            source_name: None,
+            source_version: None,
+            arch: None,
+            license: if root { None } else { license },
+            path: manifest,
+            root_project: root,
+        });
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifests() {
+        assert!(is_installed_manifest("app/node_modules/express/package.json"));
+        assert!(is_installed_manifest("app/node_modules/@types/node/package.json"));
+        assert!(is_installed_manifest("app/node_modules/a/node_modules/b/package.json"));
+        assert!(!is_installed_manifest("app/node_modules/express/lib/package.json"));
+        assert!(!is_installed_manifest("app/package.json"));
+        assert!(!is_installed_manifest("app/node_modules/.package-lock.json"));
+        assert!(is_lockfile("app/package-lock.json"));
+        assert!(!is_lockfile("app/node_modules/.package-lock.json"));
+    }
+}

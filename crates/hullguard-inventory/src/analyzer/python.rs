@@ -1,0 +1,56 @@
+//! Python distributions from `*.dist-info/METADATA` and `*.egg-info/PKG-INFO` (or an
+//! `*.egg-info` file).
+
+use super::{Analyzer, LayerFacts, headers};
+use crate::package::{Ecosystem, FoundPackage};
+
+pub(super) struct PythonMetadata;
+
+impl Analyzer for PythonMetadata {
+    fn id(&self) -> &'static str {
+        "python-dist-info"
+    }
+
+    fn version(&self) -> u32 {
+        1
+    }
+
+    fn wants(&self, path: &str) -> bool {
+        path.ends_with(".dist-info/METADATA") || path.ends_with(".egg-info/PKG-INFO") || path.ends_with(".egg-info")
+    }
+
+    fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
+        let text = String::from_utf8_lossy(content);
+        // Headers end at the first blank line; the long description follows.
+        let head = text.split("\n\n").next().unwrap_or("");
+        let mut name = None;
+        let mut version = None;
+        let mut license = None;
+        let mut expression = None;
+        for (k, v) in headers(head) {
+            match k {
+                "Name" => name = Some(v),
+                "Version" => version = Some(v),
+                "License" if !v.is_empty() && v != "UNKNOWN" => {
+                    license = Some(v.lines().next().unwrap_or("").to_string())
+                }
+                "License-Expression" => expression = Some(v),
+                _ => {}
+            }
+        }
+        let name = name.ok_or("no Name header")?;
+        let version = version.ok_or("no Version header")?;
+        facts.packages.push(FoundPackage {
+            ecosystem: Ecosystem::PyPI,
+            name,
+            version,
+            source_name: None,
+            source_version: None,
+            arch: None,
+            license: expression.or(license),
+            path: format!("/{path}"),
+            root_project: false,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,13 @@
+//! What is installed in an image. Analyzers look at the entries of each layer as it streams
+//! (one pass, content read only for the paths they ask for); the merge keeps what survives in the
+//! final filesystem and credits each package to the layer that installed it.
+
+pub mod analyzer;
+mod merge;
+mod package;
+mod scan;
+
+pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};
+pub use merge::{Inventory, merge};
+pub use package::{Ecosystem, FoundPackage, Package};
+pub use scan::{LayerScan, ScannedLayer};

@@ -1,0 +1,69 @@
+//! The inventory of the final image: only what survives in the final filesystem, each package
+//! credited to the layer that installed it.
+
+use hullguard_image::{ImageRead, MergedFs};
+use serde::Serialize;
+
+use crate::analyzer::OsRelease;
+use crate::package::{Ecosystem, FoundPackage, Package, purl};
+use crate::scan::ScannedLayer;
+
+/// Everything installed in an image.
+#[derive(Debug, Default, Serialize)]
+pub struct Inventory {
+    /// The OS, from the os-release file of the final filesystem.
+    pub os: Option<OsRelease>,
+    /// Packages, sorted by ecosystem, name, version, path.
+    pub packages: Vec<Package>,
+    /// Per-file problems met on the way.
+    pub warnings: Vec<String>,
+}
+
+/// Merge the per-layer results of `image` into its inventory.
+pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Inventory> {
+    let fs = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.entries.as_slice()))?;
+    let alive = |path: &str, layer: usize| fs.get(path).is_some_and(|e| e.layer == layer);
+    let mut inventory = Inventory::default();
+    for (i, layer) in image.layers.iter().enumerate() {
+        let facts = &layer.output.facts;
+        inventory.warnings.extend(facts.warnings.iter().cloned());
+        for (path, os) in &facts.os {
+            if alive(path, i) && (inventory.os.is_none() || path == "/etc/os-release") {
+                inventory.os = Some(os.clone());
+            }
+        }
+    }
+    let os_id = inventory.os.as_ref().map(|o| o.id.clone());
+    let distro = inventory.os.as_ref().and_then(|o| o.version_id.as_ref().map(|v| format!("{}-{v}", o.id)));
+    for (i, layer) in image.layers.iter().enumerate() {
+        for found in layer.output.facts.packages.iter().filter(|p| alive(&p.path, i)) {
+            let installed_in = match found.ecosystem {
+                // A database file rewritten by a later layer lists old packages again: credit each
+                // to the first layer whose copy of the same file already had it.
+                Ecosystem::Deb => first_layer_with(image, found).unwrap_or(i),
+                _ => i,
+            };
+            inventory.packages.push(Package {
+                purl: purl(found, os_id.as_deref(), distro.as_deref()),
+                found: found.clone(),
+                layer: installed_in,
+                diff_id: image.meta.layers.get(installed_in).and_then(|l| l.diff_id.as_ref()).map(ToString::to_string),
+            });
+        }
+    }
+    inventory.packages.sort();
+    inventory.packages.dedup();
+    Ok(inventory)
+}
+
+fn first_layer_with(image: &ImageRead<ScannedLayer>, p: &FoundPackage) -> Option<usize> {
+    image.layers.iter().position(|l| {
+        l.output.facts.packages.iter().any(|q| {
+            q.ecosystem == p.ecosystem
+                && q.name == p.name
+                && q.version == p.version
+                && q.arch == p.arch
+                && q.path == p.path
+        })
+    })
+}

@@ -1,0 +1,139 @@
+//! Packages: what an analyzer finds in one layer, and what the inventory reports.
+
+use serde::Serialize;
+
+/// Package ecosystems, named as OSV names them where it has a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Ecosystem {
+    /// Debian/Ubuntu packages from the dpkg database.
+    #[serde(rename = "deb")]
+    Deb,
+    /// Python distributions.
+    #[serde(rename = "pypi")]
+    PyPI,
+    /// npm packages.
+    #[serde(rename = "npm")]
+    Npm,
+}
+
+impl Ecosystem {
+    /// The purl type.
+    pub fn purl_type(self) -> &'static str {
+        match self {
+            Ecosystem::Deb => "deb",
+            Ecosystem::PyPI => "pypi",
+            Ecosystem::Npm => "npm",
+        }
+    }
+}
+
+/// A package as one analyzer saw it in one layer.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FoundPackage {
+    /// Ecosystem.
+    pub ecosystem: Ecosystem,
+    /// Name as the package metadata spells it.
+    pub name: String,
+    /// Version as the package metadata spells it.
+    pub version: String,
+    /// Source package name (dpkg), when it differs or is known.
+    pub source_name: Option<String>,
+    /// Source package version (dpkg).
+    pub source_version: Option<String>,
+    /// Architecture (OS packages).
+    pub arch: Option<String>,
+    /// Declared licence.
+    pub license: Option<String>,
+    /// The file the package was found in (`/var/lib/dpkg/status`, a `METADATA`, a `package.json`).
+    pub path: String,
+    /// True for the project an npm lockfile describes (not an installed dependency).
+    pub root_project: bool,
+}
+
+/// A package of the final image.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Package {
+    /// What was found.
+    #[serde(flatten)]
+    pub found: FoundPackage,
+    /// Package URL.
+    pub purl: String,
+    /// Index of the layer that installed it.
+    pub layer: usize,
+    /// `diff_id` of that layer.
+    pub diff_id: Option<String>,
+}
+
+/// Percent-encode a purl component (RFC 3986 unreserved characters pass).
+fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Build the purl of a package; `distro` is e.g. `debian-12` for OS packages.
+pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> String {
+    match p.ecosystem {
+        Ecosystem::Deb => {
+            let mut s =
+                format!("pkg:deb/{}/{}@{}", encode(os_id.unwrap_or("debian")), encode(&p.name), encode(&p.version));
+            let mut q = Vec::new();
+            if let Some(a) = &p.arch {
+                q.push(format!("arch={}", encode(a)));
+            }
+            if let Some(d) = distro {
+                q.push(format!("distro={}", encode(d)));
+            }
+            if !q.is_empty() {
+                s.push('?');
+                s.push_str(&q.join("&"));
+            }
+            s
+        }
+        Ecosystem::PyPI => {
+            let normalised = p.name.to_ascii_lowercase().replace(['_', '.'], "-");
+            format!("pkg:pypi/{}@{}", encode(&normalised), encode(&p.version))
+        }
+        Ecosystem::Npm => match p.name.split_once('/') {
+            Some((scope, name)) if scope.starts_with('@') => {
+                format!("pkg:npm/{}/{}@{}", encode(scope), encode(name), encode(&p.version))
+            }
+            _ => format!("pkg:npm/{}@{}", encode(&p.name), encode(&p.version)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(ecosystem: Ecosystem, name: &str, version: &str) -> FoundPackage {
+        FoundPackage {
+            ecosystem,
+            name: name.into(),
+            version: version.into(),
+            source_name: None,
+            source_version: None,
+            arch: Some("amd64".into()),
+            license: None,
+            path: String::new(),
+            root_project: false,
+        }
+    }
+
+    #[test]
+    fn purls() {
+        assert_eq!(
+            purl(&found(Ecosystem::Deb, "bsdutils", "1:2.38.1-5+deb12u3"), Some("debian"), Some("debian-12")),
+            "pkg:deb/debian/bsdutils@1%3A2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12"
+        );
+        assert_eq!(purl(&found(Ecosystem::PyPI, "PyYAML", "5.3.1"), None, None), "pkg:pypi/pyyaml@5.3.1");
+        assert_eq!(purl(&found(Ecosystem::Npm, "@babel/core", "7.0.0"), None, None), "pkg:npm/%40babel/core@7.0.0");
+    }
+}

@@ -1,0 +1,76 @@
+//! The per-layer pass: every entry is recorded (for the merged view) and handed, with its
+//! content read once and capped, to the analyzers that want it.
+
+use std::io::Read;
+
+use hullguard_image::{EntryKind, EntryVisitor, LayerEntry};
+
+use crate::analyzer::{Analyzer, LayerFacts};
+
+/// Largest file an analyzer is given; bigger ones become a warning.
+pub const MAX_ANALYZED_FILE: u64 = 64 << 20;
+
+/// What one layer holds: its entries and what the analyzers found.
+#[derive(Debug, Default)]
+pub struct ScannedLayer {
+    /// Every entry, whiteouts included.
+    pub entries: Vec<LayerEntry>,
+    /// Analyzer results.
+    pub facts: LayerFacts,
+}
+
+/// The entry visitor that runs analyzers over one layer.
+pub struct LayerScan<'a> {
+    analyzers: &'a [Box<dyn Analyzer>],
+    layer: ScannedLayer,
+    buf: Vec<u8>,
+}
+
+impl<'a> LayerScan<'a> {
+    /// A scan running `analyzers`.
+    pub fn new(analyzers: &'a [Box<dyn Analyzer>]) -> Self {
+        LayerScan { analyzers, layer: ScannedLayer::default(), buf: Vec::new() }
+    }
+}
+
+impl EntryVisitor for LayerScan<'_> {
+    type Output = ScannedLayer;
+
+    fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
+        self.layer.entries.push(entry.clone());
+        if entry.kind != EntryKind::File {
+            return Ok(());
+        }
+        let wanted: Vec<&dyn Analyzer> =
+            self.analyzers.iter().filter(|a| a.wants(&entry.path)).map(AsRef::as_ref).collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        if entry.size > MAX_ANALYZED_FILE {
+            self.layer
+                .facts
+                .warnings
+                .push(format!("/{}: {} bytes, over the {MAX_ANALYZED_FILE} byte cap; skipped", entry.path, entry.size));
+            return Ok(());
+        }
+        self.buf.clear();
+        // A read error here is a broken layer stream: the layer reader reports it with the blob's name.
+        content.take(MAX_ANALYZED_FILE).read_to_end(&mut self.buf).map_err(|e| {
+            hullguard_image::Error::new(
+                hullguard_image::ErrorKind::Malformed,
+                format!("/{}", entry.path),
+                e.to_string(),
+            )
+        })?;
+        for analyzer in wanted {
+            if let Err(problem) = analyzer.analyze(&entry.path, &self.buf, &mut self.layer.facts) {
+                self.layer.facts.warnings.push(format!("/{}: {}: {problem}", entry.path, analyzer.id()));
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> ScannedLayer {
+        self.layer
+    }
+}

@@ -1,0 +1,144 @@
+//! The inventory of the shared images equals their `*.truth.json` exactly, per ecosystem.
+
+use std::path::PathBuf;
+
+use hullguard_image::{ReadOptions, SourceSpec, read_image};
+use hullguard_inventory::{Ecosystem, Inventory, LayerScan, builtin, merge};
+use serde_json::Value;
+
+fn images() -> PathBuf {
+    std::env::var_os("HULLGUARD_SHARED")
+        .map_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")), PathBuf::from)
+        .join("images")
+}
+
+fn truth(name: &str) -> Value {
+    serde_json::from_slice(&std::fs::read(images().join(format!("{name}.truth.json"))).unwrap()).unwrap()
+}
+
+fn inventory(spec: &str) -> Inventory {
+    let source = SourceSpec::parse(spec).unwrap().open(None, &hullguard_image::Limits::default()).unwrap();
+    let analyzers = builtin();
+    let image = read_image(source.as_ref(), &ReadOptions::default(), || LayerScan::new(&analyzers)).unwrap();
+    merge(&image).unwrap()
+}
+
+fn s(v: &Value) -> String {
+    v.as_str().unwrap().to_string()
+}
+
+fn layer(v: &Value) -> usize {
+    usize::try_from(v["layer"].as_u64().unwrap()).unwrap()
+}
+
+/// (name, version, source, source_version, arch, layer) of every dpkg package.
+fn dpkg_rows(inv: &Inventory) -> Vec<(String, String, String, String, String, usize)> {
+    let mut rows: Vec<_> = inv
+        .packages
+        .iter()
+        .filter(|p| p.found.ecosystem == Ecosystem::Deb)
+        .map(|p| {
+            let f = &p.found;
+            (
+                f.name.clone(),
+                f.version.clone(),
+                f.source_name.clone().unwrap(),
+                f.source_version.clone().unwrap(),
+                f.arch.clone().unwrap(),
+                p.layer,
+            )
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn truth_dpkg(t: &Value) -> Vec<(String, String, String, String, String, usize)> {
+    let mut rows: Vec<_> = t["packages"]["dpkg"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (s(&i["name"]), s(&i["version"]), s(&i["source"]), s(&i["source_version"]), s(&i["arch"]), layer(i)))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn debian_base() {
+    let t = truth("debian-base");
+    let inv = inventory(&format!("oci-archive:{}:debian-base", images().join("bookworm-images.oci.tar").display()));
+    let os = inv.os.as_ref().unwrap();
+    assert_eq!(
+        (os.id.as_str(), os.version_id.as_deref(), os.codename.as_deref()),
+        ("debian", Some("12"), Some("bookworm"))
+    );
+    assert_eq!(dpkg_rows(&inv), truth_dpkg(&t));
+    assert_eq!(dpkg_rows(&inv).len(), 88);
+    assert_eq!(inv.packages.len(), 88, "nothing but dpkg packages");
+    let bash = inv.packages.iter().find(|p| p.found.name == "bash").unwrap();
+    assert_eq!(bash.purl, "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12");
+    assert_eq!(
+        bash.diff_id.as_deref(),
+        Some("sha256:5c903e763b41bc8a59c675409d9a51225ea7fae15dfeb1ddbe93cc2ddfe26b4b")
+    );
+    assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+}
+
+#[test]
+fn app_mixed_dpkg_python_npm() {
+    let t = truth("app-mixed");
+    // The docker archive (gzip layers, symlinked shared base layer) and the OCI archive (zstd
+    // python layer) give the same inventory.
+    let oci = inventory(&format!("oci-archive:{}:app-mixed", images().join("bookworm-images.oci.tar").display()));
+    let docker = inventory(&format!(
+        "docker-archive:{}:app-mixed:latest",
+        images().join("bookworm-images.docker.tar").display()
+    ));
+    assert_eq!(oci.packages, docker.packages);
+    let inv = oci;
+    assert_eq!(dpkg_rows(&inv), truth_dpkg(&t), "dpkg, with layers credited through the rewritten status file");
+    assert_eq!(
+        dpkg_rows(&inv).iter().filter(|r| r.5 == 1).count(),
+        22,
+        "curl and its 21 dependencies came with layer 1"
+    );
+
+    let mut python: Vec<(String, String, String, Option<String>, usize)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.found.ecosystem == Ecosystem::PyPI)
+        .map(|p| {
+            (p.found.name.clone(), p.found.version.clone(), p.found.path.clone(), p.found.license.clone(), p.layer)
+        })
+        .collect();
+    python.sort();
+    let mut want: Vec<_> = t["packages"]["python"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (s(&i["name"]), s(&i["version"]), s(&i["path"]), i["license"].as_str().map(str::to_string), layer(i)))
+        .collect();
+    want.sort();
+    assert_eq!(python, want);
+    assert!(!python.iter().any(|p| p.0 == "six"), "six was whited out");
+
+    let mut npm: Vec<(String, String, String, bool, usize)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.found.ecosystem == Ecosystem::Npm)
+        .map(|p| (p.found.name.clone(), p.found.version.clone(), p.found.path.clone(), p.found.root_project, p.layer))
+        .collect();
+    npm.sort();
+    let mut want: Vec<_> = t["packages"]["npm"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (s(&i["name"]), s(&i["version"]), s(&i["path"]), i["root_project"].as_bool().unwrap_or(false), layer(i))
+        })
+        .collect();
+    want.sort();
+    assert_eq!(npm, want);
+    assert_eq!(npm.len(), 56);
+}
