@@ -14,6 +14,9 @@ pub enum Ecosystem {
     /// npm packages.
     #[serde(rename = "npm")]
     Npm,
+    /// Rust crates.
+    #[serde(rename = "cargo")]
+    Cargo,
 }
 
 impl Ecosystem {
@@ -23,6 +26,7 @@ impl Ecosystem {
             Ecosystem::Deb => "deb",
             Ecosystem::PyPI => "pypi",
             Ecosystem::Npm => "npm",
+            Ecosystem::Cargo => "cargo",
         }
     }
 }
@@ -106,6 +110,7 @@ pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> Stri
             }
             _ => format!("pkg:npm/{}@{}", encode(&p.name), encode(&p.version)),
         },
+        Ecosystem::Cargo => format!("pkg:cargo/{}@{}", encode(&p.name), encode(&p.version)),
     }
 }
 

@@ -142,3 +142,26 @@ fn app_mixed_dpkg_python_npm() {
     assert_eq!(npm, want);
     assert_eq!(npm.len(), 56);
 }
+
+#[test]
+fn app_mixed_cargo_lock() {
+    let t = truth("app-mixed");
+    let inv = inventory(&format!("oci-archive:{}:app-mixed", images().join("bookworm-images.oci.tar").display()));
+    let mut got: Vec<(String, String, bool, String, usize)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.found.ecosystem == Ecosystem::Cargo)
+        .map(|p| (p.found.name.clone(), p.found.version.clone(), p.found.root_project, p.found.path.clone(), p.layer))
+        .collect();
+    got.sort();
+    let mut want: Vec<_> = t["packages"]["cargo"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (s(&i["name"]), s(&i["version"]), i["root_package"].as_bool().unwrap(), s(&i["lockfile"]), layer(i)))
+        .collect();
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(got.len(), 46);
+    assert!(inv.packages.iter().any(|p| p.purl == "pkg:cargo/smallvec@1.6.0"));
+}

@@ -1,6 +1,7 @@
 //! Analyzers: small units that each say which paths they want and turn a file's content into
 //! facts. The layer scan hands every entry only to the analyzers that want it.
 
+mod cargo_lock;
 mod dpkg;
 mod npm;
 mod os_release;
@@ -42,6 +43,7 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
         Box::new(dpkg::Dpkg),
         Box::new(python::PythonMetadata),
         Box::new(npm::Npm),
+        Box::new(cargo_lock::CargoLock),
     ]
 }
 
