@@ -20,6 +20,10 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+step "Python validators (CycloneDX schema)"
+python3 -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null \
+  || pip install -q --root-user-action=ignore "cyclonedx-python-lib[json-validation]"
+
 step "Docker Engine"
 if ! docker info >/dev/null 2>&1; then
   (dockerd > /var/tmp/hullguard-dockerd.log 2>&1 &)

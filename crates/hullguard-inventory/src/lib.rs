@@ -5,6 +5,7 @@
 pub mod analyzer;
 mod merge;
 mod package;
+pub mod sbom;
 mod scan;
 
 pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};

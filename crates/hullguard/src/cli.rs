@@ -24,7 +24,7 @@ struct Cli {
 enum Command {
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
-    /// List the OS and the packages installed in an image (dpkg, Python, npm so far).
+    /// List the OS and the packages installed in an image (dpkg, Python, npm, Cargo.lock so far).
     Inventory(InventoryArgs),
 }
 
@@ -108,8 +108,19 @@ struct InventoryArgs {
     #[command(flatten)]
     image: ImageArgs,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    format: Format,
+    #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+}
+
+/// Output formats of `inventory`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum InventoryFormat {
+    /// Human-readable text.
+    Table,
+    /// Stable JSON.
+    Json,
+    /// CycloneDX 1.6 JSON SBOM.
+    Cyclonedx,
 }
 
 /// Parse arguments and run the command.

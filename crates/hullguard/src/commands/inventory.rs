@@ -5,15 +5,16 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use hullguard_image::{ReadOptions, read_image};
+use hullguard_image::{Digest, ReadOptions, read_image};
+use hullguard_inventory::sbom::{Subject, to_cyclonedx};
 use hullguard_inventory::{LayerScan, builtin, merge};
 use serde_json::json;
 
-use crate::cli::{Format, ImageRequest};
+use crate::cli::{ImageRequest, InventoryFormat};
 use crate::output::progress;
 
 /// Run `inventory`.
-pub fn run(request: &ImageRequest, format: Format, quiet: bool) -> Result<ExitCode> {
+pub fn run(request: &ImageRequest, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
     let source = request.spec.open(request.platform.clone(), &request.limits)?;
     let analyzers = builtin();
     let (bar, tick) = progress(quiet, &format!("reading {}", source.name()));
@@ -28,7 +29,7 @@ pub fn run(request: &ImageRequest, format: Format, quiet: bool) -> Result<ExitCo
         }
     }
     let text = match format {
-        Format::Json => {
+        InventoryFormat::Json => {
             let doc = json!({
                 "schema_version": 1,
                 "source": image.meta.source,
@@ -39,7 +40,16 @@ pub fn run(request: &ImageRequest, format: Format, quiet: bool) -> Result<ExitCo
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        Format::Table => {
+        InventoryFormat::Cyclonedx => {
+            let name = image.meta.names.first().cloned().unwrap_or_else(|| image.meta.source.clone());
+            let subject = Subject {
+                name: &name,
+                config_digest: image.meta.config_digest.as_ref().map(Digest::as_str),
+                diff_ids: image.meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
+            };
+            to_cyclonedx(&inventory, &subject)?
+        }
+        InventoryFormat::Table => {
             let mut s = String::new();
             let os = inventory
                 .os

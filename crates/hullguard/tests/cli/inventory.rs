@@ -32,3 +32,54 @@ fn table_inventory_of_secrets_layers_has_no_packages() {
     assert!(text.lines().next().unwrap().ends_with("secrets-layers.oci.tar  (unknown, 0 packages)"), "{text}");
     assert_eq!(text.lines().count(), 3);
 }
+
+#[test]
+fn cyclonedx_is_valid_deterministic_and_complete() {
+    let spec = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let run = || {
+        let out = hullguard(Path::new("."), &["inventory", &spec, "-f", "cyclonedx", "-q"]);
+        assert!(out.status.success());
+        out.stdout
+    };
+    let first = run();
+    assert_eq!(first, run(), "byte-identical on every run");
+    let doc: serde_json::Value = serde_json::from_slice(&first).unwrap();
+    assert_eq!(doc["specVersion"], "1.6");
+    assert_eq!(doc["metadata"]["component"]["name"], "app-mixed:latest");
+    let components = doc["components"].as_array().unwrap();
+    assert_eq!(components.len(), 1 + 110 + 8 + 56 + 46, "os + dpkg + python + npm + cargo");
+    assert_eq!(components[0]["type"], "operating-system");
+    let jinja = components.iter().find(|c| c["name"] == "Jinja2").unwrap();
+    assert_eq!(jinja["purl"], "pkg:pypi/jinja2@2.11.2");
+    let props: Vec<(&str, &str)> = jinja["properties"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["name"].as_str().unwrap(), p["value"].as_str().unwrap()))
+        .collect();
+    assert!(props.contains(&("hullguard:layer:index", "3")));
+    assert!(props.contains(&(
+        "hullguard:layer:diff_id",
+        "sha256:48eb2435ddfc192b481c0620495560109a279959eb7cb7a888556f980e8fdc25"
+    )));
+    if crate::support::required("python3") {
+        let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
+                      e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())\nprint(e or 'valid')\nsys.exit(1 if e else 0)\n";
+        let mut child = std::process::Command::new("python3")
+            .args(["-c", script])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(child.stdin.as_mut().unwrap(), &first).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stderr.contains("ModuleNotFoundError") {
+            assert!(std::env::var("CI").is_err(), "cyclonedx-python-lib is required in CI");
+            return;
+        }
+        assert!(out.status.success(), "schema validation: {}{stderr}", String::from_utf8_lossy(&out.stdout));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "valid");
+    }
+}
