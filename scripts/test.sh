@@ -20,9 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-step "Python validators (CycloneDX schema)"
-python3 -c 'import cyclonedx.validation.json, jsonschema' 2>/dev/null \
-  || pip install -q --root-user-action=ignore "cyclonedx-python-lib[json-validation]"
+step "Python validators (CycloneDX schema, spdx-tools)"
+python3 -c 'import cyclonedx.validation.json, jsonschema, spdx_tools' 2>/dev/null \
+  || pip install -q --root-user-action=ignore "cyclonedx-python-lib[json-validation]" spdx-tools
 
 step "Docker Engine"
 if ! docker info >/dev/null 2>&1; then

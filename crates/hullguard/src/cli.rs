@@ -121,6 +121,8 @@ pub enum InventoryFormat {
     Json,
     /// CycloneDX 1.6 JSON SBOM.
     Cyclonedx,
+    /// SPDX 2.3 JSON SBOM.
+    SpdxJson,
 }
 
 /// Parse arguments and run the command.

@@ -1,8 +1,10 @@
 //! SBOM output. Each format serialises private wire structs, never the domain types.
 
 mod cyclonedx;
+mod spdx;
 
 pub use cyclonedx::to_cyclonedx;
+pub use spdx::to_spdx;
 
 /// What the SBOM describes.
 pub struct Subject<'a> {
@@ -12,6 +14,8 @@ pub struct Subject<'a> {
     pub config_digest: Option<&'a str>,
     /// The layers' diff_ids, base first.
     pub diff_ids: Vec<&'a str>,
+    /// When the image was created (RFC 3339), if it says.
+    pub created: Option<&'a str>,
 }
 
 /// A deterministic RFC 4122 UUID (version 5 layout) from the SHA-256 of `seed`, so the same

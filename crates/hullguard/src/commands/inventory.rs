@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use hullguard_image::{Digest, ReadOptions, read_image};
-use hullguard_inventory::sbom::{Subject, to_cyclonedx};
+use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
 use hullguard_inventory::{LayerScan, builtin, merge};
 use serde_json::json;
 
@@ -40,14 +40,19 @@ pub fn run(request: &ImageRequest, format: InventoryFormat, quiet: bool) -> Resu
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        InventoryFormat::Cyclonedx => {
+        InventoryFormat::Cyclonedx | InventoryFormat::SpdxJson => {
             let name = image.meta.names.first().cloned().unwrap_or_else(|| image.meta.source.clone());
             let subject = Subject {
                 name: &name,
                 config_digest: image.meta.config_digest.as_ref().map(Digest::as_str),
                 diff_ids: image.meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
+                created: image.meta.config.created.as_deref(),
             };
-            to_cyclonedx(&inventory, &subject)?
+            if format == InventoryFormat::Cyclonedx {
+                to_cyclonedx(&inventory, &subject)?
+            } else {
+                to_spdx(&inventory, &subject)?
+            }
         }
         InventoryFormat::Table => {
             let mut s = String::new();
