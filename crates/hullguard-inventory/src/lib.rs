@@ -3,6 +3,7 @@
 //! final filesystem and credits each package to the layer that installed it.
 
 pub mod analyzer;
+pub mod format;
 mod merge;
 mod package;
 pub mod sbom;

@@ -36,7 +36,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
     let os_id = inventory.os.as_ref().map(|o| o.id.clone());
     let distro = inventory.os.as_ref().and_then(|o| o.version_id.as_ref().map(|v| format!("{}-{v}", o.id)));
     for (i, layer) in image.layers.iter().enumerate() {
-        for found in layer.output.facts.packages.iter().filter(|p| alive(&p.path, i)) {
+        for found in layer.output.facts.packages.iter().filter(|p| alive(p.file(), i)) {
             let installed_in = match found.ecosystem {
                 // A database file rewritten by a later layer lists old packages again: credit each
                 // to the first layer whose copy of the same file already had it.

@@ -17,6 +17,12 @@ pub enum Ecosystem {
     /// Rust crates.
     #[serde(rename = "cargo")]
     Cargo,
+    /// Go modules (and the Go standard library, as `stdlib`).
+    #[serde(rename = "golang")]
+    Go,
+    /// Maven artifacts (`group:artifact`).
+    #[serde(rename = "maven")]
+    Maven,
 }
 
 impl Ecosystem {
@@ -27,6 +33,8 @@ impl Ecosystem {
             Ecosystem::PyPI => "pypi",
             Ecosystem::Npm => "npm",
             Ecosystem::Cargo => "cargo",
+            Ecosystem::Go => "golang",
+            Ecosystem::Maven => "maven",
         }
     }
 }
@@ -48,10 +56,33 @@ pub struct FoundPackage {
     pub arch: Option<String>,
     /// Declared licence.
     pub license: Option<String>,
-    /// The file the package was found in (`/var/lib/dpkg/status`, a `METADATA`, a `package.json`).
+    /// The file the package was found in (`/var/lib/dpkg/status`, a `METADATA`, a `package.json`,
+    /// `outer.jar!/BOOT-INF/lib/inner.jar` inside an archive).
     pub path: String,
     /// True for the project an npm lockfile describes (not an installed dependency).
     pub root_project: bool,
+}
+
+impl FoundPackage {
+    /// A package with only the common fields set.
+    pub fn new(ecosystem: Ecosystem, name: String, version: String, path: String) -> Self {
+        FoundPackage {
+            ecosystem,
+            name,
+            version,
+            source_name: None,
+            source_version: None,
+            arch: None,
+            license: None,
+            path,
+            root_project: false,
+        }
+    }
+
+    /// The file of the image the package was found in (the outer archive for nested ones).
+    pub fn file(&self) -> &str {
+        self.path.split_once("!/").map_or(self.path.as_str(), |(outer, _)| outer)
+    }
 }
 
 /// A package of the final image.
@@ -111,6 +142,16 @@ pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> Stri
             _ => format!("pkg:npm/{}@{}", encode(&p.name), encode(&p.version)),
         },
         Ecosystem::Cargo => format!("pkg:cargo/{}@{}", encode(&p.name), encode(&p.version)),
+        Ecosystem::Go => {
+            let path: Vec<String> = p.name.split('/').map(encode).collect();
+            format!("pkg:golang/{}@{}", path.join("/"), encode(&p.version))
+        }
+        Ecosystem::Maven => match p.name.split_once(':') {
+            Some((group, artifact)) => {
+                format!("pkg:maven/{}/{}@{}", encode(group), encode(artifact), encode(&p.version))
+            }
+            None => format!("pkg:maven/{}@{}", encode(&p.name), encode(&p.version)),
+        },
     }
 }
 

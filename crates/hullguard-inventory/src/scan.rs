@@ -7,9 +7,6 @@ use hullguard_image::{EntryKind, EntryVisitor, LayerEntry};
 
 use crate::analyzer::{Analyzer, LayerFacts};
 
-/// Largest file an analyzer is given; bigger ones become a warning.
-pub const MAX_ANALYZED_FILE: u64 = 64 << 20;
-
 /// What one layer holds: its entries and what the analyzers found.
 #[derive(Debug, Default)]
 pub struct ScannedLayer {
@@ -41,21 +38,27 @@ impl EntryVisitor for LayerScan<'_> {
         if entry.kind != EntryKind::File {
             return Ok(());
         }
-        let wanted: Vec<&dyn Analyzer> =
-            self.analyzers.iter().filter(|a| a.wants(&entry.path)).map(AsRef::as_ref).collect();
+        let mut wanted: Vec<&dyn Analyzer> =
+            self.analyzers.iter().filter(|a| a.wants_entry(entry)).map(AsRef::as_ref).collect();
+        wanted.retain(|a| {
+            let fits = entry.size <= a.max_size();
+            if !fits {
+                self.layer.facts.warnings.push(format!(
+                    "/{}: {} bytes, over the {} byte cap of {}; skipped",
+                    entry.path,
+                    entry.size,
+                    a.max_size(),
+                    a.id()
+                ));
+            }
+            fits
+        });
         if wanted.is_empty() {
-            return Ok(());
-        }
-        if entry.size > MAX_ANALYZED_FILE {
-            self.layer
-                .facts
-                .warnings
-                .push(format!("/{}: {} bytes, over the {MAX_ANALYZED_FILE} byte cap; skipped", entry.path, entry.size));
             return Ok(());
         }
         self.buf.clear();
         // A read error here is a broken layer stream: the layer reader reports it with the blob's name.
-        content.take(MAX_ANALYZED_FILE).read_to_end(&mut self.buf).map_err(|e| {
+        content.read_to_end(&mut self.buf).map_err(|e| {
             hullguard_image::Error::new(
                 hullguard_image::ErrorKind::Malformed,
                 format!("/{}", entry.path),

@@ -165,3 +165,50 @@ fn app_mixed_cargo_lock() {
     assert_eq!(got.len(), 46);
     assert!(inv.packages.iter().any(|p| p.purl == "pkg:cargo/smallvec@1.6.0"));
 }
+
+#[test]
+fn app_mixed_go_binaries_and_java_archives() {
+    let t = truth("app-mixed");
+    let inv = inventory(&format!("oci-archive:{}:app-mixed", images().join("bookworm-images.oci.tar").display()));
+    let mut go: Vec<(String, String, String, usize)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.found.ecosystem == Ecosystem::Go)
+        .map(|p| (p.found.path.clone(), p.found.name.clone(), p.found.version.clone(), p.layer))
+        .collect();
+    go.sort();
+    let mut want = Vec::new();
+    for b in t["packages"]["go_binaries"]["items"].as_array().unwrap() {
+        let path = s(&b["path"]);
+        want.push((path.clone(), "stdlib".to_string(), s(&b["go_version"]), layer(b)));
+        if let Some(main) = b["main_module"].as_str() {
+            want.push((path.clone(), main.to_string(), s(&b["main_version"]), layer(b)));
+        }
+        for d in b["deps"].as_array().unwrap() {
+            want.push((path.clone(), s(&d["path"]), s(&d["version"]), layer(b)));
+        }
+    }
+    want.sort();
+    assert_eq!(go, want);
+    let logrus = inv.packages.iter().find(|p| p.found.name == "github.com/sirupsen/logrus").unwrap();
+    assert_eq!(logrus.purl, "pkg:golang/github.com/sirupsen/logrus@v1.9.0");
+
+    let mut java: Vec<(String, String, String, usize)> = inv
+        .packages
+        .iter()
+        .filter(|p| p.found.ecosystem == Ecosystem::Maven)
+        .map(|p| (p.found.path.clone(), p.found.name.clone(), p.found.version.clone(), p.layer))
+        .collect();
+    java.sort();
+    let mut want: Vec<_> = t["packages"]["java"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (s(&i["path"]), format!("{}:{}", s(&i["group_id"]), s(&i["artifact_id"])), s(&i["version"]), layer(i)))
+        .collect();
+    want.sort();
+    assert_eq!(java, want);
+    let snake = inv.packages.iter().find(|p| p.found.name == "org.yaml:snakeyaml").unwrap();
+    assert_eq!(snake.purl, "pkg:maven/org.yaml/snakeyaml@1.33");
+    assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
+}

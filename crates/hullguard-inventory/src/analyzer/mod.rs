@@ -3,6 +3,8 @@
 
 mod cargo_lock;
 mod dpkg;
+mod go_binary;
+mod java_archive;
 mod npm;
 mod os_release;
 mod python;
@@ -32,6 +34,14 @@ pub trait Analyzer: Send + Sync {
     fn version(&self) -> u32;
     /// Whether the file at `path` (normalised, no leading `/`) is wanted. Must be cheap.
     fn wants(&self, path: &str) -> bool;
+    /// Whether this entry is wanted; by default decided by its path alone.
+    fn wants_entry(&self, entry: &hullguard_image::LayerEntry) -> bool {
+        self.wants(&entry.path)
+    }
+    /// Largest file this analyzer reads; bigger ones are skipped with a warning.
+    fn max_size(&self) -> u64 {
+        64 << 20
+    }
     /// Analyze one wanted file. `Err` is a per-file warning, not a failure of the scan.
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String>;
 }
@@ -44,6 +54,8 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
         Box::new(python::PythonMetadata),
         Box::new(npm::Npm),
         Box::new(cargo_lock::CargoLock),
+        Box::new(go_binary::GoBinary),
+        Box::new(java_archive::JavaArchive),
     ]
 }
 

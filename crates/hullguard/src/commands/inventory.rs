@@ -61,7 +61,7 @@ pub fn run(request: &ImageRequest, format: InventoryFormat, quiet: bool) -> Resu
                 .as_ref()
                 .map_or_else(|| "unknown".to_string(), |o| o.pretty_name.clone().unwrap_or_else(|| o.id.clone()));
             let _ = writeln!(s, "{}  ({os}, {} packages)\n", image.meta.source, inventory.packages.len());
-            let _ = writeln!(s, "{:<5} {:<32} {:<28} {:>5}  PATH", "TYPE", "NAME", "VERSION", "LAYER");
+            let _ = writeln!(s, "{:<6} {:<32} {:<28} {:>5}  PATH", "TYPE", "NAME", "VERSION", "LAYER");
             for p in &inventory.packages {
                 let f = &p.found;
                 let _ = writeln!(

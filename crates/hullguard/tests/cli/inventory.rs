@@ -47,7 +47,7 @@ fn cyclonedx_is_valid_deterministic_and_complete() {
     assert_eq!(doc["specVersion"], "1.6");
     assert_eq!(doc["metadata"]["component"]["name"], "app-mixed:latest");
     let components = doc["components"].as_array().unwrap();
-    assert_eq!(components.len(), 1 + 110 + 8 + 56 + 46, "os + dpkg + python + npm + cargo");
+    assert_eq!(components.len(), 1 + 110 + 8 + 56 + 46 + 9 + 5, "os + dpkg + python + npm + cargo + go + maven");
     assert_eq!(components[0]["type"], "operating-system");
     let jinja = components.iter().find(|c| c["name"] == "Jinja2").unwrap();
     assert_eq!(jinja["purl"], "pkg:pypi/jinja2@2.11.2");
@@ -78,7 +78,7 @@ fn spdx_is_valid_and_complete() {
     assert_eq!(doc["spdxVersion"], "SPDX-2.3");
     assert_eq!(doc["creationInfo"]["created"], "2026-11-01T00:00:00Z");
     let packages = doc["packages"].as_array().unwrap();
-    assert_eq!(packages.len(), 2 + 110 + 8 + 56 + 46, "image + os + dpkg + python + npm + cargo");
+    assert_eq!(packages.len(), 2 + 110 + 8 + 56 + 46 + 9 + 5, "image + os + dpkg + python + npm + cargo + go + maven");
     let curl = packages.iter().find(|p| p["name"] == "curl").unwrap();
     assert_eq!(
         curl["sourceInfo"],
