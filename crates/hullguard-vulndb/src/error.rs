@@ -16,12 +16,28 @@ pub enum Error {
     /// An ecosystem name without a known version scheme.
     #[error("no version scheme for ecosystem {0:?}")]
     UnknownEcosystem(String),
+    /// A version range that the advisory model cannot hold.
+    #[error("invalid range: {0}")]
+    InvalidRange(&'static str),
+    /// An advisory record that does not fit the advisory model.
+    #[error("invalid advisory {id}: {problem}")]
+    InvalidAdvisory {
+        /// The record's id (or, when it has none, where it came from).
+        id: String,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl Error {
     /// Builds an [`Error::InvalidVersion`].
     pub(crate) fn invalid(scheme: &'static str, version: &str, problem: &'static str) -> Self {
         Self::InvalidVersion { scheme, version: version.to_owned(), problem }
+    }
+
+    /// Builds an [`Error::InvalidAdvisory`].
+    pub(crate) fn advisory(id: &str, problem: impl Into<String>) -> Self {
+        Self::InvalidAdvisory { id: id.to_owned(), problem: problem.into() }
     }
 }
 

@@ -1,9 +1,14 @@
 //! Vulnerability database matching for hullguard.
 //!
-//! For now this crate holds the version ordering schemes of the ecosystems
-//! that OSV and the distro feeds use, see [`version`].
+//! - [`version`]: the version ordering schemes of the ecosystems that OSV and
+//!   the distro feeds use;
+//! - [`advisory`]: the one advisory model every feed is turned into, and its
+//!   match function [`advisory::Affected::affects`];
+//! - [`import`]: importers from the feeds' formats into that model.
 
+pub mod advisory;
 mod error;
+pub mod import;
 pub mod version;
 
 pub use error::{Error, Result};

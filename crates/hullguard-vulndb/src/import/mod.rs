@@ -1,0 +1,94 @@
+//! Importers: feed formats in, [`crate::advisory::Advisory`] out.
+//!
+//! Every importer validates at the boundary: a record that does not fit the
+//! model is rejected with an error naming it (never a panic), and a bulk
+//! import goes on with the other records, reporting the rejected ones in
+//! [`Imported::rejected`].
+
+pub mod osv;
+
+use std::path::PathBuf;
+
+use crate::advisory::Advisory;
+
+/// The largest single record (file or zip entry) read, in bytes.
+///
+/// Real OSV records are at most a few hundred KiB.
+pub const MAX_RECORD_BYTES: u64 = 16 << 20;
+
+/// The most records (files or zip entries) one bulk import reads.
+pub const MAX_RECORDS: usize = 1 << 20;
+
+/// The most bytes one bulk import reads in all, uncompressed.
+pub const MAX_TOTAL_BYTES: u64 = 4 << 30;
+
+/// An error of an importer.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Reading a file or folder failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A zip archive is broken or cannot be read.
+    #[error("cannot read zip {path}: {source}")]
+    Zip {
+        /// The archive.
+        path: PathBuf,
+        /// The zip error.
+        source: zip::result::ZipError,
+    },
+    /// A record or an archive is over one of the size caps.
+    #[error("{origin}: over the cap of {limit}")]
+    TooLarge {
+        /// The file, entry or archive.
+        origin: String,
+        /// The cap that was hit, e.g. `16777216 bytes`.
+        limit: String,
+    },
+    /// A record that is not JSON of the expected shape and has no readable id.
+    #[error("{origin}: not an OSV record: {source}")]
+    Json {
+        /// The file or zip entry.
+        origin: String,
+        /// The JSON error.
+        source: serde_json::Error,
+    },
+    /// A record that does not fit the advisory model; the error names it.
+    #[error("{origin}: {source}")]
+    Invalid {
+        /// The file or zip entry.
+        origin: String,
+        /// The validation error, naming the record id.
+        source: crate::Error,
+    },
+}
+
+/// What a bulk import produced.
+#[derive(Debug, Default)]
+pub struct Imported {
+    /// The valid advisories, in file-name order (withdrawn ones included).
+    pub advisories: Vec<Advisory>,
+    /// The records that were rejected, one error each, in file-name order.
+    pub rejected: Vec<ImportError>,
+    /// Counts of what was read and skipped.
+    pub stats: ImportStats,
+}
+
+/// Counts of a bulk import, for logging.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct ImportStats {
+    /// Records read (valid and rejected).
+    pub records: usize,
+    /// Valid advisories that are withdrawn.
+    pub withdrawn: usize,
+    /// `GIT` ranges skipped (commit ranges; the model matches versions only).
+    pub git_ranges_skipped: usize,
+    /// Severity entries skipped (kinds the model has no place for, e.g. CVSS v2).
+    pub severities_skipped: usize,
+    /// Files or zip entries skipped because they are not `*.json`.
+    pub other_files_skipped: usize,
+}
