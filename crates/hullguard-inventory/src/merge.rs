@@ -40,7 +40,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
             let installed_in = match found.ecosystem {
                 // A database file rewritten by a later layer lists old packages again: credit each
                 // to the first layer whose copy of the same file already had it.
-                Ecosystem::Deb => first_layer_with(image, found).unwrap_or(i),
+                Ecosystem::Deb | Ecosystem::Rpm | Ecosystem::Apk => first_layer_with(image, found).unwrap_or(i),
                 _ => i,
             };
             inventory.packages.push(Package {

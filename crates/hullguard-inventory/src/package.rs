@@ -8,6 +8,12 @@ pub enum Ecosystem {
     /// Debian/Ubuntu packages from the dpkg database.
     #[serde(rename = "deb")]
     Deb,
+    /// RPM packages (RHEL, Alma, Rocky, Fedora, SUSE, Mariner).
+    #[serde(rename = "rpm")]
+    Rpm,
+    /// Alpine packages.
+    #[serde(rename = "apk")]
+    Apk,
     /// Python distributions.
     #[serde(rename = "pypi")]
     PyPI,
@@ -30,6 +36,8 @@ impl Ecosystem {
     pub fn purl_type(self) -> &'static str {
         match self {
             Ecosystem::Deb => "deb",
+            Ecosystem::Rpm => "rpm",
+            Ecosystem::Apk => "apk",
             Ecosystem::PyPI => "pypi",
             Ecosystem::Npm => "npm",
             Ecosystem::Cargo => "cargo",
@@ -115,9 +123,19 @@ fn encode(s: &str) -> String {
 /// Build the purl of a package; `distro` is e.g. `debian-12` for OS packages.
 pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> String {
     match p.ecosystem {
-        Ecosystem::Deb => {
-            let mut s =
-                format!("pkg:deb/{}/{}@{}", encode(os_id.unwrap_or("debian")), encode(&p.name), encode(&p.version));
+        Ecosystem::Deb | Ecosystem::Rpm | Ecosystem::Apk => {
+            let default_ns = match p.ecosystem {
+                Ecosystem::Deb => "debian",
+                Ecosystem::Apk => "alpine",
+                _ => "redhat",
+            };
+            let mut s = format!(
+                "pkg:{}/{}/{}@{}",
+                p.ecosystem.purl_type(),
+                encode(os_id.unwrap_or(default_ns)),
+                encode(&p.name),
+                encode(&p.version)
+            );
             let mut q = Vec::new();
             if let Some(a) = &p.arch {
                 q.push(format!("arch={}", encode(a)));

@@ -212,3 +212,53 @@ fn app_mixed_go_binaries_and_java_archives() {
     assert_eq!(snake.purl, "pkg:maven/org.yaml/snakeyaml@1.33");
     assert!(inv.warnings.is_empty(), "{:?}", inv.warnings);
 }
+
+/// A root filesystem made in the test from the real databases in `shared/images/osdb`.
+fn rootfs_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, content) in files {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, content).unwrap();
+    }
+    let spec = format!("dir:{}", dir.path().display());
+    (dir, spec)
+}
+
+#[test]
+fn alpine_and_suse_rootfs() {
+    let osdb = images().join("osdb");
+    let apk = std::fs::read(osdb.join("apk/alpine-3.18-scalibr/installed")).unwrap();
+    let (_dir, spec) =
+        rootfs_with(&[("lib/apk/db/installed", &apk), ("etc/os-release", b"ID=alpine\nVERSION_ID=3.18.4\n")]);
+    let inv = inventory(&spec);
+    let truth = std::fs::read_to_string(osdb.join("apk/alpine-3.18-scalibr.truth.tsv")).unwrap();
+    let mut want: Vec<(String, String, String)> = truth
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split('\t').collect();
+            (f[0].to_string(), f[1].to_string(), f[3].to_string())
+        })
+        .collect();
+    want.sort();
+    let got: Vec<(String, String, String)> = inv
+        .packages
+        .iter()
+        .map(|p| (p.found.name.clone(), p.found.version.clone(), p.found.source_name.clone().unwrap()))
+        .collect();
+    assert_eq!(got, want);
+    let baselayout = inv.packages.iter().find(|p| p.found.name == "alpine-baselayout").unwrap();
+    assert_eq!(baselayout.purl, "pkg:apk/alpine/alpine-baselayout@3.4.3-r1?arch=x86_64&distro=alpine-3.18.4");
+
+    let rpm = std::fs::read(osdb.join("rpm/sle15-bci-ndb/Packages.db")).unwrap();
+    let (_dir, spec) = rootfs_with(&[
+        ("usr/lib/sysimage/rpm/Packages.db", &rpm),
+        ("etc/os-release", b"ID=\"sles\"\nVERSION_ID=\"15.4\"\n"),
+    ]);
+    let inv = inventory(&spec);
+    assert_eq!(inv.packages.len(), 35);
+    let bash = inv.packages.iter().find(|p| p.found.name == "bash").unwrap();
+    assert_eq!(bash.found.version, "4.4-19.6.1");
+    assert_eq!(bash.purl, "pkg:rpm/sles/bash@4.4-19.6.1?arch=x86_64&distro=sles-15.4");
+    assert_eq!(bash.found.path, "/usr/lib/sysimage/rpm/Packages.db");
+}

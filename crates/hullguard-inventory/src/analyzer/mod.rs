@@ -6,6 +6,7 @@ mod dpkg;
 mod go_binary;
 mod java_archive;
 mod npm;
+mod os_packages;
 mod os_release;
 mod python;
 
@@ -51,6 +52,8 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(os_release::OsReleaseAnalyzer),
         Box::new(dpkg::Dpkg),
+        Box::new(os_packages::Rpm),
+        Box::new(os_packages::Apk),
         Box::new(python::PythonMetadata),
         Box::new(npm::Npm),
         Box::new(cargo_lock::CargoLock),

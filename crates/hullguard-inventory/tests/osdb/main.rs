@@ -1,0 +1,6 @@
+//! The OS package database parsers (rpmdb in all three backends, apk) on the real databases in
+//! `shared/images/osdb` and on hostile input.
+
+mod common;
+mod fixtures;
+mod hostile;
