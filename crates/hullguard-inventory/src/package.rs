@@ -101,8 +101,8 @@ pub struct Package {
     pub found: FoundPackage,
     /// Package URL.
     pub purl: String,
-    /// Index of the layer that installed it.
-    pub layer: usize,
+    /// Index of the layer that installed it (unknown for packages read from a foreign SBOM).
+    pub layer: Option<usize>,
     /// `diff_id` of that layer.
     pub diff_id: Option<String>,
 }

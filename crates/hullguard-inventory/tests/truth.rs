@@ -45,7 +45,7 @@ fn dpkg_rows(inv: &Inventory) -> Vec<(String, String, String, String, String, us
                 f.source_name.clone().unwrap(),
                 f.source_version.clone().unwrap(),
                 f.arch.clone().unwrap(),
-                p.layer,
+                p.layer.unwrap(),
             )
         })
         .collect();
@@ -109,7 +109,13 @@ fn app_mixed_dpkg_python_npm() {
         .iter()
         .filter(|p| p.found.ecosystem == Ecosystem::PyPI)
         .map(|p| {
-            (p.found.name.clone(), p.found.version.clone(), p.found.path.clone(), p.found.license.clone(), p.layer)
+            (
+                p.found.name.clone(),
+                p.found.version.clone(),
+                p.found.path.clone(),
+                p.found.license.clone(),
+                p.layer.unwrap(),
+            )
         })
         .collect();
     python.sort();
@@ -127,7 +133,15 @@ fn app_mixed_dpkg_python_npm() {
         .packages
         .iter()
         .filter(|p| p.found.ecosystem == Ecosystem::Npm)
-        .map(|p| (p.found.name.clone(), p.found.version.clone(), p.found.path.clone(), p.found.root_project, p.layer))
+        .map(|p| {
+            (
+                p.found.name.clone(),
+                p.found.version.clone(),
+                p.found.path.clone(),
+                p.found.root_project,
+                p.layer.unwrap(),
+            )
+        })
         .collect();
     npm.sort();
     let mut want: Vec<_> = t["packages"]["npm"]["items"]
@@ -151,7 +165,15 @@ fn app_mixed_cargo_lock() {
         .packages
         .iter()
         .filter(|p| p.found.ecosystem == Ecosystem::Cargo)
-        .map(|p| (p.found.name.clone(), p.found.version.clone(), p.found.root_project, p.found.path.clone(), p.layer))
+        .map(|p| {
+            (
+                p.found.name.clone(),
+                p.found.version.clone(),
+                p.found.root_project,
+                p.found.path.clone(),
+                p.layer.unwrap(),
+            )
+        })
         .collect();
     got.sort();
     let mut want: Vec<_> = t["packages"]["cargo"]["items"]
@@ -174,7 +196,7 @@ fn app_mixed_go_binaries_and_java_archives() {
         .packages
         .iter()
         .filter(|p| p.found.ecosystem == Ecosystem::Go)
-        .map(|p| (p.found.path.clone(), p.found.name.clone(), p.found.version.clone(), p.layer))
+        .map(|p| (p.found.path.clone(), p.found.name.clone(), p.found.version.clone(), p.layer.unwrap()))
         .collect();
     go.sort();
     let mut want = Vec::new();
@@ -197,7 +219,7 @@ fn app_mixed_go_binaries_and_java_archives() {
         .packages
         .iter()
         .filter(|p| p.found.ecosystem == Ecosystem::Maven)
-        .map(|p| (p.found.path.clone(), p.found.name.clone(), p.found.version.clone(), p.layer))
+        .map(|p| (p.found.path.clone(), p.found.name.clone(), p.found.version.clone(), p.layer.unwrap()))
         .collect();
     java.sort();
     let mut want: Vec<_> = t["packages"]["java"]["items"]

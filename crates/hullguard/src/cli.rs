@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
+    /// Read a CycloneDX or SPDX JSON SBOM (ours or another tool's) and show its inventory.
+    Sbom(SbomArgs),
     /// List the OS and the packages installed in an image (dpkg, Python, npm, Cargo.lock so far).
     Inventory(InventoryArgs),
 }
@@ -112,6 +114,16 @@ struct InventoryArgs {
     format: InventoryFormat,
 }
 
+#[derive(Args)]
+struct SbomArgs {
+    /// The SBOM file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+}
+
 /// Output formats of `inventory`.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum InventoryFormat {
@@ -139,6 +151,7 @@ pub fn run() -> Result<ExitCode> {
             };
             commands::inspect::run(&request, what, args.format, cli.quiet)
         }
+        Command::Sbom(args) => commands::inventory::run_sbom(&args.file, args.format, cli.quiet),
         Command::Inventory(args) => commands::inventory::run(&args.image.request()?, args.format, cli.quiet),
     }
 }

@@ -89,6 +89,7 @@ pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json:
             name: os.id.clone(),
             version: os.version_id.clone(),
             description: os.pretty_name.clone(),
+            properties: os.codename.iter().map(|c| prop("hullguard:os:codename", c.clone())).collect(),
             ..Component::default()
         });
     }
@@ -98,7 +99,9 @@ pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json:
             prop("hullguard:package:ecosystem", f.ecosystem.purl_type()),
             prop("hullguard:package:path", f.path.clone()),
         ];
-        properties.push(prop("hullguard:layer:index", p.layer.to_string()));
+        if let Some(layer) = p.layer {
+            properties.push(prop("hullguard:layer:index", layer.to_string()));
+        }
         if let Some(d) = &p.diff_id {
             properties.push(prop("hullguard:layer:diff_id", d.clone()));
         }

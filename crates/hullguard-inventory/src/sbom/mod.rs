@@ -1,9 +1,11 @@
 //! SBOM output. Each format serialises private wire structs, never the domain types.
 
 mod cyclonedx;
+mod read;
 mod spdx;
 
 pub use cyclonedx::to_cyclonedx;
+pub use read::read_sbom;
 pub use spdx::to_spdx;
 
 /// What the SBOM describes.

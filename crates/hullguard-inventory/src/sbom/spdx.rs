@@ -133,7 +133,10 @@ pub fn to_spdx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Resu
             Some(f.version.clone()),
             if f.root_project { "APPLICATION" } else { "LIBRARY" },
         );
-        pkg.source_info = Some(format!("layer {} ({}) at {}", p.layer, p.diff_id.as_deref().unwrap_or("-"), f.path));
+        pkg.source_info = Some(match p.layer {
+            Some(layer) => format!("layer {layer} ({}) at {}", p.diff_id.as_deref().unwrap_or("-"), f.path),
+            None => format!("at {}", f.path),
+        });
         pkg.comment = f.license.as_ref().map(|l| format!("license: {l}"));
         pkg.external_refs.push(ExternalRef {
             reference_category: "PACKAGE-MANAGER",

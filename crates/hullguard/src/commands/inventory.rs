@@ -1,13 +1,15 @@
-//! `hullguard inventory`: the OS and every package installed in an image.
+//! `hullguard inventory`: the OS and every package installed in an image; `hullguard sbom`:
+//! the same read back from a CycloneDX or SPDX document.
 
 use std::fmt::Write as _;
 use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use hullguard_image::{Digest, ReadOptions, read_image};
-use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
-use hullguard_inventory::{LayerScan, builtin, merge};
+use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
+use hullguard_inventory::{Inventory, LayerScan, builtin, merge};
 use serde_json::json;
 
 use crate::cli::{ImageRequest, InventoryFormat};
@@ -23,6 +25,32 @@ pub fn run(request: &ImageRequest, format: InventoryFormat, quiet: bool) -> Resu
     bar.finish_and_clear();
     let image = image?;
     let inventory = merge(&image)?;
+    let name = image.meta.names.first().cloned().unwrap_or_else(|| image.meta.source.clone());
+    let subject = Subject {
+        name: &name,
+        config_digest: image.meta.config_digest.as_ref().map(Digest::as_str),
+        diff_ids: image.meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
+        created: image.meta.config.created.as_deref(),
+    };
+    render(&image.meta.source, &subject, &inventory, format, quiet)
+}
+
+/// Run `sbom`: read a CycloneDX or SPDX JSON document into an inventory and show it.
+pub fn run_sbom(path: &Path, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
+    let inventory = read_sbom(&bytes).map_err(|problem| anyhow::anyhow!("{shown}: {problem}"))?;
+    let subject = Subject { name: &shown, config_digest: None, diff_ids: Vec::new(), created: None };
+    render(&shown, &subject, &inventory, format, quiet)
+}
+
+fn render(
+    source: &str,
+    subject: &Subject<'_>,
+    inventory: &Inventory,
+    format: InventoryFormat,
+    quiet: bool,
+) -> Result<ExitCode> {
     if !quiet {
         for w in &inventory.warnings {
             eprintln!("hullguard: warning: {w}");
@@ -32,45 +60,33 @@ pub fn run(request: &ImageRequest, format: InventoryFormat, quiet: bool) -> Resu
         InventoryFormat::Json => {
             let doc = json!({
                 "schema_version": 1,
-                "source": image.meta.source,
-                "config_digest": image.meta.config_digest,
+                "source": source,
+                "config_digest": subject.config_digest,
                 "os": inventory.os,
                 "packages": inventory.packages,
                 "warnings": inventory.warnings,
             });
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        InventoryFormat::Cyclonedx | InventoryFormat::SpdxJson => {
-            let name = image.meta.names.first().cloned().unwrap_or_else(|| image.meta.source.clone());
-            let subject = Subject {
-                name: &name,
-                config_digest: image.meta.config_digest.as_ref().map(Digest::as_str),
-                diff_ids: image.meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
-                created: image.meta.config.created.as_deref(),
-            };
-            if format == InventoryFormat::Cyclonedx {
-                to_cyclonedx(&inventory, &subject)?
-            } else {
-                to_spdx(&inventory, &subject)?
-            }
-        }
+        InventoryFormat::Cyclonedx => to_cyclonedx(inventory, subject)?,
+        InventoryFormat::SpdxJson => to_spdx(inventory, subject)?,
         InventoryFormat::Table => {
             let mut s = String::new();
             let os = inventory
                 .os
                 .as_ref()
                 .map_or_else(|| "unknown".to_string(), |o| o.pretty_name.clone().unwrap_or_else(|| o.id.clone()));
-            let _ = writeln!(s, "{}  ({os}, {} packages)\n", image.meta.source, inventory.packages.len());
+            let _ = writeln!(s, "{source}  ({os}, {} packages)\n", inventory.packages.len());
             let _ = writeln!(s, "{:<6} {:<32} {:<28} {:>5}  PATH", "TYPE", "NAME", "VERSION", "LAYER");
             for p in &inventory.packages {
                 let f = &p.found;
+                let layer = p.layer.map_or_else(|| "-".to_string(), |l| l.to_string());
                 let _ = writeln!(
                     s,
-                    "{:<5} {:<32} {:<28} {:>5}  {}",
+                    "{:<6} {:<32} {:<28} {layer:>5}  {}",
                     f.ecosystem.purl_type(),
                     f.name,
                     f.version,
-                    p.layer,
                     f.path
                 );
             }

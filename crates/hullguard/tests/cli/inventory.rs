@@ -97,3 +97,97 @@ fn spdx_is_valid_and_complete() {
         assert_eq!(verdict, "valid");
     }
 }
+
+#[test]
+fn sbom_round_trip_and_foreign_sboms() {
+    let s = crate::support::Scratch::new();
+    let spec = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let direct = hullguard_json(&["inventory", &spec, "-f", "json", "-q"]);
+    for (format, file) in [("cyclonedx", "ours.cdx.json"), ("spdx-json", "ours.spdx.json")] {
+        let out = hullguard(Path::new("."), &["inventory", &spec, "-f", format, "-q"]);
+        std::fs::write(s.path(file), &out.stdout).unwrap();
+        let back = hullguard_json(&["sbom", &s.path(file).display().to_string(), "-f", "json", "-q"]);
+        assert_eq!(back["warnings"], serde_json::json!([]), "{format}");
+        if format == "cyclonedx" {
+            // Lossless: every field of every package, and the OS.
+            assert_eq!(back["packages"], direct["packages"], "{format}");
+            assert_eq!(back["os"], direct["os"]);
+        } else {
+            // SPDX has no place for source packages: compare what it carries.
+            let key = |d: &serde_json::Value| -> Vec<String> {
+                let mut v: Vec<String> = d["packages"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{} {} {} {} {} {}",
+                            p["purl"], p["name"], p["version"], p["path"], p["layer"], p["diff_id"]
+                        )
+                    })
+                    .collect();
+                v.sort();
+                v
+            };
+            let (back, direct) = (key(&back), key(&direct));
+            assert_eq!(back.len(), direct.len());
+            let first_difference = back.iter().zip(&direct).find(|(a, b)| a != b);
+            assert_eq!(first_difference, None, "{format}");
+        }
+    }
+    let out = hullguard(s.dir.path(), &["sbom", "Cargo.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "hullguard: Cargo.toml: No such file or directory (os error 2)\n");
+    std::fs::write(s.path("x.json"), b"{\"hello\": 1}").unwrap();
+    let out = hullguard(s.dir.path(), &["sbom", "x.json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "hullguard: x.json: neither a CycloneDX nor an SPDX JSON document\n"
+    );
+
+    // Syft's SBOMs of the same image read into the same packages (Syft names Go main packages
+    // of GOPATH builds, which have no module: runc and gosu).
+    if !crate::support::required("syft") {
+        return;
+    }
+    let single = s.path("app-mixed.oci.tar");
+    let split = std::process::Command::new("python3")
+        .arg(crate::support::shared().join("images/tools/imgtool.py"))
+        .args([
+            "split",
+            &image("bookworm-images.oci.tar"),
+            "app-mixed",
+            &single.display().to_string(),
+            "--format",
+            "oci",
+        ])
+        .output()
+        .unwrap();
+    assert!(split.status.success());
+    let syft = std::process::Command::new("syft")
+        .args(["-q", &format!("oci-archive:{}", single.display()), "-o", "cyclonedx-json"])
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .output()
+        .unwrap();
+    assert!(syft.status.success());
+    std::fs::write(s.path("syft.cdx.json"), &syft.stdout).unwrap();
+    let theirs = hullguard_json(&["sbom", &s.path("syft.cdx.json").display().to_string(), "-f", "json", "-q"]);
+    let count = |d: &serde_json::Value, eco: &str| {
+        d["packages"].as_array().unwrap().iter().filter(|p| p["ecosystem"] == eco).count()
+    };
+    for (eco, n) in [("deb", 110), ("npm", 56), ("pypi", 8), ("maven", 5), ("golang", 11)] {
+        assert_eq!(count(&theirs, eco), n, "{eco}");
+    }
+    let names = |d: &serde_json::Value, eco: &str| -> std::collections::BTreeSet<(String, String)> {
+        d["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["ecosystem"] == eco)
+            .map(|p| (p["name"].as_str().unwrap().to_ascii_lowercase(), p["version"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    for eco in ["deb", "npm", "pypi", "maven"] {
+        assert_eq!(names(&theirs, eco), names(&direct, eco), "{eco}: Syft and hullguard agree");
+    }
+}
