@@ -29,6 +29,15 @@ pub enum Ecosystem {
     /// Maven artifacts (`group:artifact`).
     #[serde(rename = "maven")]
     Maven,
+    /// Ruby gems.
+    #[serde(rename = "gem")]
+    Gem,
+    /// PHP Composer packages (`vendor/name`).
+    #[serde(rename = "composer")]
+    Composer,
+    /// .NET NuGet packages.
+    #[serde(rename = "nuget")]
+    NuGet,
 }
 
 impl Ecosystem {
@@ -43,6 +52,9 @@ impl Ecosystem {
             Ecosystem::Cargo => "cargo",
             Ecosystem::Go => "golang",
             Ecosystem::Maven => "maven",
+            Ecosystem::Gem => "gem",
+            Ecosystem::Composer => "composer",
+            Ecosystem::NuGet => "nuget",
         }
     }
 }
@@ -159,7 +171,13 @@ pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> Stri
             }
             _ => format!("pkg:npm/{}@{}", encode(&p.name), encode(&p.version)),
         },
-        Ecosystem::Cargo => format!("pkg:cargo/{}@{}", encode(&p.name), encode(&p.version)),
+        Ecosystem::Cargo | Ecosystem::Gem | Ecosystem::NuGet => {
+            format!("pkg:{}/{}@{}", p.ecosystem.purl_type(), encode(&p.name), encode(&p.version))
+        }
+        Ecosystem::Composer => match p.name.split_once('/') {
+            Some((vendor, name)) => format!("pkg:composer/{}/{}@{}", encode(vendor), encode(name), encode(&p.version)),
+            None => format!("pkg:composer/{}@{}", encode(&p.name), encode(&p.version)),
+        },
         Ecosystem::Go => {
             let path: Vec<String> = p.name.split('/').map(encode).collect();
             format!("pkg:golang/{}@{}", path.join("/"), encode(&p.version))

@@ -5,6 +5,7 @@ mod cargo_lock;
 mod dpkg;
 mod go_binary;
 mod java_archive;
+mod lang_manifests;
 mod npm;
 mod os_packages;
 mod os_release;
@@ -59,6 +60,9 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
         Box::new(cargo_lock::CargoLock),
         Box::new(go_binary::GoBinary),
         Box::new(java_archive::JavaArchive),
+        Box::new(lang_manifests::Gemspec),
+        Box::new(lang_manifests::ComposerInstalled),
+        Box::new(lang_manifests::DotnetDeps),
     ]
 }
 

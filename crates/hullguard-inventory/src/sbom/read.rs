@@ -36,6 +36,9 @@ fn ecosystem_of(purl_type: &str) -> Option<Ecosystem> {
         "cargo" => Ecosystem::Cargo,
         "golang" => Ecosystem::Go,
         "maven" => Ecosystem::Maven,
+        "gem" => Ecosystem::Gem,
+        "composer" => Ecosystem::Composer,
+        "nuget" => Ecosystem::NuGet,
         _ => return None,
     })
 }
@@ -48,7 +51,7 @@ fn from_purl(purl_text: &str, name: Option<&str>, version: Option<&str>, path: S
     let name = match (ecosystem, p.namespace(), name) {
         (Ecosystem::Maven, Some(ns), _) => format!("{ns}:{}", p.name()),
         (_, _, Some(n)) if !n.is_empty() => n.to_string(),
-        (Ecosystem::Npm | Ecosystem::Go, Some(ns), _) => format!("{ns}/{}", p.name()),
+        (Ecosystem::Npm | Ecosystem::Go | Ecosystem::Composer, Some(ns), _) => format!("{ns}/{}", p.name()),
         _ => p.name().to_string(),
     };
     let version = version.or(p.version())?.to_string();
