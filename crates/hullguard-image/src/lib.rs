@@ -18,7 +18,9 @@ pub mod spec;
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};
 pub use fs::{FsEntry, MergedFs};
-pub use layer::{EntryKind, EntryVisitor, ImageRead, LayerEntry, Listing, ReadOptions, read_image};
+pub use layer::{
+    EntryKind, EntryVisitor, ImageRead, LayerCache, LayerEntry, Listing, ReadOptions, read_image, read_image_cached,
+};
 pub use limits::Limits;
 pub use platform::Platform;
 pub use source::{ImageMeta, ImageSource, SourceSpec};

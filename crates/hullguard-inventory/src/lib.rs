@@ -3,6 +3,7 @@
 //! final filesystem and credits each package to the layer that installed it.
 
 pub mod analyzer;
+mod cache;
 pub mod format;
 mod merge;
 mod package;
@@ -10,6 +11,7 @@ pub mod sbom;
 mod scan;
 
 pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};
+pub use cache::DirCache;
 pub use merge::{Inventory, merge};
 pub use package::{Ecosystem, FoundPackage, Package};
 pub use scan::{LayerScan, ScannedLayer};

@@ -1,9 +1,9 @@
 //! Packages: what an analyzer finds in one layer, and what the inventory reports.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Package ecosystems, named as OSV names them where it has a name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Ecosystem {
     /// Debian/Ubuntu packages from the dpkg database.
     #[serde(rename = "deb")]
@@ -60,7 +60,7 @@ impl Ecosystem {
 }
 
 /// A package as one analyzer saw it in one layer.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FoundPackage {
     /// Ecosystem.
     pub ecosystem: Ecosystem,

@@ -4,11 +4,12 @@
 use std::io::Read;
 
 use hullguard_image::{EntryKind, EntryVisitor, LayerEntry};
+use serde::{Deserialize, Serialize};
 
 use crate::analyzer::{Analyzer, LayerFacts};
 
 /// What one layer holds: its entries and what the analyzers found.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct ScannedLayer {
     /// Every entry, whiteouts included.
     pub entries: Vec<LayerEntry>,

@@ -109,6 +109,12 @@ struct InspectArgs {
 struct InventoryArgs {
     #[command(flatten)]
     image: ImageArgs,
+    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
+    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Analyse every layer, reading and writing no cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
     format: InventoryFormat,
@@ -152,13 +158,21 @@ pub fn run() -> Result<ExitCode> {
             commands::inspect::run(&request, what, args.format, cli.quiet)
         }
         Command::Sbom(args) => commands::inventory::run_sbom(&args.file, args.format, cli.quiet),
-        Command::Inventory(args) => commands::inventory::run(&args.image.request()?, args.format, cli.quiet),
+        Command::Inventory(args) => {
+            let cache =
+                if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };
+            commands::inventory::run(&args.image.request()?, cache.as_deref(), args.format, cli.quiet)
+        }
     }
 }
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HULLGUARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ =
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }

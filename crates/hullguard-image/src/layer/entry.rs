@@ -4,14 +4,14 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, ErrorKind, Result, from_io};
 use crate::limits::Limits;
 use crate::path::{normalize_entry, parent, resolve_link_target};
 
 /// What a layer entry is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type", content = "target")]
 pub enum EntryKind {
     /// A regular file.
@@ -56,7 +56,7 @@ impl EntryKind {
 }
 
 /// One validated entry of a layer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerEntry {
     /// Normalised path relative to the image root (no leading `/`).
     pub path: String,

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 pub use entry::{EntryKind, EntryVisitor, LayerEntry, Listing, walk_layer};
 pub use stream::{BlobReader, Compression, Expected, LayerStats, LayerStream};
 
+use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::source::{ImageMeta, ImageSource, LayerSink, RawLayer};
@@ -49,8 +50,18 @@ struct Collected<T> {
     output: T,
 }
 
+/// Results of earlier reads, by the digest of the stored blob. A hit skips decompression and
+/// analysis of that layer (its blob is still hashed against the manifest's digest).
+pub trait LayerCache<T>: Sync {
+    /// The stats and visitor output recorded for blob `digest`.
+    fn get(&self, digest: &Digest) -> Option<(LayerStats, T)>;
+    /// Record a layer just read.
+    fn put(&self, stats: &LayerStats, output: &T);
+}
+
 struct Sink<'f, V: EntryVisitor, F> {
     make: &'f F,
+    cache: Option<&'f dyn LayerCache<V::Output>>,
     options: &'f ReadOptions,
     budget: Arc<AtomicU64>,
     results: Mutex<Vec<Collected<V::Output>>>,
@@ -77,7 +88,18 @@ where
         let mut visitor = (self.make)();
         walk_layer(&raw.subject, &mut stream, limits, &mut visitor)?;
         let stats = stream.finish()?;
-        self.push(Collected { index: raw.index, stats: Some(stats), output: visitor.finish() })
+        let output = visitor.finish();
+        if let Some(cache) = self.cache {
+            cache.put(&stats, &output);
+        }
+        self.push(Collected { index: raw.index, stats: Some(stats), output })
+    }
+
+    fn known(&self, index: usize, digest: &Digest) -> bool {
+        match self.cache.and_then(|c| c.get(digest)) {
+            Some((stats, output)) => self.push(Collected { index: Some(index), stats: Some(stats), output }).is_ok(),
+            None => false,
+        }
     }
 
     fn tree(&self, root: &Path) -> Result<()> {
@@ -115,8 +137,24 @@ where
     V::Output: Send,
     F: Fn() -> V + Sync,
 {
+    read_image_cached(source, options, make, None)
+}
+
+/// [`read_image`] with a cache of earlier layer results: layers whose blob digest it knows are
+/// only hashed, not decompressed or visited.
+pub fn read_image_cached<V, F>(
+    source: &dyn ImageSource,
+    options: &ReadOptions,
+    make: F,
+    cache: Option<&dyn LayerCache<V::Output>>,
+) -> Result<ImageRead<V::Output>>
+where
+    V: EntryVisitor,
+    V::Output: Send,
+    F: Fn() -> V + Sync,
+{
     let sink: Sink<'_, V, F> =
-        Sink { make: &make, options, budget: Arc::new(AtomicU64::new(0)), results: Mutex::new(Vec::new()) };
+        Sink { make: &make, cache, options, budget: Arc::new(AtomicU64::new(0)), results: Mutex::new(Vec::new()) };
     let mut meta = source.read(&sink)?;
     let collected =
         sink.results.into_inner().map_err(|_| Error::new(ErrorKind::Io, source.name(), "a layer reader panicked"))?;

@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, Result, from_io, into_io};
 use crate::limits::Limits;
 
 /// How a layer blob is compressed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Compression {
     /// A plain tar.
@@ -79,7 +79,7 @@ pub struct Expected {
 }
 
 /// Facts measured while a layer streamed.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LayerStats {
     /// Digest of the blob as stored.
     pub digest: Digest,

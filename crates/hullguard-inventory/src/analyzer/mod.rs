@@ -11,14 +11,14 @@ mod os_packages;
 mod os_release;
 mod python;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::package::FoundPackage;
 
 pub use os_release::OsRelease;
 
 /// What analyzers found in one layer.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct LayerFacts {
     /// Packages, with the path of the file each was found in.
     pub packages: Vec<FoundPackage>,

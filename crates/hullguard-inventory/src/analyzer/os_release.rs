@@ -1,11 +1,11 @@
 //! OS identification from `/etc/os-release` and `/usr/lib/os-release`.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Analyzer, LayerFacts};
 
 /// The fields of os-release that decide which advisories apply.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OsRelease {
     /// `ID` (debian, alpine, ubuntu, rhel, ...).
     pub id: String,

@@ -7,23 +7,33 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use hullguard_image::{Digest, ReadOptions, read_image};
+use hullguard_image::{Digest, LayerCache, ReadOptions, read_image_cached};
 use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
-use hullguard_inventory::{Inventory, LayerScan, builtin, merge};
+use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge};
 use serde_json::json;
 
 use crate::cli::{ImageRequest, InventoryFormat};
 use crate::output::progress;
 
-/// Run `inventory`.
-pub fn run(request: &ImageRequest, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
+/// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`.
+pub fn run(request: &ImageRequest, cache_dir: Option<&Path>, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
     let source = request.spec.open(request.platform.clone(), &request.limits)?;
     let analyzers = builtin();
+    let cache = cache_dir.map(|dir| DirCache::new(dir, &analyzers));
     let (bar, tick) = progress(quiet, &format!("reading {}", source.name()));
     let options = ReadOptions { limits: request.limits.clone(), progress: Some(tick) };
-    let image = read_image(source.as_ref(), &options, || LayerScan::new(&analyzers));
+    let image = read_image_cached(
+        source.as_ref(),
+        &options,
+        || LayerScan::new(&analyzers),
+        cache.as_ref().map(|c| c as &dyn LayerCache<ScannedLayer>),
+    );
     bar.finish_and_clear();
     let image = image?;
+    if let Some(cache) = &cache {
+        let (hits, _) = cache.counts();
+        tracing::info!("layer cache: {hits} of {} layers reused", image.layers.len());
+    }
     let inventory = merge(&image)?;
     let name = image.meta.names.first().cloned().unwrap_or_else(|| image.meta.source.clone());
     let subject = Subject {

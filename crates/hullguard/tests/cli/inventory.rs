@@ -191,3 +191,50 @@ fn sbom_round_trip_and_foreign_sboms() {
         assert_eq!(names(&theirs, eco), names(&direct, eco), "{eco}: Syft and hullguard agree");
     }
 }
+
+#[test]
+fn layer_cache_reuses_shared_layers_and_still_verifies_blobs() {
+    use crate::support::{Layer, OciArchive, RawEntry, Scratch};
+    let s = Scratch::new();
+    let cache = s.path("cache").display().to_string();
+    let run = |spec: &str, extra: &[&str]| {
+        let mut args = vec!["inventory", spec, "-f", "json", "-q"];
+        args.extend_from_slice(extra);
+        let out = assert_cmd::Command::cargo_bin("hullguard")
+            .unwrap()
+            .args(&args)
+            .env("HULLGUARD_LOG", "info")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let base = format!("oci-archive:{}:debian-base", image("bookworm-images.oci.tar"));
+    let app = format!("oci-archive:{}:app-mixed", image("bookworm-images.oci.tar"));
+    let (_, _, log) = run(&base, &["--cache-dir", &cache]);
+    assert!(log.contains("layer cache: 0 of 1 layers reused"), "{log}");
+    let (code, warm, log) = run(&app, &["--cache-dir", &cache]);
+    assert_eq!(code, Some(0));
+    assert!(log.contains("layer cache: 1 of 10 layers reused"), "the shared base layer: {log}");
+    let (_, cold, _) = run(&app, &["--no-cache"]);
+    assert_eq!(warm, cold, "a cached layer gives the same inventory");
+    let (_, _, log) = run(&app, &["--cache-dir", &cache]);
+    assert!(log.contains("layer cache: 10 of 10 layers reused"), "{log}");
+
+    // A cache hit never hides a tampered blob: the blob is still hashed against the manifest.
+    let layer = Layer::gzip(&[RawEntry::file("etc/os-release", b"ID=test\n")]);
+    let good = OciArchive::new(vec![layer]).write(&s.path("good.tar")).display().to_string();
+    let (code, _, _) = run(&good, &["--cache-dir", &cache]);
+    assert_eq!(code, Some(0));
+    let mut bytes = std::fs::read(&good).unwrap();
+    let blob = OciArchive::new(vec![Layer::gzip(&[RawEntry::file("etc/os-release", b"ID=test\n")])]).files[0].1.clone();
+    let at = bytes.windows(blob.len()).position(|w| w == blob.as_slice()).unwrap();
+    bytes[at + 20] ^= 0x55;
+    std::fs::write(s.path("bad.tar"), &bytes).unwrap();
+    let (code, _, log) = run(&s.path("bad.tar").display().to_string(), &["--cache-dir", &cache]);
+    assert_eq!(code, Some(2), "{log}");
+    assert!(log.contains("digest mismatch: expected sha256:"), "{log}");
+}
