@@ -1,0 +1,282 @@
+//! The Dockerfile checks and the driver that turns their hits into [`Finding`]s.
+//!
+//! Each group lives in its own module: [`structure`] (stages, FROM, USER, EXPOSE, CMD, …),
+//! [`run`] (what `RUN` scripts do), [`packages`] (package managers) and [`env`] (ENV/ARG values and secrets).
+
+mod env;
+mod packages;
+mod run;
+mod structure;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use hullguard_report::{Finding, FindingKind, Location};
+
+use super::parse::{Dockerfile, Instruction, Stage, Warning, parse};
+use crate::registry::{CheckMeta, by_concept};
+
+/// Evidence is cut to this many characters.
+const MAX_EVIDENCE: usize = 200;
+
+/// The marker of an inline suppression comment: `# hullguard:ignore=HG-DF-012,df-sudo`.
+const IGNORE_MARKER: &str = "hullguard:ignore=";
+
+/// One problem found by a check, before it becomes a [`Finding`].
+#[derive(Debug, Clone)]
+struct Hit {
+    concept: &'static str,
+    line: u32,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    /// First line of the instruction, so a suppression above a multi-line instruction applies.
+    anchor: u32,
+    evidence: String,
+    fix: Option<String>,
+}
+
+/// A 1-based line and (byte) column inside an instruction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Pos {
+    line: u32,
+    column: Option<u32>,
+}
+
+impl Pos {
+    /// The position of an instruction's keyword.
+    fn start_of(ins: &Instruction) -> Self {
+        Self {
+            line: ins.start_line,
+            column: Some(ins.column),
+        }
+    }
+}
+
+/// Collects hits for one Dockerfile.
+struct Ctx<'a> {
+    df: &'a Dockerfile,
+    hits: Vec<Hit>,
+    /// Problems that stopped a check from seeing everything (e.g. an oversized script).
+    warnings: Vec<Warning>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A hit on a whole instruction.
+    fn on(&mut self, concept: &'static str, ins: &Instruction, fix: Option<String>) {
+        self.hits.push(Hit {
+            concept,
+            line: ins.start_line,
+            column: Some(ins.column),
+            end_line: (ins.end_line > ins.start_line).then_some(ins.end_line),
+            anchor: ins.start_line,
+            evidence: evidence_of(ins),
+            fix,
+        });
+    }
+
+    /// A hit at a position inside an instruction.
+    fn at(
+        &mut self,
+        concept: &'static str,
+        ins: &Instruction,
+        pos: Pos,
+        evidence: String,
+        fix: Option<String>,
+    ) {
+        self.hits.push(Hit {
+            concept,
+            line: pos.line,
+            column: pos.column,
+            end_line: None,
+            anchor: ins.start_line,
+            evidence: truncate(&evidence),
+            fix,
+        });
+    }
+
+    /// The final stage and the stages it builds on (`FROM <earlier alias>`), final first.
+    fn final_chain(&self) -> Vec<&'a Stage> {
+        let mut chain = Vec::new();
+        let mut current = self.df.stages.last();
+        while let Some(stage) = current {
+            chain.push(stage);
+            current = self.df.stages[..stage.index]
+                .iter()
+                .rev()
+                .find(|s| alias_is(s, &stage.base));
+        }
+        chain
+    }
+}
+
+/// True if `stage`'s alias is `name` (case-insensitively).
+fn alias_is(stage: &Stage, name: &str) -> bool {
+    stage
+        .alias
+        .as_deref()
+        .is_some_and(|a| a.eq_ignore_ascii_case(name))
+}
+
+fn truncate(s: &str) -> String {
+    let mut out: String = s.chars().take(MAX_EVIDENCE).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+fn evidence_of(ins: &Instruction) -> String {
+    let mut s = ins.keyword.clone();
+    for f in &ins.flags {
+        s.push_str(" --");
+        s.push_str(&f.name);
+        if let Some(v) = &f.value {
+            s.push('=');
+            s.push_str(v);
+        }
+    }
+    let text = match &ins.args {
+        super::parse::Args::Json(v) => json_array(v),
+        super::parse::Args::Shell(t) => t.clone(),
+    };
+    if !text.is_empty() {
+        s.push(' ');
+        s.push_str(&text);
+    }
+    truncate(&s)
+}
+
+/// Renders words as a JSON array of strings.
+fn json_array(words: &[String]) -> String {
+    let items: Vec<String> = words
+        .iter()
+        .map(|w| {
+            let mut q = String::from('"');
+            for c in w.chars() {
+                match c {
+                    '"' => q.push_str("\\\""),
+                    '\\' => q.push_str("\\\\"),
+                    '\n' => q.push_str("\\n"),
+                    '\t' => q.push_str("\\t"),
+                    c => q.push(c),
+                }
+            }
+            q.push('"');
+            q
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// Runs every Dockerfile check on `text` (the file's bytes) found at `path`.
+///
+/// `skip` holds check ids (`HG-DF-012`) or concept keys (`df-sudo`) to leave out. Findings on a
+/// line that carries, or follows a comment line that carries, `# hullguard:ignore=<id>[,<id>…]`
+/// are suppressed (the line above the instruction's first line counts as well).
+///
+/// Returns the findings, sorted by [`Finding::sort_key`], and the parser's warnings
+/// (`line N: message`).
+#[must_use]
+pub fn check_dockerfile(text: &[u8], path: &str, skip: &[&str]) -> (Vec<Finding>, Vec<String>) {
+    let df = parse(text);
+    let mut ctx = Ctx {
+        df: &df,
+        hits: Vec::new(),
+        warnings: Vec::new(),
+    };
+    structure::check(&mut ctx);
+    run::check(&mut ctx);
+    env::check(&mut ctx);
+
+    let pragmas = suppressions(text);
+    let suppressed = |meta: &CheckMeta, line: u32| {
+        pragmas
+            .get(&line)
+            .is_some_and(|p| p.same_line.contains(meta.id) || p.same_line.contains(meta.concept))
+            || pragmas.get(&line.saturating_sub(1)).is_some_and(|p| {
+                p.line_above.contains(meta.id) || p.line_above.contains(meta.concept)
+            })
+    };
+
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for hit in ctx.hits {
+        let Some(meta) = by_concept(hit.concept) else {
+            continue;
+        };
+        if skip.iter().any(|s| *s == meta.id || *s == meta.concept)
+            || suppressed(meta, hit.line)
+            || suppressed(meta, hit.anchor)
+            || !seen.insert((meta.id, hit.line, hit.evidence.clone()))
+        {
+            continue;
+        }
+        findings.push(Finding {
+            kind: FindingKind::Misconfiguration,
+            id: meta.id.to_owned(),
+            concept: Some(meta.concept.to_owned()),
+            severity: meta.severity,
+            title: meta.title.to_owned(),
+            description: meta.description.to_owned(),
+            location: Location::File {
+                path: path.to_owned(),
+                line: hit.line,
+                column: hit.column,
+                end_line: hit.end_line,
+            },
+            evidence: Some(hit.evidence),
+            fix: Some(hit.fix.unwrap_or_else(|| meta.remediation.to_owned())),
+            references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
+        });
+    }
+    findings.sort_by(|a, b| {
+        a.sort_key()
+            .cmp(&b.sort_key())
+            .then_with(|| a.evidence.cmp(&b.evidence))
+    });
+    let mut warnings: Vec<&Warning> = df.warnings.iter().chain(&ctx.warnings).collect();
+    warnings.sort_by_key(|w| w.line);
+    let warnings = warnings.into_iter().map(ToString::to_string).collect();
+    (findings, warnings)
+}
+
+/// Ids named by ignore pragmas on one line.
+#[derive(Default)]
+struct Pragma {
+    /// Applies to findings on this line.
+    same_line: BTreeSet<String>,
+    /// Applies to findings on the next line (the pragma is a comment line of its own).
+    line_above: BTreeSet<String>,
+}
+
+/// Finds `# hullguard:ignore=…` pragmas, keyed by 1-based line.
+fn suppressions(text: &[u8]) -> BTreeMap<u32, Pragma> {
+    let mut out: BTreeMap<u32, Pragma> = BTreeMap::new();
+    for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
+        let line = String::from_utf8_lossy(raw);
+        let Some(hash) = line.find('#') else {
+            continue;
+        };
+        let comment = &line[hash..];
+        let Some(pos) = comment.find(IGNORE_MARKER) else {
+            continue;
+        };
+        let list = comment[pos + IGNORE_MARKER.len()..]
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or("");
+        let ids: BTreeSet<String> = list
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let line_no = u32::try_from(i).map_or(u32::MAX, |n| n.saturating_add(1));
+        let entry = out.entry(line_no).or_default();
+        if line.trim_start().starts_with('#') {
+            entry.line_above.extend(ids.iter().cloned());
+        }
+        entry.same_line.extend(ids);
+    }
+    out
+}
