@@ -46,13 +46,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "A ':latest' base image changes under you: builds are not reproducible and can silently pull in vulnerable or breaking versions.",
         remediation: "Pin the base image to a specific version tag, or better a digest (image:1.2.3@sha256:…).",
-        peer_ids: &[
-            "DS001",
-            "DL3007",
-            "CKV_DOCKER_7",
-            "kics:image_version_using_latest",
-            "DKL-DI-0006",
-        ],
+        peer_ids: &["DS001", "DL3007", "CKV_DOCKER_7", "kics:image_version_using_latest", "DKL-DI-0006"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#from",
             "https://github.com/hadolint/hadolint/wiki/DL3007",
@@ -66,12 +60,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "A FROM without tag or digest means ':latest': builds are not reproducible.",
         remediation: "Add an explicit version tag or digest to the base image.",
-        peer_ids: &[
-            "DL3006",
-            "kics:image_version_not_explicit",
-            "DS001",
-            "CKV_DOCKER_7",
-        ],
+        peer_ids: &["DL3006", "kics:image_version_not_explicit", "DS001", "CKV_DOCKER_7"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#from",
             "https://github.com/hadolint/hadolint/wiki/DL3006",
@@ -85,16 +74,8 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::High,
         description: "The final stage never sets USER, so the container runs as root unless the runtime overrides it.",
         remediation: "Create an unprivileged user and add 'USER <name-or-uid>' to the final stage.",
-        peer_ids: &[
-            "CKV_DOCKER_3",
-            "kics:missing_user_instruction",
-            "DS002",
-            "CIS 4.1",
-        ],
-        references: &[
-            "https://docs.docker.com/reference/dockerfile/#user",
-            "https://avd.aquasec.com/misconfig/ds002",
-        ],
+        peer_ids: &["CKV_DOCKER_3", "kics:missing_user_instruction", "DS002", "CIS 4.1"],
+        references: &["https://docs.docker.com/reference/dockerfile/#user", "https://avd.aquasec.com/misconfig/ds002"],
     },
     CheckMeta {
         id: "HG-DF-004",
@@ -117,13 +98,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "sudo in a RUN has unpredictable TTY and signal behaviour and means the image ships sudo; RUN already runs as the current USER.",
         remediation: "Run the step before switching USER, or use a tool such as gosu at runtime; drop sudo from RUN.",
-        peer_ids: &[
-            "DS010",
-            "DL3004",
-            "CKV2_DOCKER_1",
-            "kics:run_using_sudo",
-            "DKL-DI-0001",
-        ],
+        peer_ids: &["DS010", "DL3004", "CKV2_DOCKER_1", "kics:run_using_sudo", "DKL-DI-0001"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#run",
             "https://github.com/hadolint/hadolint/wiki/DL3004",
@@ -213,11 +188,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "Only the last ENTRYPOINT of a stage takes effect; earlier ones are dead configuration.",
         remediation: "Keep a single ENTRYPOINT per stage.",
-        peer_ids: &[
-            "DS007",
-            "DL4004",
-            "kics:multiple_entrypoint_instructions_listed",
-        ],
+        peer_ids: &["DS007", "DL4004", "kics:multiple_entrypoint_instructions_listed"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#entrypoint",
             "https://github.com/hadolint/hadolint/wiki/DL4004",
@@ -231,10 +202,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "Shell form runs the process under '/bin/sh -c', so it does not receive signals such as SIGTERM and cannot shut down gracefully.",
         remediation: "Use the JSON (exec) form: CMD [\"executable\", \"arg\"].",
-        peer_ids: &[
-            "DL3025",
-            "kics:not_using_json_in_cmd_and_entrypoint_arguments",
-        ],
+        peer_ids: &["DL3025", "kics:not_using_json_in_cmd_and_entrypoint_arguments"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#cmd",
             "https://github.com/hadolint/hadolint/wiki/DL3025",
@@ -247,12 +215,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "MAINTAINER is deprecated.",
         remediation: "Use 'LABEL maintainer=\"name <email>\"' (or org.opencontainers.image.authors).",
-        peer_ids: &[
-            "DS022",
-            "DL4000",
-            "CKV_DOCKER_6",
-            "kics:maintainer_instruction_being_used",
-        ],
+        peer_ids: &["DS022", "DL4000", "CKV_DOCKER_6", "kics:maintainer_instruction_being_used"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#maintainer-deprecated",
             "https://github.com/hadolint/hadolint/wiki/DL4000",
@@ -266,12 +229,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "A relative WORKDIR depends on every earlier WORKDIR and is easy to get wrong.",
         remediation: "Use an absolute WORKDIR path.",
-        peer_ids: &[
-            "DS009",
-            "DL3000",
-            "CKV_DOCKER_10",
-            "kics:workdir_path_not_absolute",
-        ],
+        peer_ids: &["DS009", "DL3000", "CKV_DOCKER_10", "kics:workdir_path_not_absolute"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#workdir",
             "https://github.com/hadolint/hadolint/wiki/DL3000",
@@ -299,11 +257,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "With several sources the COPY destination must be a directory ending with '/', otherwise the build fails.",
         remediation: "End the destination with '/'.",
-        peer_ids: &[
-            "DS011",
-            "DL3021",
-            "kics:copy_with_more_than_two_arguments_not_ending_with_slash",
-        ],
+        peer_ids: &["DS011", "DL3021", "kics:copy_with_more_than_two_arguments_not_ending_with_slash"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#copy",
             "https://github.com/hadolint/hadolint/wiki/DL3021",
@@ -317,14 +271,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "ADD fetches URLs and unpacks archives implicitly; for plain files COPY is explicit and safer.",
         remediation: "Use COPY for local files and directories; keep ADD for local tar archives that must be extracted.",
-        peer_ids: &[
-            "DS005",
-            "DL3020",
-            "CKV_DOCKER_4",
-            "kics:add_instead_of_copy",
-            "CIS 4.9",
-            "CIS-DI-0009",
-        ],
+        peer_ids: &["DS005", "DL3020", "CKV_DOCKER_4", "kics:add_instead_of_copy", "CIS 4.9", "CIS-DI-0009"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#add",
             "https://github.com/hadolint/hadolint/wiki/DL3020",
@@ -338,11 +285,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "COPY --from cannot read from the stage it is in; the build fails.",
         remediation: "Reference an earlier stage alias or an image.",
-        peer_ids: &[
-            "DS006",
-            "DL3023",
-            "kics:copy_from_references_current_from_alias",
-        ],
+        peer_ids: &["DS006", "DL3023", "kics:copy_from_references_current_from_alias"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#copy",
             "https://github.com/hadolint/hadolint/wiki/DL3023",
@@ -369,12 +312,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "Two stages share an alias; references to it become ambiguous and BuildKit rejects the file.",
         remediation: "Give every stage a unique alias.",
-        peer_ids: &[
-            "DS012",
-            "DL3024",
-            "CKV_DOCKER_11",
-            "kics:same_alias_in_different_froms",
-        ],
+        peer_ids: &["DS012", "DL3024", "CKV_DOCKER_11", "kics:same_alias_in_different_froms"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#from",
             "https://github.com/hadolint/hadolint/wiki/DL3024",
@@ -401,11 +339,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "Without -y apt-get waits for confirmation and the non-interactive build aborts.",
         remediation: "Add -y (or --yes / -qq) to 'apt-get install'.",
-        peer_ids: &[
-            "DS021",
-            "DL3014",
-            "kics:apt_get_missing_flags_to_avoid_manual_input",
-        ],
+        peer_ids: &["DS021", "DL3014", "kics:apt_get_missing_flags_to_avoid_manual_input"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#run",
             "https://github.com/hadolint/hadolint/wiki/DL3014",
@@ -419,11 +353,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "Recommended packages bloat the image and widen the attack surface.",
         remediation: "Add --no-install-recommends to 'apt-get install'.",
-        peer_ids: &[
-            "DS029",
-            "DL3015",
-            "kics:apt_get_not_avoiding_additional_packages",
-        ],
+        peer_ids: &["DS029", "DL3015", "kics:apt_get_not_avoiding_additional_packages"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#run",
             "https://github.com/hadolint/hadolint/wiki/DL3015",
@@ -450,11 +380,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "The apt package lists stay in the layer and bloat the image.",
         remediation: "End the same RUN with 'rm -rf /var/lib/apt/lists/*' (or use a cache mount on /var/lib/apt).",
-        peer_ids: &[
-            "DL3009",
-            "kics:apt_get_install_lists_were_not_deleted",
-            "DKL-DI-0005",
-        ],
+        peer_ids: &["DL3009", "kics:apt_get_install_lists_were_not_deleted", "DKL-DI-0005"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#run",
             "https://github.com/hadolint/hadolint/wiki/DL3009",
@@ -467,17 +393,8 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "A package-index update in its own RUN is cached as a layer, so later installs use a stale index and miss security fixes.",
         remediation: "Combine the update with the install in one RUN: 'apt-get update && apt-get install -y …'.",
-        peer_ids: &[
-            "DS017",
-            "CKV_DOCKER_5",
-            "kics:update_instruction_alone",
-            "CIS 4.7",
-            "CIS-DI-0007",
-        ],
-        references: &[
-            "https://docs.docker.com/reference/dockerfile/#run",
-            "https://avd.aquasec.com/misconfig/ds017",
-        ],
+        peer_ids: &["DS017", "CKV_DOCKER_5", "kics:update_instruction_alone", "CIS 4.7", "CIS-DI-0007"],
+        references: &["https://docs.docker.com/reference/dockerfile/#run", "https://avd.aquasec.com/misconfig/ds017"],
     },
     CheckMeta {
         id: "HG-DF-027",
@@ -560,10 +477,7 @@ static REGISTRY: &[CheckMeta] = &[
         description: "dist-upgrade can change the base image's release in unpredictable ways.",
         remediation: "Update the base image instead, or install specific package versions.",
         peer_ids: &["DS024", "DKL-DI-0003"],
-        references: &[
-            "https://docs.docker.com/reference/dockerfile/#run",
-            "https://avd.aquasec.com/misconfig/ds024",
-        ],
+        references: &["https://docs.docker.com/reference/dockerfile/#run", "https://avd.aquasec.com/misconfig/ds024"],
     },
     CheckMeta {
         id: "HG-DF-034",
@@ -572,12 +486,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Low,
         description: "Without --no-cache apk keeps its index in /var/cache/apk inside the layer.",
         remediation: "Use 'apk add --no-cache'.",
-        peer_ids: &[
-            "DS025",
-            "DL3019",
-            "kics:apk_add_using_local_cache_path",
-            "DKL-DI-0004",
-        ],
+        peer_ids: &["DS025", "DL3019", "kics:apk_add_using_local_cache_path", "DKL-DI-0004"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#run",
             "https://github.com/hadolint/hadolint/wiki/DL3019",
@@ -796,10 +705,7 @@ static REGISTRY: &[CheckMeta] = &[
         description: "The microdnf cache stays in the layer and bloats the image.",
         remediation: "End the same RUN with 'microdnf clean all'.",
         peer_ids: &["DS027"],
-        references: &[
-            "https://docs.docker.com/reference/dockerfile/#run",
-            "https://avd.aquasec.com/misconfig/ds027",
-        ],
+        references: &["https://docs.docker.com/reference/dockerfile/#run", "https://avd.aquasec.com/misconfig/ds027"],
     },
     CheckMeta {
         id: "HG-DF-054",
@@ -1135,10 +1041,7 @@ static REGISTRY: &[CheckMeta] = &[
         severity: Severity::Medium,
         description: "Unpinned packages make builds non-reproducible.",
         remediation: "Pin versions: 'dnf install -y <package>-<version>'.",
-        peer_ids: &[
-            "DL3041",
-            "kics:missing_version_specification_in_dnf_install",
-        ],
+        peer_ids: &["DL3041", "kics:missing_version_specification_in_dnf_install"],
         references: &[
             "https://docs.docker.com/reference/dockerfile/#run",
             "https://github.com/hadolint/hadolint/wiki/DL3041",
@@ -1215,16 +1118,8 @@ mod tests {
         let mut concepts = BTreeSet::new();
         for m in registry() {
             assert!(ids.insert(m.id), "duplicate id {}", m.id);
-            assert!(
-                concepts.insert(m.concept),
-                "duplicate concept {}",
-                m.concept
-            );
-            assert!(
-                m.id.starts_with("HG-DF-") && m.id.len() == 9,
-                "bad id {}",
-                m.id
-            );
+            assert!(concepts.insert(m.concept), "duplicate concept {}", m.concept);
+            assert!(m.id.starts_with("HG-DF-") && m.id.len() == 9, "bad id {}", m.id);
             assert!(!m.title.is_empty() && !m.description.is_empty());
             assert!(!m.remediation.is_empty() && !m.peer_ids.is_empty());
         }
@@ -1237,8 +1132,8 @@ mod tests {
     #[test]
     fn every_concept_is_in_the_catalogue_with_its_severity() {
         let path = format!("{}/checks/CATALOGUE.md", shared_dir());
-        let catalogue = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("cannot read {path} (set HULLGUARD_SHARED): {e}"));
+        let catalogue =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path} (set HULLGUARD_SHARED): {e}"));
         for m in registry() {
             let key = format!("| `{}` |", m.concept);
             let row = catalogue
@@ -1246,18 +1141,9 @@ mod tests {
                 .find(|l| l.starts_with(&key))
                 .unwrap_or_else(|| panic!("{} is not in the catalogue", m.concept));
             let cells: Vec<&str> = row.split(" | ").collect();
-            assert_eq!(
-                cells.get(2).copied(),
-                Some(m.severity.as_str()),
-                "{}",
-                m.concept
-            );
+            assert_eq!(cells.get(2).copied(), Some(m.severity.as_str()), "{}", m.concept);
             for peer in m.peer_ids {
-                assert!(
-                    row.contains(peer),
-                    "{}: peer id {peer} not in catalogue",
-                    m.concept
-                );
+                assert!(row.contains(peer), "{}: peer id {peer} not in catalogue", m.concept);
             }
         }
     }

@@ -31,14 +31,7 @@ pub enum Severity {
 
 impl Severity {
     /// Every severity, least severe first.
-    pub const ALL: [Self; 6] = [
-        Self::Unknown,
-        Self::Info,
-        Self::Low,
-        Self::Medium,
-        Self::High,
-        Self::Critical,
-    ];
+    pub const ALL: [Self; 6] = [Self::Unknown, Self::Info, Self::Low, Self::Medium, Self::High, Self::Critical];
 
     /// The upper-case name, as shown in reports (`"HIGH"`).
     #[must_use]
@@ -171,12 +164,7 @@ mod tests {
             severity,
             title: "t".to_owned(),
             description: "d".to_owned(),
-            location: Location::File {
-                path: "Dockerfile".to_owned(),
-                line,
-                column: None,
-                end_line: None,
-            },
+            location: Location::File { path: "Dockerfile".to_owned(), line, column: None, end_line: None },
             evidence: None,
             fix: None,
             references: Vec::new(),
@@ -232,11 +220,7 @@ mod tests {
             json,
             r#"{"kind":"misconfiguration","id":"HG-DF-001","severity":"HIGH","title":"t","description":"d","location":{"type":"file","path":"Dockerfile","line":3},"references":[]}"#
         );
-        let loc = serde_json::to_string(&Location::Image {
-            layer: Some(2),
-            path: None,
-        })
-        .unwrap();
+        let loc = serde_json::to_string(&Location::Image { layer: Some(2), path: None }).unwrap();
         assert_eq!(loc, r#"{"type":"image","layer":2}"#);
     }
 }

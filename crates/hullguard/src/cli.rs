@@ -24,6 +24,15 @@ struct Cli {
 enum Command {
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
+    /// Lint Dockerfiles/Containerfiles found under PATH (files or directories).
+    Config(ConfigArgs),
+    /// Lint one Dockerfile of any name.
+    Dockerfile(ConfigArgs),
+    /// The check registry.
+    Checks {
+        #[command(subcommand)]
+        action: ChecksAction,
+    },
     /// Read a CycloneDX or SPDX JSON SBOM (ours or another tool's) and show its inventory.
     Sbom(SbomArgs),
     /// List the OS and the packages installed in an image (dpkg, Python, npm, Cargo.lock so far).
@@ -120,6 +129,39 @@ struct InventoryArgs {
     format: InventoryFormat,
 }
 
+#[derive(Subcommand)]
+enum ChecksAction {
+    /// List every check with its id, concept, severity and peer ids.
+    List {
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
+/// Arguments of the misconfiguration commands.
+#[derive(Args)]
+pub struct ConfigArgs {
+    /// Files or directories to scan.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Check to turn off (id like HG-DF-012 or concept like df-user-root); repeatable.
+    #[arg(long = "skip-check", value_name = "ID")]
+    pub skip_checks: Vec<String>,
+    /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub severity: Vec<hullguard_report::Severity>,
+    /// Exit with --exit-code when a finding of at least this severity exists (shown or not).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<hullguard_report::Severity>,
+    /// Exit code used by --fail-on.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
+    pub exit_code: u8,
+}
+
 #[derive(Args)]
 struct SbomArgs {
     /// The SBOM file.
@@ -157,6 +199,9 @@ pub fn run() -> Result<ExitCode> {
             };
             commands::inspect::run(&request, what, args.format, cli.quiet)
         }
+        Command::Config(args) => commands::config::run(&args, true),
+        Command::Dockerfile(args) => commands::config::run(&args, false),
+        Command::Checks { action: ChecksAction::List { format } } => commands::config::list(format),
         Command::Sbom(args) => commands::inventory::run_sbom(&args.file, args.format, cli.quiet),
         Command::Inventory(args) => {
             let cache =

@@ -139,11 +139,7 @@ impl Instruction {
     /// The value of the last `--name` flag; `Some("")` for a bare flag.
     #[must_use]
     pub fn flag(&self, name: &str) -> Option<&str> {
-        self.flags
-            .iter()
-            .rev()
-            .find(|f| f.name == name)
-            .map(|f| f.value.as_deref().unwrap_or(""))
+        self.flags.iter().rev().find(|f| f.name == name).map(|f| f.value.as_deref().unwrap_or(""))
     }
 
     /// The 1-based line and column (in bytes) of byte `offset` in the shell-form text.
@@ -151,12 +147,13 @@ impl Instruction {
     pub fn position_at(&self, offset: usize) -> (u32, u32) {
         let logical = offset.saturating_add(self.args_offset);
         let idx = self.line_map.partition_point(|&(o, _, _)| o <= logical);
-        idx.checked_sub(1)
-            .and_then(|i| self.line_map.get(i))
-            .map_or((self.start_line, self.column), |&(o, line, column)| {
+        idx.checked_sub(1).and_then(|i| self.line_map.get(i)).map_or(
+            (self.start_line, self.column),
+            |&(o, line, column)| {
                 let delta = u32::try_from(logical - o).unwrap_or(u32::MAX);
                 (line, column.saturating_add(delta))
-            })
+            },
+        )
     }
 
     /// The arguments as words: the JSON elements, or the shell text split on whitespace
@@ -220,10 +217,7 @@ pub fn parse(bytes: &[u8]) -> Dockerfile {
     let bytes = match bytes.get(..MAX_INPUT) {
         Some(head) if bytes.len() > MAX_INPUT => {
             let line = line_of(bytes, MAX_INPUT);
-            warnings.push(
-                line,
-                format!("input larger than {MAX_INPUT} bytes; the rest is ignored"),
-            );
+            warnings.push(line, format!("input larger than {MAX_INPUT} bytes; the rest is ignored"));
             head
         }
         _ => bytes,
@@ -234,26 +228,16 @@ pub fn parse(bytes: &[u8]) -> Dockerfile {
         warnings.push(line, "invalid UTF-8; decoded lossily".to_owned());
     }
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let lines: Vec<&str> = text
-        .split('\n')
-        .map(|l| l.strip_suffix('\r').unwrap_or(l))
-        .collect();
+    let lines: Vec<&str> = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).collect();
 
     let (directives, mut next) = parse_directives(&lines, &mut warnings);
-    let escape = directives
-        .iter()
-        .rev()
-        .find(|d| d.name == "escape")
-        .and_then(|d| d.value.chars().next())
-        .unwrap_or('\\');
+    let escape =
+        directives.iter().rev().find(|d| d.name == "escape").and_then(|d| d.value.chars().next()).unwrap_or('\\');
 
     let mut instructions = Vec::new();
     while next < lines.len() {
         if instructions.len() == MAX_INSTRUCTIONS {
-            warnings.push(
-                to_line(next),
-                format!("more than {MAX_INSTRUCTIONS} instructions; the rest is ignored"),
-            );
+            warnings.push(to_line(next), format!("more than {MAX_INSTRUCTIONS} instructions; the rest is ignored"));
             break;
         }
         let (ins, after) = read_instruction(&lines, next, escape, &mut warnings);
@@ -261,20 +245,10 @@ pub fn parse(bytes: &[u8]) -> Dockerfile {
         instructions.extend(ins);
     }
 
-    let Built {
-        global_args,
-        stages,
-        orphans,
-    } = build_stages(instructions, &mut warnings);
+    let Built { global_args, stages, orphans } = build_stages(instructions, &mut warnings);
     let mut warnings = warnings.finish();
     warnings.sort_by_key(|w| w.line);
-    Dockerfile {
-        directives,
-        global_args,
-        stages,
-        orphans,
-        warnings,
-    }
+    Dockerfile { directives, global_args, stages, orphans, warnings }
 }
 
 /// The instructions grouped into stages.
@@ -302,22 +276,14 @@ impl Warnings {
     fn finish(mut self) -> Vec<Warning> {
         if self.dropped > 0 {
             let line = self.list.last().map_or(1, |w| w.line);
-            self.list.push(Warning {
-                line,
-                message: format!("{} further warnings not shown", self.dropped),
-            });
+            self.list.push(Warning { line, message: format!("{} further warnings not shown", self.dropped) });
         }
         self.list
     }
 }
 
 fn line_of(bytes: &[u8], offset: usize) -> u32 {
-    let newlines = bytes
-        .get(..offset)
-        .unwrap_or(bytes)
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count();
+    let newlines = bytes.get(..offset).unwrap_or(bytes).iter().filter(|&&b| b == b'\n').count();
     to_line(newlines)
 }
 
@@ -353,16 +319,9 @@ fn parse_directives(lines: &[&str], warnings: &mut Warnings) -> (Vec<Directive>,
         if directives.iter().any(|d| d.name == name) {
             warnings.push(line_no, format!("duplicate parser directive {name:?}"));
         } else if name == "escape" && value != "\\" && value != "`" {
-            warnings.push(
-                line_no,
-                format!("invalid escape {:?}; must be \\ or `", snippet(&value)),
-            );
+            warnings.push(line_no, format!("invalid escape {:?}; must be \\ or `", snippet(&value)));
         } else {
-            directives.push(Directive {
-                name,
-                value,
-                line: line_no,
-            });
+            directives.push(Directive { name, value, line: line_no });
         }
         i += 1;
     }
@@ -433,26 +392,17 @@ fn read_instruction(
     }
     let mut next = last + 1;
 
-    let keyword_end = logical
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(logical.len());
+    let keyword_end = logical.find(|c: char| c.is_whitespace()).unwrap_or(logical.len());
     let keyword = logical[..keyword_end].to_ascii_uppercase();
     if !KEYWORDS.contains(&keyword.as_str()) {
-        warnings.push(
-            start_line,
-            format!("unknown instruction {:?}", snippet(&logical[..keyword_end])),
-        );
+        warnings.push(start_line, format!("unknown instruction {:?}", snippet(&logical[..keyword_end])));
         return (None, next);
     }
     let mut ins = build_instruction(
         &keyword,
         &logical,
         keyword_end,
-        Position {
-            start_line,
-            end_line: to_line(last),
-            column,
-        },
+        Position { start_line, end_line: to_line(last), column },
         &line_map,
         warnings,
     );
@@ -465,10 +415,7 @@ fn read_instruction(
         _ => Vec::new(),
     };
     if markers.len() > MAX_HEREDOCS {
-        warnings.push(
-            start_line,
-            format!("more than {MAX_HEREDOCS} heredocs; the rest is ignored"),
-        );
+        warnings.push(start_line, format!("more than {MAX_HEREDOCS} heredocs; the rest is ignored"));
     }
     if !markers.is_empty() {
         for (delimiter, strip_tabs, quoted) in markers.into_iter().take(MAX_HEREDOCS) {
@@ -477,11 +424,7 @@ fn read_instruction(
             let mut closed = false;
             while let Some(l) = lines.get(next) {
                 next += 1;
-                let cmp = if strip_tabs {
-                    l.trim_start_matches('\t')
-                } else {
-                    l
-                };
+                let cmp = if strip_tabs { l.trim_start_matches('\t') } else { l };
                 if cmp == delimiter {
                     closed = true;
                     break;
@@ -495,13 +438,7 @@ fn read_instruction(
                     format!("unterminated heredoc <<{}", snippet(&delimiter)),
                 );
             }
-            ins.heredocs.push(Heredoc {
-                delimiter,
-                strip_tabs,
-                quoted,
-                body,
-                start_line: to_line(body_start),
-            });
+            ins.heredocs.push(Heredoc { delimiter, strip_tabs, quoted, body, start_line: to_line(body_start) });
             if !closed {
                 // The rest of the file is used up; later markers have no body.
                 break;
@@ -541,10 +478,7 @@ fn build_instruction(
             Some((n, v)) => (n, Some(v.to_owned())),
             None => (&flag[..end], None),
         };
-        flags.push(Flag {
-            name: name.to_ascii_lowercase(),
-            value,
-        });
+        flags.push(Flag { name: name.to_ascii_lowercase(), value });
         rest = &flag[end..];
     }
     let offset = logical.len() - rest.len();
@@ -555,19 +489,9 @@ fn build_instruction(
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         let inner = rest[..end].to_ascii_uppercase();
         if KEYWORDS.contains(&inner.as_str()) {
-            trigger = Some(Box::new(build_instruction(
-                &inner,
-                logical,
-                offset + end,
-                pos,
-                line_map,
-                warnings,
-            )));
+            trigger = Some(Box::new(build_instruction(&inner, logical, offset + end, pos, line_map, warnings)));
         } else {
-            warnings.push(
-                pos.start_line,
-                format!("ONBUILD with unknown trigger {:?}", snippet(&rest[..end])),
-            );
+            warnings.push(pos.start_line, format!("ONBUILD with unknown trigger {:?}", snippet(&rest[..end])));
         }
         Args::Shell(rest.to_owned())
     } else {
@@ -617,9 +541,7 @@ fn heredoc_markers(text: &str, limit: usize) -> Vec<(String, bool, bool)> {
                     j += 1;
                 }
                 let word_start = j;
-                while b.get(j).is_some_and(|&c| {
-                    c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.'
-                }) {
+                while b.get(j).is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-' || c == b'.') {
                     j += 1;
                 }
                 if j > word_start && (q.is_none() || b.get(j) == q.as_ref()) {
@@ -703,14 +625,9 @@ fn build_stages(instructions: Vec<Instruction>, warnings: &mut Warnings) -> Buil
             let words = ins.words();
             let (image, alias) = match words.as_slice() {
                 [image] => (image.clone(), None),
-                [image, as_kw, alias] if as_kw.eq_ignore_ascii_case("as") => {
-                    (image.clone(), Some(alias.clone()))
-                }
+                [image, as_kw, alias] if as_kw.eq_ignore_ascii_case("as") => (image.clone(), Some(alias.clone())),
                 _ => {
-                    warnings.push(
-                        ins.start_line,
-                        format!("malformed FROM {:?}", snippet(&ins.text())),
-                    );
+                    warnings.push(ins.start_line, format!("malformed FROM {:?}", snippet(&ins.text())));
                     (words.first().cloned().unwrap_or_default(), None)
                 }
             };
@@ -735,18 +652,11 @@ fn build_stages(instructions: Vec<Instruction>, warnings: &mut Warnings) -> Buil
             }
             global_args.push(ins);
         } else {
-            warnings.push(
-                ins.start_line,
-                format!("{} before the first FROM", ins.keyword),
-            );
+            warnings.push(ins.start_line, format!("{} before the first FROM", ins.keyword));
             orphans.push(ins);
         }
     }
-    Built {
-        global_args,
-        stages,
-        orphans,
-    }
+    Built { global_args, stages, orphans }
 }
 
 /// Substitutes `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`, `${VAR:+alt}` and
@@ -765,33 +675,19 @@ pub fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, 
                 return (out, true);
             };
             let expr = &inner[..close];
-            let name_end = expr
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(expr.len());
+            let name_end = expr.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(expr.len());
             let (name, op) = expr.split_at(name_end);
             let value = vars.get(name).cloned().flatten();
             let set = value.as_deref().is_some_and(|v| !v.is_empty());
             let declared = value.is_some();
             let got = if let Some(d) = op.strip_prefix(":-") {
-                Some(if set {
-                    value.unwrap_or_default()
-                } else {
-                    d.to_owned()
-                })
+                Some(if set { value.unwrap_or_default() } else { d.to_owned() })
             } else if let Some(d) = op.strip_prefix('-') {
-                Some(if declared {
-                    value.unwrap_or_default()
-                } else {
-                    d.to_owned()
-                })
+                Some(if declared { value.unwrap_or_default() } else { d.to_owned() })
             } else if let Some(a) = op.strip_prefix(":+") {
                 Some(if set { a.to_owned() } else { String::new() })
             } else if let Some(a) = op.strip_prefix('+') {
-                Some(if declared {
-                    a.to_owned()
-                } else {
-                    String::new()
-                })
+                Some(if declared { a.to_owned() } else { String::new() })
             } else {
                 value
             };
@@ -801,9 +697,7 @@ pub fn substitute(s: &str, vars: &BTreeMap<String, Option<String>>) -> (String, 
             }
             rest = &inner[close + 1..];
         } else {
-            let name_end = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
+            let name_end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
             if name_end == 0 {
                 out.push('$');
             } else {
@@ -832,8 +726,7 @@ mod tests {
 
     #[test]
     fn directives_and_backtick_escape() {
-        let df =
-            parse(b"# syntax=docker/dockerfile:1\n# escape=`\nFROM alpine\nRUN echo a `\n  b\n");
+        let df = parse(b"# syntax=docker/dockerfile:1\n# escape=`\nFROM alpine\nRUN echo a `\n  b\n");
         assert_eq!(df.directives.len(), 2);
         assert_eq!(df.directives[1].value, "`");
         let run = &df.stages[0].instructions[0];
@@ -850,8 +743,7 @@ mod tests {
 
     #[test]
     fn continuation_with_comments_and_blank_lines() {
-        let df =
-            parse(b"FROM alpine\nRUN apk add \\\n# a comment\n\n    curl \\\n    git\nUSER app\n");
+        let df = parse(b"FROM alpine\nRUN apk add \\\n# a comment\n\n    curl \\\n    git\nUSER app\n");
         let st = &df.stages[0];
         assert_eq!(shell(&st.instructions[0]), "apk add     curl     git");
         assert_eq!(st.instructions[0].end_line, 6);
@@ -951,28 +843,16 @@ mod tests {
         assert_eq!(df.stages[0].instructions[0].end_line, 2);
 
         let df = parse(b"FROM a\nRUN <<EOF\nno end\n");
-        assert!(
-            df.warnings
-                .iter()
-                .any(|w| w.line == 2 && w.message.contains("unterminated heredoc"))
-        );
+        assert!(df.warnings.iter().any(|w| w.line == 2 && w.message.contains("unterminated heredoc")));
 
         let cont = format!("FROM a\nRUN a {}\n", "\\\n b ".repeat(10_000));
         let df = parse(cont.as_bytes());
         assert_eq!(df.stages[0].instructions[0].end_line, 10_002);
 
         let df = parse(b"FROM a\nRUN a \\");
-        assert!(
-            df.warnings
-                .iter()
-                .any(|w| w.line == 2 && w.message.contains("continuation"))
-        );
+        assert!(df.warnings.iter().any(|w| w.line == 2 && w.message.contains("continuation")));
 
-        let many = format!(
-            "FROM a\nRUN {}\n{}",
-            "<<A ".repeat(1_000),
-            "A\n".repeat(1_000)
-        );
+        let many = format!("FROM a\nRUN {}\n{}", "<<A ".repeat(1_000), "A\n".repeat(1_000));
         let df = parse(many.as_bytes());
         assert_eq!(df.stages[0].instructions[0].heredocs.len(), MAX_HEREDOCS);
         assert!(df.warnings.iter().any(|w| w.message.contains("heredocs")));
@@ -982,11 +862,7 @@ mod tests {
         let lots = "FROM a\n".repeat(MAX_INSTRUCTIONS + 10);
         let df = parse(lots.as_bytes());
         assert_eq!(df.stages.len(), MAX_INSTRUCTIONS);
-        assert!(
-            df.warnings
-                .iter()
-                .any(|w| w.message.contains("instructions"))
-        );
+        assert!(df.warnings.iter().any(|w| w.message.contains("instructions")));
 
         let df = parse(b"\xff\xfe\nFROM a\n");
         assert_eq!(df.warnings[0].line, 1);

@@ -48,8 +48,7 @@ impl SimpleCommand {
     #[must_use]
     pub fn program(&self) -> Option<&str> {
         let args = self.args_from_program();
-        args.first()
-            .map(|w| w.rsplit('/').next().unwrap_or(w.as_str()))
+        args.first().map(|w| w.rsplit('/').next().unwrap_or(w.as_str()))
     }
 
     /// The words starting at the program, skipping a leading `sudo` or `env` and their options
@@ -63,10 +62,7 @@ impl SimpleCommand {
                 break;
             }
             rest = &rest[1..];
-            while rest
-                .first()
-                .is_some_and(|w| w.starts_with('-') || is_assignment(w))
-            {
+            while rest.first().is_some_and(|w| w.starts_with('-') || is_assignment(w)) {
                 rest = &rest[1..];
             }
         }
@@ -99,9 +95,7 @@ pub fn is_assignment(word: &str) -> bool {
     }
 }
 
-const KEYWORDS: &[&str] = &[
-    "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time",
-];
+const KEYWORDS: &[&str] = &["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "time"];
 
 /// At most this many simple commands are returned for one script.
 pub const MAX_COMMANDS: usize = 10_000;
@@ -113,15 +107,8 @@ pub const MAX_WORDS: usize = 10_000;
 #[must_use]
 pub fn split_commands(script: &str) -> Vec<SimpleCommand> {
     let mut out = Vec::new();
-    let mut splitter = Splitter {
-        script,
-        at: 0,
-        word: String::new(),
-        in_word: false,
-        start: 0,
-        words: Vec::new(),
-        piped_from: false,
-    };
+    let mut splitter =
+        Splitter { script, at: 0, word: String::new(), in_word: false, start: 0, words: Vec::new(), piped_from: false };
     let mut chars = script.char_indices().peekable();
     while let Some((i, c)) = chars.next() {
         if out.len() >= MAX_COMMANDS {
@@ -203,8 +190,7 @@ pub fn split_commands(script: &str) -> Vec<SimpleCommand> {
             '\n' | '(' | ')' => splitter.end_command(Separator::Newline, &mut out),
             ';' => splitter.end_command(Separator::Semicolon, &mut out),
             '&' => {
-                let redirect = splitter.word.ends_with(['>', '<'])
-                    || chars.peek().is_some_and(|&(_, n)| n == '>');
+                let redirect = splitter.word.ends_with(['>', '<']) || chars.peek().is_some_and(|&(_, n)| n == '>');
                 if redirect {
                     splitter.touch(i);
                     splitter.word.push('&');
@@ -318,10 +304,7 @@ impl Splitter<'_> {
         self.end_word();
         let words = strip_redirections(std::mem::take(&mut self.words));
         let mut iter = words.into_iter().peekable();
-        while iter
-            .peek()
-            .is_some_and(|(w, _, _)| KEYWORDS.contains(&w.as_str()))
-        {
+        while iter.peek().is_some_and(|(w, _, _)| KEYWORDS.contains(&w.as_str())) {
             iter.next();
         }
         // The command starts at its first word after the keywords (an assignment or the program).
@@ -347,14 +330,7 @@ impl Splitter<'_> {
             }
             return;
         }
-        out.push(SimpleCommand {
-            assignments,
-            words,
-            start,
-            text,
-            separator,
-            piped_from: self.piped_from,
-        });
+        out.push(SimpleCommand { assignments, words, start, text, separator, piped_from: self.piped_from });
         self.piped_from = separator == Separator::Pipe;
     }
 }
@@ -385,16 +361,12 @@ mod tests {
     use super::*;
 
     fn programs(script: &str) -> Vec<Vec<String>> {
-        split_commands(script)
-            .into_iter()
-            .map(|c| c.words)
-            .collect()
+        split_commands(script).into_iter().map(|c| c.words).collect()
     }
 
     #[test]
     fn splits_on_operators_outside_quotes() {
-        let got =
-            programs("apt-get update && apt-get install -y 'a b' ; echo \"x && y\" | sh || true");
+        let got = programs("apt-get update && apt-get install -y 'a b' ; echo \"x && y\" | sh || true");
         assert_eq!(
             got,
             [
@@ -415,14 +387,7 @@ mod tests {
         let got = programs(
             "DEBIAN_FRONTEND=noninteractive apt-get install x > /dev/null 2>&1\n# comment && y\nif true; then cd /a; fi",
         );
-        assert_eq!(
-            got,
-            [
-                vec!["apt-get", "install", "x"],
-                vec!["true"],
-                vec!["cd", "/a"],
-            ]
-        );
+        assert_eq!(got, [vec!["apt-get", "install", "x"], vec!["true"], vec!["cd", "/a"],]);
     }
 
     #[test]
@@ -463,9 +428,6 @@ mod tests {
 
     #[test]
     fn split_words_honours_quotes() {
-        assert_eq!(
-            split_words(r#"a "b c" 'd e' f\ g"#),
-            ["a", "b c", "d e", "f g"]
-        );
+        assert_eq!(split_words(r#"a "b c" 'd e' f\ g"#), ["a", "b c", "d e", "f g"]);
     }
 }

@@ -1,4 +1,5 @@
 //! One module per command.
 
+pub mod config;
 pub mod inspect;
 pub mod inventory;

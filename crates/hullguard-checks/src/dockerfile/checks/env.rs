@@ -11,16 +11,8 @@ use super::super::shell::split_words;
 use super::{Ctx, Pos};
 
 /// Name fragments (lower-case, separators removed) that mark a secret.
-const SECRET_WORDS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "accesskey",
-    "privatekey",
-    "credential",
-];
+const SECRET_WORDS: &[&str] =
+    &["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "credential"];
 /// Name suffixes that mark a reference to a secret, not the secret itself.
 const REFERENCE_SUFFIXES: &[&str] = &["_file", "_path", "_dir", "_filename", "_location"];
 /// File names that hold private keys or credentials.
@@ -42,10 +34,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
     let df = ctx.df;
     // Variables defined so far (any stage; checks stay conservative for self-references).
     let mut defined: BTreeSet<String> = BTreeSet::new();
-    let all = df
-        .global_args
-        .iter()
-        .chain(df.stages.iter().flat_map(|s| s.instructions.iter()));
+    let all = df.global_args.iter().chain(df.stages.iter().flat_map(|s| s.instructions.iter()));
     for ins in all {
         match ins.keyword.as_str() {
             "ENV" | "ARG" => {
@@ -103,9 +92,7 @@ pub(super) fn var_hit(ctx: &mut Ctx<'_>, ins: &Instruction, pos: Pos, name: &str
     let concept = match name {
         "NODE_TLS_REJECT_UNAUTHORIZED" if value == "0" => "df-env-node-tls-reject",
         "PYTHONHTTPSVERIFY" if value == "0" => "df-env-python-https-verify",
-        "GIT_SSL_NO_VERIFY" if !value.is_empty() && value != "0" && value != "false" => {
-            "df-env-git-ssl-no-verify"
-        }
+        "GIT_SSL_NO_VERIFY" if !value.is_empty() && value != "0" && value != "false" => "df-env-git-ssl-no-verify",
         "PIP_TRUSTED_HOST" if !value.is_empty() => "df-pip-trusted-host",
         _ if name.eq_ignore_ascii_case("NPM_CONFIG_STRICT_SSL")
             && matches!(value.to_ascii_lowercase().as_str(), "false" | "0") =>
@@ -126,10 +113,7 @@ fn secret_files(ctx: &mut Ctx<'_>, ins: &Instruction) {
         let lower = src.to_ascii_lowercase();
         let base = lower.rsplit('/').next().unwrap_or(&lower);
         let aws = lower.ends_with(".aws/credentials");
-        if aws
-            || SECRET_FILES.contains(&base)
-            || SECRET_EXTENSIONS.iter().any(|x| base.ends_with(x))
-        {
+        if aws || SECRET_FILES.contains(&base) || SECRET_EXTENSIONS.iter().any(|x| base.ends_with(x)) {
             let evidence = format!("{} {src}", ins.keyword);
             ctx.at("df-secrets", ins, Pos::start_of(ins), evidence, None);
         }
@@ -145,8 +129,7 @@ fn self_reference(ctx: &mut Ctx<'_>, ins: &Instruction, defined: &BTreeSet<Strin
                 && (value.contains(&format!("${{{name}}}"))
                     || value.contains(&format!("${{{name}:"))
                     || value.match_indices(&format!("${name}")).any(|(at, m)| {
-                        !value[at + m.len()..]
-                            .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                        !value[at + m.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
                     }))
         });
         if refers {

@@ -46,10 +46,7 @@ struct Pos {
 impl Pos {
     /// The position of an instruction's keyword.
     fn start_of(ins: &Instruction) -> Self {
-        Self {
-            line: ins.start_line,
-            column: Some(ins.column),
-        }
+        Self { line: ins.start_line, column: Some(ins.column) }
     }
 }
 
@@ -76,14 +73,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A hit at a position inside an instruction.
-    fn at(
-        &mut self,
-        concept: &'static str,
-        ins: &Instruction,
-        pos: Pos,
-        evidence: String,
-        fix: Option<String>,
-    ) {
+    fn at(&mut self, concept: &'static str, ins: &Instruction, pos: Pos, evidence: String, fix: Option<String>) {
         self.hits.push(Hit {
             concept,
             line: pos.line,
@@ -101,10 +91,7 @@ impl<'a> Ctx<'a> {
         let mut current = self.df.stages.last();
         while let Some(stage) = current {
             chain.push(stage);
-            current = self.df.stages[..stage.index]
-                .iter()
-                .rev()
-                .find(|s| alias_is(s, &stage.base));
+            current = self.df.stages[..stage.index].iter().rev().find(|s| alias_is(s, &stage.base));
         }
         chain
     }
@@ -112,10 +99,7 @@ impl<'a> Ctx<'a> {
 
 /// True if `stage`'s alias is `name` (case-insensitively).
 fn alias_is(stage: &Stage, name: &str) -> bool {
-    stage
-        .alias
-        .as_deref()
-        .is_some_and(|a| a.eq_ignore_ascii_case(name))
+    stage.alias.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(name))
 }
 
 fn truncate(s: &str) -> String {
@@ -180,23 +164,17 @@ fn json_array(words: &[String]) -> String {
 #[must_use]
 pub fn check_dockerfile(text: &[u8], path: &str, skip: &[&str]) -> (Vec<Finding>, Vec<String>) {
     let df = parse(text);
-    let mut ctx = Ctx {
-        df: &df,
-        hits: Vec::new(),
-        warnings: Vec::new(),
-    };
+    let mut ctx = Ctx { df: &df, hits: Vec::new(), warnings: Vec::new() };
     structure::check(&mut ctx);
     run::check(&mut ctx);
     env::check(&mut ctx);
 
     let pragmas = suppressions(text);
     let suppressed = |meta: &CheckMeta, line: u32| {
-        pragmas
-            .get(&line)
-            .is_some_and(|p| p.same_line.contains(meta.id) || p.same_line.contains(meta.concept))
-            || pragmas.get(&line.saturating_sub(1)).is_some_and(|p| {
-                p.line_above.contains(meta.id) || p.line_above.contains(meta.concept)
-            })
+        pragmas.get(&line).is_some_and(|p| p.same_line.contains(meta.id) || p.same_line.contains(meta.concept))
+            || pragmas
+                .get(&line.saturating_sub(1))
+                .is_some_and(|p| p.line_above.contains(meta.id) || p.line_above.contains(meta.concept))
     };
 
     let mut findings: Vec<Finding> = Vec::new();
@@ -230,11 +208,7 @@ pub fn check_dockerfile(text: &[u8], path: &str, skip: &[&str]) -> (Vec<Finding>
             references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
         });
     }
-    findings.sort_by(|a, b| {
-        a.sort_key()
-            .cmp(&b.sort_key())
-            .then_with(|| a.evidence.cmp(&b.evidence))
-    });
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.evidence.cmp(&b.evidence)));
     let mut warnings: Vec<&Warning> = df.warnings.iter().chain(&ctx.warnings).collect();
     warnings.sort_by_key(|w| w.line);
     let warnings = warnings.into_iter().map(ToString::to_string).collect();
@@ -262,15 +236,8 @@ fn suppressions(text: &[u8]) -> BTreeMap<u32, Pragma> {
         let Some(pos) = comment.find(IGNORE_MARKER) else {
             continue;
         };
-        let list = comment[pos + IGNORE_MARKER.len()..]
-            .split(char::is_whitespace)
-            .next()
-            .unwrap_or("");
-        let ids: BTreeSet<String> = list
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let list = comment[pos + IGNORE_MARKER.len()..].split(char::is_whitespace).next().unwrap_or("");
+        let ids: BTreeSet<String> = list.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
         let line_no = u32::try_from(i).map_or(u32::MAX, |n| n.saturating_add(1));
         let entry = out.entry(line_no).or_default();
         if line.trim_start().starts_with('#') {

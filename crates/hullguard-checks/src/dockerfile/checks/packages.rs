@@ -47,27 +47,10 @@ const RPM_FAMILY: [&str; 4] = ["yum", "dnf", "microdnf", "tdnf"];
 /// zypper options that take a separate value.
 const ZYPPER_VALUE_OPTS: &[&str] = &["-R", "--root", "-c", "--config", "-r", "--repo", "--from"];
 /// npm options that take a separate value.
-const NPM_VALUE_OPTS: &[&str] = &[
-    "--prefix",
-    "--registry",
-    "-w",
-    "--workspace",
-    "--cache",
-    "--tag",
-    "--userconfig",
-];
+const NPM_VALUE_OPTS: &[&str] = &["--prefix", "--registry", "-w", "--workspace", "--cache", "--tag", "--userconfig"];
 /// gem options that take a separate value.
-const GEM_VALUE_OPTS: &[&str] = &[
-    "-v",
-    "--version",
-    "-i",
-    "--install-dir",
-    "-n",
-    "--bindir",
-    "-s",
-    "--source",
-    "--platform",
-];
+const GEM_VALUE_OPTS: &[&str] =
+    &["-v", "--version", "-i", "--install-dir", "-n", "--bindir", "-s", "--source", "--platform"];
 /// pip install options that take a separate value.
 const PIP_VALUE_OPTS: &[&str] = &[
     "-r",
@@ -134,28 +117,21 @@ pub(super) struct RunFacts<'c> {
 impl<'c> RunFacts<'c> {
     /// Facts for a RUN made of `cmds`, before any command is looked at.
     pub(super) fn new(cmds: &[Cmd]) -> Self {
-        Self {
-            has_install: cmds.iter().any(|c| is_install(&c.cmd)),
-            ..Self::default()
-        }
+        Self { has_install: cmds.iter().any(|c| is_install(&c.cmd)), ..Self::default() }
     }
 }
 
 /// True for a short-option cluster (`-qy`) containing `c`.
 pub(super) fn short_cluster_has(arg: &str, c: char) -> bool {
-    arg.strip_prefix('-').is_some_and(|rest| {
-        !rest.starts_with('-') && rest.chars().all(|x| x.is_ascii_alphabetic()) && rest.contains(c)
-    })
+    arg.strip_prefix('-')
+        .is_some_and(|rest| !rest.starts_with('-') && rest.chars().all(|x| x.is_ascii_alphabetic()) && rest.contains(c))
 }
 
 /// True if a `--mount=type=cache` of `ins` targets a path containing `path`.
 fn cache_mount(ins: &Instruction, path: &str) -> bool {
-    ins.flags.iter().any(|f| {
-        f.name == "mount"
-            && f.value
-                .as_deref()
-                .is_some_and(|v| v.contains("type=cache") && v.contains(path))
-    })
+    ins.flags
+        .iter()
+        .any(|f| f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache") && v.contains(path)))
 }
 
 /// The first argument that is not an option (skipping values of `value_opts`): its index and text.
@@ -200,10 +176,7 @@ fn insert_after(cmd: &SimpleCommand, after: &str, flag: &str) -> String {
 
 /// `pin versions: a<sep><version> b<sep><version>`.
 fn pin_fix(packages: &[&str], sep: &str) -> String {
-    let pinned: Vec<String> = packages
-        .iter()
-        .map(|p| format!("{p}{sep}<version>"))
-        .collect();
+    let pinned: Vec<String> = packages.iter().map(|p| format!("{p}{sep}<version>")).collect();
     format!("pin versions: {}", pinned.join(" "))
 }
 
@@ -211,11 +184,8 @@ fn pin_fix(packages: &[&str], sep: &str) -> String {
 fn pip_args(cmd: &SimpleCommand) -> Option<&[String]> {
     let program = cmd.program()?;
     let args = cmd.args();
-    let versioned = |prefix: &str| {
-        program
-            .strip_prefix(prefix)
-            .is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'))
-    };
+    let versioned =
+        |prefix: &str| program.strip_prefix(prefix).is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
     if versioned("pip") {
         Some(args)
     } else if versioned("python") && args.len() >= 2 && args[0] == "-m" && args[1] == "pip" {
@@ -229,15 +199,13 @@ fn pip_args(cmd: &SimpleCommand) -> Option<&[String]> {
 fn is_install(cmd: &SimpleCommand) -> bool {
     let sub = subcommand(cmd.args(), APT_VALUE_OPTS).map_or("", |(_, s)| s);
     match cmd.program() {
-        Some("apt-get" | "apt" | "aptitude") => matches!(
-            sub,
-            "install" | "upgrade" | "dist-upgrade" | "full-upgrade" | "build-dep" | "reinstall"
-        ),
+        Some("apt-get" | "apt" | "aptitude") => {
+            matches!(sub, "install" | "upgrade" | "dist-upgrade" | "full-upgrade" | "build-dep" | "reinstall")
+        }
         Some("apk") => matches!(sub, "add" | "upgrade"),
-        Some("yum" | "dnf" | "microdnf" | "tdnf" | "zypper") => matches!(
-            sub,
-            "install" | "upgrade" | "update" | "groupinstall" | "in" | "up"
-        ),
+        Some("yum" | "dnf" | "microdnf" | "tdnf" | "zypper") => {
+            matches!(sub, "install" | "upgrade" | "update" | "groupinstall" | "in" | "up")
+        }
         _ => false,
     }
 }
@@ -264,12 +232,9 @@ pub(super) fn check<'c>(
         }
         Some("zypper") => zypper(ctx, ins, cmd, pos, facts),
         Some("rpm")
-            if args.iter().any(|a| {
-                matches!(
-                    a.as_str(),
-                    "--nosignature" | "--nodigest" | "--noverify" | "--nofiledigest"
-                )
-            }) =>
+            if args
+                .iter()
+                .any(|a| matches!(a.as_str(), "--nosignature" | "--nodigest" | "--noverify" | "--nofiledigest")) =>
         {
             ctx.at("df-rpm-nosignature", ins, pos, evidence(), None);
         }
@@ -281,10 +246,8 @@ pub(super) fn check<'c>(
         }
         Some("npm") => {
             if let Some((sub, "install" | "i" | "add")) = subcommand(args, NPM_VALUE_OPTS) {
-                let unpinned: Vec<&str> = operands(args, sub + 1, NPM_VALUE_OPTS)
-                    .into_iter()
-                    .filter(|p| !npm_pinned(p))
-                    .collect();
+                let unpinned: Vec<&str> =
+                    operands(args, sub + 1, NPM_VALUE_OPTS).into_iter().filter(|p| !npm_pinned(p)).collect();
                 if !unpinned.is_empty() {
                     let fix = pin_fix(&unpinned, "@");
                     ctx.at("df-npm-pin", ins, pos, evidence(), Some(fix));
@@ -307,9 +270,7 @@ pub(super) fn check<'c>(
             _ => {}
         },
         Some("gem") => {
-            let versioned = args
-                .iter()
-                .any(|a| a == "-v" || a == "--version" || a.starts_with("--version="));
+            let versioned = args.iter().any(|a| a == "-v" || a == "--version" || a.starts_with("--version="));
             if let Some((sub, "install")) = subcommand(args, GEM_VALUE_OPTS)
                 && !versioned
             {
@@ -368,35 +329,22 @@ fn npm_pinned(spec: &str) -> bool {
 fn rpm_versioned(spec: &str) -> bool {
     spec.contains(['=', '<', '>', '*', '$', '/'])
         || spec.ends_with(".rpm")
-        || spec
-            .match_indices('-')
-            .any(|(at, _)| spec[at + 1..].starts_with(|c: char| c.is_ascii_digit()))
+        || spec.match_indices('-').any(|(at, _)| spec[at + 1..].starts_with(|c: char| c.is_ascii_digit()))
 }
 
 fn sslverify_off(args: &[String]) -> bool {
     args.iter().any(|a| {
         let a = a.to_ascii_lowercase();
-        ["false", "0", "no", "off"]
-            .iter()
-            .any(|v| a.contains(&format!("sslverify={v}")))
+        ["false", "0", "no", "off"].iter().any(|v| a.contains(&format!("sslverify={v}")))
     })
 }
 
 fn strict_ssl_off(args: &[String]) -> bool {
     let joined = args.join(" ").replace('=', " ").to_ascii_lowercase();
-    ["strict-ssl false", "strict-ssl 0", "enablestrictssl false"]
-        .iter()
-        .any(|s| joined.contains(s))
+    ["strict-ssl false", "strict-ssl 0", "enablestrictssl false"].iter().any(|s| joined.contains(s))
 }
 
-fn apt(
-    ctx: &mut Ctx<'_>,
-    ins: &Instruction,
-    cmd: &SimpleCommand,
-    pos: Pos,
-    program: &str,
-    facts: &mut RunFacts<'_>,
-) {
+fn apt(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, program: &str, facts: &mut RunFacts<'_>) {
     let evidence = || cmd.text.clone();
     if program == "apt" {
         let fix = format!("apt-get{}", evidence().strip_prefix("apt").unwrap_or(""));
@@ -434,13 +382,7 @@ fn apt(
     }
 }
 
-fn apt_get_install(
-    ctx: &mut Ctx<'_>,
-    ins: &Instruction,
-    cmd: &SimpleCommand,
-    pos: Pos,
-    sub: usize,
-) {
+fn apt_get_install(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, sub: usize) {
     let args = cmd.args();
     let evidence = || cmd.text.clone();
     let yes = args.iter().any(|a| {
@@ -453,9 +395,7 @@ fn apt_get_install(
         ctx.at("df-apt-yes", ins, pos, evidence(), Some(fix));
     }
     let no_recommends = args.iter().any(|a| {
-        a == "--no-install-recommends"
-            || a.contains("Install-Recommends=false")
-            || a.contains("Install-Recommends=0")
+        a == "--no-install-recommends" || a.contains("Install-Recommends=false") || a.contains("Install-Recommends=0")
     });
     if !no_recommends {
         let fix = insert_after(cmd, "install", "--no-install-recommends");
@@ -466,23 +406,11 @@ fn apt_get_install(
         .filter(|p| !p.contains(['=', '/', '$']) && !p.ends_with(".deb"))
         .collect();
     if !unpinned.is_empty() {
-        ctx.at(
-            "df-apt-pin",
-            ins,
-            pos,
-            evidence(),
-            Some(pin_fix(&unpinned, "=")),
-        );
+        ctx.at("df-apt-pin", ins, pos, evidence(), Some(pin_fix(&unpinned, "=")));
     }
 }
 
-fn apk(
-    ctx: &mut Ctx<'_>,
-    ins: &Instruction,
-    cmd: &SimpleCommand,
-    pos: Pos,
-    facts: &mut RunFacts<'_>,
-) {
+fn apk(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, facts: &mut RunFacts<'_>) {
     let evidence = || cmd.text.clone();
     let args = cmd.args();
     if cmd.has_arg("--allow-untrusted") {
@@ -541,19 +469,15 @@ fn rpm_family(
                 "dnf" | "microdnf" => Some("df-dnf-pin"),
                 _ => None,
             };
-            let unpinned: Vec<&str> = operands(args, index + 1, RPM_VALUE_OPTS)
-                .into_iter()
-                .filter(|p| !rpm_versioned(p))
-                .collect();
+            let unpinned: Vec<&str> =
+                operands(args, index + 1, RPM_VALUE_OPTS).into_iter().filter(|p| !rpm_versioned(p)).collect();
             if let Some(concept) = pin_concept
                 && sub == "install"
                 && !unpinned.is_empty()
             {
                 ctx.at(concept, ins, pos, evidence(), Some(pin_fix(&unpinned, "-")));
             }
-            let yes = args
-                .iter()
-                .any(|a| a == "--assumeyes" || short_cluster_has(a, 'y'));
+            let yes = args.iter().any(|a| a == "--assumeyes" || short_cluster_has(a, 'y'));
             let yes_concept = match program {
                 "yum" => Some("df-yum-yes"),
                 "dnf" => Some("df-dnf-yes"),
@@ -591,27 +515,16 @@ fn rpm_family(
     }
 }
 
-fn zypper(
-    ctx: &mut Ctx<'_>,
-    ins: &Instruction,
-    cmd: &SimpleCommand,
-    pos: Pos,
-    facts: &mut RunFacts<'_>,
-) {
+fn zypper(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, facts: &mut RunFacts<'_>) {
     let evidence = || cmd.text.clone();
     let args = cmd.args();
     let Some((index, sub)) = subcommand(args, ZYPPER_VALUE_OPTS) else {
         return;
     };
     match sub {
-        "install" | "in" | "remove" | "rm" | "update" | "up" | "patch" | "dist-upgrade" | "dup"
-        | "source-install" | "si" => {
-            let yes = args.iter().any(|a| {
-                matches!(
-                    a.as_str(),
-                    "-n" | "--non-interactive" | "-y" | "--no-confirm"
-                )
-            });
+        "install" | "in" | "remove" | "rm" | "update" | "up" | "patch" | "dist-upgrade" | "dup" | "source-install"
+        | "si" => {
+            let yes = args.iter().any(|a| matches!(a.as_str(), "-n" | "--non-interactive" | "-y" | "--no-confirm"));
             if !yes {
                 let fix = insert_after(cmd, sub, "-y");
                 ctx.at("df-zypper-yes", ins, pos, evidence(), Some(fix));
@@ -655,18 +568,14 @@ fn pip_install(
     state: &StageState,
 ) {
     let evidence = || cmd.text.clone();
-    if pip
-        .iter()
-        .any(|a| a == "--trusted-host" || a.starts_with("--trusted-host="))
-    {
+    if pip.iter().any(|a| a == "--trusted-host" || a.starts_with("--trusted-host=")) {
         ctx.at("df-pip-trusted-host", ins, pos, evidence(), None);
     }
     let Some((sub, "install")) = subcommand(pip, PIP_VALUE_OPTS) else {
         return;
     };
-    let no_cache = pip.iter().any(|a| a == "--no-cache-dir")
-        || state.pip_no_cache_env
-        || cache_mount(ins, ".cache/pip");
+    let no_cache =
+        pip.iter().any(|a| a == "--no-cache-dir") || state.pip_no_cache_env || cache_mount(ins, ".cache/pip");
     if !no_cache {
         let fix = insert_after(cmd, "install", "--no-cache-dir");
         ctx.at("df-pip-no-cache", ins, pos, evidence(), Some(fix));

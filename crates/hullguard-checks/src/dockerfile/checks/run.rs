@@ -17,13 +17,10 @@ const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "ksh"];
 const NON_POSIX_SHELLS: &[&str] = &["pwsh", "powershell", "powershell.exe", "cmd", "cmd.exe"];
 
 /// Commands that make no sense in a build.
-const INTERACTIVE_UTILS: &[&str] = &[
-    "ssh", "vim", "shutdown", "service", "ps", "free", "top", "kill", "mount", "ifconfig",
-];
+const INTERACTIVE_UTILS: &[&str] =
+    &["ssh", "vim", "shutdown", "service", "ps", "free", "top", "kill", "mount", "ifconfig"];
 /// Names of tar archives, which `ADD` would extract by itself.
-const TAR_SUFFIXES: &[&str] = &[
-    ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst",
-];
+const TAR_SUFFIXES: &[&str] = &[".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", ".tar.zst"];
 /// UIDs above this make useradd's lastlog/faillog files huge.
 const LARGE_UID: u64 = 99_999;
 
@@ -67,15 +64,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     let words = ins.words();
                     let program = words
                         .first()
-                        .map(|w| {
-                            w.rsplit(['/', '\\'])
-                                .next()
-                                .unwrap_or(w)
-                                .to_ascii_lowercase()
-                        })
+                        .map(|w| w.rsplit(['/', '\\']).next().unwrap_or(w).to_ascii_lowercase())
                         .unwrap_or_default();
-                    state.shell_ok = words.iter().any(|w| w.contains("pipefail"))
-                        || NON_POSIX_SHELLS.contains(&program.as_str());
+                    state.shell_ok =
+                        words.iter().any(|w| w.contains("pipefail")) || NON_POSIX_SHELLS.contains(&program.as_str());
                 }
                 "COPY" if ins.flag("from").is_none() => {
                     let words = ins.words();
@@ -88,17 +80,14 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                     }
                 }
                 "ENV" | "ARG" => {
-                    state.pip_no_cache_env |=
-                        env::pairs(ins).iter().any(|(k, _)| k == "PIP_NO_CACHE_DIR");
+                    state.pip_no_cache_env |= env::pairs(ins).iter().any(|(k, _)| k == "PIP_NO_CACHE_DIR");
                 }
                 "RUN" => {
                     let cmds = commands(ins);
                     if cmds.len() >= MAX_COMMANDS {
                         ctx.warnings.push(Warning {
                             line: ins.start_line,
-                            message: format!(
-                                "RUN has more than {MAX_COMMANDS} commands; the rest is not checked"
-                            ),
+                            message: format!("RUN has more than {MAX_COMMANDS} commands; the rest is not checked"),
                         });
                     }
                     for c in &cmds {
@@ -111,16 +100,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                             }
                             Some("tar") => {
                                 let extracted = |name: &String| {
-                                    c.cmd
-                                        .args()
-                                        .iter()
-                                        .any(|a| a.rsplit('/').next() == Some(name.as_str()))
+                                    c.cmd.args().iter().any(|a| a.rsplit('/').next() == Some(name.as_str()))
                                 };
                                 for (copy, name) in &archives {
                                     if extracted(name) {
-                                        let fix = format!(
-                                            "ADD {name} <directory>/ (ADD extracts local tar archives)"
-                                        );
+                                        let fix = format!("ADD {name} <directory>/ (ADD extracts local tar archives)");
                                         ctx.on("df-add-for-archives", copy, Some(fix));
                                     }
                                 }
@@ -137,11 +121,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         finished.push(state);
     }
     if let (Some(c), Some(w)) = (curl, wget) {
-        let (ins, pos, evidence) = if (c.0.start_line, c.1) > (w.0.start_line, w.1) {
-            c
-        } else {
-            w
-        };
+        let (ins, pos, evidence) = if (c.0.start_line, c.1) > (w.0.start_line, w.1) { c } else { w };
         ctx.at("df-wget-and-curl", ins, pos, evidence, None);
     }
 }
@@ -153,16 +133,10 @@ fn commands(ins: &Instruction) -> Vec<Cmd> {
         Args::Shell(text) => {
             let cmds = split_commands(text);
             let first_is_heredoc = text.trim_start().starts_with("<<");
-            let runs_shell = cmds
-                .first()
-                .and_then(SimpleCommand::program)
-                .is_some_and(|p| SHELLS.contains(&p));
+            let runs_shell = cmds.first().and_then(SimpleCommand::program).is_some_and(|p| SHELLS.contains(&p));
             for cmd in cmds {
                 let (line, column) = ins.position_at(cmd.start);
-                let pos = Pos {
-                    line,
-                    column: Some(column),
-                };
+                let pos = Pos { line, column: Some(column) };
                 out.push(Cmd { cmd, pos });
             }
             if first_is_heredoc || runs_shell {
@@ -172,19 +146,13 @@ fn commands(ins: &Instruction) -> Vec<Cmd> {
             }
         }
         Args::Json(words) => {
-            let program = words
-                .first()
-                .map(|w| w.rsplit('/').next().unwrap_or(w))
-                .unwrap_or("");
+            let program = words.first().map(|w| w.rsplit('/').next().unwrap_or(w)).unwrap_or("");
             if SHELLS.contains(&program)
                 && let Some(pos) = words.iter().position(|w| w == "-c")
                 && let Some(script) = words.get(pos + 1)
             {
                 for cmd in split_commands(script) {
-                    out.push(Cmd {
-                        cmd,
-                        pos: Pos::start_of(ins),
-                    });
+                    out.push(Cmd { cmd, pos: Pos::start_of(ins) });
                 }
             } else if !words.is_empty() {
                 out.push(Cmd {
@@ -218,13 +186,7 @@ fn heredoc_commands(h: &Heredoc, out: &mut Vec<Cmd>) {
             counted = upto;
         }
         let column = u32::try_from(upto - line_start).map_or(u32::MAX, |c| c.saturating_add(1));
-        out.push(Cmd {
-            cmd,
-            pos: Pos {
-                line,
-                column: Some(column),
-            },
-        });
+        out.push(Cmd { cmd, pos: Pos { line, column: Some(column) } });
     }
 }
 
@@ -241,11 +203,7 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
                 env::var_hit(ctx, ins, pos, k, v);
             }
         }
-        if cmd
-            .words
-            .first()
-            .is_some_and(|w| w.rsplit('/').next() == Some("sudo"))
-        {
+        if cmd.words.first().is_some_and(|w| w.rsplit('/').next() == Some("sudo")) {
             ctx.at("df-sudo", ins, pos, evidence(), None);
         }
         let args = cmd.args();
@@ -261,11 +219,7 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
                 }
             }
             Some("rm") => facts.removed.extend(args.iter().map(String::as_str)),
-            Some("curl")
-                if args
-                    .iter()
-                    .any(|a| a == "--insecure" || packages::short_cluster_has(a, 'k')) =>
-            {
+            Some("curl") if args.iter().any(|a| a == "--insecure" || packages::short_cluster_has(a, 'k')) => {
                 ctx.at("df-curl-insecure", ins, pos, evidence(), None);
             }
             Some("wget") => {
@@ -325,6 +279,5 @@ fn large_uid_without_l(args: &[String]) -> bool {
             uid = Some(v);
         }
     }
-    uid.and_then(|u| u.parse::<u64>().ok())
-        .is_some_and(|u| u > LARGE_UID)
+    uid.and_then(|u| u.parse::<u64>().ok()).is_some_and(|u| u > LARGE_UID)
 }

@@ -6,9 +6,7 @@ use super::super::shell::{Separator, split_commands};
 use super::{Ctx, alias_is, env, json_array};
 
 /// File name endings that `ADD` extracts (tar archives, possibly compressed).
-const ARCHIVE_SUFFIXES: &[&str] = &[
-    ".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".gz", ".bz2", ".xz", ".zst",
-];
+const ARCHIVE_SUFFIXES: &[&str] = &[".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".gz", ".bz2", ".xz", ".zst"];
 
 /// Directories a WORKDIR must not point into.
 const SYSTEM_DIRS: &[&str] = &["/proc", "/boot", "/dev", "/initrd", "/lost+found"];
@@ -116,15 +114,12 @@ fn labels(ctx: &mut Ctx<'_>, ins: &Instruction) {
 /// letter or digit; no `..` or `--`; not in a reserved namespace.
 fn label_key_valid(key: &str) -> bool {
     let edge_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    key.chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
+    key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-')
         && edge_ok(key.chars().next())
         && edge_ok(key.chars().last())
         && !key.contains("..")
         && !key.contains("--")
-        && !RESERVED_LABEL_NAMESPACES
-            .iter()
-            .any(|ns| key.starts_with(ns))
+        && !RESERVED_LABEL_NAMESPACES.iter().any(|ns| key.starts_with(ns))
 }
 
 fn base_image(ctx: &mut Ctx<'_>, stage: &Stage) {
@@ -154,12 +149,7 @@ fn base_image(ctx: &mut Ctx<'_>, stage: &Stage) {
 
 /// Flags every `keyword` instruction after the first in a stage.
 fn repeated(ctx: &mut Ctx<'_>, stage: &Stage, keyword: &str, concept: &'static str) {
-    for ins in stage
-        .instructions
-        .iter()
-        .filter(|i| i.keyword == keyword)
-        .skip(1)
-    {
+    for ins in stage.instructions.iter().filter(|i| i.keyword == keyword).skip(1) {
         ctx.on(concept, ins, None);
     }
 }
@@ -198,8 +188,7 @@ fn expose(ctx: &mut Ctx<'_>, ins: &Instruction) {
         let port = word.split('/').next().unwrap_or("");
         let (lo, hi) = port.split_once('-').unwrap_or((port, port));
         let parse = |s: &str| {
-            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| s.parse::<u64>().unwrap_or(u64::MAX))
+            (!s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse::<u64>().unwrap_or(u64::MAX))
         };
         let (Some(lo), Some(hi)) = (parse(lo), parse(hi)) else {
             continue;
@@ -236,10 +225,7 @@ fn workdir(ctx: &mut Ctx<'_>, ins: &Instruction) {
         ctx.on("df-workdir-relative", ins, None);
     }
     let normal = path.trim_end_matches('/');
-    if SYSTEM_DIRS
-        .iter()
-        .any(|d| normal == *d || normal.starts_with(&format!("{d}/")))
-    {
+    if SYSTEM_DIRS.iter().any(|d| normal == *d || normal.starts_with(&format!("{d}/"))) {
         ctx.on("df-workdir-system-dir", ins, None);
     }
 }
@@ -257,10 +243,7 @@ fn copy(ctx: &mut Ctx<'_>, stage: &Stage, ins: &Instruction) {
     let Some(from) = ins.flag("from") else {
         return;
     };
-    if words
-        .split_last()
-        .is_some_and(|(_, sources)| sources.iter().any(|s| s == "/" || s == "/."))
-    {
+    if words.split_last().is_some_and(|(_, sources)| sources.iter().any(|s| s == "/" || s == "/.")) {
         ctx.on("df-copy-whole-fs", ins, None);
     }
     if from.contains('$') {
@@ -288,9 +271,7 @@ fn add(ctx: &mut Ctx<'_>, ins: &Instruction) {
     let Some((_, sources)) = words.split_last() else {
         return;
     };
-    let remote = sources
-        .iter()
-        .any(|s| s.starts_with("http://") || s.starts_with("https://"));
+    let remote = sources.iter().any(|s| s.starts_with("http://") || s.starts_with("https://"));
     if remote && ins.flag("checksum").is_none() {
         ctx.on("df-add-remote-url", ins, None);
     }

@@ -24,18 +24,10 @@ fn hits(id: &str, text: &str) -> Vec<(String, u32)> {
 const CASES: &[(&str, &str, &[u32])] = &[
     // df-base-latest
     ("HG-DF-001", "FROM alpine:latest\n", &[1]),
-    (
-        "HG-DF-001",
-        "ARG V=latest\nFROM docker.io/library/alpine:$V\n",
-        &[2],
-    ),
+    ("HG-DF-001", "ARG V=latest\nFROM docker.io/library/alpine:$V\n", &[2]),
     ("HG-DF-001", "FROM alpine:3.20\nFROM scratch\n", &[]),
     ("HG-DF-001", "FROM alpine:latest@sha256:abc\n", &[]),
-    (
-        "HG-DF-001",
-        "FROM golang:1.22 AS latest\nFROM latest\n",
-        &[],
-    ),
+    ("HG-DF-001", "FROM golang:1.22 AS latest\nFROM latest\n", &[]),
     // df-base-untagged
     ("HG-DF-002", "FROM ubuntu\n", &[1]),
     ("HG-DF-002", "FROM localhost:5000/app\n", &[1]),
@@ -43,11 +35,7 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-002", "ARG IMG\nFROM $IMG\n", &[]),
     ("HG-DF-002", "FROM localhost:5000/app:1.0\n", &[]),
     // df-user-missing
-    (
-        "HG-DF-003",
-        "FROM a:1 AS b\nUSER app\nFROM a:1\nRUN x\n",
-        &[3],
-    ),
+    ("HG-DF-003", "FROM a:1 AS b\nUSER app\nFROM a:1\nRUN x\n", &[3]),
     ("HG-DF-003", "FROM a:1 AS b\nUSER app\nFROM b\nRUN x\n", &[]),
     ("HG-DF-003", "FROM gcr.io/distroless/static:nonroot\n", &[]),
     // df-user-root
@@ -55,11 +43,7 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-004", "FROM a:1\nUSER 0:0\n", &[2]),
     ("HG-DF-004", "FROM a:1\nUSER root\nRUN x\nUSER 1000\n", &[]),
     // df-sudo
-    (
-        "HG-DF-005",
-        "FROM a:1\nRUN echo hi && \\\n  sudo apt-get update\n",
-        &[3],
-    ),
+    ("HG-DF-005", "FROM a:1\nRUN echo hi && \\\n  sudo apt-get update\n", &[3]),
     ("HG-DF-005", "FROM a:1\nRUN echo sudo\n", &[]),
     // df-expose-ssh
     ("HG-DF-006", "FROM a:1\nEXPOSE 80 22/tcp\n", &[2]),
@@ -71,109 +55,41 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-healthcheck-missing
     ("HG-DF-008", "FROM a:1\nRUN x\n", &[1]),
     ("HG-DF-008", "FROM a:1\nHEALTHCHECK NONE\n", &[]),
-    (
-        "HG-DF-008",
-        "FROM a:1 AS base\nHEALTHCHECK CMD true\nFROM base\n",
-        &[],
-    ),
+    ("HG-DF-008", "FROM a:1 AS base\nHEALTHCHECK CMD true\nFROM base\n", &[]),
     // df-healthcheck-multiple
-    (
-        "HG-DF-009",
-        "FROM a:1\nHEALTHCHECK CMD a\nHEALTHCHECK CMD b\n",
-        &[3],
-    ),
-    (
-        "HG-DF-009",
-        "FROM a:1\nHEALTHCHECK CMD a\nFROM b:1\nHEALTHCHECK CMD b\n",
-        &[],
-    ),
+    ("HG-DF-009", "FROM a:1\nHEALTHCHECK CMD a\nHEALTHCHECK CMD b\n", &[3]),
+    ("HG-DF-009", "FROM a:1\nHEALTHCHECK CMD a\nFROM b:1\nHEALTHCHECK CMD b\n", &[]),
     // df-cmd-multiple
-    (
-        "HG-DF-010",
-        "FROM a:1\nCMD [\"a\"]\nCMD [\"b\"]\nCMD [\"c\"]\n",
-        &[3, 4],
-    ),
-    (
-        "HG-DF-010",
-        "FROM a:1\nCMD [\"a\"]\nFROM b:1\nCMD [\"b\"]\n",
-        &[],
-    ),
+    ("HG-DF-010", "FROM a:1\nCMD [\"a\"]\nCMD [\"b\"]\nCMD [\"c\"]\n", &[3, 4]),
+    ("HG-DF-010", "FROM a:1\nCMD [\"a\"]\nFROM b:1\nCMD [\"b\"]\n", &[]),
     // df-entrypoint-multiple
-    (
-        "HG-DF-011",
-        "FROM a:1\nENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\n",
-        &[3],
-    ),
-    (
-        "HG-DF-011",
-        "FROM a:1\nENTRYPOINT [\"a\"]\nCMD [\"b\"]\n",
-        &[],
-    ),
+    ("HG-DF-011", "FROM a:1\nENTRYPOINT [\"a\"]\nENTRYPOINT [\"b\"]\n", &[3]),
+    ("HG-DF-011", "FROM a:1\nENTRYPOINT [\"a\"]\nCMD [\"b\"]\n", &[]),
     // df-cmd-json-form
-    (
-        "HG-DF-012",
-        "FROM a:1\nCMD node server.js\nENTRYPOINT exec app\n",
-        &[2, 3],
-    ),
-    (
-        "HG-DF-012",
-        "FROM a:1\nCMD [\"node\", \"server.js\"]\n",
-        &[],
-    ),
+    ("HG-DF-012", "FROM a:1\nCMD node server.js\nENTRYPOINT exec app\n", &[2, 3]),
+    ("HG-DF-012", "FROM a:1\nCMD [\"node\", \"server.js\"]\n", &[]),
     // df-maintainer
     ("HG-DF-013", "FROM a:1\nMAINTAINER me <me@x.org>\n", &[2]),
     ("HG-DF-013", "FROM a:1\nLABEL maintainer=me\n", &[]),
     // df-workdir-relative
     ("HG-DF-014", "FROM a:1\nWORKDIR app\n", &[2]),
-    (
-        "HG-DF-014",
-        "FROM a:1\nWORKDIR /app\nWORKDIR $HOME\nWORKDIR C:\\app\n",
-        &[],
-    ),
+    ("HG-DF-014", "FROM a:1\nWORKDIR /app\nWORKDIR $HOME\nWORKDIR C:\\app\n", &[]),
     // df-run-cd
-    (
-        "HG-DF-015",
-        "FROM a:1\nRUN make && \\\n cd /src && make\n",
-        &[3],
-    ),
+    ("HG-DF-015", "FROM a:1\nRUN make && \\\n cd /src && make\n", &[3]),
     ("HG-DF-015", "FROM a:1\nRUN make -C /src\n", &[]),
     // df-copy-multi-src-slash
     ("HG-DF-016", "FROM a:1\nCOPY a b /dest\n", &[2]),
-    (
-        "HG-DF-016",
-        "FROM a:1\nCOPY [\"a\", \"b\", \"/dest\"]\n",
-        &[2],
-    ),
-    (
-        "HG-DF-016",
-        "FROM a:1\nCOPY a b /dest/\nCOPY --chown=1 a /dest\n",
-        &[],
-    ),
+    ("HG-DF-016", "FROM a:1\nCOPY [\"a\", \"b\", \"/dest\"]\n", &[2]),
+    ("HG-DF-016", "FROM a:1\nCOPY a b /dest/\nCOPY --chown=1 a /dest\n", &[]),
     // df-add-instead-of-copy
     ("HG-DF-017", "FROM a:1\nADD app.py /app/\n", &[2]),
-    (
-        "HG-DF-017",
-        "FROM a:1\nADD rootfs.tar.gz /\nADD https://x.org/f /f\nADD git@github.com:a/b.git /b\n",
-        &[],
-    ),
+    ("HG-DF-017", "FROM a:1\nADD rootfs.tar.gz /\nADD https://x.org/f /f\nADD git@github.com:a/b.git /b\n", &[]),
     // df-copy-from-self
-    (
-        "HG-DF-018",
-        "FROM a:1 AS build\nCOPY --from=BUILD /a /b\n",
-        &[2],
-    ),
+    ("HG-DF-018", "FROM a:1 AS build\nCOPY --from=BUILD /a /b\n", &[2]),
     ("HG-DF-018", "FROM a:1\nCOPY --from=0 /a /b\n", &[2]),
-    (
-        "HG-DF-018",
-        "FROM a:1 AS build\nFROM b:1\nCOPY --from=build /a /b\n",
-        &[],
-    ),
+    ("HG-DF-018", "FROM a:1 AS build\nFROM b:1\nCOPY --from=build /a /b\n", &[]),
     // df-copy-from-unknown
-    (
-        "HG-DF-019",
-        "FROM a:1 AS build\nFROM b:1\nCOPY --from=buld /a /b\n",
-        &[3],
-    ),
+    ("HG-DF-019", "FROM a:1 AS build\nFROM b:1\nCOPY --from=buld /a /b\n", &[3]),
     ("HG-DF-019", "FROM a:1\nCOPY --from=2 /a /b\n", &[2]),
     (
         "HG-DF-019",
@@ -184,378 +100,138 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-020", "FROM a:1 AS x\nFROM b:1 AS X\n", &[2]),
     ("HG-DF-020", "FROM a:1 AS x\nFROM b:1 AS y\n", &[]),
     // df-pipefail
-    (
-        "HG-DF-021",
-        "FROM a:1\nRUN echo a && \\\n  curl -s x | tar x\n",
-        &[3],
-    ),
-    (
-        "HG-DF-021",
-        "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl x | tar x\n",
-        &[],
-    ),
-    (
-        "HG-DF-021",
-        "FROM a:1\nRUN set -euo pipefail; curl x | tar x\n",
-        &[],
-    ),
+    ("HG-DF-021", "FROM a:1\nRUN echo a && \\\n  curl -s x | tar x\n", &[3]),
+    ("HG-DF-021", "FROM a:1\nSHELL [\"/bin/bash\", \"-o\", \"pipefail\", \"-c\"]\nRUN curl x | tar x\n", &[]),
+    ("HG-DF-021", "FROM a:1\nRUN set -euo pipefail; curl x | tar x\n", &[]),
     ("HG-DF-021", "FROM a:1\nRUN a || b\n", &[]),
-    (
-        "HG-DF-021",
-        "FROM a:1 AS base\nSHELL [\"bash\", \"-o\", \"pipefail\", \"-c\"]\nFROM base\nRUN a | b\n",
-        &[],
-    ),
-    (
-        "HG-DF-021",
-        "FROM a:1 AS base\nSHELL [\"bash\", \"-o\", \"pipefail\", \"-c\"]\nFROM a:1\nRUN a | b\n",
-        &[4],
-    ),
-    (
-        "HG-DF-021",
-        "FROM a:1\nSHELL [\"pwsh\", \"-c\"]\nRUN a | b\n",
-        &[],
-    ),
+    ("HG-DF-021", "FROM a:1 AS base\nSHELL [\"bash\", \"-o\", \"pipefail\", \"-c\"]\nFROM base\nRUN a | b\n", &[]),
+    ("HG-DF-021", "FROM a:1 AS base\nSHELL [\"bash\", \"-o\", \"pipefail\", \"-c\"]\nFROM a:1\nRUN a | b\n", &[4]),
+    ("HG-DF-021", "FROM a:1\nSHELL [\"pwsh\", \"-c\"]\nRUN a | b\n", &[]),
     // df-apt-yes
-    (
-        "HG-DF-022",
-        "FROM a:1\nRUN apt-get update && apt-get install curl\n",
-        &[2],
-    ),
-    (
-        "HG-DF-022",
-        "FROM a:1\nRUN apt-get install -y a\nRUN apt-get -qq install b\nRUN apt-get install -qy c\n",
-        &[],
-    ),
+    ("HG-DF-022", "FROM a:1\nRUN apt-get update && apt-get install curl\n", &[2]),
+    ("HG-DF-022", "FROM a:1\nRUN apt-get install -y a\nRUN apt-get -qq install b\nRUN apt-get install -qy c\n", &[]),
     // df-apt-no-recommends
     ("HG-DF-023", "FROM a:1\nRUN apt-get install -y curl\n", &[2]),
-    (
-        "HG-DF-023",
-        "FROM a:1\nRUN apt-get install -y --no-install-recommends curl\n",
-        &[],
-    ),
+    ("HG-DF-023", "FROM a:1\nRUN apt-get install -y --no-install-recommends curl\n", &[]),
     // df-apt-pin
-    (
-        "HG-DF-024",
-        "FROM a:1\nRUN apt-get install -y curl=8.0 git\n",
-        &[2],
-    ),
-    (
-        "HG-DF-024",
-        "FROM a:1\nRUN apt-get install -y -o Dpkg::Options::=--force-confnew curl=8.0 ./x.deb\n",
-        &[],
-    ),
+    ("HG-DF-024", "FROM a:1\nRUN apt-get install -y curl=8.0 git\n", &[2]),
+    ("HG-DF-024", "FROM a:1\nRUN apt-get install -y -o Dpkg::Options::=--force-confnew curl=8.0 ./x.deb\n", &[]),
     // df-apt-lists
-    (
-        "HG-DF-025",
-        "FROM a:1\nRUN apt-get update && \\\n apt-get install -y x\n",
-        &[3],
-    ),
-    (
-        "HG-DF-025",
-        "FROM a:1\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n",
-        &[],
-    ),
-    (
-        "HG-DF-025",
-        "FROM a:1 AS build\nRUN apt-get install -y x\nFROM b:1\n",
-        &[],
-    ),
-    (
-        "HG-DF-025",
-        "FROM a:1\nRUN --mount=type=cache,target=/var/lib/apt apt-get install -y x\n",
-        &[],
-    ),
+    ("HG-DF-025", "FROM a:1\nRUN apt-get update && \\\n apt-get install -y x\n", &[3]),
+    ("HG-DF-025", "FROM a:1\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n", &[]),
+    ("HG-DF-025", "FROM a:1 AS build\nRUN apt-get install -y x\nFROM b:1\n", &[]),
+    ("HG-DF-025", "FROM a:1\nRUN --mount=type=cache,target=/var/lib/apt apt-get install -y x\n", &[]),
     // df-update-alone
-    (
-        "HG-DF-026",
-        "FROM a:1\nRUN apt-get update\nRUN apt-get install -y x\n",
-        &[2],
-    ),
+    ("HG-DF-026", "FROM a:1\nRUN apt-get update\nRUN apt-get install -y x\n", &[2]),
     ("HG-DF-026", "FROM a:1\nRUN apk update\n", &[2]),
-    (
-        "HG-DF-026",
-        "FROM a:1\nRUN apt-get update && apt-get install -y x\n",
-        &[],
-    ),
+    ("HG-DF-026", "FROM a:1\nRUN apt-get update && apt-get install -y x\n", &[]),
     // df-pip-no-cache
     ("HG-DF-027", "FROM a:1\nRUN pip install flask==3.0\n", &[2]),
-    (
-        "HG-DF-027",
-        "FROM a:1\nRUN python3 -m pip install flask==3.0\n",
-        &[2],
-    ),
+    ("HG-DF-027", "FROM a:1\nRUN python3 -m pip install flask==3.0\n", &[2]),
     (
         "HG-DF-027",
         "FROM a:1\nRUN pip install --no-cache-dir flask==3.0\nENV PIP_NO_CACHE_DIR=1\nRUN pip install x==1\n",
         &[],
     ),
     // df-pip-pin
-    (
-        "HG-DF-028",
-        "FROM a:1\nRUN pip3 install --no-cache-dir flask requests==2.0\n",
-        &[2],
-    ),
-    (
-        "HG-DF-028",
-        "FROM a:1\nRUN pip install --no-cache-dir -r requirements.txt 'a>=1' b@https://x/b.whl .\n",
-        &[],
-    ),
+    ("HG-DF-028", "FROM a:1\nRUN pip3 install --no-cache-dir flask requests==2.0\n", &[2]),
+    ("HG-DF-028", "FROM a:1\nRUN pip install --no-cache-dir -r requirements.txt 'a>=1' b@https://x/b.whl .\n", &[]),
     // df-secrets
-    (
-        "HG-DF-029",
-        "ARG GITHUB_TOKEN\nFROM a:1\nENV DB_PASSWORD=hunter2\n",
-        &[1, 3],
-    ),
+    ("HG-DF-029", "ARG GITHUB_TOKEN\nFROM a:1\nENV DB_PASSWORD=hunter2\n", &[1, 3]),
     ("HG-DF-029", "FROM a:1\nCOPY id_rsa /root/.ssh/\n", &[2]),
-    (
-        "HG-DF-029",
-        "FROM a:1\nENV DB_PASSWORD_FILE=/run/secrets/db\nCOPY --from=b:1 /x.key /y\nARG VERSION\n",
-        &[],
-    ),
+    ("HG-DF-029", "FROM a:1\nENV DB_PASSWORD_FILE=/run/secrets/db\nCOPY --from=b:1 /x.key /y\nARG VERSION\n", &[]),
     // df-curl-insecure
     ("HG-DF-030", "FROM a:1\nRUN curl -fsSLk https://x\n", &[2]),
     ("HG-DF-030", "FROM a:1\nRUN curl -fsSL https://x\n", &[]),
     // df-wget-no-check-cert
-    (
-        "HG-DF-031",
-        "FROM a:1\nRUN wget --no-check-certificate https://x\n",
-        &[2],
-    ),
+    ("HG-DF-031", "FROM a:1\nRUN wget --no-check-certificate https://x\n", &[2]),
     ("HG-DF-031", "FROM a:1\nRUN wget https://x\n", &[]),
     // df-apt-not-apt-get
     ("HG-DF-032", "FROM a:1\nRUN apt install -y x\n", &[2]),
     ("HG-DF-032", "FROM a:1\nRUN apt-get install -y x\n", &[]),
     // df-dist-upgrade
-    (
-        "HG-DF-033",
-        "FROM a:1\nRUN apt-get update && apt-get dist-upgrade -y\n",
-        &[2],
-    ),
-    (
-        "HG-DF-033",
-        "FROM a:1\nRUN apt-get update && apt-get upgrade -y\n",
-        &[],
-    ),
+    ("HG-DF-033", "FROM a:1\nRUN apt-get update && apt-get dist-upgrade -y\n", &[2]),
+    ("HG-DF-033", "FROM a:1\nRUN apt-get update && apt-get upgrade -y\n", &[]),
     // df-apk-no-cache
     ("HG-DF-034", "FROM a:1\nRUN apk add curl=8.0\n", &[2]),
-    (
-        "HG-DF-034",
-        "FROM a:1\nRUN apk add --no-cache curl\nRUN apk add x && rm -rf /var/cache/apk/*\n",
-        &[],
-    ),
+    ("HG-DF-034", "FROM a:1\nRUN apk add --no-cache curl\nRUN apk add x && rm -rf /var/cache/apk/*\n", &[]),
     // df-apt-allow-unauthenticated
-    (
-        "HG-DF-035",
-        "FROM a:1\nRUN apt-get install -y --allow-unauthenticated x\n",
-        &[2],
-    ),
+    ("HG-DF-035", "FROM a:1\nRUN apt-get install -y --allow-unauthenticated x\n", &[2]),
     ("HG-DF-035", "FROM a:1\nRUN apt-get install -y x\n", &[]),
     // df-apt-force-yes
-    (
-        "HG-DF-036",
-        "FROM a:1\nRUN apt-get install --force-yes x\n",
-        &[2],
-    ),
+    ("HG-DF-036", "FROM a:1\nRUN apt-get install --force-yes x\n", &[2]),
     ("HG-DF-036", "FROM a:1\nRUN apt-get install --yes x\n", &[]),
     // df-apk-allow-untrusted
-    (
-        "HG-DF-037",
-        "FROM a:1\nRUN apk add --allow-untrusted x.apk\n",
-        &[2],
-    ),
+    ("HG-DF-037", "FROM a:1\nRUN apk add --allow-untrusted x.apk\n", &[2]),
     ("HG-DF-037", "FROM a:1\nRUN apk add --no-cache x\n", &[]),
     // df-env-node-tls-reject
-    (
-        "HG-DF-038",
-        "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\n",
-        &[2],
-    ),
-    (
-        "HG-DF-038",
-        "FROM a:1\nRUN NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci\n",
-        &[2],
-    ),
-    (
-        "HG-DF-038",
-        "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=1\n",
-        &[],
-    ),
+    ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\n", &[2]),
+    ("HG-DF-038", "FROM a:1\nRUN NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci\n", &[2]),
+    ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=1\n", &[]),
     // df-env-python-https-verify
     ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY 0\n", &[2]),
     ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY=1\n", &[]),
     // df-env-git-ssl-no-verify
-    (
-        "HG-DF-040",
-        "FROM a:1\nRUN export GIT_SSL_NO_VERIFY=true && git clone x\n",
-        &[2],
-    ),
+    ("HG-DF-040", "FROM a:1\nRUN export GIT_SSL_NO_VERIFY=true && git clone x\n", &[2]),
     ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=false\n", &[]),
     // df-workdir-system-dir
-    (
-        "HG-DF-041",
-        "FROM a:1\nWORKDIR /proc/app\nWORKDIR /dev\n",
-        &[2, 3],
-    ),
+    ("HG-DF-041", "FROM a:1\nWORKDIR /proc/app\nWORKDIR /dev\n", &[2, 3]),
     ("HG-DF-041", "FROM a:1\nWORKDIR /devops\n", &[]),
     // df-onbuild-invalid
-    (
-        "HG-DF-042",
-        "FROM a:1\nONBUILD FROM b\nONBUILD ONBUILD RUN x\n",
-        &[2, 3],
-    ),
+    ("HG-DF-042", "FROM a:1\nONBUILD FROM b\nONBUILD ONBUILD RUN x\n", &[2, 3]),
     ("HG-DF-042", "FROM a:1\nONBUILD RUN make\n", &[]),
     // df-wget-and-curl
-    (
-        "HG-DF-043",
-        "FROM a:1\nRUN curl -o a x\nRUN wget y\nRUN wget z\n",
-        &[3],
-    ),
-    (
-        "HG-DF-043",
-        "FROM a:1\nRUN curl -o a x && curl -o b y\n",
-        &[],
-    ),
+    ("HG-DF-043", "FROM a:1\nRUN curl -o a x\nRUN wget y\nRUN wget z\n", &[3]),
+    ("HG-DF-043", "FROM a:1\nRUN curl -o a x && curl -o b y\n", &[]),
     // df-rpm-nogpgcheck
-    (
-        "HG-DF-044",
-        "FROM a:1\nRUN dnf install -y --nogpgcheck x\n",
-        &[2],
-    ),
+    ("HG-DF-044", "FROM a:1\nRUN dnf install -y --nogpgcheck x\n", &[2]),
     ("HG-DF-044", "FROM a:1\nRUN dnf install -y x\n", &[]),
     // df-pip-trusted-host
-    (
-        "HG-DF-045",
-        "FROM a:1\nRUN pip install --trusted-host pypi.org x==1\n",
-        &[2],
-    ),
-    (
-        "HG-DF-045",
-        "FROM a:1\nENV PIP_TRUSTED_HOST=pypi.org\n",
-        &[2],
-    ),
+    ("HG-DF-045", "FROM a:1\nRUN pip install --trusted-host pypi.org x==1\n", &[2]),
+    ("HG-DF-045", "FROM a:1\nENV PIP_TRUSTED_HOST=pypi.org\n", &[2]),
     ("HG-DF-045", "FROM a:1\nRUN pip install x==1\n", &[]),
     // df-rpm-nosignature
-    (
-        "HG-DF-046",
-        "FROM a:1\nRUN rpm -i --nosignature x.rpm\n",
-        &[2],
-    ),
+    ("HG-DF-046", "FROM a:1\nRUN rpm -i --nosignature x.rpm\n", &[2]),
     ("HG-DF-046", "FROM a:1\nRUN rpm -i x.rpm\n", &[]),
     // df-npm-strict-ssl-off
-    (
-        "HG-DF-047",
-        "FROM a:1\nRUN npm config set strict-ssl false\n",
-        &[2],
-    ),
-    (
-        "HG-DF-047",
-        "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=false\n",
-        &[2],
-    ),
-    (
-        "HG-DF-047",
-        "FROM a:1\nRUN npm config set strict-ssl true\n",
-        &[],
-    ),
+    ("HG-DF-047", "FROM a:1\nRUN npm config set strict-ssl false\n", &[2]),
+    ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=false\n", &[2]),
+    ("HG-DF-047", "FROM a:1\nRUN npm config set strict-ssl true\n", &[]),
     // df-rpm-sslverify-off
-    (
-        "HG-DF-048",
-        "FROM a:1\nRUN yum-config-manager --save --setopt=epel.sslverify=false\n",
-        &[2],
-    ),
-    (
-        "HG-DF-048",
-        "FROM a:1\nRUN dnf install -y --setopt=sslverify=0 x\n",
-        &[2],
-    ),
+    ("HG-DF-048", "FROM a:1\nRUN yum-config-manager --save --setopt=epel.sslverify=false\n", &[2]),
+    ("HG-DF-048", "FROM a:1\nRUN dnf install -y --setopt=sslverify=0 x\n", &[2]),
     ("HG-DF-048", "FROM a:1\nRUN dnf install -y x\n", &[]),
     // df-yum-yes
-    (
-        "HG-DF-049",
-        "FROM a:1\nRUN yum install x && yum clean all\n",
-        &[2],
-    ),
-    (
-        "HG-DF-049",
-        "FROM a:1\nRUN yum install -y x && yum clean all\n",
-        &[],
-    ),
+    ("HG-DF-049", "FROM a:1\nRUN yum install x && yum clean all\n", &[2]),
+    ("HG-DF-049", "FROM a:1\nRUN yum install -y x && yum clean all\n", &[]),
     // df-dnf-yes
-    (
-        "HG-DF-050",
-        "FROM a:1\nRUN dnf --enablerepo epel install x\n",
-        &[2],
-    ),
-    (
-        "HG-DF-050",
-        "FROM a:1\nRUN dnf install --assumeyes x\n",
-        &[],
-    ),
+    ("HG-DF-050", "FROM a:1\nRUN dnf --enablerepo epel install x\n", &[2]),
+    ("HG-DF-050", "FROM a:1\nRUN dnf install --assumeyes x\n", &[]),
     // df-yum-clean
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x\n", &[2]),
-    (
-        "HG-DF-051",
-        "FROM a:1\nRUN yum install -y x && yum clean all\n",
-        &[],
-    ),
-    (
-        "HG-DF-051",
-        "FROM a:1\nRUN yum install -y x && rm -rf /var/cache/yum\n",
-        &[],
-    ),
+    ("HG-DF-051", "FROM a:1\nRUN yum install -y x && yum clean all\n", &[]),
+    ("HG-DF-051", "FROM a:1\nRUN yum install -y x && rm -rf /var/cache/yum\n", &[]),
     // df-dnf-clean
     ("HG-DF-052", "FROM a:1\nRUN dnf install -y x\n", &[2]),
-    (
-        "HG-DF-052",
-        "FROM a:1\nRUN --mount=type=cache,target=/var/cache/dnf dnf install -y x\n",
-        &[],
-    ),
+    ("HG-DF-052", "FROM a:1\nRUN --mount=type=cache,target=/var/cache/dnf dnf install -y x\n", &[]),
     // df-microdnf-clean
     ("HG-DF-053", "FROM a:1\nRUN microdnf install x\n", &[2]),
-    (
-        "HG-DF-053",
-        "FROM a:1\nRUN microdnf install x && microdnf clean all\n",
-        &[],
-    ),
+    ("HG-DF-053", "FROM a:1\nRUN microdnf install x && microdnf clean all\n", &[]),
     // df-zypper-yes
-    (
-        "HG-DF-054",
-        "FROM a:1\nRUN zypper install x && zypper clean\n",
-        &[2],
-    ),
-    (
-        "HG-DF-054",
-        "FROM a:1\nRUN zypper -n install x && zypper clean\n",
-        &[],
-    ),
+    ("HG-DF-054", "FROM a:1\nRUN zypper install x && zypper clean\n", &[2]),
+    ("HG-DF-054", "FROM a:1\nRUN zypper -n install x && zypper clean\n", &[]),
     // df-zypper-clean
     ("HG-DF-055", "FROM a:1\nRUN zypper install -y x\n", &[2]),
-    (
-        "HG-DF-055",
-        "FROM a:1\nRUN zypper install -y x && zypper cc -a\n",
-        &[],
-    ),
+    ("HG-DF-055", "FROM a:1\nRUN zypper install -y x && zypper cc -a\n", &[]),
     // df-zypper-dist-upgrade
     ("HG-DF-056", "FROM a:1\nRUN zypper -n dup\n", &[2]),
     ("HG-DF-056", "FROM a:1\nRUN zypper -n update\n", &[]),
     // df-apk-pin
-    (
-        "HG-DF-057",
-        "FROM a:1\nRUN apk add --no-cache --virtual .deps curl=8.0 git\n",
-        &[2],
-    ),
-    (
-        "HG-DF-057",
-        "FROM a:1\nRUN apk add --no-cache --virtual .deps curl=8.0 'git~2.45'\n",
-        &[],
-    ),
+    ("HG-DF-057", "FROM a:1\nRUN apk add --no-cache --virtual .deps curl=8.0 git\n", &[2]),
+    ("HG-DF-057", "FROM a:1\nRUN apk add --no-cache --virtual .deps curl=8.0 'git~2.45'\n", &[]),
     // df-add-remote-url
     ("HG-DF-058", "FROM a:1\nADD https://x.org/a.tgz /a/\n", &[2]),
-    (
-        "HG-DF-058",
-        "FROM a:1\nADD --checksum=sha256:0123 https://x.org/a.tgz /a/\n",
-        &[],
-    ),
+    ("HG-DF-058", "FROM a:1\nADD --checksum=sha256:0123 https://x.org/a.tgz /a/\n", &[]),
     // df-base-platform-flag
     ("HG-DF-059", "FROM --platform=linux/amd64 a:1\n", &[1]),
     ("HG-DF-059", "FROM --platform=$BUILDPLATFORM a:1\n", &[]),
@@ -563,224 +239,84 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-060", "FROM --platform=${TARGETPLATFORM} a:1\n", &[1]),
     ("HG-DF-060", "FROM --platform=$BUILDPLATFORM a:1\n", &[]),
     // df-go-install-pin
-    (
-        "HG-DF-061",
-        "FROM a:1\nRUN go install golang.org/x/tools/gopls\n",
-        &[2],
-    ),
-    (
-        "HG-DF-061",
-        "FROM a:1\nRUN go install golang.org/x/tools/gopls@v0.16.0 ./cmd/...\n",
-        &[],
-    ),
+    ("HG-DF-061", "FROM a:1\nRUN go install golang.org/x/tools/gopls\n", &[2]),
+    ("HG-DF-061", "FROM a:1\nRUN go install golang.org/x/tools/gopls@v0.16.0 ./cmd/...\n", &[]),
     // df-chpasswd
-    (
-        "HG-DF-062",
-        "FROM a:1\nRUN echo 'root:pw' | chpasswd\n",
-        &[2],
-    ),
+    ("HG-DF-062", "FROM a:1\nRUN echo 'root:pw' | chpasswd\n", &[2]),
     ("HG-DF-062", "FROM a:1\nRUN useradd -m app\n", &[]),
     // df-stage-unnamed
-    (
-        "HG-DF-063",
-        "FROM a:1\nFROM b:1\nCOPY --from=0 /a /b\n",
-        &[3],
-    ),
-    (
-        "HG-DF-063",
-        "FROM a:1 AS build\nFROM b:1\nCOPY --from=build /a /b\n",
-        &[],
-    ),
+    ("HG-DF-063", "FROM a:1\nFROM b:1\nCOPY --from=0 /a /b\n", &[3]),
+    ("HG-DF-063", "FROM a:1 AS build\nFROM b:1\nCOPY --from=build /a /b\n", &[]),
     // df-copy-whole-fs
-    (
-        "HG-DF-064",
-        "FROM a:1 AS b\nFROM scratch\nCOPY --from=b / /\n",
-        &[3],
-    ),
-    (
-        "HG-DF-064",
-        "FROM a:1 AS b\nFROM scratch\nCOPY --from=b /app /app\nCOPY / /x\n",
-        &[],
-    ),
+    ("HG-DF-064", "FROM a:1 AS b\nFROM scratch\nCOPY --from=b / /\n", &[3]),
+    ("HG-DF-064", "FROM a:1 AS b\nFROM scratch\nCOPY --from=b /app /app\nCOPY / /x\n", &[]),
     // df-first-instruction
     ("HG-DF-065", "# c\nLABEL a=b\nFROM a:1\n", &[2]),
-    (
-        "HG-DF-065",
-        "# syntax=docker/dockerfile:1\nARG V=1\nFROM a:$V\n",
-        &[],
-    ),
+    ("HG-DF-065", "# syntax=docker/dockerfile:1\nARG V=1\nFROM a:$V\n", &[]),
     // df-stage-name-reserved
     ("HG-DF-066", "FROM a:1 AS Scratch\n", &[1]),
     ("HG-DF-066", "FROM a:1 AS builder\n", &[]),
     // df-useradd-large-uid
     ("HG-DF-067", "FROM a:1\nRUN useradd -u 1000000 app\n", &[2]),
-    (
-        "HG-DF-067",
-        "FROM a:1\nRUN useradd --uid=123456 app\n",
-        &[2],
-    ),
-    (
-        "HG-DF-067",
-        "FROM a:1\nRUN useradd -l -u 1000000 app && useradd -u 1000 b\n",
-        &[],
-    ),
+    ("HG-DF-067", "FROM a:1\nRUN useradd --uid=123456 app\n", &[2]),
+    ("HG-DF-067", "FROM a:1\nRUN useradd -l -u 1000000 app && useradd -u 1000 b\n", &[]),
     // df-user-non-numeric
     ("HG-DF-068", "FROM a:1\nUSER app:app\n", &[2]),
-    (
-        "HG-DF-068",
-        "FROM a:1\nUSER 10001:10001\nFROM b:1\nUSER $UID\n",
-        &[],
-    ),
+    ("HG-DF-068", "FROM a:1\nUSER 10001:10001\nFROM b:1\nUSER $UID\n", &[]),
     // df-copy-chown
     ("HG-DF-069", "FROM a:1\nCOPY --chown=app:app . /app\n", &[2]),
-    (
-        "HG-DF-069",
-        "FROM a:1\nCOPY --chown=root:root . /app\nCOPY . /app\n",
-        &[],
-    ),
+    ("HG-DF-069", "FROM a:1\nCOPY --chown=root:root . /app\nCOPY . /app\n", &[]),
     // df-copy-relative-no-workdir
     ("HG-DF-070", "FROM a:1\nCOPY . app/\n", &[2]),
-    (
-        "HG-DF-070",
-        "FROM a:1 AS b\nWORKDIR /src\nFROM b\nCOPY . .\n",
-        &[],
-    ),
-    (
-        "HG-DF-070",
-        "FROM a:1\nCOPY . /app/\nWORKDIR /app\nCOPY . .\n",
-        &[],
-    ),
+    ("HG-DF-070", "FROM a:1 AS b\nWORKDIR /src\nFROM b\nCOPY . .\n", &[]),
+    ("HG-DF-070", "FROM a:1\nCOPY . /app/\nWORKDIR /app\nCOPY . .\n", &[]),
     // df-shell-via-run
-    (
-        "HG-DF-071",
-        "FROM a:1\nRUN ln -sf /bin/bash /bin/sh\n",
-        &[2],
-    ),
-    (
-        "HG-DF-071",
-        "FROM a:1\nRUN ln -s /usr/bin/python3 /usr/bin/python\n",
-        &[],
-    ),
+    ("HG-DF-071", "FROM a:1\nRUN ln -sf /bin/bash /bin/sh\n", &[2]),
+    ("HG-DF-071", "FROM a:1\nRUN ln -s /usr/bin/python3 /usr/bin/python\n", &[]),
     // df-env-self-reference
     ("HG-DF-072", "FROM a:1\nENV A=/opt B=$A/bin\n", &[2]),
     ("HG-DF-072", "FROM a:1\nENV A=/opt B=${A}/bin\n", &[2]),
-    (
-        "HG-DF-072",
-        "FROM a:1\nENV A=/opt\nENV B=$A/bin C=$AB\nENV A=/x D=$A\n",
-        &[],
-    ),
+    ("HG-DF-072", "FROM a:1\nENV A=/opt\nENV B=$A/bin C=$AB\nENV A=/x D=$A\n", &[]),
     // df-run-consecutive
     ("HG-DF-073", "FROM a:1\nRUN a\nRUN b\n", &[3]),
-    (
-        "HG-DF-073",
-        "FROM a:1\nRUN a\nCOPY x /x\nRUN b\nRUN --mount=type=cache,target=/c c\n",
-        &[],
-    ),
+    ("HG-DF-073", "FROM a:1\nRUN a\nCOPY x /x\nRUN b\nRUN --mount=type=cache,target=/c c\n", &[]),
     // df-wget-progress
     ("HG-DF-074", "FROM a:1\nRUN wget https://x\n", &[2]),
-    (
-        "HG-DF-074",
-        "FROM a:1\nRUN wget -q https://x && wget --progress=dot:giga y\n",
-        &[],
-    ),
+    ("HG-DF-074", "FROM a:1\nRUN wget -q https://x && wget --progress=dot:giga y\n", &[]),
     // df-run-interactive-utils
     ("HG-DF-075", "FROM a:1\nRUN service nginx start\n", &[2]),
     ("HG-DF-075", "FROM a:1\nRUN nginx -t\n", &[]),
     // df-npm-pin
-    (
-        "HG-DF-076",
-        "FROM a:1\nRUN npm install -g typescript @angular/cli@17.0.0\n",
-        &[2],
-    ),
-    (
-        "HG-DF-076",
-        "FROM a:1\nRUN npm install && npm ci && npm i @types/node@20 ./local\n",
-        &[],
-    ),
+    ("HG-DF-076", "FROM a:1\nRUN npm install -g typescript @angular/cli@17.0.0\n", &[2]),
+    ("HG-DF-076", "FROM a:1\nRUN npm install && npm ci && npm i @types/node@20 ./local\n", &[]),
     // df-gem-pin
     ("HG-DF-077", "FROM a:1\nRUN gem install bundler\n", &[2]),
-    (
-        "HG-DF-077",
-        "FROM a:1\nRUN gem install bundler:2.5.0 && gem install rake -v 13.0\n",
-        &[],
-    ),
+    ("HG-DF-077", "FROM a:1\nRUN gem install bundler:2.5.0 && gem install rake -v 13.0\n", &[]),
     // df-yarn-cache
-    (
-        "HG-DF-078",
-        "FROM a:1\nRUN yarn install --frozen-lockfile\n",
-        &[2],
-    ),
-    (
-        "HG-DF-078",
-        "FROM a:1\nRUN yarn install && yarn cache clean\n",
-        &[],
-    ),
+    ("HG-DF-078", "FROM a:1\nRUN yarn install --frozen-lockfile\n", &[2]),
+    ("HG-DF-078", "FROM a:1\nRUN yarn install && yarn cache clean\n", &[]),
     // df-yum-pin
-    (
-        "HG-DF-079",
-        "FROM a:1\nRUN yum install -y httpd && yum clean all\n",
-        &[2],
-    ),
-    (
-        "HG-DF-079",
-        "FROM a:1\nRUN yum install -y httpd-2.4.6 && yum clean all\n",
-        &[],
-    ),
+    ("HG-DF-079", "FROM a:1\nRUN yum install -y httpd && yum clean all\n", &[2]),
+    ("HG-DF-079", "FROM a:1\nRUN yum install -y httpd-2.4.6 && yum clean all\n", &[]),
     // df-dnf-pin
-    (
-        "HG-DF-080",
-        "FROM a:1\nRUN dnf install -y python3-pip && dnf clean all\n",
-        &[2],
-    ),
-    (
-        "HG-DF-080",
-        "FROM a:1\nRUN dnf install -y python3-pip-21.3.1 && dnf clean all\n",
-        &[],
-    ),
+    ("HG-DF-080", "FROM a:1\nRUN dnf install -y python3-pip && dnf clean all\n", &[2]),
+    ("HG-DF-080", "FROM a:1\nRUN dnf install -y python3-pip-21.3.1 && dnf clean all\n", &[]),
     // df-zypper-pin
-    (
-        "HG-DF-081",
-        "FROM a:1\nRUN zypper -n install curl && zypper clean\n",
-        &[2],
-    ),
-    (
-        "HG-DF-081",
-        "FROM a:1\nRUN zypper -n install curl=8.0 && zypper clean\n",
-        &[],
-    ),
+    ("HG-DF-081", "FROM a:1\nRUN zypper -n install curl && zypper clean\n", &[2]),
+    ("HG-DF-081", "FROM a:1\nRUN zypper -n install curl=8.0 && zypper clean\n", &[]),
     // df-add-for-archives
-    (
-        "HG-DF-084",
-        "FROM a:1\nCOPY dist/app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n",
-        &[2],
-    ),
+    ("HG-DF-084", "FROM a:1\nCOPY dist/app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n", &[2]),
     (
         "HG-DF-084",
         "FROM a:1\nCOPY app.tar.gz /srv/\nRUN tar -tzf /srv/other.tar.gz\nCOPY x.zip /x/\nRUN unzip /x/x.zip\n",
         &[],
     ),
     // df-label-empty
-    (
-        "HG-DF-082",
-        "FROM a:1\nLABEL org.example.version=\"\"\n",
-        &[2],
-    ),
-    (
-        "HG-DF-082",
-        "FROM a:1\nLABEL org.example.version=1.0 maintainer=me\n",
-        &[],
-    ),
+    ("HG-DF-082", "FROM a:1\nLABEL org.example.version=\"\"\n", &[2]),
+    ("HG-DF-082", "FROM a:1\nLABEL org.example.version=1.0 maintainer=me\n", &[]),
     // df-label-key-invalid
-    (
-        "HG-DF-083",
-        "FROM a:1\nLABEL Version=1\nLABEL com.docker.x=1\nLABEL a..b=1\n",
-        &[2, 3, 4],
-    ),
-    (
-        "HG-DF-083",
-        "FROM a:1\nLABEL org.opencontainers.image.title=x maintainer=me\n",
-        &[],
-    ),
+    ("HG-DF-083", "FROM a:1\nLABEL Version=1\nLABEL com.docker.x=1\nLABEL a..b=1\n", &[2, 3, 4]),
+    ("HG-DF-083", "FROM a:1\nLABEL org.opencontainers.image.title=x maintainer=me\n", &[]),
 ];
 
 /// Runs every case of check `id`.
@@ -898,18 +434,9 @@ check_tests! {
 #[test]
 fn every_registered_check_has_a_failing_and_a_passing_case() {
     for meta in registry() {
-        let failing = CASES
-            .iter()
-            .any(|(id, _, l)| *id == meta.id && !l.is_empty());
-        let passing = CASES
-            .iter()
-            .any(|(id, _, l)| *id == meta.id && l.is_empty());
-        assert!(
-            failing && passing,
-            "{} ({}) lacks cases",
-            meta.id,
-            meta.concept
-        );
+        let failing = CASES.iter().any(|(id, _, l)| *id == meta.id && !l.is_empty());
+        let passing = CASES.iter().any(|(id, _, l)| *id == meta.id && l.is_empty());
+        assert!(failing && passing, "{} ({}) lacks cases", meta.id, meta.concept);
     }
 }
 
@@ -925,8 +452,7 @@ fn heredoc_scripts_are_checked_with_body_lines() {
 
 #[test]
 fn findings_carry_metadata_column_evidence_and_fix() {
-    let (findings, warnings) =
-        check_dockerfile(b"FROM a:1\n  CMD node server.js\n", "app/Dockerfile", &[]);
+    let (findings, warnings) = check_dockerfile(b"FROM a:1\n  CMD node server.js\n", "app/Dockerfile", &[]);
     assert!(warnings.is_empty());
     let f = findings.iter().find(|f| f.id == "HG-DF-012").unwrap();
     let meta = by_concept("df-cmd-json-form").unwrap();
@@ -934,12 +460,7 @@ fn findings_carry_metadata_column_evidence_and_fix() {
     assert_eq!(f.severity, meta.severity);
     assert_eq!(
         f.location,
-        Location::File {
-            path: "app/Dockerfile".to_owned(),
-            line: 2,
-            column: Some(3),
-            end_line: None,
-        }
+        Location::File { path: "app/Dockerfile".to_owned(), line: 2, column: Some(3), end_line: None }
     );
     assert_eq!(f.evidence.as_deref(), Some("CMD node server.js"));
     assert_eq!(f.fix.as_deref(), Some("CMD [\"node\", \"server.js\"]"));
@@ -949,11 +470,7 @@ fn findings_carry_metadata_column_evidence_and_fix() {
 /// `(line, column)` of the first finding with id `id`.
 fn position(id: &str, text: &str) -> (u32, Option<u32>) {
     let (findings, _) = check_dockerfile(text.as_bytes(), "D", &[]);
-    match findings
-        .into_iter()
-        .find(|f| f.id == id)
-        .map(|f| f.location)
-    {
+    match findings.into_iter().find(|f| f.id == id).map(|f| f.location) {
         Some(Location::File { line, column, .. }) => (line, column),
         other => panic!("{id}: unexpected {other:?}"),
     }
@@ -986,8 +503,7 @@ fn inline_suppression_and_skip_list() {
     let base = "FROM a:1\nUSER app\nHEALTHCHECK NONE\n";
     let same_line = format!("{base}RUN sudo make # hullguard:ignore=HG-DF-005\n");
     assert!(hits("HG-DF-005", &same_line).is_empty());
-    let above =
-        format!("{base}# hullguard:ignore=df-run-cd,HG-DF-005\nRUN sudo make && \\\n  cd /x\n");
+    let above = format!("{base}# hullguard:ignore=df-run-cd,HG-DF-005\nRUN sudo make && \\\n  cd /x\n");
     assert!(hits("HG-DF-005", &above).is_empty());
     assert!(hits("HG-DF-015", &above).is_empty());
     let other = format!("{base}# hullguard:ignore=HG-DF-015\nRUN sudo make\n");
@@ -1010,15 +526,7 @@ fn output_is_sorted_and_deterministic() {
     assert_eq!(a, b);
     assert!(a.windows(2).all(|w| w[0].sort_key() <= w[1].sort_key()));
     let ids: BTreeSet<&str> = a.iter().map(|f| f.id.as_str()).collect();
-    for id in [
-        "HG-DF-002",
-        "HG-DF-003",
-        "HG-DF-006",
-        "HG-DF-012",
-        "HG-DF-021",
-        "HG-DF-022",
-        "HG-DF-026",
-    ] {
+    for id in ["HG-DF-002", "HG-DF-003", "HG-DF-006", "HG-DF-012", "HG-DF-021", "HG-DF-022", "HG-DF-026"] {
         assert!(ids.contains(id), "{id} missing from {ids:?}");
     }
 }
@@ -1050,8 +558,7 @@ fn hostile_inputs_do_not_panic() {
         format!("FROM a\nRUN x {}\n", "\\\n".repeat(10_000)).into_bytes(),
         b"FROM a\nRUN <<EOF\napt-get install x\n".to_vec(),
         b"FROM a\nRUN \"unterminated 'quote \\\n$(oops\n".to_vec(),
-        b"FROM\nFROM AS\nCOPY --from=\nEXPOSE 99999999999999999999999\nUSER\nWORKDIR\nONBUILD\n"
-            .to_vec(),
+        b"FROM\nFROM AS\nCOPY --from=\nEXPOSE 99999999999999999999999\nUSER\nWORKDIR\nONBUILD\n".to_vec(),
         b"\xff\xfeF\x00R\x00O\x00M\x00".to_vec(),
         Vec::new(),
     ];
@@ -1067,13 +574,7 @@ fn hostile_inputs_do_not_panic() {
     assert!(warnings.is_empty(), "{warnings:?}");
     let big = format!("FROM a:1\nRUN {}\n", "x;".repeat(20_000));
     let (_, warnings) = check_dockerfile(big.as_bytes(), "D", &[]);
-    assert_eq!(
-        warnings,
-        ["line 2: RUN has more than 10000 commands; the rest is not checked"]
-    );
+    assert_eq!(warnings, ["line 2: RUN has more than 10000 commands; the rest is not checked"]);
     let (_, warnings) = check_dockerfile(b"FROM a:1\n\xffRUN x\n", "D", &[]);
-    assert!(
-        warnings[0].starts_with("line 2: invalid UTF-8"),
-        "{warnings:?}"
-    );
+    assert!(warnings[0].starts_with("line 2: invalid UTF-8"), "{warnings:?}");
 }

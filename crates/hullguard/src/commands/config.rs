@@ -1,0 +1,182 @@
+//! `hullguard config PATH…`, `hullguard dockerfile FILE…` and `hullguard checks list`:
+//! misconfiguration checks over build files.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use hullguard_checks::dockerfile::check_dockerfile;
+use hullguard_checks::registry::registry;
+use hullguard_report::{Finding, Location, Severity};
+use serde_json::json;
+
+use crate::cli::{ConfigArgs, Format};
+
+/// Largest build file read.
+const MAX_FILE: u64 = 32 << 20;
+
+/// Whether a file name is a Dockerfile/Containerfile by convention.
+fn is_dockerfile_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "dockerfile"
+        || lower == "containerfile"
+        || lower.ends_with(".dockerfile")
+        || lower.ends_with(".containerfile")
+        || lower.starts_with("dockerfile.")
+        || lower.starts_with("containerfile.")
+}
+
+/// Directories never worth descending into.
+const SKIP_DIRS: [&str; 5] = [".git", "node_modules", "target", ".venv", "vendor"];
+
+/// Collect Dockerfiles under `path` (symlinks not followed), sorted.
+fn find(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::symlink_metadata(path).with_context(|| path.display().to_string())?;
+    if meta.is_file() {
+        out.push(path.to_path_buf());
+        return Ok(());
+    }
+    if !meta.is_dir() {
+        return Ok(());
+    }
+    let mut entries: Vec<_> = std::fs::read_dir(path)
+        .with_context(|| path.display().to_string())?
+        .filter_map(std::result::Result::ok)
+        .collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for e in entries {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ft = e.file_type().with_context(|| e.path().display().to_string())?;
+        if ft.is_dir() && !SKIP_DIRS.contains(&name.as_str()) {
+            find(&e.path(), out)?;
+        } else if ft.is_file() && is_dockerfile_name(&name) {
+            out.push(e.path());
+        }
+    }
+    Ok(())
+}
+
+/// Run `config` (`discover`: directories are searched for Dockerfiles) or `dockerfile` (every
+/// path is a Dockerfile whatever its name).
+pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
+    let mut files = Vec::new();
+    for p in &args.paths {
+        if discover {
+            find(p, &mut files)?;
+        } else {
+            files.push(p.clone());
+        }
+    }
+    let skip: Vec<&str> = args.skip_checks.iter().map(String::as_str).collect();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut warnings = Vec::new();
+    for file in &files {
+        let shown = file.display().to_string();
+        let size = std::fs::metadata(file).with_context(|| shown.clone())?.len();
+        if size > MAX_FILE {
+            anyhow::bail!("{shown}: {size} bytes, over the {MAX_FILE} byte limit for build files");
+        }
+        let bytes = std::fs::read(file).with_context(|| shown.clone())?;
+        let (found, warned) = check_dockerfile(&bytes, &shown, &skip);
+        findings.extend(found);
+        warnings.extend(warned.into_iter().map(|w| format!("{shown}: {w}")));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let failed = args.fail_on.is_some_and(|min| findings.iter().any(|f| f.severity >= min));
+    let shown: Vec<&Finding> =
+        findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();
+    for w in &warnings {
+        eprintln!("hullguard: warning: {w}");
+    }
+    let text = match args.format {
+        Format::Json => {
+            let doc = json!({"schema_version": 1, "files": files, "findings": shown, "warnings": warnings});
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        Format::Table => table(&files, &shown),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(if failed { ExitCode::from(args.exit_code) } else { ExitCode::SUCCESS })
+}
+
+fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
+    let mut s = String::new();
+    for f in findings {
+        let place = match &f.location {
+            Location::File { path, line, column, .. } => match column {
+                Some(c) => format!("{path}:{line}:{c}"),
+                None => format!("{path}:{line}"),
+            },
+            other => format!("{other:?}"),
+        };
+        let _ = writeln!(s, "{place}  {:<8} {}  {}", f.severity.as_str(), f.id, f.title);
+        if let Some(e) = &f.evidence {
+            let _ = writeln!(s, "    {}", e.lines().next().unwrap_or(""));
+        }
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(s, "    fix: {fix}");
+        }
+    }
+    let mut counts = String::new();
+    for sev in Severity::ALL.iter().rev() {
+        let n = findings.iter().filter(|f| f.severity == *sev).count();
+        if n > 0 {
+            let _ = write!(counts, "{}{} {}", if counts.is_empty() { "" } else { ", " }, n, sev.as_str());
+        }
+    }
+    let _ = writeln!(
+        s,
+        "\n{} file(s), {} finding(s){}",
+        files.len(),
+        findings.len(),
+        if counts.is_empty() { String::new() } else { format!(": {counts}") }
+    );
+    s
+}
+
+/// Run `checks list`.
+pub fn list(format: Format) -> Result<ExitCode> {
+    let text = match format {
+        Format::Json => {
+            let rows: Vec<_> = registry()
+                .iter()
+                .map(|c| {
+                    json!({"id": c.id, "concept": c.concept, "title": c.title, "severity": c.severity,
+                           "description": c.description, "remediation": c.remediation,
+                           "peer_ids": c.peer_ids, "references": c.references})
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows)? + "\n"
+        }
+        Format::Table => {
+            let mut s = String::new();
+            for c in registry() {
+                let _ = writeln!(s, "{}  {:<8} {:<32} {}", c.id, c.severity.as_str(), c.concept, c.title);
+            }
+            s
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_dockerfile_name;
+
+    #[test]
+    fn names() {
+        for yes in ["Dockerfile", "dockerfile", "Containerfile", "api.Dockerfile", "Dockerfile.prod"] {
+            assert!(is_dockerfile_name(yes), "{yes}");
+        }
+        for no in ["Dockerfile-notes.md", "docker-compose.yml", "README"] {
+            assert!(!is_dockerfile_name(no), "{no}");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! `hullguard config`, `dockerfile` and `checks list` end to end.
+
+use crate::support::{Scratch, hullguard};
+
+const DOCKERFILE: &str = "FROM python:latest\nRUN apt-get update\nRUN apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u15 \\\n && rm -rf /var/lib/apt/lists/*\n# hullguard:ignore=HG-DF-006\nEXPOSE 22\nUSER root\nCMD python app.py\n";
+
+fn ids(out: &std::process::Output) -> Vec<(String, u64)> {
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap().to_string(), f["location"]["line"].as_u64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn dockerfile_findings_exit_codes_and_suppression() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path("svc/node_modules")).unwrap();
+    std::fs::write(s.path("svc/Dockerfile"), DOCKERFILE).unwrap();
+    std::fs::write(s.path("svc/node_modules/Dockerfile"), "FROM x:latest\n").unwrap();
+    std::fs::write(s.path("notes.txt"), "FROM x:latest\n").unwrap();
+    let out = hullguard(s.dir.path(), &["config", ".", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut got = ids(&out);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            ("HG-DF-001".to_string(), 1),
+            ("HG-DF-004".to_string(), 7),
+            ("HG-DF-008".to_string(), 1),
+            ("HG-DF-012".to_string(), 8),
+            ("HG-DF-026".to_string(), 2),
+            ("HG-DF-073".to_string(), 3),
+        ],
+        "node_modules and non-Dockerfiles are not scanned; the ignored EXPOSE 22 is not reported"
+    );
+    let out = hullguard(s.dir.path(), &["config", ".", "--fail-on", "HIGH", "--severity", "CRITICAL"]);
+    assert_eq!(out.status.code(), Some(1), "fails on the HIGH finding even though only CRITICAL is shown");
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("1 file(s), 0 finding(s)\n"));
+    let out =
+        hullguard(s.dir.path(), &["config", ".", "--fail-on", "HIGH", "--exit-code", "7", "--skip-check", "HG-DF-004"]);
+    assert_eq!(out.status.code(), Some(0), "the only HIGH finding is skipped");
+    let out = hullguard(s.dir.path(), &["config", ".", "--fail-on", "medium", "--exit-code", "7"]);
+    assert_eq!(out.status.code(), Some(7));
+    // `dockerfile` takes a file of any name.
+    let out = hullguard(s.dir.path(), &["dockerfile", "notes.txt", "-f", "json"]);
+    assert_eq!(ids(&out).iter().filter(|(id, _)| id == "HG-DF-001").count(), 1);
+}
+
+#[test]
+fn hostile_build_files_never_crash() {
+    let s = Scratch::new();
+    let garbage: Vec<u8> = (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    std::fs::write(s.path("Dockerfile"), &garbage).unwrap();
+    std::fs::write(s.path("long.Dockerfile"), "RUN ".to_string() + &"a".repeat(10 << 20)).unwrap();
+    std::fs::write(s.path("heredoc.Dockerfile"), "FROM alpine:3.20\nRUN <<EOF\necho never closed\n").unwrap();
+    std::fs::write(
+        s.path("cont.Dockerfile"),
+        "FROM alpine:3.20\nRUN echo \\\n".to_string() + &"  x \\\n".repeat(20_000),
+    )
+    .unwrap();
+    let out = hullguard(s.dir.path(), &["config", ".", "-f", "json", "-q"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["files"].as_array().unwrap().len(), 4);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    assert!(
+        doc["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("heredoc")),
+        "{}",
+        doc["warnings"]
+    );
+}
+
+#[test]
+fn checks_list() {
+    let out = hullguard(std::path::Path::new("."), &["checks", "list", "-f", "json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rows.len(), 84);
+    let root = rows.iter().find(|r| r["concept"] == "df-user-root").unwrap();
+    assert_eq!(root["id"], "HG-DF-004");
+    assert_eq!(root["severity"], "HIGH");
+    assert!(root["peer_ids"].as_array().unwrap().iter().any(|p| p == "DL3002"));
+}
