@@ -9,9 +9,11 @@ mod merge;
 mod package;
 pub mod sbom;
 mod scan;
+mod source_tree;
 
 pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};
 pub use cache::DirCache;
 pub use merge::{Inventory, merge};
 pub use package::{Ecosystem, FoundPackage, Package};
 pub use scan::{LayerScan, ScannedLayer};
+pub use source_tree::scan_source_tree;

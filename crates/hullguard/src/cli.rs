@@ -33,6 +33,8 @@ enum Command {
         #[command(subcommand)]
         action: ChecksAction,
     },
+    /// List the dependencies the lockfiles of a source tree pin.
+    Fs(FsArgs),
     /// Read a CycloneDX or SPDX JSON SBOM (ours or another tool's) and show its inventory.
     Sbom(SbomArgs),
     /// List the OS and the packages installed in an image (dpkg, Python, npm, Cargo.lock so far).
@@ -163,6 +165,16 @@ pub struct ConfigArgs {
 }
 
 #[derive(Args)]
+struct FsArgs {
+    /// The source tree.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+}
+
+#[derive(Args)]
 struct SbomArgs {
     /// The SBOM file.
     #[arg(value_name = "FILE")]
@@ -202,6 +214,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Config(args) => commands::config::run(&args, true),
         Command::Dockerfile(args) => commands::config::run(&args, false),
         Command::Checks { action: ChecksAction::List { format } } => commands::config::list(format),
+        Command::Fs(args) => commands::inventory::run_fs(&args.dir, args.format, cli.quiet),
         Command::Sbom(args) => commands::inventory::run_sbom(&args.file, args.format, cli.quiet),
         Command::Inventory(args) => {
             let cache =

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use hullguard_image::{Digest, LayerCache, ReadOptions, read_image_cached};
 use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
-use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge};
+use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge, scan_source_tree};
 use serde_json::json;
 
 use crate::cli::{ImageRequest, InventoryFormat};
@@ -43,6 +43,14 @@ pub fn run(request: &ImageRequest, cache_dir: Option<&Path>, format: InventoryFo
         created: image.meta.config.created.as_deref(),
     };
     render(&image.meta.source, &subject, &inventory, format, quiet)
+}
+
+/// Run `fs`: the lockfiles of a source tree.
+pub fn run_fs(dir: &Path, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
+    let shown = dir.display().to_string();
+    let inventory = scan_source_tree(dir).map_err(|problem| anyhow::anyhow!("{problem}"))?;
+    let subject = Subject { name: &shown, config_digest: None, diff_ids: Vec::new(), created: None };
+    render(&shown, &subject, &inventory, format, quiet)
 }
 
 /// Run `sbom`: read a CycloneDX or SPDX JSON document into an inventory and show it.

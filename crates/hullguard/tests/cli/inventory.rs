@@ -238,3 +238,46 @@ fn layer_cache_reuses_shared_layers_and_still_verifies_blobs() {
     assert_eq!(code, Some(2), "{log}");
     assert!(log.contains("digest mismatch: expected sha256:"), "{log}");
 }
+
+#[test]
+fn fs_inventories_lockfiles() {
+    let inputs = crate::support::shared().join("images/inputs").display().to_string();
+    let doc = hullguard_json(&["fs", &inputs, "-f", "json", "-q"]);
+    let packages = doc["packages"].as_array().unwrap();
+    let count = |eco: &str| packages.iter().filter(|p| p["ecosystem"] == eco).count();
+    assert_eq!((count("npm"), count("cargo"), count("golang")), (55, 46, 5));
+    let logrus = packages.iter().find(|p| p["name"] == "github.com/sirupsen/logrus").unwrap();
+    assert_eq!((logrus["version"].as_str(), logrus["path"].as_str()), (Some("v1.9.0"), Some("/goapp/go.mod")));
+    assert_eq!(logrus["layer"], serde_json::Value::Null);
+
+    let s = crate::support::Scratch::new();
+    std::fs::create_dir_all(s.path("svc/node_modules/dep")).unwrap();
+    std::fs::write(s.path("svc/requirements.txt"), "flask==2.0.1  # web\nrequests>=2\n-r other.txt\n").unwrap();
+    std::fs::write(s.path("svc/node_modules/dep/package-lock.json"), "{}").unwrap();
+    std::fs::write(s.path("svc/Gemfile.lock"), "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.3)\n\n")
+        .unwrap();
+    std::fs::write(s.path("composer.lock"), "not json").unwrap();
+    let doc = hullguard_json(&["fs", &s.dir.path().display().to_string(), "-f", "json", "-q"]);
+    let got: Vec<(String, String, String)> = doc["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["purl"].as_str().unwrap().into(),
+                p["path"].as_str().unwrap().into(),
+                p["ecosystem"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("pkg:pypi/flask@2.0.1".into(), "/svc/requirements.txt".into(), "pypi".into()),
+            ("pkg:gem/rack@2.2.3".into(), "/svc/Gemfile.lock".into(), "gem".into()),
+        ]
+    );
+    let warnings = doc["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].as_str().unwrap().starts_with("/composer.lock: "), "{warnings:?}");
+}
