@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex};
 
 pub use entry::{EntryKind, EntryVisitor, LayerEntry, Listing, walk_layer};
 pub use stream::{BlobReader, Compression, Expected, LayerStats, LayerStream};
+pub(crate) use stream::{check_digest, check_size};
 
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};

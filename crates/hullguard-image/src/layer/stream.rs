@@ -78,6 +78,38 @@ pub struct Expected {
     pub diff_id: Option<Digest>,
 }
 
+impl Expected {
+    /// Check a stored blob's measured digest and size against what is expected of it.
+    pub(crate) fn check_stored(&self, subject: &str, digest: &Digest, size: u64) -> Result<()> {
+        check_size(subject, self.size, size)?;
+        check_digest(subject, self.digest.as_ref(), digest)
+    }
+}
+
+/// `Err` naming both sizes when a blob's size differs from the declared one.
+pub(crate) fn check_size(subject: &str, declared: Option<u64>, actual: u64) -> Result<()> {
+    match declared {
+        Some(want) if want != actual => Err(Error::new(
+            ErrorKind::SizeMismatch,
+            subject,
+            format!("size mismatch: descriptor says {want} bytes, blob has {actual}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `Err` naming both digests when a blob does not hash to the expected digest.
+pub(crate) fn check_digest(subject: &str, expected: Option<&Digest>, actual: &Digest) -> Result<()> {
+    match expected {
+        Some(want) if want != actual => Err(Error::new(
+            ErrorKind::DigestMismatch,
+            subject,
+            format!("digest mismatch: expected {want}, got {actual}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Facts measured while a layer streamed.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LayerStats {
@@ -352,24 +384,7 @@ impl<'a> LayerStream<'a> {
             let hasher = std::mem::take(&mut state.hasher);
             (Digest::from_hex(&hex::encode(hasher.finalize()))?, state.count)
         };
-        if let Some(want) = self.expected.size
-            && want != size
-        {
-            return Err(Error::new(
-                ErrorKind::SizeMismatch,
-                &subject,
-                format!("size mismatch: descriptor says {want} bytes, blob has {size}"),
-            ));
-        }
-        if let Some(want) = &self.expected.digest
-            && want != &digest
-        {
-            return Err(Error::new(
-                ErrorKind::DigestMismatch,
-                &subject,
-                format!("digest mismatch: expected {want}, got {digest}"),
-            ));
-        }
+        self.expected.check_stored(&subject, &digest, size)?;
         if let Some(want) = &self.expected.diff_id
             && want != &diff_id
         {

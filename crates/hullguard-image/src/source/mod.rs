@@ -301,21 +301,7 @@ fn verify_blob(subject: &str, reader: Box<dyn Read + Send>, expected: &Expected)
     let mut hashing = crate::digest::HashingReader::new(reader);
     std::io::copy(&mut hashing, &mut std::io::sink()).map_err(|e| crate::error::from_io(subject, e))?;
     let (digest, size) = hashing.finish().map_err(|e| crate::error::from_io(subject, e))?;
-    if let Some(want) = expected.size.filter(|want| *want != size) {
-        return Err(Error::new(
-            ErrorKind::SizeMismatch,
-            subject,
-            format!("size mismatch: descriptor says {want} bytes, blob has {size}"),
-        ));
-    }
-    if let Some(want) = expected.digest.as_ref().filter(|want| **want != digest) {
-        return Err(Error::new(
-            ErrorKind::DigestMismatch,
-            subject,
-            format!("digest mismatch: expected {want}, got {digest}"),
-        ));
-    }
-    Ok(())
+    expected.check_stored(subject, &digest, size)
 }
 
 /// Check the config's layer count against the manifest's.

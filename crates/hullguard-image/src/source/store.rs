@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::digest::{Digest, HashingReader};
 use crate::error::{Error, ErrorKind, Result, from_io};
+use crate::layer::{check_digest, check_size};
 use crate::limits::Limits;
 use crate::path::normalize_member;
 
@@ -50,15 +51,7 @@ pub fn read_json_file(
             format!("{size} bytes exceeds the {} byte limit for JSON documents", limits.max_json_bytes),
         ));
     }
-    if let Some((_, declared)) = expected
-        && declared != size
-    {
-        return Err(Error::new(
-            ErrorKind::SizeMismatch,
-            &subject,
-            format!("size mismatch: descriptor says {declared} bytes, blob has {size}"),
-        ));
-    }
+    check_size(&subject, expected.map(|(_, declared)| declared), size)?;
     let mut reader = HashingReader::new(store.open(path)?.take(size));
     let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     reader.read_to_end(&mut buf).map_err(|e| from_io(&subject, e))?;
@@ -66,15 +59,7 @@ pub fn read_json_file(
     if n != size {
         return Err(Error::new(ErrorKind::Malformed, &subject, format!("truncated: {n} of {size} bytes")));
     }
-    if let Some((want, _)) = expected
-        && &digest != want
-    {
-        return Err(Error::new(
-            ErrorKind::DigestMismatch,
-            &subject,
-            format!("digest mismatch: expected {want}, got {digest}"),
-        ));
-    }
+    check_digest(&subject, expected.map(|(want, _)| want), &digest)?;
     Ok(buf)
 }
 

@@ -38,17 +38,9 @@ impl Analyzer for CargoLock {
         let text = std::str::from_utf8(content).map_err(|_| "not UTF-8".to_string())?;
         let lock: Lockfile = toml::from_str(text).map_err(|e| format!("invalid TOML: {}", e.message()))?;
         for p in lock.package {
-            facts.packages.push(FoundPackage {
-                ecosystem: Ecosystem::Cargo,
-                root_project: p.source.is_none(),
-                name: p.name,
-                version: p.version,
-                source_name: None,
-                source_version: None,
-                arch: None,
-                license: None,
-                path: format!("/{path}"),
-            });
+            let mut found = FoundPackage::new(Ecosystem::Cargo, p.name, p.version, format!("/{path}"));
+            found.root_project = p.source.is_none();
+            facts.packages.push(found);
         }
         Ok(())
     }

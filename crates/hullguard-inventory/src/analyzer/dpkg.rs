@@ -69,17 +69,11 @@ fn parse_stanza(stanza: &str, distroless: bool) -> Result<Option<FoundPackage>, 
             None => (s, version.clone()),
         },
     };
-    Ok(Some(FoundPackage {
-        ecosystem: Ecosystem::Deb,
-        name,
-        version,
-        source_name: Some(source_name),
-        source_version: Some(source_version),
-        arch,
-        license: None,
-        path: String::new(),
-        root_project: false,
-    }))
+    let mut p = FoundPackage::new(Ecosystem::Deb, name, version, String::new());
+    p.source_name = Some(source_name);
+    p.source_version = Some(source_version);
+    p.arch = arch;
+    Ok(Some(p))
 }
 
 #[cfg(test)]

@@ -60,17 +60,10 @@ impl Analyzer for Npm {
             Some(Value::Object(o)) => o.get("type").and_then(text),
             _ => None,
         };
-        facts.packages.push(FoundPackage {
-            ecosystem: Ecosystem::Npm,
-            name,
-            version,
-            source_name: None,
-            source_version: None,
-            arch: None,
-            license: if root { None } else { license },
-            path: manifest,
-            root_project: root,
-        });
+        let mut p = FoundPackage::new(Ecosystem::Npm, name, version, manifest);
+        p.license = if root { None } else { license };
+        p.root_project = root;
+        facts.packages.push(p);
         Ok(())
     }
 }

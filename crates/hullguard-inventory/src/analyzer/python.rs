@@ -40,17 +40,9 @@ impl Analyzer for PythonMetadata {
         }
         let name = name.ok_or("no Name header")?;
         let version = version.ok_or("no Version header")?;
-        facts.packages.push(FoundPackage {
-            ecosystem: Ecosystem::PyPI,
-            name,
-            version,
-            source_name: None,
-            source_version: None,
-            arch: None,
-            license: expression.or(license),
-            path: format!("/{path}"),
-            root_project: false,
-        });
+        let mut p = FoundPackage::new(Ecosystem::PyPI, name, version, format!("/{path}"));
+        p.license = expression.or(license);
+        facts.packages.push(p);
         Ok(())
     }
 }

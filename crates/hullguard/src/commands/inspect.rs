@@ -72,6 +72,8 @@ struct FileRow {
     layer: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<String>,
+    #[serde(skip)]
+    letter: char,
 }
 
 impl FileRow {
@@ -96,6 +98,7 @@ impl FileRow {
             size: e.size,
             layer,
             target,
+            letter: e.kind.letter(),
         }
     }
 }
@@ -114,18 +117,11 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
         Format::Table => {
             let mut s = String::new();
             for r in rows {
-                let letter = match r.kind {
-                    "file" => '-',
-                    "dir" => 'd',
-                    "symlink" => 'l',
-                    "hardlink" => 'h',
-                    "char" => 'c',
-                    "block" => 'b',
-                    "fifo" => 'p',
-                    _ => 'w',
-                };
-                let _ =
-                    write!(s, "{letter}{} {:>5}:{:<5} {:>10} {:>3} {}", r.mode, r.uid, r.gid, r.size, r.layer, r.path);
+                let _ = write!(
+                    s,
+                    "{}{} {:>5}:{:<5} {:>10} {:>3} {}",
+                    r.letter, r.mode, r.uid, r.gid, r.size, r.layer, r.path
+                );
                 if let Some(t) = &r.target {
                     let arrow = match r.kind {
                         "whiteout" => " deletes ",
@@ -139,6 +135,11 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
             s
         }
     })
+}
+
+/// Regular files (hard links included) among `entries`.
+fn file_count<'a>(entries: impl Iterator<Item = &'a LayerEntry>) -> usize {
+    entries.filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Hardlink(_))).count()
 }
 
 fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format) -> Result<String> {
@@ -165,7 +166,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
         .iter()
         .zip(&image.layers)
         .map(|(d, r)| {
-            let files = r.output.iter().filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
+            let files = file_count(r.output.iter());
             json!({
                 "index": d.index,
                 "digest": d.digest,
@@ -208,7 +209,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
         "layers": layers,
         "final_fs": {
             "paths": merged.len(),
-            "files": merged.iter().filter(|f| matches!(f.entry.kind, EntryKind::File | EntryKind::Hardlink(_))).count(),
+            "files": file_count(merged.iter().map(|f| &f.entry)),
             "size": merged.iter().map(|f| f.entry.size).sum::<u64>(),
         },
     });
@@ -254,7 +255,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
     for (i, (k, v)) in cfg.labels.iter().flatten().enumerate() {
         line(&mut s, if i == 0 { "Labels" } else { "" }, &format!("{k}={v}"));
     }
-    let files = merged.iter().filter(|f| matches!(f.entry.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
+    let files = file_count(merged.iter().map(|f| &f.entry));
     line(
         &mut s,
         "Final fs",
@@ -274,7 +275,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
         let short = |x: &Option<hullguard_image::Digest>| {
             x.as_ref().map_or_else(|| "-".to_string(), |d| format!("sha256:{}", d.short()))
         };
-        let files = r.output.iter().filter(|e| matches!(e.kind, EntryKind::File | EntryKind::Hardlink(_))).count();
+        let files = file_count(r.output.iter());
         let created: String =
             d.created_by.as_deref().map(redact_assignments).unwrap_or_default().chars().take(60).collect();
         let _ = writeln!(
