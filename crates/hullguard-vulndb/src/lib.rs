@@ -7,8 +7,11 @@
 //! - [`import`]: importers from the feeds' formats into that model.
 
 pub mod advisory;
+pub mod db;
 mod error;
+pub mod feeds;
 pub mod import;
+pub mod matcher;
 pub mod version;
 
 pub use error::{Error, Result};
