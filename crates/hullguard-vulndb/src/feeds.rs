@@ -130,11 +130,20 @@ fn feed_file(path: &Path) -> Option<Feed> {
     None
 }
 
-/// Whether `dir` holds a `*.json` file directly.
+/// Whether `dir` holds a `*.json` file, directly or one folder down.
 fn has_json(dir: &Path) -> std::io::Result<bool> {
     for entry in std::fs::read_dir(dir)? {
-        if entry?.path().extension().is_some_and(|e| e == "json") {
+        let entry = entry?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
             return Ok(true);
+        }
+        if entry.file_type()?.is_dir() {
+            for inner in std::fs::read_dir(&path)? {
+                if inner?.path().extension().is_some_and(|e| e == "json") {
+                    return Ok(true);
+                }
+            }
         }
     }
     Ok(false)
