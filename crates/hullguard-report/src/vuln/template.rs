@@ -18,6 +18,12 @@ pub const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.jinja"
 /// the template and the line.
 pub fn render_template(report: &VulnReport, name: &str, template: &str) -> Result<String, String> {
     let mut env = Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default syntax is valid"),
+    );
     env.set_auto_escape_callback(|name| {
         if [".html", ".htm", ".html.jinja", ".html.j2"].iter().any(|ext| name.ends_with(ext)) {
             AutoEscape::Html
