@@ -87,8 +87,8 @@ pub struct SecdbStats {
 
 /// One secdb file, read into plain text values.
 struct Secdb {
-    /// `v3.11` or `edge`.
-    distroversion: String,
+    /// `v3.11` or `edge`; `None` in feeds without one (Wolfi, Chainguard).
+    distroversion: Option<String>,
     /// Package entries, or the error of an entry that does not fit.
     packages: Vec<Result<Package, Error>>,
 }
@@ -127,12 +127,17 @@ struct Builder {
 }
 
 impl Builder {
-    /// Adds the entries of one secdb file.
-    fn add(&mut self, secdb: Secdb, origin: &str) -> Result<(), ImportError> {
-        let ecosystem = ecosystem(&secdb.distroversion).ok_or_else(|| ImportError::Syntax {
+    /// Adds the entries of one secdb file, under `forced` as the ecosystem
+    /// when given, else `Alpine:<distroversion>`.
+    fn add(&mut self, secdb: Secdb, forced: Option<&str>, origin: &str) -> Result<(), ImportError> {
+        let ecosystem = match forced {
+            Some(forced) => Some(forced.to_owned()),
+            None => secdb.distroversion.as_deref().and_then(ecosystem),
+        };
+        let ecosystem = ecosystem.ok_or_else(|| ImportError::Syntax {
             origin: origin.to_owned(),
             format: "Alpine secdb",
-            problem: format!("bad distroversion {:?}", secdb.distroversion),
+            problem: format!("bad or no distroversion {:?}", secdb.distroversion),
         })?;
         self.stats.files += 1;
         for package in secdb.packages {
@@ -262,12 +267,14 @@ fn secdb_from_json(bytes: &[u8], origin: &str) -> Result<Secdb, ImportError> {
     }
     let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| syntax(e.to_string()))?;
     let top = value.as_object().ok_or_else(|| syntax("not an object".to_owned()))?;
-    let distroversion =
-        top.get("distroversion").and_then(|v| v.as_str()).ok_or_else(|| syntax("no distroversion".to_owned()))?;
+    let distroversion = match top.get("distroversion") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => Some(v.as_str().ok_or_else(|| syntax("distroversion is not a string".to_owned()))?.to_owned()),
+    };
     let packages =
         top.get("packages").and_then(|v| v.as_array()).ok_or_else(|| syntax("no packages list".to_owned()))?;
     let packages = packages.iter().enumerate().map(|(i, p)| package_from_json(i, p)).collect();
-    Ok(Secdb { distroversion: distroversion.to_owned(), packages })
+    Ok(Secdb { distroversion, packages })
 }
 
 /// Reads `packages[index]` of a JSON secdb.
@@ -367,7 +374,6 @@ fn secdb_from_yaml(text: &str, origin: &str) -> Result<Secdb, ImportError> {
     }
     let src = YamlSource { text };
     let distroversion = src.get(doc, "distroversion").and_then(|v| src.scalar(v));
-    let distroversion = distroversion.ok_or_else(|| syntax("no distroversion".to_owned()))?;
     let packages = match src.get(doc, "packages").map(|p| &p.data) {
         Some(YamlData::Sequence(list)) => list,
         _ => return Err(syntax("no packages list".to_owned())),
@@ -416,7 +422,29 @@ fn package_from_yaml(src: &YamlSource<'_>, index: usize, node: &MarkedYaml<'_>) 
 /// versions and references are listed in [`Imported::rejected`].
 pub fn parse_secdb_json(bytes: &[u8], origin: &str) -> Result<AlpineImport, ImportError> {
     let mut builder = Builder::default();
-    builder.add(secdb_from_json(bytes, origin)?, origin)?;
+    builder.add(secdb_from_json(bytes, origin)?, None, origin)?;
+    Ok(builder.finish())
+}
+
+/// Parses a JSON feed in the secdb schema under a given apk `ecosystem`,
+/// whatever its `distroversion` says: for the feeds that have none, such as
+/// Wolfi's `packages.wolfi.dev/os/security.json` (ecosystem `Wolfi`) and
+/// Chainguard's (`Chainguard`).
+///
+/// # Errors
+///
+/// [`ImportError::Syntax`] when `ecosystem` does not use the apk scheme, and
+/// as [`parse_secdb_json`] (except that no `distroversion` is needed).
+pub fn parse_secdb_json_as(bytes: &[u8], ecosystem: &str, origin: &str) -> Result<AlpineImport, ImportError> {
+    if crate::version::scheme_for(ecosystem).ok() != Some(Scheme::Apk) {
+        return Err(ImportError::Syntax {
+            origin: origin.to_owned(),
+            format: "an apk ecosystem",
+            problem: format!("{ecosystem:?} does not use apk versions"),
+        });
+    }
+    let mut builder = Builder::default();
+    builder.add(secdb_from_json(bytes, origin)?, Some(ecosystem), origin)?;
     Ok(builder.finish())
 }
 
@@ -429,7 +457,7 @@ pub fn parse_secdb_json(bytes: &[u8], origin: &str) -> Result<AlpineImport, Impo
 /// deeper than 512 columns of indentation.
 pub fn parse_secdb_yaml(text: &str, origin: &str) -> Result<AlpineImport, ImportError> {
     let mut builder = Builder::default();
-    builder.add(secdb_from_yaml(text, origin)?, origin)?;
+    builder.add(secdb_from_yaml(text, origin)?, None, origin)?;
     Ok(builder.finish())
 }
 
@@ -476,7 +504,7 @@ pub fn import_dir(dir: &Path) -> Result<AlpineImport, ImportError> {
                 .and_then(|text| secdb_from_yaml(text, &origin))
         };
         match secdb {
-            Ok(secdb) => match builder.add(secdb, &origin) {
+            Ok(secdb) => match builder.add(secdb, None, &origin) {
                 Ok(()) => {}
                 Err(e @ ImportError::TooLarge { .. }) => return Err(e),
                 Err(e) => builder.rejected.push(e),
