@@ -24,8 +24,11 @@
 //!   of the import (so [`import_dir`] merges `v3.10/main` and `v3.11/community`),
 //!   with one [`Affected`] per (release, package), ecosystem `Alpine:v3.11`.
 //!   An entry may hold several ids separated by blanks (`CVE-2017-8904
-//!   XSA-214`): the first `CVE-` id is the advisory id (the first id when none
-//!   is a CVE) and the others become its aliases.
+//!   XSA-214`): each CVE id in it is an advisory id (real entries list up to
+//!   three CVEs at once, e.g. Spectre's), and the other ids are aliases of
+//!   each; an entry with no CVE id uses its first id (`XSA-207`). Comments
+//!   in parentheses are dropped; a token that is not an id is rejected with
+//!   an error, the entry's other ids are kept (see `Ids::parse`).
 //! - A version key `V` gives [`Status::Fixed`], affected below `V`; when a
 //!   package lists an id under several versions, the lowest is the fix. The
 //!   key `0` means the package was never affected: [`Status::NotAffected`],
@@ -173,19 +176,24 @@ impl Builder {
                 continue;
             }
             for reference in references {
-                let Some((id, aliases)) = split_ids(&reference) else {
-                    let shown: String = reference.chars().take(64).collect();
-                    self.rejected
-                        .push(reject(format!("{} {version}", package.name), format!("bad reference {shown:?}")));
-                    continue;
-                };
-                let gathered = self.gathered.entry(id).or_default();
-                gathered.aliases.extend(aliases);
-                let (fixed, zero) = gathered.affected.entry((ecosystem.to_owned(), package.name.clone())).or_default();
-                if never {
-                    *zero = true;
-                } else if !fixed.contains(&version) {
-                    fixed.push(version.clone());
+                let ids = Ids::parse(&reference);
+                for bad in &ids.bad {
+                    let shown: String = bad.chars().take(64).collect();
+                    self.rejected.push(reject(
+                        format!("{} {version}", package.name),
+                        format!("bad id {shown:?} in reference {reference:?}"),
+                    ));
+                }
+                for id in ids.ids {
+                    let gathered = self.gathered.entry(id).or_default();
+                    gathered.aliases.extend(ids.aliases.iter().cloned());
+                    let (fixed, zero) =
+                        gathered.affected.entry((ecosystem.to_owned(), package.name.clone())).or_default();
+                    if never {
+                        *zero = true;
+                    } else if !fixed.contains(&version) {
+                        fixed.push(version.clone());
+                    }
                 }
             }
         }
@@ -245,17 +253,63 @@ impl Builder {
     }
 }
 
-/// Splits a reference (`CVE-2017-8904 XSA-214`) into the advisory id and the
-/// other ids; `None` when it holds no id or a bad one.
-fn split_ids(reference: &str) -> Option<(String, Vec<String>)> {
-    let ids: Vec<&str> = reference.split_whitespace().collect();
-    let good = |id: &&str| id.len() <= MAX_ID_LEN && id.contains('-') && !id.chars().any(char::is_control);
-    if ids.is_empty() || !ids.iter().all(good) {
-        return None;
+/// The ids of one reference string of a `secfixes` list.
+#[derive(Debug, PartialEq, Eq)]
+struct Ids {
+    /// The advisory ids: every CVE id, or when there is none the first id.
+    ids: Vec<String>,
+    /// The other ids (`XSA-214`, `TALOS-2017-0499` …), aliases of each.
+    aliases: Vec<String>,
+    /// Tokens that are not ids (rejected, each with an error).
+    bad: Vec<String>,
+}
+
+impl Ids {
+    /// Reads a reference such as `CVE-2017-8904 XSA-214`.
+    ///
+    /// Real data also holds comments in parentheses (`CVE-2017-16808
+    /// (AoE)`), dropped; placeholders with `?` (`CVE-????-????? XSA-284`),
+    /// skipped; and `CVE_2019-2426`, read as `CVE-2019-2426`. Anything else
+    /// that is not `LETTERS-alnum[-alnum…]` (`XPTI`, `CVE-2017-8073.patch`, the
+    /// `CVE` of `CVE 2018-16859`) is a bad token.
+    fn parse(reference: &str) -> Ids {
+        let text = reference.split('(').next().unwrap_or_default();
+        let mut cves = Vec::new();
+        let mut others = Vec::new();
+        let mut bad = Vec::new();
+        for token in text.split_whitespace() {
+            if token.contains('?') {
+                continue;
+            }
+            let token = match token.strip_prefix("CVE_") {
+                Some(rest) => format!("CVE-{rest}"),
+                None => token.to_owned(),
+            };
+            if !is_id(&token) {
+                bad.push(token);
+            } else if token.starts_with("CVE-") {
+                cves.push(token);
+            } else {
+                others.push(token);
+            }
+        }
+        if cves.is_empty() && !others.is_empty() {
+            cves.push(others.remove(0));
+        }
+        Ids { ids: cves, aliases: others, bad }
     }
-    let main = ids.iter().position(|id| id.starts_with("CVE-")).unwrap_or(0);
-    let others = ids.iter().enumerate().filter(|(i, _)| *i != main).map(|(_, id)| (*id).to_owned()).collect();
-    Some((ids[main].to_owned(), others))
+}
+
+/// Whether `token` is `LETTERS-alnum[-alnum…]` and at most [`MAX_ID_LEN`]
+/// bytes.
+fn is_id(token: &str) -> bool {
+    let mut parts = token.split('-');
+    let prefix = parts.next().unwrap_or_default();
+    token.len() <= MAX_ID_LEN
+        && !prefix.is_empty()
+        && prefix.bytes().all(|b| b.is_ascii_alphabetic())
+        && token.contains('-')
+        && parts.all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// Reads a secdb JSON document into [`Secdb`].
@@ -271,8 +325,12 @@ fn secdb_from_json(bytes: &[u8], origin: &str) -> Result<Secdb, ImportError> {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => Some(v.as_str().ok_or_else(|| syntax("distroversion is not a string".to_owned()))?.to_owned()),
     };
-    let packages =
-        top.get("packages").and_then(|v| v.as_array()).ok_or_else(|| syntax("no packages list".to_owned()))?;
+    // `packages: null` is how an empty repo is written.
+    let packages = match top.get("packages") {
+        Some(serde_json::Value::Array(list)) => list.as_slice(),
+        Some(serde_json::Value::Null) => &[],
+        _ => return Err(syntax("no packages list".to_owned())),
+    };
     let packages = packages.iter().enumerate().map(|(i, p)| package_from_json(i, p)).collect();
     Ok(Secdb { distroversion, packages })
 }
@@ -375,7 +433,9 @@ fn secdb_from_yaml(text: &str, origin: &str) -> Result<Secdb, ImportError> {
     let src = YamlSource { text };
     let distroversion = src.get(doc, "distroversion").and_then(|v| src.scalar(v));
     let packages = match src.get(doc, "packages").map(|p| &p.data) {
-        Some(YamlData::Sequence(list)) => list,
+        Some(YamlData::Sequence(list)) => list.as_slice(),
+        // `packages:` with nothing after it is how an empty repo is written.
+        Some(YamlData::Value(Scalar::Null)) => &[],
         _ => return Err(syntax("no packages list".to_owned())),
     };
     let packages = packages.iter().enumerate().map(|(i, p)| package_from_yaml(&src, i, p)).collect();
@@ -562,11 +622,23 @@ mod tests {
 
     #[test]
     fn ids_split() {
-        assert_eq!(split_ids("CVE-2017-8904 XSA-214"), Some(("CVE-2017-8904".into(), vec!["XSA-214".into()])));
-        assert_eq!(split_ids("XSA-214 CVE-2017-8904"), Some(("CVE-2017-8904".into(), vec!["XSA-214".into()])));
-        assert_eq!(split_ids("XSA-207"), Some(("XSA-207".into(), vec![])));
-        assert_eq!(split_ids("  "), None);
-        assert_eq!(split_ids("foo"), None);
+        let ids = |ids: &[&str], aliases: &[&str], bad: &[&str]| Ids {
+            ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            aliases: aliases.iter().map(|s| (*s).to_owned()).collect(),
+            bad: bad.iter().map(|s| (*s).to_owned()).collect(),
+        };
+        assert_eq!(Ids::parse("CVE-2017-8904 XSA-214"), ids(&["CVE-2017-8904"], &["XSA-214"], &[]));
+        assert_eq!(Ids::parse("XSA-214 CVE-2017-8904"), ids(&["CVE-2017-8904"], &["XSA-214"], &[]));
+        assert_eq!(Ids::parse("XSA-207"), ids(&["XSA-207"], &[], &[]));
+        assert_eq!(
+            Ids::parse("CVE-2017-5753 CVE-2017-5715 XSA-254 XPTI"),
+            ids(&["CVE-2017-5753", "CVE-2017-5715"], &["XSA-254"], &["XPTI"])
+        );
+        assert_eq!(Ids::parse("CVE-2018-10103 (SMB - partially fixed)"), ids(&["CVE-2018-10103"], &[], &[]));
+        assert_eq!(Ids::parse("CVE-????-?????  XSA-284"), ids(&["XSA-284"], &[], &[]));
+        assert_eq!(Ids::parse("CVE_2019-2426"), ids(&["CVE-2019-2426"], &[], &[]));
+        assert_eq!(Ids::parse("CVE 2018-16859"), ids(&[], &[], &["CVE", "2018-16859"]));
+        assert_eq!(Ids::parse("  "), ids(&[], &[], &[]));
     }
 
     #[test]
