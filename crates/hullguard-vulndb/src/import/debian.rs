@@ -332,7 +332,8 @@ fn severities<'a>(urgencies: impl IntoIterator<Item = &'a str>) -> Vec<Severity>
 ///
 /// [`ImportError::Syntax`] when `releases` holds an unknown code name or the
 /// text is not a CVE list at all (body lines first, or a first header that is
-/// not an id); [`ImportError::TooLarge`] past [`MAX_RECORDS`] entries.
+/// not an id); [`ImportError::TooLarge`] past [`MAX_RECORDS`] entries or
+/// 10,000 lines in one entry.
 pub fn parse_cve_list(text: &str, releases: &[&str], origin: &str) -> Result<DebianImport, ImportError> {
     const FORMAT: &str = "a Debian tracker CVE list";
     let mut wanted = Vec::with_capacity(releases.len());
@@ -366,9 +367,7 @@ pub fn parse_cve_list(text: &str, releases: &[&str], origin: &str) -> Result<Deb
 fn check_first_header(list: &[Entry<'_>], origin: &str, format: &'static str) -> Result<(), ImportError> {
     let Some(first) = list.first() else { return Ok(()) };
     let token = first.header.split_whitespace().next().unwrap_or_default();
-    // DSA/DLA headers start with the date, `[01 Aug 2002] DSA-141 …`.
-    let ok = is_id(token) || (token.starts_with('[') && first.header.contains(']'));
-    if ok {
+    if is_id(token) {
         Ok(())
     } else {
         let shown: String = first.header.chars().take(40).collect();
@@ -409,26 +408,31 @@ fn cve_entry(entry: &Entry<'_>, wanted: &[(&str, &str)], stats: &mut DebianStats
     aliases.sort();
     aliases.dedup();
 
-    // Source packages in order of first mention.
-    let mut packages: Vec<&str> = Vec::new();
+    // Source packages in order of first mention, each with its first line
+    // per release (`None` = the unstable line); indexed, so that an entry of
+    // many lines stays linear.
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_package: BTreeMap<&str, BTreeMap<Option<&str>, State<'_>>> = BTreeMap::new();
     for line in &lines {
-        if !packages.contains(&line.package) {
-            packages.push(line.package);
-        }
         if let Some(release) = line.release
             && !wanted.iter().any(|(r, _)| *r == release)
         {
             stats.release_lines_skipped += 1;
+            continue;
         }
+        let states = by_package.entry(line.package).or_insert_with(|| {
+            order.push(line.package);
+            BTreeMap::new()
+        });
+        states.entry(line.release).or_insert(line.state);
     }
     let mut affected = Vec::new();
-    for package in packages {
-        let unstable = lines.iter().find(|l| l.package == package && l.release.is_none());
+    for package in order {
+        let states = &by_package[package];
         for (release, ecosystem) in wanted {
             // `sid` has no `[sid]` lines: it is the unstable line.
-            let own = lines.iter().find(|l| l.package == package && l.release == Some(release));
-            let Some(line) = own.or(unstable) else { continue };
-            match affected_for(ecosystem, package, line.state)
+            let Some(state) = states.get(&Some(*release)).or_else(|| states.get(&None)) else { continue };
+            match affected_for(ecosystem, package, *state)
                 .map_err(|e| Error::advisory(id, format!("{package}: {e}")))?
             {
                 Some(a) => affected.push(a),
@@ -495,7 +499,8 @@ impl ListKind {
 /// # Errors
 ///
 /// [`ImportError::Syntax`] when the text is not such a list at all;
-/// [`ImportError::TooLarge`] past [`MAX_RECORDS`] entries.
+/// [`ImportError::TooLarge`] past [`MAX_RECORDS`] entries or 10,000 lines in
+/// one entry.
 pub fn parse_advisory_list(text: &str, kind: ListKind, origin: &str) -> Result<DebianImport, ImportError> {
     const FORMAT: &str = "a Debian tracker advisory list";
     let list = entries(text, origin, FORMAT)?;
