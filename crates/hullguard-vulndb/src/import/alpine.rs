@@ -534,25 +534,41 @@ pub fn parse_secdb_yaml(text: &str, origin: &str) -> Result<AlpineImport, Import
 /// package entries, [`MAX_TOTAL_BYTES`]) is hit.
 pub fn import_dir(dir: &Path) -> Result<AlpineImport, ImportError> {
     let mut files = Vec::new();
-    let mut builder = Builder::default();
-    walk(dir, 0, &mut files, &mut builder.stats.other_files_skipped)?;
+    let mut other = 0;
+    walk(dir, 0, &mut files, &mut other)?;
     files.sort();
-    let mut total: u64 = 0;
+    let mut read = Vec::with_capacity(files.len());
+    let mut rejected = Vec::new();
     for path in files {
-        let origin = path.display().to_string();
-        let bytes = match read_file_capped(&path, MAX_RECORD_BYTES) {
-            Ok(bytes) => bytes,
-            Err(e @ ImportError::TooLarge { .. }) => {
-                builder.rejected.push(e);
-                continue;
-            }
+        match read_file_capped(&path, MAX_RECORD_BYTES) {
+            Ok(bytes) => read.push((path.display().to_string(), bytes)),
+            Err(e @ ImportError::TooLarge { .. }) => rejected.push(e),
             Err(e) => return Err(e),
-        };
+        }
+    }
+    let mut import = import_files(read)?;
+    import.stats.other_files_skipped += other;
+    import.imported.rejected.splice(0..0, rejected);
+    Ok(import)
+}
+
+/// Imports secdb files given as `(origin, bytes)` pairs (e.g. read from a
+/// tarball), merged as [`import_dir`] merges a folder's files: `*.json`
+/// origins are read as JSON, the others as YAML.
+///
+/// # Errors
+///
+/// When the files add up to more than [`MAX_TOTAL_BYTES`]; a broken file is
+/// listed in [`Imported::rejected`] and the others are kept.
+pub fn import_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Result<AlpineImport, ImportError> {
+    let mut builder = Builder::default();
+    let mut total: u64 = 0;
+    for (origin, bytes) in files {
         total = total.saturating_add(bytes.len() as u64);
         if total > MAX_TOTAL_BYTES {
             return Err(ImportError::TooLarge { origin, limit: format!("{MAX_TOTAL_BYTES} bytes") });
         }
-        let secdb = if path.extension().is_some_and(|e| e == "json") {
+        let secdb = if origin.ends_with(".json") {
             secdb_from_json(&bytes, &origin)
         } else {
             std::str::from_utf8(&bytes)
