@@ -275,7 +275,7 @@ pub(crate) static RULES: &[RuleDef] = &[
             false,
         ),
         matcher: Matcher::Regex {
-            pattern: r"(?-u)(?:^|[^0-9A-Za-z_])(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|cockroachdb)(?:\+[0-9a-z]+)?://([^:@/\s'`<>]{1,128}):([^@/\s'`<>]{1,128})@[0-9A-Za-z_\[]",
+            pattern: r"(?-u)(?:^|[^0-9A-Za-z_])(?i:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|cockroachdb)(?:\+[0-9a-z]+)?://([^:@/\s'`<>]{0,128}):([^@/\s'`<>]{1,128})@[0-9A-Za-z_\[]",
             check: check_db_url,
         },
     },
@@ -407,10 +407,23 @@ const MAX_PEM_BODY: usize = 64 * 1024;
 /// Find PEM/OpenSSH/PGP private key blocks with a real base64 body.
 pub(crate) fn private_key_hits(header: &Regex, content: &[u8], out: &mut Vec<Hit>) {
     let mut from = 0;
+    // The next `-----END` at or after `from`, found once and reused, so that many headers without
+    // an end marker cost one pass, not one per header.
+    let mut next_end: Option<usize> = None;
     while let Some(m) = header.find_at(content, from) {
         from = m.end();
-        let window = &content[m.end()..content.len().min(m.end() + MAX_PEM_BODY)];
-        let Some(end_rel) = memchr::memmem::find(window, b"-----END") else { continue };
+        if next_end.is_none_or(|e| e < m.end()) {
+            match memchr::memmem::find(&content[m.end()..], b"-----END") {
+                Some(rel) => next_end = Some(m.end() + rel),
+                None => return,
+            }
+        }
+        let Some(end_abs) = next_end else { return };
+        if end_abs - m.end() > MAX_PEM_BODY {
+            continue;
+        }
+        let window = &content[m.end()..content.len().min(m.end() + MAX_PEM_BODY + 128)];
+        let end_rel = end_abs - m.end();
         let body = &window[..end_rel];
         let Some(normalised) = pem_body(body) else { continue };
         let end_marker = &window[end_rel..];
