@@ -112,6 +112,12 @@ pub(crate) fn allowlisted(path: &str) -> Option<&'static str> {
     let segments: Vec<&str> = p.split('/').filter(|s| !s.is_empty()).collect();
     let root = dependency_root(&segments)?;
     let (name, dirs) = segments.split_last()?;
+    if dirs.iter().skip(root + 1).any(|d| d.ends_with(".dist-info") || d.ends_with(".egg-info")) {
+        return Some("package metadata of a dependency");
+    }
+    if matches!(*name, "PKG-INFO" | "METADATA" | "DESCRIPTION.rst" | "CHANGELOG" | "CHANGES" | "HISTORY" | "README") {
+        return Some("documentation file of a dependency");
+    }
     if dirs.iter().skip(root + 1).any(|d| DEP_NOISE_DIRS.iter().any(|n| n.eq_ignore_ascii_case(d))) {
         return Some("test, example or documentation directory of a dependency");
     }

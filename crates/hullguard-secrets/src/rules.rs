@@ -544,6 +544,20 @@ const GENERIC_KEY_SUFFIXES: &[&str] = &[
     "timeout",
     "rotation",
     "arn",
+    "encryption",
+    "cipher",
+    "digest",
+    "scheme",
+    "kdf",
+    "rounds",
+    "iterations",
+    "salt",
+    "endpoint",
+    "host",
+    "port",
+    "user",
+    "username",
+    "login",
 ];
 
 /// Prefixes of key names that describe a setting about secrets, not a secret.
@@ -580,6 +594,14 @@ fn generic_key_ok(key: &[u8]) -> bool {
     let (Some(first), Some(last)) = (words.first(), words.last()) else { return false };
     let is = |w: &[u8], list: &[&str]| list.iter().any(|s| w == s.as_bytes());
     !(is(last, GENERIC_KEY_SUFFIXES) || (words.len() > 1 && is(first, GENERIC_KEY_PREFIXES)))
+}
+
+/// A key named only by `token` (`access_token`, `oauth_token`), not by a password, secret or
+/// API key word.
+fn is_token_key(key: &[u8]) -> bool {
+    let lower = key.to_ascii_lowercase();
+    let has = |w: &str| memchr::memmem::find(&lower, w.as_bytes()).is_some();
+    has("token") && !["pass", "pwd", "secret", "api", "private"].iter().any(|w| has(w))
 }
 
 /// Values of generic assignments that are not secrets.
@@ -626,8 +648,8 @@ fn generic_value_ok(value: &[u8]) -> bool {
         return false;
     }
     // Identifiers and dotted/kebab names (`my-tls-secret`, `settings.DB_PASS`).
-    let letters_only = value.iter().all(|b| b.is_ascii_alphabetic() || matches!(b, b'_' | b'-' | b'.'));
-    if letters_only && !(value.len() >= 16 && entropy(value) >= 3.5 && char_classes(value) >= 2) {
+    // Identifiers, CamelCase type names and words: a value without a digit is not reported.
+    if !value.iter().any(u8::is_ascii_digit) {
         return false;
     }
     let e = entropy(value);
@@ -652,6 +674,11 @@ pub(crate) fn generic_hits(re: &Regex, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
                 continue;
             }
         } else if ctx.kind == FileKind::Code {
+            continue;
+        }
+        // In program source, `*_token` keys are mostly OAuth plumbing and protocol examples;
+        // only password, secret and API key names count there.
+        if ctx.kind == FileKind::Code && is_token_key(key.as_bytes()) {
             continue;
         }
         if !generic_key_ok(key.as_bytes()) || !generic_value_ok(value.as_bytes()) {

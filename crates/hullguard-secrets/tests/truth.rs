@@ -79,7 +79,7 @@ fn scan_archive(spec: &str) -> (Vec<Row>, Vec<SecretFinding>, usize) {
         files += layer.files_scanned;
         for f in &layer.findings {
             let removed = layers.iter().enumerate().skip(index + 1).find_map(|(later, l)| {
-                let gone = l.whiteouts.iter().any(|w| *w == f.path)
+                let gone = l.whiteouts.contains(&f.path)
                     || l.opaque_dirs.iter().any(|d| f.path.starts_with(d.as_str()));
                 gone.then_some(later)
             });
