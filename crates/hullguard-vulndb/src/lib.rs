@@ -4,11 +4,14 @@
 //!   the distro feeds use;
 //! - [`advisory`]: the one advisory model every feed is turned into, and its
 //!   match function [`advisory::Affected::affects`];
-//! - [`import`]: importers from the feeds' formats into that model.
+//! - [`import`]: importers from the feeds' formats into that model (and the
+//!   severity and KEV side feeds);
+//! - [`severity`]: CVSS scores and vendor labels on one [`severity::Level`] scale.
 
 pub mod advisory;
 mod error;
 pub mod import;
+pub mod severity;
 pub mod version;
 
 pub use error::{Error, Result};

@@ -5,7 +5,10 @@
 //! import goes on with the other records, reporting the rejected ones in
 //! [`Imported::rejected`].
 
+pub mod cvss;
+pub mod kev;
 pub mod osv;
+pub mod ubuntu;
 
 use std::path::PathBuf;
 
@@ -56,6 +59,15 @@ pub enum ImportError {
         origin: String,
         /// The JSON error.
         source: serde_json::Error,
+    },
+    /// A feed file or record that is not of its format's shape (KEV JSON,
+    /// a CVE record, a severity extract line, a UCT file).
+    #[error("{origin}: {problem}")]
+    Malformed {
+        /// The file, entry or line.
+        origin: String,
+        /// What is wrong with it.
+        problem: String,
     },
     /// A record that does not fit the advisory model; the error names it.
     #[error("{origin}: {source}")]
