@@ -4,7 +4,9 @@
 //!   the distro feeds use;
 //! - [`advisory`]: the one advisory model every feed is turned into, and its
 //!   match function [`advisory::Affected::affects`];
-//! - [`import`]: importers from the feeds' formats into that model.
+//! - [`import`]: importers from the feeds' formats into that model (and the
+//!   severity and KEV side feeds);
+//! - [`severity`]: CVSS scores and vendor labels on one [`severity::Level`] scale.
 
 pub mod advisory;
 pub mod db;
@@ -12,6 +14,7 @@ mod error;
 pub mod feeds;
 pub mod import;
 pub mod matcher;
+pub mod severity;
 pub mod version;
 
 pub use error::{Error, Result};

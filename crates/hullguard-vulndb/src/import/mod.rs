@@ -7,7 +7,10 @@
 
 pub mod alpine;
 pub mod debian;
+pub mod cvss;
+pub mod kev;
 pub mod osv;
+pub mod ubuntu;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -68,6 +71,15 @@ pub enum ImportError {
         /// The format that was expected, e.g. `Alpine secdb YAML`.
         format: &'static str,
         /// What is wrong, with a line number where there is one.
+        problem: String,
+    },
+    /// A feed file or record that is not of its format's shape (KEV JSON,
+    /// a CVE record, a severity extract line, a UCT file).
+    #[error("{origin}: {problem}")]
+    Malformed {
+        /// The file, entry or line.
+        origin: String,
+        /// What is wrong with it.
         problem: String,
     },
     /// A record that does not fit the advisory model; the error names it.
