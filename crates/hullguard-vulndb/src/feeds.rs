@@ -4,8 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::db::{Builder, DbError, SourceInfo};
-use crate::import::{ImportError, Imported, MAX_RECORD_BYTES, MAX_TOTAL_BYTES, alpine, debian, osv};
+use crate::db::{Builder, CveFacts, DbError, KevFacts, SourceInfo};
+use crate::import::{
+    ImportError, Imported, MAX_RECORD_BYTES, MAX_TOTAL_BYTES, alpine, cvss, debian, debian_changelog, kev, osv,
+};
 
 /// The kinds of feed `hullguard db build` reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +24,13 @@ pub enum FeedKind {
     DebianAdvisoryTarball,
     /// Alpine secdb files (`vX.Y/main.json`, or a tarball of the legacy YAML).
     AlpineSecdb,
+    /// A tarball of Debian changelogs (`changelogs/<suite>/<source>.txt`):
+    /// fix evidence per release.
+    DebianChangelogs,
+    /// The CISA Known Exploited Vulnerabilities catalog (JSON).
+    Kev,
+    /// CVSS per CVE: the vulnrichment extract (`*.jsonl.gz`, one record a line).
+    CveSeverity,
 }
 
 /// The Debian releases advisories are recorded for when the tracker's
@@ -75,6 +84,8 @@ fn licence(name: &str) -> (&'static str, Option<&'static str>) {
         "osv/Bitnami" => ("Apache-2.0", Some("Bitnami Vulnerability Database, Apache-2.0")),
         n if n.starts_with("debian/") => ("public data", Some("Debian Security Tracker (security-tracker.debian.org)")),
         n if n.starts_with("alpine/") => ("public data", Some("Alpine Linux secdb (secdb.alpinelinux.org)")),
+        "kev" => ("CC0-1.0", Some("CISA Known Exploited Vulnerabilities Catalog")),
+        "cve-severity" => ("CC0-1.0", Some("CVE records with CISA ADP enrichment (cisagov/vulnrichment), CC0-1.0")),
         n if n.starts_with("osv/ghsa") => {
             ("CC-BY-4.0", Some("GitHub Advisory Database, (c) GitHub, Inc. and contributors, CC-BY-4.0"))
         }
@@ -107,7 +118,7 @@ pub fn discover(source: &Path) -> Result<Vec<Feed>, FeedError> {
                 }
             }
         }
-        for sub in ["debian", "native", "data/CVE", "secdb"] {
+        for sub in ["debian", "native", "data/CVE", "secdb", "kev", "severity"] {
             let dir = source.join(sub);
             if dir.is_dir() {
                 feeds.extend(sorted_entries(&dir)?.iter().filter(|p| p.is_file()).filter_map(|p| feed_file(p)));
@@ -147,6 +158,15 @@ fn feed_file(path: &Path) -> Option<Feed> {
     }
     if file == "debian-tracker.json" || (file == "json" && parent == "data") {
         return named(FeedKind::DebianTrackerJson, "debian/tracker-json");
+    }
+    if file.starts_with("debian-changelogs") && file.ends_with(".tar.gz") {
+        return named(FeedKind::DebianChangelogs, "debian/changelogs");
+    }
+    if file == "known_exploited_vulnerabilities.json" {
+        return named(FeedKind::Kev, "kev");
+    }
+    if file.starts_with("cve-severity") && file.ends_with(".jsonl.gz") {
+        return named(FeedKind::CveSeverity, "cve-severity");
     }
     if file.starts_with("alpine-secdb") && file.ends_with(".tar.gz") {
         return named(FeedKind::AlpineSecdb, "alpine/secdb");
@@ -192,6 +212,45 @@ fn has_json(dir: &Path) -> std::io::Result<bool> {
 /// When the feed cannot be read as a whole or writing fails.
 pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedError> {
     let origin = feed.path.display().to_string();
+    let (license, attribution) = licence(&feed.name);
+    let info = |as_of: Option<String>, rejected: usize| SourceInfo {
+        name: feed.name.clone(),
+        location: origin.clone(),
+        as_of,
+        records: 0,
+        rejected,
+        license: license.to_owned(),
+        attribution: attribution.map(str::to_owned),
+    };
+    match feed.kind {
+        FeedKind::Kev => {
+            let kev = kev::read_catalog(&feed.path)?;
+            let facts = kev.entries.iter().map(|e| CveFacts {
+                cve: e.cve.clone(),
+                kev: Some(KevFacts {
+                    date_added: e.date_added.clone(),
+                    due_date: e.due_date.clone(),
+                    ransomware: e.known_ransomware,
+                }),
+                ..CveFacts::default()
+            });
+            builder.add_cve_facts(info(Some(kev.date_released.clone()), kev.rejected.len()), facts);
+            return Ok(kev.rejected.iter().map(ToString::to_string).collect());
+        }
+        FeedKind::CveSeverity => {
+            let read = cvss::read_extract_gz(&feed.path)?;
+            let as_of = read.records.iter().filter_map(|r| r.published.as_deref()).max().map(str::to_owned);
+            let facts = read.records.iter().filter(|r| r.state == "PUBLISHED").map(|r| CveFacts {
+                cve: r.cve.clone(),
+                cvss_v3: r.cvss_v3.as_ref().map(|v| (v.vector.clone(), v.score)),
+                cvss_v4: r.cvss_v4.as_ref().map(|v| (v.vector.clone(), v.score)),
+                kev: None,
+            });
+            builder.add_cve_facts(info(as_of, read.rejected.len()), facts);
+            return Ok(read.rejected.iter().map(ToString::to_string).collect());
+        }
+        _ => {}
+    }
     let imported: Imported = match feed.kind {
         FeedKind::OsvZip => osv::import_zip(&feed.path)?,
         FeedKind::OsvDir => osv::import_dir(&feed.path)?,
@@ -216,6 +275,20 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             }
             all
         }
+        FeedKind::DebianChangelogs => {
+            let mut all = Imported::default();
+            for (name, bytes) in tar_members(&feed.path, |n| n.ends_with(".txt"))? {
+                let suite = name.rsplit('/').nth(1).unwrap_or_default();
+                let Some(ecosystem) = debian::release_ecosystem(suite) else { continue };
+                let text = String::from_utf8_lossy(&bytes);
+                match debian_changelog::parse_changelog(&text, ecosystem, &format!("{origin}:{name}")) {
+                    Ok(part) => all.advisories.extend(part.advisories),
+                    Err(e) => all.rejected.push(e),
+                }
+            }
+            all
+        }
+        FeedKind::Kev | FeedKind::CveSeverity => unreachable!("per-CVE feeds are stored above"),
         FeedKind::AlpineSecdb => {
             let files = if feed.path.is_dir() {
                 return import_imported(feed, alpine::import_dir(&feed.path)?.imported, builder);

@@ -41,6 +41,29 @@ pub struct Matched {
     /// Advisories that could not be evaluated (a version that does not parse
     /// in the ecosystem's scheme), one line each, for the debug log.
     pub skipped: Vec<String>,
+    /// The ids (with aliases) of advisories that state the installed version
+    /// is fixed or not affected: evidence that clears the same vulnerability
+    /// named by another advisory (see [`Matched::vulnerabilities`]).
+    pub cleared: Vec<Vec<String>>,
+}
+
+impl Matched {
+    /// The hits grouped into vulnerabilities (see [`group_by_vulnerability`]).
+    ///
+    /// With `trust_clearance` (distro feeds, where every record for a release
+    /// comes from the one vendor), a vulnerability is dropped when another
+    /// advisory naming it says the installed version is fixed or not
+    /// affected: a DSA that fixed a CVE in a stable release clears the
+    /// tracker entry that only knows the fix in unstable.
+    pub fn vulnerabilities(self, trust_clearance: bool) -> Vec<Vulnerability> {
+        let Matched { hits, cleared, .. } = self;
+        let cleared: BTreeSet<&String> =
+            if trust_clearance { cleared.iter().flatten().collect() } else { BTreeSet::new() };
+        group_by_vulnerability(hits)
+            .into_iter()
+            .filter(|v| !cleared.contains(&v.id) && !v.aliases.iter().any(|a| cleared.contains(a)))
+            .collect()
+    }
 }
 
 /// Finds the advisories in `db` that affect `query`.
@@ -68,6 +91,19 @@ pub fn match_package(db: &Db, query: &Query<'_>) -> Result<Matched, DbError> {
                     if best.as_ref().is_none_or(|(_, f)| f.is_none() && fixed.is_some()) {
                         best = Some((status, fixed));
                     }
+                }
+                Ok(None) if matches!(affected.status, Status::Fixed | Status::NotAffected) => {
+                    // A bundle clears what it lists; a single record clears itself and its aliases.
+                    let ids = if is_bundle_id(&advisory.id) {
+                        advisory.aliases.iter().filter(|a| !is_bundle_id(a)).cloned().collect()
+                    } else {
+                        std::iter::once(&advisory.id)
+                            .chain(&advisory.aliases)
+                            .filter(|a| !is_bundle_id(a))
+                            .cloned()
+                            .collect()
+                    };
+                    matched.cleared.push(ids);
                 }
                 Ok(None) => {}
                 Err(e) => matched.skipped.push(format!("{}: {}@{}: {e}", advisory.id, query.package, query.version)),
@@ -123,11 +159,38 @@ impl Vulnerability {
     }
 }
 
-/// Merges hits that share an id or alias into one [`Vulnerability`] each,
-/// sorted by id.
+/// Whether `id` names a vendor advisory that bundles several
+/// vulnerabilities (a DSA fixing three CVEs), rather than one vulnerability.
+/// Bundles never join vulnerabilities together.
+pub fn is_bundle_id(id: &str) -> bool {
+    const BUNDLES: [&str; 12] = [
+        "DSA-",
+        "DLA-",
+        "DTSA-",
+        "USN-",
+        "ALSA-",
+        "RHSA-",
+        "RLSA-",
+        "ELSA-",
+        "ALAS",
+        "SUSE-SU-",
+        "openSUSE-SU-",
+        "BIT-",
+    ];
+    BUNDLES.iter().any(|p| id.starts_with(p))
+}
+
+/// Merges hits that name the same vulnerability into one [`Vulnerability`]
+/// each, sorted by id.
+///
+/// Hits are joined through the ids and aliases that name one vulnerability
+/// (CVE, GHSA, PYSEC, GO, RUSTSEC …), transitively. A bundle advisory (see
+/// [`is_bundle_id`]) joins no one: it is added to every group its aliases
+/// name, and where they name none, it stands for each CVE it lists.
 pub fn group_by_vulnerability(hits: Vec<Hit>) -> Vec<Vulnerability> {
-    // Union-find over hit indexes, joined through every id they mention.
-    let mut parent: Vec<usize> = (0..hits.len()).collect();
+    let (bundles, singles): (Vec<Hit>, Vec<Hit>) = hits.into_iter().partition(|h| is_bundle_id(&h.advisory.id));
+    // Union-find over the single hits, joined through every non-bundle id they mention.
+    let mut parent: Vec<usize> = (0..singles.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
             parent[i] = parent[parent[i]];
@@ -136,8 +199,8 @@ pub fn group_by_vulnerability(hits: Vec<Hit>) -> Vec<Vulnerability> {
         i
     }
     let mut owner: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, hit) in hits.iter().enumerate() {
-        for id in std::iter::once(&hit.advisory.id).chain(&hit.advisory.aliases) {
+    for (i, hit) in singles.iter().enumerate() {
+        for id in std::iter::once(&hit.advisory.id).chain(&hit.advisory.aliases).filter(|id| !is_bundle_id(id)) {
             match owner.get(id.as_str()) {
                 Some(&j) => {
                     let (a, b) = (root(&mut parent, i), root(&mut parent, j));
@@ -149,17 +212,45 @@ pub fn group_by_vulnerability(hits: Vec<Hit>) -> Vec<Vulnerability> {
             }
         }
     }
-    let mut groups: BTreeMap<usize, Vec<Hit>> = BTreeMap::new();
-    let roots: Vec<usize> = (0..hits.len()).map(|i| root(&mut parent, i)).collect();
-    for (hit, r) in hits.into_iter().zip(roots) {
-        groups.entry(r).or_default().push(hit);
+    let roots: Vec<usize> = (0..singles.len()).map(|i| root(&mut parent, i)).collect();
+    let by_id: BTreeMap<String, usize> = owner.iter().map(|(id, &i)| ((*id).to_owned(), roots[i])).collect();
+    let mut groups: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for (hit, r) in singles.into_iter().zip(roots) {
+        groups.entry(format!("#{r:08}")).or_default().push(hit);
+    }
+    for bundle in bundles {
+        let named: BTreeSet<usize> = bundle.advisory.aliases.iter().filter_map(|a| by_id.get(a).copied()).collect();
+        if !named.is_empty() {
+            for r in named {
+                groups.entry(format!("#{r:08}")).or_default().push(bundle.clone());
+            }
+            continue;
+        }
+        let cves: Vec<&String> = bundle.advisory.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
+        if cves.is_empty() {
+            groups.entry(bundle.advisory.id.clone()).or_default().push(bundle);
+        } else {
+            for cve in cves {
+                groups.entry(cve.clone()).or_default().push(bundle.clone());
+            }
+        }
     }
     let mut out: Vec<Vulnerability> = groups
-        .into_values()
-        .map(|mut hits| {
+        .into_iter()
+        .map(|(key, mut hits)| {
             hits.sort_by(|a, b| a.advisory.id.cmp(&b.advisory.id));
-            let ids: BTreeSet<String> =
-                hits.iter().flat_map(|h| std::iter::once(&h.advisory.id).chain(&h.advisory.aliases)).cloned().collect();
+            // A bundle adds its own id, not the other vulnerabilities it lists.
+            let mut ids: BTreeSet<String> = hits
+                .iter()
+                .flat_map(|h| {
+                    let aliases = if is_bundle_id(&h.advisory.id) { &[][..] } else { &h.advisory.aliases[..] };
+                    std::iter::once(&h.advisory.id).chain(aliases)
+                })
+                .cloned()
+                .collect();
+            if !key.starts_with('#') {
+                ids.insert(key);
+            }
             let id = preferred_id(&ids, &hits[0].advisory.id);
             let aliases = ids.into_iter().filter(|i| *i != id).collect();
             Vulnerability { id, aliases, hits }
@@ -199,6 +290,37 @@ mod tests {
             status: if fixed.is_some() { Status::Fixed } else { Status::AffectedNoFix },
             fixed: fixed.map(str::to_owned),
         }
+    }
+
+    #[test]
+    fn bundles_join_nothing() {
+        let groups = group_by_vulnerability(vec![
+            hit("CVE-2023-6246", &["DSA-5611-1"], Some("2.37-15")),
+            hit("CVE-2023-6779", &["DSA-5611-1"], Some("2.37-15")),
+            hit("DSA-5611-1", &["CVE-2023-6246", "CVE-2023-6779", "CVE-2023-6780"], Some("2.36-9+deb12u4")),
+        ]);
+        let shown: Vec<(&str, Vec<&str>, Vec<&str>)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.id.as_str(),
+                    g.aliases.iter().map(String::as_str).collect(),
+                    g.hits.iter().map(|h| h.advisory.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("CVE-2023-6246", vec!["DSA-5611-1"], vec!["CVE-2023-6246", "DSA-5611-1"]),
+                ("CVE-2023-6779", vec!["DSA-5611-1"], vec!["CVE-2023-6779", "DSA-5611-1"]),
+            ]
+        );
+        // A bundle naming no other hit stands for each CVE it lists.
+        let alone = group_by_vulnerability(vec![hit("DSA-1-1", &["CVE-2020-1", "CVE-2020-2"], None)]);
+        let ids: Vec<(&str, Vec<&str>)> =
+            alone.iter().map(|g| (g.id.as_str(), g.aliases.iter().map(String::as_str).collect())).collect();
+        assert_eq!(ids, vec![("CVE-2020-1", vec!["DSA-1-1"]), ("CVE-2020-2", vec!["DSA-1-1"])]);
     }
 
     #[test]

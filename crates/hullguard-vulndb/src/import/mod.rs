@@ -6,8 +6,9 @@
 //! [`Imported::rejected`].
 
 pub mod alpine;
-pub mod debian;
 pub mod cvss;
+pub mod debian;
+pub mod debian_changelog;
 pub mod kev;
 pub mod osv;
 pub mod ubuntu;

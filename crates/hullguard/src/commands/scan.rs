@@ -18,7 +18,8 @@ use hullguard_report::vuln::{
 };
 use hullguard_vulndb::advisory::{SeverityKind, Status};
 use hullguard_vulndb::db::Db;
-use hullguard_vulndb::matcher::{Query, Vulnerability, group_by_vulnerability, match_package};
+use hullguard_vulndb::matcher::{Query, Vulnerability, match_package};
+use hullguard_vulndb::severity::Level;
 use hullguard_vulndb::version::scheme_for;
 
 use crate::cli::{ScanArgs, ScanFormat};
@@ -97,31 +98,15 @@ fn is_distro(ecosystem: &str) -> bool {
     ["Debian", "Ubuntu", "Alpine", "AlmaLinux", "Rocky Linux"].iter().any(|d| ecosystem.starts_with(d))
 }
 
-/// A vendor or ecosystem label as a severity.
-fn label_severity(label: &str) -> Severity {
-    match label.trim().to_ascii_lowercase().as_str() {
-        "critical" => Severity::Critical,
-        "high" | "important" => Severity::High,
-        "medium" | "moderate" => Severity::Medium,
-        "low" | "unimportant" | "negligible" => Severity::Low,
-        _ => Severity::Unknown,
+/// A level of the advisory model as a report severity.
+fn severity_of(level: Level) -> Severity {
+    match level {
+        Level::Unknown => Severity::Unknown,
+        Level::Low => Severity::Low,
+        Level::Medium => Severity::Medium,
+        Level::High => Severity::High,
+        Level::Critical => Severity::Critical,
     }
-}
-
-/// A CVSS base score as a severity band.
-fn score_severity(score: f64) -> Severity {
-    match score {
-        s if s >= 9.0 => Severity::Critical,
-        s if s >= 7.0 => Severity::High,
-        s if s >= 4.0 => Severity::Medium,
-        s if s > 0.0 => Severity::Low,
-        _ => Severity::Unknown,
-    }
-}
-
-/// The base score of a CVSS vector (wired to the CVSS calculator next).
-fn vector_score(_vector: &str) -> Option<f64> {
-    None
 }
 
 /// The CVSS version of a vector (`CVSS:3.1/…` → `3.1`).
@@ -139,12 +124,12 @@ fn rate(v: &Vulnerability, ecosystem: &str, db: &Db) -> Result<(Severity, String
         for s in &hit.advisory.severity {
             match s.kind {
                 SeverityKind::CvssV3 | SeverityKind::CvssV4 if cvss.is_none() => {
-                    if let Some(score) = vector_score(&s.score) {
+                    if let Ok(score) = hullguard_vulndb::severity::cvss_score(&s.score) {
                         cvss = Some(Cvss { version: cvss_version(&s.score), vector: s.score.clone(), score });
                     }
                 }
                 SeverityKind::Ecosystem if label.is_none() => {
-                    let sev = label_severity(&s.score);
+                    let sev = severity_of(Level::from_label(&s.score));
                     if sev != Severity::Unknown {
                         label = Some((sev, source_name(&hit.advisory.id, ecosystem)));
                     }
@@ -171,7 +156,7 @@ fn rate(v: &Vulnerability, ecosystem: &str, db: &Db) -> Result<(Severity, String
     }
     let (severity, source) = match (&label, &cvss) {
         (Some((sev, src)), _) if is_distro(ecosystem) => (*sev, src.clone()),
-        (_, Some(c)) => (score_severity(c.score), format!("cvss-v{}", c.version)),
+        (_, Some(c)) => (severity_of(Level::from_score(c.score)), format!("cvss-v{}", c.version)),
         (Some((sev, src)), None) => (*sev, src.clone()),
         (None, None) => (Severity::Unknown, "none".to_owned()),
     };
@@ -223,7 +208,7 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
             scheme_for(&ecosystem).and_then(|s| s.compare(a, b)).unwrap_or(std::cmp::Ordering::Equal)
         };
         let mut package_findings = Vec::new();
-        for v in group_by_vulnerability(result.hits) {
+        for v in result.vulnerabilities(is_distro(&ecosystem)) {
             let (severity, severity_source, cvss, kev) = rate(&v, &ecosystem, db)?;
             let status = match v.status() {
                 Status::Fixed => VulnStatus::Fixed,
