@@ -193,7 +193,6 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
     let info = db.info()?;
     let mut findings = Vec::new();
     let mut matched = 0;
-    let mut remediations = Vec::new();
     for p in &inventory.packages {
         let Some((ecosystem, name, version)) = query_of(p, inventory) else {
             tracing::debug!("{}@{}: no advisory ecosystem for this package", p.found.name, p.found.version);
@@ -247,12 +246,8 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
                 references,
             });
         }
-        if let Some(r) = remediation(&package_findings, &version, &order) {
-            remediations.push(r);
-        }
         findings.extend(package_findings);
     }
-    remediations.sort_by(|a, b| (&a.package, &a.path).cmp(&(&b.package, &b.path)));
     let mut report = VulnReport {
         schema_version: SCHEMA_VERSION,
         target: target.name.clone(),
@@ -265,7 +260,7 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
         db_built: info.built,
         db_sources: info.sources.into_iter().map(|s| DbSource { name: s.name, as_of: s.as_of }).collect(),
         findings,
-        remediations,
+        remediations: Vec::new(),
         suppressed: Vec::new(),
         summary: BTreeMap::new(),
     };
@@ -273,24 +268,28 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
     Ok(report)
 }
 
-/// The upgrade that fixes every fixable finding of one package: the highest
-/// of their fixed versions.
-fn remediation(
-    findings: &[VulnFinding],
-    matched_version: &str,
-    order: &impl Fn(&str, &str) -> std::cmp::Ordering,
-) -> Option<Remediation> {
-    let first = findings.first()?;
-    let upgrade_to = findings.iter().filter_map(|f| f.fixed.as_deref()).max_by(|a, b| order(a, b))?;
-    let _ = matched_version;
-    Some(Remediation {
-        package: first.package.clone(),
-        path: first.path.clone(),
-        installed: first.installed.clone(),
-        upgrade_to: upgrade_to.to_owned(),
-        fixes: findings.iter().filter(|f| f.fixed.is_some()).count(),
-        unfixed: findings.iter().filter(|f| f.fixed.is_none()).count(),
-    })
+/// One upgrade per package with fixable findings among those shown: the
+/// highest of their fixed versions, in the package's ecosystem order.
+fn remediations(findings: &[VulnFinding]) -> Vec<Remediation> {
+    let mut by_package: BTreeMap<(&str, &str, &str), Vec<&VulnFinding>> = BTreeMap::new();
+    for f in findings {
+        by_package.entry((&f.package, &f.path, &f.installed)).or_default().push(f);
+    }
+    let mut out = Vec::new();
+    for ((package, path, installed), group) in by_package {
+        let scheme = scheme_for(&group[0].ecosystem).ok();
+        let order = |a: &&str, b: &&str| scheme.and_then(|s| s.compare(a, b).ok()).unwrap_or(std::cmp::Ordering::Equal);
+        let Some(upgrade_to) = group.iter().filter_map(|f| f.fixed.as_deref()).max_by(order) else { continue };
+        out.push(Remediation {
+            package: package.to_owned(),
+            path: path.to_owned(),
+            installed: installed.to_owned(),
+            upgrade_to: upgrade_to.to_owned(),
+            fixes: group.iter().filter(|f| f.fixed.is_some()).count(),
+            unfixed: group.iter().filter(|f| f.fixed.is_none()).count(),
+        });
+    }
+    out
 }
 
 /// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), returns
@@ -307,6 +306,7 @@ pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
     if !args.severity.is_empty() {
         report.findings.retain(|f| args.severity.contains(&f.severity));
     }
+    report.remediations = remediations(&report.findings);
     report.finalize();
     tripped
 }

@@ -276,3 +276,46 @@ fn app_mixed_language_findings_equal_the_independent_expectation() {
         .collect();
     assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nextra: {extra:#?}");
 }
+
+#[test]
+fn debian_base_uses_release_data_and_vendor_fix_evidence() {
+    let db = db().to_str().unwrap().to_owned();
+    let target = format!("oci-archive:{}:debian-base:latest", image("bookworm-images.oci.tar"));
+    let out = hullguard(Path::new("."), &["image", "--no-cache", "--db", &db, &target, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<(String, String, String, String)> = findings(&report)
+        .iter()
+        .map(|f| {
+            (
+                f["package"].as_str().unwrap().to_owned(),
+                f["id"].as_str().unwrap().to_owned(),
+                f["status"].as_str().unwrap().to_owned(),
+                f["fixed"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    let has = |package: &str, id: &str| rows.iter().any(|r| r.0 == package && r.1 == id);
+    // Matched by source package and release: glibc advisories reach libc6 and libc-bin.
+    assert!(has("libc6", "CVE-2019-1010022") && has("libc-bin", "CVE-2019-1010022"));
+    // The tracker excerpt only knows CVE-2023-4911's fix in unstable (2.37-12); the
+    // bookworm changelog names it in 2.36-9+deb12u3, below the installed deb12u14:
+    // fixed in this image, so not reported. Same for the three DSA-5611-1 CVEs.
+    for id in ["CVE-2023-4911", "CVE-2023-6246", "CVE-2023-6779", "CVE-2023-6780", "CVE-2026-0861"] {
+        assert!(!has("libc6", id), "{id} is fixed in 2.36-9+deb12u14");
+    }
+    // A bookworm <not-affected> line wins over the unstable line.
+    assert!(!has("libc6", "CVE-2023-5156"));
+    // Statuses: <ignored> is will_not_fix; <unfixed> is affected with no fix.
+    let row = |package: &str, id: &str| rows.iter().find(|r| r.0 == package && r.1 == id).cloned().unwrap();
+    assert_eq!(row("coreutils", "CVE-2016-2781").2, "will_not_fix");
+    assert_eq!(row("apt", "CVE-2011-3374").2, "affected");
+    // The image's perl is older than bookworm's: the newer upload's CVE is reported as fixed there.
+    assert_eq!(
+        row("perl-base", "CVE-2025-15649"),
+        ("perl-base".to_owned(), "CVE-2025-15649".to_owned(), "fixed".to_owned(), "5.36.0-7+deb12u4".to_owned())
+    );
+    // Every finding is of the image's release.
+    assert!(findings(&report).iter().all(|f| f["ecosystem"] == "Debian:12"));
+    assert_eq!(findings(&report).len(), 37, "{rows:#?}");
+}
