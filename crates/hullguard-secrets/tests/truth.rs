@@ -79,8 +79,8 @@ fn scan_archive(spec: &str) -> (Vec<Row>, Vec<SecretFinding>, usize) {
         files += layer.files_scanned;
         for f in &layer.findings {
             let removed = layers.iter().enumerate().skip(index + 1).find_map(|(later, l)| {
-                let gone = l.whiteouts.contains(&f.path)
-                    || l.opaque_dirs.iter().any(|d| f.path.starts_with(d.as_str()));
+                let gone =
+                    l.whiteouts.contains(&f.path) || l.opaque_dirs.iter().any(|d| f.path.starts_with(d.as_str()));
                 gone.then_some(later)
             });
             rows.push((f.rule_id.clone(), f.path.clone(), f.line, f.end_line, index, removed, f.fingerprint.clone()));

@@ -29,6 +29,17 @@ fn cut(s: &str, max: usize) -> String {
     out
 }
 
+/// Keeps the last `max` characters of `s`, marking the cut with `…`.
+fn cut_left(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_owned();
+    }
+    let mut out = String::from("…");
+    out.extend(s.chars().skip(n - max + 1));
+    out
+}
+
 /// Renders `report` as text; `colour` adds ANSI severity colours.
 pub fn to_table(report: &VulnReport, colour_on: bool) -> String {
     let mut s = String::new();
@@ -60,15 +71,15 @@ pub fn to_table(report: &VulnReport, colour_on: bool) -> String {
         let _ = writeln!(s, "\n{ecosystem} ({} vulnerabilities)", rows.len());
         let _ = writeln!(
             s,
-            "{:<26} {:<20} {:<22} {:<22} {:<9} {:<12} {:>3} {:>5}  TITLE",
-            "PACKAGE", "ID", "INSTALLED", "FIXED", "SEVERITY", "STATUS", "KEV", "LAYER"
+            "{:<26} {:<20} {:<22} {:<22} {:<9} {:<12} {:>3} {:>5}  {:<36} TITLE",
+            "PACKAGE", "ID", "INSTALLED", "FIXED", "SEVERITY", "STATUS", "KEV", "LAYER", "PATH"
         );
         for f in rows {
             let sev = format!("{:<9}", f.severity.as_str());
             let sev = if colour_on { format!("{}{sev}\x1b[0m", colour(f.severity)) } else { sev };
             let _ = writeln!(
                 s,
-                "{:<26} {:<20} {:<22} {:<22} {sev} {:<12} {:>3} {:>5}  {}",
+                "{:<26} {:<20} {:<22} {:<22} {sev} {:<12} {:>3} {:>5}  {:<36} {}",
                 cut(&f.package, 26),
                 f.id,
                 cut(&f.installed, 22),
@@ -76,17 +87,23 @@ pub fn to_table(report: &VulnReport, colour_on: bool) -> String {
                 f.status.as_str(),
                 if f.kev.is_some() { "yes" } else { "" },
                 f.layer.as_ref().map_or_else(|| "-".to_owned(), |l| l.index.to_string()),
+                cut_left(&f.path, 36),
                 cut(&f.title, 60),
             );
         }
     }
     if !report.remediations.is_empty() {
         let _ = writeln!(s, "\nRemediation");
+        let mut seen = std::collections::BTreeMap::<&str, usize>::new();
         for r in &report.remediations {
+            *seen.entry(r.package.as_str()).or_default() += 1;
+        }
+        for r in &report.remediations {
+            let at = if seen[r.package.as_str()] > 1 { format!(" ({})", r.path) } else { String::new() };
             let unfixed = if r.unfixed > 0 { format!(" ({} without a fix)", r.unfixed) } else { String::new() };
             let _ = writeln!(
                 s,
-                "  upgrade {} {} to {} fixes {}{unfixed}",
+                "  upgrade {}{at} {} to {} fixes {}{unfixed}",
                 r.package,
                 r.installed,
                 r.upgrade_to,

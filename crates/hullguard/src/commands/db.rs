@@ -86,7 +86,9 @@ fn table(path: &Path, info: &DbInfo) -> String {
             src.location
         );
     }
-    let attributions: Vec<&str> = info.sources.iter().filter_map(|s| s.attribution.as_deref()).collect();
+    let mut attributions: Vec<&str> = info.sources.iter().filter_map(|s| s.attribution.as_deref()).collect();
+    attributions.sort_unstable();
+    attributions.dedup();
     if !attributions.is_empty() {
         let _ = writeln!(s, "\nAttribution:");
         for a in attributions {

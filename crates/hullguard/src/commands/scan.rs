@@ -356,7 +356,9 @@ pub fn run_image(
     args: &ScanArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
+    let opened = std::time::Instant::now();
     let db = open_db(args.db.as_deref())?;
+    tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
     if !quiet {
         for w in &inventory.warnings {
@@ -368,7 +370,13 @@ pub fn run_image(
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
         meta: Some(&meta),
     };
+    let started = std::time::Instant::now();
     let mut report = scan(&target, &inventory, &db)?;
+    tracing::info!(
+        "matched {} packages against the database in {:.1} ms",
+        report.packages,
+        started.elapsed().as_secs_f64() * 1000.0
+    );
     let tripped = filter(&mut report, args);
     emit(&report, args)?;
     Ok(exit_code(tripped, args))
