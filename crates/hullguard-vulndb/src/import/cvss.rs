@@ -217,12 +217,15 @@ struct ExtractLine {
 ///
 /// # Errors
 ///
-/// [`ImportError::Json`] when the line is not JSON of the extract's shape,
+/// [`ImportError::FeedJson`] when the line is not JSON of the extract's shape,
 /// [`ImportError::Malformed`] (naming the CVE) when an id, state or vector is
 /// bad.
 pub fn parse_extract_line(line: &str, origin: &str) -> Result<CveSeverity, ImportError> {
-    let raw: ExtractLine =
-        serde_json::from_str(line).map_err(|source| ImportError::Json { origin: origin.to_owned(), source })?;
+    let raw: ExtractLine = serde_json::from_str(line).map_err(|source| ImportError::FeedJson {
+        origin: origin.to_owned(),
+        format: "a severity extract line",
+        source,
+    })?;
     let malformed = |problem| ImportError::Malformed { origin: origin.to_owned(), problem };
     let mut found = Vec::new();
     for (source, container) in [(CvssSource::Cna, &raw.cna), (CvssSource::CisaAdp, &raw.cisa_adp)] {
@@ -341,12 +344,15 @@ impl Container {
 ///
 /// # Errors
 ///
-/// [`ImportError::Json`] when the bytes are not a CVE record,
+/// [`ImportError::FeedJson`] when the bytes are not a CVE record,
 /// [`ImportError::Malformed`] (naming the CVE) when an id, state or vector is
 /// bad.
 pub fn parse_cve_record(bytes: &[u8], origin: &str) -> Result<CveSeverity, ImportError> {
-    let raw: CveRecord =
-        serde_json::from_slice(bytes).map_err(|source| ImportError::Json { origin: origin.to_owned(), source })?;
+    let raw: CveRecord = serde_json::from_slice(bytes).map_err(|source| ImportError::FeedJson {
+        origin: origin.to_owned(),
+        format: "a CVE JSON 5 record",
+        source,
+    })?;
     let malformed = |problem| ImportError::Malformed { origin: origin.to_owned(), problem };
     let id = raw.metadata.cve_id;
     let adp = raw.containers.adp.iter().flatten().find(|c| c.is_cisa_adp());

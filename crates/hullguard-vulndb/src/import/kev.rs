@@ -139,14 +139,17 @@ pub(crate) fn read_file_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ImportE
 ///
 /// # Errors
 ///
-/// [`ImportError::Json`] when the bytes are not JSON of the catalog's shape,
+/// [`ImportError::FeedJson`] when the bytes are not JSON of the catalog's shape,
 /// [`ImportError::Malformed`] when the catalog's version or release date is
 /// empty or malformed or `count` disagrees with the entries, and
 /// [`ImportError::TooLarge`] over [`MAX_KEV_ENTRIES`] entries. Bad entries
 /// are not errors: they are listed in [`Kev::rejected`].
 pub fn parse_catalog(bytes: &[u8], origin: &str) -> Result<Kev, ImportError> {
-    let raw: RawCatalog =
-        serde_json::from_slice(bytes).map_err(|source| ImportError::Json { origin: origin.to_owned(), source })?;
+    let raw: RawCatalog = serde_json::from_slice(bytes).map_err(|source| ImportError::FeedJson {
+        origin: origin.to_owned(),
+        format: "a KEV catalog",
+        source,
+    })?;
     let malformed = |problem: String| ImportError::Malformed { origin: origin.to_owned(), problem };
     if raw.vulnerabilities.len() > MAX_KEV_ENTRIES {
         return Err(ImportError::TooLarge { origin: origin.to_owned(), limit: format!("{MAX_KEV_ENTRIES} entries") });

@@ -3,7 +3,7 @@
 //! `CVE-*` file per CVE.
 //!
 //! A file is a list of `Field: value` lines; a line that starts with a blank
-//! continues the field before it, and blank lines end a field. [`parse`]
+//! continues the field before it (blank lines between are skipped). [`parse`]
 //! reads it into a [`UctRecord`]:
 //!
 //! - `Candidate`, `PublicDate`, `Priority`, `Description`,
@@ -13,7 +13,14 @@
 //! - `<release>_<pkg>: <status> (<note>)` lines, the state of source package
 //!   `<pkg>` in `<release>` (`bionic`, `trusty/esm`, `upstream`, `devel` …);
 //! - everything else (`Patches_<pkg>`, `Tags_<pkg>`, `Notes`, `Bugs`,
-//!   `Discovered-by` …) is skipped; `#` lines are comments.
+//!   `Discovered-by` …) is skipped; `#` lines are comments. A line whose
+//!   field name has blanks in it (real files hold a few `-- Tags_xen: …`
+//!   lines) is skipped and its number kept in [`UctRecord::skipped_lines`].
+//!
+//! A status line whose status is not a status word has no [`UctEntry::status`]:
+//! old files give `upstream_<pkg>: 5.2.4` (an upstream fixed version) or
+//! leave the status empty. That is only an error for a release that the
+//! conversion maps.
 //!
 //! [`UctRecord::to_advisory`] turns it into an [`Advisory`] with id the CVE:
 //!
@@ -25,8 +32,8 @@
 //!   cosmic) are skipped and counted per release in
 //!   [`UbuntuStats::skipped_releases`];
 //! - `released (V)` and `released-esm (V)` become [`Status::Fixed`] with the
-//!   interval `< V` (V must parse as a dpkg version, and a `released` line
-//!   without a version rejects the record);
+//!   interval `< V` (V must pass dpkg's strict check, and a `released` line
+//!   without a version rejects the record; a missing `)` is forgiven);
 //! - `needed`, `needs-triage`, `deferred`, `pending` and `active` become
 //!   [`Status::AffectedNoFix`] over every version;
 //! - `ignored` becomes [`Status::WillNotFix`] over every version, or
@@ -50,7 +57,7 @@ use super::kev::{is_cve_id, read_file_capped};
 use super::{ImportError, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES};
 use crate::Error;
 use crate::advisory::{Advisory, Affected, Interval, Severity, SeverityKind, Status};
-use crate::version::Scheme;
+use crate::version::{Dpkg, VersionScheme};
 
 /// The most lines one UCT file may have (real ones have at most a few
 /// thousand, the kernel CVEs).
@@ -135,12 +142,15 @@ pub struct UctEntry {
     pub release: String,
     /// The source package.
     pub package: String,
-    /// The status.
-    pub status: UctStatus,
+    /// The status; `None` when the value does not start with a status word
+    /// (see [`UctEntry::value`]).
+    pub status: Option<UctStatus>,
     /// What follows the status, without its parentheses or brackets: the
     /// version for `released` and `pending`, a reason for `ignored` and
-    /// `not-affected` (empty if none).
+    /// `not-affected` (empty if none, or when there is no status).
     pub note: String,
+    /// The whole value of the line, as given (trimmed).
+    pub value: String,
 }
 
 /// One UCT file, as read.
@@ -165,6 +175,8 @@ pub struct UctRecord {
     pub package_priority: BTreeMap<String, String>,
     /// The status lines, in file order.
     pub entries: Vec<UctEntry>,
+    /// The numbers of lines skipped because their field name has blanks.
+    pub skipped_lines: Vec<usize>,
 }
 
 /// What a conversion left out.
@@ -176,6 +188,9 @@ pub struct UbuntuStats {
     pub other_files_skipped: usize,
     /// Status lines left out because they say `DNE`.
     pub dne_omitted: usize,
+    /// Lines skipped because their field name has blanks (see
+    /// [`UctRecord::skipped_lines`]).
+    pub odd_lines_skipped: usize,
     /// Status lines left out because their release is not mapped, per
     /// release (`upstream`, `devel`, `trusty/esm` …).
     pub skipped_releases: BTreeMap<String, usize>,
@@ -186,6 +201,7 @@ impl UbuntuStats {
         self.records += other.records;
         self.other_files_skipped += other.other_files_skipped;
         self.dne_omitted += other.dne_omitted;
+        self.odd_lines_skipped += other.odd_lines_skipped;
         for (release, count) in other.skipped_releases {
             *self.skipped_releases.entry(release).or_default() += count;
         }
@@ -228,35 +244,25 @@ impl Field<'_> {
 /// Splits a file into fields.
 fn fields(text: &str) -> Result<Vec<Field<'_>>, String> {
     let mut out: Vec<Field<'_>> = Vec::new();
-    let mut open = false;
     for (index, line) in text.lines().enumerate() {
         let number = index + 1;
         if number > MAX_LINES {
             return Err(format!("more than {MAX_LINES} lines"));
         }
-        if line.trim().is_empty() {
-            open = false;
-            continue;
-        }
-        if line.starts_with('#') {
+        if line.trim().is_empty() || line.starts_with('#') {
             continue;
         }
         if line.starts_with([' ', '\t']) {
-            match out.last_mut() {
-                Some(field) if open => field.more.push(line.trim()),
-                _ => return Err(format!("line {number}: an indented line outside a field")),
-            }
+            let Some(field) = out.last_mut() else {
+                return Err(format!("line {number}: an indented line before the first field"));
+            };
+            field.more.push(line.trim());
             continue;
         }
         let Some((key, value)) = line.split_once(':') else {
             return Err(format!("line {number}: not `Field: value`: {:?}", cut(line)));
         };
-        let key = key.trim_end();
-        if key.is_empty() || key.contains(char::is_whitespace) {
-            return Err(format!("line {number}: bad field name {:?}", cut(key)));
-        }
-        out.push(Field { key, value: value.trim(), more: Vec::new(), line: number });
-        open = true;
+        out.push(Field { key: key.trim_end(), value: value.trim(), more: Vec::new(), line: number });
     }
     Ok(out)
 }
@@ -266,11 +272,11 @@ fn status_and_note(value: &str) -> Option<(UctStatus, String)> {
     let (word, rest) = value.split_once(char::is_whitespace).unwrap_or((value, ""));
     let status = UctStatus::parse(word)?;
     let rest = rest.trim();
-    let note = rest
-        .strip_prefix('(')
-        .and_then(|r| r.strip_suffix(')'))
-        .or_else(|| rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')))
-        .unwrap_or(rest);
+    // A closing parenthesis is sometimes missing in real files.
+    let note = match rest.strip_prefix('(') {
+        Some(inner) => inner.strip_suffix(')').unwrap_or(inner),
+        None => rest.strip_prefix('[').map_or(rest, |inner| inner.strip_suffix(']').unwrap_or(inner)),
+    };
     Some((status, note.trim().to_owned()))
 }
 
@@ -279,10 +285,11 @@ fn status_and_note(value: &str) -> Option<(UctStatus, String)> {
 /// # Errors
 ///
 /// [`Error::InvalidAdvisory`] (naming the `Candidate`, or `origin` when it
-/// has none) when a line is not `Field: value` or an indented continuation,
-/// a status line has an unknown status or an empty release or package, the
-/// same release and package are given twice, or the file has more than
-/// [`MAX_LINES`] lines.
+/// has none) when a line is neither `Field: value` nor an indented
+/// continuation (or is one before the first field), a status line has an
+/// empty release or package, the same release and package are given twice,
+/// a `Priority_` override is empty, or the file has more than [`MAX_LINES`]
+/// lines.
 pub fn parse(text: &str, origin: &str) -> Result<UctRecord, Error> {
     let fields = fields(text).map_err(|problem| Error::advisory(origin, problem))?;
     let mut record = UctRecord::default();
@@ -294,6 +301,7 @@ pub fn parse(text: &str, origin: &str) -> Result<UctRecord, Error> {
     for field in &fields {
         let at = |problem: String| Error::advisory(&id, format!("line {}: {problem}", field.line));
         match field.key {
+            key if key.is_empty() || key.contains(char::is_whitespace) => record.skipped_lines.push(field.line),
             "Candidate" => {}
             "PublicDate" => record.public_date = field.value.to_owned(),
             "Priority" => record.priority = field.value.to_owned(),
@@ -321,8 +329,9 @@ pub fn parse(text: &str, origin: &str) -> Result<UctRecord, Error> {
                 if release.is_empty() || package.is_empty() {
                     return Err(at(format!("bad status line key {:?}", cut(key))));
                 }
-                let Some((status, note)) = status_and_note(field.value) else {
-                    return Err(at(format!("{key}: unknown status {:?}", cut(field.value))));
+                let (status, note) = match status_and_note(field.value) {
+                    Some((status, note)) => (Some(status), note),
+                    None => (None, String::new()),
                 };
                 if !seen.insert((release, package)) {
                     return Err(at(format!("{key} is given twice")));
@@ -332,6 +341,7 @@ pub fn parse(text: &str, origin: &str) -> Result<UctRecord, Error> {
                     package: package.to_owned(),
                     status,
                     note,
+                    value: field.value.to_owned(),
                 });
             }
             _ => {}
@@ -365,33 +375,37 @@ impl UctRecord {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidAdvisory`] when the `Candidate` is not a CVE id, or a
-    /// `released` line of a mapped release has no version or one that does
-    /// not parse as a dpkg version.
+    /// [`Error::InvalidAdvisory`] when the `Candidate` is not a CVE id, a
+    /// status line of a mapped release has no status word, or a `released`
+    /// line of a mapped release has no version or one that fails dpkg's
+    /// strict check ([`Dpkg`]'s `validate`).
     pub fn to_advisory(&self) -> Result<(Advisory, UbuntuStats), Error> {
         let id = self.candidate.as_str();
         if !is_cve_id(id) {
             return Err(Error::advisory(&cut(id), "Candidate is not a CVE id"));
         }
-        let mut stats = UbuntuStats::default();
+        let mut stats = UbuntuStats { odd_lines_skipped: self.skipped_lines.len(), ..UbuntuStats::default() };
         let mut affected = Vec::new();
         for entry in &self.entries {
             let Some(version) = ubuntu_version(&entry.release) else {
                 *stats.skipped_releases.entry(entry.release.clone()).or_default() += 1;
                 continue;
             };
+            let at = format!("{}_{}", entry.release, entry.package);
+            let Some(status) = entry.status else {
+                return Err(Error::advisory(id, format!("{at}: unknown status {:?}", cut(&entry.value))));
+            };
             let every_version = || vec![Interval { introduced: None, fixed: None, last_affected: None }];
-            let (status, ranges, fixed) = match entry.status {
+            let (status, ranges, fixed) = match status {
                 UctStatus::Dne => {
                     stats.dne_omitted += 1;
                     continue;
                 }
                 UctStatus::Released | UctStatus::ReleasedEsm => {
-                    let at = format!("{}_{}", entry.release, entry.package);
                     if entry.note.is_empty() {
                         return Err(Error::advisory(id, format!("{at}: released without a version")));
                     }
-                    Scheme::Dpkg.parse(&entry.note).map_err(|e| Error::advisory(id, format!("{at}: {e}")))?;
+                    Dpkg.validate(&entry.note).map_err(|e| Error::advisory(id, format!("{at}: {e}")))?;
                     let interval = Interval { introduced: None, fixed: Some(entry.note.clone()), last_affected: None };
                     (Status::Fixed, vec![interval], vec![entry.note.clone()])
                 }
@@ -573,7 +587,9 @@ mod tests {
             status_and_note("ignored (reached end-of-life)"),
             Some((UctStatus::Ignored, "reached end-of-life".into()))
         );
+        assert_eq!(status_and_note("released (1:2.0-1"), Some((UctStatus::Released, "1:2.0-1".into())));
         assert_eq!(status_and_note("fixed (1.0)"), None);
+        assert_eq!(status_and_note(""), None);
         assert!(is_end_of_life("reached end-of-life"));
         assert!(is_end_of_life("out of standard support"));
         assert!(!is_end_of_life("code-not-compiled"));
