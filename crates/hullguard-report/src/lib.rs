@@ -11,6 +11,8 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+pub mod vuln;
+
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "UPPERCASE")]

@@ -9,8 +9,11 @@
 //! - [`severity`]: CVSS scores and vendor labels on one [`severity::Level`] scale.
 
 pub mod advisory;
+pub mod db;
 mod error;
+pub mod feeds;
 pub mod import;
+pub mod matcher;
 pub mod severity;
 pub mod version;
 

@@ -22,6 +22,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Scan an image for known vulnerabilities in its OS and language packages.
+    Image(ImageScanArgs),
+    /// Build, update or describe the vulnerability database.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
     /// Lint Dockerfiles/Containerfiles found under PATH (files or directories).
@@ -184,6 +191,87 @@ struct SbomArgs {
     format: InventoryFormat,
 }
 
+#[derive(Args)]
+struct ImageScanArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
+    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Analyse every layer, reading and writing no cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+/// Options of every vulnerability scan: database, report and CI gate.
+#[derive(Args)]
+pub struct ScanArgs {
+    /// The vulnerability database (default: $HULLGUARD_DB, else ~/.cache/hullguard/db/hullguard.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ScanFormat::Table)]
+    pub format: ScanFormat,
+    /// With --format template: a minijinja template file, or @html for the shipped HTML report.
+    #[arg(long, value_name = "FILE|@html")]
+    pub template: Option<String>,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub severity: Vec<hullguard_report::Severity>,
+    /// Exit with --exit-code when a finding of at least this severity remains (shown or not).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<hullguard_report::Severity>,
+    /// Exit code used by --fail-on.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
+    pub exit_code: u8,
+    /// Leave out vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    pub ignore_unfixed: bool,
+    /// Keep only vulnerabilities in CISA's Known Exploited Vulnerabilities catalog.
+    #[arg(long)]
+    pub kev_only: bool,
+}
+
+/// Output formats of the vulnerability scans.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ScanFormat {
+    /// Human-readable text, grouped by ecosystem.
+    Table,
+    /// The stable JSON report (schema_version 1).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// A minijinja template (--template FILE, or @html).
+    Template,
+}
+
+#[derive(Subcommand)]
+enum DbAction {
+    /// Build a database from feeds on disk (OSV zips or folders, or a folder laid out like shared/vulndata).
+    Build {
+        /// Feed files or folders; repeatable.
+        #[arg(long = "source", value_name = "PATH", required = true)]
+        sources: Vec<PathBuf>,
+        /// Where to write the database (default: the default database location).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+    },
+    /// Show what a database holds: build date, feeds, counts, licences.
+    Info {
+        /// The database (default: the default database location).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+}
+
 /// Output formats of `inventory`.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum InventoryFormat {
@@ -202,6 +290,16 @@ pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
+        Command::Image(args) => {
+            let cache = if args.no_cache {
+                None
+            } else {
+                args.cache_dir.clone().or_else(hullguard_inventory::DirCache::default_dir)
+            };
+            commands::scan::run_image(&args.image.request()?, cache.as_deref(), &args.scan, cli.quiet)
+        }
+        Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
+        Command::Db { action: DbAction::Info { db, format } } => commands::db::info(db, format),
         Command::Inspect(args) => {
             let request = args.image.request()?;
             let what = if args.files {

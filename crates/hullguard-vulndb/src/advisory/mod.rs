@@ -10,11 +10,13 @@ mod range;
 
 pub use range::{Event, Interval};
 
+use serde::{Deserialize, Serialize};
+
 use crate::Result;
 use crate::version::{Scheme, scheme_for};
 
 /// One security advisory (an OSV record, a distro advisory …).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advisory {
     /// The advisory's id, e.g. `GO-2024-2611` or `ALSA-2024:1234`.
     pub id: String,
@@ -46,7 +48,7 @@ impl Advisory {
 }
 
 /// One severity rating of an advisory.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Severity {
     /// What kind of rating `score` holds.
     pub kind: SeverityKind,
@@ -55,7 +57,7 @@ pub struct Severity {
 }
 
 /// The kind of a [`Severity`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum SeverityKind {
     /// A CVSS 3.x vector, e.g. `CVSS:3.1/AV:N/…`.
     CvssV3,
@@ -66,7 +68,8 @@ pub enum SeverityKind {
 }
 
 /// What the advisory's source says about a fix for an affected package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Status {
     /// A fixed version exists (see [`Affected::fixed`]).
     Fixed,
@@ -81,7 +84,7 @@ pub enum Status {
 }
 
 /// One affected package of an [`Advisory`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Affected {
     /// The OSV ecosystem name, with the release where it has one, e.g.
     /// `PyPI`, `Debian:12` or `AlmaLinux:9`.
@@ -115,21 +118,42 @@ impl Affected {
     /// When the ecosystem has no known scheme or `version` (or a version of
     /// this entry) does not parse in it.
     pub fn affects(&self, version: &str) -> Result<bool> {
+        Ok(self.hit(version)?.is_some())
+    }
+
+    /// Like [`Affected::affects`], but tells which fix applies: `None` when
+    /// `version` is not affected, `Some(fixed)` when it is, with `fixed` the
+    /// version that ends the interval holding `version` (for a listed version,
+    /// the lowest fixed version above it), or `None` when no fix is known.
+    ///
+    /// # Errors
+    ///
+    /// As [`Affected::affects`].
+    pub fn hit(&self, version: &str) -> Result<Option<Option<String>>> {
         if self.status == Status::NotAffected {
-            return Ok(false);
+            return Ok(None);
         }
         let scheme = self.scheme()?;
         let version = scheme.parse(version)?;
-        for listed in &self.versions {
-            if scheme.parse(listed)? == version {
-                return Ok(true);
-            }
-        }
         for interval in &self.ranges {
             if interval.contains(scheme, &version)? {
-                return Ok(true);
+                return Ok(Some(interval.fixed.clone()));
             }
         }
-        Ok(false)
+        for listed in &self.versions {
+            if scheme.parse(listed)? == version {
+                let mut above = Vec::new();
+                for fixed in &self.fixed {
+                    let parsed = scheme.parse(fixed)?;
+                    if parsed > version {
+                        above.push((parsed, fixed));
+                    }
+                }
+                let lowest =
+                    above.into_iter().min_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+                return Ok(Some(lowest.map(|(_, f)| f.clone())));
+            }
+        }
+        Ok(None)
     }
 }

@@ -24,7 +24,7 @@ pub enum Event {
 /// `introduced` is inclusive and `None` means from the first version; `fixed`
 /// is exclusive, `last_affected` inclusive, and with neither the interval is
 /// open-ended. At most one of `fixed` and `last_affected` is set.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Interval {
     /// The first affected version (inclusive); `None` = from the beginning.
     pub introduced: Option<String>,

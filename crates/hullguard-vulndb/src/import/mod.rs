@@ -5,12 +5,16 @@
 //! import goes on with the other records, reporting the rejected ones in
 //! [`Imported::rejected`].
 
+pub mod alpine;
 pub mod cvss;
+pub mod debian;
+pub mod debian_changelog;
 pub mod kev;
 pub mod osv;
 pub mod ubuntu;
 
-use std::path::PathBuf;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use crate::advisory::Advisory;
 
@@ -60,16 +64,15 @@ pub enum ImportError {
         /// The JSON error.
         source: serde_json::Error,
     },
-    /// A side feed's JSON (a KEV catalog, a CVE record, a severity extract
-    /// line) that does not parse as its format.
-    #[error("{origin}: not {format}: {source}")]
-    FeedJson {
-        /// The file, entry or line.
+    /// A distro feed (text, JSON or YAML) that is not of the expected shape.
+    #[error("{origin}: not {format}: {problem}")]
+    Syntax {
+        /// The file, or what the caller named the input.
         origin: String,
-        /// What it should be, e.g. `a KEV catalog`.
+        /// The format that was expected, e.g. `Alpine secdb YAML`.
         format: &'static str,
-        /// The JSON error.
-        source: serde_json::Error,
+        /// What is wrong, with a line number where there is one.
+        problem: String,
     },
     /// A feed file or record that is not of its format's shape (KEV JSON,
     /// a CVE record, a severity extract line, a UCT file).
@@ -114,4 +117,17 @@ pub struct ImportStats {
     pub severities_skipped: usize,
     /// Files or zip entries skipped because they are not `*.json`.
     pub other_files_skipped: usize,
+}
+
+/// Reads the whole file at `path`, refusing files over `cap` bytes (read
+/// through the cap, whatever size the file claims).
+pub(crate) fn read_file_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ImportError> {
+    let io = |source| ImportError::Io { path: path.to_owned(), source };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut bytes = Vec::new();
+    file.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(ImportError::TooLarge { origin: path.display().to_string(), limit: format!("{cap} bytes") });
+    }
+    Ok(bytes)
 }

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use hullguard_image::{Digest, LayerCache, ReadOptions, read_image_cached};
+use hullguard_image::{Digest, ImageMeta, LayerCache, ReadOptions, read_image_cached};
 use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
 use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge, scan_source_tree};
 use serde_json::json;
@@ -17,6 +17,24 @@ use crate::output::progress;
 
 /// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`.
 pub fn run(request: &ImageRequest, cache_dir: Option<&Path>, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
+    let (meta, inventory) = image_inventory(request, cache_dir, quiet)?;
+    let name = meta.names.first().cloned().unwrap_or_else(|| meta.source.clone());
+    let subject = Subject {
+        name: &name,
+        config_digest: meta.config_digest.as_ref().map(Digest::as_str),
+        diff_ids: meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
+        created: meta.config.created.as_deref(),
+    };
+    render(&meta.source, &subject, &inventory, format, quiet)
+}
+
+/// Read the image of `request` once and return its metadata and inventory,
+/// with the layer cache in `cache_dir` unless it is `None`.
+pub fn image_inventory(
+    request: &ImageRequest,
+    cache_dir: Option<&Path>,
+    quiet: bool,
+) -> Result<(ImageMeta, Inventory)> {
     let source = request.spec.open(request.platform.clone(), &request.limits)?;
     let analyzers = builtin();
     let cache = cache_dir.map(|dir| DirCache::new(dir, &analyzers));
@@ -35,14 +53,7 @@ pub fn run(request: &ImageRequest, cache_dir: Option<&Path>, format: InventoryFo
         tracing::info!("layer cache: {hits} of {} layers reused", image.layers.len());
     }
     let inventory = merge(&image)?;
-    let name = image.meta.names.first().cloned().unwrap_or_else(|| image.meta.source.clone());
-    let subject = Subject {
-        name: &name,
-        config_digest: image.meta.config_digest.as_ref().map(Digest::as_str),
-        diff_ids: image.meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
-        created: image.meta.config.created.as_deref(),
-    };
-    render(&image.meta.source, &subject, &inventory, format, quiet)
+    Ok((image.meta, inventory))
 }
 
 /// Run `fs`: the lockfiles of a source tree.

@@ -1,5 +1,7 @@
 //! One module per command.
 
 pub mod config;
+pub mod db;
 pub mod inspect;
 pub mod inventory;
+pub mod scan;

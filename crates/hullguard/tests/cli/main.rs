@@ -5,5 +5,6 @@ mod daemon;
 mod hostile;
 mod inspect;
 mod inventory;
+mod scan;
 mod support;
 mod umoci;

@@ -1,0 +1,215 @@
+//! The vulnerability report: what `hullguard image|fs|sbom` finds, in one
+//! documented, stable shape ([`VulnReport`]), and its renderers (table,
+//! SARIF 2.1.0, CycloneDX vulnerabilities, minijinja templates). The JSON
+//! format is the report serialised as it is.
+
+mod sarif;
+mod table;
+mod template;
+
+pub use sarif::to_sarif;
+pub use table::to_table;
+pub use template::{HTML_TEMPLATE, render_template};
+
+use std::cmp::Reverse;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::Severity;
+
+/// The JSON schema version of [`VulnReport`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// What is known about a fix for an affected package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VulnStatus {
+    /// A fixed version exists.
+    Fixed,
+    /// Affected, no fix released yet.
+    Affected,
+    /// Affected, and the vendor will not fix it.
+    WillNotFix,
+    /// Affected, and the release is out of support.
+    EndOfLife,
+}
+
+impl VulnStatus {
+    /// The name shown in tables.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Fixed => "fixed",
+            Self::Affected => "affected",
+            Self::WillNotFix => "will_not_fix",
+            Self::EndOfLife => "end_of_life",
+        }
+    }
+}
+
+/// A CVSS rating.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cvss {
+    /// `3.1`, `3.0` or `4.0`.
+    pub version: String,
+    /// The vector.
+    pub vector: String,
+    /// The base score.
+    pub score: f64,
+}
+
+/// A CISA KEV entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Kev {
+    /// When CISA added it (`YYYY-MM-DD`).
+    pub date_added: String,
+    /// Due date for US federal agencies (`YYYY-MM-DD`).
+    pub due_date: String,
+    /// Known use in ransomware campaigns.
+    pub ransomware: bool,
+}
+
+/// The image layer a package came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayerRef {
+    /// 0-based index into the image's layers.
+    pub index: usize,
+    /// The layer's `diff_id`.
+    pub diff_id: Option<String>,
+    /// The history `created_by` of the layer, when known.
+    pub created_by: Option<String>,
+}
+
+/// One vulnerability in one installed package.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VulnFinding {
+    /// The id shown (CVE where one exists).
+    pub id: String,
+    /// The other ids of the same vulnerability, sorted.
+    pub aliases: Vec<String>,
+    /// The ids of the advisory records that matched (the data sources).
+    pub advisories: Vec<String>,
+    /// Package name as installed.
+    pub package: String,
+    /// Source package, for distro packages.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_package: Option<String>,
+    /// The ecosystem the package was matched in (`Debian:12`, `PyPI` …).
+    pub ecosystem: String,
+    /// Package URL.
+    pub purl: String,
+    /// Installed version.
+    pub installed: String,
+    /// The lowest version that fixes it, when known.
+    pub fixed: Option<String>,
+    /// Fix status.
+    pub status: VulnStatus,
+    /// Severity.
+    pub severity: Severity,
+    /// Where the severity came from (`cvss`, `debian`, `ghsa` …).
+    pub severity_source: String,
+    /// The CVSS rating used or known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Cvss>,
+    /// The CISA KEV entry, when known to be exploited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kev: Option<Kev>,
+    /// The layer that installed the package (images only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<LayerRef>,
+    /// The file the package was found in.
+    pub path: String,
+    /// One-line title.
+    pub title: String,
+    /// Reference URLs.
+    pub references: Vec<String>,
+}
+
+impl VulnFinding {
+    /// The report order: most severe first, KEV first within a severity,
+    /// then package, path, id.
+    pub fn sort_key(&self) -> (Reverse<Severity>, bool, &str, &str, &str) {
+        (Reverse(self.severity), self.kev.is_none(), &self.package, &self.path, &self.id)
+    }
+}
+
+/// The upgrade that fixes every fixable finding of one package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Remediation {
+    /// Package name.
+    pub package: String,
+    /// The file it was found in.
+    pub path: String,
+    /// Installed version.
+    pub installed: String,
+    /// The lowest version that fixes all its fixable findings.
+    pub upgrade_to: String,
+    /// How many findings that upgrade fixes.
+    pub fixes: usize,
+    /// Findings of the package no upgrade fixes yet.
+    pub unfixed: usize,
+}
+
+/// A finding left out of the report, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppressed {
+    /// Vulnerability id.
+    pub id: String,
+    /// Package name.
+    pub package: String,
+    /// Why (`ignorefile: reason`, `vex: not_affected (…)`).
+    pub reason: String,
+}
+
+/// A feed of the database used, for the report header.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DbSource {
+    /// Feed name.
+    pub name: String,
+    /// Data as of.
+    pub as_of: Option<String>,
+}
+
+/// The vulnerability report of one target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VulnReport {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What was scanned (image reference, folder, SBOM file).
+    pub target: String,
+    /// The image config digest, for images.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    /// The OS, as `id version` (e.g. `debian 12`).
+    pub os: Option<String>,
+    /// Packages matched.
+    pub packages: usize,
+    /// When the database was built, and its feeds.
+    pub db_built: String,
+    /// The database's feeds.
+    pub db_sources: Vec<DbSource>,
+    /// The findings shown, sorted.
+    pub findings: Vec<VulnFinding>,
+    /// One upgrade per package with fixable findings, by package.
+    pub remediations: Vec<Remediation>,
+    /// Findings suppressed by the ignore file or VEX.
+    pub suppressed: Vec<Suppressed>,
+    /// Counts of the shown findings per severity.
+    pub summary: BTreeMap<Severity, usize>,
+}
+
+impl VulnReport {
+    /// Sorts the findings and recounts the summary.
+    pub fn finalize(&mut self) {
+        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.summary = BTreeMap::new();
+        for f in &self.findings {
+            *self.summary.entry(f.severity).or_default() += 1;
+        }
+    }
+
+    /// The report as pretty JSON with a final newline.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("the report always serialises") + "\n"
+    }
+}

@@ -1,0 +1,114 @@
+//! SARIF 2.1.0: one rule per vulnerability id (help text, CVSS as
+//! `security-severity`), one result per finding.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{VulnFinding, VulnReport};
+use crate::Severity;
+
+/// The SARIF level of a severity.
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info | Severity::Unknown => "note",
+    }
+}
+
+/// The `security-severity` GitHub code scanning reads: the CVSS score, or a
+/// stand-in for the severity band when there is none.
+fn security_severity(f: &VulnFinding) -> String {
+    let score = f.cvss.as_ref().map_or(
+        match f.severity {
+            Severity::Critical => 9.5,
+            Severity::High => 8.0,
+            Severity::Medium => 5.5,
+            Severity::Low => 2.0,
+            Severity::Info | Severity::Unknown => 0.0,
+        },
+        |c| c.score,
+    );
+    format!("{score:.1}")
+}
+
+/// Renders `report` as a SARIF 2.1.0 log (pretty JSON, final newline).
+pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
+    let mut rules: BTreeMap<&str, Value> = BTreeMap::new();
+    for f in &report.findings {
+        rules.entry(f.id.as_str()).or_insert_with(|| {
+            let cvss = f
+                .cvss
+                .as_ref()
+                .map(|c| format!("\nCVSS {}: {} ({})", c.version, c.score, c.vector))
+                .unwrap_or_default();
+            let text = format!(
+                "{}\n{}{cvss}\nAliases: {}\nReferences:\n{}",
+                f.title,
+                f.fixed.as_ref().map_or_else(|| "No fixed version yet.".to_owned(), |v| format!("Fixed in {v}.")),
+                if f.aliases.is_empty() { "none".to_owned() } else { f.aliases.join(", ") },
+                f.references.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n")
+            );
+            let mut rule = json!({
+                "id": f.id,
+                "name": f.id.replace('-', ""),
+                "shortDescription": {"text": if f.title.is_empty() { f.id.clone() } else { f.title.clone() }},
+                "fullDescription": {"text": if f.title.is_empty() { f.id.clone() } else { f.title.clone() }},
+                "help": {"text": text, "markdown": text.replace('\n', "  \n")},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "properties": {
+                    "tags": ["vulnerability", "security", f.severity.as_str()],
+                    "security-severity": security_severity(f),
+                    "precision": "very-high",
+                },
+            });
+            if let Some(uri) = f.references.first() {
+                rule["helpUri"] = json!(uri);
+            }
+            rule
+        });
+    }
+    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .map(|f| {
+            json!({
+                "ruleId": f.id,
+                "ruleIndex": index[f.id.as_str()],
+                "level": level(f.severity),
+                "message": {"text": format!(
+                    "Package: {}\nInstalled version: {}\nFixed version: {}\nSeverity: {}\nStatus: {}{}",
+                    f.package, f.installed, f.fixed.as_deref().unwrap_or("none"), f.severity, f.status.as_str(),
+                    if f.kev.is_some() { "\nKnown exploited (CISA KEV)" } else { "" }
+                )},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": f.path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
+                        "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
+                    },
+                    "message": {"text": format!("{}@{}", f.package, f.installed)},
+                }],
+                "partialFingerprints": {"hullguard/v1": format!("{}:{}:{}:{}", f.id, f.purl, f.path, f.installed)},
+                "properties": {"purl": f.purl, "kev": f.kev.is_some()},
+            })
+        })
+        .collect();
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "hullguard",
+                "informationUri": "https://github.com/hullguard/hullguard",
+                "version": tool_version,
+                "rules": rules.into_values().collect::<Vec<_>>(),
+            }},
+            "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+            "results": results,
+            "properties": {"target": report.target},
+        }],
+    });
+    serde_json::to_string_pretty(&log).expect("SARIF always serialises") + "\n"
+}

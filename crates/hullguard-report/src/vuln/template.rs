@@ -1,0 +1,44 @@
+//! Reports through minijinja templates: `--format template --template FILE`,
+//! and the shipped single-file offline HTML report (`--template @html`).
+
+use minijinja::{AutoEscape, Environment, value::Serde};
+
+use super::VulnReport;
+
+/// The shipped HTML report template (no external assets).
+pub const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.jinja");
+
+/// Renders `report` through `template`; `name` decides escaping: names ending
+/// in `.html`, `.htm` or `.html.jinja` escape for HTML, others not at all.
+/// The template sees the JSON report's fields (`target`, `findings`, …).
+///
+/// # Errors
+///
+/// When the template does not parse or fails to render; the message names
+/// the template and the line.
+pub fn render_template(report: &VulnReport, name: &str, template: &str) -> Result<String, String> {
+    let mut env = Environment::new();
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default syntax is valid"),
+    );
+    env.set_auto_escape_callback(|name| {
+        if [".html", ".htm", ".html.jinja", ".html.j2"].iter().any(|ext| name.ends_with(ext)) {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.add_template_owned(name.to_owned(), template.to_owned()).map_err(|e| describe(name, &e))?;
+    let tmpl = env.get_template(name).map_err(|e| describe(name, &e))?;
+    tmpl.render(Serde(report)).map_err(|e| describe(name, &e))
+}
+
+fn describe(name: &str, e: &minijinja::Error) -> String {
+    match e.line() {
+        Some(line) => format!("template {name}:{line}: {}", e.detail().unwrap_or(&e.kind().to_string())),
+        None => format!("template {name}: {e}"),
+    }
+}

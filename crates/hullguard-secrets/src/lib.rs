@@ -1,0 +1,407 @@
+//! hullguard's secret scanner: provider tokens, private keys and credential assignments in the
+//! contents of one file.
+//!
+//! [`scan`] takes a path (used for the allow-list and for reports) and the file's bytes and
+//! returns every [`SecretFinding`], exact to the line and column. The raw secret never leaves the
+//! scanner: a finding carries the line with the secret masked ([`Redacted`]) and a SHA-256
+//! fingerprint over the rule id and the secret, so the same secret found in two layers or two
+//! files has one fingerprint.
+//!
+//! # How a file is scanned
+//! 1. [`skip_reason`]: files over [`MAX_FILE_SIZE`], binary files (a NUL byte in the first
+//!    [`BINARY_SNIFF_LEN`] bytes) and allow-listed paths are not scanned.
+//! 2. A keyword prefilter (two Aho-Corasick automata, case-sensitive and -insensitive, over the
+//!    keywords of every rule) picks the rules whose keywords occur; most files end here.
+//! 3. Each picked rule runs its regex (or hand-written matcher) and validates every candidate:
+//!    checksums (GitHub), structure (JWT, Docker `auth`, PEM bodies), and placeholder filters.
+//! 4. Where hits of two rules overlap, the more specific rule (earlier in [`rules`]) wins.
+//!
+//! # Decisions
+//! - **Size cap**: files larger than [`MAX_FILE_SIZE`] (10 MiB) are skipped whole, and
+//!   [`skip_reason`] says so, so a caller can report a diagnostic. Credential files are small;
+//!   large files are archives, databases, bundles and logs.
+//! - **Binary files are skipped**, private keys included: a PEM key compiled into a binary is
+//!   almost always a test key of a library (Go's `crypto/tls`, OpenSSL test vectors), and DER
+//!   keys are not text. UTF-16 text counts as binary.
+//! - **Paths**: documentation trees (`usr/share/doc`, `man`, `info`, `locale`, licences) are
+//!   skipped; inside dependency trees (`site-packages`, `dist-packages`, `node_modules`,
+//!   `vendor`, `gems`, `.cargo/registry`, Go `pkg/mod` and toolchain `src`) test, fixture,
+//!   example and doc directories, test files by name and documentation files are skipped. An
+//!   application's own tests and docs are scanned.
+//! - **Example values**: AWS's documented keys (`AKIAIOSFODNN7EXAMPLE`, `…EXAMPLEKEY`) and any
+//!   value containing `example`, `sample`, `dummy`, `xxxx`, `changeme` and similar, or a run of 6
+//!   equal characters, are not reported.
+//! - **Generic assignments** (`password=`, `secret:`, `api_key =`, `*_token =`) are reported
+//!   only with a value of 8–256 printable ASCII characters, at least two character classes and
+//!   enough entropy, that is no placeholder, template (`${VAR}`, `{{ }}`, `<password>`), path,
+//!   URL, identifier or number; in program source only quoted string literals count, and the
+//!   rule does not run on documentation files (`.md`, `.rst`, `.txt`, `.html` …).
+//! - **Redaction**: the first 4 characters of a secret of 12 characters or more are kept, then
+//!   `*****`; shorter secrets are masked whole. Lines are cut to 80 bytes either side of the
+//!   secret and control characters are shown as `?`.
+
+mod allow;
+mod rules;
+mod text;
+
+use std::fmt;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+use hullguard_report::{Finding, FindingKind, Location, Severity};
+use regex::bytes::Regex;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+pub use rules::RuleInfo;
+
+use rules::{Ctx, Hit, Matcher, RULES};
+
+/// Files larger than this many bytes are not scanned (see [`skip_reason`]).
+pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// A file with a NUL byte in its first this-many bytes is binary and not scanned.
+pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
+
+/// How many bytes of context either side of a secret the redacted line keeps.
+const CONTEXT_BYTES: usize = 80;
+
+/// A line of text with secrets masked. Only this crate builds one, so a value of this type never
+/// holds a raw secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Redacted(String);
+
+impl Redacted {
+    /// The masked text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One secret found in a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SecretFinding {
+    /// Id of the rule that found it (`aws-access-key-id`); see [`rules`].
+    pub rule_id: String,
+    /// Provider or kind of credential (`AWS`, `GitHub`, `PrivateKey`, `Generic` …).
+    pub category: String,
+    /// One-line title.
+    pub title: String,
+    /// Severity of the rule.
+    pub severity: Severity,
+    /// Path of the file, as given to [`scan`].
+    pub path: String,
+    /// 1-based line of the secret (of the `-----BEGIN` marker for private keys).
+    pub line: u32,
+    /// 1-based column on `line`, in bytes.
+    pub column: u32,
+    /// Last line of a secret spanning several lines (private keys); equal to `line` otherwise.
+    pub end_line: u32,
+    /// The line holding the secret, with every secret on it masked.
+    pub redacted_match: Redacted,
+    /// Hex SHA-256 over the rule id, a NUL byte and the secret: equal for the same secret
+    /// wherever it is found.
+    pub fingerprint: String,
+}
+
+impl SecretFinding {
+    /// The finding in hullguard's common report model.
+    #[must_use]
+    pub fn to_finding(&self) -> Finding {
+        Finding {
+            kind: FindingKind::Secret,
+            id: self.rule_id.clone(),
+            concept: None,
+            severity: self.severity,
+            title: self.title.clone(),
+            description: format!("{} found in {}", self.title, self.path),
+            location: Location::File {
+                path: self.path.clone(),
+                line: self.line,
+                column: Some(self.column),
+                end_line: (self.end_line != self.line).then_some(self.end_line),
+            },
+            evidence: Some(self.redacted_match.0.clone()),
+            fix: Some(
+                "Remove the secret from the file (and from every image layer holding it), revoke it and issue a new one"
+                    .to_owned(),
+            ),
+            references: Vec::new(),
+        }
+    }
+}
+
+/// Why a file was not scanned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Larger than [`MAX_FILE_SIZE`].
+    TooLarge,
+    /// A NUL byte in the first [`BINARY_SNIFF_LEN`] bytes.
+    Binary,
+    /// The path is allow-listed; the text says which rule of the allow-list applies.
+    AllowedPath(&'static str),
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TooLarge => write!(f, "larger than {MAX_FILE_SIZE} bytes"),
+            Self::Binary => f.write_str("binary file"),
+            Self::AllowedPath(why) => write!(f, "allow-listed path ({why})"),
+        }
+    }
+}
+
+/// Whether [`scan`] skips a file, and why. Checks the path first, so a caller that has only the
+/// path and size can call it with an empty `content` before reading the file, then again.
+#[must_use]
+pub fn skip_reason(path: &str, size: u64, content: &[u8]) -> Option<SkipReason> {
+    if let Some(why) = allow::allowlisted(path) {
+        return Some(SkipReason::AllowedPath(why));
+    }
+    if size > MAX_FILE_SIZE {
+        return Some(SkipReason::TooLarge);
+    }
+    let head = &content[..content.len().min(BINARY_SNIFF_LEN)];
+    memchr::memchr(0, head).is_some().then_some(SkipReason::Binary)
+}
+
+/// The metadata of every built-in rule, in priority order (ids are unique).
+#[must_use]
+pub fn rules() -> Vec<RuleInfo> {
+    RULES.iter().map(|r| r.info).collect()
+}
+
+/// Scan one file. `path` selects the allow-list and the file kind (documentation, source code or
+/// configuration) and is copied into the findings; `content` is the whole file. Findings come
+/// sorted by line, column and rule id. Never panics.
+#[must_use]
+pub fn scan(path: &str, content: &[u8]) -> Vec<SecretFinding> {
+    if skip_reason(path, content.len() as u64, content).is_some() {
+        return Vec::new();
+    }
+    Scanner::global().scan_unchecked(path, content)
+}
+
+/// The compiled rules and prefilter, built once.
+struct Scanner {
+    /// Per rule: its compiled regex (`None` for a rule whose pattern failed to compile, which a
+    /// unit test forbids).
+    regexes: Vec<Option<Regex>>,
+    /// Keyword automata: case-sensitive and ASCII case-insensitive, with the rules of each pattern.
+    sensitive: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+    insensitive: Option<(AhoCorasick, Vec<Vec<usize>>)>,
+}
+
+fn automaton(case_sensitive: bool) -> Option<(AhoCorasick, Vec<Vec<usize>>)> {
+    let mut patterns: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
+    for (i, rule) in RULES.iter().enumerate().filter(|(_, r)| r.info.case_sensitive == case_sensitive) {
+        for kw in rule.info.keywords {
+            let kw = if case_sensitive { (*kw).to_owned() } else { kw.to_ascii_lowercase() };
+            match patterns.iter().position(|p| *p == kw) {
+                Some(at) => owners[at].push(i),
+                None => {
+                    patterns.push(kw);
+                    owners.push(vec![i]);
+                }
+            }
+        }
+    }
+    let ac = AhoCorasick::builder().ascii_case_insensitive(!case_sensitive).build(&patterns).ok()?;
+    Some((ac, owners))
+}
+
+impl Scanner {
+    fn global() -> &'static Scanner {
+        static SCANNER: LazyLock<Scanner> = LazyLock::new(Scanner::new);
+        &SCANNER
+    }
+
+    fn new() -> Self {
+        let regexes = RULES
+            .iter()
+            .map(|r| match &r.matcher {
+                Matcher::Regex { pattern, .. } => Regex::new(pattern).ok(),
+                Matcher::PrivateKey => Regex::new(rules::PRIVATE_KEY_HEADER).ok(),
+                Matcher::Generic => Regex::new(rules::GENERIC_PATTERN).ok(),
+            })
+            .collect();
+        Self { regexes, sensitive: automaton(true), insensitive: automaton(false) }
+    }
+
+    /// Which rules have a keyword in `content`.
+    fn candidates(&self, content: &[u8]) -> Vec<bool> {
+        let mut wanted = vec![false; RULES.len()];
+        for (ac, owners) in [&self.sensitive, &self.insensitive].into_iter().flatten() {
+            for m in ac.find_overlapping_iter(content) {
+                for &rule in &owners[m.pattern().as_usize()] {
+                    wanted[rule] = true;
+                }
+            }
+        }
+        wanted
+    }
+
+    fn scan_unchecked(&self, path: &str, content: &[u8]) -> Vec<SecretFinding> {
+        let wanted = self.candidates(content);
+        if !wanted.contains(&true) {
+            return Vec::new();
+        }
+        let ctx = Ctx { content, kind: allow::file_kind(path) };
+        // (rule index, hit), in rule priority order.
+        let mut kept: Vec<(usize, Hit)> = Vec::new();
+        let mut hits = Vec::new();
+        for (i, rule) in RULES.iter().enumerate() {
+            let Some(re) = self.regexes.get(i).and_then(Option::as_ref) else { continue };
+            if !wanted[i] {
+                continue;
+            }
+            hits.clear();
+            match &rule.matcher {
+                Matcher::Regex { check, .. } => rules::regex_hits(re, *check, &ctx, &mut hits),
+                Matcher::PrivateKey => rules::private_key_hits(re, content, &mut hits),
+                Matcher::Generic => rules::generic_hits(re, &ctx, &mut hits),
+            }
+            for hit in hits.drain(..) {
+                if !kept.iter().any(|(_, k)| overlaps(&k.secret, &hit.secret)) {
+                    kept.push((i, hit));
+                }
+            }
+        }
+        if kept.is_empty() {
+            return Vec::new();
+        }
+        let lines = text::Lines::new(content);
+        let secrets: Vec<Range<usize>> = kept.iter().map(|(_, h)| h.secret.clone()).collect();
+        let mut findings: Vec<SecretFinding> = kept
+            .iter()
+            .map(|(i, hit)| {
+                let info = &RULES[*i].info;
+                let line_index = lines.index_of(hit.anchor);
+                let line_range = lines.range(line_index, content);
+                let end_index = lines.index_of(hit.end.saturating_sub(1).max(hit.anchor));
+                SecretFinding {
+                    rule_id: info.id.to_owned(),
+                    category: info.category.to_owned(),
+                    title: info.title.to_owned(),
+                    severity: info.severity,
+                    path: path.to_owned(),
+                    line: to_u32(line_index + 1),
+                    column: to_u32(hit.anchor.saturating_sub(line_range.start) + 1),
+                    end_line: to_u32(end_index + 1),
+                    redacted_match: redact(content, line_range, &hit.secret, &secrets),
+                    fingerprint: fingerprint(info.id, &hit.value),
+                }
+            })
+            .collect();
+        findings.sort_by(|a, b| (a.line, a.column, &a.rule_id).cmp(&(b.line, b.column, &b.rule_id)));
+        findings
+    }
+}
+
+fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
+    a.start < b.end && b.start < a.end
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn fingerprint(rule_id: &str, value: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(rule_id.as_bytes());
+    h.update([0u8]);
+    h.update(value);
+    hex::encode(h.finalize())
+}
+
+/// The visible start of a secret: 4 characters when it is at least 12 long, else nothing.
+fn visible_prefix(secret_len: usize) -> usize {
+    if secret_len >= 12 { 4 } else { 0 }
+}
+
+/// Render `line` with every secret overlapping it masked; `own` is the finding's secret, which
+/// is appended (masked) when it starts after the line (private key bodies).
+fn redact(content: &[u8], line: Range<usize>, own: &Range<usize>, all: &[Range<usize>]) -> Redacted {
+    // The window of the line to show.
+    let focus_start = own.start.clamp(line.start, line.end);
+    let focus_end = own.end.clamp(line.start, line.end);
+    let from = focus_start.saturating_sub(CONTEXT_BYTES).max(line.start);
+    let to = focus_end.saturating_add(CONTEXT_BYTES).min(line.end);
+    let mut out: Vec<u8> = Vec::with_capacity(to - from + 16);
+    if from > line.start {
+        out.extend_from_slice("…".as_bytes());
+    }
+    let mut at = from;
+    let mut masked: Vec<&Range<usize>> = all.iter().filter(|s| s.start < to && s.end > from).collect();
+    masked.sort_by_key(|s| s.start);
+    for s in masked {
+        let start = s.start.max(at);
+        if start >= to {
+            break;
+        }
+        push_clean(&mut out, &content[at..start]);
+        let keep_end = (s.start + visible_prefix(s.len())).min(s.end);
+        if start < keep_end {
+            push_clean(&mut out, &content[start..keep_end.min(to)]);
+        }
+        if s.end > keep_end.max(start) {
+            out.extend_from_slice(b"*****");
+        }
+        at = s.end.min(to).max(start);
+    }
+    push_clean(&mut out, &content[at.min(to)..to]);
+    if to < line.end {
+        out.extend_from_slice("…".as_bytes());
+    }
+    if own.start >= line.end {
+        let keep = &content[own.start..(own.start + visible_prefix(own.len())).min(own.end)];
+        out.push(b' ');
+        push_clean(&mut out, keep);
+        out.extend_from_slice(b"*****");
+    }
+    Redacted(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Copy bytes, replacing ASCII control characters (terminal escapes) with `?`.
+fn push_clean(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend(bytes.iter().map(|&b| if b.is_ascii_control() && b != b'\t' { b'?' } else { b }));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_compiles_and_ids_are_unique() {
+        let scanner = Scanner::new();
+        for (rule, re) in RULES.iter().zip(&scanner.regexes) {
+            assert!(re.is_some(), "rule {} does not compile", rule.info.id);
+            assert!(!rule.info.keywords.is_empty(), "rule {} has no keyword", rule.info.id);
+        }
+        let mut ids: Vec<&str> = RULES.iter().map(|r| r.info.id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), RULES.len(), "duplicate rule id");
+        assert!(scanner.sensitive.is_some() && scanner.insensitive.is_some());
+    }
+
+    #[test]
+    fn redaction_masks_every_secret_on_the_line() {
+        let line = b"a=AKIA1234567890ABCDEF b=short123 c";
+        let all = [2..22, 25..33];
+        let r = redact(line, 0..line.len(), &(2..22), &all);
+        assert_eq!(r.as_str(), "a=AKIA***** b=***** c");
+    }
+}

@@ -1,0 +1,97 @@
+//! `hullguard db build|info`: the vulnerability database file.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow};
+use hullguard_vulndb::db::{Builder, Db, DbInfo, default_path};
+use hullguard_vulndb::feeds;
+
+use crate::cli::Format;
+
+/// The database path: the one given, else the default location.
+fn path_or_default(db: Option<PathBuf>) -> Result<PathBuf> {
+    db.or_else(default_path).ok_or_else(|| anyhow!("no database location: set --db, HULLGUARD_DB or HOME"))
+}
+
+/// Run `db build`: import every feed found under `sources` into a new file,
+/// renamed over `db` only once complete.
+pub fn build(sources: &[PathBuf], db: Option<PathBuf>, quiet: bool) -> Result<ExitCode> {
+    let target = path_or_default(db)?;
+    let started = Instant::now();
+    let mut found = Vec::new();
+    for source in sources {
+        found.extend(feeds::discover(source)?);
+    }
+    let mut builder = Builder::create(&target)?;
+    for feed in &found {
+        let rejected = feeds::import(feed, &mut builder)?;
+        if !quiet && !rejected.is_empty() {
+            eprintln!("hullguard: warning: {}: {} records rejected", feed.name, rejected.len());
+        }
+        for line in rejected {
+            tracing::debug!("rejected: {line}");
+        }
+    }
+    let info = builder.finish()?;
+    if !quiet {
+        eprintln!(
+            "hullguard: built {} in {:.1} s: {} advisories, {} CVEs with facts, {} feeds",
+            target.display(),
+            started.elapsed().as_secs_f64(),
+            info.advisories,
+            info.cves,
+            info.sources.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Run `db info`.
+pub fn info(db: Option<PathBuf>, format: Format) -> Result<ExitCode> {
+    let path = path_or_default(db)?;
+    let info = Db::open(&path)?.info()?;
+    let text = match format {
+        Format::Json => serde_json::to_string_pretty(&info)? + "\n",
+        Format::Table => table(&path, &info),
+    };
+    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn table(path: &Path, info: &DbInfo) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}\nschema {}, built {}, {} advisories, {} CVEs with facts\n",
+        path.display(),
+        info.schema,
+        info.built,
+        info.advisories,
+        info.cves
+    );
+    let _ =
+        writeln!(s, "{:<24} {:>8} {:>8}  {:<26} {:<14} LOCATION", "FEED", "RECORDS", "REJECTED", "AS OF", "LICENCE");
+    for src in &info.sources {
+        let _ = writeln!(
+            s,
+            "{:<24} {:>8} {:>8}  {:<26} {:<14} {}",
+            src.name,
+            src.records,
+            src.rejected,
+            src.as_of.as_deref().unwrap_or("-"),
+            src.license,
+            src.location
+        );
+    }
+    let attributions: Vec<&str> = info.sources.iter().filter_map(|s| s.attribution.as_deref()).collect();
+    if !attributions.is_empty() {
+        let _ = writeln!(s, "\nAttribution:");
+        for a in attributions {
+            let _ = writeln!(s, "  {a}");
+        }
+    }
+    s
+}

@@ -1,0 +1,375 @@
+//! `hullguard image`: the vulnerability scan. The inventory of the target is
+//! matched against the database, findings of one vulnerability are merged
+//! through their aliases, rated, filtered (ignore file, VEX, unfixed, KEV)
+//! and rendered; `--fail-on` decides the exit code on what is left after the
+//! filters, whatever `--severity` shows.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use hullguard_image::ImageMeta;
+use hullguard_inventory::{Ecosystem, Inventory, Package};
+use hullguard_report::Severity;
+use hullguard_report::vuln::{
+    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus,
+};
+use hullguard_vulndb::advisory::{SeverityKind, Status};
+use hullguard_vulndb::db::Db;
+use hullguard_vulndb::matcher::{Query, Vulnerability, match_package};
+use hullguard_vulndb::severity::Level;
+use hullguard_vulndb::version::scheme_for;
+
+use crate::cli::{ScanArgs, ScanFormat};
+
+/// What was scanned, for the report header and layer references.
+pub struct Target<'a> {
+    /// Shown name.
+    pub name: String,
+    /// Image config digest.
+    pub config_digest: Option<String>,
+    /// Image metadata, for layer `created_by`.
+    pub meta: Option<&'a ImageMeta>,
+}
+
+/// Opens the database named by `--db` or the default location.
+pub fn open_db(path: Option<&Path>) -> Result<Db> {
+    let path = match path {
+        Some(p) => p.to_owned(),
+        None => hullguard_vulndb::db::default_path()
+            .ok_or_else(|| anyhow!("no vulnerability database location: set --db, HULLGUARD_DB or HOME"))?,
+    };
+    if !path.exists() {
+        return Err(anyhow!(
+            "{}: no vulnerability database: build one with `hullguard db build --source DIR` or fetch one with `hullguard db update`",
+            path.display()
+        ));
+    }
+    Ok(Db::open(&path)?)
+}
+
+/// The ecosystem, name and version advisories know a package by, or `None`
+/// when it cannot be matched (an OS package of an unknown distro release).
+pub fn query_of(p: &Package, inventory: &Inventory) -> Option<(String, String, String)> {
+    let f = &p.found;
+    let os = inventory.os.as_ref();
+    let release = os.and_then(|o| o.version_id.clone()).unwrap_or_default();
+    let major = release.split('.').next().unwrap_or_default().to_owned();
+    let distro = |name: &str| format!("{name}:{major}");
+    let source = || f.source_name.clone().unwrap_or_else(|| f.name.clone());
+    let source_version = || f.source_version.clone().unwrap_or_else(|| f.version.clone());
+    let (ecosystem, name, version) = match f.ecosystem {
+        Ecosystem::Deb | Ecosystem::Apk | Ecosystem::Rpm if release.is_empty() => return None,
+        Ecosystem::Deb => match os.map(|o| o.id.as_str()) {
+            Some("debian") => (distro("Debian"), source(), source_version()),
+            Some("ubuntu") => (format!("Ubuntu:{release}"), source(), source_version()),
+            _ => return None,
+        },
+        Ecosystem::Apk => {
+            let minor: Vec<&str> = release.split('.').take(2).collect();
+            (format!("Alpine:v{}", minor.join(".")), source(), f.version.clone())
+        }
+        Ecosystem::Rpm => match os.map(|o| o.id.as_str()) {
+            Some("almalinux") => (distro("AlmaLinux"), f.name.clone(), f.version.clone()),
+            Some("rocky") => (distro("Rocky Linux"), f.name.clone(), f.version.clone()),
+            _ => return None,
+        },
+        Ecosystem::PyPI => ("PyPI".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::Npm => ("npm".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::Cargo => ("crates.io".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::Go if f.name == "stdlib" => {
+            // `go1.22.5` (maybe with ` X:…` experiments) as Go's advisories spell it: `1.22.5`.
+            let v = f.version.split_whitespace().next().unwrap_or_default();
+            ("Go".into(), f.name.clone(), v.trim_start_matches("go").to_owned())
+        }
+        Ecosystem::Go => ("Go".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::Maven => ("Maven".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::Gem => ("RubyGems".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::Composer => ("Packagist".into(), f.name.clone(), f.version.clone()),
+        Ecosystem::NuGet => ("NuGet".into(), f.name.clone(), f.version.clone()),
+    };
+    Some((ecosystem, name, version))
+}
+
+/// Whether the ecosystem is a distro's (vendor ratings win there).
+fn is_distro(ecosystem: &str) -> bool {
+    ["Debian", "Ubuntu", "Alpine", "AlmaLinux", "Rocky Linux"].iter().any(|d| ecosystem.starts_with(d))
+}
+
+/// A level of the advisory model as a report severity.
+fn severity_of(level: Level) -> Severity {
+    match level {
+        Level::Unknown => Severity::Unknown,
+        Level::Low => Severity::Low,
+        Level::Medium => Severity::Medium,
+        Level::High => Severity::High,
+        Level::Critical => Severity::Critical,
+    }
+}
+
+/// The CVSS version of a vector (`CVSS:3.1/…` → `3.1`).
+fn cvss_version(vector: &str) -> String {
+    vector.strip_prefix("CVSS:").and_then(|r| r.split('/').next()).unwrap_or("3.x").to_owned()
+}
+
+/// Rates a vulnerability: the distro's own rating for distro packages when
+/// it has one, else the CVSS vector of an advisory, else CVSS from the
+/// per-CVE facts, else an ecosystem label.
+fn rate(v: &Vulnerability, ecosystem: &str, db: &Db) -> Result<(Severity, String, Option<Cvss>, Option<Kev>)> {
+    let mut cvss: Option<Cvss> = None;
+    let mut label: Option<(Severity, String)> = None;
+    for hit in &v.hits {
+        for s in &hit.advisory.severity {
+            match s.kind {
+                SeverityKind::CvssV3 | SeverityKind::CvssV4 if cvss.is_none() => {
+                    if let Ok(score) = hullguard_vulndb::severity::cvss_score(&s.score) {
+                        cvss = Some(Cvss { version: cvss_version(&s.score), vector: s.score.clone(), score });
+                    }
+                }
+                SeverityKind::Ecosystem if label.is_none() => {
+                    let sev = severity_of(Level::from_label(&s.score));
+                    if sev != Severity::Unknown {
+                        label = Some((sev, source_name(&hit.advisory.id, ecosystem)));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut kev = None;
+    for id in std::iter::once(&v.id).chain(&v.aliases).filter(|i| i.starts_with("CVE-")) {
+        if let Some(facts) = db.cve(id)? {
+            if cvss.is_none() {
+                cvss = facts.cvss_v3.or(facts.cvss_v4).map(|(vector, score)| Cvss {
+                    version: cvss_version(&vector),
+                    vector,
+                    score,
+                });
+            }
+            if kev.is_none() {
+                kev =
+                    facts.kev.map(|k| Kev { date_added: k.date_added, due_date: k.due_date, ransomware: k.ransomware });
+            }
+        }
+    }
+    let (severity, source) = match (&label, &cvss) {
+        (Some((sev, src)), _) if is_distro(ecosystem) => (*sev, src.clone()),
+        (_, Some(c)) => (severity_of(Level::from_score(c.score)), format!("cvss-v{}", c.version)),
+        (Some((sev, src)), None) => (*sev, src.clone()),
+        (None, None) => (Severity::Unknown, "none".to_owned()),
+    };
+    Ok((severity, source, cvss, kev))
+}
+
+/// The name of the source of a label, from the advisory id.
+fn source_name(id: &str, ecosystem: &str) -> String {
+    if id.starts_with("GHSA-") {
+        return "ghsa".into();
+    }
+    ecosystem.split(':').next().unwrap_or(ecosystem).to_ascii_lowercase()
+}
+
+/// The title of a vulnerability: the first non-empty summary, else the
+/// first line of the details.
+fn title(v: &Vulnerability) -> String {
+    v.hits
+        .iter()
+        .map(|h| h.advisory.summary.trim())
+        .find(|s| !s.is_empty())
+        .map(str::to_owned)
+        .or_else(|| {
+            v.hits
+                .iter()
+                .find_map(|h| h.advisory.details.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_owned))
+        })
+        .unwrap_or_default()
+}
+
+/// Matches every package of `inventory` and builds the full report (no
+/// filters applied yet).
+pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnReport> {
+    let info = db.info()?;
+    let mut findings = Vec::new();
+    let mut matched = 0;
+    let mut remediations = Vec::new();
+    for p in &inventory.packages {
+        let Some((ecosystem, name, version)) = query_of(p, inventory) else {
+            tracing::debug!("{}@{}: no advisory ecosystem for this package", p.found.name, p.found.version);
+            continue;
+        };
+        matched += 1;
+        let result = match_package(db, &Query { ecosystem: &ecosystem, package: &name, version: &version })?;
+        for skipped in &result.skipped {
+            tracing::debug!("skipped: {skipped}");
+        }
+        let order = |a: &str, b: &str| {
+            scheme_for(&ecosystem).and_then(|s| s.compare(a, b)).unwrap_or(std::cmp::Ordering::Equal)
+        };
+        let mut package_findings = Vec::new();
+        for v in result.vulnerabilities(is_distro(&ecosystem)) {
+            let (severity, severity_source, cvss, kev) = rate(&v, &ecosystem, db)?;
+            let status = match v.status() {
+                Status::Fixed => VulnStatus::Fixed,
+                Status::WillNotFix => VulnStatus::WillNotFix,
+                Status::EndOfLife => VulnStatus::EndOfLife,
+                Status::AffectedNoFix | Status::NotAffected => VulnStatus::Affected,
+            };
+            let mut references: Vec<String> = Vec::new();
+            for r in v.hits.iter().flat_map(|h| &h.advisory.references) {
+                if !references.contains(r) {
+                    references.push(r.clone());
+                }
+            }
+            package_findings.push(VulnFinding {
+                title: title(&v),
+                advisories: v.hits.iter().map(|h| h.advisory.id.clone()).collect(),
+                fixed: v.fixed(order),
+                id: v.id,
+                aliases: v.aliases,
+                package: p.found.name.clone(),
+                source_package: p.found.source_name.clone().filter(|s| *s != p.found.name),
+                ecosystem: ecosystem.clone(),
+                purl: p.purl.clone(),
+                installed: p.found.version.clone(),
+                status,
+                severity,
+                severity_source,
+                cvss,
+                kev,
+                layer: p.layer.map(|index| LayerRef {
+                    index,
+                    diff_id: p.diff_id.clone(),
+                    created_by: target.meta.and_then(|m| m.layers.get(index)).and_then(|l| l.created_by.clone()),
+                }),
+                path: p.found.path.clone(),
+                references,
+            });
+        }
+        if let Some(r) = remediation(&package_findings, &version, &order) {
+            remediations.push(r);
+        }
+        findings.extend(package_findings);
+    }
+    remediations.sort_by(|a, b| (&a.package, &a.path).cmp(&(&b.package, &b.path)));
+    let mut report = VulnReport {
+        schema_version: SCHEMA_VERSION,
+        target: target.name.clone(),
+        config_digest: target.config_digest.clone(),
+        os: inventory
+            .os
+            .as_ref()
+            .map(|o| format!("{} {}", o.id, o.version_id.as_deref().unwrap_or("")).trim().to_owned()),
+        packages: matched,
+        db_built: info.built,
+        db_sources: info.sources.into_iter().map(|s| DbSource { name: s.name, as_of: s.as_of }).collect(),
+        findings,
+        remediations,
+        suppressed: Vec::new(),
+        summary: BTreeMap::new(),
+    };
+    report.finalize();
+    Ok(report)
+}
+
+/// The upgrade that fixes every fixable finding of one package: the highest
+/// of their fixed versions.
+fn remediation(
+    findings: &[VulnFinding],
+    matched_version: &str,
+    order: &impl Fn(&str, &str) -> std::cmp::Ordering,
+) -> Option<Remediation> {
+    let first = findings.first()?;
+    let upgrade_to = findings.iter().filter_map(|f| f.fixed.as_deref()).max_by(|a, b| order(a, b))?;
+    let _ = matched_version;
+    Some(Remediation {
+        package: first.package.clone(),
+        path: first.path.clone(),
+        installed: first.installed.clone(),
+        upgrade_to: upgrade_to.to_owned(),
+        fixes: findings.iter().filter(|f| f.fixed.is_some()).count(),
+        unfixed: findings.iter().filter(|f| f.fixed.is_none()).count(),
+    })
+}
+
+/// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), returns
+/// whether the gate trips (`--fail-on`), then keeps only the severities
+/// `--severity` shows.
+pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
+    if args.ignore_unfixed {
+        report.findings.retain(|f| f.status == VulnStatus::Fixed);
+    }
+    if args.kev_only {
+        report.findings.retain(|f| f.kev.is_some());
+    }
+    let tripped = args.fail_on.is_some_and(|min| report.findings.iter().any(|f| f.severity >= min));
+    if !args.severity.is_empty() {
+        report.findings.retain(|f| args.severity.contains(&f.severity));
+    }
+    report.finalize();
+    tripped
+}
+
+/// Renders `report` and writes it to stdout or `--output`.
+pub fn emit(report: &VulnReport, args: &ScanArgs) -> Result<()> {
+    let text = match args.format {
+        ScanFormat::Table => hullguard_report::vuln::to_table(
+            report,
+            args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
+        ),
+        ScanFormat::Json => report.to_json(),
+        ScanFormat::Sarif => hullguard_report::vuln::to_sarif(report, env!("CARGO_PKG_VERSION")),
+        ScanFormat::Template => {
+            let spec =
+                args.template.as_deref().ok_or_else(|| anyhow!("--format template needs --template FILE or @html"))?;
+            let (name, body) = if spec == "@html" {
+                ("report.html".to_owned(), hullguard_report::vuln::HTML_TEMPLATE.to_owned())
+            } else {
+                let path = PathBuf::from(spec);
+                let body = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+                (path.file_name().map_or_else(|| spec.to_owned(), |n| n.to_string_lossy().into_owned()), body)
+            };
+            hullguard_report::vuln::render_template(report, &name, &body).map_err(|e| anyhow!(e))?
+        }
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
+
+/// The exit code of a scan whose gate tripped or not.
+pub fn exit_code(tripped: bool, args: &ScanArgs) -> ExitCode {
+    if tripped { ExitCode::from(args.exit_code) } else { ExitCode::SUCCESS }
+}
+
+/// Run `image`: read the image once, match its inventory, report.
+pub fn run_image(
+    request: &crate::cli::ImageRequest,
+    cache_dir: Option<&Path>,
+    args: &ScanArgs,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let db = open_db(args.db.as_deref())?;
+    let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
+    if !quiet {
+        for w in &inventory.warnings {
+            eprintln!("hullguard: warning: {w}");
+        }
+    }
+    let target = Target {
+        name: meta.names.first().cloned().unwrap_or_else(|| meta.source.clone()),
+        config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
+        meta: Some(&meta),
+    };
+    let mut report = scan(&target, &inventory, &db)?;
+    let tripped = filter(&mut report, args);
+    emit(&report, args)?;
+    Ok(exit_code(tripped, args))
+}

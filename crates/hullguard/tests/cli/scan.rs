@@ -1,0 +1,278 @@
+//! `hullguard db build` and `hullguard image`: the vulnerability scan of the
+//! real app-mixed image against a database built from shared/vulndata.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::support::{hullguard, image, shared};
+
+/// A database built once per test run from every feed in shared/vulndata.
+pub fn db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let path = dir.join("hullguard.db");
+        let vulndata = shared().join("vulndata");
+        let out = hullguard(
+            Path::new("."),
+            &["db", "build", "--source", vulndata.to_str().unwrap(), "--db", path.to_str().unwrap()],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        path
+    })
+}
+
+/// The app-mixed image in the OCI archive.
+fn app_mixed() -> String {
+    format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"))
+}
+
+/// Run `image` on app-mixed with `extra` arguments.
+fn scan(extra: &[&str]) -> std::process::Output {
+    let db = db().to_str().unwrap().to_owned();
+    let target = app_mixed();
+    let mut args = vec!["image", "--no-cache", "--db", &db, &target];
+    args.extend_from_slice(extra);
+    hullguard(Path::new("."), &args)
+}
+
+fn scan_json(extra: &[&str]) -> Value {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let out = scan(&args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn findings(report: &Value) -> &Vec<Value> {
+    report["findings"].as_array().unwrap()
+}
+
+#[test]
+fn app_mixed_report_carries_package_layer_and_fix() {
+    let report = scan_json(&[]);
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["target"], "app-mixed:latest");
+    assert_eq!(report["os"], "debian 12");
+    let pyyaml: Vec<&Value> = findings(&report).iter().filter(|f| f["package"] == "PyYAML").collect();
+    assert_eq!(pyyaml.len(), 1, "{pyyaml:#?}");
+    let f = pyyaml[0];
+    assert_eq!(f["id"], "CVE-2020-14343");
+    assert_eq!(f["aliases"], serde_json::json!(["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"]));
+    assert_eq!(f["advisories"], serde_json::json!(["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"]));
+    assert_eq!(f["ecosystem"], "PyPI");
+    assert_eq!(f["purl"], "pkg:pypi/pyyaml@5.3.1");
+    assert_eq!(f["installed"], "5.3.1");
+    assert_eq!(f["fixed"], "5.4");
+    assert_eq!(f["status"], "fixed");
+    assert_eq!(f["path"], "/usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA");
+    assert_eq!(f["layer"]["index"], 3);
+    let truth: Value =
+        serde_json::from_slice(&std::fs::read(shared().join("images/app-mixed.truth.json")).unwrap()).unwrap();
+    assert_eq!(f["layer"]["diff_id"], truth["layers"][3]["diff_id"]);
+    assert!(f["layer"]["created_by"].as_str().unwrap().contains("pip install"), "{}", f["layer"]);
+
+    // The withdrawn minimist advisory never shows; the two live ones do.
+    let mut minimist: Vec<&str> = findings(&report)
+        .iter()
+        .filter(|f| f["package"] == "minimist")
+        .flat_map(|f| f["advisories"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()))
+        .collect();
+    minimist.sort_unstable();
+    assert_eq!(minimist, ["GHSA-vh95-rmgr-6w4m", "GHSA-xvch-5gv4-984h"]);
+
+    // Sorted: severity descending, then KEV first, then package.
+    let rank = |s: &str| ["UNKNOWN", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| *x == s).unwrap();
+    let keys: Vec<(usize, bool)> =
+        findings(&report).iter().map(|f| (5 - rank(f["severity"].as_str().unwrap()), f["kev"].is_null())).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    // The summary counts what is shown.
+    let total: u64 = report["summary"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum();
+    assert_eq!(total as usize, findings(&report).len());
+}
+
+#[test]
+fn gate_decides_the_exit_code_apart_from_what_is_shown() {
+    let all = scan_json(&[]);
+    let count = |sev: &str| findings(&all).iter().filter(|f| f["severity"] == sev).count();
+    assert!(count("CRITICAL") > 0 && count("LOW") > 0, "{:?}", all["summary"]);
+
+    // No gate: exit 0 whatever is found.
+    assert_eq!(scan(&["--format", "json"]).status.code(), Some(0));
+    // A gate that trips: exit 1, or the code asked for.
+    assert_eq!(scan(&["--format", "json", "--fail-on", "CRITICAL"]).status.code(), Some(1));
+    assert_eq!(scan(&["--format", "json", "--fail-on", "high", "--exit-code", "7"]).status.code(), Some(7));
+    // Showing only LOW still fails on the CRITICAL findings that are hidden.
+    let out = scan(&["--format", "json", "--severity", "LOW", "--fail-on", "CRITICAL"]);
+    assert_eq!(out.status.code(), Some(1));
+    let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(findings(&shown).len(), count("LOW"));
+    assert!(findings(&shown).iter().all(|f| f["severity"] == "LOW"));
+    // --ignore-unfixed drops every finding with no fixed version.
+    let fixed_only = scan_json(&["--ignore-unfixed"]);
+    let unfixed = findings(&all).iter().filter(|f| f["fixed"].is_null()).count();
+    assert!(unfixed > 0);
+    assert_eq!(findings(&fixed_only).len(), findings(&all).len() - unfixed);
+    assert!(findings(&fixed_only).iter().all(|f| f["status"] == "fixed"));
+}
+
+#[test]
+fn missing_or_broken_database_is_exit_2_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.db");
+    let target = app_mixed();
+    let out = hullguard(Path::new("."), &["image", "--db", missing.to_str().unwrap(), &target]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no vulnerability database") && err.contains("hullguard db build"), "{err}");
+
+    let broken = dir.path().join("broken.db");
+    std::fs::write(&broken, b"SQLite format 3\0garbage garbage").unwrap();
+    let out = hullguard(Path::new("."), &["image", "--db", broken.to_str().unwrap(), &target]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.db") && err.contains("not a hullguard database"), "{err}");
+}
+
+#[test]
+fn sarif_rules_and_results_agree() {
+    let out = scan(&["--format", "sarif"]);
+    assert!(out.status.success());
+    let log: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(log["version"], "2.1.0");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "hullguard");
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    let results = run["results"].as_array().unwrap();
+    let report = scan_json(&[]);
+    assert_eq!(results.len(), findings(&report).len());
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let mut unique = ids.clone();
+    unique.dedup();
+    assert_eq!(ids, unique, "rules sorted and unique");
+    for r in results {
+        let rule = &rules[r["ruleIndex"].as_u64().unwrap() as usize];
+        assert_eq!(rule["id"], r["ruleId"]);
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
+        assert!(!r["message"]["text"].as_str().unwrap().is_empty());
+        let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap();
+        assert!(!uri.starts_with('/'), "{uri}");
+    }
+    for rule in rules {
+        let score: f64 = rule["properties"]["security-severity"].as_str().unwrap().parse().unwrap();
+        assert!((0.0..=10.0).contains(&score));
+        assert!(rule["help"]["text"].as_str().unwrap().contains("References:"));
+    }
+}
+
+#[test]
+fn templates_render_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = scan_json(&[]);
+    let html = scan(&["--format", "template", "--template", "@html"]);
+    assert!(html.status.success());
+    let html = String::from_utf8(html.stdout).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert_eq!(html.matches("<tr>\n<td class=\"sev").count(), findings(&report).len());
+    assert!(!html.contains("<script"), "offline and inert");
+
+    let custom = dir.path().join("count.txt");
+    std::fs::write(&custom, "{{ target }} {{ findings | length }}{% for f in findings %}{% if f.package == \"PyYAML\" %} {{ f.id }}{% endif %}{% endfor %}\n").unwrap();
+    let out = scan(&["--format", "template", "--template", custom.to_str().unwrap()]);
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("app-mixed:latest {} CVE-2020-14343\n", findings(&report).len())
+    );
+
+    let bad = dir.path().join("bad.txt");
+    std::fs::write(&bad, "line one\n{% for x in %}\n").unwrap();
+    let out = scan(&["--format", "template", "--template", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("template bad.txt:2"), "{err}");
+}
+
+#[test]
+fn table_groups_by_ecosystem_and_lists_upgrades() {
+    let out = scan(&[]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report = scan_json(&[]);
+    let mut per_ecosystem: BTreeMap<String, usize> = BTreeMap::new();
+    for f in findings(&report) {
+        *per_ecosystem.entry(f["ecosystem"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    for (ecosystem, n) in &per_ecosystem {
+        assert!(text.contains(&format!("\n{ecosystem} ({n} vulnerabilities)\n")), "{ecosystem} {n}");
+    }
+    assert!(text.contains("  upgrade PyYAML 5.3.1 to 5.4 fixes 1 finding\n"), "{text}");
+    assert!(!text.contains('\x1b'), "no colours when not a terminal");
+}
+
+/// The expectation computed independently by `scripts/expect-vulns.py`
+/// (Python, `packaging` for PEP 440, its own SemVer and Maven ordering) from
+/// the truth inventory and the same OSV data: `(ecosystem, name, version)` →
+/// advisory ids.
+fn expected() -> BTreeMap<(String, String, String), Vec<String>> {
+    let text = include_str!("../golden/app-mixed.vulns.expected");
+    let mut out = BTreeMap::new();
+    for line in text.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+        let (key, ids) = line.split_once(": ").unwrap();
+        let mut parts = key.splitn(3, ' ');
+        let key =
+            (parts.next().unwrap().to_owned(), parts.next().unwrap().to_owned(), parts.next().unwrap().to_owned());
+        out.insert(key, ids.split(' ').map(str::to_owned).collect());
+    }
+    out
+}
+
+#[test]
+fn app_mixed_language_findings_equal_the_independent_expectation() {
+    let report = scan_json(&[]);
+    let mut ours: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
+    for f in findings(&report) {
+        let ecosystem = f["ecosystem"].as_str().unwrap();
+        if ecosystem.contains(':') {
+            continue; // distro packages are not part of this expectation
+        }
+        let name = f["package"].as_str().unwrap().to_owned();
+        let mut version = f["installed"].as_str().unwrap().to_owned();
+        if ecosystem == "Go" && name == "stdlib" {
+            version = version.trim_start_matches("go").to_owned();
+        }
+        let ids = ours.entry((ecosystem.to_owned(), name, version)).or_default();
+        for a in f["advisories"].as_array().unwrap() {
+            let a = a.as_str().unwrap().to_owned();
+            if !ids.contains(&a) {
+                ids.push(a);
+            }
+        }
+    }
+    for ids in ours.values_mut() {
+        ids.sort();
+    }
+    let expected = expected();
+    assert_eq!(expected.len(), 32, "packages with advisories in the golden file");
+    assert_eq!(expected.values().map(Vec::len).sum::<usize>(), 204);
+    let missing: Vec<String> = expected
+        .iter()
+        .flat_map(|(k, ids)| {
+            ids.iter().filter(|id| !ours.get(k).is_some_and(|o| o.contains(id))).map(move |id| format!("{k:?} {id}"))
+        })
+        .collect();
+    let extra: Vec<String> = ours
+        .iter()
+        .flat_map(|(k, ids)| {
+            ids.iter()
+                .filter(|id| !expected.get(k).is_some_and(|e| e.contains(id)))
+                .map(move |id| format!("{k:?} {id}"))
+        })
+        .collect();
+    assert!(missing.is_empty() && extra.is_empty(), "missing: {missing:#?}\nextra: {extra:#?}");
+}
