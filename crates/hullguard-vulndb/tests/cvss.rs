@@ -215,10 +215,10 @@ fn bad_records_are_errors() {
         assert!(got.contains(problem), "{got}");
     }
     for garbage in ["", "{", "[]", "null", r#"{"id": "CVE-2024-0001"}"#, "\u{0}"] {
-        assert!(matches!(line(garbage), Err(ImportError::FeedJson { .. })), "{garbage:?}");
+        assert!(matches!(line(garbage), Err(ImportError::Syntax { .. })), "{garbage:?}");
     }
-    assert!(matches!(cvss::parse_cve_record(b"\xff", "r.json"), Err(ImportError::FeedJson { .. })));
-    assert!(matches!(cvss::parse_cve_record(br#"{"containers": {}}"#, "r.json"), Err(ImportError::FeedJson { .. })));
+    assert!(matches!(cvss::parse_cve_record(b"\xff", "r.json"), Err(ImportError::Syntax { .. })));
+    assert!(matches!(cvss::parse_cve_record(br#"{"containers": {}}"#, "r.json"), Err(ImportError::Syntax { .. })));
     let bad_adp = record("", &V31.replace("9.8", "99"));
     let err = cvss::parse_cve_record(bad_adp.as_bytes(), "r.json").unwrap_err();
     assert_eq!(err.to_string(), "r.json: CVE-2024-0001: cisa-adp cvssV3_1: base score 99 out of 0-10");

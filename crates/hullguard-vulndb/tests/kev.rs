@@ -102,14 +102,14 @@ fn garbage_catalogs_are_errors() {
     let json = |bytes: &[u8]| kev::parse_catalog(bytes, "g.json");
     let err = json(b"").unwrap_err();
     assert!(err.to_string().starts_with("g.json: not a KEV catalog: EOF"), "{err}");
-    assert!(matches!(json(b"\xff\xfe garbage"), Err(ImportError::FeedJson { .. })));
-    assert!(matches!(json(b"[]"), Err(ImportError::FeedJson { .. })));
-    assert!(matches!(json(br#"{"catalogVersion": "1"}"#), Err(ImportError::FeedJson { .. })));
+    assert!(matches!(json(b"\xff\xfe garbage"), Err(ImportError::Syntax { .. })));
+    assert!(matches!(json(b"[]"), Err(ImportError::Syntax { .. })));
+    assert!(matches!(json(br#"{"catalogVersion": "1"}"#), Err(ImportError::Syntax { .. })));
     let text = catalog_with(GOOD);
     let err = json(text.replace("\"count\": 1", "\"count\": 2").as_bytes()).unwrap_err();
     assert_eq!(err.to_string(), "g.json: count is 2 but there are 1 entries");
     let err = json(text.replace("\"count\": 1", "\"count\": -1").as_bytes()).unwrap_err();
-    assert!(matches!(err, ImportError::FeedJson { .. }));
+    assert!(matches!(err, ImportError::Syntax { .. }));
     let err = json(text.replace("2025.01.02", "").as_bytes()).unwrap_err();
     assert_eq!(err.to_string(), "g.json: bad catalogVersion \"\"");
     let err = json(text.replace("2025-01-02T", "2025-13-02T").as_bytes()).unwrap_err();

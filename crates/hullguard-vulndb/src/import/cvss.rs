@@ -27,8 +27,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::kev::{is_cve_id, read_file_capped};
-use super::{ImportError, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES};
+use super::kev::is_cve_id;
+use super::{ImportError, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES, read_file_capped};
 use crate::advisory::{Severity, SeverityKind};
 use crate::severity::{Level, MAX_VECTOR_LEN, cvss_score};
 
@@ -217,14 +217,14 @@ struct ExtractLine {
 ///
 /// # Errors
 ///
-/// [`ImportError::FeedJson`] when the line is not JSON of the extract's shape,
+/// [`ImportError::Syntax`] when the line is not JSON of the extract's shape,
 /// [`ImportError::Malformed`] (naming the CVE) when an id, state or vector is
 /// bad.
 pub fn parse_extract_line(line: &str, origin: &str) -> Result<CveSeverity, ImportError> {
-    let raw: ExtractLine = serde_json::from_str(line).map_err(|source| ImportError::FeedJson {
+    let raw: ExtractLine = serde_json::from_str(line).map_err(|source| ImportError::Syntax {
         origin: origin.to_owned(),
         format: "a severity extract line",
-        source,
+        problem: source.to_string(),
     })?;
     let malformed = |problem| ImportError::Malformed { origin: origin.to_owned(), problem };
     let mut found = Vec::new();
@@ -344,14 +344,14 @@ impl Container {
 ///
 /// # Errors
 ///
-/// [`ImportError::FeedJson`] when the bytes are not a CVE record,
+/// [`ImportError::Syntax`] when the bytes are not a CVE record,
 /// [`ImportError::Malformed`] (naming the CVE) when an id, state or vector is
 /// bad.
 pub fn parse_cve_record(bytes: &[u8], origin: &str) -> Result<CveSeverity, ImportError> {
-    let raw: CveRecord = serde_json::from_slice(bytes).map_err(|source| ImportError::FeedJson {
+    let raw: CveRecord = serde_json::from_slice(bytes).map_err(|source| ImportError::Syntax {
         origin: origin.to_owned(),
         format: "a CVE JSON 5 record",
-        source,
+        problem: source.to_string(),
     })?;
     let malformed = |problem| ImportError::Malformed { origin: origin.to_owned(), problem };
     let id = raw.metadata.cve_id;

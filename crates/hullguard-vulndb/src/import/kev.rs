@@ -9,13 +9,11 @@
 //! `knownRansomwareCampaignUse` must be `Known` or `Unknown`. An entry that
 //! fails is listed in [`Kev::rejected`] and the others are kept.
 
-use std::fs::File;
-use std::io::Read;
 use std::path::Path;
 
 use serde::Deserialize;
 
-use super::{ImportError, MAX_RECORD_BYTES};
+use super::{ImportError, MAX_RECORD_BYTES, read_file_capped};
 
 /// The most entries one catalog may have (the real one has under 2,000).
 pub const MAX_KEV_ENTRIES: usize = 1 << 16;
@@ -123,32 +121,20 @@ pub fn is_date(date: &str) -> bool {
     (1..=days).contains(&day)
 }
 
-/// Reads a whole file through a cap of `cap` bytes.
-pub(crate) fn read_file_capped(path: &Path, cap: u64) -> Result<Vec<u8>, ImportError> {
-    let io = |source| ImportError::Io { path: path.to_owned(), source };
-    let file = File::open(path).map_err(io)?;
-    let mut bytes = Vec::new();
-    file.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(io)?;
-    if bytes.len() as u64 > cap {
-        return Err(ImportError::TooLarge { origin: path.display().to_string(), limit: format!("{cap} bytes") });
-    }
-    Ok(bytes)
-}
-
 /// Parses a KEV catalog from JSON; `origin` names it in errors.
 ///
 /// # Errors
 ///
-/// [`ImportError::FeedJson`] when the bytes are not JSON of the catalog's shape,
+/// [`ImportError::Syntax`] when the bytes are not JSON of the catalog's shape,
 /// [`ImportError::Malformed`] when the catalog's version or release date is
 /// empty or malformed or `count` disagrees with the entries, and
 /// [`ImportError::TooLarge`] over [`MAX_KEV_ENTRIES`] entries. Bad entries
 /// are not errors: they are listed in [`Kev::rejected`].
 pub fn parse_catalog(bytes: &[u8], origin: &str) -> Result<Kev, ImportError> {
-    let raw: RawCatalog = serde_json::from_slice(bytes).map_err(|source| ImportError::FeedJson {
+    let raw: RawCatalog = serde_json::from_slice(bytes).map_err(|source| ImportError::Syntax {
         origin: origin.to_owned(),
         format: "a KEV catalog",
-        source,
+        problem: source.to_string(),
     })?;
     let malformed = |problem: String| ImportError::Malformed { origin: origin.to_owned(), problem };
     if raw.vulnerabilities.len() > MAX_KEV_ENTRIES {

@@ -74,17 +74,6 @@ pub enum ImportError {
         /// What is wrong, with a line number where there is one.
         problem: String,
     },
-    /// A side feed's JSON (a KEV catalog, a CVE record, a severity extract
-    /// line) that does not parse as its format.
-    #[error("{origin}: not {format}: {source}")]
-    FeedJson {
-        /// The file, entry or line.
-        origin: String,
-        /// What it should be, e.g. `a KEV catalog`.
-        format: &'static str,
-        /// The JSON error.
-        source: serde_json::Error,
-    },
     /// A feed file or record that is not of its format's shape (KEV JSON,
     /// a CVE record, a severity extract line, a UCT file).
     #[error("{origin}: {problem}")]

@@ -53,8 +53,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use super::kev::{is_cve_id, read_file_capped};
-use super::{ImportError, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES};
+use super::kev::is_cve_id;
+use super::{ImportError, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES, read_file_capped};
 use crate::Error;
 use crate::advisory::{Advisory, Affected, Interval, Severity, SeverityKind, Status};
 use crate::version::{Dpkg, VersionScheme};
