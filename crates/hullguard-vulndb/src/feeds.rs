@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::db::{Builder, CveFacts, DbError, KevFacts, SourceInfo};
 use crate::import::{
-    ImportError, Imported, MAX_RECORD_BYTES, MAX_TOTAL_BYTES, alpine, cvss, debian, debian_changelog, kev, osv,
+    ImportError, Imported, MAX_RECORD_BYTES, MAX_TOTAL_BYTES, alpine, cvss, debian, debian_changelog, kev, osv, ubuntu,
 };
 
 /// The kinds of feed `hullguard db build` reads.
@@ -27,6 +27,9 @@ pub enum FeedKind {
     /// A tarball of Debian changelogs (`changelogs/<suite>/<source>.txt`):
     /// fix evidence per release.
     DebianChangelogs,
+    /// The Ubuntu CVE Tracker (`active/`, `retired/`, `ignored/` CVE files), as
+    /// a folder or a `.tar.zst`/`.tar.gz` of one.
+    UbuntuUct,
     /// The CISA Known Exploited Vulnerabilities catalog (JSON).
     Kev,
     /// CVSS per CVE: the vulnrichment extract (`*.jsonl.gz`, one record a line).
@@ -83,6 +86,7 @@ fn licence(name: &str) -> (&'static str, Option<&'static str>) {
         "osv/AlmaLinux" => ("MIT", Some("AlmaLinux OSV database, MIT")),
         "osv/Bitnami" => ("Apache-2.0", Some("Bitnami Vulnerability Database, Apache-2.0")),
         n if n.starts_with("debian/") => ("public data", Some("Debian Security Tracker (security-tracker.debian.org)")),
+        n if n.starts_with("ubuntu/") => ("public data", Some("Ubuntu CVE Tracker (Canonical)")),
         n if n.starts_with("alpine/") => ("public data", Some("Alpine Linux secdb (secdb.alpinelinux.org)")),
         "kev" => ("CC0-1.0", Some("CISA Known Exploited Vulnerabilities Catalog")),
         "cve-severity" => ("CC0-1.0", Some("CVE records with CISA ADP enrichment (cisagov/vulnrichment), CC0-1.0")),
@@ -161,6 +165,9 @@ fn feed_file(path: &Path) -> Option<Feed> {
     }
     if file.starts_with("debian-changelogs") && file.ends_with(".tar.gz") {
         return named(FeedKind::DebianChangelogs, "debian/changelogs");
+    }
+    if file.starts_with("ubuntu-cve-tracker") && (file.ends_with(".tar.zst") || file.ends_with(".tar.gz")) {
+        return named(FeedKind::UbuntuUct, "ubuntu/uct");
     }
     if file == "known_exploited_vulnerabilities.json" {
         return named(FeedKind::Kev, "kev");
@@ -288,6 +295,13 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             }
             all
         }
+        FeedKind::UbuntuUct => {
+            let mut importer = ubuntu::Importer::new();
+            let wanted = |n: &str| ["active/", "retired/", "ignored/"].iter().any(|d| n.contains(d));
+            for_each_member(&feed.path, wanted, |name, bytes| Ok(importer.add(&format!("{origin}:{name}"), &bytes)?))?;
+            let done = importer.finish();
+            Imported { advisories: done.advisories, rejected: done.rejected, ..Imported::default() }
+        }
         FeedKind::Kev | FeedKind::CveSeverity => unreachable!("per-CVE feeds are stored above"),
         FeedKind::AlpineSecdb => {
             let files = if feed.path.is_dir() {
@@ -352,13 +366,35 @@ fn read_text(path: &Path) -> Result<String, FeedError> {
 }
 
 /// The regular files of a `.tar.gz` whose names `want` accepts, as
-/// `(name, bytes)` in archive order; each member is read through
-/// [`MAX_RECORD_BYTES`] × 8 and all of them through [`MAX_TOTAL_BYTES`].
+/// `(name, bytes)` in archive order (see [`for_each_member`]).
 fn tar_members(path: &Path, want: impl Fn(&str) -> bool) -> Result<Vec<(String, Vec<u8>)>, FeedError> {
+    let mut out = Vec::new();
+    for_each_member(path, want, |name, bytes| {
+        out.push((name.to_owned(), bytes));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Streams the regular files of a `.tar.gz` or `.tar.zst` (long window, as
+/// `zstd --long=27` writes) whose names `want` accepts to `each`, in archive
+/// order; each member is read through [`MAX_RECORD_BYTES`] × 8 and all of
+/// them through [`MAX_TOTAL_BYTES`].
+fn for_each_member(
+    path: &Path,
+    want: impl Fn(&str) -> bool,
+    mut each: impl FnMut(&str, Vec<u8>) -> Result<(), FeedError>,
+) -> Result<(), FeedError> {
     let io = |source| FeedError::Import(ImportError::Io { path: path.to_owned(), source });
     let file = std::fs::File::open(path).map_err(io)?;
-    let mut archive = tar::Archive::new(flate2::read::MultiGzDecoder::new(file));
-    let mut out = Vec::new();
+    let reader: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "zst") {
+        let mut decoder = zstd::stream::read::Decoder::new(file).map_err(io)?;
+        decoder.window_log_max(27).map_err(io)?;
+        Box::new(decoder)
+    } else {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
+    };
+    let mut archive = tar::Archive::new(reader);
     let mut total = 0u64;
     let cap = MAX_RECORD_BYTES * 8;
     for entry in archive.entries().map_err(io)? {
@@ -379,7 +415,7 @@ fn tar_members(path: &Path, want: impl Fn(&str) -> bool) -> Result<Vec<(String, 
                 limit: format!("{cap} bytes"),
             }));
         }
-        out.push((name, bytes));
+        each(&name, bytes)?;
     }
-    Ok(out)
+    Ok(())
 }

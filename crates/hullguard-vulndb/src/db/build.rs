@@ -78,7 +78,9 @@ impl Builder {
                 .prepare_cached("INSERT INTO affected (ecosystem, package, advisory) VALUES (?1, ?2, ?3)")
                 .map_err(self.sql())?;
             for advisory in advisories {
-                let body = serde_json::to_vec(advisory).expect("the model always serialises");
+                let json = serde_json::to_vec(advisory).expect("the model always serialises");
+                let body =
+                    zstd::bulk::compress(&json, 3).map_err(|source| DbError::Io { path: self.temp.clone(), source })?;
                 insert.execute(params![advisory.id, info.name, advisory.is_withdrawn(), body]).map_err(self.sql())?;
                 let rowid = conn.last_insert_rowid();
                 let mut keys: Vec<(String, String)> = advisory

@@ -20,7 +20,10 @@ use crate::advisory::Advisory;
 
 /// The schema version this build reads and writes; a file of another
 /// version is refused with a hint to rebuild it.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The largest advisory record stored, uncompressed.
+const MAX_RECORD_BYTES: usize = 16 << 20;
 
 /// The file name of the database in its default folder.
 pub const FILE_NAME: &str = "hullguard.db";
@@ -273,7 +276,11 @@ impl Db {
         let mut out = Vec::new();
         for row in rows {
             let (id, body) = row.map_err(self.sql())?;
-            let advisory = serde_json::from_slice(&body).map_err(|source| DbError::Record {
+            let json = zstd::bulk::decompress(&body, MAX_RECORD_BYTES).map_err(|e| DbError::Schema {
+                path: self.path.clone(),
+                problem: format!("record {id} does not decompress ({e}): the file is damaged, rebuild it"),
+            })?;
+            let advisory = serde_json::from_slice(&json).map_err(|source| DbError::Record {
                 path: self.path.clone(),
                 id,
                 source,
