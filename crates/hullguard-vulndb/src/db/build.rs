@@ -78,7 +78,7 @@ impl Builder {
                 .prepare_cached("INSERT INTO affected (ecosystem, package, advisory) VALUES (?1, ?2, ?3)")
                 .map_err(self.sql())?;
             for advisory in advisories {
-                let json = serde_json::to_vec(advisory).expect("the model always serialises");
+                let json = serde_json::to_vec(&stored_form(advisory)).expect("the model always serialises");
                 let body =
                     zstd::bulk::compress(&json, 3).map_err(|source| DbError::Io { path: self.temp.clone(), source })?;
                 insert.execute(params![advisory.id, info.name, advisory.is_withdrawn(), body]).map_err(self.sql())?;
@@ -165,6 +165,19 @@ impl Builder {
             cves: self.cves.len(),
         })
     }
+}
+
+/// The form an advisory is stored in: the full description is dropped (reports show the
+/// summary, or the description's first line when there is no summary), which keeps records
+/// small and scans fast.
+fn stored_form(advisory: &Advisory) -> Advisory {
+    let mut stored = advisory.clone();
+    if stored.summary.trim().is_empty() {
+        let first = stored.details.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+        stored.summary = first.chars().take(200).collect();
+    }
+    stored.details = String::new();
+    stored
 }
 
 impl Drop for Builder {

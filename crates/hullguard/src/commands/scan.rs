@@ -114,10 +114,13 @@ fn cvss_version(vector: &str) -> String {
     vector.strip_prefix("CVSS:").and_then(|r| r.split('/').next()).unwrap_or("3.x").to_owned()
 }
 
+/// A vulnerability's severity, its source, CVSS and KEV entry.
+type Rating = (Severity, String, Option<Cvss>, Option<Kev>);
+
 /// Rates a vulnerability: the distro's own rating for distro packages when
 /// it has one, else the CVSS vector of an advisory, else CVSS from the
 /// per-CVE facts, else an ecosystem label.
-fn rate(v: &Vulnerability, ecosystem: &str, db: &Db) -> Result<(Severity, String, Option<Cvss>, Option<Kev>)> {
+fn rate(v: &Vulnerability, ecosystem: &str, db: &Db) -> Result<Rating> {
     let mut cvss: Option<Cvss> = None;
     let mut label: Option<(Severity, String)> = None;
     for hit in &v.hits {
@@ -193,22 +196,33 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
     let info = db.info()?;
     let mut findings = Vec::new();
     let mut matched = 0;
+    // The same package often appears several times (Go's stdlib in every binary, one npm
+    // package at several paths): match and rate each (ecosystem, name, version) once.
+    let mut memo: BTreeMap<(String, String, String), Vec<(Vulnerability, Rating)>> = BTreeMap::new();
     for p in &inventory.packages {
         let Some((ecosystem, name, version)) = query_of(p, inventory) else {
             tracing::debug!("{}@{}: no advisory ecosystem for this package", p.found.name, p.found.version);
             continue;
         };
         matched += 1;
-        let result = match_package(db, &Query { ecosystem: &ecosystem, package: &name, version: &version })?;
-        for skipped in &result.skipped {
-            tracing::debug!("skipped: {skipped}");
+        let key = (ecosystem.clone(), name.clone(), version.clone());
+        if !memo.contains_key(&key) {
+            let result = match_package(db, &Query { ecosystem: &ecosystem, package: &name, version: &version })?;
+            for skipped in &result.skipped {
+                tracing::debug!("skipped: {skipped}");
+            }
+            let mut rated = Vec::new();
+            for v in result.vulnerabilities(is_distro(&ecosystem)) {
+                let rating = rate(&v, &ecosystem, db)?;
+                rated.push((v, rating));
+            }
+            memo.insert(key.clone(), rated);
         }
         let order = |a: &str, b: &str| {
             scheme_for(&ecosystem).and_then(|s| s.compare(a, b)).unwrap_or(std::cmp::Ordering::Equal)
         };
         let mut package_findings = Vec::new();
-        for v in result.vulnerabilities(is_distro(&ecosystem)) {
-            let (severity, severity_source, cvss, kev) = rate(&v, &ecosystem, db)?;
+        for (v, (severity, severity_source, cvss, kev)) in memo[&key].iter().cloned() {
             let status = match v.status() {
                 Status::Fixed => VulnStatus::Fixed,
                 Status::WillNotFix => VulnStatus::WillNotFix,
