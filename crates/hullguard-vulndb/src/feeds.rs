@@ -36,9 +36,13 @@ pub enum FeedKind {
     CveSeverity,
 }
 
-/// The Debian releases advisories are recorded for when the tracker's
-/// unstable line is followed: every release a container image may still run.
-pub const DEBIAN_RELEASES: &[&str] = &["buster", "bullseye", "bookworm", "trixie", "forky", "sid"];
+/// The Debian releases for which a CVE without a release line follows the
+/// tracker's unstable line: the releases the tracker still maintains lines
+/// for (stable, oldstable in LTS, testing, unstable as of 2026-11). Releases
+/// past their (LTS) security support get no lines for new CVEs, so for them
+/// only explicit lines, DSAs and DLAs count; following unstable there would
+/// report every later CVE as affected.
+pub const DEBIAN_RELEASES: &[&str] = &["bookworm", "trixie", "forky", "sid"];
 
 /// One feed found on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]

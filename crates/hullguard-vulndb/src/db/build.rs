@@ -135,7 +135,7 @@ impl Builder {
                     .map_err(self.sql())?;
             }
             let sources = serde_json::to_string(&self.sources).expect("sources always serialise");
-            conn.execute_batch("CREATE INDEX affected_by_package ON affected (ecosystem, package);")
+            conn.execute_batch("CREATE INDEX affected_by_package ON affected (ecosystem, package); CREATE INDEX advisory_by_id ON advisory (id);")
                 .map_err(self.sql())?;
             for (key, value) in [("schema", SCHEMA_VERSION.to_string()), ("built", built.clone()), ("sources", sources)]
             {

@@ -290,6 +290,16 @@ impl Db {
         Ok(out)
     }
 
+    /// Whether an advisory with this id is stored (withdrawn ones included).
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read.
+    pub fn has_advisory(&self, id: &str) -> Result<bool, DbError> {
+        let mut stmt = self.conn.prepare_cached("SELECT 1 FROM advisory WHERE id = ?1 LIMIT 1").map_err(self.sql())?;
+        stmt.exists([id]).map_err(self.sql())
+    }
+
     /// The facts known about `cve` (CVSS, KEV), if any.
     ///
     /// # Errors
