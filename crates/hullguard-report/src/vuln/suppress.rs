@@ -862,7 +862,7 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
     let mut entry_used = vec![false; entries.len()];
 
     // Statements with a known status, oldest first: the last that covers a finding decides.
-    let mut order: Vec<(Option<(i64, u32)>, usize, usize)> = Vec::new();
+    let mut order: Vec<(Option<Instant>, usize, usize)> = Vec::new();
     for (d, doc) in vex.iter().enumerate() {
         for (s, st) in doc.statements.iter().enumerate() {
             if st.status != VexStatus::Unknown {
@@ -1184,7 +1184,7 @@ fn is_date(s: &str) -> bool {
     }
     let num = |r: std::ops::Range<usize>| s.get(r).filter(|x| x.bytes().all(|c| c.is_ascii_digit()))?.parse().ok();
     let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
-    m >= 1 && m <= 12 && d >= 1 && d <= days_in_month(y, m)
+    (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -1220,9 +1220,12 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// UTC seconds since the epoch and nanoseconds.
+type Instant = (i64, u32);
+
 /// An RFC 3339 timestamp as (UTC seconds since the epoch, nanoseconds), for
 /// ordering statements; `None` when it is not one.
-fn parse_rfc3339(s: &str) -> Option<(i64, u32)> {
+fn parse_rfc3339(s: &str) -> Option<Instant> {
     let s = s.trim();
     let date = s.get(..10)?;
     if !is_date(date) {
