@@ -1310,6 +1310,20 @@ mod tests {
     }
 
     #[test]
+    fn hostile_inputs_are_errors_not_panics() {
+        let deep_flow = format!("vulnerabilities: {}", "[".repeat(300));
+        let deep_block = format!("vulnerabilities:\n{}", "- ".repeat(300));
+        let deep_json = format!("{{\"bomFormat\": \"CycloneDX\", \"vulnerabilities\": {}", "[".repeat(10_000));
+        for text in [deep_flow.as_str(), deep_block.as_str(), "vulnerabilities:\n  - id: \u{e9}\n    reason: *x\n", "{"]
+        {
+            assert!(parse_ignore(text.as_bytes(), "f").is_err(), "{text:.40}");
+        }
+        for text in [deep_json.as_str(), "{\"@context\": [\"openvex\"], \"statements\": [{\"vulnerability\": {}}]}"] {
+            assert!(parse_vex(text.as_bytes(), "f").is_err(), "{text:.40}");
+        }
+    }
+
+    #[test]
     fn dates() {
         assert!(is_date("2024-02-29"));
         assert!(!is_date("2023-02-29"));
