@@ -4,10 +4,15 @@
 //! format is the report serialised as it is.
 
 mod sarif;
+mod suppress;
 mod table;
 mod template;
 
 pub use sarif::to_sarif;
+pub use suppress::{
+    IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
+    parse_ignore, parse_vex, today_utc,
+};
 pub use table::to_table;
 pub use template::{HTML_TEMPLATE, render_template};
 
