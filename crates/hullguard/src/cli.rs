@@ -235,6 +235,13 @@ pub struct ScanArgs {
     /// Keep only vulnerabilities in CISA's Known Exploited Vulnerabilities catalog.
     #[arg(long)]
     pub kev_only: bool,
+    /// Ignore file: YAML (`vulnerabilities:` with id, package, path, expires, reason) or one id
+    /// per line; default: .hullguardignore in the working directory when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// OpenVEX or CycloneDX VEX document; `not_affected` statements suppress findings. Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub vex: Vec<PathBuf>,
 }
 
 /// Output formats of the vulnerability scans.

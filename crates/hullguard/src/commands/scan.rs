@@ -14,7 +14,8 @@ use hullguard_image::ImageMeta;
 use hullguard_inventory::{Ecosystem, Inventory, Package};
 use hullguard_report::Severity;
 use hullguard_report::vuln::{
-    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus,
+    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus, apply,
+    parse_ignore, parse_vex, today_utc,
 };
 use hullguard_vulndb::advisory::{SeverityKind, Status};
 use hullguard_vulndb::db::Db;
@@ -306,6 +307,26 @@ fn remediations(findings: &[VulnFinding]) -> Vec<Remediation> {
     out
 }
 
+/// Applies the ignore file (`--ignorefile`, else `.hullguardignore` when present) and the VEX
+/// documents; returns the warnings to print.
+pub fn suppress(report: &mut VulnReport, args: &ScanArgs) -> Result<Vec<String>> {
+    let default = PathBuf::from(".hullguardignore");
+    let ignore_path = args.ignorefile.clone().or_else(|| default.is_file().then_some(default));
+    let ignore = match &ignore_path {
+        Some(path) => {
+            let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+            Some(parse_ignore(&bytes, &path.display().to_string()).map_err(|e| anyhow!("{e}"))?)
+        }
+        None => None,
+    };
+    let mut vex = Vec::new();
+    for path in &args.vex {
+        let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
+        vex.push(parse_vex(&bytes, &path.display().to_string()).map_err(|e| anyhow!("{e}"))?);
+    }
+    Ok(apply(report, ignore.as_ref(), &vex, &today_utc()))
+}
+
 /// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), returns
 /// whether the gate trips (`--fail-on`), then keeps only the severities
 /// `--severity` shows.
@@ -391,6 +412,11 @@ pub fn run_image(
         report.packages,
         started.elapsed().as_secs_f64() * 1000.0
     );
+    for warning in suppress(&mut report, args)? {
+        if !quiet {
+            eprintln!("hullguard: warning: {warning}");
+        }
+    }
     let tripped = filter(&mut report, args);
     emit(&report, args)?;
     Ok(exit_code(tripped, args))

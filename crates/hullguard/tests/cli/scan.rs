@@ -319,3 +319,68 @@ fn debian_base_uses_release_data_and_vendor_fix_evidence() {
     assert!(findings(&report).iter().all(|f| f["ecosystem"] == "Debian:12"));
     assert_eq!(findings(&report).len(), 37, "{rows:#?}");
 }
+
+#[test]
+fn ignore_file_and_vex_suppress_with_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore.yaml");
+    std::fs::write(
+        &ignore,
+        "vulnerabilities:\n  - id: GHSA-8q59-q68h-6hv4\n    package: PyYAML\n    reason: loader never used\n  - id: CVE-2021-44906\n    expires: 2020-01-01\n  - id: CVE-1999-0001\n",
+    )
+    .unwrap();
+    let vex = dir.path().join("app.openvex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/1", "author": "us",
+            "timestamp": "2026-01-01T00:00:00Z", "version": 1,
+            "statements": [
+              {"vulnerability": {"name": "CVE-2021-32714"}, "products": [{"@id": "pkg:cargo/hyper"}],
+               "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"},
+              {"vulnerability": {"name": "CVE-2000-0000"}, "products": [{"@id": "pkg:npm/left-pad"}],
+               "status": "not_affected", "justification": "component_not_present"}
+            ]}"#,
+    )
+    .unwrap();
+    let all = scan_json(&[]);
+    let out = scan(&["--format", "json", "--ignorefile", ignore.to_str().unwrap(), "--vex", vex.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids = |r: &Value| -> Vec<(String, String)> {
+        findings(r).iter().map(|f| (f["package"].as_str().unwrap().into(), f["id"].as_str().unwrap().into())).collect()
+    };
+    let before = ids(&all);
+    let after = ids(&report);
+    let gone: Vec<&(String, String)> = before.iter().filter(|k| !after.contains(k)).collect();
+    assert_eq!(
+        gone,
+        [&("PyYAML".to_owned(), "CVE-2020-14343".to_owned()), &("hyper".to_owned(), "CVE-2021-32714".to_owned())]
+            .into_iter()
+            .filter(|k| before.contains(k))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(gone.len(), 2);
+    let reasons: Vec<&str> =
+        report["suppressed"].as_array().unwrap().iter().map(|s| s["reason"].as_str().unwrap()).collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(reasons.contains(&"ignorefile: loader never used"), "{reasons:?}");
+    assert!(
+        reasons.iter().any(|r| r.starts_with("vex: not_affected (vulnerable_code_not_in_execute_path) from ")),
+        "{reasons:?}"
+    );
+    // The expired entry no longer applies (minimist still reported), and says so; entries and
+    // statements that match nothing are named.
+    assert!(after.contains(&("minimist".to_owned(), "CVE-2021-44906".to_owned())));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("CVE-2021-44906") && err.contains("expired on 2020-01-01"), "{err}");
+    assert!(err.contains("CVE-1999-0001") && err.contains("matched no finding"), "{err}");
+    assert!(err.contains("CVE-2000-0000") && err.contains("matched no finding"), "{err}");
+
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(&bad, "vulnerabilities:\n  - id: CVE-1\n    expire: 2027-01-01\n").unwrap();
+    let out = scan(&["--ignorefile", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bad.yaml:3"), "{err}");
+}
