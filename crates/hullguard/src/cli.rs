@@ -40,9 +40,9 @@ enum Command {
         #[command(subcommand)]
         action: ChecksAction,
     },
-    /// List the dependencies the lockfiles of a source tree pin.
+    /// Scan the dependencies the lockfiles of a source tree pin (--list-packages: list them).
     Fs(FsArgs),
-    /// Read a CycloneDX or SPDX JSON SBOM (ours or another tool's) and show its inventory.
+    /// Scan the packages of a CycloneDX or SPDX JSON SBOM, ours or another tool's (--list-packages: list them).
     Sbom(SbomArgs),
     /// List the OS and the packages installed in an image (dpkg, Python, npm, Cargo.lock so far).
     Inventory(InventoryArgs),
@@ -176,9 +176,11 @@ struct FsArgs {
     /// The source tree.
     #[arg(value_name = "DIR")]
     dir: PathBuf,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
-    format: InventoryFormat,
+    /// List the packages (table, json, cyclonedx, spdx-json) instead of scanning them.
+    #[arg(long)]
+    list_packages: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
 }
 
 #[derive(Args)]
@@ -186,9 +188,11 @@ struct SbomArgs {
     /// The SBOM file.
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
-    format: InventoryFormat,
+    /// List the packages (table, json, cyclonedx, spdx-json) instead of scanning them.
+    #[arg(long)]
+    list_packages: bool,
+    #[command(flatten)]
+    scan: ScanArgs,
 }
 
 #[derive(Args)]
@@ -253,8 +257,25 @@ pub enum ScanFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// CycloneDX 1.6 JSON: the SBOM with its vulnerabilities.
+    Cyclonedx,
+    /// SPDX 2.3 JSON: the SBOM (SPDX has no place for vulnerabilities).
+    SpdxJson,
     /// A minijinja template (--template FILE, or @html).
     Template,
+}
+
+impl ScanFormat {
+    /// The inventory format for `--list-packages` (and the SBOM formats), if any.
+    pub fn inventory_format(self) -> Option<InventoryFormat> {
+        match self {
+            ScanFormat::Table => Some(InventoryFormat::Table),
+            ScanFormat::Json => Some(InventoryFormat::Json),
+            ScanFormat::Cyclonedx => Some(InventoryFormat::Cyclonedx),
+            ScanFormat::SpdxJson => Some(InventoryFormat::SpdxJson),
+            ScanFormat::Sarif | ScanFormat::Template => None,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -319,8 +340,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Config(args) => commands::config::run(&args, true),
         Command::Dockerfile(args) => commands::config::run(&args, false),
         Command::Checks { action: ChecksAction::List { format } } => commands::config::list(format),
-        Command::Fs(args) => commands::inventory::run_fs(&args.dir, args.format, cli.quiet),
-        Command::Sbom(args) => commands::inventory::run_sbom(&args.file, args.format, cli.quiet),
+        Command::Fs(args) => commands::scan::run_fs(&args.dir, args.list_packages, &args.scan, cli.quiet),
+        Command::Sbom(args) => commands::scan::run_sbom(&args.file, args.list_packages, &args.scan, cli.quiet),
         Command::Inventory(args) => {
             let cache =
                 if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };

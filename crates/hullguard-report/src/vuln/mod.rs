@@ -3,11 +3,13 @@
 //! SARIF 2.1.0, CycloneDX vulnerabilities, minijinja templates). The JSON
 //! format is the report serialised as it is.
 
+mod cyclonedx;
 mod sarif;
 mod suppress;
 mod table;
 mod template;
 
+pub use cyclonedx::add_vulnerabilities;
 pub use sarif::to_sarif;
 pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,

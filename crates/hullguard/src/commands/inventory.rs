@@ -1,15 +1,15 @@
-//! `hullguard inventory`: the OS and every package installed in an image; `hullguard sbom`:
-//! the same read back from a CycloneDX or SPDX document.
+//! `hullguard inventory`: the OS and every package installed in an image, and the inventory
+//! renderers (`fs`/`sbom --list-packages` use them too).
 
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use hullguard_image::{Digest, ImageMeta, LayerCache, ReadOptions, read_image_cached};
-use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
-use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge, scan_source_tree};
+use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
+use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge};
 use serde_json::json;
 
 use crate::cli::{ImageRequest, InventoryFormat};
@@ -56,24 +56,8 @@ pub fn image_inventory(
     Ok((image.meta, inventory))
 }
 
-/// Run `fs`: the lockfiles of a source tree.
-pub fn run_fs(dir: &Path, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
-    let shown = dir.display().to_string();
-    let inventory = scan_source_tree(dir).map_err(|problem| anyhow::anyhow!("{problem}"))?;
-    let subject = Subject { name: &shown, config_digest: None, diff_ids: Vec::new(), created: None };
-    render(&shown, &subject, &inventory, format, quiet)
-}
-
-/// Run `sbom`: read a CycloneDX or SPDX JSON document into an inventory and show it.
-pub fn run_sbom(path: &Path, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
-    let inventory = read_sbom(&bytes).map_err(|problem| anyhow::anyhow!("{shown}: {problem}"))?;
-    let subject = Subject { name: &shown, config_digest: None, diff_ids: Vec::new(), created: None };
-    render(&shown, &subject, &inventory, format, quiet)
-}
-
-fn render(
+/// Render an inventory in `format` on stdout.
+pub fn render(
     source: &str,
     subject: &Subject<'_>,
     inventory: &Inventory,

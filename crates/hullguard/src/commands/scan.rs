@@ -11,11 +11,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use hullguard_image::ImageMeta;
-use hullguard_inventory::{Ecosystem, Inventory, Package};
+use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
+use hullguard_inventory::{Ecosystem, Inventory, Package, scan_source_tree};
 use hullguard_report::Severity;
 use hullguard_report::vuln::{
-    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus, apply,
-    parse_ignore, parse_vex, today_utc,
+    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus,
+    add_vulnerabilities, apply, parse_ignore, parse_vex, today_utc,
 };
 use hullguard_vulndb::advisory::{SeverityKind, Status};
 use hullguard_vulndb::db::Db;
@@ -346,9 +347,12 @@ pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
     tripped
 }
 
-/// Renders `report` and writes it to stdout or `--output`.
-pub fn emit(report: &VulnReport, args: &ScanArgs) -> Result<()> {
+/// Renders `report` (with the SBOM of `inventory` for the SBOM formats) and writes it to stdout
+/// or `--output`.
+pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject: &Subject<'_>) -> Result<()> {
     let text = match args.format {
+        ScanFormat::Cyclonedx => add_vulnerabilities(&to_cyclonedx(inventory, subject)?, report)?,
+        ScanFormat::SpdxJson => to_spdx(inventory, subject)?,
         ScanFormat::Table => hullguard_report::vuln::to_table(
             report,
             args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
@@ -405,6 +409,12 @@ pub fn run_image(
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
         meta: Some(&meta),
     };
+    let subject = Subject {
+        name: &target.name,
+        config_digest: meta.config_digest.as_ref().map(hullguard_image::Digest::as_str),
+        diff_ids: meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(hullguard_image::Digest::as_str)).collect(),
+        created: meta.config.created.as_deref(),
+    };
     let started = std::time::Instant::now();
     let mut report = scan(&target, &inventory, &db)?;
     tracing::info!(
@@ -418,6 +428,49 @@ pub fn run_image(
         }
     }
     let tripped = filter(&mut report, args);
-    emit(&report, args)?;
+    emit(&report, args, &inventory, &subject)?;
+    Ok(exit_code(tripped, args))
+}
+
+/// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin.
+pub fn run_fs(dir: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let shown = dir.display().to_string();
+    let inventory = scan_source_tree(dir).map_err(|problem| anyhow!("{problem}"))?;
+    scan_inventory(&shown, &inventory, list, args, quiet)
+}
+
+/// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
+pub fn run_sbom(path: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
+    let inventory = read_sbom(&bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
+    scan_inventory(&shown, &inventory, list, args, quiet)
+}
+
+/// Scan an inventory that did not come from an image (no layers), or list it.
+fn scan_inventory(shown: &str, inventory: &Inventory, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let subject = Subject { name: shown, config_digest: None, diff_ids: Vec::new(), created: None };
+    if list {
+        let format = args
+            .format
+            .inventory_format()
+            .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
+        return super::inventory::render(shown, &subject, inventory, format, quiet);
+    }
+    let db = open_db(args.db.as_deref())?;
+    if !quiet {
+        for w in &inventory.warnings {
+            eprintln!("hullguard: warning: {w}");
+        }
+    }
+    let target = Target { name: shown.to_owned(), config_digest: None, meta: None };
+    let mut report = scan(&target, inventory, &db)?;
+    for warning in suppress(&mut report, args)? {
+        if !quiet {
+            eprintln!("hullguard: warning: {warning}");
+        }
+    }
+    let tripped = filter(&mut report, args);
+    emit(&report, args, inventory, &subject)?;
     Ok(exit_code(tripped, args))
 }

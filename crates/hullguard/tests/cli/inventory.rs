@@ -106,7 +106,8 @@ fn sbom_round_trip_and_foreign_sboms() {
     for (format, file) in [("cyclonedx", "ours.cdx.json"), ("spdx-json", "ours.spdx.json")] {
         let out = hullguard(Path::new("."), &["inventory", &spec, "-f", format, "-q"]);
         std::fs::write(s.path(file), &out.stdout).unwrap();
-        let back = hullguard_json(&["sbom", &s.path(file).display().to_string(), "-f", "json", "-q"]);
+        let back =
+            hullguard_json(&["sbom", &s.path(file).display().to_string(), "--list-packages", "-f", "json", "-q"]);
         assert_eq!(back["warnings"], serde_json::json!([]), "{format}");
         if format == "cyclonedx" {
             // Lossless: every field of every package, and the OS.
@@ -171,7 +172,14 @@ fn sbom_round_trip_and_foreign_sboms() {
         .unwrap();
     assert!(syft.status.success());
     std::fs::write(s.path("syft.cdx.json"), &syft.stdout).unwrap();
-    let theirs = hullguard_json(&["sbom", &s.path("syft.cdx.json").display().to_string(), "-f", "json", "-q"]);
+    let theirs = hullguard_json(&[
+        "sbom",
+        &s.path("syft.cdx.json").display().to_string(),
+        "--list-packages",
+        "-f",
+        "json",
+        "-q",
+    ]);
     let count = |d: &serde_json::Value, eco: &str| {
         d["packages"].as_array().unwrap().iter().filter(|p| p["ecosystem"] == eco).count()
     };
@@ -242,7 +250,7 @@ fn layer_cache_reuses_shared_layers_and_still_verifies_blobs() {
 #[test]
 fn fs_inventories_lockfiles() {
     let inputs = crate::support::shared().join("images/inputs").display().to_string();
-    let doc = hullguard_json(&["fs", &inputs, "-f", "json", "-q"]);
+    let doc = hullguard_json(&["fs", &inputs, "--list-packages", "-f", "json", "-q"]);
     let packages = doc["packages"].as_array().unwrap();
     let count = |eco: &str| packages.iter().filter(|p| p["ecosystem"] == eco).count();
     assert_eq!((count("npm"), count("cargo"), count("golang")), (55, 46, 5));
@@ -257,7 +265,7 @@ fn fs_inventories_lockfiles() {
     std::fs::write(s.path("svc/Gemfile.lock"), "GEM\n  remote: https://rubygems.org/\n  specs:\n    rack (2.2.3)\n\n")
         .unwrap();
     std::fs::write(s.path("composer.lock"), "not json").unwrap();
-    let doc = hullguard_json(&["fs", &s.dir.path().display().to_string(), "-f", "json", "-q"]);
+    let doc = hullguard_json(&["fs", &s.dir.path().display().to_string(), "--list-packages", "-f", "json", "-q"]);
     let got: Vec<(String, String, String)> = doc["packages"]
         .as_array()
         .unwrap()

@@ -384,3 +384,73 @@ fn ignore_file_and_vex_suppress_with_warnings() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("bad.yaml:3"), "{err}");
 }
+
+#[test]
+fn sbom_and_fs_scans_match_like_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db().to_str().unwrap().to_owned();
+    // The SBOM of app-mixed, scanned: the same findings as the image (no layers, same packages).
+    let sbom = hullguard(Path::new("."), &["inventory", "--no-cache", &app_mixed(), "-f", "cyclonedx", "-q"]);
+    assert!(sbom.status.success());
+    let sbom_path = dir.path().join("app-mixed.cdx.json");
+    std::fs::write(&sbom_path, &sbom.stdout).unwrap();
+    let out = hullguard(Path::new("."), &["sbom", sbom_path.to_str().unwrap(), "--db", &db, "-f", "json", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let from_sbom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let key = |r: &Value| -> std::collections::BTreeSet<(String, String, String, String)> {
+        findings(r)
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
+                (s("package"), s("installed"), s("path"), s("id"))
+            })
+            .collect()
+    };
+    let from_image = scan_json(&[]);
+    assert_eq!(key(&from_sbom), key(&from_image));
+    // Our own SBOM keeps each package's layer, so the findings keep it too.
+    let layers = |r: &Value| findings(r).iter().map(|f| f["layer"]["index"].clone()).collect::<Vec<_>>();
+    assert_eq!(layers(&from_sbom).len(), layers(&from_image).len());
+
+    // A source tree pinning PyYAML 5.3.1 and minimist 1.2.0.
+    let tree = dir.path().join("tree");
+    std::fs::create_dir(&tree).unwrap();
+    std::fs::write(tree.join("requirements.txt"), "PyYAML==5.3.1\nrequests==2.32.3\n").unwrap();
+    let out = hullguard(Path::new("."), &["fs", tree.to_str().unwrap(), "--db", &db, "-f", "json", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rows: Vec<(&str, &str)> =
+        findings(&report).iter().map(|f| (f["package"].as_str().unwrap(), f["id"].as_str().unwrap())).collect();
+    assert_eq!(rows, [("PyYAML", "CVE-2020-14343")]);
+    assert_eq!(findings(&report)[0]["path"], "/requirements.txt");
+    // --list-packages keeps the inventory listing.
+    let out = hullguard(Path::new("."), &["fs", tree.to_str().unwrap(), "--list-packages", "-f", "json", "-q"]);
+    let listed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(listed["packages"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn cyclonedx_report_links_vulnerabilities_to_components() {
+    let out = scan(&["--format", "cyclonedx"]);
+    assert!(out.status.success());
+    let bom: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refs: std::collections::BTreeSet<&str> =
+        bom["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    let vulns = bom["vulnerabilities"].as_array().unwrap();
+    let report = scan_json(&[]);
+    let ids: std::collections::BTreeSet<&str> = findings(&report).iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(vulns.len(), ids.len());
+    for v in vulns {
+        for a in v["affects"].as_array().unwrap() {
+            assert!(refs.contains(a["ref"].as_str().unwrap()), "{a}");
+        }
+    }
+    let pyyaml = vulns.iter().find(|v| v["id"] == "CVE-2020-14343").unwrap();
+    assert_eq!(pyyaml["affects"][0]["versions"][0]["version"], "5.3.1");
+    assert_eq!(pyyaml["recommendation"], "PyYAML: upgrade to 5.4");
+    let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
+                  e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())\nprint(e or 'valid')\n";
+    if let Some(verdict) = crate::support::python_check(script, &out.stdout) {
+        assert_eq!(verdict, "valid");
+    }
+}

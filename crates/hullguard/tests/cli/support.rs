@@ -250,7 +250,8 @@ pub fn python_check(script: &str, input: &[u8]) -> Option<String> {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input).unwrap();
+    // A validator that exits early (module missing) closes its stdin: its stderr says why.
+    let _ = child.stdin.take().unwrap().write_all(input);
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     if stderr.contains("ModuleNotFoundError") {

@@ -1,0 +1,116 @@
+//! CycloneDX 1.6 with vulnerabilities: the inventory SBOM (components with
+//! `bom-ref` = `purl|path`) plus one `vulnerabilities[]` entry per id, whose
+//! `affects` point at the components.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{VulnFinding, VulnReport, VulnStatus};
+use crate::Severity;
+
+/// The CycloneDX rating method of a CVSS version.
+fn method(version: &str) -> &'static str {
+    match version {
+        "4.0" => "CVSSv4",
+        "3.0" => "CVSSv3",
+        _ => "CVSSv31",
+    }
+}
+
+/// The CycloneDX severity name.
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Info => "info",
+        Severity::Unknown => "unknown",
+    }
+}
+
+/// The source name of an advisory id, for `source` and `references`.
+fn source_of(id: &str) -> Value {
+    let (name, url) = match id.split('-').next().unwrap_or_default() {
+        "CVE" => ("NVD", format!("https://nvd.nist.gov/vuln/detail/{id}")),
+        "GHSA" => ("GitHub", format!("https://github.com/advisories/{id}")),
+        "GO" => ("Go", format!("https://pkg.go.dev/vuln/{id}")),
+        "RUSTSEC" => ("RustSec", format!("https://rustsec.org/advisories/{id}")),
+        "DSA" | "DLA" => ("Debian", format!("https://security-tracker.debian.org/tracker/{id}")),
+        _ => ("OSV", format!("https://osv.dev/vulnerability/{id}")),
+    };
+    json!({"name": name, "url": url})
+}
+
+/// Adds `report`'s findings to `bom` (a CycloneDX document as JSON text whose
+/// components use `purl|path` bom-refs) and returns the document.
+///
+/// # Errors
+///
+/// When `bom` is not a JSON object.
+pub fn add_vulnerabilities(bom: &str, report: &VulnReport) -> serde_json::Result<String> {
+    let mut doc: Value = serde_json::from_str(bom)?;
+    let mut by_id: BTreeMap<&str, Vec<&VulnFinding>> = BTreeMap::new();
+    for f in &report.findings {
+        by_id.entry(f.id.as_str()).or_default().push(f);
+    }
+    let vulnerabilities: Vec<Value> = by_id
+        .into_iter()
+        .map(|(id, findings)| {
+            let first = findings[0];
+            let mut ratings = Vec::new();
+            if let Some(c) = &first.cvss {
+                ratings.push(json!({
+                    "source": {"name": first.severity_source},
+                    "score": c.score,
+                    "severity": severity(first.severity),
+                    "method": method(&c.version),
+                    "vector": c.vector,
+                }));
+            } else {
+                ratings.push(json!({"source": {"name": first.severity_source}, "severity": severity(first.severity), "method": "other"}));
+            }
+            let affects: Vec<Value> = findings
+                .iter()
+                .map(|f| {
+                    json!({
+                        "ref": format!("{}|{}", f.purl, f.path),
+                        "versions": [{"version": f.installed, "status": "affected"}],
+                    })
+                })
+                .collect();
+            let fixes: Vec<String> =
+                findings.iter().filter_map(|f| f.fixed.as_ref().map(|v| format!("{}: upgrade to {v}", f.package))).collect();
+            let mut v = json!({
+                "bom-ref": format!("vuln:{id}"),
+                "id": id,
+                "source": source_of(id),
+                "references": first.aliases.iter().map(|a| json!({"id": a, "source": source_of(a)})).collect::<Vec<_>>(),
+                "ratings": ratings,
+                "description": first.title,
+                "advisories": first.references.iter().take(20).map(|u| json!({"url": u})).collect::<Vec<_>>(),
+                "affects": affects,
+                "properties": [
+                    {"name": "hullguard:status", "value": first.status.as_str()},
+                ],
+            });
+            if !fixes.is_empty() {
+                v["recommendation"] = json!(fixes.join("; "));
+            }
+            if first.status == VulnStatus::WillNotFix {
+                v["analysis"] = json!({"state": "exploitable", "response": ["will_not_fix"]});
+            }
+            if let Some(k) = &first.kev {
+                let props = v["properties"].as_array_mut().expect("properties is an array");
+                props.push(json!({"name": "hullguard:kev:date_added", "value": k.date_added}));
+                props.push(json!({"name": "hullguard:kev:due_date", "value": k.due_date}));
+            }
+            v
+        })
+        .collect();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("vulnerabilities".into(), Value::Array(vulnerabilities));
+    }
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
