@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::db::{Builder, DbError, SourceInfo};
+use crate::db::{Builder, CveFacts, DbError, KevFacts, SourceInfo};
 use crate::import::{ImportError, Imported, MAX_RECORD_BYTES, MAX_TOTAL_BYTES, alpine, debian, osv};
 
 /// The kinds of feed `hullguard db build` reads.
@@ -22,6 +22,8 @@ pub enum FeedKind {
     DebianAdvisoryTarball,
     /// Alpine secdb files (`vX.Y/main.json`, or a tarball of the legacy YAML).
     AlpineSecdb,
+    /// CISA's Known Exploited Vulnerabilities catalog (JSON).
+    Kev,
 }
 
 /// The Debian releases advisories are recorded for when the tracker's
@@ -75,6 +77,7 @@ fn licence(name: &str) -> (&'static str, Option<&'static str>) {
         "osv/Bitnami" => ("Apache-2.0", Some("Bitnami Vulnerability Database, Apache-2.0")),
         n if n.starts_with("debian/") => ("public data", Some("Debian Security Tracker (security-tracker.debian.org)")),
         n if n.starts_with("alpine/") => ("public data", Some("Alpine Linux secdb (secdb.alpinelinux.org)")),
+        "kev" => ("CC0-1.0", None),
         n if n.starts_with("osv/ghsa") => {
             ("CC-BY-4.0", Some("GitHub Advisory Database, (c) GitHub, Inc. and contributors, CC-BY-4.0"))
         }
@@ -107,11 +110,16 @@ pub fn discover(source: &Path) -> Result<Vec<Feed>, FeedError> {
                 }
             }
         }
-        for sub in ["debian", "native", "data/CVE", "secdb"] {
+        for sub in ["debian", "native", "data/CVE", "secdb", "kev"] {
             let dir = source.join(sub);
             if dir.is_dir() {
                 feeds.extend(sorted_entries(&dir)?.iter().filter(|p| p.is_file()).filter_map(|p| feed_file(p)));
             }
+        }
+        // `hullguard db update` mirrors secdb as `alpine/vX.Y/main.json`.
+        let alpine = source.join("alpine");
+        if alpine.is_dir() {
+            feeds.push(Feed { kind: FeedKind::AlpineSecdb, name: "alpine/secdb".to_owned(), path: alpine });
         }
         let has_json = has_json(source).map_err(|e| FeedError::Io { path: source.to_owned(), source: e })?;
         if feeds.is_empty() && has_json {
@@ -147,6 +155,9 @@ fn feed_file(path: &Path) -> Option<Feed> {
     }
     if file == "debian-tracker.json" || (file == "json" && parent == "data") {
         return named(FeedKind::DebianTrackerJson, "debian/tracker-json");
+    }
+    if file == "known_exploited_vulnerabilities.json" {
+        return named(FeedKind::Kev, "kev");
     }
     if file.starts_with("alpine-secdb") && file.ends_with(".tar.gz") {
         return named(FeedKind::AlpineSecdb, "alpine/secdb");
@@ -216,6 +227,7 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             }
             all
         }
+        FeedKind::Kev => return import_kev(feed, builder),
         FeedKind::AlpineSecdb => {
             let files = if feed.path.is_dir() {
                 return import_imported(feed, alpine::import_dir(&feed.path)?.imported, builder);
@@ -226,6 +238,61 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
         }
     };
     import_imported(feed, imported, builder)
+}
+
+/// Imports the KEV catalog as per-CVE facts; entries without a CVE id are
+/// rejected.
+fn import_kev(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedError> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Catalog {
+        date_released: Option<String>,
+        vulnerabilities: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Entry {
+        #[serde(rename = "cveID")]
+        cve_id: Option<String>,
+        #[serde(default)]
+        date_added: String,
+        #[serde(default)]
+        due_date: String,
+        #[serde(default)]
+        known_ransomware_campaign_use: String,
+    }
+    let origin = feed.path.display().to_string();
+    let catalog: Catalog = serde_json::from_slice(&read_capped(&feed.path, debian::MAX_FEED_BYTES)?).map_err(|e| {
+        FeedError::Import(ImportError::Syntax { origin: origin.clone(), format: "KEV JSON", problem: e.to_string() })
+    })?;
+    let mut rejected = Vec::new();
+    let mut facts = Vec::new();
+    for (i, entry) in catalog.vulnerabilities.into_iter().enumerate() {
+        match entry.cve_id.filter(|id| id.starts_with("CVE-")) {
+            Some(cve) => facts.push(CveFacts {
+                cve,
+                kev: Some(KevFacts {
+                    date_added: entry.date_added,
+                    due_date: entry.due_date,
+                    ransomware: entry.known_ransomware_campaign_use.eq_ignore_ascii_case("known"),
+                }),
+                ..CveFacts::default()
+            }),
+            None => rejected.push(format!("{origin}: entry {i}: no CVE id")),
+        }
+    }
+    let (license, attribution) = licence(&feed.name);
+    let info = SourceInfo {
+        name: feed.name.clone(),
+        location: origin,
+        as_of: catalog.date_released,
+        records: 0,
+        rejected: rejected.len(),
+        license: license.to_owned(),
+        attribution: attribution.map(str::to_owned),
+    };
+    builder.add_cve_facts(info, facts);
+    Ok(rejected)
 }
 
 /// Stores what an importer produced, with the feed's metadata.

@@ -4,7 +4,8 @@
 //!   the distro feeds use;
 //! - [`advisory`]: the one advisory model every feed is turned into, and its
 //!   match function [`advisory::Affected::affects`];
-//! - [`import`]: importers from the feeds' formats into that model.
+//! - [`import`]: importers from the feeds' formats into that model;
+//! - [`update`]: fetching the production feeds into a local mirror.
 
 pub mod advisory;
 pub mod db;
@@ -12,6 +13,7 @@ mod error;
 pub mod feeds;
 pub mod import;
 pub mod matcher;
+pub mod update;
 pub mod version;
 
 pub use error::{Error, Result};
