@@ -132,6 +132,11 @@ pub fn discover(source: &Path) -> Result<Vec<Feed>, FeedError> {
                 feeds.extend(sorted_entries(&dir)?.iter().filter(|p| p.is_file()).filter_map(|p| feed_file(p)));
             }
         }
+        // `hullguard db update` mirrors secdb as `alpine/vX.Y/main.json`.
+        let alpine = source.join("alpine");
+        if alpine.is_dir() {
+            feeds.push(Feed { kind: FeedKind::AlpineSecdb, name: "alpine/secdb".to_owned(), path: alpine });
+        }
         let has_json = has_json(source).map_err(|e| FeedError::Io { path: source.to_owned(), source: e })?;
         if feeds.is_empty() && has_json {
             let stem = source.file_name().unwrap_or_default().to_string_lossy();

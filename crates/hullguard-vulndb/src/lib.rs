@@ -7,6 +7,7 @@
 //! - [`import`]: importers from the feeds' formats into that model (and the
 //!   severity and KEV side feeds);
 //! - [`severity`]: CVSS scores and vendor labels on one [`severity::Level`] scale.
+//! - [`update`]: fetching the production feeds into a local mirror.
 
 pub mod advisory;
 pub mod db;
@@ -15,6 +16,7 @@ pub mod feeds;
 pub mod import;
 pub mod matcher;
 pub mod severity;
+pub mod update;
 pub mod version;
 
 pub use error::{Error, Result};

@@ -289,6 +289,15 @@ enum DbAction {
         #[arg(long, value_name = "PATH")]
         db: Option<PathBuf>,
     },
+    /// Fetch the production feeds into <db dir>/feeds (only what changed) and rebuild the database from them.
+    Update {
+        /// The database to update (default: the default database location).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Fetch every feed from BASE_URL/<mirror path> (e.g. BASE_URL/osv/PyPI.zip) instead of the production URLs.
+        #[arg(long, value_name = "BASE_URL")]
+        mirror: Option<String>,
+    },
     /// Show what a database holds: build date, feeds, counts, licences.
     Info {
         /// The database (default: the default database location).
@@ -327,6 +336,9 @@ pub fn run() -> Result<ExitCode> {
             commands::scan::run_image(&args.image.request()?, cache.as_deref(), &args.scan, cli.quiet)
         }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
+        Command::Db { action: DbAction::Update { db, mirror } } => {
+            commands::db::update(db, mirror.as_deref(), cli.quiet)
+        }
         Command::Db { action: DbAction::Info { db, format } } => commands::db::info(db, format),
         Command::Inspect(args) => {
             let request = args.image.request()?;

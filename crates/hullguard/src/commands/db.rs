@@ -1,4 +1,4 @@
-//! `hullguard db build|info`: the vulnerability database file.
+//! `hullguard db build|update|info`: the vulnerability database file.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::{Result, anyhow};
 use hullguard_vulndb::db::{Builder, Db, DbInfo, default_path};
-use hullguard_vulndb::feeds;
+use hullguard_vulndb::{feeds, update as fetch};
 
 use crate::cli::Format;
 
@@ -25,8 +25,24 @@ pub fn build(sources: &[PathBuf], db: Option<PathBuf>, quiet: bool) -> Result<Ex
     for source in sources {
         found.extend(feeds::discover(source)?);
     }
-    let mut builder = Builder::create(&target)?;
-    for feed in &found {
+    let info = build_from(&found, &target, quiet)?;
+    if !quiet {
+        eprintln!(
+            "hullguard: built {} in {:.1} s: {} advisories, {} CVEs with facts, {} feeds",
+            target.display(),
+            started.elapsed().as_secs_f64(),
+            info.advisories,
+            info.cves,
+            info.sources.len()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports `found` into a new database renamed over `target` once complete.
+fn build_from(found: &[feeds::Feed], target: &Path, quiet: bool) -> Result<DbInfo> {
+    let mut builder = Builder::create(target)?;
+    for feed in found {
         let rejected = feeds::import(feed, &mut builder)?;
         if !quiet && !rejected.is_empty() {
             eprintln!("hullguard: warning: {}: {} records rejected", feed.name, rejected.len());
@@ -35,10 +51,48 @@ pub fn build(sources: &[PathBuf], db: Option<PathBuf>, quiet: bool) -> Result<Ex
             tracing::debug!("rejected: {line}");
         }
     }
-    let info = builder.finish()?;
+    Ok(builder.finish()?)
+}
+
+/// Run `db update`: fetch the feeds (from `mirror` when given) into the
+/// `feeds` folder beside the database, then rebuild the database from that
+/// folder if anything changed or it does not exist yet. Any failed or
+/// corrupt download leaves both the folder and the database as they were.
+pub fn update(db: Option<PathBuf>, mirror: Option<&str>, quiet: bool) -> Result<ExitCode> {
+    let target = path_or_default(db)?;
+    let started = Instant::now();
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let folder = dir.join("feeds");
+    let remotes = mirror.map_or_else(fetch::production_feeds, fetch::mirrored_feeds);
+    let (report, state) = fetch::fetch(&folder, &remotes)?;
+    for (remote, outcome) in &report.feeds {
+        if let fetch::Outcome::Missing { cached } = outcome {
+            let kept = if *cached { ", keeping the copy fetched earlier" } else { "" };
+            if !quiet {
+                eprintln!("hullguard: warning: {} not found (HTTP 404), skipped{kept}", remote.url);
+            }
+        }
+    }
+    let (fetched, unchanged, skipped) = report.counts();
+    if !report.changed() && target.is_file() {
+        state.save(&folder)?;
+        if !quiet {
+            eprintln!(
+                "hullguard: database is up to date: {} ({unchanged} feeds unchanged, {skipped} skipped)",
+                target.display()
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let found =
+        feeds::discover(&folder).map_err(|e| anyhow!("no feed could be fetched into {}: {e}", folder.display()))?;
+    let info = build_from(&found, &target, quiet)?;
+    // Saved only now: after a failed build the next update fetches again.
+    state.save(&folder)?;
     if !quiet {
         eprintln!(
-            "hullguard: built {} in {:.1} s: {} advisories, {} CVEs with facts, {} feeds",
+            "hullguard: updated {} in {:.1} s: {fetched} feeds fetched, {unchanged} unchanged, {skipped} skipped; \
+             {} advisories, {} CVEs with facts, {} feeds",
             target.display(),
             started.elapsed().as_secs_f64(),
             info.advisories,

@@ -2,6 +2,7 @@
 
 mod config;
 mod daemon;
+mod db_update;
 mod hostile;
 mod inspect;
 mod inventory;

@@ -1,0 +1,336 @@
+//! `hullguard db update --mirror`: feeds fetched from a real HTTP server on
+//! loopback (Python's `http.server`, which sends `Last-Modified` and answers
+//! `If-Modified-Since` with 304) serving symlinks to shared/vulndata in the
+//! mirror layout. A marker file `<path>.fail` makes the server answer 500
+//! for `<path>`, `<path>.drop` makes it close the connection mid-body.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::support::{hullguard, sha256, shared};
+
+/// Python's file server, with failure injection and a request log.
+const SERVER: &str = r#"
+import functools, http.server, os, sys
+root, log = sys.argv[1], sys.argv[2]
+class Handler(http.server.SimpleHTTPRequestHandler):
+    def send_head(self):
+        path = self.translate_path(self.path)
+        if os.path.exists(path + ".fail"):
+            self.send_error(500, "injected failure")
+            return None
+        if os.path.exists(path + ".drop"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(b"{" + b" " * 999)
+            self.close_connection = True
+            return None
+        return super().send_head()
+    def log_request(self, code="-", size="-"):
+        with open(log, "a") as f:
+            f.write("%s %s %s %s\n" % (self.command, self.path, getattr(code, "value", code), self.headers.get("User-Agent")))
+    def log_message(self, *args):
+        pass
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=root))
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+/// A feed server on loopback serving `root`; killed on drop.
+struct Server {
+    child: Child,
+    port: u16,
+    log: PathBuf,
+}
+
+impl Server {
+    fn start(root: &Path, log: &Path) -> Server {
+        let mut child = Command::new("python3")
+            .args(["-c", SERVER])
+            .arg(root)
+            .arg(log)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 is needed for the db update tests");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let port = line.trim().parse().unwrap_or_else(|_| panic!("server said {line:?}"));
+        Server { child, port, log: log.to_owned() }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The request log: `METHOD PATH STATUS USER-AGENT` per line.
+    fn requests(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log).unwrap_or_default().lines().map(str::to_owned).collect()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A test setup: a served folder of symlinks to shared/vulndata and a database folder.
+struct Setup {
+    tmp: tempfile::TempDir,
+    server: Server,
+}
+
+impl Setup {
+    /// Serves `feeds` (mirror paths, each a symlink to shared/vulndata/<path>).
+    fn new(feeds: &[&str]) -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("srv");
+        for feed in feeds {
+            link(&root.join(feed), &shared().join("vulndata").join(feed));
+        }
+        std::fs::create_dir_all(tmp.path().join("db")).unwrap();
+        let server = Server::start(&root, &tmp.path().join("requests.log"));
+        Setup { tmp, server }
+    }
+
+    fn served(&self, path: &str) -> PathBuf {
+        self.tmp.path().join("srv").join(path)
+    }
+
+    fn db(&self) -> PathBuf {
+        self.tmp.path().join("db/hullguard.db")
+    }
+
+    fn mirror(&self, path: &str) -> PathBuf {
+        self.tmp.path().join("db/feeds").join(path)
+    }
+
+    fn update(&self) -> Output {
+        self.update_from(&self.server.base())
+    }
+
+    fn update_from(&self, base: &str) -> Output {
+        let db = self.db();
+        hullguard(self.tmp.path(), &["db", "update", "--db", db.to_str().unwrap(), "--mirror", base])
+    }
+
+    /// The first update, asserted to succeed.
+    fn first_update(&self) {
+        let out = self.update();
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+
+    /// Files left in the feeds folder whose names mark them temporary.
+    fn leftovers(&self) -> Vec<String> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.tmp.path().join("db")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.to_string_lossy().contains(".part-") || path.to_string_lossy().contains(".tmp-") {
+                    found.push(path.display().to_string());
+                }
+            }
+        }
+        found
+    }
+}
+
+fn link(at: &Path, to: &Path) {
+    std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+    let _ = std::fs::remove_file(at);
+    std::os::unix::fs::symlink(to, at).unwrap();
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The lines of stderr that are not warnings.
+fn errors(out: &Output) -> Vec<String> {
+    stderr(out).lines().filter(|l| !l.starts_with("hullguard: warning:")).map(str::to_owned).collect()
+}
+
+/// The DB file's bytes and modification time.
+fn snapshot(path: &Path) -> (String, std::time::SystemTime) {
+    (sha256(&std::fs::read(path).unwrap()), std::fs::metadata(path).unwrap().modified().unwrap())
+}
+
+fn info(db: &Path) -> Value {
+    let out = hullguard(Path::new("."), &["db", "info", "--db", db.to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn shared_sha(path: &str) -> String {
+    sha256(&std::fs::read(shared().join("vulndata").join(path)).unwrap())
+}
+
+const SMALL: &[&str] = &["osv/crates.io.zip", "kev/known_exploited_vulnerabilities.json"];
+
+#[test]
+fn db_update_first_run_fetches_every_served_feed_and_builds_the_db() {
+    let setup = Setup::new(&[
+        "osv/PyPI.zip",
+        "osv/Go.zip",
+        "osv/crates.io.zip",
+        "osv/AlmaLinux.zip",
+        "kev/known_exploited_vulnerabilities.json",
+    ]);
+    let out = setup.update();
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    let base = setup.server.base();
+    // Feeds the server lacks are skipped with a warning naming the URL.
+    for missing in ["osv/npm.zip", "osv/Maven.zip", "debian/debian-tracker.json", "alpine/v3.22/main.json"] {
+        assert!(
+            err.contains(&format!("hullguard: warning: {base}/{missing} not found (HTTP 404), skipped\n")),
+            "{err}"
+        );
+    }
+    let summary = errors(&out);
+    assert_eq!(summary.len(), 1, "{err}");
+    assert!(summary[0].contains(": 5 feeds fetched, 0 unchanged, 10 skipped; "), "{err}");
+    let info = info(&setup.db());
+    let feeds: Vec<(&str, u64)> = info["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["records"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        feeds,
+        [("osv/AlmaLinux", 5680), ("osv/Go", 4291), ("osv/PyPI", 2661), ("osv/crates.io", 1206), ("kev", 1404)]
+    );
+    assert_eq!(info["cves"], 1404);
+    let location = info["sources"][2]["location"].as_str().unwrap();
+    assert_eq!(Path::new(location), setup.mirror("osv/PyPI.zip"));
+    // The mirror holds the served bytes, and the state their validators.
+    assert_eq!(sha256(&std::fs::read(setup.mirror("osv/Go.zip")).unwrap()), shared_sha("osv/Go.zip"));
+    let state: Value = serde_json::from_slice(&std::fs::read(setup.mirror("state.json")).unwrap()).unwrap();
+    let entry = &state["feeds"]["osv/crates.io.zip"];
+    assert_eq!(entry["url"], format!("{base}/osv/crates.io.zip"));
+    assert_eq!(entry["sha256"], shared_sha("osv/crates.io.zip"));
+    assert!(entry["last_modified"].as_str().unwrap().ends_with(" GMT"), "{entry}");
+    assert_eq!(state["feeds"].as_object().unwrap().len(), 5);
+    // One GET per feed, with our User-Agent.
+    let requests = setup.server.requests();
+    assert_eq!(requests.len(), 15, "{requests:#?}");
+    assert!(requests.contains(&format!("GET /osv/PyPI.zip 200 hullguard/{}", env!("CARGO_PKG_VERSION"))));
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+}
+
+#[test]
+fn db_update_with_nothing_changed_leaves_the_db_untouched() {
+    let setup = Setup::new(SMALL);
+    setup.first_update();
+    let before = snapshot(&setup.db());
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        errors(&out),
+        [format!("hullguard: database is up to date: {} (2 feeds unchanged, 13 skipped)", setup.db().display())]
+    );
+    assert_eq!(snapshot(&setup.db()), before, "bytes and mtime unchanged");
+    // The second run asked conditionally and got 304s.
+    let requests = setup.server.requests();
+    assert!(requests[15..].iter().any(|r| r.starts_with("GET /osv/crates.io.zip 304 ")), "{requests:#?}");
+    assert!(requests[15..].iter().any(|r| r.starts_with("GET /kev/known_exploited_vulnerabilities.json 304 ")));
+}
+
+#[test]
+fn db_update_rejects_a_corrupt_download_and_keeps_the_old_mirror_and_db() {
+    let setup = Setup::new(SMALL);
+    setup.first_update();
+    let before = snapshot(&setup.db());
+    // A truncated copy (its end, with the zip's central directory, cut off) and a newer mtime.
+    let zip = std::fs::read(shared().join("vulndata/osv/crates.io.zip")).unwrap();
+    let served = setup.served("osv/crates.io.zip");
+    std::fs::remove_file(&served).unwrap();
+    std::fs::write(&served, &zip[..zip.len() / 2]).unwrap();
+    let out = setup.update();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let errors = errors(&out);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let url = format!("{}/osv/crates.io.zip", setup.server.base());
+    assert!(errors[0].starts_with(&format!("hullguard: corrupt download from {url}: not a zip archive")), "{errors:?}");
+    assert_eq!(snapshot(&setup.db()), before);
+    assert_eq!(sha256(&std::fs::read(setup.mirror("osv/crates.io.zip")).unwrap()), shared_sha("osv/crates.io.zip"));
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+}
+
+#[test]
+fn db_update_partial_failure_keeps_the_old_mirror_and_db() {
+    let setup = Setup::new(SMALL);
+    setup.first_update();
+    let before = snapshot(&setup.db());
+    let state = std::fs::read(setup.mirror("state.json")).unwrap();
+    // crates.io changes (Go's records, newer mtime) and downloads fine; KEV then fails.
+    let served = setup.served("osv/crates.io.zip");
+    std::fs::remove_file(&served).unwrap();
+    std::fs::copy(shared().join("vulndata/osv/Go.zip"), &served).unwrap();
+    let kev = setup.served("kev/known_exploited_vulnerabilities.json");
+    let kev_url = format!("{}/kev/known_exploited_vulnerabilities.json", setup.server.base());
+    let unchanged = |out: &Output| {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+        assert_eq!(snapshot(&setup.db()), before);
+        assert_eq!(std::fs::read(setup.mirror("state.json")).unwrap(), state);
+        assert_eq!(
+            sha256(&std::fs::read(setup.mirror("osv/crates.io.zip")).unwrap()),
+            shared_sha("osv/crates.io.zip"),
+            "the fetched crates.io is not applied"
+        );
+        assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+        errors(out)
+    };
+
+    std::fs::write(kev.with_extension("json.fail"), b"").unwrap();
+    let out = setup.update();
+    assert_eq!(unchanged(&out), [format!("hullguard: cannot fetch {kev_url}: server answered HTTP 500")]);
+
+    std::fs::remove_file(kev.with_extension("json.fail")).unwrap();
+    std::fs::write(kev.with_extension("json.drop"), b"").unwrap();
+    let out = setup.update();
+    let errors = unchanged(&out);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with(&format!("hullguard: cannot fetch {kev_url}: ")), "{errors:?}");
+
+    // Once the server recovers, the update goes through.
+    std::fs::remove_file(kev.with_extension("json.drop")).unwrap();
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(errors_of_success(&out).contains(": 1 feeds fetched, 1 unchanged, 13 skipped; "), "{}", stderr(&out));
+    let info = info(&setup.db());
+    assert_eq!(info["sources"][0]["name"], "osv/crates.io");
+    assert_eq!(info["sources"][0]["records"], 4291, "Go's records now served as crates.io");
+}
+
+fn errors_of_success(out: &Output) -> String {
+    errors(out).join("\n")
+}
+
+#[test]
+fn db_update_with_the_server_down_keeps_the_old_db() {
+    let setup = Setup::new(SMALL);
+    setup.first_update();
+    let before = snapshot(&setup.db());
+    // Nothing listens on a port just released.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let base = format!("http://127.0.0.1:{port}");
+    let out = setup.update_from(&base);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let errors = errors(&out);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with(&format!("hullguard: cannot fetch {base}/osv/PyPI.zip: ")), "{errors:?}");
+    assert!(errors[0].to_lowercase().contains("connect"), "{errors:?}");
+    assert_eq!(snapshot(&setup.db()), before);
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+}
