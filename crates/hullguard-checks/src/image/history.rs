@@ -107,6 +107,9 @@ fn strip_build_args(text: &str) -> (Vec<String>, &str) {
     let mut args = Vec::new();
     for _ in 0..count {
         rest = rest.trim_start();
+        if rest.is_empty() {
+            break;
+        }
         let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
         args.push(rest[..end].to_owned());
         rest = &rest[end..];
