@@ -1248,6 +1248,29 @@ static REGISTRY: &[CheckMeta] = &[
     },
     CheckMeta {
         id: "HG-IMG-014",
+        concept: "img-empty-password",
+        title: "Account with empty password in /etc/shadow",
+        severity: Severity::High,
+        description: "An account whose password field in /etc/shadow is empty can log in (su, login, sshd with PermitEmptyPasswords) without any password. Locked ('!', '*') accounts are fine. Checked only when the caller supplies /etc/shadow's contents.",
+        remediation: "Lock the account ('passwd -l <user>' or 'usermod -p \'*\' <user>') or set a password hash.",
+        peer_ids: &["DKL-LI-0001"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-li-0001",
+            "https://man7.org/linux/man-pages/man5/shadow.5.html",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-015",
+        concept: "img-duplicate-uid-gid",
+        title: "Duplicate UID/GID in /etc/passwd or /etc/group",
+        severity: Severity::High,
+        description: "Two accounts (or groups) sharing a numeric id are the same principal to the kernel: a second uid 0 account is a hidden root. Checked only when the caller supplies the files' contents.",
+        remediation: "Give every account and group its own id; remove accounts that alias root.",
+        peer_ids: &["DKL-LI-0002"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-li-0002"],
+    },
+    CheckMeta {
+        id: "HG-IMG-016",
         concept: "hg-img-expose-ssh",
         title: "Image config exposes port 22 (SSH)",
         severity: Severity::Medium,
@@ -1257,7 +1280,7 @@ static REGISTRY: &[CheckMeta] = &[
         references: &["https://docs.docker.com/reference/dockerfile/#expose"],
     },
     CheckMeta {
-        id: "HG-IMG-015",
+        id: "HG-IMG-017",
         concept: "hg-img-sudo-binary",
         title: "sudo is installed in the image",
         severity: Severity::Medium,
@@ -1267,7 +1290,7 @@ static REGISTRY: &[CheckMeta] = &[
         references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0001"],
     },
     CheckMeta {
-        id: "HG-IMG-016",
+        id: "HG-IMG-018",
         concept: "hg-img-world-writable",
         title: "World-writable directory without sticky bit",
         severity: Severity::Medium,
@@ -1277,7 +1300,7 @@ static REGISTRY: &[CheckMeta] = &[
         references: &["https://man7.org/linux/man-pages/man1/chmod.1.html#RESTRICTED_DELETION_FLAG_OR_STICKY_BIT"],
     },
     CheckMeta {
-        id: "HG-IMG-017",
+        id: "HG-IMG-019",
         concept: "hg-img-shadow-readable",
         title: "/etc/shadow or /etc/gshadow readable by others",
         severity: Severity::High,
@@ -1287,7 +1310,7 @@ static REGISTRY: &[CheckMeta] = &[
         references: &["https://man7.org/linux/man-pages/man5/shadow.5.html"],
     },
     CheckMeta {
-        id: "HG-IMG-018",
+        id: "HG-IMG-020",
         concept: "hg-img-package-cache",
         title: "Package-manager cache left in the image (pip, npm, yarn, yum, dnf, zypper)",
         severity: Severity::Low,

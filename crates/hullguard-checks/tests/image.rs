@@ -5,7 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use hullguard_checks::image::{ImageFacts, NOT_IMPLEMENTED, check_image, redact};
+use hullguard_checks::image::{
+    AccountFiles, FactsVisitor, ImageFacts, LayerListing, NOT_IMPLEMENTED, check_image, redact,
+};
 use hullguard_checks::registry::registry;
 use hullguard_image::spec::ImageConfig;
 use hullguard_image::{
@@ -57,6 +59,8 @@ struct Input {
     history: Vec<&'static str>,
     layers: Vec<Vec<LayerEntry>>,
     reference: Option<&'static str>,
+    /// `/etc/passwd`, `/etc/shadow`, `/etc/group` contents.
+    accounts: [Option<&'static str>; 3],
 }
 
 fn config_of(input: &Input) -> ImageConfig {
@@ -99,6 +103,8 @@ fn run_skipping(input: &Input, skip: &[&str]) -> Vec<Finding> {
     if let Some(r) = input.reference {
         facts = facts.with_reference(r);
     }
+    let [passwd, shadow, group] = input.accounts.map(|a| a.map(str::as_bytes));
+    facts = facts.with_accounts(AccountFiles { passwd, shadow, group });
     check_image(&facts, skip)
 }
 
@@ -132,6 +138,14 @@ fn layers(layers: Vec<Vec<LayerEntry>>) -> Input {
 fn reference(r: &'static str) -> Input {
     Input { reference: Some(r), ..Input::default() }
 }
+
+fn accounts(passwd: Option<&'static str>, shadow: Option<&'static str>, group: Option<&'static str>) -> Input {
+    Input { accounts: [passwd, shadow, group], ..Input::default() }
+}
+
+const PASSWD: &str =
+    "root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\napp:x:1000:1000::/app:/bin/sh\n";
+const GROUP: &str = "root:x:0:\ndaemon:x:1:\napp:x:1000:\n";
 
 fn cases() -> Vec<Case> {
     vec![
@@ -300,39 +314,64 @@ fn cases() -> Vec<Case> {
         ),
         pass("HG-IMG-013", "inside node_modules", layers(vec![vec![file("app/node_modules/pkg/.npmrc", 0o644)]])),
         pass("HG-IMG-013", "gitignore", layers(vec![vec![file("app/.gitignore", 0o644)]])),
-        // HG-IMG-014 hg-img-expose-ssh
-        fail("HG-IMG-014", "22/tcp", cfg(json!({"ExposedPorts": {"22/tcp": {}, "8080/tcp": {}}}))),
-        pass("HG-IMG-014", "2222/tcp", cfg(json!({"ExposedPorts": {"2222/tcp": {}}}))),
-        // HG-IMG-015 hg-img-sudo-binary
+        // HG-IMG-014 img-empty-password
+        fail(
+            "HG-IMG-014",
+            "empty password",
+            accounts(None, Some("root:*:19000:0:99999:7:::\nguest::19000:0:99999:7:::\n"), None),
+        ),
+        pass(
+            "HG-IMG-014",
+            "locked and hashed",
+            accounts(None, Some("root:*:19000::::::\napp:!:19000::::::\nops:$6$salt$hash:19000::::::\n"), None),
+        ),
+        pass("HG-IMG-014", "no shadow given", accounts(Some(PASSWD), None, Some(GROUP))),
+        // HG-IMG-015 img-duplicate-uid-gid
         fail(
             "HG-IMG-015",
+            "second uid 0",
+            accounts(Some("root:x:0:0::/root:/bin/sh\ntoor:x:0:0::/root:/bin/sh\n"), None, None),
+        ),
+        fail("HG-IMG-015", "duplicate gid", accounts(None, None, Some("app:x:1000:\nweb:x:1000:\n"))),
+        pass("HG-IMG-015", "distinct ids", accounts(Some(PASSWD), None, Some(GROUP))),
+        pass(
+            "HG-IMG-015",
+            "comments and garbage",
+            accounts(Some("# c\n+nis\nbroken\nx:x:notanumber:0\n\u{0}\u{ff}"), None, None),
+        ),
+        // HG-IMG-016 hg-img-expose-ssh
+        fail("HG-IMG-016", "22/tcp", cfg(json!({"ExposedPorts": {"22/tcp": {}, "8080/tcp": {}}}))),
+        pass("HG-IMG-016", "2222/tcp", cfg(json!({"ExposedPorts": {"2222/tcp": {}}}))),
+        // HG-IMG-017 hg-img-sudo-binary
+        fail(
+            "HG-IMG-017",
             "sudo installed",
             layers(vec![vec![dir("usr", 0o755), dir("usr/bin", 0o755), file("usr/bin/sudo", 0o4755)]]),
         ),
         pass(
-            "HG-IMG-015",
+            "HG-IMG-017",
             "sudo removed",
             layers(vec![vec![file("usr/bin/sudo", 0o4755)], vec![whiteout("usr/bin/sudo")]]),
         ),
-        pass("HG-IMG-015", "sudoers dir only", layers(vec![vec![dir("etc/sudoers.d", 0o755)]])),
-        // HG-IMG-016 hg-img-world-writable
-        fail("HG-IMG-016", "0777 directory", layers(vec![vec![dir("app/uploads", 0o777)]])),
-        pass("HG-IMG-016", "sticky /tmp", layers(vec![vec![dir("tmp", 0o1777)]])),
+        pass("HG-IMG-017", "sudoers dir only", layers(vec![vec![dir("etc/sudoers.d", 0o755)]])),
+        // HG-IMG-018 hg-img-world-writable
+        fail("HG-IMG-018", "0777 directory", layers(vec![vec![dir("app/uploads", 0o777)]])),
+        pass("HG-IMG-018", "sticky /tmp", layers(vec![vec![dir("tmp", 0o1777)]])),
         pass(
-            "HG-IMG-016",
+            "HG-IMG-018",
             "world-writable dir fixed later",
             layers(vec![vec![dir("data", 0o777)], vec![dir("data", 0o755)]]),
         ),
-        // HG-IMG-017 hg-img-shadow-readable
-        fail("HG-IMG-017", "shadow 0644", layers(vec![vec![file("etc/shadow", 0o644)]])),
-        pass("HG-IMG-017", "shadow 0640", layers(vec![vec![file("etc/shadow", 0o640)]])),
-        // HG-IMG-018 hg-img-package-cache
+        // HG-IMG-019 hg-img-shadow-readable
+        fail("HG-IMG-019", "shadow 0644", layers(vec![vec![file("etc/shadow", 0o644)]])),
+        pass("HG-IMG-019", "shadow 0640", layers(vec![vec![file("etc/shadow", 0o640)]])),
+        // HG-IMG-020 hg-img-package-cache
         fail(
-            "HG-IMG-018",
+            "HG-IMG-020",
             "pip cache",
             layers(vec![vec![file("root/.cache/pip/http/a", 0o644), file("root/.cache/pip/http/b", 0o644)]]),
         ),
-        pass("HG-IMG-018", "no cache", layers(vec![vec![file("usr/local/lib/python3.11/site-packages/a.py", 0o644)]])),
+        pass("HG-IMG-020", "no cache", layers(vec![vec![file("usr/local/lib/python3.11/site-packages/a.py", 0o644)]])),
     ]
 }
 
@@ -396,7 +435,7 @@ fn locations_evidence_and_redaction() {
         ("HG-IMG-006", field("config.Env[DB_PASSWORD]")),
         ("HG-IMG-006", field("history[2].created_by")),
         ("HG-IMG-005", field("history[3].created_by")),
-        ("HG-IMG-014", field("config.ExposedPorts[22/tcp]")),
+        ("HG-IMG-016", field("config.ExposedPorts[22/tcp]")),
         ("HG-IMG-004", at(0, "/opt/x")),
     ]
     .into_iter()
@@ -525,10 +564,33 @@ fn read(archive: &str, name: &str) -> ImageRead<Vec<LayerEntry>> {
     read_image(source.as_ref(), &ReadOptions::default(), Listing::default).unwrap_or_else(|e| panic!("{spec}: {e}"))
 }
 
+fn read_facts(archive: &str, name: &str) -> ImageRead<LayerListing> {
+    let spec = format!("oci-archive:{}:{name}", shared().join("images").join(archive).display());
+    let source = SourceSpec::parse(&spec).unwrap().open(None, &Limits::default()).unwrap();
+    read_image(source.as_ref(), &ReadOptions::default(), FactsVisitor::default)
+        .unwrap_or_else(|e| panic!("{spec}: {e}"))
+}
+
+/// Reads with [`FactsVisitor`] (entries and account files) and runs every check.
 fn scan(archive: &str, name: &'static str) -> Vec<Finding> {
-    let read = read(archive, name);
-    let fs = MergedFs::build(name, read.layers.iter().map(|l| l.output.as_slice())).unwrap();
-    check_image(&ImageFacts::from_read(&read, &fs).with_reference(name), &[] as &[&str])
+    let read = read_facts(archive, name);
+    let fs = MergedFs::build(name, read.layers.iter().map(|l| l.output.entries.as_slice())).unwrap();
+    let facts = ImageFacts::from_listing(&read, &fs).with_reference(name);
+    // The account files of the final filesystem were found and checked.
+    if name.starts_with("debian-base") || name.starts_with("app-mixed") {
+        assert!(facts.accounts.passwd.is_some_and(|p| p.starts_with(b"root:x:0:0:")), "{name}");
+        assert!(facts.accounts.shadow.is_some() && facts.accounts.group.is_some(), "{name}");
+    }
+    check_image(&facts, &[] as &[&str])
+}
+
+#[test]
+fn listing_and_facts_visitor_agree_without_account_files() {
+    let name = "app-mixed:latest";
+    let plain = read("bookworm-images.oci.tar", name);
+    let fs = MergedFs::build(name, plain.layers.iter().map(|l| l.output.as_slice())).unwrap();
+    let from_read = check_image(&ImageFacts::from_read(&plain, &fs).with_reference(name), &[] as &[&str]);
+    assert_eq!(from_read, scan("bookworm-images.oci.tar", name));
 }
 
 /// The setuid/setgid programs of Debian bookworm's minbase (login, passwd, mount, util-linux,
@@ -590,7 +652,7 @@ fn app_mixed_matches_config_facts_and_secrets() {
     // Exposed ports: only 22 is a finding.
     let ports: Vec<&str> = facts["exposed_ports"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
     for port in &ports {
-        let key = ("HG-IMG-014".to_owned(), field(&format!("config.ExposedPorts[{port}]")));
+        let key = ("HG-IMG-016".to_owned(), field(&format!("config.ExposedPorts[{port}]")));
         assert_eq!(got.contains(&key), port.starts_with("22/"), "{port}");
     }
     // ADD from a URL: the truth's history index, and the layer it made.
@@ -623,7 +685,7 @@ fn app_mixed_matches_config_facts_and_secrets() {
         ("HG-IMG-005", add_field),
         ("HG-IMG-011", apt),
         ("HG-IMG-012", the_image()),
-        ("HG-IMG-014", field("config.ExposedPorts[22/tcp]")),
+        ("HG-IMG-016", field("config.ExposedPorts[22/tcp]")),
     ]);
     want.extend(secret_locations.into_iter().map(|l| ("HG-IMG-006".to_owned(), l)));
     want.extend(debian_setuid());
@@ -641,7 +703,7 @@ fn app_mixed_config_only_keeps_config_and_history_findings() {
     let ids: BTreeSet<&str> = findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(
         ids,
-        BTreeSet::from(["HG-IMG-001", "HG-IMG-002", "HG-IMG-005", "HG-IMG-006", "HG-IMG-011", "HG-IMG-014"])
+        BTreeSet::from(["HG-IMG-001", "HG-IMG-002", "HG-IMG-005", "HG-IMG-006", "HG-IMG-011", "HG-IMG-016"])
     );
 }
 
@@ -669,7 +731,7 @@ fn secrets_layers_matches_files_of_interest() {
                 );
             }
             Some(w) if w.starts_with("world-writable directory") => {
-                want.insert(("HG-IMG-016".to_owned(), at(layer, path)));
+                want.insert(("HG-IMG-018".to_owned(), at(layer, path)));
             }
             _ => {}
         }

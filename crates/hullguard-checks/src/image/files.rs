@@ -157,7 +157,10 @@ fn credential_file(e: &LayerEntry) -> Option<&'static str> {
     }
     let lower = e.path.to_ascii_lowercase();
     let base = lower.rsplit('/').next().unwrap_or(&lower);
-    if let Some(p) = SECRET_PATHS.iter().find(|p| lower == **p || lower.ends_with(&format!("/{p}"))) {
+    let ends_with_path = |p: &str| {
+        lower.ends_with(p) && (lower.len() == p.len() || lower.as_bytes().get(lower.len() - p.len() - 1) == Some(&b'/'))
+    };
+    if let Some(p) = SECRET_PATHS.iter().find(|p| ends_with_path(p)) {
         return Some(p);
     }
     if let Some(f) = SECRET_FILES.iter().find(|f| base == **f) {
@@ -168,6 +171,19 @@ fn credential_file(e: &LayerEntry) -> Option<&'static str> {
     }
     if base.ends_with(".pem") && (base.contains("key") || base.contains("priv")) {
         return Some("private key (.pem)");
+    }
+    None
+}
+
+/// The end (byte offset) of the first `.git`/`.svn`/`.hg` component of `path`.
+fn vcs_dir_end(path: &str) -> Option<usize> {
+    let mut offset = 0;
+    for comp in path.split('/') {
+        let end = offset + comp.len();
+        if VCS_DIRS.contains(&comp) {
+            return Some(end);
+        }
+        offset = end + 1;
     }
     None
 }
@@ -206,15 +222,15 @@ fn per_layer(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
             if in_package_tree(&e.path) {
                 continue;
             }
-            let comps: Vec<&str> = e.path.split('/').collect();
-            if let Some(j) = comps.iter().position(|c| VCS_DIRS.contains(c)) {
-                let dir = comps[..=j].join("/");
-                if vcs_seen.insert(dir.clone()) {
-                    let evidence = format!("version-control directory; {}", fate(&dir, l, true));
-                    hits.push(Hit::file("img-unneeded-files", l, &dir, evidence));
+            if let Some(end) = vcs_dir_end(&e.path) {
+                let dir = &e.path[..end];
+                if !vcs_seen.contains(dir) {
+                    vcs_seen.insert(dir.to_owned());
+                    let evidence = format!("version-control directory; {}", fate(dir, l, true));
+                    hits.push(Hit::file("img-unneeded-files", l, dir, evidence));
                 }
             } else if is_file(&e.kind)
-                && let Some(name) = comps.last().filter(|n| UNNEEDED_FILES.contains(n))
+                && let Some(name) = e.path.rsplit('/').next().filter(|n| UNNEEDED_FILES.contains(n))
             {
                 let evidence = format!("{name}, {} bytes; {}", e.size, fate(&e.path, l, false));
                 hits.push(Hit::file("img-unneeded-files", l, &e.path, evidence));

@@ -1,21 +1,27 @@
-//! Checks on a built image: its config ([`config`]), its build history ([`history`]) and the
-//! metadata of every layer's files ([`files`]). No file content is read.
+//! Checks on a built image: its config ([`config`]), its build history ([`history`]), the
+//! metadata of every layer's files ([`files`]) and, when the caller supplies them, the account
+//! files `/etc/passwd`, `/etc/shadow`, `/etc/group` ([`accounts`]). No other file content is read.
 //!
 //! Fill an [`ImageFacts`] from what [`hullguard_image::read_image`] returns and call
 //! [`check_image`]:
 //!
 //! ```no_run
-//! use hullguard_checks::image::{ImageFacts, check_image};
-//! use hullguard_image::{Limits, Listing, MergedFs, ReadOptions, SourceSpec, read_image};
+//! use hullguard_checks::image::{FactsVisitor, ImageFacts, check_image};
+//! use hullguard_image::{Limits, MergedFs, ReadOptions, SourceSpec, read_image};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let source = SourceSpec::parse("oci-archive:images.tar:app:latest")?.open(None, &Limits::default())?;
-//! let read = read_image(source.as_ref(), &ReadOptions::default(), Listing::default)?;
-//! let fs = MergedFs::build("app", read.layers.iter().map(|l| l.output.as_slice()))?;
-//! let facts = ImageFacts::from_read(&read, &fs).with_reference("app:latest");
+//! let read = read_image(source.as_ref(), &ReadOptions::default(), FactsVisitor::default)?;
+//! let fs = MergedFs::build("app", read.layers.iter().map(|l| l.output.entries.as_slice()))?;
+//! let facts = ImageFacts::from_listing(&read, &fs).with_reference("app:latest");
 //! let findings = check_image(&facts, &["HG-IMG-002"]);
 //! # let _ = findings; Ok(()) }
 //! ```
+//!
+//! A caller that already reads layers with [`hullguard_image::Listing`] uses
+//! [`ImageFacts::from_read`] instead (no account files: `img-empty-password` and
+//! `img-duplicate-uid-gid` then do not run unless [`ImageFacts::with_accounts`] supplies them);
+//! a config-only scan uses [`ImageFacts::from_meta`].
 //!
 //! # Implemented concepts
 //!
@@ -34,11 +40,13 @@
 //! | HG-IMG-011 | `img-apt-cache` | history, layers | `apt-get`/`apt`/`aptitude` `install` without `rm /var/lib/apt/lists` or a cache mount; or the step's layer keeps apt lists, `.deb`s or `*.bin` caches |
 //! | HG-IMG-012 | `img-latest-tag` | reference, config | the scanned reference (when given) and the `org.opencontainers.image.base.name` label: `:latest` or no tag; digests exempt |
 //! | HG-IMG-013 | `img-unneeded-files` | layers | `.git`/`.svn`/`.hg` directories, `.DS_Store`, `Thumbs.db`, `.npmrc` in any layer; files inside installed packages exempt |
-//! | HG-IMG-014 | `hg-img-expose-ssh` | config | exposed port 22 (any protocol, or a range containing it) |
-//! | HG-IMG-015 | `hg-img-sudo-binary` | final fs | `sudo` in `/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`, `/usr/local/bin` |
-//! | HG-IMG-016 | `hg-img-world-writable` | final fs | directories with `o+w` and without the sticky bit |
-//! | HG-IMG-017 | `hg-img-shadow-readable` | final fs | `/etc/shadow`, `/etc/gshadow` readable by others |
-//! | HG-IMG-018 | `hg-img-package-cache` | final fs | pip, npm, yarn, yum, dnf, zypper caches with files, one finding per cache directory |
+//! | HG-IMG-014 | `img-empty-password` | account files | an `/etc/shadow` entry with an empty password field (only when [`ImageFacts::accounts`] holds the file) |
+//! | HG-IMG-015 | `img-duplicate-uid-gid` | account files | a uid shared by accounts of `/etc/passwd`, a gid shared by groups of `/etc/group` (same condition) |
+//! | HG-IMG-016 | `hg-img-expose-ssh` | config | exposed port 22 (any protocol, or a range containing it) |
+//! | HG-IMG-017 | `hg-img-sudo-binary` | final fs | `sudo` in `/usr/bin`, `/usr/sbin`, `/bin`, `/sbin`, `/usr/local/bin` |
+//! | HG-IMG-018 | `hg-img-world-writable` | final fs | directories with `o+w` and without the sticky bit |
+//! | HG-IMG-019 | `hg-img-shadow-readable` | final fs | `/etc/shadow`, `/etc/gshadow` readable by others |
+//! | HG-IMG-020 | `hg-img-package-cache` | final fs | pip, npm, yarn, yum, dnf, zypper caches with files, one finding per cache directory |
 //!
 //! Concepts starting with `hg-` are hullguard's own (not in the catalogue). The catalogue's
 //! image concepts that are not implemented are listed, with the reason, in [`NOT_IMPLEMENTED`].
@@ -56,14 +64,16 @@
 //! Secret values are never shown: evidence keeps the first 4 characters and appends `*****`
 //! (values of 8 characters or fewer are replaced by `*****` entirely).
 
+mod accounts;
 mod config;
 mod files;
 mod history;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
 
 use hullguard_image::spec::ImageConfig;
-use hullguard_image::{ImageMeta, ImageRead, LayerEntry, MergedFs};
+use hullguard_image::{EntryKind, EntryVisitor, ImageMeta, ImageRead, LayerEntry, MergedFs};
 use hullguard_report::{Finding, FindingKind, Location};
 
 use crate::registry::by_concept;
@@ -74,11 +84,6 @@ pub const NOT_IMPLEMENTED: &[(&str, &str)] = &[
         "img-content-trust",
         "Docker Content Trust is a setting of the client or daemon that pulled or built the image (DOCKER_CONTENT_TRUST), not a property of the image",
     ),
-    (
-        "img-empty-password",
-        "needs the contents of /etc/shadow; image checks see only the config, the history and file metadata (the secret scanner reads contents)",
-    ),
-    ("img-duplicate-uid-gid", "needs the contents of /etc/passwd and /etc/group; image checks see only file metadata"),
     ("img-unneeded-packages", "a manual review: which packages an application needs cannot be decided from the image"),
     (
         "img-vulns",
@@ -106,13 +111,34 @@ pub struct ImageFacts<'a> {
     pub layers: Vec<&'a [LayerEntry]>,
     /// The final filesystem; `None` skips the final-filesystem checks.
     pub fs: Option<&'a MergedFs>,
+    /// Contents of the final filesystem's account files ([`ACCOUNT_FILES`]); the account checks
+    /// (`img-empty-password`, `img-duplicate-uid-gid`) run only on the files given here.
+    pub accounts: AccountFiles<'a>,
+}
+
+/// The account files the account checks read, as paths of the final filesystem.
+pub const ACCOUNT_FILES: [&str; 3] = ["etc/passwd", "etc/shadow", "etc/group"];
+
+/// Only this many bytes of each account file are read.
+pub const MAX_ACCOUNT_FILE: usize = 4 * 1024 * 1024;
+
+/// The contents of the final filesystem's `/etc/passwd`, `/etc/shadow` and `/etc/group`, when
+/// the caller read them (e.g. from the layer [`MergedFs::get`] names for each path).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AccountFiles<'a> {
+    /// `/etc/passwd`.
+    pub passwd: Option<&'a [u8]>,
+    /// `/etc/shadow`.
+    pub shadow: Option<&'a [u8]>,
+    /// `/etc/group`.
+    pub group: Option<&'a [u8]>,
 }
 
 impl<'a> ImageFacts<'a> {
     /// Facts from a config alone (no files, no reference).
     #[must_use]
     pub fn from_config(config: &'a ImageConfig) -> Self {
-        Self { config, reference: None, layers: Vec::new(), fs: None }
+        Self { config, reference: None, layers: Vec::new(), fs: None, accounts: AccountFiles::default() }
     }
 
     /// Facts from an image's verified description alone (config and history; no files).
@@ -126,6 +152,23 @@ impl<'a> ImageFacts<'a> {
     #[must_use]
     pub fn from_read(read: &'a ImageRead<Vec<LayerEntry>>, fs: &'a MergedFs) -> Self {
         Self::from_meta(&read.meta).with_layers(read.layers.iter().map(|l| l.output.as_slice())).with_fs(fs)
+    }
+
+    /// Facts from a full read with [`FactsVisitor`] and the merged filesystem built from the
+    /// same layers (`MergedFs::build(name, read.layers.iter().map(|l| l.output.entries.as_slice()))`):
+    /// entries, final filesystem and the account files of the final filesystem.
+    #[must_use]
+    pub fn from_listing(read: &'a ImageRead<LayerListing>, fs: &'a MergedFs) -> Self {
+        let content = |path: &str| {
+            let layer = fs.get(path)?.layer;
+            read.layers.get(layer)?.output.account_files.get(path).map(Vec::as_slice)
+        };
+        let accounts =
+            AccountFiles { passwd: content("etc/passwd"), shadow: content("etc/shadow"), group: content("etc/group") };
+        Self::from_meta(&read.meta)
+            .with_layers(read.layers.iter().map(|l| l.output.entries.as_slice()))
+            .with_fs(fs)
+            .with_accounts(accounts)
     }
 
     /// Sets the per-layer entries, one slice per layer, base first.
@@ -142,11 +185,57 @@ impl<'a> ImageFacts<'a> {
         self
     }
 
+    /// Sets the contents of the account files.
+    #[must_use]
+    pub fn with_accounts(mut self, accounts: AccountFiles<'a>) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
     /// Sets the reference the image was scanned by.
     #[must_use]
     pub fn with_reference(mut self, reference: &'a str) -> Self {
         self.reference = Some(reference);
         self
+    }
+}
+
+/// What [`FactsVisitor`] keeps of one layer: every entry (as [`hullguard_image::Listing`] does)
+/// and the contents of the [`ACCOUNT_FILES`] the layer writes.
+#[derive(Debug, Clone, Default)]
+pub struct LayerListing {
+    /// Every entry of the layer, in tar order, whiteouts included.
+    pub entries: Vec<LayerEntry>,
+    /// Path (`etc/shadow`) → contents (at most [`MAX_ACCOUNT_FILE`] bytes) of the account
+    /// files this layer writes.
+    pub account_files: BTreeMap<String, Vec<u8>>,
+}
+
+/// An [`EntryVisitor`] for [`hullguard_image::read_image`] that collects everything the image
+/// checks need from a layer; use with [`ImageFacts::from_listing`].
+#[derive(Debug, Default)]
+pub struct FactsVisitor {
+    out: LayerListing,
+}
+
+impl EntryVisitor for FactsVisitor {
+    type Output = LayerListing;
+
+    fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
+        self.out.entries.push(entry.clone());
+        if matches!(entry.kind, EntryKind::File) && ACCOUNT_FILES.contains(&entry.path.as_str()) {
+            let mut bytes = Vec::new();
+            content
+                .take(MAX_ACCOUNT_FILE as u64)
+                .read_to_end(&mut bytes)
+                .map_err(|e| hullguard_image::Error::io(entry.path.as_str(), &e))?;
+            self.out.account_files.insert(entry.path.clone(), bytes);
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> LayerListing {
+        self.out
     }
 }
 
@@ -180,6 +269,7 @@ pub fn check_image<S: AsRef<str>>(facts: &ImageFacts<'_>, skip: &[S]) -> Vec<Fin
     config::check(facts, &mut hits);
     history::check(facts, &mut hits);
     files::check(facts, &mut hits);
+    accounts::check(facts, &mut hits);
 
     let mut seen = BTreeSet::new();
     let mut findings = Vec::new();
