@@ -1,6 +1,6 @@
-//! Checks on a built image: its config ([`config`]), its build history ([`history`]), the
-//! metadata of every layer's files ([`files`]) and, when the caller supplies them, the account
-//! files `/etc/passwd`, `/etc/shadow`, `/etc/group` ([`accounts`]). No other file content is read.
+//! Checks on a built image: its config (`config.rs`), its build history (`history.rs`), the
+//! metadata of every layer's files (`files.rs`) and, when the caller supplies them, the account
+//! files `/etc/passwd`, `/etc/shadow`, `/etc/group` (`accounts.rs`). No other file content is read.
 //!
 //! Fill an [`ImageFacts`] from what [`hullguard_image::read_image`] returns and call
 //! [`check_image`]:
@@ -282,9 +282,8 @@ pub fn check_image<S: AsRef<str>>(facts: &ImageFacts<'_>, skip: &[S]) -> Vec<Fin
         {
             continue;
         }
-        let secret = meta.concept == "img-secrets";
         findings.push(Finding {
-            kind: if secret { FindingKind::Secret } else { FindingKind::Misconfiguration },
+            kind: FindingKind::Misconfiguration,
             id: meta.id.to_owned(),
             concept: Some(meta.concept.to_owned()),
             severity: meta.severity,
