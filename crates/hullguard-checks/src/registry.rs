@@ -1,5 +1,7 @@
 //! The registry of hullguard's checks: one [`CheckMeta`] per check, keyed by a stable hullguard
-//! id (`HG-DF-001`) and mapped to a catalogue concept (`df-base-latest`) and to peer tools' ids.
+//! id (`HG-DF-001` for Dockerfiles, `HG-IMG-001` for built images) and mapped to a catalogue
+//! concept (`df-base-latest`) and to peer tools' ids. Concepts hullguard adds beyond the
+//! catalogue start with `hg-` (e.g. `hg-img-world-writable`) and may have no peer ids.
 //!
 //! Ids are never reused or renumbered; a retired check keeps its id reserved.
 
@@ -1099,6 +1101,224 @@ static REGISTRY: &[CheckMeta] = &[
             "https://github.com/hadolint/hadolint/wiki/DL3010",
         ],
     },
+    CheckMeta {
+        id: "HG-IMG-001",
+        concept: "img-user-root",
+        title: "Image config runs as root (Config.User empty, root or 0)",
+        severity: Severity::High,
+        description: "The image's default user is root: every process in a container started from it runs as root unless the runtime overrides the user, so a compromise of the application is a compromise of root in the container.",
+        remediation: "Create an unprivileged user in the image and set it as the default ('USER 10001' in the Dockerfile).",
+        peer_ids: &["CIS-DI-0001", "CIS 4.1"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0001",
+            "https://docs.docker.com/reference/dockerfile/#user",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-002",
+        concept: "img-healthcheck",
+        title: "Image config has no Healthcheck",
+        severity: Severity::Low,
+        description: "Without a HEALTHCHECK the engine cannot tell a hung container from a healthy one. 'HEALTHCHECK NONE' is an explicit choice and counts as present.",
+        remediation: "Add a HEALTHCHECK instruction that probes the service (e.g. 'HEALTHCHECK CMD curl -f http://localhost/ || exit 1').",
+        peer_ids: &["CIS-DI-0006", "CIS 4.6"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0006",
+            "https://docs.docker.com/reference/dockerfile/#healthcheck",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-003",
+        concept: "img-update-alone",
+        title: "History has an update-only layer (apt-get update alone)",
+        severity: Severity::High,
+        description: "A build step that only refreshes the package index is cached on its own: later install steps reuse the stale index and install outdated packages.",
+        remediation: "Run the index update and the install in the same RUN: 'apt-get update && apt-get install -y …'.",
+        peer_ids: &["CIS-DI-0007", "CIS 4.7"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0007",
+            "https://docs.docker.com/build/building/best-practices/#apt-get",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-004",
+        concept: "img-setuid-setgid",
+        title: "setuid/setgid files in the image",
+        severity: Severity::Low,
+        description: "setuid/setgid executables run with their owner's (often root's) privileges and are a classic privilege-escalation path. Reported for every layer, also when a later layer deletes or replaces the file (the bytes still ship).",
+        remediation: "Remove the setuid/setgid bits of binaries the application does not need ('chmod a-s <file>' in the step that installs them).",
+        peer_ids: &["CIS-DI-0008", "CIS 4.8"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0008"],
+    },
+    CheckMeta {
+        id: "HG-IMG-005",
+        concept: "img-add",
+        title: "History shows ADD used instead of COPY",
+        severity: Severity::High,
+        description: "ADD fetches remote URLs without verification and silently extracts archives; COPY does only what it says. A base filesystem added at '/' and local archives (which ADD extracts) are exempt.",
+        remediation: "Use COPY for local files; download remote files with a verified checksum (or 'ADD --checksum=…').",
+        peer_ids: &["CIS-DI-0009", "CIS 4.9"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0009",
+            "https://docs.docker.com/build/building/best-practices/#add-or-copy",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-006",
+        concept: "img-secrets",
+        title: "Credentials in ENV/history or credential files in layers",
+        severity: Severity::Critical,
+        description: "Anyone who can pull the image can read its config, history and every layer: secrets in ENV, labels, build arguments or credential files (deleted later or not) are exposed.",
+        remediation: "Pass secrets at runtime (secret stores, mounted files) or with BuildKit secret mounts; rotate every credential that was ever in the image.",
+        peer_ids: &["CIS-DI-0010", "CIS 4.10"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#cis-di-0010",
+            "https://docs.docker.com/build/building/secrets/",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-007",
+        concept: "img-sudo",
+        title: "History shows sudo in a RUN",
+        severity: Severity::High,
+        description: "sudo in a build step means the image ships sudo and was built with privilege juggling; RUN already runs as the current USER.",
+        remediation: "Run privileged steps before switching USER and drop sudo from RUN; use gosu/su-exec at runtime if needed.",
+        peer_ids: &["DKL-DI-0001"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0001"],
+    },
+    CheckMeta {
+        id: "HG-IMG-008",
+        concept: "img-sensitive-volume",
+        title: "VOLUME declared on a sensitive directory",
+        severity: Severity::High,
+        description: "A VOLUME on a system directory (/, /etc, /proc, /sys, /dev, /root, the Docker socket …) invites mounting host paths there and exposes or shadows critical files.",
+        remediation: "Declare volumes only for application data directories (e.g. /var/lib/app).",
+        peer_ids: &["DKL-DI-0002"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0002"],
+    },
+    CheckMeta {
+        id: "HG-IMG-009",
+        concept: "img-dist-upgrade",
+        title: "History shows apt-get dist-upgrade",
+        severity: Severity::Medium,
+        description: "dist-upgrade (full-upgrade) in an image build can switch major package versions and makes the image depend on whatever the mirror serves that day.",
+        remediation: "Use a newer base image instead, or 'apt-get upgrade' of specific packages.",
+        peer_ids: &["DKL-DI-0003"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0003"],
+    },
+    CheckMeta {
+        id: "HG-IMG-010",
+        concept: "img-apk-cache",
+        title: "History shows apk add without --no-cache",
+        severity: Severity::High,
+        description: "The apk package cache stays in the layer: bigger image, stale index. Reported when the step neither uses --no-cache, removes /var/cache/apk nor uses a cache mount, or when its layer really keeps files under /var/cache/apk.",
+        remediation: "Use 'apk add --no-cache …' (or remove /var/cache/apk/* in the same RUN).",
+        peer_ids: &["DKL-DI-0004"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0004"],
+    },
+    CheckMeta {
+        id: "HG-IMG-011",
+        concept: "img-apt-cache",
+        title: "History shows apt-get without cache clean-up",
+        severity: Severity::High,
+        description: "The apt package lists and downloaded .deb files stay in the layer: bigger image, stale index. Reported when the installing step neither removes /var/lib/apt/lists nor uses a cache mount, or when its layer really keeps apt lists, .deb files or *.bin caches.",
+        remediation: "End the same RUN with 'apt-get clean && rm -rf /var/lib/apt/lists/*' (or use a cache mount).",
+        peer_ids: &["DKL-DI-0005"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0005"],
+    },
+    CheckMeta {
+        id: "HG-IMG-012",
+        concept: "img-latest-tag",
+        title: "Image referenced by the latest tag",
+        severity: Severity::Medium,
+        description: "':latest' (or no tag) is a moving target: what runs is not what was tested, and rollbacks are impossible. Checked on the reference the image was scanned by and on the base-image label.",
+        remediation: "Reference images by a version tag or, better, by digest (image:1.2.3@sha256:…).",
+        peer_ids: &["DKL-DI-0006"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0006"],
+    },
+    CheckMeta {
+        id: "HG-IMG-013",
+        concept: "img-unneeded-files",
+        title: "Unnecessary files in the image (.git, .DS_Store, .npmrc …)",
+        severity: Severity::Low,
+        description: "Version-control directories, editor and OS droppings and package-manager configs leak source history or tokens and bloat the image. Files inside installed packages (node_modules, site-packages, /usr/lib, /usr/share) are exempt.",
+        remediation: "Exclude them with .dockerignore and delete them in the step that adds them.",
+        peer_ids: &["DKL-LI-0003"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-li-0003"],
+    },
+    CheckMeta {
+        id: "HG-IMG-014",
+        concept: "img-empty-password",
+        title: "Account with empty password in /etc/shadow",
+        severity: Severity::High,
+        description: "An account whose password field in /etc/shadow is empty can log in (su, login, sshd with PermitEmptyPasswords) without any password. Locked ('!', '*') accounts are fine. Checked only when the caller supplies /etc/shadow's contents.",
+        remediation: "Lock the account ('passwd -l <user>' or 'usermod -p \'*\' <user>') or set a password hash.",
+        peer_ids: &["DKL-LI-0001"],
+        references: &[
+            "https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-li-0001",
+            "https://man7.org/linux/man-pages/man5/shadow.5.html",
+        ],
+    },
+    CheckMeta {
+        id: "HG-IMG-015",
+        concept: "img-duplicate-uid-gid",
+        title: "Duplicate UID/GID in /etc/passwd or /etc/group",
+        severity: Severity::High,
+        description: "Two accounts (or groups) sharing a numeric id are the same principal to the kernel: a second uid 0 account is a hidden root. Checked only when the caller supplies the files' contents.",
+        remediation: "Give every account and group its own id; remove accounts that alias root.",
+        peer_ids: &["DKL-LI-0002"],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-li-0002"],
+    },
+    CheckMeta {
+        id: "HG-IMG-016",
+        concept: "hg-img-expose-ssh",
+        title: "Image config exposes port 22 (SSH)",
+        severity: Severity::Medium,
+        description: "An exposed port 22 suggests an SSH daemon in the container, a large attack surface; use 'docker exec' instead. Image-level twin of df-expose-ssh (not in the catalogue's image section).",
+        remediation: "Remove port 22 from EXPOSE and do not run sshd in the container.",
+        peer_ids: &[],
+        references: &["https://docs.docker.com/reference/dockerfile/#expose"],
+    },
+    CheckMeta {
+        id: "HG-IMG-017",
+        concept: "hg-img-sudo-binary",
+        title: "sudo is installed in the image",
+        severity: Severity::Medium,
+        description: "A sudo binary in the final filesystem lets any process that can run it as a permitted user become root; containers do not need it. (su is not reported here: it ships with every Debian/Ubuntu base and is covered by the setuid check.)",
+        remediation: "Do not install sudo; run privileged build steps before USER and use gosu/su-exec at runtime if needed.",
+        peer_ids: &[],
+        references: &["https://github.com/goodwithtech/dockle/blob/master/CHECKPOINT.md#dkl-di-0001"],
+    },
+    CheckMeta {
+        id: "HG-IMG-018",
+        concept: "hg-img-world-writable",
+        title: "World-writable directory without sticky bit",
+        severity: Severity::Medium,
+        description: "Any user can create, replace or delete files in a world-writable directory without the sticky bit, e.g. swap a file another process trusts.",
+        remediation: "Remove write permission for others ('chmod o-w <dir>') or set the sticky bit ('chmod +t <dir>') like /tmp.",
+        peer_ids: &[],
+        references: &["https://man7.org/linux/man-pages/man1/chmod.1.html#RESTRICTED_DELETION_FLAG_OR_STICKY_BIT"],
+    },
+    CheckMeta {
+        id: "HG-IMG-019",
+        concept: "hg-img-shadow-readable",
+        title: "/etc/shadow or /etc/gshadow readable by others",
+        severity: Severity::High,
+        description: "The password hashes in /etc/shadow (and /etc/gshadow) must be readable only by root and the shadow group; readable by everyone they can be cracked offline by any user.",
+        remediation: "'chmod 0640 /etc/shadow /etc/gshadow' (owner root, group shadow) or 0600.",
+        peer_ids: &[],
+        references: &["https://man7.org/linux/man-pages/man5/shadow.5.html"],
+    },
+    CheckMeta {
+        id: "HG-IMG-020",
+        concept: "hg-img-package-cache",
+        title: "Package-manager cache left in the image (pip, npm, yarn, yum, dnf, zypper)",
+        severity: Severity::Low,
+        description: "Download caches of language and RPM package managers stay in the final filesystem: bigger image, and cached packages that no scanner attributes to anything. (apt and apk caches are reported per build step by img-apt-cache and img-apk-cache.)",
+        remediation: "Disable the cache in the install step (pip --no-cache-dir, npm cache clean --force, yarn cache clean, yum/dnf clean all) or use a cache mount.",
+        peer_ids: &[],
+        references: &["https://docs.docker.com/build/cache/optimize/#use-cache-mounts"],
+    },
 ];
 
 #[cfg(test)]
@@ -1119,9 +1339,15 @@ mod tests {
         for m in registry() {
             assert!(ids.insert(m.id), "duplicate id {}", m.id);
             assert!(concepts.insert(m.concept), "duplicate concept {}", m.concept);
-            assert!(m.id.starts_with("HG-DF-") && m.id.len() == 9, "bad id {}", m.id);
+            let family_ok = (m.id.starts_with("HG-DF-") && m.id.len() == 9)
+                || (m.id.starts_with("HG-IMG-")
+                    && m.id.len() == 10
+                    && (m.concept.starts_with("img-") || is_extension(m)));
+            assert!(family_ok, "bad id {} for {}", m.id, m.concept);
+            assert!(m.id[m.id.len() - 3..].bytes().all(|b| b.is_ascii_digit()), "bad id {}", m.id);
             assert!(!m.title.is_empty() && !m.description.is_empty());
-            assert!(!m.remediation.is_empty() && !m.peer_ids.is_empty());
+            // hullguard's own concepts (`hg-…`, not in the catalogue) may have no peer.
+            assert!(!m.remediation.is_empty() && (!m.peer_ids.is_empty() || is_extension(m)));
         }
         let listed: Vec<&str> = registry().iter().map(|m| m.id).collect();
         let mut sorted = listed.clone();
@@ -1129,12 +1355,61 @@ mod tests {
         assert_eq!(listed, sorted);
     }
 
+    /// A hullguard-only concept: not in the catalogue, key starts with `hg-`.
+    fn is_extension(m: &CheckMeta) -> bool {
+        m.concept.starts_with("hg-")
+    }
+
+    fn catalogue() -> String {
+        let path = format!("{}/checks/CATALOGUE.md", shared_dir());
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path} (set HULLGUARD_SHARED): {e}"))
+    }
+
+    #[test]
+    fn image_checks_have_exactly_the_catalogue_peer_ids() {
+        let catalogue = catalogue();
+        for m in registry().iter().filter(|m| m.id.starts_with("HG-IMG-")) {
+            let key = format!("| `{}` |", m.concept);
+            let row = catalogue.lines().find(|l| l.starts_with(&key));
+            if is_extension(m) {
+                assert!(row.is_none(), "{} is in the catalogue: use its key without the hg- prefix", m.concept);
+                continue;
+            }
+            let row = row.unwrap_or_else(|| panic!("{} is not in the catalogue", m.concept));
+            let cells: Vec<&str> = row.split(" | ").collect();
+            let peers: BTreeSet<&str> =
+                cells.get(3).map(|c| c.split(" · ").map(str::trim).collect()).unwrap_or_default();
+            let ours: BTreeSet<&str> = m.peer_ids.iter().copied().collect();
+            assert_eq!(ours, peers, "{}", m.concept);
+        }
+    }
+
+    #[test]
+    fn every_image_concept_of_the_catalogue_is_implemented_or_listed() {
+        let catalogue = catalogue();
+        let section = catalogue
+            .split("### ")
+            .find(|s| s.starts_with("Image config / built image"))
+            .unwrap_or_else(|| panic!("no image section in the catalogue"));
+        let mut keys = BTreeSet::new();
+        for line in section.lines() {
+            if let Some(rest) = line.strip_prefix("| `") {
+                let key = rest.split('`').next().unwrap_or_default();
+                keys.insert(key);
+            }
+        }
+        assert_eq!(keys.len(), 20);
+        for key in keys {
+            let implemented = by_concept(key).is_some_and(|m| m.id.starts_with("HG-IMG-"));
+            let listed = crate::image::NOT_IMPLEMENTED.iter().any(|(k, _)| *k == key);
+            assert!(implemented != listed, "{key}: implemented={implemented}, listed as not implemented={listed}");
+        }
+    }
+
     #[test]
     fn every_concept_is_in_the_catalogue_with_its_severity() {
-        let path = format!("{}/checks/CATALOGUE.md", shared_dir());
-        let catalogue =
-            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path} (set HULLGUARD_SHARED): {e}"));
-        for m in registry() {
+        let catalogue = catalogue();
+        for m in registry().iter().filter(|m| !is_extension(m)) {
             let key = format!("| `{}` |", m.concept);
             let row = catalogue
                 .lines()
@@ -1152,5 +1427,6 @@ mod tests {
     fn lookup_by_concept() {
         assert_eq!(by_concept("df-user-root").map(|m| m.id), Some("HG-DF-004"));
         assert!(by_concept("df-nope").is_none());
+        assert_eq!(by_concept("img-user-root").map(|m| m.id), Some("HG-IMG-001"));
     }
 }

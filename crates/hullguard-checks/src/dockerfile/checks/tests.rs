@@ -433,7 +433,8 @@ check_tests! {
 
 #[test]
 fn every_registered_check_has_a_failing_and_a_passing_case() {
-    for meta in registry() {
+    // Image checks (HG-IMG-…) have their cases in tests/image.rs.
+    for meta in registry().iter().filter(|m| m.id.starts_with("HG-DF-")) {
         let failing = CASES.iter().any(|(id, _, l)| *id == meta.id && !l.is_empty());
         let passing = CASES.iter().any(|(id, _, l)| *id == meta.id && l.is_empty());
         assert!(failing && passing, "{} ({}) lacks cases", meta.id, meta.concept);
