@@ -94,6 +94,8 @@ fn report() -> VulnReport {
         remediations: Vec::new(),
         suppressed: Vec::new(),
         summary: BTreeMap::new(),
+        misconfigurations: Vec::new(),
+        secrets: Vec::new(),
     };
     r.finalize();
     r

@@ -205,8 +205,22 @@ struct ImageScanArgs {
     /// Analyse every layer, reading and writing no cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+    /// Scanners to run: vuln, misconfig (image config, history and files), secret (every layer).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
+    scanners: Vec<Scanner>,
     #[command(flatten)]
     scan: ScanArgs,
+}
+
+/// The scanners of `image`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Scanner {
+    /// Known vulnerabilities of the installed packages.
+    Vuln,
+    /// Image config, history and file checks (CIS Docker §4, Dockle).
+    Misconfig,
+    /// Secrets in every file of every layer, deleted ones included.
+    Secret,
 }
 
 /// Options of every vulnerability scan: database, report and CI gate.
@@ -333,7 +347,15 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 args.cache_dir.clone().or_else(hullguard_inventory::DirCache::default_dir)
             };
-            commands::scan::run_image(&args.image.request()?, cache.as_deref(), &args.scan, cli.quiet)
+            let reference = args.image.source.clone().unwrap_or_default();
+            commands::scan::run_image(
+                &args.image.request()?,
+                &reference,
+                cache.as_deref(),
+                &args.scanners,
+                &args.scan,
+                cli.quiet,
+            )
         }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update { db, mirror } } => {

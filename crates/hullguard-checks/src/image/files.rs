@@ -58,14 +58,18 @@ pub(super) fn check(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
 
 /// What became of a path a layer added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fate {
+pub enum Fate {
+    /// Still in the final filesystem.
     Present,
+    /// Removed (whiteout, opaque directory, or a parent replaced) in this layer.
     Removed(usize),
+    /// Overwritten by this layer.
     Replaced(usize),
 }
 
 impl Fate {
-    fn describe(self, added: usize) -> String {
+    /// The fate in words, for a path added in layer `added`.
+    pub fn describe(self, added: usize) -> String {
         match self {
             Fate::Present => format!("added in layer {added}, still in the final filesystem"),
             Fate::Removed(m) => {
@@ -84,12 +88,13 @@ enum Event {
 }
 
 /// Every entry of every layer by path, to tell what later layers did to a path.
-struct Later<'a> {
+pub struct FileFates<'a> {
     events: HashMap<&'a str, Vec<(usize, Event)>>,
 }
 
-impl<'a> Later<'a> {
-    fn new(layers: &[&'a [LayerEntry]]) -> Self {
+impl<'a> FileFates<'a> {
+    /// Indexes the entries of `layers` (base first).
+    pub fn new(layers: &[&'a [LayerEntry]]) -> Self {
         let mut events: HashMap<&'a str, Vec<(usize, Event)>> = HashMap::new();
         for (l, entries) in layers.iter().enumerate().skip(1) {
             for e in *entries {
@@ -106,7 +111,7 @@ impl<'a> Later<'a> {
     }
 
     /// The first thing a layer after `layer` did to `path` (a `dir` or not).
-    fn fate(&self, path: &str, layer: usize, dir: bool) -> Fate {
+    pub fn fate(&self, path: &str, layer: usize, dir: bool) -> Fate {
         let mut first: Option<(usize, Fate)> = None;
         let mut consider = |m: usize, fate: Fate| {
             if m > layer && first.is_none_or(|(f, _)| m < f) {
@@ -192,9 +197,9 @@ fn per_layer(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
     if facts.layers.is_empty() {
         return;
     }
-    let mut later: Option<Later<'_>> = None;
+    let mut later: Option<FileFates<'_>> = None;
     let mut fate = |path: &str, layer: usize, dir: bool| {
-        later.get_or_insert_with(|| Later::new(&facts.layers)).fate(path, layer, dir).describe(layer)
+        later.get_or_insert_with(|| FileFates::new(&facts.layers)).fate(path, layer, dir).describe(layer)
     };
     for (l, entries) in facts.layers.iter().enumerate() {
         let mut vcs_seen: BTreeSet<String> = BTreeSet::new();

@@ -67,6 +67,8 @@
 mod accounts;
 mod config;
 mod files;
+
+pub use files::{Fate, FileFates};
 mod history;
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -203,6 +203,12 @@ pub struct VulnReport {
     pub suppressed: Vec<Suppressed>,
     /// Counts of the shown findings per severity.
     pub summary: BTreeMap<Severity, usize>,
+    /// Misconfigurations of the image (`--scanners misconfig`), most severe first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub misconfigurations: Vec<crate::Finding>,
+    /// Secrets in the image's layers (`--scanners secret`), most severe first; values redacted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<crate::Finding>,
 }
 
 impl VulnReport {

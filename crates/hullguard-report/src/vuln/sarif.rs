@@ -33,6 +33,15 @@ fn security_severity(f: &VulnFinding) -> String {
     format!("{score:.1}")
 }
 
+/// The SARIF tag of a finding kind.
+fn kind_tag(kind: crate::FindingKind) -> &'static str {
+    match kind {
+        crate::FindingKind::Vulnerability => "vulnerability",
+        crate::FindingKind::Misconfiguration => "misconfiguration",
+        crate::FindingKind::Secret => "secret",
+    }
+}
+
 /// Renders `report` as a SARIF 2.1.0 log (pretty JSON, final newline).
 pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
     let mut rules: BTreeMap<&str, Value> = BTreeMap::new();
@@ -69,7 +78,40 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
             rule
         });
     }
+    let others: Vec<&crate::Finding> = report.misconfigurations.iter().chain(&report.secrets).collect();
+    for f in &others {
+        rules.entry(f.id.as_str()).or_insert_with(|| {
+            let text = format!("{}\n{}\n{}", f.title, f.description, f.fix.as_deref().unwrap_or(""));
+            json!({
+                "id": f.id,
+                "name": f.id.replace('-', ""),
+                "shortDescription": {"text": f.title},
+                "fullDescription": {"text": f.description},
+                "help": {"text": text, "markdown": text.replace('\n', "  \n")},
+                "defaultConfiguration": {"level": level(f.severity)},
+                "properties": {"tags": [kind_tag(f.kind), "security", f.severity.as_str()], "precision": "high"},
+            })
+        });
+    }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
+    let other_results = others.iter().map(|f| {
+        let (uri, line) = match &f.location {
+            crate::Location::Image { path, .. } => (path.as_deref().unwrap_or("").trim_start_matches('/').to_owned(), 1),
+            crate::Location::File { path, line, .. } => (path.trim_start_matches('/').to_owned(), *line),
+            crate::Location::ConfigField { .. } => (String::new(), 1),
+        };
+        let uri = if uri.is_empty() { report.target.replace(['/', ':'], "_") } else { uri };
+        json!({
+            "ruleId": f.id,
+            "ruleIndex": index[f.id.as_str()],
+            "level": level(f.severity),
+            "message": {"text": format!("{}{}", f.title, f.evidence.as_ref().map(|e| format!("\n{e}")).unwrap_or_default())},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": uri, "uriBaseId": "ROOTPATH"},
+                "region": {"startLine": line.max(1)},
+            }}],
+        })
+    });
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -94,6 +136,7 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
                 "properties": {"purl": f.purl, "kev": f.kev.is_some()},
             })
         })
+        .chain(other_results)
         .collect();
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

@@ -111,6 +111,30 @@ pub fn to_table(report: &VulnReport, colour_on: bool) -> String {
             );
         }
     }
+    for (name, list) in [("Misconfigurations", &report.misconfigurations), ("Secrets", &report.secrets)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "\n{name} ({})", list.len());
+        let _ = writeln!(s, "{:<9} {:<26} {:<40} TITLE / EVIDENCE", "SEVERITY", "ID", "WHERE");
+        for f in list {
+            let sev = format!("{:<9}", f.severity.as_str());
+            let sev = if colour_on { format!("{}{sev}\x1b[0m", colour(f.severity)) } else { sev };
+            let at = match &f.location {
+                crate::Location::Image { layer, path } => format!(
+                    "{}{}",
+                    path.as_deref().unwrap_or("image"),
+                    layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
+                ),
+                crate::Location::ConfigField { field } => field.clone(),
+                crate::Location::File { path, line, .. } => format!("{path}:{line}"),
+            };
+            let _ = writeln!(s, "{sev} {:<26} {:<40} {}", f.id, cut_left(&at, 40), cut(&f.title, 70));
+            if let Some(e) = &f.evidence {
+                let _ = writeln!(s, "{:<77} {}", "", cut(e, 90));
+            }
+        }
+    }
     if !report.suppressed.is_empty() {
         let _ = writeln!(s, "\n{} suppressed", plural(report.suppressed.len(), "finding"));
     }

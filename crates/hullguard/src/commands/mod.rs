@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod db;
+pub mod image_checks;
 pub mod inspect;
 pub mod inventory;
 pub mod scan;

@@ -13,18 +13,18 @@ use anyhow::{Context, Result, anyhow};
 use hullguard_image::ImageMeta;
 use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
 use hullguard_inventory::{Ecosystem, Inventory, Package, scan_source_tree};
-use hullguard_report::Severity;
 use hullguard_report::vuln::{
     Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus,
     add_vulnerabilities, apply, parse_ignore, parse_vex, today_utc,
 };
+use hullguard_report::{FindingKind, Severity};
 use hullguard_vulndb::advisory::{SeverityKind, Status};
 use hullguard_vulndb::db::Db;
 use hullguard_vulndb::matcher::{Query, Vulnerability, match_package};
 use hullguard_vulndb::severity::Level;
 use hullguard_vulndb::version::scheme_for;
 
-use crate::cli::{ScanArgs, ScanFormat};
+use crate::cli::{ScanArgs, ScanFormat, Scanner};
 
 /// What was scanned, for the report header and layer references.
 pub struct Target<'a> {
@@ -265,20 +265,11 @@ pub fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Result<VulnR
         findings.extend(package_findings);
     }
     let mut report = VulnReport {
-        schema_version: SCHEMA_VERSION,
-        target: target.name.clone(),
-        config_digest: target.config_digest.clone(),
-        os: inventory
-            .os
-            .as_ref()
-            .map(|o| format!("{} {}", o.id, o.version_id.as_deref().unwrap_or("")).trim().to_owned()),
         packages: matched,
         db_built: info.built,
         db_sources: info.sources.into_iter().map(|s| DbSource { name: s.name, as_of: s.as_of }).collect(),
         findings,
-        remediations: Vec::new(),
-        suppressed: Vec::new(),
-        summary: BTreeMap::new(),
+        ..empty_report(target, inventory)
     };
     report.finalize();
     Ok(report)
@@ -338,9 +329,13 @@ pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
     if args.kev_only {
         report.findings.retain(|f| f.kev.is_some());
     }
-    let tripped = args.fail_on.is_some_and(|min| report.findings.iter().any(|f| f.severity >= min));
+    let others = report.misconfigurations.iter().chain(&report.secrets).map(|f| f.severity);
+    let tripped =
+        args.fail_on.is_some_and(|min| report.findings.iter().map(|f| f.severity).chain(others).any(|s| s >= min));
     if !args.severity.is_empty() {
         report.findings.retain(|f| args.severity.contains(&f.severity));
+        report.misconfigurations.retain(|f| args.severity.contains(&f.severity));
+        report.secrets.retain(|f| args.severity.contains(&f.severity));
     }
     report.remediations = remediations(&report.findings);
     report.finalize();
@@ -391,12 +386,15 @@ pub fn exit_code(tripped: bool, args: &ScanArgs) -> ExitCode {
 /// Run `image`: read the image once, match its inventory, report.
 pub fn run_image(
     request: &crate::cli::ImageRequest,
+    reference: &str,
     cache_dir: Option<&Path>,
+    scanners: &[Scanner],
     args: &ScanArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
+    let vuln = scanners.contains(&Scanner::Vuln);
     let opened = std::time::Instant::now();
-    let db = open_db(args.db.as_deref())?;
+    let db = if vuln { Some(open_db(args.db.as_deref())?) } else { None };
     tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
     if !quiet {
@@ -416,7 +414,10 @@ pub fn run_image(
         created: meta.config.created.as_deref(),
     };
     let started = std::time::Instant::now();
-    let mut report = scan(&target, &inventory, &db)?;
+    let mut report = match &db {
+        Some(db) => scan(&target, &inventory, db)?,
+        None => empty_report(&target, &inventory),
+    };
     tracing::info!(
         "matched {} packages against the database in {:.1} ms",
         report.packages,
@@ -427,9 +428,41 @@ pub fn run_image(
             eprintln!("hullguard: warning: {warning}");
         }
     }
+    let misconfig = scanners.contains(&Scanner::Misconfig);
+    let secret = scanners.contains(&Scanner::Secret);
+    if misconfig || secret {
+        for f in super::image_checks::scan_image(request, reference, misconfig, secret, quiet)? {
+            match f.kind {
+                FindingKind::Secret => report.secrets.push(f),
+                _ => report.misconfigurations.push(f),
+            }
+        }
+    }
     let tripped = filter(&mut report, args);
     emit(&report, args, &inventory, &subject)?;
     Ok(exit_code(tripped, args))
+}
+
+/// A report with no vulnerability findings (`--scanners` without vuln).
+fn empty_report(target: &Target<'_>, inventory: &Inventory) -> VulnReport {
+    VulnReport {
+        schema_version: SCHEMA_VERSION,
+        target: target.name.clone(),
+        config_digest: target.config_digest.clone(),
+        os: inventory
+            .os
+            .as_ref()
+            .map(|o| format!("{} {}", o.id, o.version_id.as_deref().unwrap_or("")).trim().to_owned()),
+        packages: 0,
+        db_built: String::new(),
+        db_sources: Vec::new(),
+        findings: Vec::new(),
+        remediations: Vec::new(),
+        suppressed: Vec::new(),
+        summary: BTreeMap::new(),
+        misconfigurations: Vec::new(),
+        secrets: Vec::new(),
+    }
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin.

@@ -78,7 +78,7 @@ fn hostile_build_files_never_crash() {
 fn checks_list() {
     let out = hullguard(std::path::Path::new("."), &["checks", "list", "-f", "json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 84);
+    assert_eq!(rows.len(), 104);
     let root = rows.iter().find(|r| r["concept"] == "df-user-root").unwrap();
     assert_eq!(root["id"], "HG-DF-004");
     assert_eq!(root["severity"], "HIGH");

@@ -1,0 +1,123 @@
+//! The misconfiguration and secret scanners of `hullguard image --scanners`: one pass over every
+//! layer (deleted files included) collecting each layer's entries, the account files the checks
+//! read, and the secrets in every regular file; then the image checks over config, history and
+//! files.
+
+use std::io::Read;
+
+use anyhow::Result;
+use hullguard_checks::image::{
+    ACCOUNT_FILES, FactsVisitor, Fate, FileFates, ImageFacts, LayerListing, MAX_ACCOUNT_FILE, check_image,
+};
+use hullguard_image::{EntryKind, EntryVisitor, LayerEntry, MergedFs, ReadOptions, read_image};
+use hullguard_report::{Finding, Location};
+use hullguard_secrets::SecretFinding;
+
+use crate::cli::ImageRequest;
+use crate::output::progress;
+
+/// What the pass collects per layer.
+pub struct Collected {
+    listing: LayerListing,
+    secrets: Vec<SecretFinding>,
+}
+
+/// The entry visitor: entries and account files for the checks, secrets for the secret scanner.
+struct Visitor {
+    facts: FactsVisitor,
+    secrets: Option<Vec<SecretFinding>>,
+    buf: Vec<u8>,
+}
+
+impl EntryVisitor for Visitor {
+    type Output = Collected;
+
+    fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
+        let scan_secrets = self.secrets.is_some()
+            && entry.kind == EntryKind::File
+            && hullguard_secrets::skip_reason(&entry.path, entry.size, &[]).is_none();
+        if !scan_secrets {
+            return self.facts.entry(entry, content);
+        }
+        // Sniff the head first: binaries (most of an image's bytes) are never read whole.
+        let io = |e: std::io::Error| hullguard_image::Error::io(entry.path.as_str(), &e);
+        self.buf.clear();
+        content.take(hullguard_secrets::BINARY_SNIFF_LEN as u64).read_to_end(&mut self.buf).map_err(io)?;
+        if hullguard_secrets::skip_reason(&entry.path, entry.size, &self.buf).is_some() {
+            let mut rest = (&self.buf[..]).chain(content);
+            return self.facts.entry(entry, &mut rest);
+        }
+        content.take(hullguard_secrets::MAX_FILE_SIZE).read_to_end(&mut self.buf).map_err(io)?;
+        if let Some(found) = self.secrets.as_mut() {
+            found.extend(hullguard_secrets::scan(&entry.path, &self.buf));
+        }
+        let account = ACCOUNT_FILES.contains(&entry.path.as_str());
+        let mut rest: &[u8] = if account { &self.buf[..self.buf.len().min(MAX_ACCOUNT_FILE)] } else { &[] };
+        self.facts.entry(entry, &mut rest)
+    }
+
+    fn finish(self) -> Collected {
+        Collected { listing: self.facts.finish(), secrets: self.secrets.unwrap_or_default() }
+    }
+}
+
+/// Runs the misconfiguration checks (`misconfig`) and the secret scanner (`secret`) over the image
+/// of `request`; `reference` is what the user named (for the latest-tag check).
+pub fn scan_image(
+    request: &ImageRequest,
+    reference: &str,
+    misconfig: bool,
+    secret: bool,
+    quiet: bool,
+) -> Result<Vec<Finding>> {
+    let source = request.spec.open(request.platform.clone(), &request.limits)?;
+    let (bar, tick) = progress(quiet, &format!("checking {}", source.name()));
+    let options = ReadOptions { limits: request.limits.clone(), progress: Some(tick) };
+    let read = read_image(source.as_ref(), &options, || Visitor {
+        facts: FactsVisitor::default(),
+        secrets: secret.then(Vec::new),
+        buf: Vec::new(),
+    });
+    bar.finish_and_clear();
+    let read = read?;
+    let mut findings = Vec::new();
+    let layers: Vec<&[LayerEntry]> = read.layers.iter().map(|l| l.output.listing.entries.as_slice()).collect();
+    if misconfig {
+        let fs = MergedFs::build(&read.meta.source, layers.iter().copied())?;
+        let mut facts = ImageFacts::from_meta(&read.meta).with_layers(layers.iter().copied()).with_fs(&fs);
+        if !reference.is_empty() {
+            facts = facts.with_reference(reference);
+        }
+        let accounts = |name: &str| {
+            read.layers.iter().rev().find_map(|l| l.output.listing.account_files.get(name).map(Vec::as_slice))
+        };
+        facts = facts.with_accounts(hullguard_checks::image::AccountFiles {
+            passwd: accounts("etc/passwd"),
+            shadow: accounts("etc/shadow"),
+            group: accounts("etc/group"),
+        });
+        findings.extend(check_image(&facts, &[] as &[&str]));
+    }
+    if secret {
+        let fates = FileFates::new(&layers);
+        for (index, layer) in read.layers.iter().enumerate() {
+            for s in &layer.output.secrets {
+                let mut finding = s.to_finding();
+                let fate = fates.fate(&s.path, index, false);
+                finding.location = Location::Image { layer: Some(index), path: Some(format!("/{}", s.path)) };
+                finding.description =
+                    format!("{} at /{}:{}:{}; {}", s.title, s.path, s.line, s.column, fate.describe(index));
+                if fate != Fate::Present {
+                    finding.fix = Some(
+                        "Deleting a file in a later layer does not remove it from the image: rebuild without it \
+                         (multi-stage build or BuildKit secret mounts), then revoke the secret"
+                            .to_owned(),
+                    );
+                }
+                findings.push(finding);
+            }
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(findings)
+}
