@@ -57,15 +57,27 @@ impl EntryVisitor for LayerScan<'_> {
         if wanted.is_empty() {
             return Ok(());
         }
-        self.buf.clear();
         // A read error here is a broken layer stream: the layer reader reports it with the blob's name.
-        content.read_to_end(&mut self.buf).map_err(|e| {
+        let broken = |e: std::io::Error| {
             hullguard_image::Error::new(
                 hullguard_image::ErrorKind::Malformed,
                 format!("/{}", entry.path),
                 e.to_string(),
             )
-        })?;
+        };
+        self.buf.clear();
+        // When every analyzer asks for a magic prefix, read only the head first: most executables
+        // are not Go binaries, and they are never held whole.
+        let magics: Option<Vec<&[u8]>> = wanted.iter().map(|a| a.magic()).collect();
+        if let Some(magics) = magics {
+            let head = magics.iter().map(|m| m.len()).max().unwrap_or(0) as u64;
+            content.take(head).read_to_end(&mut self.buf).map_err(broken)?;
+            wanted.retain(|a| a.magic().is_some_and(|m| self.buf.starts_with(m)));
+            if wanted.is_empty() {
+                return Ok(());
+            }
+        }
+        content.read_to_end(&mut self.buf).map_err(broken)?;
         for analyzer in wanted {
             if let Err(problem) = analyzer.analyze(&entry.path, &self.buf, &mut self.layer.facts) {
                 self.layer.facts.warnings.push(format!("/{}: {}: {problem}", entry.path, analyzer.id()));

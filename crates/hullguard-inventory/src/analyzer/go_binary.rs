@@ -28,6 +28,10 @@ impl Analyzer for GoBinary {
         entry.mode & 0o111 != 0 && entry.size >= 1024
     }
 
+    fn magic(&self) -> Option<&'static [u8]> {
+        Some(ELF_MAGIC)
+    }
+
     fn max_size(&self) -> u64 {
         512 << 20
     }

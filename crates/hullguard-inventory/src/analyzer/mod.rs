@@ -40,6 +40,11 @@ pub trait Analyzer: Send + Sync {
     fn wants_entry(&self, entry: &hullguard_image::LayerEntry) -> bool {
         self.wants(&entry.path)
     }
+    /// The bytes every file this analyzer can use starts with (e.g. the ELF magic): files that
+    /// do not are dropped after reading their first bytes, never read whole.
+    fn magic(&self) -> Option<&'static [u8]> {
+        None
+    }
     /// Largest file this analyzer reads; bigger ones are skipped with a warning.
     fn max_size(&self) -> u64 {
         64 << 20
