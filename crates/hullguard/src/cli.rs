@@ -179,6 +179,9 @@ struct FsArgs {
     /// List the packages (table, json, cyclonedx, spdx-json) instead of scanning them.
     #[arg(long)]
     list_packages: bool,
+    /// Scanners to run: vuln (lockfiles), secret (every file of the tree).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
+    scanners: Vec<Scanner>,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -374,7 +377,9 @@ pub fn run() -> Result<ExitCode> {
         Command::Config(args) => commands::config::run(&args, true),
         Command::Dockerfile(args) => commands::config::run(&args, false),
         Command::Checks { action: ChecksAction::List { format } } => commands::config::list(format),
-        Command::Fs(args) => commands::scan::run_fs(&args.dir, args.list_packages, &args.scan, cli.quiet),
+        Command::Fs(args) => {
+            commands::scan::run_fs(&args.dir, args.list_packages, &args.scanners, &args.scan, cli.quiet)
+        }
         Command::Sbom(args) => commands::scan::run_sbom(&args.file, args.list_packages, &args.scan, cli.quiet),
         Command::Inventory(args) => {
             let cache =

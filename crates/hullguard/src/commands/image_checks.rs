@@ -1,7 +1,7 @@
 //! The misconfiguration and secret scanners of `hullguard image --scanners`: one pass over every
 //! layer (deleted files included) collecting each layer's entries, the account files the checks
 //! read, and the secrets in every regular file; then the image checks over config, history and
-//! files.
+//! files. `fs --scanners secret` walks a source tree with the same scanner.
 
 use std::io::Read;
 
@@ -116,6 +116,53 @@ pub fn scan_image(
                 }
                 findings.push(finding);
             }
+        }
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok(findings)
+}
+
+/// Folders of a source tree never scanned for secrets: version control and dependency trees
+/// (their own allow-list applies inside images, where they are what ships).
+const SKIP_DIRS: [&str; 5] = [".git", ".hg", ".svn", "node_modules", "target"];
+
+/// The secrets in every regular file under `dir` (symbolic links not followed), as findings with
+/// `Location::File` paths relative to `dir`, sorted.
+pub fn scan_tree(dir: &std::path::Path) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(current) = stack.pop() {
+        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&current)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", current.display()))?
+            .filter_map(std::result::Result::ok)
+            .collect();
+        entries.sort_by_key(std::fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            let Ok(kind) = entry.file_type() else { continue };
+            if kind.is_dir() {
+                if !SKIP_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()) {
+                    stack.push(path);
+                }
+                continue;
+            }
+            if !kind.is_file() {
+                continue;
+            }
+            let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let size = entry.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
+            if hullguard_secrets::skip_reason(&relative, size, &[]).is_some() {
+                continue;
+            }
+            let file = std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let mut content = Vec::new();
+            file.take(hullguard_secrets::MAX_FILE_SIZE)
+                .read_to_end(&mut content)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            if hullguard_secrets::skip_reason(&relative, size, &content).is_some() {
+                continue;
+            }
+            findings.extend(hullguard_secrets::scan(&relative, &content).iter().map(SecretFinding::to_finding));
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

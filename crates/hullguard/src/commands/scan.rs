@@ -465,11 +465,14 @@ fn empty_report(target: &Target<'_>, inventory: &Inventory) -> VulnReport {
     }
 }
 
-/// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin.
-pub fn run_fs(dir: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+/// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, and
+/// with `--scanners secret` every file of the tree for secrets.
+pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let shown = dir.display().to_string();
     let inventory = scan_source_tree(dir).map_err(|problem| anyhow!("{problem}"))?;
-    scan_inventory(&shown, &inventory, list, args, quiet)
+    let secrets =
+        if scanners.contains(&Scanner::Secret) && !list { super::image_checks::scan_tree(dir)? } else { Vec::new() };
+    scan_inventory(&shown, &inventory, list, scanners.contains(&Scanner::Vuln), secrets, args, quiet)
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
@@ -477,11 +480,20 @@ pub fn run_sbom(path: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result
     let shown = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| shown.clone())?;
     let inventory = read_sbom(&bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
-    scan_inventory(&shown, &inventory, list, args, quiet)
+    scan_inventory(&shown, &inventory, list, true, Vec::new(), args, quiet)
 }
 
-/// Scan an inventory that did not come from an image (no layers), or list it.
-fn scan_inventory(shown: &str, inventory: &Inventory, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+/// Scan an inventory that did not come from an image (no layers) for vulnerabilities when `vuln`,
+/// adding `secrets` found by the caller, or list it.
+fn scan_inventory(
+    shown: &str,
+    inventory: &Inventory,
+    list: bool,
+    vuln: bool,
+    secrets: Vec<hullguard_report::Finding>,
+    args: &ScanArgs,
+    quiet: bool,
+) -> Result<ExitCode> {
     let subject = Subject { name: shown, config_digest: None, diff_ids: Vec::new(), created: None };
     if list {
         let format = args
@@ -490,14 +502,15 @@ fn scan_inventory(shown: &str, inventory: &Inventory, list: bool, args: &ScanArg
             .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
         return super::inventory::render(shown, &subject, inventory, format, quiet);
     }
-    let db = open_db(args.db.as_deref())?;
     if !quiet {
         for w in &inventory.warnings {
             eprintln!("hullguard: warning: {w}");
         }
     }
     let target = Target { name: shown.to_owned(), config_digest: None, meta: None };
-    let mut report = scan(&target, inventory, &db)?;
+    let mut report =
+        if vuln { scan(&target, inventory, &open_db(args.db.as_deref())?)? } else { empty_report(&target, inventory) };
+    report.secrets = secrets;
     for warning in suppress(&mut report, args)? {
         if !quiet {
             eprintln!("hullguard: warning: {warning}");

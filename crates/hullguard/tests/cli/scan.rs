@@ -545,3 +545,40 @@ fn misconfig_scanner_reports_image_config_and_files() {
     assert!(!text.contains("yytVNcaKQUY6vCPe6fSt+DJWHtSGB1/rj7jevu1U"), "ENV secret redacted");
     assert!(text.contains("yytV*****"));
 }
+
+#[test]
+fn fs_secret_scan_walks_the_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path();
+    std::fs::create_dir_all(tree.join("deploy")).unwrap();
+    std::fs::create_dir_all(tree.join("node_modules/pkg")).unwrap();
+    std::fs::write(
+        tree.join("deploy/.env"),
+        "# deploy settings\nREGION=eu-west-1\nAWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n",
+    )
+    .unwrap();
+    std::fs::write(tree.join("node_modules/pkg/.env"), "AWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n").unwrap();
+    std::fs::write(tree.join("README.md"), "Set AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE in your shell.\n").unwrap();
+    let out = hullguard(
+        Path::new("."),
+        &["fs", tree.to_str().unwrap(), "--scanners", "secret", "-f", "json", "--fail-on", "HIGH", "--exit-code", "3"],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report: Value = serde_json::from_str(&text).unwrap();
+    let secrets: Vec<(&str, &str, u64)> = report["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["id"].as_str().unwrap(),
+                s["location"]["path"].as_str().unwrap(),
+                s["location"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    // node_modules is a dependency tree and the README key is AWS's documented example.
+    assert_eq!(secrets, [("aws-access-key-id", "deploy/.env", 3)]);
+    assert!(!text.contains("AKIAZ7QFT3LQW2RUMB5N"));
+}
