@@ -169,6 +169,16 @@ fn sarif_rules_and_results_agree() {
         assert!((0.0..=10.0).contains(&score));
         assert!(rule["help"]["text"].as_str().unwrap().contains("References:"));
     }
+    // The whole log, with misconfigurations and secrets too, against the SARIF 2.1.0 object model
+    // of sarif-pydantic (types, required fields and enums of the spec).
+    let all = scan(&["--format", "sarif", "--scanners", "vuln,misconfig,secret"]);
+    assert!(all.status.success());
+    let script = "import sys, json\nfrom sarif_pydantic import Sarif\n\
+                  s = Sarif.model_validate(json.load(sys.stdin))\nprint(s.version, len(s.runs[0].results))\n";
+    if let Some(verdict) = crate::support::python_check(script, &all.stdout) {
+        let log: Value = serde_json::from_slice(&all.stdout).unwrap();
+        assert_eq!(verdict, format!("2.1.0 {}", log["runs"][0]["results"].as_array().unwrap().len()));
+    }
 }
 
 #[test]
