@@ -99,6 +99,7 @@ pub fn scan_image(
         findings.extend(check_image(&facts, &[] as &[&str]));
     }
     if secret {
+        findings.extend(config_secrets(&read.meta.config));
         let fates = FileFates::new(&layers);
         for (index, layer) in read.layers.iter().enumerate() {
             for s in &layer.output.secrets {
@@ -120,6 +121,35 @@ pub fn scan_image(
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(findings)
+}
+
+/// Secrets in the image config: each ENV entry, label and history `created_by` is scanned as a
+/// line of its own, and reported at its config field.
+fn config_secrets(config: &hullguard_image::spec::ImageConfig) -> Vec<Finding> {
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for env in config.config.env.iter().flatten() {
+        let key = env.split_once('=').map_or(env.as_str(), |(k, _)| k);
+        texts.push((format!("config.Env[{key}]"), env.clone()));
+    }
+    for (key, value) in config.config.labels.iter().flatten() {
+        texts.push((format!("config.Labels[{key}]"), format!("{key}={value}")));
+    }
+    for (i, h) in config.history.iter().enumerate() {
+        if let Some(created_by) = &h.created_by {
+            texts.push((format!("history[{i}].created_by"), created_by.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for (field, text) in texts {
+        for s in hullguard_secrets::scan(&field, text.as_bytes()) {
+            let mut finding = s.to_finding();
+            finding.location = Location::ConfigField { field: field.clone() };
+            finding.description =
+                format!("{} in the image config ({field}): every copy of the image carries it", s.title);
+            out.push(finding);
+        }
+    }
+    out
 }
 
 /// Folders of a source tree never scanned for secrets: version control and dependency trees

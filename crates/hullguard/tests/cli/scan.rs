@@ -518,13 +518,18 @@ fn secret_scanner_finds_every_planted_secret_in_every_layer() {
     }
     assert!(report["findings"].as_array().unwrap().is_empty(), "no vuln scanner asked for");
 
-    // No secret in debian-base; in app-mixed only the Coveralls repo token that the `debug`
-    // npm package ships in its own CI config (a real upstream credential, so it stays reported).
+    // No secret in debian-base; in app-mixed the AWS secret planted in the config ENV and in the
+    // history (the truth file's two), and the Coveralls repo token that the `debug` npm package
+    // ships in its own CI config (a real upstream credential, so it stays reported).
     for (name, want) in [
         ("debian-base", vec![]),
         (
             "app-mixed",
-            vec![("generic-secret-assignment".to_owned(), "/app/node_modules/debug/.coveralls.yml".to_owned(), 5)],
+            vec![
+                ("aws-secret-access-key".to_owned(), "config.Env[AWS_SECRET_ACCESS_KEY]".to_owned(), u64::MAX),
+                ("aws-secret-access-key".to_owned(), "history[5].created_by".to_owned(), u64::MAX),
+                ("generic-secret-assignment".to_owned(), "/app/node_modules/debug/.coveralls.yml".to_owned(), 5),
+            ],
         ),
     ] {
         let target = format!("oci-archive:{}:{name}:latest", image("bookworm-images.oci.tar"));
