@@ -40,7 +40,7 @@
 //!   YAML) keeps its written form, recovered from the source.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
@@ -48,9 +48,6 @@ use super::{ImportError, Imported, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTE
 use crate::Error;
 use crate::advisory::{Advisory, Affected, Interval, Status};
 use crate::version::Scheme;
-
-/// The deepest folder nesting [`import_dir`] walks.
-const MAX_DEPTH: usize = 16;
 
 /// The longest id accepted, in bytes.
 const MAX_ID_LEN: usize = 256;
@@ -535,7 +532,7 @@ pub fn parse_secdb_yaml(text: &str, origin: &str) -> Result<AlpineImport, Import
 pub fn import_dir(dir: &Path) -> Result<AlpineImport, ImportError> {
     let mut files = Vec::new();
     let mut other = 0;
-    walk(dir, 0, &mut files, &mut other)?;
+    super::walk_files(dir, 0, &|e| e == "json" || e == "yaml" || e == "yml", &mut files, &mut other)?;
     files.sort();
     let mut read = Vec::with_capacity(files.len());
     let mut rejected = Vec::new();
@@ -589,33 +586,6 @@ pub fn import_files(files: impl IntoIterator<Item = (String, Vec<u8>)>) -> Resul
         }
     }
     Ok(builder.finish())
-}
-
-/// Collects the secdb files under `dir` into `files`, counting others.
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, other: &mut usize) -> Result<(), ImportError> {
-    if depth > MAX_DEPTH {
-        return Err(ImportError::TooLarge { origin: dir.display().to_string(), limit: format!("{MAX_DEPTH} levels") });
-    }
-    let io = |source| ImportError::Io { path: dir.to_owned(), source };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let kind = entry.file_type().map_err(io)?;
-        let path = entry.path();
-        if kind.is_dir() {
-            walk(&path, depth + 1, files, other)?;
-        } else if kind.is_file() && path.extension().is_some_and(|e| e == "json" || e == "yaml" || e == "yml") {
-            if files.len() >= MAX_RECORDS {
-                return Err(ImportError::TooLarge {
-                    origin: dir.display().to_string(),
-                    limit: format!("{MAX_RECORDS} files"),
-                });
-            }
-            files.push(path);
-        } else {
-            *other += 1;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

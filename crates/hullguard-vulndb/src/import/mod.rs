@@ -29,6 +29,43 @@ pub const MAX_RECORDS: usize = 1 << 20;
 /// The most bytes one bulk import reads in all, uncompressed.
 pub const MAX_TOTAL_BYTES: u64 = 4 << 30;
 
+/// The deepest folder nesting a folder import descends into.
+const MAX_DEPTH: usize = 16;
+
+/// Collects the files under `dir` whose extension `wanted` accepts into `files` (at most
+/// [`MAX_RECORDS`]), counting the others in `other`; symbolic links are not followed.
+pub(crate) fn walk_files(
+    dir: &Path,
+    depth: usize,
+    wanted: &dyn Fn(&std::ffi::OsStr) -> bool,
+    files: &mut Vec<PathBuf>,
+    other: &mut usize,
+) -> Result<(), ImportError> {
+    if depth > MAX_DEPTH {
+        return Err(ImportError::TooLarge { origin: dir.display().to_string(), limit: format!("{MAX_DEPTH} levels") });
+    }
+    let io = |source| ImportError::Io { path: dir.to_owned(), source };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let kind = entry.file_type().map_err(io)?;
+        let path = entry.path();
+        if kind.is_dir() {
+            walk_files(&path, depth + 1, wanted, files, other)?;
+        } else if kind.is_file() && path.extension().is_some_and(wanted) {
+            if files.len() >= MAX_RECORDS {
+                return Err(ImportError::TooLarge {
+                    origin: dir.display().to_string(),
+                    limit: format!("{MAX_RECORDS} files"),
+                });
+            }
+            files.push(path);
+        } else {
+            *other += 1;
+        }
+    }
+    Ok(())
+}
+
 /// An error of an importer.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {

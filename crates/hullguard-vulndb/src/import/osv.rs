@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Deserialize;
 
@@ -29,9 +29,6 @@ use crate::version::scheme_for;
 
 /// The longest advisory id accepted, in bytes.
 const MAX_ID_LEN: usize = 256;
-
-/// The deepest folder nesting [`import_dir`] walks.
-const MAX_DEPTH: usize = 16;
 
 /// A raw OSV record, as read from JSON; turn it into an [`Advisory`] with
 /// `Advisory::try_from`. Unknown fields are ignored.
@@ -350,7 +347,7 @@ impl Collector {
 pub fn import_dir(dir: &Path) -> Result<Imported, ImportError> {
     let mut files = Vec::new();
     let mut other = 0;
-    walk(dir, 0, &mut files, &mut other)?;
+    super::walk_files(dir, 0, &|e| e == "json", &mut files, &mut other)?;
     files.sort();
     let mut collector = Collector::default();
     collector.imported.stats.other_files_skipped = other;
@@ -364,27 +361,6 @@ pub fn import_dir(dir: &Path) -> Result<Imported, ImportError> {
         collector.add(bytes, origin);
     }
     Ok(collector.imported)
-}
-
-/// Collects the `*.json` files under `dir` into `files`, counting others.
-fn walk(dir: &Path, depth: usize, files: &mut Vec<PathBuf>, other: &mut usize) -> Result<(), ImportError> {
-    if depth > MAX_DEPTH {
-        return Err(ImportError::TooLarge { origin: dir.display().to_string(), limit: format!("{MAX_DEPTH} levels") });
-    }
-    let io = |source| ImportError::Io { path: dir.to_owned(), source };
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let kind = entry.file_type().map_err(io)?;
-        let path = entry.path();
-        if kind.is_dir() {
-            walk(&path, depth + 1, files, other)?;
-        } else if kind.is_file() && path.extension().is_some_and(|e| e == "json") {
-            files.push(path);
-        } else {
-            *other += 1;
-        }
-    }
-    Ok(())
 }
 
 /// Imports an OSV `all.zip`: every `*.json` entry, in entry-name order
