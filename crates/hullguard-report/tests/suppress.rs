@@ -94,6 +94,7 @@ fn report() -> VulnReport {
         remediations: Vec::new(),
         suppressed: Vec::new(),
         summary: BTreeMap::new(),
+        support: Vec::new(),
         misconfigurations: Vec::new(),
         secrets: Vec::new(),
     };

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::db::{Builder, CveFacts, DbError, KevFacts, SourceInfo};
+use crate::db::{Builder, CveFacts, DbError, KevFacts, SourceInfo, SupportNote};
 use crate::import::{
     ImportError, Imported, MAX_RECORD_BYTES, MAX_TOTAL_BYTES, alpine, cvss, debian, debian_changelog, kev, osv, ubuntu,
 };
@@ -30,6 +30,9 @@ pub enum FeedKind {
     /// The Ubuntu CVE Tracker (`active/`, `retired/`, `ignored/` CVE files), as
     /// a folder or a `.tar.zst`/`.tar.gz` of one.
     UbuntuUct,
+    /// Debian's `debian-security-support` lists (`security-support-ended.debN`,
+    /// `security-support-limited`).
+    DebianSupport,
     /// The CISA Known Exploited Vulnerabilities catalog (JSON).
     Kev,
     /// CVSS per CVE: the vulnrichment extract (`*.jsonl.gz`, one record a line).
@@ -89,6 +92,9 @@ fn licence(name: &str) -> (&'static str, Option<&'static str>) {
         "osv/crates.io" => ("CC0-1.0", None),
         "osv/AlmaLinux" => ("MIT", Some("AlmaLinux OSV database, MIT")),
         "osv/Bitnami" => ("Apache-2.0", Some("Bitnami Vulnerability Database, Apache-2.0")),
+        n if n.starts_with("debian/security-support") => {
+            ("GPL-2.0-only", Some("Debian debian-security-support package (security-support-ended/limited lists)"))
+        }
         n if n.starts_with("debian/") => ("public data", Some("Debian Security Tracker (security-tracker.debian.org)")),
         n if n.starts_with("ubuntu/") => ("public data", Some("Ubuntu CVE Tracker (Canonical)")),
         n if n.starts_with("alpine/") => ("public data", Some("Alpine Linux secdb (secdb.alpinelinux.org)")),
@@ -126,7 +132,7 @@ pub fn discover(source: &Path) -> Result<Vec<Feed>, FeedError> {
                 }
             }
         }
-        for sub in ["debian", "native", "data/CVE", "secdb", "kev", "severity"] {
+        for sub in ["debian", "native", "native/debian-security-support", "data/CVE", "secdb", "kev", "severity"] {
             let dir = source.join(sub);
             if dir.is_dir() {
                 feeds.extend(sorted_entries(&dir)?.iter().filter(|p| p.is_file()).filter_map(|p| feed_file(p)));
@@ -177,6 +183,9 @@ fn feed_file(path: &Path) -> Option<Feed> {
     }
     if file.starts_with("ubuntu-cve-tracker") && (file.ends_with(".tar.zst") || file.ends_with(".tar.gz")) {
         return named(FeedKind::UbuntuUct, "ubuntu/uct");
+    }
+    if file.starts_with("security-support-ended.deb") || file == "security-support-limited" {
+        return named(FeedKind::DebianSupport, &format!("debian/{file}"));
     }
     if file == "known_exploited_vulnerabilities.json" {
         return named(FeedKind::Kev, "kev");
@@ -265,6 +274,33 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             builder.add_cve_facts(info(as_of, read.rejected.len()), facts);
             return Ok(read.rejected.iter().map(ToString::to_string).collect());
         }
+        FeedKind::DebianSupport => {
+            let text = read_text(&feed.path)?;
+            let notes: Vec<SupportNote> = match feed.name.strip_prefix("debian/security-support-ended.deb") {
+                Some(release) => debian::parse_support_ended(&text, &format!("Debian:{release}"), &origin)?
+                    .into_iter()
+                    .map(|e| SupportNote {
+                        ecosystem: e.ecosystem,
+                        package: e.package,
+                        last_version: Some(e.last_version),
+                        ended: Some(e.ended),
+                        note: e.note,
+                    })
+                    .collect(),
+                None => debian::parse_support_limited(&text, &origin)?
+                    .into_iter()
+                    .map(|l| SupportNote {
+                        ecosystem: "Debian".into(),
+                        package: l.package,
+                        last_version: None,
+                        ended: None,
+                        note: l.note,
+                    })
+                    .collect(),
+            };
+            builder.add_support_notes(info(None, 0), &notes)?;
+            return Ok(Vec::new());
+        }
         _ => {}
     }
     let imported: Imported = match feed.kind {
@@ -311,7 +347,9 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             let done = importer.finish();
             Imported { advisories: done.advisories, rejected: done.rejected, ..Imported::default() }
         }
-        FeedKind::Kev | FeedKind::CveSeverity => unreachable!("per-CVE feeds are stored above"),
+        FeedKind::Kev | FeedKind::CveSeverity | FeedKind::DebianSupport => {
+            unreachable!("per-CVE feeds are stored above")
+        }
         FeedKind::AlpineSecdb => {
             let files = if feed.path.is_dir() {
                 return import_imported(feed, alpine::import_dir(&feed.path)?.imported, builder);

@@ -131,7 +131,7 @@ fn broken_files_are_refused() {
         (&garbage, "not a hullguard database"),
         (&empty, "not a hullguard database"),
         (&foreign, "not a hullguard database"),
-        (&future, "database schema 99, this hullguard reads schema 2"),
+        (&future, "database schema 99, this hullguard reads schema 3"),
         (&dir.path().join("missing.db"), "no such database file"),
     ] {
         let result = Db::open(path).and_then(|db| db.advisories_for("npm", "minimist").map(|_| db));

@@ -157,6 +157,22 @@ pub struct Remediation {
     pub unfixed: usize,
 }
 
+/// A distro's note on the security support of an installed package or of the OS release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SupportNote {
+    /// The package (empty for a note on the OS release).
+    pub package: String,
+    /// The installed version.
+    pub installed: String,
+    /// `ended` (no more security fixes) or `limited`.
+    pub support: String,
+    /// The date support ended, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+    /// The distro's explanation.
+    pub note: String,
+}
+
 /// A finding left out of the report, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppressed {
@@ -203,6 +219,10 @@ pub struct VulnReport {
     pub suppressed: Vec<Suppressed>,
     /// Counts of the shown findings per severity.
     pub summary: BTreeMap<Severity, usize>,
+    /// Security-support notes: packages (and OS releases) that no longer get security fixes, or
+    /// get limited support, whatever their findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub support: Vec<SupportNote>,
     /// Misconfigurations of the image (`--scanners misconfig`), most severe first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub misconfigurations: Vec<crate::Finding>,

@@ -111,6 +111,18 @@ pub fn to_table(report: &VulnReport, colour_on: bool) -> String {
             );
         }
     }
+    if !report.support.is_empty() {
+        let _ = writeln!(s, "\nSecurity support ({})", report.support.len());
+        for n in &report.support {
+            let what = if n.package.is_empty() {
+                "the OS release".to_owned()
+            } else {
+                format!("{} {}", n.package, n.installed)
+            };
+            let when = n.ended.as_deref().map(|d| format!(" since {d}")).unwrap_or_default();
+            let _ = writeln!(s, "  {what}: support {}{when}: {}", n.support, cut(&n.note, 100));
+        }
+    }
     for (name, list) in [("Misconfigurations", &report.misconfigurations), ("Secrets", &report.secrets)] {
         if list.is_empty() {
             continue;

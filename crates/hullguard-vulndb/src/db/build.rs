@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, params};
 
-use super::{CveFacts, DbError, DbInfo, SCHEMA_VERSION, SourceInfo, ecosystem_key, package_key};
+use super::{CveFacts, DbError, DbInfo, SCHEMA_VERSION, SourceInfo, SupportNote, ecosystem_key, package_key};
 use crate::advisory::Advisory;
 
 /// Writes a new database; nothing appears at the target path until
@@ -42,6 +42,7 @@ impl Builder {
                                     withdrawn INTEGER NOT NULL, body BLOB NOT NULL);
              CREATE TABLE affected (ecosystem TEXT NOT NULL, package TEXT NOT NULL, advisory INTEGER NOT NULL);
              CREATE TABLE cve (id TEXT PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+             CREATE TABLE note (ecosystem TEXT NOT NULL, body BLOB NOT NULL);
              BEGIN;",
         )
         .map_err(sql)?;
@@ -96,6 +97,26 @@ impl Builder {
             }
         }
         info.records = advisories.len();
+        self.sources.push(info);
+        Ok(())
+    }
+
+    /// Stores the support notes of one feed and records the feed in the metadata.
+    ///
+    /// # Errors
+    ///
+    /// When writing fails.
+    pub fn add_support_notes(&mut self, mut info: SourceInfo, notes: &[SupportNote]) -> Result<(), DbError> {
+        {
+            let conn = self.conn();
+            let mut insert =
+                conn.prepare_cached("INSERT INTO note (ecosystem, body) VALUES (?1, ?2)").map_err(self.sql())?;
+            for note in notes {
+                let body = serde_json::to_vec(note).expect("notes always serialise");
+                insert.execute(params![ecosystem_key(&note.ecosystem), body]).map_err(self.sql())?;
+            }
+        }
+        info.records = notes.len();
         self.sources.push(info);
         Ok(())
     }

@@ -20,7 +20,7 @@ use crate::advisory::Advisory;
 
 /// The schema version this build reads and writes; a file of another
 /// version is refused with a hint to rebuild it.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The largest advisory record stored, uncompressed.
 const MAX_RECORD_BYTES: usize = 16 << 20;
@@ -113,6 +113,33 @@ pub struct CveFacts {
     pub cvss_v4: Option<(String, f64)>,
     /// The CISA KEV entry, if the CVE is known to be exploited.
     pub kev: Option<KevFacts>,
+}
+
+/// A distro's statement about the security support of a package (Debian's
+/// `debian-security-support` lists): support ended for versions up to
+/// `last_version`, or support is limited.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SupportNote {
+    /// The release (`Debian:12`), or the distro (`Debian`) for notes on every release.
+    pub ecosystem: String,
+    /// The source package; a name ending in `.*` is a prefix pattern.
+    pub package: String,
+    /// Support ended for versions up to this one (`0`: every version); `None`: limited support.
+    pub last_version: Option<String>,
+    /// When support ended (`YYYY-MM-DD`), for ended support.
+    pub ended: Option<String>,
+    /// The distro's explanation (text or URLs).
+    pub note: String,
+}
+
+impl SupportNote {
+    /// Whether the note names `package` (a source package name).
+    pub fn names(&self, package: &str) -> bool {
+        match self.package.strip_suffix(".*") {
+            Some(prefix) => package.starts_with(prefix),
+            None => self.package == package,
+        }
+    }
 }
 
 /// A CISA Known Exploited Vulnerabilities entry.
@@ -298,6 +325,29 @@ impl Db {
     pub fn has_advisory(&self, id: &str) -> Result<bool, DbError> {
         let mut stmt = self.conn.prepare_cached("SELECT 1 FROM advisory WHERE id = ?1 LIMIT 1").map_err(self.sql())?;
         stmt.exists([id]).map_err(self.sql())
+    }
+
+    /// The support notes for `ecosystem` (`Debian:12`) and its distro (`Debian`).
+    ///
+    /// # Errors
+    ///
+    /// When the file cannot be read or a note does not decode.
+    pub fn support_notes(&self, ecosystem: &str) -> Result<Vec<SupportNote>, DbError> {
+        let key = ecosystem_key(ecosystem);
+        let base = key.split(':').next().unwrap_or_default().to_owned();
+        let mut stmt =
+            self.conn.prepare_cached("SELECT body FROM note WHERE ecosystem IN (?1, ?2)").map_err(self.sql())?;
+        let rows = stmt.query_map(params![key, base], |r| r.get::<_, Vec<u8>>(0)).map_err(self.sql())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let body = row.map_err(self.sql())?;
+            out.push(serde_json::from_slice(&body).map_err(|source| DbError::Record {
+                path: self.path.clone(),
+                id: "note".into(),
+                source,
+            })?);
+        }
+        Ok(out)
     }
 
     /// The facts known about `cve` (CVSS, KEV), if any.

@@ -597,3 +597,54 @@ fn fs_secret_scan_walks_the_tree() {
     assert_eq!(secrets, [("aws-access-key-id", "deploy/.env", 3)]);
     assert!(!text.contains("AKIAZ7QFT3LQW2RUMB5N"));
 }
+
+#[test]
+fn security_support_notes_from_debian_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db().to_str().unwrap().to_owned();
+    let sbom = |release: &str| {
+        format!(
+            r#"{{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"components":[
+            {{"type":"operating-system","bom-ref":"os","name":"debian","version":"{release}"}},
+            {{"type":"library","bom-ref":"a","name":"pdns-recursor","version":"4.8.8-1+deb12u1","purl":"pkg:deb/debian/pdns-recursor@4.8.8-1%2Bdeb12u1?distro=debian-{release}"}},
+            {{"type":"library","bom-ref":"b","name":"pdns","version":"4.8.9-1","purl":"pkg:deb/debian/pdns@4.8.9-1?distro=debian-{release}"}},
+            {{"type":"library","bom-ref":"c","name":"binutils","version":"2.40-2","purl":"pkg:deb/debian/binutils@2.40-2?distro=debian-{release}"}}]}}"#
+        )
+    };
+    let notes = |release: &str| -> Vec<(String, String, String)> {
+        let path = dir.path().join(format!("deb{release}.cdx.json"));
+        std::fs::write(&path, sbom(release)).unwrap();
+        let out = hullguard(Path::new("."), &["sbom", path.to_str().unwrap(), "--db", &db, "-f", "json", "-q"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["support"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|n| {
+                        let s = |k: &str| n[k].as_str().unwrap_or("").to_owned();
+                        (s("package"), s("support"), s("ended"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    // security-support-ended.deb12: pdns-recursor up to 4.8.8-1+deb12u1 and pdns up to 4.7.3-2
+    // ended on 2025-10-01 (4.8.9-1 is above pdns's last supported version, so not listed);
+    // security-support-limited: binutils, on every release.
+    assert_eq!(
+        notes("12"),
+        [
+            ("binutils".to_owned(), "limited".to_owned(), String::new()),
+            ("pdns-recursor".to_owned(), "ended".to_owned(), "2025-10-01".to_owned()),
+        ]
+    );
+    // Debian 10 is past its LTS: one note for the release itself.
+    assert_eq!(
+        notes("10"),
+        [
+            (String::new(), "ended".to_owned(), "2024-06-30".to_owned()),
+            ("binutils".to_owned(), "limited".to_owned(), String::new()),
+        ]
+    );
+}

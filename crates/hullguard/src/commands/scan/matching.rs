@@ -8,7 +8,8 @@ use hullguard_image::ImageMeta;
 use hullguard_inventory::{Ecosystem, Inventory, Package};
 use hullguard_report::Severity;
 use hullguard_report::vuln::{
-    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, VulnFinding, VulnReport, VulnStatus,
+    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, SupportNote, VulnFinding, VulnReport, VulnStatus,
+    today_utc,
 };
 use hullguard_vulndb::advisory::{SeverityKind, Status};
 use hullguard_vulndb::db::Db;
@@ -238,7 +239,9 @@ pub(super) fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Resul
         }
         findings.extend(package_findings);
     }
+    let support = support_notes(inventory, db)?;
     let mut report = VulnReport {
+        support,
         packages: matched,
         db_built: info.built,
         db_sources: info.sources.into_iter().map(|s| DbSource { name: s.name, as_of: s.as_of }).collect(),
@@ -247,6 +250,69 @@ pub(super) fn scan(target: &Target<'_>, inventory: &Inventory, db: &Db) -> Resul
     };
     report.finalize();
     Ok(report)
+}
+
+/// Debian releases whose security support, LTS included, has ended: (version, codename, last day).
+const DEBIAN_EOL: [(&str, &str, &str); 5] = [
+    ("7", "wheezy", "2018-05-31"),
+    ("8", "jessie", "2020-06-30"),
+    ("9", "stretch", "2022-06-30"),
+    ("10", "buster", "2024-06-30"),
+    ("11", "bullseye", "2026-08-31"),
+];
+
+/// The security-support notes of the inventory: the OS release past its support, and each
+/// source package whose support has ended (at or below the listed last version) or is limited.
+fn support_notes(inventory: &Inventory, db: &Db) -> Result<Vec<SupportNote>> {
+    let today = today_utc();
+    let mut out = Vec::new();
+    if let Some(os) = inventory.os.as_ref().filter(|o| o.id == "debian") {
+        let major = os.version_id.as_deref().unwrap_or_default().split('.').next().unwrap_or_default();
+        if let Some((v, name, date)) = DEBIAN_EOL.iter().find(|(v, ..)| *v == major)
+            && **date <= *today
+        {
+            out.push(SupportNote {
+                package: String::new(),
+                installed: format!("debian {v}"),
+                support: "ended".into(),
+                ended: Some((*date).to_owned()),
+                note: format!("Debian {v} ({name}) is past its security support, LTS included: no package gets fixes"),
+            });
+        }
+    }
+    let mut notes: BTreeMap<String, Vec<hullguard_vulndb::db::SupportNote>> = BTreeMap::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for p in inventory.packages.iter().filter(|p| p.found.ecosystem == Ecosystem::Deb) {
+        let Some((ecosystem, source, version)) = query_of(p, inventory) else { continue };
+        if !seen.insert((source.clone(), version.clone())) {
+            continue;
+        }
+        if !notes.contains_key(&ecosystem) {
+            notes.insert(ecosystem.clone(), db.support_notes(&ecosystem)?);
+        }
+        for n in notes[&ecosystem].iter().filter(|n| n.names(&source)) {
+            let applies = match (&n.last_version, &n.ended) {
+                (Some(last), Some(ended)) => {
+                    *ended <= today
+                        && (last == "0"
+                            || scheme_for(&ecosystem)
+                                .and_then(|s| s.compare(&version, last))
+                                .is_ok_and(|o| o != std::cmp::Ordering::Greater))
+                }
+                _ => true,
+            };
+            if applies {
+                out.push(SupportNote {
+                    package: source.clone(),
+                    installed: version.clone(),
+                    support: if n.last_version.is_some() { "ended" } else { "limited" }.into(),
+                    ended: n.ended.clone(),
+                    note: n.note.clone(),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// One upgrade per package with fixable findings among those shown: the
@@ -290,6 +356,7 @@ pub(super) fn empty_report(target: &Target<'_>, inventory: &Inventory) -> VulnRe
         remediations: Vec::new(),
         suppressed: Vec::new(),
         summary: BTreeMap::new(),
+        support: Vec::new(),
         misconfigurations: Vec::new(),
         secrets: Vec::new(),
     }
