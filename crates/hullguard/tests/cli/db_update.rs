@@ -435,9 +435,9 @@ fn db_update_osv_incremental_fetches_only_the_modified_records() {
     );
     assert!(setup.mirror("osv/Go-updates/GO-2020-0001.json").is_file());
     assert!(setup.mirror("osv/Go-updates/GO-2099-0001.json").is_file());
-    let info = info(&setup.db());
-    assert_eq!(records(&info, "osv/Go"), 4292, "one new record, one replaced");
-    assert_eq!(info["sources"].as_array().unwrap().len(), 1, "the overlay is part of osv/Go");
+    let db_info = info(&setup.db());
+    assert_eq!(records(&db_info, "osv/Go"), 4292, "one new record, one replaced");
+    assert_eq!(db_info["sources"].as_array().unwrap().len(), 1, "the overlay is part of osv/Go");
     assert!(gin_1_7_affected(&setup), "the overlay's GO-2020-0001 replaces the zip's");
     let state: Value = serde_json::from_slice(&std::fs::read(setup.mirror("state.json")).unwrap()).unwrap();
     assert_eq!(state["feeds"]["osv/Go.zip"]["osv_since"], "2099-01-02T00:00:00.000000000Z");
@@ -452,6 +452,18 @@ fn db_update_osv_incremental_fetches_only_the_modified_records() {
     let requests = setup.server.requests();
     assert!(requests[count..].iter().all(|r| !r.contains("/osv/Go.zip") && !r.contains(".json 200")), "{requests:#?}");
     assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+
+    // The CSV gone: the whole zip is fetched (unconditionally, an overlay being there) and the overlay cleared.
+    std::fs::remove_file(setup.served("osv/Go/modified_id.csv")).unwrap();
+    let count = setup.server.requests().len();
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests = setup.server.requests();
+    assert!(requests[count..].iter().any(|r| r.starts_with("GET /osv/Go/modified_id.csv 404 ")), "{requests:#?}");
+    assert!(requests[count..].iter().any(|r| r.starts_with("GET /osv/Go.zip 200 ")), "{requests:#?}");
+    assert!(!setup.mirror("osv/Go-updates").exists());
+    assert_eq!(records(&info(&setup.db()), "osv/Go"), 4291);
+    assert!(!gin_1_7_affected(&setup));
 }
 
 #[test]
