@@ -56,6 +56,10 @@ pub struct Feed {
     pub name: String,
     /// The file or folder.
     pub path: PathBuf,
+    /// For an OSV zip `osv/<Eco>.zip`: the folder `osv/<Eco>-updates/` of
+    /// newer records written by `hullguard db update`, which replace the
+    /// zip's records of the same id.
+    pub overlay: Option<PathBuf>,
 }
 
 /// An error while finding or importing feeds.
@@ -108,7 +112,9 @@ fn licence(name: &str) -> (&'static str, Option<&'static str>) {
 }
 
 /// Finds the feeds at `source`: a feed file or OSV folder itself, or a
-/// folder laid out like `shared/vulndata` (`osv/*.zip`, `osv/<set>/`).
+/// folder laid out like `shared/vulndata` (`osv/*.zip`, `osv/<set>/`). A
+/// folder `osv/<Eco>-updates/` beside `osv/<Eco>.zip` is that zip's overlay
+/// ([`Feed::overlay`]), not a feed of its own.
 /// Feeds whose licence forbids bundling (safety-db, Wolfi) are never picked.
 ///
 /// # Errors
@@ -123,12 +129,25 @@ pub fn discover(source: &Path) -> Result<Vec<Feed>, FeedError> {
     } else if source.is_dir() {
         let osv = source.join("osv");
         if osv.is_dir() {
-            for path in sorted_entries(&osv)? {
+            let entries = sorted_entries(&osv)?;
+            for path in &entries {
+                let path = path.clone();
                 if path.is_file() {
-                    feeds.extend(feed_file(&path));
+                    let mut feed = feed_file(&path);
+                    // `hullguard db update`'s overlay of newer records: `osv/<Eco>-updates/`.
+                    if let Some(f) = feed.as_mut().filter(|f| f.kind == FeedKind::OsvZip) {
+                        let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+                        f.overlay =
+                            Some(osv.join(format!("{stem}-updates"))).filter(|o| entries.contains(o) && o.is_dir());
+                    }
+                    feeds.extend(feed);
                 } else if path.is_dir() {
                     let stem = path.file_name().unwrap_or_default().to_string_lossy();
-                    feeds.push(Feed { kind: FeedKind::OsvDir, name: format!("osv/{stem}"), path });
+                    let zip = stem.strip_suffix("-updates").map(|eco| osv.join(format!("{eco}.zip")));
+                    if zip.is_some_and(|z| entries.contains(&z) && z.is_file()) {
+                        continue; // the overlay of that zip, read with it
+                    }
+                    feeds.push(Feed { kind: FeedKind::OsvDir, name: format!("osv/{stem}"), path, overlay: None });
                 }
             }
         }
@@ -141,12 +160,22 @@ pub fn discover(source: &Path) -> Result<Vec<Feed>, FeedError> {
         // `hullguard db update` mirrors secdb as `alpine/vX.Y/main.json`.
         let alpine = source.join("alpine");
         if alpine.is_dir() {
-            feeds.push(Feed { kind: FeedKind::AlpineSecdb, name: "alpine/secdb".to_owned(), path: alpine });
+            feeds.push(Feed {
+                kind: FeedKind::AlpineSecdb,
+                name: "alpine/secdb".to_owned(),
+                path: alpine,
+                overlay: None,
+            });
         }
         let has_json = has_json(source).map_err(|e| FeedError::Io { path: source.to_owned(), source: e })?;
         if feeds.is_empty() && has_json {
             let stem = source.file_name().unwrap_or_default().to_string_lossy();
-            feeds.push(Feed { kind: FeedKind::OsvDir, name: format!("osv/{stem}"), path: source.to_owned() });
+            feeds.push(Feed {
+                kind: FeedKind::OsvDir,
+                name: format!("osv/{stem}"),
+                path: source.to_owned(),
+                overlay: None,
+            });
         }
     }
     if feeds.is_empty() {
@@ -168,7 +197,7 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, FeedError> {
 fn feed_file(path: &Path) -> Option<Feed> {
     let file = path.file_name()?.to_string_lossy().into_owned();
     let parent = path.parent().and_then(Path::file_name).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
-    let named = |kind, name: &str| Some(Feed { kind, name: name.to_owned(), path: path.to_owned() });
+    let named = |kind, name: &str| Some(Feed { kind, name: name.to_owned(), path: path.to_owned(), overlay: None });
     if file.contains("CVE-list") || (file == "list" && parent == "CVE") {
         return named(FeedKind::DebianCveList, "debian/cve-list");
     }
@@ -205,7 +234,7 @@ fn feed_file(path: &Path) -> Option<Feed> {
         } else {
             stem.to_owned()
         };
-        return Some(Feed { kind: FeedKind::OsvZip, name: format!("osv/{eco}"), path: path.to_owned() });
+        return Some(Feed { kind: FeedKind::OsvZip, name: format!("osv/{eco}"), path: path.to_owned(), overlay: None });
     }
     None
 }
@@ -304,7 +333,18 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
         _ => {}
     }
     let imported: Imported = match feed.kind {
-        FeedKind::OsvZip => osv::import_zip(&feed.path)?,
+        FeedKind::OsvZip => {
+            let mut all = osv::import_zip(&feed.path)?;
+            if let Some(dir) = &feed.overlay {
+                // Newer records win: the zip's records with an id the overlay has are dropped.
+                let newer = osv::import_dir(dir)?;
+                let ids: std::collections::HashSet<&str> = newer.advisories.iter().map(|a| a.id.as_str()).collect();
+                all.advisories.retain(|a| !ids.contains(a.id.as_str()));
+                all.advisories.extend(newer.advisories);
+                all.rejected.extend(newer.rejected);
+            }
+            all
+        }
         FeedKind::OsvDir => osv::import_dir(&feed.path)?,
         FeedKind::DebianCveList => {
             let text = read_text(&feed.path)?;

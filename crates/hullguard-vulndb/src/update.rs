@@ -8,8 +8,16 @@
 //! once every feed has been fetched: a failed or corrupt download leaves the
 //! mirror as it was. Conditional requests (`If-None-Match`,
 //! `If-Modified-Since`, from `state.json` in the mirror folder) keep
-//! unchanged feeds from being downloaded again. OSV's incremental
-//! `modified_id.csv` is not used: each OSV ecosystem is fetched as a whole.
+//! unchanged feeds from being downloaded again.
+//!
+//! OSV ecosystems are updated incrementally once the mirror holds their zip:
+//! `<Eco>/modified_id.csv` (newest first) is read down to the first line not
+//! newer than the time recorded in `state.json` (`osv_since`), and only the
+//! records listed above it are fetched, into the overlay folder
+//! `osv/<Eco>-updates/` whose records replace the zip's at build time (see
+//! [`crate::feeds::import`]). Without a `modified_id.csv` (HTTP 404), with a
+//! listed record missing, or with an overlay that would grow beyond
+//! [`MAX_OVERLAY_RECORDS`], the whole zip is fetched and the overlay cleared.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -30,6 +38,10 @@ pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The name of the state file in the mirror folder.
 pub const STATE_FILE: &str = "state.json";
+
+/// The most records an OSV overlay folder may hold; beyond, the whole zip is
+/// fetched again instead.
+pub const MAX_OVERLAY_RECORDS: usize = 5000;
 
 /// The OSV ecosystems fetched by default (folder names of the OSV bucket).
 pub const OSV_ECOSYSTEMS: &[&str] =
@@ -140,6 +152,11 @@ pub struct FeedState {
     pub sha256: String,
     /// Size in bytes.
     pub size: u64,
+    /// For an OSV zip: the time (RFC 3339, UTC) up to which the mirror (zip
+    /// plus overlay) holds every record; the next update fetches the records
+    /// `modified_id.csv` lists as modified after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub osv_since: Option<String>,
 }
 
 /// The mirror's state file: one entry per mirror path.
@@ -214,11 +231,12 @@ impl FetchReport {
 }
 
 /// A downloaded file waiting to be renamed into place; removed if dropped.
+/// `state` is `None` for OSV overlay records, whose state is their zip's.
 struct Pending {
     temp: PathBuf,
     target: PathBuf,
     path: String,
-    state: FeedState,
+    state: Option<FeedState>,
 }
 
 impl Drop for Pending {
@@ -251,21 +269,60 @@ pub fn fetch(mirror: &Path, remotes: &[Remote]) -> Result<(FetchReport, State), 
     let mut state = old.clone();
     let mut report = FetchReport::default();
     let mut pending = Vec::new();
+    // Overlay folders to empty: their zip was fetched whole.
+    let mut clear = Vec::new();
     for (i, remote) in remotes.iter().enumerate() {
         let target = mirror.join(&remote.path);
         let temp = mirror.join(format!(".part-{}-{i}", std::process::id()));
-        let previous = old.feeds.get(&remote.path).filter(|s| s.url == remote.url && target.is_file());
+        let mut previous = old.feeds.get(&remote.path).filter(|s| s.url == remote.url && target.is_file());
+        let overlay = overlay_path(&remote.path).map(|p| mirror.join(p));
+        if let (Some(dir), Some(prev)) = (&overlay, previous) {
+            if let Some(since) = &prev.osv_since {
+                let base = Temp { mirror, i };
+                if let Some((files, new)) = incremental(&client, remote, prev, since, dir, &base)? {
+                    let outcome = if files.is_empty() { Outcome::Unchanged } else { Outcome::Fetched };
+                    pending.extend(files);
+                    state.feeds.insert(remote.path.clone(), new);
+                    report.feeds.push((remote.clone(), outcome));
+                    continue;
+                }
+            }
+            if count_json(dir) > 0 {
+                // The zip is fetched whole and the overlay cleared: a 304 would keep the zip without
+                // the overlay's newer records.
+                previous = None;
+            }
+        }
+        let started = std::time::SystemTime::now();
         let outcome = match fetch_one(&client, remote, previous, &temp)? {
-            Fetched::NotModified => Outcome::Unchanged,
+            Fetched::NotModified => {
+                // A mirror from before incremental updates: the zip is as old as its Last-Modified.
+                if let (Some(_), Some(prev)) = (&overlay, previous)
+                    && prev.osv_since.is_none()
+                {
+                    let mut new = prev.clone();
+                    new.osv_since = Some(zip_since(prev.last_modified.as_deref(), started));
+                    state.feeds.insert(remote.path.clone(), new);
+                }
+                Outcome::Unchanged
+            }
             Fetched::NotFound => Outcome::Missing { cached: target.is_file() },
-            Fetched::Body(new) => {
-                let file = Pending { temp, target, path: remote.path.clone(), state: new };
+            Fetched::Body(mut new) => {
+                if overlay.is_some() {
+                    new.osv_since = Some(zip_since(new.last_modified.as_deref(), started));
+                }
+                // Removes the download when dropped (corrupt, or the same bytes).
+                let mut file = Pending { temp, target, path: remote.path.clone(), state: None };
                 validate(&file.temp, &remote.path, &remote.url)?;
-                if previous.is_some_and(|p| p.sha256 == file.state.sha256) {
-                    // Same bytes (a server without validators): keep the file, refresh the validators.
-                    state.feeds.insert(remote.path.clone(), file.state.clone());
+                if previous.is_some_and(|p| p.sha256 == new.sha256) {
+                    // Same bytes (a server without validators): keep the file, refresh the validators
+                    // (but not the OSV time: the file is as old as it was).
+                    new.osv_since = previous.and_then(|p| p.osv_since.clone());
+                    state.feeds.insert(remote.path.clone(), new);
                     Outcome::Unchanged
                 } else {
+                    clear.extend(overlay);
+                    file.state = Some(new);
                     pending.push(file);
                     Outcome::Fetched
                 }
@@ -273,15 +330,208 @@ pub fn fetch(mirror: &Path, remotes: &[Remote]) -> Result<(FetchReport, State), 
         };
         report.feeds.push((remote.clone(), outcome));
     }
+    for dir in &clear {
+        if dir.is_dir() {
+            std::fs::remove_dir_all(dir).map_err(|source| UpdateError::Io { path: dir.clone(), source })?;
+        }
+    }
     for file in &pending {
         if let Some(dir) = file.target.parent() {
             std::fs::create_dir_all(dir).map_err(|source| UpdateError::Io { path: dir.to_owned(), source })?;
         }
         std::fs::rename(&file.temp, &file.target)
             .map_err(|source| UpdateError::Io { path: file.target.clone(), source })?;
-        state.feeds.insert(file.path.clone(), file.state.clone());
+        if let Some(new) = &file.state {
+            state.feeds.insert(file.path.clone(), new.clone());
+        }
     }
     Ok((report, state))
+}
+
+/// The mirror path of the overlay folder of the OSV zip at mirror path
+/// `zip` (`osv/Go.zip` → `osv/Go-updates`); `None` for other feeds.
+pub fn overlay_path(zip: &str) -> Option<String> {
+    let eco = zip.strip_prefix("osv/")?.strip_suffix(".zip")?;
+    (!eco.is_empty() && !eco.contains('/')).then(|| format!("osv/{eco}-updates"))
+}
+
+/// The URL prefix of an OSV ecosystem's folder, from its zip's URL:
+/// `…/Go/all.zip` (the OSV bucket) or `…/osv/Go.zip` (a mirror) give
+/// `…/Go/` and `…/osv/Go/`, where `modified_id.csv` and `<ID>.json` live.
+fn osv_folder(url: &str) -> Option<String> {
+    url.strip_suffix("/all.zip").or_else(|| url.strip_suffix(".zip")).map(|u| format!("{u}/"))
+}
+
+/// Where temporary files of one feed go: `mirror/.part-<pid>-<i>-<n>`.
+struct Temp<'a> {
+    mirror: &'a Path,
+    i: usize,
+}
+
+impl Temp<'_> {
+    fn file(&self, n: usize) -> PathBuf {
+        self.mirror.join(format!(".part-{}-{}-{n}", std::process::id(), self.i))
+    }
+}
+
+/// Tries an incremental update of the OSV zip `remote` into the overlay
+/// folder `overlay`: the records `modified_id.csv` lists as modified after
+/// `since`, each checked to parse as OSV, waiting to be renamed into place,
+/// and the feed's new state. `None` when the zip must be fetched whole
+/// instead (no `modified_id.csv`, a listed record missing, an overlay
+/// beyond [`MAX_OVERLAY_RECORDS`]).
+///
+/// # Errors
+///
+/// A failed request, a malformed `modified_id.csv` line, or a record that is
+/// not valid OSV (or not the listed id).
+fn incremental(
+    client: &reqwest::blocking::Client,
+    remote: &Remote,
+    previous: &FeedState,
+    since: &str,
+    overlay: &Path,
+    temp: &Temp<'_>,
+) -> Result<Option<(Vec<Pending>, FeedState)>, UpdateError> {
+    let Some(folder) = osv_folder(&remote.url) else { return Ok(None) };
+    let csv = Remote { path: format!("{}.csv", remote.path), url: format!("{folder}modified_id.csv") };
+    let csv_file = temp.file(0);
+    match fetch_one(client, &csv, None, &csv_file)? {
+        Fetched::NotFound | Fetched::NotModified => return Ok(None),
+        Fetched::Body(_) => {}
+    }
+    let text = std::fs::read(&csv_file).map_err(|source| UpdateError::Io { path: csv_file.clone(), source });
+    let _ = std::fs::remove_file(&csv_file);
+    let text = String::from_utf8_lossy(&text?).into_owned();
+    let (ids, newest) =
+        modified_since(&text, since).map_err(|problem| UpdateError::Corrupt { url: csv.url, problem })?;
+    let existing: std::collections::BTreeSet<String> = std::fs::read_dir(overlay)
+        .map(|dir| dir.filter_map(|e| e.ok()?.file_name().to_str()?.strip_suffix(".json").map(str::to_owned)).collect())
+        .unwrap_or_default();
+    if existing.len() + ids.iter().filter(|id| !existing.contains(*id)).count() > MAX_OVERLAY_RECORDS {
+        return Ok(None);
+    }
+    let mut files = Vec::with_capacity(ids.len());
+    for (n, id) in ids.iter().enumerate() {
+        let record = Remote { path: format!("{}/{id}.json", overlay.display()), url: format!("{folder}{id}.json") };
+        let file = temp.file(n + 1);
+        match fetch_one(client, &record, None, &file)? {
+            Fetched::NotFound | Fetched::NotModified => return Ok(None),
+            Fetched::Body(_) => {}
+        }
+        let pending =
+            Pending { temp: file, target: overlay.join(format!("{id}.json")), path: record.path, state: None };
+        let corrupt = |problem: String| UpdateError::Corrupt { url: record.url.clone(), problem };
+        let advisory = crate::import::osv::read_record(&pending.temp).map_err(|e| corrupt(chain(&e)))?;
+        if advisory.id != *id {
+            return Err(corrupt(format!("the record is {}, not {id}", advisory.id)));
+        }
+        files.push(pending);
+    }
+    let mut state = previous.clone();
+    state.osv_since = newest.or_else(|| previous.osv_since.clone());
+    Ok(Some((files, state)))
+}
+
+/// The ids `modified_id.csv` (`<RFC 3339 time>,[<folder>/]<id>` lines,
+/// newest first) lists as modified after `since`, without repeats, and the
+/// newest time listed (normalised, when newer than `since`).
+///
+/// # Errors
+///
+/// A line that is not a UTC time, a comma and a plain id.
+fn modified_since(csv: &str, since: &str) -> Result<(Vec<String>, Option<String>), String> {
+    let since = utc_key(since).ok_or_else(|| format!("recorded time {since:?} is not an RFC 3339 UTC time"))?;
+    let mut ids: Vec<String> = Vec::new();
+    let mut newest = None;
+    for (n, line) in csv.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let bad = |what: &str| format!("line {}: {what}: {line:?}", n + 1);
+        let (time, name) = line.split_once(',').ok_or_else(|| bad("expected <time>,<id>"))?;
+        let time = utc_key(time.trim()).ok_or_else(|| bad("not an RFC 3339 UTC time"))?;
+        if time <= since {
+            break;
+        }
+        let id = name.trim().rsplit('/').next().unwrap_or_default();
+        let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+        if id.is_empty() || id.starts_with('.') || !id.chars().all(plain) {
+            return Err(bad("not a record id"));
+        }
+        newest.get_or_insert_with(|| time.clone());
+        if !ids.iter().any(|i| i == id) {
+            ids.push(id.to_owned());
+        }
+    }
+    Ok((ids, newest))
+}
+
+/// An RFC 3339 UTC time (`Z` or `+00:00`, optional fraction) in a form that
+/// sorts as text: `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`. `None` if it is not one.
+fn utc_key(text: &str) -> Option<String> {
+    let body = text.strip_suffix('Z').or_else(|| text.strip_suffix("+00:00"))?;
+    let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    let b = whole.as_bytes();
+    let shape = b.len() == 19
+        && [4, 7].iter().all(|&i| b[i] == b'-')
+        && (b[10] == b'T' || b[10] == b' ')
+        && [13, 16].iter().all(|&i| b[i] == b':');
+    let parts = [&whole.get(0..4)?, &whole.get(5..7)?, &whole.get(8..10)?, &whole.get(11..13)?, &whole.get(14..16)?];
+    if !shape || !parts.iter().all(|p| digits(p)) || !digits(whole.get(17..19)?) {
+        return None;
+    }
+    if fraction.len() > 9 || !digits(fraction) {
+        return None;
+    }
+    Some(format!("{}T{}.{fraction:0<9}Z", &whole[..10], &whole[11..19]))
+}
+
+/// The time an OSV zip is complete up to: its `Last-Modified` (an HTTP
+/// IMF-fixdate such as `Sun, 06 Nov 1994 08:49:37 GMT`), else the time the
+/// request was sent; as [`utc_key`] gives it.
+fn zip_since(last_modified: Option<&str>, requested: std::time::SystemTime) -> String {
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let parsed = last_modified.and_then(|lm| {
+        let f: Vec<&str> = lm.split_whitespace().collect();
+        if f.len() != 6 || f[5] != "GMT" {
+            return None;
+        }
+        let month = MONTHS.iter().position(|m| *m == f[2])? + 1;
+        let day: u32 = f[1].parse().ok()?;
+        let year: u32 = f[3].parse().ok()?;
+        utc_key(&format!("{year:04}-{month:02}-{day:02}T{}Z", f[4]))
+    });
+    parsed.unwrap_or_else(|| {
+        let secs = requested.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        let (days, rest) = (secs / 86_400, secs % 86_400);
+        let (y, m, d) = civil_from_days(days);
+        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000000Z", rest / 3600, rest % 3600 / 60, rest % 60)
+    })
+}
+
+/// The (year, month, day) of a count of days since 1970-01-01 (Howard
+/// Hinnant's `civil_from_days`).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + u64::from(m <= 2);
+    (y, m, d)
+}
+
+/// How many `*.json` files `dir` holds (0 if it does not exist).
+fn count_json(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |d| {
+        d.filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "json"))).count()
+    })
 }
 
 /// What one request brought.
@@ -367,7 +617,7 @@ fn fetch_one(
             problem: format!("connection closed after {size} of {} bytes", expected.unwrap_or_default()),
         });
     }
-    Ok(Fetched::Body(FeedState { url: url.clone(), etag, last_modified, sha256, size }))
+    Ok(Fetched::Body(FeedState { url: url.clone(), etag, last_modified, sha256, size, osv_since: None }))
 }
 
 /// Checks a download cheaply: zips must open (central directory), JSON
@@ -487,6 +737,40 @@ mod tests {
     }
 
     #[test]
+    fn modified_id_csv_is_read_down_to_the_recorded_time() {
+        let csv = "2026-11-20T10:00:00.5Z,Go/GO-2026-0002\n2026-11-20T09:00:00Z,GO-2026-0001\n\
+                   2026-11-20T08:00:00Z,Go/GO-2026-0002\n2026-11-19T00:00:00Z,Go/GO-OLD\nnot a line\n";
+        let (ids, newest) = modified_since(csv, "2026-11-19T00:00:00Z").unwrap();
+        assert_eq!(ids, ["GO-2026-0002", "GO-2026-0001"]);
+        assert_eq!(newest.as_deref(), Some("2026-11-20T10:00:00.500000000Z"));
+        // A fraction sorts after the whole second it refines.
+        let (ids, newest) = modified_since(csv, "2026-11-20T10:00:00.000000000Z").unwrap();
+        assert_eq!((ids.len(), newest.is_some()), (1, true));
+        let (ids, newest) = modified_since(csv, "2026-11-20T10:00:00.5+00:00").unwrap();
+        assert_eq!((ids.len(), newest), (0, None));
+        assert!(modified_since(csv, "2026-11-19T12:00:00Z").is_ok(), "stops before the malformed line");
+        assert!(modified_since(csv, "2000-01-01T00:00:00Z").unwrap_err().contains("line 5"));
+        assert!(modified_since("2026-11-20T10:00:00Z,Go/..\n", "2000-01-01T00:00:00Z").is_err());
+        assert!(utc_key("2026-11-20T10:00:00+02:00").is_none());
+    }
+
+    #[test]
+    fn osv_paths_and_times() {
+        assert_eq!(overlay_path("osv/crates.io.zip").as_deref(), Some("osv/crates.io-updates"));
+        assert_eq!(overlay_path("kev/known_exploited_vulnerabilities.json"), None);
+        assert_eq!(
+            osv_folder("https://h/osv-vulnerabilities/Go/all.zip").as_deref(),
+            Some("https://h/osv-vulnerabilities/Go/")
+        );
+        assert_eq!(osv_folder("http://h/osv/Go.zip").as_deref(), Some("http://h/osv/Go/"));
+        let epoch = std::time::UNIX_EPOCH;
+        assert_eq!(zip_since(Some("Sun, 06 Nov 1994 08:49:37 GMT"), epoch), "1994-11-06T08:49:37.000000000Z");
+        let t = epoch + Duration::from_secs(1_795_480_215);
+        assert_eq!(zip_since(Some("garbage"), t), "2026-11-24T00:30:15.000000000Z");
+        assert_eq!(zip_since(None, epoch + Duration::from_secs(951_782_400)), "2000-02-29T00:00:00.000000000Z");
+    }
+
+    #[test]
     fn state_round_trips_and_missing_state_is_empty() {
         let dir = tempfile::tempdir().unwrap();
         assert_eq!(State::load(dir.path()), State::default());
@@ -499,6 +783,7 @@ mod tests {
                 last_modified: None,
                 sha256: "ab".into(),
                 size: 3,
+                osv_since: Some("2026-01-02T03:04:05.000000000Z".into()),
             },
         );
         state.save(dir.path()).unwrap();

@@ -334,3 +334,186 @@ fn db_update_with_the_server_down_keeps_the_old_db() {
     assert_eq!(snapshot(&setup.db()), before);
     assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
 }
+
+/// One record of the shared Go zip, as JSON.
+fn go_record(id: &str) -> Value {
+    let script =
+        "import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2] + '.json'))";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(shared().join("vulndata/osv/Go.zip"))
+        .arg(id)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Whether scanning a CycloneDX SBOM holding `github.com/gin-gonic/gin@v1.7.0`
+/// against `db` reports GO-2020-0001 (fixed in 1.6.0 upstream).
+fn gin_1_7_affected(setup: &Setup) -> bool {
+    let sbom = setup.tmp.path().join("gin.cdx.json");
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "version": 1,
+        "components": [{
+            "type": "library",
+            "name": "github.com/gin-gonic/gin",
+            "version": "v1.7.0",
+            "purl": "pkg:golang/github.com/gin-gonic/gin@v1.7.0"
+        }]
+    });
+    std::fs::write(&sbom, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let db = setup.db();
+    let args = ["sbom", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "-f", "json", "-q"];
+    let out = hullguard(setup.tmp.path(), &args);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).contains("\"GO-2020-0001\"")
+}
+
+/// The records count of feed `name` in `db info`.
+fn records(info: &Value, name: &str) -> u64 {
+    let sources = info["sources"].as_array().unwrap();
+    sources.iter().find(|s| s["name"] == name).and_then(|s| s["records"].as_u64()).unwrap()
+}
+
+/// Serves `osv/Go/modified_id.csv` listing `lines` and the records `records` beside it.
+fn serve_increment(setup: &Setup, lines: &[String], records: &[(&str, &[u8])]) {
+    let folder = setup.served("osv/Go");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(folder.join("modified_id.csv"), lines.join("\n") + "\n").unwrap();
+    for (id, bytes) in records {
+        std::fs::write(folder.join(format!("{id}.json")), bytes).unwrap();
+    }
+}
+
+#[test]
+fn db_update_osv_incremental_fetches_only_the_modified_records() {
+    let setup = Setup::new(&["osv/Go.zip"]);
+    setup.first_update();
+    assert_eq!(records(&info(&setup.db()), "osv/Go"), 4291);
+    assert!(!gin_1_7_affected(&setup), "gin 1.7.0 is past the upstream fix 1.6.0");
+    let state: Value = serde_json::from_slice(&std::fs::read(setup.mirror("state.json")).unwrap()).unwrap();
+    let since = state["feeds"]["osv/Go.zip"]["osv_since"].as_str().unwrap().to_owned();
+    assert!(since.as_str() < "2099", "{since}");
+    let first = setup.server.requests().len();
+
+    // GO-2020-0001 now fixed only in 1.99.0, and a brand-new record; older lines are not read.
+    let mut changed = go_record("GO-2020-0001");
+    changed["modified"] = "2099-01-02T00:00:00Z".into();
+    changed["affected"][0]["ranges"][0]["events"][1]["fixed"] = "1.99.0".into();
+    let mut new = go_record("GO-2020-0003");
+    new["id"] = "GO-2099-0001".into();
+    new["aliases"] = serde_json::json!([]);
+    new["modified"] = "2099-01-01T00:00:00Z".into();
+    serve_increment(
+        &setup,
+        &[
+            "2099-01-02T00:00:00Z,Go/GO-2020-0001".to_owned(),
+            "2099-01-01T00:00:00.5Z,Go/GO-2099-0001".to_owned(),
+            format!("{since},Go/GO-2020-0004"),
+            "2000-01-01T00:00:00Z,Go/GO-2020-0005".to_owned(),
+        ],
+        &[
+            ("GO-2020-0001", &serde_json::to_vec(&changed).unwrap()),
+            ("GO-2099-0001", &serde_json::to_vec(&new).unwrap()),
+        ],
+    );
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(errors_of_success(&out).contains(": 1 feeds fetched, 0 unchanged, 14 skipped; "), "{}", stderr(&out));
+    let requests: Vec<String> = setup.server.requests()[first..]
+        .iter()
+        .filter(|r| r.starts_with("GET /osv/Go"))
+        .map(|r| r.rsplit_once(' ').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(
+        requests,
+        ["GET /osv/Go/modified_id.csv 200", "GET /osv/Go/GO-2020-0001.json 200", "GET /osv/Go/GO-2099-0001.json 200"],
+        "no all.zip, nothing at or before the recorded time"
+    );
+    assert!(setup.mirror("osv/Go-updates/GO-2020-0001.json").is_file());
+    assert!(setup.mirror("osv/Go-updates/GO-2099-0001.json").is_file());
+    let db_info = info(&setup.db());
+    assert_eq!(records(&db_info, "osv/Go"), 4292, "one new record, one replaced");
+    assert_eq!(db_info["sources"].as_array().unwrap().len(), 1, "the overlay is part of osv/Go");
+    assert!(gin_1_7_affected(&setup), "the overlay's GO-2020-0001 replaces the zip's");
+    let state: Value = serde_json::from_slice(&std::fs::read(setup.mirror("state.json")).unwrap()).unwrap();
+    assert_eq!(state["feeds"]["osv/Go.zip"]["osv_since"], "2099-01-02T00:00:00.000000000Z");
+    assert_eq!(sha256(&std::fs::read(setup.mirror("osv/Go.zip")).unwrap()), shared_sha("osv/Go.zip"));
+
+    // Nothing newer since: only the CSV is read, the DB is left alone.
+    let before = snapshot(&setup.db());
+    let count = setup.server.requests().len();
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(snapshot(&setup.db()), before);
+    let requests = setup.server.requests();
+    assert!(requests[count..].iter().all(|r| !r.contains("/osv/Go.zip") && !r.contains(".json 200")), "{requests:#?}");
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+
+    // The CSV gone: the whole zip is fetched (unconditionally, an overlay being there) and the overlay cleared.
+    std::fs::remove_file(setup.served("osv/Go/modified_id.csv")).unwrap();
+    let count = setup.server.requests().len();
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests = setup.server.requests();
+    assert!(requests[count..].iter().any(|r| r.starts_with("GET /osv/Go/modified_id.csv 404 ")), "{requests:#?}");
+    assert!(requests[count..].iter().any(|r| r.starts_with("GET /osv/Go.zip 200 ")), "{requests:#?}");
+    assert!(!setup.mirror("osv/Go-updates").exists());
+    assert_eq!(records(&info(&setup.db()), "osv/Go"), 4291);
+    assert!(!gin_1_7_affected(&setup));
+}
+
+#[test]
+fn db_update_osv_incremental_rejects_a_bad_record_and_keeps_the_old_db() {
+    let setup = Setup::new(&["osv/Go.zip"]);
+    setup.first_update();
+    let before = snapshot(&setup.db());
+    let state = std::fs::read(setup.mirror("state.json")).unwrap();
+    let mut good = go_record("GO-2020-0001");
+    good["modified"] = "2099-01-02T00:00:00Z".into();
+    serve_increment(
+        &setup,
+        &["2099-01-02T00:00:00Z,Go/GO-2020-0001".to_owned(), "2099-01-01T00:00:00Z,Go/GO-2099-0002".to_owned()],
+        &[
+            ("GO-2020-0001", &serde_json::to_vec(&good).unwrap()),
+            ("GO-2099-0002", br#"{"id": "GO-2099-0002", "modified": "2099-01-01T00:00:00Z", "affected": 7}"#),
+        ],
+    );
+    let out = setup.update();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let errors = errors(&out);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let url = format!("{}/osv/Go/GO-2099-0002.json", setup.server.base());
+    assert!(errors[0].starts_with(&format!("hullguard: corrupt download from {url}: ")), "{errors:?}");
+    assert!(errors[0].contains("GO-2099-0002"), "{errors:?}");
+    assert_eq!(snapshot(&setup.db()), before);
+    assert_eq!(std::fs::read(setup.mirror("state.json")).unwrap(), state);
+    assert!(!setup.mirror("osv/Go-updates").exists(), "the good record is not applied either");
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+}
+
+#[test]
+fn db_update_osv_without_modified_id_csv_fetches_the_whole_zip() {
+    let setup = Setup::new(&["osv/crates.io.zip"]);
+    setup.first_update();
+    let first = setup.server.requests().len();
+    // A changed zip (Go's records under the crates.io name, newer mtime) and no modified_id.csv.
+    let served = setup.served("osv/crates.io.zip");
+    std::fs::remove_file(&served).unwrap();
+    std::fs::copy(shared().join("vulndata/osv/Go.zip"), &served).unwrap();
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let requests: Vec<String> = setup.server.requests()[first..]
+        .iter()
+        .filter(|r| r.starts_with("GET /osv/crates.io"))
+        .map(|r| r.rsplit_once(' ').unwrap().0.to_owned())
+        .collect();
+    assert_eq!(requests, ["GET /osv/crates.io/modified_id.csv 404", "GET /osv/crates.io.zip 200"]);
+    assert_eq!(records(&info(&setup.db()), "osv/crates.io"), 4291);
+    assert_eq!(sha256(&std::fs::read(setup.mirror("osv/crates.io.zip")).unwrap()), shared_sha("osv/Go.zip"));
+    let state: Value = serde_json::from_slice(&std::fs::read(setup.mirror("state.json")).unwrap()).unwrap();
+    assert!(state["feeds"]["osv/crates.io.zip"]["osv_since"].is_string(), "{state}");
+}
