@@ -1,6 +1,7 @@
 //! Analyzers: small units that each say which paths they want and turn a file's content into
 //! facts. The layer scan hands every entry only to the analyzers that want it.
 
+mod cargo_auditable;
 mod cargo_lock;
 mod dpkg;
 mod go_binary;
@@ -64,6 +65,7 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
         Box::new(npm::Npm),
         Box::new(cargo_lock::CargoLock),
         Box::new(go_binary::GoBinary),
+        Box::new(cargo_auditable::CargoAuditable),
         Box::new(java_archive::JavaArchive),
         Box::new(lang_manifests::Gemspec),
         Box::new(lang_manifests::ComposerInstalled),

@@ -1,5 +1,6 @@
-//! The binary and archive parsers (Go build info, Java archives) on real and hostile input.
+//! The binary and archive parsers (Go build info, cargo auditable data, Java archives) on real and hostile input.
 
+mod cargo_auditable;
 mod go_hostile;
 mod java_hostile;
 mod real_image;

@@ -1,0 +1,233 @@
+//! `cargo auditable` dependency lists in ELF files written by the test itself: the exact
+//! packages of a known tree, and damaged or hostile sections as errors, never panics.
+
+use std::io::Write;
+
+use flate2::Compression;
+use flate2::write::ZlibEncoder;
+use hullguard_inventory::format::cargo_auditable::{
+    AuditData, DependencyKind, Error, MAX_DECOMPRESSED_LEN, Package, Source, decode_audit_data, parse_cargo_auditable,
+};
+use hullguard_inventory::{Analyzer, Ecosystem, FoundPackage, LayerFacts, builtin};
+use object::write::Object as ObjectWriter;
+use object::{Architecture, BinaryFormat, Endianness, SectionKind};
+
+use crate::go_hostile::Rng;
+
+/// A dependency tree with a local root, a crates.io runtime dependency, a build-only
+/// dependency and a git dependency, in the shape `cargo auditable` writes.
+const TREE: &str = r#"{"format":1,"packages":[
+  {"name":"demo-app","version":"0.3.1","source":"local","dependencies":[1,2,3],"root":true},
+  {"name":"serde_json","version":"1.0.140","source":"crates.io","dependencies":[3]},
+  {"name":"cc","version":"1.2.27","source":"crates.io","kind":"build"},
+  {"name":"gitdep","version":"0.1.0-alpha.2","source":"git","kind":"runtime"}
+]}"#;
+
+fn zlib(data: &[u8]) -> Vec<u8> {
+    let mut enc = ZlibEncoder::new(Vec::new(), Compression::best());
+    enc.write_all(data).unwrap();
+    enc.finish().unwrap()
+}
+
+/// A small x86-64 ELF object with a `.text` section and, when given, a `.dep-v0` section.
+fn elf(dep_v0: Option<&[u8]>) -> Vec<u8> {
+    let mut obj = ObjectWriter::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
+    let text = obj.add_section(Vec::new(), b".text".to_vec(), SectionKind::Text);
+    obj.set_section_data(text, vec![0xc3; 16], 16);
+    if let Some(data) = dep_v0 {
+        let dep = obj.add_section(Vec::new(), b".dep-v0".to_vec(), SectionKind::ReadOnlyData);
+        obj.set_section_data(dep, data.to_vec(), 1);
+    }
+    obj.write().unwrap()
+}
+
+fn analyzer() -> Box<dyn Analyzer> {
+    builtin().into_iter().find(|a| a.id() == "cargo-auditable").expect("cargo-auditable is built in")
+}
+
+fn analyze(content: &[u8]) -> (Result<(), String>, LayerFacts) {
+    let mut facts = LayerFacts::default();
+    let result = analyzer().analyze("usr/local/bin/demo-app", content, &mut facts);
+    (result, facts)
+}
+
+fn package(name: &str, version: &str, source: Source, kind: DependencyKind, deps: &[usize], root: bool) -> Package {
+    Package { name: name.into(), version: version.into(), source, kind, dependencies: deps.to_vec(), root }
+}
+
+#[test]
+fn fixture_tree_is_read_exactly() {
+    let data = parse_cargo_auditable(&elf(Some(&zlib(TREE.as_bytes())))).unwrap().expect("section present");
+    assert_eq!(
+        data,
+        AuditData {
+            format: 1,
+            packages: vec![
+                package("demo-app", "0.3.1", Source::Local, DependencyKind::Runtime, &[1, 2, 3], true),
+                package("serde_json", "1.0.140", Source::CratesIo, DependencyKind::Runtime, &[3], false),
+                package("cc", "1.2.27", Source::CratesIo, DependencyKind::Build, &[], false),
+                package("gitdep", "0.1.0-alpha.2", Source::Git, DependencyKind::Runtime, &[], false),
+            ],
+        }
+    );
+}
+
+#[test]
+fn analyzer_reports_cargo_packages_with_local_root_marked() {
+    let (result, facts) = analyze(&elf(Some(&zlib(TREE.as_bytes()))));
+    result.unwrap();
+    let found = |name: &str, version: &str, root_project: bool| {
+        let mut p = FoundPackage::new(Ecosystem::Cargo, name.into(), version.into(), "/usr/local/bin/demo-app".into());
+        p.root_project = root_project;
+        p
+    };
+    assert_eq!(
+        facts.packages,
+        [
+            found("demo-app", "0.3.1", true),
+            found("serde_json", "1.0.140", false),
+            found("cc", "1.2.27", false),
+            found("gitdep", "0.1.0-alpha.2", false),
+        ]
+    );
+    assert!(facts.warnings.is_empty());
+}
+
+#[test]
+fn elf_without_section_is_none() {
+    assert_eq!(parse_cargo_auditable(&elf(None)).unwrap(), None);
+    let (result, facts) = analyze(&elf(None));
+    result.unwrap();
+    assert!(facts.packages.is_empty());
+}
+
+#[test]
+fn empty_section_is_an_error() {
+    assert!(matches!(parse_cargo_auditable(&elf(Some(&[]))), Err(Error::Empty)));
+    let (result, facts) = analyze(&elf(Some(&[])));
+    assert_eq!(result.unwrap_err(), "empty audit data section");
+    assert!(facts.packages.is_empty());
+}
+
+#[test]
+fn truncated_zlib_is_an_error_at_every_cut() {
+    let compressed = zlib(TREE.as_bytes());
+    for cut in 1..compressed.len() {
+        let result = decode_audit_data(&compressed[..cut]);
+        assert!(matches!(result, Err(Error::Truncated | Error::Inflate(_))), "cut {cut}: {result:?}");
+    }
+    let (result, facts) = analyze(&elf(Some(&compressed[..compressed.len() / 2])));
+    assert_eq!(result.unwrap_err(), "truncated zlib stream");
+    assert!(facts.packages.is_empty());
+}
+
+#[test]
+fn zlib_bomb_is_refused_by_the_cap() {
+    let zeros = vec![0u8; 2 * MAX_DECOMPRESSED_LEN];
+    let bomb = zlib(&zeros);
+    assert!(bomb.len() < 64 * 1024, "bomb is small: {} bytes", bomb.len());
+    assert!(matches!(decode_audit_data(&bomb), Err(Error::DecompressedTooLarge)));
+    // One byte over the cap is refused too.
+    assert!(matches!(decode_audit_data(&zlib(&zeros[..=MAX_DECOMPRESSED_LEN])), Err(Error::DecompressedTooLarge)));
+    let (result, facts) = analyze(&elf(Some(&bomb)));
+    assert!(result.unwrap_err().contains("inflates to more than"));
+    assert!(facts.packages.is_empty());
+}
+
+#[test]
+fn corrupt_zlib_is_an_error() {
+    assert!(matches!(decode_audit_data(b"not zlib at all"), Err(Error::Inflate(_))));
+    let mut compressed = zlib(TREE.as_bytes());
+    let last = compressed.len() - 1;
+    compressed[last] ^= 0xff; // Adler-32 checksum
+    assert!(matches!(decode_audit_data(&compressed), Err(Error::Inflate(_))));
+}
+
+#[test]
+fn invalid_json_is_an_error() {
+    for json in [
+        &b"{\"packages\":[{\"name\":\"a\""[..],
+        b"\xff\xfe",
+        b"[]",
+        b"{}",
+        b"{\"packages\":[{\"name\":\"a\",\"version\":\"1.0.0\"}]}",
+        b"{\"packages\":[{\"name\":\"a\",\"version\":\"1.0.0\",\"source\":\"local\",\"dependencies\":[-1]}]}",
+    ] {
+        assert!(matches!(decode_audit_data(&zlib(json)), Err(Error::Json(_))), "{:?}", String::from_utf8_lossy(json));
+    }
+    let (result, facts) = analyze(&elf(Some(&zlib(b"{\"packages\":"))));
+    assert!(result.unwrap_err().starts_with("invalid audit JSON"));
+    assert!(facts.packages.is_empty());
+}
+
+#[test]
+fn invalid_packages_are_errors() {
+    for (json, index) in [
+        (r#"{"packages":[{"name":"../etc","version":"1.0.0","source":"crates.io"}]}"#, 0),
+        (
+            r#"{"packages":[{"name":"a","version":"1.0.0","source":"crates.io"},{"name":"","version":"1.0.0","source":"crates.io"}]}"#,
+            1,
+        ),
+        (r#"{"packages":[{"name":"a","version":"latest","source":"crates.io"}]}"#, 0),
+        (r#"{"packages":[{"name":"a","version":"1.0.0","source":""}]}"#, 0),
+        (r#"{"packages":[{"name":"a","version":"1.0.0","source":"git","dependencies":[7]}]}"#, 0),
+        (r#"{"packages":[{"name":"a","version":"1.0.0","source":"git","dependencies":[0]}]}"#, 0),
+    ] {
+        let result = decode_audit_data(&zlib(json.as_bytes()));
+        assert!(matches!(result, Err(Error::Invalid { index: i, .. }) if i == index), "{json}: {result:?}");
+    }
+}
+
+#[test]
+fn non_elf_input_gives_no_packages() {
+    for content in [&b""[..], b"\x7fEL", b"#!/bin/sh\necho hi\n", &[0u8; 4096]] {
+        let (result, facts) = analyze(content);
+        result.unwrap();
+        assert!(facts.packages.is_empty());
+        assert!(parse_cargo_auditable(content).is_err());
+    }
+    // ELF magic followed by garbage: a warning, no packages.
+    let mut garbage = b"\x7fELF".to_vec();
+    garbage.extend_from_slice(&[0xab; 2048]);
+    let (result, facts) = analyze(&garbage);
+    assert!(result.is_err());
+    assert!(facts.packages.is_empty());
+}
+
+#[test]
+fn damaged_files_do_not_panic() {
+    let bytes = elf(Some(&zlib(TREE.as_bytes())));
+    for cut in 0..bytes.len() {
+        let _ = parse_cargo_auditable(&bytes[..cut]);
+    }
+    let mut rng = Rng::new(0x0dec_0de5);
+    for _ in 0..2000 {
+        let mut mutated = bytes.clone();
+        for _ in 0..=rng.below(8) {
+            let at = rng.below(mutated.len());
+            mutated[at] = rng.next() as u8;
+        }
+        let _ = parse_cargo_auditable(&mutated);
+        let _ = analyze(&mutated);
+    }
+    let compressed = zlib(TREE.as_bytes());
+    for _ in 0..2000 {
+        let mut mutated = compressed.clone();
+        let at = rng.below(mutated.len());
+        mutated[at] ^= 1 << rng.below(8);
+        let _ = decode_audit_data(&mutated);
+    }
+}
+
+/// A binary built with the real `cargo auditable` (not needed in CI):
+/// `HULLGUARD_AUDITABLE_BIN=path cargo test -p hullguard-inventory --test formats -- --ignored real_`.
+#[test]
+#[ignore = "needs a binary built with cargo auditable in HULLGUARD_AUDITABLE_BIN"]
+fn real_cargo_auditable_binary() {
+    let path = std::env::var_os("HULLGUARD_AUDITABLE_BIN").expect("HULLGUARD_AUDITABLE_BIN is set");
+    let data = parse_cargo_auditable(&std::fs::read(path).unwrap()).unwrap().expect("binary has .dep-v0");
+    for p in &data.packages {
+        eprintln!("{} {} {} {:?} root={} deps={:?}", p.name, p.version, p.source, p.kind, p.root, p.dependencies);
+    }
+    assert_eq!(data.packages.iter().filter(|p| p.root).count(), 1);
+}
