@@ -155,8 +155,8 @@ pub struct ConfigArgs {
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
     /// Output format.
-    #[arg(short, long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
+    pub format: ConfigFormat,
     /// Check to turn off (id like HG-DF-012 or concept like df-user-root); repeatable.
     #[arg(long = "skip-check", value_name = "ID")]
     pub skip_checks: Vec<String>,
@@ -324,6 +324,17 @@ enum DbAction {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+/// Output formats of `config` and `dockerfile`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ConfigFormat {
+    /// Human-readable text, one finding per line with its fix.
+    Table,
+    /// Stable JSON.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
 }
 
 /// Output formats of `inventory`.

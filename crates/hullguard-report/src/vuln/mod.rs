@@ -10,7 +10,7 @@ mod table;
 mod template;
 
 pub use cyclonedx::add_vulnerabilities;
-pub use sarif::to_sarif;
+pub use sarif::{findings_to_sarif, to_sarif};
 pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
     parse_ignore, parse_vex, today_utc,
@@ -232,6 +232,26 @@ pub struct VulnReport {
 }
 
 impl VulnReport {
+    /// An empty report of `target` (no database, no findings yet).
+    pub fn new(target: impl Into<String>) -> Self {
+        VulnReport {
+            schema_version: SCHEMA_VERSION,
+            target: target.into(),
+            config_digest: None,
+            os: None,
+            packages: 0,
+            db_built: String::new(),
+            db_sources: Vec::new(),
+            findings: Vec::new(),
+            remediations: Vec::new(),
+            suppressed: Vec::new(),
+            summary: BTreeMap::new(),
+            support: Vec::new(),
+            misconfigurations: Vec::new(),
+            secrets: Vec::new(),
+        }
+    }
+
     /// Sorts the findings and recounts the summary.
     pub fn finalize(&mut self) {
         self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

@@ -155,3 +155,11 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
     });
     serde_json::to_string_pretty(&log).expect("SARIF always serialises") + "\n"
 }
+
+/// Renders misconfiguration or secret findings of `target` (e.g. of Dockerfiles) as a SARIF
+/// 2.1.0 log, the same way as those of an image scan.
+pub fn findings_to_sarif(target: &str, findings: Vec<crate::Finding>, tool_version: &str) -> String {
+    let mut report = VulnReport::new(target);
+    report.misconfigurations = findings;
+    to_sarif(&report, tool_version)
+}

@@ -9,10 +9,11 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use hullguard_checks::dockerfile::check_dockerfile;
 use hullguard_checks::registry::registry;
+use hullguard_report::vuln::findings_to_sarif;
 use hullguard_report::{Finding, Location, Severity};
 use serde_json::json;
 
-use crate::cli::{ConfigArgs, Format};
+use crate::cli::{ConfigArgs, ConfigFormat, Format};
 
 /// Largest build file read.
 const MAX_FILE: u64 = 32 << 20;
@@ -91,11 +92,15 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
         eprintln!("hullguard: warning: {w}");
     }
     let text = match args.format {
-        Format::Json => {
+        ConfigFormat::Json => {
             let doc = json!({"schema_version": 1, "files": files, "findings": shown, "warnings": warnings});
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        Format::Table => table(&files, &shown),
+        ConfigFormat::Table => table(&files, &shown),
+        ConfigFormat::Sarif => {
+            let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+            findings_to_sarif(&target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
+        }
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

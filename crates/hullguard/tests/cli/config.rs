@@ -84,3 +84,33 @@ fn checks_list() {
     assert_eq!(root["severity"], "HIGH");
     assert!(root["peer_ids"].as_array().unwrap().iter().any(|p| p == "DL3002"));
 }
+
+#[test]
+fn dockerfile_sarif_has_the_json_findings_at_their_lines() {
+    let s = Scratch::new();
+    std::fs::write(s.path("Dockerfile"), DOCKERFILE).unwrap();
+    let json = hullguard(s.dir.path(), &["dockerfile", "Dockerfile", "-f", "json"]);
+    let sarif = hullguard(s.dir.path(), &["dockerfile", "Dockerfile", "-f", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(0), "{}", String::from_utf8_lossy(&sarif.stderr));
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    let mut from_sarif: Vec<(String, u64)> = results
+        .iter()
+        .map(|r| {
+            let region = &r["locations"][0]["physicalLocation"]["region"];
+            (r["ruleId"].as_str().unwrap().to_owned(), region["startLine"].as_u64().unwrap())
+        })
+        .collect();
+    let mut from_json = ids(&json);
+    from_sarif.sort();
+    from_json.sort();
+    assert_eq!(from_sarif, from_json);
+    assert!(results.iter().all(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "Dockerfile"));
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(rules.iter().all(|r| r["properties"]["tags"][0] == "misconfiguration"));
+    let script = "import sys, json\nfrom sarif_pydantic import Sarif\n\
+                  s = Sarif.model_validate(json.load(sys.stdin))\nprint(s.version, len(s.runs[0].results))\n";
+    if let Some(verdict) = crate::support::python_check(script, &sarif.stdout) {
+        assert_eq!(verdict, format!("2.1.0 {}", results.len()));
+    }
+}

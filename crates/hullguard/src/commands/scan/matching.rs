@@ -8,8 +8,7 @@ use hullguard_image::ImageMeta;
 use hullguard_inventory::{Ecosystem, Inventory, Package};
 use hullguard_report::Severity;
 use hullguard_report::vuln::{
-    Cvss, DbSource, Kev, LayerRef, Remediation, SCHEMA_VERSION, SupportNote, VulnFinding, VulnReport, VulnStatus,
-    today_utc,
+    Cvss, DbSource, Kev, LayerRef, Remediation, SupportNote, VulnFinding, VulnReport, VulnStatus, today_utc,
 };
 use hullguard_vulndb::advisory::{SeverityKind, Status};
 use hullguard_vulndb::db::Db;
@@ -342,22 +341,11 @@ pub(super) fn remediations(findings: &[VulnFinding]) -> Vec<Remediation> {
 /// A report with no vulnerability findings (`--scanners` without vuln).
 pub(super) fn empty_report(target: &Target<'_>, inventory: &Inventory) -> VulnReport {
     VulnReport {
-        schema_version: SCHEMA_VERSION,
-        target: target.name.clone(),
         config_digest: target.config_digest.clone(),
         os: inventory
             .os
             .as_ref()
             .map(|o| format!("{} {}", o.id, o.version_id.as_deref().unwrap_or("")).trim().to_owned()),
-        packages: 0,
-        db_built: String::new(),
-        db_sources: Vec::new(),
-        findings: Vec::new(),
-        remediations: Vec::new(),
-        suppressed: Vec::new(),
-        summary: BTreeMap::new(),
-        support: Vec::new(),
-        misconfigurations: Vec::new(),
-        secrets: Vec::new(),
+        ..VulnReport::new(target.name.clone())
     }
 }
