@@ -266,17 +266,10 @@ fn has_json(dir: &Path) -> std::io::Result<bool> {
 /// When the feed cannot be read as a whole or writing fails.
 pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedError> {
     let origin = feed.path.display().to_string();
-    let (license, attribution) = licence(&feed.name);
-    let info = |as_of: Option<String>, rejected: usize| SourceInfo {
-        name: feed.name.clone(),
-        location: origin.clone(),
-        as_of,
-        records: 0,
-        rejected,
-        license: license.to_owned(),
-        attribution: attribution.map(str::to_owned),
-    };
-    match feed.kind {
+    let info = |as_of: Option<String>, rejected: usize| source_info(feed, as_of, rejected);
+    // Side feeds (per-CVE facts, support notes) are stored and returned from their arm; the
+    // others give advisories.
+    let imported: Imported = match feed.kind {
         FeedKind::Kev => {
             let kev = kev::read_catalog(&feed.path)?;
             let facts = kev.entries.iter().map(|e| CveFacts {
@@ -330,9 +323,6 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             builder.add_support_notes(info(None, 0), &notes)?;
             return Ok(Vec::new());
         }
-        _ => {}
-    }
-    let imported: Imported = match feed.kind {
         FeedKind::OsvZip => {
             let mut all = osv::import_zip(&feed.path)?;
             if let Some(dir) = &feed.overlay {
@@ -387,24 +377,31 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
             let done = importer.finish();
             Imported { advisories: done.advisories, rejected: done.rejected, ..Imported::default() }
         }
-        FeedKind::Kev | FeedKind::CveSeverity | FeedKind::DebianSupport => {
-            unreachable!("per-CVE feeds are stored above")
-        }
+        FeedKind::AlpineSecdb if feed.path.is_dir() => alpine::import_dir(&feed.path)?.imported,
         FeedKind::AlpineSecdb => {
-            let files = if feed.path.is_dir() {
-                return import_imported(feed, alpine::import_dir(&feed.path)?.imported, builder);
-            } else {
-                tar_members(&feed.path, |n| n.ends_with(".yaml") || n.ends_with(".json"))?
-            };
+            let files = tar_members(&feed.path, |n| n.ends_with(".yaml") || n.ends_with(".json"))?;
             alpine::import_files(files.into_iter().map(|(n, b)| (format!("{origin}:{n}"), b)))?.imported
         }
     };
     import_imported(feed, imported, builder)
 }
 
+/// The metadata of `feed` as the database records it (`records` is set when stored).
+fn source_info(feed: &Feed, as_of: Option<String>, rejected: usize) -> SourceInfo {
+    let (license, attribution) = licence(&feed.name);
+    SourceInfo {
+        name: feed.name.clone(),
+        location: feed.path.display().to_string(),
+        as_of,
+        records: 0,
+        rejected,
+        license: license.to_owned(),
+        attribution: attribution.map(str::to_owned),
+    }
+}
+
 /// Stores what an importer produced, with the feed's metadata.
 fn import_imported(feed: &Feed, imported: Imported, builder: &mut Builder) -> Result<Vec<String>, FeedError> {
-    let (license, attribution) = licence(&feed.name);
     // Records without a real date (empty, or Go's `0001-01-01`) say nothing about the data's age.
     let as_of = imported
         .advisories
@@ -413,16 +410,7 @@ fn import_imported(feed: &Feed, imported: Imported, builder: &mut Builder) -> Re
         .filter(|m| !m.is_empty() && !m.starts_with("0001-"))
         .max()
         .map(str::to_owned);
-    let info = SourceInfo {
-        name: feed.name.clone(),
-        location: feed.path.display().to_string(),
-        as_of,
-        records: 0,
-        rejected: imported.rejected.len(),
-        license: license.to_owned(),
-        attribution: attribution.map(str::to_owned),
-    };
-    builder.add_advisories(info, &imported.advisories)?;
+    builder.add_advisories(source_info(feed, as_of, imported.rejected.len()), &imported.advisories)?;
     Ok(imported.rejected.iter().map(ToString::to_string).collect())
 }
 

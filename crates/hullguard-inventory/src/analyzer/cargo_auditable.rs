@@ -5,13 +5,11 @@
 
 use hullguard_image::LayerEntry;
 
-use super::{Analyzer, LayerFacts};
+use super::{Analyzer, ELF_MAGIC, LayerFacts, MAX_EXECUTABLE, is_executable};
 use crate::format::cargo_auditable::{Source, parse_cargo_auditable};
 use crate::package::{Ecosystem, FoundPackage};
 
 pub(super) struct CargoAuditable;
-
-const ELF_MAGIC: &[u8] = b"\x7fELF";
 
 impl Analyzer for CargoAuditable {
     fn id(&self) -> &'static str {
@@ -27,7 +25,7 @@ impl Analyzer for CargoAuditable {
     }
 
     fn wants_entry(&self, entry: &LayerEntry) -> bool {
-        entry.mode & 0o111 != 0 && entry.size >= 1024
+        is_executable(entry)
     }
 
     fn magic(&self) -> Option<&'static [u8]> {
@@ -35,7 +33,7 @@ impl Analyzer for CargoAuditable {
     }
 
     fn max_size(&self) -> u64 {
-        512 << 20
+        MAX_EXECUTABLE
     }
 
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {

@@ -3,13 +3,11 @@
 
 use hullguard_image::LayerEntry;
 
-use super::{Analyzer, LayerFacts};
+use super::{Analyzer, ELF_MAGIC, LayerFacts, MAX_EXECUTABLE, is_executable};
 use crate::format::go::parse_go_buildinfo;
 use crate::package::{Ecosystem, FoundPackage};
 
 pub(super) struct GoBinary;
-
-const ELF_MAGIC: &[u8] = b"\x7fELF";
 
 impl Analyzer for GoBinary {
     fn id(&self) -> &'static str {
@@ -25,7 +23,7 @@ impl Analyzer for GoBinary {
     }
 
     fn wants_entry(&self, entry: &LayerEntry) -> bool {
-        entry.mode & 0o111 != 0 && entry.size >= 1024
+        is_executable(entry)
     }
 
     fn magic(&self) -> Option<&'static [u8]> {
@@ -33,7 +31,7 @@ impl Analyzer for GoBinary {
     }
 
     fn max_size(&self) -> u64 {
-        512 << 20
+        MAX_EXECUTABLE
     }
 
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {

@@ -89,6 +89,18 @@ pub(crate) fn headers(stanza: &str) -> Vec<(&str, String)> {
     out
 }
 
+/// The ELF magic: the executables the binary analyzers (Go build info, cargo-auditable) read
+/// start with it.
+pub(super) const ELF_MAGIC: &[u8] = b"\x7fELF";
+
+/// The largest executable the binary analyzers read.
+pub(super) const MAX_EXECUTABLE: u64 = 512 << 20;
+
+/// Whether `entry` may be an executable worth reading: an executable bit and at least 1 KiB.
+pub(super) fn is_executable(entry: &hullguard_image::LayerEntry) -> bool {
+    entry.mode & 0o111 != 0 && entry.size >= 1024
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
