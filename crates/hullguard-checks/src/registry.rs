@@ -1102,6 +1102,146 @@ static REGISTRY: &[CheckMeta] = &[
         ],
     },
     CheckMeta {
+        id: "HG-DF-085",
+        concept: "df-base-untrusted-registry",
+        title: "Base image from a registry outside the allow-list",
+        severity: Severity::Medium,
+        description: "The image (FROM, or COPY --from an image) is pulled from a registry the organisation has not approved; its content, provenance and patching are outside your control. Runs only when trusted registries are configured.",
+        remediation: "Use an image from a trusted registry (--trusted-registry), or mirror the image into one.",
+        peer_ids: &["DL3026", "CIS 4.2"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#from",
+            "https://github.com/hadolint/hadolint/wiki/DL3026",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-086",
+        concept: "df-inline-ignore",
+        title: "Inline ignore pragma used",
+        severity: Severity::Info,
+        description: "A '# hullguard:ignore=' comment hides findings; reported only when asked (--report-ignore-pragmas), so reviews can see every exception.",
+        remediation: "Fix the finding instead, or move the exception to a reviewed ignore file.",
+        peer_ids: &["DL1001"],
+        references: &["https://github.com/hadolint/hadolint/wiki/DL1001"],
+    },
+    CheckMeta {
+        id: "HG-DF-087",
+        concept: "df-label-missing",
+        title: "Required LABEL missing (label schema)",
+        severity: Severity::Info,
+        description: "The final image lacks a label the configured label schema requires (e.g. the source repository or licence), so inventories and provenance tools cannot rely on it.",
+        remediation: "Add the label to the final stage.",
+        peer_ids: &["DL3049"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3049",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-088",
+        concept: "df-label-superfluous",
+        title: "Superfluous LABEL present (strict label schema)",
+        severity: Severity::Info,
+        description: "With a strict label schema, a label the schema does not name is a typo or an unreviewed addition.",
+        remediation: "Remove the label or add it to the schema.",
+        peer_ids: &["DL3050"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3050",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-089",
+        concept: "df-label-url",
+        title: "LABEL value is not a valid URL",
+        severity: Severity::Info,
+        description: "The label schema says this label holds a URL, but the value is not an absolute URL with a host.",
+        remediation: "Use an absolute URL such as https://github.com/org/repo.",
+        peer_ids: &["DL3052"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3052",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-090",
+        concept: "df-label-rfc3339",
+        title: "LABEL value is not an RFC3339 time",
+        severity: Severity::Info,
+        description: "The label schema says this label holds a time, but the value is not an RFC 3339 date-time with an offset (e.g. 2026-11-24T10:00:00Z).",
+        remediation: "Write the time as RFC 3339, e.g. $(date -u +%Y-%m-%dT%H:%M:%SZ) passed as a build argument.",
+        peer_ids: &["DL3053"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3053",
+            "https://www.rfc-editor.org/rfc/rfc3339",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-091",
+        concept: "df-label-spdx",
+        title: "LABEL value is not an SPDX license id",
+        severity: Severity::Info,
+        description: "The label schema says this label holds a licence, but the value is not an SPDX licence identifier or expression, so licence tooling cannot read it.",
+        remediation: "Use an SPDX identifier or expression, e.g. Apache-2.0 or MIT OR Apache-2.0.",
+        peer_ids: &["DL3054"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3054",
+            "https://spdx.org/licenses/",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-092",
+        concept: "df-label-git-hash",
+        title: "LABEL value is not a git hash",
+        severity: Severity::Info,
+        description: "The label schema says this label holds a commit, but the value is not a full git commit hash (40 or 64 hex digits).",
+        remediation: "Pass the full commit hash, e.g. --build-arg REVISION=$(git rev-parse HEAD).",
+        peer_ids: &["DL3055"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3055",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-093",
+        concept: "df-label-semver",
+        title: "LABEL value is not semantic versioning",
+        severity: Severity::Info,
+        description: "The label schema says this label holds a version, but the value is not a semantic version (MAJOR.MINOR.PATCH with optional pre-release and build).",
+        remediation: "Use a semantic version such as 1.4.2.",
+        peer_ids: &["DL3056"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3056",
+            "https://semver.org/",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-094",
+        concept: "df-label-email",
+        title: "LABEL value is not an RFC5322 e-mail",
+        severity: Severity::Info,
+        description: "The label schema says this label holds an e-mail address, but the value is not an RFC 5322 address (a display name or missing domain is not).",
+        remediation: "Use a bare address such as team@example.com.",
+        peer_ids: &["DL3058"],
+        references: &[
+            "https://docs.docker.com/reference/dockerfile/#label",
+            "https://github.com/hadolint/hadolint/wiki/DL3058",
+        ],
+    },
+    CheckMeta {
+        id: "HG-DF-095",
+        concept: "df-shellcheck",
+        title: "ShellCheck finding in a RUN script",
+        severity: Severity::Info,
+        description: "ShellCheck found a likely bug or portability problem in a RUN script (unquoted expansions, broken tests, wrong redirections); the SC code and message are in the evidence. Runs only with --shellcheck.",
+        remediation: "Fix the script as the ShellCheck wiki page for the code explains.",
+        peer_ids: &["SC1000", "SC1001", "SC1007", "SC1010", "SC1018", "SC1035"],
+        references: &["https://www.shellcheck.net/wiki/", "https://github.com/koalaman/shellcheck"],
+    },
+    CheckMeta {
         id: "HG-IMG-001",
         concept: "img-user-root",
         title: "Image config runs as root (Config.User empty, root or 0)",
@@ -1404,6 +1544,20 @@ mod tests {
             let listed = crate::image::NOT_IMPLEMENTED.iter().any(|(k, _)| *k == key);
             assert!(implemented != listed, "{key}: implemented={implemented}, listed as not implemented={listed}");
         }
+    }
+
+    #[test]
+    fn every_dockerfile_concept_of_the_catalogue_is_implemented() {
+        let catalogue = catalogue();
+        let section = catalogue
+            .split("### ")
+            .find(|s| s.starts_with("Dockerfile (build file lint)"))
+            .unwrap_or_else(|| panic!("no Dockerfile section in the catalogue"));
+        let keys: Vec<&str> = section.lines().filter_map(|l| l.strip_prefix("| `")?.split('`').next()).collect();
+        assert_eq!(keys.len(), 95);
+        let missing: Vec<&&str> =
+            keys.iter().filter(|k| !by_concept(k).is_some_and(|m| m.id.starts_with("HG-DF-"))).collect();
+        assert!(missing.is_empty(), "not implemented: {missing:?}");
     }
 
     #[test]

@@ -160,6 +160,25 @@ pub struct ConfigArgs {
     /// Check to turn off (id like HG-DF-012 or concept like df-user-root); repeatable.
     #[arg(long = "skip-check", value_name = "ID")]
     pub skip_checks: Vec<String>,
+    /// Registry base images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
+    /// Turns on HG-DF-085.
+    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
+    pub trusted_registries: Vec<String>,
+    /// Label the final image must carry, with its value format: text, url, rfc3339, spdx, hash,
+    /// semver or email (e.g. org.opencontainers.image.source:url); repeatable. Turns on the
+    /// label-schema checks HG-DF-087 and HG-DF-089…094.
+    #[arg(long = "require-label", value_name = "LABEL:FORMAT", value_parser = parse_label_rule)]
+    pub require_labels: Vec<(String, hullguard_checks::dockerfile::LabelFormat)>,
+    /// With --require-label: also report labels the schema does not name (HG-DF-088).
+    #[arg(long, requires = "require_labels")]
+    pub strict_labels: bool,
+    /// Report every inline `# hullguard:ignore=` pragma (HG-DF-086); the pragmas still apply.
+    #[arg(long)]
+    pub report_ignore_pragmas: bool,
+    /// Check RUN scripts with ShellCheck (HG-DF-095), the program on PATH or the one given;
+    /// `--skip-check SC2086` leaves a code out.
+    #[arg(long, value_name = "PROGRAM", num_args = 0..=1, default_missing_value = "shellcheck", require_equals = true)]
+    pub shellcheck: Option<PathBuf>,
     /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub severity: Vec<hullguard_report::Severity>,
@@ -169,6 +188,16 @@ pub struct ConfigArgs {
     /// Exit code used by --fail-on.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
     pub exit_code: u8,
+}
+
+/// Parses `LABEL:FORMAT` of `--require-label` (the label itself may contain `:`; the format is
+/// after the last one).
+fn parse_label_rule(s: &str) -> Result<(String, hullguard_checks::dockerfile::LabelFormat), String> {
+    let (label, format) = s.rsplit_once(':').ok_or_else(|| format!("'{s}' is not LABEL:FORMAT"))?;
+    if label.is_empty() {
+        return Err(format!("'{s}' names no label"));
+    }
+    Ok((label.to_owned(), format.parse()?))
 }
 
 #[derive(Args)]

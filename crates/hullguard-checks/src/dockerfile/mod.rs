@@ -3,11 +3,10 @@
 //!
 //! # Implemented catalogue concepts
 //!
-//! 84 of the catalogue's 95 Dockerfile concepts. Not implemented: `df-base-untrusted-registry`
-//! (needs an allow-list), `df-inline-ignore`, `df-shellcheck`,
-//! `df-label-missing`, `df-label-superfluous` and the typed-label checks `df-label-url`,
-//! `df-label-rfc3339`, `df-label-spdx`, `df-label-git-hash`, `df-label-semver`, `df-label-email`
-//! (all need a label schema).
+//! All 95 of the catalogue's Dockerfile concepts. Eleven run only when configured through
+//! [`Settings`]: the registry allow-list (`df-base-untrusted-registry`), the label schema
+//! (`df-label-missing`, `df-label-superfluous` and the typed-label checks), reporting ignore
+//! pragmas (`df-inline-ignore`) and ShellCheck (`df-shellcheck`).
 //!
 //! | id | concept | notes |
 //! |---|---|---|
@@ -95,6 +94,17 @@
 //! | HG-DF-082 | `df-label-empty` |  |
 //! | HG-DF-083 | `df-label-key-invalid` | Docker's key guidelines, reserved namespaces |
 //! | HG-DF-084 | `df-add-for-archives` | COPY of a tar archive later extracted by `tar` in the same stage |
+//! | HG-DF-085 | `df-base-untrusted-registry` | configured; FROM and `COPY --from=<image>`; `*.domain` patterns; Docker Hub aliases |
+//! | HG-DF-086 | `df-inline-ignore` | configured; the pragmas still apply; cannot be suppressed itself |
+//! | HG-DF-087 | `df-label-missing` | label schema; labels of the final stage and the stages it builds on |
+//! | HG-DF-088 | `df-label-superfluous` | strict label schema |
+//! | HG-DF-089 | `df-label-url` | label schema; values with variables are not judged (also for 090–094) |
+//! | HG-DF-090 | `df-label-rfc3339` | calendar and clock ranges checked |
+//! | HG-DF-091 | `df-label-spdx` | SPDX expressions (`MIT OR Apache-2.0`) accepted |
+//! | HG-DF-092 | `df-label-git-hash` | full SHA-1 or SHA-256 hash |
+//! | HG-DF-093 | `df-label-semver` | SemVer 2.0.0 |
+//! | HG-DF-094 | `df-label-email` | a bare RFC 5322 address |
+//! | HG-DF-095 | `df-shellcheck` | configured; an installed ShellCheck reads the RUN scripts |
 //!
 //! Suppress a finding with `# hullguard:ignore=HG-DF-012` (ids or concept keys, comma-separated)
 //! on its line or on a comment line directly above it or above its instruction.
@@ -103,4 +113,4 @@ mod checks;
 pub mod parse;
 pub mod shell;
 
-pub use checks::check_dockerfile;
+pub use checks::{LabelFormat, Settings, check_dockerfile};

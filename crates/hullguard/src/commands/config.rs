@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use hullguard_checks::dockerfile::check_dockerfile;
+use hullguard_checks::dockerfile::{Settings, check_dockerfile};
 use hullguard_checks::registry::registry;
 use hullguard_report::vuln::findings_to_sarif;
 use hullguard_report::{Finding, Location, Severity};
@@ -70,7 +70,23 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             files.push(p.clone());
         }
     }
-    let skip: Vec<&str> = args.skip_checks.iter().map(String::as_str).collect();
+    let settings = Settings {
+        skip: args.skip_checks.clone(),
+        trusted_registries: args.trusted_registries.clone(),
+        label_schema: args.require_labels.iter().cloned().collect(),
+        strict_labels: args.strict_labels,
+        report_ignore_pragmas: args.report_ignore_pragmas,
+        shellcheck: args.shellcheck.clone(),
+    };
+    if let Some(program) = &settings.shellcheck {
+        let runs = std::process::Command::new(program).arg("--version").output().is_ok_and(|o| o.status.success());
+        if !runs {
+            anyhow::bail!(
+                "--shellcheck: cannot run '{}' (install ShellCheck, e.g. apt-get install shellcheck)",
+                program.display()
+            );
+        }
+    }
     let mut findings: Vec<Finding> = Vec::new();
     let mut warnings = Vec::new();
     for file in &files {
@@ -80,7 +96,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             anyhow::bail!("{shown}: {size} bytes, over the {MAX_FILE} byte limit for build files");
         }
         let bytes = std::fs::read(file).with_context(|| shown.clone())?;
-        let (found, warned) = check_dockerfile(&bytes, &shown, &skip);
+        let (found, warned) = check_dockerfile(&bytes, &shown, &settings);
         findings.extend(found);
         warnings.extend(warned.into_iter().map(|w| format!("{shown}: {w}")));
     }

@@ -78,7 +78,7 @@ fn hostile_build_files_never_crash() {
 fn checks_list() {
     let out = hullguard(std::path::Path::new("."), &["checks", "list", "-f", "json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 104);
+    assert_eq!(rows.len(), 115);
     let root = rows.iter().find(|r| r["concept"] == "df-user-root").unwrap();
     assert_eq!(root["id"], "HG-DF-004");
     assert_eq!(root["severity"], "HIGH");
@@ -112,5 +112,58 @@ fn dockerfile_sarif_has_the_json_findings_at_their_lines() {
                   s = Sarif.model_validate(json.load(sys.stdin))\nprint(s.version, len(s.runs[0].results))\n";
     if let Some(verdict) = crate::support::python_check(script, &sarif.stdout) {
         assert_eq!(verdict, format!("2.1.0 {}", results.len()));
+    }
+}
+
+#[test]
+fn configured_checks_run_from_the_command_line() {
+    let s = Scratch::new();
+    std::fs::write(
+        s.path("Dockerfile"),
+        "FROM quay.io/acme/base:1.4\nLABEL maintainer=\"Ops <ops@example.com>\" org.example.team=core\n# hullguard:ignore=HG-DF-015\nRUN cd $APP_HOME && make\nUSER 10001\nHEALTHCHECK NONE\n",
+    )
+    .unwrap();
+    let base = ["dockerfile", "Dockerfile", "-f", "json"];
+    let out = hullguard(s.dir.path(), &base);
+    assert_eq!(ids(&out), [], "no configured check runs by default");
+    let args = [
+        &base[..],
+        &[
+            "--trusted-registry=ghcr.io",
+            "--trusted-registry=*.acme.example",
+            "--require-label=org.opencontainers.image.source:url",
+            "--require-label=maintainer:email",
+            "--strict-labels",
+            "--report-ignore-pragmas",
+            "--shellcheck",
+        ],
+    ]
+    .concat();
+    let out = hullguard(s.dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        ids(&out),
+        [
+            ("HG-DF-085".to_string(), 1),
+            ("HG-DF-087".to_string(), 1),
+            ("HG-DF-088".to_string(), 2),
+            ("HG-DF-094".to_string(), 2),
+            ("HG-DF-086".to_string(), 3),
+            ("HG-DF-095".to_string(), 4),
+        ]
+    );
+    // Bad settings are usage errors (exit 2, one line naming the problem).
+    for (bad, message) in [
+        ("--require-label=maintainer:date", "unknown label format 'date'"),
+        ("--require-label=maintainer", "'maintainer' is not LABEL:FORMAT"),
+        ("--shellcheck=/nonexistent/shellcheck", "--shellcheck: cannot run '/nonexistent/shellcheck'"),
+    ] {
+        let out = hullguard(s.dir.path(), &[&base[..], &[bad]].concat());
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{bad}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

@@ -1,11 +1,14 @@
 //! The Dockerfile checks and the driver that turns their hits into [`Finding`]s.
 //!
 //! Each group lives in its own module: [`structure`] (stages, FROM, USER, EXPOSE, CMD, …),
-//! [`run`] (what `RUN` scripts do), [`packages`] (package managers) and [`env`] (ENV/ARG values and secrets).
+//! [`run`] (what `RUN` scripts do), [`packages`] (package managers), [`env`] (ENV/ARG values and
+//! secrets) and [`policy`] (checks that need [`Settings`]: registry allow-list, label schema).
 
 mod env;
 mod packages;
+mod policy;
 mod run;
+mod shellcheck;
 mod structure;
 #[cfg(test)]
 mod tests;
@@ -16,6 +19,7 @@ use hullguard_report::{Finding, FindingKind, Location};
 
 use super::parse::{Dockerfile, Instruction, Stage, Warning, parse};
 use crate::registry::{CheckMeta, by_concept};
+pub use policy::{LabelFormat, Settings};
 
 /// Evidence is cut to this many characters.
 const MAX_EVIDENCE: usize = 200;
@@ -155,23 +159,26 @@ fn json_array(words: &[String]) -> String {
 
 /// Runs every Dockerfile check on `text` (the file's bytes) found at `path`.
 ///
-/// `skip` holds check ids (`HG-DF-012`) or concept keys (`df-sudo`) to leave out. Findings on a
-/// line that carries, or follows a comment line that carries, `# hullguard:ignore=<id>[,<id>…]`
-/// are suppressed (the line above the instruction's first line counts as well).
+/// `settings.skip` holds check ids (`HG-DF-012`) or concept keys (`df-sudo`) to leave out; the
+/// other settings turn on the checks that need configuration. Findings on a line that carries, or
+/// follows a comment line that carries, `# hullguard:ignore=<id>[,<id>…]` are suppressed (the line
+/// above the instruction's first line counts as well); `df-inline-ignore` itself cannot be.
 ///
 /// Returns the findings, sorted by [`Finding::sort_key`], and the parser's warnings
 /// (`line N: message`).
 #[must_use]
-pub fn check_dockerfile(text: &[u8], path: &str, skip: &[&str]) -> (Vec<Finding>, Vec<String>) {
+pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Finding>, Vec<String>) {
     let df = parse(text);
     let mut ctx = Ctx { df: &df, hits: Vec::new(), warnings: Vec::new() };
     structure::check(&mut ctx);
     run::check(&mut ctx);
     env::check(&mut ctx);
+    policy::check(&mut ctx, settings, text);
 
     let pragmas = suppressions(text);
     let suppressed = |meta: &CheckMeta, line: u32| {
-        pragmas.get(&line).is_some_and(|p| p.same_line.contains(meta.id) || p.same_line.contains(meta.concept))
+        meta.concept != "df-inline-ignore"
+            && pragmas.get(&line).is_some_and(|p| p.same_line.contains(meta.id) || p.same_line.contains(meta.concept))
             || pragmas
                 .get(&line.saturating_sub(1))
                 .is_some_and(|p| p.line_above.contains(meta.id) || p.line_above.contains(meta.concept))
@@ -183,7 +190,7 @@ pub fn check_dockerfile(text: &[u8], path: &str, skip: &[&str]) -> (Vec<Finding>
         let Some(meta) = by_concept(hit.concept) else {
             continue;
         };
-        if skip.iter().any(|s| *s == meta.id || *s == meta.concept)
+        if settings.skip.iter().any(|s| s == meta.id || s == meta.concept)
             || suppressed(meta, hit.line)
             || suppressed(meta, hit.anchor)
             || !seen.insert((meta.id, hit.line, hit.evidence.clone()))
@@ -224,23 +231,38 @@ struct Pragma {
     line_above: BTreeSet<String>,
 }
 
+/// A line carrying an ignore pragma.
+struct PragmaLine {
+    /// 1-based line number.
+    line: u32,
+    /// The comment, from its `#` on.
+    comment: String,
+    /// The comment is the whole line (so it also covers the next line).
+    own_line: bool,
+}
+
+/// The lines carrying an ignore pragma, in order.
+fn pragma_lines(text: &[u8]) -> impl Iterator<Item = PragmaLine> + '_ {
+    text.split(|&b| b == b'\n').enumerate().filter_map(|(i, raw)| {
+        let line = String::from_utf8_lossy(raw);
+        let hash = line.find('#')?;
+        line[hash..].contains(IGNORE_MARKER).then(|| PragmaLine {
+            line: u32::try_from(i).map_or(u32::MAX, |n| n.saturating_add(1)),
+            comment: line[hash..].to_owned(),
+            own_line: line[..hash].trim().is_empty(),
+        })
+    })
+}
+
 /// Finds `# hullguard:ignore=…` pragmas, keyed by 1-based line.
 fn suppressions(text: &[u8]) -> BTreeMap<u32, Pragma> {
     let mut out: BTreeMap<u32, Pragma> = BTreeMap::new();
-    for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
-        let line = String::from_utf8_lossy(raw);
-        let Some(hash) = line.find('#') else {
-            continue;
-        };
-        let comment = &line[hash..];
-        let Some(pos) = comment.find(IGNORE_MARKER) else {
-            continue;
-        };
-        let list = comment[pos + IGNORE_MARKER.len()..].split(char::is_whitespace).next().unwrap_or("");
+    for p in pragma_lines(text) {
+        let pos = p.comment.find(IGNORE_MARKER).unwrap_or(0);
+        let list = p.comment[pos + IGNORE_MARKER.len()..].split(char::is_whitespace).next().unwrap_or("");
         let ids: BTreeSet<String> = list.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        let line_no = u32::try_from(i).map_or(u32::MAX, |n| n.saturating_add(1));
-        let entry = out.entry(line_no).or_default();
-        if line.trim_start().starts_with('#') {
+        let entry = out.entry(p.line).or_default();
+        if p.own_line {
             entry.line_above.extend(ids.iter().cloned());
         }
         entry.same_line.extend(ids);

@@ -4,12 +4,47 @@ use std::collections::BTreeSet;
 
 use hullguard_report::Location;
 
-use super::check_dockerfile;
+use super::{LabelFormat, Settings, check_dockerfile};
 use crate::registry::{by_concept, registry};
+
+/// The settings every case runs with: the configured checks are on (the others ignore them).
+fn case_settings() -> Settings {
+    Settings {
+        skip: Vec::new(),
+        trusted_registries: vec!["docker.io".to_owned(), "*.example.com".to_owned()],
+        label_schema: [
+            ("org.opencontainers.image.source", LabelFormat::Url),
+            ("org.opencontainers.image.created", LabelFormat::Rfc3339),
+            ("org.opencontainers.image.licenses", LabelFormat::Spdx),
+            ("org.opencontainers.image.revision", LabelFormat::Hash),
+            ("org.opencontainers.image.version", LabelFormat::Semver),
+            ("maintainer", LabelFormat::Email),
+            ("description", LabelFormat::Text),
+        ]
+        .into_iter()
+        .map(|(k, f)| (k.to_owned(), f))
+        .collect(),
+        strict_labels: true,
+        report_ignore_pragmas: true,
+        shellcheck: None,
+    }
+}
+
+/// Every label of [`case_settings`]' schema, with good values (a LABEL instruction on one line).
+const SCHEMA_LABELS: &str = "LABEL org.opencontainers.image.source=https://git.example.com/app \
+org.opencontainers.image.created=2026-11-24T10:00:00Z org.opencontainers.image.licenses=\"MIT OR Apache-2.0\" \
+org.opencontainers.image.revision=0123456789abcdef0123456789abcdef01234567 org.opencontainers.image.version=1.4.2-rc.1 \
+maintainer=ops@example.com description=\"the app\"\n";
 
 /// `(id, line)` of the findings with id `id`.
 fn hits(id: &str, text: &str) -> Vec<(String, u32)> {
-    let (findings, _) = check_dockerfile(text.as_bytes(), "Dockerfile", &[]);
+    let text = text.replace("{labels}", SCHEMA_LABELS);
+    let mut settings = case_settings();
+    // ShellCheck (installed by CI) runs only for its own cases: one process per Dockerfile.
+    if id == "HG-DF-095" {
+        settings.shellcheck = Some("shellcheck".into());
+    }
+    let (findings, _) = check_dockerfile(text.as_bytes(), "Dockerfile", &settings);
     findings
         .into_iter()
         .filter(|f| f.id == id)
@@ -317,6 +352,51 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-label-key-invalid
     ("HG-DF-083", "FROM a:1\nLABEL Version=1\nLABEL com.docker.x=1\nLABEL a..b=1\n", &[2, 3, 4]),
     ("HG-DF-083", "FROM a:1\nLABEL org.opencontainers.image.title=x maintainer=me\n", &[]),
+    // df-base-untrusted-registry (trusted: docker.io, *.example.com)
+    (
+        "HG-DF-085",
+        "FROM quay.io/org/app:1\nFROM ghcr.io/org/b:1 AS b\nFROM b\nCOPY --from=evil.io/x:1 /a /a\n",
+        &[1, 2, 4],
+    ),
+    ("HG-DF-085", "FROM localhost:5000/app:1\n", &[1]),
+    (
+        "HG-DF-085",
+        "FROM debian:12 AS base\nFROM index.docker.io/library/alpine:3\nFROM registry.example.com/app:1\nFROM base\nCOPY --from=base /a /a\nFROM scratch\nARG IMG\nFROM $IMG\n",
+        &[],
+    ),
+    ("HG-DF-085", "FROM example.com.evil.io/app:1\nFROM notexample.com/app:1\n", &[1, 2]),
+    // df-inline-ignore
+    ("HG-DF-086", "FROM a:1\n# hullguard:ignore=HG-DF-005\nRUN sudo make # hullguard:ignore=df-sudo\n", &[2, 3]),
+    ("HG-DF-086", "FROM a:1\n# hadolint ignore=DL3008\nRUN make\n", &[]),
+    // df-label-missing: every schema label, on the final stage or the stages it builds on
+    ("HG-DF-087", "FROM a:1\nLABEL maintainer=ops@example.com\n", &[1, 1, 1, 1, 1, 1]),
+    ("HG-DF-087", "FROM a:1 AS base\n{labels}FROM base\nRUN make\n", &[]),
+    ("HG-DF-087", "FROM a:1 AS build\n{labels}FROM b:1\nCOPY --from=build /a /a\n", &[3, 3, 3, 3, 3, 3, 3]),
+    // df-label-superfluous (strict schema)
+    ("HG-DF-088", "FROM a:1\n{labels}LABEL org.example.team=core\n", &[3]),
+    ("HG-DF-088", "FROM a:1\n{labels}", &[]),
+    // df-label-url
+    ("HG-DF-089", "FROM a:1\nLABEL org.opencontainers.image.source=git.example.com/app\n", &[2]),
+    ("HG-DF-089", "FROM a:1\nLABEL org.opencontainers.image.source=$SOURCE_URL\n", &[]),
+    // df-label-rfc3339
+    ("HG-DF-090", "FROM a:1\nLABEL org.opencontainers.image.created=\"2026-11-24 10:00\"\n", &[2]),
+    ("HG-DF-090", "FROM a:1\nLABEL org.opencontainers.image.created=2026-11-24T10:00:00.5+01:00\n", &[]),
+    // df-label-spdx
+    ("HG-DF-091", "FROM a:1\nLABEL org.opencontainers.image.licenses=\"Apache 2\"\n", &[2]),
+    ("HG-DF-091", "FROM a:1\nLABEL org.opencontainers.image.licenses=GPL-2.0-or-later\n", &[]),
+    // df-label-git-hash
+    ("HG-DF-092", "FROM a:1\nLABEL org.opencontainers.image.revision=0123abc\n", &[2]),
+    ("HG-DF-092", "FROM a:1\n{labels}", &[]),
+    // df-label-semver
+    ("HG-DF-093", "FROM a:1\nLABEL org.opencontainers.image.version=v1.2\n", &[2]),
+    ("HG-DF-093", "FROM a:1\nLABEL org.opencontainers.image.version=1.2.3+build.5\n", &[]),
+    // df-label-email
+    ("HG-DF-094", "FROM a:1\nLABEL maintainer=\"Ops Team <ops@example.com>\"\n", &[2]),
+    ("HG-DF-094", "FROM a:1\nLABEL maintainer=ops+images@example.com\n", &[]),
+    // df-shellcheck: one hit per ShellCheck comment, at the Dockerfile line of the script
+    ("HG-DF-095", "FROM a:1\nRUN echo $HOME && \\\n    [ $1 == x ]\n", &[2, 3, 3]),
+    ("HG-DF-095", "FROM a:1\nRUN <<EOF\nset -e\ncd $dir\nEOF\n", &[4]),
+    ("HG-DF-095", "FROM a:1\nRUN echo \"$HOME\" && [ \"$1\" = x ]\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $x\n", &[]),
 ];
 
 /// Runs every case of check `id`.
@@ -429,6 +509,69 @@ check_tests! {
     df_label_empty => "HG-DF-082",
     df_label_key_invalid => "HG-DF-083",
     df_add_for_archives => "HG-DF-084",
+    df_base_untrusted_registry => "HG-DF-085",
+    df_inline_ignore => "HG-DF-086",
+    df_label_missing => "HG-DF-087",
+    df_label_superfluous => "HG-DF-088",
+    df_label_url => "HG-DF-089",
+    df_label_rfc3339 => "HG-DF-090",
+    df_label_spdx => "HG-DF-091",
+    df_label_git_hash => "HG-DF-092",
+    df_label_semver => "HG-DF-093",
+    df_label_email => "HG-DF-094",
+    df_shellcheck => "HG-DF-095",
+}
+
+#[test]
+fn shellcheck_findings_carry_the_code_column_and_wiki_link() {
+    let settings = Settings { shellcheck: Some("shellcheck".into()), ..Settings::default() };
+    let text = "FROM a:1\nRUN  echo  $HOME\n";
+    let (findings, warnings) = check_dockerfile(text.as_bytes(), "D", &settings);
+    assert!(warnings.is_empty(), "{warnings:?}");
+    let f = findings.iter().find(|f| f.id == "HG-DF-095").expect("a ShellCheck finding");
+    assert_eq!(f.location, Location::File { path: "D".into(), line: 2, column: Some(12), end_line: None });
+    assert_eq!(f.evidence.as_deref(), Some("SC2086 (info): Double quote to prevent globbing and word splitting."));
+    assert_eq!(f.fix.as_deref(), Some("see https://www.shellcheck.net/wiki/SC2086"));
+    // A skipped SC code is not reported; a missing program is a warning, not a crash.
+    let skip = Settings { skip: vec!["SC2086".into()], ..settings };
+    assert!(check_dockerfile(text.as_bytes(), "D", &skip).0.iter().all(|f| f.id != "HG-DF-095"));
+    let missing = Settings { shellcheck: Some("/nonexistent/shellcheck".into()), ..Settings::default() };
+    let (_, warnings) = check_dockerfile(text.as_bytes(), "D", &missing);
+    assert_eq!(warnings.len(), 1);
+    assert!(warnings[0].starts_with("line 2: shellcheck: cannot run /nonexistent/shellcheck:"), "{warnings:?}");
+}
+
+#[test]
+fn configured_checks_are_off_by_default() {
+    let text = "FROM quay.io/org/app:1\n# hullguard:ignore=HG-DF-005\nRUN sudo make\nLABEL maintainer=nobody\n";
+    let (findings, _) = check_dockerfile(text.as_bytes(), "D", &Settings::default());
+    let ids: BTreeSet<&str> = findings.iter().map(|f| f.id.as_str()).collect();
+    for id in ["HG-DF-085", "HG-DF-086", "HG-DF-087", "HG-DF-088", "HG-DF-094"] {
+        assert!(!ids.contains(id), "{id} ran without configuration: {ids:?}");
+    }
+    // The pragma applies whether or not it is reported, and df-inline-ignore cannot hide itself.
+    let reported = Settings { report_ignore_pragmas: true, ..Settings::default() };
+    let text = "FROM a:1\n# hullguard:ignore=HG-DF-005,HG-DF-086\nRUN sudo make\n";
+    let (findings, _) = check_dockerfile(text.as_bytes(), "D", &reported);
+    let got: Vec<(&str, Option<&str>)> = findings
+        .iter()
+        .filter(|f| f.id.starts_with("HG-DF-08") || f.id == "HG-DF-005")
+        .map(|f| (f.id.as_str(), f.evidence.as_deref()))
+        .collect();
+    assert_eq!(got, [("HG-DF-086", Some("# hullguard:ignore=HG-DF-005,HG-DF-086"))]);
+}
+
+#[test]
+fn label_schema_fixes_name_the_label_and_format() {
+    let (findings, _) = check_dockerfile(b"FROM a:1\nLABEL maintainer=nobody\n", "D", &case_settings());
+    let fixes: Vec<&str> = findings
+        .iter()
+        .filter(|f| f.id == "HG-DF-094" || f.id == "HG-DF-087")
+        .filter_map(|f| f.fix.as_deref())
+        .collect();
+    assert!(fixes.contains(&"label 'maintainer' must be an e-mail address"), "{fixes:?}");
+    assert!(fixes.contains(&"add LABEL org.opencontainers.image.source=<a URL> to the final stage"), "{fixes:?}");
+    assert_eq!(fixes.len(), 7);
 }
 
 #[test]
@@ -453,7 +596,8 @@ fn heredoc_scripts_are_checked_with_body_lines() {
 
 #[test]
 fn findings_carry_metadata_column_evidence_and_fix() {
-    let (findings, warnings) = check_dockerfile(b"FROM a:1\n  CMD node server.js\n", "app/Dockerfile", &[]);
+    let (findings, warnings) =
+        check_dockerfile(b"FROM a:1\n  CMD node server.js\n", "app/Dockerfile", &Settings::default());
     assert!(warnings.is_empty());
     let f = findings.iter().find(|f| f.id == "HG-DF-012").unwrap();
     let meta = by_concept("df-cmd-json-form").unwrap();
@@ -470,7 +614,7 @@ fn findings_carry_metadata_column_evidence_and_fix() {
 
 /// `(line, column)` of the first finding with id `id`.
 fn position(id: &str, text: &str) -> (u32, Option<u32>) {
-    let (findings, _) = check_dockerfile(text.as_bytes(), "D", &[]);
+    let (findings, _) = check_dockerfile(text.as_bytes(), "D", &Settings::default());
     match findings.into_iter().find(|f| f.id == id).map(|f| f.location) {
         Some(Location::File { line, column, .. }) => (line, column),
         other => panic!("{id}: unexpected {other:?}"),
@@ -493,7 +637,7 @@ fn run_findings_point_at_the_command() {
 
 #[test]
 fn secret_values_are_redacted() {
-    let (findings, _) = check_dockerfile(b"FROM a:1\nENV API_KEY=abc123\n", "D", &[]);
+    let (findings, _) = check_dockerfile(b"FROM a:1\nENV API_KEY=abc123\n", "D", &Settings::default());
     let f = findings.iter().find(|f| f.id == "HG-DF-029").unwrap();
     assert_eq!(f.evidence.as_deref(), Some("ENV API_KEY=<redacted>"));
     assert!(!format!("{findings:?}").contains("abc123"));
@@ -511,10 +655,11 @@ fn inline_suppression_and_skip_list() {
     assert_eq!(hits("HG-DF-005", &other), [("HG-DF-005".to_owned(), 5)]);
 
     let text = format!("{base}RUN sudo make\n");
-    let (all, _) = check_dockerfile(text.as_bytes(), "D", &[]);
+    let (all, _) = check_dockerfile(text.as_bytes(), "D", &Settings::default());
     assert!(all.iter().any(|f| f.id == "HG-DF-005"));
     for skip in ["HG-DF-005", "df-sudo"] {
-        let (some, _) = check_dockerfile(text.as_bytes(), "D", &[skip]);
+        let (some, _) =
+            check_dockerfile(text.as_bytes(), "D", &Settings { skip: vec![skip.to_owned()], ..Settings::default() });
         assert!(some.iter().all(|f| f.id != "HG-DF-005"));
     }
 }
@@ -522,8 +667,8 @@ fn inline_suppression_and_skip_list() {
 #[test]
 fn output_is_sorted_and_deterministic() {
     let text = b"FROM ubuntu\nRUN apt-get update\nRUN apt-get install curl | tee log\nCMD run\nEXPOSE 22\n";
-    let (a, _) = check_dockerfile(text, "D", &[]);
-    let (b, _) = check_dockerfile(text, "D", &[]);
+    let (a, _) = check_dockerfile(text, "D", &Settings::default());
+    let (b, _) = check_dockerfile(text, "D", &Settings::default());
     assert_eq!(a, b);
     assert!(a.windows(2).all(|w| w[0].sort_key() <= w[1].sort_key()));
     let ids: BTreeSet<&str> = a.iter().map(|f| f.id.as_str()).collect();
@@ -546,7 +691,7 @@ fn clean_dockerfile_has_no_findings() {
         USER 10001\n\
         HEALTHCHECK CMD [\"/a\", \"health\"]\n\
         ENTRYPOINT [\"/a\"]\n";
-    let (findings, warnings) = check_dockerfile(text.as_bytes(), "D", &[]);
+    let (findings, warnings) = check_dockerfile(text.as_bytes(), "D", &Settings::default());
     assert!(findings.is_empty(), "{findings:#?}");
     assert!(warnings.is_empty(), "{warnings:?}");
 }
@@ -565,17 +710,17 @@ fn hostile_inputs_do_not_panic() {
     ];
     inputs.push(vec![b'\n'; 100_000]);
     for input in &inputs {
-        let (findings, warnings) = check_dockerfile(input, "D", &[]);
+        let (findings, warnings) = check_dockerfile(input, "D", &Settings::default());
         assert!(findings.len() < 1_000_000);
         assert!(warnings.len() <= 201);
     }
-    let (_, warnings) = check_dockerfile(b"FROM a:1\nRUN <<EOF\nno end\n", "D", &[]);
+    let (_, warnings) = check_dockerfile(b"FROM a:1\nRUN <<EOF\nno end\n", "D", &Settings::default());
     assert_eq!(warnings, ["line 2: unterminated heredoc <<EOF"]);
-    let (_, warnings) = check_dockerfile(b"FROM a:1\nRUN a;b;c\\\n;d", "D", &[]);
+    let (_, warnings) = check_dockerfile(b"FROM a:1\nRUN a;b;c\\\n;d", "D", &Settings::default());
     assert!(warnings.is_empty(), "{warnings:?}");
     let big = format!("FROM a:1\nRUN {}\n", "x;".repeat(20_000));
-    let (_, warnings) = check_dockerfile(big.as_bytes(), "D", &[]);
+    let (_, warnings) = check_dockerfile(big.as_bytes(), "D", &Settings::default());
     assert_eq!(warnings, ["line 2: RUN has more than 10000 commands; the rest is not checked"]);
-    let (_, warnings) = check_dockerfile(b"FROM a:1\n\xffRUN x\n", "D", &[]);
+    let (_, warnings) = check_dockerfile(b"FROM a:1\n\xffRUN x\n", "D", &Settings::default());
     assert!(warnings[0].starts_with("line 2: invalid UTF-8"), "{warnings:?}");
 }
