@@ -208,7 +208,7 @@ struct FsArgs {
     /// List the packages (table, json, cyclonedx, spdx-json) instead of scanning them.
     #[arg(long)]
     list_packages: bool,
-    /// Scanners to run: vuln (lockfiles), secret (every file of the tree).
+    /// Scanners to run: vuln (lockfiles), misconfig (the Dockerfiles of the tree), secret (every file).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
     scanners: Vec<Scanner>,
     #[command(flatten)]

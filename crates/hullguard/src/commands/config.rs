@@ -59,6 +59,37 @@ fn find(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// Lint `files` (reported under their displayed names): findings sorted, and warnings.
+fn lint(
+    files: &[PathBuf],
+    settings: &Settings,
+    shown: impl Fn(&Path) -> String,
+) -> Result<(Vec<Finding>, Vec<String>)> {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut warnings = Vec::new();
+    for file in files {
+        let name = shown(file);
+        let size = std::fs::metadata(file).with_context(|| name.clone())?.len();
+        if size > MAX_FILE {
+            anyhow::bail!("{name}: {size} bytes, over the {MAX_FILE} byte limit for build files");
+        }
+        let bytes = std::fs::read(file).with_context(|| name.clone())?;
+        let (found, warned) = check_dockerfile(&bytes, &name, settings);
+        findings.extend(found);
+        warnings.extend(warned.into_iter().map(|w| format!("{name}: {w}")));
+    }
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    Ok((findings, warnings))
+}
+
+/// The Dockerfile findings of a source tree (`fs --scanners misconfig`), with default settings and
+/// paths relative to `dir`.
+pub fn lint_tree(dir: &Path) -> Result<(Vec<Finding>, Vec<String>)> {
+    let mut files = Vec::new();
+    find(dir, &mut files)?;
+    lint(&files, &Settings::default(), |f| f.strip_prefix(dir).unwrap_or(f).to_string_lossy().replace('\\', "/"))
+}
+
 /// Run `config` (`discover`: directories are searched for Dockerfiles) or `dockerfile` (every
 /// path is a Dockerfile whatever its name).
 pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
@@ -87,20 +118,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             );
         }
     }
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut warnings = Vec::new();
-    for file in &files {
-        let shown = file.display().to_string();
-        let size = std::fs::metadata(file).with_context(|| shown.clone())?.len();
-        if size > MAX_FILE {
-            anyhow::bail!("{shown}: {size} bytes, over the {MAX_FILE} byte limit for build files");
-        }
-        let bytes = std::fs::read(file).with_context(|| shown.clone())?;
-        let (found, warned) = check_dockerfile(&bytes, &shown, &settings);
-        findings.extend(found);
-        warnings.extend(warned.into_iter().map(|w| format!("{shown}: {w}")));
-    }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (findings, warnings) = lint(&files, &settings, |f| f.display().to_string())?;
     let failed = args.fail_on.is_some_and(|min| findings.iter().any(|f| f.severity >= min));
     let shown: Vec<&Finding> =
         findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();

@@ -167,3 +167,38 @@ fn configured_checks_run_from_the_command_line() {
         );
     }
 }
+
+#[test]
+fn fs_misconfig_scanner_lints_the_dockerfiles_of_the_tree() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path("app")).unwrap();
+    std::fs::write(s.path("app/Dockerfile"), "FROM alpine:3.20\nENV DB_PASSWORD=hunter2hunter2\n").unwrap();
+    std::fs::write(s.path("app/.env"), "aws_secret_access_key = \"Tq9vX2mLw8Rk3pZs7NfY4bHc6JdQe1UaVgWoK5tM\"\n")
+        .unwrap();
+    let out = hullguard(s.dir.path(), &["fs", ".", "--scanners", "misconfig,secret", "-f", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let row = |f: &serde_json::Value| {
+        (
+            f["id"].as_str().unwrap().to_owned(),
+            f["location"]["path"].as_str().unwrap().to_owned(),
+            f["location"]["line"].as_u64(),
+        )
+    };
+    let misconfigs: Vec<_> = doc["misconfigurations"].as_array().unwrap().iter().map(row).collect();
+    let want = |id: &str, path: &str, line: u64| (id.to_owned(), path.to_owned(), Some(line));
+    assert_eq!(
+        misconfigs,
+        [
+            want("HG-DF-029", "app/Dockerfile", 2),
+            want("HG-DF-003", "app/Dockerfile", 1),
+            want("HG-DF-008", "app/Dockerfile", 1)
+        ]
+    );
+    let secrets: Vec<_> = doc["secrets"].as_array().unwrap().iter().map(row).collect();
+    assert_eq!(secrets, [want("aws-secret-access-key", "app/.env", 1)]);
+    // Without the scanner, no Dockerfile is read.
+    let out = hullguard(s.dir.path(), &["fs", ".", "--scanners", "secret", "-f", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["misconfigurations"].as_array().map(Vec::len).unwrap_or(0), 0);
+}

@@ -182,14 +182,26 @@ pub fn run_image(
     Ok(exit_code(tripped, args))
 }
 
-/// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, and
-/// with `--scanners secret` every file of the tree for secrets.
+/// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with
+/// `--scanners misconfig` the Dockerfiles of the tree, and with `--scanners secret` every file of
+/// the tree for secrets.
 pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let shown = dir.display().to_string();
     let inventory = scan_source_tree(dir).map_err(|problem| anyhow!("{problem}"))?;
-    let secrets =
-        if scanners.contains(&Scanner::Secret) && !list { super::image_checks::scan_tree(dir)? } else { Vec::new() };
-    scan_inventory(&shown, &inventory, list, scanners.contains(&Scanner::Vuln), secrets, args, quiet)
+    let mut findings = Vec::new();
+    if scanners.contains(&Scanner::Misconfig) && !list {
+        let (found, warnings) = super::config::lint_tree(dir)?;
+        if !quiet {
+            for w in warnings {
+                eprintln!("hullguard: warning: {w}");
+            }
+        }
+        findings.extend(found);
+    }
+    if scanners.contains(&Scanner::Secret) && !list {
+        findings.extend(super::image_checks::scan_tree(dir)?);
+    }
+    scan_inventory(&shown, &inventory, list, scanners.contains(&Scanner::Vuln), findings, args, quiet)
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
@@ -207,7 +219,7 @@ fn scan_inventory(
     inventory: &Inventory,
     list: bool,
     vuln: bool,
-    secrets: Vec<hullguard_report::Finding>,
+    findings: Vec<hullguard_report::Finding>,
     args: &ScanArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
@@ -227,7 +239,12 @@ fn scan_inventory(
     let target = Target { name: shown.to_owned(), config_digest: None, meta: None };
     let mut report =
         if vuln { scan(&target, inventory, &open_db(args.db.as_deref())?)? } else { empty_report(&target, inventory) };
-    report.secrets = secrets;
+    for f in findings {
+        match f.kind {
+            FindingKind::Secret => report.secrets.push(f),
+            _ => report.misconfigurations.push(f),
+        }
+    }
     for warning in suppress(&mut report, args)? {
         if !quiet {
             eprintln!("hullguard: warning: {warning}");
