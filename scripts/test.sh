@@ -12,9 +12,9 @@ export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "system packages (umoci, skopeo: cross-checks; time: peak memory)"
+step "system packages (umoci, skopeo: cross-checks; time: peak memory; rpm: rpm databases made by rpm)"
 need=()
-for p in umoci skopeo time; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in umoci skopeo time rpm; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
