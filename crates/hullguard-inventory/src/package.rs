@@ -141,19 +141,32 @@ pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> Stri
                 Ecosystem::Apk => "alpine",
                 _ => "redhat",
             };
+            // The rpm purl type keeps the epoch out of the version, as the `epoch` qualifier.
+            let (epoch, version) = match p.version.split_once(':') {
+                Some((e, v))
+                    if p.ecosystem == Ecosystem::Rpm && !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    (Some(e), v)
+                }
+                _ => (None, p.version.as_str()),
+            };
             let mut s = format!(
                 "pkg:{}/{}/{}@{}",
                 p.ecosystem.purl_type(),
                 encode(os_id.unwrap_or(default_ns)),
                 encode(&p.name),
-                encode(&p.version)
+                encode(version)
             );
+            // Qualifiers in the canonical (sorted) order.
             let mut q = Vec::new();
             if let Some(a) = &p.arch {
                 q.push(format!("arch={}", encode(a)));
             }
             if let Some(d) = distro {
                 q.push(format!("distro={}", encode(d)));
+            }
+            if let Some(e) = epoch {
+                q.push(format!("epoch={e}"));
             }
             if !q.is_empty() {
                 s.push('?');
@@ -214,6 +227,14 @@ mod tests {
         assert_eq!(
             purl(&found(Ecosystem::Deb, "bsdutils", "1:2.38.1-5+deb12u3"), Some("debian"), Some("debian-12")),
             "pkg:deb/debian/bsdutils@1%3A2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12"
+        );
+        assert_eq!(
+            purl(&found(Ecosystem::Rpm, "shadow-utils", "2:4.9-12.el9"), Some("rocky"), Some("rocky-9.3")),
+            "pkg:rpm/rocky/shadow-utils@4.9-12.el9?arch=amd64&distro=rocky-9.3&epoch=2"
+        );
+        assert_eq!(
+            purl(&found(Ecosystem::Rpm, "bash", "5.1.8-9.el9"), Some("rocky"), None),
+            "pkg:rpm/rocky/bash@5.1.8-9.el9?arch=amd64"
         );
         assert_eq!(purl(&found(Ecosystem::PyPI, "PyYAML", "5.3.1"), None, None), "pkg:pypi/pyyaml@5.3.1");
         assert_eq!(purl(&found(Ecosystem::Npm, "@babel/core", "7.0.0"), None, None), "pkg:npm/%40babel/core@7.0.0");

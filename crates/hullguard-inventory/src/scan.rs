@@ -41,19 +41,6 @@ impl EntryVisitor for LayerScan<'_> {
         }
         let mut wanted: Vec<&dyn Analyzer> =
             self.analyzers.iter().filter(|a| a.wants_entry(entry)).map(AsRef::as_ref).collect();
-        wanted.retain(|a| {
-            let fits = entry.size <= a.max_size();
-            if !fits {
-                self.layer.facts.warnings.push(format!(
-                    "/{}: {} bytes, over the {} byte cap of {}; skipped",
-                    entry.path,
-                    entry.size,
-                    a.max_size(),
-                    a.id()
-                ));
-            }
-            fits
-        });
         if wanted.is_empty() {
             return Ok(());
         }
@@ -67,21 +54,40 @@ impl EntryVisitor for LayerScan<'_> {
         };
         self.buf.clear();
         // When every analyzer asks for a magic prefix, read only the head first: most executables
-        // are not Go binaries, and they are never held whole.
+        // are not Go binaries, and they are never held whole (nor warned about when over a cap).
         let magics: Option<Vec<&[u8]>> = wanted.iter().map(|a| a.magic()).collect();
         if let Some(magics) = magics {
             let head = magics.iter().map(|m| m.len()).max().unwrap_or(0) as u64;
             content.take(head).read_to_end(&mut self.buf).map_err(broken)?;
             wanted.retain(|a| a.magic().is_some_and(|m| self.buf.starts_with(m)));
-            if wanted.is_empty() {
-                return Ok(());
-            }
+        }
+        let (fits, over): (Vec<&dyn Analyzer>, Vec<&dyn Analyzer>) =
+            wanted.into_iter().partition(|a| entry.size <= a.max_size());
+        if !over.is_empty() {
+            self.layer.facts.warnings.push(format!(
+                "/{}: {} bytes, over {}; skipped",
+                entry.path,
+                entry.size,
+                caps(&over)
+            ));
+        }
+        if fits.is_empty() {
+            return Ok(());
         }
         content.read_to_end(&mut self.buf).map_err(broken)?;
-        for analyzer in wanted {
+        // Analyzers reading the same kind of file (Go build info and cargo-auditable both parse
+        // ELF) often fail for the same reason: one line per file and problem, naming them all.
+        let mut problems: Vec<(String, Vec<&str>)> = Vec::new();
+        for analyzer in fits {
             if let Err(problem) = analyzer.analyze(&entry.path, &self.buf, &mut self.layer.facts) {
-                self.layer.facts.warnings.push(format!("/{}: {}: {problem}", entry.path, analyzer.id()));
+                match problems.iter_mut().find(|(p, _)| *p == problem) {
+                    Some((_, ids)) => ids.push(analyzer.id()),
+                    None => problems.push((problem, vec![analyzer.id()])),
+                }
             }
+        }
+        for (problem, ids) in problems {
+            self.layer.facts.warnings.push(format!("/{}: {}: {problem}", entry.path, ids.join(", ")));
         }
         Ok(())
     }
@@ -89,4 +95,21 @@ impl EntryVisitor for LayerScan<'_> {
     fn finish(self) -> ScannedLayer {
         self.layer
     }
+}
+
+/// `the N byte cap of a, b and the M byte cap of c`: the size caps of `over`, analyzers with the
+/// same cap named together.
+fn caps(over: &[&dyn Analyzer]) -> String {
+    let mut by_cap: Vec<(u64, Vec<&str>)> = Vec::new();
+    for a in over {
+        match by_cap.iter_mut().find(|(cap, _)| *cap == a.max_size()) {
+            Some((_, ids)) => ids.push(a.id()),
+            None => by_cap.push((a.max_size(), vec![a.id()])),
+        }
+    }
+    by_cap
+        .iter()
+        .map(|(cap, ids)| format!("the {cap} byte cap of {}", ids.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" and ")
 }

@@ -17,7 +17,7 @@ impl Analyzer for CargoAuditable {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, _path: &str) -> bool {

@@ -14,7 +14,7 @@ impl Analyzer for Dpkg {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, path: &str) -> bool {
@@ -25,42 +25,55 @@ impl Analyzer for Dpkg {
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
         let text = String::from_utf8_lossy(content);
         let distroless = path != STATUS;
-        for stanza in text.split("\n\n").filter(|s| !s.trim().is_empty()) {
+        // Stanzas are separated by blank lines; the line each starts on names it in warnings.
+        let mut line = 1;
+        for stanza in text.split("\n\n") {
+            let starts_at = line + (stanza.len() - stanza.trim_start_matches('\n').len());
+            line += stanza.matches('\n').count() + 2;
+            if stanza.trim().is_empty() {
+                continue;
+            }
             match parse_stanza(stanza, distroless) {
                 Ok(Some(mut p)) => {
                     p.path = format!("/{path}");
                     facts.packages.push(p);
                 }
                 Ok(None) => {}
-                Err(e) => facts.warnings.push(format!("/{path}: {e}")),
+                Err(e) => facts.warnings.push(format!("/{path}: dpkg: stanza at line {starts_at}: {e}; skipped")),
             }
         }
         Ok(())
     }
 }
 
-/// One stanza; `None` for packages that are not installed (removed, config-files only).
+/// One stanza; `None` for packages that are not installed (removed, config-files only). A
+/// distroless `status.d` file has no `Status` field: its packages are installed.
 fn parse_stanza(stanza: &str, distroless: bool) -> Result<Option<FoundPackage>, String> {
     let mut name = None;
     let mut version = None;
     let mut arch = None;
     let mut source = None;
-    let mut installed = distroless;
+    let mut status = None;
     for (k, v) in headers(stanza) {
         match k {
             "Package" => name = Some(v),
             "Version" => version = Some(v),
             "Architecture" => arch = Some(v),
             "Source" => source = Some(v),
-            "Status" => installed = v.split_whitespace().nth(2) == Some("installed"),
+            "Status" => status = Some(v),
             _ => {}
         }
     }
+    let name = name.filter(|n| !n.is_empty()).ok_or("no Package field")?;
+    let installed = match &status {
+        Some(s) => s.split_whitespace().nth(2) == Some("installed"),
+        None if distroless => true,
+        None => return Err(format!("package {name} has no Status field")),
+    };
     if !installed {
         return Ok(None);
     }
-    let name = name.ok_or("stanza without Package")?;
-    let version = version.ok_or_else(|| format!("package {name} has no Version"))?;
+    let version = version.filter(|v| !v.is_empty()).ok_or_else(|| format!("package {name} has no Version field"))?;
     // `Source: name (version)` when the source version differs from the binary's.
     let (source_name, source_version) = match source {
         None => (name.clone(), version.clone()),
@@ -92,9 +105,30 @@ mod tests {
         assert_eq!(parse_stanza(removed, false).unwrap(), None);
         let distroless = "Package: tzdata\nVersion: 2024a-0+deb12u1\nArchitecture: all\n";
         assert_eq!(parse_stanza(distroless, true).unwrap().unwrap().source_name.as_deref(), Some("tzdata"));
-        assert!(parse_stanza("Status: install ok installed\nVersion: 1\n", false).is_err());
+        let err = |s: &str, distroless| parse_stanza(s, distroless).unwrap_err();
+        assert_eq!(err("Status: install ok installed\nVersion: 1\n", false), "no Package field");
+        assert_eq!(err("\u{fffd}\u{fffd}garbage\n", false), "no Package field");
+        assert_eq!(err("Package: x\nVersion: 1\n", false), "package x has no Status field");
+        assert_eq!(err("Package: x\nStatus: install ok installed\n", false), "package x has no Version field");
+        assert_eq!(err("Package: x\n", true), "package x has no Version field");
         assert!(Dpkg.wants("var/lib/dpkg/status.d/tzdata"));
         assert!(!Dpkg.wants("var/lib/dpkg/status.d/tzdata.md5sums"));
         assert!(!Dpkg.wants("var/lib/dpkg/status-old"));
+    }
+
+    #[test]
+    fn bad_stanzas_are_warnings_naming_their_line() {
+        let status = "Package: a\nStatus: install ok installed\nVersion: 1\n\n\n\x01\x02 junk\nmore junk\n\nPackage: b\nVersion: 2\n\nPackage: c\nStatus: install ok installed\nVersion: 3\n";
+        let mut facts = LayerFacts::default();
+        Dpkg.analyze(STATUS, status.as_bytes(), &mut facts).unwrap();
+        let names: Vec<&str> = facts.packages.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+        assert_eq!(
+            facts.warnings,
+            [
+                "/var/lib/dpkg/status: dpkg: stanza at line 6: no Package field; skipped",
+                "/var/lib/dpkg/status: dpkg: stanza at line 9: package b has no Status field; skipped",
+            ]
+        );
     }
 }

@@ -15,7 +15,7 @@ impl Analyzer for GoBinary {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, _path: &str) -> bool {

@@ -96,9 +96,11 @@ pub(super) const ELF_MAGIC: &[u8] = b"\x7fELF";
 /// The largest executable the binary analyzers read.
 pub(super) const MAX_EXECUTABLE: u64 = 512 << 20;
 
-/// Whether `entry` may be an executable worth reading: an executable bit and at least 1 KiB.
+/// Whether `entry` may be an executable worth reading: an executable bit and room for the ELF
+/// magic. Only the magic is read of files that lack it, so small scripts cost nothing; a truncated
+/// ELF file, however small, is read and reported.
 pub(super) fn is_executable(entry: &hullguard_image::LayerEntry) -> bool {
-    entry.mode & 0o111 != 0 && entry.size >= 1024
+    entry.mode & 0o111 != 0 && entry.size >= ELF_MAGIC.len() as u64
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ impl Analyzer for PythonMetadata {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, path: &str) -> bool {
@@ -38,8 +38,14 @@ impl Analyzer for PythonMetadata {
                 _ => {}
             }
         }
-        let name = name.ok_or("no Name header")?;
-        let version = version.ok_or("no Version header")?;
+        // Core metadata is UTF-8; old `PKG-INFO` files in Latin-1 still name themselves in ASCII,
+        // so text is read leniently and only a missing field is a problem.
+        let binary = std::str::from_utf8(content).is_err();
+        let missing = |field: &str| {
+            if binary { format!("no {field} header (not UTF-8 text)") } else { format!("no {field} header") }
+        };
+        let name = name.filter(|n| !n.is_empty()).ok_or_else(|| missing("Name"))?;
+        let version = version.filter(|v| !v.is_empty()).ok_or_else(|| missing("Version"))?;
         let mut p = FoundPackage::new(Ecosystem::PyPI, name, version, format!("/{path}"));
         p.license = expression.or(license);
         facts.packages.push(p);

@@ -3,4 +3,5 @@
 
 mod common;
 mod fixtures;
+mod generated;
 mod hostile;

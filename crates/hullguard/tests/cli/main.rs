@@ -4,6 +4,7 @@ mod config;
 mod daemon;
 mod db_update;
 mod hostile;
+mod images_made;
 mod inspect;
 mod inventory;
 mod scan;

@@ -1,6 +1,7 @@
 //! Test context and builders for images made on the fly (including hostile ones).
 
-use std::io::Write;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -153,6 +154,132 @@ impl Layer {
             media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
         }
     }
+}
+
+impl Layer {
+    /// A gzip layer (at `level`) from an uncompressed layer tar.
+    pub fn gzip_tar(tar: &[u8], level: u32) -> Self {
+        Layer {
+            diff_id: format!("sha256:{}", sha256(tar)),
+            blob: gzip_level(tar, level),
+            media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+        }
+    }
+}
+
+/// The tar header of a regular file of `size` bytes (content and padding to follow).
+pub fn file_header(name: &str, mode: u32, size: u64) -> Vec<u8> {
+    let mut h = tar(&[RawEntry { mode, ..RawEntry::file(name, b"") }]);
+    h.truncate(512);
+    let size_field = format!("{size:011o}\0");
+    h[124..136].copy_from_slice(size_field.as_bytes());
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+/// A writer passing bytes on to `inner` while hashing them (the diff_id of a streamed layer).
+pub struct HashingWriter<W> {
+    pub inner: W,
+    pub hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl<W> HashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        HashingWriter { inner, hasher: Sha256::new() }
+    }
+    /// The inner writer and the hex digest of everything written.
+    pub fn finish(self) -> (W, String) {
+        (self.inner, hex(&self.hasher.finalize()))
+    }
+}
+
+/// Every directory, file and symlink under `root`, as layer entries named relative to it and
+/// keyed by that name (sorted: parents first), with their modes.
+pub fn tree(root: &Path) -> BTreeMap<String, RawEntry> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).unwrap() {
+            let e = e.unwrap();
+            let path = e.path();
+            let name = path.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            let mode = meta.permissions().mode() & 0o7777;
+            let entry = if meta.is_dir() {
+                stack.push(path.clone());
+                RawEntry { mode, ..RawEntry::dir(&name) }
+            } else if meta.file_type().is_symlink() {
+                RawEntry::symlink(&name, std::fs::read_link(&path).unwrap().to_str().unwrap())
+            } else {
+                RawEntry { mode, ..RawEntry::file(&name, &std::fs::read(&path).unwrap()) }
+            };
+            out.insert(name, entry);
+        }
+    }
+    out
+}
+
+/// The files of a shared image's layers whose path (no leading `/`) `want` accepts, read with our
+/// own image reader; a later layer's copy replaces an earlier one.
+pub fn image_files(spec: &str, want: fn(&str) -> bool) -> BTreeMap<String, Vec<u8>> {
+    use hullguard_image::{EntryKind, EntryVisitor, LayerEntry, Limits, ReadOptions, SourceSpec, read_image};
+    struct Grab(fn(&str) -> bool, BTreeMap<String, Vec<u8>>);
+    impl EntryVisitor for Grab {
+        type Output = BTreeMap<String, Vec<u8>>;
+        fn entry(&mut self, e: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
+            if e.kind == EntryKind::File && (self.0)(&e.path) {
+                let mut buf = Vec::new();
+                content.read_to_end(&mut buf).unwrap();
+                self.1.insert(e.path.clone(), buf);
+            }
+            Ok(())
+        }
+        fn finish(self) -> Self::Output {
+            self.1
+        }
+    }
+    let source = SourceSpec::parse(spec).unwrap().open(None, &Limits::default()).unwrap();
+    let image = read_image(source.as_ref(), &ReadOptions::default(), || Grab(want, BTreeMap::new())).unwrap();
+    image.layers.iter().flat_map(|l| l.output.iter().map(|(k, v)| (k.clone(), v.clone()))).collect()
+}
+
+/// A docker-archive (`docker save` of Docker ≤ 24) of uncompressed layer tars, tagged `tag`.
+pub fn write_docker_archive(layers: &[Vec<u8>], tag: &str, path: &Path) -> PathBuf {
+    let diff_ids: Vec<String> = layers.iter().map(|t| format!("sha256:{}", sha256(t))).collect();
+    let config = json!({
+        "architecture": "amd64", "os": "linux",
+        "config": {"Env": ["PATH=/usr/bin"], "Cmd": ["/bin/sh"]},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        "history": layers.iter().map(|_| json!({"created_by": "test"})).collect::<Vec<_>>(),
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+    let config_name = format!("{}.json", sha256(&config));
+    let mut entries = vec![RawEntry::file(&config_name, &config)];
+    let mut names = Vec::new();
+    for (t, d) in layers.iter().zip(&diff_ids) {
+        let name = format!("{}/layer.tar", &d[7..]);
+        entries.push(RawEntry::dir(&d[7..]));
+        entries.push(RawEntry::file(&name, t));
+        names.push(name);
+    }
+    let manifest = json!([{"Config": config_name, "RepoTags": [tag], "Layers": names}]);
+    entries.push(RawEntry::file("manifest.json", &serde_json::to_vec(&manifest).unwrap()));
+    std::fs::write(path, tar(&entries)).unwrap();
+    path.to_path_buf()
 }
 
 /// An OCI image layout written as a tar archive; every part can be tampered with before writing.
