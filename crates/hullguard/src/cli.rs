@@ -364,6 +364,8 @@ pub enum ConfigFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// The parsed Dockerfiles as the JSON input documents the checks read (for writing policies).
+    Input,
 }
 
 /// Output formats of `inventory`.

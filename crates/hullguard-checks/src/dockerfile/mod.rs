@@ -1,5 +1,6 @@
 //! Dockerfile linting: [`parse`] turns bytes into a [`parse::Dockerfile`], [`shell`] splits `RUN`
-//! scripts into simple commands, and [`check_dockerfile`] runs the checks.
+//! scripts into simple commands, [`check_dockerfile`] runs the checks, and [`input_document`] is
+//! the parsed file as the JSON document a policy engine would read.
 //!
 //! # Implemented catalogue concepts
 //!
@@ -113,4 +114,4 @@ mod checks;
 pub mod parse;
 pub mod shell;
 
-pub use checks::{LabelFormat, Settings, check_dockerfile};
+pub use checks::{INPUT_SCHEMA_VERSION, LabelFormat, Settings, check_dockerfile, input_document};

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use hullguard_checks::dockerfile::{Settings, check_dockerfile};
+use hullguard_checks::dockerfile::parse::parse;
+use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
 use hullguard_checks::registry::registry;
 use hullguard_report::vuln::findings_to_sarif;
 use hullguard_report::{Finding, Location, Severity};
@@ -69,11 +70,7 @@ fn lint(
     let mut warnings = Vec::new();
     for file in files {
         let name = shown(file);
-        let size = std::fs::metadata(file).with_context(|| name.clone())?.len();
-        if size > MAX_FILE {
-            anyhow::bail!("{name}: {size} bytes, over the {MAX_FILE} byte limit for build files");
-        }
-        let bytes = std::fs::read(file).with_context(|| name.clone())?;
+        let bytes = read_build_file(file, &name)?;
         let (found, warned) = check_dockerfile(&bytes, &name, settings);
         findings.extend(found);
         warnings.extend(warned.into_iter().map(|w| format!("{name}: {w}")));
@@ -118,7 +115,12 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             );
         }
     }
-    let (findings, warnings) = lint(&files, &settings, |f| f.display().to_string())?;
+    // `--format input` shows what the checks read, not what they find.
+    let (findings, warnings) = if args.format == ConfigFormat::Input {
+        (Vec::new(), Vec::new())
+    } else {
+        lint(&files, &settings, |f| f.display().to_string())?
+    };
     let failed = args.fail_on.is_some_and(|min| findings.iter().any(|f| f.severity >= min));
     let shown: Vec<&Finding> =
         findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();
@@ -131,6 +133,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         ConfigFormat::Table => table(&files, &shown),
+        ConfigFormat::Input => inputs_json(&files)?,
         ConfigFormat::Sarif => {
             let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
             findings_to_sarif(&target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
@@ -140,6 +143,27 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(if failed { ExitCode::from(args.exit_code) } else { ExitCode::SUCCESS })
+}
+
+/// The input documents of `files` (`--format input`): `{"schema_version", "documents": […]}`.
+fn inputs_json(files: &[PathBuf]) -> Result<String> {
+    let mut documents = Vec::with_capacity(files.len());
+    for file in files {
+        let name = file.display().to_string();
+        let bytes = read_build_file(file, &name)?;
+        documents.push(input_document(&parse(&bytes), &name));
+    }
+    let doc = json!({"schema_version": INPUT_SCHEMA_VERSION, "documents": documents});
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+/// Read one build file, refusing files over [`MAX_FILE`].
+fn read_build_file(file: &Path, name: &str) -> Result<Vec<u8>> {
+    let size = std::fs::metadata(file).with_context(|| name.to_owned())?.len();
+    if size > MAX_FILE {
+        anyhow::bail!("{name}: {size} bytes, over the {MAX_FILE} byte limit for build files");
+    }
+    std::fs::read(file).with_context(|| name.to_owned())
 }
 
 fn table(files: &[PathBuf], findings: &[&Finding]) -> String {

@@ -202,3 +202,21 @@ fn fs_misconfig_scanner_lints_the_dockerfiles_of_the_tree() {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["misconfigurations"].as_array().map(Vec::len).unwrap_or(0), 0);
 }
+
+#[test]
+fn input_format_prints_the_parsed_documents() {
+    let s = Scratch::new();
+    std::fs::write(s.path("Dockerfile"), "FROM debian:12 AS base\nRUN apt-get install -y curl\n").unwrap();
+    let out = hullguard(s.dir.path(), &["config", ".", "-f", "input"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema_version"], 1);
+    let documents = doc["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 1);
+    assert_eq!(documents[0]["path"], "./Dockerfile");
+    assert_eq!(documents[0]["stages"][0]["base"], "debian:12");
+    let run = &documents[0]["stages"][0]["instructions"][0];
+    assert_eq!(run["commands"][0]["words"], serde_json::json!(["apt-get", "install", "-y", "curl"]));
+    assert_eq!(run["commands"][0]["line"], 2);
+    assert!(doc.get("findings").is_none(), "input documents carry no findings");
+}

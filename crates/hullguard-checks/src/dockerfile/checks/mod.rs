@@ -5,6 +5,7 @@
 //! secrets) and [`policy`] (checks that need [`Settings`]: registry allow-list, label schema).
 
 mod env;
+mod input;
 mod packages;
 mod policy;
 mod run;
@@ -19,6 +20,7 @@ use hullguard_report::{Finding, FindingKind, Location};
 
 use super::parse::{Dockerfile, Instruction, Stage, Warning, parse};
 use crate::registry::{CheckMeta, by_concept};
+pub use input::{INPUT_SCHEMA_VERSION, input_document};
 pub use policy::{LabelFormat, Settings};
 
 /// Evidence is cut to this many characters.

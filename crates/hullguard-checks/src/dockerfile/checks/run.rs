@@ -127,7 +127,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
 }
 
 /// The simple commands of a RUN instruction.
-fn commands(ins: &Instruction) -> Vec<Cmd> {
+pub(super) fn commands(ins: &Instruction) -> Vec<Cmd> {
     let mut out = Vec::new();
     match &ins.args {
         Args::Shell(text) => {
