@@ -81,6 +81,12 @@ pub struct FoundPackage {
     pub path: String,
     /// True for the project an npm lockfile describes (not an installed dependency).
     pub root_project: bool,
+    /// The packages this one depends on, sorted, as `name@version` of another package of the
+    /// same ecosystem: the one found in the same file (lockfiles, binaries), else the nearest by
+    /// path (npm's `node_modules` lookup). The npm analyzer writes bare names, which the merge
+    /// resolves against what is installed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl FoundPackage {
@@ -96,6 +102,7 @@ impl FoundPackage {
             license: None,
             path,
             root_project: false,
+            depends_on: Vec::new(),
         }
     }
 
@@ -206,6 +213,7 @@ mod tests {
             license: None,
             path: String::new(),
             root_project: false,
+            depends_on: Vec::new(),
         }
     }
 

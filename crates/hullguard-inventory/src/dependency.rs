@@ -1,0 +1,133 @@
+//! Dependency edges between the packages of an inventory.
+//!
+//! A package names what it depends on as `name@version` references ([`FoundPackage::depends_on`]).
+//! A reference resolves to the package of the same ecosystem with that name and version that
+//! sits nearest by path: the one found in the same file (lockfiles, binaries), else the one
+//! sharing the most leading path components (npm's nested `node_modules`), else the one with the
+//! shortest path. References keep the inventory independent of package order, which SBOM
+//! formats (bom-refs, SPDX ids) replace with their own identifiers.
+
+use std::collections::HashMap;
+
+use hullguard_lockfile::node_modules_lookup;
+
+use crate::package::{Ecosystem, FoundPackage, Package};
+
+/// Split a reference into name and version; `None` for a bare npm name not resolved yet.
+fn split_reference(reference: &str) -> (&str, Option<&str>) {
+    match reference.rfind('@') {
+        Some(at) if at > 0 => (&reference[..at], Some(&reference[at + 1..])),
+        _ => (reference, None),
+    }
+}
+
+/// The directory of an npm package's manifest, relative (`app/node_modules/a`).
+fn manifest_dir(path: &str) -> Option<&str> {
+    let dir = path.trim_start_matches('/').strip_suffix("package.json")?;
+    Some(dir.trim_end_matches('/'))
+}
+
+/// Resolve the bare dependency names of npm packages (written by the npm analyzer, which sees
+/// one manifest at a time) to the installed package Node's lookup would load: the nearest
+/// `node_modules/<name>/package.json` from the dependent's directory up. Names nothing installs
+/// are dropped (optional or missing dependencies).
+pub(crate) fn resolve_npm_names(packages: &mut [Package]) {
+    let installed: HashMap<&str, usize> = packages
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.found.ecosystem == Ecosystem::Npm)
+        .filter_map(|(i, p)| Some((manifest_dir(&p.found.path)?, i)))
+        .collect();
+    let resolved: Vec<Option<Vec<String>>> = packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let f = &p.found;
+            if f.ecosystem != Ecosystem::Npm || f.depends_on.iter().all(|r| split_reference(r).1.is_some()) {
+                return None;
+            }
+            let dir = manifest_dir(&f.path).unwrap_or_default();
+            let mut refs: Vec<String> = f
+                .depends_on
+                .iter()
+                .filter_map(|r| match split_reference(r) {
+                    (_, Some(_)) => Some(r.clone()),
+                    (name, None) => {
+                        let target = node_modules_lookup(dir, name, |c| installed.contains_key(c))?;
+                        let t = installed[target.as_str()];
+                        (t != i).then(|| packages[t].found.reference())
+                    }
+                })
+                .collect();
+            refs.sort();
+            refs.dedup();
+            Some(refs)
+        })
+        .collect();
+    for (p, refs) in packages.iter_mut().zip(resolved) {
+        if let Some(refs) = refs {
+            p.found.depends_on = refs;
+        }
+    }
+}
+
+/// Number of leading path components two paths share.
+fn shared_components(a: &str, b: &str) -> usize {
+    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
+}
+
+/// For each package, the indices of the packages its references resolve to (sorted, without
+/// itself); references that resolve to nothing are left out.
+pub(crate) fn edges(packages: &[Package]) -> Vec<Vec<usize>> {
+    let mut by_key: HashMap<(Ecosystem, &str, &str), Vec<usize>> = HashMap::new();
+    for (i, p) in packages.iter().enumerate() {
+        by_key.entry((p.found.ecosystem, &p.found.name, &p.found.version)).or_default().push(i);
+    }
+    packages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let mut targets: Vec<usize> = p
+                .found
+                .depends_on
+                .iter()
+                .filter_map(|r| {
+                    let (name, version) = split_reference(r);
+                    let candidates = by_key.get(&(p.found.ecosystem, name, version?))?;
+                    candidates.iter().copied().min_by_key(|&c| {
+                        let path = &packages[c].found.path;
+                        (std::cmp::Reverse(shared_components(&p.found.path, path)), path.split('/').count(), c)
+                    })
+                })
+                .filter(|&t| t != i)
+                .collect();
+            targets.sort_unstable();
+            targets.dedup();
+            targets
+        })
+        .collect()
+}
+
+/// Set each package's references from `(dependent, dependency)` index pairs, as an SBOM reader
+/// finds them; the inverse of [`edges`].
+pub(crate) fn set_dependencies(packages: &mut [Package], pairs: &[(usize, usize)]) {
+    let refs: Vec<(usize, String)> = pairs
+        .iter()
+        .filter(|(from, to)| from != to && packages[*from].found.ecosystem == packages[*to].found.ecosystem)
+        .map(|&(from, to)| (from, packages[to].found.reference()))
+        .collect();
+    for (from, r) in refs {
+        packages[from].found.depends_on.push(r);
+    }
+    for p in packages {
+        p.found.depends_on.sort();
+        p.found.depends_on.dedup();
+    }
+}
+
+impl FoundPackage {
+    /// The `name@version` reference other packages use to depend on this one.
+    pub fn reference(&self) -> String {
+        format!("{}@{}", self.name, self.version)
+    }
+}
