@@ -131,3 +131,55 @@ impl FoundPackage {
         format!("{}@{}", self.name, self.version)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(ecosystem: Ecosystem, name: &str, version: &str, path: &str, deps: &[&str]) -> Package {
+        let mut found = FoundPackage::new(ecosystem, name.into(), version.into(), path.into());
+        found.depends_on = deps.iter().map(ToString::to_string).collect();
+        Package { purl: String::new(), found, layer: None, diff_id: None }
+    }
+
+    #[test]
+    fn npm_names_resolve_to_the_nearest_installed_package() {
+        let npm = |name, version, path, deps| package(Ecosystem::Npm, name, version, path, deps);
+        let mut packages = vec![
+            npm("app", "1.0.0", "/app/package.json", &["a", "@s/c", "not-installed"]),
+            npm("a", "1.0.0", "/app/node_modules/a/package.json", &["b"]),
+            npm("b", "2.0.0", "/app/node_modules/a/node_modules/b/package.json", &[]),
+            npm("b", "1.0.0", "/app/node_modules/b/package.json", &[]),
+            npm("@s/c", "1.0.0", "/app/node_modules/@s/c/package.json", &["b"]),
+        ];
+        resolve_npm_names(&mut packages);
+        let deps: Vec<Vec<&str>> =
+            packages.iter().map(|p| p.found.depends_on.iter().map(String::as_str).collect()).collect();
+        assert_eq!(deps, [vec!["@s/c@1.0.0", "a@1.0.0"], vec!["b@2.0.0"], vec![], vec![], vec!["b@1.0.0"]]);
+    }
+
+    #[test]
+    fn references_resolve_to_the_same_file_first() {
+        let cargo = |name, version, path, deps| package(Ecosystem::Cargo, name, version, path, deps);
+        let packages = vec![
+            cargo("app", "0.1.0", "/a/Cargo.lock", &["log@0.4.0", "missing@1.0.0"]),
+            cargo("log", "0.4.0", "/a/Cargo.lock", &[]),
+            cargo("log", "0.4.0", "/b/Cargo.lock", &[]),
+            cargo("other", "0.1.0", "/b/Cargo.lock", &["log@0.4.0"]),
+            package(Ecosystem::Npm, "log", "0.4.0", "/b/Cargo.lock", &[]),
+        ];
+        assert_eq!(edges(&packages), [vec![1], vec![], vec![], vec![2], vec![]]);
+        let mut back: Vec<Package> = packages
+            .iter()
+            .cloned()
+            .map(|mut p| {
+                p.found.depends_on.clear();
+                p
+            })
+            .collect();
+        set_dependencies(&mut back, &[(0, 1), (3, 2), (3, 4), (1, 1)]);
+        assert_eq!(back[0].found.depends_on, ["log@0.4.0"]);
+        assert_eq!(back[3].found.depends_on, ["log@0.4.0"], "no edge across ecosystems");
+        assert!(back[1].found.depends_on.is_empty(), "no edge to itself");
+    }
+}

@@ -68,32 +68,3 @@ fn packages(data: &AuditData, file: &str) -> Vec<FoundPackage> {
         })
         .collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::format::cargo_auditable::parse_audit_json;
-
-    #[test]
-    fn dependency_indices_become_references() {
-        let json = br#"{"format":1,"packages":[
-            {"name":"app","version":"0.1.0","source":"local","dependencies":[2,1],"root":true},
-            {"name":"serde","version":"1.0.228","source":"crates.io","dependencies":[3]},
-            {"name":"serde_derive","version":"1.0.228","source":"crates.io","kind":"build","dependencies":[3]},
-            {"name":"syn","version":"2.0.60","source":"crates.io","kind":"build"}]}"#;
-        let found = packages(&parse_audit_json(json).unwrap(), "/usr/bin/app");
-        let got: Vec<(&str, bool, Vec<&str>)> = found
-            .iter()
-            .map(|p| (p.name.as_str(), p.root_project, p.depends_on.iter().map(String::as_str).collect()))
-            .collect();
-        assert_eq!(
-            got,
-            [
-                ("app", true, vec!["serde@1.0.228", "serde_derive@1.0.228"]),
-                ("serde", false, vec!["syn@2.0.60"]),
-                ("serde_derive", false, vec!["syn@2.0.60"]),
-                ("syn", false, vec![]),
-            ]
-        );
-    }
-}

@@ -1,11 +1,11 @@
 //! Go modules compiled into executables: the main module, every dependency, and the standard
 //! library at the binary's Go version (`stdlib`, as Go's own advisories name it).
 //!
-//! The main module depends on every dependency (flat: the build info records no graph). A
-//! binary built outside module mode (GOPATH) records no main module; when it still lists
-//! dependencies, the main package's import path (`path` line) stands in for it, at version
-//! `(devel)` as Go writes for a main module built from a checkout, so the dependencies keep
-//! a parent.
+//! The main module depends on every dependency and on `stdlib` (flat: the build info records
+//! no graph). A binary built outside module mode (GOPATH) records no main module; when it still
+//! lists dependencies, the main package's import path (`path` line) stands in for it, at version
+//! `(devel)` as Go writes for a main module built from a checkout, so the dependencies keep a
+//! parent.
 
 use hullguard_image::LayerEntry;
 
@@ -69,14 +69,15 @@ fn packages(info: &GoBuildInfo, file: &str) -> Vec<FoundPackage> {
         None if !deps.is_empty() => module(&info.path, "(devel)"),
         None => None,
     };
+    let stdlib = module("stdlib", &info.go_version);
     let mut out: Vec<FoundPackage> = main.into_iter().collect();
     if let Some(main) = out.first_mut() {
-        main.depends_on = deps.iter().map(FoundPackage::reference).collect();
+        main.depends_on = deps.iter().chain(&stdlib).map(FoundPackage::reference).collect();
         main.depends_on.sort();
         main.depends_on.dedup();
     }
     out.extend(deps);
-    out.extend(module("stdlib", &info.go_version));
+    out.extend(stdlib);
     out
 }
 
@@ -116,7 +117,11 @@ mod tests {
         assert_eq!(
             summary(&found),
             [
-                ("example.com/app", "(devel)", vec!["example.com/new@v1.1.0", "golang.org/x/net@v0.7.0"]),
+                (
+                    "example.com/app",
+                    "(devel)",
+                    vec!["example.com/new@v1.1.0", "golang.org/x/net@v0.7.0", "stdlib@go1.22.1"]
+                ),
                 ("golang.org/x/net", "v0.7.0", vec![]),
                 ("example.com/new", "v1.1.0", vec![]),
                 ("stdlib", "go1.22.1", vec![]),
@@ -130,7 +135,7 @@ mod tests {
         assert_eq!(
             summary(&found),
             [
-                ("example.com/app/cmd/app", "(devel)", vec!["golang.org/x/sys@v0.3.0"]),
+                ("example.com/app/cmd/app", "(devel)", vec!["golang.org/x/sys@v0.3.0", "stdlib@go1.22.1"]),
                 ("golang.org/x/sys", "v0.3.0", vec![]),
                 ("stdlib", "go1.22.1", vec![]),
             ]
