@@ -2,9 +2,8 @@
 //!
 //! A package names what it depends on as `name@version` references ([`FoundPackage::depends_on`]).
 //! A reference resolves to the package of the same ecosystem with that name and version that
-//! sits nearest by path: the one found in the same file (lockfiles, binaries), else the one
-//! sharing the most leading path components (npm's nested `node_modules`), else the one with the
-//! shortest path. References keep the inventory independent of package order, which SBOM
+//! sits nearest by path: the one found in the same file (lockfiles, binaries), else for npm the
+//! one Node's lookup finds from the dependent's directory, else the one with the shortest path. References keep the inventory independent of package order, which SBOM
 //! formats (bom-refs, SPDX ids) replace with their own identifiers.
 
 use std::collections::HashMap;
@@ -71,36 +70,41 @@ pub(crate) fn resolve_npm_names(packages: &mut [Package]) {
     }
 }
 
-/// Number of leading path components two paths share.
-fn shared_components(a: &str, b: &str) -> usize {
-    a.split('/').zip(b.split('/')).take_while(|(x, y)| x == y).count()
-}
-
 /// For each package, the indices of the packages its references resolve to (sorted, without
-/// itself); references that resolve to nothing are left out.
+/// itself); references that resolve to nothing are left out. Each reference costs a few hash
+/// look-ups, however many packages share its name and version.
 pub(crate) fn edges(packages: &[Package]) -> Vec<Vec<usize>> {
-    let mut by_key: HashMap<(Ecosystem, &str, &str), Vec<usize>> = HashMap::new();
+    let mut at_path: HashMap<(Ecosystem, &str, &str, &str), usize> = HashMap::new();
+    let mut shortest: HashMap<(Ecosystem, &str, &str), usize> = HashMap::new();
     for (i, p) in packages.iter().enumerate() {
-        by_key.entry((p.found.ecosystem, &p.found.name, &p.found.version)).or_default().push(i);
+        let f = &p.found;
+        at_path.entry((f.ecosystem, &f.name, &f.version, &f.path)).or_insert(i);
+        let best = shortest.entry((f.ecosystem, &f.name, &f.version)).or_insert(i);
+        if f.path.split('/').count() < packages[*best].found.path.split('/').count() {
+            *best = i;
+        }
     }
     packages
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let mut targets: Vec<usize> = p
-                .found
-                .depends_on
-                .iter()
-                .filter_map(|r| {
-                    let (name, version) = split_reference(r);
-                    let candidates = by_key.get(&(p.found.ecosystem, name, version?))?;
-                    candidates.iter().copied().min_by_key(|&c| {
-                        let path = &packages[c].found.path;
-                        (std::cmp::Reverse(shared_components(&p.found.path, path)), path.split('/').count(), c)
+            let f = &p.found;
+            let resolve = |r: &String| {
+                let (name, version) = split_reference(r);
+                let version = version?;
+                at_path
+                    .get(&(f.ecosystem, name, version, f.path.as_str()))
+                    .copied()
+                    .or_else(|| {
+                        let dir = manifest_dir(&f.path).filter(|_| f.ecosystem == Ecosystem::Npm)?;
+                        let manifest = |d: &str| format!("/{d}/package.json");
+                        let key = |path: &str| at_path.get(&(Ecosystem::Npm, name, version, path)).copied();
+                        let found = node_modules_lookup(dir, name, |d| key(&manifest(d)).is_some())?;
+                        key(&manifest(&found))
                     })
-                })
-                .filter(|&t| t != i)
-                .collect();
+                    .or_else(|| shortest.get(&(f.ecosystem, name, version)).copied())
+            };
+            let mut targets: Vec<usize> = f.depends_on.iter().filter_map(resolve).filter(|&t| t != i).collect();
             targets.sort_unstable();
             targets.dedup();
             targets
@@ -156,6 +160,8 @@ mod tests {
         let deps: Vec<Vec<&str>> =
             packages.iter().map(|p| p.found.depends_on.iter().map(String::as_str).collect()).collect();
         assert_eq!(deps, [vec!["@s/c@1.0.0", "a@1.0.0"], vec!["b@2.0.0"], vec![], vec![], vec!["b@1.0.0"]]);
+        // The SBOM writers find the same packages again.
+        assert_eq!(edges(&packages), [vec![1, 4], vec![2], vec![], vec![], vec![3]]);
     }
 
     #[test]
@@ -167,8 +173,10 @@ mod tests {
             cargo("log", "0.4.0", "/b/Cargo.lock", &[]),
             cargo("other", "0.1.0", "/b/Cargo.lock", &["log@0.4.0"]),
             package(Ecosystem::Npm, "log", "0.4.0", "/b/Cargo.lock", &[]),
+            cargo("tool", "0.1.0", "/c/Cargo.lock", &["log@0.4.0"]),
         ];
-        assert_eq!(edges(&packages), [vec![1], vec![], vec![], vec![2], vec![]]);
+        // Same file first; from elsewhere the shortest path (ties: the first).
+        assert_eq!(edges(&packages), [vec![1], vec![], vec![], vec![2], vec![], vec![1]]);
         let mut back: Vec<Package> = packages
             .iter()
             .cloned()

@@ -82,9 +82,9 @@ pub struct FoundPackage {
     /// True for the project an npm lockfile describes (not an installed dependency).
     pub root_project: bool,
     /// The packages this one depends on, sorted, as `name@version` of another package of the
-    /// same ecosystem: the one found in the same file (lockfiles, binaries), else the nearest by
-    /// path (npm's `node_modules` lookup). The npm analyzer writes bare names, which the merge
-    /// resolves against what is installed.
+    /// same ecosystem: the one found in the same file (lockfiles, binaries), else for npm the one
+    /// Node's `node_modules` lookup finds, else the one with the shortest path. The npm analyzer
+    /// writes bare names, which the merge resolves against what is installed.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }
