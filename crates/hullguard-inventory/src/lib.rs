@@ -4,6 +4,7 @@
 
 pub mod analyzer;
 mod cache;
+mod dependency;
 pub mod format;
 mod merge;
 mod package;

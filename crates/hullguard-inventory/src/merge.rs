@@ -51,6 +51,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
             });
         }
     }
+    crate::dependency::resolve_npm_names(&mut inventory.packages);
     inventory.packages.sort();
     inventory.packages.dedup();
     Ok(inventory)

@@ -81,6 +81,12 @@ pub struct FoundPackage {
     pub path: String,
     /// True for the project an npm lockfile describes (not an installed dependency).
     pub root_project: bool,
+    /// The packages this one depends on, sorted, as `name@version` of another package of the
+    /// same ecosystem: the one found in the same file (lockfiles, binaries), else for npm the one
+    /// Node's `node_modules` lookup finds, else the one with the shortest path. The npm analyzer
+    /// writes bare names, which the merge resolves against what is installed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
 }
 
 impl FoundPackage {
@@ -96,6 +102,7 @@ impl FoundPackage {
             license: None,
             path,
             root_project: false,
+            depends_on: Vec::new(),
         }
     }
 
@@ -219,6 +226,7 @@ mod tests {
             license: None,
             path: String::new(),
             root_project: false,
+            depends_on: Vec::new(),
         }
     }
 

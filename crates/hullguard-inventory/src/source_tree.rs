@@ -77,7 +77,9 @@ fn read_lockfile(root: &Path, path: &str, format: Format, inventory: &mut Invent
     match locked {
         Ok(list) => {
             for l in list {
-                let found = FoundPackage::new(ecosystem(format), l.name, l.version, shown.clone());
+                let mut found = FoundPackage::new(ecosystem(format), l.name, l.version, shown.clone());
+                found.root_project = l.local;
+                found.depends_on = l.dependencies;
                 inventory.packages.push(Package { purl: purl(&found, None, None), found, layer: None, diff_id: None });
             }
         }

@@ -284,3 +284,78 @@ fn alpine_and_suse_rootfs() {
     assert_eq!(bash.purl, "pkg:rpm/sles/bash@4.4-19.6.1?arch=x86_64&distro=sles-15.4");
     assert_eq!(bash.found.path, "/usr/lib/sysimage/rpm/Packages.db");
 }
+
+#[test]
+fn app_mixed_dependency_edges() {
+    let t = truth("app-mixed");
+    let inv = inventory(&format!("oci-archive:{}:app-mixed", images().join("bookworm-images.oci.tar").display()));
+    let find = |eco: Ecosystem, name: &str, version: &str| {
+        inv.packages
+            .iter()
+            .find(|p| p.found.ecosystem == eco && p.found.name == name && p.found.version == version)
+            .unwrap_or_else(|| panic!("{name} {version}"))
+    };
+    let deps = |eco: Ecosystem, name: &str, version: &str| find(eco, name, version).found.depends_on.clone();
+    // Every reference names a package of the same ecosystem.
+    for p in &inv.packages {
+        for r in &p.found.depends_on {
+            let (name, version) = r.rsplit_once('@').unwrap();
+            find(p.found.ecosystem, name, version);
+        }
+    }
+    let edges = |eco: Ecosystem| {
+        inv.packages.iter().filter(|p| p.found.ecosystem == eco).map(|p| p.found.depends_on.len()).sum()
+    };
+    let counts: [usize; 4] =
+        [edges(Ecosystem::Cargo), edges(Ecosystem::Npm), edges(Ecosystem::Go), edges(Ecosystem::Deb)];
+    assert_eq!(counts, [73, 90, 6, 0], "cargo, npm, go, deb");
+
+    // Go: the main module depends on every `dep` of its build info and on stdlib; GOPATH builds
+    // without dependencies (runc, gosu) have no edges.
+    for b in t["packages"]["go_binaries"]["items"].as_array().unwrap() {
+        let path = s(&b["path"]);
+        let in_binary: Vec<_> = inv.packages.iter().filter(|p| p.found.path == path).collect();
+        match b["main_module"].as_str() {
+            Some(main) => {
+                let mut want: Vec<String> = b["deps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|d| format!("{}@{}", s(&d["path"]), s(&d["version"])))
+                    .collect();
+                want.push(format!("stdlib@{}", s(&b["go_version"])));
+                want.sort();
+                assert_eq!(deps(Ecosystem::Go, main, &s(&b["main_version"])), want, "{path}");
+                assert_eq!(in_binary.iter().filter(|p| !p.found.depends_on.is_empty()).count(), 1, "{path}");
+            }
+            None => assert!(in_binary.iter().all(|p| p.found.depends_on.is_empty()), "{path}"),
+        }
+    }
+
+    // Cargo.lock: the crate depends on the exact locked versions.
+    assert_eq!(
+        deps(Ecosystem::Cargo, "rustapp", "0.1.0"),
+        ["chrono@0.4.19", "hyper@0.14.9", "regex@1.5.4", "smallvec@1.6.0", "time@0.1.43", "tokio@1.8.0"]
+    );
+    assert_eq!(
+        deps(Ecosystem::Cargo, "chrono", "0.4.19"),
+        ["libc@0.2.191", "num-integer@0.1.47", "num-traits@0.2.19", "time@0.1.43", "winapi@0.3.9"]
+    );
+
+    // npm: the project depends on its direct dependencies (the truth's `direct` ones); `send`
+    // loads its own nested `ms` 2.1.1, `debug` the hoisted 2.0.0.
+    let mut direct: Vec<String> = t["packages"]["npm"]["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["direct"] == true)
+        .map(|i| format!("{}@{}", s(&i["name"]), s(&i["version"])))
+        .collect();
+    direct.sort();
+    assert_eq!(direct.len(), 5);
+    assert_eq!(deps(Ecosystem::Npm, "mixed-app", "1.0.0"), direct);
+    let send = deps(Ecosystem::Npm, "send", "0.17.1");
+    assert_eq!(send.len(), 13);
+    assert!(send.contains(&"ms@2.1.1".to_string()) && !send.contains(&"ms@2.0.0".to_string()), "{send:?}");
+    assert_eq!(deps(Ecosystem::Npm, "debug", "2.6.9"), ["ms@2.0.0"]);
+}

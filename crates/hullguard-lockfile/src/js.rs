@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value};
 
-use crate::{Locked, Parsed, reachable, unquote};
+use crate::{Locked, Parsed, reachable, reference, unquote};
 
 /// npm lockfile: the `packages` map (v2/v3) when present, else the v1 `dependencies` tree.
 pub(crate) fn package_lock(text: &str) -> Parsed {
@@ -17,12 +17,46 @@ pub(crate) fn package_lock(text: &str) -> Parsed {
         packages_map(packages, &mut out);
     } else if let Some(deps) = root.get("dependencies") {
         let deps = deps.as_object().ok_or("`dependencies` is not an object")?;
-        dependency_tree(deps, &mut out);
+        dependency_tree(deps, &mut Vec::new(), &mut out);
     }
     Ok(out)
 }
 
-/// v2/v3: keys are install paths such as `node_modules/a/node_modules/b`.
+/// The manifest sections whose packages npm installs for an installed package.
+pub const INSTALLED_SECTIONS: [&str; 3] = ["dependencies", "optionalDependencies", "peerDependencies"];
+
+/// Node's module lookup: the nearest `node_modules/<name>` in `dir` or one of
+/// its ancestors (`dir` is relative, `""` the top) for which `installed` holds.
+pub fn node_modules_lookup(dir: &str, name: &str, mut installed: impl FnMut(&str) -> bool) -> Option<String> {
+    let mut dir = dir.trim_end_matches('/');
+    loop {
+        if dir != "node_modules" && !dir.ends_with("/node_modules") {
+            let candidate =
+                if dir.is_empty() { format!("node_modules/{name}") } else { format!("{dir}/node_modules/{name}") };
+            if installed(&candidate) {
+                return Some(candidate);
+            }
+        }
+        if dir.is_empty() {
+            return None;
+        }
+        dir = dir.rsplit_once('/').map_or("", |(parent, _)| parent);
+    }
+}
+
+/// The name and version a v2/v3 `packages` entry installs, `None` for the root,
+/// workspace members and links (the project's own code).
+fn v2_pinned<'a>(path: &'a str, entry: &'a Value) -> Option<(&'a str, &'a str)> {
+    let (_, last) = path.rsplit_once("node_modules/")?;
+    if entry.get("link").and_then(Value::as_bool) == Some(true) {
+        return None;
+    }
+    let version = entry.get("version").and_then(Value::as_str)?;
+    Some((entry.get("name").and_then(Value::as_str).unwrap_or(last), version))
+}
+
+/// v2/v3: keys are install paths such as `node_modules/a/node_modules/b`; each
+/// dependency resolves to the entry Node's lookup would load.
 fn packages_map(packages: &Map<String, Value>, out: &mut Vec<Locked>) {
     // Direct dependencies are the ones the root entry names.
     let direct_names: Option<BTreeSet<&str>> = packages.get("").map(|root| {
@@ -33,43 +67,65 @@ fn packages_map(packages: &Map<String, Value>, out: &mut Vec<Locked>) {
             .collect()
     });
     for (path, entry) in packages {
-        // The root, workspace members and symlinks are the project's own code.
-        let Some((parents, last)) = path.rsplit_once("node_modules/") else {
+        let (Some((name, version)), Some((parents, last))) =
+            (v2_pinned(path, entry), path.rsplit_once("node_modules/"))
+        else {
             continue;
         };
-        if entry.get("link").and_then(Value::as_bool) == Some(true) {
-            continue;
-        }
-        let Some(version) = entry.get("version").and_then(Value::as_str) else {
-            continue;
-        };
-        let name = entry.get("name").and_then(Value::as_str).unwrap_or(last);
         let dev = entry.get("dev").and_then(Value::as_bool) == Some(true);
         let direct = direct_names.as_ref().map(|names| parents.is_empty() && names.contains(last));
-        out.push(Locked::new(name, version).dev(dev).direct(direct));
+        let mut locked = Locked::new(name, version).dev(dev).direct(direct);
+        locked.dependencies = INSTALLED_SECTIONS
+            .iter()
+            .filter_map(|k| entry.get(k).and_then(Value::as_object))
+            .flat_map(Map::keys)
+            .filter_map(|dep| {
+                let target = node_modules_lookup(path, dep, |key| packages.contains_key(key))?;
+                let (name, version) = v2_pinned(&target, packages.get(&target)?)?;
+                Some(reference(name, version))
+            })
+            .collect();
+        out.push(locked);
     }
+}
+
+/// The name and version a v1 `dependencies` entry pins: aliases pin
+/// `npm:real-name@version`; git, file and URL versions pin nothing.
+fn v1_pinned<'a>(key: &'a str, entry: &'a Value) -> Option<(&'a str, &'a str)> {
+    let version = entry.get("version").and_then(Value::as_str)?;
+    let (name, version) = version.strip_prefix("npm:").and_then(split_name_at).unwrap_or((key, version));
+    (!version.contains([':', '/'])).then_some((name, version))
 }
 
 /// v1: `dependencies` nested by install location; serde_json bounds the depth.
 /// Hoisting puts transitive packages at the top too, so `direct` stays unknown.
-fn dependency_tree(deps: &Map<String, Value>, out: &mut Vec<Locked>) {
+/// A `requires` name resolves to the nearest entry of that name: the entry's
+/// own nested `dependencies`, then those of each enclosing level (`scopes`).
+fn dependency_tree<'a>(deps: &'a Map<String, Value>, scopes: &mut Vec<&'a Map<String, Value>>, out: &mut Vec<Locked>) {
+    scopes.push(deps);
     for (key, entry) in deps {
-        let Some(version) = entry.get("version").and_then(Value::as_str) else {
-            continue;
-        };
-        // Aliases pin `npm:real-name@version`.
-        let (name, version) = match version.strip_prefix("npm:").and_then(split_name_at) {
-            Some((real, v)) => (real, v),
-            None => (key.as_str(), version),
-        };
-        if !version.contains([':', '/']) {
+        let nested = entry.get("dependencies").and_then(Value::as_object);
+        if let Some((name, version)) = v1_pinned(key, entry) {
             let dev = entry.get("dev").and_then(Value::as_bool) == Some(true);
-            out.push(Locked::new(name, version).dev(dev));
+            let mut locked = Locked::new(name, version).dev(dev);
+            locked.dependencies = entry
+                .get("requires")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flat_map(Map::keys)
+                .filter_map(|dep| {
+                    let target = nested.into_iter().chain(scopes.iter().rev().copied()).find_map(|s| s.get(dep))?;
+                    let (name, version) = v1_pinned(dep, target)?;
+                    Some(reference(name, version))
+                })
+                .collect();
+            out.push(locked);
         }
-        if let Some(nested) = entry.get("dependencies").and_then(Value::as_object) {
-            dependency_tree(nested, out);
+        if let Some(nested) = nested {
+            dependency_tree(nested, scopes, out);
         }
     }
+    scopes.pop();
 }
 
 /// Splits `name@rest` where `name` may be scoped (`@scope/name@rest`).
@@ -397,6 +453,77 @@ mod tests {
         assert_eq!(direct, [Some(true), Some(true), Some(false), Some(false), Some(false)]);
         assert!(crate::parse(Format::PackageLock, b"[1,2]").is_err());
         assert!(crate::parse(Format::PackageLock, b"{\"packages\": 3}").is_err());
+    }
+
+    /// `(name@version, dependencies)` of every package a lockfile pins.
+    fn edges(format: Format, input: &str) -> Vec<(String, Vec<String>)> {
+        crate::parse(format, input.as_bytes())
+            .unwrap()
+            .into_iter()
+            .map(|l| (format!("{}@{}", l.name, l.version), l.dependencies))
+            .collect()
+    }
+
+    fn owned(rows: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
+        rows.iter().map(|(p, d)| ((*p).to_owned(), d.iter().map(|s| (*s).to_owned()).collect())).collect()
+    }
+
+    #[test]
+    fn package_lock_v3_edges_follow_node_lookup() {
+        // `b` is hoisted at 1.0.0 and shadowed at 2.0.0 inside `a`; `@s/c` nests `b` 3.0.0
+        // under its scoped directory; `d` is a link to a workspace member (not a package).
+        let input = r#"{"lockfileVersion": 3, "packages": {
+            "": {"name": "root", "dependencies": {"a": "^1", "b": "^1", "d": "*"}},
+            "node_modules/a": {"version": "1.0.0", "dependencies": {"b": "^2", "e": "^1"}, "optionalDependencies": {"gone": "^1"}},
+            "node_modules/a/node_modules/b": {"version": "2.0.0", "peerDependencies": {"e": "^1"}},
+            "node_modules/b": {"version": "1.0.0", "dependencies": {"e": "^1"}},
+            "node_modules/@s/c": {"version": "1.0.0", "dependencies": {"b": "^3", "d": "*"}},
+            "node_modules/@s/c/node_modules/b": {"version": "3.0.0"},
+            "node_modules/d": {"resolved": "packages/d", "link": true},
+            "node_modules/e": {"version": "1.0.0"},
+            "packages/d": {"name": "d", "version": "0.1.0", "dependencies": {"e": "^1"}}
+        }}"#;
+        assert_eq!(
+            edges(Format::PackageLock, input),
+            owned(&[
+                ("@s/c@1.0.0", &["b@3.0.0"]),
+                ("a@1.0.0", &["b@2.0.0", "e@1.0.0"]),
+                ("b@1.0.0", &["e@1.0.0"]),
+                ("b@2.0.0", &["e@1.0.0"]),
+                ("b@3.0.0", &[]),
+                ("e@1.0.0", &[]),
+            ])
+        );
+    }
+
+    #[test]
+    fn package_lock_v1_edges_follow_nesting() {
+        let input = r#"{"lockfileVersion": 1, "dependencies": {
+            "a": {"version": "1.0.0", "requires": {"b": "^2", "c": "^1"},
+                  "dependencies": {"b": {"version": "2.0.0", "requires": {"c": "^1"}}}},
+            "b": {"version": "1.0.0"},
+            "c": {"version": "npm:real-c@1.1.0", "requires": {"git-dep": "*"}},
+            "git-dep": {"version": "git+https://example.com/x.git#abc"}
+        }}"#;
+        assert_eq!(
+            edges(Format::PackageLock, input),
+            owned(&[
+                ("a@1.0.0", &["b@2.0.0", "real-c@1.1.0"]),
+                ("b@1.0.0", &[]),
+                ("b@2.0.0", &["real-c@1.1.0"]),
+                ("real-c@1.1.0", &[]),
+            ])
+        );
+    }
+
+    #[test]
+    fn node_modules_lookup_walks_up() {
+        let installed = ["node_modules/x", "app/node_modules/x", "app/node_modules/a/node_modules/y"];
+        let lookup = |dir: &str, name: &str| crate::node_modules_lookup(dir, name, |c| installed.contains(&c));
+        assert_eq!(lookup("app/node_modules/a", "x").as_deref(), Some("app/node_modules/x"));
+        assert_eq!(lookup("app/node_modules/a", "y").as_deref(), Some("app/node_modules/a/node_modules/y"));
+        assert_eq!(lookup("lib/node_modules/b", "x").as_deref(), Some("node_modules/x"));
+        assert_eq!(lookup("app/node_modules/b", "y"), None);
     }
 
     #[test]

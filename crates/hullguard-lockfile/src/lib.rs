@@ -12,6 +12,8 @@ mod python;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
+pub use js::{INSTALLED_SECTIONS as NPM_INSTALLED_SECTIONS, node_modules_lookup};
+
 /// Largest input any parser accepts (64 MiB).
 pub const MAX_INPUT_BYTES: usize = 64 * 1024 * 1024;
 
@@ -27,11 +29,24 @@ pub struct Locked {
     /// Whether the project depends on the package directly (`Some(true)`),
     /// only transitively (`Some(false)`), or the format does not say (`None`).
     pub direct: Option<bool>,
+    /// Whether the package is the project's own code rather than a fetched dependency
+    /// (a Cargo.lock package without `source`: a workspace member or path dependency).
+    pub local: bool,
+    /// The packages of the same lockfile this one depends on, as sorted `name@version`
+    /// (Cargo.lock and package-lock.json; empty for formats without edges).
+    pub dependencies: Vec<String>,
 }
 
 impl Locked {
     fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
-        Self { name: name.into(), version: version.into(), dev: false, direct: None }
+        Self {
+            name: name.into(),
+            version: version.into(),
+            dev: false,
+            direct: None,
+            local: false,
+            dependencies: Vec::new(),
+        }
     }
 
     fn dev(mut self, dev: bool) -> Self {
@@ -202,7 +217,8 @@ pub fn parse(format: Format, bytes: &[u8]) -> Result<Vec<Locked>, Error> {
 }
 
 /// Sorts by `(name, version)` and merges duplicates: a package is dev only if
-/// every occurrence is, and direct if any occurrence is.
+/// every occurrence is, direct and local if any occurrence is, and depends on
+/// what any occurrence depends on.
 fn finish(mut found: Vec<Locked>) -> Vec<Locked> {
     found.retain(|l| !l.name.is_empty() && !l.version.is_empty());
     found.sort_by(|a, b| (&a.name, &a.version).cmp(&(&b.name, &b.version)));
@@ -211,15 +227,26 @@ fn finish(mut found: Vec<Locked>) -> Vec<Locked> {
         match out.last_mut() {
             Some(last) if last.name == item.name && last.version == item.version => {
                 last.dev &= item.dev;
+                last.local |= item.local;
                 last.direct = match (last.direct, item.direct) {
                     (Some(a), Some(b)) => Some(a || b),
                     (a, b) => a.or(b),
                 };
+                last.dependencies.extend(item.dependencies);
             }
             _ => out.push(item),
         }
     }
+    for item in &mut out {
+        item.dependencies.sort();
+        item.dependencies.dedup();
+    }
     out
+}
+
+/// The `name@version` reference to a package.
+fn reference(name: &str, version: &str) -> String {
+    format!("{name}@{version}")
 }
 
 /// Result type of the per-format parsers: a message names the problem.

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use crate::{Locked, Parsed, unquote};
+use crate::{Locked, Parsed, reference, unquote};
 
 #[derive(Deserialize)]
 struct CargoLock {
@@ -16,12 +16,45 @@ struct CargoLock {
 struct CargoPackage {
     name: String,
     version: String,
+    /// `registry+…` or `git+…`; absent for the workspace's own crates.
+    source: Option<String>,
+    /// `name`, `name version` or `name version (source)`: Cargo adds the version
+    /// (and source) only when the name alone is ambiguous.
+    #[serde(default)]
+    dependencies: Vec<String>,
 }
 
-/// Every `[[package]]` of a Cargo.lock, workspace members included.
+/// Every `[[package]]` of a Cargo.lock, workspace members included (marked
+/// local), each with its dependencies resolved to the exact locked package.
+/// A dependency that names no locked package, or a bare name locked in
+/// several versions, is left out rather than guessed.
 pub(crate) fn cargo_lock(text: &str) -> Parsed {
     let lock: CargoLock = toml::from_str(text).map_err(|e| format!("invalid TOML: {}", e.message()))?;
-    Ok(lock.package.into_iter().map(|p| Locked::new(p.name, p.version)).collect())
+    let mut versions: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for p in &lock.package {
+        versions.entry(p.name.as_str()).or_default().push(p.version.as_str());
+    }
+    let resolve = |spec: &str| {
+        let mut fields = spec.split_whitespace();
+        let name = fields.next()?;
+        let locked = versions.get(name)?;
+        let version = match (fields.next(), locked.as_slice()) {
+            (Some(v), _) => locked.iter().find(|l| **l == v)?,
+            (None, [only]) => only,
+            (None, _) => return None,
+        };
+        Some(reference(name, version))
+    };
+    Ok(lock
+        .package
+        .iter()
+        .map(|p| {
+            let mut locked = Locked::new(p.name.as_str(), p.version.as_str());
+            locked.local = p.source.is_none();
+            locked.dependencies = p.dependencies.iter().filter_map(|d| resolve(d)).collect();
+            locked
+        })
+        .collect())
 }
 
 /// A `require` of go.mod, keyed by module path.

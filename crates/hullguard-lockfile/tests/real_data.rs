@@ -32,6 +32,17 @@ fn rustapp_cargo_lock() {
         assert!(!l.dev);
         assert_eq!(l.direct, None);
     }
+    let root = find(&list, "rustapp", "0.1.0");
+    assert!(root.local);
+    assert_eq!(
+        root.dependencies,
+        ["chrono@0.4.19", "hyper@0.14.9", "regex@1.5.4", "smallvec@1.6.0", "time@0.1.43", "tokio@1.8.0"]
+    );
+    assert_eq!(
+        find(&list, "chrono", "0.4.19").dependencies,
+        ["libc@0.2.191", "num-integer@0.1.47", "num-traits@0.2.19", "time@0.1.43", "winapi@0.3.9"]
+    );
+    assert_eq!(list.iter().filter(|l| l.local).count(), 1);
 }
 
 #[test]
@@ -52,4 +63,12 @@ fn npm_package_lock_v3() {
     // `ms` is installed twice: hoisted 2.0.0 and 2.1.1 nested under `send`.
     assert_eq!(find(&list, "ms", "2.0.0").direct, Some(false));
     assert_eq!(find(&list, "ms", "2.1.1").direct, Some(false));
+    // `send` loads its nested `ms`, `debug` the hoisted one.
+    let send = &find(&list, "send", "0.17.1").dependencies;
+    assert_eq!(send.len(), 13);
+    assert!(send.contains(&"ms@2.1.1".to_owned()) && send.contains(&"debug@2.6.9".to_owned()), "{send:?}");
+    assert_eq!(find(&list, "debug", "2.6.9").dependencies, ["ms@2.0.0"]);
+    assert_eq!(find(&list, "axios", "0.21.0").dependencies, ["follow-redirects@1.16.3"]);
+    // Every edge of the lockfile resolves: 85 across its 55 packages.
+    assert_eq!(list.iter().map(|l| l.dependencies.len()).sum::<usize>(), 85);
 }

@@ -1,25 +1,13 @@
-//! Rust crates from `Cargo.lock` (every lockfile version: v1–v4 share the `[[package]]` table).
+//! Rust crates from `Cargo.lock` (every lockfile version: v1–v4 share the `[[package]]` table),
+//! parsed by `hullguard-lockfile`: the workspace's own crates marked as root projects, each crate's
+//! `dependencies` resolved to the exact locked crates.
 
-use serde::Deserialize;
+use hullguard_lockfile::{Format, parse};
 
 use super::{Analyzer, LayerFacts};
 use crate::package::{Ecosystem, FoundPackage};
 
 pub(super) struct CargoLock;
-
-#[derive(Deserialize)]
-struct Lockfile {
-    #[serde(default)]
-    package: Vec<LockedPackage>,
-}
-
-#[derive(Deserialize)]
-struct LockedPackage {
-    name: String,
-    version: String,
-    /// `registry+…` or `git+…`; absent for the workspace's own crates.
-    source: Option<String>,
-}
 
 impl Analyzer for CargoLock {
     fn id(&self) -> &'static str {
@@ -27,7 +15,7 @@ impl Analyzer for CargoLock {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, path: &str) -> bool {
@@ -35,11 +23,10 @@ impl Analyzer for CargoLock {
     }
 
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
-        let text = std::str::from_utf8(content).map_err(|_| "not UTF-8".to_string())?;
-        let lock: Lockfile = toml::from_str(text).map_err(|e| format!("invalid TOML: {}", e.message()))?;
-        for p in lock.package {
-            let mut found = FoundPackage::new(Ecosystem::Cargo, p.name, p.version, format!("/{path}"));
-            found.root_project = p.source.is_none();
+        for locked in parse(Format::CargoLock, content).map_err(|e| e.to_string())? {
+            let mut found = FoundPackage::new(Ecosystem::Cargo, locked.name, locked.version, format!("/{path}"));
+            found.root_project = locked.local;
+            found.depends_on = locked.dependencies;
             facts.packages.push(found);
         }
         Ok(())
@@ -50,16 +37,74 @@ impl Analyzer for CargoLock {
 mod tests {
     use super::*;
 
+    /// A diamond (app → left, right → shared) and a crate locked in two versions, named with
+    /// their version where the name alone is ambiguous, as Cargo writes them.
+    const LOCK: &str = r#"version = 4
+
+[[package]]
+name = "app"
+version = "0.1.0"
+dependencies = ["left", "right", "syn 2.0.60"]
+
+[[package]]
+name = "left"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["shared", "syn 1.0.109 (registry+https://github.com/rust-lang/crates.io-index)"]
+
+[[package]]
+name = "right"
+version = "1.0.0"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["shared", "missing", "syn"]
+
+[[package]]
+name = "shared"
+version = "0.3.1"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "syn"
+version = "1.0.109"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+
+[[package]]
+name = "syn"
+version = "2.0.60"
+source = "registry+https://github.com/rust-lang/crates.io-index"
+dependencies = ["shared"]
+"#;
+
     #[test]
-    fn parses_lockfile_and_refuses_garbage() {
-        let lock = b"version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\n\n[[package]]\nname = \"memchr\"\nversion = \"2.7.4\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n";
+    fn lockfile_edges_resolve_to_the_locked_version() {
         let mut facts = LayerFacts::default();
-        CargoLock.analyze("src/Cargo.lock", lock, &mut facts).unwrap();
-        let got: Vec<(&str, &str, bool)> =
-            facts.packages.iter().map(|p| (p.name.as_str(), p.version.as_str(), p.root_project)).collect();
-        assert_eq!(got, [("app", "0.1.0", true), ("memchr", "2.7.4", false)]);
-        assert!(
-            CargoLock.analyze("Cargo.lock", b"[[package]\nname=", &mut facts).unwrap_err().starts_with("invalid TOML")
+        CargoLock.analyze("src/Cargo.lock", LOCK.as_bytes(), &mut facts).unwrap();
+        let got: Vec<(&str, &str, bool, Vec<&str>)> = facts
+            .packages
+            .iter()
+            .map(|p| {
+                (p.name.as_str(), p.version.as_str(), p.root_project, p.depends_on.iter().map(String::as_str).collect())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("app", "0.1.0", true, vec!["left@1.0.0", "right@1.0.0", "syn@2.0.60"]),
+                ("left", "1.0.0", false, vec!["shared@0.3.1", "syn@1.0.109"]),
+                ("right", "1.0.0", false, vec!["shared@0.3.1"]),
+                ("shared", "0.3.1", false, vec![]),
+                ("syn", "1.0.109", false, vec![]),
+                ("syn", "2.0.60", false, vec!["shared@0.3.1"]),
+            ]
         );
+        assert!(facts.packages.iter().all(|p| p.path == "/src/Cargo.lock"));
+    }
+
+    #[test]
+    fn refuses_garbage() {
+        let mut facts = LayerFacts::default();
+        let err = CargoLock.analyze("Cargo.lock", b"[[package]\nname=", &mut facts).unwrap_err();
+        assert!(err.starts_with("Cargo.lock: invalid TOML"), "{err}");
+        assert!(facts.packages.is_empty());
     }
 }

@@ -1,12 +1,20 @@
 //! npm packages: `node_modules/**/package.json` of installed packages, and the project a
 //! `package-lock.json` describes.
+//!
+//! Each package records the names of what it depends on (an installed package: its
+//! `dependencies`, `optionalDependencies`, `peerDependencies`; the project: the lockfile root's
+//! sections, dev included); the merge resolves them to the installed packages Node would load.
 
+use hullguard_lockfile::NPM_INSTALLED_SECTIONS;
 use serde_json::Value;
 
 use super::{Analyzer, LayerFacts};
 use crate::package::{Ecosystem, FoundPackage};
 
 pub(super) struct Npm;
+
+/// The sections of the project's own manifest (its dev dependencies are installed too).
+const ROOT_SECTIONS: [&str; 4] = ["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"];
 
 /// Whether `path` is the manifest of an installed package: `…/node_modules/<name>/package.json`
 /// or `…/node_modules/@scope/<name>/package.json`.
@@ -30,7 +38,7 @@ impl Analyzer for Npm {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, path: &str) -> bool {
@@ -40,17 +48,25 @@ impl Analyzer for Npm {
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
         let doc: Value = serde_json::from_slice(content).map_err(|e| format!("invalid JSON: {e}"))?;
         let text = |v: &Value| v.as_str().map(str::to_string);
-        let (name, version, manifest, root) = if is_lockfile(path) {
-            let root = doc.get("packages").and_then(|p| p.get("")).unwrap_or(&doc);
+        let (name, version, manifest, root, sections) = if is_lockfile(path) {
+            // v1 lockfiles have no root entry; their top-level tree mixes in hoisted packages.
+            let entry = doc.get("packages").and_then(|p| p.get(""));
             let dir = path.strip_suffix("package-lock.json").unwrap_or("");
             (
-                root.get("name").or(doc.get("name")),
-                root.get("version").or(doc.get("version")),
+                entry.and_then(|e| e.get("name")).or(doc.get("name")),
+                entry.and_then(|e| e.get("version")).or(doc.get("version")),
                 format!("/{dir}package.json"),
                 true,
+                entry.map(|e| (e, ROOT_SECTIONS.as_slice())),
             )
         } else {
-            (doc.get("name"), doc.get("version"), format!("/{path}"), false)
+            (
+                doc.get("name"),
+                doc.get("version"),
+                format!("/{path}"),
+                false,
+                Some((&doc, NPM_INSTALLED_SECTIONS.as_slice())),
+            )
         };
         let (Some(name), Some(version)) = (name.and_then(text), version.and_then(text)) else {
             return if root { Ok(()) } else { Err("no name or version".to_string()) };
@@ -63,6 +79,15 @@ impl Analyzer for Npm {
         let mut p = FoundPackage::new(Ecosystem::Npm, name, version, manifest);
         p.license = if root { None } else { license };
         p.root_project = root;
+        if let Some((entry, sections)) = sections {
+            p.depends_on = sections
+                .iter()
+                .filter_map(|k| entry.get(k).and_then(Value::as_object))
+                .flat_map(|deps| deps.keys().cloned())
+                .collect();
+            p.depends_on.sort();
+            p.depends_on.dedup();
+        }
         facts.packages.push(p);
         Ok(())
     }

@@ -29,6 +29,7 @@ fn found(ecosystem: Ecosystem, p: OsPackage, version: String, path: &str) -> Fou
         license: p.license,
         path: format!("/{path}"),
         root_project: false,
+        depends_on: Vec::new(),
     }
 }
 

@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use super::{Subject, stable_uuid};
-use crate::Inventory;
+use crate::dependency::edges;
+use crate::{Inventory, Package};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -16,6 +17,16 @@ struct Bom {
     version: u32,
     metadata: Metadata,
     components: Vec<Component>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    dependencies: Vec<Dependency>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    depends_on: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -68,8 +79,15 @@ fn prop(name: &str, value: impl Into<String>) -> Property {
     Property { name: name.to_string(), value: value.into() }
 }
 
+/// The bom-ref of a package: its purl and the file it was found in.
+fn bom_ref(p: &Package) -> String {
+    format!("{}|{}", p.purl, p.found.path)
+}
+
 /// Serialise an inventory as a CycloneDX 1.6 JSON document. Layer provenance is carried as
-/// `hullguard:layer:index` / `hullguard:layer:diff_id` properties; output is deterministic.
+/// `hullguard:layer:index` / `hullguard:layer:diff_id` properties; dependency edges as the
+/// top-level `dependencies` (one entry per package that depends on others, sorted by `ref`,
+/// each `dependsOn` sorted). Output is deterministic.
 pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Result<String> {
     let seed = format!("{}|{}", subject.config_digest.unwrap_or(subject.name), inventory.packages.len());
     let mut image = Component {
@@ -119,7 +137,7 @@ pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json:
         }
         components.push(Component {
             kind: "library",
-            bom_ref: Some(format!("{}|{}", p.purl, f.path)),
+            bom_ref: Some(bom_ref(p)),
             name: f.name.clone(),
             version: Some(f.version.clone()),
             purl: Some(p.purl.clone()),
@@ -128,6 +146,18 @@ pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json:
             ..Component::default()
         });
     }
+    let mut dependencies: Vec<Dependency> = inventory
+        .packages
+        .iter()
+        .zip(edges(&inventory.packages))
+        .filter(|(_, targets)| !targets.is_empty())
+        .map(|(p, targets)| {
+            let mut depends_on: Vec<String> = targets.iter().map(|&t| bom_ref(&inventory.packages[t])).collect();
+            depends_on.sort();
+            Dependency { reference: bom_ref(p), depends_on }
+        })
+        .collect();
+    dependencies.sort_by(|a, b| a.reference.cmp(&b.reference));
     let bom = Bom {
         schema: "http://cyclonedx.org/schema/bom-1.6.schema.json",
         bom_format: "CycloneDX",
@@ -146,6 +176,7 @@ pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json:
             component: image,
         },
         components,
+        dependencies,
     };
     Ok(serde_json::to_string_pretty(&bom)? + "\n")
 }

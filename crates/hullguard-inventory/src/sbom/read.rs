@@ -1,7 +1,10 @@
 //! SBOM input: CycloneDX and SPDX JSON documents (ours and other tools') read back into an
 //! [`Inventory`], so the vulnerability scan can run on them. Our own CycloneDX round-trips
 //! losslessly; foreign documents give what their purls and locations say (layers unknown).
+//! Dependency edges come back from CycloneDX `dependencies` and SPDX `DEPENDS_ON` /
+//! `DEPENDENCY_OF` relationships, between packages of one ecosystem.
 
+use std::collections::HashMap;
 use std::str::FromStr;
 
 use packageurl::PackageUrl;
@@ -9,6 +12,7 @@ use serde_json::Value;
 
 use crate::Inventory;
 use crate::analyzer::OsRelease;
+use crate::dependency::set_dependencies;
 use crate::package::{Ecosystem, FoundPackage, Package};
 
 /// Read an SBOM (CycloneDX or SPDX JSON, detected by content). `Err` names the problem.
@@ -74,17 +78,19 @@ fn skipped(inventory: &mut Inventory, purl_text: &str) {
 }
 
 fn properties(c: &Value) -> Vec<(&str, &str)> {
-    c.get("properties")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?)))
-        .collect()
+    array(c, "properties").filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?))).collect()
+}
+
+/// The elements of `doc[key]`, an array (none when absent or not an array).
+fn array<'a>(doc: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    doc.get(key).and_then(Value::as_array).into_iter().flatten()
 }
 
 fn read_cyclonedx(doc: &Value) -> Inventory {
     let mut inventory = Inventory::default();
-    for c in doc.get("components").and_then(Value::as_array).into_iter().flatten() {
+    // bom-ref → index of the package read from that component.
+    let mut refs: HashMap<&str, usize> = HashMap::new();
+    for c in array(doc, "components") {
         let props = properties(c);
         let prop = |k: &str| props.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_string());
         let text = |k: &str| c.get(k).and_then(Value::as_str).map(str::to_string);
@@ -124,6 +130,9 @@ fn read_cyclonedx(doc: &Value) -> Inventory {
             })
             .and_then(Value::as_str)
             .map(str::to_string);
+        if let Some(r) = c.get("bom-ref").and_then(Value::as_str) {
+            refs.insert(r, inventory.packages.len());
+        }
         inventory.packages.push(Package {
             purl: purl_text,
             found,
@@ -131,6 +140,12 @@ fn read_cyclonedx(doc: &Value) -> Inventory {
             diff_id: prop("hullguard:layer:diff_id").or_else(|| prop("syft:location:0:layerID")),
         });
     }
+    let text_of = |v: &Value| v.as_str().and_then(|r| refs.get(r)).copied();
+    let pairs: Vec<(usize, usize)> = array(doc, "dependencies")
+        .filter_map(|d| Some((text_of(d.get("ref")?)?, d)))
+        .flat_map(|(from, d)| array(d, "dependsOn").filter_map(text_of).map(move |to| (from, to)))
+        .collect();
+    set_dependencies(&mut inventory.packages, &pairs);
     inventory
 }
 
@@ -148,7 +163,9 @@ fn parse_source_info(s: &str) -> (Option<usize>, Option<String>, Option<String>)
 
 fn read_spdx(doc: &Value) -> Inventory {
     let mut inventory = Inventory::default();
-    for p in doc.get("packages").and_then(Value::as_array).into_iter().flatten() {
+    // SPDXID → index of the package read from that element.
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for p in array(doc, "packages") {
         let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
         if text("primaryPackagePurpose").as_deref() == Some("OPERATING-SYSTEM") {
             inventory.os = Some(OsRelease {
@@ -158,11 +175,7 @@ fn read_spdx(doc: &Value) -> Inventory {
             });
             continue;
         }
-        let purl_text = p
-            .get("externalRefs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
+        let purl_text = array(p, "externalRefs")
             .find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl"))
             .and_then(|r| r.get("referenceLocator"))
             .and_then(Value::as_str)
@@ -180,8 +193,23 @@ fn read_spdx(doc: &Value) -> Inventory {
         };
         found.root_project = text("primaryPackagePurpose").as_deref() == Some("APPLICATION");
         found.license = text("comment").and_then(|c| c.strip_prefix("license: ").map(str::to_string));
+        if let Some(id) = p.get("SPDXID").and_then(Value::as_str) {
+            ids.insert(id, inventory.packages.len());
+        }
         inventory.packages.push(Package { purl: purl_text, found, layer, diff_id });
     }
+    let pairs: Vec<(usize, usize)> = array(doc, "relationships")
+        .filter_map(|r| {
+            let id = |k: &str| r.get(k).and_then(Value::as_str).and_then(|i| ids.get(i)).copied();
+            let (element, related) = (id("spdxElementId")?, id("relatedSpdxElement")?);
+            match r.get("relationshipType").and_then(Value::as_str)? {
+                "DEPENDS_ON" => Some((element, related)),
+                "DEPENDENCY_OF" => Some((related, element)),
+                _ => None,
+            }
+        })
+        .collect();
+    set_dependencies(&mut inventory.packages, &pairs);
     inventory
 }
 

@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use super::{Subject, stable_uuid};
 use crate::Inventory;
+use crate::dependency::edges;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,7 +94,8 @@ fn package(spdx_id: String, name: String, version: Option<String>, purpose: &'st
 }
 
 /// Serialise an inventory as an SPDX 2.3 JSON document: the image `DESCRIBES`-related to the
-/// document and `CONTAINS` every package. Layer provenance is in each package's `sourceInfo`
+/// document and `CONTAINS` every package; then a package `DEPENDS_ON` each package it depends on
+/// (ordered by the two packages' places in the inventory). Layer provenance is in each package's `sourceInfo`
 /// (`layer N (diff_id) at PATH`); licences as found go to `comment` (they are rarely valid SPDX
 /// expressions, so `licenseDeclared` stays `NOASSERTION`).
 pub fn to_spdx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Result<String> {
@@ -124,9 +126,10 @@ pub fn to_spdx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Resu
         ));
         relationships.push(contains("SPDXRef-OperatingSystem"));
     }
+    let spdx_id = |i: usize| format!("SPDXRef-Package-{}-{i}", inventory.packages[i].found.ecosystem.purl_type());
     for (i, p) in inventory.packages.iter().enumerate() {
         let f = &p.found;
-        let id = format!("SPDXRef-Package-{}-{i}", f.ecosystem.purl_type());
+        let id = spdx_id(i);
         let mut pkg = package(
             id.clone(),
             f.name.clone(),
@@ -145,6 +148,13 @@ pub fn to_spdx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Resu
         });
         packages.push(pkg);
         relationships.push(contains(&id));
+    }
+    for (i, targets) in edges(&inventory.packages).into_iter().enumerate() {
+        relationships.extend(targets.into_iter().map(|t| Relationship {
+            spdx_element_id: spdx_id(i),
+            relationship_type: "DEPENDS_ON",
+            related_spdx_element: spdx_id(t),
+        }));
     }
     let doc = Document {
         spdx_version: "SPDX-2.3",

@@ -76,18 +76,20 @@ fn fixture_tree_is_read_exactly() {
 fn analyzer_reports_cargo_packages_with_local_root_marked() {
     let (result, facts) = analyze(&elf(Some(&zlib(TREE.as_bytes()))));
     result.unwrap();
-    let found = |name: &str, version: &str, root_project: bool| {
+    let found = |name: &str, version: &str, root_project: bool, depends_on: &[&str]| {
         let mut p = FoundPackage::new(Ecosystem::Cargo, name.into(), version.into(), "/usr/local/bin/demo-app".into());
         p.root_project = root_project;
+        p.depends_on = depends_on.iter().map(ToString::to_string).collect();
         p
     };
+    // The dependency indices become `name@version` references, sorted.
     assert_eq!(
         facts.packages,
         [
-            found("demo-app", "0.3.1", true),
-            found("serde_json", "1.0.140", false),
-            found("cc", "1.2.27", false),
-            found("gitdep", "0.1.0-alpha.2", false),
+            found("demo-app", "0.3.1", true, &["cc@1.2.27", "gitdep@0.1.0-alpha.2", "serde_json@1.0.140"]),
+            found("serde_json", "1.0.140", false, &["gitdep@0.1.0-alpha.2"]),
+            found("cc", "1.2.27", false, &[]),
+            found("gitdep", "0.1.0-alpha.2", false, &[]),
         ]
     );
     assert!(facts.warnings.is_empty());

@@ -62,6 +62,33 @@ fn cyclonedx_is_valid_deterministic_and_complete() {
         "hullguard:layer:diff_id",
         "sha256:48eb2435ddfc192b481c0620495560109a279959eb7cb7a888556f980e8fdc25"
     )));
+    // Dependencies: one entry per package with edges, sorted by ref, every ref a component.
+    let refs: std::collections::BTreeSet<&str> = components.iter().filter_map(|c| c["bom-ref"].as_str()).collect();
+    let dependencies = doc["dependencies"].as_array().unwrap();
+    let dep_refs: Vec<&str> = dependencies.iter().map(|d| d["ref"].as_str().unwrap()).collect();
+    assert!(dep_refs.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+    let targets: Vec<&str> =
+        dependencies.iter().flat_map(|d| d["dependsOn"].as_array().unwrap()).map(|t| t.as_str().unwrap()).collect();
+    assert!(dep_refs.iter().chain(&targets).all(|r| refs.contains(r)));
+    assert_eq!((dependencies.len(), targets.len()), (43, 169), "packages with edges, edges");
+    let goapp = dependencies
+        .iter()
+        .find(|d| d["ref"] == "pkg:golang/example.com/fixtures/goapp@%28devel%29|/usr/local/bin/goapp")
+        .unwrap();
+    assert_eq!(
+        goapp["dependsOn"],
+        serde_json::json!([
+            "pkg:golang/github.com/dgrijalva/jwt-go@v3.2.0%2Bincompatible|/usr/local/bin/goapp",
+            "pkg:golang/github.com/sirupsen/logrus@v1.9.0|/usr/local/bin/goapp",
+            "pkg:golang/golang.org/x/net@v0.7.0|/usr/local/bin/goapp",
+            "pkg:golang/golang.org/x/sys@v0.3.0|/usr/local/bin/goapp",
+            "pkg:golang/gopkg.in/yaml.v2@v2.4.0|/usr/local/bin/goapp",
+            "pkg:golang/stdlib@go1.19.8|/usr/local/bin/goapp"
+        ])
+    );
+    let debug =
+        dependencies.iter().find(|d| d["ref"] == "pkg:npm/debug@2.6.9|/app/node_modules/debug/package.json").unwrap();
+    assert_eq!(debug["dependsOn"], serde_json::json!(["pkg:npm/ms@2.0.0|/app/node_modules/ms/package.json"]));
     let script = "import sys\nfrom cyclonedx.validation.json import JsonStrictValidator\nfrom cyclonedx.schema import SchemaVersion\n\
                   e = JsonStrictValidator(SchemaVersion.V1_6).validate_str(sys.stdin.read())\nprint(e or 'valid')\n";
     if let Some(verdict) = python_check(script, &first) {
@@ -88,7 +115,20 @@ fn spdx_is_valid_and_complete() {
         curl["externalRefs"][0]["referenceLocator"],
         "pkg:deb/debian/curl@7.88.1-10%2Bdeb12u15?arch=amd64&distro=debian-12"
     );
-    assert_eq!(doc["relationships"].as_array().unwrap().len(), packages.len());
+    let relationships = doc["relationships"].as_array().unwrap();
+    let kind = |k: &str| relationships.iter().filter(|r| r["relationshipType"] == k).count();
+    assert_eq!((kind("DESCRIBES"), kind("CONTAINS"), kind("DEPENDS_ON")), (1, packages.len() - 1, 169));
+    assert_eq!(relationships.len(), packages.len() + 169);
+    let id_of = |name: &str, version: &str| {
+        packages.iter().find(|p| p["name"] == name && p["versionInfo"] == version).unwrap()["SPDXID"].clone()
+    };
+    let send_ms: Vec<&serde_json::Value> = relationships
+        .iter()
+        .filter(|r| r["relationshipType"] == "DEPENDS_ON" && r["spdxElementId"] == id_of("send", "0.17.1"))
+        .map(|r| &r["relatedSpdxElement"])
+        .filter(|t| **t == id_of("ms", "2.1.1") || **t == id_of("ms", "2.0.0"))
+        .collect();
+    assert_eq!(send_ms, [&id_of("ms", "2.1.1")], "send loads its nested ms");
     let script = "import sys, tempfile\nfrom spdx_tools.spdx.parser.parse_anything import parse_file\n\
                   from spdx_tools.spdx.validation.document_validator import validate_full_spdx_document\n\
                   f = tempfile.NamedTemporaryFile(suffix='.spdx.json', delete=False); f.write(sys.stdin.buffer.read()); f.close()\n\
@@ -103,6 +143,10 @@ fn sbom_round_trip_and_foreign_sboms() {
     let s = crate::support::Scratch::new();
     let spec = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
     let direct = hullguard_json(&["inventory", &spec, "-f", "json", "-q"]);
+    let edge_count = |d: &serde_json::Value| -> usize {
+        d["packages"].as_array().unwrap().iter().filter_map(|p| p["depends_on"].as_array()).map(Vec::len).sum()
+    };
+    assert_eq!(edge_count(&direct), 169);
     for (format, file) in [("cyclonedx", "ours.cdx.json"), ("spdx-json", "ours.spdx.json")] {
         let out = hullguard(Path::new("."), &["inventory", &spec, "-f", format, "-q"]);
         std::fs::write(s.path(file), &out.stdout).unwrap();
@@ -114,7 +158,7 @@ fn sbom_round_trip_and_foreign_sboms() {
             assert_eq!(back["packages"], direct["packages"], "{format}");
             assert_eq!(back["os"], direct["os"]);
         } else {
-            // SPDX has no place for source packages: compare what it carries.
+            // SPDX has no place for source packages: compare what it carries, edges included.
             let key = |d: &serde_json::Value| -> Vec<String> {
                 let mut v: Vec<String> = d["packages"]
                     .as_array()
@@ -122,14 +166,15 @@ fn sbom_round_trip_and_foreign_sboms() {
                     .iter()
                     .map(|p| {
                         format!(
-                            "{} {} {} {} {} {}",
-                            p["purl"], p["name"], p["version"], p["path"], p["layer"], p["diff_id"]
+                            "{} {} {} {} {} {} {}",
+                            p["purl"], p["name"], p["version"], p["path"], p["layer"], p["diff_id"], p["depends_on"]
                         )
                     })
                     .collect();
                 v.sort();
                 v
             };
+            assert_eq!(edge_count(&back), 169);
             let (back, direct) = (key(&back), key(&direct));
             assert_eq!(back.len(), direct.len());
             let first_difference = back.iter().zip(&direct).find(|(a, b)| a != b);
@@ -165,21 +210,32 @@ fn sbom_round_trip_and_foreign_sboms() {
         .output()
         .unwrap();
     assert!(split.status.success());
+    let cdx = format!("cyclonedx-json={}", s.path("syft.cdx.json").display());
+    let spdx = format!("spdx-json={}", s.path("syft.spdx.json").display());
     let syft = std::process::Command::new("syft")
-        .args(["-q", &format!("oci-archive:{}", single.display()), "-o", "cyclonedx-json"])
+        .args(["-q", &format!("oci-archive:{}", single.display()), "-o", &cdx, "-o", &spdx])
         .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
         .output()
         .unwrap();
     assert!(syft.status.success());
-    std::fs::write(s.path("syft.cdx.json"), &syft.stdout).unwrap();
-    let theirs = hullguard_json(&[
-        "sbom",
-        &s.path("syft.cdx.json").display().to_string(),
-        "--list-packages",
-        "-f",
-        "json",
-        "-q",
-    ]);
+    let read = |file: &str| {
+        hullguard_json(&["sbom", &s.path(file).display().to_string(), "--list-packages", "-f", "json", "-q"])
+    };
+    let theirs = read("syft.cdx.json");
+    // Syft's edges (dpkg Depends, Go main module → modules, …) come back from its CycloneDX
+    // `dependencies` and its SPDX `DEPENDENCY_OF` relationships alike.
+    let theirs_spdx = read("syft.spdx.json");
+    let edges_of = |d: &serde_json::Value, name: &str| -> serde_json::Value {
+        d["packages"].as_array().unwrap().iter().find(|p| p["name"] == name).unwrap()["depends_on"].clone()
+    };
+    for d in [&theirs, &theirs_spdx] {
+        assert_eq!(edge_count(d), 285);
+        assert_eq!(
+            edges_of(d, "curl"),
+            serde_json::json!(["libc6@2.36-9+deb12u14", "libcurl4@7.88.1-10+deb12u15", "zlib1g@1:1.2.13.dfsg-1"])
+        );
+        assert_eq!(edges_of(d, "example.com/fixtures/goapp"), edges_of(&direct, "example.com/fixtures/goapp"));
+    }
     let count = |d: &serde_json::Value, eco: &str| {
         d["packages"].as_array().unwrap().iter().filter(|p| p["ecosystem"] == eco).count()
     };
@@ -257,6 +313,30 @@ fn fs_inventories_lockfiles() {
     let logrus = packages.iter().find(|p| p["name"] == "github.com/sirupsen/logrus").unwrap();
     assert_eq!((logrus["version"].as_str(), logrus["path"].as_str()), (Some("v1.9.0"), Some("/goapp/go.mod")));
     assert_eq!(logrus["layer"], serde_json::Value::Null);
+    // The lockfiles' edges: Cargo.lock (the workspace crate marked as the project) and
+    // package-lock.json (Node's lookup: `send` loads its nested `ms`).
+    let find = |name: &str, version: &str| {
+        packages.iter().find(|p| p["name"] == name && p["version"] == version).unwrap_or_else(|| panic!("{name}"))
+    };
+    let rustapp = find("rustapp", "0.1.0");
+    assert_eq!(rustapp["root_project"], true);
+    assert_eq!(
+        rustapp["depends_on"],
+        serde_json::json!([
+            "chrono@0.4.19",
+            "hyper@0.14.9",
+            "regex@1.5.4",
+            "smallvec@1.6.0",
+            "time@0.1.43",
+            "tokio@1.8.0"
+        ])
+    );
+    let edges = |eco: &str| -> usize {
+        packages.iter().filter(|p| p["ecosystem"] == eco).filter_map(|p| p["depends_on"].as_array()).map(Vec::len).sum()
+    };
+    assert_eq!((edges("cargo"), edges("npm"), edges("golang")), (73, 85, 0));
+    assert!(find("send", "0.17.1")["depends_on"].as_array().unwrap().contains(&serde_json::json!("ms@2.1.1")));
+    assert_eq!(find("debug", "2.6.9")["depends_on"], serde_json::json!(["ms@2.0.0"]));
 
     let s = crate::support::Scratch::new();
     std::fs::create_dir_all(s.path("svc/node_modules/dep")).unwrap();
