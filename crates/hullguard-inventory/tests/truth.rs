@@ -359,3 +359,29 @@ fn app_mixed_dependency_edges() {
     assert!(send.contains(&"ms@2.1.1".to_string()) && !send.contains(&"ms@2.0.0".to_string()), "{send:?}");
     assert_eq!(deps(Ecosystem::Npm, "debug", "2.6.9"), ["ms@2.0.0"]);
 }
+
+/// debian-large (about 700 MB, built outside `../shared` by `build.sh bench-image`, so not in the
+/// default run; the dpkg code it covers is tested on debian-base above). Run with
+/// `LARGE_OUT=/var/tmp/hullguard-image-build/large-out ../shared/images/build.sh bench-image` then
+/// `cargo test -p hullguard-inventory --test truth -- --ignored debian_large`.
+#[test]
+#[ignore = "needs the debian-large bench image (build.sh bench-image)"]
+fn debian_large_dpkg_list() {
+    let dir = std::env::var_os("LARGE_OUT")
+        .map_or_else(|| PathBuf::from("/var/tmp/hullguard-image-build/large-out"), PathBuf::from);
+    let list = std::fs::read_to_string(dir.join("debian-large.packages.txt"))
+        .unwrap_or_else(|e| panic!("{}: {e} (run build.sh bench-image first)", dir.display()));
+    // package, version, source, source_version, arch, status (`ii`: installed).
+    let mut want: Vec<(String, String, String, String, String)> = list
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').collect::<Vec<_>>())
+        .filter(|c| c.len() == 6 && (c[5].starts_with("ii") || c[5].ends_with(" installed")))
+        .map(|c| (c[0].into(), c[1].into(), c[2].into(), c[3].into(), c[4].into()))
+        .collect();
+    want.sort();
+    let inv = inventory(&format!("oci-archive:{}", dir.join("debian-large.oci.tar").display()));
+    let got: Vec<_> = dpkg_rows(&inv).into_iter().map(|(n, v, s, sv, a, _)| (n, v, s, sv, a)).collect();
+    assert_eq!(got.len(), want.len());
+    assert_eq!(got, want);
+}
