@@ -210,7 +210,7 @@ fn bad_records_are_errors() {
     ];
     for (text, problem) in malformed {
         let err = line(&text).unwrap_err();
-        let ImportError::Malformed { origin, problem: got } = &err else { panic!("{text}: {err:?}") };
+        let ImportError::Syntax { origin, problem: got, .. } = &err else { panic!("{text}: {err:?}") };
         assert_eq!(origin, "x.jsonl:7");
         assert!(got.contains(problem), "{got}");
     }
@@ -221,7 +221,7 @@ fn bad_records_are_errors() {
     assert!(matches!(cvss::parse_cve_record(br#"{"containers": {}}"#, "r.json"), Err(ImportError::Syntax { .. })));
     let bad_adp = record("", &V31.replace("9.8", "99"));
     let err = cvss::parse_cve_record(bad_adp.as_bytes(), "r.json").unwrap_err();
-    assert_eq!(err.to_string(), "r.json: CVE-2024-0001: cisa-adp cvssV3_1: base score 99 out of 0-10");
+    assert_eq!(err.to_string(), "r.json: not a CVE JSON 5 record: CVE-2024-0001: cisa-adp cvssV3_1: base score 99 out of 0-10");
 }
 
 #[test]
@@ -233,13 +233,13 @@ fn bulk_reads_go_on_past_bad_lines() {
     let origins: Vec<String> = got.rejected.iter().map(ToString::to_string).collect();
     assert_eq!(origins.len(), 2);
     assert!(origins[0].starts_with("mem:4: "), "{origins:?}");
-    assert!(origins[1].starts_with("mem:5: bad CVE id"), "{origins:?}");
+    assert!(origins[1].starts_with("mem:5: not a severity extract line: bad CVE id"), "{origins:?}");
 
     let long = format!("{}\n", " ".repeat(cvss::MAX_LINE_BYTES as usize + 1));
     let err = cvss::read_extract(long.as_bytes(), "mem").unwrap_err();
     assert!(matches!(err, ImportError::TooLarge { ref origin, .. } if origin == "mem:1"), "{err}");
     let err = cvss::read_extract(&b"\xff\xfe\n"[..], "mem").unwrap_err();
-    assert!(matches!(err, ImportError::Malformed { .. }), "{err}");
+    assert!(matches!(err, ImportError::Syntax { .. }), "{err}");
 
     let dir = tempfile::tempdir().unwrap();
     let not_gzip = dir.path().join("x.jsonl.gz");

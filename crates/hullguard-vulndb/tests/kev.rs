@@ -89,7 +89,7 @@ fn bad_entries_are_rejected_one_by_one() {
     for (entry, problem) in cases {
         let catalog = kev::parse_catalog(catalog_with(&entry).as_bytes(), "t.json").unwrap();
         assert!(catalog.entries.is_empty());
-        let [ImportError::Malformed { origin, problem: got }] = &catalog.rejected[..] else {
+        let [ImportError::Syntax { origin, problem: got, .. }] = &catalog.rejected[..] else {
             panic!("{entry}: {:?}", catalog.rejected)
         };
         assert_eq!(origin, "t.json");
@@ -107,11 +107,11 @@ fn garbage_catalogs_are_errors() {
     assert!(matches!(json(br#"{"catalogVersion": "1"}"#), Err(ImportError::Syntax { .. })));
     let text = catalog_with(GOOD);
     let err = json(text.replace("\"count\": 1", "\"count\": 2").as_bytes()).unwrap_err();
-    assert_eq!(err.to_string(), "g.json: count is 2 but there are 1 entries");
+    assert_eq!(err.to_string(), "g.json: not a KEV catalog: count is 2 but there are 1 entries");
     let err = json(text.replace("\"count\": 1", "\"count\": -1").as_bytes()).unwrap_err();
     assert!(matches!(err, ImportError::Syntax { .. }));
     let err = json(text.replace("2025.01.02", "").as_bytes()).unwrap_err();
-    assert_eq!(err.to_string(), "g.json: bad catalogVersion \"\"");
+    assert_eq!(err.to_string(), "g.json: not a KEV catalog: bad catalogVersion \"\"");
     let err = json(text.replace("2025-01-02T", "2025-13-02T").as_bytes()).unwrap_err();
     assert!(err.to_string().contains("bad dateReleased"), "{err}");
 

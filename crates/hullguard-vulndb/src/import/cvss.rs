@@ -218,15 +218,15 @@ struct ExtractLine {
 /// # Errors
 ///
 /// [`ImportError::Syntax`] when the line is not JSON of the extract's shape,
-/// [`ImportError::Malformed`] (naming the CVE) when an id, state or vector is
-/// bad.
+/// or (naming the CVE) when an id, state or vector is bad.
 pub fn parse_extract_line(line: &str, origin: &str) -> Result<CveSeverity, ImportError> {
     let raw: ExtractLine = serde_json::from_str(line).map_err(|source| ImportError::Syntax {
         origin: origin.to_owned(),
         format: "a severity extract line",
         problem: source.to_string(),
     })?;
-    let malformed = |problem| ImportError::Malformed { origin: origin.to_owned(), problem };
+    let malformed =
+        |problem| ImportError::Syntax { origin: origin.to_owned(), format: "a severity extract line", problem };
     let mut found = Vec::new();
     for (source, container) in [(CvssSource::Cna, &raw.cna), (CvssSource::CisaAdp, &raw.cisa_adp)] {
         let Some(container) = container else { continue };
@@ -266,7 +266,7 @@ pub fn read_extract(mut reader: impl BufRead, origin: &str) -> Result<CveSeverit
             return Err(ImportError::TooLarge { origin: at, limit });
         }
         let text = std::str::from_utf8(&line)
-            .map_err(|e| ImportError::Malformed { origin: at.clone(), problem: e.to_string() })?
+            .map_err(|e| ImportError::Syntax { origin: at.clone(), format: "UTF-8 text", problem: e.to_string() })?
             .trim();
         if text.is_empty() {
             continue;
@@ -344,16 +344,15 @@ impl Container {
 ///
 /// # Errors
 ///
-/// [`ImportError::Syntax`] when the bytes are not a CVE record,
-/// [`ImportError::Malformed`] (naming the CVE) when an id, state or vector is
-/// bad.
+/// [`ImportError::Syntax`] when the bytes are not a CVE record, or (naming
+/// the CVE) when an id, state or vector is bad.
 pub fn parse_cve_record(bytes: &[u8], origin: &str) -> Result<CveSeverity, ImportError> {
     let raw: CveRecord = serde_json::from_slice(bytes).map_err(|source| ImportError::Syntax {
         origin: origin.to_owned(),
         format: "a CVE JSON 5 record",
         problem: source.to_string(),
     })?;
-    let malformed = |problem| ImportError::Malformed { origin: origin.to_owned(), problem };
+    let malformed = |problem| ImportError::Syntax { origin: origin.to_owned(), format: "a CVE JSON 5 record", problem };
     let id = raw.metadata.cve_id;
     let adp = raw.containers.adp.iter().flatten().find(|c| c.is_cisa_adp());
     let mut found = Vec::new();

@@ -126,8 +126,8 @@ pub fn is_date(date: &str) -> bool {
 /// # Errors
 ///
 /// [`ImportError::Syntax`] when the bytes are not JSON of the catalog's shape,
-/// [`ImportError::Malformed`] when the catalog's version or release date is
-/// empty or malformed or `count` disagrees with the entries, and
+/// or the catalog's version or release date is empty or malformed or `count`
+/// disagrees with the entries, and
 /// [`ImportError::TooLarge`] over [`MAX_KEV_ENTRIES`] entries. Bad entries
 /// are not errors: they are listed in [`Kev::rejected`].
 pub fn parse_catalog(bytes: &[u8], origin: &str) -> Result<Kev, ImportError> {
@@ -136,7 +136,8 @@ pub fn parse_catalog(bytes: &[u8], origin: &str) -> Result<Kev, ImportError> {
         format: "a KEV catalog",
         problem: source.to_string(),
     })?;
-    let malformed = |problem: String| ImportError::Malformed { origin: origin.to_owned(), problem };
+    let malformed =
+        |problem: String| ImportError::Syntax { origin: origin.to_owned(), format: "a KEV catalog", problem };
     if raw.vulnerabilities.len() > MAX_KEV_ENTRIES {
         return Err(ImportError::TooLarge { origin: origin.to_owned(), limit: format!("{MAX_KEV_ENTRIES} entries") });
     }

@@ -111,15 +111,6 @@ pub enum ImportError {
         /// What is wrong, with a line number where there is one.
         problem: String,
     },
-    /// A feed file or record that is not of its format's shape (KEV JSON,
-    /// a CVE record, a severity extract line, a UCT file).
-    #[error("{origin}: {problem}")]
-    Malformed {
-        /// The file, entry or line.
-        origin: String,
-        /// What is wrong with it.
-        problem: String,
-    },
     /// A record that does not fit the advisory model; the error names it.
     #[error("{origin}: {source}")]
     Invalid {
