@@ -221,7 +221,10 @@ fn bad_records_are_errors() {
     assert!(matches!(cvss::parse_cve_record(br#"{"containers": {}}"#, "r.json"), Err(ImportError::Syntax { .. })));
     let bad_adp = record("", &V31.replace("9.8", "99"));
     let err = cvss::parse_cve_record(bad_adp.as_bytes(), "r.json").unwrap_err();
-    assert_eq!(err.to_string(), "r.json: not a CVE JSON 5 record: CVE-2024-0001: cisa-adp cvssV3_1: base score 99 out of 0-10");
+    assert_eq!(
+        err.to_string(),
+        "r.json: not a CVE JSON 5 record: CVE-2024-0001: cisa-adp cvssV3_1: base score 99 out of 0-10"
+    );
 }
 
 #[test]
