@@ -75,8 +75,8 @@ impl EntryVisitor for LayerScan<'_> {
             return Ok(());
         }
         content.read_to_end(&mut self.buf).map_err(broken)?;
-        // Analyzers reading the same kind of file (Go build info and cargo-auditable both parse
-        // ELF) often fail for the same reason: one line per file and problem, naming them all.
+        // Analyzers reading the same file may fail for the same reason: one line per file and
+        // problem, naming them all.
         let mut problems: Vec<(String, Vec<&str>)> = Vec::new();
         for analyzer in fits {
             if let Err(problem) = analyzer.analyze(&entry.path, &self.buf, &mut self.layer.facts) {

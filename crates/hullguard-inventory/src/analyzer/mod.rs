@@ -1,10 +1,9 @@
 //! Analyzers: small units that each say which paths they want and turn a file's content into
 //! facts. The layer scan hands every entry only to the analyzers that want it.
 
-mod cargo_auditable;
 mod cargo_lock;
 mod dpkg;
-mod go_binary;
+mod executable;
 mod java_archive;
 mod lang_manifests;
 mod npm;
@@ -64,8 +63,7 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
         Box::new(python::PythonMetadata),
         Box::new(npm::Npm),
         Box::new(cargo_lock::CargoLock),
-        Box::new(go_binary::GoBinary),
-        Box::new(cargo_auditable::CargoAuditable),
+        Box::new(executable::ElfExecutable),
         Box::new(java_archive::JavaArchive),
         Box::new(lang_manifests::Gemspec),
         Box::new(lang_manifests::ComposerInstalled),
@@ -87,20 +85,6 @@ pub(crate) fn headers(stanza: &str) -> Vec<(&str, String)> {
         }
     }
     out
-}
-
-/// The ELF magic: the executables the binary analyzers (Go build info, cargo-auditable) read
-/// start with it.
-pub(super) const ELF_MAGIC: &[u8] = b"\x7fELF";
-
-/// The largest executable the binary analyzers read.
-pub(super) const MAX_EXECUTABLE: u64 = 512 << 20;
-
-/// Whether `entry` may be an executable worth reading: an executable bit and room for the ELF
-/// magic. Only the magic is read of files that lack it, so small scripts cost nothing; a truncated
-/// ELF file, however small, is read and reported.
-pub(super) fn is_executable(entry: &hullguard_image::LayerEntry) -> bool {
-    entry.mode & 0o111 != 0 && entry.size >= ELF_MAGIC.len() as u64
 }
 
 #[cfg(test)]

@@ -165,12 +165,21 @@ struct RawPackage {
     root: bool,
 }
 
-/// Reads the `cargo auditable` dependency tree from an executable.
+/// Reads the `cargo auditable` dependency tree from an executable's bytes: parses the object
+/// file, then [`audit_data`]. For callers that hold only the bytes (tests); the image scan parses
+/// each executable once and hands the parsed file to [`audit_data`].
 ///
 /// Returns `Ok(None)` for an object file without the audit data section, and an error for bytes
 /// that are not a readable object file or whose audit data is empty, corrupt or too large.
 pub fn parse_cargo_auditable(binary: &[u8]) -> Result<Option<AuditData>> {
-    let file = object::File::parse(binary)?;
+    audit_data(&object::File::parse(binary)?)
+}
+
+/// Reads the `cargo auditable` dependency tree from an already parsed object file.
+///
+/// Returns `Ok(None)` when the file has no audit data section, and an error when the section
+/// cannot be read or its audit data is empty, corrupt or too large.
+pub fn audit_data(file: &object::File<'_>) -> Result<Option<AuditData>> {
     let Some(section) = SECTION_NAMES.iter().find_map(|name| file.section_by_name(name)) else {
         return Ok(None);
     };

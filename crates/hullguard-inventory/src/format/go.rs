@@ -114,16 +114,25 @@ pub struct GoBuildInfo {
     pub settings: Vec<(String, String)>,
 }
 
-/// Reads the Go build information from an executable.
+/// Reads the Go build information from an executable's bytes: parses the object file, then
+/// [`go_buildinfo`]. For callers that hold only the bytes (tests); the image scan parses each
+/// executable once and hands the parsed file to [`go_buildinfo`].
 ///
 /// Returns `Ok(None)` for an object file without Go build information, and an error for
 /// bytes that are not a readable object file or whose build information is malformed.
 pub fn parse_go_buildinfo(elf: &[u8]) -> Result<Option<GoBuildInfo>> {
-    let file = object::File::parse(elf)?;
-    let Some(header) = find_header(&file)? else {
+    go_buildinfo(&object::File::parse(elf)?)
+}
+
+/// Reads the Go build information from an already parsed object file.
+///
+/// Returns `Ok(None)` when the file carries no Go build information, and an error when a
+/// section cannot be read or the build information is malformed.
+pub fn go_buildinfo(file: &object::File<'_>) -> Result<Option<GoBuildInfo>> {
+    let Some(header) = find_header(file)? else {
         return Ok(None);
     };
-    let (version, modinfo) = read_strings(&file, header)?;
+    let (version, modinfo) = read_strings(file, header)?;
     if version.is_empty() {
         return Err(Error::EmptyVersion);
     }

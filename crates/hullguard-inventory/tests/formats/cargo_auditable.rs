@@ -31,18 +31,39 @@ fn zlib(data: &[u8]) -> Vec<u8> {
 
 /// A small x86-64 ELF object with a `.text` section and, when given, a `.dep-v0` section.
 fn elf(dep_v0: Option<&[u8]>) -> Vec<u8> {
+    elf_with(dep_v0.map(|data| (".dep-v0", data)).as_slice())
+}
+
+/// A small x86-64 ELF object with a `.text` section and the given (name, content) data sections.
+fn elf_with(sections: &[(&str, &[u8])]) -> Vec<u8> {
     let mut obj = ObjectWriter::new(BinaryFormat::Elf, Architecture::X86_64, Endianness::Little);
     let text = obj.add_section(Vec::new(), b".text".to_vec(), SectionKind::Text);
     obj.set_section_data(text, vec![0xc3; 16], 16);
-    if let Some(data) = dep_v0 {
-        let dep = obj.add_section(Vec::new(), b".dep-v0".to_vec(), SectionKind::ReadOnlyData);
-        obj.set_section_data(dep, data.to_vec(), 1);
+    for (name, data) in sections {
+        let section = obj.add_section(Vec::new(), name.as_bytes().to_vec(), SectionKind::ReadOnlyData);
+        obj.set_section_data(section, data.to_vec(), 16);
     }
     obj.write().unwrap()
 }
 
+/// A Go 1.18+ `.go.buildinfo` section: the header, then the Go version and the module info
+/// (wrapped in its sentinels), each behind a one-byte length.
+fn go_buildinfo(version: &str, modinfo: &str) -> Vec<u8> {
+    let mut out = b"\xff Go buildinf:\x08\x02".to_vec();
+    out.resize(32, 0);
+    let mut wrapped = vec![0x30; 16];
+    wrapped.extend_from_slice(modinfo.as_bytes());
+    wrapped.extend_from_slice(&[0x31; 16]);
+    for field in [version.as_bytes(), &wrapped] {
+        out.push(u8::try_from(field.len()).ok().filter(|&n| n < 0x80).expect("one-byte length"));
+        out.extend_from_slice(field);
+    }
+    out
+}
+
+/// The one analyzer that reads executables (Go build info and cargo auditable data alike).
 fn analyzer() -> Box<dyn Analyzer> {
-    builtin().into_iter().find(|a| a.id() == "cargo-auditable").expect("cargo-auditable is built in")
+    builtin().into_iter().find(|a| a.id() == "elf-executable").expect("elf-executable is built in")
 }
 
 fn analyze(content: &[u8]) -> (Result<(), String>, LayerFacts) {
@@ -93,6 +114,42 @@ fn analyzer_reports_cargo_packages_with_local_root_marked() {
         ]
     );
     assert!(facts.warnings.is_empty());
+}
+
+#[test]
+fn go_and_cargo_evidence_of_one_executable_are_both_read() {
+    let modinfo = "path\texample.com/app\nmod\texample.com/app\t(devel)\t\ndep\tgolang.org/x/net\tv0.7.0\t\n";
+    let buildinfo = go_buildinfo("go1.22.1", modinfo);
+    let compressed = zlib(TREE.as_bytes());
+    let summary = |facts: &LayerFacts| -> Vec<String> {
+        facts
+            .packages
+            .iter()
+            .map(|p| format!("{:?} {}@{} {:?}", p.ecosystem, p.name, p.version, p.depends_on))
+            .collect()
+    };
+    let go = [
+        r#"Go example.com/app@(devel) ["golang.org/x/net@v0.7.0", "stdlib@go1.22.1"]"#,
+        "Go golang.org/x/net@v0.7.0 []",
+        "Go stdlib@go1.22.1 []",
+    ];
+    let (result, both) = analyze(&elf_with(&[(".go.buildinfo", &buildinfo), (".dep-v0", &compressed)]));
+    result.unwrap();
+    let (_, cargo_only) = analyze(&elf(Some(&compressed)));
+    let expected: Vec<String> = go.iter().map(ToString::to_string).chain(summary(&cargo_only)).collect();
+    assert_eq!(cargo_only.packages.len(), 4);
+    assert_eq!(summary(&both), expected);
+
+    // A corrupt `.dep-v0` costs only the crates: the Go modules stay, with one problem.
+    let (result, facts) = analyze(&elf_with(&[(".go.buildinfo", &buildinfo), (".dep-v0", b"not zlib at all")]));
+    assert!(result.unwrap_err().starts_with("corrupt zlib stream: "));
+    assert_eq!(summary(&facts), go);
+
+    // Both malformed: one problem string naming both, no packages.
+    let empty_version = go_buildinfo("", modinfo);
+    let (result, facts) = analyze(&elf_with(&[(".go.buildinfo", &empty_version), (".dep-v0", b"")]));
+    assert_eq!(result.unwrap_err(), "build info has an empty Go version; empty audit data section");
+    assert!(facts.packages.is_empty());
 }
 
 #[test]
