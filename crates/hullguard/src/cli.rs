@@ -32,9 +32,9 @@ enum Command {
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
     /// Lint Dockerfiles/Containerfiles found under PATH (files or directories).
-    Config(ConfigArgs),
+    Config(hullguard_lint::ConfigArgs),
     /// Lint one Dockerfile of any name.
-    Dockerfile(ConfigArgs),
+    Dockerfile(hullguard_lint::ConfigArgs),
     /// The check registry.
     Checks {
         #[command(subcommand)]
@@ -146,58 +146,6 @@ enum ChecksAction {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
-}
-
-/// Arguments of the misconfiguration commands.
-#[derive(Args)]
-pub struct ConfigArgs {
-    /// Files or directories to scan.
-    #[arg(value_name = "PATH", required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
-    pub format: ConfigFormat,
-    /// Check to turn off (id like HG-DF-012 or concept like df-user-root); repeatable.
-    #[arg(long = "skip-check", value_name = "ID")]
-    pub skip_checks: Vec<String>,
-    /// Registry base images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
-    /// Turns on HG-DF-085.
-    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
-    pub trusted_registries: Vec<String>,
-    /// Label the final image must carry, with its value format: text, url, rfc3339, spdx, hash,
-    /// semver or email (e.g. org.opencontainers.image.source:url); repeatable. Turns on the
-    /// label-schema checks HG-DF-087 and HG-DF-089…094.
-    #[arg(long = "require-label", value_name = "LABEL:FORMAT", value_parser = parse_label_rule)]
-    pub require_labels: Vec<(String, hullguard_checks::dockerfile::LabelFormat)>,
-    /// With --require-label: also report labels the schema does not name (HG-DF-088).
-    #[arg(long, requires = "require_labels")]
-    pub strict_labels: bool,
-    /// Report every inline `# hullguard:ignore=` pragma (HG-DF-086); the pragmas still apply.
-    #[arg(long)]
-    pub report_ignore_pragmas: bool,
-    /// Check RUN scripts with ShellCheck (HG-DF-095), the program on PATH or the one given;
-    /// `--skip-check SC2086` leaves a code out.
-    #[arg(long, value_name = "PROGRAM", num_args = 0..=1, default_missing_value = "shellcheck", require_equals = true)]
-    pub shellcheck: Option<PathBuf>,
-    /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub severity: Vec<hullguard_report::Severity>,
-    /// Exit with --exit-code when a finding of at least this severity exists (shown or not).
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<hullguard_report::Severity>,
-    /// Exit code used by --fail-on.
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
-    pub exit_code: u8,
-}
-
-/// Parses `LABEL:FORMAT` of `--require-label` (the label itself may contain `:`; the format is
-/// after the last one).
-fn parse_label_rule(s: &str) -> Result<(String, hullguard_checks::dockerfile::LabelFormat), String> {
-    let (label, format) = s.rsplit_once(':').ok_or_else(|| format!("'{s}' is not LABEL:FORMAT"))?;
-    if label.is_empty() {
-        return Err(format!("'{s}' names no label"));
-    }
-    Ok((label.to_owned(), format.parse()?))
 }
 
 #[derive(Args)]
@@ -355,19 +303,6 @@ enum DbAction {
     },
 }
 
-/// Output formats of `config` and `dockerfile`.
-#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
-pub enum ConfigFormat {
-    /// Human-readable text, one finding per line with its fix.
-    Table,
-    /// Stable JSON.
-    Json,
-    /// SARIF 2.1.0.
-    Sarif,
-    /// The parsed Dockerfiles as the JSON input documents the checks read (for writing policies).
-    Input,
-}
-
 /// Output formats of `inventory`.
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
 pub enum InventoryFormat {
@@ -416,9 +351,9 @@ pub fn run() -> Result<ExitCode> {
             };
             commands::inspect::run(&request, what, args.format, cli.quiet)
         }
-        Command::Config(args) => commands::config::run(&args, true),
-        Command::Dockerfile(args) => commands::config::run(&args, false),
-        Command::Checks { action: ChecksAction::List { format } } => commands::config::list(format),
+        Command::Config(args) => hullguard_lint::run(&args, true),
+        Command::Dockerfile(args) => hullguard_lint::run(&args, false),
+        Command::Checks { action: ChecksAction::List { format } } => commands::checks::list(format),
         Command::Fs(args) => {
             commands::scan::run_fs(&args.dir, args.list_packages, &args.scanners, &args.scan, cli.quiet)
         }

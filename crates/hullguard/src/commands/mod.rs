@@ -1,6 +1,6 @@
 //! One module per command.
 
-pub mod config;
+pub mod checks;
 pub mod db;
 pub mod image_checks;
 pub mod inspect;

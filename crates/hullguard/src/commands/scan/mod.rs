@@ -190,7 +190,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
     let inventory = scan_source_tree(dir).map_err(|problem| anyhow!("{problem}"))?;
     let mut findings = Vec::new();
     if scanners.contains(&Scanner::Misconfig) && !list {
-        let (found, warnings) = super::config::lint_tree(dir)?;
+        let (found, warnings) = hullguard_lint::lint_tree(dir)?;
         if !quiet {
             for w in warnings {
                 eprintln!("hullguard: warning: {w}");
