@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use hullguard_checks::dockerfile::parse::parse;
 use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
-use hullguard_report::vuln::findings_to_sarif;
+use hullguard_report::vuln::{IgnoreFile, apply_to_findings, findings_to_sarif, parse_ignore, today_utc};
 use hullguard_report::{Finding, Location, Severity};
 use serde_json::json;
 
@@ -47,6 +47,11 @@ pub struct ConfigArgs {
     /// `--skip-check SC2086` leaves a code out.
     #[arg(long, value_name = "PROGRAM", num_args = 0..=1, default_missing_value = "shellcheck", require_equals = true)]
     pub shellcheck: Option<PathBuf>,
+    /// Ignore file, the same as for vulnerability scans: entries name check ids (HG-DF-012) or
+    /// concept keys, optionally with `path` (glob) and `expires`; default: .hullguardignore in the
+    /// working directory when it exists.
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
     /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub severity: Vec<hullguard_report::Severity>,
@@ -190,11 +195,17 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
         }
     }
     // `--format input` shows what the checks read, not what they find.
-    let (findings, warnings) = if args.format == ConfigFormat::Input {
+    let (mut findings, mut warnings) = if args.format == ConfigFormat::Input {
         (Vec::new(), Vec::new())
     } else {
         lint(&files, &settings, |f| f.display().to_string())?
     };
+    let mut suppressed = Vec::new();
+    if let Some(ignore) = ignore_file(args.ignorefile.as_deref())? {
+        let (gone, warned) = apply_to_findings(&mut findings, &ignore, &today_utc());
+        suppressed = gone;
+        warnings.extend(warned);
+    }
     let failed = args.fail_on.is_some_and(|min| findings.iter().any(|f| f.severity >= min));
     let shown: Vec<&Finding> =
         findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();
@@ -203,7 +214,8 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
     }
     let text = match args.format {
         ConfigFormat::Json => {
-            let doc = json!({"schema_version": 1, "files": files, "findings": shown, "warnings": warnings});
+            let doc = json!({"schema_version": 1, "files": files, "findings": shown, "suppressed": suppressed,
+                             "warnings": warnings});
             serde_json::to_string_pretty(&doc)? + "\n"
         }
         ConfigFormat::Table => table(&files, &shown),
@@ -229,6 +241,17 @@ fn inputs_json(files: &[PathBuf]) -> Result<String> {
     }
     let doc = json!({"schema_version": INPUT_SCHEMA_VERSION, "documents": documents});
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+/// The ignore file named by `--ignorefile`, else `.hullguardignore` when it exists.
+fn ignore_file(named: Option<&Path>) -> Result<Option<IgnoreFile>> {
+    let default = Path::new(".hullguardignore");
+    let Some(path) = named.or_else(|| default.is_file().then_some(default)) else {
+        return Ok(None);
+    };
+    let shown = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
+    Ok(Some(parse_ignore(&bytes, &shown).map_err(|e| anyhow::anyhow!("{e}"))?))
 }
 
 /// Read one build file, refusing files over [`MAX_FILE`].

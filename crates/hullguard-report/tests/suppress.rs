@@ -607,3 +607,53 @@ fn garbage_vex_is_one_line_error() {
         assert_eq!(&err, want);
     }
 }
+
+/// A check or secret finding of an image scan.
+fn check_finding(
+    kind: hullguard_report::FindingKind,
+    id: &str,
+    concept: Option<&str>,
+    path: &str,
+) -> hullguard_report::Finding {
+    hullguard_report::Finding {
+        kind,
+        id: id.to_owned(),
+        concept: concept.map(str::to_owned),
+        severity: Severity::High,
+        title: String::new(),
+        description: String::new(),
+        location: hullguard_report::Location::Image { layer: Some(1), path: Some(path.to_owned()) },
+        evidence: None,
+        fix: None,
+        references: Vec::new(),
+    }
+}
+
+#[test]
+fn ignore_entries_cover_misconfigurations_and_secrets_by_id_concept_and_path() {
+    use hullguard_report::FindingKind::{Misconfiguration, Secret};
+    let mut r = report();
+    r.misconfigurations = vec![
+        check_finding(Misconfiguration, "HG-IMG-004", Some("img-setuid"), "/usr/bin/passwd"),
+        check_finding(Misconfiguration, "HG-IMG-004", Some("img-setuid"), "/opt/tool/run"),
+    ];
+    r.secrets = vec![check_finding(Secret, "aws-access-key-id", None, "/app/.env")];
+    let text = "vulnerabilities:\n  - id: img-setuid\n    path: /usr/bin/*\n  - id: AWS-ACCESS-KEY-ID\n    reason: rotated\n  - id: HG-IMG-004\n    package: passwd\n";
+    let ignore = parse_ignore(text.as_bytes(), "i.yaml").unwrap();
+    let warnings = apply(&mut r, Some(&ignore), &[], TODAY);
+    let left: Vec<(&str, Option<&str>)> = r
+        .misconfigurations
+        .iter()
+        .chain(&r.secrets)
+        .map(|f| match &f.location {
+            hullguard_report::Location::Image { path, .. } => (f.id.as_str(), path.as_deref()),
+            _ => (f.id.as_str(), None),
+        })
+        .collect();
+    assert_eq!(left, [("HG-IMG-004", Some("/opt/tool/run"))]);
+    assert!(r.suppressed.contains(&sup("HG-IMG-004", "/usr/bin/passwd", "ignorefile: i.yaml:2")), "{:?}", r.suppressed);
+    assert!(r.suppressed.contains(&sup("aws-access-key-id", "/app/.env", "ignorefile: rotated")), "{:?}", r.suppressed);
+    // An entry with a package scope speaks of packages: it never covers a check finding.
+    assert_eq!(warnings, ["i.yaml:6: HG-IMG-004 (package passwd) matched no finding"]);
+    assert_eq!(r.findings.len(), 4, "vulnerability findings are untouched by these entries");
+}

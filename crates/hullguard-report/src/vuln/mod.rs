@@ -13,7 +13,7 @@ pub use cyclonedx::add_vulnerabilities;
 pub use sarif::{findings_to_sarif, to_sarif};
 pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
-    parse_ignore, parse_vex, today_utc,
+    apply_to_findings, parse_ignore, parse_vex, today_utc,
 };
 pub use table::to_table;
 pub use template::{HTML_TEMPLATE, render_template};
@@ -176,9 +176,10 @@ pub struct SupportNote {
 /// A finding left out of the report, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppressed {
-    /// Vulnerability id.
+    /// Vulnerability, check or secret-rule id.
     pub id: String,
-    /// Package name.
+    /// Package name; for a misconfiguration or secret, where it was (`file:line`, image path or
+    /// config field).
     pub package: String,
     /// Why (`ignorefile: reason`, `vex: not_affected (…)`).
     pub reason: String,

@@ -34,6 +34,11 @@
 //!   it is skipped and [`apply`] warns that it expired.
 //! - Unknown keys are errors, so that a misspelt `expire:` never silently
 //!   keeps a finding ignored forever.
+//! - Misconfiguration and secret findings are suppressed by the same entries:
+//!   `id` is the check id (`HG-DF-012`), its concept key (`df-run-cd`) or the
+//!   secret rule id (`aws-access-key-id`); `path` is matched against the
+//!   finding's file or image path; an entry with a `package` never covers
+//!   them. VEX statements apply to vulnerabilities only.
 //!
 //! A file whose first line (after comments and blank lines) does not start
 //! with `vulnerabilities:`, `---`, `%YAML` or `{` is read in the plain form
@@ -96,6 +101,7 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 
 use super::{Suppressed, VulnFinding, VulnReport};
+use crate::{Finding, Location};
 
 /// The largest ignore file or VEX document read.
 const MAX_INPUT_BYTES: usize = 32 << 20;
@@ -180,6 +186,87 @@ impl IgnoreEntry {
         }
         self.path.as_deref().is_none_or(|glob| glob_match(glob, &f.path))
     }
+}
+
+impl IgnoreEntry {
+    /// Whether the entry covers a misconfiguration or secret finding (ignoring expiry): its id is
+    /// the check or rule id (or the check's concept key), it has no package scope, and its path
+    /// glob (if any) matches the finding's file or image path.
+    fn covers_finding(&self, f: &Finding) -> bool {
+        let id_ok = self.id.eq_ignore_ascii_case(&f.id)
+            || f.concept.as_deref().is_some_and(|c| self.id.eq_ignore_ascii_case(c));
+        let path = match &f.location {
+            Location::File { path, .. } => path.as_str(),
+            Location::Image { path: Some(path), .. } => path.as_str(),
+            _ => "",
+        };
+        let path = path.strip_prefix("./").unwrap_or(path);
+        id_ok && self.package.is_none() && self.path.as_deref().is_none_or(|glob| glob_match(glob, path))
+    }
+}
+
+/// Moves the `findings` an unexpired entry covers into `suppressed`, marking the entries used.
+fn suppress_findings(
+    findings: &mut Vec<Finding>,
+    entries: &[IgnoreEntry],
+    expired: &[bool],
+    used: &mut [bool],
+    origin: &str,
+    suppressed: &mut Vec<Suppressed>,
+) {
+    findings.retain(|f| {
+        let mut reason = None;
+        for (i, e) in entries.iter().enumerate() {
+            if !expired[i] && e.covers_finding(f) {
+                used[i] = true;
+                reason.get_or_insert_with(|| match &e.reason {
+                    Some(r) => format!("ignorefile: {r}"),
+                    None => format!("ignorefile: {origin}:{}", e.line),
+                });
+            }
+        }
+        let Some(reason) = reason else {
+            return true;
+        };
+        let place = match &f.location {
+            Location::File { path, line, .. } => format!("{path}:{line}"),
+            Location::Image { path: Some(path), .. } => path.clone(),
+            Location::ConfigField { field } => field.clone(),
+            _ => String::new(),
+        };
+        suppressed.push(Suppressed { id: f.id.clone(), package: place, reason });
+        false
+    });
+}
+
+/// The warnings for ignore-file entries that expired or matched nothing.
+fn entry_warnings(entries: &[IgnoreEntry], expired: &[bool], used: &[bool], origin: &str) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for (i, e) in entries.iter().enumerate() {
+        let expires = e.expires.as_deref().unwrap_or_default();
+        if expired[i] {
+            warnings.push(format!("{origin}:{}: {} expired on {expires} and no longer applies", e.line, e.describe()));
+        } else if !used[i] {
+            warnings.push(format!("{origin}:{}: {} matched no finding", e.line, e.describe()));
+        }
+    }
+    warnings
+}
+
+/// Applies an ignore file to misconfiguration or secret findings alone (`hullguard config`):
+/// entries name check ids (`HG-DF-012`), concept keys or secret rule ids, optionally scoped by
+/// `path` and `expires` as for vulnerabilities. Returns what was suppressed and the warnings
+/// (expired entries, entries that matched nothing).
+pub fn apply_to_findings(
+    findings: &mut Vec<Finding>,
+    ignore: &IgnoreFile,
+    today: &str,
+) -> (Vec<Suppressed>, Vec<String>) {
+    let expired: Vec<bool> = ignore.entries.iter().map(|e| e.expires.as_deref().is_some_and(|x| x <= today)).collect();
+    let mut used = vec![false; ignore.entries.len()];
+    let mut suppressed = Vec::new();
+    suppress_findings(findings, &ignore.entries, &expired, &mut used, &ignore.origin, &mut suppressed);
+    (suppressed, entry_warnings(&ignore.entries, &expired, &used, &ignore.origin))
 }
 
 /// Reads an ignore file, YAML or plain (see the module docs).
@@ -914,19 +1001,11 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
         }
     }
 
-    let mut warnings = Vec::new();
-    for (i, e) in entries.iter().enumerate() {
-        let expires = e.expires.as_deref().unwrap_or_default();
-        if expired[i] {
-            warnings.push(format!(
-                "{ignore_origin}:{}: {} expired on {expires} and no longer applies",
-                e.line,
-                e.describe()
-            ));
-        } else if !entry_used[i] {
-            warnings.push(format!("{ignore_origin}:{}: {} matched no finding", e.line, e.describe()));
-        }
+    // Misconfigurations and secrets: the ignore file applies (VEX speaks of vulnerabilities only).
+    for list in [&mut report.misconfigurations, &mut report.secrets] {
+        suppress_findings(list, entries, &expired, &mut entry_used, ignore_origin, &mut report.suppressed);
     }
+    let mut warnings = entry_warnings(entries, &expired, &entry_used, ignore_origin);
     for (d, doc) in vex.iter().enumerate() {
         if doc.statements.is_empty() {
             warnings.push(format!("{}: no VEX statements; it suppresses nothing", doc.origin));

@@ -220,3 +220,45 @@ fn input_format_prints_the_parsed_documents() {
     assert_eq!(run["commands"][0]["line"], 2);
     assert!(doc.get("findings").is_none(), "input documents carry no findings");
 }
+
+#[test]
+fn ignore_file_suppresses_checks_like_vulnerabilities() {
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path("svc")).unwrap();
+    std::fs::write(s.path("svc/Dockerfile"), "FROM python:latest\nUSER root\nRUN cd /app\n").unwrap();
+    std::fs::write(s.path("Dockerfile"), "FROM python:latest\nUSER 10001\nHEALTHCHECK NONE\n").unwrap();
+    std::fs::write(
+        s.path("ignore.yaml"),
+        "vulnerabilities:\n  - id: HG-DF-001\n    path: svc/**\n    reason: base pinned by the build system\n  - id: df-run-cd\n  - id: HG-DF-004\n    expires: 2020-01-01\n  - id: HG-DF-099\n",
+    )
+    .unwrap();
+    let out =
+        hullguard(s.dir.path(), &["config", ".", "-f", "json", "--ignorefile", "ignore.yaml", "--fail-on", "HIGH"]);
+    assert_eq!(out.status.code(), Some(1), "the expired entry no longer hides USER root");
+    let mut got = ids(&out);
+    got.sort();
+    let want: Vec<(String, u64)> =
+        [("HG-DF-001", 1), ("HG-DF-004", 2), ("HG-DF-008", 1)].map(|(i, l)| (i.to_owned(), l)).into();
+    assert_eq!(got, want, "svc's latest tag and its RUN cd are suppressed; the root Dockerfile's latest tag is not");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let suppressed: Vec<(&str, &str, &str)> = doc["suppressed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["id"].as_str().unwrap(), x["package"].as_str().unwrap(), x["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        suppressed,
+        [
+            ("HG-DF-001", "./svc/Dockerfile:1", "ignorefile: base pinned by the build system"),
+            ("HG-DF-015", "./svc/Dockerfile:3", "ignorefile: ignore.yaml:5"),
+        ]
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("ignore.yaml:6: HG-DF-004 expired on 2020-01-01 and no longer applies"), "{stderr}");
+    assert!(stderr.contains("ignore.yaml:8: HG-DF-099 matched no finding"), "{stderr}");
+    // The default .hullguardignore (plain form) applies without the flag.
+    std::fs::write(s.path(".hullguardignore"), "HG-DF-001\n").unwrap();
+    let out = hullguard(s.dir.path(), &["config", ".", "-f", "json"]);
+    assert!(ids(&out).iter().all(|(id, _)| id != "HG-DF-001"));
+}
