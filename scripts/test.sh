@@ -46,6 +46,19 @@ fi
 step "cargo test"
 cargo test --workspace
 
+step "hullguard-lint as shipped (static-pie) gives the findings of hullguard dockerfile"
+cargo build -q -p hullguard
+cargo rustc -q -p hullguard-lint --bin hullguard-lint -- -C target-feature=+crt-static
+file -b "$CARGO_TARGET_DIR/debug/hullguard-lint" | grep -q 'static-pie linked' \
+  || { echo "hullguard-lint is not static-pie"; exit 1; }
+corpus=$(mktemp -d)
+python3 bench/dockerfile-corpus.py "$corpus" --count 40 >/dev/null 2>&1
+( cd "$corpus" \
+  && "$CARGO_TARGET_DIR/debug/hullguard-lint" -f json ./*.Dockerfile > lint.json \
+  && "$CARGO_TARGET_DIR/debug/hullguard" dockerfile -f json ./*.Dockerfile > dockerfile.json \
+  && python3 -c 'import json,sys; a,b=(json.load(open(f)) for f in sys.argv[1:]); n=len(a["findings"]); assert a==b and n>50, n; print(f"{n} findings, identical")' lint.json dockerfile.json )
+rm -rf "$corpus"
+
 if [ -x .ci/fuzz-smoke.sh ] && [ "${SKIP_FUZZ:-0}" != 1 ]; then
   step "fuzz smoke (${FUZZ_SECONDS:-15} s per target)"
   FUZZ_SECONDS=${FUZZ_SECONDS:-15} .ci/fuzz-smoke.sh

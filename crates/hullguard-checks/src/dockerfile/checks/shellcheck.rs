@@ -81,8 +81,13 @@ pub(super) fn check(ctx: &mut Ctx<'_>, program: &Path, skip: &[String]) {
 /// The scripts ShellCheck can read: shell-form RUNs and heredoc scripts, in a POSIX shell.
 fn scripts<'a>(ctx: &Ctx<'a>) -> Vec<Script<'a>> {
     let mut out = Vec::new();
+    // The SHELL each stage ends with, inherited by stages built `FROM` it.
+    let mut finished: Vec<Option<&'static str>> = Vec::with_capacity(ctx.df.stages.len());
     for stage in &ctx.df.stages {
-        let mut shell = Some("sh");
+        let mut shell = ctx.df.stages[..stage.index]
+            .iter()
+            .rposition(|s| super::alias_is(s, &stage.base))
+            .map_or(Some("sh"), |i| finished[i]);
         for ins in &stage.instructions {
             match ins.keyword.as_str() {
                 "SHELL" => shell = shell_of(&ins.words()),
@@ -103,6 +108,7 @@ fn scripts<'a>(ctx: &Ctx<'a>) -> Vec<Script<'a>> {
                 _ => {}
             }
         }
+        finished.push(shell);
     }
     out
 }

@@ -397,6 +397,8 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-095", "FROM a:1\nRUN echo $HOME && \\\n    [ $1 == x ]\n", &[2, 3, 3]),
     ("HG-DF-095", "FROM a:1\nRUN <<EOF\nset -e\ncd $dir\nEOF\n", &[4]),
     ("HG-DF-095", "FROM a:1\nRUN echo \"$HOME\" && [ \"$1\" = x ]\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $x\n", &[]),
+    // A stage built FROM a PowerShell stage keeps its SHELL; another stage starts with sh again.
+    ("HG-DF-095", "FROM a:1 AS win\nSHELL [\"pwsh\", \"-c\"]\nFROM win\nRUN echo $x\nFROM b:1\nRUN echo $y\n", &[6]),
 ];
 
 /// Runs every case of check `id`.
