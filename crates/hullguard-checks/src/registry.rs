@@ -5,7 +5,7 @@
 //!
 //! Ids are never reused or renumbered; a retired check keeps its id reserved.
 
-use hullguard_report::Severity;
+use hullguard_report::{Finding, FindingKind, Location, Severity};
 
 /// Static description of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +26,32 @@ pub struct CheckMeta {
     pub peer_ids: &'static [&'static str],
     /// Further reading.
     pub references: &'static [&'static str],
+}
+
+impl CheckMeta {
+    /// Whether `name` is this check's id or concept key (how `--skip-check` and pragmas name it).
+    #[must_use]
+    pub fn is_named(&self, name: &str) -> bool {
+        name == self.id || name == self.concept
+    }
+
+    /// A misconfiguration finding of this check; without a specific `fix` the check's general
+    /// remediation is the fix.
+    #[must_use]
+    pub fn finding(&self, location: Location, evidence: String, fix: Option<String>) -> Finding {
+        Finding {
+            kind: FindingKind::Misconfiguration,
+            id: self.id.to_owned(),
+            concept: Some(self.concept.to_owned()),
+            severity: self.severity,
+            title: self.title.to_owned(),
+            description: self.description.to_owned(),
+            location,
+            evidence: Some(evidence),
+            fix: Some(fix.unwrap_or_else(|| self.remediation.to_owned())),
+            references: self.references.iter().map(|r| (*r).to_owned()).collect(),
+        }
+    }
 }
 
 /// Every check, ordered by id.

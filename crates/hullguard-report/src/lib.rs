@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+pub mod time;
 pub mod vuln;
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).

@@ -76,7 +76,7 @@ use std::io::Read;
 
 use hullguard_image::spec::ImageConfig;
 use hullguard_image::{EntryKind, EntryVisitor, ImageMeta, ImageRead, LayerEntry, MergedFs};
-use hullguard_report::{Finding, FindingKind, Location};
+use hullguard_report::{Finding, Location};
 
 use crate::registry::by_concept;
 
@@ -279,23 +279,12 @@ pub fn check_image<S: AsRef<str>>(facts: &ImageFacts<'_>, skip: &[S]) -> Vec<Fin
         let Some(meta) = by_concept(hit.concept) else {
             continue;
         };
-        if skip.iter().any(|s| s.as_ref() == meta.id || s.as_ref() == meta.concept)
+        if skip.iter().any(|s| meta.is_named(s.as_ref()))
             || !seen.insert((meta.id, hit.location.clone(), hit.evidence.clone()))
         {
             continue;
         }
-        findings.push(Finding {
-            kind: FindingKind::Misconfiguration,
-            id: meta.id.to_owned(),
-            concept: Some(meta.concept.to_owned()),
-            severity: meta.severity,
-            title: meta.title.to_owned(),
-            description: meta.description.to_owned(),
-            location: hit.location,
-            evidence: Some(truncate(&hit.evidence)),
-            fix: hit.fix.or_else(|| Some(meta.remediation.to_owned())),
-            references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
-        });
+        findings.push(meta.finding(hit.location, truncate(&hit.evidence), hit.fix));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings

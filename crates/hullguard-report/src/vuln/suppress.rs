@@ -95,12 +95,12 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 
 use super::{Suppressed, VulnFinding, VulnReport};
+use crate::time::{Instant, is_date, parse_rfc3339};
 use crate::{Finding, Location};
 
 /// The largest ignore file or VEX document read.
@@ -1061,13 +1061,6 @@ fn unmatched_statement(origin: &str, st: &VexStatement, reported: &[(Vec<String>
     )
 }
 
-/// Today's date in UTC as `YYYY-MM-DD`, for [`apply`].
-pub fn today_utc() -> String {
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
 /// Whether `f`'s id or one of its aliases equals one of `ids` (case-insensitively).
 fn has_id(f: &VulnFinding, ids: &[String]) -> bool {
     ids.iter().any(|id| {
@@ -1255,96 +1248,6 @@ fn glob_match(glob: &str, path: &str) -> bool {
     next[0]
 }
 
-/// Whether `s` is a valid `YYYY-MM-DD` date.
-fn is_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return false;
-    }
-    let num = |r: std::ops::Range<usize>| s.get(r).filter(|x| x.bytes().all(|c| c.is_ascii_digit()))?.parse().ok();
-    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
-    (1..=12).contains(&m) && (1..=days_in_month(y, m)).contains(&d)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 → (year, month, day) (proleptic Gregorian).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// (year, month, day) → days since 1970-01-01 (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// UTC seconds since the epoch and nanoseconds.
-type Instant = (i64, u32);
-
-/// An RFC 3339 timestamp as (UTC seconds since the epoch, nanoseconds), for
-/// ordering statements; `None` when it is not one.
-fn parse_rfc3339(s: &str) -> Option<Instant> {
-    let s = s.trim();
-    let date = s.get(..10)?;
-    if !is_date(date) {
-        return None;
-    }
-    let (y, m, d) = (date[..4].parse().ok()?, date[5..7].parse().ok()?, date[8..10].parse().ok()?);
-    let days = days_from_civil(y, m, d);
-    let rest = s.get(10..)?;
-    if rest.is_empty() {
-        return Some((days * 86_400, 0));
-    }
-    let rest = rest.strip_prefix(['T', 't', ' '])?;
-    let two = |x: Option<&str>| -> Option<i64> { x.filter(|v| v.bytes().all(|c| c.is_ascii_digit()))?.parse().ok() };
-    let (hh, mm, ss) = (two(rest.get(0..2))?, two(rest.get(3..5))?, two(rest.get(6..8))?);
-    if rest.get(2..3) != Some(":") || rest.get(5..6) != Some(":") {
-        return None;
-    }
-    let mut tail = rest.get(8..)?;
-    let mut nanos = 0u32;
-    if let Some(frac) = tail.strip_prefix('.') {
-        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
-        let padded: String = frac[..digits].chars().chain(std::iter::repeat('0')).take(9).collect();
-        nanos = padded.parse().ok()?;
-        tail = &frac[digits..];
-    }
-    let offset = match tail {
-        "Z" | "z" | "" => 0,
-        _ => {
-            let sign = match tail.as_bytes().first()? {
-                b'+' => 1,
-                b'-' => -1,
-                _ => return None,
-            };
-            let (oh, om) = (two(tail.get(1..3))?, two(tail.get(4..6))?);
-            sign * (oh * 3600 + om * 60)
-        }
-    };
-    Some((days * 86_400 + hh * 3600 + mm * 60 + ss - offset, nanos))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1400,24 +1303,5 @@ mod tests {
         for text in [deep_json.as_str(), "{\"@context\": [\"openvex\"], \"statements\": [{\"vulnerability\": {}}]}"] {
             assert!(parse_vex(text.as_bytes(), "f").is_err(), "{text:.40}");
         }
-    }
-
-    #[test]
-    fn dates() {
-        assert!(is_date("2024-02-29"));
-        assert!(!is_date("2023-02-29"));
-        assert!(!is_date("2023-13-01"));
-        assert!(!is_date("2023-1-01"));
-        assert!(!is_date("+023-01-01"));
-        assert_eq!(civil_from_days(days_from_civil(2027, 1, 31)), (2027, 1, 31));
-        assert_eq!(parse_rfc3339("1970-01-02T00:00:00Z"), Some((86_400, 0)));
-        assert_eq!(parse_rfc3339("2023-01-01T02:00:00+02:00"), parse_rfc3339("2023-01-01T00:00:00Z"));
-        assert_eq!(
-            parse_rfc3339("2023-01-01T00:00:00.5Z"),
-            Some((parse_rfc3339("2023-01-01").unwrap().0, 500_000_000))
-        );
-        assert_eq!(parse_rfc3339("2023-01-01T00:00"), None);
-        assert_eq!(parse_rfc3339("é"), None);
-        assert_eq!(today_utc().len(), 10);
     }
 }

@@ -16,7 +16,7 @@ mod tests;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hullguard_report::{Finding, FindingKind, Location};
+use hullguard_report::{Finding, Location};
 
 use super::parse::{Dockerfile, Instruction, Stage, Warning, parse};
 use crate::registry::{CheckMeta, by_concept};
@@ -192,30 +192,16 @@ pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Fi
         let Some(meta) = by_concept(hit.concept) else {
             continue;
         };
-        if settings.skip.iter().any(|s| s == meta.id || s == meta.concept)
+        if settings.skip.iter().any(|s| meta.is_named(s))
             || suppressed(meta, hit.line)
             || suppressed(meta, hit.anchor)
             || !seen.insert((meta.id, hit.line, hit.evidence.clone()))
         {
             continue;
         }
-        findings.push(Finding {
-            kind: FindingKind::Misconfiguration,
-            id: meta.id.to_owned(),
-            concept: Some(meta.concept.to_owned()),
-            severity: meta.severity,
-            title: meta.title.to_owned(),
-            description: meta.description.to_owned(),
-            location: Location::File {
-                path: path.to_owned(),
-                line: hit.line,
-                column: hit.column,
-                end_line: hit.end_line,
-            },
-            evidence: Some(hit.evidence),
-            fix: Some(hit.fix.unwrap_or_else(|| meta.remediation.to_owned())),
-            references: meta.references.iter().map(|r| (*r).to_owned()).collect(),
-        });
+        let location =
+            Location::File { path: path.to_owned(), line: hit.line, column: hit.column, end_line: hit.end_line };
+        findings.push(meta.finding(location, hit.evidence, hit.fix));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()).then_with(|| a.evidence.cmp(&b.evidence)));
     let mut warnings: Vec<&Warning> = df.warnings.iter().chain(&ctx.warnings).collect();
