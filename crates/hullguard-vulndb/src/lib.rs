@@ -7,10 +7,13 @@
 //! - [`import`]: importers from the feeds' formats into that model (and the
 //!   severity and KEV side feeds);
 //! - [`severity`]: CVSS scores and vendor labels on one [`severity::Level`] scale.
+//! - [`detect`]: an inventory matched into the vulnerability report (queries, ratings,
+//!   support notes, remediations);
 //! - [`update`]: fetching the production feeds into a local mirror.
 
 pub mod advisory;
 pub mod db;
+pub mod detect;
 mod error;
 pub mod feeds;
 pub mod import;

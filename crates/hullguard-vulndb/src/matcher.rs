@@ -177,7 +177,7 @@ pub fn is_bundle_id(id: &str) -> bool {
         "openSUSE-SU-",
         "BIT-",
     ];
-    BUNDLES.iter().any(|p| id.starts_with(p))
+    BUNDLES.iter().any(|p| id.starts_with(p)) || id.starts_with(crate::import::debian_changelog::ID_PREFIX)
 }
 
 /// Merges hits that name the same vulnerability into one [`Vulnerability`]
@@ -186,7 +186,8 @@ pub fn is_bundle_id(id: &str) -> bool {
 /// Hits are joined through the ids and aliases that name one vulnerability
 /// (CVE, GHSA, PYSEC, GO, RUSTSEC …), transitively. A bundle advisory (see
 /// [`is_bundle_id`]) joins no one: it is added to every group its aliases
-/// name, and where they name none, it stands for each CVE it lists.
+/// name, and it stands for each CVE it lists that no other hit names. A Debian changelog entry
+/// is evidence of a fix, never an alias.
 pub fn group_by_vulnerability(hits: Vec<Hit>) -> Vec<Vulnerability> {
     let (bundles, singles): (Vec<Hit>, Vec<Hit>) = hits.into_iter().partition(|h| is_bundle_id(&h.advisory.id));
     // Union-find over the single hits, joined through every non-bundle id they mention.
@@ -219,29 +220,32 @@ pub fn group_by_vulnerability(hits: Vec<Hit>) -> Vec<Vulnerability> {
         groups.entry(format!("#{r:08}")).or_default().push(hit);
     }
     for bundle in bundles {
-        let named: BTreeSet<usize> = bundle.advisory.aliases.iter().filter_map(|a| by_id.get(a).copied()).collect();
-        if !named.is_empty() {
-            for r in named {
-                groups.entry(format!("#{r:08}")).or_default().push(bundle.clone());
-            }
-            continue;
+        // Each id the bundle lists: the group of a single hit naming it, else (a CVE) a group of
+        // its own; a bundle listing neither stands alone.
+        let mut keys: BTreeSet<String> = BTreeSet::new();
+        for alias in &bundle.advisory.aliases {
+            match by_id.get(alias) {
+                Some(r) => keys.insert(format!("#{r:08}")),
+                None if alias.starts_with("CVE-") => keys.insert(alias.clone()),
+                None => false,
+            };
         }
-        let cves: Vec<&String> = bundle.advisory.aliases.iter().filter(|a| a.starts_with("CVE-")).collect();
-        if cves.is_empty() {
-            groups.entry(bundle.advisory.id.clone()).or_default().push(bundle);
-        } else {
-            for cve in cves {
-                groups.entry(cve.clone()).or_default().push(bundle.clone());
-            }
+        if keys.is_empty() {
+            keys.insert(bundle.advisory.id.clone());
+        }
+        for key in keys {
+            groups.entry(key).or_default().push(bundle.clone());
         }
     }
     let mut out: Vec<Vulnerability> = groups
         .into_iter()
         .map(|(key, mut hits)| {
             hits.sort_by(|a, b| a.advisory.id.cmp(&b.advisory.id));
-            // A bundle adds its own id, not the other vulnerabilities it lists.
+            // A bundle adds its own id, not the other vulnerabilities it lists; a changelog entry
+            // is fix evidence (kept among the hits), never a name of the vulnerability.
             let mut ids: BTreeSet<String> = hits
                 .iter()
+                .filter(|h| !h.advisory.id.starts_with(crate::import::debian_changelog::ID_PREFIX))
                 .flat_map(|h| {
                     let aliases = if is_bundle_id(&h.advisory.id) { &[][..] } else { &h.advisory.aliases[..] };
                     std::iter::once(&h.advisory.id).chain(aliases)
@@ -314,6 +318,9 @@ mod tests {
             vec![
                 ("CVE-2023-6246", vec!["DSA-5611-1"], vec!["CVE-2023-6246", "DSA-5611-1"]),
                 ("CVE-2023-6779", vec!["DSA-5611-1"], vec!["CVE-2023-6779", "DSA-5611-1"]),
+                // Listed by the bundle only: still a vulnerability of its own (a record that
+                // clears it for the release is applied by `Matched::vulnerabilities`).
+                ("CVE-2023-6780", vec!["DSA-5611-1"], vec!["DSA-5611-1"]),
             ]
         );
         // A bundle naming no other hit stands for each CVE it lists.
@@ -321,6 +328,33 @@ mod tests {
         let ids: Vec<(&str, Vec<&str>)> =
             alone.iter().map(|g| (g.id.as_str(), g.aliases.iter().map(String::as_str).collect())).collect();
         assert_eq!(ids, vec![("CVE-2020-1", vec!["DSA-1-1"]), ("CVE-2020-2", vec!["DSA-1-1"])]);
+    }
+
+    #[test]
+    fn a_changelog_entry_naming_several_cves_is_evidence_for_each() {
+        let entry = "debian-changelog:perl@5.36.0-7+deb12u4";
+        let groups = group_by_vulnerability(vec![
+            hit(entry, &["CVE-2025-15649", "CVE-2026-12087", "CVE-2026-13221"], Some("5.36.0-7+deb12u4")),
+            hit("CVE-2026-13221", &[], None),
+        ]);
+        let shown: Vec<(&str, Vec<&str>, Vec<&str>)> = groups
+            .iter()
+            .map(|g| {
+                (
+                    g.id.as_str(),
+                    g.aliases.iter().map(String::as_str).collect(),
+                    g.hits.iter().map(|h| h.advisory.id.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("CVE-2025-15649", vec![], vec![entry]),
+                ("CVE-2026-12087", vec![], vec![entry]),
+                ("CVE-2026-13221", vec![], vec!["CVE-2026-13221", entry]),
+            ]
+        );
     }
 
     #[test]

@@ -327,7 +327,40 @@ fn debian_base_uses_release_data_and_vendor_fix_evidence() {
     );
     // Every finding is of the image's release.
     assert!(findings(&report).iter().all(|f| f["ecosystem"] == "Debian:12"));
-    assert_eq!(findings(&report).len(), 37, "{rows:#?}");
+    // 37 + the twelve further CVEs of perl's deb12u4 changelog entry (one finding per CVE since
+    // the entry stopped merging them into CVE-2025-15649).
+    assert_eq!(findings(&report).len(), 49, "{rows:#?}");
+}
+
+/// Issue "The scan must see what Docker sees", point 2: the perl 5.36.0-7+deb12u4 changelog
+/// entry names 13 CVEs; each is a finding of its own (the entry is evidence, not an alias), and
+/// ignoring one leaves the other twelve.
+#[test]
+fn a_changelog_entry_naming_several_cves_gives_one_finding_per_cve() {
+    let entry = "debian-changelog:perl@5.36.0-7+deb12u4";
+    let of_entry = |report: &Value| -> Vec<String> {
+        findings(report)
+            .iter()
+            .filter(|f| f["package"] == "perl-base" && f["advisories"].as_array().unwrap().iter().any(|a| a == entry))
+            .map(|f| {
+                assert!(f["aliases"].as_array().unwrap().iter().all(|a| a != entry), "{f}");
+                f["id"].as_str().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let report = scan_json(&[]);
+    let ids = of_entry(&report);
+    assert_eq!(ids.len(), 13, "{ids:?}");
+    assert!(ids.contains(&"CVE-2025-15649".to_owned()) && ids.contains(&"CVE-2026-12087".to_owned()));
+    // openssl's two entries hide 20 CVEs across libssl3 and openssl, libssh2's 5.
+    let count = |package: &str| findings(&report).iter().filter(|f| f["package"] == package).count();
+    assert_eq!((count("libssl3"), count("openssl"), count("libssh2-1")), (12, 12, 6));
+
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore");
+    std::fs::write(&ignore, "CVE-2026-12087\n").unwrap();
+    let report = scan_json(&["--ignorefile", ignore.to_str().unwrap()]);
+    assert_eq!(of_entry(&report).len(), 12);
 }
 
 #[test]

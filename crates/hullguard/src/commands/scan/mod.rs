@@ -17,10 +17,7 @@ use hullguard_vulndb::db::Db;
 
 use crate::cli::{ScanArgs, ScanFormat, Scanner};
 
-mod matching;
-
-use matching::{Target, scan};
-use matching::{empty_report, remediations};
+use hullguard_vulndb::detect::{Target, detect, empty_report, remediations};
 
 /// Opens the database named by `--db` or the default location.
 pub fn open_db(path: Option<&Path>) -> Result<Db> {
@@ -144,7 +141,7 @@ pub fn run_image(
     let target = Target {
         name: meta.names.first().cloned().unwrap_or_else(|| meta.source.clone()),
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
-        meta: Some(&meta),
+        layer_created_by: meta.layers.iter().map(|l| l.created_by.clone()).collect(),
     };
     let subject = Subject {
         name: &target.name,
@@ -154,7 +151,7 @@ pub fn run_image(
     };
     let started = std::time::Instant::now();
     let mut report = match &db {
-        Some(db) => scan(&target, &inventory, db)?,
+        Some(db) => detect(&target, &inventory, db)?,
         None => empty_report(&target, &inventory),
     };
     tracing::info!(
@@ -236,9 +233,12 @@ fn scan_inventory(
             eprintln!("hullguard: warning: {w}");
         }
     }
-    let target = Target { name: shown.to_owned(), config_digest: None, meta: None };
-    let mut report =
-        if vuln { scan(&target, inventory, &open_db(args.db.as_deref())?)? } else { empty_report(&target, inventory) };
+    let target = Target { name: shown.to_owned(), ..Target::default() };
+    let mut report = if vuln {
+        detect(&target, inventory, &open_db(args.db.as_deref())?)?
+    } else {
+        empty_report(&target, inventory)
+    };
     for f in findings {
         match f.kind {
             FindingKind::Secret => report.secrets.push(f),

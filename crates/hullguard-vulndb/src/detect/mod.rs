@@ -1,0 +1,135 @@
+//! Vulnerability detection: an inventory in, the vulnerability report out.
+//!
+//! Each package is turned into the query advisories know it by ([`query`]: distro packages by
+//! source package and release), matched ([`crate::matcher`]), each vulnerability rated
+//! ([`rating`]), and the report carries the security-support notes ([`support`]) and one
+//! upgrade per fixable package ([`remediation`]). Nothing is filtered here: the ignore file,
+//! VEX and the scope flags act on the report afterwards.
+
+use std::collections::BTreeMap;
+
+use hullguard_inventory::Inventory;
+use hullguard_report::vuln::{DbSource, LayerRef, VulnFinding, VulnReport, VulnStatus};
+
+use crate::advisory::Status;
+use crate::db::{Db, DbError};
+use crate::matcher::{Query, Vulnerability, match_package};
+use crate::version::scheme_for;
+
+pub mod query;
+pub mod rating;
+pub mod remediation;
+pub mod support;
+
+pub use query::{PackageQuery, is_distro, query_of};
+pub use rating::{Rating, rate};
+pub use remediation::remediations;
+pub use support::support_notes;
+
+/// What was scanned, for the report header and layer references.
+#[derive(Debug, Clone, Default)]
+pub struct Target {
+    /// Shown name.
+    pub name: String,
+    /// Image config digest.
+    pub config_digest: Option<String>,
+    /// The `created_by` of each layer, by layer index (empty for targets without layers).
+    pub layer_created_by: Vec<Option<String>>,
+}
+
+/// Matches every package of `inventory` against `db` and builds the full report (no filters
+/// applied yet).
+///
+/// # Errors
+///
+/// When the database cannot be read.
+pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<VulnReport, DbError> {
+    let info = db.info()?;
+    let mut findings = Vec::new();
+    let mut matched = 0;
+    // The same package often appears several times (Go's stdlib in every binary, one npm
+    // package at several paths): match and rate each query once.
+    let mut memo: BTreeMap<PackageQuery, Vec<(Vulnerability, Rating)>> = BTreeMap::new();
+    for p in &inventory.packages {
+        let Some(q) = query_of(p, inventory) else {
+            tracing::debug!("{}@{}: no advisory ecosystem for this package", p.found.name, p.found.version);
+            continue;
+        };
+        matched += 1;
+        if !memo.contains_key(&q) {
+            let result = match_package(db, &Query { ecosystem: &q.ecosystem, package: &q.name, version: &q.version })?;
+            for skipped in &result.skipped {
+                tracing::debug!("skipped: {skipped}");
+            }
+            let mut rated = Vec::new();
+            for v in result.vulnerabilities(is_distro(&q.ecosystem)) {
+                let rating = rate(&v, &q.ecosystem, db)?;
+                rated.push((v, rating));
+            }
+            memo.insert(q.clone(), rated);
+        }
+        let order = |a: &str, b: &str| {
+            scheme_for(&q.ecosystem).and_then(|s| s.compare(a, b)).unwrap_or(std::cmp::Ordering::Equal)
+        };
+        for (v, rating) in memo[&q].iter().cloned() {
+            let status = match v.status() {
+                Status::Fixed => VulnStatus::Fixed,
+                Status::WillNotFix => VulnStatus::WillNotFix,
+                Status::EndOfLife => VulnStatus::EndOfLife,
+                Status::AffectedNoFix | Status::NotAffected => VulnStatus::Affected,
+            };
+            let mut references: Vec<String> = Vec::new();
+            for r in v.hits.iter().flat_map(|h| &h.advisory.references) {
+                if !references.contains(r) {
+                    references.push(r.clone());
+                }
+            }
+            findings.push(VulnFinding {
+                title: rating::title(&v),
+                advisories: v.hits.iter().map(|h| h.advisory.id.clone()).collect(),
+                fixed: v.fixed(order),
+                id: v.id,
+                aliases: v.aliases,
+                package: p.found.name.clone(),
+                source_package: p.found.source_name.clone().filter(|s| *s != p.found.name),
+                ecosystem: q.ecosystem.clone(),
+                purl: p.purl.clone(),
+                installed: p.found.version.clone(),
+                status,
+                severity: rating.severity,
+                severity_source: rating.source,
+                cvss: rating.cvss,
+                kev: rating.kev,
+                layer: p.layer.map(|index| LayerRef {
+                    index,
+                    diff_id: p.diff_id.clone(),
+                    created_by: target.layer_created_by.get(index).cloned().flatten(),
+                }),
+                path: p.found.path.clone(),
+                references,
+            });
+        }
+    }
+    let mut report = VulnReport {
+        support: support_notes(inventory, db)?,
+        packages: matched,
+        db_built: info.built,
+        db_sources: info.sources.into_iter().map(|s| DbSource { name: s.name, as_of: s.as_of }).collect(),
+        findings,
+        ..empty_report(target, inventory)
+    };
+    report.finalize();
+    Ok(report)
+}
+
+/// A report with no vulnerability findings (a scan without the vulnerability scanner).
+pub fn empty_report(target: &Target, inventory: &Inventory) -> VulnReport {
+    VulnReport {
+        config_digest: target.config_digest.clone(),
+        os: inventory
+            .os
+            .as_ref()
+            .map(|o| format!("{} {}", o.id, o.version_id.as_deref().unwrap_or("")).trim().to_owned()),
+        ..VulnReport::new(target.name.clone())
+    }
+}
