@@ -87,12 +87,18 @@ pub fn match_package(db: &Db, query: &Query<'_>) -> Result<Matched, DbError> {
         }) {
             match affected.hit(query.version) {
                 Ok(Some(fixed)) => {
+                    // A range bounded by another release's fix (a Debian release following unstable)
+                    // is no fix here: the entry's status says so.
+                    let fixed = fixed.filter(|_| affected.status != Status::AffectedNoFix);
                     let status = if fixed.is_some() { Status::Fixed } else { unfixed_status(affected.status) };
                     if best.as_ref().is_none_or(|(_, f)| f.is_none() && fixed.is_some()) {
                         best = Some((status, fixed));
                     }
                 }
-                Ok(None) if matches!(affected.status, Status::Fixed | Status::NotAffected) => {
+                Ok(None)
+                    if matches!(affected.status, Status::Fixed | Status::NotAffected)
+                        || affected.ranges.iter().any(|r| r.fixed.is_some()) =>
+                {
                     // A bundle clears what it lists; a single record clears itself and its aliases.
                     let ids = if is_bundle_id(&advisory.id) {
                         advisory.aliases.iter().filter(|a| !is_bundle_id(a)).cloned().collect()

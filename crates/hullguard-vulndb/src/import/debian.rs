@@ -33,10 +33,12 @@
 //! | `<not-affected>`                                 | [`Status::NotAffected`]    | none                 |
 //! | `<removed>`, `<itp>`                             | skipped (counted)          |                      |
 //!
-//! When a release follows an unstable line with a fixed version `V`, the
-//! status is [`Status::Fixed`] with the range "below `V`" even where `V` was
-//! only uploaded to unstable: the release's older version is then (rightly)
-//! affected. Urgencies (`unimportant`, `low`, `medium`, `high`, and in the
+//! When a stable release follows an unstable line with a fixed version `V`
+//! (no `[release]` line), the range is "below `V`" — the release's older
+//! version is (rightly) affected and a version at or above `V` is not — but
+//! the status is [`Status::AffectedNoFix`] with no fixed version: `V` is
+//! unstable's upload, which the release cannot install, so no remediation may
+//! propose it. Urgencies (`unimportant`, `low`, `medium`, `high`, and in the
 //! JSON `not yet assigned`) become [`SeverityKind::Ecosystem`] severities of
 //! the advisory, so that `unimportant` issues can be hidden or lowered. The
 //! free-text notes (`(Minor issue)`, `NOTE:` lines) have no place in the
@@ -198,6 +200,17 @@ fn affected_for(ecosystem: &str, package: &str, state: State<'_>) -> Result<Opti
         status,
         fixed,
     }))
+}
+
+/// A release that follows the unstable line's fix `V`: versions below `V` stay affected, but `V`
+/// is unstable's upload, not a version the release can install; so the release has no fix
+/// ([`Status::AffectedNoFix`], the range still ending at `V`, no fixed versions listed).
+fn unstable_fix_only(mut affected: Affected) -> Affected {
+    if affected.status == Status::Fixed {
+        affected.status = Status::AffectedNoFix;
+        affected.fixed.clear();
+    }
+    affected
 }
 
 /// One package line: `- pkg state (notes)` or `[release] - pkg state (notes)`.
@@ -431,10 +444,12 @@ fn cve_entry(entry: &Entry<'_>, wanted: &[(&str, &str)], stats: &mut DebianStats
         let states = &by_package[package];
         for (release, ecosystem) in wanted {
             // `sid` has no `[sid]` lines: it is the unstable line.
-            let Some(state) = states.get(&Some(*release)).or_else(|| states.get(&None)) else { continue };
+            let own = states.get(&Some(*release));
+            let Some(state) = own.or_else(|| states.get(&None)) else { continue };
             match affected_for(ecosystem, package, *state)
                 .map_err(|e| Error::advisory(id, format!("{package}: {e}")))?
             {
+                Some(a) if own.is_none() && *ecosystem != "Debian:unstable" => affected.push(unstable_fix_only(a)),
                 Some(a) => affected.push(a),
                 None => stats.removed_skipped += 1,
             }

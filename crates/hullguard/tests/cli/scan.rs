@@ -363,6 +363,33 @@ fn a_changelog_entry_naming_several_cves_gives_one_finding_per_cve() {
     assert_eq!(of_entry(&report).len(), 12);
 }
 
+/// Issue "The scan must see what Docker sees", point 15: the tracker knows CVE-2023-45853's fix
+/// only in unstable (zlib 1:1.3.dfsg-2): bookworm cannot install it, so the finding has no fix
+/// and no remediation proposes it; every Debian upgrade proposed is a bookworm version.
+#[test]
+fn remediation_proposes_only_versions_of_the_image_release() {
+    let report = scan_json(&[]);
+    let zlib = findings(&report)
+        .iter()
+        .find(|f| f["package"] == "zlib1g" && f["id"] == "CVE-2023-45853")
+        .expect("zlib1g CVE-2023-45853 reported");
+    assert_eq!((zlib["status"].as_str(), zlib["fixed"].as_str()), (Some("affected"), None));
+    let debian: Vec<(String, String)> = report["remediations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["path"] == "/var/lib/dpkg/status")
+        .map(|r| (r["package"].as_str().unwrap().to_owned(), r["upgrade_to"].as_str().unwrap().to_owned()))
+        .collect();
+    assert!(debian.iter().all(|(p, _)| p != "zlib1g"), "{debian:?}");
+    assert_eq!(
+        debian.iter().find(|(p, _)| p == "libssl3").map(|(_, v)| v.as_str()),
+        Some("3.0.22-1~deb12u2"),
+        "{debian:?}"
+    );
+    assert_eq!(debian.len(), 11, "{debian:?}");
+}
+
 #[test]
 fn ignore_file_and_vex_suppress_with_warnings() {
     let dir = tempfile::tempdir().unwrap();
