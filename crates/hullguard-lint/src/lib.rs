@@ -10,7 +10,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use hullguard_checks::dockerfile::parse::parse;
 use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
-use hullguard_report::vuln::{IgnoreFile, apply_to_findings, findings_to_sarif, parse_ignore, today_utc};
+use hullguard_report::gate::Gate;
+use hullguard_report::vuln::{apply_to_findings, findings_to_sarif, load_ignore, today_utc};
 use hullguard_report::{Finding, Location, Severity};
 use serde_json::json;
 
@@ -48,19 +49,21 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "PROGRAM", num_args = 0..=1, default_missing_value = "shellcheck", require_equals = true)]
     pub shellcheck: Option<PathBuf>,
     /// Ignore file, the same as for vulnerability scans: entries name check ids (HG-DF-012) or
-    /// concept keys, optionally with `path` (glob) and `expires`; default: .hullguardignore in the
-    /// working directory when it exists.
+    /// concept keys, optionally with `path` (glob) and `expires`; default: .hullguardignore, else
+    /// .trivyignore, in the working directory.
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
     /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub severity: Vec<hullguard_report::Severity>,
-    /// Exit with --exit-code when a finding of at least this severity exists (shown or not).
+    /// Fail (exit 1, or --exit-code) when a finding of at least this severity remains after the
+    /// ignore file, whether --severity shows it or not.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<hullguard_report::Severity>,
-    /// Exit code used by --fail-on.
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
-    pub exit_code: u8,
+    /// Exit code of a failed gate; alone (without --fail-on), fail when any finding is shown, as
+    /// Trivy's --exit-code does.
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
 }
 
 /// Parses `LABEL:FORMAT` of `--require-label` (the label itself may contain `:`; the format is
@@ -201,14 +204,15 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
         lint(&files, &settings, |f| f.display().to_string())?
     };
     let mut suppressed = Vec::new();
-    if let Some(ignore) = ignore_file(args.ignorefile.as_deref())? {
+    if let Some(ignore) = load_ignore(args.ignorefile.as_deref())? {
         let (gone, warned) = apply_to_findings(&mut findings, &ignore, &today_utc());
         suppressed = gone;
         warnings.extend(warned);
     }
-    let failed = args.fail_on.is_some_and(|min| findings.iter().any(|f| f.severity >= min));
     let shown: Vec<&Finding> =
         findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();
+    let gate = Gate { fail_on: args.fail_on, exit_code: args.exit_code };
+    let failed = gate.trips(findings.iter().map(|f| f.severity), shown.iter().map(|f| f.severity));
     for w in &warnings {
         eprintln!("hullguard: warning: {w}");
     }
@@ -228,7 +232,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()?;
-    Ok(if failed { ExitCode::from(args.exit_code) } else { ExitCode::SUCCESS })
+    Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
 }
 
 /// The input documents of `files` (`--format input`): `{"schema_version", "documents": […]}`.
@@ -241,17 +245,6 @@ fn inputs_json(files: &[PathBuf]) -> Result<String> {
     }
     let doc = json!({"schema_version": INPUT_SCHEMA_VERSION, "documents": documents});
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
-}
-
-/// The ignore file named by `--ignorefile`, else `.hullguardignore` when it exists.
-fn ignore_file(named: Option<&Path>) -> Result<Option<IgnoreFile>> {
-    let default = Path::new(".hullguardignore");
-    let Some(path) = named.or_else(|| default.is_file().then_some(default)) else {
-        return Ok(None);
-    };
-    let shown = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
-    Ok(Some(parse_ignore(&bytes, &shown).map_err(|e| anyhow::anyhow!("{e}"))?))
 }
 
 /// Read one build file, refusing files over [`MAX_FILE`].

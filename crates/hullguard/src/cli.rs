@@ -221,12 +221,14 @@ pub struct ScanArgs {
     /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
     #[arg(long, value_name = "LIST", value_delimiter = ',')]
     pub severity: Vec<hullguard_report::Severity>,
-    /// Exit with --exit-code when a finding of at least this severity remains (shown or not).
+    /// Fail (exit 1, or --exit-code) when a finding of at least this severity remains after the
+    /// ignore file and VEX, whether --severity shows it or not.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<hullguard_report::Severity>,
-    /// Exit code used by --fail-on.
-    #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
-    pub exit_code: u8,
+    /// Exit code of a failed gate; alone (without --fail-on), fail when any finding is shown, as
+    /// Trivy's --exit-code does.
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
     /// Leave out vulnerabilities that have no fixed version yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
@@ -234,7 +236,7 @@ pub struct ScanArgs {
     #[arg(long)]
     pub kev_only: bool,
     /// Ignore file: YAML (`vulnerabilities:` with id, package, path, expires, reason) or one id
-    /// per line; default: .hullguardignore in the working directory when it exists.
+    /// per line; default: .hullguardignore, else .trivyignore, in the working directory.
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
     /// OpenVEX or CycloneDX VEX document; `not_affected` statements suppress findings. Repeatable.

@@ -14,7 +14,7 @@ pub use cyclonedx::add_vulnerabilities;
 pub use sarif::{findings_to_sarif, to_sarif};
 pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
-    apply_to_findings, parse_ignore, parse_vex,
+    apply_to_findings, load_ignore, parse_ignore, parse_vex,
 };
 pub use table::to_table;
 pub use template::{HTML_TEMPLATE, render_template};

@@ -269,6 +269,23 @@ pub fn apply_to_findings(
     (suppressed, entry_warnings(&ignore.entries, &expired, &used, &ignore.origin))
 }
 
+/// The ignore files looked for in the working directory when none is named, in order: our own,
+/// then Trivy's (plain ids, `#` comments, `exp:` dates), so a Trivy user's file keeps working.
+pub const DEFAULT_IGNORE_FILES: [&str; 2] = [".hullguardignore", ".trivyignore"];
+
+/// Reads the ignore file `named`, else the first of [`DEFAULT_IGNORE_FILES`] that exists in the
+/// working directory; `None` when there is none.
+///
+/// # Errors
+/// A [`SuppressError`] for a file that cannot be read or parsed.
+pub fn load_ignore(named: Option<&std::path::Path>) -> Result<Option<IgnoreFile>, SuppressError> {
+    let found = DEFAULT_IGNORE_FILES.iter().map(std::path::Path::new).find(|p| p.is_file());
+    let Some(path) = named.or(found) else { return Ok(None) };
+    let origin = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| SuppressError::new(&origin, 1, e.to_string()))?;
+    parse_ignore(&bytes, &origin).map(Some)
+}
+
 /// Reads an ignore file, YAML or plain (see the module docs).
 ///
 /// # Errors

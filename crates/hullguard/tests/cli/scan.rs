@@ -121,6 +121,72 @@ fn gate_decides_the_exit_code_apart_from_what_is_shown() {
     assert!(findings(&fixed_only).iter().all(|f| f["status"] == "fixed"));
 }
 
+/// Issue "The scan must see what Docker sees", point 12: `--exit-code N` alone fails when any
+/// finding is shown (Trivy's meaning); with `--severity` only the shown ones count.
+#[test]
+fn exit_code_alone_fails_on_any_shown_finding() {
+    assert_eq!(scan(&["--format", "json", "--exit-code", "5"]).status.code(), Some(5));
+    // Vulnerabilities are never INFO: nothing shown, nothing fails.
+    let none_shown = scan(&["--format", "json", "--exit-code", "5", "--severity", "INFO"]);
+    assert_eq!(none_shown.status.code(), Some(0), "{}", String::from_utf8_lossy(&none_shown.stderr));
+    let shown: Value = serde_json::from_slice(&none_shown.stdout).unwrap();
+    assert!(findings(&shown).is_empty());
+}
+
+/// Issue "The scan must see what Docker sees", point 6: the ignore file applies to the image
+/// checks' and the secret scanner's findings of `image` too (it ran before they were added).
+#[test]
+fn ignore_file_suppresses_image_check_and_secret_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore");
+    std::fs::write(&ignore, "HG-IMG-018\ngithub-pat\n").unwrap();
+    let target = format!("oci-archive:{}", image("secrets-layers.oci.tar"));
+    let args = ["image", "--no-cache", &target, "--scanners", "misconfig,secret", "--format", "json"];
+    let plain = hullguard(Path::new("."), &args);
+    let mut with_ignore = args.to_vec();
+    with_ignore.extend(["--ignorefile", ignore.to_str().unwrap()]);
+    let ignored = hullguard(Path::new("."), &with_ignore);
+    assert!(plain.status.success() && ignored.status.success());
+    let ids = |out: &std::process::Output, list: &str| -> Vec<String> {
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        report[list].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+    };
+    assert!(ids(&plain, "misconfigurations").contains(&"HG-IMG-018".to_owned()));
+    assert!(!ids(&ignored, "misconfigurations").contains(&"HG-IMG-018".to_owned()));
+    assert_eq!(ids(&plain, "secrets").len(), 7);
+    assert_eq!(ids(&ignored, "secrets").len(), 6);
+    let report: Value = serde_json::from_slice(&ignored.stdout).unwrap();
+    let suppressed: Vec<&str> =
+        report["suppressed"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(suppressed, ["HG-IMG-018", "github-pat"]);
+    let stderr = String::from_utf8_lossy(&ignored.stderr);
+    assert!(!stderr.contains("matched no finding"), "{stderr}");
+}
+
+/// Issue "The scan must see what Docker sees", point 12: a `.trivyignore` in the working
+/// directory is read when there is no `.hullguardignore` (plain ids, `#` comments, `exp:`).
+#[test]
+fn trivyignore_is_read_when_there_is_no_hullguardignore() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".trivyignore"), "# accepted\nGHSA-8q59-q68h-6hv4\nCVE-2021-44906 exp:2020-01-01\n")
+        .unwrap();
+    let db = db().to_str().unwrap().to_owned();
+    let target = app_mixed();
+    let out = hullguard(dir.path(), &["image", "--no-cache", "--db", &db, &target, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let suppressed: Vec<&str> =
+        report["suppressed"].as_array().unwrap().iter().map(|s| s["id"].as_str().unwrap()).collect();
+    assert_eq!(suppressed, ["CVE-2020-14343"], "PyYAML's finding, named by its GHSA alias");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(".trivyignore") && stderr.contains("expired"), "{stderr}");
+    // Our own file wins when both exist.
+    std::fs::write(dir.path().join(".hullguardignore"), "CVE-1999-0001\n").unwrap();
+    let out = hullguard(dir.path(), &["image", "--no-cache", "--db", &db, &target, "--format", "json"]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["suppressed"].as_array().unwrap().is_empty());
+}
+
 #[test]
 fn missing_or_broken_database_is_exit_2_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,7 +12,8 @@ use anyhow::{Context, Result, anyhow};
 use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
 use hullguard_inventory::{Inventory, scan_source_tree};
 use hullguard_report::FindingKind;
-use hullguard_report::vuln::{VulnReport, VulnStatus, add_vulnerabilities, apply, parse_ignore, parse_vex, today_utc};
+use hullguard_report::gate::Gate;
+use hullguard_report::vuln::{VulnReport, VulnStatus, add_vulnerabilities, apply, load_ignore, parse_vex, today_utc};
 use hullguard_vulndb::db::Db;
 
 use crate::cli::{ScanArgs, ScanFormat, Scanner};
@@ -35,18 +36,10 @@ pub fn open_db(path: Option<&Path>) -> Result<Db> {
     Ok(Db::open(&path)?)
 }
 
-/// Applies the ignore file (`--ignorefile`, else `.hullguardignore` when present) and the VEX
+/// Applies the ignore file (`--ignorefile`, else `.hullguardignore` or `.trivyignore` when present) and the VEX
 /// documents; returns the warnings to print.
 pub fn suppress(report: &mut VulnReport, args: &ScanArgs) -> Result<Vec<String>> {
-    let default = PathBuf::from(".hullguardignore");
-    let ignore_path = args.ignorefile.clone().or_else(|| default.is_file().then_some(default));
-    let ignore = match &ignore_path {
-        Some(path) => {
-            let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-            Some(parse_ignore(&bytes, &path.display().to_string()).map_err(|e| anyhow!("{e}"))?)
-        }
-        None => None,
-    };
+    let ignore = load_ignore(args.ignorefile.as_deref()).map_err(|e| anyhow!("{e}"))?;
     let mut vex = Vec::new();
     for path in &args.vex {
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
@@ -55,9 +48,20 @@ pub fn suppress(report: &mut VulnReport, args: &ScanArgs) -> Result<Vec<String>>
     Ok(apply(report, ignore.as_ref(), &vex, &today_utc()))
 }
 
-/// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), returns
-/// whether the gate trips (`--fail-on`), then keeps only the severities
-/// `--severity` shows.
+/// The severity of every finding of the report, of all three kinds.
+fn severities(report: &VulnReport) -> Vec<hullguard_report::Severity> {
+    let others = report.misconfigurations.iter().chain(&report.secrets).map(|f| f.severity);
+    report.findings.iter().map(|f| f.severity).chain(others).collect()
+}
+
+/// The gate of `--fail-on` and `--exit-code`.
+fn gate(args: &ScanArgs) -> Gate {
+    Gate { fail_on: args.fail_on, exit_code: args.exit_code }
+}
+
+/// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), keeps only the severities
+/// `--severity` shows, and returns whether the gate trips (`--fail-on` on every finding left,
+/// `--exit-code` alone on those shown).
 pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
     if args.ignore_unfixed {
         report.findings.retain(|f| f.status == VulnStatus::Fixed);
@@ -65,9 +69,7 @@ pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
     if args.kev_only {
         report.findings.retain(|f| f.kev.is_some());
     }
-    let others = report.misconfigurations.iter().chain(&report.secrets).map(|f| f.severity);
-    let tripped =
-        args.fail_on.is_some_and(|min| report.findings.iter().map(|f| f.severity).chain(others).any(|s| s >= min));
+    let remaining = severities(report);
     if !args.severity.is_empty() {
         report.findings.retain(|f| args.severity.contains(&f.severity));
         report.misconfigurations.retain(|f| args.severity.contains(&f.severity));
@@ -75,7 +77,7 @@ pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
     }
     report.remediations = remediations(&report.findings);
     report.finalize();
-    tripped
+    gate(args).trips(remaining, severities(report))
 }
 
 /// Renders `report` (with the SBOM of `inventory` for the SBOM formats) and writes it to stdout
@@ -116,7 +118,7 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
 
 /// The exit code of a scan whose gate tripped or not.
 pub fn exit_code(tripped: bool, args: &ScanArgs) -> ExitCode {
-    if tripped { ExitCode::from(args.exit_code) } else { ExitCode::SUCCESS }
+    if tripped { ExitCode::from(gate(args).code()) } else { ExitCode::SUCCESS }
 }
 
 /// Run `image`: read the image once, match its inventory, report.
@@ -159,11 +161,6 @@ pub fn run_image(
         report.packages,
         started.elapsed().as_secs_f64() * 1000.0
     );
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
     let misconfig = scanners.contains(&Scanner::Misconfig);
     let secret = scanners.contains(&Scanner::Secret);
     if misconfig || secret {
@@ -172,6 +169,12 @@ pub fn run_image(
                 FindingKind::Secret => report.secrets.push(f),
                 _ => report.misconfigurations.push(f),
             }
+        }
+    }
+    // Suppression sees every finding of every scanner.
+    for warning in suppress(&mut report, args)? {
+        if !quiet {
+            eprintln!("hullguard: warning: {warning}");
         }
     }
     let tripped = filter(&mut report, args);
