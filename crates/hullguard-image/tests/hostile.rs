@@ -1,0 +1,212 @@
+//! Hostile layers read end to end: a layer may only change what Docker's extraction would change.
+//! Whatever the tar reader cannot read exactly as Go's `archive/tar` does ends the read with an
+//! error, never with another reading of the bytes.
+
+mod support;
+
+use std::path::Path;
+
+use hullguard_image::layer::walk_layer;
+use hullguard_image::{
+    EntryKind, EntryVisitor, ErrorKind, LayerEntry, Limits, Listing, MergedFs, ReadOptions, SourceSpec, read_image,
+};
+use sha2::{Digest as _, Sha256};
+use support::{Header, Tar};
+
+const REAL_STATUS: &[u8] = b"Package: base-files\nStatus: install ok installed\nVersion: 12.4\n\n\
+Package: libc6\nStatus: install ok installed\nVersion: 2.36-9\n\n\
+Package: python3-django\nStatus: install ok installed\nVersion: 3:3.2.19-1\n";
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `docker save` archive (Docker ≤ 24 layout) of uncompressed `layers`, tagged `test:1`.
+fn docker_archive(layers: &[Vec<u8>], path: &Path) {
+    let diff_ids: Vec<String> = layers.iter().map(|t| format!("sha256:{}", sha256_hex(t))).collect();
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+    let config_name = format!("{}.json", sha256_hex(&config));
+    let mut outer = Tar::new().file(&config_name, &config);
+    let mut names = Vec::new();
+    for (tar, diff_id) in layers.iter().zip(&diff_ids) {
+        let name = format!("{}/layer.tar", &diff_id[7..]);
+        outer = outer.file(&name, tar);
+        names.push(name);
+    }
+    let manifest = serde_json::json!([{"Config": config_name, "RepoTags": ["test:1"], "Layers": names}]);
+    std::fs::write(path, outer.file("manifest.json", &serde_json::to_vec(&manifest).unwrap()).end()).unwrap();
+}
+
+fn read(layers: &[Vec<u8>]) -> hullguard_image::Result<Vec<Vec<LayerEntry>>> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("image.tar");
+    docker_archive(layers, &path);
+    let spec = format!("docker-archive:{}", path.display());
+    let source = SourceSpec::parse(&spec)?.open(None, &Limits::default())?;
+    let image = read_image(source.as_ref(), &ReadOptions::default(), Listing::default)?;
+    Ok(image.layers.iter().map(|l| l.output.as_ref().clone()).collect())
+}
+
+fn base_layer() -> Vec<u8> {
+    Tar::new()
+        .dir("var/")
+        .dir("var/lib/")
+        .dir("var/lib/dpkg/")
+        .file("var/lib/dpkg/status", REAL_STATUS)
+        .dir("usr/")
+        .dir("usr/lib/")
+        .dir("usr/lib/python3/")
+        .dir("usr/lib/python3/Django-3.2.dist-info/")
+        .file("usr/lib/python3/Django-3.2.dist-info/METADATA", b"Name: Django\nVersion: 3.2\n")
+        .end()
+}
+
+/// The PAX path (with a newline in it) names the entry, as Docker names it: the fake dpkg status
+/// and the whiteout in the ustar name fields change nothing.
+#[test]
+fn pax_path_with_a_newline_is_the_name_docker_uses() {
+    let planted = Tar::new()
+        .pax(&[("path", b"tmp/decoy-status\n")])
+        .file("var/lib/dpkg/status", b"Package: fake\nStatus: install ok installed\nVersion: 1\n")
+        .pax(&[("path", b"tmp/decoy-whiteout\nx")])
+        .file("usr/lib/python3/.wh.Django-3.2.dist-info", b"")
+        .end();
+    let layers = read(&[base_layer(), planted]).unwrap();
+    let names: Vec<&str> = layers[1].iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(names, ["tmp/decoy-status\n", "tmp/decoy-whiteout\nx"]);
+    let fs = MergedFs::build("test", layers.iter().map(Vec::as_slice)).unwrap();
+    let status = fs.get("var/lib/dpkg/status").unwrap();
+    assert_eq!((status.layer, status.entry.size), (0, REAL_STATUS.len() as u64));
+    assert!(fs.get("usr/lib/python3/Django-3.2.dist-info/METADATA").is_some());
+}
+
+/// A PAX path that does plant a whiteout (no newline trick needed once PAX is read) works as in Docker.
+#[test]
+fn pax_path_whiteout_deletes_as_in_docker() {
+    let planted = Tar::new().pax(&[("path", b"usr/lib/python3/.wh.Django-3.2.dist-info")]).file("tmp/x", b"").end();
+    let layers = read(&[base_layer(), planted]).unwrap();
+    assert_eq!(layers[1][0].kind, EntryKind::Whiteout("usr/lib/python3/Django-3.2.dist-info".into()));
+    let fs = MergedFs::build("test", layers.iter().map(Vec::as_slice)).unwrap();
+    assert!(fs.get("usr/lib/python3/Django-3.2.dist-info/METADATA").is_none());
+}
+
+/// A PAX global header named as a whiteout deletes, as Docker's and containerd's extraction do;
+/// any other global header adds nothing.
+#[test]
+fn global_header_counts_only_as_a_whiteout() {
+    let planted = Tar::new()
+        .special(b'g', &support::pax_record("path", b"var/lib/dpkg/.wh.status"))
+        .special(b'g', &support::pax_record("comment", b"ignored"))
+        .end();
+    let layers = read(&[base_layer(), planted]).unwrap();
+    assert_eq!(layers[1].len(), 1);
+    assert_eq!(layers[1][0].kind, EntryKind::Whiteout("var/lib/dpkg/status".into()));
+}
+
+/// A directory's size field announces no content (Go), so the block after it is the next header.
+#[test]
+fn header_only_entries_hide_nothing() {
+    let hidden = Header::ustar(b"var/lib/dpkg/status", b'0', 0).block();
+    let planted = Tar::new().entry(&Header::ustar(b"tmp/", b'5', 512), b"").raw(&hidden).end();
+    let layers = read(&[base_layer(), planted]).unwrap();
+    let names: Vec<&str> = layers[1].iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(names, ["tmp", "var/lib/dpkg/status"]);
+}
+
+fn walk(tar: &[u8]) -> hullguard_image::Result<Vec<LayerEntry>> {
+    let mut listing = Listing::default();
+    walk_layer("layer", &mut &tar[..], &Limits::default(), &mut listing)?;
+    Ok(listing.finish())
+}
+
+/// Headers Go rejects, sparse files and types Docker cannot extract end the read, each with one
+/// line naming the layer.
+#[test]
+fn unreadable_headers_are_errors_not_fallbacks() {
+    let cases: Vec<(&str, Vec<u8>, ErrorKind, &str)> = vec![
+        (
+            "record length past its header",
+            Tar::new().special(b'x', b"99 path=tmp/a\n").file("var/lib/dpkg/status", b"").end(),
+            ErrorKind::Malformed,
+            "invalid tar header: bad PAX record",
+        ),
+        (
+            "NUL in a PAX path",
+            Tar::new().pax(&[("path", b"tmp/a\0b")]).file("var/lib/dpkg/status", b"").end(),
+            ErrorKind::Malformed,
+            "invalid tar header: bad PAX record",
+        ),
+        (
+            "unreadable PAX size",
+            Tar::new().pax(&[("size", b"12k")]).file("var/lib/dpkg/status", b"").end(),
+            ErrorKind::Malformed,
+            "invalid tar header: bad PAX record value",
+        ),
+        (
+            "sparse file",
+            Tar::new().pax(&[("GNU.sparse.map", b"0,1"), ("GNU.sparse.numblocks", b"1")]).file("f", b"a").end(),
+            ErrorKind::Unsupported,
+            "entry \"f\" is a sparse file, which hullguard does not read",
+        ),
+        (
+            "contiguous file",
+            Tar::new().entry(&Header::ustar(b"f", b'7', 0), b"").end(),
+            ErrorKind::Malformed,
+            "entry f: tar entry type '7', which Docker cannot extract",
+        ),
+        (
+            "negative uid",
+            Tar::new().pax(&[("uid", b"-1")]).file("f", b"").end(),
+            ErrorKind::Unsafe,
+            "entry f: negative uid -1",
+        ),
+        (
+            "global header whose path Go applies or not at random",
+            Tar::new()
+                .special(b'g', &[support::pax_record("uid", b"x"), support::pax_record("path", b"a/.wh.b")].concat())
+                .end(),
+            ErrorKind::Malformed,
+            "invalid tar header: PAX global header with a path and a bad record",
+        ),
+        (
+            "bad checksum",
+            {
+                let mut h = Header::ustar(b"f", b'0', 0);
+                h.raw_checksum = true;
+                Tar::new().entry(&h, b"").end()
+            },
+            ErrorKind::Malformed,
+            "invalid tar header: bad checksum",
+        ),
+    ];
+    for (what, tar, kind, problem) in cases {
+        let err = walk(&tar).expect_err(what);
+        assert_eq!((err.kind(), err.to_string().as_str()), (kind, format!("layer: {problem}").as_str()), "{what}");
+    }
+}
+
+/// Content is streamed exactly: a PAX size override is the content length.
+#[test]
+fn pax_size_sets_the_content_length() {
+    struct Contents(Vec<Vec<u8>>);
+    impl EntryVisitor for Contents {
+        type Output = Vec<Vec<u8>>;
+        fn entry(&mut self, _: &LayerEntry, content: &mut dyn std::io::Read) -> hullguard_image::Result<()> {
+            let mut buf = Vec::new();
+            content.read_to_end(&mut buf).unwrap();
+            self.0.push(buf);
+            Ok(())
+        }
+        fn finish(self) -> Vec<Vec<u8>> {
+            self.0
+        }
+    }
+    let tar = Tar::new().pax(&[("size", b"5")]).entry(&Header::ustar(b"f", b'0', 0), b"hello").file("g", b"!").end();
+    let mut visitor = Contents(Vec::new());
+    walk_layer("layer", &mut &tar[..], &Limits::default(), &mut visitor).unwrap();
+    assert_eq!(visitor.finish(), [b"hello".to_vec(), b"!".to_vec()]);
+}
