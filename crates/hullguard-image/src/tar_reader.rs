@@ -4,12 +4,14 @@
 //! and format detection, header-only types without content. Whatever Go rejects is an error
 //! here, never a fallback to another reading.
 //!
-//! One deliberate difference: sparse files (GNU `S` entries and GNU PAX sparse formats 0.0, 0.1
-//! and 1.0) are refused with an error. Docker cannot extract `S` entries at all, and no image
-//! builder writes sparse layers; reading them as anything but Go's expanded content would be a
-//! silent difference, so they end the read instead.
+//! Sparse files (GNU `S` entries, GNU PAX sparse formats 0.0, 0.1 and 1.0) read as Go expands
+//! them: holes as zeros, the real size and name. Where Go would fail only while the content is
+//! read (stored data shorter or longer than the sparse map says), this reader fails at the header.
+//! Sparse maps beyond [`MAX_SPARSE_ENTRIES`] are refused (Go has no limit).
+//!
+//! `tests/tar_differential.rs` holds this to the installed Go's `archive/tar`, entry by entry.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 
@@ -18,6 +20,8 @@ use crate::error::{Error, ErrorKind, Result, from_io};
 const BLOCK: usize = 512;
 /// Go's `maxSpecialFileSize`: the largest PAX header or GNU long name/link it reads.
 const MAX_SPECIAL_FILE: i64 = 1 << 20;
+/// Most data fragments a sparse file may have (bounds the memory its map takes).
+pub const MAX_SPARSE_ENTRIES: usize = 1 << 20;
 
 /// Regular file (`0`).
 pub const TYPE_REG: u8 = b'0';
@@ -40,7 +44,8 @@ pub const TYPE_GLOBAL: u8 = b'g';
 const TYPE_PAX: u8 = b'x';
 const TYPE_GNU_LONG_NAME: u8 = b'L';
 const TYPE_GNU_LONG_LINK: u8 = b'K';
-const TYPE_GNU_SPARSE: u8 = b'S';
+/// Old GNU sparse file: read, but Docker cannot extract it.
+pub const TYPE_GNU_SPARSE: u8 = b'S';
 
 /// One entry's header with PAX records and GNU long names applied, as Go's `tar.Header` holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,6 +100,16 @@ pub struct TarReader<R> {
     position: u64,
     /// The end (or an error) was reached.
     done: bool,
+    /// The current entry is a sparse file.
+    sparse: Option<Sparse>,
+}
+
+/// Reading position in a sparse file's logical content.
+struct Sparse {
+    /// Data fragments still ahead, `(start, end)` in the logical content, non-empty and in order.
+    fragments: VecDeque<(u64, u64)>,
+    pos: u64,
+    size: u64,
 }
 
 /// PAX records of one extended header; a key given twice keeps its last value, as in Go.
@@ -103,7 +118,7 @@ type PaxRecords = HashMap<Vec<u8>, Vec<u8>>;
 impl<R: Skip> TarReader<R> {
     /// A reader of the tar stream `inner`; errors name `subject`.
     pub fn new(subject: &str, inner: R) -> Self {
-        TarReader { inner, subject: subject.to_string(), remaining: 0, pad: 0, position: 0, done: false }
+        TarReader { inner, subject: subject.to_string(), remaining: 0, pad: 0, position: 0, done: false, sparse: None }
     }
 
     fn malformed(&self, problem: impl std::fmt::Display) -> Error {
@@ -140,7 +155,7 @@ impl<R: Skip> TarReader<R> {
             if !self.skip_rest()? {
                 return Ok(None);
             }
-            let Some(mut header) = self.read_header()? else {
+            let Some((mut header, block, format)) = self.read_header()? else {
                 return Ok(None);
             };
             self.start_content(&header)?;
@@ -192,13 +207,13 @@ impl<R: Skip> TarReader<R> {
                         header.typeflag = if header.name.ends_with(b"/") { TYPE_DIR } else { TYPE_REG };
                     }
                     self.start_content(&header)?;
-                    if header.typeflag == TYPE_GNU_SPARSE || is_pax_sparse(&records) {
-                        let name = String::from_utf8_lossy(&header.name).into_owned();
-                        return Err(Error::new(
-                            ErrorKind::Unsupported,
-                            &self.subject,
-                            format!("entry {name:?} is a sparse file, which hullguard does not read"),
-                        ));
+                    let map = if header.typeflag == TYPE_GNU_SPARSE {
+                        Some(self.old_gnu_sparse_map(&mut header, &block, format)?)
+                    } else {
+                        self.pax_sparse_map(&mut header, &records)?
+                    };
+                    if let Some(map) = map {
+                        self.start_sparse(&header, &map)?;
                     }
                     return Ok(Some(header));
                 }
@@ -255,7 +270,7 @@ impl<R: Skip> TarReader<R> {
     }
 
     /// Go's `readHeader`: the raw header of the next block, `None` at the end of the archive.
-    fn read_header(&mut self) -> Result<Option<TarHeader>> {
+    fn read_header(&mut self) -> Result<Option<(TarHeader, [u8; BLOCK], Format)>> {
         let Some(block) = self.read_full_block()? else {
             return Ok(None);
         };
@@ -267,7 +282,8 @@ impl<R: Skip> TarReader<R> {
             };
         }
         let format = Format::of(&block).ok_or_else(|| self.malformed("bad checksum"))?;
-        parse_block(&block, format, self.position).map(Some).ok_or_else(|| self.malformed("bad numeric field"))
+        let header = parse_block(&block, format, self.position).ok_or_else(|| self.malformed("bad numeric field"))?;
+        Ok(Some((header, block, format)))
     }
 
     /// Go's `handleRegularFile`: the content that follows this header.
@@ -276,6 +292,151 @@ impl<R: Skip> TarReader<R> {
         let size = u64::try_from(size).map_err(|_| self.malformed("negative size"))?;
         self.remaining = size;
         self.pad = size.wrapping_neg() % BLOCK as u64;
+        self.sparse = None;
+        Ok(())
+    }
+
+    /// Go's `readOldGNUSparseMap`: the map in the header and its extension blocks; the real size.
+    fn old_gnu_sparse_map(
+        &mut self,
+        header: &mut TarHeader,
+        block: &[u8; BLOCK],
+        format: Format,
+    ) -> Result<Vec<(i64, i64)>> {
+        if format != Format::Gnu {
+            return Err(self.malformed("GNU sparse entry in a non-GNU header"));
+        }
+        header.size = parse_numeric(&block[483..495]).ok_or_else(|| self.malformed("bad sparse real size"))?;
+        let mut map = Vec::new();
+        let mut area = block[386..483].to_vec();
+        loop {
+            let entries = area.len() / 24;
+            for entry in area[..entries * 24].chunks(24) {
+                if entry[0] == 0 {
+                    break;
+                }
+                let offset = parse_numeric(&entry[..12]);
+                let length = parse_numeric(&entry[12..]);
+                let (Some(offset), Some(length)) = (offset, length) else {
+                    return Err(self.malformed("bad sparse map entry"));
+                };
+                map.push((offset, length));
+            }
+            if map.len() > MAX_SPARSE_ENTRIES {
+                return Err(self.malformed(format!("sparse map of more than {MAX_SPARSE_ENTRIES} entries")));
+            }
+            if area[entries * 24] == 0 {
+                header.data_offset = self.position;
+                return Ok(map);
+            }
+            area = self.read_full_block()?.ok_or_else(|| self.io(io::ErrorKind::UnexpectedEof.into()))?.to_vec();
+            area.truncate(505);
+        }
+    }
+
+    /// Go's `readGNUSparsePAXHeaders`: the map of a GNU PAX sparse file (0.0 and 0.1 in the
+    /// records, 1.0 at the start of the content), its real name and size; `None` if not sparse.
+    fn pax_sparse_map(&mut self, header: &mut TarHeader, records: &PaxRecords) -> Result<Option<Vec<(i64, i64)>>> {
+        let get = |key: &[u8]| records.get(key).map_or(&b""[..], Vec::as_slice);
+        let in_content = match (get(b"GNU.sparse.major"), get(b"GNU.sparse.minor")) {
+            (b"0", b"0" | b"1") => false,
+            (b"1", b"0") => true,
+            (b"", b"") if !get(b"GNU.sparse.map").is_empty() => false,
+            _ => return Ok(None),
+        };
+        let bad = || self.malformed("bad GNU sparse record");
+        if !get(b"GNU.sparse.name").is_empty() {
+            header.name = get(b"GNU.sparse.name").to_vec();
+        }
+        let size = match get(b"GNU.sparse.size") {
+            b"" => get(b"GNU.sparse.realsize"),
+            size => size,
+        };
+        if !size.is_empty() {
+            header.size = parse_decimal(size).ok_or_else(bad)?;
+        }
+        if in_content {
+            return self.sparse_map_1x0().map(Some);
+        }
+        let count = parse_decimal(get(b"GNU.sparse.numblocks")).filter(|n| *n >= 0).ok_or_else(bad)?;
+        let numbers: Vec<&[u8]> = match get(b"GNU.sparse.map") {
+            b"" => Vec::new(),
+            map => map.split(|&b| b == b',').collect(),
+        };
+        if usize::try_from(count).ok().and_then(|c| c.checked_mul(2)) != Some(numbers.len()) {
+            return Err(bad());
+        }
+        let map = numbers.chunks(2).map(|pair| Some((parse_decimal(pair[0])?, parse_decimal(pair[1])?)));
+        map.collect::<Option<Vec<_>>>().map(Some).ok_or_else(bad)
+    }
+
+    /// Go's `readGNUSparseMap1x0`: newline-separated decimals in whole blocks of the content.
+    fn sparse_map_1x0(&mut self) -> Result<Vec<(i64, i64)>> {
+        let bad = |this: &Self| this.malformed("bad GNU sparse 1.0 map");
+        let mut pending: Vec<u8> = Vec::new();
+        let mut numbers: Vec<i64> = Vec::new();
+        let mut count: Option<usize> = None;
+        loop {
+            // Whole lines so far become numbers; the first is the count of entries.
+            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+                let value = parse_decimal(&pending[..end]);
+                pending.drain(..=end);
+                match count {
+                    None => {
+                        let n = value.filter(|n| *n >= 0 && *n <= i64::MAX / 2).ok_or_else(|| bad(self))?;
+                        let n = usize::try_from(n).unwrap_or(usize::MAX);
+                        if n > MAX_SPARSE_ENTRIES {
+                            return Err(self.malformed(format!("sparse map of more than {MAX_SPARSE_ENTRIES} entries")));
+                        }
+                        count = Some(n);
+                    }
+                    Some(n) if numbers.len() < 2 * n => numbers.push(value.ok_or_else(|| bad(self))?),
+                    Some(_) => break,
+                }
+            }
+            if let Some(n) = count
+                && numbers.len() == 2 * n
+            {
+                return Ok(numbers.chunks(2).map(|p| (p[0], p[1])).collect());
+            }
+            let mut block = [0u8; BLOCK];
+            self.read_exact(&mut block).map_err(|e| self.io(e))?;
+            pending.extend_from_slice(&block);
+        }
+    }
+
+    /// Go's `handleSparseFile` checks, then read the content through the sparse map.
+    fn start_sparse(&mut self, header: &TarHeader, map: &[(i64, i64)]) -> Result<()> {
+        let size = u64::try_from(header.size).ok().filter(|_| !is_header_only(header.typeflag));
+        let mut fragments = VecDeque::new();
+        let mut previous_end = 0u64;
+        let mut data = 0u64;
+        for &(offset, length) in map {
+            let (Ok(start), Ok(len)) = (u64::try_from(offset), u64::try_from(length)) else {
+                return Err(self.malformed("negative sparse map entry"));
+            };
+            let end = start.checked_add(len).filter(|e| *e <= i64::MAX as u64);
+            match (end, size) {
+                (Some(end), Some(size)) if end <= size && start >= previous_end => {
+                    previous_end = end;
+                    data += len;
+                    if len > 0 {
+                        fragments.push_back((start, end));
+                    }
+                }
+                _ => return Err(self.malformed("invalid sparse map")),
+            }
+        }
+        let Some(size) = size else {
+            return Err(self.malformed("invalid sparse map"));
+        };
+        if data != self.remaining {
+            // Go's errMissData / errUnrefData, raised while the content is read.
+            return Err(
+                self.malformed(format!("sparse map covers {data} bytes of data, the entry stores {}", self.remaining))
+            );
+        }
+        self.sparse = Some(Sparse { fragments, pos: 0, size });
         Ok(())
     }
 
@@ -291,8 +452,39 @@ impl<R: Skip> TarReader<R> {
 }
 
 impl<R: Skip> Read for TarReader<R> {
-    /// Reads the current entry's content.
+    /// Reads the current entry's content (a sparse file's holes as zeros).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(sparse) = &mut self.sparse else {
+            return self.read_stored(buf);
+        };
+        let left = usize::try_from(sparse.size - sparse.pos).unwrap_or(usize::MAX);
+        let want = buf.len().min(left);
+        match sparse.fragments.front().copied() {
+            Some((start, end)) if sparse.pos >= start => {
+                let want = want.min(usize::try_from(end - sparse.pos).unwrap_or(usize::MAX));
+                let n = self.read_stored(&mut buf[..want])?;
+                if let Some(sparse) = self.sparse.as_mut() {
+                    sparse.pos += n as u64;
+                    if sparse.pos == end {
+                        sparse.fragments.pop_front();
+                    }
+                }
+                Ok(n)
+            }
+            next => {
+                let hole_end = next.map_or(sparse.size, |(start, _)| start);
+                let n = want.min(usize::try_from(hole_end - sparse.pos).unwrap_or(usize::MAX));
+                buf[..n].fill(0);
+                sparse.pos += n as u64;
+                Ok(n)
+            }
+        }
+    }
+}
+
+impl<R: Skip> TarReader<R> {
+    /// Reads the current entry's content as stored in the archive.
+    fn read_stored(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let want = buf.len().min(usize::try_from(self.remaining).unwrap_or(usize::MAX));
         if want == 0 {
             return Ok(0);
@@ -522,16 +714,6 @@ fn merge_pax(header: &mut TarHeader, records: &PaxRecords) -> Option<()> {
         }
     }
     Some(())
-}
-
-/// Whether Go would read these records as a GNU PAX sparse file (`readGNUSparsePAXHeaders`).
-fn is_pax_sparse(records: &PaxRecords) -> bool {
-    let get = |key: &[u8]| records.get(key).map_or(&b""[..], Vec::as_slice);
-    match (get(b"GNU.sparse.major"), get(b"GNU.sparse.minor")) {
-        (b"0", b"0" | b"1") | (b"1", b"0") => true,
-        (b"", b"") => !get(b"GNU.sparse.map").is_empty(),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

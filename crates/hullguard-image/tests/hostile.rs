@@ -147,10 +147,20 @@ fn unreadable_headers_are_errors_not_fallbacks() {
             "invalid tar header: bad PAX record value",
         ),
         (
-            "sparse file",
-            Tar::new().pax(&[("GNU.sparse.map", b"0,1"), ("GNU.sparse.numblocks", b"1")]).file("f", b"a").end(),
-            ErrorKind::Unsupported,
-            "entry \"f\" is a sparse file, which hullguard does not read",
+            "sparse file whose map and stored data disagree",
+            Tar::new().pax(&[("GNU.sparse.map", b"0,2"), ("GNU.sparse.numblocks", b"1")]).file("f", b"abc").end(),
+            ErrorKind::Malformed,
+            "invalid tar header: sparse map covers 2 bytes of data, the entry stores 3",
+        ),
+        (
+            "old GNU sparse file",
+            {
+                let mut h = Header::gnu(b"f", b'S', 0);
+                h.octal(483..495, 0);
+                Tar::new().entry(&h, b"").end()
+            },
+            ErrorKind::Malformed,
+            "entry f: tar entry type 'S', which Docker cannot extract",
         ),
         (
             "contiguous file",
@@ -189,7 +199,8 @@ fn unreadable_headers_are_errors_not_fallbacks() {
     }
 }
 
-/// Content is streamed exactly: a PAX size override is the content length.
+/// Content is streamed exactly: a PAX size override is the content length, a sparse file's
+/// holes read as zeros.
 #[test]
 fn pax_size_sets_the_content_length() {
     struct Contents(Vec<Vec<u8>>);
@@ -205,8 +216,14 @@ fn pax_size_sets_the_content_length() {
             self.0
         }
     }
-    let tar = Tar::new().pax(&[("size", b"5")]).entry(&Header::ustar(b"f", b'0', 0), b"hello").file("g", b"!").end();
+    let tar = Tar::new()
+        .pax(&[("size", b"5")])
+        .entry(&Header::ustar(b"f", b'0', 0), b"hello")
+        .pax(&[("GNU.sparse.map", b"1,2,5,1"), ("GNU.sparse.numblocks", b"2"), ("GNU.sparse.size", b"7")])
+        .file("sparse", b"abc")
+        .file("g", b"!")
+        .end();
     let mut visitor = Contents(Vec::new());
     walk_layer("layer", &mut &tar[..], &Limits::default(), &mut visitor).unwrap();
-    assert_eq!(visitor.finish(), [b"hello".to_vec(), b"!".to_vec()]);
+    assert_eq!(visitor.finish(), [b"hello".to_vec(), b"\0ab\0\0c\0".to_vec(), b"!".to_vec()]);
 }
