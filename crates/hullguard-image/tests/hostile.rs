@@ -4,9 +4,11 @@
 
 mod support;
 
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 use hullguard_image::layer::walk_layer;
+use hullguard_image::source::store::{BlobStore, TarStore, read_json_file};
 use hullguard_image::{
     EntryKind, EntryVisitor, ErrorKind, LayerEntry, Limits, Listing, MergedFs, ReadOptions, SourceSpec, read_image,
 };
@@ -41,14 +43,60 @@ fn docker_archive(layers: &[Vec<u8>], path: &Path) {
     std::fs::write(path, outer.file("manifest.json", &serde_json::to_vec(&manifest).unwrap()).end()).unwrap();
 }
 
-fn read(layers: &[Vec<u8>]) -> hullguard_image::Result<Vec<Vec<LayerEntry>>> {
+/// One layer's entries and the content of its `var/lib/dpkg/status`, if it has one.
+type LayerWithStatus = (Vec<LayerEntry>, Option<Vec<u8>>);
+
+/// Collects a [`LayerWithStatus`].
+#[derive(Default)]
+struct WithStatus(Vec<LayerEntry>, Option<Vec<u8>>);
+
+impl EntryVisitor for WithStatus {
+    type Output = LayerWithStatus;
+    fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
+        if entry.path == "var/lib/dpkg/status" && entry.kind == EntryKind::File {
+            let mut buf = Vec::new();
+            content.read_to_end(&mut buf).unwrap();
+            self.1 = Some(buf);
+        }
+        self.0.push(entry.clone());
+        Ok(())
+    }
+    fn finish(self) -> Self::Output {
+        (self.0, self.1)
+    }
+}
+
+fn read_with_status(layers: &[Vec<u8>]) -> hullguard_image::Result<Vec<LayerWithStatus>> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("image.tar");
     docker_archive(layers, &path);
     let spec = format!("docker-archive:{}", path.display());
     let source = SourceSpec::parse(&spec)?.open(None, &Limits::default())?;
-    let image = read_image(source.as_ref(), &ReadOptions::default(), Listing::default)?;
+    let image = read_image(source.as_ref(), &ReadOptions::default(), WithStatus::default)?;
     Ok(image.layers.iter().map(|l| l.output.as_ref().clone()).collect())
+}
+
+fn read(layers: &[Vec<u8>]) -> hullguard_image::Result<Vec<Vec<LayerEntry>>> {
+    Ok(read_with_status(layers)?.into_iter().map(|(entries, _)| entries).collect())
+}
+
+fn shared_images() -> PathBuf {
+    std::env::var_os("HULLGUARD_SHARED")
+        .map_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")), PathBuf::from)
+        .join("images")
+}
+
+/// The uncompressed base layer of the real `debian-base` image.
+fn debian_base_layer() -> Vec<u8> {
+    let limits = Limits::default();
+    let store = TarStore::open(&shared_images().join("bookworm-images.docker.tar"), &limits).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read_json_file(&store, "manifest.json", None, &limits).unwrap()).unwrap();
+    let image = manifest.as_array().unwrap().iter().find(|e| e["RepoTags"][0] == "debian-base:latest").unwrap();
+    let mut tar = Vec::new();
+    let blob = store.open(image["Layers"][0].as_str().unwrap()).unwrap();
+    flate2::read::MultiGzDecoder::new(blob).read_to_end(&mut tar).unwrap();
+    tar
 }
 
 fn base_layer() -> Vec<u8> {
@@ -82,6 +130,26 @@ fn pax_path_with_a_newline_is_the_name_docker_uses() {
     let status = fs.get("var/lib/dpkg/status").unwrap();
     assert_eq!((status.layer, status.entry.size), (0, REAL_STATUS.len() as u64));
     assert!(fs.get("usr/lib/python3/Django-3.2.dist-info/METADATA").is_some());
+}
+
+/// The attack on a real image: a layer whose ustar name fields plant a one-package
+/// `var/lib/dpkg/status` under a PAX path with a newline leaves debian-base's 88 packages in place.
+#[test]
+fn real_debian_keeps_its_88_packages_under_a_planted_status() {
+    let listed = std::fs::read_to_string(shared_images().join("debian-base.packages.txt")).unwrap();
+    let want = listed.lines().filter(|l| !l.starts_with('#') && !l.starts_with("package\t")).count();
+    assert_eq!(want, 88);
+    let planted = Tar::new()
+        .pax(&[("path", b"tmp/x\n")])
+        .file("var/lib/dpkg/status", b"Package: fake\nStatus: install ok installed\nVersion: 1\n")
+        .end();
+    let layers = read_with_status(&[debian_base_layer(), planted]).unwrap();
+    let entries: Vec<&[LayerEntry]> = layers.iter().map(|(e, _)| e.as_slice()).collect();
+    let fs = MergedFs::build("test", entries).unwrap();
+    let status = fs.get("var/lib/dpkg/status").unwrap();
+    let content = layers[status.layer].1.as_ref().unwrap();
+    let packages = String::from_utf8_lossy(content).lines().filter(|l| l.starts_with("Package: ")).count();
+    assert_eq!((status.layer, packages), (0, want), "the status file and package count Docker sees");
 }
 
 /// A PAX path that does plant a whiteout (no newline trick needed once PAX is read) works as in Docker.
