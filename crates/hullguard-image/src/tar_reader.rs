@@ -7,7 +7,8 @@
 //! Sparse files (GNU `S` entries, GNU PAX sparse formats 0.0, 0.1 and 1.0) read as Go expands
 //! them: holes as zeros, the real size and name. Where Go would fail only while the content is
 //! read (stored data shorter or longer than the sparse map says), this reader fails at the header.
-//! Sparse maps beyond [`MAX_SPARSE_ENTRIES`] are refused (Go has no limit).
+//! Sparse maps beyond [`MAX_SPARSE_ENTRIES`] entries, or with a 1.0 map line over 1 MiB, are
+//! refused (Go has no limit).
 //!
 //! `tests/tar_differential.rs` holds this to the installed Go's `archive/tar`, entry by entry.
 
@@ -376,9 +377,13 @@ impl<R: Skip> TarReader<R> {
         let mut pending: Vec<u8> = Vec::new();
         let mut numbers: Vec<i64> = Vec::new();
         let mut count: Option<usize> = None;
+        // Bytes of `pending` known to hold no line end.
+        let mut searched = 0;
         loop {
             // Whole lines so far become numbers; the first is the count of entries.
-            while let Some(end) = pending.iter().position(|&b| b == b'\n') {
+            while let Some(at) = pending[searched..].iter().position(|&b| b == b'\n') {
+                let end = searched + at;
+                searched = 0;
                 let value = parse_decimal(&pending[..end]);
                 pending.drain(..=end);
                 match count {
@@ -398,6 +403,10 @@ impl<R: Skip> TarReader<R> {
                 && numbers.len() == 2 * n
             {
                 return Ok(numbers.chunks(2).map(|p| (p[0], p[1])).collect());
+            }
+            searched = pending.len();
+            if pending.len() as i64 > MAX_SPECIAL_FILE {
+                return Err(self.malformed(format!("GNU sparse 1.0 map line longer than {MAX_SPECIAL_FILE} bytes")));
             }
             let mut block = [0u8; BLOCK];
             self.read_exact(&mut block).map_err(|e| self.io(e))?;

@@ -221,6 +221,16 @@ fn unreadable_headers_are_errors_not_fallbacks() {
             "invalid tar header: sparse map covers 2 bytes of data, the entry stores 3",
         ),
         (
+            "sparse 1.0 map without a line end",
+            {
+                let map = vec![b'1'; (1 << 20) + 1024];
+                let records: [(&str, &[u8]); 2] = [("GNU.sparse.major", b"1"), ("GNU.sparse.minor", b"0")];
+                Tar::new().pax(&records).entry(&Header::ustar(b"f", b'0', map.len() as u64), &map).end()
+            },
+            ErrorKind::Malformed,
+            "invalid tar header: GNU sparse 1.0 map line longer than 1048576 bytes",
+        ),
+        (
             "old GNU sparse file",
             {
                 let mut h = Header::gnu(b"f", b'S', 0);
