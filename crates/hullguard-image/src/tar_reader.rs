@@ -40,7 +40,7 @@ pub const TYPE_BLOCK: u8 = b'4';
 pub const TYPE_DIR: u8 = b'5';
 /// Named pipe.
 pub const TYPE_FIFO: u8 = b'6';
-/// PAX global header: returned as an entry, as Go does (its name may be a whiteout to Docker).
+/// PAX global header: returned as an entry, as Go does (Docker then ignores it).
 pub const TYPE_GLOBAL: u8 = b'g';
 const TYPE_PAX: u8 = b'x';
 const TYPE_GNU_LONG_NAME: u8 = b'L';

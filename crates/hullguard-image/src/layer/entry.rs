@@ -121,6 +121,10 @@ pub fn walk_layer<V: EntryVisitor>(
             )
         })?;
         let at = |problem: String| Error::new(ErrorKind::Unsafe, subject, problem);
+        if header.typeflag == TYPE_GLOBAL {
+            // Docker skips global headers before looking at their name (even a whiteout name).
+            continue;
+        }
         let path = normalize_entry(&name).map_err(at)?;
         if path.is_empty() {
             // The root directory itself ("./"): nothing to record.
@@ -148,8 +152,6 @@ pub fn walk_layer<V: EntryVisitor>(
             EntryKind::Whiteout(if dir.is_empty() { victim.to_string() } else { format!("{dir}/{victim}") })
         } else {
             match header.typeflag {
-                // Docker and containerd skip global headers (unless named as whiteouts, above).
-                TYPE_GLOBAL => continue,
                 TYPE_REG => EntryKind::File,
                 TYPE_DIR => EntryKind::Dir,
                 TYPE_SYMLINK => {

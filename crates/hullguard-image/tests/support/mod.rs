@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 
 use std::ops::Range;
+use std::path::Path;
+
+use sha2::{Digest as _, Sha256};
 
 /// Header field offsets (ustar layout).
 pub const NAME: Range<usize> = 0..100;
@@ -149,4 +152,29 @@ impl Tar {
         self.bytes.extend_from_slice(&[0; 1024]);
         self.bytes
     }
+}
+
+/// Hex sha256 of bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A `docker save` archive (Docker ≤ 24 layout) of uncompressed `layers`, tagged `tag`.
+pub fn docker_archive(layers: &[Vec<u8>], tag: &str, path: &Path) {
+    let diff_ids: Vec<String> = layers.iter().map(|t| format!("sha256:{}", sha256_hex(t))).collect();
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {},
+        "rootfs": {"type": "layers", "diff_ids": diff_ids},
+    });
+    let config = serde_json::to_vec(&config).unwrap();
+    let config_name = format!("{}.json", sha256_hex(&config));
+    let mut outer = Tar::new().file(&config_name, &config);
+    let mut names = Vec::new();
+    for (tar, diff_id) in layers.iter().zip(&diff_ids) {
+        let name = format!("{}/layer.tar", &diff_id[7..]);
+        outer = outer.file(&name, tar);
+        names.push(name);
+    }
+    let manifest = serde_json::json!([{"Config": config_name, "RepoTags": [tag], "Layers": names}]);
+    std::fs::write(path, outer.file("manifest.json", &serde_json::to_vec(&manifest).unwrap()).end()).unwrap();
 }
