@@ -13,8 +13,9 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use support::{GID, Header, LINKNAME, MODE, PREFIX, SIZE, Tar, UID, pax_record};
 
-/// Build `tests/golister` with the Go toolchain into `dir`; `None` (test skipped) without Go,
-/// which CI must have.
+/// Build `tests/golister` with the Go toolchain into `dir`, offline (standard library only; the
+/// build cache is kept in `$GOCACHE` or the temp dir); `None` (test skipped) without Go, which CI
+/// must have.
 fn build_go_lister(dir: &Path) -> Option<PathBuf> {
     if Command::new("go").arg("version").output().is_err() {
         assert!(std::env::var("CI").is_err(), "go (golang-go) is required in CI");
@@ -27,7 +28,10 @@ fn build_go_lister(dir: &Path) -> Option<PathBuf> {
         .args(["build", "-o"])
         .arg(&exe)
         .arg(&source)
-        .env("GOCACHE", dir.join("gocache"))
+        .env(
+            "GOCACHE",
+            std::env::var_os("GOCACHE").map_or_else(|| std::env::temp_dir().join("hullguard-gocache"), PathBuf::from),
+        )
         .env("GOPATH", dir.join("gopath"))
         .env("GO111MODULE", "off")
         .env("GOFLAGS", "")
