@@ -279,3 +279,37 @@ fn pax_size_sets_the_content_length() {
     walk_layer("layer", &mut &tar[..], &Limits::default(), &mut visitor).unwrap();
     assert_eq!(visitor.finish(), [b"hello".to_vec(), b"\0ab\0\0c\0".to_vec(), b"!".to_vec()]);
 }
+
+/// The outer archive too is read as `docker load` reads it: PAX paths name its members, and a
+/// global header named like a member changes nothing.
+#[test]
+fn outer_archive_members_named_as_docker_load_names_them() {
+    let layer = Tar::new().file("real", b"from the real manifest").end();
+    let diff_id = format!("sha256:{}", support::sha256_hex(&layer));
+    let config = serde_json::to_vec(&serde_json::json!({
+        "architecture": "amd64", "os": "linux", "config": {}, "rootfs": {"type": "layers", "diff_ids": [diff_id]},
+    }))
+    .unwrap();
+    let config_name = format!("{}.json", support::sha256_hex(&config));
+    let manifest = |layer: &str| {
+        serde_json::to_vec(&serde_json::json!([{"Config": config_name, "RepoTags": ["t:1"], "Layers": [layer]}]))
+            .unwrap()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("outer.tar");
+    let outer = Tar::new()
+        .file(&config_name, &config)
+        .file("layer.tar", &layer)
+        .pax(&[("path", b"decoy\n")])
+        .file("manifest.json", &manifest("missing/layer.tar"))
+        .pax(&[("path", b"manifest.json")])
+        .file("real-manifest", &manifest("layer.tar"))
+        .special(b'g', &support::pax_record("path", b"layer.tar"))
+        .end();
+    std::fs::write(&path, outer).unwrap();
+    let spec = format!("docker-archive:{}", path.display());
+    let source = SourceSpec::parse(&spec).unwrap().open(None, &Limits::default()).unwrap();
+    let image = read_image(source.as_ref(), &ReadOptions::default(), Listing::default).unwrap();
+    let paths: Vec<&str> = image.layers[0].output.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["real"]);
+}

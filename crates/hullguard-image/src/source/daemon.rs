@@ -19,7 +19,7 @@ use crate::limits::Limits;
 use crate::path::normalize_member;
 use crate::platform::Platform;
 use crate::spec::DockerArchiveEntry;
-use crate::tar_reader::{Skip, TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader};
+use crate::tar_reader::{Skip, TYPE_GLOBAL, TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader};
 
 /// An image in the local Docker Engine.
 pub struct DaemonSource {
@@ -128,6 +128,9 @@ impl DaemonSource {
         let mut links: HashMap<String, String> = HashMap::new();
         let mut streamed: HashSet<String> = HashSet::new();
         while let Some(header) = tar.next_header()? {
+            if header.typeflag == TYPE_GLOBAL {
+                continue;
+            }
             let path = String::from_utf8(header.name)
                 .ok()
                 .and_then(|p| normalize_member(&p).ok())

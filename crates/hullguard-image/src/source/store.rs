@@ -11,7 +11,7 @@ use crate::error::{Error, ErrorKind, Result, from_io};
 use crate::layer::{check_digest, check_size};
 use crate::limits::Limits;
 use crate::path::normalize_member;
-use crate::tar_reader::{TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader};
+use crate::tar_reader::{TYPE_GLOBAL, TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader};
 
 /// A read-only set of named files (blobs, `index.json`, `manifest.json`, ...).
 pub trait BlobStore: Send + Sync {
@@ -165,6 +165,9 @@ impl TarStore {
         let mut tar = TarReader::new(&name, file);
         let mut members = HashMap::new();
         while let Some(header) = tar.next_header().map_err(bad)? {
+            if header.typeflag == TYPE_GLOBAL {
+                continue; // `docker load` skips global headers unread.
+            }
             if members.len() as u64 >= limits.max_entries {
                 return Err(Error::new(ErrorKind::Limit, &name, "too many members in archive"));
             }
