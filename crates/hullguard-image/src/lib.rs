@@ -14,6 +14,7 @@ pub mod path;
 pub mod platform;
 pub mod source;
 pub mod spec;
+pub mod tar_reader;
 
 pub use digest::Digest;
 pub use error::{Error, ErrorKind, Result};

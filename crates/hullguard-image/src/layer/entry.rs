@@ -6,9 +6,12 @@ use std::io::Read;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, ErrorKind, Result, from_io};
+use crate::error::{Error, ErrorKind, Result};
 use crate::limits::Limits;
 use crate::path::{normalize_entry, parent, resolve_link_target};
+use crate::tar_reader::{
+    TYPE_BLOCK, TYPE_CHAR, TYPE_DIR, TYPE_FIFO, TYPE_GLOBAL, TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader,
+};
 
 /// What a layer entry is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,34 +96,24 @@ pub fn walk_layer<V: EntryVisitor>(
     limits: &Limits,
     visitor: &mut V,
 ) -> Result<()> {
-    let mut archive = tar::Archive::new(tar_stream);
-    let bad = |e: std::io::Error| {
-        let err = from_io(subject, e);
-        if err.kind() == ErrorKind::Io {
-            Error::new(ErrorKind::Malformed, subject, format!("corrupt tar: {}", err.problem()))
-        } else {
-            err
-        }
-    };
+    let mut tar = TarReader::new(subject, tar_stream);
     let mut seen: HashMap<String, bool> = HashMap::new(); // path -> is_dir
     let mut file_sizes: HashMap<String, u64> = HashMap::new();
     let mut non_dirs: HashSet<String> = HashSet::new();
     let mut count = 0u64;
-    for entry in archive.entries().map_err(bad)? {
-        let mut entry = entry.map_err(bad)?;
+    while let Some(header) = tar.next_header()? {
         count += 1;
         if count > limits.max_entries {
             return Err(Error::new(ErrorKind::Limit, subject, format!("more than {} entries", limits.max_entries)));
         }
-        let raw_name = entry.path_bytes().into_owned();
-        if raw_name.len() > limits.max_path_bytes {
+        if header.name.len() > limits.max_path_bytes {
             return Err(Error::new(
                 ErrorKind::Limit,
                 subject,
                 format!("entry name longer than {} bytes", limits.max_path_bytes),
             ));
         }
-        let name = String::from_utf8(raw_name).map_err(|e| {
+        let name = String::from_utf8(header.name).map_err(|e| {
             Error::new(
                 ErrorKind::Unsafe,
                 subject,
@@ -128,26 +121,22 @@ pub fn walk_layer<V: EntryVisitor>(
             )
         })?;
         let at = |problem: String| Error::new(ErrorKind::Unsafe, subject, problem);
-        let path = normalize_entry(&name).map_err(at)?;
-        let header = entry.header();
-        let etype = header.entry_type();
-        if matches!(
-            etype,
-            tar::EntryType::XGlobalHeader
-                | tar::EntryType::XHeader
-                | tar::EntryType::GNULongName
-                | tar::EntryType::GNULongLink
-        ) {
+        if header.typeflag == TYPE_GLOBAL {
+            // Docker skips global headers before looking at their name (even a whiteout name).
             continue;
         }
+        let path = normalize_entry(&name).map_err(at)?;
         if path.is_empty() {
             // The root directory itself ("./"): nothing to record.
             continue;
         }
-        let mode = header.mode().map_err(bad)? & 0o7777;
-        let uid = header.uid().map_err(bad)?;
-        let gid = header.gid().map_err(bad)?;
-        let size = entry.size();
+        let id = |value: i64, what: &str| {
+            u64::try_from(value).map_err(|_| at(format!("entry {path}: negative {what} {value}")))
+        };
+        let mode = (header.mode & 0o7777) as u32;
+        let uid = id(header.uid, "uid")?;
+        let gid = id(header.gid, "gid")?;
+        let size = u64::try_from(header.size).unwrap_or(0);
         let base = path.rsplit_once('/').map_or(path.as_str(), |(_, b)| b);
         let kind = if base == OPAQUE_MARKER {
             EntryKind::Opaque(parent(&path).to_string())
@@ -162,28 +151,29 @@ pub fn walk_layer<V: EntryVisitor>(
             let dir = parent(&path);
             EntryKind::Whiteout(if dir.is_empty() { victim.to_string() } else { format!("{dir}/{victim}") })
         } else {
-            match etype {
-                tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => EntryKind::File,
-                tar::EntryType::Directory => EntryKind::Dir,
-                tar::EntryType::Symlink => {
-                    let target = link_target(&entry, subject, &name)?;
+            match header.typeflag {
+                TYPE_REG => EntryKind::File,
+                TYPE_DIR => EntryKind::Dir,
+                TYPE_SYMLINK => {
+                    let target = link_target(header.linkname, subject, &name)?;
                     resolve_link_target(&path, &target).map_err(at)?;
                     EntryKind::Symlink(target)
                 }
-                tar::EntryType::Link => {
-                    let target = link_target(&entry, subject, &name)?;
+                TYPE_LINK => {
+                    let target = link_target(header.linkname, subject, &name)?;
                     let resolved = normalize_entry(target.trim_start_matches('/'))
                         .map_err(|_| at(format!("hard link {path} -> {target} points outside the image root")))?;
                     EntryKind::Hardlink(resolved)
                 }
-                tar::EntryType::Char => EntryKind::CharDevice,
-                tar::EntryType::Block => EntryKind::BlockDevice,
-                tar::EntryType::Fifo => EntryKind::Fifo,
+                TYPE_CHAR => EntryKind::CharDevice,
+                TYPE_BLOCK => EntryKind::BlockDevice,
+                TYPE_FIFO => EntryKind::Fifo,
                 other => {
+                    // What Docker and containerd refuse to extract ("unhandled tar header type").
                     return Err(Error::new(
                         ErrorKind::Malformed,
                         subject,
-                        format!("entry {path}: unsupported tar entry type {:?}", other.as_byte() as char),
+                        format!("entry {path}: tar entry type {:?}, which Docker cannot extract", other as char),
                     ));
                 }
             }
@@ -221,16 +211,16 @@ pub fn walk_layer<V: EntryVisitor>(
             non_dirs.insert(path.clone());
         }
         let record = LayerEntry { path, kind, mode, uid, gid, size };
-        visitor.entry(&record, &mut entry)?;
+        visitor.entry(&record, &mut tar)?;
     }
     Ok(())
 }
 
-fn link_target<R: Read>(entry: &tar::Entry<'_, R>, subject: &str, name: &str) -> Result<String> {
-    let raw = entry
-        .link_name_bytes()
-        .ok_or_else(|| Error::new(ErrorKind::Malformed, subject, format!("link {name} has no target")))?;
-    String::from_utf8(raw.into_owned())
+fn link_target(raw: Vec<u8>, subject: &str, name: &str) -> Result<String> {
+    if raw.is_empty() {
+        return Err(Error::new(ErrorKind::Malformed, subject, format!("link {name} has no target")));
+    }
+    String::from_utf8(raw)
         .map_err(|_| Error::new(ErrorKind::Unsafe, subject, format!("link target of {name} is not UTF-8")))
 }
 

@@ -19,6 +19,7 @@ use crate::limits::Limits;
 use crate::path::normalize_member;
 use crate::platform::Platform;
 use crate::spec::DockerArchiveEntry;
+use crate::tar_reader::{Skip, TYPE_GLOBAL, TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader};
 
 /// An image in the local Docker Engine.
 pub struct DaemonSource {
@@ -70,6 +71,8 @@ impl Read for ChannelReader {
     }
 }
 
+impl Skip for ChannelReader {}
+
 impl ImageSource for DaemonSource {
     fn name(&self) -> &str {
         &self.name
@@ -120,21 +123,22 @@ impl DaemonSource {
     fn read_export(&self, reader: ChannelReader, id: &Digest, sink: &dyn LayerSink) -> Result<ImageMeta> {
         let subject = self.name.clone();
         let bad = |e: std::io::Error| from_io(&subject, e);
-        let mut archive = tar::Archive::new(reader);
+        let mut tar = TarReader::new(&subject, reader);
         let mut documents: HashMap<String, Vec<u8>> = HashMap::new();
         let mut links: HashMap<String, String> = HashMap::new();
         let mut streamed: HashSet<String> = HashSet::new();
-        for entry in archive.entries().map_err(bad)? {
-            let entry = entry.map_err(bad)?;
-            let raw = entry.path_bytes().into_owned();
-            let path = String::from_utf8(raw)
+        while let Some(header) = tar.next_header()? {
+            if header.typeflag == TYPE_GLOBAL {
+                continue;
+            }
+            let path = String::from_utf8(header.name)
                 .ok()
                 .and_then(|p| normalize_member(&p).ok())
                 .ok_or_else(|| Error::new(ErrorKind::Unsafe, &subject, "export holds an invalid member name"))?;
-            match entry.header().entry_type() {
-                tar::EntryType::Symlink | tar::EntryType::Link => {
-                    if let Some(target) = entry.link_name_bytes() {
-                        let target = String::from_utf8_lossy(&target).to_string();
+            match header.typeflag {
+                TYPE_SYMLINK | TYPE_LINK => {
+                    let target = String::from_utf8_lossy(&header.linkname).to_string();
+                    if !target.is_empty() {
                         let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
                         let joined =
                             if target.starts_with('/') || dir.is_empty() { target } else { format!("{dir}/{target}") };
@@ -143,9 +147,9 @@ impl DaemonSource {
                         }
                     }
                 }
-                tar::EntryType::Regular | tar::EntryType::Continuous => {
-                    let size = entry.size();
-                    let mut buffered = BufReader::with_capacity(64 << 10, entry);
+                TYPE_REG => {
+                    let size = u64::try_from(header.size).unwrap_or(0);
+                    let mut buffered = BufReader::with_capacity(64 << 10, &mut tar);
                     let looks_json = matches!(buffered.fill_buf().map_err(bad)?.first(), Some(b'{' | b'['));
                     if looks_json && size <= self.limits.max_json_bytes {
                         let mut doc = Vec::new();

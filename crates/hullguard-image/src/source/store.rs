@@ -11,6 +11,7 @@ use crate::error::{Error, ErrorKind, Result, from_io};
 use crate::layer::{check_digest, check_size};
 use crate::limits::Limits;
 use crate::path::normalize_member;
+use crate::tar_reader::{TYPE_GLOBAL, TYPE_LINK, TYPE_REG, TYPE_SYMLINK, TarReader};
 
 /// A read-only set of named files (blobs, `index.json`, `manifest.json`, ...).
 pub trait BlobStore: Send + Sync {
@@ -129,7 +130,7 @@ impl BlobStore for DirStore {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum MemberKind {
     File,
     Link(String),
@@ -160,32 +161,36 @@ impl TarStore {
         if len == 0 {
             return Err(Error::new(ErrorKind::Malformed, &name, "empty file"));
         }
-        let bad = |e: std::io::Error| Error::new(ErrorKind::Malformed, &name, format!("not a valid tar archive: {e}"));
-        let mut archive = tar::Archive::new(file);
+        let bad = |e: Error| Error::new(e.kind(), &name, format!("not a valid tar archive: {}", e.problem()));
+        let mut tar = TarReader::new(&name, file);
         let mut members = HashMap::new();
-        for entry in archive.entries_with_seek().map_err(bad)? {
-            let entry = entry.map_err(bad)?;
+        while let Some(header) = tar.next_header().map_err(bad)? {
+            if header.typeflag == TYPE_GLOBAL {
+                continue; // `docker load` skips global headers unread.
+            }
             if members.len() as u64 >= limits.max_entries {
                 return Err(Error::new(ErrorKind::Limit, &name, "too many members in archive"));
             }
-            let raw = entry.path_bytes();
-            let member_path = std::str::from_utf8(&raw)
+            let member_path = std::str::from_utf8(&header.name)
                 .map_err(|_| Error::new(ErrorKind::Unsafe, &name, "member name is not UTF-8"))?
                 .to_string();
             let norm = normalize_member(&member_path)
                 .map_err(|p| Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), p))?;
-            let header = entry.header();
-            let kind = match header.entry_type() {
-                tar::EntryType::Regular | tar::EntryType::Continuous => MemberKind::File,
-                tar::EntryType::Symlink | tar::EntryType::Link => {
-                    let target = entry.link_name_bytes().ok_or_else(|| {
-                        Error::new(ErrorKind::Malformed, format!("{name}: {member_path}"), "link without target")
-                    })?;
-                    let target = std::str::from_utf8(&target).map_err(|_| {
+            let kind = match header.typeflag {
+                TYPE_REG => MemberKind::File,
+                TYPE_SYMLINK | TYPE_LINK => {
+                    if header.linkname.is_empty() {
+                        return Err(Error::new(
+                            ErrorKind::Malformed,
+                            format!("{name}: {member_path}"),
+                            "link without target",
+                        ));
+                    }
+                    let target = std::str::from_utf8(&header.linkname).map_err(|_| {
                         Error::new(ErrorKind::Unsafe, format!("{name}: {member_path}"), "link target is not UTF-8")
                     })?;
                     // Symlinks are relative to the member's directory; hard links to the archive root.
-                    let joined = if header.entry_type() == tar::EntryType::Symlink && !target.starts_with('/') {
+                    let joined = if header.typeflag == TYPE_SYMLINK && !target.starts_with('/') {
                         match norm.rsplit_once('/') {
                             Some((dir, _)) => format!("{dir}/{target}"),
                             None => target.to_string(),
@@ -204,7 +209,8 @@ impl TarStore {
                 }
                 _ => MemberKind::Other,
             };
-            let member = Member { offset: entry.raw_file_position(), size: entry.size(), kind };
+            let size = if kind == MemberKind::File { u64::try_from(header.size).unwrap_or(0) } else { 0 };
+            let member = Member { offset: header.data_offset, size, kind };
             if norm.is_empty() {
                 continue;
             }
@@ -220,9 +226,6 @@ impl TarStore {
         }
         if members.is_empty() {
             return Err(Error::new(ErrorKind::Malformed, &name, "not a tar archive (no members)"));
-        }
-        if members.values().any(|m| m.offset.saturating_add(m.size) > len) {
-            return Err(Error::new(ErrorKind::Malformed, &name, "truncated archive"));
         }
         Ok(TarStore { path: path.to_path_buf(), name, members })
     }

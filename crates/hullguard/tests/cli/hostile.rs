@@ -262,3 +262,25 @@ fn decompression_bomb_is_refused_in_bounded_memory() {
     assert!(rss < 100 * 1024, "peak RSS {rss} KiB with only the size cap");
     assert_eq!(s.files(), ["bomb.tar"]);
 }
+
+/// Tar headers are read as Docker (Go's archive/tar) reads them: a PAX path with a newline names
+/// the entry, and a PAX record Go rejects ends the scan with exit 2.
+#[test]
+fn tar_headers_read_as_docker_reads_them() {
+    let s = Scratch::new();
+    let pax = |data: &[u8]| RawEntry {
+        name: b"PaxHeaders/x".to_vec(),
+        kind: b'x',
+        link: Vec::new(),
+        mode: 0o644,
+        data: data.to_vec(),
+    };
+    let status = RawEntry::file("var/lib/dpkg/status", b"Package: fake\n");
+    let a = layer_archive(&s, "newline.tar", &[pax(b"15 path=tmp/x\n\n"), status]);
+    let doc = crate::support::hullguard_json(&["inspect", &a, "--files", "-f", "json"]);
+    let paths: Vec<&str> = doc["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["/tmp/x\n"]);
+    let status = RawEntry::file("var/lib/dpkg/status", b"Package: fake\n");
+    let a = layer_archive(&s, "bad-pax.tar", &[pax(b"99 path=tmp/x\n"), status]);
+    rejects(&s, &a, "invalid tar header: bad PAX record");
+}
