@@ -82,7 +82,7 @@ pub const MAX_OVERLAY_RECORDS: usize = 5000;
 pub const MAX_RECORD_DROP_PERCENT: usize = 10;
 
 /// What a new database would lose against the one it replaces: each feed
-/// of `old` missing from `new`, or with more than
+/// of `old` with records missing from `new`, or with more than
 /// [`MAX_RECORD_DROP_PERCENT`] fewer records (`name: old → new records`),
 /// joined on one line; `None` when coverage holds.
 pub fn coverage_loss(old: &crate::db::DbInfo, new: &crate::db::DbInfo) -> Option<String> {
@@ -90,7 +90,7 @@ pub fn coverage_loss(old: &crate::db::DbInfo, new: &crate::db::DbInfo) -> Option
     for was in &old.sources {
         let now = new.sources.iter().filter(|s| s.name == was.name).map(|s| s.records).sum::<usize>();
         let found = new.sources.iter().any(|s| s.name == was.name);
-        if !found {
+        if !found && was.records > 0 {
             lost.push(format!("{} gone ({} records)", was.name, was.records));
         } else if now * 100 < was.records * (100 - MAX_RECORD_DROP_PERCENT) {
             lost.push(format!("{}: {} → {now} records", was.name, was.records));
@@ -725,9 +725,9 @@ fn fetch_one(
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             // Nothing came for a whole window.
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(e) if timed_out(&e) => {
                 let _ = std::fs::remove_file(temp);
-                return Err(client.check_deadline(url).err().unwrap_or_else(|| rate.too_slow(url, 0)));
+                return Err(client.check_deadline(url).err().unwrap_or_else(|| rate.too_slow(url, rate.bytes)));
             }
             Err(e) => {
                 let _ = std::fs::remove_file(temp);
@@ -763,6 +763,13 @@ fn fetch_one(
         });
     }
     Ok(Fetched::Body(FeedState { url: url.clone(), etag, last_modified, sha256, size, osv_since: None }))
+}
+
+/// Whether a read of a body failed for its timeout (the blocking client
+/// wraps its own error, which says so, in an I/O error).
+fn timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()).is_some_and(reqwest::Error::is_timeout)
 }
 
 /// The minimum-rate check of one download: the bytes of each window of
@@ -905,7 +912,12 @@ mod tests {
     fn coverage_loss_names_lost_feeds_and_drops_beyond_the_threshold() {
         use crate::db::tests::source;
         let info = |sources| crate::db::DbInfo::new("built".into(), sources, 0, 0);
-        let old = info(vec![source("osv/Go", 1000, None), source("kev", 100, None), source("osv/npm", 50, None)]);
+        let old = info(vec![
+            source("osv/Go", 1000, None),
+            source("kev", 100, None),
+            source("osv/npm", 50, None),
+            source("debian/security-support-ended.deb11", 0, None),
+        ]);
         let kept = info(vec![source("osv/Go", 900, None), source("kev", 120, None), source("osv/npm", 50, None)]);
         assert_eq!(coverage_loss(&old, &kept), None, "10% fewer is within the threshold");
         let cut = info(vec![source("osv/Go", 899, None), source("kev", 5, None), source("osv/PyPI", 9, None)]);

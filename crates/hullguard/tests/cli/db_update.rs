@@ -3,7 +3,8 @@
 //! `If-Modified-Since` with 304) serving symlinks to shared/vulndata in the
 //! mirror layout. A marker file `<path>.fail` makes the server answer 500
 //! for `<path>`, `<path>.drop` makes it close the connection mid-body,
-//! `<path>.trickle` makes it send one byte a second (at most 60), and
+//! `<path>.trickle` makes it send one byte a second (at most 60),
+//! `<path>.stall` makes it send 10 bytes and then nothing for 20 s, and
 //! `<path>.redirect` makes it answer 302 to the URL the marker holds.
 //! Another server on another loopback port counts as another host.
 
@@ -42,6 +43,14 @@ class Handler(http.server.SimpleHTTPRequestHandler):
                 except OSError:
                     break
                 time.sleep(1)
+            self.close_connection = True
+            return None
+        if os.path.exists(path + ".stall"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(b" " * 10)
+            time.sleep(20)
             self.close_connection = True
             return None
         if os.path.exists(path + ".redirect"):
@@ -581,6 +590,18 @@ fn db_update_gives_up_on_a_trickling_mirror_and_cleans_temp_files() {
     assert!(took < std::time::Duration::from_secs(15), "{took:?}");
     assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
     assert!(!setup.db().exists());
+
+    // A server that stops sending: the wait for the next bytes ends with the window.
+    std::fs::rename(setup.served("osv/crates.io.zip.trickle"), setup.served("osv/crates.io.zip.stall")).unwrap();
+    let started = std::time::Instant::now();
+    let out = setup.update_with(&["--min-rate", "1", "--rate-window", "1"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let want = format!("hullguard: cannot fetch {url}: too slow: 10 bytes in 1.0 s, below the minimum of 1 bytes/s");
+    assert_eq!(errors(&out), [want]);
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+    std::fs::rename(setup.served("osv/crates.io.zip.stall"), setup.served("osv/crates.io.zip.trickle")).unwrap();
 
     let started = std::time::Instant::now();
     let out = setup.update_with(&["--timeout", "2", "--min-rate", "0"]);
