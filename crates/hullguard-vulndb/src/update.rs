@@ -398,7 +398,7 @@ pub fn fetch(mirror: &Path, remotes: &[Remote], limits: &Limits) -> Result<(Fetc
     std::fs::create_dir_all(mirror).map_err(|source| UpdateError::Io { path: mirror.to_owned(), source })?;
     crate::temp::remove_stale(mirror, ".part-");
     crate::temp::remove_stale(mirror, &format!(".{STATE_FILE}.part-"));
-    let client = Net::new(limits)?;
+    let net = Net::new(limits)?;
     let old = State::load(mirror);
     let mut state = old.clone();
     let mut report = FetchReport::default();
@@ -413,7 +413,7 @@ pub fn fetch(mirror: &Path, remotes: &[Remote], limits: &Limits) -> Result<(Fetc
         if let (Some(dir), Some(prev)) = (&overlay, previous) {
             if let Some(since) = &prev.osv_since {
                 let base = Temp { mirror, i };
-                if let Some((files, new)) = incremental(&client, remote, prev, since, dir, &base)? {
+                if let Some((files, new)) = incremental(&net, remote, prev, since, dir, &base)? {
                     let outcome = if files.is_empty() { Outcome::Unchanged } else { Outcome::Fetched };
                     pending.extend(files);
                     state.feeds.insert(remote.path.clone(), new);
@@ -428,7 +428,7 @@ pub fn fetch(mirror: &Path, remotes: &[Remote], limits: &Limits) -> Result<(Fetc
             }
         }
         let started = std::time::SystemTime::now();
-        let outcome = match fetch_one(&client, remote, previous, &temp)? {
+        let outcome = match fetch_one(&net, remote, previous, &temp)? {
             Fetched::NotModified => {
                 // A mirror from before incremental updates: the zip is as old as its Last-Modified.
                 if let (Some(_), Some(prev)) = (&overlay, previous)
@@ -520,7 +520,7 @@ impl Temp<'_> {
 /// A failed request, a malformed `modified_id.csv` line, or a record that is
 /// not valid OSV (or not the listed id).
 fn incremental(
-    client: &Net<'_>,
+    net: &Net<'_>,
     remote: &Remote,
     previous: &FeedState,
     since: &str,
@@ -530,7 +530,7 @@ fn incremental(
     let Some(folder) = osv_folder(&remote.url) else { return Ok(None) };
     let csv = Remote { path: format!("{}.csv", remote.path), url: format!("{folder}modified_id.csv") };
     let csv_file = temp.file(0);
-    match fetch_one(client, &csv, None, &csv_file)? {
+    match fetch_one(net, &csv, None, &csv_file)? {
         Fetched::NotFound | Fetched::NotModified => return Ok(None),
         Fetched::Body(_) => {}
     }
@@ -549,7 +549,7 @@ fn incremental(
     for (n, id) in ids.iter().enumerate() {
         let record = Remote { path: format!("{}/{id}.json", overlay.display()), url: format!("{folder}{id}.json") };
         let file = temp.file(n + 1);
-        match fetch_one(client, &record, None, &file)? {
+        match fetch_one(net, &record, None, &file)? {
             Fetched::NotFound | Fetched::NotModified => return Ok(None),
             Fetched::Body(_) => {}
         }
@@ -677,15 +677,15 @@ enum Fetched {
 
 /// Fetches one feed into `temp`, conditionally on `previous`.
 fn fetch_one(
-    client: &Net<'_>,
+    net: &Net<'_>,
     remote: &Remote,
     previous: Option<&FeedState>,
     temp: &Path,
 ) -> Result<Fetched, UpdateError> {
     use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
     let url = &remote.url;
-    let fail = |e: &dyn std::error::Error| client.failed(url, e);
-    let mut request = client.get(url)?;
+    let fail = |e: &dyn std::error::Error| net.failed(url, e);
+    let mut request = net.get(url)?;
     if let Some(p) = previous {
         if let Some(etag) = &p.etag {
             request = request.header(IF_NONE_MATCH, etag);
@@ -718,7 +718,7 @@ fn fetch_one(
     let mut body = response.take(MAX_DOWNLOAD_BYTES + 1);
     // A read error is the connection's; a write error is the disk's.
     let mut buf = vec![0u8; 256 * 1024];
-    let mut rate = RateCheck::new(client.limits);
+    let mut rate = RateCheck::new(net.limits);
     loop {
         let n = match body.read(&mut buf) {
             Ok(0) => break,
@@ -727,7 +727,7 @@ fn fetch_one(
             // Nothing came for a whole window.
             Err(e) if timed_out(&e) => {
                 let _ = std::fs::remove_file(temp);
-                return Err(client.check_deadline(url).err().unwrap_or_else(|| rate.too_slow(url, rate.bytes)));
+                return Err(net.check_deadline(url).err().unwrap_or_else(|| rate.too_slow(url, rate.bytes)));
             }
             Err(e) => {
                 let _ = std::fs::remove_file(temp);
@@ -735,7 +735,7 @@ fn fetch_one(
             }
         };
         let slow = rate.add(n as u64).err().map(|bytes| rate.too_slow(url, bytes));
-        if let Some(e) = client.check_deadline(url).err().or(slow) {
+        if let Some(e) = net.check_deadline(url).err().or(slow) {
             let _ = std::fs::remove_file(temp);
             return Err(e);
         }
