@@ -333,6 +333,11 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
                 all.advisories.extend(newer.advisories);
                 all.rejected.extend(newer.rejected);
             }
+            // `osv/PyPI.zip` holds PyPI records: entries of other ecosystems are dropped, records
+            // left with none rejected.
+            if let Some(eco) = feed.name.strip_prefix("osv/").filter(|e| crate::version::scheme_for(e).is_ok()) {
+                keep_ecosystem(&mut all, eco, &origin);
+            }
             all
         }
         FeedKind::OsvDir => osv::import_dir(&feed.path)?,
@@ -384,6 +389,28 @@ pub fn import(feed: &Feed, builder: &mut Builder) -> Result<Vec<String>, FeedErr
         }
     };
     import_imported(feed, imported, builder)
+}
+
+/// Keeps in `imported` only the affected entries of ecosystem `eco` (any
+/// release, `Debian:12` for `Debian`); a record that had entries, none of
+/// them of `eco`, is moved to the rejected.
+fn keep_ecosystem(imported: &mut Imported, eco: &str, origin: &str) {
+    let base = |e: &str| e.split(':').next().unwrap_or_default().to_owned();
+    let mut kept = Vec::with_capacity(imported.advisories.len());
+    for mut advisory in std::mem::take(&mut imported.advisories) {
+        let others: std::collections::BTreeSet<String> =
+            advisory.affected.iter().map(|a| base(&a.ecosystem)).filter(|e| e != eco).collect();
+        advisory.affected.retain(|a| base(&a.ecosystem) == eco);
+        if advisory.affected.is_empty() && !others.is_empty() {
+            let others = others.into_iter().collect::<Vec<_>>().join(", ");
+            let problem = format!("ecosystem {others}, not the feed's {eco}");
+            let source = crate::Error::advisory(&advisory.id, problem);
+            imported.rejected.push(ImportError::Invalid { origin: origin.to_owned(), source });
+        } else {
+            kept.push(advisory);
+        }
+    }
+    imported.advisories = kept;
 }
 
 /// The metadata of `feed` as the database records it (`records` is set when stored).

@@ -19,6 +19,7 @@ pub mod feeds;
 pub mod import;
 pub mod matcher;
 pub mod severity;
+mod temp;
 pub mod update;
 pub mod version;
 

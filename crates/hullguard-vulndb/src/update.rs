@@ -10,6 +10,12 @@
 //! `If-Modified-Since`, from `state.json` in the mirror folder) keep
 //! unchanged feeds from being downloaded again.
 //!
+//! The whole update runs under a deadline, and each download must keep up a
+//! minimum rate ([`Limits`]); redirects are followed only to the same host
+//! (scheme, host and port), or to the hosts [`Limits::redirect_hosts`] names.
+//! Temporary files (`.part-<pid>-…`) a killed update left behind are
+//! removed when the next one starts.
+//!
 //! OSV ecosystems are updated incrementally once the mirror holds their zip:
 //! `<Eco>/modified_id.csv` (newest first) is read down to the first line not
 //! newer than the time recorded in `state.json` (`osv_since`), and only the
@@ -33,8 +39,36 @@ pub const MAX_DOWNLOAD_BYTES: u64 = 2 << 30;
 /// How long to wait for a connection to a feed server.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// How long to wait for the answer's head, and for each next bytes of its body.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// The most redirects followed for one request.
+pub const MAX_REDIRECTS: usize = 10;
+
+/// The time and rate limits of an update, and where redirects may lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// The whole update (every feed) must be done within this.
+    pub deadline: Duration,
+    /// Each download must bring at least this many bytes per second, measured
+    /// over each `window` (0: no minimum).
+    pub min_rate: u64,
+    /// The span the rate is measured over; also the longest wait for the
+    /// answer's head or for the next bytes of its body.
+    pub window: Duration,
+    /// Hosts (`host` or `host:port`) besides the feed's own that redirects
+    /// may lead to.
+    pub redirect_hosts: Vec<String>,
+}
+
+impl Default for Limits {
+    /// 30 minutes for the update, 1 KiB/s over 30 s windows, same-host redirects only.
+    fn default() -> Self {
+        Limits {
+            deadline: Duration::from_secs(30 * 60),
+            min_rate: 1024,
+            window: Duration::from_secs(30),
+            redirect_hosts: Vec::new(),
+        }
+    }
+}
 
 /// The name of the state file in the mirror folder.
 pub const STATE_FILE: &str = "state.json";
@@ -42,6 +76,28 @@ pub const STATE_FILE: &str = "state.json";
 /// The most records an OSV overlay folder may hold; beyond, the whole zip is
 /// fetched again instead.
 pub const MAX_OVERLAY_RECORDS: usize = 5000;
+
+/// The largest drop, in percent, of a feed's record count an update may
+/// bring without `--force`.
+pub const MAX_RECORD_DROP_PERCENT: usize = 10;
+
+/// What a new database would lose against the one it replaces: each feed
+/// of `old` with records missing from `new`, or with more than
+/// [`MAX_RECORD_DROP_PERCENT`] fewer records (`name: old → new records`),
+/// joined on one line; `None` when coverage holds.
+pub fn coverage_loss(old: &crate::db::DbInfo, new: &crate::db::DbInfo) -> Option<String> {
+    let mut lost = Vec::new();
+    for was in &old.sources {
+        let now = new.sources.iter().filter(|s| s.name == was.name).map(|s| s.records).sum::<usize>();
+        let found = new.sources.iter().any(|s| s.name == was.name);
+        if !found && was.records > 0 {
+            lost.push(format!("{} gone ({} records)", was.name, was.records));
+        } else if now * 100 < was.records * (100 - MAX_RECORD_DROP_PERCENT) {
+            lost.push(format!("{}: {} → {now} records", was.name, was.records));
+        }
+    }
+    (!lost.is_empty()).then(|| lost.join(", "))
+}
 
 /// The OSV ecosystems fetched by default (folder names of the OSV bucket).
 pub const OSV_ECOSYSTEMS: &[&str] =
@@ -120,6 +176,26 @@ pub enum UpdateError {
         url: String,
         /// What is wrong with it.
         problem: String,
+    },
+    /// The update's deadline ([`Limits::deadline`]) passed during this download.
+    #[error("cannot fetch {url}: the update's time limit of {} s ran out", .limit.as_secs())]
+    Deadline {
+        /// The feed URL.
+        url: String,
+        /// The deadline.
+        limit: Duration,
+    },
+    /// A download fell below [`Limits::min_rate`].
+    #[error("cannot fetch {url}: too slow: {bytes} bytes in {:.1} s, below the minimum of {min_rate} bytes/s", .window.as_secs_f64())]
+    TooSlow {
+        /// The feed URL.
+        url: String,
+        /// Bytes received in the window.
+        bytes: u64,
+        /// The window.
+        window: Duration,
+        /// The minimum rate.
+        min_rate: u64,
     },
     /// The download exceeds [`MAX_DOWNLOAD_BYTES`].
     #[error("download from {url} exceeds {limit} bytes")]
@@ -230,6 +306,69 @@ impl FetchReport {
     }
 }
 
+/// The HTTP client of one update, with its limits and deadline.
+struct Net<'a> {
+    client: reqwest::blocking::Client,
+    limits: &'a Limits,
+    deadline: std::time::Instant,
+}
+
+impl<'a> Net<'a> {
+    fn new(limits: &'a Limits) -> Result<Net<'a>, UpdateError> {
+        let allowed = limits.redirect_hosts.clone();
+        let redirects = reqwest::redirect::Policy::custom(move |attempt| {
+            let first = attempt.previous().first().map(origin).unwrap_or_default();
+            let next = origin(attempt.url());
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error(format!("more than {MAX_REDIRECTS} redirects"))
+            } else if next == first || allowed.iter().any(|h| *h == next.1 || next.1.starts_with(&format!("{h}:"))) {
+                attempt.follow()
+            } else {
+                let to = attempt.url().to_string();
+                attempt.error(format!(
+                    "redirect to another host refused: {to} (allow it with --allow-redirect {})",
+                    next.1
+                ))
+            }
+        });
+        let client = reqwest::blocking::Client::builder()
+            .user_agent(concat!("hullguard/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT.min(limits.window))
+            // The blocking client applies this to the wait for the answer's head and to each read
+            // of the body: an idle timeout. The deadline is checked between reads.
+            .timeout(limits.window)
+            .redirect(redirects)
+            .build()
+            .map_err(|e| UpdateError::Client(chain(&e)))?;
+        Ok(Net { client, limits, deadline: std::time::Instant::now() + limits.deadline })
+    }
+
+    /// A GET of `url`, unless the deadline has passed.
+    fn get(&self, url: &str) -> Result<reqwest::blocking::RequestBuilder, UpdateError> {
+        self.check_deadline(url)?;
+        Ok(self.client.get(url))
+    }
+
+    fn check_deadline(&self, url: &str) -> Result<(), UpdateError> {
+        if std::time::Instant::now() >= self.deadline {
+            return Err(UpdateError::Deadline { url: url.to_owned(), limit: self.limits.deadline });
+        }
+        Ok(())
+    }
+
+    /// The error of a failed request or read: the deadline's if it has passed.
+    fn failed(&self, url: &str, e: &dyn std::error::Error) -> UpdateError {
+        self.check_deadline(url).err().unwrap_or_else(|| UpdateError::Fetch { url: url.to_owned(), problem: chain(e) })
+    }
+}
+
+/// The scheme and `host:port` of a URL (the port the scheme implies when none is given).
+fn origin(url: &reqwest::Url) -> (String, String) {
+    let host = url.host_str().unwrap_or_default();
+    let port = url.port_or_known_default().map(|p| format!(":{p}")).unwrap_or_default();
+    (url.scheme().to_owned(), format!("{host}{port}"))
+}
+
 /// A downloaded file waiting to be renamed into place; removed if dropped.
 /// `state` is `None` for OSV overlay records, whose state is their zip's.
 struct Pending {
@@ -255,16 +394,11 @@ impl Drop for Pending {
 ///
 /// The first feed that cannot be fetched or is corrupt, or a mirror folder
 /// that cannot be written.
-pub fn fetch(mirror: &Path, remotes: &[Remote]) -> Result<(FetchReport, State), UpdateError> {
+pub fn fetch(mirror: &Path, remotes: &[Remote], limits: &Limits) -> Result<(FetchReport, State), UpdateError> {
     std::fs::create_dir_all(mirror).map_err(|source| UpdateError::Io { path: mirror.to_owned(), source })?;
-    let client = reqwest::blocking::Client::builder()
-        .user_agent(concat!("hullguard/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT)
-        // The blocking client applies this to the wait for the answer's head and to each read of
-        // the body, not to the whole download: an idle timeout, however long the download takes.
-        .timeout(READ_TIMEOUT)
-        .build()
-        .map_err(|e| UpdateError::Client(chain(&e)))?;
+    crate::temp::remove_stale(mirror, ".part-");
+    crate::temp::remove_stale(mirror, &format!(".{STATE_FILE}.part-"));
+    let net = Net::new(limits)?;
     let old = State::load(mirror);
     let mut state = old.clone();
     let mut report = FetchReport::default();
@@ -279,7 +413,7 @@ pub fn fetch(mirror: &Path, remotes: &[Remote]) -> Result<(FetchReport, State), 
         if let (Some(dir), Some(prev)) = (&overlay, previous) {
             if let Some(since) = &prev.osv_since {
                 let base = Temp { mirror, i };
-                if let Some((files, new)) = incremental(&client, remote, prev, since, dir, &base)? {
+                if let Some((files, new)) = incremental(&net, remote, prev, since, dir, &base)? {
                     let outcome = if files.is_empty() { Outcome::Unchanged } else { Outcome::Fetched };
                     pending.extend(files);
                     state.feeds.insert(remote.path.clone(), new);
@@ -294,7 +428,7 @@ pub fn fetch(mirror: &Path, remotes: &[Remote]) -> Result<(FetchReport, State), 
             }
         }
         let started = std::time::SystemTime::now();
-        let outcome = match fetch_one(&client, remote, previous, &temp)? {
+        let outcome = match fetch_one(&net, remote, previous, &temp)? {
             Fetched::NotModified => {
                 // A mirror from before incremental updates: the zip is as old as its Last-Modified.
                 if let (Some(_), Some(prev)) = (&overlay, previous)
@@ -386,7 +520,7 @@ impl Temp<'_> {
 /// A failed request, a malformed `modified_id.csv` line, or a record that is
 /// not valid OSV (or not the listed id).
 fn incremental(
-    client: &reqwest::blocking::Client,
+    net: &Net<'_>,
     remote: &Remote,
     previous: &FeedState,
     since: &str,
@@ -396,7 +530,7 @@ fn incremental(
     let Some(folder) = osv_folder(&remote.url) else { return Ok(None) };
     let csv = Remote { path: format!("{}.csv", remote.path), url: format!("{folder}modified_id.csv") };
     let csv_file = temp.file(0);
-    match fetch_one(client, &csv, None, &csv_file)? {
+    match fetch_one(net, &csv, None, &csv_file)? {
         Fetched::NotFound | Fetched::NotModified => return Ok(None),
         Fetched::Body(_) => {}
     }
@@ -415,7 +549,7 @@ fn incremental(
     for (n, id) in ids.iter().enumerate() {
         let record = Remote { path: format!("{}/{id}.json", overlay.display()), url: format!("{folder}{id}.json") };
         let file = temp.file(n + 1);
-        match fetch_one(client, &record, None, &file)? {
+        match fetch_one(net, &record, None, &file)? {
             Fetched::NotFound | Fetched::NotModified => return Ok(None),
             Fetched::Body(_) => {}
         }
@@ -543,15 +677,15 @@ enum Fetched {
 
 /// Fetches one feed into `temp`, conditionally on `previous`.
 fn fetch_one(
-    client: &reqwest::blocking::Client,
+    net: &Net<'_>,
     remote: &Remote,
     previous: Option<&FeedState>,
     temp: &Path,
 ) -> Result<Fetched, UpdateError> {
     use reqwest::header::{ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED};
     let url = &remote.url;
-    let fail = |e: &dyn std::error::Error| UpdateError::Fetch { url: url.clone(), problem: chain(e) };
-    let mut request = client.get(url);
+    let fail = |e: &dyn std::error::Error| net.failed(url, e);
+    let mut request = net.get(url)?;
     if let Some(p) = previous {
         if let Some(etag) = &p.etag {
             request = request.header(IF_NONE_MATCH, etag);
@@ -584,16 +718,27 @@ fn fetch_one(
     let mut body = response.take(MAX_DOWNLOAD_BYTES + 1);
     // A read error is the connection's; a write error is the disk's.
     let mut buf = vec![0u8; 256 * 1024];
+    let mut rate = RateCheck::new(net.limits);
     loop {
         let n = match body.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            // Nothing came for a whole window.
+            Err(e) if timed_out(&e) => {
+                let _ = std::fs::remove_file(temp);
+                return Err(net.check_deadline(url).err().unwrap_or_else(|| rate.too_slow(url, rate.bytes)));
+            }
             Err(e) => {
                 let _ = std::fs::remove_file(temp);
                 return Err(fail(&e));
             }
         };
+        let slow = rate.add(n as u64).err().map(|bytes| rate.too_slow(url, bytes));
+        if let Some(e) = net.check_deadline(url).err().or(slow) {
+            let _ = std::fs::remove_file(temp);
+            return Err(e);
+        }
         if let Err(e) = sink.write_all(&buf[..n]) {
             let _ = std::fs::remove_file(temp);
             return Err(io(e));
@@ -618,6 +763,47 @@ fn fetch_one(
         });
     }
     Ok(Fetched::Body(FeedState { url: url.clone(), etag, last_modified, sha256, size, osv_since: None }))
+}
+
+/// Whether a read of a body failed for its timeout (the blocking client
+/// wraps its own error, which says so, in an I/O error).
+fn timed_out(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::TimedOut
+        || e.get_ref().and_then(|inner| inner.downcast_ref::<reqwest::Error>()).is_some_and(reqwest::Error::is_timeout)
+}
+
+/// The minimum-rate check of one download: the bytes of each window of
+/// [`Limits::window`] must reach [`Limits::min_rate`] × the window.
+struct RateCheck {
+    started: std::time::Instant,
+    bytes: u64,
+    window: Duration,
+    min_rate: u64,
+}
+
+impl RateCheck {
+    fn new(limits: &Limits) -> RateCheck {
+        RateCheck { started: std::time::Instant::now(), bytes: 0, window: limits.window, min_rate: limits.min_rate }
+    }
+
+    fn too_slow(&self, url: &str, bytes: u64) -> UpdateError {
+        UpdateError::TooSlow { url: url.to_owned(), bytes, window: self.window, min_rate: self.min_rate }
+    }
+
+    /// Counts `n` bytes just received; `Err` with the window's bytes when a
+    /// whole window passed below the minimum.
+    fn add(&mut self, n: u64) -> Result<(), u64> {
+        self.bytes += n;
+        if self.started.elapsed() < self.window {
+            return Ok(());
+        }
+        if u128::from(self.bytes) * 1000 < u128::from(self.min_rate) * self.window.as_millis() {
+            return Err(self.bytes);
+        }
+        self.started = std::time::Instant::now();
+        self.bytes = 0;
+        Ok(())
+    }
 }
 
 /// Checks a download cheaply: zips must open (central directory), JSON
@@ -720,6 +906,40 @@ mod tests {
                 "alpine/secdb"
             ]
         );
+    }
+
+    #[test]
+    fn coverage_loss_names_lost_feeds_and_drops_beyond_the_threshold() {
+        use crate::db::tests::source;
+        let info = |sources| crate::db::DbInfo::new("built".into(), sources, 0, 0);
+        let old = info(vec![
+            source("osv/Go", 1000, None),
+            source("kev", 100, None),
+            source("osv/npm", 50, None),
+            source("debian/security-support-ended.deb11", 0, None),
+        ]);
+        let kept = info(vec![source("osv/Go", 900, None), source("kev", 120, None), source("osv/npm", 50, None)]);
+        assert_eq!(coverage_loss(&old, &kept), None, "10% fewer is within the threshold");
+        let cut = info(vec![source("osv/Go", 899, None), source("kev", 5, None), source("osv/PyPI", 9, None)]);
+        assert_eq!(
+            coverage_loss(&old, &cut).as_deref(),
+            Some("osv/Go: 1000 → 899 records, kev: 100 → 5 records, osv/npm gone (50 records)")
+        );
+    }
+
+    #[test]
+    fn rate_check_fails_a_window_below_the_minimum() {
+        let limits = Limits { min_rate: 1000, window: Duration::from_millis(50), ..Limits::default() };
+        let mut rate = RateCheck::new(&limits);
+        assert_eq!(rate.add(10), Ok(()), "the window is not over yet");
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(rate.add(10), Err(20), "20 bytes in 50 ms, 50 needed");
+        let mut rate = RateCheck::new(&limits);
+        std::thread::sleep(Duration::from_millis(60));
+        assert_eq!(rate.add(60), Ok(()), "a new window starts");
+        assert_eq!(rate.bytes, 0);
+        let none = Limits { min_rate: 0, window: Duration::ZERO, ..Limits::default() };
+        assert_eq!(RateCheck::new(&none).add(0), Ok(()));
     }
 
     #[test]

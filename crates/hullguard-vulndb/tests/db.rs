@@ -132,7 +132,8 @@ fn broken_files_are_refused() {
         (&empty, "not a hullguard database"),
         (&foreign, "not a hullguard database"),
         (&future, "database schema 99, this hullguard reads schema 3"),
-        (&dir.path().join("missing.db"), "no such database file"),
+        (&dir.path().join("missing.db"), "no vulnerability database: build one with"),
+        (&dir.path().to_owned(), "a folder, not a database file"),
     ] {
         let result = Db::open(path).and_then(|db| db.advisories_for("npm", "minimist").map(|_| db));
         let err = result.expect_err(&path.display().to_string());

@@ -286,14 +286,7 @@ enum DbAction {
         db: Option<PathBuf>,
     },
     /// Fetch the production feeds into <db dir>/feeds (only what changed) and rebuild the database from them.
-    Update {
-        /// The database to update (default: the default database location).
-        #[arg(long, value_name = "PATH")]
-        db: Option<PathBuf>,
-        /// Fetch every feed from BASE_URL/<mirror path> (e.g. BASE_URL/osv/PyPI.zip) instead of the production URLs.
-        #[arg(long, value_name = "BASE_URL")]
-        mirror: Option<String>,
-    },
+    Update(UpdateArgs),
     /// Show what a database holds: build date, feeds, counts, licences.
     Info {
         /// The database (default: the default database location).
@@ -303,6 +296,32 @@ enum DbAction {
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
     },
+}
+
+/// Options of `db update`.
+#[derive(Args)]
+pub struct UpdateArgs {
+    /// The database to update (default: the default database location).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Fetch every feed from BASE_URL/<mirror path> (e.g. BASE_URL/osv/PyPI.zip) instead of the production URLs.
+    #[arg(long, value_name = "BASE_URL")]
+    pub mirror: Option<String>,
+    /// The whole update must finish within SECS seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 1800)]
+    pub timeout: u64,
+    /// Each download must bring at least BYTES bytes per second over each --rate-window (0: no minimum).
+    #[arg(long, value_name = "BYTES", default_value_t = 1024)]
+    pub min_rate: u64,
+    /// The span in seconds the --min-rate is measured over; also the longest wait for any answer or data.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub rate_window: u64,
+    /// Follow redirects to HOST or HOST:PORT too (by default only to the feed's own scheme, host and port); repeatable.
+    #[arg(long = "allow-redirect", value_name = "HOST")]
+    pub allow_redirect: Vec<String>,
+    /// Replace the database even when the new one has fewer feeds, or a feed more than 10% fewer records.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Output formats of `inventory`.
@@ -340,9 +359,7 @@ pub fn run() -> Result<ExitCode> {
             )
         }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
-        Command::Db { action: DbAction::Update { db, mirror } } => {
-            commands::db::update(db, mirror.as_deref(), cli.quiet)
-        }
+        Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
         Command::Db { action: DbAction::Info { db, format } } => commands::db::info(db, format),
         Command::Inspect(args) => {
             let request = args.image.request()?;

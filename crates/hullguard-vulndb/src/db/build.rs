@@ -1,5 +1,6 @@
-//! Writing a database file: into a temporary file beside the target, renamed
-//! into place by [`Builder::finish`].
+//! Writing a database file: into a temporary file beside the target
+//! (`.<name>.tmp-<pid>`), renamed into place by [`Builder::finish`]. Those a
+//! killed build left behind are removed when the next build starts.
 
 use std::path::{Path, PathBuf};
 
@@ -25,13 +26,18 @@ impl Builder {
     ///
     /// # Errors
     ///
-    /// When the folder of `target` cannot be created or the temporary file
-    /// cannot be written.
+    /// When `target` is a folder, its folder cannot be created or the
+    /// temporary file cannot be written.
     pub fn create(target: &Path) -> Result<Builder, DbError> {
+        if target.is_dir() {
+            return Err(DbError::Folder(target.to_owned()));
+        }
         let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|source| DbError::Io { path: dir.to_owned(), source })?;
         let name = target.file_name().map_or_else(|| "hullguard.db".into(), |n| n.to_string_lossy().into_owned());
-        let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+        let prefix = format!(".{name}.tmp-");
+        crate::temp::remove_stale(dir, &prefix);
+        let temp = dir.join(format!("{prefix}{}", std::process::id()));
         let _ = std::fs::remove_file(&temp);
         let sql = |source| DbError::Sqlite { path: temp.clone(), source };
         let conn = Connection::open(&temp).map_err(sql)?;
@@ -145,7 +151,17 @@ impl Builder {
     ///
     /// When writing, syncing or renaming fails; the target is then left as
     /// it was.
-    pub fn finish(mut self) -> Result<DbInfo, DbError> {
+    pub fn finish(self) -> Result<DbInfo, DbError> {
+        self.finish_if(|_| Ok(()))
+    }
+
+    /// [`Builder::finish`], but the file is renamed into place only if
+    /// `accept` says yes to what it holds.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Builder::finish`], and `accept`'s; the target is then left as it was.
+    pub fn finish_if(mut self, accept: impl FnOnce(&DbInfo) -> Result<(), DbError>) -> Result<DbInfo, DbError> {
         let built = now_rfc3339();
         {
             let conn = self.conn();
@@ -176,15 +192,11 @@ impl Builder {
             let path = path.to_owned();
             move |source| DbError::Io { path, source }
         };
+        let info = DbInfo::new(built, std::mem::take(&mut self.sources), advisories, self.cves.len());
+        accept(&info)?;
         std::fs::File::open(&self.temp).and_then(|f| f.sync_all()).map_err(io(&self.temp))?;
         std::fs::rename(&self.temp, &self.target).map_err(io(&self.target))?;
-        Ok(DbInfo {
-            schema: SCHEMA_VERSION,
-            built,
-            sources: std::mem::take(&mut self.sources),
-            advisories,
-            cves: self.cves.len(),
-        })
+        Ok(info)
     }
 }
 
@@ -202,11 +214,10 @@ fn stored_form(advisory: &Advisory) -> Advisory {
 }
 
 impl Drop for Builder {
+    /// Removes the temporary file of a build that did not finish (once renamed, it is gone).
     fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn);
-            let _ = std::fs::remove_file(&self.temp);
-        }
+        drop(self.conn.take());
+        let _ = std::fs::remove_file(&self.temp);
     }
 }
 
@@ -237,6 +248,16 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// (year, month, day) to days since 1970-01-01, the inverse of [`civil_from_days`].
+pub(super) fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,5 +267,10 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(civil_from_days(20_415), (2025, 11, 23));
         assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        for (days, (y, m, d)) in
+            [(0, (1970, 1, 1)), (20_415, (2025, 11, 23)), (11_016, (2000, 2, 29)), (-1, (1969, 12, 31))]
+        {
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
     }
 }

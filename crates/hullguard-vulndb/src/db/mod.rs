@@ -25,12 +25,26 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// The largest advisory record stored, uncompressed.
 const MAX_RECORD_BYTES: usize = 16 << 20;
 
+/// Scans warn when the newest advisory data is older than this many days.
+pub const MAX_DATA_AGE_DAYS: i64 = 7;
+
 /// The file name of the database in its default folder.
 pub const FILE_NAME: &str = "hullguard.db";
 
 /// An error of the database file.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// No database file at the path (nothing there, or a folder).
+    #[error("{path}: {what}: build one with `hullguard db build --source DIR` or fetch one with `hullguard db update`")]
+    Missing {
+        /// The path given.
+        path: PathBuf,
+        /// What is there instead: `no vulnerability database` or `a folder, not a database file`.
+        what: &'static str,
+    },
+    /// A database is to be written where a folder is.
+    #[error("{}: a folder, not a database file: give the file's path, e.g. {}", .0.display(), .0.join(FILE_NAME).display())]
+    Folder(PathBuf),
     /// SQLite failed (file missing, not a database, corrupt …).
     #[error("{path}: {source}")]
     Sqlite {
@@ -45,6 +59,14 @@ pub enum DbError {
         /// The database file.
         path: PathBuf,
         /// What is wrong.
+        problem: String,
+    },
+    /// A new database the caller's check refused (see [`Builder::finish_if`]).
+    #[error("{path}: {problem}")]
+    Refused {
+        /// The database file that was kept.
+        path: PathBuf,
+        /// Why the new one was refused.
         problem: String,
     },
     /// Writing or renaming the file failed.
@@ -100,6 +122,43 @@ pub struct DbInfo {
     pub advisories: usize,
     /// CVEs with facts (CVSS or KEV).
     pub cves: usize,
+    /// The newest data date of any feed ([`SourceInfo::as_of`]), `YYYY-MM-DD`.
+    pub newest_data: Option<String>,
+}
+
+impl DbInfo {
+    /// The info of a database of this schema holding `sources`.
+    pub fn new(built: String, sources: Vec<SourceInfo>, advisories: usize, cves: usize) -> DbInfo {
+        let newest_data = sources.iter().filter_map(SourceInfo::data_date).max().map(str::to_owned);
+        DbInfo { schema: SCHEMA_VERSION, built, sources, advisories, cves, newest_data }
+    }
+
+    /// The warning a scan prints when the newest data is more than
+    /// [`MAX_DATA_AGE_DAYS`] older than `now`; `None` when it is fresh or
+    /// no feed gives a date.
+    pub fn stale_data_warning(&self, now: std::time::SystemTime) -> Option<String> {
+        let newest = self.newest_data.as_deref()?;
+        let num = |r: std::ops::Range<usize>| newest.get(r)?.parse::<i64>().ok();
+        let day = build::days_from_civil(num(0..4)?, num(5..7)?, num(8..10)?);
+        let today = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+        let age = i64::try_from(today).unwrap_or(i64::MAX) - day;
+        (age > MAX_DATA_AGE_DAYS).then(|| {
+            format!(
+                "the advisory data is {age} days old (newest record {newest}), older than {MAX_DATA_AGE_DAYS} days: \
+                 run `hullguard db update`"
+            )
+        })
+    }
+}
+
+impl SourceInfo {
+    /// The day of [`SourceInfo::as_of`] (`YYYY-MM-DD`), when it starts with one.
+    pub fn data_date(&self) -> Option<&str> {
+        let day = self.as_of.as_deref()?.get(..10)?;
+        let b = day.as_bytes();
+        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+        (digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)).then_some(day)
+    }
 }
 
 /// What is known about one CVE apart from advisories.
@@ -211,10 +270,8 @@ impl Db {
     /// schema version.
     pub fn open(path: &Path) -> Result<Db, DbError> {
         if !path.is_file() {
-            return Err(DbError::Io {
-                path: path.to_owned(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such database file"),
-            });
+            let what = if path.is_dir() { "a folder, not a database file" } else { "no vulnerability database" };
+            return Err(DbError::Missing { path: path.to_owned(), what });
         }
         let sql = |source| DbError::Sqlite { path: path.to_owned(), source };
         let conn =
@@ -271,13 +328,7 @@ impl Db {
                 .map(|n| usize::try_from(n).unwrap_or(0))
                 .map_err(self.sql())
         };
-        Ok(DbInfo {
-            schema: SCHEMA_VERSION,
-            built: meta("built")?,
-            sources,
-            advisories: count("advisory")?,
-            cves: count("cve")?,
-        })
+        Ok(DbInfo::new(meta("built")?, sources, count("advisory")?, count("cve")?))
     }
 
     /// Every advisory with an affected entry for `package` in `ecosystem`
@@ -381,7 +432,7 @@ pub fn default_path() -> Option<PathBuf> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -394,5 +445,41 @@ mod tests {
         assert_eq!(ecosystem_key("Ubuntu:22.04:LTS"), "Ubuntu:22.04");
         assert_eq!(ecosystem_key("Alpine:v3.19"), "Alpine:v3.19");
         assert_eq!(ecosystem_key("PyPI"), "PyPI");
+    }
+
+    /// A feed named `name` with `records` records, as of `as_of`.
+    pub(crate) fn source(name: &str, records: usize, as_of: Option<&str>) -> SourceInfo {
+        SourceInfo {
+            name: name.into(),
+            location: String::new(),
+            as_of: as_of.map(Into::into),
+            records,
+            rejected: 0,
+            license: String::new(),
+            attribution: None,
+        }
+    }
+
+    #[test]
+    fn data_older_than_seven_days_is_warned_about() {
+        let sources = vec![
+            source("a", 1, Some("2025-01-01")),
+            source("b", 1, Some("2026-08-21T10:00:00Z")),
+            source("c", 1, None),
+            source("d", 1, Some("2099-garbage")),
+        ];
+        let info = DbInfo::new("built".into(), sources, 0, 0);
+        assert_eq!(info.newest_data.as_deref(), Some("2026-08-21"));
+        let aug21 = u64::try_from(build::days_from_civil(2026, 8, 21)).unwrap();
+        let at = |day: u64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(day * 86_400 + 23 * 3600);
+        assert_eq!(info.stale_data_warning(at(aug21 + 7)), None);
+        assert_eq!(
+            info.stale_data_warning(at(aug21 + 8)).as_deref(),
+            Some(
+                "the advisory data is 8 days old (newest record 2026-08-21), older than 7 days: run `hullguard db update`"
+            )
+        );
+        let undated = DbInfo::new("built".into(), vec![source("c", 1, None)], 0, 0);
+        assert_eq!((undated.newest_data.as_deref(), undated.stale_data_warning(at(aug21 + 99))), (None, None));
     }
 }

@@ -2,7 +2,11 @@
 //! loopback (Python's `http.server`, which sends `Last-Modified` and answers
 //! `If-Modified-Since` with 304) serving symlinks to shared/vulndata in the
 //! mirror layout. A marker file `<path>.fail` makes the server answer 500
-//! for `<path>`, `<path>.drop` makes it close the connection mid-body.
+//! for `<path>`, `<path>.drop` makes it close the connection mid-body,
+//! `<path>.trickle` makes it send one byte a second (at most 60),
+//! `<path>.stall` makes it send 10 bytes and then nothing for 20 s, and
+//! `<path>.redirect` makes it answer 302 to the URL the marker holds.
+//! Another server on another loopback port counts as another host.
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -14,7 +18,7 @@ use crate::support::{hullguard, sha256, shared};
 
 /// Python's file server, with failure injection and a request log.
 const SERVER: &str = r#"
-import functools, http.server, os, sys
+import functools, http.server, os, sys, time
 root, log = sys.argv[1], sys.argv[2]
 class Handler(http.server.SimpleHTTPRequestHandler):
     def send_head(self):
@@ -28,6 +32,34 @@ class Handler(http.server.SimpleHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(b"{" + b" " * 999)
             self.close_connection = True
+            return None
+        if os.path.exists(path + ".trickle"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            for _ in range(60):
+                try:
+                    self.wfile.write(b" ")
+                except OSError:
+                    break
+                time.sleep(1)
+            self.close_connection = True
+            return None
+        if os.path.exists(path + ".stall"):
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            self.wfile.write(b" " * 10)
+            time.sleep(20)
+            self.close_connection = True
+            return None
+        if os.path.exists(path + ".redirect"):
+            with open(path + ".redirect") as f:
+                location = f.read()
+            self.send_response(302)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return None
         return super().send_head()
     def log_request(self, code="-", size="-"):
@@ -91,6 +123,7 @@ impl Setup {
     fn new(feeds: &[&str]) -> Setup {
         let tmp = tempfile::tempdir().unwrap();
         let root = tmp.path().join("srv");
+        std::fs::create_dir_all(&root).unwrap();
         for feed in feeds {
             link(&root.join(feed), &shared().join("vulndata").join(feed));
         }
@@ -118,6 +151,14 @@ impl Setup {
     fn update_from(&self, base: &str) -> Output {
         let db = self.db();
         hullguard(self.tmp.path(), &["db", "update", "--db", db.to_str().unwrap(), "--mirror", base])
+    }
+
+    /// An update from the server with `extra` arguments.
+    fn update_with(&self, extra: &[&str]) -> Output {
+        let (db, base) = (self.db(), self.server.base());
+        let mut args = vec!["db", "update", "--db", db.to_str().unwrap(), "--mirror", &base];
+        args.extend_from_slice(extra);
+        hullguard(self.tmp.path(), &args)
     }
 
     /// The first update, asserted to succeed.
@@ -273,10 +314,10 @@ fn db_update_partial_failure_keeps_the_old_mirror_and_db() {
     setup.first_update();
     let before = snapshot(&setup.db());
     let state = std::fs::read(setup.mirror("state.json")).unwrap();
-    // crates.io changes (Go's records, newer mtime) and downloads fine; KEV then fails.
+    // crates.io changes (its first 1150 records, newer mtime) and downloads fine; KEV then fails.
     let served = setup.served("osv/crates.io.zip");
     std::fs::remove_file(&served).unwrap();
-    std::fs::copy(shared().join("vulndata/osv/Go.zip"), &served).unwrap();
+    first_records(&shared().join("vulndata/osv/crates.io.zip"), &served, 1150);
     let kev = setup.served("kev/known_exploited_vulnerabilities.json");
     let kev_url = format!("{}/kev/known_exploited_vulnerabilities.json", setup.server.base());
     let unchanged = |out: &Output| {
@@ -310,7 +351,7 @@ fn db_update_partial_failure_keeps_the_old_mirror_and_db() {
     assert!(errors_of_success(&out).contains(": 1 feeds fetched, 1 unchanged, 13 skipped; "), "{}", stderr(&out));
     let info = info(&setup.db());
     assert_eq!(info["sources"][0]["name"], "osv/crates.io");
-    assert_eq!(info["sources"][0]["records"], 4291, "Go's records now served as crates.io");
+    assert_eq!(info["sources"][0]["records"], 1150, "the changed crates.io zip");
 }
 
 fn errors_of_success(out: &Output) -> String {
@@ -352,6 +393,12 @@ fn go_record(id: &str) -> Value {
 /// Whether scanning a CycloneDX SBOM holding `github.com/gin-gonic/gin@v1.7.0`
 /// against `db` reports GO-2020-0001 (fixed in 1.6.0 upstream).
 fn gin_1_7_affected(setup: &Setup) -> bool {
+    gin_affected(setup, "v1.7.0", "GO-2020-0001")
+}
+
+/// Whether scanning a CycloneDX SBOM holding `github.com/gin-gonic/gin@<version>`
+/// against `db` reports advisory `id`.
+fn gin_affected(setup: &Setup, version: &str, id: &str) -> bool {
     let sbom = setup.tmp.path().join("gin.cdx.json");
     let doc = serde_json::json!({
         "bomFormat": "CycloneDX",
@@ -360,8 +407,8 @@ fn gin_1_7_affected(setup: &Setup) -> bool {
         "components": [{
             "type": "library",
             "name": "github.com/gin-gonic/gin",
-            "version": "v1.7.0",
-            "purl": "pkg:golang/github.com/gin-gonic/gin@v1.7.0"
+            "version": version,
+            "purl": format!("pkg:golang/github.com/gin-gonic/gin@{version}")
         }]
     });
     std::fs::write(&sbom, serde_json::to_vec(&doc).unwrap()).unwrap();
@@ -369,7 +416,7 @@ fn gin_1_7_affected(setup: &Setup) -> bool {
     let args = ["sbom", sbom.to_str().unwrap(), "--db", db.to_str().unwrap(), "-f", "json", "-q"];
     let out = hullguard(setup.tmp.path(), &args);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
-    String::from_utf8_lossy(&out.stdout).contains("\"GO-2020-0001\"")
+    String::from_utf8_lossy(&out.stdout).contains(&format!("\"{id}\""))
 }
 
 /// The records count of feed `name` in `db info`.
@@ -500,10 +547,10 @@ fn db_update_osv_without_modified_id_csv_fetches_the_whole_zip() {
     let setup = Setup::new(&["osv/crates.io.zip"]);
     setup.first_update();
     let first = setup.server.requests().len();
-    // A changed zip (Go's records under the crates.io name, newer mtime) and no modified_id.csv.
+    // A changed zip (its first 1150 records, newer mtime) and no modified_id.csv.
     let served = setup.served("osv/crates.io.zip");
     std::fs::remove_file(&served).unwrap();
-    std::fs::copy(shared().join("vulndata/osv/Go.zip"), &served).unwrap();
+    first_records(&shared().join("vulndata/osv/crates.io.zip"), &served, 1150);
     let out = setup.update();
     assert!(out.status.success(), "{}", stderr(&out));
     let requests: Vec<String> = setup.server.requests()[first..]
@@ -512,8 +559,210 @@ fn db_update_osv_without_modified_id_csv_fetches_the_whole_zip() {
         .map(|r| r.rsplit_once(' ').unwrap().0.to_owned())
         .collect();
     assert_eq!(requests, ["GET /osv/crates.io/modified_id.csv 404", "GET /osv/crates.io.zip 200"]);
-    assert_eq!(records(&info(&setup.db()), "osv/crates.io"), 4291);
-    assert_eq!(sha256(&std::fs::read(setup.mirror("osv/crates.io.zip")).unwrap()), shared_sha("osv/Go.zip"));
+    assert_eq!(records(&info(&setup.db()), "osv/crates.io"), 1150);
+    assert_eq!(
+        sha256(&std::fs::read(setup.mirror("osv/crates.io.zip")).unwrap()),
+        sha256(&std::fs::read(&served).unwrap())
+    );
     let state: Value = serde_json::from_slice(&std::fs::read(setup.mirror("state.json")).unwrap()).unwrap();
     assert!(state["feeds"]["osv/crates.io.zip"]["osv_since"].is_string(), "{state}");
+}
+
+#[test]
+fn db_update_gives_up_on_a_trickling_mirror_and_cleans_temp_files() {
+    let setup = Setup::new(SMALL);
+    std::fs::write(setup.served("osv/crates.io.zip.trickle"), b"").unwrap();
+    // Temporary files a killed update left behind (pid 99999999 never runs).
+    let feeds = setup.mirror("");
+    std::fs::create_dir_all(&feeds).unwrap();
+    std::fs::write(feeds.join(".part-99999999-0"), b"left").unwrap();
+    std::fs::write(feeds.join(".state.json.part-99999999"), b"left").unwrap();
+    let url = format!("{}/osv/crates.io.zip", setup.server.base());
+
+    let started = std::time::Instant::now();
+    let out = setup.update_with(&["--min-rate", "100", "--rate-window", "2"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let lines = errors(&out);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].starts_with(&format!("hullguard: cannot fetch {url}: too slow: ")), "{lines:?}");
+    assert!(lines[0].ends_with(" bytes in 2.0 s, below the minimum of 100 bytes/s"), "{lines:?}");
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+    assert!(!setup.db().exists());
+
+    // A server that stops sending: the wait for the next bytes ends with the window.
+    std::fs::rename(setup.served("osv/crates.io.zip.trickle"), setup.served("osv/crates.io.zip.stall")).unwrap();
+    let started = std::time::Instant::now();
+    let out = setup.update_with(&["--min-rate", "1", "--rate-window", "1"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let want = format!("hullguard: cannot fetch {url}: too slow: 10 bytes in 1.0 s, below the minimum of 1 bytes/s");
+    assert_eq!(errors(&out), [want]);
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+    std::fs::rename(setup.served("osv/crates.io.zip.stall"), setup.served("osv/crates.io.zip.trickle")).unwrap();
+
+    let started = std::time::Instant::now();
+    let out = setup.update_with(&["--timeout", "2", "--min-rate", "0"]);
+    let took = started.elapsed();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(errors(&out), [format!("hullguard: cannot fetch {url}: the update's time limit of 2 s ran out")]);
+    assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+}
+
+#[test]
+fn db_update_fails_when_every_feed_answers_404() {
+    let base_of = |setup: &Setup| setup.server.base();
+    let want = |setup: &Setup| {
+        format!(
+            "hullguard: cannot update: every feed answered HTTP 404 (the first: {}/osv/PyPI.zip); nothing was changed\n",
+            base_of(setup)
+        )
+    };
+    // No DB yet: nothing is created.
+    let setup = Setup::new(&[]);
+    let out = setup.update();
+    assert_eq!((out.status.code(), stderr(&out)), (Some(2), want(&setup)));
+    assert!(!setup.db().exists());
+    // A DB fetched earlier: kept, and the update is a failure, not "up to date".
+    let setup = Setup::new(SMALL);
+    setup.first_update();
+    let before = snapshot(&setup.db());
+    for feed in SMALL {
+        std::fs::remove_file(setup.served(feed)).unwrap();
+    }
+    let out = setup.update();
+    assert_eq!((out.status.code(), stderr(&out)), (Some(2), want(&setup)));
+    assert_eq!(snapshot(&setup.db()), before);
+}
+
+#[test]
+fn db_update_follows_redirects_only_to_the_same_host_unless_allowed() {
+    let setup = Setup::new(&[]);
+    let base = setup.server.base();
+    // KEV moved on the same server: followed.
+    link(&setup.served("kev/moved.json"), &shared().join("vulndata/kev/known_exploited_vulnerabilities.json"));
+    std::fs::write(setup.served("kev/known_exploited_vulnerabilities.json.redirect"), format!("{base}/kev/moved.json"))
+        .unwrap();
+    // crates.io moved to another server (another port of 127.0.0.1: another host).
+    let other_root = setup.tmp.path().join("other");
+    link(&other_root.join("osv/crates.io.zip"), &shared().join("vulndata/osv/crates.io.zip"));
+    let other = Server::start(&other_root, &setup.tmp.path().join("other.log"));
+    std::fs::create_dir_all(setup.served("osv")).unwrap();
+    let moved = format!("{}/osv/crates.io.zip", other.base());
+    std::fs::write(setup.served("osv/crates.io.zip.redirect"), &moved).unwrap();
+
+    let out = setup.update();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let errors = errors(&out);
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with(&format!("hullguard: cannot fetch {base}/osv/crates.io.zip: ")), "{errors:?}");
+    let hint =
+        format!("redirect to another host refused: {moved} (allow it with --allow-redirect 127.0.0.1:{})", other.port);
+    assert!(errors[0].ends_with(&hint), "{errors:?}");
+    assert!(other.requests().is_empty(), "{:?}", other.requests());
+    assert!(!setup.db().exists());
+
+    let allowed = format!("127.0.0.1:{}", other.port);
+    let out = setup.update_with(&["--allow-redirect", &allowed]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let info = info(&setup.db());
+    assert_eq!((records(&info, "osv/crates.io"), records(&info, "kev")), (1206, 1404));
+    assert_eq!(other.requests().len(), 1, "{:?}", other.requests());
+    assert!(setup.server.requests().iter().any(|r| r.starts_with("GET /kev/moved.json 200 ")));
+}
+
+/// Writes a zip at `dst` holding the first `n` records (by name) of the zip `src`.
+fn first_records(src: &Path, dst: &Path, n: usize) {
+    let script = "import sys, zipfile\n\
+                  src, dst, n = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w'), int(sys.argv[3])\n\
+                  [dst.writestr(name, src.read(name)) for name in sorted(src.namelist())[:n]]\n\
+                  dst.close()";
+    let out = Command::new("python3").args(["-c", script]).arg(src).arg(dst).arg(n.to_string()).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn db_update_never_lowers_coverage_without_force() {
+    let setup = Setup::new(SMALL);
+    let db = setup.db();
+    let vulndata = shared().join("vulndata");
+    // A DB built from three feeds; the mirror serves two of them.
+    let mut args = vec!["db".to_owned(), "build".to_owned(), "--db".to_owned(), db.display().to_string()];
+    for feed in ["osv/Go.zip", "osv/crates.io.zip", "kev/known_exploited_vulnerabilities.json"] {
+        args.extend(["--source".to_owned(), vulndata.join(feed).display().to_string()]);
+    }
+    let out = hullguard(setup.tmp.path(), &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let before = snapshot(&db);
+    let refused = |lost: &str| {
+        format!(
+            "hullguard: {}: not replaced: the update would lower coverage ({lost}); rerun with --force to accept",
+            db.display()
+        )
+    };
+    let out = setup.update();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(errors(&out), [refused("osv/Go gone (4291 records)")]);
+    assert_eq!(snapshot(&db), before);
+    assert!(setup.leftovers().is_empty(), "{:?}", setup.leftovers());
+    let out = setup.update_with(&["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let names: Vec<Value> = info(&db)["sources"].as_array().unwrap().iter().map(|s| s["name"].clone()).collect();
+    assert_eq!(names, ["osv/crates.io", "kev"]);
+
+    // The crates.io zip cut to 5 records.
+    let served = setup.served("osv/crates.io.zip");
+    std::fs::remove_file(&served).unwrap();
+    first_records(&vulndata.join("osv/crates.io.zip"), &served, 5);
+    let before = snapshot(&db);
+    let out = setup.update();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(errors(&out), [refused("osv/crates.io: 1206 → 5 records")]);
+    assert_eq!(snapshot(&db), before);
+    let out = setup.update_with(&["--force"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records(&info(&db), "osv/crates.io"), 5);
+}
+
+#[test]
+fn db_update_drops_records_of_another_ecosystem_from_a_feed_zip() {
+    let setup = Setup::new(&[]);
+    // osv/crates.io.zip with 3 crates.io records, a Go record, and a record for both.
+    let zip = setup.served("osv/crates.io.zip");
+    std::fs::create_dir_all(zip.parent().unwrap()).unwrap();
+    first_records(&shared().join("vulndata/osv/crates.io.zip"), &zip, 3);
+    let go = go_record("GO-2020-0001");
+    let mut mixed = go_record("GO-2020-0001");
+    mixed["id"] = "MIXED-0001".into();
+    mixed["affected"].as_array_mut().unwrap().push(serde_json::json!({
+        "package": {"ecosystem": "crates.io", "name": "mixed-crate"},
+        "ranges": [{"type": "SEMVER", "events": [{"introduced": "0"}, {"fixed": "1.0.0"}]}]
+    }));
+    let script = "import sys, zipfile\nz = zipfile.ZipFile(sys.argv[1], 'a')\n\
+                  z.writestr('GO-2020-0001.json', sys.argv[2]); z.writestr('MIXED-0001.json', sys.argv[3]); z.close()";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&zip)
+        .arg(go.to_string())
+        .arg(mixed.to_string())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = setup.update();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("hullguard: warning: osv/crates.io: 1 records rejected\n"), "{}", stderr(&out));
+    let info = info(&setup.db());
+    let source = &info["sources"][0];
+    assert_eq!(
+        (&source["name"], &source["records"], &source["rejected"]),
+        (&"osv/crates.io".into(), &4.into(), &1.into())
+    );
+    // gin 1.5.0 is in GO-2020-0001's range, but neither the Go record nor the mixed record's Go
+    // entry belongs in the crates.io feed.
+    assert!(!gin_affected(&setup, "v1.5.0", "GO-2020-0001"));
+    assert!(!gin_affected(&setup, "v1.5.0", "MIXED-0001"));
 }

@@ -2,6 +2,7 @@
 
 mod config;
 mod daemon;
+mod db_build;
 mod db_update;
 mod hostile;
 mod images_made;

@@ -21,19 +21,17 @@ use crate::cli::{ScanArgs, ScanFormat, Scanner};
 use hullguard_vulndb::detect::{Target, detect, empty_report, remediations};
 
 /// Opens the database named by `--db` or the default location.
-pub fn open_db(path: Option<&Path>) -> Result<Db> {
+pub fn open_db(path: Option<&Path>, quiet: bool) -> Result<Db> {
     let path = match path {
         Some(p) => p.to_owned(),
         None => hullguard_vulndb::db::default_path()
             .ok_or_else(|| anyhow!("no vulnerability database location: set --db, HULLGUARD_DB or HOME"))?,
     };
-    if !path.exists() {
-        return Err(anyhow!(
-            "{}: no vulnerability database: build one with `hullguard db build --source DIR` or fetch one with `hullguard db update`",
-            path.display()
-        ));
+    let db = Db::open(&path)?;
+    if let Some(warning) = db.info()?.stale_data_warning(std::time::SystemTime::now()).filter(|_| !quiet) {
+        eprintln!("hullguard: warning: {warning}");
     }
-    Ok(Db::open(&path)?)
+    Ok(db)
 }
 
 /// Applies the ignore file (`--ignorefile`, else `.hullguardignore` or `.trivyignore` when present) and the VEX
@@ -132,7 +130,7 @@ pub fn run_image(
 ) -> Result<ExitCode> {
     let vuln = scanners.contains(&Scanner::Vuln);
     let opened = std::time::Instant::now();
-    let db = if vuln { Some(open_db(args.db.as_deref())?) } else { None };
+    let db = if vuln { Some(open_db(args.db.as_deref(), quiet)?) } else { None };
     tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
     if !quiet {
@@ -238,7 +236,7 @@ fn scan_inventory(
     }
     let target = Target { name: shown.to_owned(), ..Target::default() };
     let mut report = if vuln {
-        detect(&target, inventory, &open_db(args.db.as_deref())?)?
+        detect(&target, inventory, &open_db(args.db.as_deref(), quiet)?)?
     } else {
         empty_report(&target, inventory)
     };
