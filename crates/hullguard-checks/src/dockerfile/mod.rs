@@ -4,7 +4,7 @@
 //!
 //! # Implemented catalogue concepts
 //!
-//! All 95 of the catalogue's Dockerfile concepts. Eleven run only when configured through
+//! All 95 of the catalogue's Dockerfile concepts, and hullguard's own `hg-df-pipe-to-shell`. Eleven run only when configured through
 //! [`Settings`]: the registry allow-list (`df-base-untrusted-registry`), the label schema
 //! (`df-label-missing`, `df-label-superfluous` and the typed-label checks), reporting ignore
 //! pragmas (`df-inline-ignore`) and ShellCheck (`df-shellcheck`).
@@ -106,9 +106,12 @@
 //! | HG-DF-093 | `df-label-semver` | SemVer 2.0.0 |
 //! | HG-DF-094 | `df-label-email` | a bare RFC 5322 address |
 //! | HG-DF-095 | `df-shellcheck` | configured; an installed ShellCheck reads the RUN scripts |
+//! | HG-DF-096 | `hg-df-pipe-to-shell` | hullguard's own: `curl … \| sh`, `wget -O- … \| bash -s`, also through `tee`; `sh -c "$(curl …)"` |
 //!
-//! Suppress a finding with `# hullguard:ignore=HG-DF-012` (ids or concept keys, comma-separated)
-//! on its line or on a comment line directly above it or above its instruction.
+//! Suppress a finding with `# hullguard:ignore=HG-DF-012` or hadolint's `# hadolint ignore=DL3008`
+//! (ids, concept keys or peer ids, comma-separated) on its line or on a comment line directly
+//! above it or above its instruction; `# hadolint global ignore=DL3008` covers the whole file.
+//! A peer id selects every check carrying it (`DS002`: HG-DF-003 and HG-DF-004).
 
 mod checks;
 pub mod parse;

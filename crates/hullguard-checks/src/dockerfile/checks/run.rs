@@ -194,10 +194,16 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
     let mut pipefail_set = false;
     let mut pipe_flagged = false;
     let mut facts = RunFacts::new(cmds);
+    // The download command the current pipeline started with.
+    let mut download: Option<&Cmd> = None;
     for c in cmds {
         let Cmd { cmd, pos } = c;
         let pos = *pos;
         let evidence = || cmd.text.clone();
+        if !cmd.piped_from {
+            download = None;
+        }
+        pipe_to_shell(ctx, ins, c, &mut download);
         for a in &cmd.assignments {
             if let Some((k, v)) = a.split_once('=') {
                 env::var_hit(ctx, ins, pos, k, v);
@@ -258,6 +264,39 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
         }
     }
     packages::finish(ctx, ins, facts, in_final);
+}
+
+/// How to run a downloaded script safely.
+const PIPE_TO_SHELL_FIX: &str =
+    "download the script to a file, verify its checksum (sha256sum -c) or signature, then run the file";
+
+/// `hg-df-pipe-to-shell`: a download piped (perhaps through other commands) into a shell that
+/// reads its script from stdin (`curl … | sh`, `wget -O- … | bash -s --`), or a shell running a
+/// command substitution of a download (`sh -c "$(curl …)"`).
+fn pipe_to_shell<'c>(ctx: &mut Ctx<'_>, ins: &Instruction, c: &'c Cmd, download: &mut Option<&'c Cmd>) {
+    let Some(program) = c.cmd.program() else { return };
+    if matches!(program, "curl" | "wget") {
+        download.get_or_insert(c);
+        return;
+    }
+    if !SHELLS.contains(&program) {
+        return;
+    }
+    let args = c.cmd.args();
+    let command_option = |a: &String| a == "-c" || (!a.starts_with("--") && packages::short_cluster_has(a, 'c'));
+    if args.iter().any(command_option) {
+        let substituted = ["$(curl ", "$(wget ", "`curl ", "`wget "].iter().any(|d| args.iter().any(|a| a.contains(d)));
+        if substituted {
+            ctx.at("hg-df-pipe-to-shell", ins, c.pos, c.cmd.text.clone(), Some(PIPE_TO_SHELL_FIX.to_owned()));
+        }
+        return;
+    }
+    let reads_stdin = args.iter().any(|a| packages::short_cluster_has(a, 's'))
+        || args.iter().all(|a| a.starts_with('-') || a.starts_with('+'));
+    if let Some(d) = download.take().filter(|_| reads_stdin) {
+        let evidence = format!("{} | {}", d.cmd.text, c.cmd.text);
+        ctx.at("hg-df-pipe-to-shell", ins, d.pos, evidence, Some(PIPE_TO_SHELL_FIX.to_owned()));
+    }
 }
 
 /// True for `useradd -u <large uid>` without `-l`/`--no-log-init`.

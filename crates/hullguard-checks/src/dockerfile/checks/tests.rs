@@ -367,7 +367,8 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-085", "FROM example.com.evil.io/app:1\nFROM notexample.com/app:1\n", &[1, 2]),
     // df-inline-ignore
     ("HG-DF-086", "FROM a:1\n# hullguard:ignore=HG-DF-005\nRUN sudo make # hullguard:ignore=df-sudo\n", &[2, 3]),
-    ("HG-DF-086", "FROM a:1\n# hadolint ignore=DL3008\nRUN make\n", &[]),
+    ("HG-DF-086", "FROM a:1\n# hadolint ignore=DL3008\nRUN make\n", &[2]),
+    ("HG-DF-086", "FROM a:1\n# hadolint shell=bash\nRUN make\n", &[]),
     // df-label-missing: every schema label, on the final stage or the stages it builds on
     ("HG-DF-087", "FROM a:1\nLABEL maintainer=ops@example.com\n", &[1, 1, 1, 1, 1, 1]),
     ("HG-DF-087", "FROM a:1 AS base\n{labels}FROM base\nRUN make\n", &[]),
@@ -399,6 +400,14 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-095", "FROM a:1\nRUN echo \"$HOME\" && [ \"$1\" = x ]\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $x\n", &[]),
     // A stage built FROM a PowerShell stage keeps its SHELL; another stage starts with sh again.
     ("HG-DF-095", "FROM a:1 AS win\nSHELL [\"pwsh\", \"-c\"]\nFROM win\nRUN echo $x\nFROM b:1\nRUN echo $y\n", &[6]),
+    // hg-df-pipe-to-shell
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSL https://x.io/i.sh | sh\n", &[2]),
+    ("HG-DF-096", "FROM a:1\nRUN set -e; \\\n  wget -qO- https://x.io/i | sudo bash -s -- -y\n", &[3]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -sL https://x.io/i | tee /tmp/log | /bin/bash\n", &[2]),
+    ("HG-DF-096", "FROM a:1\nRUN sh -c \"$(curl -fsSL https://x.io/i.sh)\"\n", &[2]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSL https://x.io/a.tgz | tar xz && echo ok | sh\n", &[]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSLo i.sh https://x.io/i.sh && sha256sum -c i.sum && sh i.sh\n", &[]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSL https://x.io/k.asc | gpg --dearmor -o /k.gpg\n", &[]),
 ];
 
 /// Runs every case of check `id`.
@@ -664,6 +673,30 @@ fn inline_suppression_and_skip_list() {
             check_dockerfile(text.as_bytes(), "D", &Settings { skip: vec![skip.to_owned()], ..Settings::default() });
         assert!(some.iter().all(|f| f.id != "HG-DF-005"));
     }
+}
+
+#[test]
+fn hadolint_pragmas_and_peer_ids_suppress_through_the_catalogue() {
+    let base = "FROM a:1\nUSER app\nHEALTHCHECK NONE\n";
+    // `# hadolint ignore=` covers the next instruction, all of its lines; ids map by peer id.
+    let above = format!("{base}# hadolint ignore=DL3004, DL3003\nRUN sudo make && \\\n  cd /x\nRUN sudo ls\n");
+    assert_eq!(hits("HG-DF-005", &above), [("HG-DF-005".to_owned(), 7)]);
+    assert!(hits("HG-DF-015", &above).is_empty());
+    // The global form covers the whole file.
+    let global = format!("# hadolint global ignore=DL3004\n{base}RUN sudo make\nRUN sudo ls\n");
+    assert!(hits("HG-DF-005", &global).is_empty());
+    // hullguard's own pragma takes peer ids too; and a peer id in --skip-check.
+    assert!(hits("HG-DF-005", &format!("{base}# hullguard:ignore=CKV2_DOCKER_1\nRUN sudo make\n")).is_empty());
+    let text = format!("{base}RUN sudo make\n");
+    let skip = Settings { skip: vec!["DL3004".to_owned()], ..Settings::default() };
+    assert!(check_dockerfile(text.as_bytes(), "D", &skip).0.iter().all(|f| f.id != "HG-DF-005"));
+    // A pragma naming no check is a warning, not silence.
+    let unknown = format!("{base}# hadolint ignore=DL9999\nRUN sudo make\n");
+    let (findings, warnings) = check_dockerfile(unknown.as_bytes(), "D", &Settings::default());
+    assert!(findings.iter().any(|f| f.id == "HG-DF-005"));
+    assert_eq!(warnings, ["line 4: ignore pragma names unknown check 'DL9999'"]);
+    // Reported by df-inline-ignore like hullguard's own pragmas.
+    assert_eq!(hits("HG-DF-086", &above), [("HG-DF-086".to_owned(), 4)]);
 }
 
 #[test]
