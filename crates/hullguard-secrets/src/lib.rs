@@ -44,11 +44,14 @@
 //!   enough entropy, that is no placeholder, template (`${VAR}`, `{{ }}`, `<password>`), path,
 //!   URL, identifier or number; in program source only quoted string literals count, and the
 //!   rule does not run on documentation files (`.md`, `.rst`, `.txt`, `.html` …).
-//! - **Redaction**: the first 4 characters of a secret of 12 characters or more are kept, then
-//!   `*****`; shorter secrets are masked whole. Lines are cut to 80 bytes either side of the
-//!   secret and control characters are shown as `?`.
+//! - **Redaction**: hullguard's one masking policy ([`mask_value`]; [`mask_assignments`] for
+//!   `NAME=value` text, used by `inspect` and the image and Dockerfile checks too): a secret of
+//!   fewer than 12 characters is masked whole, a longer one keeps its first quarter, at most 4
+//!   characters, then `*****`. Lines are cut to 80 bytes either side of the secret and control
+//!   characters are shown as `?`.
 
 mod allow;
+mod mask;
 mod rules;
 mod text;
 
@@ -63,6 +66,7 @@ use regex::bytes::Regex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use mask::{MASK, is_secret_name, mask_assignment, mask_assignments, mask_value, shown_chars};
 pub use rules::RuleInfo;
 
 use rules::{Ctx, Hit, Matcher, RULES};
@@ -410,9 +414,11 @@ fn fingerprint(rule_id: &str, value: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
-/// The visible start of a secret: 4 characters when it is at least 12 long, else nothing.
-fn visible_prefix(secret_len: usize) -> usize {
-    if secret_len >= 12 { 4 } else { 0 }
+/// The bytes of `secret` that [`shown_chars`] leaves visible (none if it is not UTF-8).
+fn visible_prefix(secret: &[u8]) -> usize {
+    let Ok(text) = std::str::from_utf8(secret) else { return 0 };
+    let shown = shown_chars(text.chars().count());
+    text.char_indices().nth(shown).map_or(text.len(), |(at, _)| at)
 }
 
 /// Render `line` with every secret overlapping it masked; `own` is the finding's secret, which
@@ -436,12 +442,12 @@ fn redact(content: &[u8], line: Range<usize>, own: &Range<usize>, all: &[Range<u
             break;
         }
         push_clean(&mut out, &content[at..start]);
-        let keep_end = (s.start + visible_prefix(s.len())).min(s.end);
+        let keep_end = s.start + visible_prefix(&content[s.clone()]);
         if start < keep_end {
             push_clean(&mut out, &content[start..keep_end.min(to)]);
         }
         if s.end > keep_end.max(start) {
-            out.extend_from_slice(b"*****");
+            out.extend_from_slice(MASK.as_bytes());
         }
         at = s.end.min(to).max(start);
     }
@@ -450,10 +456,10 @@ fn redact(content: &[u8], line: Range<usize>, own: &Range<usize>, all: &[Range<u
         out.extend_from_slice("…".as_bytes());
     }
     if own.start >= line.end {
-        let keep = &content[own.start..(own.start + visible_prefix(own.len())).min(own.end)];
+        let keep = &content[own.start..own.start + visible_prefix(&content[own.clone()])];
         out.push(b' ');
         push_clean(&mut out, keep);
-        out.extend_from_slice(b"*****");
+        out.extend_from_slice(MASK.as_bytes());
     }
     Redacted(String::from_utf8_lossy(&out).into_owned())
 }

@@ -2,19 +2,17 @@
 //!
 //! `df-secrets` judges variable *names*, because a value passed with `--build-arg` is just as
 //! visible in the image history as a default written in the file. Names that point at a secret
-//! instead of holding it (`*_FILE`, `*_PATH`, `*_DIR`) are exempt. Evidence never shows values.
+//! instead of holding it (`*_FILE`, `*_PATH`, `*_URL`, …: [`hullguard_secrets::is_secret_name`])
+//! are exempt. Evidence masks values ([`hullguard_secrets::mask_value`]).
 
 use std::collections::BTreeSet;
+
+use hullguard_secrets::{is_secret_name, mask_assignment};
 
 use super::super::parse::Instruction;
 use super::super::shell::split_words;
 use super::{Ctx, Pos};
 
-/// Name fragments (lower-case, separators removed) that mark a secret.
-const SECRET_WORDS: &[&str] =
-    &["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "credential"];
-/// Name suffixes that mark a reference to a secret, not the secret itself.
-const REFERENCE_SUFFIXES: &[&str] = &["_file", "_path", "_dir", "_filename", "_location"];
 /// File names that hold private keys or credentials.
 const SECRET_FILES: &[&str] = &[
     "id_rsa",
@@ -45,8 +43,8 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 defined.extend(pairs.iter().map(|(k, _)| k.clone()));
                 for (name, value) in pairs {
                     if is_secret_name(&name) {
-                        let shown = if value.is_empty() { "" } else { "=<redacted>" };
-                        let evidence = format!("{} {name}{shown}", ins.keyword);
+                        let shown = if value.is_empty() { name.clone() } else { mask_assignment(&name, &value) };
+                        let evidence = format!("{} {shown}", ins.keyword);
                         ctx.at("df-secrets", ins, Pos::start_of(ins), evidence, None);
                     }
                     var_hit(ctx, ins, Pos::start_of(ins), &name, &value);
@@ -74,15 +72,6 @@ pub(super) fn pairs(ins: &Instruction) -> Vec<(String, String)> {
             })
             .collect(),
     }
-}
-
-fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if REFERENCE_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
-        return false;
-    }
-    let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
-    SECRET_WORDS.iter().any(|w| squashed.contains(w))
 }
 
 /// Flags variables that switch off TLS verification.
