@@ -75,7 +75,7 @@
 //! | HG-DF-062 | `df-chpasswd` |  |
 //! | HG-DF-063 | `df-stage-unnamed` | `COPY --from=<index>` of an earlier stage |
 //! | HG-DF-064 | `df-copy-whole-fs` | `COPY --from=… / …` |
-//! | HG-DF-065 | `df-first-instruction` | first non-ARG instruction before FROM |
+//! | HG-DF-065 | `df-first-instruction` | first non-ARG instruction before FROM; those instructions are still linted, with the first stage (a stage of their own without FROM) |
 //! | HG-DF-066 | `df-stage-name-reserved` | `scratch`, `context` |
 //! | HG-DF-067 | `df-useradd-large-uid` | UID above 99999 without `-l` |
 //! | HG-DF-068 | `df-user-non-numeric` | last USER of the final image |

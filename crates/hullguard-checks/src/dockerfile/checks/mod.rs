@@ -179,7 +179,7 @@ fn json_array(words: &[String]) -> String {
 /// (`line N: message`).
 #[must_use]
 pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Finding>, Vec<String>) {
-    let df = parse(text);
+    let df = staged_orphans(parse(text));
     let mut ctx = Ctx { df: &df, hits: Vec::new(), warnings: Vec::new() };
     structure::check(&mut ctx);
     run::check(&mut ctx);
@@ -210,6 +210,32 @@ pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Fi
     warnings.sort_by_key(|w| w.line);
     let warnings = warnings.into_iter().map(ToString::to_string).collect();
     (findings, warnings)
+}
+
+/// `df` as the checks see it: instructions before the first `FROM` (reported by
+/// `df-first-instruction`) are linted as if in a stage, as other linters do: with the first
+/// stage, or, in a file without `FROM` (a snippet or template), as a stage of their own with an
+/// unknown base, anchored at its first instruction.
+fn staged_orphans(mut df: Dockerfile) -> Dockerfile {
+    let Some(first_orphan) = df.orphans.first().cloned() else {
+        return df;
+    };
+    match df.stages.first_mut() {
+        Some(first) => {
+            let after_from = std::mem::take(&mut first.instructions);
+            first.instructions = df.orphans.iter().cloned().chain(after_from).collect();
+        }
+        None => df.stages.push(Stage {
+            index: 0,
+            base: String::new(),
+            base_unresolved: true,
+            alias: None,
+            platform: None,
+            from: first_orphan,
+            instructions: df.orphans.clone(),
+        }),
+    }
+    df
 }
 
 /// Ids named by ignore pragmas on one line.

@@ -678,6 +678,34 @@ fn inline_suppression_and_skip_list() {
 }
 
 #[test]
+fn instructions_before_the_first_from_are_reported_and_linted_as_in_a_stage() {
+    let ids = |text: &str| -> Vec<(String, u32)> {
+        let (findings, _) = check_dockerfile(text.as_bytes(), "D", &Settings::default());
+        let mut ids: Vec<(String, u32)> = findings
+            .into_iter()
+            .map(|f| match f.location {
+                Location::File { line, .. } => (f.id, line),
+                other => panic!("unexpected location {other:?}"),
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let want =
+        |list: &[(&str, u32)]| -> Vec<(String, u32)> { list.iter().map(|(i, l)| ((*i).to_owned(), *l)).collect() };
+    // A snippet without FROM: the file's image is what it describes.
+    assert_eq!(
+        ids("RUN pip3 install x\n"),
+        want(&[("HG-DF-003", 1), ("HG-DF-008", 1), ("HG-DF-027", 1), ("HG-DF-028", 1), ("HG-DF-065", 1)])
+    );
+    // Before a FROM: linted with the first stage.
+    assert_eq!(
+        ids("RUN sudo make\nFROM a:1\nUSER 10001\nHEALTHCHECK NONE\n"),
+        want(&[("HG-DF-005", 1), ("HG-DF-065", 1)])
+    );
+}
+
+#[test]
 fn hadolint_pragmas_and_peer_ids_suppress_through_the_catalogue() {
     let base = "FROM a:1\nUSER app\nHEALTHCHECK NONE\n";
     // `# hadolint ignore=` covers the next instruction, all of its lines; ids map by peer id.
