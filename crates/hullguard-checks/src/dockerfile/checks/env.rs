@@ -11,7 +11,7 @@ use hullguard_secrets::{is_secret_name, mask_assignment};
 
 use super::super::parse::Instruction;
 use super::super::shell::split_words;
-use super::{Ctx, Pos};
+use super::{Ctx, Pos, packages};
 
 /// File names that hold private keys or credentials.
 const SECRET_FILES: &[&str] = &[
@@ -47,7 +47,10 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                         let evidence = format!("{} {shown}", ins.keyword);
                         ctx.at("df-secrets", ins, Pos::start_of(ins), evidence, None);
                     }
-                    var_hit(ctx, ins, Pos::start_of(ins), &name, &value);
+                    // `ARG NAME` without a default sets nothing.
+                    if ins.keyword == "ENV" || !value.is_empty() {
+                        var_hit(ctx, ins, Pos::start_of(ins), &name, &value);
+                    }
                 }
             }
             "COPY" | "ADD" if ins.flag("from").is_none() => secret_files(ctx, ins),
@@ -74,18 +77,20 @@ pub(super) fn pairs(ins: &Instruction) -> Vec<(String, String)> {
     }
 }
 
-/// Flags variables that switch off TLS verification.
+/// Flags variables that switch off TLS verification, with the values that really do:
+/// `NODE_TLS_REJECT_UNAUTHORIZED` only when `0` (Node's documentation), `PYTHONHTTPSVERIFY`
+/// only when `0` (PEP 493), `GIT_SSL_NO_VERIFY` with any value, even `false` or empty (git reads
+/// only whether it is set), `NPM_CONFIG_STRICT_SSL` (any case of the name) when npm reads the
+/// value as false ([`packages::npm_false`]).
 pub(super) fn var_hit(ctx: &mut Ctx<'_>, ins: &Instruction, pos: Pos, name: &str, value: &str) {
     let value = value.trim_matches(['"', '\'']);
     let evidence = || format!("{name}={value}");
     let concept = match name {
         "NODE_TLS_REJECT_UNAUTHORIZED" if value == "0" => "df-env-node-tls-reject",
         "PYTHONHTTPSVERIFY" if value == "0" => "df-env-python-https-verify",
-        "GIT_SSL_NO_VERIFY" if !value.is_empty() && value != "0" && value != "false" => "df-env-git-ssl-no-verify",
+        "GIT_SSL_NO_VERIFY" => "df-env-git-ssl-no-verify",
         "PIP_TRUSTED_HOST" if !value.is_empty() => "df-pip-trusted-host",
-        _ if name.eq_ignore_ascii_case("NPM_CONFIG_STRICT_SSL")
-            && matches!(value.to_ascii_lowercase().as_str(), "false" | "0") =>
-        {
+        _ if name.eq_ignore_ascii_case("NPM_CONFIG_STRICT_SSL") && packages::npm_false(value) => {
             "df-npm-strict-ssl-off"
         }
         _ => return,

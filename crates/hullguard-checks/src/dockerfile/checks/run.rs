@@ -232,10 +232,11 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
                 if cmd.has_arg("--no-check-certificate") {
                     ctx.at("df-wget-no-check-cert", ins, pos, evidence(), None);
                 }
+                // Quiet, or logging to a file (`-o`, `-a`), as hadolint DL3047.
                 let quiet = args.iter().any(|a| {
-                    a.starts_with("--progress")
+                    ["--progress", "--output-file", "--append-output"].iter().any(|o| a.starts_with(o))
                         || matches!(a.as_str(), "--quiet" | "-nv" | "--no-verbose")
-                        || packages::short_cluster_has(a, 'q')
+                        || ['q', 'o', 'a'].iter().any(|&c| packages::short_cluster_has(a, c))
                 });
                 if !quiet {
                     let fix = format!("wget --progress=dot:giga {}", args.join(" "));

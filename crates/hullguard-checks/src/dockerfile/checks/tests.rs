@@ -160,6 +160,11 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-026", "FROM a:1\nRUN apt-get update\nRUN apt-get install -y x\n", &[2]),
     ("HG-DF-026", "FROM a:1\nRUN apk update\n", &[2]),
     ("HG-DF-026", "FROM a:1\nRUN apt-get update && apt-get install -y x\n", &[]),
+    // An install before the update does not use the fresh lists; zypper refresh is an update.
+    ("HG-DF-026", "FROM a:1\nRUN apt-get install -y x && apt-get update\nRUN zypper --non-interactive ref\n", &[2, 3]),
+    ("HG-DF-026", "FROM a:1\nRUN zypper refresh && zypper -n in x=1 && zypper clean\n", &[]),
+    // yum/dnf `update` upgrades the packages: not an update-only step (Trivy DS017 flags it).
+    ("HG-DF-026", "FROM a:1\nRUN yum update -y && yum clean all\n", &[]),
     // df-pip-no-cache
     ("HG-DF-027", "FROM a:1\nRUN pip install flask==3.0\n", &[2]),
     ("HG-DF-027", "FROM a:1\nRUN python3 -m pip install flask==3.0\n", &[2]),
@@ -203,12 +208,18 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\n", &[2]),
     ("HG-DF-038", "FROM a:1\nRUN NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci\n", &[2]),
     ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=1\n", &[]),
+    ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=false\n", &[]),
     // df-env-python-https-verify
     ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY 0\n", &[2]),
     ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY=1\n", &[]),
+    ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY=false\n", &[]),
     // df-env-git-ssl-no-verify
     ("HG-DF-040", "FROM a:1\nRUN export GIT_SSL_NO_VERIFY=true && git clone x\n", &[2]),
-    ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=false\n", &[]),
+    ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=false\n", &[2]),
+    // Any value, even false, 0 or empty, disables verification (git's documentation); an ARG
+    // without a default sets nothing.
+    ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=0\nENV GIT_SSL_NO_VERIFY=\"\"\n", &[2, 3]),
+    ("HG-DF-040", "FROM a:1\nARG GIT_SSL_NO_VERIFY\n", &[]),
     // df-workdir-system-dir
     ("HG-DF-041", "FROM a:1\nWORKDIR /proc/app\nWORKDIR /dev\n", &[2, 3]),
     ("HG-DF-041", "FROM a:1\nWORKDIR /devops\n", &[]),
@@ -232,6 +243,9 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-047", "FROM a:1\nRUN npm config set strict-ssl false\n", &[2]),
     ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=false\n", &[2]),
     ("HG-DF-047", "FROM a:1\nRUN npm config set strict-ssl true\n", &[]),
+    // npm reads "false", "null" and numbers equal to 0 as false; other text ("FALSE") as true.
+    ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=0\nENV npm_config_strict_ssl=null\n", &[2, 3]),
+    ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=FALSE\nRUN npm config set strict-ssl FALSE\n", &[]),
     // df-rpm-sslverify-off
     ("HG-DF-048", "FROM a:1\nRUN yum-config-manager --save --setopt=epel.sslverify=false\n", &[2]),
     ("HG-DF-048", "FROM a:1\nRUN dnf install -y --setopt=sslverify=0 x\n", &[2]),
@@ -246,6 +260,8 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x\n", &[2]),
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x && yum clean all\n", &[]),
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x && rm -rf /var/cache/yum\n", &[]),
+    // Only `clean all` removes the metadata too (as hadolint and Trivy require).
+    ("HG-DF-051", "FROM a:1\nRUN yum install -y x && yum clean packages\n", &[2]),
     // df-dnf-clean
     ("HG-DF-052", "FROM a:1\nRUN dnf install -y x\n", &[2]),
     ("HG-DF-052", "FROM a:1\nRUN --mount=type=cache,target=/var/cache/dnf dnf install -y x\n", &[]),
@@ -315,9 +331,13 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-run-consecutive
     ("HG-DF-073", "FROM a:1\nRUN a\nRUN b\n", &[3]),
     ("HG-DF-073", "FROM a:1\nRUN a\nCOPY x /x\nRUN b\nRUN --mount=type=cache,target=/c c\n", &[]),
+    // Comments do not separate; a RUN of more than two commands is deliberate (as hadolint).
+    ("HG-DF-073", "FROM a:1\nRUN a\n# why\nRUN b && c\nRUN d\n", &[4, 5]),
+    ("HG-DF-073", "FROM a:1\nRUN a && b && c\nRUN d\nRUN e && f && g\n", &[]),
     // df-wget-progress
     ("HG-DF-074", "FROM a:1\nRUN wget https://x\n", &[2]),
     ("HG-DF-074", "FROM a:1\nRUN wget -q https://x && wget --progress=dot:giga y\n", &[]),
+    ("HG-DF-074", "FROM a:1\nRUN wget -o /tmp/log https://x && wget --append-output=/l y && wget -nv z\n", &[]),
     // df-run-interactive-utils
     ("HG-DF-075", "FROM a:1\nRUN service nginx start\n", &[2]),
     ("HG-DF-075", "FROM a:1\nRUN nginx -t\n", &[]),
