@@ -32,7 +32,7 @@
 //! | HG-DF-019 | `df-copy-from-unknown` | image references (`:`, `/`, `@`, `.`) exempt |
 //! | HG-DF-020 | `df-stage-alias-duplicate` | case-insensitive |
 //! | HG-DF-021 | `df-pipefail` | `SHELL … pipefail`, `set -o pipefail`, pwsh/cmd exempt |
-//! | HG-DF-022 | `df-apt-yes` | `-y`, `--yes`, `-qq`, clusters such as `-qy` |
+//! | HG-DF-022 | `df-apt-yes` | `-y`, `--yes`, `--assume-yes`, `-qq`, `-q=2`, clusters such as `-qy`; a single `-q` deliberately does not count (hadolint DL3014 accepts it; apt-get answers yes only at quiet level 2) |
 //! | HG-DF-023 | `df-apt-no-recommends` | |
 //! | HG-DF-024 | `df-apt-pin` | `pkg=ver`, `pkg/release` and `.deb` files count as pinned |
 //! | HG-DF-025 | `df-apt-lists` | only stages in the final image; cache mounts exempt |
@@ -89,12 +89,12 @@
 //! | HG-DF-076 | `df-npm-pin` | `npm install` without packages (lockfile) exempt |
 //! | HG-DF-077 | `df-gem-pin` | `name:version` or `-v` |
 //! | HG-DF-078 | `df-yarn-cache` | final image only; `yarn cache clean` or cache mount |
-//! | HG-DF-079 | `df-yum-pin` | `name-<digit>…`, paths, globs count as pinned; deliberately stricter than hadolint DL3033, which takes any `-` (`python3-pip`) as a version |
-//! | HG-DF-080 | `df-dnf-pin` | dnf and microdnf |
+//! | HG-DF-079 | `df-yum-pin` | `name-<digit>…`, paths, globs count as pinned; `module install` needs `name:stream`; deliberately stricter than hadolint DL3033, which takes any `-` (`python3-pip`) as a version |
+//! | HG-DF-080 | `df-dnf-pin` | dnf and microdnf; as HG-DF-079 (and as hadolint DL3041) |
 //! | HG-DF-081 | `df-zypper-pin` | `=`, `<`, `>`, `.rpm` |
 //! | HG-DF-082 | `df-label-empty` |  |
 //! | HG-DF-083 | `df-label-key-invalid` | Docker's key guidelines, reserved namespaces |
-//! | HG-DF-084 | `df-add-for-archives` | COPY of a tar archive later extracted by `tar` in the same stage |
+//! | HG-DF-084 | `df-add-for-archives` | COPY of a tar archive later extracted by `tar` (`-x`, `--extract`, `xzf`) in the same stage; zip files deliberately not (ADD does not unpack them; hadolint DL3010 counts `unzip`) |
 //! | HG-DF-085 | `df-base-untrusted-registry` | configured; FROM and `COPY --from=<image>`; `*.domain` patterns; Docker Hub aliases |
 //! | HG-DF-086 | `df-inline-ignore` | configured; the pragmas still apply; cannot be suppressed itself |
 //! | HG-DF-087 | `df-label-missing` | label schema; labels of the final stage and the stages it builds on |

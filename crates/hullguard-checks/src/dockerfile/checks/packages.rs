@@ -523,6 +523,14 @@ fn rpm_family(
                 final_only: true,
             });
         }
+        Some((index, "module")) if args.get(index + 1).is_some_and(|a| a == "install") => {
+            let concept = if program == "yum" { "df-yum-pin" } else { "df-dnf-pin" };
+            let unpinned: Vec<&str> =
+                operands(args, index + 2, RPM_VALUE_OPTS).into_iter().filter(|m| !m.contains([':', '$'])).collect();
+            if program != "tdnf" && !unpinned.is_empty() {
+                ctx.at(concept, ins, pos, evidence(), Some(pin_fix(&unpinned, ":")));
+            }
+        }
         // Only `clean all` also removes the metadata (as hadolint DL3032/DL3040 and Trivy require).
         Some((index, "clean")) if args[index + 1..].iter().any(|a| a == "all") => {
             facts.cleaned.insert(program);

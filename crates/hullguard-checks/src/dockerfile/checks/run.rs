@@ -98,7 +98,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                             Some("wget") if wget.is_none() => {
                                 wget = Some((ins, c.pos, c.cmd.text.clone()));
                             }
-                            Some("tar") => {
+                            Some("tar") if tar_extracts(c.cmd.args()) => {
                                 let extracted = |name: &String| {
                                     c.cmd.args().iter().any(|a| a.rsplit('/').next() == Some(name.as_str()))
                                 };
@@ -124,6 +124,14 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         let (ins, pos, evidence) = if (c.0.start_line, c.1) > (w.0.start_line, w.1) { c } else { w };
         ctx.at("df-wget-and-curl", ins, pos, evidence, None);
     }
+}
+
+/// Whether `tar` with these arguments extracts: `-x…`, `--extract`, `--get`, or the old-style
+/// first argument `xzf`.
+fn tar_extracts(args: &[String]) -> bool {
+    let short = |a: &str| a.chars().all(|c| c.is_ascii_alphabetic()) && a.contains('x');
+    args.iter().any(|a| a == "--extract" || a == "--get" || a.strip_prefix('-').is_some_and(short))
+        || args.first().is_some_and(|a| short(a))
 }
 
 /// The simple commands of a RUN instruction.

@@ -353,6 +353,9 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-yum-pin
     ("HG-DF-079", "FROM a:1\nRUN yum install -y httpd && yum clean all\n", &[2]),
     ("HG-DF-079", "FROM a:1\nRUN yum install -y httpd-2.4.6 && yum clean all\n", &[]),
+    // A module names its stream after `:`.
+    ("HG-DF-079", "FROM a:1\nRUN yum module install -y nodejs && yum clean all\n", &[2]),
+    ("HG-DF-079", "FROM a:1\nRUN yum module install -y nodejs:18 && yum clean all\n", &[]),
     // df-dnf-pin
     ("HG-DF-080", "FROM a:1\nRUN dnf install -y python3-pip && dnf clean all\n", &[2]),
     ("HG-DF-080", "FROM a:1\nRUN dnf install -y python3-pip-21.3.1 && dnf clean all\n", &[]),
@@ -361,6 +364,17 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-081", "FROM a:1\nRUN zypper -n install curl=8.0 && zypper clean\n", &[]),
     // df-add-for-archives
     ("HG-DF-084", "FROM a:1\nCOPY dist/app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n", &[2]),
+    (
+        "HG-DF-084",
+        "FROM a:1\nCOPY app.tgz /tmp/\nRUN tar xzf /tmp/app.tgz\nCOPY b.tar /b.tar\nRUN tar --extract -f /b.tar\n",
+        &[2, 4],
+    ),
+    // Listing or creating an archive is not extracting it; ADD does not unpack zip files.
+    (
+        "HG-DF-084",
+        "FROM a:1\nCOPY app.tgz /tmp/\nRUN tar -tzf /tmp/app.tgz && tar -czf /tmp/app.tgz /opt\nCOPY a.zip /\nRUN unzip /a.zip\n",
+        &[],
+    ),
     (
         "HG-DF-084",
         "FROM a:1\nCOPY app.tar.gz /srv/\nRUN tar -tzf /srv/other.tar.gz\nCOPY x.zip /x/\nRUN unzip /x/x.zip\n",
