@@ -29,10 +29,12 @@ pub struct CheckMeta {
 }
 
 impl CheckMeta {
-    /// Whether `name` is this check's id or concept key (how `--skip-check` and pragmas name it).
+    /// Whether `name` names this check (how `--skip-check` and ignore pragmas name it): its id,
+    /// its concept key or one of its peer ids (`DL3008`, `DS002`, `CKV_DOCKER_3`; a peer id may
+    /// name several checks). ShellCheck codes (`SC2086`) name codes, not `df-shellcheck` itself.
     #[must_use]
     pub fn is_named(&self, name: &str) -> bool {
-        name == self.id || name == self.concept
+        name == self.id || name == self.concept || (!is_shellcheck_code(name) && self.peer_ids.contains(&name))
     }
 
     /// A misconfiguration finding of this check; without a specific `fix` the check's general
@@ -64,6 +66,18 @@ pub fn registry() -> &'static [CheckMeta] {
 #[must_use]
 pub fn by_concept(concept: &str) -> Option<&'static CheckMeta> {
     REGISTRY.iter().find(|m| m.concept == concept)
+}
+
+/// Whether `name` names a check of the registry or a ShellCheck code: what `--skip-check` accepts.
+#[must_use]
+pub fn is_check_name(name: &str) -> bool {
+    is_shellcheck_code(name) || REGISTRY.iter().any(|m| m.is_named(name))
+}
+
+/// Whether `name` is a ShellCheck code (`SC2086`), which selects one code of `df-shellcheck`.
+#[must_use]
+pub fn is_shellcheck_code(name: &str) -> bool {
+    name.strip_prefix("SC").is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 static REGISTRY: &[CheckMeta] = &[
@@ -1268,6 +1282,16 @@ static REGISTRY: &[CheckMeta] = &[
         references: &["https://www.shellcheck.net/wiki/", "https://github.com/koalaman/shellcheck"],
     },
     CheckMeta {
+        id: "HG-DF-096",
+        concept: "hg-df-pipe-to-shell",
+        title: "Download piped into a shell (curl … | sh)",
+        severity: Severity::High,
+        description: "A script fetched at build time runs unverified: whoever controls the server, the DNS or the network path chooses what runs in the build, and a truncated download runs half a script.",
+        remediation: "Download the script to a file, verify its checksum (sha256sum -c) or signature, then run the file; or install a verified package instead.",
+        peer_ids: &[],
+        references: &["https://docs.docker.com/build/building/best-practices/#run"],
+    },
+    CheckMeta {
         id: "HG-IMG-001",
         concept: "img-user-root",
         title: "Image config runs as root (Config.User empty, root or 0)",
@@ -1600,6 +1624,22 @@ mod tests {
             for peer in m.peer_ids {
                 assert!(row.contains(peer), "{}: peer id {peer} not in catalogue", m.concept);
             }
+        }
+    }
+
+    #[test]
+    fn peer_ids_name_checks_and_unknown_names_are_not_check_names() {
+        let apt_pin = by_concept("df-apt-pin").unwrap();
+        assert!(apt_pin.is_named("DL3008") && apt_pin.is_named("HG-DF-024") && apt_pin.is_named("df-apt-pin"));
+        let ds002: Vec<&str> = registry().iter().filter(|m| m.is_named("DS002")).map(|m| m.id).collect();
+        assert_eq!(ds002, ["HG-DF-003", "HG-DF-004"]);
+        assert!(by_concept("df-user-missing").unwrap().is_named("CKV_DOCKER_3"));
+        assert!(!by_concept("df-shellcheck").unwrap().is_named("SC1000"), "SC codes select codes");
+        for known in ["DL3008", "CKV2_DOCKER_1", "HG-IMG-001", "img-user-root", "SC2086"] {
+            assert!(is_check_name(known), "{known}");
+        }
+        for unknown in ["DL9999", "HG-DF-999", "df-nope", "SC", "dl3008", ""] {
+            assert!(!is_check_name(unknown), "{unknown}");
         }
     }
 

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use hullguard_checks::dockerfile::parse::parse;
 use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
+use hullguard_checks::registry::is_check_name;
 use hullguard_report::gate::Gate;
 use hullguard_report::vuln::{apply_to_findings, findings_to_sarif, load_ignore, today_utc};
 use hullguard_report::{Finding, Location, Severity};
@@ -26,7 +27,8 @@ pub struct ConfigArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
     pub format: ConfigFormat,
-    /// Check to turn off (id like HG-DF-012 or concept like df-user-root); repeatable.
+    /// Check to turn off: id (HG-DF-012), concept (df-user-root) or a peer tool's id (DL3002,
+    /// DS002, CKV_DOCKER_8); repeatable. An unknown name is an error.
     #[arg(long = "skip-check", value_name = "ID")]
     pub skip_checks: Vec<String>,
     /// Registry base images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
@@ -172,6 +174,9 @@ pub fn lint_tree(dir: &Path) -> Result<(Vec<Finding>, Vec<String>)> {
 /// A path that cannot be read, a file over the size cap, a ShellCheck that does not run, or stdout
 /// failing.
 pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
+    if let Some(unknown) = args.skip_checks.iter().find(|s| !is_check_name(s)) {
+        anyhow::bail!("--skip-check: unknown check '{unknown}' (`hullguard checks` lists the checks)");
+    }
     let mut files = Vec::new();
     for p in &args.paths {
         if discover {

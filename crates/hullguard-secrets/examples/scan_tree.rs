@@ -1,12 +1,12 @@
-//! Scan directory trees with [`hullguard_secrets::scan`] and report findings and throughput.
+//! Scan directory trees with [`hullguard_secrets::scan_reader`] and report findings and throughput.
 //!
 //! `cargo run --release -p hullguard-secrets --example scan_tree -- DIR… [--quiet] [--no-path-allowlist]`
 //!
 //! `--no-path-allowlist` hands the scanner only the file name (under a neutral directory), so the
 //! path allow-list does not apply but the file kind (by extension) still does: for surveying
 //! what the allow-list hides.
-//! Symlinks are not followed; files over the size cap are counted and skipped unread. Prints
-//! every finding (`path:line:column rule redacted`), then a summary line.
+//! Symlinks are not followed. Prints every finding (`path:line:column rule redacted`), then a
+//! summary line with the count of skipped (binary, allow-listed) files.
 
 #![allow(clippy::print_stdout, reason = "a command-line tool")]
 
@@ -14,13 +14,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use hullguard_secrets::{MAX_FILE_SIZE, scan};
+use hullguard_secrets::scan_reader;
 
 #[derive(Default)]
 struct Totals {
     files: u64,
     bytes: u64,
-    over_cap: u64,
+    skipped: u64,
     by_rule: BTreeMap<String, u64>,
 }
 
@@ -34,20 +34,18 @@ fn walk(dir: &Path, opts: (bool, bool), totals: &mut Totals) {
         if meta.is_dir() {
             walk(&path, opts, totals);
         } else if meta.is_file() {
-            if meta.len() > MAX_FILE_SIZE {
-                totals.over_cap += 1;
-                continue;
-            }
-            let Ok(content) = std::fs::read(&path) else { continue };
+            let Ok(mut file) = std::fs::File::open(&path) else { continue };
             totals.files += 1;
-            totals.bytes += content.len() as u64;
+            totals.bytes += meta.len();
             let shown = path.to_string_lossy();
             let given = if no_allow {
                 format!("survey/{}", path.file_name().unwrap_or_default().to_string_lossy())
             } else {
                 shown.to_string()
             };
-            for f in scan(&given, &content) {
+            let Ok(scanned) = scan_reader(&given, &mut file) else { continue };
+            totals.skipped += u64::from(scanned.skipped.is_some());
+            for f in scanned.findings {
                 *totals.by_rule.entry(f.rule_id.clone()).or_default() += 1;
                 if !quiet {
                     println!("{shown}:{}:{} {} {}", f.line, f.column, f.rule_id, f.redacted_match);
@@ -71,9 +69,9 @@ fn main() {
     let mb = totals.bytes as f64 / 1e6;
     let findings: u64 = totals.by_rule.values().sum();
     println!(
-        "files {} ({} over the cap), {:.1} MB in {:.2} s = {:.0} MB/s; findings {} {:?}",
+        "files {} ({} skipped), {:.1} MB in {:.2} s = {:.0} MB/s; findings {} {:?}",
         totals.files,
-        totals.over_cap,
+        totals.skipped,
         mb,
         secs,
         mb / secs,

@@ -1,25 +1,33 @@
 //! hullguard's secret scanner: provider tokens, private keys and credential assignments in the
 //! contents of one file.
 //!
-//! [`scan`] takes a path (used for the allow-list and for reports) and the file's bytes and
-//! returns every [`SecretFinding`], exact to the line and column. The raw secret never leaves the
+//! [`scan_reader`] takes a path (used for the allow-list and for reports) and a reader of the
+//! file, of any size, and returns every [`SecretFinding`], exact to the line and column, and why
+//! the file was skipped if it was; [`scan`] does the same for bytes in memory. The raw secret never leaves the
 //! scanner: a finding carries the line with the secret masked ([`Redacted`]) and a SHA-256
 //! fingerprint over the rule id and the secret, so the same secret found in two layers or two
 //! files has one fingerprint.
 //!
 //! # How a file is scanned
-//! 1. [`skip_reason`]: files over [`MAX_FILE_SIZE`], binary files (a NUL byte in the first
-//!    [`BINARY_SNIFF_LEN`] bytes) and allow-listed paths are not scanned.
-//! 2. A keyword prefilter (two Aho-Corasick automata, case-sensitive and -insensitive, over the
+//! 1. [`skip_reason`]: binary files (a NUL byte in the first [`BINARY_SNIFF_LEN`] bytes) and
+//!    allow-listed paths are not scanned.
+//! 2. The file is read in windows of [`WINDOW`] bytes; each window after the first starts at a
+//!    line start at least [`OVERLAP`] bytes before the end of the previous one (or mid-line on
+//!    a line longer than that), and reports only the secrets that start before the next window
+//!    does, so a secret straddling a window boundary is found once, whole. Memory stays under
+//!    [`WINDOW`] plus a few KiB whatever the file's size; line numbers and columns count from
+//!    the start of the file.
+//! 3. A keyword prefilter (two Aho-Corasick automata, case-sensitive and -insensitive, over the
 //!    keywords of every rule) picks the rules whose keywords occur; most files end here.
-//! 3. Each picked rule runs its regex (or hand-written matcher) and validates every candidate:
+//! 4. Each picked rule runs its regex (or hand-written matcher) and validates every candidate:
 //!    checksums (GitHub), structure (JWT, Docker `auth`, PEM bodies), and placeholder filters.
-//! 4. Where hits of two rules overlap, the more specific rule (earlier in [`rules`]) wins.
+//! 5. Where hits of two rules overlap, the more specific rule (earlier in [`rules`]) wins.
 //!
 //! # Decisions
-//! - **Size cap**: files larger than [`MAX_FILE_SIZE`] (10 MiB) are skipped whole, and
-//!   [`skip_reason`] says so, so a caller can report a diagnostic. Credential files are small;
-//!   large files are archives, databases, bundles and logs.
+//! - **No size cap**: large files are scanned window by window (the keyword prefilter reads a
+//!   window at memory speed). A secret longer than [`OVERLAP`] that crosses a window boundary is
+//!   seen cut (no rule matches anything that long but a PEM body, which is capped lower).
+//!   Checks that look at the whole file (a Docker `config.json`'s `"auths"`) see one window.
 //! - **Binary files are skipped**, private keys included: a PEM key compiled into a binary is
 //!   almost always a test key of a library (Go's `crypto/tls`, OpenSSL test vectors), and DER
 //!   keys are not text. UTF-16 text counts as binary.
@@ -36,15 +44,19 @@
 //!   enough entropy, that is no placeholder, template (`${VAR}`, `{{ }}`, `<password>`), path,
 //!   URL, identifier or number; in program source only quoted string literals count, and the
 //!   rule does not run on documentation files (`.md`, `.rst`, `.txt`, `.html` …).
-//! - **Redaction**: the first 4 characters of a secret of 12 characters or more are kept, then
-//!   `*****`; shorter secrets are masked whole. Lines are cut to 80 bytes either side of the
-//!   secret and control characters are shown as `?`.
+//! - **Redaction**: hullguard's one masking policy ([`mask_value`]; [`mask_assignments`] for
+//!   `NAME=value` text, used by `inspect` and the image and Dockerfile checks too): a secret of
+//!   fewer than 12 characters is masked whole, a longer one keeps its first quarter, at most 4
+//!   characters, then `*****`. Lines are cut to 80 bytes either side of the secret and control
+//!   characters are shown as `?`.
 
 mod allow;
+mod mask;
 mod rules;
 mod text;
 
 use std::fmt;
+use std::io::{self, Read};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -54,12 +66,17 @@ use regex::bytes::Regex;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+pub use mask::{MASK, is_secret_name, mask_assignment, mask_assignments, mask_value, shown_chars};
 pub use rules::RuleInfo;
 
 use rules::{Ctx, Hit, Matcher, RULES};
 
-/// Files larger than this many bytes are not scanned (see [`skip_reason`]).
-pub const MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+/// A file is scanned in windows of this many bytes.
+pub const WINDOW: usize = 4 * 1024 * 1024;
+
+/// Consecutive windows overlap by at least this many bytes: more than any secret a rule matches
+/// (a PEM private key body is at most 64 KiB).
+pub const OVERLAP: usize = 128 * 1024;
 
 /// A file with a NUL byte in its first this-many bytes is binary and not scanned.
 pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
@@ -144,8 +161,6 @@ impl SecretFinding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SkipReason {
-    /// Larger than [`MAX_FILE_SIZE`].
-    TooLarge,
     /// A NUL byte in the first [`BINARY_SNIFF_LEN`] bytes.
     Binary,
     /// The path is allow-listed; the text says which rule of the allow-list applies.
@@ -155,25 +170,31 @@ pub enum SkipReason {
 impl fmt::Display for SkipReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::TooLarge => write!(f, "larger than {MAX_FILE_SIZE} bytes"),
             Self::Binary => f.write_str("binary file"),
             Self::AllowedPath(why) => write!(f, "allow-listed path ({why})"),
         }
     }
 }
 
-/// Whether [`scan`] skips a file, and why. Checks the path first, so a caller that has only the
-/// path and size can call it with an empty `content` before reading the file, then again.
+/// Whether [`scan`] skips a file, and why, from its path and its first bytes (`head`; only the
+/// first [`BINARY_SNIFF_LEN`] are looked at). Checks the path first, so a caller that has only
+/// the path can call it with an empty `head`.
 #[must_use]
-pub fn skip_reason(path: &str, size: u64, content: &[u8]) -> Option<SkipReason> {
+pub fn skip_reason(path: &str, head: &[u8]) -> Option<SkipReason> {
     if let Some(why) = allow::allowlisted(path) {
         return Some(SkipReason::AllowedPath(why));
     }
-    if size > MAX_FILE_SIZE {
-        return Some(SkipReason::TooLarge);
-    }
-    let head = &content[..content.len().min(BINARY_SNIFF_LEN)];
+    let head = &head[..head.len().min(BINARY_SNIFF_LEN)];
     memchr::memchr(0, head).is_some().then_some(SkipReason::Binary)
+}
+
+/// What scanning one file gave.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileScan {
+    /// The secrets, sorted by line, column and rule id.
+    pub findings: Vec<SecretFinding>,
+    /// Why the file was not scanned, if it was not (then `findings` is empty).
+    pub skipped: Option<SkipReason>,
 }
 
 /// The metadata of every built-in rule, in priority order (ids are unique).
@@ -182,15 +203,78 @@ pub fn rules() -> Vec<RuleInfo> {
     RULES.iter().map(|r| r.info).collect()
 }
 
-/// Scan one file. `path` selects the allow-list and the file kind (documentation, source code or
-/// configuration) and is copied into the findings; `content` is the whole file. Findings come
-/// sorted by line, column and rule id. Never panics.
+/// Scan one file held in memory: [`scan_reader`] over `content`, without the skip reason.
 #[must_use]
 pub fn scan(path: &str, content: &[u8]) -> Vec<SecretFinding> {
-    if skip_reason(path, content.len() as u64, content).is_some() {
-        return Vec::new();
+    let mut reader = content;
+    scan_reader(path, &mut reader).map(|s| s.findings).unwrap_or_default()
+}
+
+/// Scan one file read from `reader`, of any size, in windows (see the crate documentation):
+/// memory is bounded by [`WINDOW`]. `path` selects the allow-list and the file kind
+/// (documentation, source code or configuration) and is copied into the findings. An
+/// allow-listed path is not read at all; a binary file only up to [`BINARY_SNIFF_LEN`] bytes.
+/// Never panics.
+///
+/// # Errors
+///
+/// An error of `reader` (the findings so far are dropped).
+pub fn scan_reader(path: &str, reader: &mut dyn Read) -> io::Result<FileScan> {
+    if let Some(why) = skip_reason(path, &[]) {
+        return Ok(FileScan { findings: Vec::new(), skipped: Some(why) });
     }
-    Scanner::global().scan_unchecked(path, content)
+    let scanner = Scanner::global();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut at_eof = fill(reader, &mut buf, BINARY_SNIFF_LEN)?;
+    if let Some(why) = skip_reason(path, &buf) {
+        return Ok(FileScan { findings: Vec::new(), skipped: Some(why) });
+    }
+    let mut findings = Vec::new();
+    // Where the window starts in the file: lines before it, bytes of its first line before it.
+    let mut origin = Origin { lines: 0, column: 0 };
+    loop {
+        if !at_eof {
+            at_eof = fill(reader, &mut buf, WINDOW)?;
+        }
+        let next = if at_eof { buf.len() } else { next_window_start(&buf) };
+        findings.extend(scanner.scan_window(path, &buf, origin, next));
+        if at_eof {
+            break;
+        }
+        let newlines = memchr::memchr_iter(b'\n', &buf[..next]).count();
+        origin = match memchr::memrchr(b'\n', &buf[..next]) {
+            Some(nl) => Origin { lines: origin.lines + newlines, column: next - nl - 1 },
+            None => Origin { lines: origin.lines, column: origin.column + next },
+        };
+        buf.drain(..next);
+    }
+    findings.sort_by(|a, b| (a.line, a.column, &a.rule_id).cmp(&(b.line, b.column, &b.rule_id)));
+    Ok(FileScan { findings, skipped: None })
+}
+
+/// Reads from `reader` until `buf` holds `len` bytes; true at the end of the input.
+fn fill(reader: &mut dyn Read, buf: &mut Vec<u8>, len: usize) -> io::Result<bool> {
+    let want = len.saturating_sub(buf.len()) as u64;
+    let got = reader.take(want).read_to_end(buf)?;
+    Ok((got as u64) < want)
+}
+
+/// Where the window after the full window `buf` starts: after the last newline in the
+/// [`OVERLAP`] bytes before the last [`OVERLAP`] bytes, else (one long line) at the last
+/// [`OVERLAP`] bytes.
+fn next_window_start(buf: &[u8]) -> usize {
+    let cut = buf.len().saturating_sub(OVERLAP);
+    let from = cut.saturating_sub(OVERLAP);
+    memchr::memrchr(b'\n', &buf[from..cut]).map_or(cut, |nl| from + nl + 1)
+}
+
+/// Where a window starts in its file.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    /// Lines of the file before the window.
+    lines: usize,
+    /// Bytes of the window's first line that lie before the window.
+    column: usize,
 }
 
 /// The compiled rules and prefilter, built once.
@@ -253,7 +337,9 @@ impl Scanner {
         wanted
     }
 
-    fn scan_unchecked(&self, path: &str, content: &[u8]) -> Vec<SecretFinding> {
+    /// The secrets in `content`, a window of a file starting at `origin`, that start before
+    /// byte `keep_before` of the window (the later ones are left to the next window).
+    fn scan_window(&self, path: &str, content: &[u8], origin: Origin, keep_before: usize) -> Vec<SecretFinding> {
         let wanted = self.candidates(content);
         if !wanted.contains(&true) {
             return Vec::new();
@@ -284,8 +370,8 @@ impl Scanner {
         }
         let lines = text::Lines::new(content);
         let secrets: Vec<Range<usize>> = kept.iter().map(|(_, h)| h.secret.clone()).collect();
-        let mut findings: Vec<SecretFinding> = kept
-            .iter()
+        kept.iter()
+            .filter(|(_, hit)| hit.anchor < keep_before)
             .map(|(i, hit)| {
                 let info = &RULES[*i].info;
                 let line_index = lines.index_of(hit.anchor);
@@ -297,16 +383,18 @@ impl Scanner {
                     title: info.title.to_owned(),
                     severity: info.severity,
                     path: path.to_owned(),
-                    line: to_u32(line_index + 1),
-                    column: to_u32(hit.anchor.saturating_sub(line_range.start) + 1),
-                    end_line: to_u32(end_index + 1),
+                    line: to_u32(origin.lines + line_index + 1),
+                    column: to_u32(
+                        hit.anchor.saturating_sub(line_range.start)
+                            + 1
+                            + if line_index == 0 { origin.column } else { 0 },
+                    ),
+                    end_line: to_u32(origin.lines + end_index + 1),
                     redacted_match: redact(content, line_range, &hit.secret, &secrets),
                     fingerprint: fingerprint(info.id, &hit.value),
                 }
             })
-            .collect();
-        findings.sort_by(|a, b| (a.line, a.column, &a.rule_id).cmp(&(b.line, b.column, &b.rule_id)));
-        findings
+            .collect()
     }
 }
 
@@ -326,9 +414,11 @@ fn fingerprint(rule_id: &str, value: &[u8]) -> String {
     hex::encode(h.finalize())
 }
 
-/// The visible start of a secret: 4 characters when it is at least 12 long, else nothing.
-fn visible_prefix(secret_len: usize) -> usize {
-    if secret_len >= 12 { 4 } else { 0 }
+/// The bytes of `secret` that [`shown_chars`] leaves visible (none if it is not UTF-8).
+fn visible_prefix(secret: &[u8]) -> usize {
+    let Ok(text) = std::str::from_utf8(secret) else { return 0 };
+    let shown = shown_chars(text.chars().count());
+    text.char_indices().nth(shown).map_or(text.len(), |(at, _)| at)
 }
 
 /// Render `line` with every secret overlapping it masked; `own` is the finding's secret, which
@@ -352,12 +442,12 @@ fn redact(content: &[u8], line: Range<usize>, own: &Range<usize>, all: &[Range<u
             break;
         }
         push_clean(&mut out, &content[at..start]);
-        let keep_end = (s.start + visible_prefix(s.len())).min(s.end);
+        let keep_end = s.start + visible_prefix(&content[s.clone()]);
         if start < keep_end {
             push_clean(&mut out, &content[start..keep_end.min(to)]);
         }
         if s.end > keep_end.max(start) {
-            out.extend_from_slice(b"*****");
+            out.extend_from_slice(MASK.as_bytes());
         }
         at = s.end.min(to).max(start);
     }
@@ -366,10 +456,10 @@ fn redact(content: &[u8], line: Range<usize>, own: &Range<usize>, all: &[Range<u
         out.extend_from_slice("…".as_bytes());
     }
     if own.start >= line.end {
-        let keep = &content[own.start..(own.start + visible_prefix(own.len())).min(own.end)];
+        let keep = &content[own.start..own.start + visible_prefix(&content[own.clone()])];
         out.push(b' ');
         push_clean(&mut out, keep);
-        out.extend_from_slice(b"*****");
+        out.extend_from_slice(MASK.as_bytes());
     }
     Redacted(String::from_utf8_lossy(&out).into_owned())
 }

@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use hullguard_image::{EntryKind, EntryVisitor, LayerEntry, Limits, ReadOptions, SourceSpec, read_image};
-use hullguard_secrets::{MAX_FILE_SIZE, SecretFinding, scan};
+use hullguard_secrets::{SecretFinding, scan_reader};
 use sha2::{Digest, Sha256};
 
 /// `$HULLGUARD_SHARED/images` (default: `shared/` beside the repositories).
@@ -37,13 +37,12 @@ impl EntryVisitor for Visitor {
 
     fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
         match &entry.kind {
-            EntryKind::File if entry.size <= MAX_FILE_SIZE => {
-                let mut buf = Vec::new();
-                content.read_to_end(&mut buf).map_err(|e| {
+            EntryKind::File => {
+                let scanned = scan_reader(&format!("/{}", entry.path), content).map_err(|e| {
                     hullguard_image::Error::new(hullguard_image::ErrorKind::Io, entry.path.clone(), e.to_string())
                 })?;
                 self.out.files_scanned += 1;
-                self.out.findings.extend(scan(&format!("/{}", entry.path), &buf));
+                self.out.findings.extend(scanned.findings);
             }
             EntryKind::Whiteout(path) => self.out.whiteouts.push(format!("/{path}")),
             EntryKind::Opaque(dir) => self.out.opaque_dirs.push(format!("/{dir}/")),

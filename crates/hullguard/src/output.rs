@@ -42,60 +42,9 @@ pub fn human_bytes(n: u64) -> String {
     if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
 }
 
-/// Words in an environment variable name that mark its value as secret.
-const SECRET_WORDS: [&str; 8] =
-    ["SECRET", "PASSWORD", "PASSWD", "TOKEN", "API_KEY", "APIKEY", "PRIVATE_KEY", "CREDENTIAL"];
-
-/// Whether a variable name suggests its value is a secret.
-fn is_secret_name(name: &str) -> bool {
-    let upper = name.to_ascii_uppercase();
-    SECRET_WORDS.iter().any(|w| upper.contains(w)) || upper.ends_with("_KEY") && !upper.ends_with("PUB_KEY")
-}
-
-/// Mask a secret value: its first 4 characters, then `*****`.
-pub fn mask(value: &str) -> String {
-    let head: String = value.chars().take(4).collect();
-    format!("{head}*****")
-}
-
-/// Redact the values of secret-looking `NAME=value` assignments in free text (env entries,
-/// history commands), leaving everything else as it was.
-pub fn redact_assignments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        match word.split_once('=') {
-            Some((name, value))
-                if !value.is_empty()
-                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                    && is_secret_name(name) =>
-            {
-                out.push_str(name);
-                out.push('=');
-                out.push_str(&mask(value));
-            }
-            _ => out.push_str(word),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn redacts_secret_assignments_only() {
-        assert_eq!(
-            redact_assignments("ENV AWS_DEFAULT_REGION=eu-west-1 AWS_SECRET_ACCESS_KEY=yytVNcaKQUY6vCPe6fSt"),
-            "ENV AWS_DEFAULT_REGION=eu-west-1 AWS_SECRET_ACCESS_KEY=yytV*****"
-        );
-        assert_eq!(redact_assignments("PATH=/usr/bin"), "PATH=/usr/bin");
-        assert_eq!(redact_assignments("DB_PASSWORD=hunter2"), "DB_PASSWORD=hunt*****");
-        assert_eq!(redact_assignments("GPG_KEY=abcdef"), "GPG_KEY=abcd*****");
-    }
 
     #[test]
     fn sizes() {

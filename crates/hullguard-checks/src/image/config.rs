@@ -1,7 +1,9 @@
 //! Checks on the image config's runtime defaults: user, healthcheck, ENV and label secrets,
 //! exposed ports, volumes, and the `latest` tag of the reference and the base-image label.
 
-use super::{Hit, ImageFacts, is_secret_name, is_secret_value, redact};
+use hullguard_secrets::{is_secret_name, mask_value};
+
+use super::{Hit, ImageFacts, is_secret_value};
 
 /// Volumes on these directories (or the Docker socket) are sensitive.
 const SENSITIVE_VOLUMES: &[&str] = &[
@@ -59,7 +61,7 @@ pub(super) fn check(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
             hits.push(Hit::config(
                 "img-secrets",
                 format!("config.Env[{name}]"),
-                format!("{name}={}", redact(value)),
+                format!("{name}={}", mask_value(value)),
                 None,
             ));
         }
@@ -69,7 +71,7 @@ pub(super) fn check(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
             hits.push(Hit::config(
                 "img-secrets",
                 format!("config.Labels[{key}]"),
-                format!("{key}={}", redact(value)),
+                format!("{key}={}", mask_value(value)),
                 None,
             ));
         }

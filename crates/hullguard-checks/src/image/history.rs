@@ -10,7 +10,9 @@
 
 use hullguard_image::LayerEntry;
 
-use super::{Hit, ImageFacts, is_secret_name, is_secret_value, redact, redact_text};
+use hullguard_secrets::{is_secret_name, mask_assignments, mask_value};
+
+use super::{Hit, ImageFacts, is_secret_value};
 use crate::dockerfile::shell::{SimpleCommand, split_commands, split_words};
 
 /// Dockerfile keywords a BuildKit `created_by` starts with.
@@ -292,8 +294,8 @@ pub(super) fn check(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
         let step = parse_step(created_by);
         let field = format!("history[{index}].created_by");
         let shown = match this_layer {
-            Some(l) => format!("{} (layer {l})", redact_text(created_by.trim())),
-            None => redact_text(created_by.trim()),
+            Some(l) => format!("{} (layer {l})", mask_assignments(created_by.trim())),
+            None => mask_assignments(created_by.trim()),
         };
         let layer_entries = this_layer.and_then(|l| facts.layers.get(l).copied());
         match step.keyword.as_str() {
@@ -302,7 +304,7 @@ pub(super) fn check(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
             "ENV" | "LABEL" | "ARG" => {
                 for (name, value) in pairs(&step) {
                     if is_secret_name(&name) && is_secret_value(&value) {
-                        let evidence = format!("{} {name}={}", step.keyword, redact(&value));
+                        let evidence = format!("{} {name}={}", step.keyword, mask_value(&value));
                         hits.push(Hit::config("img-secrets", field.clone(), evidence, None));
                     }
                 }
@@ -353,7 +355,7 @@ fn run_step(
             && !reported.contains(&name)
         {
             reported.push(name);
-            hits.push(Hit::config("img-secrets", field.to_owned(), format!("RUN {name}={}", redact(value)), None));
+            hits.push(Hit::config("img-secrets", field.to_owned(), format!("RUN {name}={}", mask_value(value)), None));
         }
     }
 

@@ -61,8 +61,9 @@
 //! layer that last wrote it) and the absolute path. The scanned reference itself is
 //! `Location::Image { layer: None, path: None }`.
 //!
-//! Secret values are never shown: evidence keeps the first 4 characters and appends `*****`
-//! (values of 8 characters or fewer are replaced by `*****` entirely).
+//! Secret values are never shown: evidence masks them with hullguard's one policy
+//! ([`hullguard_secrets::mask_value`]: fewer than 12 characters masked whole, else the first
+//! quarter, at most 4 characters, then `*****`).
 
 mod accounts;
 mod config;
@@ -303,114 +304,10 @@ fn truncate(s: &str) -> String {
     out
 }
 
-/// Name fragments (lower-case, separators removed) that mark a secret.
-const SECRET_WORDS: &[&str] =
-    &["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "credential", "authkey"];
-/// Name suffixes (separators normalised to `_`) of names that point at or describe a secret
-/// instead of holding it.
-const REFERENCE_SUFFIXES: &[&str] = &[
-    "_file",
-    "_path",
-    "_dir",
-    "_filename",
-    "_location",
-    "_url",
-    "_uri",
-    "_endpoint",
-    "_host",
-    "_port",
-    "_name",
-    "_user",
-    "_username",
-    "_id_file",
-    "_type",
-    "_length",
-    "_ttl",
-    "_expiry",
-    "_expires",
-];
-
-/// True for a variable or label name that holds a secret (`AWS_SECRET_ACCESS_KEY`,
-/// `DB_PASSWORD`, `com.example.api-token`), false for references such as `PASSWORD_FILE`.
-pub(crate) fn is_secret_name(name: &str) -> bool {
-    let lower: String =
-        name.to_ascii_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-    if REFERENCE_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
-        return false;
-    }
-    let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
-    SECRET_WORDS.iter().any(|w| squashed.contains(w))
-}
-
 /// True for a value that can be a secret: not empty, not a variable reference, not a flag.
 pub(crate) fn is_secret_value(value: &str) -> bool {
     let v = value.trim().trim_matches(['"', '\'']);
     !v.is_empty()
         && !v.starts_with('$')
         && !matches!(v.to_ascii_lowercase().as_str(), "true" | "false" | "yes" | "no" | "0" | "1" | "on" | "off")
-}
-
-/// The first 4 characters of `value` and `*****`; `*****` alone for values of 8 characters or
-/// fewer.
-#[must_use]
-pub fn redact(value: &str) -> String {
-    let v = value.trim_matches(['"', '\'']);
-    if v.chars().count() <= 8 {
-        "*****".to_owned()
-    } else {
-        let head: String = v.chars().take(4).collect();
-        format!("{head}*****")
-    }
-}
-
-/// `text` with the value of every `NAME=value` word whose name is secret-like redacted, for
-/// evidence built from history steps.
-fn redact_text(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for (i, word) in text.split(' ').enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        match word.split_once('=') {
-            Some((name, value)) if is_secret_name(name.trim_start_matches("--")) && !value.is_empty() => {
-                out.push_str(name);
-                out.push('=');
-                out.push_str(&redact(value));
-            }
-            _ => out.push_str(word),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secret_names() {
-        for yes in
-            ["AWS_SECRET_ACCESS_KEY", "DB_PASSWORD", "GITHUB_TOKEN", "api_key", "com.example.api-token", "passwd"]
-        {
-            assert!(is_secret_name(yes), "{yes}");
-        }
-        for no in [
-            "PASSWORD_FILE",
-            "TOKEN_URL",
-            "PATH",
-            "AWS_DEFAULT_REGION",
-            "SECRET_NAME",
-            "org.opencontainers.image.title",
-        ] {
-            assert!(!is_secret_name(no), "{no}");
-        }
-    }
-
-    #[test]
-    fn redaction() {
-        assert_eq!(redact("yytVNcaKQUY6vCPe6fSt"), "yytV*****");
-        assert_eq!(redact("short"), "*****");
-        assert_eq!(redact("'quoted-secret'"), "quot*****");
-        assert_eq!(redact_text("ENV A=1 DB_PASSWORD=hunter2hunter2"), "ENV A=1 DB_PASSWORD=hunt*****");
-    }
 }

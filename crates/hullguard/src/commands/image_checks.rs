@@ -26,34 +26,31 @@ pub struct Collected {
 struct Visitor {
     facts: FactsVisitor,
     secrets: Option<Vec<SecretFinding>>,
-    buf: Vec<u8>,
+}
+
+fn io(entry: &LayerEntry, e: &std::io::Error) -> hullguard_image::Error {
+    hullguard_image::Error::io(entry.path.as_str(), e)
 }
 
 impl EntryVisitor for Visitor {
     type Output = Collected;
 
     fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
-        let scan_secrets = self.secrets.is_some()
-            && entry.kind == EntryKind::File
-            && hullguard_secrets::skip_reason(&entry.path, entry.size, &[]).is_none();
-        if !scan_secrets {
+        let Some(found) = self.secrets.as_mut().filter(|_| entry.kind == EntryKind::File) else {
             return self.facts.entry(entry, content);
+        };
+        // Account files are read for the checks first, then scanned with the rest of the file.
+        let mut head = Vec::new();
+        if ACCOUNT_FILES.contains(&entry.path.as_str()) {
+            content.take(MAX_ACCOUNT_FILE as u64).read_to_end(&mut head).map_err(|e| io(entry, &e))?;
         }
-        // Sniff the head first: binaries (most of an image's bytes) are never read whole.
-        let io = |e: std::io::Error| hullguard_image::Error::io(entry.path.as_str(), &e);
-        self.buf.clear();
-        content.take(hullguard_secrets::BINARY_SNIFF_LEN as u64).read_to_end(&mut self.buf).map_err(io)?;
-        if hullguard_secrets::skip_reason(&entry.path, entry.size, &self.buf).is_some() {
-            let mut rest = (&self.buf[..]).chain(content);
-            return self.facts.entry(entry, &mut rest);
+        let scanned =
+            hullguard_secrets::scan_reader(&entry.path, &mut (&head[..]).chain(content)).map_err(|e| io(entry, &e))?;
+        if let Some(why) = scanned.skipped {
+            tracing::debug!("secret scan skipped /{}: {why}", entry.path);
         }
-        content.take(hullguard_secrets::MAX_FILE_SIZE).read_to_end(&mut self.buf).map_err(io)?;
-        if let Some(found) = self.secrets.as_mut() {
-            found.extend(hullguard_secrets::scan(&entry.path, &self.buf));
-        }
-        let account = ACCOUNT_FILES.contains(&entry.path.as_str());
-        let mut rest: &[u8] = if account { &self.buf[..self.buf.len().min(MAX_ACCOUNT_FILE)] } else { &[] };
-        self.facts.entry(entry, &mut rest)
+        found.extend(scanned.findings);
+        self.facts.entry(entry, &mut &head[..])
     }
 
     fn finish(self) -> Collected {
@@ -76,7 +73,6 @@ pub fn scan_image(
     let read = read_image(source.as_ref(), &options, || Visitor {
         facts: FactsVisitor::default(),
         secrets: secret.then(Vec::new),
-        buf: Vec::new(),
     });
     bar.finish_and_clear();
     let read = read?;
@@ -180,19 +176,13 @@ pub fn scan_tree(dir: &std::path::Path) -> Result<Vec<Finding>> {
                 continue;
             }
             let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let size = entry.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
-            if hullguard_secrets::skip_reason(&relative, size, &[]).is_some() {
-                continue;
-            }
-            let file = std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            let mut content = Vec::new();
-            file.take(hullguard_secrets::MAX_FILE_SIZE)
-                .read_to_end(&mut content)
+            let mut file = std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            let scanned = hullguard_secrets::scan_reader(&relative, &mut file)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            if hullguard_secrets::skip_reason(&relative, size, &content).is_some() {
-                continue;
+            if let Some(why) = scanned.skipped {
+                tracing::debug!("secret scan skipped {relative}: {why}");
             }
-            findings.extend(hullguard_secrets::scan(&relative, &content).iter().map(SecretFinding::to_finding));
+            findings.extend(scanned.findings.iter().map(SecretFinding::to_finding));
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));

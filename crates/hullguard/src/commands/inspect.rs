@@ -7,11 +7,12 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use hullguard_image::layer::LayerStats;
 use hullguard_image::{EntryKind, ImageRead, LayerEntry, Listing, MergedFs, ReadOptions, read_image};
+use hullguard_secrets::mask_assignments;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::{Format, ImageRequest};
-use crate::output::{human_bytes, progress, redact_assignments};
+use crate::output::{human_bytes, progress};
 
 /// What to show.
 pub enum What {
@@ -145,7 +146,7 @@ fn file_count<'a>(entries: impl Iterator<Item = &'a LayerEntry>) -> usize {
 fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format) -> Result<String> {
     let meta = &image.meta;
     let cfg = &meta.config.config;
-    let env: Vec<String> = cfg.env.iter().flatten().map(|e| redact_assignments(e)).collect();
+    let env: Vec<String> = cfg.env.iter().flatten().map(|e| mask_assignments(e)).collect();
     let ports: Vec<&String> = cfg.exposed_ports.iter().flat_map(|p| p.keys()).collect();
     let volumes: Vec<&String> = cfg.volumes.iter().flat_map(|p| p.keys()).collect();
     let history: Vec<Value> = meta
@@ -155,7 +156,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
         .map(|h| {
             json!({
                 "created": h.created,
-                "created_by": h.created_by.as_deref().map(redact_assignments),
+                "created_by": h.created_by.as_deref().map(mask_assignments),
                 "empty_layer": h.empty_layer,
                 "comment": h.comment,
             })
@@ -175,7 +176,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
                 "compression": r.stats.as_ref().map(|s: &LayerStats| s.compression),
                 "size": d.size,
                 "uncompressed_size": d.uncompressed_size,
-                "created_by": d.created_by.as_deref().map(redact_assignments),
+                "created_by": d.created_by.as_deref().map(mask_assignments),
                 "entries": r.output.len(),
                 "files": files,
                 "whiteouts": r.output.iter().filter(|e| e.kind.is_whiteout()).count(),
@@ -264,7 +265,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
     s.push_str("\nHistory\n");
     for h in &meta.config.history {
         let mark = if h.empty_layer { " " } else { "+" };
-        let _ = writeln!(s, "  {mark} {}", h.created_by.as_deref().map(redact_assignments).unwrap_or_default());
+        let _ = writeln!(s, "  {mark} {}", h.created_by.as_deref().map(mask_assignments).unwrap_or_default());
     }
     let _ = writeln!(
         s,
@@ -277,7 +278,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
         };
         let files = file_count(r.output.iter());
         let created: String =
-            d.created_by.as_deref().map(redact_assignments).unwrap_or_default().chars().take(60).collect();
+            d.created_by.as_deref().map(mask_assignments).unwrap_or_default().chars().take(60).collect();
         let _ = writeln!(
             s,
             "{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} {}",

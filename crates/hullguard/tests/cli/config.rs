@@ -45,6 +45,18 @@ fn dockerfile_findings_exit_codes_and_suppression() {
     assert_eq!(out.status.code(), Some(0), "the only HIGH finding is skipped");
     let out = hullguard(s.dir.path(), &["config", ".", "--fail-on", "medium", "--exit-code", "7"]);
     assert_eq!(out.status.code(), Some(7));
+    // Peer ids name checks (DL3002 and CKV_DOCKER_8 are df-user-root's); an unknown id is an error.
+    for peer in ["DL3002", "CKV_DOCKER_8"] {
+        let out = hullguard(s.dir.path(), &["config", ".", "-f", "json", "--skip-check", peer]);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(ids(&out).iter().all(|(id, _)| id != "HG-DF-004"), "{peer}");
+    }
+    let out = hullguard(s.dir.path(), &["config", ".", "--skip-check", "DL3999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "hullguard: --skip-check: unknown check 'DL3999' (`hullguard checks` lists the checks)\n"
+    );
     // `dockerfile` takes a file of any name.
     let out = hullguard(s.dir.path(), &["dockerfile", "notes.txt", "-f", "json"]);
     assert_eq!(ids(&out).iter().filter(|(id, _)| id == "HG-DF-001").count(), 1);
@@ -78,7 +90,8 @@ fn hostile_build_files_never_crash() {
 fn checks_list() {
     let out = hullguard(std::path::Path::new("."), &["checks", "list", "-f", "json"]);
     let rows: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(rows.len(), 115);
+    assert_eq!(rows.len(), 116);
+    assert!(rows.iter().any(|r| r["id"] == "HG-DF-096" && r["severity"] == "HIGH"), "the pipe-to-shell check");
     let root = rows.iter().find(|r| r["concept"] == "df-user-root").unwrap();
     assert_eq!(root["id"], "HG-DF-004");
     assert_eq!(root["severity"], "HIGH");
@@ -175,6 +188,10 @@ fn fs_misconfig_scanner_lints_the_dockerfiles_of_the_tree() {
     std::fs::write(s.path("app/Dockerfile"), "FROM alpine:3.20\nENV DB_PASSWORD=hunter2hunter2\n").unwrap();
     std::fs::write(s.path("app/.env"), "aws_secret_access_key = \"Tq9vX2mLw8Rk3pZs7NfY4bHc6JdQe1UaVgWoK5tM\"\n")
         .unwrap();
+    // 11 MiB: past the size cap the secret scanner once had; a key at byte 6 and on the last line.
+    let mut big = format!("      AKIAPJAG3OL5DPH5I5U4\n{}", format!("{}\n", "x".repeat(63)).repeat(11 << 14));
+    big.push_str("last AKIAPJAG3OL5DPH5I5U4\n");
+    std::fs::write(s.path("app/big.log"), big).unwrap();
     let out = hullguard(s.dir.path(), &["fs", ".", "--scanners", "misconfig,secret", "-f", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -196,7 +213,14 @@ fn fs_misconfig_scanner_lints_the_dockerfiles_of_the_tree() {
         ]
     );
     let secrets: Vec<_> = doc["secrets"].as_array().unwrap().iter().map(row).collect();
-    assert_eq!(secrets, [want("aws-secret-access-key", "app/.env", 1)]);
+    assert_eq!(
+        secrets,
+        [
+            want("aws-secret-access-key", "app/.env", 1),
+            want("aws-access-key-id", "app/big.log", 1),
+            want("aws-access-key-id", "app/big.log", (11 << 14) + 2)
+        ]
+    );
     // Without the scanner, no Dockerfile is read.
     let out = hullguard(s.dir.path(), &["fs", ".", "--scanners", "secret", "-f", "json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();

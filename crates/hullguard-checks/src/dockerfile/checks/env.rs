@@ -2,19 +2,17 @@
 //!
 //! `df-secrets` judges variable *names*, because a value passed with `--build-arg` is just as
 //! visible in the image history as a default written in the file. Names that point at a secret
-//! instead of holding it (`*_FILE`, `*_PATH`, `*_DIR`) are exempt. Evidence never shows values.
+//! instead of holding it (`*_FILE`, `*_PATH`, `*_URL`, …: [`hullguard_secrets::is_secret_name`])
+//! are exempt. Evidence masks values ([`hullguard_secrets::mask_value`]).
 
 use std::collections::BTreeSet;
 
+use hullguard_secrets::{is_secret_name, mask_assignment};
+
 use super::super::parse::Instruction;
 use super::super::shell::split_words;
-use super::{Ctx, Pos};
+use super::{Ctx, Pos, packages};
 
-/// Name fragments (lower-case, separators removed) that mark a secret.
-const SECRET_WORDS: &[&str] =
-    &["password", "passwd", "secret", "token", "apikey", "accesskey", "privatekey", "credential"];
-/// Name suffixes that mark a reference to a secret, not the secret itself.
-const REFERENCE_SUFFIXES: &[&str] = &["_file", "_path", "_dir", "_filename", "_location"];
 /// File names that hold private keys or credentials.
 const SECRET_FILES: &[&str] = &[
     "id_rsa",
@@ -45,11 +43,14 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                 defined.extend(pairs.iter().map(|(k, _)| k.clone()));
                 for (name, value) in pairs {
                     if is_secret_name(&name) {
-                        let shown = if value.is_empty() { "" } else { "=<redacted>" };
-                        let evidence = format!("{} {name}{shown}", ins.keyword);
+                        let shown = if value.is_empty() { name.clone() } else { mask_assignment(&name, &value) };
+                        let evidence = format!("{} {shown}", ins.keyword);
                         ctx.at("df-secrets", ins, Pos::start_of(ins), evidence, None);
                     }
-                    var_hit(ctx, ins, Pos::start_of(ins), &name, &value);
+                    // `ARG NAME` without a default sets nothing.
+                    if ins.keyword == "ENV" || !value.is_empty() {
+                        var_hit(ctx, ins, Pos::start_of(ins), &name, &value);
+                    }
                 }
             }
             "COPY" | "ADD" if ins.flag("from").is_none() => secret_files(ctx, ins),
@@ -76,27 +77,20 @@ pub(super) fn pairs(ins: &Instruction) -> Vec<(String, String)> {
     }
 }
 
-fn is_secret_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    if REFERENCE_SUFFIXES.iter().any(|s| lower.ends_with(s)) {
-        return false;
-    }
-    let squashed: String = lower.chars().filter(char::is_ascii_alphanumeric).collect();
-    SECRET_WORDS.iter().any(|w| squashed.contains(w))
-}
-
-/// Flags variables that switch off TLS verification.
+/// Flags variables that switch off TLS verification, with the values that really do:
+/// `NODE_TLS_REJECT_UNAUTHORIZED` only when `0` (Node's documentation), `PYTHONHTTPSVERIFY`
+/// only when `0` (PEP 493), `GIT_SSL_NO_VERIFY` with any value, even `false` or empty (git reads
+/// only whether it is set), `NPM_CONFIG_STRICT_SSL` (any case of the name) when npm reads the
+/// value as false ([`packages::npm_false`]).
 pub(super) fn var_hit(ctx: &mut Ctx<'_>, ins: &Instruction, pos: Pos, name: &str, value: &str) {
     let value = value.trim_matches(['"', '\'']);
     let evidence = || format!("{name}={value}");
     let concept = match name {
         "NODE_TLS_REJECT_UNAUTHORIZED" if value == "0" => "df-env-node-tls-reject",
         "PYTHONHTTPSVERIFY" if value == "0" => "df-env-python-https-verify",
-        "GIT_SSL_NO_VERIFY" if !value.is_empty() && value != "0" && value != "false" => "df-env-git-ssl-no-verify",
+        "GIT_SSL_NO_VERIFY" => "df-env-git-ssl-no-verify",
         "PIP_TRUSTED_HOST" if !value.is_empty() => "df-pip-trusted-host",
-        _ if name.eq_ignore_ascii_case("NPM_CONFIG_STRICT_SSL")
-            && matches!(value.to_ascii_lowercase().as_str(), "false" | "0") =>
-        {
+        _ if name.eq_ignore_ascii_case("NPM_CONFIG_STRICT_SSL") && packages::npm_false(value) => {
             "df-npm-strict-ssl-off"
         }
         _ => return,

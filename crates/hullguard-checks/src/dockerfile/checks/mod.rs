@@ -19,15 +19,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use hullguard_report::{Finding, Location};
 
 use super::parse::{Dockerfile, Instruction, Stage, Warning, parse};
-use crate::registry::{CheckMeta, by_concept};
+use crate::registry::{CheckMeta, by_concept, is_check_name};
 pub use input::{INPUT_SCHEMA_VERSION, input_document};
 pub use policy::{LabelFormat, Settings};
 
 /// Evidence is cut to this many characters.
 const MAX_EVIDENCE: usize = 200;
 
-/// The marker of an inline suppression comment: `# hullguard:ignore=HG-DF-012,df-sudo`.
-const IGNORE_MARKER: &str = "hullguard:ignore=";
+/// hadolint's file-wide suppression comment: `# hadolint global ignore=DL3008`.
+const HADOLINT_GLOBAL_MARKER: &str = "hadolint global ignore=";
+
+/// The markers of inline suppression comments: `# hullguard:ignore=HG-DF-012,df-sudo`, and
+/// hadolint's `# hadolint ignore=DL3008,DL3015` and its global form. Any check name works in
+/// any of them: ids, concept keys, peer ids.
+const IGNORE_MARKERS: [&str; 3] = ["hullguard:ignore=", "hadolint ignore=", HADOLINT_GLOBAL_MARKER];
 
 /// One problem found by a check, before it becomes a [`Finding`].
 #[derive(Debug, Clone)]
@@ -161,30 +166,27 @@ fn json_array(words: &[String]) -> String {
 
 /// Runs every Dockerfile check on `text` (the file's bytes) found at `path`.
 ///
-/// `settings.skip` holds check ids (`HG-DF-012`) or concept keys (`df-sudo`) to leave out; the
-/// other settings turn on the checks that need configuration. Findings on a line that carries, or
-/// follows a comment line that carries, `# hullguard:ignore=<id>[,<id>…]` are suppressed (the line
-/// above the instruction's first line counts as well); `df-inline-ignore` itself cannot be.
+/// `settings.skip` holds check names to leave out ([`CheckMeta::is_named`]: ids `HG-DF-012`,
+/// concept keys `df-sudo`, peer ids `DL3004`; callers reject unknown names with
+/// [`crate::registry::is_check_name`]); the other settings turn on the checks that need
+/// configuration. Findings on a line that carries, or follows a comment line that carries,
+/// `# hullguard:ignore=<name>[,<name>…]` or `# hadolint ignore=<name>[,…]` are suppressed (the
+/// line above the instruction's first line counts as well), every finding named by
+/// `# hadolint global ignore=…` too; `df-inline-ignore` itself cannot be. A pragma naming an
+/// unknown check is a warning.
 ///
 /// Returns the findings, sorted by [`Finding::sort_key`], and the parser's warnings
 /// (`line N: message`).
 #[must_use]
 pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Finding>, Vec<String>) {
-    let df = parse(text);
+    let df = staged_orphans(parse(text));
     let mut ctx = Ctx { df: &df, hits: Vec::new(), warnings: Vec::new() };
     structure::check(&mut ctx);
     run::check(&mut ctx);
     env::check(&mut ctx);
     policy::check(&mut ctx, settings, text);
 
-    let pragmas = suppressions(text);
-    let suppressed = |meta: &CheckMeta, line: u32| {
-        meta.concept != "df-inline-ignore"
-            && pragmas.get(&line).is_some_and(|p| p.same_line.contains(meta.id) || p.same_line.contains(meta.concept))
-            || pragmas
-                .get(&line.saturating_sub(1))
-                .is_some_and(|p| p.line_above.contains(meta.id) || p.line_above.contains(meta.concept))
-    };
+    let pragmas = suppressions(text, &mut ctx.warnings);
 
     let mut findings: Vec<Finding> = Vec::new();
     let mut seen = BTreeSet::new();
@@ -193,8 +195,8 @@ pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Fi
             continue;
         };
         if settings.skip.iter().any(|s| meta.is_named(s))
-            || suppressed(meta, hit.line)
-            || suppressed(meta, hit.anchor)
+            || pragmas.suppress(meta, hit.line)
+            || pragmas.suppress(meta, hit.anchor)
             || !seen.insert((meta.id, hit.line, hit.evidence.clone()))
         {
             continue;
@@ -210,6 +212,32 @@ pub fn check_dockerfile(text: &[u8], path: &str, settings: &Settings) -> (Vec<Fi
     (findings, warnings)
 }
 
+/// `df` as the checks see it: instructions before the first `FROM` (reported by
+/// `df-first-instruction`) are linted as if in a stage, as other linters do: with the first
+/// stage, or, in a file without `FROM` (a snippet or template), as a stage of their own with an
+/// unknown base, anchored at its first instruction.
+fn staged_orphans(mut df: Dockerfile) -> Dockerfile {
+    let Some(first_orphan) = df.orphans.first().cloned() else {
+        return df;
+    };
+    match df.stages.first_mut() {
+        Some(first) => {
+            let after_from = std::mem::take(&mut first.instructions);
+            first.instructions = df.orphans.iter().cloned().chain(after_from).collect();
+        }
+        None => df.stages.push(Stage {
+            index: 0,
+            base: String::new(),
+            base_unresolved: true,
+            alias: None,
+            platform: None,
+            from: first_orphan,
+            instructions: df.orphans.clone(),
+        }),
+    }
+    df
+}
+
 /// Ids named by ignore pragmas on one line.
 #[derive(Default)]
 struct Pragma {
@@ -217,6 +245,26 @@ struct Pragma {
     same_line: BTreeSet<String>,
     /// Applies to findings on the next line (the pragma is a comment line of its own).
     line_above: BTreeSet<String>,
+}
+
+/// The ignore pragmas of one file.
+#[derive(Default)]
+struct Pragmas {
+    /// Per 1-based line.
+    by_line: BTreeMap<u32, Pragma>,
+    /// Names of `# hadolint global ignore=…`: apply to the whole file.
+    global: BTreeSet<String>,
+}
+
+impl Pragmas {
+    /// Whether a pragma suppresses `meta`'s finding on `line`.
+    fn suppress(&self, meta: &CheckMeta, line: u32) -> bool {
+        let named = |names: &BTreeSet<String>| names.iter().any(|n| meta.is_named(n));
+        meta.concept != "df-inline-ignore"
+            && (named(&self.global)
+                || self.by_line.get(&line).is_some_and(|p| named(&p.same_line))
+                || line > 1 && self.by_line.get(&(line - 1)).is_some_and(|p| named(&p.line_above)))
+    }
 }
 
 /// A line carrying an ignore pragma.
@@ -227,6 +275,27 @@ struct PragmaLine {
     comment: String,
     /// The comment is the whole line (so it also covers the next line).
     own_line: bool,
+    /// `# hadolint global ignore=…`: covers the whole file.
+    global: bool,
+    /// The check names listed.
+    names: Vec<String>,
+}
+
+/// The check names after an ignore marker: comma-separated (spaces after a comma allowed),
+/// ending at other whitespace.
+fn pragma_names(list: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for item in list.split(',') {
+        let item = item.trim_start();
+        let name = item.split(char::is_whitespace).next().unwrap_or("");
+        if !name.is_empty() {
+            names.push(name.to_owned());
+        }
+        if name.len() < item.trim_end().len() {
+            break;
+        }
+    }
+    names
 }
 
 /// The lines carrying an ignore pragma, in order.
@@ -234,26 +303,34 @@ fn pragma_lines(text: &[u8]) -> impl Iterator<Item = PragmaLine> + '_ {
     text.split(|&b| b == b'\n').enumerate().filter_map(|(i, raw)| {
         let line = String::from_utf8_lossy(raw);
         let hash = line.find('#')?;
-        line[hash..].contains(IGNORE_MARKER).then(|| PragmaLine {
+        let comment = &line[hash..];
+        let (at, marker) = IGNORE_MARKERS.iter().find_map(|m| comment.find(m).map(|at| (at, *m)))?;
+        Some(PragmaLine {
             line: u32::try_from(i).map_or(u32::MAX, |n| n.saturating_add(1)),
-            comment: line[hash..].to_owned(),
+            comment: comment.to_owned(),
             own_line: line[..hash].trim().is_empty(),
+            global: marker == HADOLINT_GLOBAL_MARKER,
+            names: pragma_names(&comment[at + marker.len()..]),
         })
     })
 }
 
-/// Finds `# hullguard:ignore=…` pragmas, keyed by 1-based line.
-fn suppressions(text: &[u8]) -> BTreeMap<u32, Pragma> {
-    let mut out: BTreeMap<u32, Pragma> = BTreeMap::new();
+/// Finds the ignore pragmas of `text`; names that select no check become warnings.
+fn suppressions(text: &[u8], warnings: &mut Vec<Warning>) -> Pragmas {
+    let mut out = Pragmas::default();
     for p in pragma_lines(text) {
-        let pos = p.comment.find(IGNORE_MARKER).unwrap_or(0);
-        let list = p.comment[pos + IGNORE_MARKER.len()..].split(char::is_whitespace).next().unwrap_or("");
-        let ids: BTreeSet<String> = list.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect();
-        let entry = out.entry(p.line).or_default();
-        if p.own_line {
-            entry.line_above.extend(ids.iter().cloned());
+        for name in p.names.iter().filter(|n| !is_check_name(n)) {
+            warnings.push(Warning { line: p.line, message: format!("ignore pragma names unknown check '{name}'") });
         }
-        entry.same_line.extend(ids);
+        if p.global {
+            out.global.extend(p.names);
+            continue;
+        }
+        let entry = out.by_line.entry(p.line).or_default();
+        if p.own_line {
+            entry.line_above.extend(p.names.iter().cloned());
+        }
+        entry.same_line.extend(p.names);
     }
     out
 }

@@ -104,8 +104,8 @@ struct Pending {
 /// What a RUN's commands did, for checks that judge the whole RUN.
 #[derive(Default)]
 pub(super) struct RunFacts<'c> {
-    /// The RUN installs or upgrades packages somewhere.
-    has_install: bool,
+    /// Where the RUN's last command that installs or upgrades packages starts.
+    last_install: Option<Pos>,
     /// Arguments of every `rm`.
     pub(super) removed: Vec<&'c str>,
     /// Package managers that ran `clean`.
@@ -117,7 +117,13 @@ pub(super) struct RunFacts<'c> {
 impl<'c> RunFacts<'c> {
     /// Facts for a RUN made of `cmds`, before any command is looked at.
     pub(super) fn new(cmds: &[Cmd]) -> Self {
-        Self { has_install: cmds.iter().any(|c| is_install(&c.cmd)), ..Self::default() }
+        Self { last_install: cmds.iter().filter(|c| is_install(&c.cmd)).map(|c| c.pos).max(), ..Self::default() }
+    }
+
+    /// Whether a command that installs or upgrades packages starts at or after `pos`: an
+    /// update before it is not alone (as Trivy DS017: the install must follow the update).
+    fn installs_after(&self, pos: Pos) -> bool {
+        self.last_install.is_some_and(|p| p >= pos)
     }
 }
 
@@ -339,9 +345,21 @@ fn sslverify_off(args: &[String]) -> bool {
     })
 }
 
+/// True for `npm|yarn|pnpm config set strict-ssl <false>`, `--strict-ssl=<false>`,
+/// `--no-strict-ssl` and yarn's `enableStrictSsl false`.
 fn strict_ssl_off(args: &[String]) -> bool {
-    let joined = args.join(" ").replace('=', " ").to_ascii_lowercase();
-    ["strict-ssl false", "strict-ssl 0", "enablestrictssl false"].iter().any(|s| joined.contains(s))
+    let words: Vec<&str> = args.iter().flat_map(|a| a.split('=')).collect();
+    args.iter().any(|a| a == "--no-strict-ssl")
+        || words.windows(2).any(|w| {
+            matches!(w[0], "strict-ssl" | "--strict-ssl") && npm_false(w[1])
+                || w[0] == "enableStrictSsl" && w[1] == "false"
+        })
+}
+
+/// Whether npm reads a boolean setting's text as false: `false`, `null` or a number equal to 0
+/// (other text, `FALSE` included, is true).
+pub(super) fn npm_false(value: &str) -> bool {
+    matches!(value, "false" | "null") || value.parse::<f64>().is_ok_and(|v| v == 0.0)
 }
 
 fn apt(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, program: &str, facts: &mut RunFacts<'_>) {
@@ -374,7 +392,7 @@ fn apt(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, prog
                 apt_get_install(ctx, ins, cmd, pos, sub);
             }
         }
-        Some((_, "update")) if !facts.has_install => {
+        Some((_, "update")) if !facts.installs_after(pos) => {
             let fix = format!("{program} update && {program} install -y <packages>");
             ctx.at("df-update-alone", ins, pos, evidence(), Some(fix));
         }
@@ -438,7 +456,7 @@ fn apk(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, fact
                 ctx.at("df-apk-pin", ins, pos, evidence(), Some(fix));
             }
         }
-        Some((_, "update")) if !facts.has_install => {
+        Some((_, "update")) if !facts.installs_after(pos) => {
             let fix = "apk add --no-cache <packages>".to_owned();
             ctx.at("df-update-alone", ins, pos, evidence(), Some(fix));
         }
@@ -505,10 +523,19 @@ fn rpm_family(
                 final_only: true,
             });
         }
-        Some((_, "clean")) => {
+        Some((index, "module")) if args.get(index + 1).is_some_and(|a| a == "install") => {
+            let concept = if program == "yum" { "df-yum-pin" } else { "df-dnf-pin" };
+            let unpinned: Vec<&str> =
+                operands(args, index + 2, RPM_VALUE_OPTS).into_iter().filter(|m| !m.contains([':', '$'])).collect();
+            if program != "tdnf" && !unpinned.is_empty() {
+                ctx.at(concept, ins, pos, evidence(), Some(pin_fix(&unpinned, ":")));
+            }
+        }
+        // Only `clean all` also removes the metadata (as hadolint DL3032/DL3040 and Trivy require).
+        Some((index, "clean")) if args[index + 1..].iter().any(|a| a == "all") => {
             facts.cleaned.insert(program);
         }
-        Some((_, "makecache")) if !facts.has_install => {
+        Some((_, "makecache")) if !facts.installs_after(pos) => {
             ctx.at("df-update-alone", ins, pos, evidence(), None);
         }
         _ => {}
@@ -554,6 +581,9 @@ fn zypper(ctx: &mut Ctx<'_>, ins: &Instruction, cmd: &SimpleCommand, pos: Pos, f
         }
         "clean" | "cc" => {
             facts.cleaned.insert("zypper");
+        }
+        "refresh" | "ref" if !facts.installs_after(pos) => {
+            ctx.at("df-update-alone", ins, pos, evidence(), None);
         }
         _ => {}
     }

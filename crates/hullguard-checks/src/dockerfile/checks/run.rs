@@ -98,7 +98,7 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
                             Some("wget") if wget.is_none() => {
                                 wget = Some((ins, c.pos, c.cmd.text.clone()));
                             }
-                            Some("tar") => {
+                            Some("tar") if tar_extracts(c.cmd.args()) => {
                                 let extracted = |name: &String| {
                                     c.cmd.args().iter().any(|a| a.rsplit('/').next() == Some(name.as_str()))
                                 };
@@ -124,6 +124,14 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         let (ins, pos, evidence) = if (c.0.start_line, c.1) > (w.0.start_line, w.1) { c } else { w };
         ctx.at("df-wget-and-curl", ins, pos, evidence, None);
     }
+}
+
+/// Whether `tar` with these arguments extracts: `-x…`, `--extract`, `--get`, or the old-style
+/// first argument `xzf`.
+fn tar_extracts(args: &[String]) -> bool {
+    let short = |a: &str| a.chars().all(|c| c.is_ascii_alphabetic()) && a.contains('x');
+    args.iter().any(|a| a == "--extract" || a == "--get" || a.strip_prefix('-').is_some_and(short))
+        || args.first().is_some_and(|a| short(a))
 }
 
 /// The simple commands of a RUN instruction.
@@ -194,10 +202,16 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
     let mut pipefail_set = false;
     let mut pipe_flagged = false;
     let mut facts = RunFacts::new(cmds);
+    // The download command the current pipeline started with.
+    let mut download: Option<&Cmd> = None;
     for c in cmds {
         let Cmd { cmd, pos } = c;
         let pos = *pos;
         let evidence = || cmd.text.clone();
+        if !cmd.piped_from {
+            download = None;
+        }
+        pipe_to_shell(ctx, ins, c, &mut download);
         for a in &cmd.assignments {
             if let Some((k, v)) = a.split_once('=') {
                 env::var_hit(ctx, ins, pos, k, v);
@@ -226,10 +240,11 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
                 if cmd.has_arg("--no-check-certificate") {
                     ctx.at("df-wget-no-check-cert", ins, pos, evidence(), None);
                 }
+                // Quiet, or logging to a file (`-o`, `-a`), as hadolint DL3047.
                 let quiet = args.iter().any(|a| {
-                    a.starts_with("--progress")
+                    ["--progress", "--output-file", "--append-output"].iter().any(|o| a.starts_with(o))
                         || matches!(a.as_str(), "--quiet" | "-nv" | "--no-verbose")
-                        || packages::short_cluster_has(a, 'q')
+                        || ['q', 'o', 'a'].iter().any(|&c| packages::short_cluster_has(a, c))
                 });
                 if !quiet {
                     let fix = format!("wget --progress=dot:giga {}", args.join(" "));
@@ -258,6 +273,39 @@ fn run(ctx: &mut Ctx<'_>, ins: &Instruction, cmds: &[Cmd], state: &StageState, i
         }
     }
     packages::finish(ctx, ins, facts, in_final);
+}
+
+/// How to run a downloaded script safely.
+const PIPE_TO_SHELL_FIX: &str =
+    "download the script to a file, verify its checksum (sha256sum -c) or signature, then run the file";
+
+/// `hg-df-pipe-to-shell`: a download piped (perhaps through other commands) into a shell that
+/// reads its script from stdin (`curl … | sh`, `wget -O- … | bash -s --`), or a shell running a
+/// command substitution of a download (`sh -c "$(curl …)"`).
+fn pipe_to_shell<'c>(ctx: &mut Ctx<'_>, ins: &Instruction, c: &'c Cmd, download: &mut Option<&'c Cmd>) {
+    let Some(program) = c.cmd.program() else { return };
+    if matches!(program, "curl" | "wget") {
+        download.get_or_insert(c);
+        return;
+    }
+    if !SHELLS.contains(&program) {
+        return;
+    }
+    let args = c.cmd.args();
+    let command_option = |a: &String| a == "-c" || (!a.starts_with("--") && packages::short_cluster_has(a, 'c'));
+    if args.iter().any(command_option) {
+        let substituted = ["$(curl ", "$(wget ", "`curl ", "`wget "].iter().any(|d| args.iter().any(|a| a.contains(d)));
+        if substituted {
+            ctx.at("hg-df-pipe-to-shell", ins, c.pos, c.cmd.text.clone(), Some(PIPE_TO_SHELL_FIX.to_owned()));
+        }
+        return;
+    }
+    let reads_stdin = args.iter().any(|a| packages::short_cluster_has(a, 's'))
+        || args.iter().all(|a| a.starts_with('-') || a.starts_with('+'));
+    if let Some(d) = download.take().filter(|_| reads_stdin) {
+        let evidence = format!("{} | {}", d.cmd.text, c.cmd.text);
+        ctx.at("hg-df-pipe-to-shell", ins, d.pos, evidence, Some(PIPE_TO_SHELL_FIX.to_owned()));
+    }
 }
 
 /// True for `useradd -u <large uid>` without `-l`/`--no-log-init`.

@@ -136,7 +136,7 @@ fn run(program: &Path, scripts: &[Script<'_>], skip: &[String]) -> Result<Vec<Co
         }
     }
     let mut excluded = EXCLUDED.to_owned();
-    for code in skip.iter().filter(|s| s.starts_with("SC") && s[2..].bytes().all(|b| b.is_ascii_digit())) {
+    for code in skip.iter().filter(|s| crate::registry::is_shellcheck_code(s)) {
         excluded.push(',');
         excluded.push_str(code);
     }

@@ -57,7 +57,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
             match ins.keyword.as_str() {
                 "WORKDIR" => workdir = true,
                 "COPY" if !workdir => relative_destination(ctx, ins),
-                "RUN" if previous.is_some_and(|p| p.keyword == "RUN" && p.flags == ins.flags) => {
+                // As hadolint DL3059: a RUN of more than two commands is kept apart on purpose.
+                "RUN"
+                    if previous.is_some_and(|p| p.keyword == "RUN" && p.flags == ins.flags && short_run(p))
+                        && short_run(ins) =>
+                {
                     ctx.on("df-run-consecutive", ins, None);
                 }
                 _ => {}
@@ -68,6 +72,11 @@ pub(super) fn check(ctx: &mut Ctx<'_>) {
         workdir_after.push(workdir);
     }
     user_and_healthcheck(ctx);
+}
+
+/// A RUN of at most two simple commands.
+fn short_run(ins: &Instruction) -> bool {
+    super::run::commands(ins).len() <= 2
 }
 
 /// Flags a COPY to a relative destination (no WORKDIR set yet).

@@ -160,6 +160,11 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-026", "FROM a:1\nRUN apt-get update\nRUN apt-get install -y x\n", &[2]),
     ("HG-DF-026", "FROM a:1\nRUN apk update\n", &[2]),
     ("HG-DF-026", "FROM a:1\nRUN apt-get update && apt-get install -y x\n", &[]),
+    // An install before the update does not use the fresh lists; zypper refresh is an update.
+    ("HG-DF-026", "FROM a:1\nRUN apt-get install -y x && apt-get update\nRUN zypper --non-interactive ref\n", &[2, 3]),
+    ("HG-DF-026", "FROM a:1\nRUN zypper refresh && zypper -n in x=1 && zypper clean\n", &[]),
+    // yum/dnf `update` upgrades the packages: not an update-only step (Trivy DS017 flags it).
+    ("HG-DF-026", "FROM a:1\nRUN yum update -y && yum clean all\n", &[]),
     // df-pip-no-cache
     ("HG-DF-027", "FROM a:1\nRUN pip install flask==3.0\n", &[2]),
     ("HG-DF-027", "FROM a:1\nRUN python3 -m pip install flask==3.0\n", &[2]),
@@ -203,12 +208,18 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=0\n", &[2]),
     ("HG-DF-038", "FROM a:1\nRUN NODE_TLS_REJECT_UNAUTHORIZED=0 npm ci\n", &[2]),
     ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=1\n", &[]),
+    ("HG-DF-038", "FROM a:1\nENV NODE_TLS_REJECT_UNAUTHORIZED=false\n", &[]),
     // df-env-python-https-verify
     ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY 0\n", &[2]),
     ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY=1\n", &[]),
+    ("HG-DF-039", "FROM a:1\nENV PYTHONHTTPSVERIFY=false\n", &[]),
     // df-env-git-ssl-no-verify
     ("HG-DF-040", "FROM a:1\nRUN export GIT_SSL_NO_VERIFY=true && git clone x\n", &[2]),
-    ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=false\n", &[]),
+    ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=false\n", &[2]),
+    // Any value, even false, 0 or empty, disables verification (git's documentation); an ARG
+    // without a default sets nothing.
+    ("HG-DF-040", "FROM a:1\nENV GIT_SSL_NO_VERIFY=0\nENV GIT_SSL_NO_VERIFY=\"\"\n", &[2, 3]),
+    ("HG-DF-040", "FROM a:1\nARG GIT_SSL_NO_VERIFY\n", &[]),
     // df-workdir-system-dir
     ("HG-DF-041", "FROM a:1\nWORKDIR /proc/app\nWORKDIR /dev\n", &[2, 3]),
     ("HG-DF-041", "FROM a:1\nWORKDIR /devops\n", &[]),
@@ -232,6 +243,9 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-047", "FROM a:1\nRUN npm config set strict-ssl false\n", &[2]),
     ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=false\n", &[2]),
     ("HG-DF-047", "FROM a:1\nRUN npm config set strict-ssl true\n", &[]),
+    // npm reads "false", "null" and numbers equal to 0 as false; other text ("FALSE") as true.
+    ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=0\nENV npm_config_strict_ssl=null\n", &[2, 3]),
+    ("HG-DF-047", "FROM a:1\nENV NPM_CONFIG_STRICT_SSL=FALSE\nRUN npm config set strict-ssl FALSE\n", &[]),
     // df-rpm-sslverify-off
     ("HG-DF-048", "FROM a:1\nRUN yum-config-manager --save --setopt=epel.sslverify=false\n", &[2]),
     ("HG-DF-048", "FROM a:1\nRUN dnf install -y --setopt=sslverify=0 x\n", &[2]),
@@ -246,6 +260,8 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x\n", &[2]),
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x && yum clean all\n", &[]),
     ("HG-DF-051", "FROM a:1\nRUN yum install -y x && rm -rf /var/cache/yum\n", &[]),
+    // Only `clean all` removes the metadata too (as hadolint and Trivy require).
+    ("HG-DF-051", "FROM a:1\nRUN yum install -y x && yum clean packages\n", &[2]),
     // df-dnf-clean
     ("HG-DF-052", "FROM a:1\nRUN dnf install -y x\n", &[2]),
     ("HG-DF-052", "FROM a:1\nRUN --mount=type=cache,target=/var/cache/dnf dnf install -y x\n", &[]),
@@ -315,9 +331,13 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-run-consecutive
     ("HG-DF-073", "FROM a:1\nRUN a\nRUN b\n", &[3]),
     ("HG-DF-073", "FROM a:1\nRUN a\nCOPY x /x\nRUN b\nRUN --mount=type=cache,target=/c c\n", &[]),
+    // Comments do not separate; a RUN of more than two commands is deliberate (as hadolint).
+    ("HG-DF-073", "FROM a:1\nRUN a\n# why\nRUN b && c\nRUN d\n", &[4, 5]),
+    ("HG-DF-073", "FROM a:1\nRUN a && b && c\nRUN d\nRUN e && f && g\n", &[]),
     // df-wget-progress
     ("HG-DF-074", "FROM a:1\nRUN wget https://x\n", &[2]),
     ("HG-DF-074", "FROM a:1\nRUN wget -q https://x && wget --progress=dot:giga y\n", &[]),
+    ("HG-DF-074", "FROM a:1\nRUN wget -o /tmp/log https://x && wget --append-output=/l y && wget -nv z\n", &[]),
     // df-run-interactive-utils
     ("HG-DF-075", "FROM a:1\nRUN service nginx start\n", &[2]),
     ("HG-DF-075", "FROM a:1\nRUN nginx -t\n", &[]),
@@ -333,6 +353,9 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-yum-pin
     ("HG-DF-079", "FROM a:1\nRUN yum install -y httpd && yum clean all\n", &[2]),
     ("HG-DF-079", "FROM a:1\nRUN yum install -y httpd-2.4.6 && yum clean all\n", &[]),
+    // A module names its stream after `:`.
+    ("HG-DF-079", "FROM a:1\nRUN yum module install -y nodejs && yum clean all\n", &[2]),
+    ("HG-DF-079", "FROM a:1\nRUN yum module install -y nodejs:18 && yum clean all\n", &[]),
     // df-dnf-pin
     ("HG-DF-080", "FROM a:1\nRUN dnf install -y python3-pip && dnf clean all\n", &[2]),
     ("HG-DF-080", "FROM a:1\nRUN dnf install -y python3-pip-21.3.1 && dnf clean all\n", &[]),
@@ -341,6 +364,17 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-081", "FROM a:1\nRUN zypper -n install curl=8.0 && zypper clean\n", &[]),
     // df-add-for-archives
     ("HG-DF-084", "FROM a:1\nCOPY dist/app.tar.gz /tmp/\nRUN tar -xzf /tmp/app.tar.gz -C /opt\n", &[2]),
+    (
+        "HG-DF-084",
+        "FROM a:1\nCOPY app.tgz /tmp/\nRUN tar xzf /tmp/app.tgz\nCOPY b.tar /b.tar\nRUN tar --extract -f /b.tar\n",
+        &[2, 4],
+    ),
+    // Listing or creating an archive is not extracting it; ADD does not unpack zip files.
+    (
+        "HG-DF-084",
+        "FROM a:1\nCOPY app.tgz /tmp/\nRUN tar -tzf /tmp/app.tgz && tar -czf /tmp/app.tgz /opt\nCOPY a.zip /\nRUN unzip /a.zip\n",
+        &[],
+    ),
     (
         "HG-DF-084",
         "FROM a:1\nCOPY app.tar.gz /srv/\nRUN tar -tzf /srv/other.tar.gz\nCOPY x.zip /x/\nRUN unzip /x/x.zip\n",
@@ -367,7 +401,8 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-085", "FROM example.com.evil.io/app:1\nFROM notexample.com/app:1\n", &[1, 2]),
     // df-inline-ignore
     ("HG-DF-086", "FROM a:1\n# hullguard:ignore=HG-DF-005\nRUN sudo make # hullguard:ignore=df-sudo\n", &[2, 3]),
-    ("HG-DF-086", "FROM a:1\n# hadolint ignore=DL3008\nRUN make\n", &[]),
+    ("HG-DF-086", "FROM a:1\n# hadolint ignore=DL3008\nRUN make\n", &[2]),
+    ("HG-DF-086", "FROM a:1\n# hadolint shell=bash\nRUN make\n", &[]),
     // df-label-missing: every schema label, on the final stage or the stages it builds on
     ("HG-DF-087", "FROM a:1\nLABEL maintainer=ops@example.com\n", &[1, 1, 1, 1, 1, 1]),
     ("HG-DF-087", "FROM a:1 AS base\n{labels}FROM base\nRUN make\n", &[]),
@@ -399,6 +434,14 @@ const CASES: &[(&str, &str, &[u32])] = &[
     ("HG-DF-095", "FROM a:1\nRUN echo \"$HOME\" && [ \"$1\" = x ]\nSHELL [\"pwsh\", \"-c\"]\nRUN echo $x\n", &[]),
     // A stage built FROM a PowerShell stage keeps its SHELL; another stage starts with sh again.
     ("HG-DF-095", "FROM a:1 AS win\nSHELL [\"pwsh\", \"-c\"]\nFROM win\nRUN echo $x\nFROM b:1\nRUN echo $y\n", &[6]),
+    // hg-df-pipe-to-shell
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSL https://x.io/i.sh | sh\n", &[2]),
+    ("HG-DF-096", "FROM a:1\nRUN set -e; \\\n  wget -qO- https://x.io/i | sudo bash -s -- -y\n", &[3]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -sL https://x.io/i | tee /tmp/log | /bin/bash\n", &[2]),
+    ("HG-DF-096", "FROM a:1\nRUN sh -c \"$(curl -fsSL https://x.io/i.sh)\"\n", &[2]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSL https://x.io/a.tgz | tar xz && echo ok | sh\n", &[]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSLo i.sh https://x.io/i.sh && sha256sum -c i.sum && sh i.sh\n", &[]),
+    ("HG-DF-096", "FROM a:1\nRUN curl -fsSL https://x.io/k.asc | gpg --dearmor -o /k.gpg\n", &[]),
 ];
 
 /// Runs every case of check `id`.
@@ -639,9 +682,11 @@ fn run_findings_point_at_the_command() {
 
 #[test]
 fn secret_values_are_redacted() {
-    let (findings, _) = check_dockerfile(b"FROM a:1\nENV API_KEY=abc123\n", "D", &Settings::default());
-    let f = findings.iter().find(|f| f.id == "HG-DF-029").unwrap();
-    assert_eq!(f.evidence.as_deref(), Some("ENV API_KEY=<redacted>"));
+    let text = b"FROM a:1\nENV API_KEY=abc123\nARG DB_PASSWORD=Tq9vX2mLw8Rk3pZs\n";
+    let (findings, _) = check_dockerfile(text, "D", &Settings::default());
+    let evidence: Vec<&str> =
+        findings.iter().filter(|f| f.id == "HG-DF-029").filter_map(|f| f.evidence.as_deref()).collect();
+    assert_eq!(evidence, ["ENV API_KEY=*****", "ARG DB_PASSWORD=Tq9v*****"]);
     assert!(!format!("{findings:?}").contains("abc123"));
 }
 
@@ -664,6 +709,58 @@ fn inline_suppression_and_skip_list() {
             check_dockerfile(text.as_bytes(), "D", &Settings { skip: vec![skip.to_owned()], ..Settings::default() });
         assert!(some.iter().all(|f| f.id != "HG-DF-005"));
     }
+}
+
+#[test]
+fn instructions_before_the_first_from_are_reported_and_linted_as_in_a_stage() {
+    let ids = |text: &str| -> Vec<(String, u32)> {
+        let (findings, _) = check_dockerfile(text.as_bytes(), "D", &Settings::default());
+        let mut ids: Vec<(String, u32)> = findings
+            .into_iter()
+            .map(|f| match f.location {
+                Location::File { line, .. } => (f.id, line),
+                other => panic!("unexpected location {other:?}"),
+            })
+            .collect();
+        ids.sort();
+        ids
+    };
+    let want =
+        |list: &[(&str, u32)]| -> Vec<(String, u32)> { list.iter().map(|(i, l)| ((*i).to_owned(), *l)).collect() };
+    // A snippet without FROM: the file's image is what it describes.
+    assert_eq!(
+        ids("RUN pip3 install x\n"),
+        want(&[("HG-DF-003", 1), ("HG-DF-008", 1), ("HG-DF-027", 1), ("HG-DF-028", 1), ("HG-DF-065", 1)])
+    );
+    // Before a FROM: linted with the first stage.
+    assert_eq!(
+        ids("RUN sudo make\nFROM a:1\nUSER 10001\nHEALTHCHECK NONE\n"),
+        want(&[("HG-DF-005", 1), ("HG-DF-065", 1)])
+    );
+}
+
+#[test]
+fn hadolint_pragmas_and_peer_ids_suppress_through_the_catalogue() {
+    let base = "FROM a:1\nUSER app\nHEALTHCHECK NONE\n";
+    // `# hadolint ignore=` covers the next instruction, all of its lines; ids map by peer id.
+    let above = format!("{base}# hadolint ignore=DL3004, DL3003\nRUN sudo make && \\\n  cd /x\nRUN sudo ls\n");
+    assert_eq!(hits("HG-DF-005", &above), [("HG-DF-005".to_owned(), 7)]);
+    assert!(hits("HG-DF-015", &above).is_empty());
+    // The global form covers the whole file.
+    let global = format!("# hadolint global ignore=DL3004\n{base}RUN sudo make\nRUN sudo ls\n");
+    assert!(hits("HG-DF-005", &global).is_empty());
+    // hullguard's own pragma takes peer ids too; and a peer id in --skip-check.
+    assert!(hits("HG-DF-005", &format!("{base}# hullguard:ignore=CKV2_DOCKER_1\nRUN sudo make\n")).is_empty());
+    let text = format!("{base}RUN sudo make\n");
+    let skip = Settings { skip: vec!["DL3004".to_owned()], ..Settings::default() };
+    assert!(check_dockerfile(text.as_bytes(), "D", &skip).0.iter().all(|f| f.id != "HG-DF-005"));
+    // A pragma naming no check is a warning, not silence.
+    let unknown = format!("{base}# hadolint ignore=DL9999\nRUN sudo make\n");
+    let (findings, warnings) = check_dockerfile(unknown.as_bytes(), "D", &Settings::default());
+    assert!(findings.iter().any(|f| f.id == "HG-DF-005"));
+    assert_eq!(warnings, ["line 4: ignore pragma names unknown check 'DL9999'"]);
+    // Reported by df-inline-ignore like hullguard's own pragmas.
+    assert_eq!(hits("HG-DF-086", &above), [("HG-DF-086".to_owned(), 4)]);
 }
 
 #[test]
