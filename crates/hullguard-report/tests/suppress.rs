@@ -97,6 +97,8 @@ fn report() -> VulnReport {
         support: Vec::new(),
         misconfigurations: Vec::new(),
         secrets: Vec::new(),
+        warnings: Vec::new(),
+        incomplete: Vec::new(),
     };
     r.finalize();
     r

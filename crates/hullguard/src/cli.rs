@@ -242,6 +242,10 @@ pub struct ScanArgs {
     /// OpenVEX or CycloneDX VEX document; `not_affected` statements suppress findings. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
+    /// Accept an incomplete scan (something that decides findings could not be read: listed in
+    /// the report) instead of failing with exit 2.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 /// Output formats of the vulnerability scans.

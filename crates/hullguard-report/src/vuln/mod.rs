@@ -231,6 +231,13 @@ pub struct VulnReport {
     /// Secrets in the image's layers (`--scanners secret`), most severe first; values redacted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::Finding>,
+    /// Problems met on the way that did not stop the scan (a file that could not be parsed, an
+    /// expired ignore entry), one line each.
+    pub warnings: Vec<String>,
+    /// What could not be read although it decides findings (a package database over its size
+    /// cap, an SBOM component that names no package): the scan is incomplete when this is not
+    /// empty, and fails (exit 2) unless `--allow-incomplete`.
+    pub incomplete: Vec<String>,
 }
 
 impl VulnReport {
@@ -251,6 +258,8 @@ impl VulnReport {
             support: Vec::new(),
             misconfigurations: Vec::new(),
             secrets: Vec::new(),
+            warnings: Vec::new(),
+            incomplete: Vec::new(),
         }
     }
 

@@ -149,11 +149,25 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
                 "rules": rules.into_values().collect::<Vec<_>>(),
             }},
             "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+            "invocations": [invocation(report)],
             "results": results,
             "properties": {"target": report.target},
         }],
     });
     serde_json::to_string_pretty(&log).expect("SARIF always serialises") + "\n"
+}
+
+/// The run's invocation: unsuccessful when the scan is incomplete, with one notification per
+/// thing not read (`error`) and per warning (`warning`).
+fn invocation(report: &VulnReport) -> Value {
+    let note = |level: &str, text: &String| json!({"level": level, "message": {"text": text}});
+    let notes: Vec<Value> = report
+        .incomplete
+        .iter()
+        .map(|t| note("error", t))
+        .chain(report.warnings.iter().map(|t| note("warning", t)))
+        .collect();
+    json!({"executionSuccessful": report.incomplete.is_empty(), "toolExecutionNotifications": notes})
 }
 
 /// Renders misconfiguration or secret findings of `target` (e.g. of Dockerfiles) as a SARIF

@@ -150,6 +150,16 @@ pub fn to_table(report: &VulnReport, colour_on: bool) -> String {
     if !report.suppressed.is_empty() {
         let _ = writeln!(s, "\n{} suppressed", plural(report.suppressed.len(), "finding"));
     }
+    if !report.incomplete.is_empty() {
+        let _ = writeln!(
+            s,
+            "\nINCOMPLETE SCAN: {} not read, findings may be missing",
+            plural(report.incomplete.len(), "thing")
+        );
+        for what in &report.incomplete {
+            let _ = writeln!(s, "  {what}");
+        }
+    }
     s
 }
 

@@ -43,7 +43,9 @@ pub fn suppress(report: &mut VulnReport, args: &ScanArgs) -> Result<Vec<String>>
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
         vex.push(parse_vex(&bytes, &path.display().to_string()).map_err(|e| anyhow!("{e}"))?);
     }
-    Ok(apply(report, ignore.as_ref(), &vex, &today_utc()))
+    let warnings = apply(report, ignore.as_ref(), &vex, &today_utc());
+    report.warnings.extend(warnings.iter().cloned());
+    Ok(warnings)
 }
 
 /// The severity of every finding of the report, of all three kinds.
@@ -114,8 +116,18 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
     Ok(())
 }
 
-/// The exit code of a scan whose gate tripped or not.
-pub fn exit_code(tripped: bool, args: &ScanArgs) -> ExitCode {
+/// The exit code of a scan whose gate tripped or not: 2 for an incomplete scan (something that
+/// decides findings was not read) unless `--allow-incomplete`, said in one line.
+pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCode {
+    if !report.incomplete.is_empty() && !args.allow_incomplete {
+        eprintln!(
+            "hullguard: error: {}: incomplete scan, {} thing(s) not read (listed in the report); \
+             --allow-incomplete accepts it",
+            report.target,
+            report.incomplete.len()
+        );
+        return ExitCode::from(2);
+    }
     if tripped { ExitCode::from(gate(args).code()) } else { ExitCode::SUCCESS }
 }
 
@@ -159,6 +171,7 @@ pub fn run_image(
         report.packages,
         started.elapsed().as_secs_f64() * 1000.0
     );
+    report.warnings.extend(inventory.warnings.iter().cloned());
     let misconfig = scanners.contains(&Scanner::Misconfig);
     let secret = scanners.contains(&Scanner::Secret);
     if misconfig || secret {
@@ -177,7 +190,7 @@ pub fn run_image(
     }
     let tripped = filter(&mut report, args);
     emit(&report, args, &inventory, &subject)?;
-    Ok(exit_code(tripped, args))
+    Ok(exit_code(tripped, &report, args))
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with
@@ -240,6 +253,7 @@ fn scan_inventory(
     } else {
         empty_report(&target, inventory)
     };
+    report.warnings.extend(inventory.warnings.iter().cloned());
     for f in findings {
         match f.kind {
             FindingKind::Secret => report.secrets.push(f),
@@ -253,5 +267,5 @@ fn scan_inventory(
     }
     let tripped = filter(&mut report, args);
     emit(&report, args, inventory, &subject)?;
-    Ok(exit_code(tripped, args))
+    Ok(exit_code(tripped, &report, args))
 }
