@@ -352,15 +352,9 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 args.cache_dir.clone().or_else(hullguard_inventory::DirCache::default_dir)
             };
-            let reference = args.image.source.clone().unwrap_or_default();
-            commands::scan::run_image(
-                &args.image.request()?,
-                &reference,
-                cache.as_deref(),
-                &args.scanners,
-                &args.scan,
-                cli.quiet,
-            )
+            let request = args.image.request()?;
+            let reference = request.spec.reference().unwrap_or_default().to_owned();
+            commands::scan::run_image(&request, &reference, cache.as_deref(), &args.scanners, &args.scan, cli.quiet)
         }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),

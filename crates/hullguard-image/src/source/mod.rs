@@ -90,6 +90,13 @@ impl ImageMeta {
             layers,
         }
     }
+
+    /// The name to show for the image: its fullest name (`docker.io/library/app:1.0` over an OCI
+    /// ref name that is a bare tag such as `latest`), else the source.
+    pub fn display_name(&self) -> &str {
+        let full = |n: &&String| n.contains('/') || n.contains(':');
+        self.names.iter().find(full).or(self.names.first()).map_or(self.source.as_str(), String::as_str)
+    }
 }
 
 /// One layer blob handed to a sink.
@@ -190,6 +197,19 @@ impl SourceSpec {
             return Ok(SourceSpec::Detect(PathBuf::from(arg), None));
         }
         Ok(SourceSpec::Daemon(arg.to_string()))
+    }
+
+    /// The image reference the spec names, if any: the `REF` of a layout or archive, the name of
+    /// an Engine image (what the latest-tag check judges).
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            SourceSpec::OciDir(_, r)
+            | SourceSpec::OciArchive(_, r)
+            | SourceSpec::DockerArchive(_, r)
+            | SourceSpec::Detect(_, r) => r.as_deref(),
+            SourceSpec::Daemon(name) => Some(name),
+            SourceSpec::Rootfs(_) => None,
+        }
     }
 
     /// Open the source this spec names.

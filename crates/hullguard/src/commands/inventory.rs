@@ -18,7 +18,7 @@ use crate::output::progress;
 /// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`.
 pub fn run(request: &ImageRequest, cache_dir: Option<&Path>, format: InventoryFormat, quiet: bool) -> Result<ExitCode> {
     let (meta, inventory) = image_inventory(request, cache_dir, quiet)?;
-    let name = meta.names.first().cloned().unwrap_or_else(|| meta.source.clone());
+    let name = meta.display_name().to_owned();
     let subject = Subject {
         name: &name,
         config_digest: meta.config_digest.as_ref().map(Digest::as_str),

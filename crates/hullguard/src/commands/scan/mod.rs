@@ -151,7 +151,7 @@ pub fn run_image(
         }
     }
     let target = Target {
-        name: meta.names.first().cloned().unwrap_or_else(|| meta.source.clone()),
+        name: meta.display_name().to_owned(),
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
         layer_created_by: meta.layers.iter().map(|l| l.created_by.clone()).collect(),
     };
