@@ -137,7 +137,7 @@ pub fn run_image(
     tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
     if !quiet {
-        for w in &inventory.warnings {
+        for w in inventory.warnings.iter().chain(&inventory.incomplete) {
             eprintln!("hullguard: warning: {w}");
         }
     }
@@ -205,10 +205,10 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
-pub fn run_sbom(path: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
-    let inventory = read_sbom(&bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
+    let file = std::fs::File::open(path).with_context(|| shown.clone())?;
+    let inventory = read_sbom(&shown, file, max_bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
     scan_inventory(&shown, &inventory, list, true, Vec::new(), args, quiet)
 }
 
@@ -232,7 +232,7 @@ fn scan_inventory(
         return super::inventory::render(shown, &subject, inventory, format, quiet);
     }
     if !quiet {
-        for w in &inventory.warnings {
+        for w in inventory.warnings.iter().chain(&inventory.incomplete) {
             eprintln!("hullguard: warning: {w}");
         }
     }
