@@ -59,7 +59,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
         }
     }
     crate::dependency::resolve_npm_names(&mut inventory.packages);
-    inventory.packages.sort();
+    inventory.packages.sort_unstable();
     inventory.packages.dedup();
     Ok(inventory)
 }
