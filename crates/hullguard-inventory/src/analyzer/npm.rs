@@ -239,4 +239,33 @@ mod tests {
         assert!(is_lockfile("app/package-lock.json"));
         assert!(!is_lockfile("app/node_modules/.package-lock.json"));
     }
+
+    #[test]
+    fn manifest_fields_of_any_shape() {
+        let analyze = |path: &str, json: &str| {
+            let mut facts = LayerFacts::default();
+            Npm.analyze(path, json.as_bytes(), &mut facts).map(|()| facts.packages)
+        };
+        let p = analyze(
+            "n/node_modules/a/package.json",
+            r#"{"name": 5, "name": "a", "version": "1.0.0", "license": {"type": "MIT", "url": "x"},
+                "dependencies": {"b": "^1", "c": {"odd": true}}, "peerDependencies": ["not", "a", "map"],
+                "optionalDependencies": {"d": "1"}, "devDependencies": {"e": "1"}, "readme": [{"deep": [1, 2]}]}"#,
+        )
+        .unwrap();
+        assert_eq!((p[0].name.as_str(), p[0].version.as_str(), p[0].license.as_deref()), ("a", "1.0.0", Some("MIT")));
+        assert_eq!(p[0].depends_on, ["b", "c", "d"]);
+        assert_eq!(
+            analyze("n/node_modules/a/package.json", r#"{"name": "a", "version": 1}"#).unwrap_err(),
+            "no name or version"
+        );
+        assert!(analyze("n/node_modules/a/package.json", "[]").unwrap_err().starts_with("invalid JSON"));
+        let lock = r#"{"name": "old", "lockfileVersion": 3, "packages": {"node_modules/x": {"version": "1"},
+                      "": {"name": "app", "version": "2.0.0", "devDependencies": {"x": "1"}}}}"#;
+        let p = analyze("app/package-lock.json", lock).unwrap();
+        assert_eq!(
+            (p[0].name.as_str(), p[0].root_project, p[0].depends_on.as_slice()),
+            ("app", true, &["x".to_string()][..])
+        );
+    }
 }

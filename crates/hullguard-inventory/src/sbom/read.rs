@@ -7,7 +7,6 @@
 //! The document is streamed: each component is turned into a package as it is read, never held
 //! as a JSON tree, so memory follows the packages, not the text.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::io::{self, Read};
 use std::str::FromStr;
@@ -101,10 +100,11 @@ struct Doc<'n> {
     cyclonedx: bool,
     spdx: bool,
     inventory: Inventory,
-    /// bom-ref or SPDXID → index of the package read from that element.
-    ids: HashMap<String, usize>,
+    /// (bom-ref or SPDXID as [`id_key`], index of the package read from that element); sorted
+    /// once read (a hash map's slack would weigh more).
+    ids: Vec<(IdKey, usize)>,
     /// Dependency edges as (dependent, dependency) element ids.
-    edges: Vec<(String, String)>,
+    edges: Vec<(IdKey, IdKey)>,
     /// The `distro` qualifier of the first OS package purl (`debian-12`): the OS when the
     /// document names none (Syft's SPDX).
     distro: Option<String>,
@@ -132,7 +132,7 @@ impl Doc<'_> {
 
     fn add(&mut self, id: Option<String>, package: Package) {
         if let Some(id) = id {
-            self.ids.insert(id, self.inventory.packages.len());
+            self.ids.push((id_key(&id), self.inventory.packages.len()));
         }
         self.inventory.packages.push(package);
     }
@@ -256,14 +256,27 @@ impl Doc<'_> {
         for p in inventory.packages.iter_mut().filter(|p| p.purl.is_empty()) {
             p.purl = purl(&p.found, os_id.as_deref(), self.distro.as_deref());
         }
+        self.ids.sort_unstable();
+        let index = |key: &IdKey| self.ids.binary_search_by_key(key, |(k, _)| *k).ok().map(|i| self.ids[i].1);
         let pairs: Vec<(usize, usize)> =
-            self.edges.iter().filter_map(|(from, to)| Some((*self.ids.get(from)?, *self.ids.get(to)?))).collect();
+            self.edges.iter().filter_map(|(from, to)| Some((index(from)?, index(to)?))).collect();
         set_dependencies(&mut inventory.packages, &pairs);
         // Unstable: equal packages are identical, and a stable sort would copy half of them.
         inventory.packages.sort_unstable();
         inventory.packages.dedup();
         Ok(self.inventory)
     }
+}
+
+/// An element id as [`id_key`] makes it.
+type IdKey = [u64; 2];
+
+/// The key an element id is known by: the first 128 bits of its SHA-256. Ids are often as
+/// long as purls; held as text, a million of them weigh a fifth of the packages.
+fn id_key(id: &str) -> IdKey {
+    let digest = hullguard_image::Digest::of(id.as_bytes());
+    let half = |range| u64::from_str_radix(&digest.hex()[range], 16).unwrap_or_default();
+    [half(0..16), half(16..32)]
 }
 
 /// What one SBOM element says about the package it describes.
@@ -569,13 +582,15 @@ impl<'de> Visitor<'de> for Elements<'_, '_> {
             let more = match self.key {
                 "components" => seq.next_element::<Component>()?.map(|c| doc.component(c, &mut vec![i])),
                 "dependencies" => seq.next_element::<Dependency>()?.map(|d| {
-                    doc.edges.extend(d.depends_on.into_iter().map(|to| (d.reference.clone(), to)));
+                    let from = id_key(&d.reference);
+                    doc.edges.extend(d.depends_on.iter().map(|to| (from, id_key(to))));
                 }),
                 "packages" => seq.next_element::<SpdxPackage>()?.map(|p| doc.spdx_package(p, i)),
                 _ => seq.next_element::<Relationship>()?.map(|r| {
                     let (Some(element), Some(related)) = (r.spdx_element_id, r.related_spdx_element) else {
                         return;
                     };
+                    let (element, related) = (id_key(&element), id_key(&related));
                     match r.relationship_type.as_deref() {
                         Some("DEPENDS_ON") => doc.edges.push((element, related)),
                         Some("DEPENDENCY_OF") => doc.edges.push((related, element)),

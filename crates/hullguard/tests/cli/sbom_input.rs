@@ -1,6 +1,6 @@
 //! `hullguard sbom`: the SBOMs Syft (CycloneDX and SPDX) and hullguard write of app-mixed scan
 //! to the image's own findings; malformed, partial, deep and oversized SBOMs are said so; big
-//! ones are read in bounded memory.
+//! SBOMs and `package.json` files are read in bounded memory.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::hostile::peak_rss_kib;
 use crate::scan::db;
-use crate::support::{Scratch, hullguard, image, required, shared};
+use crate::support::{RawEntry, Scratch, hullguard, image, required, shared, tar, write_docker_archive};
 
 fn app_mixed() -> String {
     format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"))
@@ -161,4 +161,30 @@ fn big_sbom_is_read_in_bounded_memory() {
         eprintln!("{extra:?}: {} KiB SBOM, peak RSS {rss} KiB", input_kib);
         assert!(rss < 5 * input_kib, "{extra:?}: peak RSS {rss} KiB for a {input_kib} KiB SBOM");
     }
+}
+
+#[test]
+fn big_package_json_is_read_in_bounded_memory() {
+    if !required("/usr/bin/time") {
+        return;
+    }
+    let s = Scratch::new();
+    // 20 MB of small objects and a big map, as a bundled manifest can be.
+    let contributors: Vec<String> = (0..200_000)
+        .map(|i| format!(r#"{{"name":"Person {i}","email":"p{i}@example.com","url":"https://example.com/{i}"}}"#))
+        .collect();
+    let dependencies: Vec<String> = (0..50_000).map(|i| format!(r#""dep-{i}":"^1.{i}.0""#)).collect();
+    let manifest = format!(
+        r#"{{"name":"big","version":"1.0.0","license":{{"type":"MIT"}},"contributors":[{}],"dependencies":{{{}}}}}"#,
+        contributors.join(","),
+        dependencies.join(",")
+    );
+    let layer = tar(&[RawEntry::file("app/node_modules/big/package.json", manifest.as_bytes())]);
+    let archive = write_docker_archive(&[layer], "big:latest", &s.path("big.tar"));
+    let spec = format!("docker-archive:{}", archive.display());
+    let (code, msg, rss) = peak_rss_kib(&s, &["inventory", "--no-cache", &spec, "-f", "json", "-q"]);
+    assert_eq!(code, 0, "{msg}");
+    let input_kib = manifest.len() as u64 / 1024;
+    eprintln!("{input_kib} KiB package.json, peak RSS {rss} KiB");
+    assert!(rss < 5 * input_kib, "peak RSS {rss} KiB for a {input_kib} KiB package.json");
 }
