@@ -339,6 +339,10 @@ impl Element<'_> {
             let (n, v) = upstream.split_once('@').unwrap_or((upstream, &found.version));
             found.source_name = Some(n.to_string());
             found.source_version = Some(v.to_string());
+        } else if ecosystem == Ecosystem::Deb {
+            // No `upstream`: built from the source package of its own name and version.
+            found.source_name = Some(found.name.clone());
+            found.source_version = Some(found.version.clone());
         }
         Ok(Identified::Package(found, without_upstream(purl_text)))
     }

@@ -95,11 +95,15 @@ fn package(spdx_id: String, name: String, version: Option<String>, purpose: &'st
 }
 
 /// The package's purl with its source package, which SPDX has no field for, as the `upstream`
-/// qualifier: `name@version`, or `name` when the version is the binary's (as Syft writes it).
+/// qualifier when it is not the binary itself (as Syft writes it): `name@version`, or `name`
+/// when the version is the binary's.
 fn purl_with_upstream(p: &Package) -> String {
     let f = &p.found;
     let Some(source) = f.source_name.as_deref() else { return p.purl.clone() };
     let version = f.source_version.as_deref().filter(|v| *v != f.version);
+    if source == f.name && version.is_none() {
+        return p.purl.clone();
+    }
     let upstream = match version {
         Some(v) => format!("{source}@{v}"),
         None => source.to_string(),
