@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "system packages (umoci, skopeo: cross-checks; time: peak memory; shellcheck: HG-DF-095; rpm: rpm databases made by rpm; golang-go: the tar reader against Go's archive/tar)"
+step "system packages (umoci, skopeo: cross-checks; time: peak memory; shellcheck: HG-DF-095; rpm: rpm databases made by rpm; golang-go: the tar reader against Go's archive/tar, Go binaries built by go)"
 need=()
 for p in umoci skopeo time shellcheck rpm golang-go; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then

@@ -171,6 +171,9 @@ struct SbomArgs {
     /// List the packages (table, json, cyclonedx, spdx-json) instead of scanning them.
     #[arg(long)]
     list_packages: bool,
+    /// Refuse SBOM files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = hullguard_inventory::sbom::MAX_SBOM_BYTES)]
+    max_sbom_size: u64,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -374,7 +377,9 @@ pub fn run() -> Result<ExitCode> {
         Command::Fs(args) => {
             commands::scan::run_fs(&args.dir, args.list_packages, &args.scanners, &args.scan, cli.quiet)
         }
-        Command::Sbom(args) => commands::scan::run_sbom(&args.file, args.list_packages, &args.scan, cli.quiet),
+        Command::Sbom(args) => {
+            commands::scan::run_sbom(&args.file, args.list_packages, args.max_sbom_size, &args.scan, cli.quiet)
+        }
         Command::Inventory(args) => {
             let cache =
                 if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };

@@ -65,7 +65,7 @@ pub fn render(
     quiet: bool,
 ) -> Result<ExitCode> {
     if !quiet {
-        for w in &inventory.warnings {
+        for w in inventory.warnings.iter().chain(&inventory.incomplete) {
             eprintln!("hullguard: warning: {w}");
         }
     }

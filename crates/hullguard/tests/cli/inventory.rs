@@ -158,7 +158,8 @@ fn sbom_round_trip_and_foreign_sboms() {
             assert_eq!(back["packages"], direct["packages"], "{format}");
             assert_eq!(back["os"], direct["os"]);
         } else {
-            // SPDX has no place for source packages: compare what it carries, edges included.
+            // SPDX carries the source package in the purl's `upstream` qualifier: compare what
+            // it carries, edges and source packages included.
             let key = |d: &serde_json::Value| -> Vec<String> {
                 let mut v: Vec<String> = d["packages"]
                     .as_array()
@@ -166,8 +167,16 @@ fn sbom_round_trip_and_foreign_sboms() {
                     .iter()
                     .map(|p| {
                         format!(
-                            "{} {} {} {} {} {} {}",
-                            p["purl"], p["name"], p["version"], p["path"], p["layer"], p["diff_id"], p["depends_on"]
+                            "{} {} {} {} {} {} {} {} {}",
+                            p["purl"],
+                            p["name"],
+                            p["version"],
+                            p["source_name"],
+                            p["source_version"],
+                            p["path"],
+                            p["layer"],
+                            p["diff_id"],
+                            p["depends_on"]
                         )
                     })
                     .collect();

@@ -116,6 +116,18 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
     Ok(())
 }
 
+/// Prints the inventory's warnings and what it could not read, and carries both into the report.
+fn carry_diagnostics(report: &mut VulnReport, inventory: &Inventory, quiet: bool) {
+    if !quiet {
+        let unread = inventory.incomplete.iter().filter(|i| !inventory.warnings.contains(i));
+        for w in inventory.warnings.iter().chain(unread) {
+            eprintln!("hullguard: warning: {w}");
+        }
+    }
+    report.warnings.extend(inventory.warnings.iter().cloned());
+    report.incomplete.extend(inventory.incomplete.iter().cloned());
+}
+
 /// The exit code of a scan whose gate tripped or not: 2 for an incomplete scan (something that
 /// decides findings was not read) unless `--allow-incomplete`, said in one line.
 pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCode {
@@ -145,11 +157,6 @@ pub fn run_image(
     let db = if vuln { Some(open_db(args.db.as_deref(), quiet)?) } else { None };
     tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
-    if !quiet {
-        for w in &inventory.warnings {
-            eprintln!("hullguard: warning: {w}");
-        }
-    }
     let target = Target {
         name: meta.display_name().to_owned(),
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
@@ -171,7 +178,7 @@ pub fn run_image(
         report.packages,
         started.elapsed().as_secs_f64() * 1000.0
     );
-    report.warnings.extend(inventory.warnings.iter().cloned());
+    carry_diagnostics(&mut report, &inventory, quiet);
     let misconfig = scanners.contains(&Scanner::Misconfig);
     let secret = scanners.contains(&Scanner::Secret);
     if misconfig || secret {
@@ -216,10 +223,10 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
-pub fn run_sbom(path: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
-    let inventory = read_sbom(&bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
+    let file = std::fs::File::open(path).with_context(|| shown.clone())?;
+    let inventory = read_sbom(&shown, file, max_bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
     scan_inventory(&shown, &inventory, list, true, Vec::new(), args, quiet)
 }
 
@@ -242,18 +249,13 @@ fn scan_inventory(
             .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
         return super::inventory::render(shown, &subject, inventory, format, quiet);
     }
-    if !quiet {
-        for w in &inventory.warnings {
-            eprintln!("hullguard: warning: {w}");
-        }
-    }
     let target = Target { name: shown.to_owned(), ..Target::default() };
     let mut report = if vuln {
         detect(&target, inventory, &open_db(args.db.as_deref(), quiet)?)?
     } else {
         empty_report(&target, inventory)
     };
-    report.warnings.extend(inventory.warnings.iter().cloned());
+    carry_diagnostics(&mut report, inventory, quiet);
     for f in findings {
         match f.kind {
             FindingKind::Secret => report.secrets.push(f),
