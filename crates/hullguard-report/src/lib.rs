@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use serde::Serialize;
 
+pub mod text;
 pub mod time;
 pub mod vuln;
 

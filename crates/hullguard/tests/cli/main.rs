@@ -8,5 +8,7 @@ mod images_made;
 mod inspect;
 mod inventory;
 mod scan;
+mod sources;
 mod support;
+mod terminal;
 mod umoci;

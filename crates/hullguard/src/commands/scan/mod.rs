@@ -4,7 +4,6 @@
 //! and rendered; `--fail-on` decides the exit code on what is left after the
 //! filters, whatever `--severity` shows.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -16,6 +15,7 @@ use hullguard_report::vuln::{VulnReport, VulnStatus, add_vulnerabilities, apply,
 use hullguard_vulndb::db::Db;
 
 use crate::cli::{ScanArgs, ScanFormat, Scanner};
+use crate::output::{table_style, warn, write_report};
 
 mod matching;
 
@@ -87,10 +87,7 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
     let text = match args.format {
         ScanFormat::Cyclonedx => add_vulnerabilities(&to_cyclonedx(inventory, subject)?, report)?,
         ScanFormat::SpdxJson => to_spdx(inventory, subject)?,
-        ScanFormat::Table => hullguard_report::vuln::to_table(
-            report,
-            args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
-        ),
+        ScanFormat::Table => hullguard_report::vuln::to_table(report, table_style(args.output.as_deref())),
         ScanFormat::Json => report.to_json(),
         ScanFormat::Sarif => hullguard_report::vuln::to_sarif(report, env!("CARGO_PKG_VERSION")),
         ScanFormat::Template => {
@@ -106,15 +103,7 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
             hullguard_report::vuln::render_template(report, &name, &body).map_err(|e| anyhow!(e))?
         }
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    Ok(())
+    write_report(&text, args.output.as_deref())
 }
 
 /// The exit code of a scan whose gate tripped or not.
@@ -136,11 +125,7 @@ pub fn run_image(
     let db = if vuln { Some(open_db(args.db.as_deref())?) } else { None };
     tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
-    if !quiet {
-        for w in &inventory.warnings {
-            eprintln!("hullguard: warning: {w}");
-        }
-    }
+    warn(&inventory.warnings, quiet);
     let target = Target {
         name: meta.names.first().cloned().unwrap_or_else(|| meta.source.clone()),
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
@@ -162,11 +147,7 @@ pub fn run_image(
         report.packages,
         started.elapsed().as_secs_f64() * 1000.0
     );
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
+    warn(suppress(&mut report, args)?, quiet);
     let misconfig = scanners.contains(&Scanner::Misconfig);
     let secret = scanners.contains(&Scanner::Secret);
     if misconfig || secret {
@@ -191,11 +172,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
     let mut findings = Vec::new();
     if scanners.contains(&Scanner::Misconfig) && !list {
         let (found, warnings) = hullguard_lint::lint_tree(dir)?;
-        if !quiet {
-            for w in warnings {
-                eprintln!("hullguard: warning: {w}");
-            }
-        }
+        warn(warnings, quiet);
         findings.extend(found);
     }
     if scanners.contains(&Scanner::Secret) && !list {
@@ -229,13 +206,9 @@ fn scan_inventory(
             .format
             .inventory_format()
             .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
-        return super::inventory::render(shown, &subject, inventory, format, quiet);
+        return super::inventory::render(shown, &subject, inventory, format, args.output.as_deref(), quiet);
     }
-    if !quiet {
-        for w in &inventory.warnings {
-            eprintln!("hullguard: warning: {w}");
-        }
-    }
+    warn(&inventory.warnings, quiet);
     let target = Target { name: shown.to_owned(), config_digest: None, meta: None };
     let mut report =
         if vuln { scan(&target, inventory, &open_db(args.db.as_deref())?)? } else { empty_report(&target, inventory) };
@@ -245,11 +218,7 @@ fn scan_inventory(
             _ => report.misconfigurations.push(f),
         }
     }
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
+    warn(suppress(&mut report, args)?, quiet);
     let tripped = filter(&mut report, args);
     emit(&report, args, inventory, &subject)?;
     Ok(exit_code(tripped, args))
