@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use hullguard_checks::dockerfile::parse::parse;
 use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
+use hullguard_report::text::escape_control;
 use hullguard_report::vuln::{IgnoreFile, apply_to_findings, findings_to_sarif, parse_ignore, today_utc};
 use hullguard_report::{Finding, Location, Severity};
 use serde_json::json;
@@ -61,6 +62,9 @@ pub struct ConfigArgs {
     /// Exit code used by --fail-on.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "fail_on")]
     pub exit_code: u8,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Parses `LABEL:FORMAT` of `--require-label` (the label itself may contain `:`; the format is
@@ -210,7 +214,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
     let shown: Vec<&Finding> =
         findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();
     for w in &warnings {
-        eprintln!("hullguard: warning: {w}");
+        eprintln!("hullguard: warning: {}", escape_control(w));
     }
     let text = match args.format {
         ConfigFormat::Json => {
@@ -225,9 +229,14 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             findings_to_sarif(&target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
         }
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
     Ok(if failed { ExitCode::from(args.exit_code) } else { ExitCode::SUCCESS })
 }
 
@@ -273,12 +282,19 @@ fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
             },
             other => format!("{other:?}"),
         };
-        let _ = writeln!(s, "{place}  {:<8} {}  {}", f.severity.as_str(), f.id, f.title);
+        let _ = writeln!(
+            s,
+            "{}  {:<8} {}  {}",
+            escape_control(&place),
+            f.severity.as_str(),
+            f.id,
+            escape_control(&f.title)
+        );
         if let Some(e) = &f.evidence {
-            let _ = writeln!(s, "    {}", e.lines().next().unwrap_or(""));
+            let _ = writeln!(s, "    {}", escape_control(e.lines().next().unwrap_or("")));
         }
         if let Some(fix) = &f.fix {
-            let _ = writeln!(s, "    fix: {fix}");
+            let _ = writeln!(s, "    fix: {}", escape_control(fix));
         }
     }
     let mut counts = String::new();

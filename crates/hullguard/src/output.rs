@@ -86,7 +86,7 @@ pub fn progress(quiet: bool, message: &str) -> (ProgressBar, Arc<dyn Fn(u64) + S
             ProgressStyle::with_template("{spinner} {msg} {bytes} read ({bytes_per_sec}, {elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(message.to_string());
+        bar.set_message(escape_control(message).into_owned());
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     };

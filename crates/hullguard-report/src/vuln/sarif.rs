@@ -171,6 +171,14 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
     serde_json::to_string_pretty(&log).expect("SARIF always serialises") + "\n"
 }
 
+/// Renders misconfiguration or secret findings of `target` (e.g. of Dockerfiles) as a SARIF
+/// 2.1.0 log, the same way as those of an image scan.
+pub fn findings_to_sarif(target: &str, findings: Vec<crate::Finding>, tool_version: &str) -> String {
+    let mut report = VulnReport::new(target);
+    report.misconfigurations = findings;
+    to_sarif(&report, tool_version)
+}
+
 #[cfg(test)]
 mod tests {
     use super::uri;
@@ -184,12 +192,4 @@ mod tests {
         assert_eq!(uri("/opt/my app/a%b#c?d:e\x1b\n"), "opt/my%20app/a%25b%23c%3Fd%3Ae%1B%0A");
         assert_eq!(uri("/srv/ünï"), "srv/%C3%BCn%C3%AF");
     }
-}
-
-/// Renders misconfiguration or secret findings of `target` (e.g. of Dockerfiles) as a SARIF
-/// 2.1.0 log, the same way as those of an image scan.
-pub fn findings_to_sarif(target: &str, findings: Vec<crate::Finding>, tool_version: &str) -> String {
-    let mut report = VulnReport::new(target);
-    report.misconfigurations = findings;
-    to_sarif(&report, tool_version)
 }

@@ -183,6 +183,7 @@ fn every_report_command_writes_to_output_file() {
     let tree = s.path("tree");
     std::fs::create_dir_all(&tree).unwrap();
     std::fs::write(tree.join("requirements.txt"), "PyYAML==5.3.1\n").unwrap();
+    std::fs::write(tree.join("Dockerfile"), "FROM debian\nRUN apt-get install -y curl\n").unwrap();
     let sbom = s.path("sbom.json");
     let out = hullguard(
         s.dir.path(),
@@ -191,12 +192,13 @@ fn every_report_command_writes_to_output_file() {
     assert!(out.status.success() && out.stdout.is_empty(), "{}", text(&out.stderr));
     let tree = tree.to_str().unwrap().to_owned();
     let sbom = sbom.to_str().unwrap().to_owned();
-    let cases: [(&str, Vec<&str>, &str); 6] = [
+    let cases: [(&str, Vec<&str>, &str); 7] = [
         ("inspect", vec!["inspect", &archive], "Image "),
         ("inventory", vec!["inventory", "--no-cache", &archive], "(Debian GNU/Linux 12 (bookworm), "),
         ("fs", vec!["fs", &tree, "--list-packages"], "PyYAML"),
         ("sbom", vec!["sbom", &sbom, "--list-packages"], "PyYAML"),
         ("checks", vec!["checks", "list"], "HG-DF-001"),
+        ("config", vec!["config", &tree], "Dockerfile:1"),
         ("db", vec!["db", "info", "--db", &db], "advisories"),
     ];
     for (name, mut args, want) in cases {
