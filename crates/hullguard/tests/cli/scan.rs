@@ -219,7 +219,8 @@ fn table_groups_by_ecosystem_and_lists_upgrades() {
         *per_ecosystem.entry(f["ecosystem"].as_str().unwrap().to_owned()).or_default() += 1;
     }
     for (ecosystem, n) in &per_ecosystem {
-        assert!(text.contains(&format!("\n{ecosystem} ({n} vulnerabilities)\n")), "{ecosystem} {n}");
+        let counted = if *n == 1 { "1 vulnerability".to_owned() } else { format!("{n} vulnerabilities") };
+        assert!(text.contains(&format!("\n{ecosystem} ({counted})\n")), "{ecosystem} {n}");
     }
     assert!(text.contains("  upgrade PyYAML 5.3.1 to 5.4 fixes 1 finding\n"), "{text}");
     assert!(!text.contains('\x1b'), "no colours when not a terminal");
