@@ -266,9 +266,10 @@ fn vulnerability_sections(s: &mut String, report: &VulnReport, style: TableStyle
         Column { keep_end: true, ..col("PATH", 36) },
         col("TITLE", 60),
     ];
-    // Title first, then path, package and versions; on narrow terminals path, layer and KEV go.
-    const SHRINK: [(usize, usize); 11] =
-        [(9, 0), (8, 16), (0, 14), (2, 12), (3, 12), (8, 0), (0, 10), (2, 9), (3, 9), (7, 0), (6, 0)];
+    // Title, path, package and versions narrowed first; then the title takes what is left or
+    // goes, and on narrow terminals the path, layer and KEV columns go too.
+    const SHRINK: [(usize, usize); 12] =
+        [(9, 24), (8, 16), (0, 14), (2, 12), (3, 12), (9, 0), (8, 0), (0, 10), (2, 9), (3, 9), (7, 0), (6, 0)];
     let mut sections: BTreeMap<&str, Vec<&VulnFinding>> = BTreeMap::new();
     for f in &report.findings {
         sections.entry(f.ecosystem.as_str()).or_default().push(f);
@@ -311,7 +312,7 @@ fn vulnerability_sections(s: &mut String, report: &VulnReport, style: TableStyle
 fn finding_section(s: &mut String, list: &[crate::Finding], style: TableStyle) {
     const COLUMNS: [Column; 4] =
         [col("SEVERITY", 8), col("ID", 40), Column { keep_end: true, ..col("WHERE", 40) }, col("TITLE / EVIDENCE", 70)];
-    const SHRINK: [(usize, usize); 3] = [(3, 0), (2, 24), (2, 12)];
+    const SHRINK: [(usize, usize); 4] = [(3, 30), (2, 24), (3, 0), (2, 12)];
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|f| {
