@@ -116,41 +116,34 @@ fn layout(columns: &[Column], rows: &[Vec<String>], width: Option<usize>, shrink
     widths
 }
 
-/// Writes the header and `rows` laid out in `widths`; a column of width 0 is left out.
-/// `paint` wraps the cell of column `i` of row `r` (colours).
-fn draw(
-    s: &mut String,
-    columns: &[Column],
-    widths: &[usize],
-    rows: &[Vec<String>],
-    paint: &dyn Fn(usize, String) -> String,
-) {
-    let line = |cells: &mut dyn Iterator<Item = (usize, String)>| -> String {
-        let shown: Vec<(usize, String)> = cells.filter(|(i, _)| widths[*i] > 0).collect();
-        let last = shown.len().saturating_sub(1);
-        let mut out = String::new();
-        for (n, (i, text)) in shown.into_iter().enumerate() {
-            if n > 0 {
-                out.push(' ');
-            }
-            let (c, w) = (&columns[i], widths[i]);
-            let fitted = if c.keep_end { cut_left(&text, w) } else { cut(&text, w) };
-            let pad = " ".repeat(w - width_of(&fitted));
-            let cell = match (c.right, n == last) {
-                (true, _) => format!("{pad}{fitted}"),
-                (false, true) => fitted,
-                (false, false) => format!("{fitted}{pad}"),
-            };
-            out.push_str(&cell);
+/// One line of `cells` laid out in `widths`: a column of width 0 is left out, the last one is
+/// not padded.
+fn line(columns: &[Column], widths: &[usize], cells: &[String]) -> String {
+    let shown: Vec<usize> = (0..columns.len()).filter(|&i| widths[i] > 0).collect();
+    let mut out = String::new();
+    for (n, &i) in shown.iter().enumerate() {
+        if n > 0 {
+            out.push(' ');
         }
-        out
-    };
-    let _ = writeln!(s, "{}", line(&mut columns.iter().map(|c| c.header.to_owned()).enumerate()));
-    for (r, row) in rows.iter().enumerate() {
-        let mut cells = row.iter().enumerate().map(|(i, text)| (i, text.clone()));
-        let text = line(&mut cells);
-        let _ = writeln!(s, "{}", paint(r, text));
+        let (c, w) = (&columns[i], widths[i]);
+        let fitted = if c.keep_end { cut_left(&cells[i], w) } else { cut(&cells[i], w) };
+        let pad = " ".repeat(w - width_of(&fitted));
+        if c.right {
+            out.push_str(&pad);
+            out.push_str(&fitted);
+        } else {
+            out.push_str(&fitted);
+            if n + 1 < shown.len() {
+                out.push_str(&pad);
+            }
+        }
     }
+    out
+}
+
+/// The header line of `columns` laid out in `widths`.
+fn header(columns: &[Column], widths: &[usize]) -> String {
+    line(columns, widths, &columns.iter().map(|c| c.header.to_owned()).collect::<Vec<_>>())
 }
 
 /// Colours the severity word found `offset` characters into `line` when `on`.
@@ -304,7 +297,10 @@ fn vulnerability_sections(s: &mut String, report: &VulnReport, style: TableStyle
             .collect();
         let widths = layout(&COLUMNS, &rows, style.width, &SHRINK);
         let offset: usize = widths[..4].iter().map(|w| w + 1).sum();
-        draw(s, &COLUMNS, &widths, &rows, &|r, line| paint_severity(line, offset, found[r].severity, style.colour));
+        let _ = writeln!(s, "{}", header(&COLUMNS, &widths));
+        for (f, row) in found.iter().zip(&rows) {
+            let _ = writeln!(s, "{}", paint_severity(line(&COLUMNS, &widths, row), offset, f.severity, style.colour));
+        }
     }
 }
 
@@ -335,14 +331,9 @@ fn finding_section(s: &mut String, list: &[crate::Finding], style: TableStyle) {
         Some(w) if w >= under_title + 20 => (under_title, w - under_title),
         Some(w) => (2, w.saturating_sub(2)),
     };
-    let mut one = String::new();
-    draw(&mut one, &COLUMNS, &widths, &rows, &|r, line| paint_severity(line, 0, list[r].severity, style.colour));
-    let mut lines = one.lines();
-    if let Some(header) = lines.next() {
-        let _ = writeln!(s, "{header}");
-    }
-    for (f, line) in list.iter().zip(lines) {
-        let _ = writeln!(s, "{line}");
+    let _ = writeln!(s, "{}", header(&COLUMNS, &widths));
+    for (f, row) in list.iter().zip(&rows) {
+        let _ = writeln!(s, "{}", paint_severity(line(&COLUMNS, &widths, row), 0, f.severity, style.colour));
         if let Some(e) = &f.evidence {
             let _ = writeln!(s, "{:indent$}{}", "", cut(&esc(e), evidence_width));
         }
