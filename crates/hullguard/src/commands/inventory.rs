@@ -9,11 +9,11 @@ use anyhow::Result;
 use hullguard_image::{Digest, ImageMeta, LayerCache, ReadOptions, read_image_cached};
 use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
 use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge};
-use hullguard_report::text::escape_control;
+use hullguard_report::text::{Column, col, cut, escape_control, header, layout, line};
 use serde_json::json;
 
 use crate::cli::{ImageRequest, InventoryFormat};
-use crate::output::{progress, warn, write_report};
+use crate::output::{progress, table_style, warn, write_report};
 
 /// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`, writing to `output`
 /// (stdout when `None`).
@@ -94,33 +94,52 @@ pub fn render(
         }
         InventoryFormat::Cyclonedx => to_cyclonedx(inventory, subject)?,
         InventoryFormat::SpdxJson => to_spdx(inventory, subject)?,
-        InventoryFormat::Table => {
-            let mut s = String::new();
-            let os = inventory
-                .os
-                .as_ref()
-                .map_or_else(|| "unknown".to_string(), |o| o.pretty_name.clone().unwrap_or_else(|| o.id.clone()));
-            let count = match inventory.packages.len() {
-                1 => "1 package".to_owned(),
-                n => format!("{n} packages"),
-            };
-            let _ = writeln!(s, "{}  ({}, {count})\n", escape_control(source), escape_control(&os));
-            let _ = writeln!(s, "{:<6} {:<32} {:<28} {:>5}  PATH", "TYPE", "NAME", "VERSION", "LAYER");
-            for p in &inventory.packages {
-                let f = &p.found;
-                let layer = p.layer.map_or_else(|| "-".to_string(), |l| l.to_string());
-                let _ = writeln!(
-                    s,
-                    "{:<6} {:<32} {:<28} {layer:>5}  {}",
-                    f.ecosystem.purl_type(),
-                    escape_control(&f.name),
-                    escape_control(&f.version),
-                    escape_control(&f.path)
-                );
-            }
-            s
-        }
+        InventoryFormat::Table => table(source, inventory, table_style(output).width),
     };
     write_report(&text, output)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The inventory as a text table fitted to `width`: the path narrows first, then the name and
+/// version.
+fn table(source: &str, inventory: &Inventory, width: Option<usize>) -> String {
+    const COLUMNS: [Column; 5] = [
+        col("TYPE", 8),
+        col("NAME", 40),
+        col("VERSION", 28),
+        Column { right: true, ..col("LAYER", 5) },
+        Column { keep_end: true, ..col("PATH", 80) },
+    ];
+    const SHRINK: [(usize, usize); 5] = [(4, 24), (1, 24), (2, 16), (4, 12), (1, 16)];
+    let os = inventory
+        .os
+        .as_ref()
+        .map_or_else(|| "unknown".to_string(), |o| o.pretty_name.clone().unwrap_or_else(|| o.id.clone()));
+    let count = match inventory.packages.len() {
+        1 => "1 package".to_owned(),
+        n => format!("{n} packages"),
+    };
+    let mut s = String::new();
+    let title = format!("{}  ({}, {count})", escape_control(source), escape_control(&os));
+    let _ = writeln!(s, "{}\n", width.map_or_else(|| title.clone(), |w| cut(&title, w)));
+    let rows: Vec<Vec<String>> = inventory
+        .packages
+        .iter()
+        .map(|p| {
+            let f = &p.found;
+            vec![
+                f.ecosystem.purl_type().to_owned(),
+                escape_control(&f.name).into_owned(),
+                escape_control(&f.version).into_owned(),
+                p.layer.map_or_else(|| "-".to_string(), |l| l.to_string()),
+                escape_control(&f.path).into_owned(),
+            ]
+        })
+        .collect();
+    let widths = layout(&COLUMNS, &rows, width, &SHRINK);
+    let _ = writeln!(s, "{}", header(&COLUMNS, &widths));
+    for row in &rows {
+        let _ = writeln!(s, "{}", line(&COLUMNS, &widths, row));
+    }
+    s
 }

@@ -162,6 +162,19 @@ fn table_fits_columns() {
     }
     let wide = scan_table(&[], &[]);
     assert!(wide.lines().any(|l| l.chars().count() > 120), "no COLUMNS, not a terminal: full rows");
+    let target = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let out = Command::cargo_bin("hullguard")
+        .unwrap()
+        .args(["inventory", "--no-cache", "-q", &target])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    let inventory = text(&out.stdout);
+    assert!(inventory.lines().count() > 200, "{inventory}");
+    for line in inventory.lines() {
+        assert!(line.chars().count() <= 80, "inventory: {line}");
+    }
+    assert!(inventory.contains("…/lib/snakeyaml-1.33.jar\n"), "paths keep their end: {inventory}");
 }
 
 #[test]
