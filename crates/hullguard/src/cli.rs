@@ -61,7 +61,8 @@ pub enum Format {
 #[derive(Args)]
 pub struct ImageArgs {
     /// Image: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],
-    /// docker:NAME|ID, dir:PATH, a path (format detected), or a name in the local Docker Engine.
+    /// docker:NAME|ID, dir:PATH, a path written as one (/…, ./…, ../…; format detected), or any
+    /// other name: an image in the local Docker Engine.
     #[arg(value_name = "SOURCE", required_unless_present = "input")]
     source: Option<String>,
     /// Read the image from an archive or directory, detecting its format by content.
