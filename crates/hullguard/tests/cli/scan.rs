@@ -397,6 +397,31 @@ fn ignore_file_and_vex_suppress_with_warnings() {
 }
 
 #[test]
+fn vex_with_an_invalid_timestamp_is_an_error_not_a_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    let vex = dir.path().join("dated.openvex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/2", "author": "us",
+            "version": 1,
+            "statements": [
+              {"vulnerability": {"name": "CVE-2020-14343"}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+               "status": "affected", "timestamp": "yesterday"},
+              {"vulnerability": {"name": "CVE-2020-14343"}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+               "status": "not_affected", "justification": "component_not_present",
+               "timestamp": "2026-01-01T00:00:00Z"}
+            ]}"#,
+    )
+    .unwrap();
+    let out = scan(&["--vex", vex.to_str().unwrap(), "--fail-on", "CRITICAL"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("hullguard: {}:5: statements[0].timestamp: `yesterday` is not an RFC 3339 timestamp\n", vex.display())
+    );
+}
+
+#[test]
 fn sbom_and_fs_scans_match_like_the_image() {
     let dir = tempfile::tempdir().unwrap();
     let db = db().to_str().unwrap().to_owned();
