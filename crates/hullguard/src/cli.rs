@@ -61,7 +61,8 @@ pub enum Format {
 #[derive(Args)]
 pub struct ImageArgs {
     /// Image: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],
-    /// docker:NAME|ID, dir:PATH, a path (format detected), or a name in the local Docker Engine.
+    /// docker:NAME|ID, dir:PATH, a path written as one (/…, ./…, ../…; format detected), or any
+    /// other name: an image in the local Docker Engine.
     #[arg(value_name = "SOURCE", required_unless_present = "input")]
     source: Option<String>,
     /// Read the image from an archive or directory, detecting its format by content.
@@ -108,6 +109,14 @@ impl ImageArgs {
     }
 }
 
+/// Where a report goes.
+#[derive(Args)]
+struct OutputArg {
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct InspectArgs {
     #[command(flatten)]
@@ -115,6 +124,8 @@ struct InspectArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    output: OutputArg,
     /// List files: the merged final filesystem, or one layer's entries with --layer.
     #[arg(long)]
     files: bool,
@@ -136,6 +147,8 @@ struct InventoryArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
     format: InventoryFormat,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 #[derive(Subcommand)]
@@ -145,6 +158,8 @@ enum ChecksAction {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputArg,
     },
 }
 
@@ -302,6 +317,8 @@ enum DbAction {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputArg,
     },
 }
 
@@ -361,7 +378,9 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
-        Command::Db { action: DbAction::Info { db, format } } => commands::db::info(db, format),
+        Command::Db { action: DbAction::Info { db, format, output } } => {
+            commands::db::info(db, format, output.output.as_deref())
+        }
         Command::Inspect(args) => {
             let request = args.image.request()?;
             let what = if args.files {
@@ -369,11 +388,13 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 commands::inspect::What::Summary
             };
-            commands::inspect::run(&request, what, args.format, cli.quiet)
+            commands::inspect::run(&request, what, args.format, args.output.output.as_deref(), cli.quiet)
         }
         Command::Config(args) => hullguard_lint::run(&args, true),
         Command::Dockerfile(args) => hullguard_lint::run(&args, false),
-        Command::Checks { action: ChecksAction::List { format } } => commands::checks::list(format),
+        Command::Checks { action: ChecksAction::List { format, output } } => {
+            commands::checks::list(format, output.output.as_deref())
+        }
         Command::Fs(args) => {
             commands::scan::run_fs(&args.dir, args.list_packages, &args.scanners, &args.scan, cli.quiet)
         }
@@ -383,7 +404,14 @@ pub fn run() -> Result<ExitCode> {
         Command::Inventory(args) => {
             let cache =
                 if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };
-            commands::inventory::run(&args.image.request()?, cache.as_deref(), args.format, cli.quiet)
+            let output = args.output.output;
+            commands::inventory::run(
+                &args.image.request()?,
+                cache.as_deref(),
+                args.format,
+                output.as_deref(),
+                cli.quiet,
+            )
         }
     }
 }

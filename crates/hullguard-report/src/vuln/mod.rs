@@ -16,7 +16,7 @@ pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
     apply_to_findings, load_ignore, parse_ignore, parse_vex,
 };
-pub use table::to_table;
+pub use table::{TableStyle, to_table};
 pub use template::{HTML_TEMPLATE, render_template};
 
 use std::cmp::Reverse;
@@ -261,6 +261,12 @@ impl VulnReport {
             warnings: Vec::new(),
             incomplete: Vec::new(),
         }
+    }
+
+    /// Whether packages were matched against a database: a report of a misconfiguration or
+    /// secret scan alone has no `db_built` and says nothing about vulnerabilities.
+    pub fn vulnerabilities_scanned(&self) -> bool {
+        !self.db_built.is_empty()
     }
 
     /// Sorts the findings and recounts the summary.

@@ -10,5 +10,7 @@ mod inspect;
 mod inventory;
 mod sbom_input;
 mod scan;
+mod sources;
 mod support;
+mod terminal;
 mod umoci;

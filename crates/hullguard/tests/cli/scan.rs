@@ -311,7 +311,8 @@ fn table_groups_by_ecosystem_and_lists_upgrades() {
         *per_ecosystem.entry(f["ecosystem"].as_str().unwrap().to_owned()).or_default() += 1;
     }
     for (ecosystem, n) in &per_ecosystem {
-        assert!(text.contains(&format!("\n{ecosystem} ({n} vulnerabilities)\n")), "{ecosystem} {n}");
+        let counted = if *n == 1 { "1 vulnerability".to_owned() } else { format!("{n} vulnerabilities") };
+        assert!(text.contains(&format!("\n{ecosystem} ({counted})\n")), "{ecosystem} {n}");
     }
     assert!(text.contains("  upgrade PyYAML 5.3.1 to 5.4 fixes 1 finding\n"), "{text}");
     assert!(!text.contains('\x1b'), "no colours when not a terminal");
@@ -546,6 +547,31 @@ fn ignore_file_and_vex_suppress_with_warnings() {
     // The shared data is older than 7 days: one warning says so.
     assert_eq!(err.lines().filter(|l| !l.contains("the advisory data is")).count(), 1, "{err}");
     assert!(err.contains("bad.yaml:3"), "{err}");
+}
+
+#[test]
+fn vex_with_an_invalid_timestamp_is_an_error_not_a_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    let vex = dir.path().join("dated.openvex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/2", "author": "us",
+            "version": 1,
+            "statements": [
+              {"vulnerability": {"name": "CVE-2020-14343"}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+               "status": "affected", "timestamp": "yesterday"},
+              {"vulnerability": {"name": "CVE-2020-14343"}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+               "status": "not_affected", "justification": "component_not_present",
+               "timestamp": "2026-01-01T00:00:00Z"}
+            ]}"#,
+    )
+    .unwrap();
+    let out = scan(&["--vex", vex.to_str().unwrap(), "--fail-on", "CRITICAL"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("hullguard: {}:5: statements[0].timestamp: `yesterday` is not an RFC 3339 timestamp\n", vex.display())
+    );
 }
 
 #[test]

@@ -4,7 +4,6 @@
 //! and rendered; `--fail-on` decides the exit code on what is left after the
 //! filters, whatever `--severity` shows.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,10 +12,12 @@ use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
 use hullguard_inventory::{Inventory, scan_source_tree};
 use hullguard_report::FindingKind;
 use hullguard_report::gate::Gate;
+use hullguard_report::text::escape_control;
 use hullguard_report::vuln::{VulnReport, VulnStatus, add_vulnerabilities, apply, load_ignore, parse_vex, today_utc};
 use hullguard_vulndb::db::Db;
 
 use crate::cli::{ScanArgs, ScanFormat, Scanner};
+use crate::output::{table_style, warn, write_report};
 
 use hullguard_vulndb::detect::{Target, detect, empty_report, remediations};
 
@@ -28,9 +29,7 @@ pub fn open_db(path: Option<&Path>, quiet: bool) -> Result<Db> {
             .ok_or_else(|| anyhow!("no vulnerability database location: set --db, HULLGUARD_DB or HOME"))?,
     };
     let db = Db::open(&path)?;
-    if let Some(warning) = db.info()?.stale_data_warning(std::time::SystemTime::now()).filter(|_| !quiet) {
-        eprintln!("hullguard: warning: {warning}");
-    }
+    warn(db.info()?.stale_data_warning(std::time::SystemTime::now()), quiet);
     Ok(db)
 }
 
@@ -86,10 +85,7 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
     let text = match args.format {
         ScanFormat::Cyclonedx => add_vulnerabilities(&to_cyclonedx(inventory, subject)?, report)?,
         ScanFormat::SpdxJson => to_spdx(inventory, subject)?,
-        ScanFormat::Table => hullguard_report::vuln::to_table(
-            report,
-            args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
-        ),
+        ScanFormat::Table => hullguard_report::vuln::to_table(report, table_style(args.output.as_deref())),
         ScanFormat::Json => report.to_json(),
         ScanFormat::Sarif => hullguard_report::vuln::to_sarif(report, env!("CARGO_PKG_VERSION")),
         ScanFormat::Template => {
@@ -105,25 +101,17 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
             hullguard_report::vuln::render_template(report, &name, &body).map_err(|e| anyhow!(e))?
         }
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    Ok(())
+    write_report(&text, args.output.as_deref())
 }
+
+/// The `quiet` of warnings that change what the gate sees (an expired ignore entry, a VEX
+/// statement that matched nothing): shown even with `-q`, which hides progress only.
+const GATE_WARNINGS_SHOWN: bool = false;
 
 /// Prints the inventory's warnings and what it could not read, and carries both into the report.
 fn carry_diagnostics(report: &mut VulnReport, inventory: &Inventory, quiet: bool) {
-    if !quiet {
-        let unread = inventory.incomplete.iter().filter(|i| !inventory.warnings.contains(i));
-        for w in inventory.warnings.iter().chain(unread) {
-            eprintln!("hullguard: warning: {w}");
-        }
-    }
+    let unread = inventory.incomplete.iter().filter(|i| !inventory.warnings.contains(i));
+    warn(inventory.warnings.iter().chain(unread), quiet);
     report.warnings.extend(inventory.warnings.iter().cloned());
     report.incomplete.extend(inventory.incomplete.iter().cloned());
 }
@@ -135,7 +123,7 @@ pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCod
         eprintln!(
             "hullguard: error: {}: incomplete scan, {} thing(s) not read (listed in the report); \
              --allow-incomplete accepts it",
-            report.target,
+            escape_control(&report.target),
             report.incomplete.len()
         );
         return ExitCode::from(2);
@@ -190,11 +178,7 @@ pub fn run_image(
         }
     }
     // Suppression sees every finding of every scanner.
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
+    warn(suppress(&mut report, args)?, GATE_WARNINGS_SHOWN);
     let tripped = filter(&mut report, args);
     emit(&report, args, &inventory, &subject)?;
     Ok(exit_code(tripped, &report, args))
@@ -209,11 +193,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
     let mut findings = Vec::new();
     if scanners.contains(&Scanner::Misconfig) && !list {
         let (found, warnings) = hullguard_lint::lint_tree(dir)?;
-        if !quiet {
-            for w in warnings {
-                eprintln!("hullguard: warning: {w}");
-            }
-        }
+        warn(warnings, quiet);
         findings.extend(found);
     }
     if scanners.contains(&Scanner::Secret) && !list {
@@ -247,7 +227,7 @@ fn scan_inventory(
             .format
             .inventory_format()
             .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
-        return super::inventory::render(shown, &subject, inventory, format, quiet);
+        return super::inventory::render(shown, &subject, inventory, format, args.output.as_deref(), quiet);
     }
     let target = Target { name: shown.to_owned(), ..Target::default() };
     let mut report = if vuln {
@@ -262,11 +242,7 @@ fn scan_inventory(
             _ => report.misconfigurations.push(f),
         }
     }
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
+    warn(suppress(&mut report, args)?, GATE_WARNINGS_SHOWN);
     let tripped = filter(&mut report, args);
     emit(&report, args, inventory, &subject)?;
     Ok(exit_code(tripped, &report, args))
