@@ -378,3 +378,27 @@ fn fs_inventories_lockfiles() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].as_str().unwrap().starts_with("/composer.lock: "), "{warnings:?}");
 }
+
+/// Issue "The scan must see what Docker sees", point 15: `--max-image-size` holds with a warm
+/// cache too (cached layers count against it; one that would pass the cap is streamed, and the
+/// cap says so as on a cold read).
+#[test]
+fn max_image_size_holds_with_a_warm_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let target = format!("oci-archive:{}:app-mixed", image("bookworm-images.oci.tar"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["inventory", &target, "--cache-dir", cache, "-q", "-f", "json"];
+        args.extend_from_slice(extra);
+        hullguard(Path::new("."), &args)
+    };
+    assert!(run(&[]).status.success(), "warming the cache");
+    for _ in 0..2 {
+        let out = run(&["--max-image-size", "50000000"]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("image expands beyond the 50000000 byte limit"), "{stderr}");
+    }
+    assert!(run(&[]).status.success(), "the cache still serves a scan within the cap");
+}
