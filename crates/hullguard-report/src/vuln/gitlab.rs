@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::{VulnFinding, VulnReport};
+use super::{VulnFinding, VulnReport, VulnStatus};
 use crate::Severity;
 
 /// The version of GitLab's security report schemas the report declares.
@@ -55,10 +55,12 @@ fn identifier(id: &str) -> Value {
 fn vulnerability(f: &VulnFinding, report: &VulnReport) -> Value {
     let mut identifiers: Vec<Value> = std::iter::once(&f.id).chain(&f.aliases).map(|a| identifier(a)).collect();
     identifiers.truncate(20);
-    let solution = f
-        .fixed
-        .as_ref()
-        .map_or_else(|| "No fixed version yet.".to_owned(), |v| format!("Upgrade {} to {v} or later.", f.package));
+    let solution = match (&f.fixed, f.status) {
+        (Some(v), _) => format!("Upgrade {} to {v} or later.", f.package),
+        (None, VulnStatus::WillNotFix) => "No fix: the vendor will not fix it.".to_owned(),
+        (None, VulnStatus::EndOfLife) => "No fix: the release is out of security support.".to_owned(),
+        (None, _) => "No fixed version yet.".to_owned(),
+    };
     let description = if f.title.is_empty() { f.id.clone() } else { f.title.clone() };
     json!({
         "id": finding_id(f),

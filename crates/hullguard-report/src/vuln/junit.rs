@@ -39,9 +39,24 @@ struct Case {
     failure: Option<(String, &'static str, String)>,
 }
 
+/// The lines `Aliases: …` and `References:` with one `- url` line each, when there are any.
+fn lists(aliases: &[String], references: &[String]) -> String {
+    let mut s = String::new();
+    if !aliases.is_empty() {
+        let _ = write!(s, "\nAliases: {}", aliases.join(", "));
+    }
+    if !references.is_empty() {
+        s.push_str("\nReferences:");
+        for r in references {
+            let _ = write!(s, "\n- {r}");
+        }
+    }
+    s
+}
+
 fn vuln_case(f: &VulnFinding) -> Case {
     let text = format!(
-        "Package: {}\nInstalled version: {}\nFixed version: {}\nStatus: {}\nPath: {}\nSeverity: {}{}\nReferences:\n{}",
+        "Package: {}\nInstalled version: {}\nFixed version: {}\nStatus: {}\nPath: {}\nSeverity: {}{}{}",
         f.package,
         f.installed,
         f.fixed.as_deref().unwrap_or("none"),
@@ -49,7 +64,7 @@ fn vuln_case(f: &VulnFinding) -> Case {
         f.path,
         f.severity,
         if f.kev.is_some() { "\nKnown exploited (CISA KEV)" } else { "" },
-        f.references.iter().map(|r| format!("- {r}")).collect::<Vec<_>>().join("\n"),
+        lists(&f.aliases, &f.references),
     );
     Case {
         name: format!("[{}] {} {}@{}", f.severity, f.id, f.package, f.installed),
@@ -78,6 +93,7 @@ fn finding_case(f: &Finding) -> Case {
             let _ = write!(text, "\n{label}: {v}");
         }
     }
+    text.push_str(&lists(&[], &f.references));
     Case {
         name: format!("[{}] {} {}", f.severity, f.id, place(&f.location)),
         classname: place(&f.location),
