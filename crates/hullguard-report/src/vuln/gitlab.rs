@@ -41,7 +41,7 @@ fn finding_id(f: &VulnFinding) -> String {
 
 /// GitLab's identifier of a vulnerability id: `cve`, `ghsa`, … by its prefix, with a link.
 fn identifier(id: &str) -> Value {
-    let prefix = id.split('-').next().unwrap_or_default();
+    let prefix = id.split_once('-').map_or("", |(p, _)| p);
     let url = match prefix {
         "CVE" => format!("https://nvd.nist.gov/vuln/detail/{id}"),
         "GHSA" => format!("https://github.com/advisories/{id}"),
@@ -61,10 +61,11 @@ fn vulnerability(f: &VulnFinding, report: &VulnReport) -> Value {
         (None, VulnStatus::EndOfLife) => "No fix: the release is out of security support.".to_owned(),
         (None, _) => "No fixed version yet.".to_owned(),
     };
+    // GitLab shows `name` as the title, with the location beside it: it names no package.
     let description = if f.title.is_empty() { f.id.clone() } else { f.title.clone() };
     json!({
         "id": finding_id(f),
-        "name": format!("{} in {}", f.id, f.package).chars().take(255).collect::<String>(),
+        "name": description.chars().take(255).collect::<String>(),
         "description": description,
         "severity": severity(f.severity),
         "solution": solution,
@@ -99,4 +100,20 @@ pub fn to_gitlab(report: &VulnReport, tool_version: &str, times: ScanTimes) -> S
         "vulnerabilities": report.findings.iter().map(|f| vulnerability(f, report)).collect::<Vec<_>>(),
     });
     serde_json::to_string_pretty(&doc).expect("the report always serialises") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifier_type_is_the_id_prefix() {
+        let kind = |id: &str| identifier(id)["type"].as_str().unwrap().to_owned();
+        assert_eq!(
+            ["CVE-2024-1", "GO-2024-2", "RUSTSEC-2024-3", "DLA-4-1", "12345", "-x"].map(kind),
+            ["cve", "go", "rustsec", "dla", "advisory", "advisory"]
+        );
+        assert_eq!(identifier("DLA-4-1")["url"], "https://security-tracker.debian.org/tracker/DLA-4-1");
+        assert_eq!(identifier("GO-2024-2")["url"], "https://osv.dev/vulnerability/GO-2024-2");
+    }
 }

@@ -188,7 +188,7 @@ fn gitlab_report_has_the_container_scanning_fields_and_stable_ids() {
         assert_eq!(v["location"]["operating_system"], "debian:12");
         assert_eq!(v["location"]["image"], "app-mixed:latest");
     }
-    let pyyaml = vulns.iter().find(|v| v["name"] == "CVE-2020-14343 in PyYAML").unwrap();
+    let pyyaml = vulns.iter().find(|v| v["identifiers"][0]["value"] == "CVE-2020-14343").unwrap();
     let f = findings.iter().find(|f| f["id"] == "CVE-2020-14343").unwrap();
     let mut identifiers = vec![json!({"type": "cve", "name": "CVE-2020-14343", "value": "CVE-2020-14343",
         "url": "https://nvd.nist.gov/vuln/detail/CVE-2020-14343"})];
@@ -206,7 +206,7 @@ fn gitlab_report_has_the_container_scanning_fields_and_stable_ids() {
         pyyaml,
         &json!({
             "id": pyyaml["id"],
-            "name": "CVE-2020-14343 in PyYAML",
+            "name": f["title"],
             "description": f["title"],
             "severity": pyyaml["severity"],
             "solution": "Upgrade PyYAML to 5.4 or later.",
