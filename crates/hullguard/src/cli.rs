@@ -251,7 +251,7 @@ pub struct ScanArgs {
 pub enum ScanFormat {
     /// Human-readable text, grouped by ecosystem.
     Table,
-    /// The stable JSON report (schema_version 1).
+    /// The stable JSON report (schema_version 1, docs/report.schema.json).
     Json,
     /// SARIF 2.1.0.
     Sarif,

@@ -1,7 +1,8 @@
 //! JUnit XML, for CI servers that read test reports but not SARIF (Jenkins, Azure DevOps): one
 //! `<testsuite>` per ecosystem of vulnerabilities and one each for misconfigurations and secrets,
 //! one failing `<testcase>` per finding. A vulnerability scan that found nothing writes one
-//! passing testcase, so that the report is never empty (Jenkins rejects reports without tests).
+//! passing testcase, and so does a scan that found nothing at all, so that the report is never
+//! empty (Jenkins rejects reports without tests).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -122,6 +123,10 @@ pub fn to_junit(report: &VulnReport) -> String {
             suites.push((name.to_owned(), list.iter().map(finding_case).collect()));
         }
     }
+    if suites.is_empty() {
+        let pass = Case { name: "no findings".to_owned(), classname: report.target.clone(), failure: None };
+        suites.push(("findings".to_owned(), vec![pass]));
+    }
     let count = |cases: &[Case]| (cases.len(), cases.iter().filter(|c| c.failure.is_some()).count());
     let (tests, failures) = suites.iter().map(|(_, c)| count(c)).fold((0, 0), |(t, f), (t2, f2)| (t + t2, f + f2));
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -170,5 +175,19 @@ mod tests {
         assert_eq!(xml("line\nnext\ttab\r", true), "line&#10;next&#9;tab&#13;");
         assert_eq!(xml("line\nnext\ttab\r", false), "line\nnext\ttab&#13;");
         assert_eq!(xml("é 漢", true), "é 漢");
+    }
+
+    #[test]
+    fn a_clean_scan_has_one_passing_testcase() {
+        let passing = |report: &VulnReport| {
+            let xml = to_junit(report);
+            assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
+            xml.lines().find(|l| l.contains("<testcase")).unwrap().trim().to_owned()
+        };
+        let mut report = VulnReport::new("app:1");
+        assert_eq!(passing(&report), r#"<testcase name="no findings" classname="app:1"/>"#);
+        report.db_built = "2026-01-01T00:00:00Z".to_owned();
+        report.packages = 3;
+        assert_eq!(passing(&report), r#"<testcase name="no vulnerabilities in 3 packages" classname="app:1"/>"#);
     }
 }
