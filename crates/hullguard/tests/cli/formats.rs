@@ -55,6 +55,22 @@ fn json_report_matches_its_documented_schema() {
             count("secrets")
         )
     );
+
+    // `fs` findings sit in files (lines and columns), which the image's do not.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("Dockerfile"), "FROM debian:12\nRUN curl -fsSL https://get.example | sh\n").unwrap();
+    std::fs::write(dir.path().join("deploy.env"), "AWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n").unwrap();
+    let args = ["fs", ".", "--db", db().to_str().unwrap(), "--scanners", "vuln,misconfig,secret", "-f", "json", "-q"];
+    let out = hullguard(dir.path(), &args);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let script = format!(
+        "import json, sys, jsonschema\n\
+         r = json.load(sys.stdin)\n\
+         jsonschema.validate(r, json.load(open({:?})), cls=jsonschema.Draft202012Validator)\n\
+         print(sorted({{(f['kind'], f['location']['type']) for f in r['misconfigurations'] + r['secrets']}}))\n",
+        schema.display().to_string()
+    );
+    assert_eq!(python_check(&script, &out.stdout).unwrap(), "[('misconfiguration', 'file'), ('secret', 'file')]");
 }
 
 /// What junitparser reads from a JUnit document: per suite its name, counts and testcases
