@@ -55,8 +55,15 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 #[must_use]
 pub fn today_utc() -> String {
     let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    utc_date_time(secs)[..10].to_owned()
+}
+
+/// UTC seconds since the epoch as `YYYY-MM-DDTHH:MM:SS` (no offset).
+#[must_use]
+pub fn utc_date_time(secs: u64) -> String {
     let (y, m, d) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
-    format!("{y:04}-{m:02}-{d:02}")
+    let t = secs % 86_400;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
 }
 
 /// Now, as (UTC seconds since the epoch, nanoseconds).
@@ -185,6 +192,8 @@ mod tests {
         assert!(now().0 > parse_rfc3339("2026-01-01").unwrap().0);
         assert_eq!(parse_rfc3339("é"), None);
         assert_eq!(today_utc().len(), 10);
+        assert_eq!(utc_date_time(0), "1970-01-01T00:00:00");
+        assert_eq!(utc_date_time(1_709_251_199), "2024-02-29T23:59:59");
     }
 
     #[test]

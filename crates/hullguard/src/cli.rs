@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -271,7 +273,7 @@ pub struct ScanArgs {
 pub enum ScanFormat {
     /// Human-readable text, grouped by ecosystem.
     Table,
-    /// The stable JSON report (schema_version 1).
+    /// The stable JSON report (schema_version 1, docs/report.schema.json).
     Json,
     /// SARIF 2.1.0.
     Sarif,
@@ -281,6 +283,10 @@ pub enum ScanFormat {
     SpdxJson,
     /// A minijinja template (--template FILE, or @html).
     Template,
+    /// JUnit XML (Jenkins, Azure DevOps): a failing testcase per finding.
+    Junit,
+    /// GitLab's container-scanning report (security report schema 15).
+    Gitlab,
 }
 
 impl ScanFormat {
@@ -291,7 +297,7 @@ impl ScanFormat {
             ScanFormat::Json => Some(InventoryFormat::Json),
             ScanFormat::Cyclonedx => Some(InventoryFormat::Cyclonedx),
             ScanFormat::SpdxJson => Some(InventoryFormat::SpdxJson),
-            ScanFormat::Sarif | ScanFormat::Template => None,
+            ScanFormat::Sarif | ScanFormat::Template | ScanFormat::Junit | ScanFormat::Gitlab => None,
         }
     }
 }
@@ -361,8 +367,18 @@ pub enum InventoryFormat {
     SpdxJson,
 }
 
+/// When the command started.
+static STARTED: LazyLock<SystemTime> = LazyLock::new(SystemTime::now);
+
+/// The scan's start (the command's) and end (now), for reports that carry them.
+pub fn scan_times() -> hullguard_report::vuln::ScanTimes {
+    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    hullguard_report::vuln::ScanTimes { start: secs(*STARTED), end: secs(SystemTime::now()) }
+}
+
 /// Parse arguments and run the command.
 pub fn run() -> Result<ExitCode> {
+    LazyLock::force(&STARTED);
     let cli = Cli::parse();
     init_logging();
     match cli.command {

@@ -1,9 +1,11 @@
 //! The vulnerability report: what `hullguard image|fs|sbom` finds, in one
-//! documented, stable shape ([`VulnReport`]), and its renderers (table,
-//! SARIF 2.1.0, CycloneDX vulnerabilities, minijinja templates). The JSON
-//! format is the report serialised as it is.
+//! documented, stable shape ([`VulnReport`], schema in `docs/report.schema.json`), and its
+//! renderers (table, SARIF 2.1.0, CycloneDX vulnerabilities, JUnit XML, GitLab container
+//! scanning, minijinja templates). The JSON format is the report serialised as it is.
 
 mod cyclonedx;
+mod gitlab;
+mod junit;
 mod sarif;
 mod suppress;
 mod table;
@@ -11,6 +13,8 @@ mod template;
 
 pub use crate::time::today_utc;
 pub use cyclonedx::add_vulnerabilities;
+pub use gitlab::{GITLAB_SCHEMA_VERSION, ScanTimes, to_gitlab};
+pub use junit::to_junit;
 pub use sarif::{findings_to_sarif, to_sarif};
 pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,

@@ -4,6 +4,7 @@ mod config;
 mod daemon;
 mod db_build;
 mod db_update;
+mod formats;
 mod hostile;
 mod images_made;
 mod inspect;

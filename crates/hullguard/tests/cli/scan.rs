@@ -31,7 +31,7 @@ fn app_mixed() -> String {
 }
 
 /// Run `image` on app-mixed with `extra` arguments.
-fn scan(extra: &[&str]) -> std::process::Output {
+pub fn scan(extra: &[&str]) -> std::process::Output {
     let db = db().to_str().unwrap().to_owned();
     let target = app_mixed();
     let mut args = vec!["image", "--no-cache", "--db", &db, &target];
@@ -39,7 +39,7 @@ fn scan(extra: &[&str]) -> std::process::Output {
     hullguard(Path::new("."), &args)
 }
 
-fn scan_json(extra: &[&str]) -> Value {
+pub fn scan_json(extra: &[&str]) -> Value {
     let mut args = vec!["--format", "json"];
     args.extend_from_slice(extra);
     let out = scan(&args);

@@ -88,6 +88,10 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
         ScanFormat::Table => hullguard_report::vuln::to_table(report, table_style(args.output.as_deref())),
         ScanFormat::Json => report.to_json(),
         ScanFormat::Sarif => hullguard_report::vuln::to_sarif(report, env!("CARGO_PKG_VERSION")),
+        ScanFormat::Junit => hullguard_report::vuln::to_junit(report),
+        ScanFormat::Gitlab => {
+            hullguard_report::vuln::to_gitlab(report, env!("CARGO_PKG_VERSION"), crate::cli::scan_times())
+        }
         ScanFormat::Template => {
             let spec =
                 args.template.as_deref().ok_or_else(|| anyhow!("--format template needs --template FILE or @html"))?;
