@@ -105,12 +105,17 @@ const MIN_SHOWN: usize = 8;
 /// each `(column, min)` of `shrink` in turn narrowed down to `min` (a column shrunk towards 0
 /// is left out once narrower than [`MIN_SHOWN`]).
 #[must_use]
-pub fn layout(columns: &[Column], rows: &[Vec<String>], width: Option<usize>, shrink: &[(usize, usize)]) -> Vec<usize> {
+pub fn layout<S: AsRef<str>>(
+    columns: &[Column],
+    rows: &[Vec<S>],
+    width: Option<usize>,
+    shrink: &[(usize, usize)],
+) -> Vec<usize> {
     let mut widths: Vec<usize> = columns
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let content = rows.iter().map(|r| width_of(&r[i])).max().unwrap_or(0);
+            let content = rows.iter().map(|r| width_of(r[i].as_ref())).max().unwrap_or(0);
             content.min(c.preferred).max(width_of(c.header))
         })
         .collect();
@@ -135,7 +140,7 @@ pub fn layout(columns: &[Column], rows: &[Vec<String>], width: Option<usize>, sh
 /// One line of `cells` laid out in `widths`: a column of width 0 is left out, the last one is
 /// not padded.
 #[must_use]
-pub fn line(columns: &[Column], widths: &[usize], cells: &[String]) -> String {
+pub fn line<S: AsRef<str>>(columns: &[Column], widths: &[usize], cells: &[S]) -> String {
     let shown: Vec<usize> = (0..columns.len()).filter(|&i| widths[i] > 0).collect();
     let mut out = String::new();
     for (n, &i) in shown.iter().enumerate() {
@@ -143,7 +148,8 @@ pub fn line(columns: &[Column], widths: &[usize], cells: &[String]) -> String {
             out.push(' ');
         }
         let (c, w) = (&columns[i], widths[i]);
-        let fitted = if c.keep_end { cut_left(&cells[i], w) } else { cut(&cells[i], w) };
+        let cell = cells[i].as_ref();
+        let fitted = if c.keep_end { cut_left(cell, w) } else { cut(cell, w) };
         let pad = " ".repeat(w - width_of(&fitted));
         if c.right {
             out.push_str(&pad);
@@ -161,7 +167,7 @@ pub fn line(columns: &[Column], widths: &[usize], cells: &[String]) -> String {
 /// The header line of `columns` laid out in `widths`.
 #[must_use]
 pub fn header(columns: &[Column], widths: &[usize]) -> String {
-    line(columns, widths, &columns.iter().map(|c| c.header.to_owned()).collect::<Vec<_>>())
+    line(columns, widths, &columns.iter().map(|c| c.header).collect::<Vec<_>>())
 }
 
 #[cfg(test)]

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 
 use hullguard_report::vuln::{
-    Cvss, DbSource, Kev, LayerRef, Remediation, ScanTimes, SupportNote, Suppressed, VulnFinding, VulnReport,
-    VulnStatus, to_gitlab, to_junit, to_sarif, to_table,
+    Cvss, DbSource, Kev, LayerRef, Remediation, ScanTimes, SupportNote, Suppressed, TableStyle, VulnFinding,
+    VulnReport, VulnStatus, to_gitlab, to_junit, to_sarif, to_table,
 };
 use hullguard_report::{Finding, FindingKind, Location, Severity};
 
@@ -136,6 +136,8 @@ fn report() -> VulnReport {
         fix: Some("Remove and revoke it.".to_owned()),
         references: Vec::new(),
     }];
+    report.warnings = vec!["/app/x.jar: java-archive: not a zip archive".to_owned()];
+    report.incomplete = vec!["/var/lib/dpkg/status: dpkg: over its 64 MiB cap; not read".to_owned()];
     report.finalize();
     report
 }
@@ -167,7 +169,12 @@ fn check(name: &str, actual: &str) {
 
 #[test]
 fn table_snapshot() {
-    check("table.txt", &to_table(&report(), false));
+    check("table.txt", &to_table(&report(), TableStyle { colour: false, width: None }));
+}
+
+#[test]
+fn table_fitted_to_80_columns_snapshot() {
+    check("table-80.txt", &to_table(&report(), TableStyle { colour: false, width: Some(80) }));
 }
 
 #[test]

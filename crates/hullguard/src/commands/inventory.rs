@@ -1,6 +1,7 @@
 //! `hullguard inventory`: the OS and every package installed in an image, and the inventory
 //! renderers (`fs`/`sbom --list-packages` use them too).
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
@@ -123,17 +124,19 @@ fn table(source: &str, inventory: &Inventory, width: Option<usize>) -> String {
     let mut s = String::new();
     let title = format!("{}  ({}, {count})", escape_control(source), escape_control(&os));
     let _ = writeln!(s, "{}\n", width.map_or_else(|| title.clone(), |w| cut(&title, w)));
-    let rows: Vec<Vec<String>> = inventory
+    // Cells borrow the package's text unless it needs escaping: a listing of 100k packages
+    // allocates next to nothing beyond the output.
+    let rows: Vec<Vec<Cow<'_, str>>> = inventory
         .packages
         .iter()
         .map(|p| {
             let f = &p.found;
             vec![
-                f.ecosystem.purl_type().to_owned(),
-                escape_control(&f.name).into_owned(),
-                escape_control(&f.version).into_owned(),
-                p.layer.map_or_else(|| "-".to_string(), |l| l.to_string()),
-                escape_control(&f.path).into_owned(),
+                Cow::Borrowed(f.ecosystem.purl_type()),
+                escape_control(&f.name),
+                escape_control(&f.version),
+                p.layer.map_or(Cow::Borrowed("-"), |l| Cow::Owned(l.to_string())),
+                escape_control(&f.path),
             ]
         })
         .collect();
