@@ -9,11 +9,23 @@ use serde_json::Value;
 
 use crate::support::{hullguard, image, shared};
 
-/// A database built once per test run from every feed in shared/vulndata.
+/// A database built once per test run from every feed in shared/vulndata, in
+/// `$TMPDIR/hullguard-test-db-<pid>`; the folders of earlier runs whose process is gone are
+/// removed first, so runs do not pile up 58 MB databases.
 pub fn db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
+        const PREFIX: &str = "hullguard-test-db-";
+        for entry in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix(PREFIX)
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("{PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("hullguard.db");
         let vulndata = shared().join("vulndata");
         let out = hullguard(
