@@ -8,6 +8,7 @@ mod hostile;
 mod images_made;
 mod inspect;
 mod inventory;
+mod memory;
 mod scan;
 mod support;
 mod umoci;
