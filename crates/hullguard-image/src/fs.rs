@@ -71,31 +71,33 @@ impl MergedFs {
             let index = u32::try_from(index).map_err(|_| Error::new(ErrorKind::Limit, image, "too many layers"))?;
             apply(&mut live, &mut bound, index, entries);
         }
-        let mut fs = MergedFs { names: String::new(), entries: Vec::with_capacity(live.len()) };
+        // Sized once: no doubling slack on the largest allocations of the run. Every span fits in
+        // u32 once the total does.
+        let name_bytes: usize = live.values().map(|&(layer, i)| name_bytes(&layers[layer as usize][i as usize])).sum();
+        if u32::try_from(name_bytes).is_err() {
+            return Err(Error::new(ErrorKind::Limit, image, "the paths of the final filesystem exceed 4 GiB"));
+        }
+        let mut fs = MergedFs { names: String::with_capacity(name_bytes), entries: Vec::with_capacity(live.len()) };
         for (_, (layer, i)) in live {
-            fs.push(image, &layers[layer as usize][i as usize], layer)?;
+            fs.push(&layers[layer as usize][i as usize], layer);
         }
         fs.check_symlinks(image)?;
         Ok(fs)
     }
 
-    fn push(&mut self, image: &str, e: &LayerEntry, layer: u32) -> Result<()> {
-        let (kind, target) = match &e.kind {
-            EntryKind::File => (Kind::File, ""),
-            EntryKind::Dir => (Kind::Dir, ""),
-            EntryKind::Symlink(t) => (Kind::Symlink, t.as_str()),
-            EntryKind::Hardlink(t) => (Kind::Hardlink, t.as_str()),
-            EntryKind::CharDevice => (Kind::CharDevice, ""),
-            EntryKind::BlockDevice => (Kind::BlockDevice, ""),
-            EntryKind::Fifo => (Kind::Fifo, ""),
-            EntryKind::Whiteout(_) | EntryKind::Opaque(_) => return Ok(()),
+    fn push(&mut self, e: &LayerEntry, layer: u32) {
+        let kind = match &e.kind {
+            EntryKind::File => Kind::File,
+            EntryKind::Dir => Kind::Dir,
+            EntryKind::Symlink(_) => Kind::Symlink,
+            EntryKind::Hardlink(_) => Kind::Hardlink,
+            EntryKind::CharDevice => Kind::CharDevice,
+            EntryKind::BlockDevice => Kind::BlockDevice,
+            EntryKind::Fifo => Kind::Fifo,
+            EntryKind::Whiteout(_) | EntryKind::Opaque(_) => return,
         };
-        // Every span fits in u32 once the end of the last one does.
-        let start = self.names.len();
-        if u32::try_from(start + e.path.len() + target.len()).is_err() {
-            return Err(Error::new(ErrorKind::Limit, image, "the paths of the final filesystem exceed 4 GiB"));
-        }
-        let (start, path_len, target_len) = (start as u32, e.path.len() as u32, target.len() as u32);
+        let target = link_target(&e.kind);
+        let (start, path_len, target_len) = (self.names.len() as u32, e.path.len() as u32, target.len() as u32);
         self.names.push_str(&e.path);
         self.names.push_str(target);
         self.entries.push(Packed {
@@ -109,7 +111,6 @@ impl MergedFs {
             mode: e.mode,
             kind,
         });
-        Ok(())
     }
 
     fn path_of(&self, p: &Packed) -> &str {
@@ -215,6 +216,19 @@ impl MergedFs {
     }
 }
 
+/// Bytes an entry takes in [`MergedFs::names`]: its path and link target.
+fn name_bytes(e: &LayerEntry) -> usize {
+    e.path.len() + link_target(&e.kind).len()
+}
+
+/// The link target a merged entry keeps (`""` for other kinds).
+fn link_target(kind: &EntryKind) -> &str {
+    match kind {
+        EntryKind::Symlink(t) | EntryKind::Hardlink(t) => t,
+        _ => "",
+    }
+}
+
 /// Replay one layer onto `live` (path -> origin). `bound` is scratch space for range bounds.
 fn apply<'a>(live: &mut BTreeMap<&'a str, Origin>, bound: &mut String, index: u32, entries: &'a [LayerEntry]) {
     // Deletions only touch lower layers, so apply them before this layer's own entries.
@@ -308,6 +322,20 @@ mod tests {
         assert_eq!(fs.resolve("lib/os-release").unwrap().as_deref(), Some("usr/lib/os-release"));
         assert_eq!(fs.resolve("up/lib").unwrap().as_deref(), Some("usr/lib"));
         assert_eq!(fs.resolve("nope/x").unwrap(), None);
+    }
+
+    #[test]
+    fn a_file_hides_what_its_own_layer_put_below_it() {
+        let l0 = vec![e("a", EntryKind::Dir), e("a/b", EntryKind::File), e("c", EntryKind::Symlink("a".into()))];
+        let l1 = vec![e("a/b/c", EntryKind::File), e("a/b", EntryKind::Symlink("/c".into())), e("d", EntryKind::Fifo)];
+        let fs = MergedFs::build("img", [l0.as_slice(), l1.as_slice()]).unwrap();
+        let listed: Vec<(String, usize)> = fs.iter().map(|f| (f.entry.path, f.layer)).collect();
+        let want = [("a", 0), ("a/b", 1), ("c", 0), ("d", 1)];
+        assert_eq!(listed, want.map(|(p, l)| (p.to_string(), l)));
+        assert_eq!(fs.get("a/b").unwrap().entry.kind, EntryKind::Symlink("/c".into()));
+        assert_eq!(fs.resolve("a/b/b").unwrap().as_deref(), Some("a"));
+        assert_eq!(fs.resolve("c/b").unwrap().as_deref(), Some("a"));
+        assert_eq!(fs.file_totals(), (0, 4));
     }
 
     #[test]

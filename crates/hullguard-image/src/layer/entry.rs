@@ -298,7 +298,9 @@ impl EntryVisitor for Listing {
         Ok(())
     }
 
-    fn finish(self) -> Vec<LayerEntry> {
+    fn finish(mut self) -> Vec<LayerEntry> {
+        // Kept for the whole run: give back what the last doubling reserved.
+        self.entries.shrink_to_fit();
         self.entries
     }
 }
