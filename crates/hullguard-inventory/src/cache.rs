@@ -2,6 +2,7 @@
 //! with one already scanned only analyses its new layers. Keyed by the blob digest and every
 //! analyzer's id and version, so a changed analyzer never reuses stale results.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -62,7 +63,10 @@ impl DirCache {
 impl LayerCache<ScannedLayer> for DirCache {
     fn get(&self, digest: &Digest) -> Option<(LayerStats, ScannedLayer)> {
         // A missing, unreadable or corrupt entry is a miss: the layer is simply read again.
-        let entry: Option<Entry> = std::fs::read(self.file(digest)).ok().and_then(|b| serde_json::from_slice(&b).ok());
+        // Read as a stream, never held whole next to what it decodes to.
+        let entry: Option<Entry> = std::fs::File::open(self.file(digest))
+            .ok()
+            .and_then(|f| serde_json::from_reader(std::io::BufReader::new(f)).ok());
         match entry.filter(|e| &e.stats.digest == digest) {
             Some(e) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
@@ -81,14 +85,19 @@ impl LayerCache<ScannedLayer> for DirCache {
             stats: &'a LayerStats,
             layer: &'a ScannedLayer,
         }
-        let Ok(bytes) = serde_json::to_vec(&EntryRef { stats, layer }) else { return };
         let target = self.file(&stats.digest);
-        // Best effort: a cache that cannot be written only costs time.
-        if std::fs::create_dir_all(&self.dir).is_ok() {
-            let tmp = target.with_extension(format!("tmp.{}", std::process::id()));
-            if std::fs::write(&tmp, bytes).is_ok() && std::fs::rename(&tmp, &target).is_err() {
-                let _ = std::fs::remove_file(&tmp);
-            }
+        // Best effort: a cache that cannot be written only costs time. Streamed to the file: a
+        // layer of a million entries is never held as one JSON string.
+        if std::fs::create_dir_all(&self.dir).is_err() {
+            return;
+        }
+        let tmp = target.with_extension(format!("tmp.{}", std::process::id()));
+        let written = std::fs::File::create(&tmp).ok().is_some_and(|file| {
+            let mut out = std::io::BufWriter::new(file);
+            serde_json::to_writer(&mut out, &EntryRef { stats, layer }).is_ok() && out.flush().is_ok()
+        });
+        if !written || std::fs::rename(&tmp, &target).is_err() {
+            let _ = std::fs::remove_file(&tmp);
         }
     }
 }

@@ -99,7 +99,9 @@ impl EntryVisitor for LayerScan<'_> {
         Ok(())
     }
 
-    fn finish(self) -> ScannedLayer {
+    fn finish(mut self) -> ScannedLayer {
+        // Kept for the whole run: give back what the last doubling reserved.
+        self.layer.entries.shrink_to_fit();
         self.layer
     }
 }

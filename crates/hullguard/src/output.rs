@@ -62,6 +62,16 @@ pub fn write_report(text: &str, output: Option<&Path>) -> Result<()> {
     }
 }
 
+/// A buffered writer to `output`, or to stdout when `None`, for reports written as they are made.
+pub fn report_writer(output: Option<&Path>) -> Result<Box<dyn Write>> {
+    Ok(match output {
+        Some(path) => {
+            Box::new(std::io::BufWriter::new(std::fs::File::create(path).with_context(|| path.display().to_string())?))
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
 /// How a table goes to `output` (stdout when `None`): colours only on a terminal without
 /// `NO_COLOR`; the width of `COLUMNS`, else of the terminal, else none (files and pipes).
 pub fn table_style(output: Option<&Path>) -> TableStyle {

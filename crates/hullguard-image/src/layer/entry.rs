@@ -1,8 +1,10 @@
 //! Tar entries of one layer, validated: names normalised and UTF-8, no escapes, no duplicates or
 //! conflicts, whiteouts recognised. Content is streamed to the caller, never written anywhere.
 
-use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::io::Read;
+
+use hashbrown::HashTable;
 
 use serde::{Deserialize, Serialize};
 
@@ -97,9 +99,7 @@ pub fn walk_layer<V: EntryVisitor>(
     visitor: &mut V,
 ) -> Result<()> {
     let mut tar = TarReader::new(subject, tar_stream);
-    let mut seen: HashMap<String, bool> = HashMap::new(); // path -> is_dir
-    let mut file_sizes: HashMap<String, u64> = HashMap::new();
-    let mut non_dirs: HashSet<String> = HashSet::new();
+    let mut seen = Seen::default();
     let mut count = 0u64;
     while let Some(header) = tar.next_header()? {
         count += 1;
@@ -181,39 +181,99 @@ pub fn walk_layer<V: EntryVisitor>(
         // Every ancestor must be a directory as far as this layer says.
         let mut anc = parent(&path);
         while !anc.is_empty() {
-            if non_dirs.contains(anc) {
+            if seen.find(anc).is_some_and(|p| matches!(p.role, Role::File | Role::Other)) {
                 return Err(at(format!("conflicting entries: {path} is inside {anc}, which is not a directory")));
             }
             anc = parent(anc);
         }
-        let is_dir = matches!(kind, EntryKind::Dir);
-        if let Some(prev_dir) = seen.insert(path.clone(), is_dir)
-            && !(prev_dir && is_dir)
+        let role = match kind {
+            EntryKind::Dir => Role::Dir,
+            EntryKind::File => Role::File,
+            EntryKind::Whiteout(_) | EntryKind::Opaque(_) => Role::Whiteout,
+            _ => Role::Other,
+        };
+        if let Some(prev) = seen.find(&path)
+            && !(prev.role == Role::Dir && role == Role::Dir)
         {
             return Err(at(format!("duplicate entry {path} in layer")));
         }
         let size = match &kind {
-            EntryKind::Hardlink(target) => match file_sizes.get(target) {
-                Some(s) => *s,
+            EntryKind::Hardlink(target) => match seen.find(target).filter(|t| t.role == Role::File) {
+                Some(t) => t.size,
                 None => {
                     return Err(at(format!(
                         "hard link {path} -> {target}: target is not a file earlier in this layer"
                     )));
                 }
             },
-            EntryKind::File => {
-                file_sizes.insert(path.clone(), size);
-                size
-            }
+            EntryKind::File => size,
             _ => 0,
         };
-        if !is_dir && !kind.is_whiteout() {
-            non_dirs.insert(path.clone());
-        }
+        seen.insert(subject, &path, role, size)?;
         let record = LayerEntry { path, kind, mode, uid, gid, size };
         visitor.entry(&record, &mut tar)?;
     }
     Ok(())
+}
+
+/// What the layer said a path is, as far as the checks of later entries care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Dir,
+    File,
+    /// A whiteout or opaque marker: neither a directory nor something that can hold no children.
+    Whiteout,
+    /// Any other non-directory (links, devices): nothing may be inside it.
+    Other,
+}
+
+/// One path seen in the layer: where its name sits in [`Seen::names`], and its file size.
+#[derive(Debug, Clone, Copy)]
+struct SeenPath {
+    start: u32,
+    len: u32,
+    size: u64,
+    role: Role,
+}
+
+/// Every path of the layer so far, interned in one string with a hash index over it: what the
+/// duplicate, ancestor and hard-link checks need, without a heap allocation per entry.
+#[derive(Default)]
+struct Seen {
+    names: String,
+    paths: Vec<SeenPath>,
+    index: HashTable<u32>,
+    hasher: RandomState,
+}
+
+impl Seen {
+    fn name<'a>(names: &'a str, p: &SeenPath) -> &'a str {
+        &names[p.start as usize..(p.start + p.len) as usize]
+    }
+
+    fn find(&self, path: &str) -> Option<&SeenPath> {
+        let hash = self.hasher.hash_one(path);
+        let i = self.index.find(hash, |&i| Self::name(&self.names, &self.paths[i as usize]) == path)?;
+        Some(&self.paths[*i as usize])
+    }
+
+    /// Record `path` (not seen before, or a directory seen again).
+    fn insert(&mut self, subject: &str, path: &str, role: Role, size: u64) -> Result<()> {
+        if self.find(path).is_some() {
+            return Ok(());
+        }
+        let Seen { names, paths, index, hasher } = self;
+        let start = u32::try_from(names.len()).ok();
+        let Some((start, len)) = start.zip(u32::try_from(path.len()).ok()).filter(|(s, l)| s.checked_add(*l).is_some())
+        else {
+            return Err(Error::new(ErrorKind::Limit, subject, "entry names of one layer exceed 4 GiB"));
+        };
+        names.push_str(path);
+        paths.push(SeenPath { start, len, size, role });
+        let i = (paths.len() - 1) as u32;
+        index.insert_unique(hasher.hash_one(path), i, |&j| hasher.hash_one(Self::name(names, &paths[j as usize])));
+        Ok(())
+    }
 }
 
 fn link_target(raw: Vec<u8>, subject: &str, name: &str) -> Result<String> {
@@ -238,7 +298,9 @@ impl EntryVisitor for Listing {
         Ok(())
     }
 
-    fn finish(self) -> Vec<LayerEntry> {
+    fn finish(mut self) -> Vec<LayerEntry> {
+        // Kept for the whole run: give back what the last doubling reserved.
+        self.entries.shrink_to_fit();
         self.entries
     }
 }

@@ -1,6 +1,7 @@
 //! `hullguard inspect`: an image's config, history and layers, or its files.
 
 use std::fmt::Write as _;
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -12,7 +13,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::{Format, ImageRequest};
-use crate::output::{human_bytes, progress, write_report};
+use crate::output::{human_bytes, progress, report_writer};
 use hullguard_report::text::escape_control;
 
 /// What to show.
@@ -36,8 +37,9 @@ pub fn run(request: &ImageRequest, what: What, format: Format, output: Option<&P
     let image = image?;
     // The merged view is always built: it also proves every symlink resolves without a loop.
     let merged = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.as_slice()))?;
-    let text = match what {
-        What::Summary => summary(&image, &merged, format)?,
+    let mut out = report_writer(output)?;
+    match what {
+        What::Summary => out.write_all(summary(&image, &merged, format)?.as_bytes())?,
         What::Files { layer: Some(n) } => {
             let Some(result) = image.layers.get(n) else {
                 bail!(
@@ -47,31 +49,30 @@ pub fn run(request: &ImageRequest, what: What, format: Format, output: Option<&P
                     image.layers.len().saturating_sub(1)
                 );
             };
-            let rows: Vec<FileRow> = result.output.iter().map(|e| FileRow::new(e, n)).collect();
-            files(&image, &rows, Some(n), format)?
+            let rows = || result.output.iter().map(|e| FileRow::new(e, n));
+            files(&mut out, &image, rows, Some(n), format)?;
         }
         What::Files { layer: None } => {
-            let rows: Vec<FileRow> = merged.iter().map(|f| FileRow::new(&f.entry, f.layer)).collect();
-            files(&image, &rows, None, format)?
+            files(&mut out, &image, || merged.iter().map(|f| FileRow::new(&f.entry, f.layer)), None, format)?;
         }
-    };
-    write_report(&text, output)?;
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// One line of a file listing.
+/// One line of a file listing (fields in the order the JSON listing has always had them).
 #[derive(Serialize)]
 struct FileRow {
-    path: String,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    mode: String,
-    uid: u64,
     gid: u64,
-    size: u64,
     layer: usize,
+    mode: String,
+    path: String,
+    size: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     target: Option<String>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    uid: u64,
     #[serde(skip)]
     letter: char,
 }
@@ -103,22 +104,51 @@ impl FileRow {
     }
 }
 
-fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usize>, format: Format) -> Result<String> {
-    Ok(match format {
+/// Rows serialised one by one as a JSON array, never held together.
+struct Rows<F>(F);
+
+impl<F, I> Serialize for Rows<F>
+where
+    F: Fn() -> I,
+    I: Iterator<Item = FileRow>,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq((self.0)())
+    }
+}
+
+/// Write the listing of `rows` to `out` as it is produced.
+fn files<I: Iterator<Item = FileRow>>(
+    out: &mut impl Write,
+    image: &ImageRead<Vec<LayerEntry>>,
+    rows: impl Fn() -> I,
+    layer: Option<usize>,
+    format: Format,
+) -> Result<()> {
+    match format {
         Format::Json => {
-            let doc = json!({
-                "source": image.meta.source,
-                "config_digest": image.meta.config_digest,
-                "layer": layer,
-                "files": rows,
-            });
-            serde_json::to_string_pretty(&doc)? + "\n"
+            /// The listing document (keys sorted, as the JSON output has always had them).
+            #[derive(Serialize)]
+            #[serde(bound(serialize = "Rows<F>: Serialize"))]
+            struct Listing<'a, F> {
+                config_digest: &'a Option<hullguard_image::Digest>,
+                files: Rows<F>,
+                layer: Option<usize>,
+                source: &'a str,
+            }
+            let doc = Listing {
+                config_digest: &image.meta.config_digest,
+                files: Rows(rows),
+                layer,
+                source: &image.meta.source,
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            out.write_all(b"\n")?;
         }
         Format::Table => {
-            let mut s = String::new();
-            for r in rows {
-                let _ = write!(
-                    s,
+            for r in rows() {
+                write!(
+                    out,
                     "{}{} {:>5}:{:<5} {:>10} {:>3} {}",
                     r.letter,
                     r.mode,
@@ -127,20 +157,20 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
                     r.size,
                     r.layer,
                     escape_control(&r.path)
-                );
+                )?;
                 if let Some(t) = &r.target {
                     let arrow = match r.kind {
                         "whiteout" => " deletes ",
                         "opaque" => " hides lower contents of ",
                         _ => " -> ",
                     };
-                    let _ = write!(s, "{arrow}{}", escape_control(t));
+                    write!(out, "{arrow}{}", escape_control(t))?;
                 }
-                s.push('\n');
+                out.write_all(b"\n")?;
             }
-            s
         }
-    })
+    }
+    Ok(())
 }
 
 /// Regular files (hard links included) among `entries`.
@@ -150,6 +180,7 @@ fn file_count<'a>(entries: impl Iterator<Item = &'a LayerEntry>) -> usize {
 
 fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format) -> Result<String> {
     let meta = &image.meta;
+    let (final_files, final_size) = merged.file_totals();
     let cfg = &meta.config.config;
     let env: Vec<String> = cfg.env.iter().flatten().map(|e| mask_assignments(e)).collect();
     let ports: Vec<&String> = cfg.exposed_ports.iter().flat_map(|p| p.keys()).collect();
@@ -215,8 +246,8 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
         "layers": layers,
         "final_fs": {
             "paths": merged.len(),
-            "files": file_count(merged.iter().map(|f| &f.entry)),
-            "size": merged.iter().map(|f| f.entry.size).sum::<u64>(),
+            "files": final_files,
+            "size": final_size,
         },
     });
     if format == Format::Json {
@@ -261,12 +292,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
     for (i, (k, v)) in cfg.labels.iter().flatten().enumerate() {
         line(&mut s, if i == 0 { "Labels" } else { "" }, &format!("{k}={v}"));
     }
-    let files = file_count(merged.iter().map(|f| &f.entry));
-    line(
-        &mut s,
-        "Final fs",
-        &format!("{} paths, {files} files, {}", merged.len(), human_bytes(merged.iter().map(|f| f.entry.size).sum())),
-    );
+    line(&mut s, "Final fs", &format!("{} paths, {final_files} files, {}", merged.len(), human_bytes(final_size)));
     s.push_str("\nHistory\n");
     for h in &meta.config.history {
         let mark = if h.empty_layer { " " } else { "+" };
