@@ -1,24 +1,32 @@
-//! The layer cache: analyzer results stored per layer blob digest, so an image sharing layers
-//! with one already scanned only analyses its new layers. Keyed by the blob digest and every
-//! analyzer's id and version, so a changed analyzer never reuses stale results.
+//! The layer cache: what the single pass found in a layer (inventory facts, entries, account
+//! files, secrets), stored per layer blob digest, so an image sharing layers with one already
+//! scanned only analyses its new layers. Keyed by the blob digest, every inventory analyzer's id
+//! and version, and the secret scanner's version when it ran, so a changed analyzer never reuses
+//! stale results.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hullguard_image::layer::LayerStats;
 use hullguard_image::{Digest, LayerCache};
 use serde::{Deserialize, Serialize};
 
-use crate::analyzer::Analyzer;
-use crate::scan::ScannedLayer;
+use hullguard_inventory::{Analyzer, ScannedLayer};
+use hullguard_secrets::SecretFinding;
+
+use crate::layer::AnalyzedLayer;
 
 /// Bumped when the stored layout changes.
-const SCHEMA: u32 = 1;
+const SCHEMA: u32 = 2;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Entry {
     stats: LayerStats,
-    layer: ScannedLayer,
+    inventory: ScannedLayer,
+    account_files: BTreeMap<String, Vec<u8>>,
+    secrets: Vec<SecretFinding>,
 }
 
 /// A directory of cached layer results (one JSON file per layer, written atomically).
@@ -30,11 +38,15 @@ pub struct DirCache {
 }
 
 impl DirCache {
-    /// A cache in `dir` (created on first write) for results of `analyzers`.
-    pub fn new(dir: &Path, analyzers: &[Box<dyn Analyzer>]) -> Self {
-        let mut salt = format!("schema={SCHEMA}");
+    /// A cache in `dir` (created on first write) for results of `analyzers`, with the secret
+    /// scanner's when `secrets`.
+    pub fn new(dir: &Path, analyzers: &[Box<dyn Analyzer>], secrets: bool) -> Self {
+        let mut salt = format!("schema={SCHEMA}|accounts={}", hullguard_checks::image::MAX_ACCOUNT_FILE);
         for a in analyzers {
             salt.push_str(&format!("|{}={}", a.id(), a.version()));
+        }
+        if secrets {
+            salt.push_str(&format!("|secrets={}", hullguard_secrets::VERSION));
         }
         DirCache { dir: dir.to_path_buf(), salt, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
     }
@@ -59,14 +71,19 @@ impl DirCache {
     }
 }
 
-impl LayerCache<ScannedLayer> for DirCache {
-    fn get(&self, digest: &Digest) -> Option<(LayerStats, ScannedLayer)> {
+impl LayerCache<AnalyzedLayer> for DirCache {
+    fn get(&self, digest: &Digest) -> Option<(LayerStats, AnalyzedLayer)> {
         // A missing, unreadable or corrupt entry is a miss: the layer is simply read again.
         let entry: Option<Entry> = std::fs::read(self.file(digest)).ok().and_then(|b| serde_json::from_slice(&b).ok());
         match entry.filter(|e| &e.stats.digest == digest) {
             Some(e) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                Some((e.stats, e.layer))
+                let layer = AnalyzedLayer {
+                    inventory: Arc::new(e.inventory),
+                    account_files: e.account_files,
+                    secrets: e.secrets,
+                };
+                Some((e.stats, layer))
             }
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
@@ -75,13 +92,21 @@ impl LayerCache<ScannedLayer> for DirCache {
         }
     }
 
-    fn put(&self, stats: &LayerStats, layer: &ScannedLayer) {
+    fn put(&self, stats: &LayerStats, layer: &AnalyzedLayer) {
         #[derive(Serialize)]
         struct EntryRef<'a> {
             stats: &'a LayerStats,
-            layer: &'a ScannedLayer,
+            inventory: &'a ScannedLayer,
+            account_files: &'a BTreeMap<String, Vec<u8>>,
+            secrets: &'a [SecretFinding],
         }
-        let Ok(bytes) = serde_json::to_vec(&EntryRef { stats, layer }) else { return };
+        let entry = EntryRef {
+            stats,
+            inventory: &layer.inventory,
+            account_files: &layer.account_files,
+            secrets: &layer.secrets,
+        };
+        let Ok(bytes) = serde_json::to_vec(&entry) else { return };
         let target = self.file(&stats.digest);
         // Best effort: a cache that cannot be written only costs time.
         if std::fs::create_dir_all(&self.dir).is_ok() {

@@ -1,93 +1,36 @@
-//! The misconfiguration and secret scanners of `hullguard image --scanners`: one pass over every
-//! layer (deleted files included) collecting each layer's entries, the account files the checks
-//! read, and the secrets in every regular file; then the image checks over config, history and
-//! files. `fs --scanners secret` walks a source tree with the same scanner.
+//! The misconfiguration and secret findings of an image, from what the single layer pass
+//! collected: the image checks over config, history and files (account files taken from the
+//! final filesystem, whiteouts honoured), and the secrets of every layer with their fate.
 
-use std::io::Read;
-
-use anyhow::Result;
-use hullguard_checks::image::{
-    ACCOUNT_FILES, FactsVisitor, Fate, FileFates, ImageFacts, LayerListing, MAX_ACCOUNT_FILE, check_image,
-};
-use hullguard_image::{EntryKind, EntryVisitor, LayerEntry, MergedFs, ReadOptions, read_image};
+use hullguard_checks::image::{AccountFiles, Fate, FileFates, ImageFacts, check_image};
+use hullguard_image::{ImageRead, LayerEntry, MergedFs};
 use hullguard_report::{Finding, Location};
-use hullguard_secrets::SecretFinding;
 
-use crate::cli::ImageRequest;
-use crate::output::progress;
+use crate::layer::AnalyzedLayer;
 
-/// What the pass collects per layer.
-pub struct Collected {
-    listing: LayerListing,
-    secrets: Vec<SecretFinding>,
-}
-
-/// The entry visitor: entries and account files for the checks, secrets for the secret scanner.
-struct Visitor {
-    facts: FactsVisitor,
-    secrets: Option<Vec<SecretFinding>>,
-}
-
-fn io(entry: &LayerEntry, e: &std::io::Error) -> hullguard_image::Error {
-    hullguard_image::Error::io(entry.path.as_str(), e)
-}
-
-impl EntryVisitor for Visitor {
-    type Output = Collected;
-
-    fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
-        let Some(found) = self.secrets.as_mut().filter(|_| entry.kind == EntryKind::File) else {
-            return self.facts.entry(entry, content);
-        };
-        // Account files are read for the checks first, then scanned with the rest of the file.
-        let mut head = Vec::new();
-        if ACCOUNT_FILES.contains(&entry.path.as_str()) {
-            content.take(MAX_ACCOUNT_FILE as u64).read_to_end(&mut head).map_err(|e| io(entry, &e))?;
-        }
-        let scanned =
-            hullguard_secrets::scan_reader(&entry.path, &mut (&head[..]).chain(content)).map_err(|e| io(entry, &e))?;
-        if let Some(why) = scanned.skipped {
-            tracing::debug!("secret scan skipped /{}: {why}", entry.path);
-        }
-        found.extend(scanned.findings);
-        self.facts.entry(entry, &mut &head[..])
-    }
-
-    fn finish(self) -> Collected {
-        Collected { listing: self.facts.finish(), secrets: self.secrets.unwrap_or_default() }
-    }
-}
-
-/// Runs the misconfiguration checks (`misconfig`) and the secret scanner (`secret`) over the image
-/// of `request`; `reference` is what the user named (for the latest-tag check).
-pub fn scan_image(
-    request: &ImageRequest,
+/// The misconfiguration checks' findings (`misconfig`) and the secret scanner's (`secret`) over
+/// `read`, whose final filesystem is `fs`; `reference` is what the user named (for the
+/// latest-tag check).
+pub fn findings(
+    read: &ImageRead<AnalyzedLayer>,
+    fs: &MergedFs,
     reference: &str,
     misconfig: bool,
     secret: bool,
-    quiet: bool,
-) -> Result<Vec<Finding>> {
-    let source = request.spec.open(request.platform.clone(), &request.limits)?;
-    let (bar, tick) = progress(quiet, &format!("checking {}", source.name()));
-    let options = ReadOptions { limits: request.limits.clone(), progress: Some(tick) };
-    let read = read_image(source.as_ref(), &options, || Visitor {
-        facts: FactsVisitor::default(),
-        secrets: secret.then(Vec::new),
-    });
-    bar.finish_and_clear();
-    let read = read?;
+) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let layers: Vec<&[LayerEntry]> = read.layers.iter().map(|l| l.output.listing.entries.as_slice()).collect();
+    let layers: Vec<&[LayerEntry]> = read.layers.iter().map(|l| l.output.inventory.entries.as_slice()).collect();
     if misconfig {
-        let fs = MergedFs::build(&read.meta.source, layers.iter().copied())?;
-        let mut facts = ImageFacts::from_meta(&read.meta).with_layers(layers.iter().copied()).with_fs(&fs);
+        let mut facts = ImageFacts::from_meta(&read.meta).with_layers(layers.iter().copied()).with_fs(fs);
         if !reference.is_empty() {
             facts = facts.with_reference(reference);
         }
-        let accounts = |name: &str| {
-            read.layers.iter().rev().find_map(|l| l.output.listing.account_files.get(name).map(Vec::as_slice))
+        // The copy the final filesystem holds: the layer that wrote the path last, unless deleted.
+        let accounts = |path: &str| {
+            let layer = fs.get(path)?.layer;
+            read.layers.get(layer)?.output.account_files.get(path).map(Vec::as_slice)
         };
-        facts = facts.with_accounts(hullguard_checks::image::AccountFiles {
+        facts = facts.with_accounts(AccountFiles {
             passwd: accounts("etc/passwd"),
             shadow: accounts("etc/shadow"),
             group: accounts("etc/group"),
@@ -116,7 +59,7 @@ pub fn scan_image(
         }
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(findings)
+    findings
 }
 
 /// Secrets in the image config: each ENV entry, label and history `created_by` is scanned as a
@@ -146,45 +89,4 @@ fn config_secrets(config: &hullguard_image::spec::ImageConfig) -> Vec<Finding> {
         }
     }
     out
-}
-
-/// Folders of a source tree never scanned for secrets: version control and dependency trees
-/// (their own allow-list applies inside images, where they are what ships).
-const SKIP_DIRS: [&str; 5] = [".git", ".hg", ".svn", "node_modules", "target"];
-
-/// The secrets in every regular file under `dir` (symbolic links not followed), as findings with
-/// `Location::File` paths relative to `dir`, sorted.
-pub fn scan_tree(dir: &std::path::Path) -> Result<Vec<Finding>> {
-    let mut findings = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(current) = stack.pop() {
-        let mut entries: Vec<std::fs::DirEntry> = std::fs::read_dir(&current)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", current.display()))?
-            .filter_map(std::result::Result::ok)
-            .collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for entry in entries {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() {
-                if !SKIP_DIRS.contains(&entry.file_name().to_string_lossy().as_ref()) {
-                    stack.push(path);
-                }
-                continue;
-            }
-            if !kind.is_file() {
-                continue;
-            }
-            let relative = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
-            let mut file = std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            let scanned = hullguard_secrets::scan_reader(&relative, &mut file)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-            if let Some(why) = scanned.skipped {
-                tracing::debug!("secret scan skipped {relative}: {why}");
-            }
-            findings.extend(scanned.findings.iter().map(SecretFinding::to_finding));
-        }
-    }
-    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Ok(findings)
 }

@@ -346,7 +346,7 @@ pub fn run() -> Result<ExitCode> {
             let cache = if args.no_cache {
                 None
             } else {
-                args.cache_dir.clone().or_else(hullguard_inventory::DirCache::default_dir)
+                args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir)
             };
             let reference = args.image.source.clone().unwrap_or_default();
             commands::scan::run_image(
@@ -379,7 +379,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Sbom(args) => commands::scan::run_sbom(&args.file, args.list_packages, &args.scan, cli.quiet),
         Command::Inventory(args) => {
             let cache =
-                if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };
+                if args.no_cache { None } else { args.cache_dir.or_else(hullguard_scan::DirCache::default_dir) };
             commands::inventory::run(&args.image.request()?, cache.as_deref(), args.format, cli.quiet)
         }
     }
