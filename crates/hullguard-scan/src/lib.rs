@@ -147,21 +147,29 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
     let started = Instant::now();
     let options = &request.options;
     let mut warnings = Vec::new();
-    // Opened first: a missing database fails before a long read.
-    let opened = Instant::now();
-    let db = if request.scanners.vuln {
-        let (db, warning) = open_db(options.db.as_deref())?;
-        warnings.extend(warning);
-        Some(db)
-    } else {
-        None
+    let open = |warnings: &mut Vec<String>| -> Result<(Option<Db>, Duration)> {
+        let opened = Instant::now();
+        let db = if request.scanners.vuln {
+            let (db, warning) = open_db(options.db.as_deref())?;
+            warnings.extend(warning);
+            Some(db)
+        } else {
+            None
+        };
+        tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
+        Ok((db, opened.elapsed()))
     };
-    tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
-    let mut detect_time = opened.elapsed();
+    // An image's read is long: a missing database fails before it. A tree's or document's own
+    // problems (a missing file) are named first.
+    let image_target = matches!(request.target, Target::Image { .. });
+    let (mut db, mut detect_time) = if image_target { open(&mut warnings)? } else { (None, Duration::ZERO) };
     let read_started = Instant::now();
     let collected = collect(&request.target, request.scanners, options)?;
     let read = read_started.elapsed();
     warnings.extend(collected.warnings);
+    if !image_target {
+        (db, detect_time) = open(&mut warnings)?;
+    }
     let target = DetectTarget {
         name: collected.name.clone(),
         config_digest: collected.image.as_ref().and_then(|m| m.config_digest.as_ref().map(|d| d.as_str().to_owned())),
