@@ -41,14 +41,14 @@ floor() { while read -r b; do gzip -dc "$b" | tar -t >/dev/null; done < "$work/l
 export -f floor; export work
 floor_s=$(secs bash -c floor)
 
-scan() { "$bin" image -q --db "$db" "oci-archive:$archive" -f json "$@"; }
-vuln_s=$(secs scan --no-cache --scanners vuln)
-all_s=$(secs scan --no-cache --scanners vuln,misconfig,secret)
+scan=("$bin" image -q --db "$db" "oci-archive:$archive" -f json)
+vuln_s=$(secs "${scan[@]}" --no-cache --scanners vuln)
+all_s=$(secs "${scan[@]}" --no-cache --scanners vuln,misconfig,secret)
 cache=$work/cache
-scan --cache-dir "$cache" --scanners vuln,misconfig,secret >/dev/null
-warm_s=$(secs scan --cache-dir "$cache" --scanners vuln,misconfig,secret)
-reused=$(HULLGUARD_LOG=info "$bin" image -q --db "$db" --cache-dir "$cache" "oci-archive:$archive" -f json \
-  --scanners vuln,misconfig,secret 2>&1 >/dev/null | sed -n 's/.*layer cache: \(.*\)/\1/p')
+"${scan[@]}" --cache-dir "$cache" --scanners vuln,misconfig,secret >/dev/null
+warm_s=$(secs "${scan[@]}" --cache-dir "$cache" --scanners vuln,misconfig,secret)
+reused=$(HULLGUARD_LOG=info "${scan[@]}" --cache-dir "$cache" --scanners vuln,misconfig,secret 2>&1 >/dev/null |
+  sed -n 's/.*layer cache: \(.*\)/\1/p')
 
 printf '== debian-large (%s layers), best of %s runs\n' "$(wc -l < "$work/layers")" "$runs"
 printf 'gzip -dc | tar -t over the layers (floor)     : %6.2f s\n' "$floor_s"
