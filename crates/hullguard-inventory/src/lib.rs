@@ -3,7 +3,6 @@
 //! final filesystem and credits each package to the layer that installed it.
 
 pub mod analyzer;
-mod cache;
 mod dependency;
 pub mod format;
 mod merge;
@@ -13,8 +12,7 @@ mod scan;
 mod source_tree;
 
 pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};
-pub use cache::DirCache;
 pub use merge::{Inventory, merge};
 pub use package::{Ecosystem, FoundPackage, Package};
 pub use scan::{LayerScan, ScannedLayer};
-pub use source_tree::scan_source_tree;
+pub use source_tree::add_lockfile;

@@ -96,10 +96,10 @@ pub enum ConfigFormat {
 }
 
 /// Largest build file read.
-const MAX_FILE: u64 = 32 << 20;
+pub const MAX_FILE: u64 = 32 << 20;
 
 /// Whether a file name is a Dockerfile/Containerfile by convention.
-fn is_dockerfile_name(name: &str) -> bool {
+pub fn is_dockerfile_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "dockerfile"
         || lower == "containerfile"
@@ -156,18 +156,6 @@ fn lint(
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok((findings, warnings))
-}
-
-/// The Dockerfile findings of a source tree (`fs --scanners misconfig`), with default settings and
-/// paths relative to `dir`.
-///
-/// # Errors
-///
-/// A directory or file that cannot be read, or a file over the size cap.
-pub fn lint_tree(dir: &Path) -> Result<(Vec<Finding>, Vec<String>)> {
-    let mut files = Vec::new();
-    find(dir, &mut files)?;
-    lint(&files, &Settings::default(), |f| f.strip_prefix(dir).unwrap_or(f).to_string_lossy().replace('\\', "/"))
 }
 
 /// Run `config` (`discover`: directories are searched for Dockerfiles) or `dockerfile` (every

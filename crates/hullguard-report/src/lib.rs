@@ -9,7 +9,7 @@ use std::cmp::Reverse;
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub mod gate;
 pub mod text;
@@ -17,7 +17,7 @@ pub mod time;
 pub mod vuln;
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Severity {
     /// Severity not known (e.g. an advisory without a score).

@@ -63,7 +63,7 @@ use std::sync::LazyLock;
 use aho_corasick::AhoCorasick;
 use hullguard_report::{Finding, FindingKind, Location, Severity};
 use regex::bytes::Regex;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use mask::{MASK, is_secret_name, mask_assignment, mask_assignments, mask_value, shown_chars};
@@ -84,9 +84,13 @@ pub const BINARY_SNIFF_LEN: usize = 8 * 1024;
 /// How many bytes of context either side of a secret the redacted line keeps.
 const CONTEXT_BYTES: usize = 80;
 
-/// A line of text with secrets masked. Only this crate builds one, so a value of this type never
-/// holds a raw secret.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Version of what [`scan_reader`] finds: bumped when the same bytes may give other findings
+/// (rules, matching, masking), so layer caches keyed by it never reuse stale results.
+pub const VERSION: u32 = 1;
+
+/// A line of text with secrets masked. Only this crate builds one (or reads back one it wrote,
+/// from a layer cache), so a value of this type never holds a raw secret.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Redacted(String);
 
@@ -105,7 +109,7 @@ impl fmt::Display for Redacted {
 }
 
 /// One secret found in a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretFinding {
     /// Id of the rule that found it (`aws-access-key-id`); see [`rules`].
     pub rule_id: String,

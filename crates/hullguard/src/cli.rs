@@ -386,7 +386,7 @@ pub fn run() -> Result<ExitCode> {
             let cache = if args.no_cache {
                 None
             } else {
-                args.cache_dir.clone().or_else(hullguard_inventory::DirCache::default_dir)
+                args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir)
             };
             let request = args.image.request()?;
             let reference = request.spec.reference().unwrap_or_default().to_owned();
@@ -419,7 +419,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Inventory(args) => {
             let cache =
-                if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };
+                if args.no_cache { None } else { args.cache_dir.or_else(hullguard_scan::DirCache::default_dir) };
             let output = args.output.output;
             commands::inventory::run(
                 &args.image.request()?,

@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 pub use entry::{EntryKind, EntryVisitor, LayerEntry, Listing, walk_layer};
 pub use stream::{BlobReader, Compression, Expected, LayerStats, LayerStream};
 pub(crate) use stream::{check_digest, check_size};
+pub use tree::walk_tree;
 
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
@@ -110,7 +111,7 @@ where
 
     fn tree(&self, root: &Path) -> Result<()> {
         let mut visitor = (self.make)();
-        tree::walk_tree(root, &self.options.limits, &mut visitor)?;
+        tree::walk_tree(root, &self.options.limits, &[], &mut visitor)?;
         self.push(Collected { index: Some(0), stats: None, output: visitor.finish() })
     }
 }

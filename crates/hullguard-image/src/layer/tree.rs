@@ -12,8 +12,9 @@ use crate::limits::Limits;
 /// `O_NOFOLLOW` on Linux: open fails instead of following a symlink swapped in after the walk.
 const O_NOFOLLOW: i32 = 0o400_000;
 
-/// Visit every entry under `root` in sorted order (parents before children).
-pub fn walk_tree<V: EntryVisitor>(root: &Path, limits: &Limits, visitor: &mut V) -> Result<()> {
+/// Visit every entry under `root` in sorted order (parents before children); directories named
+/// in `skip_dirs` are neither visited nor descended into.
+pub fn walk_tree<V: EntryVisitor>(root: &Path, limits: &Limits, skip_dirs: &[&str], visitor: &mut V) -> Result<()> {
     let mut stack = vec![String::new()];
     let mut count = 0u64;
     while let Some(rel) = stack.pop() {
@@ -38,6 +39,9 @@ pub fn walk_tree<V: EntryVisitor>(root: &Path, limits: &Limits, visitor: &mut V)
             let full = root.join(&path);
             let meta = fs::symlink_metadata(&full).map_err(|e| Error::io(full.display().to_string(), &e))?;
             let ft = meta.file_type();
+            if ft.is_dir() && skip_dirs.contains(&name.as_str()) {
+                continue;
+            }
             let kind = if ft.is_dir() {
                 subdirs.push(path.clone());
                 EntryKind::Dir

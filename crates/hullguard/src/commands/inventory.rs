@@ -7,10 +7,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use hullguard_image::{Digest, ImageMeta, LayerCache, ReadOptions, read_image_cached};
+use hullguard_inventory::Inventory;
 use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
-use hullguard_inventory::{DirCache, Inventory, LayerScan, ScannedLayer, builtin, merge};
 use hullguard_report::text::{Column, col, cut, escape_control, header, layout, line};
+use hullguard_scan::{ScanOptions, Scanners, Target};
 use serde_json::json;
 
 use crate::cli::{ImageRequest, InventoryFormat};
@@ -25,50 +25,22 @@ pub fn run(
     output: Option<&Path>,
     quiet: bool,
 ) -> Result<ExitCode> {
-    let (meta, inventory) = image_inventory(request, cache_dir, quiet)?;
-    let name = meta.display_name().to_owned();
-    let subject = Subject {
-        name: &name,
-        config_digest: meta.config_digest.as_ref().map(Digest::as_str),
-        diff_ids: meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(Digest::as_str)).collect(),
-        created: meta.config.created.as_deref(),
+    let target =
+        Target::Image { spec: request.spec.clone(), platform: request.platform.clone(), reference: String::new() };
+    let (bar, tick) = progress(quiet, "reading the image");
+    let options = ScanOptions {
+        limits: request.limits.clone(),
+        cache_dir: cache_dir.map(Path::to_path_buf),
+        progress: Some(tick),
+        ..ScanOptions::default()
     };
-    render(&meta.source, &subject, &inventory, format, output, quiet)
-}
-
-/// Read the image of `request` once and return its metadata and inventory,
-/// with the layer cache in `cache_dir` unless it is `None`.
-pub fn image_inventory(
-    request: &ImageRequest,
-    cache_dir: Option<&Path>,
-    quiet: bool,
-) -> Result<(ImageMeta, Inventory)> {
-    let source = request.spec.open(request.platform.clone(), &request.limits)?;
-    let analyzers = builtin();
-    let cache = cache_dir.map(|dir| DirCache::new(dir, &analyzers));
-    let (bar, tick) = progress(quiet, &format!("reading {}", source.name()));
-    let options = ReadOptions { limits: request.limits.clone(), progress: Some(tick) };
-    let image = read_image_cached(
-        source.as_ref(),
-        &options,
-        || LayerScan::new(&analyzers),
-        cache.as_ref().map(|c| c as &dyn LayerCache<ScannedLayer>),
-    );
+    let collected = hullguard_scan::collect(&target, Scanners::default(), &options);
     bar.finish_and_clear();
-    let image = image?;
-    if let Some(cache) = &cache {
-        let (hits, _) = cache.counts();
-        tracing::info!("layer cache: {hits} of {} layers reused", image.layers.len());
-    }
-    let mut inventory = merge(&image)?;
-    // A root filesystem folder (its source is named `dir:…`) with nothing in it is most likely
-    // not the folder meant.
-    if image.meta.source.starts_with("dir:") && inventory.os.is_none() && inventory.packages.is_empty() {
-        inventory
-            .warnings
-            .push(format!("{}: no OS release and no packages found; is this a root filesystem?", image.meta.source));
-    }
-    Ok((image.meta, inventory))
+    let collected = collected?;
+    warn(&collected.warnings, quiet);
+    let meta = collected.image.as_ref();
+    let source = meta.map_or(collected.name.as_str(), |m| m.source.as_str());
+    render(source, &super::scan::subject(&collected.name, meta), &collected.inventory, format, output)
 }
 
 /// Render an inventory in `format` to `output` (stdout when `None`).
@@ -78,10 +50,7 @@ pub fn render(
     inventory: &Inventory,
     format: InventoryFormat,
     output: Option<&Path>,
-    quiet: bool,
 ) -> Result<ExitCode> {
-    let unread = inventory.incomplete.iter().filter(|i| !inventory.warnings.contains(i));
-    warn(inventory.warnings.iter().chain(unread), quiet);
     let text = match format {
         InventoryFormat::Json => {
             let doc = json!({

@@ -2,7 +2,6 @@
 
 pub mod checks;
 pub mod db;
-pub mod image_checks;
 pub mod inspect;
 pub mod inventory;
 pub mod scan;

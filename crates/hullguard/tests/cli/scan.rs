@@ -849,3 +849,112 @@ fn security_support_notes_from_debian_lists() {
         ]
     );
 }
+
+/// `image --scanners misconfig,secret` on an image whose layer 0 writes `/etc/shadow` (an
+/// account with an empty password) and an AWS access key, and whose layer 1 deletes the shadow file
+/// when `delete_shadow`.
+fn account_image(dir: &Path, delete_shadow: bool) -> String {
+    use crate::support::{Layer, OciArchive, RawEntry};
+    let base = Layer::gzip(&[
+        RawEntry::dir("etc/"),
+        RawEntry::file("etc/shadow", b"root::19000:0:99999:7:::\n"),
+        RawEntry::file("etc/app.env", b"AWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n"),
+    ]);
+    let top = if delete_shadow {
+        Layer::gzip(&[RawEntry::file("etc/.wh.shadow", b"")])
+    } else {
+        Layer::gzip(&[RawEntry::file("etc/motd", b"hello\n")])
+    };
+    let path = dir.join(format!("accounts-{delete_shadow}.oci.tar"));
+    format!("oci-archive:{}", OciArchive::new(vec![base, top]).write(&path).display())
+}
+
+/// The ids of the findings in list `list` of a JSON report (an empty list is left out).
+fn report_ids(out: &std::process::Output, list: &str) -> Vec<String> {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    report[list].as_array().into_iter().flatten().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Issue "One scan engine", point 2: the account checks read the account files of the final
+/// filesystem — a shadow file deleted by a later layer is not checked (the old second pass took
+/// the last layer that wrote it, ignoring whiteouts).
+#[test]
+fn account_checks_honour_whiteouts() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |delete: bool| {
+        let target = account_image(dir.path(), delete);
+        hullguard(Path::new("."), &["image", "--no-cache", &target, "--scanners", "misconfig", "--format", "json"])
+    };
+    assert!(report_ids(&run(false), "misconfigurations").contains(&"HG-IMG-014".to_owned()));
+    assert!(!report_ids(&run(true), "misconfigurations").contains(&"HG-IMG-014".to_owned()));
+}
+
+/// Issue "One scan engine", point 2: the secret scanner runs in the single layer pass and its
+/// results are cached with the layer: a scan with the secret scanner never reuses layers cached
+/// without it, and a warm scan with it reuses every layer and still reports the secret.
+#[test]
+fn secrets_are_cached_with_the_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = account_image(dir.path(), true);
+    let cache = dir.path().join("cache");
+    let run = |scanners: &str| {
+        let out = assert_cmd::Command::cargo_bin("hullguard")
+            .unwrap()
+            .env("HULLGUARD_LOG", "info")
+            .args(["image", "--cache-dir", cache.to_str().unwrap(), &target, "--scanners", scanners, "-f", "json"])
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        (report_ids(&out, "secrets"), log)
+    };
+    let (secrets, log) = run("misconfig");
+    assert!(secrets.is_empty() && log.contains("layer cache: 0 of 2 layers reused"), "{log}");
+    let (secrets, log) = run("misconfig,secret");
+    assert_eq!(secrets, ["aws-access-key-id"]);
+    assert!(log.contains("layer cache: 0 of 2 layers reused"), "{log}");
+    let (secrets, log) = run("misconfig,secret");
+    assert_eq!(secrets, ["aws-access-key-id"]);
+    assert!(log.contains("layer cache: 2 of 2 layers reused"), "{log}");
+}
+
+/// Issue "One scan engine", point 2: `fs` walks the tree once with one skip list for every
+/// scanner (the lockfile walk skipped `.venv` but the secret walk did not; the Dockerfile walk
+/// skipped `vendor` but the lockfile walk did not), and never follows a symbolic link.
+#[test]
+fn fs_walks_once_with_one_skip_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let (tree, outside) = (dir.path().join("tree"), dir.path().join("outside"));
+    let key = "AWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n";
+    for sub in ["app", ".venv/lib", "vendor/acme", "target/x"] {
+        std::fs::create_dir_all(tree.join(sub)).unwrap();
+        std::fs::write(tree.join(sub).join("requirements.txt"), "flask==2.0.1\n").unwrap();
+        std::fs::write(tree.join(sub).join("Dockerfile"), "FROM debian\nUSER root\n").unwrap();
+        std::fs::write(tree.join(sub).join(".env"), key).unwrap();
+    }
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("requirements.txt"), "django==3.0.0\n").unwrap();
+    std::fs::write(outside.join(".env"), key).unwrap();
+    std::os::unix::fs::symlink(&outside, tree.join("app/linked")).unwrap();
+    let shown = tree.to_str().unwrap();
+    let listed = hullguard(Path::new("."), &["fs", shown, "--list-packages", "-f", "json", "-q"]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    let paths: Vec<&str> = listed["packages"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, ["/app/requirements.txt"]);
+    let out = hullguard(Path::new("."), &["fs", shown, "--scanners", "misconfig,secret", "-f", "json", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let paths = |list: &str| -> Vec<String> {
+        let mut paths: Vec<String> = report[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["location"]["path"].as_str().unwrap().to_owned())
+            .collect();
+        paths.dedup();
+        paths
+    };
+    assert_eq!(paths("secrets"), ["app/.env"]);
+    assert_eq!(paths("misconfigurations"), ["app/Dockerfile"]);
+}

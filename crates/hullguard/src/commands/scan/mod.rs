@@ -1,82 +1,83 @@
-//! `hullguard image`: the vulnerability scan. The inventory of the target is
-//! matched against the database, findings of one vulnerability are merged
-//! through their aliases, rated, filtered (ignore file, VEX, unfixed, KEV)
-//! and rendered; `--fail-on` decides the exit code on what is left after the
-//! filters, whatever `--severity` shows.
+//! `hullguard image`, `fs` and `sbom`: the scan. The scan engine (hullguard-scan) reads the
+//! target once, matches its inventory, applies suppression and filters; this command builds the
+//! request from the arguments, prints the warnings, renders the report and maps the gate to the
+//! exit code.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
-use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
-use hullguard_inventory::{Inventory, scan_source_tree};
-use hullguard_report::FindingKind;
+use hullguard_inventory::Inventory;
+use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
 use hullguard_report::gate::Gate;
 use hullguard_report::text::escape_control;
-use hullguard_report::vuln::{VulnReport, VulnStatus, add_vulnerabilities, apply, load_ignore, parse_vex, today_utc};
-use hullguard_vulndb::db::Db;
+use hullguard_report::vuln::{VulnReport, add_vulnerabilities};
+use hullguard_scan::{Policy, ScanOptions, ScanRequest, ScanResult, Scanners, Target};
 
-use crate::cli::{ScanArgs, ScanFormat, Scanner};
-use crate::output::{table_style, warn, write_report};
-
-use hullguard_vulndb::detect::{Target, detect, empty_report, remediations};
-
-/// Opens the database named by `--db` or the default location.
-pub fn open_db(path: Option<&Path>, quiet: bool) -> Result<Db> {
-    let path = match path {
-        Some(p) => p.to_owned(),
-        None => hullguard_vulndb::db::default_path()
-            .ok_or_else(|| anyhow!("no vulnerability database location: set --db, HULLGUARD_DB or HOME"))?,
-    };
-    let db = Db::open(&path)?;
-    warn(db.info()?.stale_data_warning(std::time::SystemTime::now()), quiet);
-    Ok(db)
-}
-
-/// Applies the ignore file (`--ignorefile`, else `.hullguardignore` or `.trivyignore` when present) and the VEX
-/// documents; returns the warnings to print.
-pub fn suppress(report: &mut VulnReport, args: &ScanArgs) -> Result<Vec<String>> {
-    let ignore = load_ignore(args.ignorefile.as_deref()).map_err(|e| anyhow!("{e}"))?;
-    let mut vex = Vec::new();
-    for path in &args.vex {
-        let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
-        vex.push(parse_vex(&bytes, &path.display().to_string()).map_err(|e| anyhow!("{e}"))?);
-    }
-    let warnings = apply(report, ignore.as_ref(), &vex, &today_utc());
-    report.warnings.extend(warnings.iter().cloned());
-    Ok(warnings)
-}
-
-/// The severity of every finding of the report, of all three kinds.
-fn severities(report: &VulnReport) -> Vec<hullguard_report::Severity> {
-    let others = report.misconfigurations.iter().chain(&report.secrets).map(|f| f.severity);
-    report.findings.iter().map(|f| f.severity).chain(others).collect()
-}
+use crate::cli::{ImageRequest, ScanArgs, ScanFormat, Scanner};
+use crate::output::{progress, table_style, warn, write_report};
 
 /// The gate of `--fail-on` and `--exit-code`.
 fn gate(args: &ScanArgs) -> Gate {
     Gate { fail_on: args.fail_on, exit_code: args.exit_code }
 }
 
-/// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), keeps only the severities
-/// `--severity` shows, and returns whether the gate trips (`--fail-on` on every finding left,
-/// `--exit-code` alone on those shown).
-pub fn filter(report: &mut VulnReport, args: &ScanArgs) -> bool {
-    if args.ignore_unfixed {
-        report.findings.retain(|f| f.status == VulnStatus::Fixed);
+/// The suppression, filters and gate the arguments ask for.
+fn policy(args: &ScanArgs) -> Policy {
+    Policy {
+        ignorefile: args.ignorefile.clone(),
+        vex: args.vex.clone(),
+        ignore_unfixed: args.ignore_unfixed,
+        kev_only: args.kev_only,
+        severity: args.severity.clone(),
+        gate: gate(args),
     }
-    if args.kev_only {
-        report.findings.retain(|f| f.kev.is_some());
+}
+
+/// The scanners of `--scanners`.
+pub fn scanners(list: &[Scanner]) -> Scanners {
+    Scanners {
+        vuln: list.contains(&Scanner::Vuln),
+        misconfig: list.contains(&Scanner::Misconfig),
+        secret: list.contains(&Scanner::Secret),
     }
-    let remaining = severities(report);
-    if !args.severity.is_empty() {
-        report.findings.retain(|f| args.severity.contains(&f.severity));
-        report.misconfigurations.retain(|f| args.severity.contains(&f.severity));
-        report.secrets.retain(|f| args.severity.contains(&f.severity));
+}
+
+/// The engine's options for `args`, with the layer cache in `cache_dir`.
+fn options(args: &ScanArgs, cache_dir: Option<&Path>, limits: hullguard_image::Limits) -> ScanOptions {
+    ScanOptions {
+        limits,
+        cache_dir: cache_dir.map(Path::to_path_buf),
+        db: args.db.clone(),
+        policy: policy(args),
+        ..ScanOptions::default()
     }
-    report.remediations = remediations(&report.findings);
-    report.finalize();
-    gate(args).trips(remaining, severities(report))
+}
+
+/// The SBOM subject of a scanned target.
+pub fn subject<'a>(name: &'a str, image: Option<&'a hullguard_image::ImageMeta>) -> Subject<'a> {
+    Subject {
+        name,
+        config_digest: image.and_then(|m| m.config_digest.as_ref().map(hullguard_image::Digest::as_str)),
+        diff_ids: image
+            .map(|m| m.layers.iter().filter_map(|l| l.diff_id.as_ref().map(hullguard_image::Digest::as_str)).collect())
+            .unwrap_or_default(),
+        created: image.and_then(|m| m.config.created.as_deref()),
+    }
+}
+
+/// Runs `request` with a progress bar labelled `label`, prints its warnings, renders its report.
+fn run(mut request: ScanRequest, label: &str, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let (bar, tick) = progress(quiet, label);
+    request.options.progress = Some(tick);
+    let result = hullguard_scan::scan(&request);
+    bar.finish_and_clear();
+    let result: ScanResult = result?;
+    warn(&result.warnings, quiet);
+    // Warnings that change what the gate sees (expired ignore entries) show even with -q.
+    warn(&result.gate_warnings, false);
+    emit(&result.report, args, &result.inventory, &subject(&result.name, result.image.as_ref()))?;
+    Ok(exit_code(result.tripped, &result.report, args))
 }
 
 /// Renders `report` (with the SBOM of `inventory` for the SBOM formats) and writes it to stdout
@@ -108,18 +109,6 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
     write_report(&text, args.output.as_deref())
 }
 
-/// The `quiet` of warnings that change what the gate sees (an expired ignore entry, a VEX
-/// statement that matched nothing): shown even with `-q`, which hides progress only.
-const GATE_WARNINGS_SHOWN: bool = false;
-
-/// Prints the inventory's warnings and what it could not read, and carries both into the report.
-fn carry_diagnostics(report: &mut VulnReport, inventory: &Inventory, quiet: bool) {
-    let unread = inventory.incomplete.iter().filter(|i| !inventory.warnings.contains(i));
-    warn(inventory.warnings.iter().chain(unread), quiet);
-    report.warnings.extend(inventory.warnings.iter().cloned());
-    report.incomplete.extend(inventory.incomplete.iter().cloned());
-}
-
 /// The exit code of a scan whose gate tripped or not: 2 for an incomplete scan (something that
 /// decides findings was not read) unless `--allow-incomplete`, said in one line.
 pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCode {
@@ -137,117 +126,54 @@ pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCod
 
 /// Run `image`: read the image once, match its inventory, report.
 pub fn run_image(
-    request: &crate::cli::ImageRequest,
+    request: &ImageRequest,
     reference: &str,
     cache_dir: Option<&Path>,
-    scanners: &[Scanner],
+    scanners_asked: &[Scanner],
     args: &ScanArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
-    let vuln = scanners.contains(&Scanner::Vuln);
-    let opened = std::time::Instant::now();
-    let db = if vuln { Some(open_db(args.db.as_deref(), quiet)?) } else { None };
-    tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
-    let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
-    let target = Target {
-        name: meta.display_name().to_owned(),
-        config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
-        layer_created_by: meta.layers.iter().map(|l| l.created_by.clone()).collect(),
+    let target = Target::Image {
+        spec: request.spec.clone(),
+        platform: request.platform.clone(),
+        reference: reference.to_owned(),
     };
-    let subject = Subject {
-        name: &target.name,
-        config_digest: meta.config_digest.as_ref().map(hullguard_image::Digest::as_str),
-        diff_ids: meta.layers.iter().filter_map(|l| l.diff_id.as_ref().map(hullguard_image::Digest::as_str)).collect(),
-        created: meta.config.created.as_deref(),
-    };
-    let started = std::time::Instant::now();
-    let mut report = match &db {
-        Some(db) => detect(&target, &inventory, db)?,
-        None => empty_report(&target, &inventory),
-    };
-    tracing::info!(
-        "matched {} packages against the database in {:.1} ms",
-        report.packages,
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    carry_diagnostics(&mut report, &inventory, quiet);
-    let misconfig = scanners.contains(&Scanner::Misconfig);
-    let secret = scanners.contains(&Scanner::Secret);
-    if misconfig || secret {
-        for f in super::image_checks::scan_image(request, reference, misconfig, secret, quiet)? {
-            match f.kind {
-                FindingKind::Secret => report.secrets.push(f),
-                _ => report.misconfigurations.push(f),
-            }
-        }
-    }
-    // Suppression sees every finding of every scanner.
-    warn(suppress(&mut report, args)?, GATE_WARNINGS_SHOWN);
-    let tripped = filter(&mut report, args);
-    emit(&report, args, &inventory, &subject)?;
-    Ok(exit_code(tripped, &report, args))
+    let options = options(args, cache_dir, request.limits.clone());
+    let label = format!("reading {}", if reference.is_empty() { "the image" } else { reference });
+    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet)
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with
 /// `--scanners misconfig` the Dockerfiles of the tree, and with `--scanners secret` every file of
 /// the tree for secrets.
-pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
-    let shown = dir.display().to_string();
-    let inventory = scan_source_tree(dir).map_err(|problem| anyhow!("{problem}"))?;
-    let mut findings = Vec::new();
-    if scanners.contains(&Scanner::Misconfig) && !list {
-        let (found, warnings) = hullguard_lint::lint_tree(dir)?;
-        warn(warnings, quiet);
-        findings.extend(found);
+pub fn run_fs(dir: &Path, list: bool, scanners_asked: &[Scanner], args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let target = Target::Tree(dir.to_path_buf());
+    let options = options(args, None, hullguard_image::Limits::default());
+    if list {
+        return list_packages(&target, &options, args, quiet);
     }
-    if scanners.contains(&Scanner::Secret) && !list {
-        findings.extend(super::image_checks::scan_tree(dir)?);
-    }
-    scan_inventory(&shown, &inventory, list, scanners.contains(&Scanner::Vuln), findings, args, quiet)
+    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, "reading", args, quiet)
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
 pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
-    let shown = path.display().to_string();
-    let file = std::fs::File::open(path).with_context(|| shown.clone())?;
-    let inventory = read_sbom(&shown, file, max_bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
-    scan_inventory(&shown, &inventory, list, true, Vec::new(), args, quiet)
+    let target = Target::Sbom(path.to_path_buf());
+    let options = ScanOptions { max_sbom_bytes: max_bytes, ..options(args, None, hullguard_image::Limits::default()) };
+    if list {
+        return list_packages(&target, &options, args, quiet);
+    }
+    let scanners = Scanners { vuln: true, ..Scanners::default() };
+    run(ScanRequest { target, scanners, options }, "reading", args, quiet)
 }
 
-/// Scan an inventory that did not come from an image (no layers) for vulnerabilities when `vuln`,
-/// adding `secrets` found by the caller, or list it.
-fn scan_inventory(
-    shown: &str,
-    inventory: &Inventory,
-    list: bool,
-    vuln: bool,
-    findings: Vec<hullguard_report::Finding>,
-    args: &ScanArgs,
-    quiet: bool,
-) -> Result<ExitCode> {
-    let subject = Subject { name: shown, config_digest: None, diff_ids: Vec::new(), created: None };
-    if list {
-        let format = args
-            .format
-            .inventory_format()
-            .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
-        return super::inventory::render(shown, &subject, inventory, format, args.output.as_deref(), quiet);
-    }
-    let target = Target { name: shown.to_owned(), ..Target::default() };
-    let mut report = if vuln {
-        detect(&target, inventory, &open_db(args.db.as_deref(), quiet)?)?
-    } else {
-        empty_report(&target, inventory)
-    };
-    carry_diagnostics(&mut report, inventory, quiet);
-    for f in findings {
-        match f.kind {
-            FindingKind::Secret => report.secrets.push(f),
-            _ => report.misconfigurations.push(f),
-        }
-    }
-    warn(suppress(&mut report, args)?, GATE_WARNINGS_SHOWN);
-    let tripped = filter(&mut report, args);
-    emit(&report, args, inventory, &subject)?;
-    Ok(exit_code(tripped, &report, args))
+/// `--list-packages`: the inventory of `target`, no scanner run.
+fn list_packages(target: &Target, options: &ScanOptions, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let format = args
+        .format
+        .inventory_format()
+        .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
+    let collected = hullguard_scan::collect(target, Scanners::default(), options)?;
+    warn(&collected.warnings, quiet);
+    let subject = subject(&collected.name, None);
+    super::inventory::render(&collected.name, &subject, &collected.inventory, format, args.output.as_deref())
 }

@@ -1,25 +1,33 @@
-//! The layer cache: analyzer results stored per layer blob digest, so an image sharing layers
-//! with one already scanned only analyses its new layers. Keyed by the blob digest and every
-//! analyzer's id and version, so a changed analyzer never reuses stale results.
+//! The layer cache: what the single pass found in a layer (inventory facts, entries, account
+//! files, secrets), stored per layer blob digest, so an image sharing layers with one already
+//! scanned only analyses its new layers. Keyed by the blob digest, every inventory analyzer's id
+//! and version, and the secret scanner's version when it ran, so a changed analyzer never reuses
+//! stale results.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use hullguard_image::layer::LayerStats;
 use hullguard_image::{Digest, LayerCache};
 use serde::{Deserialize, Serialize};
 
-use crate::analyzer::Analyzer;
-use crate::scan::ScannedLayer;
+use hullguard_inventory::{Analyzer, ScannedLayer};
+use hullguard_secrets::SecretFinding;
+
+use crate::layer::AnalyzedLayer;
 
 /// Bumped when the stored layout changes.
-const SCHEMA: u32 = 2;
+const SCHEMA: u32 = 3;
 
-#[derive(Serialize, Deserialize)]
+#[derive(Deserialize)]
 struct Entry {
     stats: LayerStats,
-    layer: ScannedLayer,
+    inventory: ScannedLayer,
+    account_files: BTreeMap<String, Vec<u8>>,
+    secrets: Vec<SecretFinding>,
 }
 
 /// A directory of cached layer results (one JSON file per layer, written atomically).
@@ -31,11 +39,15 @@ pub struct DirCache {
 }
 
 impl DirCache {
-    /// A cache in `dir` (created on first write) for results of `analyzers`.
-    pub fn new(dir: &Path, analyzers: &[Box<dyn Analyzer>]) -> Self {
-        let mut salt = format!("schema={SCHEMA}");
+    /// A cache in `dir` (created on first write) for results of `analyzers`, with the secret
+    /// scanner's when `secrets`.
+    pub fn new(dir: &Path, analyzers: &[Box<dyn Analyzer>], secrets: bool) -> Self {
+        let mut salt = format!("schema={SCHEMA}|accounts={}", hullguard_checks::image::MAX_ACCOUNT_FILE);
         for a in analyzers {
             salt.push_str(&format!("|{}={}", a.id(), a.version()));
+        }
+        if secrets {
+            salt.push_str(&format!("|secrets={}", hullguard_secrets::VERSION));
         }
         DirCache { dir: dir.to_path_buf(), salt, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
     }
@@ -60,8 +72,8 @@ impl DirCache {
     }
 }
 
-impl LayerCache<ScannedLayer> for DirCache {
-    fn get(&self, digest: &Digest) -> Option<(LayerStats, ScannedLayer)> {
+impl LayerCache<AnalyzedLayer> for DirCache {
+    fn get(&self, digest: &Digest) -> Option<(LayerStats, AnalyzedLayer)> {
         // A missing, unreadable or corrupt entry is a miss: the layer is simply read again.
         // Read as a stream, never held whole next to what it decodes to.
         let entry: Option<Entry> = std::fs::File::open(self.file(digest))
@@ -70,7 +82,12 @@ impl LayerCache<ScannedLayer> for DirCache {
         match entry.filter(|e| &e.stats.digest == digest) {
             Some(e) => {
                 self.hits.fetch_add(1, Ordering::Relaxed);
-                Some((e.stats, e.layer))
+                let layer = AnalyzedLayer {
+                    inventory: Arc::new(e.inventory),
+                    account_files: e.account_files,
+                    secrets: e.secrets,
+                };
+                Some((e.stats, layer))
             }
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
@@ -79,12 +96,20 @@ impl LayerCache<ScannedLayer> for DirCache {
         }
     }
 
-    fn put(&self, stats: &LayerStats, layer: &ScannedLayer) {
+    fn put(&self, stats: &LayerStats, layer: &AnalyzedLayer) {
         #[derive(Serialize)]
         struct EntryRef<'a> {
             stats: &'a LayerStats,
-            layer: &'a ScannedLayer,
+            inventory: &'a ScannedLayer,
+            account_files: &'a BTreeMap<String, Vec<u8>>,
+            secrets: &'a [SecretFinding],
         }
+        let entry = EntryRef {
+            stats,
+            inventory: &layer.inventory,
+            account_files: &layer.account_files,
+            secrets: &layer.secrets,
+        };
         let target = self.file(&stats.digest);
         // Best effort: a cache that cannot be written only costs time. Streamed to the file: a
         // layer of a million entries is never held as one JSON string.
@@ -94,7 +119,7 @@ impl LayerCache<ScannedLayer> for DirCache {
         let tmp = target.with_extension(format!("tmp.{}", std::process::id()));
         let written = std::fs::File::create(&tmp).ok().is_some_and(|file| {
             let mut out = std::io::BufWriter::new(file);
-            serde_json::to_writer(&mut out, &EntryRef { stats, layer }).is_ok() && out.flush().is_ok()
+            serde_json::to_writer(&mut out, &entry).is_ok() && out.flush().is_ok()
         });
         if !written || std::fs::rename(&tmp, &target).is_err() {
             let _ = std::fs::remove_file(&tmp);
