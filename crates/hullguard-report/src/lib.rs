@@ -14,6 +14,7 @@ use serde::Serialize;
 pub mod gate;
 pub mod time;
 pub mod vuln;
+pub mod yaml;
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
