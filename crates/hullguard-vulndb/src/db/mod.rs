@@ -213,22 +213,7 @@ pub struct KevFacts {
 /// lower-cased, others are kept as they are.
 pub fn package_key(ecosystem: &str, name: &str) -> String {
     match ecosystem_key(ecosystem).split(':').next().unwrap_or_default() {
-        "PyPI" => {
-            let mut out = String::with_capacity(name.len());
-            let mut sep = false;
-            for c in name.trim().chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    sep = true;
-                    continue;
-                }
-                if sep && !out.is_empty() {
-                    out.push('-');
-                }
-                sep = false;
-                out.extend(c.to_lowercase());
-            }
-            out
-        }
+        "PyPI" => hullguard_inventory::pep503_name(name.trim()),
         "npm" | "Packagist" | "NuGet" | "Maven" | "crates.io" => name.to_lowercase(),
         _ => name.to_owned(),
     }
