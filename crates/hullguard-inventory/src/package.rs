@@ -127,7 +127,7 @@ pub struct Package {
 }
 
 /// Percent-encode a purl component (RFC 3986 unreserved characters pass).
-fn encode(s: &str) -> String {
+pub(crate) fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {

@@ -63,6 +63,13 @@ impl EntryVisitor for LayerScan<'_> {
         }
         let (fits, over): (Vec<&dyn Analyzer>, Vec<&dyn Analyzer>) =
             wanted.into_iter().partition(|a| entry.size <= a.max_size());
+        // Every analyzer finds packages (or the OS): a file it wanted and could not read may hide findings.
+        for a in &over {
+            let path = format!("/{}", entry.path);
+            let what =
+                format!("{path}: {}: {} bytes, over its {} byte cap; not read", a.id(), entry.size, a.max_size());
+            self.layer.facts.incomplete.push((path, what));
+        }
         if !over.is_empty() {
             self.layer.facts.warnings.push(format!(
                 "/{}: {} bytes, over {}; skipped",

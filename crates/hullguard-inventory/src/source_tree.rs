@@ -88,7 +88,7 @@ fn read_lockfile(root: &Path, path: &str, format: Format, inventory: &mut Invent
 }
 
 fn finish(mut inventory: Inventory) -> Inventory {
-    inventory.packages.sort();
+    inventory.packages.sort_unstable();
     inventory.packages.dedup();
     inventory
 }

@@ -12,6 +12,7 @@ use hullguard_checks::dockerfile::parse::parse;
 use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
 use hullguard_checks::registry::is_check_name;
 use hullguard_report::gate::Gate;
+use hullguard_report::text::escape_control;
 use hullguard_report::vuln::{apply_to_findings, findings_to_sarif, load_ignore, today_utc};
 use hullguard_report::{Finding, Location, Severity};
 use serde_json::json;
@@ -66,6 +67,9 @@ pub struct ConfigArgs {
     /// Trivy's --exit-code does.
     #[arg(long, value_name = "N")]
     pub exit_code: Option<u8>,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 /// Parses `LABEL:FORMAT` of `--require-label` (the label itself may contain `:`; the format is
@@ -219,7 +223,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
     let gate = Gate { fail_on: args.fail_on, exit_code: args.exit_code };
     let failed = gate.trips(findings.iter().map(|f| f.severity), shown.iter().map(|f| f.severity));
     for w in &warnings {
-        eprintln!("hullguard: warning: {w}");
+        eprintln!("hullguard: warning: {}", escape_control(w));
     }
     let text = match args.format {
         ConfigFormat::Json => {
@@ -234,9 +238,14 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             findings_to_sarif(&target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
         }
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    match &args.output {
+        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
     Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
 }
 
@@ -271,12 +280,19 @@ fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
             },
             other => format!("{other:?}"),
         };
-        let _ = writeln!(s, "{place}  {:<8} {}  {}", f.severity.as_str(), f.id, f.title);
+        let _ = writeln!(
+            s,
+            "{}  {:<8} {}  {}",
+            escape_control(&place),
+            f.severity.as_str(),
+            f.id,
+            escape_control(&f.title)
+        );
         if let Some(e) = &f.evidence {
-            let _ = writeln!(s, "    {}", e.lines().next().unwrap_or(""));
+            let _ = writeln!(s, "    {}", escape_control(e.lines().next().unwrap_or("")));
         }
         if let Some(fix) = &f.fix {
-            let _ = writeln!(s, "    fix: {fix}");
+            let _ = writeln!(s, "    fix: {}", escape_control(fix));
         }
     }
     let mut counts = String::new();

@@ -12,6 +12,7 @@ use std::str::FromStr;
 use serde::Serialize;
 
 pub mod gate;
+pub mod text;
 pub mod time;
 pub mod vuln;
 pub mod yaml;

@@ -71,18 +71,29 @@ pub fn day_of(t: SystemTime) -> i64 {
 /// `t` in UTC as an RFC 3339 date-time to the second, `YYYY-MM-DDThh:mm:ssZ` (the epoch before it).
 #[must_use]
 pub fn rfc3339_utc(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let (y, m, d) = civil_from_days(day_of(t));
-    let rem = secs % 86_400;
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!("{}Z", utc_date_time(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())))
 }
 
 /// Today's date in UTC as `YYYY-MM-DD`.
 #[must_use]
 pub fn today_utc() -> String {
-    let mut now = rfc3339_utc(SystemTime::now());
-    now.truncate(10);
-    now
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    utc_date_time(secs)[..10].to_owned()
+}
+
+/// UTC seconds since the epoch as `YYYY-MM-DDTHH:MM:SS` (no offset).
+#[must_use]
+pub fn utc_date_time(secs: u64) -> String {
+    let (y, m, d) = civil_from_days(i64::try_from(secs / 86_400).unwrap_or(0));
+    let t = secs % 86_400;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+}
+
+/// Now, as (UTC seconds since the epoch, nanoseconds).
+#[must_use]
+pub fn now() -> Instant {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    (i64::try_from(since.as_secs()).unwrap_or(i64::MAX), since.subsec_nanos())
 }
 
 /// The pieces of a timestamp as written.
@@ -146,10 +157,16 @@ fn parse_parts(s: &str) -> Option<Parts> {
 }
 
 /// An RFC 3339 timestamp as (UTC seconds since the epoch, nanoseconds), read leniently for
-/// ordering (a bare date, or a time without offset, counts as UTC); `None` when it is not one.
+/// ordering (a bare date, or a time without offset, counts as UTC); `None` when it is not one,
+/// or a field is out of range (hour 24, minute 60, second 61, offset ±24:00).
 #[must_use]
 pub fn parse_rfc3339(s: &str) -> Option<Instant> {
     let p = parse_parts(s.trim())?;
+    if p.clock.is_some_and(|(hh, mm, ss)| hh > 23 || mm > 59 || ss > 60)
+        || p.offset.as_ref().is_some_and(|o| o.hours > 23 || o.minutes > 59)
+    {
+        return None;
+    }
     let (hh, mm, ss) = p.clock.unwrap_or((0, 0, 0));
     let offset = p.offset.map_or(0, |o| o.sign * (o.hours * 3600 + o.minutes * 60));
     Some((p.days * 86_400 + hh * 3600 + mm * 60 + ss - offset, p.nanos))
@@ -198,8 +215,14 @@ mod tests {
             Some((parse_rfc3339("2023-01-01").unwrap().0, 500_000_000))
         );
         assert_eq!(parse_rfc3339("2023-01-01T00:00"), None);
+        assert_eq!(parse_rfc3339("2023-01-01T24:00:00Z"), None);
+        assert_eq!(parse_rfc3339("2023-01-01T00:60:00Z"), None);
+        assert_eq!(parse_rfc3339("2023-01-01T00:00:00+24:00"), None);
+        assert!(now().0 > parse_rfc3339("2026-01-01").unwrap().0);
         assert_eq!(parse_rfc3339("é"), None);
         assert_eq!(today_utc().len(), 10);
+        assert_eq!(utc_date_time(0), "1970-01-01T00:00:00");
+        assert_eq!(utc_date_time(1_709_251_199), "2024-02-29T23:59:59");
     }
 
     #[test]

@@ -97,6 +97,8 @@ fn report() -> VulnReport {
         support: Vec::new(),
         misconfigurations: Vec::new(),
         secrets: Vec::new(),
+        warnings: Vec::new(),
+        incomplete: Vec::new(),
     };
     r.finalize();
     r
@@ -656,4 +658,39 @@ fn ignore_entries_cover_misconfigurations_and_secrets_by_id_concept_and_path() {
     // An entry with a package scope speaks of packages: it never covers a check finding.
     assert_eq!(warnings, ["i.yaml:6: HG-IMG-004 (package passwd) matched no finding"]);
     assert_eq!(r.findings.len(), 4, "vulnerability findings are untouched by these entries");
+}
+
+#[test]
+fn vex_timestamps_that_are_not_dates_are_errors() {
+    let statement = |time: &str| {
+        format!(
+            r#"
+    {{"vulnerability": {{"name": "CVE-2021-44906"}}, "products": [{{"@id": "pkg:npm/minimist"}}],
+     "status": "affected", "timestamp": "2026-05-03T00:00:00Z"}},
+    {{"vulnerability": {{"name": "CVE-2021-44906"}}, "products": [{{"@id": "pkg:npm/minimist"}}],
+     "status": "not_affected", "justification": "component_not_present", "timestamp": "{time}"}}"#
+        )
+    };
+    for (time, problem) in [
+        ("2099-99-99", "`2099-99-99` is not an RFC 3339 timestamp"),
+        ("yesterday", "`yesterday` is not an RFC 3339 timestamp"),
+        ("2026-05-04T25:00:00Z", "`2026-05-04T25:00:00Z` is not an RFC 3339 timestamp"),
+        ("2099-01-01T00:00:00Z", "`2099-01-01T00:00:00Z` is in the future"),
+    ] {
+        let err = parse_vex(openvex(&statement(time)).as_bytes(), "vex.json").unwrap_err().to_string();
+        assert_eq!(err, format!("vex.json:11: statements[1].timestamp: {problem}"));
+    }
+    let doc = openvex(&statement("2026-05-02T00:00:00Z")).replace("2026-05-01T10:00:00Z", "soon");
+    let err = parse_vex(doc.as_bytes(), "vex.json").unwrap_err().to_string();
+    assert_eq!(err, "vex.json:5: timestamp: `soon` is not an RFC 3339 timestamp");
+    let doc = cyclonedx(
+        r#"
+    {"id": "CVE-2021-44906", "analysis": {"state": "not_affected", "lastUpdated": "2026-02-30T00:00:00Z"},
+     "affects": [{"ref": "npm-minimist"}]}"#,
+    );
+    let err = parse_vex(doc.as_bytes(), "bom.vex.json").unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "bom.vex.json:11: vulnerabilities[0].analysis.lastUpdated: `2026-02-30T00:00:00Z` is not an RFC 3339 timestamp"
+    );
 }

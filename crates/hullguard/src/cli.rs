@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::LazyLock;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -61,7 +63,8 @@ pub enum Format {
 #[derive(Args)]
 pub struct ImageArgs {
     /// Image: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],
-    /// docker:NAME|ID, dir:PATH, a path (format detected), or a name in the local Docker Engine.
+    /// docker:NAME|ID, dir:PATH, a path written as one (/…, ./…, ../…; format detected), or any
+    /// other name: an image in the local Docker Engine.
     #[arg(value_name = "SOURCE", required_unless_present = "input")]
     source: Option<String>,
     /// Read the image from an archive or directory, detecting its format by content.
@@ -108,6 +111,14 @@ impl ImageArgs {
     }
 }
 
+/// Where a report goes.
+#[derive(Args)]
+struct OutputArg {
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct InspectArgs {
     #[command(flatten)]
@@ -115,6 +126,8 @@ struct InspectArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    output: OutputArg,
     /// List files: the merged final filesystem, or one layer's entries with --layer.
     #[arg(long)]
     files: bool,
@@ -136,6 +149,8 @@ struct InventoryArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
     format: InventoryFormat,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 #[derive(Subcommand)]
@@ -145,6 +160,8 @@ enum ChecksAction {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputArg,
     },
 }
 
@@ -171,6 +188,9 @@ struct SbomArgs {
     /// List the packages (table, json, cyclonedx, spdx-json) instead of scanning them.
     #[arg(long)]
     list_packages: bool,
+    /// Refuse SBOM files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = hullguard_inventory::sbom::MAX_SBOM_BYTES)]
+    max_sbom_size: u64,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -242,6 +262,10 @@ pub struct ScanArgs {
     /// OpenVEX or CycloneDX VEX document; `not_affected` statements suppress findings. Repeatable.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
+    /// Accept an incomplete scan (something that decides findings could not be read: listed in
+    /// the report) instead of failing with exit 2.
+    #[arg(long)]
+    pub allow_incomplete: bool,
 }
 
 /// Output formats of the vulnerability scans.
@@ -249,7 +273,7 @@ pub struct ScanArgs {
 pub enum ScanFormat {
     /// Human-readable text, grouped by ecosystem.
     Table,
-    /// The stable JSON report (schema_version 1).
+    /// The stable JSON report (schema_version 1, docs/report.schema.json).
     Json,
     /// SARIF 2.1.0.
     Sarif,
@@ -259,6 +283,10 @@ pub enum ScanFormat {
     SpdxJson,
     /// A minijinja template (--template FILE, or @html).
     Template,
+    /// JUnit XML (Jenkins, Azure DevOps): a failing testcase per finding.
+    Junit,
+    /// GitLab's container-scanning report (security report schema 15).
+    Gitlab,
 }
 
 impl ScanFormat {
@@ -269,7 +297,7 @@ impl ScanFormat {
             ScanFormat::Json => Some(InventoryFormat::Json),
             ScanFormat::Cyclonedx => Some(InventoryFormat::Cyclonedx),
             ScanFormat::SpdxJson => Some(InventoryFormat::SpdxJson),
-            ScanFormat::Sarif | ScanFormat::Template => None,
+            ScanFormat::Sarif | ScanFormat::Template | ScanFormat::Junit | ScanFormat::Gitlab => None,
         }
     }
 }
@@ -295,6 +323,8 @@ enum DbAction {
         /// Output format.
         #[arg(short, long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        #[command(flatten)]
+        output: OutputArg,
     },
 }
 
@@ -337,8 +367,18 @@ pub enum InventoryFormat {
     SpdxJson,
 }
 
+/// When the command started.
+static STARTED: LazyLock<SystemTime> = LazyLock::new(SystemTime::now);
+
+/// The scan's start (the command's) and end (now), for reports that carry them.
+pub fn scan_times() -> hullguard_report::vuln::ScanTimes {
+    let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    hullguard_report::vuln::ScanTimes { start: secs(*STARTED), end: secs(SystemTime::now()) }
+}
+
 /// Parse arguments and run the command.
 pub fn run() -> Result<ExitCode> {
+    LazyLock::force(&STARTED);
     let cli = Cli::parse();
     init_logging();
     match cli.command {
@@ -348,19 +388,15 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 args.cache_dir.clone().or_else(hullguard_inventory::DirCache::default_dir)
             };
-            let reference = args.image.source.clone().unwrap_or_default();
-            commands::scan::run_image(
-                &args.image.request()?,
-                &reference,
-                cache.as_deref(),
-                &args.scanners,
-                &args.scan,
-                cli.quiet,
-            )
+            let request = args.image.request()?;
+            let reference = request.spec.reference().unwrap_or_default().to_owned();
+            commands::scan::run_image(&request, &reference, cache.as_deref(), &args.scanners, &args.scan, cli.quiet)
         }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
-        Command::Db { action: DbAction::Info { db, format } } => commands::db::info(db, format),
+        Command::Db { action: DbAction::Info { db, format, output } } => {
+            commands::db::info(db, format, output.output.as_deref())
+        }
         Command::Inspect(args) => {
             let request = args.image.request()?;
             let what = if args.files {
@@ -368,19 +404,30 @@ pub fn run() -> Result<ExitCode> {
             } else {
                 commands::inspect::What::Summary
             };
-            commands::inspect::run(&request, what, args.format, cli.quiet)
+            commands::inspect::run(&request, what, args.format, args.output.output.as_deref(), cli.quiet)
         }
         Command::Config(args) => hullguard_lint::run(&args, true),
         Command::Dockerfile(args) => hullguard_lint::run(&args, false),
-        Command::Checks { action: ChecksAction::List { format } } => commands::checks::list(format),
+        Command::Checks { action: ChecksAction::List { format, output } } => {
+            commands::checks::list(format, output.output.as_deref())
+        }
         Command::Fs(args) => {
             commands::scan::run_fs(&args.dir, args.list_packages, &args.scanners, &args.scan, cli.quiet)
         }
-        Command::Sbom(args) => commands::scan::run_sbom(&args.file, args.list_packages, &args.scan, cli.quiet),
+        Command::Sbom(args) => {
+            commands::scan::run_sbom(&args.file, args.list_packages, args.max_sbom_size, &args.scan, cli.quiet)
+        }
         Command::Inventory(args) => {
             let cache =
                 if args.no_cache { None } else { args.cache_dir.or_else(hullguard_inventory::DirCache::default_dir) };
-            commands::inventory::run(&args.image.request()?, cache.as_deref(), args.format, cli.quiet)
+            let output = args.output.output;
+            commands::inventory::run(
+                &args.image.request()?,
+                cache.as_deref(),
+                args.format,
+                output.as_deref(),
+                cli.quiet,
+            )
         }
     }
 }

@@ -7,6 +7,8 @@ mod output;
 
 use std::process::ExitCode;
 
+use hullguard_report::text::escape_control;
+
 fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let msg = info
@@ -15,7 +17,7 @@ fn main() -> ExitCode {
             .copied()
             .or_else(|| info.payload().downcast_ref::<String>().map(String::as_str))
             .unwrap_or("unknown");
-        eprintln!("hullguard: internal error: {msg} (please report this)");
+        eprintln!("hullguard: internal error: {} (please report this)", escape_control(msg));
     }));
     match std::panic::catch_unwind(cli::run) {
         Ok(Ok(code)) => code,
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
             if output::is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("hullguard: {err:#}");
+            eprintln!("hullguard: {}", escape_control(&format!("{err:#}")));
             ExitCode::from(2)
         }
         Err(_) => ExitCode::from(2),

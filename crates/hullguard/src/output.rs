@@ -1,9 +1,80 @@
-//! Terminal plumbing shared by commands: progress bar, broken pipes, human sizes, redaction.
+//! Terminal plumbing shared by commands: the one warning printer, report output, table style,
+//! progress bar, broken pipes, human sizes, redaction.
 
-use std::io::IsTerminal;
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::sync::Arc;
 
+use anyhow::{Context, Result};
+use hullguard_report::text::escape_control;
+use hullguard_report::vuln::TableStyle;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How many warnings of one kind are printed before the rest are only counted.
+const SHOWN_PER_KIND: usize = 3;
+
+/// What makes warnings "the same": the text after the leading subject (`/app/x.jar!/y.jar: `),
+/// so one problem repeated for thousands of paths is one kind.
+fn warning_kind(warning: &str) -> &str {
+    warning.split_once(": ").map_or(warning, |(_, rest)| rest)
+}
+
+/// Prints `warnings` on stderr as `hullguard: warning: …` lines, control characters escaped
+/// (they come from images and files); nothing when `quiet`. Of each kind of warning the first
+/// [`SHOWN_PER_KIND`] are printed, then one line counts the rest.
+pub fn warn<S: AsRef<str>>(warnings: impl IntoIterator<Item = S>, quiet: bool) {
+    if quiet {
+        return;
+    }
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut kinds: Vec<String> = Vec::new();
+    let mut err = std::io::stderr().lock();
+    for w in warnings {
+        let w = w.as_ref();
+        let kind = warning_kind(w);
+        let n = seen.entry(kind.to_owned()).or_insert_with(|| {
+            kinds.push(kind.to_owned());
+            0
+        });
+        *n += 1;
+        if *n <= SHOWN_PER_KIND {
+            let _ = writeln!(err, "hullguard: warning: {}", escape_control(w));
+        }
+    }
+    for kind in kinds {
+        let more = seen[&kind].saturating_sub(SHOWN_PER_KIND);
+        if more > 0 {
+            let _ = writeln!(err, "hullguard: warning: … and {more} more: {}", escape_control(&kind));
+        }
+    }
+}
+
+/// Writes a rendered report to `output`, or to stdout when `None`.
+pub fn write_report(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
+        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string()),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            Ok(out.flush()?)
+        }
+    }
+}
+
+/// How a table goes to `output` (stdout when `None`): colours only on a terminal without
+/// `NO_COLOR`; the width of `COLUMNS`, else of the terminal, else none (files and pipes).
+pub fn table_style(output: Option<&Path>) -> TableStyle {
+    let terminal = output.is_none() && std::io::stdout().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let columns = std::env::var("COLUMNS").ok().and_then(|c| c.trim().parse::<usize>().ok()).filter(|&c| c > 0);
+    let width = match output {
+        Some(_) => None,
+        None => columns
+            .or_else(|| if terminal { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None }),
+    };
+    TableStyle { colour: terminal && !no_color, width }
+}
 
 /// A byte-counting progress bar on stderr, hidden when stderr is not a terminal or `--quiet`.
 pub fn progress(quiet: bool, message: &str) -> (ProgressBar, Arc<dyn Fn(u64) + Send + Sync>) {
@@ -15,7 +86,7 @@ pub fn progress(quiet: bool, message: &str) -> (ProgressBar, Arc<dyn Fn(u64) + S
             ProgressStyle::with_template("{spinner} {msg} {bytes} read ({bytes_per_sec}, {elapsed})")
                 .unwrap_or_else(|_| ProgressStyle::default_spinner()),
         );
-        bar.set_message(message.to_string());
+        bar.set_message(escape_control(message).into_owned());
         bar.enable_steady_tick(std::time::Duration::from_millis(120));
         bar
     };
@@ -45,6 +116,12 @@ pub fn human_bytes(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn warning_kinds_drop_the_subject() {
+        assert_eq!(warning_kind("/a.jar!/b.jar: java-archive: nested too deep"), "java-archive: nested too deep");
+        assert_eq!(warning_kind("no subject"), "no subject");
+    }
 
     #[test]
     fn sizes() {

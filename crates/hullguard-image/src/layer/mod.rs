@@ -6,7 +6,7 @@ mod stream;
 mod tree;
 
 use std::path::Path;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 pub use entry::{EntryKind, EntryVisitor, LayerEntry, Listing, walk_layer};
@@ -97,10 +97,15 @@ where
     }
 
     fn known(&self, index: usize, digest: &Digest) -> bool {
-        match self.cache.and_then(|c| c.get(digest)) {
-            Some((stats, output)) => self.push(Collected { index: Some(index), stats: Some(stats), output }).is_ok(),
-            None => false,
+        let Some((stats, output)) = self.cache.and_then(|c| c.get(digest)) else { return false };
+        // A cached layer counts against --max-image-size as a streamed one does; one that would
+        // pass the cap is streamed instead, so the cap says the same as on a cold read.
+        let size = stats.uncompressed_size;
+        if self.budget.fetch_add(size, Ordering::Relaxed) + size > self.options.limits.max_image_bytes {
+            self.budget.fetch_sub(size, Ordering::Relaxed);
+            return false;
         }
+        self.push(Collected { index: Some(index), stats: Some(stats), output }).is_ok()
     }
 
     fn tree(&self, root: &Path) -> Result<()> {

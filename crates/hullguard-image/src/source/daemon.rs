@@ -35,13 +35,33 @@ impl DaemonSource {
         DaemonSource { image: image.to_string(), name: format!("docker:{image}"), platform, limits }
     }
 
-    fn daemon_error(&self, e: &bollard::errors::Error) -> Error {
+    fn daemon_error(&self, e: &bollard::errors::Error, host: &str) -> Error {
         match e {
-            bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => {
-                Error::new(ErrorKind::NotFound, &self.name, "no such image in the Docker Engine")
-            }
-            other => Error::new(ErrorKind::Daemon, &self.name, format!("Docker Engine: {other}")),
+            bollard::errors::Error::DockerResponseServerError { status_code: 404, .. } => Error::new(
+                ErrorKind::NotFound,
+                &self.name,
+                format!("no such image in the Docker Engine{}", self.not_found_hint()),
+            ),
+            other => Error::new(ErrorKind::Daemon, &self.name, format!("Docker Engine at {host}: {other}")),
         }
+    }
+
+    /// What the user may have meant by a name the Engine does not have: a path, or an image
+    /// in a registry (`ghcr.io/…`, `localhost:5000/…`).
+    fn not_found_hint(&self) -> String {
+        let image = &self.image;
+        if std::path::Path::new(image).exists() {
+            return format!("; to scan the path `{image}` write ./{image} (or dir:, oci:, docker-archive:)");
+        }
+        let registry = image
+            .split_once('/')
+            .is_some_and(|(host, _)| host.contains('.') || host.contains(':') || host == "localhost");
+        if registry {
+            return "; reading from a registry comes with a later release: `docker pull` it first, \
+                    or scan a docker-archive: or oci-archive: file"
+                .to_owned();
+        }
+        String::new()
     }
 }
 
@@ -88,7 +108,7 @@ impl ImageSource for DaemonSource {
             rt.block_on(async { Docker::connect_with_defaults()?.negotiate_version().await }).map_err(|e| {
                 Error::new(ErrorKind::Daemon, &self.name, format!("cannot reach the Docker Engine at {host}: {e}"))
             })?;
-        let inspect = rt.block_on(docker.inspect_image(&self.image)).map_err(|e| self.daemon_error(&e))?;
+        let inspect = rt.block_on(docker.inspect_image(&self.image)).map_err(|e| self.daemon_error(&e, &host))?;
         let id = inspect
             .id
             .as_deref()

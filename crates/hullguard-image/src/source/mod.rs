@@ -90,6 +90,13 @@ impl ImageMeta {
             layers,
         }
     }
+
+    /// The name to show for the image: its fullest name (`docker.io/library/app:1.0` over an OCI
+    /// ref name that is a bare tag such as `latest`), else the source.
+    pub fn display_name(&self) -> &str {
+        let full = |n: &&String| n.contains('/') || n.contains(':');
+        self.names.iter().find(full).or(self.names.first()).map_or(self.source.as_str(), String::as_str)
+    }
 }
 
 /// One layer blob handed to a sink.
@@ -145,8 +152,10 @@ pub enum SourceSpec {
 }
 
 impl SourceSpec {
-    /// Parse a source argument. Known transport prefixes select the transport; a bare name that is
-    /// an existing path is detected by content, anything else is an image in the Docker Engine.
+    /// Parse a source argument. Known transport prefixes select the transport; a path written as
+    /// one (`/…`, `./…`, `../…`, `.`, `..`) is detected by content; anything else is an image
+    /// reference, read from the Docker Engine, even when a file or folder of that name exists (a
+    /// folder `app-mixed` must not turn `app-mixed` into an empty root filesystem).
     pub fn parse(arg: &str) -> Result<Self> {
         if arg.is_empty() {
             return Err(Error::new(ErrorKind::Malformed, "source", "empty image name"));
@@ -186,10 +195,24 @@ impl SourceSpec {
                 _ => {}
             }
         }
-        if Path::new(arg).exists() {
+        let path_like = arg.starts_with(['/', '~']) || arg.starts_with("./") || arg.starts_with("../");
+        if path_like || arg == "." || arg == ".." {
             return Ok(SourceSpec::Detect(PathBuf::from(arg), None));
         }
         Ok(SourceSpec::Daemon(arg.to_string()))
+    }
+
+    /// The image reference the spec names, if any: the `REF` of a layout or archive, the name of
+    /// an Engine image (what the latest-tag check judges).
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            SourceSpec::OciDir(_, r)
+            | SourceSpec::OciArchive(_, r)
+            | SourceSpec::DockerArchive(_, r)
+            | SourceSpec::Detect(_, r) => r.as_deref(),
+            SourceSpec::Daemon(name) => Some(name),
+            SourceSpec::Rootfs(_) => None,
+        }
     }
 
     /// Open the source this spec names.
@@ -362,6 +385,11 @@ mod tests {
         assert_eq!(SourceSpec::parse("nginx:1.25").unwrap(), SourceSpec::Daemon("nginx:1.25".into()));
         assert_eq!(SourceSpec::parse("dir:/x").unwrap(), SourceSpec::Rootfs("/x".into()));
         assert!(SourceSpec::parse("registry:foo").is_err());
+        assert_eq!(SourceSpec::parse("/x/y.tar").unwrap(), SourceSpec::Detect("/x/y.tar".into(), None));
+        assert_eq!(SourceSpec::parse("./app").unwrap(), SourceSpec::Detect("./app".into(), None));
+        assert_eq!(SourceSpec::parse("..").unwrap(), SourceSpec::Detect("..".into(), None));
+        // A bare name is a reference even where a folder of that name exists.
+        assert_eq!(SourceSpec::parse("src").unwrap(), SourceSpec::Daemon("src".into()));
     }
 
     #[test]

@@ -26,6 +26,10 @@ pub struct LayerFacts {
     pub os: Vec<(String, OsRelease)>,
     /// Per-file problems (unparseable metadata, files over the size cap); the scan goes on.
     pub warnings: Vec<String>,
+    /// Files not read that can decide findings, as (path, `<path>: <analyzer>: <what>`); they
+    /// count if the file survives in the final filesystem.
+    #[serde(default)]
+    pub incomplete: Vec<(String, String)>,
 }
 
 /// One analyzer.

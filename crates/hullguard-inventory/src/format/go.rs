@@ -2,8 +2,9 @@
 //!
 //! Every Go binary built since Go 1.13 carries a 32-byte header that starts with the magic
 //! `\xff Go buildinf:`, followed by the pointer size (byte 14) and a flag byte (byte 15).
-//! On ELF it sits at the start of the `.go.buildinfo` section; on other formats it is found
-//! by scanning data sections at 16-byte aligned addresses.
+//! On ELF it sits at the start of the `.go.buildinfo` section (or, without section headers, in
+//! the first writable data segment); on other formats it is found by scanning data sections at
+//! 16-byte aligned addresses.
 //!
 //! Two layouts exist:
 //! - **Go 1.18 and later** (flag bit `0x2`): the Go version and the module information follow
@@ -18,7 +19,8 @@
 //! and `build key=value`). Everything read from the binary is treated as hostile: every
 //! length is bounded and every access is checked.
 
-use object::{Object, ObjectSection, SectionKind};
+use object::elf::{PF_W, PF_X};
+use object::{BinaryFormat, Object, ObjectSection, ObjectSegment, SectionKind, SegmentFlags};
 
 /// The magic that opens the build information header.
 const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
@@ -144,46 +146,49 @@ pub fn go_buildinfo(file: &object::File<'_>) -> Result<Option<GoBuildInfo>> {
     Ok(Some(info))
 }
 
-/// Finds the header: first in the dedicated section, then by scanning data sections.
-/// Returns the bytes from the header to the end of its section.
+/// Finds the header: first in the dedicated section, then by scanning data sections, and in an
+/// ELF file without section headers in the first writable, not executable `PT_LOAD` segment
+/// (where the Go toolchain looks too). Returns the bytes from the header to the end of its
+/// section or segment.
 fn find_header<'data>(file: &object::File<'data>) -> Result<Option<&'data [u8]>> {
     for name in [".go.buildinfo", "__go_buildinfo"] {
         if let Some(section) = file.section_by_name(name)
-            && let Some(found) = scan_section(&section)?
+            && let Some(found) = scan(section.data()?, section.address())
         {
             return Ok(Some(found));
         }
     }
     for section in file.sections() {
         if matches!(section.kind(), SectionKind::Data | SectionKind::ReadOnlyData | SectionKind::ReadOnlyDataWithRel)
-            && let Some(found) = scan_section(&section)?
+            && let Some(found) = scan(section.data()?, section.address())
         {
             return Ok(Some(found));
+        }
+    }
+    if file.format() == BinaryFormat::Elf && file.sections().next().is_none() {
+        let writable_data = |s: &object::Segment<'data, '_>| matches!(s.flags(), SegmentFlags::Elf { p_flags, .. } if p_flags & (PF_W | PF_X) == PF_W);
+        if let Some(segment) = file.segments().find(writable_data) {
+            return Ok(scan(segment.data()?, segment.address()));
         }
     }
     Ok(None)
 }
 
-/// Looks for the magic at 16-byte aligned addresses inside one section.
-fn scan_section<'data>(section: &object::Section<'data, '_>) -> Result<Option<&'data [u8]>> {
-    let data = section.data()?;
-    let address = section.address();
+/// Looks for the magic at 16-byte aligned addresses in `data`, which starts at `address`.
+fn scan(data: &[u8], address: u64) -> Option<&[u8]> {
     let misalign = address % HEADER_ALIGN;
     let first = if misalign == 0 { 0 } else { HEADER_ALIGN - misalign };
-    let Ok(first) = usize::try_from(first) else {
-        return Ok(None);
-    };
-    let mut offset = first;
+    let mut offset = usize::try_from(first).ok()?;
     while let Some(rest) = data.get(offset..) {
         if rest.len() < HEADER_LEN {
             break;
         }
         if rest.starts_with(MAGIC) {
-            return Ok(Some(rest));
+            return Some(rest);
         }
         offset += HEADER_ALIGN as usize;
     }
-    Ok(None)
+    None
 }
 
 /// Reads the raw Go version and module information strings that the header describes.
@@ -270,6 +275,12 @@ impl<'data> Resolver<'_, 'data> {
     fn bytes_at(&self, addr: u64, len: u64) -> Result<&'data [u8]> {
         for section in self.file.sections() {
             if let Some(bytes) = section.data_range(addr, len)? {
+                return Ok(bytes);
+            }
+        }
+        // Without section headers, through the program headers.
+        for segment in self.file.segments() {
+            if let Some(bytes) = segment.data_range(addr, len)? {
                 return Ok(bytes);
             }
         }

@@ -5,8 +5,11 @@ mod read;
 mod spdx;
 
 pub use cyclonedx::to_cyclonedx;
-pub use read::read_sbom;
+pub use read::{MAX_DEPTH, read_sbom};
 pub use spdx::to_spdx;
+
+/// Default cap on the size of an SBOM read (1 GiB).
+pub const MAX_SBOM_BYTES: u64 = 1 << 30;
 
 /// What the SBOM describes.
 pub struct Subject<'a> {

@@ -3,31 +3,394 @@
 //! losslessly; foreign documents give what their purls and locations say (layers unknown).
 //! Dependency edges come back from CycloneDX `dependencies` and SPDX `DEPENDS_ON` /
 //! `DEPENDENCY_OF` relationships, between packages of one ecosystem.
+//!
+//! The document is streamed: each component is turned into a package as it is read, never held
+//! as a JSON tree, so memory follows the packages, not the text.
 
-use std::collections::HashMap;
+use std::fmt;
+use std::io::{self, Read};
 use std::str::FromStr;
 
 use packageurl::PackageUrl;
-use serde_json::Value;
+use serde::Deserialize;
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::error::Category;
 
 use crate::Inventory;
 use crate::analyzer::OsRelease;
 use crate::dependency::set_dependencies;
-use crate::package::{Ecosystem, FoundPackage, Package};
+use crate::package::{Ecosystem, FoundPackage, Package, purl};
 
-/// Read an SBOM (CycloneDX or SPDX JSON, detected by content). `Err` names the problem.
-pub fn read_sbom(bytes: &[u8]) -> Result<Inventory, String> {
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let mut inventory = if doc.get("bomFormat").and_then(Value::as_str) == Some("CycloneDX") {
-        read_cyclonedx(&doc)
-    } else if doc.get("spdxVersion").is_some() {
-        read_spdx(&doc)
-    } else {
-        return Err("neither a CycloneDX nor an SPDX JSON document".to_string());
-    };
-    inventory.packages.sort();
-    inventory.packages.dedup();
-    Ok(inventory)
+/// Deepest nesting of JSON arrays and objects read. CycloneDX nests components in components
+/// (two levels each); real SBOMs stay far below this, hostile ones would exhaust the stack.
+pub const MAX_DEPTH: usize = 1024;
+
+/// Read an SBOM (CycloneDX or SPDX JSON, detected by content) of at most `max_bytes` bytes.
+/// `name` (how the file is shown) opens each [`Inventory::incomplete`] entry. `Err` names the
+/// problem, and for a value of the wrong type its JSON path (`$.components[3]: invalid type: …`).
+pub fn read_sbom(name: &str, input: impl Read, max_bytes: u64) -> Result<Inventory, String> {
+    let guard = Guard { inner: input, max_bytes, read: 0, depth: 0, in_string: false, escaped: false };
+    let mut de = serde_json::Deserializer::from_reader(io::BufReader::new(guard));
+    // The guard bounds the depth, below serde_json's fixed limit of 128 no more.
+    de.disable_recursion_limit();
+    let mut doc = Doc { name, at: ("", None), ..Doc::default() };
+    if let Err(e) = (&mut doc).deserialize(&mut de).and_then(|()| de.end()) {
+        return Err(match e.classify() {
+            Category::Io => e.to_string(),
+            Category::Syntax | Category::Eof => format!("not JSON: {e}"),
+            Category::Data => format!("{}: {e}", doc.json_path()),
+        });
+    }
+    doc.finish()
+}
+
+/// Passes the bytes through, failing the read once there are more than `max_bytes` or the JSON
+/// nests deeper than [`MAX_DEPTH`] (before the parser sees that byte).
+struct Guard<R> {
+    inner: R,
+    max_bytes: u64,
+    read: u64,
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.max_bytes {
+            return Err(io::Error::other(format!("larger than the SBOM size cap of {} bytes", self.max_bytes)));
+        }
+        for &b in &buf[..n] {
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'[' | b'{' => {
+                    self.depth += 1;
+                    if self.depth > MAX_DEPTH {
+                        return Err(io::Error::other(format!(
+                            "arrays and objects nested deeper than {MAX_DEPTH} levels, the SBOM depth limit"
+                        )));
+                    }
+                }
+                b']' | b'}' => self.depth = self.depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// The document as it is read.
+#[derive(Default)]
+struct Doc<'n> {
+    name: &'n str,
+    /// The top-level key and element index being read, for the JSON path of a type error.
+    at: (&'static str, Option<usize>),
+    cyclonedx: bool,
+    spdx: bool,
+    inventory: Inventory,
+    /// (bom-ref or SPDXID as [`id_key`], index of the package read from that element); sorted
+    /// once read (a hash map's slack would weigh more).
+    ids: Vec<(IdKey, usize)>,
+    /// Dependency edges as (dependent, dependency) element ids.
+    edges: Vec<(IdKey, IdKey)>,
+    /// The `distro` qualifier of the first OS package purl (`debian-12`): the OS when the
+    /// document names none (Syft's SPDX).
+    distro: Option<String>,
+}
+
+impl Doc<'_> {
+    fn json_path(&self) -> String {
+        match self.at {
+            ("", _) => "$".to_string(),
+            (key, None) => format!("$.{key}"),
+            (key, Some(i)) => format!("$.{key}[{i}]"),
+        }
+    }
+
+    fn not_read(&mut self, analyzer: &str, what: String) {
+        self.inventory.incomplete.push(format!("{}: {analyzer}: {what}; not scanned", self.name));
+    }
+
+    /// Note a package whose purl type we do not inventory; the image itself (`pkg:oci`) is no package.
+    fn foreign(&mut self, purl_text: &str) {
+        if !purl_text.starts_with("pkg:oci/") {
+            self.inventory.warnings.push(format!("{purl_text}: unsupported package type, skipped"));
+        }
+    }
+
+    fn add(&mut self, id: Option<String>, package: Package) {
+        if let Some(id) = id {
+            self.ids.push((id_key(&id), self.inventory.packages.len()));
+        }
+        self.inventory.packages.push(package);
+    }
+
+    /// One CycloneDX component and the components nested in it; `at` is its index path.
+    fn component(&mut self, mut c: Component, at: &mut Vec<usize>) {
+        let nested = std::mem::take(&mut c.components);
+        match c.kind.as_deref().unwrap_or("library") {
+            "operating-system" => {
+                let codename =
+                    c.property("hullguard:os:codename").or_else(|| c.property("syft:distro:versionCodename"));
+                let codename = codename.map(str::to_string);
+                self.inventory.os = Some(OsRelease {
+                    id: c.name.unwrap_or_default(),
+                    version_id: c.version,
+                    codename,
+                    pretty_name: c.description,
+                });
+            }
+            "library" | "framework" | "application" => self.cyclonedx_package(c, at),
+            // Files, containers, devices, data, …: not packages.
+            _ => {}
+        }
+        for (i, n) in nested.into_iter().enumerate() {
+            at.push(i);
+            self.component(n, at);
+            at.pop();
+        }
+    }
+
+    fn cyclonedx_package(&mut self, c: Component, at: &[usize]) {
+        let prop = |k: &str| c.property(k).map(str::to_string);
+        let path = prop("hullguard:package:path").or_else(|| prop("syft:location:0:path")).unwrap_or_default();
+        let hint = c
+            .property("hullguard:package:ecosystem")
+            .and_then(ecosystem_of)
+            .or_else(|| c.property("syft:package:type").and_then(syft_ecosystem));
+        let element = Element {
+            purl: c.purl.as_deref(),
+            group: c.group.as_deref(),
+            name: c.name.as_deref(),
+            version: c.version.as_deref(),
+        };
+        let (mut found, purl_text) = match element.identify(hint, path) {
+            Ok(Identified::Package(found, purl_text)) => (found, purl_text),
+            Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
+            Err(why) => {
+                let place: Vec<String> = at.iter().map(|i| format!("components[{i}]")).collect();
+                return self.not_read("cyclonedx", format!("{} ({}): {why}", place.join("."), element.describe()));
+            }
+        };
+        self.note_distro(&purl_text);
+        if prop("hullguard:package:ecosystem").is_some() {
+            found.source_name = prop("hullguard:package:source_name");
+            found.source_version = prop("hullguard:package:source_version");
+            found.arch = prop("hullguard:package:arch");
+            found.root_project = prop("hullguard:package:root_project").as_deref() == Some("true");
+        }
+        found.license = c.licenses.iter().find_map(|l| {
+            l.license.as_ref().and_then(|l| l.name.clone().or_else(|| l.id.clone())).or_else(|| l.expression.clone())
+        });
+        let layer = prop("hullguard:layer:index").and_then(|l| l.parse().ok());
+        let diff_id = prop("hullguard:layer:diff_id").or_else(|| prop("syft:location:0:layerID"));
+        self.add(c.bom_ref, Package { purl: purl_text, found, layer, diff_id });
+    }
+
+    fn spdx_package(&mut self, p: SpdxPackage, index: usize) {
+        let purpose = p.primary_package_purpose.as_deref();
+        if purpose == Some("OPERATING-SYSTEM") {
+            self.inventory.os =
+                Some(OsRelease { id: p.name.unwrap_or_default(), version_id: p.version_info, ..OsRelease::default() });
+            return;
+        }
+        if !matches!(purpose, None | Some("LIBRARY" | "APPLICATION" | "FRAMEWORK")) {
+            return;
+        }
+        let purl_text = p
+            .external_refs
+            .iter()
+            .find(|r| r.reference_type.as_deref() == Some("purl"))
+            .and_then(|r| r.reference_locator.as_deref());
+        let (layer, diff_id, path) = p.source_info.as_deref().map(parse_source_info).unwrap_or_default();
+        let element =
+            Element { purl: purl_text, group: None, name: p.name.as_deref(), version: p.version_info.as_deref() };
+        let (mut found, purl_text) = match element.identify(None, path.unwrap_or_default()) {
+            Ok(Identified::Package(found, purl_text)) => (found, purl_text),
+            Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
+            Err(why) => return self.not_read("spdx", format!("packages[{index}] ({}): {why}", element.describe())),
+        };
+        self.note_distro(&purl_text);
+        found.root_project = purpose == Some("APPLICATION");
+        found.license = p.comment.and_then(|c| c.strip_prefix("license: ").map(str::to_string));
+        self.add(p.spdx_id, Package { purl: purl_text, found, layer, diff_id });
+    }
+
+    fn note_distro(&mut self, purl_text: &str) {
+        if self.distro.is_none()
+            && ["pkg:deb/", "pkg:rpm/", "pkg:apk/"].iter().any(|t| purl_text.starts_with(t))
+            && let Ok(p) = PackageUrl::from_str(purl_text)
+        {
+            self.distro = p.qualifiers().get("distro").map(ToString::to_string);
+        }
+    }
+
+    fn finish(mut self) -> Result<Inventory, String> {
+        if !self.cyclonedx && !self.spdx {
+            return Err("neither a CycloneDX nor an SPDX JSON document".to_string());
+        }
+        let inventory = &mut self.inventory;
+        if inventory.os.is_none()
+            && let Some(distro) = &self.distro
+        {
+            let (id, version) = match distro.rsplit_once('-') {
+                Some((id, v)) if v.starts_with(|c: char| c.is_ascii_digit()) => (id, Some(v.to_string())),
+                _ => (distro.as_str(), None),
+            };
+            inventory.os = Some(OsRelease { id: id.to_string(), version_id: version, ..OsRelease::default() });
+        }
+        // Packages identified without a purl get ours.
+        let os_id = inventory.os.as_ref().map(|o| o.id.clone());
+        for p in inventory.packages.iter_mut().filter(|p| p.purl.is_empty()) {
+            p.purl = purl(&p.found, os_id.as_deref(), self.distro.as_deref());
+        }
+        self.ids.sort_unstable();
+        let index = |key: &IdKey| self.ids.binary_search_by_key(key, |(k, _)| *k).ok().map(|i| self.ids[i].1);
+        let pairs: Vec<(usize, usize)> =
+            self.edges.iter().filter_map(|(from, to)| Some((index(from)?, index(to)?))).collect();
+        set_dependencies(&mut inventory.packages, &pairs);
+        // Unstable: equal packages are identical, and a stable sort would copy half of them.
+        inventory.packages.sort_unstable();
+        inventory.packages.dedup();
+        Ok(self.inventory)
+    }
+}
+
+/// An element id as [`id_key`] makes it.
+type IdKey = [u64; 2];
+
+/// The key an element id is known by: the first 128 bits of its SHA-256. Ids are often as
+/// long as purls; held as text, a million of them weigh a fifth of the packages.
+fn id_key(id: &str) -> IdKey {
+    let digest = hullguard_image::Digest::of(id.as_bytes());
+    let half = |range| u64::from_str_radix(&digest.hex()[range], 16).unwrap_or_default();
+    [half(0..16), half(16..32)]
+}
+
+/// What one SBOM element says about the package it describes.
+struct Element<'a> {
+    purl: Option<&'a str>,
+    group: Option<&'a str>,
+    name: Option<&'a str>,
+    version: Option<&'a str>,
+}
+
+/// A package identified, or a purl of an ecosystem we do not inventory.
+enum Identified {
+    Package(FoundPackage, String),
+    Foreign(String),
+}
+
+impl Element<'_> {
+    fn describe(&self) -> String {
+        let name = [self.group, self.name].into_iter().flatten().collect::<Vec<_>>().join("/");
+        format!("name {name:?}, version {:?}", self.version.unwrap_or(""))
+    }
+
+    /// The package: purl first (its ecosystem, namespace, name and version decide), spelled as
+    /// the element's group and name spell it when they name the same package; without a purl,
+    /// `hint`'s ecosystem and the group and name. `Err` says why it cannot be identified.
+    fn identify(&self, hint: Option<Ecosystem>, path: String) -> Result<Identified, String> {
+        let declared = |ecosystem| full_name(ecosystem, self.group, self.name?);
+        let Some(purl_text) = self.purl else {
+            let ecosystem = hint.ok_or("no purl and no ecosystem")?;
+            let name = declared(ecosystem).ok_or("no name")?;
+            let version = self.version.filter(|v| !v.is_empty()).ok_or("no version")?;
+            // The purl is made once the document's OS is known.
+            return Ok(Identified::Package(
+                FoundPackage::new(ecosystem, name, version.to_string(), path),
+                String::new(),
+            ));
+        };
+        let p = PackageUrl::from_str(purl_text).map_err(|e| format!("purl {purl_text:?}: {e}"))?;
+        let Some(ecosystem) = ecosystem_of(p.ty()) else {
+            return Ok(Identified::Foreign(purl_text.to_string()));
+        };
+        let named = full_name(ecosystem, p.namespace().filter(|_| !is_os(ecosystem)), p.name())
+            .ok_or_else(|| format!("purl {purl_text:?} has no name"))?;
+        let name = match declared(ecosystem) {
+            Some(d) if same_name(ecosystem, &d, &named) => d,
+            _ => named,
+        };
+        let q = p.qualifiers();
+        let version = match (p.version(), q.get("epoch")) {
+            (Some(v), Some(e)) if ecosystem == Ecosystem::Rpm => format!("{e}:{v}"),
+            // The Go toolchain as Go spells it (and the build info, and our analyzer): `go1.19.8`.
+            (Some(v), _) if ecosystem == Ecosystem::Go && name == "stdlib" && !v.starts_with("go") => format!("go{v}"),
+            (Some(v), _) => v.to_string(),
+            (None, _) => self.version.filter(|v| !v.is_empty()).ok_or("no version in purl or element")?.to_string(),
+        };
+        let mut found = FoundPackage::new(ecosystem, name, version, path);
+        found.arch = q.get("arch").map(ToString::to_string);
+        if let Some(upstream) = q.get("upstream") {
+            // `name` alone: the source version is the binary's.
+            let (n, v) = upstream.split_once('@').unwrap_or((upstream, &found.version));
+            found.source_name = Some(n.to_string());
+            found.source_version = Some(v.to_string());
+        } else if ecosystem == Ecosystem::Deb {
+            // No `upstream`: built from the source package of its own name and version.
+            found.source_name = Some(found.name.clone());
+            found.source_version = Some(found.version.clone());
+        }
+        Ok(Identified::Package(found, without_upstream(purl_text)))
+    }
+}
+
+fn is_os(ecosystem: Ecosystem) -> bool {
+    matches!(ecosystem, Ecosystem::Deb | Ecosystem::Rpm | Ecosystem::Apk)
+}
+
+/// The name our analyzers give the package `group`/`name` of `ecosystem` (Maven
+/// `group:artifact`, npm `@scope/name`, Go and Composer `namespace/name`).
+fn full_name(ecosystem: Ecosystem, group: Option<&str>, name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    Some(match (ecosystem, group.filter(|g| !g.is_empty())) {
+        (Ecosystem::Maven, Some(g)) => format!("{g}:{name}"),
+        (Ecosystem::Npm, Some(g)) if g.starts_with('@') => format!("{g}/{name}"),
+        (Ecosystem::Npm, Some(g)) => format!("@{g}/{name}"),
+        (Ecosystem::Go | Ecosystem::Composer, Some(g)) => format!("{g}/{name}"),
+        _ => name.to_string(),
+    })
+}
+
+/// Whether two spellings name the same package (case-insensitive; PyPI also treats `-_.` alike).
+fn same_name(ecosystem: Ecosystem, a: &str, b: &str) -> bool {
+    if ecosystem == Ecosystem::PyPI {
+        let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '.'], "-");
+        return norm(a) == norm(b);
+    }
+    a.eq_ignore_ascii_case(b)
+}
+
+/// The purl without its `upstream` qualifier (the source package, kept in the package fields).
+fn without_upstream(purl_text: &str) -> String {
+    let Some((head, qualifiers)) = purl_text.split_once('?') else { return purl_text.to_string() };
+    let (qualifiers, subpath) = qualifiers.split_once('#').map_or((qualifiers, None), |(q, s)| (q, Some(s)));
+    let kept: Vec<&str> = qualifiers.split('&').filter(|q| !q.starts_with("upstream=")).collect();
+    let mut out = head.to_string();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
+    }
+    if let Some(s) = subpath {
+        out.push('#');
+        out.push_str(s);
+    }
+    out
 }
 
 fn ecosystem_of(purl_type: &str) -> Option<Ecosystem> {
@@ -47,106 +410,17 @@ fn ecosystem_of(purl_type: &str) -> Option<Ecosystem> {
     })
 }
 
-/// A package from its purl and the document's name for it, named the way our analyzers name
-/// packages (Maven as `group:artifact`, which the purl knows and the name field often not).
-fn from_purl(purl_text: &str, name: Option<&str>, version: Option<&str>, path: String) -> Option<FoundPackage> {
-    let p = PackageUrl::from_str(purl_text).ok()?;
-    let ecosystem = ecosystem_of(p.ty())?;
-    let name = match (ecosystem, p.namespace(), name) {
-        (Ecosystem::Maven, Some(ns), _) => format!("{ns}:{}", p.name()),
-        (_, _, Some(n)) if !n.is_empty() => n.to_string(),
-        (Ecosystem::Npm | Ecosystem::Go | Ecosystem::Composer, Some(ns), _) => format!("{ns}/{}", p.name()),
-        _ => p.name().to_string(),
-    };
-    let version = version.or(p.version())?.to_string();
-    let mut found = FoundPackage::new(ecosystem, name, version, path);
-    let q = p.qualifiers();
-    found.arch = q.get("arch").map(ToString::to_string);
-    if let Some(upstream) = q.get("upstream") {
-        let (n, v) = upstream.split_once('@').map_or((upstream.as_ref(), None), |(n, v)| (n, Some(v)));
-        found.source_name = Some(n.to_string());
-        found.source_version = v.map(str::to_string);
-    }
-    Some(found)
-}
-
-/// Note a package whose purl type we do not inventory; the image itself (`pkg:oci`) is no package.
-fn skipped(inventory: &mut Inventory, purl_text: &str) {
-    if !purl_text.starts_with("pkg:oci/") {
-        inventory.warnings.push(format!("{purl_text}: unsupported package type, skipped"));
-    }
-}
-
-fn properties(c: &Value) -> Vec<(&str, &str)> {
-    array(c, "properties").filter_map(|p| Some((p.get("name")?.as_str()?, p.get("value")?.as_str()?))).collect()
-}
-
-/// The elements of `doc[key]`, an array (none when absent or not an array).
-fn array<'a>(doc: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
-    doc.get(key).and_then(Value::as_array).into_iter().flatten()
-}
-
-fn read_cyclonedx(doc: &Value) -> Inventory {
-    let mut inventory = Inventory::default();
-    // bom-ref → index of the package read from that component.
-    let mut refs: HashMap<&str, usize> = HashMap::new();
-    for c in array(doc, "components") {
-        let props = properties(c);
-        let prop = |k: &str| props.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_string());
-        let text = |k: &str| c.get(k).and_then(Value::as_str).map(str::to_string);
-        if text("type").as_deref() == Some("operating-system") {
-            inventory.os = Some(OsRelease {
-                id: text("name").unwrap_or_default(),
-                version_id: text("version"),
-                codename: prop("hullguard:os:codename"),
-                pretty_name: text("description"),
-            });
-            continue;
-        }
-        let Some(purl_text) = text("purl") else { continue };
-        let path = prop("hullguard:package:path").or_else(|| prop("syft:location:0:path")).unwrap_or_default();
-        let Some(mut found) = from_purl(
-            &purl_text,
-            c.get("name").and_then(Value::as_str),
-            c.get("version").and_then(Value::as_str),
-            path,
-        ) else {
-            skipped(&mut inventory, &purl_text);
-            continue;
-        };
-        let ours = prop("hullguard:package:ecosystem").is_some();
-        if ours {
-            found.source_name = prop("hullguard:package:source_name");
-            found.source_version = prop("hullguard:package:source_version");
-            found.arch = prop("hullguard:package:arch");
-            found.root_project = prop("hullguard:package:root_project").as_deref() == Some("true");
-        }
-        found.license = c
-            .get("licenses")
-            .and_then(Value::as_array)
-            .and_then(|l| l.first())
-            .and_then(|l| {
-                l.pointer("/license/name").or_else(|| l.pointer("/license/id")).or_else(|| l.get("expression"))
-            })
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        if let Some(r) = c.get("bom-ref").and_then(Value::as_str) {
-            refs.insert(r, inventory.packages.len());
-        }
-        inventory.packages.push(Package {
-            purl: purl_text,
-            found,
-            layer: prop("hullguard:layer:index").and_then(|l| l.parse().ok()),
-            diff_id: prop("hullguard:layer:diff_id").or_else(|| prop("syft:location:0:layerID")),
-        });
-    }
-    let text_of = |v: &Value| v.as_str().and_then(|r| refs.get(r)).copied();
-    let pairs: Vec<(usize, usize)> = array(doc, "dependencies")
-        .filter_map(|d| Some((text_of(d.get("ref")?)?, d)))
-        .flat_map(|(from, d)| array(d, "dependsOn").filter_map(text_of).map(move |to| (from, to)))
-        .collect();
-    set_dependencies(&mut inventory.packages, &pairs);
-    inventory
+/// The ecosystem of Syft's `syft:package:type`.
+fn syft_ecosystem(ty: &str) -> Option<Ecosystem> {
+    Some(match ty {
+        "python" => Ecosystem::PyPI,
+        "rust-crate" => Ecosystem::Cargo,
+        "go-module" => Ecosystem::Go,
+        "java-archive" | "jenkins-plugin" => Ecosystem::Maven,
+        "php-composer" => Ecosystem::Composer,
+        "dotnet" => Ecosystem::NuGet,
+        other => return ecosystem_of(other),
+    })
 }
 
 /// `layer N (diff_id) at PATH` or `at PATH`, as our SPDX writer puts it in `sourceInfo`.
@@ -161,61 +435,200 @@ fn parse_source_info(s: &str) -> (Option<usize>, Option<String>, Option<String>)
     (None, None, s.strip_prefix("at ").map(str::to_string))
 }
 
-fn read_spdx(doc: &Value) -> Inventory {
-    let mut inventory = Inventory::default();
-    // SPDXID → index of the package read from that element.
-    let mut ids: HashMap<&str, usize> = HashMap::new();
-    for p in array(doc, "packages") {
-        let text = |k: &str| p.get(k).and_then(Value::as_str).map(str::to_string);
-        if text("primaryPackagePurpose").as_deref() == Some("OPERATING-SYSTEM") {
-            inventory.os = Some(OsRelease {
-                id: text("name").unwrap_or_default(),
-                version_id: text("versionInfo"),
-                ..OsRelease::default()
-            });
-            continue;
-        }
-        let purl_text = array(p, "externalRefs")
-            .find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl"))
-            .and_then(|r| r.get("referenceLocator"))
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let Some(purl_text) = purl_text else { continue };
-        let (layer, diff_id, path) = text("sourceInfo").map(|s| parse_source_info(&s)).unwrap_or_default();
-        let Some(mut found) = from_purl(
-            &purl_text,
-            p.get("name").and_then(Value::as_str),
-            p.get("versionInfo").and_then(Value::as_str),
-            path.unwrap_or_default(),
-        ) else {
-            skipped(&mut inventory, &purl_text);
-            continue;
-        };
-        found.root_project = text("primaryPackagePurpose").as_deref() == Some("APPLICATION");
-        found.license = text("comment").and_then(|c| c.strip_prefix("license: ").map(str::to_string));
-        if let Some(id) = p.get("SPDXID").and_then(Value::as_str) {
-            ids.insert(id, inventory.packages.len());
-        }
-        inventory.packages.push(Package { purl: purl_text, found, layer, diff_id });
+// The parts of the documents read; every other field is skipped unread.
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Component {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(rename = "bom-ref")]
+    bom_ref: Option<String>,
+    group: Option<String>,
+    name: Option<String>,
+    version: Option<String>,
+    description: Option<String>,
+    purl: Option<String>,
+    licenses: Vec<LicenseChoice>,
+    properties: Vec<Property>,
+    components: Vec<Component>,
+}
+
+impl Component {
+    fn property(&self, name: &str) -> Option<&str> {
+        self.properties.iter().find(|p| p.name.as_deref() == Some(name)).and_then(|p| p.value.as_deref())
     }
-    let pairs: Vec<(usize, usize)> = array(doc, "relationships")
-        .filter_map(|r| {
-            let id = |k: &str| r.get(k).and_then(Value::as_str).and_then(|i| ids.get(i)).copied();
-            let (element, related) = (id("spdxElementId")?, id("relatedSpdxElement")?);
-            match r.get("relationshipType").and_then(Value::as_str)? {
-                "DEPENDS_ON" => Some((element, related)),
-                "DEPENDENCY_OF" => Some((related, element)),
-                _ => None,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LicenseChoice {
+    license: Option<License>,
+    expression: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct License {
+    id: Option<String>,
+    name: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Property {
+    name: Option<String>,
+    value: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Dependency {
+    #[serde(rename = "ref")]
+    reference: String,
+    #[serde(default, rename = "dependsOn")]
+    depends_on: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct SpdxPackage {
+    #[serde(rename = "SPDXID")]
+    spdx_id: Option<String>,
+    name: Option<String>,
+    version_info: Option<String>,
+    source_info: Option<String>,
+    comment: Option<String>,
+    external_refs: Vec<ExternalRef>,
+    primary_package_purpose: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct ExternalRef {
+    reference_type: Option<String>,
+    reference_locator: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default, rename_all = "camelCase")]
+struct Relationship {
+    spdx_element_id: Option<String>,
+    relationship_type: Option<String>,
+    related_spdx_element: Option<String>,
+}
+
+impl<'de> DeserializeSeed<'de> for &mut Doc<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for &mut Doc<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an SBOM document (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "bomFormat" => {
+                    self.at = ("bomFormat", None);
+                    self.cyclonedx = map.next_value::<String>()? == "CycloneDX";
+                }
+                "spdxVersion" => {
+                    map.next_value::<IgnoredAny>()?;
+                    self.spdx = true;
+                }
+                "components" => map.next_value_seed(Elements { doc: &mut *self, key: "components" })?,
+                "dependencies" => map.next_value_seed(Elements { doc: &mut *self, key: "dependencies" })?,
+                "packages" => map.next_value_seed(Elements { doc: &mut *self, key: "packages" })?,
+                "relationships" => map.next_value_seed(Elements { doc: &mut *self, key: "relationships" })?,
+                _ => {
+                    map.next_value::<IgnoredAny>()?;
+                }
             }
-        })
-        .collect();
-    set_dependencies(&mut inventory.packages, &pairs);
-    inventory
+            self.at = ("", None);
+        }
+        Ok(())
+    }
+}
+
+/// The array under one top-level key, read an element at a time.
+struct Elements<'d, 'n> {
+    doc: &'d mut Doc<'n>,
+    key: &'static str,
+}
+
+impl<'de> DeserializeSeed<'de> for Elements<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.doc.at = (self.key, None);
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Elements<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array of {}", self.key)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let doc = self.doc;
+        for i in 0.. {
+            doc.at = (self.key, Some(i));
+            let more = match self.key {
+                "components" => seq.next_element::<Component>()?.map(|c| doc.component(c, &mut vec![i])),
+                "dependencies" => seq.next_element::<Dependency>()?.map(|d| {
+                    let from = id_key(&d.reference);
+                    doc.edges.extend(d.depends_on.iter().map(|to| (from, id_key(to))));
+                }),
+                "packages" => seq.next_element::<SpdxPackage>()?.map(|p| doc.spdx_package(p, i)),
+                _ => seq.next_element::<Relationship>()?.map(|r| {
+                    let (Some(element), Some(related)) = (r.spdx_element_id, r.related_spdx_element) else {
+                        return;
+                    };
+                    let (element, related) = (id_key(&element), id_key(&related));
+                    match r.relationship_type.as_deref() {
+                        Some("DEPENDS_ON") => doc.edges.push((element, related)),
+                        Some("DEPENDENCY_OF") => doc.edges.push((related, element)),
+                        _ => {}
+                    }
+                }),
+            };
+            if more.is_none() {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn read(doc: &str) -> Result<Inventory, String> {
+        read_sbom("x.json", doc.as_bytes(), u64::MAX)
+    }
+
+    fn cyclonedx(components: &str) -> String {
+        format!(r#"{{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": [{components}]}}"#)
+    }
+
+    fn rows(inventory: &Inventory) -> Vec<(Ecosystem, &str, &str, &str)> {
+        inventory
+            .packages
+            .iter()
+            .map(|p| (p.found.ecosystem, p.found.name.as_str(), p.found.version.as_str(), p.purl.as_str()))
+            .collect()
+    }
 
     #[test]
     fn source_info() {
@@ -228,22 +641,119 @@ mod tests {
 
     #[test]
     fn foreign_purls() {
-        let p = from_purl("pkg:maven/org.yaml/snakeyaml@1.33", Some("snakeyaml"), None, String::new()).unwrap();
+        let element = |purl| Element { purl: Some(purl), group: None, name: Some("snakeyaml"), version: None };
+        let Ok(Identified::Package(p, _)) = element("pkg:maven/org.yaml/snakeyaml@1.33").identify(None, String::new())
+        else {
+            panic!()
+        };
         assert_eq!(
             (p.ecosystem, p.name.as_str(), p.version.as_str()),
             (Ecosystem::Maven, "org.yaml:snakeyaml", "1.33")
         );
-        let p = from_purl(
-            "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&upstream=util-linux%402.38.1-5%2Bdeb12u3",
-            None,
-            None,
-            String::new(),
-        )
-        .unwrap();
+        let purl = "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&upstream=util-linux%402.38.1-5%2Bdeb12u3&distro=debian-12";
+        let Ok(Identified::Package(p, purl_text)) = element(purl).identify(None, String::new()) else { panic!() };
+        assert_eq!(p.name, "bsdutils");
         assert_eq!(p.source_name.as_deref(), Some("util-linux"));
         assert_eq!(p.source_version.as_deref(), Some("2.38.1-5+deb12u3"));
-        assert!(from_purl("pkg:github/actions/checkout@v4", None, None, String::new()).is_none());
-        assert!(read_sbom(b"{}").is_err());
-        assert!(read_sbom(b"garbage").is_err());
+        assert_eq!(purl_text, "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&distro=debian-12");
+        assert!(matches!(
+            element("pkg:github/actions/checkout@v4").identify(None, String::new()),
+            Ok(Identified::Foreign(_))
+        ));
+        assert!(read("{}").is_err());
+        assert!(read("garbage").unwrap_err().starts_with("not JSON: "));
+    }
+
+    #[test]
+    fn purl_decides_identity_group_and_name_spell_it() {
+        let inventory = read(&cyclonedx(
+            r#"{"type": "library", "group": "@acme", "name": "lodash", "version": "4.17.21", "purl": "pkg:npm/%40acme/lodash@4.17.21"},
+               {"type": "library", "group": "@babel", "name": "traverse", "version": "7.0.0"},
+               {"type": "library", "name": "lodash", "version": "4.17.21", "purl": "pkg:npm/lodash@4.17.15"},
+               {"type": "library", "name": "pyyaml", "version": "5.3.1", "purl": "pkg:pypi/PyYAML@5.3.1"},
+               {"type": "library", "name": "PyYAML", "version": "5.3.1", "purl": "pkg:pypi/pyyaml@5.3.1"},
+               {"type": "library", "name": "bash", "purl": "pkg:rpm/rocky/bash@5.1.8-9.el9?epoch=1&arch=x86_64"},
+               {"type": "library", "name": "stdlib", "version": "go1.19.8", "purl": "pkg:golang/stdlib@1.19.8"},
+               {"type": "library", "group": "org.yaml", "name": "snakeyaml", "version": "1.33", "properties": [{"name": "syft:package:type", "value": "java-archive"}]}"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            rows(&inventory),
+            [
+                (Ecosystem::Rpm, "bash", "1:5.1.8-9.el9", "pkg:rpm/rocky/bash@5.1.8-9.el9?epoch=1&arch=x86_64"),
+                (Ecosystem::PyPI, "PyYAML", "5.3.1", "pkg:pypi/pyyaml@5.3.1"),
+                (Ecosystem::PyPI, "pyyaml", "5.3.1", "pkg:pypi/PyYAML@5.3.1"),
+                (Ecosystem::Npm, "@acme/lodash", "4.17.21", "pkg:npm/%40acme/lodash@4.17.21"),
+                (Ecosystem::Npm, "lodash", "4.17.15", "pkg:npm/lodash@4.17.15"),
+                (Ecosystem::Go, "stdlib", "go1.19.8", "pkg:golang/stdlib@1.19.8"),
+                (Ecosystem::Maven, "org.yaml:snakeyaml", "1.33", "pkg:maven/org.yaml/snakeyaml@1.33"),
+            ]
+        );
+        // No purl and nothing naming an ecosystem: not scanned, and said so.
+        assert_eq!(
+            inventory.incomplete,
+            [
+                "x.json: cyclonedx: components[1] (name \"@babel/traverse\", version \"7.0.0\"): no purl and no ecosystem; not scanned"
+            ]
+        );
+    }
+
+    #[test]
+    fn nested_components_are_read_at_any_real_depth() {
+        let mut doc = r#"{"type": "library", "name": "leaf", "version": "1", "purl": "pkg:npm/leaf@1"}"#.to_string();
+        for i in 0..100 {
+            doc = format!(
+                r#"{{"type": "library", "name": "n{i}", "version": "1", "purl": "pkg:npm/n{i}@1", "components": [{doc}]}}"#
+            );
+        }
+        let inventory = read(&cyclonedx(&doc)).unwrap();
+        assert_eq!(inventory.packages.len(), 101);
+        assert!(inventory.incomplete.is_empty());
+        // Deeper than the limit: refused, naming the limit.
+        let hostile = format!("{}{}", "[".repeat(MAX_DEPTH + 1), "]".repeat(MAX_DEPTH + 1));
+        assert_eq!(
+            read(&hostile).unwrap_err(),
+            "arrays and objects nested deeper than 1024 levels, the SBOM depth limit"
+        );
+        // At the limit: read (and no stack overflow on a test thread).
+        let deep = format!(
+            r#"{{"spdxVersion": "SPDX-2.3", "x": {}{}}}"#,
+            "[".repeat(MAX_DEPTH - 1),
+            "]".repeat(MAX_DEPTH - 1)
+        );
+        assert!(read(&deep).unwrap().packages.is_empty());
+    }
+
+    #[test]
+    fn malformed_documents_name_the_json_path() {
+        let err = read(r#"{"spdxVersion": "SPDX-2.3", "packages": "oops"}"#).unwrap_err();
+        assert_eq!(err, "$.packages: invalid type: string \"oops\", expected an array of packages at line 1 column 46");
+        let err = read(&cyclonedx(r#"{"name": "a"}, {"name": 5}"#)).unwrap_err();
+        assert_eq!(err, "$.components[1]: invalid type: integer `5`, expected a string at line 1 column 90");
+        assert_eq!(
+            read("[]").unwrap_err(),
+            "$: invalid type: sequence, expected an SBOM document (a JSON object) at line 1 column 1"
+        );
+        let err = read_sbom("x.json", cyclonedx("").as_bytes(), 10).unwrap_err();
+        assert_eq!(err, "larger than the SBOM size cap of 10 bytes");
+    }
+
+    #[test]
+    fn spdx_without_an_os_package_takes_the_os_from_the_purls() {
+        let inventory = read(
+            r#"{"spdxVersion": "SPDX-2.3", "packages": [
+                {"SPDXID": "a", "name": "bsdutils", "versionInfo": "1:2.38.1-5",
+                 "externalRefs": [{"referenceType": "purl", "referenceLocator": "pkg:deb/debian/bsdutils@1:2.38.1-5?arch=amd64&distro=debian-12"}]},
+                {"SPDXID": "b", "name": "lib", "versionInfo": "1"},
+                {"SPDXID": "c", "name": "/", "primaryPackagePurpose": "FILE"}]}"#,
+        )
+        .unwrap();
+        let os = inventory.os.as_ref().unwrap();
+        assert_eq!((os.id.as_str(), os.version_id.as_deref()), ("debian", Some("12")));
+        assert_eq!(inventory.packages.len(), 1);
+        assert_eq!(
+            inventory.incomplete,
+            ["x.json: spdx: packages[1] (name \"lib\", version \"1\"): no purl and no ecosystem; not scanned"]
+        );
     }
 }

@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use super::{Subject, stable_uuid};
-use crate::Inventory;
 use crate::dependency::edges;
+use crate::package::encode;
+use crate::{Inventory, Package};
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -93,10 +94,29 @@ fn package(spdx_id: String, name: String, version: Option<String>, purpose: &'st
     }
 }
 
+/// The package's purl with its source package, which SPDX has no field for, as the `upstream`
+/// qualifier when it is not the binary itself (as Syft writes it): `name@version`, or `name`
+/// when the version is the binary's.
+fn purl_with_upstream(p: &Package) -> String {
+    let f = &p.found;
+    let Some(source) = f.source_name.as_deref() else { return p.purl.clone() };
+    let version = f.source_version.as_deref().filter(|v| *v != f.version);
+    if source == f.name && version.is_none() {
+        return p.purl.clone();
+    }
+    let upstream = match version {
+        Some(v) => format!("{source}@{v}"),
+        None => source.to_string(),
+    };
+    // `upstream` sorts after every qualifier our purls carry (arch, distro, epoch).
+    let separator = if p.purl.contains('?') { '&' } else { '?' };
+    format!("{}{separator}upstream={}", p.purl, encode(&upstream))
+}
+
 /// Serialise an inventory as an SPDX 2.3 JSON document: the image `DESCRIBES`-related to the
 /// document and `CONTAINS` every package; then a package `DEPENDS_ON` each package it depends on
 /// (ordered by the two packages' places in the inventory). Layer provenance is in each package's `sourceInfo`
-/// (`layer N (diff_id) at PATH`); licences as found go to `comment` (they are rarely valid SPDX
+/// (`layer N (diff_id) at PATH`), the source package in the purl's `upstream` qualifier; licences as found go to `comment` (they are rarely valid SPDX
 /// expressions, so `licenseDeclared` stays `NOASSERTION`).
 pub fn to_spdx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Result<String> {
     let uuid =
@@ -144,7 +164,7 @@ pub fn to_spdx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json::Resu
         pkg.external_refs.push(ExternalRef {
             reference_category: "PACKAGE-MANAGER",
             reference_type: "purl",
-            reference_locator: p.purl.clone(),
+            reference_locator: purl_with_upstream(p),
         });
         packages.push(pkg);
         relationships.push(contains(&id));

@@ -31,7 +31,7 @@ impl Rng {
     }
 }
 
-fn goapp() -> &'static [u8] {
+pub fn goapp() -> &'static [u8] {
     &support::app_mixed_files()["/usr/local/bin/goapp"]
 }
 
@@ -157,7 +157,7 @@ fn absurd_inline_lengths_are_errors() {
 /// Rewrites goapp's Go 1.18+ inline header into the pre-1.18 pointer layout: the header
 /// points at two Go string headers placed at the start of `.noptrdata`, which point back at
 /// the version and module text still lying in `.go.buildinfo`.
-fn pointer_layout(big_endian: bool) -> Vec<u8> {
+pub fn pointer_layout(big_endian: bool) -> Vec<u8> {
     let original = goapp();
     let (header, _, header_addr) = section(original, ".go.buildinfo");
     let (strings, _, strings_addr) = section(original, ".noptrdata");

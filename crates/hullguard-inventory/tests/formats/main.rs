@@ -2,6 +2,7 @@
 
 mod cargo_auditable;
 mod go_hostile;
+mod go_stripped;
 mod java_hostile;
 mod real_image;
 mod support;

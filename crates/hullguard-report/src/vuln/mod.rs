@@ -1,9 +1,11 @@
 //! The vulnerability report: what `hullguard image|fs|sbom` finds, in one
-//! documented, stable shape ([`VulnReport`]), and its renderers (table,
-//! SARIF 2.1.0, CycloneDX vulnerabilities, minijinja templates). The JSON
-//! format is the report serialised as it is.
+//! documented, stable shape ([`VulnReport`], schema in `docs/report.schema.json`), and its
+//! renderers (table, SARIF 2.1.0, CycloneDX vulnerabilities, JUnit XML, GitLab container
+//! scanning, minijinja templates). The JSON format is the report serialised as it is.
 
 mod cyclonedx;
+mod gitlab;
+mod junit;
 mod sarif;
 mod suppress;
 mod table;
@@ -11,12 +13,14 @@ mod template;
 
 pub use crate::time::today_utc;
 pub use cyclonedx::add_vulnerabilities;
+pub use gitlab::{GITLAB_SCHEMA_VERSION, ScanTimes, to_gitlab};
+pub use junit::to_junit;
 pub use sarif::{findings_to_sarif, to_sarif};
 pub use suppress::{
     IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
     apply_to_findings, load_ignore, parse_ignore, parse_vex,
 };
-pub use table::to_table;
+pub use table::{TableStyle, to_table};
 pub use template::{HTML_TEMPLATE, render_template};
 
 use std::cmp::Reverse;
@@ -231,6 +235,13 @@ pub struct VulnReport {
     /// Secrets in the image's layers (`--scanners secret`), most severe first; values redacted.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub secrets: Vec<crate::Finding>,
+    /// Problems met on the way that did not stop the scan (a file that could not be parsed, an
+    /// expired ignore entry), one line each.
+    pub warnings: Vec<String>,
+    /// What could not be read although it decides findings (a package database over its size
+    /// cap, an SBOM component that names no package): the scan is incomplete when this is not
+    /// empty, and fails (exit 2) unless `--allow-incomplete`.
+    pub incomplete: Vec<String>,
 }
 
 impl VulnReport {
@@ -251,7 +262,15 @@ impl VulnReport {
             support: Vec::new(),
             misconfigurations: Vec::new(),
             secrets: Vec::new(),
+            warnings: Vec::new(),
+            incomplete: Vec::new(),
         }
+    }
+
+    /// Whether packages were matched against a database: a report of a misconfiguration or
+    /// secret scan alone has no `db_built` and says nothing about vulnerabilities.
+    pub fn vulnerabilities_scanned(&self) -> bool {
+        !self.db_built.is_empty()
     }
 
     /// Sorts the findings and recounts the summary.

@@ -42,6 +42,21 @@ fn kind_tag(kind: crate::FindingKind) -> &'static str {
     }
 }
 
+/// `path` as a relative URI reference for `artifactLocation.uri`: the leading `/` dropped and every
+/// byte but the unreserved ones (RFC 3986) and `/` percent-encoded, so spaces, `%`, `#`, `?`, `:`
+/// and control characters in image paths give a valid URI that decodes back to the path.
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.trim_start_matches('/').bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Renders `report` as a SARIF 2.1.0 log (pretty JSON, final newline).
 pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
     let mut rules: BTreeMap<&str, Value> = BTreeMap::new();
@@ -96,11 +111,11 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
     let other_results = others.iter().map(|f| {
         let (uri, line) = match &f.location {
-            crate::Location::Image { path, .. } => (path.as_deref().unwrap_or("").trim_start_matches('/').to_owned(), 1),
-            crate::Location::File { path, line, .. } => (path.trim_start_matches('/').to_owned(), *line),
+            crate::Location::Image { path, .. } => (uri(path.as_deref().unwrap_or("")), 1),
+            crate::Location::File { path, line, .. } => (uri(path), *line),
             crate::Location::ConfigField { .. } => (String::new(), 1),
         };
-        let uri = if uri.is_empty() { report.target.replace(['/', ':'], "_") } else { uri };
+        let uri = if uri.is_empty() { self::uri(&report.target.replace(['/', ':'], "_")) } else { uri };
         json!({
             "ruleId": f.id,
             "ruleIndex": index[f.id.as_str()],
@@ -127,7 +142,7 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
                 )},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path.trim_start_matches('/'), "uriBaseId": "ROOTPATH"},
+                        "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "ROOTPATH"},
                         "region": {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": 1},
                     },
                     "message": {"text": format!("{}@{}", f.package, f.installed)},
@@ -149,11 +164,25 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
                 "rules": rules.into_values().collect::<Vec<_>>(),
             }},
             "originalUriBaseIds": {"ROOTPATH": {"uri": "file:///"}},
+            "invocations": [invocation(report)],
             "results": results,
             "properties": {"target": report.target},
         }],
     });
     serde_json::to_string_pretty(&log).expect("SARIF always serialises") + "\n"
+}
+
+/// The run's invocation: unsuccessful when the scan is incomplete, with one notification per
+/// thing not read (`error`) and per warning (`warning`).
+fn invocation(report: &VulnReport) -> Value {
+    let note = |level: &str, text: &String| json!({"level": level, "message": {"text": text}});
+    let notes: Vec<Value> = report
+        .incomplete
+        .iter()
+        .map(|t| note("error", t))
+        .chain(report.warnings.iter().map(|t| note("warning", t)))
+        .collect();
+    json!({"executionSuccessful": report.incomplete.is_empty(), "toolExecutionNotifications": notes})
 }
 
 /// Renders misconfiguration or secret findings of `target` (e.g. of Dockerfiles) as a SARIF
@@ -162,4 +191,19 @@ pub fn findings_to_sarif(target: &str, findings: Vec<crate::Finding>, tool_versi
     let mut report = VulnReport::new(target);
     report.misconfigurations = findings;
     to_sarif(&report, tool_version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::uri;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(
+            uri("/usr/lib/python3/dist-packages/PyYAML-5.3.1.dist-info/METADATA"),
+            "usr/lib/python3/dist-packages/PyYAML-5.3.1.dist-info/METADATA"
+        );
+        assert_eq!(uri("/opt/my app/a%b#c?d:e\x1b\n"), "opt/my%20app/a%25b%23c%3Fd%3Ae%1B%0A");
+        assert_eq!(uri("/srv/ünï"), "srv/%C3%BCn%C3%AF");
+    }
 }

@@ -80,7 +80,9 @@
 //! Of the statements that cover a finding, the latest decides (statement
 //! timestamp, else the document's; undated statements count as oldest, ties
 //! go to the later document and statement), so a newer `affected` overrides
-//! an older `not_affected`.
+//! an older `not_affected`. Because the dates decide, [`parse_vex`] rejects a
+//! document with a timestamp that is not RFC 3339 (`yesterday`, `2099-99-99`,
+//! hour 25) or lies more than a day in the future.
 //!
 //! Only `not_affected` (OpenVEX and CycloneDX) and CycloneDX `false_positive`
 //! suppress. OpenVEX `fixed` and CycloneDX `resolved` /
@@ -100,7 +102,7 @@ use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 
 use super::{Suppressed, VulnFinding, VulnReport};
-use crate::time::{Instant, is_date, parse_rfc3339};
+use crate::time::{Instant, is_date, now, parse_rfc3339};
 use crate::yaml::{YamlSource, too_deep_line};
 use crate::{Finding, Location};
 
@@ -629,7 +631,8 @@ pub fn parse_vex(bytes: &[u8], origin: &str) -> Result<Vex, SuppressError> {
     };
     if is_openvex {
         let doc: OvDoc = serde_json::from_slice(bytes).map_err(|e| json_error(origin, &e))?;
-        return openvex(doc, origin);
+        let times = Timestamps { text: bytes, origin, now: now() };
+        return openvex(doc, origin, &times);
     }
     if obj.get("bomFormat").and_then(|v| v.as_str()) == Some("CycloneDX") {
         if !obj.contains_key("vulnerabilities") {
@@ -640,7 +643,8 @@ pub fn parse_vex(bytes: &[u8], origin: &str) -> Result<Vex, SuppressError> {
             ));
         }
         let doc: CdxDoc = serde_json::from_slice(bytes).map_err(|e| json_error(origin, &e))?;
-        return Ok(cyclonedx(doc, origin));
+        let times = Timestamps { text: bytes, origin, now: now() };
+        return cyclonedx(doc, origin, &times);
     }
     Err(SuppressError::new(
         origin,
@@ -663,6 +667,37 @@ fn json_error(origin: &str, e: &serde_json::Error) -> SuppressError {
     };
     let prefix = if e.is_syntax() || e.is_eof() { "invalid JSON: " } else { "" };
     SuppressError::new(origin, e.line(), format!("{prefix}{msg}"))
+}
+
+/// The most a VEX timestamp may lie ahead of this machine's clock.
+const MAX_CLOCK_SKEW_SECS: i64 = 86_400;
+
+/// Checks the timestamps of one VEX document, which decide which statement wins: an invalid or
+/// future date would let an old `not_affected` override a newer `affected`.
+struct Timestamps<'a> {
+    /// The document as read, to name the line of a bad value.
+    text: &'a [u8],
+    origin: &'a str,
+    now: Instant,
+}
+
+impl Timestamps<'_> {
+    /// `value` of `field` must be an RFC 3339 timestamp (or date) at most a day from now.
+    fn check(&self, field: &str, value: Option<&str>) -> Result<(), SuppressError> {
+        let Some(value) = value else { return Ok(()) };
+        let problem = match parse_rfc3339(value) {
+            None => "is not an RFC 3339 timestamp",
+            Some((secs, _)) if secs > self.now.0.saturating_add(MAX_CLOCK_SKEW_SECS) => "is in the future",
+            Some(_) => return Ok(()),
+        };
+        let written = serde_json::to_string(value).unwrap_or_default();
+        let line = self
+            .text
+            .windows(written.len().max(1))
+            .position(|w| w == written.as_bytes())
+            .map_or(1, |at| self.text[..at].iter().filter(|&&b| b == b'\n').count() + 1);
+        Err(SuppressError::new(self.origin, line, format!("{field}: `{value}` {problem}")))
+    }
 }
 
 #[derive(Deserialize)]
@@ -732,12 +767,14 @@ impl ComponentField {
     }
 }
 
-fn openvex(doc: OvDoc, origin: &str) -> Result<Vex, SuppressError> {
+fn openvex(doc: OvDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, SuppressError> {
     let Some(statements) = doc.statements else {
         return Err(SuppressError::new(origin, 1, "OpenVEX document without `statements`"));
     };
+    times.check("timestamp", doc.timestamp.as_deref())?;
     let mut out = Vec::new();
     for (i, s) in statements.into_iter().enumerate() {
+        times.check(&format!("statements[{i}].timestamp"), s.timestamp.as_deref())?;
         let (vulnerability, ids) = match s.vulnerability {
             VulnerabilityField::Name(n) => (n.clone(), vec![n]),
             VulnerabilityField::Object { name, id, aliases } => {
@@ -851,13 +888,14 @@ fn collect_refs(components: &[CdxComponent], refs: &mut HashMap<String, Option<S
     }
 }
 
-fn cyclonedx(doc: CdxDoc, origin: &str) -> Vex {
+fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, SuppressError> {
     let mut refs = HashMap::new();
     collect_refs(doc.components.as_deref().unwrap_or_default(), &mut refs);
     let (doc_time, root) = match doc.metadata {
         Some(m) => (m.timestamp, m.component.and_then(|c| c.bom_ref)),
         None => (None, None),
     };
+    times.check("metadata.timestamp", doc_time.as_deref())?;
     let resolve = |r: &str| -> VexTarget {
         if root.as_deref() == Some(r) {
             return VexTarget::Image;
@@ -880,6 +918,14 @@ fn cyclonedx(doc: CdxDoc, origin: &str) -> Vex {
     for (i, v) in doc.vulnerabilities.unwrap_or_default().into_iter().enumerate() {
         let Some(analysis) = v.analysis else { continue };
         let Some(state) = analysis.state else { continue };
+        for (field, value) in [
+            ("analysis.lastUpdated", &analysis.last_updated),
+            ("analysis.firstIssued", &analysis.first_issued),
+            ("updated", &v.updated),
+            ("published", &v.published),
+        ] {
+            times.check(&format!("vulnerabilities[{i}].{field}"), value.as_deref())?;
+        }
         let mut ids = vec![v.id.clone()];
         ids.extend(v.references.unwrap_or_default().into_iter().filter_map(|r| r.id));
         let products = v
@@ -905,7 +951,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str) -> Vex {
                 .or_else(|| doc_time.clone()),
         });
     }
-    Vex { origin: origin.to_owned(), format: VexFormat::CycloneDx, statements: out }
+    Ok(Vex { origin: origin.to_owned(), format: VexFormat::CycloneDx, statements: out })
 }
 
 /// Moves the findings the ignore file and VEX documents cover from

@@ -1,7 +1,7 @@
 //! `hullguard checks list`: the registry of every check.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -9,9 +9,10 @@ use hullguard_checks::registry::registry;
 use serde_json::json;
 
 use crate::cli::Format;
+use crate::output::write_report;
 
-/// Run `checks list`.
-pub fn list(format: Format) -> Result<ExitCode> {
+/// Run `checks list`, writing to `output` (stdout when `None`).
+pub fn list(format: Format, output: Option<&Path>) -> Result<ExitCode> {
     let text = match format {
         Format::Json => {
             let rows: Vec<_> = registry()
@@ -32,8 +33,6 @@ pub fn list(format: Format) -> Result<ExitCode> {
             s
         }
     };
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    write_report(&text, output)?;
     Ok(ExitCode::SUCCESS)
 }

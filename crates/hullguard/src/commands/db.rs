@@ -10,6 +10,7 @@ use hullguard_vulndb::db::{Builder, Db, DbError, DbInfo, default_path};
 use hullguard_vulndb::{feeds, update as fetch};
 
 use crate::cli::{Format, UpdateArgs};
+use crate::output::warn;
 
 /// The database path: the one given, else the default location.
 fn path_or_default(db: Option<PathBuf>) -> Result<PathBuf> {
@@ -50,8 +51,8 @@ fn build_from(
     let mut builder = Builder::create(target)?;
     for feed in found {
         let rejected = feeds::import(feed, &mut builder)?;
-        if !quiet && !rejected.is_empty() {
-            eprintln!("hullguard: warning: {}: {} records rejected", feed.name, rejected.len());
+        if !rejected.is_empty() {
+            warn([format!("{}: {} records rejected", feed.name, rejected.len())], quiet);
         }
         for line in rejected {
             tracing::debug!("rejected: {line}");
@@ -89,9 +90,7 @@ pub fn update(args: &UpdateArgs, quiet: bool) -> Result<ExitCode> {
     for (remote, outcome) in &report.feeds {
         if let fetch::Outcome::Missing { cached } = outcome {
             let kept = if *cached { ", keeping the copy fetched earlier" } else { "" };
-            if !quiet {
-                eprintln!("hullguard: warning: {} not found (HTTP 404), skipped{kept}", remote.url);
-            }
+            warn([format!("{} not found (HTTP 404), skipped{kept}", remote.url)], quiet);
         }
     }
     let (fetched, unchanged, skipped) = report.counts();
@@ -132,8 +131,8 @@ pub fn update(args: &UpdateArgs, quiet: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Run `db info`.
-pub fn info(db: Option<PathBuf>, format: Format) -> Result<ExitCode> {
+/// Run `db info`, writing to `output` (stdout when `None`).
+pub fn info(db: Option<PathBuf>, format: Format, output: Option<&Path>) -> Result<ExitCode> {
     let path = path_or_default(db)?;
     let info = Db::open(&path)?.info()?;
     if let Some(warning) = info.stale_data_warning(std::time::SystemTime::now()) {
@@ -143,7 +142,7 @@ pub fn info(db: Option<PathBuf>, format: Format) -> Result<ExitCode> {
         Format::Json => serde_json::to_string_pretty(&info)? + "\n",
         Format::Table => table(&path, &info),
     };
-    std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+    crate::output::write_report(&text, output)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -81,8 +81,11 @@ pub fn scan_image(
     if misconfig {
         let fs = MergedFs::build(&read.meta.source, layers.iter().copied())?;
         let mut facts = ImageFacts::from_meta(&read.meta).with_layers(layers.iter().copied()).with_fs(&fs);
-        if !reference.is_empty() {
-            facts = facts.with_reference(reference);
+        // What the user named, else the image's own name (a layout or archive named without a ref).
+        let named =
+            if reference.is_empty() && !read.meta.names.is_empty() { read.meta.display_name() } else { reference };
+        if !named.is_empty() {
+            facts = facts.with_reference(named);
         }
         let accounts = |name: &str| {
             read.layers.iter().rev().find_map(|l| l.output.listing.account_files.get(name).map(Vec::as_slice))

@@ -1,7 +1,7 @@
 //! `hullguard inspect`: an image's config, history and layers, or its files.
 
 use std::fmt::Write as _;
-use std::io::Write;
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -12,7 +12,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::cli::{Format, ImageRequest};
-use crate::output::{human_bytes, progress};
+use crate::output::{human_bytes, progress, write_report};
+use hullguard_report::text::escape_control;
 
 /// What to show.
 pub enum What {
@@ -25,8 +26,8 @@ pub enum What {
     },
 }
 
-/// Run `inspect`.
-pub fn run(request: &ImageRequest, what: What, format: Format, quiet: bool) -> Result<ExitCode> {
+/// Run `inspect`, writing to `output` (stdout when `None`).
+pub fn run(request: &ImageRequest, what: What, format: Format, output: Option<&Path>, quiet: bool) -> Result<ExitCode> {
     let source = request.spec.open(request.platform.clone(), &request.limits)?;
     let (bar, tick) = progress(quiet, &format!("reading {}", source.name()));
     let options = ReadOptions { limits: request.limits.clone(), progress: Some(tick) };
@@ -35,7 +36,6 @@ pub fn run(request: &ImageRequest, what: What, format: Format, quiet: bool) -> R
     let image = image?;
     // The merged view is always built: it also proves every symlink resolves without a loop.
     let merged = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.as_slice()))?;
-    let mut out = std::io::stdout().lock();
     let text = match what {
         What::Summary => summary(&image, &merged, format)?,
         What::Files { layer: Some(n) } => {
@@ -55,8 +55,7 @@ pub fn run(request: &ImageRequest, what: What, format: Format, quiet: bool) -> R
             files(&image, &rows, None, format)?
         }
     };
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
+    write_report(&text, output)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -121,7 +120,13 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
                 let _ = write!(
                     s,
                     "{}{} {:>5}:{:<5} {:>10} {:>3} {}",
-                    r.letter, r.mode, r.uid, r.gid, r.size, r.layer, r.path
+                    r.letter,
+                    r.mode,
+                    r.uid,
+                    r.gid,
+                    r.size,
+                    r.layer,
+                    escape_control(&r.path)
                 );
                 if let Some(t) = &r.target {
                     let arrow = match r.kind {
@@ -129,7 +134,7 @@ fn files(image: &ImageRead<Vec<LayerEntry>>, rows: &[FileRow], layer: Option<usi
                         "opaque" => " hides lower contents of ",
                         _ => " -> ",
                     };
-                    let _ = write!(s, "{arrow}{t}");
+                    let _ = write!(s, "{arrow}{}", escape_control(t));
                 }
                 s.push('\n');
             }
@@ -219,7 +224,7 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
     }
     let mut s = String::new();
     let line = |s: &mut String, k: &str, v: &str| {
-        let _ = writeln!(s, "{k:<12}{v}");
+        let _ = writeln!(s, "{k:<12}{}", escape_control(v));
     };
     let join = |v: &Option<Vec<String>>| v.as_ref().map_or_else(|| "-".to_string(), |v| v.join(" "));
     line(&mut s, "Image", &meta.source);
@@ -265,7 +270,8 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
     s.push_str("\nHistory\n");
     for h in &meta.config.history {
         let mark = if h.empty_layer { " " } else { "+" };
-        let _ = writeln!(s, "  {mark} {}", h.created_by.as_deref().map(mask_assignments).unwrap_or_default());
+        let created = h.created_by.as_deref().map(mask_assignments).unwrap_or_default();
+        let _ = writeln!(s, "  {mark} {}", escape_control(&created));
     }
     let _ = writeln!(
         s,
@@ -277,8 +283,8 @@ fn summary(image: &ImageRead<Vec<LayerEntry>>, merged: &MergedFs, format: Format
             x.as_ref().map_or_else(|| "-".to_string(), |d| format!("sha256:{}", d.short()))
         };
         let files = file_count(r.output.iter());
-        let created: String =
-            d.created_by.as_deref().map(mask_assignments).unwrap_or_default().chars().take(60).collect();
+        let created = d.created_by.as_deref().map(mask_assignments).unwrap_or_default();
+        let created: String = escape_control(&created).chars().take(60).collect();
         let _ = writeln!(
             s,
             "{:<4} {:<19} {:<19} {:>10} {:>12} {:>7}  {:<6} {}",

@@ -215,7 +215,7 @@ fn bomb(members: usize) -> Vec<u8> {
     out
 }
 
-fn peak_rss_kib(s: &Scratch, args: &[&str]) -> (i32, String, u64) {
+pub fn peak_rss_kib(s: &Scratch, args: &[&str]) -> (i32, String, u64) {
     let bin = assert_cmd::cargo::cargo_bin("hullguard");
     let out = std::process::Command::new("/usr/bin/time")
         .arg("-f")

@@ -158,7 +158,8 @@ fn sbom_round_trip_and_foreign_sboms() {
             assert_eq!(back["packages"], direct["packages"], "{format}");
             assert_eq!(back["os"], direct["os"]);
         } else {
-            // SPDX has no place for source packages: compare what it carries, edges included.
+            // SPDX carries the source package in the purl's `upstream` qualifier: compare what
+            // it carries, edges and source packages included.
             let key = |d: &serde_json::Value| -> Vec<String> {
                 let mut v: Vec<String> = d["packages"]
                     .as_array()
@@ -166,8 +167,16 @@ fn sbom_round_trip_and_foreign_sboms() {
                     .iter()
                     .map(|p| {
                         format!(
-                            "{} {} {} {} {} {} {}",
-                            p["purl"], p["name"], p["version"], p["path"], p["layer"], p["diff_id"], p["depends_on"]
+                            "{} {} {} {} {} {} {} {} {}",
+                            p["purl"],
+                            p["name"],
+                            p["version"],
+                            p["source_name"],
+                            p["source_version"],
+                            p["path"],
+                            p["layer"],
+                            p["diff_id"],
+                            p["depends_on"]
                         )
                     })
                     .collect();
@@ -368,4 +377,28 @@ fn fs_inventories_lockfiles() {
     let warnings = doc["warnings"].as_array().unwrap();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].as_str().unwrap().starts_with("/composer.lock: "), "{warnings:?}");
+}
+
+/// Issue "The scan must see what Docker sees", point 15: `--max-image-size` holds with a warm
+/// cache too (cached layers count against it; one that would pass the cap is streamed, and the
+/// cap says so as on a cold read).
+#[test]
+fn max_image_size_holds_with_a_warm_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let cache = cache.to_str().unwrap();
+    let target = format!("oci-archive:{}:app-mixed", image("bookworm-images.oci.tar"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["inventory", &target, "--cache-dir", cache, "-q", "-f", "json"];
+        args.extend_from_slice(extra);
+        hullguard(Path::new("."), &args)
+    };
+    assert!(run(&[]).status.success(), "warming the cache");
+    for _ in 0..2 {
+        let out = run(&["--max-image-size", "50000000"]);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("image expands beyond the 50000000 byte limit"), "{stderr}");
+    }
+    assert!(run(&[]).status.success(), "the cache still serves a scan within the cap");
 }

@@ -9,11 +9,23 @@ use serde_json::Value;
 
 use crate::support::{hullguard, image, shared};
 
-/// A database built once per test run from every feed in shared/vulndata.
+/// A database built once per test run from every feed in shared/vulndata, in
+/// `$TMPDIR/hullguard-test-db-<pid>`; the folders of earlier runs whose process is gone are
+/// removed first, so runs do not pile up 58 MB databases.
 pub fn db() -> &'static Path {
     static DB: OnceLock<PathBuf> = OnceLock::new();
     DB.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap().keep();
+        const PREFIX: &str = "hullguard-test-db-";
+        for entry in std::fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix(PREFIX)
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("{PREFIX}{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("hullguard.db");
         let vulndata = shared().join("vulndata");
         let out = hullguard(
@@ -31,7 +43,7 @@ fn app_mixed() -> String {
 }
 
 /// Run `image` on app-mixed with `extra` arguments.
-fn scan(extra: &[&str]) -> std::process::Output {
+pub fn scan(extra: &[&str]) -> std::process::Output {
     let db = db().to_str().unwrap().to_owned();
     let target = app_mixed();
     let mut args = vec!["image", "--no-cache", "--db", &db, &target];
@@ -39,7 +51,7 @@ fn scan(extra: &[&str]) -> std::process::Output {
     hullguard(Path::new("."), &args)
 }
 
-fn scan_json(extra: &[&str]) -> Value {
+pub fn scan_json(extra: &[&str]) -> Value {
     let mut args = vec!["--format", "json"];
     args.extend_from_slice(extra);
     let out = scan(&args);
@@ -187,6 +199,32 @@ fn trivyignore_is_read_when_there_is_no_hullguardignore() {
     assert!(report["suppressed"].as_array().unwrap().is_empty());
 }
 
+/// Issue "The scan must see what Docker sees", point 15: the latest-tag check judges the image
+/// reference the user named (an explicit `:latest` after an archive path too), and an image named
+/// without a ref shows its full name, not its bare `latest` ref name.
+#[test]
+fn latest_tag_check_judges_the_named_reference_and_the_full_name_is_shown() {
+    let run = |target: &str| -> Value {
+        let out = hullguard(Path::new("."), &["image", "--no-cache", target, "--scanners", "misconfig", "-f", "json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let latest = |report: &Value| -> Vec<String> {
+        report["misconfigurations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["id"] == "HG-IMG-012")
+            .map(|f| f["evidence"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let explicit = run(&format!("{}:latest", app_mixed().trim_end_matches(":latest")));
+    assert_eq!(latest(&explicit), ["scanned as app-mixed:latest"]);
+    let unnamed = run(&format!("oci-archive:{}", image("secrets-layers.oci.tar")));
+    assert_eq!(unnamed["target"], "docker.io/library/secrets-layers:latest");
+    assert_eq!(latest(&unnamed), ["scanned as docker.io/library/secrets-layers:latest"]);
+}
+
 #[test]
 fn missing_or_broken_database_is_exit_2_with_a_hint() {
     let dir = tempfile::tempdir().unwrap();
@@ -285,7 +323,8 @@ fn table_groups_by_ecosystem_and_lists_upgrades() {
         *per_ecosystem.entry(f["ecosystem"].as_str().unwrap().to_owned()).or_default() += 1;
     }
     for (ecosystem, n) in &per_ecosystem {
-        assert!(text.contains(&format!("\n{ecosystem} ({n} vulnerabilities)\n")), "{ecosystem} {n}");
+        let counted = if *n == 1 { "1 vulnerability".to_owned() } else { format!("{n} vulnerabilities") };
+        assert!(text.contains(&format!("\n{ecosystem} ({counted})\n")), "{ecosystem} {n}");
     }
     assert!(text.contains("  upgrade PyYAML 5.3.1 to 5.4 fixes 1 finding\n"), "{text}");
     assert!(!text.contains('\x1b'), "no colours when not a terminal");
@@ -523,6 +562,31 @@ fn ignore_file_and_vex_suppress_with_warnings() {
 }
 
 #[test]
+fn vex_with_an_invalid_timestamp_is_an_error_not_a_suppression() {
+    let dir = tempfile::tempdir().unwrap();
+    let vex = dir.path().join("dated.openvex.json");
+    std::fs::write(
+        &vex,
+        r#"{"@context": "https://openvex.dev/ns/v0.2.0", "@id": "https://example.com/vex/2", "author": "us",
+            "version": 1,
+            "statements": [
+              {"vulnerability": {"name": "CVE-2020-14343"}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+               "status": "affected", "timestamp": "yesterday"},
+              {"vulnerability": {"name": "CVE-2020-14343"}, "products": [{"@id": "pkg:pypi/pyyaml"}],
+               "status": "not_affected", "justification": "component_not_present",
+               "timestamp": "2026-01-01T00:00:00Z"}
+            ]}"#,
+    )
+    .unwrap();
+    let out = scan(&["--vex", vex.to_str().unwrap(), "--fail-on", "CRITICAL", "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!("hullguard: {}:5: statements[0].timestamp: `yesterday` is not an RFC 3339 timestamp\n", vex.display())
+    );
+}
+
+#[test]
 fn sbom_and_fs_scans_match_like_the_image() {
     let dir = tempfile::tempdir().unwrap();
     let db = db().to_str().unwrap().to_owned();
@@ -683,7 +747,9 @@ fn misconfig_scanner_reports_image_config_and_files() {
     let ids: std::collections::BTreeSet<String> =
         located(&report, "misconfigurations").into_iter().map(|r| r.0).collect();
     let want: std::collections::BTreeSet<String> =
-        ["HG-IMG-001", "HG-IMG-002", "HG-IMG-004", "HG-IMG-005", "HG-IMG-006", "HG-IMG-011", "HG-IMG-016"]
+    // HG-IMG-012: scanned as `app-mixed:latest`, an explicit latest tag (point 15 of the
+    // shipped-defects issue: the check missed it after an archive path).
+        ["HG-IMG-001", "HG-IMG-002", "HG-IMG-004", "HG-IMG-005", "HG-IMG-006", "HG-IMG-011", "HG-IMG-012", "HG-IMG-016"]
             .into_iter()
             .map(str::to_owned)
             .collect();

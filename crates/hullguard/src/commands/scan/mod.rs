@@ -4,7 +4,6 @@
 //! and rendered; `--fail-on` decides the exit code on what is left after the
 //! filters, whatever `--severity` shows.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,10 +12,12 @@ use hullguard_inventory::sbom::{Subject, read_sbom, to_cyclonedx, to_spdx};
 use hullguard_inventory::{Inventory, scan_source_tree};
 use hullguard_report::FindingKind;
 use hullguard_report::gate::Gate;
+use hullguard_report::text::escape_control;
 use hullguard_report::vuln::{VulnReport, VulnStatus, add_vulnerabilities, apply, load_ignore, parse_vex, today_utc};
 use hullguard_vulndb::db::Db;
 
 use crate::cli::{ScanArgs, ScanFormat, Scanner};
+use crate::output::{table_style, warn, write_report};
 
 use hullguard_vulndb::detect::{Target, detect, empty_report, remediations};
 
@@ -28,9 +29,7 @@ pub fn open_db(path: Option<&Path>, quiet: bool) -> Result<Db> {
             .ok_or_else(|| anyhow!("no vulnerability database location: set --db, HULLGUARD_DB or HOME"))?,
     };
     let db = Db::open(&path)?;
-    if let Some(warning) = db.info()?.stale_data_warning(std::time::SystemTime::now()).filter(|_| !quiet) {
-        eprintln!("hullguard: warning: {warning}");
-    }
+    warn(db.info()?.stale_data_warning(std::time::SystemTime::now()), quiet);
     Ok(db)
 }
 
@@ -43,7 +42,9 @@ pub fn suppress(report: &mut VulnReport, args: &ScanArgs) -> Result<Vec<String>>
         let bytes = std::fs::read(path).with_context(|| path.display().to_string())?;
         vex.push(parse_vex(&bytes, &path.display().to_string()).map_err(|e| anyhow!("{e}"))?);
     }
-    Ok(apply(report, ignore.as_ref(), &vex, &today_utc()))
+    let warnings = apply(report, ignore.as_ref(), &vex, &today_utc());
+    report.warnings.extend(warnings.iter().cloned());
+    Ok(warnings)
 }
 
 /// The severity of every finding of the report, of all three kinds.
@@ -84,12 +85,13 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
     let text = match args.format {
         ScanFormat::Cyclonedx => add_vulnerabilities(&to_cyclonedx(inventory, subject)?, report)?,
         ScanFormat::SpdxJson => to_spdx(inventory, subject)?,
-        ScanFormat::Table => hullguard_report::vuln::to_table(
-            report,
-            args.output.is_none() && std::io::IsTerminal::is_terminal(&std::io::stdout()),
-        ),
+        ScanFormat::Table => hullguard_report::vuln::to_table(report, table_style(args.output.as_deref())),
         ScanFormat::Json => report.to_json(),
         ScanFormat::Sarif => hullguard_report::vuln::to_sarif(report, env!("CARGO_PKG_VERSION")),
+        ScanFormat::Junit => hullguard_report::vuln::to_junit(report),
+        ScanFormat::Gitlab => {
+            hullguard_report::vuln::to_gitlab(report, env!("CARGO_PKG_VERSION"), crate::cli::scan_times())
+        }
         ScanFormat::Template => {
             let spec =
                 args.template.as_deref().ok_or_else(|| anyhow!("--format template needs --template FILE or @html"))?;
@@ -103,19 +105,33 @@ pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject
             hullguard_report::vuln::render_template(report, &name, &body).map_err(|e| anyhow!(e))?
         }
     };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
-    }
-    Ok(())
+    write_report(&text, args.output.as_deref())
 }
 
-/// The exit code of a scan whose gate tripped or not.
-pub fn exit_code(tripped: bool, args: &ScanArgs) -> ExitCode {
+/// The `quiet` of warnings that change what the gate sees (an expired ignore entry, a VEX
+/// statement that matched nothing): shown even with `-q`, which hides progress only.
+const GATE_WARNINGS_SHOWN: bool = false;
+
+/// Prints the inventory's warnings and what it could not read, and carries both into the report.
+fn carry_diagnostics(report: &mut VulnReport, inventory: &Inventory, quiet: bool) {
+    let unread = inventory.incomplete.iter().filter(|i| !inventory.warnings.contains(i));
+    warn(inventory.warnings.iter().chain(unread), quiet);
+    report.warnings.extend(inventory.warnings.iter().cloned());
+    report.incomplete.extend(inventory.incomplete.iter().cloned());
+}
+
+/// The exit code of a scan whose gate tripped or not: 2 for an incomplete scan (something that
+/// decides findings was not read) unless `--allow-incomplete`, said in one line.
+pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCode {
+    if !report.incomplete.is_empty() && !args.allow_incomplete {
+        eprintln!(
+            "hullguard: error: {}: incomplete scan, {} thing(s) not read (listed in the report); \
+             --allow-incomplete accepts it",
+            escape_control(&report.target),
+            report.incomplete.len()
+        );
+        return ExitCode::from(2);
+    }
     if tripped { ExitCode::from(gate(args).code()) } else { ExitCode::SUCCESS }
 }
 
@@ -133,13 +149,8 @@ pub fn run_image(
     let db = if vuln { Some(open_db(args.db.as_deref(), quiet)?) } else { None };
     tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
     let (meta, inventory) = super::inventory::image_inventory(request, cache_dir, quiet)?;
-    if !quiet {
-        for w in &inventory.warnings {
-            eprintln!("hullguard: warning: {w}");
-        }
-    }
     let target = Target {
-        name: meta.names.first().cloned().unwrap_or_else(|| meta.source.clone()),
+        name: meta.display_name().to_owned(),
         config_digest: meta.config_digest.as_ref().map(|d| d.as_str().to_owned()),
         layer_created_by: meta.layers.iter().map(|l| l.created_by.clone()).collect(),
     };
@@ -159,6 +170,7 @@ pub fn run_image(
         report.packages,
         started.elapsed().as_secs_f64() * 1000.0
     );
+    carry_diagnostics(&mut report, &inventory, quiet);
     let misconfig = scanners.contains(&Scanner::Misconfig);
     let secret = scanners.contains(&Scanner::Secret);
     if misconfig || secret {
@@ -170,14 +182,10 @@ pub fn run_image(
         }
     }
     // Suppression sees every finding of every scanner.
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
+    warn(suppress(&mut report, args)?, GATE_WARNINGS_SHOWN);
     let tripped = filter(&mut report, args);
     emit(&report, args, &inventory, &subject)?;
-    Ok(exit_code(tripped, args))
+    Ok(exit_code(tripped, &report, args))
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with
@@ -189,11 +197,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
     let mut findings = Vec::new();
     if scanners.contains(&Scanner::Misconfig) && !list {
         let (found, warnings) = hullguard_lint::lint_tree(dir)?;
-        if !quiet {
-            for w in warnings {
-                eprintln!("hullguard: warning: {w}");
-            }
-        }
+        warn(warnings, quiet);
         findings.extend(found);
     }
     if scanners.contains(&Scanner::Secret) && !list {
@@ -203,10 +207,10 @@ pub fn run_fs(dir: &Path, list: bool, scanners: &[Scanner], args: &ScanArgs, qui
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
-pub fn run_sbom(path: &Path, list: bool, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).with_context(|| shown.clone())?;
-    let inventory = read_sbom(&bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
+    let file = std::fs::File::open(path).with_context(|| shown.clone())?;
+    let inventory = read_sbom(&shown, file, max_bytes).map_err(|problem| anyhow!("{shown}: {problem}"))?;
     scan_inventory(&shown, &inventory, list, true, Vec::new(), args, quiet)
 }
 
@@ -227,12 +231,7 @@ fn scan_inventory(
             .format
             .inventory_format()
             .ok_or_else(|| anyhow!("--list-packages prints table, json, cyclonedx or spdx-json"))?;
-        return super::inventory::render(shown, &subject, inventory, format, quiet);
-    }
-    if !quiet {
-        for w in &inventory.warnings {
-            eprintln!("hullguard: warning: {w}");
-        }
+        return super::inventory::render(shown, &subject, inventory, format, args.output.as_deref(), quiet);
     }
     let target = Target { name: shown.to_owned(), ..Target::default() };
     let mut report = if vuln {
@@ -240,18 +239,15 @@ fn scan_inventory(
     } else {
         empty_report(&target, inventory)
     };
+    carry_diagnostics(&mut report, inventory, quiet);
     for f in findings {
         match f.kind {
             FindingKind::Secret => report.secrets.push(f),
             _ => report.misconfigurations.push(f),
         }
     }
-    for warning in suppress(&mut report, args)? {
-        if !quiet {
-            eprintln!("hullguard: warning: {warning}");
-        }
-    }
+    warn(suppress(&mut report, args)?, GATE_WARNINGS_SHOWN);
     let tripped = filter(&mut report, args);
     emit(&report, args, inventory, &subject)?;
-    Ok(exit_code(tripped, args))
+    Ok(exit_code(tripped, &report, args))
 }
