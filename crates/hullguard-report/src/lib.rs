@@ -15,6 +15,7 @@ pub mod gate;
 pub mod text;
 pub mod time;
 pub mod vuln;
+pub mod yaml;
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -1,5 +1,6 @@
 //! Calendar dates and RFC 3339 timestamps, small enough to keep a date crate out of the tree:
-//! ignore-file expiry dates, VEX statement times and the `rfc3339` label format all use these.
+//! ignore-file expiry dates, VEX statement times, the `rfc3339` label format, advisory feed dates
+//! and database build times all use these.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -51,6 +52,28 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The days since 1970-01-01 of a valid `YYYY-MM-DD` date; `None` when it is not one.
+#[must_use]
+pub fn day_number(date: &str) -> Option<i64> {
+    if !is_date(date) {
+        return None;
+    }
+    Some(days_from_civil(date[..4].parse().ok()?, date[5..7].parse().ok()?, date[8..10].parse().ok()?))
+}
+
+/// The days since 1970-01-01 of `t` in UTC (0 before the epoch).
+#[must_use]
+pub fn day_of(t: SystemTime) -> i64 {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    i64::try_from(secs / 86_400).unwrap_or(i64::MAX)
+}
+
+/// `t` in UTC as an RFC 3339 date-time to the second, `YYYY-MM-DDThh:mm:ssZ` (the epoch before it).
+#[must_use]
+pub fn rfc3339_utc(t: SystemTime) -> String {
+    format!("{}Z", utc_date_time(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())))
+}
+
 /// Today's date in UTC as `YYYY-MM-DD`.
 #[must_use]
 pub fn today_utc() -> String {
@@ -95,12 +118,7 @@ struct Offset {
 }
 
 fn parse_parts(s: &str) -> Option<Parts> {
-    let date = s.get(..10)?;
-    if !is_date(date) {
-        return None;
-    }
-    let (y, m, d) = (date[..4].parse().ok()?, date[5..7].parse().ok()?, date[8..10].parse().ok()?);
-    let days = days_from_civil(y, m, d);
+    let days = day_number(s.get(..10)?)?;
     let rest = s.get(10..)?;
     if rest.is_empty() {
         return Some(Parts { days, clock: None, nanos: 0, empty_fraction: false, offset: None });
@@ -176,7 +194,18 @@ mod tests {
         assert!(!is_date("2023-13-01"));
         assert!(!is_date("2023-1-01"));
         assert!(!is_date("+023-01-01"));
+        for bad in ["2026-02-31", "2026-04-31", "2100-02-29", "2021-12-32", "2021-00-10", "2021/12/10"] {
+            assert!(!is_date(bad), "{bad}");
+            assert_eq!(day_number(bad), None, "{bad}");
+        }
+        assert!(is_date("2000-02-29"));
         assert_eq!(civil_from_days(days_from_civil(2027, 1, 31)), (2027, 1, 31));
+        for (days, date) in [(0, "1970-01-01"), (20_415, "2025-11-23"), (11_016, "2000-02-29"), (-1, "1969-12-31")] {
+            assert_eq!(day_number(date), Some(days), "{date}");
+        }
+        let t = UNIX_EPOCH + std::time::Duration::from_secs(951_782_400 + 3_723);
+        assert_eq!((rfc3339_utc(t), day_of(t)), ("2000-02-29T01:02:03Z".to_owned(), 11_016));
+        assert_eq!(rfc3339_utc(UNIX_EPOCH - std::time::Duration::from_secs(1)), "1970-01-01T00:00:00Z");
         assert_eq!(parse_rfc3339("1970-01-02T00:00:00Z"), Some((86_400, 0)));
         assert_eq!(parse_rfc3339("2023-01-01T02:00:00+02:00"), parse_rfc3339("2023-01-01T00:00:00Z"));
         assert_eq!(parse_rfc3339("2023-01-01T00:00:00-01:30"), parse_rfc3339("2023-01-01T01:30:00Z"));

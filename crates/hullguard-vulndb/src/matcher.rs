@@ -302,14 +302,9 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bundles_join_nothing() {
-        let groups = group_by_vulnerability(vec![
-            hit("CVE-2023-6246", &["DSA-5611-1"], Some("2.37-15")),
-            hit("CVE-2023-6779", &["DSA-5611-1"], Some("2.37-15")),
-            hit("DSA-5611-1", &["CVE-2023-6246", "CVE-2023-6779", "CVE-2023-6780"], Some("2.36-9+deb12u4")),
-        ]);
-        let shown: Vec<(&str, Vec<&str>, Vec<&str>)> = groups
+    /// Each group as (id, aliases, the ids of its hits' advisories).
+    fn shown(groups: &[Vulnerability]) -> Vec<(&str, Vec<&str>, Vec<&str>)> {
+        groups
             .iter()
             .map(|g| {
                 (
@@ -318,9 +313,18 @@ mod tests {
                     g.hits.iter().map(|h| h.advisory.id.as_str()).collect(),
                 )
             })
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn bundles_join_nothing() {
+        let groups = group_by_vulnerability(vec![
+            hit("CVE-2023-6246", &["DSA-5611-1"], Some("2.37-15")),
+            hit("CVE-2023-6779", &["DSA-5611-1"], Some("2.37-15")),
+            hit("DSA-5611-1", &["CVE-2023-6246", "CVE-2023-6779", "CVE-2023-6780"], Some("2.36-9+deb12u4")),
+        ]);
         assert_eq!(
-            shown,
+            shown(&groups),
             vec![
                 ("CVE-2023-6246", vec!["DSA-5611-1"], vec!["CVE-2023-6246", "DSA-5611-1"]),
                 ("CVE-2023-6779", vec!["DSA-5611-1"], vec!["CVE-2023-6779", "DSA-5611-1"]),
@@ -343,18 +347,8 @@ mod tests {
             hit(entry, &["CVE-2025-15649", "CVE-2026-12087", "CVE-2026-13221"], Some("5.36.0-7+deb12u4")),
             hit("CVE-2026-13221", &[], None),
         ]);
-        let shown: Vec<(&str, Vec<&str>, Vec<&str>)> = groups
-            .iter()
-            .map(|g| {
-                (
-                    g.id.as_str(),
-                    g.aliases.iter().map(String::as_str).collect(),
-                    g.hits.iter().map(|h| h.advisory.id.as_str()).collect(),
-                )
-            })
-            .collect();
         assert_eq!(
-            shown,
+            shown(&groups),
             vec![
                 ("CVE-2025-15649", vec![], vec![entry]),
                 ("CVE-2026-12087", vec![], vec![entry]),

@@ -30,6 +30,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use hullguard_report::time;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
@@ -607,17 +608,7 @@ fn modified_since(csv: &str, since: &str) -> Result<(Vec<String>, Option<String>
 fn utc_key(text: &str) -> Option<String> {
     let body = text.strip_suffix('Z').or_else(|| text.strip_suffix("+00:00"))?;
     let (whole, fraction) = body.split_once('.').unwrap_or((body, ""));
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let b = whole.as_bytes();
-    let shape = b.len() == 19
-        && [4, 7].iter().all(|&i| b[i] == b'-')
-        && (b[10] == b'T' || b[10] == b' ')
-        && [13, 16].iter().all(|&i| b[i] == b':');
-    let parts = [&whole.get(0..4)?, &whole.get(5..7)?, &whole.get(8..10)?, &whole.get(11..13)?, &whole.get(14..16)?];
-    if !shape || !parts.iter().all(|p| digits(p)) || !digits(whole.get(17..19)?) {
-        return None;
-    }
-    if fraction.len() > 9 || !digits(fraction) {
+    if !time::is_rfc3339_date_time(text) || whole.len() != 19 || fraction.len() > 9 {
         return None;
     }
     Some(format!("{}T{}.{fraction:0<9}Z", &whole[..10], &whole[11..19]))
@@ -638,27 +629,7 @@ fn zip_since(last_modified: Option<&str>, requested: std::time::SystemTime) -> S
         let year: u32 = f[3].parse().ok()?;
         utc_key(&format!("{year:04}-{month:02}-{day:02}T{}Z", f[4]))
     });
-    parsed.unwrap_or_else(|| {
-        let secs = requested.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        let (days, rest) = (secs / 86_400, secs % 86_400);
-        let (y, m, d) = civil_from_days(days);
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000000000Z", rest / 3600, rest % 3600 / 60, rest % 60)
-    })
-}
-
-/// The (year, month, day) of a count of days since 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`).
-fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + u64::from(m <= 2);
-    (y, m, d)
+    parsed.or_else(|| utc_key(&time::rfc3339_utc(requested))).unwrap_or_default()
 }
 
 /// How many `*.json` files `dir` holds (0 if it does not exist).
@@ -972,6 +943,8 @@ mod tests {
         assert!(modified_since(csv, "2000-01-01T00:00:00Z").unwrap_err().contains("line 5"));
         assert!(modified_since("2026-11-20T10:00:00Z,Go/..\n", "2000-01-01T00:00:00Z").is_err());
         assert!(utc_key("2026-11-20T10:00:00+02:00").is_none());
+        assert!(utc_key("2026-02-31T10:00:00Z").is_none());
+        assert!(utc_key("2026-11-20T25:00:00Z").is_none());
     }
 
     #[test]

@@ -19,20 +19,7 @@ use common::{recorded, vulndata};
 
 /// A package name as the ecosystem compares it (PyPI: PEP 503).
 fn normalise(ecosystem: &str, name: &str) -> String {
-    if ecosystem != "PyPI" {
-        return name.to_owned();
-    }
-    let mut out = String::new();
-    for c in name.chars() {
-        if matches!(c, '-' | '_' | '.') {
-            if !out.ends_with('-') {
-                out.push('-');
-            }
-        } else {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
-    out
+    if ecosystem == "PyPI" { hullguard_inventory::pep503_name(name) } else { name.to_owned() }
 }
 
 /// Ids of the non-withdrawn advisories that affect `name@version`.

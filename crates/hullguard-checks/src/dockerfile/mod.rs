@@ -114,6 +114,7 @@
 //! A peer id selects every check carrying it (`DS002`: HG-DF-003 and HG-DF-004).
 
 mod checks;
+pub(crate) mod package_args;
 pub mod parse;
 pub mod shell;
 

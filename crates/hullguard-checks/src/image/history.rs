@@ -13,6 +13,7 @@ use hullguard_image::LayerEntry;
 use hullguard_secrets::{is_secret_name, mask_assignments, mask_value};
 
 use super::{Hit, ImageFacts, is_secret_value};
+use crate::dockerfile::package_args::{APK_VALUE_OPTS, APT_VALUE_OPTS, subcommand};
 use crate::dockerfile::shell::{SimpleCommand, split_commands, split_words};
 
 /// Dockerfile keywords a BuildKit `created_by` starts with.
@@ -38,23 +39,6 @@ const KEYWORDS: &[&str] = &[
 
 /// Shells whose `-c` argument is the script.
 const SHELLS: &[&str] = &["sh", "bash", "ash", "dash", "zsh", "busybox"];
-
-/// Options of apt/apt-get/aptitude that take a separate value.
-const APT_VALUE_OPTS: &[&str] =
-    &["-o", "-c", "-t", "--option", "--config-file", "--target-release", "--default-release"];
-/// Options of apk that take a separate value.
-const APK_VALUE_OPTS: &[&str] = &[
-    "-X",
-    "--repository",
-    "-p",
-    "--root",
-    "--arch",
-    "--cache-dir",
-    "--keys-dir",
-    "--repositories-file",
-    "-t",
-    "--virtual",
-];
 
 /// Archive suffixes ADD extracts from a local source.
 const ARCHIVES: &[&str] = &[
@@ -199,29 +183,21 @@ fn first_program(cmd: &SimpleCommand) -> Option<&str> {
     cmd.words.first().map(|w| w.rsplit('/').next().unwrap_or(w.as_str()))
 }
 
-/// The first non-option argument, skipping the values of `value_opts`.
-fn subcommand<'c>(args: &'c [String], value_opts: &[&str]) -> Option<&'c str> {
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        if value_opts.contains(&a.as_str()) {
-            it.next();
-        } else if !a.starts_with('-') {
-            return Some(a.as_str());
-        }
-    }
-    None
+/// The subcommand of `cmd`, skipping the values of `value_opts`.
+fn subcommand_name<'c>(cmd: &'c SimpleCommand, value_opts: &[&str]) -> Option<&'c str> {
+    subcommand(cmd.args(), value_opts).map(|(_, sub)| sub)
 }
 
 fn apt_sub(cmd: &SimpleCommand) -> Option<&str> {
     match cmd.program() {
-        Some("apt-get" | "apt" | "aptitude") => subcommand(cmd.args(), APT_VALUE_OPTS),
+        Some("apt-get" | "apt" | "aptitude") => subcommand_name(cmd, APT_VALUE_OPTS),
         _ => None,
     }
 }
 
 fn apk_sub(cmd: &SimpleCommand) -> Option<&str> {
     match cmd.program() {
-        Some("apk") => subcommand(cmd.args(), APK_VALUE_OPTS),
+        Some("apk") => subcommand_name(cmd, APK_VALUE_OPTS),
         _ => None,
     }
 }
@@ -233,9 +209,9 @@ fn is_update(cmd: &SimpleCommand) -> bool {
     }
     match cmd.program() {
         Some("yum" | "dnf" | "microdnf" | "tdnf") => {
-            matches!(subcommand(cmd.args(), &[]), Some("makecache" | "check-update"))
+            matches!(subcommand_name(cmd, &[]), Some("makecache" | "check-update"))
         }
-        Some("zypper") => matches!(subcommand(cmd.args(), &[]), Some("refresh" | "ref")),
+        Some("zypper") => matches!(subcommand_name(cmd, &[]), Some("refresh" | "ref")),
         _ => false,
     }
 }

@@ -103,6 +103,7 @@ use serde::Deserialize;
 
 use super::{Suppressed, VulnFinding, VulnReport};
 use crate::time::{Instant, is_date, now, parse_rfc3339};
+use crate::yaml::{YamlSource, too_deep_line};
 use crate::{Finding, Location};
 
 /// The largest ignore file or VEX document read.
@@ -360,11 +361,8 @@ fn ignore_from_plain(text: &str, origin: &str) -> Result<Vec<IgnoreEntry>, Suppr
 
 /// Reads the YAML form.
 fn ignore_from_yaml(text: &str, origin: &str) -> Result<Vec<IgnoreEntry>, SuppressError> {
-    for (n, line) in text.lines().enumerate() {
-        let indent = line.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'-' | b'?' | b':')).count();
-        if indent > MAX_YAML_INDENT {
-            return Err(SuppressError::new(origin, n + 1, format!("nested deeper than {MAX_YAML_INDENT} columns")));
-        }
+    if let Some(line) = too_deep_line(text, MAX_YAML_INDENT) {
+        return Err(SuppressError::new(origin, line, format!("nested deeper than {MAX_YAML_INDENT} columns")));
     }
     let docs = MarkedYaml::load_from_str(text)
         .map_err(|e| SuppressError::new(origin, e.marker().line(), format!("invalid YAML: {}", e.info())))?;
@@ -372,7 +370,7 @@ fn ignore_from_yaml(text: &str, origin: &str) -> Result<Vec<IgnoreEntry>, Suppre
         return Err(SuppressError::new(origin, second.span.start.line(), "more than one YAML document"));
     }
     let Some(doc) = docs.first() else { return Ok(Vec::new()) };
-    let src = YamlSource { text };
+    let src = YamlSource::new(text);
     let map = match &doc.data {
         YamlData::Mapping(map) => map,
         YamlData::Value(Scalar::Null) => return Ok(Vec::new()),
@@ -463,41 +461,6 @@ fn ignore_entry_from_yaml(
         return Err(SuppressError::new(origin, line, "entry has no `id`"));
     }
     Ok(entry)
-}
-
-/// A YAML document with its source, for reading scalars as written.
-struct YamlSource<'a> {
-    text: &'a str,
-}
-
-impl YamlSource<'_> {
-    /// Whether `node` is a scalar (or null).
-    fn is_scalar(&self, node: &MarkedYaml<'_>) -> bool {
-        match &node.data {
-            YamlData::Value(_) | YamlData::Representation(..) => true,
-            YamlData::Tagged(_, inner) => self.is_scalar(inner),
-            _ => false,
-        }
-    }
-
-    /// The text of a scalar node: strings as parsed, other typed scalars
-    /// (`1.10`, `2027`) as written; `None` for null and collections.
-    fn scalar(&self, node: &MarkedYaml<'_>) -> Option<String> {
-        match &node.data {
-            YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
-            YamlData::Value(Scalar::Null) => None,
-            YamlData::Value(_) => {
-                let (start, end) = (node.span.start.index(), node.span.end.index());
-                let mut offsets = self.text.char_indices().map(|(i, _)| i).chain([self.text.len()]);
-                let from = offsets.nth(start)?;
-                let to = if end > start { offsets.nth(end - start - 1)? } else { from };
-                Some(self.text.get(from..to)?.trim().to_owned())
-            }
-            YamlData::Representation(s, ..) => Some(s.to_string()),
-            YamlData::Tagged(_, inner) => self.scalar(inner),
-            _ => None,
-        }
-    }
 }
 
 /// The document format of a [`Vex`].

@@ -13,6 +13,7 @@ pub use build::Builder;
 
 use std::path::{Path, PathBuf};
 
+use hullguard_report::time;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -138,10 +139,7 @@ impl DbInfo {
     /// no feed gives a date.
     pub fn stale_data_warning(&self, now: std::time::SystemTime) -> Option<String> {
         let newest = self.newest_data.as_deref()?;
-        let num = |r: std::ops::Range<usize>| newest.get(r)?.parse::<i64>().ok();
-        let day = build::days_from_civil(num(0..4)?, num(5..7)?, num(8..10)?);
-        let today = now.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
-        let age = i64::try_from(today).unwrap_or(i64::MAX) - day;
+        let age = time::day_of(now) - time::day_number(newest)?;
         (age > MAX_DATA_AGE_DAYS).then(|| {
             format!(
                 "the advisory data is {age} days old (newest record {newest}), older than {MAX_DATA_AGE_DAYS} days: \
@@ -155,9 +153,7 @@ impl SourceInfo {
     /// The day of [`SourceInfo::as_of`] (`YYYY-MM-DD`), when it starts with one.
     pub fn data_date(&self) -> Option<&str> {
         let day = self.as_of.as_deref()?.get(..10)?;
-        let b = day.as_bytes();
-        let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-        (digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && digits(8..10)).then_some(day)
+        time::is_date(day).then_some(day)
     }
 }
 
@@ -217,22 +213,7 @@ pub struct KevFacts {
 /// lower-cased, others are kept as they are.
 pub fn package_key(ecosystem: &str, name: &str) -> String {
     match ecosystem_key(ecosystem).split(':').next().unwrap_or_default() {
-        "PyPI" => {
-            let mut out = String::with_capacity(name.len());
-            let mut sep = false;
-            for c in name.trim().chars() {
-                if matches!(c, '-' | '_' | '.') {
-                    sep = true;
-                    continue;
-                }
-                if sep && !out.is_empty() {
-                    out.push('-');
-                }
-                sep = false;
-                out.extend(c.to_lowercase());
-            }
-            out
-        }
+        "PyPI" => hullguard_inventory::pep503_name(name.trim()),
         "npm" | "Packagist" | "NuGet" | "Maven" | "crates.io" => name.to_lowercase(),
         _ => name.to_owned(),
     }
@@ -467,10 +448,11 @@ pub(crate) mod tests {
             source("b", 1, Some("2026-08-21T10:00:00Z")),
             source("c", 1, None),
             source("d", 1, Some("2099-garbage")),
+            source("e", 1, Some("2099-02-31")),
         ];
         let info = DbInfo::new("built".into(), sources, 0, 0);
         assert_eq!(info.newest_data.as_deref(), Some("2026-08-21"));
-        let aug21 = u64::try_from(build::days_from_civil(2026, 8, 21)).unwrap();
+        let aug21 = u64::try_from(time::day_number("2026-08-21").unwrap()).unwrap();
         let at = |day: u64| std::time::UNIX_EPOCH + std::time::Duration::from_secs(day * 86_400 + 23 * 3600);
         assert_eq!(info.stale_data_warning(at(aug21 + 7)), None);
         assert_eq!(

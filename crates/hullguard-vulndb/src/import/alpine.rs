@@ -42,6 +42,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use hullguard_report::yaml::{YamlSource, too_deep_line};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 use super::{ImportError, Imported, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES, read_file_capped};
@@ -369,46 +370,6 @@ fn check_name(name: &str, at: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// A YAML document with its source, for reading scalars as written.
-struct YamlSource<'a> {
-    text: &'a str,
-}
-
-impl YamlSource<'_> {
-    /// The text of a scalar node as written, for strings their value; `None`
-    /// for null and for collections.
-    fn scalar(&self, node: &MarkedYaml<'_>) -> Option<String> {
-        match &node.data {
-            YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
-            YamlData::Value(Scalar::Null) => None,
-            YamlData::Value(_) => {
-                // A plain scalar that YAML typed (`1.10`, `0`): its source text.
-                let (start, end) = (node.span.start.index(), node.span.end.index());
-                let text = if self.text.is_ascii() {
-                    self.text.get(start..end)?
-                } else {
-                    let mut chars = self.text.char_indices().map(|(i, _)| i).chain([self.text.len()]);
-                    let from = chars.nth(start)?;
-                    let to = if end > start { chars.nth(end - start - 1)? } else { from };
-                    self.text.get(from..to)?
-                };
-                Some(text.trim().to_owned())
-            }
-            YamlData::Representation(s, ..) => Some(s.to_string()),
-            YamlData::Tagged(_, inner) => self.scalar(inner),
-            _ => None,
-        }
-    }
-
-    /// The value of key `key` in mapping `node`.
-    fn get<'n, 'i>(&self, node: &'n MarkedYaml<'i>, key: &str) -> Option<&'n MarkedYaml<'i>> {
-        match &node.data {
-            YamlData::Mapping(map) => map.iter().find(|(k, _)| self.scalar(k).as_deref() == Some(key)).map(|(_, v)| v),
-            _ => None,
-        }
-    }
-}
-
 /// Reads a secdb YAML document into [`Secdb`].
 fn secdb_from_yaml(text: &str, origin: &str) -> Result<Secdb, ImportError> {
     let syntax =
@@ -416,18 +377,15 @@ fn secdb_from_yaml(text: &str, origin: &str) -> Result<Secdb, ImportError> {
     if text.len() as u64 > MAX_RECORD_BYTES {
         return Err(ImportError::TooLarge { origin: origin.to_owned(), limit: format!("{MAX_RECORD_BYTES} bytes") });
     }
-    for (n, line) in text.lines().enumerate() {
-        let indent = line.bytes().take_while(|b| matches!(b, b' ' | b'\t' | b'-' | b'?' | b':')).count();
-        if indent > MAX_YAML_INDENT {
-            return Err(syntax(format!("line {}: nested deeper than {MAX_YAML_INDENT} columns", n + 1)));
-        }
+    if let Some(line) = too_deep_line(text, MAX_YAML_INDENT) {
+        return Err(syntax(format!("line {line}: nested deeper than {MAX_YAML_INDENT} columns")));
     }
     let docs = MarkedYaml::load_from_str(text).map_err(|e| syntax(e.to_string()))?;
     let doc = docs.first().ok_or_else(|| syntax("no YAML document".to_owned()))?;
     if !matches!(doc.data, YamlData::Mapping(_)) {
         return Err(syntax("the document is not a mapping".to_owned()));
     }
-    let src = YamlSource { text };
+    let src = YamlSource::new(text);
     let distroversion = src.get(doc, "distroversion").and_then(|v| src.scalar(v));
     let packages = match src.get(doc, "packages").map(|p| &p.data) {
         Some(YamlData::Sequence(list)) => list.as_slice(),

@@ -51,6 +51,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use hullguard_report::time::is_date;
 use serde::Deserialize;
 
 use super::{ImportError, Imported, MAX_RECORDS, read_file_capped};
@@ -551,9 +552,9 @@ fn iso_date(date: &str) -> Option<String> {
         return None;
     }
     let month = MONTHS.iter().position(|m| *m == month)? + 1;
-    let day: u8 = day.parse().ok().filter(|d| (1..=31).contains(d) && day.len() <= 2)?;
-    let ok_year = year.len() == 4 && year.bytes().all(|b| b.is_ascii_digit());
-    ok_year.then(|| format!("{year}-{month:02}-{day:02}"))
+    let day: u8 = day.parse().ok().filter(|_| day.len() <= 2)?;
+    let iso = format!("{year}-{month:02}-{day:02}");
+    is_date(&iso).then_some(iso)
 }
 
 /// Converts one entry of a DSA/DLA/DTSA list.
@@ -917,7 +918,7 @@ pub fn parse_support_ended(text: &str, ecosystem: &str, origin: &str) -> Result<
         let (cols, note) = fields(line, 3).ok_or_else(|| syntax(n, "fewer than 3 columns".to_owned()))?;
         let (package, version, date) = (cols[0], cols[1], cols[2]);
         Scheme::Dpkg.parse(version).map_err(|e| syntax(n, e.to_string()))?;
-        if !is_iso_date(date) {
+        if !is_date(date) {
             return Err(syntax(n, format!("bad date {date:?}")));
         }
         out.push(SupportEnded {
@@ -929,18 +930,6 @@ pub fn parse_support_ended(text: &str, ecosystem: &str, origin: &str) -> Result<
         });
     }
     Ok(out)
-}
-
-/// Whether `date` is `YYYY-MM-DD` with a plausible month and day.
-fn is_iso_date(date: &str) -> bool {
-    let parts: Vec<&str> = date.split('-').collect();
-    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    match parts[..] {
-        [y, m, d] if digits(y, 4) && digits(m, 2) && digits(d, 2) => {
-            matches!(m.parse::<u8>(), Ok(1..=12)) && matches!(d.parse::<u8>(), Ok(1..=31))
-        }
-        _ => false,
-    }
 }
 
 /// Parses `security-support-limited`: `#` comment lines, and one line per
@@ -981,8 +970,17 @@ mod tests {
         assert_eq!(iso_date("1 Aug 2002").as_deref(), Some("2002-08-01"));
         assert_eq!(iso_date("32 Aug 2002"), None);
         assert_eq!(iso_date("01 Foo 2002"), None);
-        assert!(is_iso_date("2025-03-22"));
-        assert!(!is_iso_date("2025-3-22"));
+        assert_eq!(iso_date("31 Feb 2002"), None);
+    }
+
+    #[test]
+    fn support_ended_dates_are_calendar_dates() {
+        let ok = parse_support_ended("glibc 2.36-9 2028-02-29 note\n", "Debian:12", "x").unwrap();
+        assert_eq!(ok[0].ended, "2028-02-29");
+        for bad in ["2025-02-31", "2025-3-22", "2025-13-01"] {
+            let err = parse_support_ended(&format!("glibc 2.36-9 {bad}\n"), "Debian:12", "x").unwrap_err();
+            assert!(err.to_string().contains("line 1: bad date"), "{bad}: {err}");
+        }
     }
 
     #[test]

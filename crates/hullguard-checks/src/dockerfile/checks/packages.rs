@@ -8,84 +8,17 @@
 
 use std::collections::BTreeSet;
 
+use super::super::package_args::{
+    APK_VALUE_OPTS, APT_VALUE_OPTS, GEM_VALUE_OPTS, NPM_VALUE_OPTS, PIP_VALUE_OPTS, RPM_VALUE_OPTS, ZYPPER_VALUE_OPTS,
+    operands, subcommand,
+};
 use super::super::parse::Instruction;
 use super::super::shell::SimpleCommand;
 use super::run::{Cmd, StageState};
 use super::{Ctx, Pos};
 
-/// apt-get options that take a separate value.
-const APT_VALUE_OPTS: &[&str] = &["-o", "-t", "-c", "--target-release", "--config-file"];
-/// apk options that take a separate value.
-const APK_VALUE_OPTS: &[&str] = &[
-    "-X",
-    "--repository",
-    "-t",
-    "--virtual",
-    "-p",
-    "--root",
-    "--arch",
-    "--keys-dir",
-    "--repositories-file",
-    "--cache-dir",
-];
-/// yum/dnf options that take a separate value.
-const RPM_VALUE_OPTS: &[&str] = &[
-    "-c",
-    "--config",
-    "--enablerepo",
-    "--disablerepo",
-    "--repo",
-    "--repoid",
-    "--releasever",
-    "--installroot",
-    "-x",
-    "--exclude",
-    "--setopt",
-];
 /// The yum-like package managers.
 const RPM_FAMILY: [&str; 4] = ["yum", "dnf", "microdnf", "tdnf"];
-/// zypper options that take a separate value.
-const ZYPPER_VALUE_OPTS: &[&str] = &["-R", "--root", "-c", "--config", "-r", "--repo", "--from"];
-/// npm options that take a separate value.
-const NPM_VALUE_OPTS: &[&str] = &["--prefix", "--registry", "-w", "--workspace", "--cache", "--tag", "--userconfig"];
-/// gem options that take a separate value.
-const GEM_VALUE_OPTS: &[&str] =
-    &["-v", "--version", "-i", "--install-dir", "-n", "--bindir", "-s", "--source", "--platform"];
-/// pip install options that take a separate value.
-const PIP_VALUE_OPTS: &[&str] = &[
-    "-r",
-    "--requirement",
-    "-c",
-    "--constraint",
-    "-e",
-    "--editable",
-    "-i",
-    "--index-url",
-    "--extra-index-url",
-    "-f",
-    "--find-links",
-    "-t",
-    "--target",
-    "--prefix",
-    "--root",
-    "--trusted-host",
-    "--platform",
-    "--python-version",
-    "--implementation",
-    "--abi",
-    "--src",
-    "--upgrade-strategy",
-    "--progress-bar",
-    "--cache-dir",
-    "--log",
-    "--proxy",
-    "--retries",
-    "--timeout",
-    "--cert",
-    "--client-cert",
-    "--only-binary",
-    "--no-binary",
-];
 
 /// A cache-cleanup hit that holds unless the rest of the RUN cleans up.
 struct Pending {
@@ -138,37 +71,6 @@ fn cache_mount(ins: &Instruction, path: &str) -> bool {
     ins.flags
         .iter()
         .any(|f| f.name == "mount" && f.value.as_deref().is_some_and(|v| v.contains("type=cache") && v.contains(path)))
-}
-
-/// The first argument that is not an option (skipping values of `value_opts`): its index and text.
-fn subcommand<'c>(args: &'c [String], value_opts: &[&str]) -> Option<(usize, &'c str)> {
-    let mut skip = false;
-    for (i, a) in args.iter().enumerate() {
-        if skip {
-            skip = false;
-        } else if value_opts.contains(&a.as_str()) {
-            skip = true;
-        } else if !a.starts_with('-') {
-            return Some((i, a));
-        }
-    }
-    None
-}
-
-/// Arguments after position `from` that are not options or option values.
-fn operands<'c>(args: &'c [String], from: usize, value_opts: &[&str]) -> Vec<&'c str> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in args.iter().skip(from) {
-        if skip {
-            skip = false;
-        } else if value_opts.contains(&a.as_str()) {
-            skip = true;
-        } else if !a.starts_with('-') {
-            out.push(a.as_str());
-        }
-    }
-    out
 }
 
 /// The command with `flag` inserted after the word `after`.

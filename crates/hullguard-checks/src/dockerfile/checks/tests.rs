@@ -151,6 +151,10 @@ const CASES: &[(&str, &str, &[u32])] = &[
     // df-apt-pin
     ("HG-DF-024", "FROM a:1\nRUN apt-get install -y curl=8.0 git\n", &[2]),
     ("HG-DF-024", "FROM a:1\nRUN apt-get install -y -o Dpkg::Options::=--force-confnew curl=8.0 ./x.deb\n", &[]),
+    // The value of an apt option (`--default-release`) is neither the subcommand nor a package.
+    ("HG-DF-024", "FROM a:1\nRUN apt-get --default-release bookworm-backports install -y curl=8.0\n", &[]),
+    ("HG-DF-024", "FROM a:1\nRUN apt-get --default-release bookworm-backports install -y curl\n", &[2]),
+    ("HG-DF-022", "FROM a:1\nRUN apt-get --default-release bookworm-backports install curl\n", &[2]),
     // df-apt-lists
     ("HG-DF-025", "FROM a:1\nRUN apt-get update && \\\n apt-get install -y x\n", &[3]),
     ("HG-DF-025", "FROM a:1\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n", &[]),
