@@ -182,8 +182,7 @@ pub fn purl(p: &FoundPackage, os_id: Option<&str>, distro: Option<&str>) -> Stri
             s
         }
         Ecosystem::PyPI => {
-            let normalised = p.name.to_ascii_lowercase().replace(['_', '.'], "-");
-            format!("pkg:pypi/{}@{}", encode(&normalised), encode(&p.version))
+            format!("pkg:pypi/{}@{}", encode(&crate::pep503_name(&p.name)), encode(&p.version))
         }
         Ecosystem::Npm => match p.name.split_once('/') {
             Some((scope, name)) if scope.starts_with('@') => {

@@ -370,8 +370,7 @@ fn full_name(ecosystem: Ecosystem, group: Option<&str>, name: &str) -> Option<St
 /// Whether two spellings name the same package (case-insensitive; PyPI also treats `-_.` alike).
 fn same_name(ecosystem: Ecosystem, a: &str, b: &str) -> bool {
     if ecosystem == Ecosystem::PyPI {
-        let norm = |s: &str| s.to_ascii_lowercase().replace(['_', '.'], "-");
-        return norm(a) == norm(b);
+        return crate::pep503_name(a) == crate::pep503_name(b);
     }
     a.eq_ignore_ascii_case(b)
 }
