@@ -3,14 +3,7 @@
 # (`gzip -dc | tar -t` over the same layer blobs), in one run, best of RUNS (3).
 #   bench/image-checks.sh
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${HULLGUARD_SHARED:-$repo/../shared}
-large=${LARGE_OUT:-/var/tmp/hullguard-image-build/large-out}
-runs=${RUNS:-3}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
-cargo build --release -q -p hullguard
-bin=$CARGO_TARGET_DIR/release/hullguard
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/common.sh"
 [ -f "$large/debian-large.oci.tar" ] || LARGE_OUT=$large "$shared/images/build.sh" bench-image >&2
 tar xf "$large/debian-large.oci.tar" -C "$work"
 layers=$(python3 -c "

@@ -4,22 +4,15 @@
 #   bench/image-read.sh            (RUNS=3, LARGE_OUT=/var/tmp/hullguard-image-build/large-out)
 # Prints per-run times, the best of each, the ratio, MB/s of uncompressed data and peak RSS.
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${HULLGUARD_SHARED:-$repo/../shared}
-large=${LARGE_OUT:-/var/tmp/hullguard-image-build/large-out}
-runs=${RUNS:-3}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
+source "$(dirname "$0")/common.sh"
 
 if [ ! -f "$large/debian-large.oci.tar" ]; then
   echo "building debian-large (about 4 minutes, once) into $large" >&2
   LARGE_OUT=$large "$shared/images/build.sh" bench-image >&2
 fi
-cargo build --release -q -p hullguard
-bin=$CARGO_TARGET_DIR/release/hullguard
 image=$large/debian-large.oci.tar
 
 # The baseline reads the same layer blobs, unpacked from the archive once (not timed).
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 tar -xf "$image" -C "$work" blobs
 mapfile -t layers < <("$bin" inspect "oci-archive:$image" -q -f json \
   | python3 -c 'import json,sys; [print(l["digest"][7:]) for l in json.load(sys.stdin)["layers"]]')

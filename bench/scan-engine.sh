@@ -5,14 +5,7 @@
 # (all three: at most 1.15x vuln alone and 0.5x the floor; warm: at most 0.3 s).
 #   bench/scan-engine.sh        (RUNS=3; builds debian-large with build.sh bench-image when missing)
 set -euo pipefail
-repo=$(cd "$(dirname "$0")/.." && pwd)
-shared=${HULLGUARD_SHARED:-$repo/../shared}
-large=${LARGE_OUT:-/var/tmp/hullguard-image-build/large-out}
-runs=${RUNS:-3}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
-cargo build --release -q -p hullguard
-bin=$CARGO_TARGET_DIR/release/hullguard
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+source "$(dirname "$0")/common.sh"
 archive=$large/debian-large.oci.tar
 [ -f "$archive" ] || LARGE_OUT=$large "$shared/images/build.sh" bench-image >&2
 
