@@ -48,7 +48,7 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<VulnRep
     let mut findings = Vec::new();
     let mut matched = 0;
     // The same package often appears several times (Go's stdlib in every binary, one npm
-    // package at several paths): match and rate each query once.
+    // package at several paths): match and rate each affected query once.
     let mut memo: BTreeMap<PackageQuery, Vec<(Vulnerability, Rating)>> = BTreeMap::new();
     for p in &inventory.packages {
         let Some(q) = query_of(p, inventory) else {
@@ -65,6 +65,11 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<VulnRep
             for v in result.vulnerabilities(is_distro(&q.ecosystem)) {
                 let rating = rate(&v, &q.ecosystem, db)?;
                 rated.push((v, rating));
+            }
+            if rated.is_empty() {
+                // Nothing to report, and not kept: an SBOM of a million clean packages would
+                // keep a million keys (a repeated clean package costs one more indexed query).
+                continue;
             }
             memo.insert(q.clone(), rated);
         }

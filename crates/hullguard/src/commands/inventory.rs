@@ -2,19 +2,19 @@
 //! renderers (`fs`/`sbom --list-packages` use them too).
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
 use hullguard_inventory::Inventory;
 use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
-use hullguard_report::text::{Column, col, cut, escape_control, header, layout, line};
+use hullguard_report::text::{Column, col, cut, escape_control, header, layout, line, width_of};
 use hullguard_scan::{ScanOptions, Scanners, Target};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::cli::{ImageRequest, InventoryFormat};
-use crate::output::{progress, table_style, warn, write_report};
+use crate::output::{progress, report_writer, table_style, warn, write_report};
 
 /// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`, writing to `output`
 /// (stdout when `None`).
@@ -53,27 +53,60 @@ pub fn render(
 ) -> Result<ExitCode> {
     let text = match format {
         InventoryFormat::Json => {
-            let doc = json!({
-                "schema_version": 1,
-                "source": source,
-                "config_digest": subject.config_digest,
-                "os": inventory.os,
-                "packages": inventory.packages,
-                "warnings": inventory.warnings,
-            });
-            serde_json::to_string_pretty(&doc)? + "\n"
+            let mut out = report_writer(output)?;
+            write_json_listing(&mut out, source, subject, inventory)?;
+            out.flush()?;
+            return Ok(ExitCode::SUCCESS);
         }
         InventoryFormat::Cyclonedx => to_cyclonedx(inventory, subject)?,
         InventoryFormat::SpdxJson => to_spdx(inventory, subject)?,
-        InventoryFormat::Table => table(source, inventory, table_style(output).width),
+        InventoryFormat::Table => {
+            let mut out = report_writer(output)?;
+            write_table(&mut out, source, inventory, table_style(output).width)?;
+            out.flush()?;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     write_report(&text, output)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The inventory as a text table fitted to `width`: the path narrows first, then the name and
+/// The JSON listing, written package by package (a million packages never become one JSON
+/// tree): the same bytes as the whole document pretty-printed with its keys sorted.
+fn write_json_listing(
+    out: &mut dyn std::io::Write,
+    source: &str,
+    subject: &Subject<'_>,
+    inventory: &Inventory,
+) -> Result<()> {
+    let pretty = |value: Value| -> Result<String> { Ok(serde_json::to_string_pretty(&value)?.replace('\n', "\n  ")) };
+    write!(out, "{{\n  \"config_digest\": {},\n", pretty(json!(subject.config_digest))?)?;
+    write!(out, "  \"os\": {},\n  \"packages\": [", pretty(json!(inventory.os))?)?;
+    for (i, package) in inventory.packages.iter().enumerate() {
+        let element = serde_json::to_string_pretty(&serde_json::to_value(package)?)?.replace('\n', "\n    ");
+        write!(out, "{}\n    {element}", if i == 0 { "" } else { "," })?;
+    }
+    let close = if inventory.packages.is_empty() { "]" } else { "\n  ]" };
+    write!(out, "{close},\n  \"schema_version\": 1,\n  \"source\": {},\n", pretty(json!(source))?)?;
+    write!(out, "  \"warnings\": {}\n}}\n", pretty(json!(inventory.warnings))?)?;
+    Ok(())
+}
+
+/// The cells of one package's row: its own text borrowed unless it needs escaping.
+fn cells(p: &hullguard_inventory::Package) -> [Cow<'_, str>; 5] {
+    let f = &p.found;
+    [
+        Cow::Borrowed(f.ecosystem.purl_type()),
+        escape_control(&f.name),
+        escape_control(&f.version),
+        p.layer.map_or(Cow::Borrowed("-"), |l| Cow::Owned(l.to_string())),
+        escape_control(&f.path),
+    ]
+}
+
+/// Writes the inventory as a text table fitted to `width`: the path narrows first, then the name and
 /// version.
-fn table(source: &str, inventory: &Inventory, width: Option<usize>) -> String {
+fn write_table(out: &mut dyn std::io::Write, source: &str, inventory: &Inventory, width: Option<usize>) -> Result<()> {
     const COLUMNS: [Column; 5] = [
         col("TYPE", 8),
         col("NAME", 40),
@@ -90,29 +123,22 @@ fn table(source: &str, inventory: &Inventory, width: Option<usize>) -> String {
         1 => "1 package".to_owned(),
         n => format!("{n} packages"),
     };
-    let mut s = String::new();
     let title = format!("{}  ({}, {count})", escape_control(source), escape_control(&os));
-    let _ = writeln!(s, "{}\n", width.map_or_else(|| title.clone(), |w| cut(&title, w)));
-    // Cells borrow the package's text unless it needs escaping: a listing of 100k packages
-    // allocates next to nothing beyond the output.
-    let rows: Vec<Vec<Cow<'_, str>>> = inventory
-        .packages
-        .iter()
-        .map(|p| {
-            let f = &p.found;
-            vec![
-                Cow::Borrowed(f.ecosystem.purl_type()),
-                escape_control(&f.name),
-                escape_control(&f.version),
-                p.layer.map_or(Cow::Borrowed("-"), |l| Cow::Owned(l.to_string())),
-                escape_control(&f.path),
-            ]
-        })
-        .collect();
-    let widths = layout(&COLUMNS, &rows, width, &SHRINK);
-    let _ = writeln!(s, "{}", header(&COLUMNS, &widths));
-    for row in &rows {
-        let _ = writeln!(s, "{}", line(&COLUMNS, &widths, row));
+    writeln!(out, "{}\n", width.map_or_else(|| title.clone(), |w| cut(&title, w)))?;
+    // Two passes over the packages, no table held: the widest cell of each column sets the
+    // layout, then each line goes straight to the writer (a million packages allocate little).
+    let mut widest: Vec<String> = vec![String::new(); COLUMNS.len()];
+    for p in &inventory.packages {
+        for (w, cell) in widest.iter_mut().zip(cells(p)) {
+            if width_of(&cell) > width_of(w) {
+                *w = cell.into_owned();
+            }
+        }
     }
-    s
+    let widths = layout(&COLUMNS, &[widest], width, &SHRINK);
+    writeln!(out, "{}", header(&COLUMNS, &widths))?;
+    for p in &inventory.packages {
+        writeln!(out, "{}", line(&COLUMNS, &widths, &cells(p)))?;
+    }
+    Ok(())
 }
