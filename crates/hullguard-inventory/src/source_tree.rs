@@ -22,7 +22,7 @@ fn ecosystem(format: Format) -> Ecosystem {
 
 /// Adds the packages the lockfile `shown` (`/app/package-lock.json`, of `format`) pins, read
 /// as `bytes`, to `inventory`, with the lockfile's path as evidence; a lockfile that does not
-/// parse becomes a warning.
+/// parse becomes a warning, and one over the size cap also makes the inventory incomplete.
 pub fn add_lockfile(inventory: &mut Inventory, shown: &str, format: Format, bytes: &[u8]) {
     match parse(format, bytes) {
         Ok(list) => {
@@ -33,6 +33,30 @@ pub fn add_lockfile(inventory: &mut Inventory, shown: &str, format: Format, byte
                 inventory.packages.push(Package { purl: purl(&found, None, None), found, layer: None, diff_id: None });
             }
         }
-        Err(problem) => inventory.warnings.push(format!("{shown}: {problem}")),
+        Err(problem) => {
+            let said = format!("{shown}: {problem}");
+            // Over the size cap, what it pins is not read: the scan is incomplete.
+            if matches!(problem, hullguard_lockfile::Error::TooLarge { .. }) {
+                inventory.incomplete.push(said.clone());
+            }
+            inventory.warnings.push(said);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lockfile_over_the_cap_makes_the_inventory_incomplete_and_a_broken_one_only_warns() {
+        let mut inventory = Inventory::default();
+        let big = vec![b'#'; hullguard_lockfile::MAX_INPUT_BYTES + 1];
+        add_lockfile(&mut inventory, "/big/requirements.txt", Format::RequirementsTxt, &big);
+        add_lockfile(&mut inventory, "/bad/Cargo.lock", Format::CargoLock, b"[[package]\nname =");
+        assert_eq!(inventory.incomplete.len(), 1, "{:?}", inventory.incomplete);
+        assert!(inventory.incomplete[0].starts_with("/big/requirements.txt: "), "{:?}", inventory.incomplete);
+        assert_eq!(inventory.warnings.len(), 2, "{:?}", inventory.warnings);
+        assert!(inventory.packages.is_empty());
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::Arc;
 
-use hullguard_checks::image::FactsVisitor;
+use hullguard_checks::image::account_file;
 use hullguard_image::{EntryKind, EntryVisitor, LayerEntry};
 use hullguard_inventory::{Analyzer, LayerScan, ScannedLayer};
 use hullguard_secrets::SecretFinding;
@@ -25,7 +25,7 @@ pub struct AnalyzedLayer {
 /// The entry visitor of the single pass.
 pub struct LayerAnalyzer<'a> {
     inventory: LayerScan<'a>,
-    facts: FactsVisitor,
+    account_files: BTreeMap<String, Vec<u8>>,
     secrets: Option<Vec<SecretFinding>>,
 }
 
@@ -35,7 +35,7 @@ impl<'a> LayerAnalyzer<'a> {
     pub fn new(analyzers: &'a [Box<dyn Analyzer>], secrets: bool) -> Self {
         LayerAnalyzer {
             inventory: LayerScan::new(analyzers),
-            facts: FactsVisitor::default(),
+            account_files: BTreeMap::new(),
             secrets: secrets.then(Vec::new),
         }
     }
@@ -97,10 +97,13 @@ impl EntryVisitor for LayerAnalyzer<'_> {
     type Output = AnalyzedLayer;
 
     fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
-        // The checks and the analyzers read what they want first; the secret scanner then reads
-        // the whole file, their bytes replayed and the rest streamed.
+        // The account files and the analyzers read what they want first (the entries themselves
+        // are kept once, by the inventory pass); the secret scanner then reads the whole file,
+        // their bytes replayed and the rest streamed.
         let mut replay = Replay::new(content);
-        self.facts.entry(entry, &mut replay.cursor())?;
+        if let Some(bytes) = account_file(entry, &mut replay.cursor())? {
+            self.account_files.insert(entry.path.clone(), bytes);
+        }
         self.inventory.entry(entry, &mut replay.cursor())?;
         let Some(found) = self.secrets.as_mut().filter(|_| entry.kind == EntryKind::File) else {
             return Ok(());
@@ -117,7 +120,7 @@ impl EntryVisitor for LayerAnalyzer<'_> {
     fn finish(self) -> AnalyzedLayer {
         AnalyzedLayer {
             inventory: Arc::new(self.inventory.finish()),
-            account_files: self.facts.finish().account_files,
+            account_files: self.account_files,
             secrets: self.secrets.unwrap_or_default(),
         }
     }

@@ -226,12 +226,7 @@ impl EntryVisitor for FactsVisitor {
 
     fn entry(&mut self, entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<()> {
         self.out.entries.push(entry.clone());
-        if matches!(entry.kind, EntryKind::File) && ACCOUNT_FILES.contains(&entry.path.as_str()) {
-            let mut bytes = Vec::new();
-            content
-                .take(MAX_ACCOUNT_FILE as u64)
-                .read_to_end(&mut bytes)
-                .map_err(|e| hullguard_image::Error::io(entry.path.as_str(), &e))?;
+        if let Some(bytes) = account_file(entry, content)? {
             self.out.account_files.insert(entry.path.clone(), bytes);
         }
         Ok(())
@@ -240,6 +235,24 @@ impl EntryVisitor for FactsVisitor {
     fn finish(self) -> LayerListing {
         self.out
     }
+}
+
+/// The content of `entry` (at most [`MAX_ACCOUNT_FILE`] bytes) when it is one of the
+/// [`ACCOUNT_FILES`], else `None` (nothing read).
+///
+/// # Errors
+///
+/// When the content cannot be read.
+pub fn account_file(entry: &LayerEntry, content: &mut dyn Read) -> hullguard_image::Result<Option<Vec<u8>>> {
+    if !matches!(entry.kind, EntryKind::File) || !ACCOUNT_FILES.contains(&entry.path.as_str()) {
+        return Ok(None);
+    }
+    let mut bytes = Vec::new();
+    content
+        .take(MAX_ACCOUNT_FILE as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| hullguard_image::Error::io(entry.path.as_str(), &e))?;
+    Ok(Some(bytes))
 }
 
 /// One problem found by a check, before it becomes a [`Finding`].
