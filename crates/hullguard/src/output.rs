@@ -1,5 +1,5 @@
 //! Terminal plumbing shared by commands: the one warning printer, report output, table style,
-//! progress bar, broken pipes, human sizes, redaction.
+//! progress bar, broken pipes, human sizes.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
