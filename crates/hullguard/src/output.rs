@@ -52,14 +52,9 @@ pub fn warn<S: AsRef<str>>(warnings: impl IntoIterator<Item = S>, quiet: bool) {
 
 /// Writes a rendered report to `output`, or to stdout when `None`.
 pub fn write_report(text: &str, output: Option<&Path>) -> Result<()> {
-    match output {
-        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string()),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            Ok(out.flush()?)
-        }
-    }
+    let mut out = report_writer(output)?;
+    out.write_all(text.as_bytes())?;
+    Ok(out.flush()?)
 }
 
 /// A buffered writer to `output`, or to stdout when `None`, for reports written as they are made.
