@@ -17,4 +17,4 @@ pub use merge::{Inventory, merge};
 pub use package::{Ecosystem, FoundPackage, Package};
 pub use package_name::pep503_name;
 pub use scan::{LayerScan, ScannedLayer};
-pub use source_tree::add_lockfile;
+pub use source_tree::{add_lockfile, add_lockfile_problem};

@@ -33,15 +33,18 @@ pub fn add_lockfile(inventory: &mut Inventory, shown: &str, format: Format, byte
                 inventory.packages.push(Package { purl: purl(&found, None, None), found, layer: None, diff_id: None });
             }
         }
-        Err(problem) => {
-            let said = format!("{shown}: {problem}");
-            // Over the size cap, what it pins is not read: the scan is incomplete.
-            if matches!(problem, hullguard_lockfile::Error::TooLarge { .. }) {
-                inventory.incomplete.push(said.clone());
-            }
-            inventory.warnings.push(said);
-        }
+        Err(problem) => add_lockfile_problem(inventory, shown, &problem),
     }
+}
+
+/// Records why the lockfile `shown` was not read: a warning, and over the size cap also an
+/// incomplete inventory (what it pins is unknown).
+pub fn add_lockfile_problem(inventory: &mut Inventory, shown: &str, problem: &hullguard_lockfile::Error) {
+    let said = format!("{shown}: {problem}");
+    if matches!(problem, hullguard_lockfile::Error::TooLarge { .. }) {
+        inventory.incomplete.push(said.clone());
+    }
+    inventory.warnings.push(said);
 }
 
 #[cfg(test)]

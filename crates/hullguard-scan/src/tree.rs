@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use hullguard_checks::dockerfile::{Settings, check_dockerfile};
 use hullguard_image::layer::walk_tree;
 use hullguard_image::{EntryKind, EntryVisitor, ErrorKind, LayerEntry, Limits};
-use hullguard_inventory::{Inventory, add_lockfile};
+use hullguard_inventory::{Inventory, add_lockfile, add_lockfile_problem};
 use hullguard_lint::{MAX_FILE, is_dockerfile_name};
 use hullguard_report::Finding;
 use hullguard_secrets::SecretFinding;
@@ -50,9 +50,17 @@ impl EntryVisitor for TreeVisitor {
         let mut replay = Replay::new(content);
         if let Some(format) = hullguard_lockfile::detect(name) {
             let shown = format!("/{}", entry.path);
-            match replay.whole() {
-                Ok(bytes) => add_lockfile(&mut self.out.inventory, &shown, format, bytes),
-                Err(e) => self.out.inventory.warnings.push(format!("{shown}: {e}")),
+            let limit = hullguard_lockfile::MAX_INPUT_BYTES;
+            let size = usize::try_from(entry.size).unwrap_or(usize::MAX);
+            if size > limit {
+                // Refused on its size, never read into memory.
+                let problem = hullguard_lockfile::Error::TooLarge { format, size, limit };
+                add_lockfile_problem(&mut self.out.inventory, &shown, &problem);
+            } else {
+                match replay.whole() {
+                    Ok(bytes) => add_lockfile(&mut self.out.inventory, &shown, format, bytes),
+                    Err(e) => self.out.inventory.warnings.push(format!("{shown}: {e}")),
+                }
             }
         }
         if self.scanners.misconfig && is_dockerfile_name(name) {

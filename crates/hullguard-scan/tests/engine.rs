@@ -56,3 +56,22 @@ fn warm_cache_gives_the_same_findings() {
     assert!(!cold.is_empty());
     assert_eq!(warm, cold);
 }
+
+/// A lockfile over the parser's cap is refused on its size, never read: a sparse 8 GiB
+/// `requirements.txt` makes the tree's inventory incomplete at once, and its neighbour is read.
+#[test]
+fn an_oversized_lockfile_is_refused_on_its_size_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("big")).unwrap();
+    let big = std::fs::File::create(dir.path().join("big/requirements.txt")).unwrap();
+    big.set_len(8 << 30).unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "requests==2.31.0\n").unwrap();
+    let scanners = Scanners { vuln: true, misconfig: false, secret: true };
+    let collected = collect(&Target::Tree(dir.path().to_path_buf()), scanners, &ScanOptions::default()).unwrap();
+    assert_eq!(
+        collected.inventory.incomplete,
+        ["/big/requirements.txt: requirements.txt: input is 8589934592 bytes, over the 67108864-byte limit"]
+    );
+    let names: Vec<&str> = collected.inventory.packages.iter().map(|p| p.found.name.as_str()).collect();
+    assert_eq!(names, ["requests"]);
+}
