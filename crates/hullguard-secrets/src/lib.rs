@@ -564,7 +564,9 @@ mod tests {
                 // A keyword cut short or whole, in its case or flipped, glued to the last.
                 let piece = &piece[..piece.len() - next(2).min(piece.len() - 1)];
                 let flip = next(3) == 0;
-                text.extend(piece.iter().map(|b| if flip { b ^ 0x20 * u8::from(b.is_ascii_alphabetic()) } else { *b }));
+                text.extend(
+                    piece.iter().map(|b| if flip { b ^ (0x20 * u8::from(b.is_ascii_alphabetic())) } else { *b }),
+                );
                 if next(2) == 0 {
                     text.push(b"x_ \n-."[next(6)]);
                 }
