@@ -2,7 +2,9 @@
 //! files, secrets), stored per layer blob digest, so an image sharing layers with one already
 //! scanned only analyses its new layers. Keyed by the blob digest, every inventory analyzer's id
 //! and version, and the secret scanner's version when it ran, so a changed analyzer never reuses
-//! stale results.
+//! stale results. Beside the layers, a mark per blob proved to match its digest (keyed by the
+//! digest and the file's stamp: device, inode, size, modification and change times): an
+//! unchanged archive is not hashed again on a warm read.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -36,6 +38,7 @@ pub struct DirCache {
     salt: String,
     hits: AtomicUsize,
     misses: AtomicUsize,
+    unhashed: AtomicUsize,
 }
 
 impl DirCache {
@@ -49,7 +52,13 @@ impl DirCache {
         if secrets {
             salt.push_str(&format!("|secrets={}", hullguard_secrets::VERSION));
         }
-        DirCache { dir: dir.to_path_buf(), salt, hits: AtomicUsize::new(0), misses: AtomicUsize::new(0) }
+        DirCache {
+            dir: dir.to_path_buf(),
+            salt,
+            hits: AtomicUsize::new(0),
+            misses: AtomicUsize::new(0),
+            unhashed: AtomicUsize::new(0),
+        }
     }
 
     /// The default location: `$XDG_CACHE_HOME/hullguard/layers`, else `~/.cache/hullguard/layers`.
@@ -61,9 +70,16 @@ impl DirCache {
         Some(base.join("hullguard").join("layers"))
     }
 
-    /// Layers found in the cache, and layers analysed, since this cache was opened.
-    pub fn counts(&self) -> (usize, usize) {
-        (self.hits.load(Ordering::Relaxed), self.misses.load(Ordering::Relaxed))
+    /// Since this cache was opened: layers found in it, layers analysed, and found layers
+    /// whose blobs were not hashed again (unchanged on disk since they were proved).
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let load = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+        (load(&self.hits), load(&self.misses), load(&self.unhashed))
+    }
+
+    /// The mark of a blob proved to match its digest: `verified/<hash of its stamp>`.
+    fn mark(&self, stamp: &str) -> PathBuf {
+        self.dir.join("verified").join(Digest::of(stamp.as_bytes()).hex())
     }
 
     fn file(&self, digest: &Digest) -> PathBuf {
@@ -93,6 +109,24 @@ impl LayerCache<AnalyzedLayer> for DirCache {
                 self.misses.fetch_add(1, Ordering::Relaxed);
                 None
             }
+        }
+    }
+
+    fn verified(&self, stamp: &str) -> bool {
+        let proved = self.mark(stamp).is_file();
+        if proved {
+            self.unhashed.fetch_add(1, Ordering::Relaxed);
+        }
+        proved
+    }
+
+    fn record_verified(&self, stamp: &str) {
+        // Best effort, like every write of the cache: a missing mark only costs a hash.
+        let mark = self.mark(stamp);
+        if let Some(dir) = mark.parent()
+            && std::fs::create_dir_all(dir).is_ok()
+        {
+            let _ = std::fs::write(&mark, b"");
         }
     }
 

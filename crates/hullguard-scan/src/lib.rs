@@ -273,8 +273,11 @@ fn collect_image(
         cache.as_ref().map(|c| c as &dyn LayerCache<layer::AnalyzedLayer>),
     )?;
     if let Some(cache) = &cache {
-        let (hits, _) = cache.counts();
-        tracing::info!("layer cache: {hits} of {} layers reused", read.layers.len());
+        let (hits, _, unhashed) = cache.counts();
+        tracing::info!(
+            "layer cache: {hits} of {} layers reused, {unhashed} of their blobs unchanged since proved (not hashed again)",
+            read.layers.len()
+        );
     }
     let inventory_read = ImageRead {
         meta: read.meta.clone(),

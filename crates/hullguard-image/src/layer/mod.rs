@@ -59,6 +59,13 @@ pub trait LayerCache<T>: Sync {
     fn get(&self, digest: &Digest) -> Option<(LayerStats, T)>;
     /// Record a layer just read.
     fn put(&self, stats: &LayerStats, output: &T);
+    /// Whether the blob of `stamp` (a digest and the stored file's stamp) was hashed and
+    /// matched before.
+    fn verified(&self, _stamp: &str) -> bool {
+        false
+    }
+    /// Records that the blob of `stamp` was hashed and matched.
+    fn record_verified(&self, _stamp: &str) {}
 }
 
 struct Sink<'f, V: EntryVisitor, F> {
@@ -107,6 +114,16 @@ where
             return false;
         }
         self.push(Collected { index: Some(index), stats: Some(stats), output }).is_ok()
+    }
+
+    fn verified(&self, stamp: &str) -> bool {
+        self.cache.is_some_and(|c| c.verified(stamp))
+    }
+
+    fn record_verified(&self, stamp: &str) {
+        if let Some(c) = self.cache {
+            c.record_verified(stamp);
+        }
     }
 
     fn tree(&self, root: &Path) -> Result<()> {

@@ -151,6 +151,7 @@ impl ImageSource for DockerArchiveSource {
                     diff_id: meta.layers[i].diff_id.clone(),
                 },
                 size_hint: size,
+                stamp: store.stamp(&path),
                 open: Box::new(move || store.open(&path)),
             });
         }

@@ -124,6 +124,13 @@ pub trait LayerSink: Sync {
     fn known(&self, _index: usize, _digest: &Digest) -> bool {
         false
     }
+    /// Whether a blob of this [`BlobStore::stamp`] (with its digest) was hashed before and
+    /// matched: a known layer's blob need not be hashed again.
+    fn verified(&self, _stamp: &str) -> bool {
+        false
+    }
+    /// Records that the blob of `stamp` was hashed and matched.
+    fn record_verified(&self, _stamp: &str) {}
 }
 
 /// A transport that can read one image.
@@ -270,6 +277,8 @@ pub(crate) struct LayerJob<'s> {
     pub expected: Expected,
     pub size_hint: u64,
     pub open: Box<dyn Fn() -> Result<Box<dyn Read + Send>> + Send + Sync + 's>,
+    /// The blob's [`BlobStore::stamp`], taken before it is read.
+    pub stamp: Option<String>,
 }
 
 /// Feed layers to `sink` from up to `threads` threads, largest first; the first error stops the rest.
@@ -288,10 +297,16 @@ pub(crate) fn stream_parallel(mut jobs: Vec<LayerJob<'_>>, sink: &dyn LayerSink,
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { return };
+                    let stamp = job.stamp.as_ref().zip(job.expected.digest.as_ref()).map(|(s, d)| format!("{d}|{s}"));
                     let result = if job.expected.digest.as_ref().is_some_and(|d| sink.known(job.index, d)) {
                         // Known content: still prove this blob is that content (hashing only,
-                        // no decompression), so a cache never hides a tampered archive.
-                        (job.open)().and_then(|reader| verify_blob(&job.subject, reader, &job.expected))
+                        // no decompression), so a cache never hides a tampered archive; unless
+                        // these very bytes, unchanged on disk since, were proved before.
+                        if stamp.as_deref().is_some_and(|s| sink.verified(s)) {
+                            Ok(())
+                        } else {
+                            (job.open)().and_then(|reader| verify_blob(&job.subject, reader, &job.expected))
+                        }
                     } else {
                         (job.open)().and_then(|reader| {
                             sink.layer(RawLayer {
@@ -302,6 +317,11 @@ pub(crate) fn stream_parallel(mut jobs: Vec<LayerJob<'_>>, sink: &dyn LayerSink,
                             })
                         })
                     };
+                    if result.is_ok()
+                        && let Some(s) = &stamp
+                    {
+                        sink.record_verified(s);
+                    }
                     if let Err(e) = result {
                         stop.store(true, Ordering::Relaxed);
                         if let Ok(mut slot) = first_error.lock() {

@@ -250,6 +250,7 @@ impl ImageSource for OciSource {
                     diff_id: meta.layers[i].diff_id.clone(),
                 },
                 size_hint: layer.size,
+                stamp: store.stamp(&path),
                 open: Box::new(move || store.open(&path)),
             });
         }

@@ -21,6 +21,30 @@ pub trait BlobStore: Send + Sync {
     fn size(&self, path: &str) -> Result<Option<u64>>;
     /// Open the file at `path` for streaming.
     fn open(&self, path: &str) -> Result<Box<dyn Read + Send>>;
+    /// What identifies the bytes at `path` as they are on disk now (file, device, inode, size,
+    /// modification and change times; for an archive member also its offset), or `None` when
+    /// the store cannot tell. Bytes with the stamp of bytes hashed before have not changed
+    /// since: no write, rename or `touch` keeps both times.
+    fn stamp(&self, _path: &str) -> Option<String> {
+        None
+    }
+}
+
+/// The stamp of the file `real` (see [`BlobStore::stamp`]), with `extra` appended.
+fn file_stamp(real: &Path, extra: &str) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::symlink_metadata(real).ok().filter(std::fs::Metadata::is_file)?;
+    Some(format!(
+        "{}|{}:{}|{}|{}.{}|{}.{}|{extra}",
+        real.display(),
+        m.dev(),
+        m.ino(),
+        m.len(),
+        m.mtime(),
+        m.mtime_nsec(),
+        m.ctime(),
+        m.ctime_nsec()
+    ))
 }
 
 /// Read a small JSON file whole, refusing anything larger than the JSON limit and checking its
@@ -127,6 +151,10 @@ impl BlobStore for DirStore {
         })?;
         let f = File::open(&p).map_err(|e| Error::io(format!("{}: {path}", self.name), &e))?;
         Ok(Box::new(f))
+    }
+
+    fn stamp(&self, path: &str) -> Option<String> {
+        file_stamp(&self.resolve(path).ok()??, "")
     }
 }
 
@@ -274,5 +302,10 @@ impl BlobStore for TarStore {
         let mut f = File::open(&self.path).map_err(|e| Error::io(&self.name, &e))?;
         f.seek(SeekFrom::Start(m.offset)).map_err(|e| Error::io(&subject, &e))?;
         Ok(Box::new(f.take(m.size)))
+    }
+
+    fn stamp(&self, path: &str) -> Option<String> {
+        let m = self.lookup(path).ok()??;
+        file_stamp(&self.path.canonicalize().ok()?, &format!("{}+{}", m.offset, m.size))
     }
 }

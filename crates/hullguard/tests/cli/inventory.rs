@@ -295,17 +295,30 @@ fn layer_cache_reuses_shared_layers_and_still_verifies_blobs() {
     let (_, cold, _) = run(&app, &["--no-cache"]);
     assert_eq!(warm, cold, "a cached layer gives the same inventory");
     let (_, _, log) = run(&app, &["--cache-dir", &cache]);
-    assert!(log.contains("layer cache: 10 of 10 layers reused"), "{log}");
+    // Every blob of that archive was proved on an earlier read and is unchanged on disk.
+    assert!(log.contains("layer cache: 10 of 10 layers reused, 10 of their blobs unchanged since proved"), "{log}");
 
-    // A cache hit never hides a tampered blob: the blob is still hashed against the manifest.
+    // A cache hit never hides a tampered blob: a blob is hashed against the manifest again
+    // whenever its file may have changed (a new inode, size, modification or change time).
     let layer = Layer::gzip(&[RawEntry::file("etc/os-release", b"ID=test\n")]);
     let good = OciArchive::new(vec![layer]).write(&s.path("good.tar")).display().to_string();
-    let (code, _, _) = run(&good, &["--cache-dir", &cache]);
-    assert_eq!(code, Some(0));
+    let (code, _, log) = run(&good, &["--cache-dir", &cache]);
+    assert!(code == Some(0) && log.contains("layer cache: 0 of 1 layers reused"), "{log}");
+    let (_, _, log) = run(&good, &["--cache-dir", &cache]);
+    assert!(log.contains("layer cache: 1 of 1 layers reused, 1 of their blobs unchanged"), "{log}");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options().append(true).open(&good).unwrap().set_modified(later).unwrap();
+    let (code, _, log) = run(&good, &["--cache-dir", &cache]);
+    assert!(code == Some(0) && log.contains("layer cache: 1 of 1 layers reused, 0 of their blobs unchanged"), "{log}");
     let mut bytes = std::fs::read(&good).unwrap();
     let blob = OciArchive::new(vec![Layer::gzip(&[RawEntry::file("etc/os-release", b"ID=test\n")])]).files[0].1.clone();
     let at = bytes.windows(blob.len()).position(|w| w == blob.as_slice()).unwrap();
     bytes[at + 20] ^= 0x55;
+    // Rewritten in place, same size and path; and once more as a new file.
+    std::fs::write(&good, &bytes).unwrap();
+    let (code, _, log) = run(&good, &["--cache-dir", &cache]);
+    assert_eq!(code, Some(2), "{log}");
+    assert!(log.contains("digest mismatch: expected sha256:"), "{log}");
     std::fs::write(s.path("bad.tar"), &bytes).unwrap();
     let (code, _, log) = run(&s.path("bad.tar").display().to_string(), &["--cache-dir", &cache]);
     assert_eq!(code, Some(2), "{log}");
