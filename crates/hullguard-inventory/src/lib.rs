@@ -13,7 +13,7 @@ mod scan;
 mod source_tree;
 
 pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};
-pub use merge::{Inventory, merge};
+pub use merge::{Inventory, merge, merge_in};
 pub use package::{Ecosystem, FoundPackage, Package};
 pub use package_name::pep503_name;
 pub use scan::{LayerScan, ScannedLayer};

@@ -28,6 +28,13 @@ pub struct Inventory {
 /// Merge the per-layer results of `image` into its inventory.
 pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Inventory> {
     let fs = MergedFs::build(&image.meta.source, image.layers.iter().map(|l| l.output.entries.as_slice()))?;
+    Ok(merge_in(image, &fs))
+}
+
+/// [`merge`] with the merged filesystem of the same layers already built (the scan engine
+/// builds it once for the inventory and the image checks).
+#[must_use]
+pub fn merge_in(image: &ImageRead<ScannedLayer>, fs: &MergedFs) -> Inventory {
     let alive = |path: &str, layer: usize| fs.get(path).is_some_and(|e| e.layer == layer);
     let mut inventory = Inventory::default();
     for (i, layer) in image.layers.iter().enumerate() {
@@ -61,7 +68,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
     crate::dependency::resolve_npm_names(&mut inventory.packages);
     inventory.packages.sort_unstable();
     inventory.packages.dedup();
-    Ok(inventory)
+    inventory
 }
 
 fn first_layer_with(image: &ImageRead<ScannedLayer>, p: &FoundPackage) -> Option<usize> {

@@ -20,7 +20,7 @@ use hullguard_image::layer::LayerResult;
 use hullguard_image::{ImageMeta, ImageRead, LayerCache, Limits, MergedFs, Platform, ReadOptions};
 use hullguard_image::{SourceSpec, read_image_cached};
 use hullguard_inventory::sbom::read_sbom;
-use hullguard_inventory::{Inventory, builtin, merge};
+use hullguard_inventory::{Inventory, builtin, merge_in};
 use hullguard_report::vuln::VulnReport;
 use hullguard_report::{Finding, FindingKind};
 use hullguard_vulndb::db::Db;
@@ -287,10 +287,11 @@ fn collect_image(
             .map(|l| LayerResult { stats: l.stats.clone(), output: l.output.inventory.clone() })
             .collect(),
     };
-    let inventory = merge(&inventory_read)?;
+    // One merged view of the final filesystem, for the inventory and the image checks.
+    let fs = MergedFs::build(&read.meta.source, read.layers.iter().map(|l| l.output.inventory.entries.as_slice()))?;
+    let inventory = merge_in(&inventory_read, &fs);
     let mut findings = Vec::new();
     if scanners.misconfig || scanners.secret {
-        let fs = MergedFs::build(&read.meta.source, read.layers.iter().map(|l| l.output.inventory.entries.as_slice()))?;
         findings = image::findings(&read, &fs, reference, scanners.misconfig, scanners.secret);
     }
     // A root filesystem folder (its source is named `dir:…`) with nothing in it is most likely
