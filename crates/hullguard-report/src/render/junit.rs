@@ -2,13 +2,15 @@
 //! `<testsuite>` per ecosystem of vulnerabilities and one each for misconfigurations and secrets,
 //! one failing `<testcase>` per finding. A vulnerability scan that found nothing writes one
 //! passing testcase, and so does a scan that found nothing at all, so that the report is never
-//! empty (Jenkins rejects reports without tests).
+//! empty (Jenkins rejects reports without tests). What the scan could not read is one erroring
+//! testcase each in a suite `incomplete scan`, so that an incomplete scan never passes unseen;
+//! the warnings are `warning` properties of the first suite.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use super::{VulnFinding, VulnReport};
-use crate::{Finding, Location};
+use crate::{Finding, FindingKind, Report, VulnDetail};
 
 /// Text safe in XML 1.0 content (`attribute` false) or attributes: markup characters escaped
 /// (and, in attributes, tab and line ends, which would be normalised away), and characters XML
@@ -33,11 +35,12 @@ fn xml(s: &str, attribute: bool) -> String {
     out
 }
 
-/// One testcase: its name, class name, and (when it failed) the failure's message, type and text.
+/// One testcase: its name, class name, and (when it failed or erred) the element, its message,
+/// type and text.
 struct Case {
     name: String,
     classname: String,
-    failure: Option<(String, &'static str, String)>,
+    failure: Option<(&'static str, String, &'static str, String)>,
 }
 
 /// The lines `Aliases: …` and `References:` with one `- url` line each, when there are any.
@@ -55,40 +58,28 @@ fn lists(aliases: &[String], references: &[String]) -> String {
     s
 }
 
-fn vuln_case(f: &VulnFinding) -> Case {
+fn vuln_case(f: &Finding, v: &VulnDetail) -> Case {
     let text = format!(
         "Package: {}\nInstalled version: {}\nFixed version: {}\nStatus: {}\nPath: {}\nSeverity: {}{}{}",
-        f.package,
-        f.installed,
-        f.fixed.as_deref().unwrap_or("none"),
-        f.status.as_str(),
-        f.path,
+        v.package,
+        v.installed,
+        v.fixed.as_deref().unwrap_or("none"),
+        v.status.as_str(),
+        f.path(),
         f.severity,
-        if f.kev.is_some() { "\nKnown exploited (CISA KEV)" } else { "" },
-        lists(&f.aliases, &f.references),
+        if v.kev.is_some() { "\nKnown exploited (CISA KEV)" } else { "" },
+        lists(&v.aliases, &f.references),
     );
     Case {
-        name: format!("[{}] {} {}@{}", f.severity, f.id, f.package, f.installed),
-        classname: f.path.clone(),
-        failure: Some((format!("{}: {}", f.id, f.title), f.severity.as_str(), text)),
-    }
-}
-
-/// Where a misconfiguration or secret is, as shown.
-fn place(location: &Location) -> String {
-    match location {
-        Location::File { path, line, .. } => format!("{path}:{line}"),
-        Location::Image { layer, path } => format!(
-            "{}{}",
-            path.as_deref().unwrap_or("image"),
-            layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
-        ),
-        Location::ConfigField { field } => field.clone(),
+        name: format!("[{}] {} {}@{}", f.severity, f.id, v.package, v.installed),
+        classname: f.path().to_owned(),
+        failure: Some(("failure", format!("{}: {}", f.id, f.title), f.severity.as_str(), text)),
     }
 }
 
 fn finding_case(f: &Finding) -> Case {
-    let mut text = format!("{}\nWhere: {}\nSeverity: {}", f.description, place(&f.location), f.severity);
+    let place = f.location.place();
+    let mut text = format!("{}\nWhere: {place}\nSeverity: {}", f.description, f.severity);
     for (label, value) in [("Evidence", &f.evidence), ("Fix", &f.fix)] {
         if let Some(v) = value {
             let _ = write!(text, "\n{label}: {v}");
@@ -96,20 +87,29 @@ fn finding_case(f: &Finding) -> Case {
     }
     text.push_str(&lists(&[], &f.references));
     Case {
-        name: format!("[{}] {} {}", f.severity, f.id, place(&f.location)),
-        classname: place(&f.location),
-        failure: Some((format!("{}: {}", f.id, f.title), f.severity.as_str(), text)),
+        name: format!("[{}] {} {place}", f.severity, f.id),
+        classname: place,
+        failure: Some(("failure", format!("{}: {}", f.id, f.title), f.severity.as_str(), text)),
     }
 }
 
-/// Renders `report` as a JUnit XML document (`<testsuites>`, final newline).
-pub fn to_junit(report: &VulnReport) -> String {
+/// Writes `report` as a JUnit XML document (`<testsuites>`, final newline).
+///
+/// # Errors
+///
+/// When `out` fails.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    out.write_all(render(report).as_bytes())
+}
+
+/// The document of `report`.
+fn render(report: &Report) -> String {
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
     let mut by_ecosystem: BTreeMap<&str, Vec<Case>> = BTreeMap::new();
-    for f in &report.findings {
-        by_ecosystem.entry(&f.ecosystem).or_default().push(vuln_case(f));
+    for (f, v) in report.vulnerabilities() {
+        by_ecosystem.entry(&v.ecosystem).or_default().push(vuln_case(f, v));
     }
-    if by_ecosystem.is_empty() && !report.db_built.is_empty() {
+    if by_ecosystem.is_empty() && report.vulnerabilities_scanned() {
         let pass = Case {
             name: format!("no vulnerabilities in {} packages", report.packages),
             classname: report.target.clone(),
@@ -118,29 +118,49 @@ pub fn to_junit(report: &VulnReport) -> String {
         suites.push(("vulnerabilities".to_owned(), vec![pass]));
     }
     suites.extend(by_ecosystem.into_iter().map(|(eco, cases)| (format!("vulnerabilities: {eco}"), cases)));
-    for (name, list) in [("misconfigurations", &report.misconfigurations), ("secrets", &report.secrets)] {
-        if !list.is_empty() {
-            suites.push((name.to_owned(), list.iter().map(finding_case).collect()));
+    for (name, kind) in [("misconfigurations", FindingKind::Misconfiguration), ("secrets", FindingKind::Secret)] {
+        let cases: Vec<Case> = report.of_kind(kind).map(finding_case).collect();
+        if !cases.is_empty() {
+            suites.push((name.to_owned(), cases));
         }
     }
     if suites.is_empty() {
         let pass = Case { name: "no findings".to_owned(), classname: report.target.clone(), failure: None };
         suites.push(("findings".to_owned(), vec![pass]));
     }
-    let count = |cases: &[Case]| (cases.len(), cases.iter().filter(|c| c.failure.is_some()).count());
-    let (tests, failures) = suites.iter().map(|(_, c)| count(c)).fold((0, 0), |(t, f), (t2, f2)| (t + t2, f + f2));
+    if !report.incomplete.is_empty() {
+        let cases = report.incomplete.iter().map(|what| Case {
+            name: format!("incomplete: {what}"),
+            classname: report.target.clone(),
+            failure: Some(("error", "not read: findings may be missing".to_owned(), "incomplete", what.clone())),
+        });
+        suites.push(("incomplete scan".to_owned(), cases.collect()));
+    }
+    let count = |cases: &[Case]| {
+        let with = |element: &str| cases.iter().filter(|c| c.failure.as_ref().is_some_and(|f| f.0 == element)).count();
+        (cases.len(), with("failure"), with("error"))
+    };
+    let (tests, failures, errors) =
+        suites.iter().map(|(_, c)| count(c)).fold((0, 0, 0), |(t, f, e), (t2, f2, e2)| (t + t2, f + f2, e + e2));
     let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         s,
-        "<testsuites name=\"hullguard\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">"
+        "<testsuites name=\"hullguard\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">"
     );
-    for (name, cases) in &suites {
-        let (tests, failures) = count(cases);
+    for (n, (name, cases)) in suites.iter().enumerate() {
+        let (tests, failures, errors) = count(cases);
         let _ = writeln!(
             s,
-            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">",
+            "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">",
             xml(&format!("{name} ({})", report.target), true)
         );
+        if n == 0 && !report.warnings.is_empty() {
+            s.push_str("    <properties>\n");
+            for w in &report.warnings {
+                let _ = writeln!(s, "      <property name=\"warning\" value=\"{}\"/>", xml(w, true));
+            }
+            s.push_str("    </properties>\n");
+        }
         for c in cases {
             let head =
                 format!("    <testcase name=\"{}\" classname=\"{}\"", xml(&c.name, true), xml(&c.classname, true));
@@ -148,10 +168,10 @@ pub fn to_junit(report: &VulnReport) -> String {
                 None => {
                     let _ = writeln!(s, "{head}/>");
                 }
-                Some((message, kind, text)) => {
+                Some((element, message, kind, text)) => {
                     let _ = writeln!(
                         s,
-                        "{head}>\n      <failure message=\"{}\" type=\"{kind}\">{}</failure>\n    </testcase>",
+                        "{head}>\n      <{element} message=\"{}\" type=\"{kind}\">{}</{element}>\n    </testcase>",
                         xml(message, true),
                         xml(text, false)
                     );
@@ -179,15 +199,34 @@ mod tests {
 
     #[test]
     fn a_clean_scan_has_one_passing_testcase() {
-        let passing = |report: &VulnReport| {
-            let xml = to_junit(report);
+        let passing = |report: &Report| {
+            let xml = render(report);
             assert!(xml.contains("tests=\"1\" failures=\"0\""), "{xml}");
             xml.lines().find(|l| l.contains("<testcase")).unwrap().trim().to_owned()
         };
-        let mut report = VulnReport::new("app:1");
+        let mut report = Report::new("app:1");
         assert_eq!(passing(&report), r#"<testcase name="no findings" classname="app:1"/>"#);
         report.db_built = "2026-01-01T00:00:00Z".to_owned();
         report.packages = 3;
         assert_eq!(passing(&report), r#"<testcase name="no vulnerabilities in 3 packages" classname="app:1"/>"#);
+    }
+
+    #[test]
+    fn an_incomplete_scan_errs_and_warnings_are_properties() {
+        let mut report = Report::new("app:1");
+        report.incomplete = vec!["/var/lib/rpm/rpmdb.sqlite: over the size cap".to_owned()];
+        report.warnings = vec!["a <warning>".to_owned()];
+        let xml = render(&report);
+        assert!(
+            xml.contains(r#"<testsuites name="hullguard" tests="2" failures="0" errors="1" skipped="0">"#),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"<property name="warning" value="a &lt;warning&gt;"/>"#), "{xml}");
+        assert!(
+            xml.contains(
+                r#"<error message="not read: findings may be missing" type="incomplete">/var/lib/rpm/rpmdb.sqlite"#
+            ),
+            "{xml}"
+        );
     }
 }

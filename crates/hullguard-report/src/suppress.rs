@@ -3,8 +3,10 @@
 //!
 //! [`parse_ignore`] and [`parse_vex`] read the inputs once, and fail with a
 //! one-line [`SuppressError`] (`FILE:LINE: problem`) on anything they cannot
-//! read. [`apply`] then moves every finding they cover from
-//! [`VulnReport::findings`] to [`VulnReport::suppressed`], and returns one
+//! read. [`apply`] then moves every finding they cover (of every kind: the
+//! ignore file names vulnerabilities, checks and secret rules; VEX speaks of
+//! vulnerabilities only) from [`Report::findings`] to [`Report::suppressed`],
+//! and returns one
 //! warning per line for everything that did not work out: expired entries,
 //! entries and statements that matched no finding, unknown VEX statuses.
 //!
@@ -101,10 +103,9 @@ use std::collections::HashMap;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 
-use super::{Suppressed, VulnFinding, VulnReport};
 use crate::time::{Instant, is_date, now, parse_rfc3339};
 use crate::yaml::{YamlSource, too_deep_line};
-use crate::{Finding, Location};
+use crate::{Finding, Location, Report, Suppressed, VulnDetail};
 
 /// The largest ignore file or VEX document read.
 const MAX_INPUT_BYTES: usize = 32 << 20;
@@ -171,75 +172,44 @@ impl IgnoreEntry {
         if scope.is_empty() { self.id.clone() } else { format!("{} ({})", self.id, scope.join(", ")) }
     }
 
-    /// Whether the entry covers `f` (ignoring expiry).
-    fn covers(&self, f: &VulnFinding) -> bool {
-        if !has_id(f, std::slice::from_ref(&self.id)) {
+    /// Whether the entry covers `f` (ignoring expiry): its id is the finding's id, one of a
+    /// vulnerability's aliases or a check's concept key; its package scope (vulnerabilities only)
+    /// names the package, its source package or its purl; its path glob matches the finding's
+    /// file or image path.
+    fn covers(&self, f: &Finding) -> bool {
+        let concept = f.concept.as_deref().is_some_and(|c| self.id.trim().eq_ignore_ascii_case(c));
+        if !concept && !has_id(f, std::slice::from_ref(&self.id)) {
             return false;
         }
         if let Some(p) = &self.package {
+            let Some(v) = f.vuln() else { return false };
             let ok = if starts_with_ignore_case(p, "pkg:") {
-                parse_purl(p).is_some_and(|scope| purl_covers(&scope, f))
+                parse_purl(p).is_some_and(|scope| purl_covers(&scope, v))
             } else {
-                p.eq_ignore_ascii_case(&f.package)
-                    || f.source_package.as_deref().is_some_and(|s| p.eq_ignore_ascii_case(s))
+                p.eq_ignore_ascii_case(&v.package)
+                    || v.source_package.as_deref().is_some_and(|s| p.eq_ignore_ascii_case(s))
             };
             if !ok {
                 return false;
             }
         }
-        self.path.as_deref().is_none_or(|glob| glob_match(glob, &f.path))
+        let path = f.path();
+        self.path.as_deref().is_none_or(|glob| glob_match(glob, path.strip_prefix("./").unwrap_or(path)))
     }
 }
 
-impl IgnoreEntry {
-    /// Whether the entry covers a misconfiguration or secret finding (ignoring expiry): its id is
-    /// the check or rule id (or the check's concept key), it has no package scope, and its path
-    /// glob (if any) matches the finding's file or image path.
-    fn covers_finding(&self, f: &Finding) -> bool {
-        let id_ok = self.id.eq_ignore_ascii_case(&f.id)
-            || f.concept.as_deref().is_some_and(|c| self.id.eq_ignore_ascii_case(c));
-        let path = match &f.location {
-            Location::File { path, .. } => path.as_str(),
-            Location::Image { path: Some(path), .. } => path.as_str(),
-            _ => "",
-        };
-        let path = path.strip_prefix("./").unwrap_or(path);
-        id_ok && self.package.is_none() && self.path.as_deref().is_none_or(|glob| glob_match(glob, path))
+/// What a suppressed finding is named by besides its id: a vulnerability's package; where a
+/// misconfiguration or secret was (`file:line`, image path or config field).
+fn suppressed_as(f: &Finding) -> String {
+    if let Some(v) = f.vuln() {
+        return v.package.clone();
     }
-}
-
-/// Moves the `findings` an unexpired entry covers into `suppressed`, marking the entries used.
-fn suppress_findings(
-    findings: &mut Vec<Finding>,
-    entries: &[IgnoreEntry],
-    expired: &[bool],
-    used: &mut [bool],
-    origin: &str,
-    suppressed: &mut Vec<Suppressed>,
-) {
-    findings.retain(|f| {
-        let mut reason = None;
-        for (i, e) in entries.iter().enumerate() {
-            if !expired[i] && e.covers_finding(f) {
-                used[i] = true;
-                reason.get_or_insert_with(|| match &e.reason {
-                    Some(r) => format!("ignorefile: {r}"),
-                    None => format!("ignorefile: {origin}:{}", e.line),
-                });
-            }
-        }
-        let Some(reason) = reason else {
-            return true;
-        };
-        let place = match &f.location {
-            Location::File { path, line, .. } => format!("{path}:{line}"),
-            Location::Image { path: Some(path), .. } => path.clone(),
-            Location::ConfigField { field } => field.clone(),
-            _ => String::new(),
-        };
-        suppressed.push(Suppressed { id: f.id.clone(), package: place, reason });
-        false
-    });
+    match &f.location {
+        Location::File { path, line, .. } => format!("{path}:{line}"),
+        Location::Image { path, .. } => path.clone().unwrap_or_default(),
+        Location::Path { path } => path.clone(),
+        Location::ConfigField { field } => field.clone(),
+    }
 }
 
 /// The warnings for ignore-file entries that expired or matched nothing.
@@ -254,22 +224,6 @@ fn entry_warnings(entries: &[IgnoreEntry], expired: &[bool], used: &[bool], orig
         }
     }
     warnings
-}
-
-/// Applies an ignore file to misconfiguration or secret findings alone (`hullguard config`):
-/// entries name check ids (`HG-DF-012`), concept keys or secret rule ids, optionally scoped by
-/// `path` and `expires` as for vulnerabilities. Returns what was suppressed and the warnings
-/// (expired entries, entries that matched nothing).
-pub fn apply_to_findings(
-    findings: &mut Vec<Finding>,
-    ignore: &IgnoreFile,
-    today: &str,
-) -> (Vec<Suppressed>, Vec<String>) {
-    let expired: Vec<bool> = ignore.entries.iter().map(|e| e.expires.as_deref().is_some_and(|x| x <= today)).collect();
-    let mut used = vec![false; ignore.entries.len()];
-    let mut suppressed = Vec::new();
-    suppress_findings(findings, &ignore.entries, &expired, &mut used, &ignore.origin, &mut suppressed);
-    (suppressed, entry_warnings(&ignore.entries, &expired, &used, &ignore.origin))
 }
 
 /// The ignore files looked for in the working directory when none is named, in order: our own,
@@ -540,7 +494,7 @@ pub struct VexProduct {
 }
 
 impl VexProduct {
-    fn covers(&self, f: &VulnFinding) -> bool {
+    fn covers(&self, f: &VulnDetail) -> bool {
         if self.subcomponents.is_empty() {
             target_covers(&self.target, f)
         } else {
@@ -549,7 +503,7 @@ impl VexProduct {
     }
 }
 
-fn target_covers(t: &VexTarget, f: &VulnFinding) -> bool {
+fn target_covers(t: &VexTarget, f: &VulnDetail) -> bool {
     match t {
         VexTarget::Image => true,
         VexTarget::Purl(p) => parse_purl(p).is_some_and(|scope| purl_covers(&scope, f)),
@@ -581,8 +535,10 @@ pub struct VexStatement {
 }
 
 impl VexStatement {
-    fn covers(&self, f: &VulnFinding) -> bool {
-        has_id(f, &self.ids) && self.products.iter().any(|p| p.covers(f))
+    /// Whether the statement is about `f`: a vulnerability with one of its ids, in one of its
+    /// products.
+    fn covers(&self, f: &Finding) -> bool {
+        f.vuln().is_some_and(|v| has_id(f, &self.ids) && self.products.iter().any(|p| p.covers(v)))
     }
 
     fn reason(&self, origin: &str) -> String {
@@ -956,7 +912,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, S
 
 /// Moves the findings the ignore file and VEX documents cover from
 /// `report.findings` to `report.suppressed`, then calls
-/// [`VulnReport::finalize`]. Returns one-line warnings.
+/// [`Report::finalize`]. Returns one-line warnings.
 ///
 /// `today` is `YYYY-MM-DD` (UTC, see [`today_utc`]): ignore entries with
 /// `expires <= today` are skipped. A finding covered by both the ignore file
@@ -968,7 +924,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, S
 /// statements with an unknown status, and suppressing statements
 /// (`not_affected`, `false_positive`) that matched no finding, with a hint
 /// when the vulnerability is reported for other packages.
-pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], today: &str) -> Vec<String> {
+pub fn apply(report: &mut Report, ignore: Option<&IgnoreFile>, vex: &[Vex], today: &str) -> Vec<String> {
     let entries: &[IgnoreEntry] = ignore.map_or(&[], |i| &i.entries);
     let ignore_origin = ignore.map_or("", |i| i.origin.as_str());
     let expired: Vec<bool> = entries.iter().map(|e| e.expires.as_deref().is_some_and(|x| x <= today)).collect();
@@ -989,9 +945,10 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
     let findings = std::mem::take(&mut report.findings);
     let reported: Vec<(Vec<String>, String)> = findings
         .iter()
-        .map(|f| {
-            let ids = std::iter::once(&f.id).chain(&f.aliases).cloned().collect();
-            (ids, if f.purl.is_empty() { f.package.clone() } else { f.purl.clone() })
+        .filter_map(|f| {
+            let v = f.vuln()?;
+            let ids = std::iter::once(&f.id).chain(&v.aliases).cloned().collect();
+            Some((ids, if v.purl.is_empty() { v.package.clone() } else { v.purl.clone() }))
         })
         .collect();
     for f in findings {
@@ -1022,14 +979,9 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
             reason = Some(st.reason(&vex[d].origin));
         }
         match reason {
-            Some(reason) => report.suppressed.push(Suppressed { id: f.id.clone(), package: f.package.clone(), reason }),
+            Some(reason) => report.suppressed.push(Suppressed { id: f.id.clone(), package: suppressed_as(&f), reason }),
             None => report.findings.push(f),
         }
-    }
-
-    // Misconfigurations and secrets: the ignore file applies (VEX speaks of vulnerabilities only).
-    for list in [&mut report.misconfigurations, &mut report.secrets] {
-        suppress_findings(list, entries, &expired, &mut entry_used, ignore_origin, &mut report.suppressed);
     }
     let mut warnings = entry_warnings(entries, &expired, &entry_used, ignore_origin);
     for (d, doc) in vex.iter().enumerate() {
@@ -1087,11 +1039,12 @@ fn unmatched_statement(origin: &str, st: &VexStatement, reported: &[(Vec<String>
     )
 }
 
-/// Whether `f`'s id or one of its aliases equals one of `ids` (case-insensitively).
-fn has_id(f: &VulnFinding, ids: &[String]) -> bool {
+/// Whether `f`'s id or one of a vulnerability's aliases equals one of `ids` (case-insensitively).
+fn has_id(f: &Finding, ids: &[String]) -> bool {
+    let aliases = f.vuln().map_or(&[][..], |v| v.aliases.as_slice());
     ids.iter().any(|id| {
         let id = id.trim();
-        f.id.eq_ignore_ascii_case(id) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+        f.id.eq_ignore_ascii_case(id) || aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
     })
 }
 
@@ -1165,7 +1118,7 @@ fn normalise_pypi(name: &str) -> String {
 
 /// Whether the purl `scope` covers `f`: same type, namespace and name (or
 /// source package), and the same version when `scope` has one.
-fn purl_covers(scope: &PurlKey, f: &VulnFinding) -> bool {
+fn purl_covers(scope: &PurlKey, f: &VulnDetail) -> bool {
     let Some(found) = parse_purl(&f.purl) else { return false };
     if scope.ty != found.ty || scope.namespace != found.namespace {
         return false;
