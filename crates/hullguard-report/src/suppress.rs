@@ -106,6 +106,7 @@ use serde::Deserialize;
 use crate::time::{Instant, is_date, now, parse_rfc3339};
 use crate::yaml::{YamlSource, too_deep_line};
 use crate::{Finding, Location, Report, Suppressed, VulnDetail};
+use hullguard_inventory::Purl;
 
 /// The largest ignore file or VEX document read.
 const MAX_INPUT_BYTES: usize = 32 << 20;
@@ -184,7 +185,7 @@ impl IgnoreEntry {
         if let Some(p) = &self.package {
             let Some(v) = f.vuln() else { return false };
             let ok = if starts_with_ignore_case(p, "pkg:") {
-                parse_purl(p).is_some_and(|scope| purl_covers(&scope, v))
+                purl_covers(p, v)
             } else {
                 p.eq_ignore_ascii_case(&v.package)
                     || v.source_package.as_deref().is_some_and(|s| p.eq_ignore_ascii_case(s))
@@ -506,7 +507,7 @@ impl VexProduct {
 fn target_covers(t: &VexTarget, f: &VulnDetail) -> bool {
     match t {
         VexTarget::Image => true,
-        VexTarget::Purl(p) => parse_purl(p).is_some_and(|scope| purl_covers(&scope, f)),
+        VexTarget::Purl(p) => purl_covers(p, f),
         VexTarget::Unresolved(_) => false,
     }
 }
@@ -862,7 +863,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, S
             found.clone()
         } else {
             // BOM-Link `urn:cdx:serial/version#bom-ref`: usable when the bom-ref is a purl.
-            r.split_once('#').map(|(_, frag)| percent_decode(frag)).filter(|f| is_purl(f))
+            r.split_once('#').and_then(|(_, frag)| Purl::from_uri_fragment(frag).ok()).map(Purl::into_string)
         };
         match purl {
             Some(p) if is_image_purl(&p) => VexTarget::Image,
@@ -1057,97 +1058,14 @@ fn is_purl(s: &str) -> bool {
 }
 
 fn is_image_purl(s: &str) -> bool {
-    parse_purl(s).is_some_and(|p| p.ty == "oci" || p.ty == "docker")
+    Purl::parse(s).is_ok_and(|p| matches!(p.parts().ty.as_str(), "oci" | "docker"))
 }
 
-/// The parts of a purl that identify a package, normalised for comparison.
-#[derive(Debug, PartialEq, Eq)]
-struct PurlKey {
-    ty: String,
-    namespace: String,
-    name: String,
-    version: Option<String>,
-}
-
-/// Parses `pkg:type/namespace/name@version?qualifiers#subpath`, dropping
-/// qualifiers and subpath.
-fn parse_purl(s: &str) -> Option<PurlKey> {
-    let s = s.trim();
-    if !starts_with_ignore_case(s, "pkg:") {
-        return None;
-    }
-    let rest = s[4..].trim_start_matches('/');
-    let rest = rest.split('#').next().unwrap_or_default();
-    let rest = rest.split('?').next().unwrap_or_default();
-    let (path, last) = rest.rsplit_once('/')?;
-    let (ty, namespace) = match path.split_once('/') {
-        Some((ty, ns)) => (ty, ns),
-        None => (path, ""),
-    };
-    let (name, version) = match last.split_once('@') {
-        Some((n, v)) => (n, Some(v)),
-        None => (last, None),
-    };
-    let ty = ty.to_ascii_lowercase();
-    let mut name = percent_decode(name).to_lowercase();
-    if ty == "pypi" {
-        name = normalise_pypi(&name);
-    }
-    if ty.is_empty() || name.is_empty() {
-        return None;
-    }
-    Some(PurlKey {
-        namespace: namespace.split('/').map(percent_decode).collect::<Vec<_>>().join("/").to_lowercase(),
-        ty,
-        name,
-        version: version.map(percent_decode).filter(|v| !v.is_empty()),
-    })
-}
-
-/// PEP 503 name normalisation: runs of `-`, `_`, `.` become one `-`.
-fn normalise_pypi(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        let c = if matches!(c, '_' | '.') { '-' } else { c };
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Whether the purl `scope` covers `f`: same type, namespace and name (or
-/// source package), and the same version when `scope` has one.
-fn purl_covers(scope: &PurlKey, f: &VulnDetail) -> bool {
-    let Some(found) = parse_purl(&f.purl) else { return false };
-    if scope.ty != found.ty || scope.namespace != found.namespace {
-        return false;
-    }
-    let source_name = f.source_package.as_deref().map(str::to_lowercase);
-    if scope.name != found.name && source_name.as_deref() != Some(scope.name.as_str()) {
-        return false;
-    }
-    scope.version.as_ref().is_none_or(|v| found.version.as_ref() == Some(v))
-}
-
-/// Decodes `%XX` escapes; malformed escapes stay as written.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Whether the purl `scope` covers the package of `f` (see [`hullguard_inventory::PurlParts::covers`]); a scope or
+/// package purl that does not parse covers nothing.
+fn purl_covers(scope: &str, f: &VulnDetail) -> bool {
+    let (Ok(scope), Ok(found)) = (Purl::parse(scope), Purl::parse(&f.purl)) else { return false };
+    scope.parts().covers(&found.parts(), f.source_package.as_deref())
 }
 
 /// One element of a path glob.
@@ -1249,25 +1167,6 @@ mod tests {
         ] {
             assert_eq!(glob_match(glob, path), want, "{glob} vs {path}");
         }
-    }
-
-    #[test]
-    fn purls() {
-        let k = parse_purl("pkg:npm/%40babel/core@7.0.0?x=y#sub").unwrap();
-        assert_eq!(
-            k,
-            PurlKey {
-                ty: "npm".into(),
-                namespace: "@babel".into(),
-                name: "core".into(),
-                version: Some("7.0.0".into())
-            }
-        );
-        assert_eq!(parse_purl("pkg:pypi/PyYAML_x").unwrap().name, "pyyaml-x");
-        assert_eq!(parse_purl("pkg:deb/debian/openssl@1%3A3.0").unwrap().version.as_deref(), Some("1:3.0"));
-        assert!(parse_purl("pkg:nothing").is_none());
-        assert!(parse_purl("pkg:/").is_none());
-        assert!(parse_purl("pkg:é/é@").is_some());
     }
 
     #[test]

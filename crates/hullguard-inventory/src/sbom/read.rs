@@ -9,9 +9,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::str::FromStr;
 
-use packageurl::PackageUrl;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
@@ -19,7 +17,8 @@ use serde_json::error::Category;
 use crate::Inventory;
 use crate::analyzer::OsRelease;
 use crate::dependency::set_dependencies;
-use crate::package::{Ecosystem, FoundPackage, Package, purl};
+use crate::package::{Ecosystem, FoundPackage, Package};
+use crate::{PackageName, Purl};
 
 /// Deepest nesting of JSON arrays and objects read. CycloneDX nests components in components
 /// (two levels each); real SBOMs stay far below this, hostile ones would exhaust the stack.
@@ -168,7 +167,7 @@ impl Doc<'_> {
         let path = prop("hullguard:package:path").or_else(|| prop("syft:location:0:path")).unwrap_or_default();
         let hint = c
             .property("hullguard:package:ecosystem")
-            .and_then(ecosystem_of)
+            .and_then(Ecosystem::from_purl_type)
             .or_else(|| c.property("syft:package:type").and_then(syft_ecosystem));
         let element = Element {
             purl: c.purl.as_deref(),
@@ -231,9 +230,9 @@ impl Doc<'_> {
     fn note_distro(&mut self, purl_text: &str) {
         if self.distro.is_none()
             && ["pkg:deb/", "pkg:rpm/", "pkg:apk/"].iter().any(|t| purl_text.starts_with(t))
-            && let Ok(p) = PackageUrl::from_str(purl_text)
+            && let Ok(p) = Purl::parse(purl_text)
         {
-            self.distro = p.qualifiers().get("distro").map(ToString::to_string);
+            self.distro = p.parts().qualifiers.remove("distro");
         }
     }
 
@@ -254,7 +253,7 @@ impl Doc<'_> {
         // Packages identified without a purl get ours.
         let os_id = inventory.os.as_ref().map(|o| o.id.clone());
         for p in inventory.packages.iter_mut().filter(|p| p.purl.is_empty()) {
-            p.purl = purl(&p.found, os_id.as_deref(), self.distro.as_deref());
+            p.purl = Purl::of(&p.found, os_id.as_deref(), self.distro.as_deref()).into_string();
         }
         self.ids.sort_unstable();
         let index = |key: &IdKey| self.ids.binary_search_by_key(key, |(k, _)| *k).ok().map(|i| self.ids[i].1);
@@ -314,18 +313,19 @@ impl Element<'_> {
                 String::new(),
             ));
         };
-        let p = PackageUrl::from_str(purl_text).map_err(|e| format!("purl {purl_text:?}: {e}"))?;
-        let Some(ecosystem) = ecosystem_of(p.ty()) else {
+        let purl = Purl::parse(purl_text).map_err(|e| e.to_string())?;
+        let p = purl.parts();
+        let Some(ecosystem) = p.ecosystem() else {
             return Ok(Identified::Foreign(purl_text.to_string()));
         };
-        let named = full_name(ecosystem, p.namespace().filter(|_| !is_os(ecosystem)), p.name())
+        let named = full_name(ecosystem, p.namespace.as_deref().filter(|_| !is_os(ecosystem)), &p.name)
             .ok_or_else(|| format!("purl {purl_text:?} has no name"))?;
         let name = match declared(ecosystem) {
             Some(d) if same_name(ecosystem, &d, &named) => d,
             _ => named,
         };
-        let q = p.qualifiers();
-        let version = match (p.version(), q.get("epoch")) {
+        let q = &p.qualifiers;
+        let version = match (p.version.as_deref(), q.get("epoch")) {
             (Some(v), Some(e)) if ecosystem == Ecosystem::Rpm => format!("{e}:{v}"),
             // The Go toolchain as Go spells it (and the build info, and our analyzer): `go1.19.8`.
             (Some(v), _) if ecosystem == Ecosystem::Go && name == "stdlib" && !v.starts_with("go") => format!("go{v}"),
@@ -344,7 +344,7 @@ impl Element<'_> {
             found.source_name = Some(found.name.clone());
             found.source_version = Some(found.version.clone());
         }
-        Ok(Identified::Package(found, without_upstream(purl_text)))
+        Ok(Identified::Package(found, purl.without_qualifier("upstream").into_string()))
     }
 }
 
@@ -369,44 +369,7 @@ fn full_name(ecosystem: Ecosystem, group: Option<&str>, name: &str) -> Option<St
 
 /// Whether two spellings name the same package (case-insensitive; PyPI also treats `-_.` alike).
 fn same_name(ecosystem: Ecosystem, a: &str, b: &str) -> bool {
-    if ecosystem == Ecosystem::PyPI {
-        return crate::pep503_name(a) == crate::pep503_name(b);
-    }
-    a.eq_ignore_ascii_case(b)
-}
-
-/// The purl without its `upstream` qualifier (the source package, kept in the package fields).
-fn without_upstream(purl_text: &str) -> String {
-    let Some((head, qualifiers)) = purl_text.split_once('?') else { return purl_text.to_string() };
-    let (qualifiers, subpath) = qualifiers.split_once('#').map_or((qualifiers, None), |(q, s)| (q, Some(s)));
-    let kept: Vec<&str> = qualifiers.split('&').filter(|q| !q.starts_with("upstream=")).collect();
-    let mut out = head.to_string();
-    if !kept.is_empty() {
-        out.push('?');
-        out.push_str(&kept.join("&"));
-    }
-    if let Some(s) = subpath {
-        out.push('#');
-        out.push_str(s);
-    }
-    out
-}
-
-fn ecosystem_of(purl_type: &str) -> Option<Ecosystem> {
-    Some(match purl_type {
-        "deb" => Ecosystem::Deb,
-        "rpm" => Ecosystem::Rpm,
-        "apk" => Ecosystem::Apk,
-        "pypi" => Ecosystem::PyPI,
-        "npm" => Ecosystem::Npm,
-        "cargo" => Ecosystem::Cargo,
-        "golang" => Ecosystem::Go,
-        "maven" => Ecosystem::Maven,
-        "gem" => Ecosystem::Gem,
-        "composer" => Ecosystem::Composer,
-        "nuget" => Ecosystem::NuGet,
-        _ => return None,
-    })
+    PackageName::new(Some(ecosystem), a) == PackageName::new(Some(ecosystem), b)
 }
 
 /// The ecosystem of Syft's `syft:package:type`.
@@ -418,7 +381,7 @@ fn syft_ecosystem(ty: &str) -> Option<Ecosystem> {
         "java-archive" | "jenkins-plugin" => Ecosystem::Maven,
         "php-composer" => Ecosystem::Composer,
         "dotnet" => Ecosystem::NuGet,
-        other => return ecosystem_of(other),
+        other => return Ecosystem::from_purl_type(other),
     })
 }
 

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use super::{Subject, stable_uuid};
+use crate::Purl;
 use crate::dependency::edges;
-use crate::package::encode;
 use crate::{Inventory, Package};
 
 #[derive(Serialize)]
@@ -104,13 +104,13 @@ fn purl_with_upstream(p: &Package) -> String {
     if source == f.name && version.is_none() {
         return p.purl.clone();
     }
+    let Ok(purl) = Purl::parse(&p.purl) else { return p.purl.clone() };
     let upstream = match version {
         Some(v) => format!("{source}@{v}"),
         None => source.to_string(),
     };
     // `upstream` sorts after every qualifier our purls carry (arch, distro, epoch).
-    let separator = if p.purl.contains('?') { '&' } else { '?' };
-    format!("{}{separator}upstream={}", p.purl, encode(&upstream))
+    purl.with_qualifier("upstream", &upstream).into_string()
 }
 
 /// Serialise an inventory as an SPDX 2.3 JSON document: the image `DESCRIBES`-related to the
