@@ -1,12 +1,13 @@
 //! Snapshot tests: every renderer on one fixed small report, compared with the reviewed files in
 //! tests/snapshots/, so that a change of layout shows in review. `HULLGUARD_BLESS=1` rewrites
-//! the files from the current output (review the diff before committing it).
+//! the files from the current output (review the diff before committing it). Then the table's
+//! layout rules on reports made to break them (long cells, control characters).
 
 use std::path::PathBuf;
 
 use std::io;
 
-use hullguard_report::render::{ScanTimes, TableStyle, gitlab, json, junit, sarif, table};
+use hullguard_report::render::{ScanTimes, TableLayout, TableStyle, gitlab, json, junit, sarif, table};
 use hullguard_report::{
     Cvss, DbSource, Finding, FindingKind, Kev, LayerRef, Location, Remediation, Report, Severity, SupportNote,
     Suppressed, VulnDetail, VulnStatus,
@@ -241,4 +242,63 @@ fn junit_snapshot() {
 fn gitlab_snapshot() {
     let times = ScanTimes { start: 1_796_025_600, end: 1_796_025_607 };
     check("report.gitlab.json", &rendered(|out| gitlab::write(&report(), "0.0.0-test", times, out)));
+}
+
+/// A report of one critical PyPI vulnerability in `package` at `path`, titled `title`.
+fn one_vulnerability(package: &str, path: &str, title: &str) -> Report {
+    let detail =
+        VulnDetail { fixed: Some("1.1".to_owned()), status: VulnStatus::Fixed, ..vuln(package, "PyPI", "1.0") };
+    let mut r = Report::new("app:1");
+    r.db_built = "2026-01-01T00:00:00Z".to_owned();
+    r.packages = 1;
+    r.findings = vec![finding("CVE-2024-0001", Severity::Critical, title, path, &[], detail)];
+    r.finalize();
+    r
+}
+
+fn to_table(report: &Report, style: TableStyle) -> String {
+    rendered(|out| table::write(report, style, out))
+}
+
+#[test]
+fn table_rows_fit_the_width_and_keep_the_id() {
+    let long = "x".repeat(200);
+    let r = one_vulnerability(&format!("pkg-{long}"), &format!("/usr/lib/{long}/METADATA"), &long);
+    for width in [80, 100, 120] {
+        let text = to_table(&r, TableStyle { width: Some(width), ..TableStyle::default() });
+        for line in text.lines() {
+            assert!(line.chars().count() <= width, "{width}: {line:?}");
+        }
+        assert!(text.contains(" CVE-2024-0001 "), "{text}");
+        assert_eq!(text.contains("x/METADATA"), width > 80, "{text}");
+    }
+    let wide = to_table(&r, TableStyle::default());
+    assert!(wide.lines().any(|l| l.chars().count() > 150), "{wide}");
+}
+
+#[test]
+fn table_counts_one_in_the_singular() {
+    let text = to_table(&one_vulnerability("pyyaml", "/p", "t"), TableStyle::default());
+    assert!(text.contains("\n1 package, 1 vulnerability (CRITICAL: 1)\n"), "{text}");
+    assert!(text.contains("\nPyPI (1 vulnerability)\n"), "{text}");
+}
+
+#[test]
+fn table_colour_marks_the_severity_only() {
+    let style = TableStyle { colour: true, ..TableStyle::default() };
+    let text = to_table(&one_vulnerability("pyyaml", "/p", "t"), style);
+    assert!(text.contains("\x1b[1;31mCRITICAL\x1b[0m"), "{text}");
+    assert_eq!(text.matches('\x1b').count(), 2, "{text}");
+}
+
+#[test]
+fn table_escapes_control_characters_from_the_image() {
+    let r = one_vulnerability("evil\x1b[2J\nforged", "/a\x07b", "t\x1b]0;x\x07");
+    let text = to_table(&r, TableStyle::default());
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(text.contains("evil\\x1b[2J\\nforged"), "{text}");
+    assert!(text.contains("/a\\x07b") && text.contains("t\\x1b]0;x\\x07"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.contains("forged")).count(), 1);
+    let lines = to_table(&r, TableStyle { layout: TableLayout::Lines, ..TableStyle::default() });
+    assert!(!lines.contains('\x1b') && !lines.contains('\x07'), "{lines:?}");
 }

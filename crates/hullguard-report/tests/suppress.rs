@@ -3,9 +3,7 @@
 use std::collections::BTreeMap;
 
 use hullguard_report::suppress::{Vex, apply, parse_ignore, parse_vex};
-use hullguard_report::{
-    Finding, FindingKind, Location, Report, SCHEMA_VERSION, Severity, Suppressed, VulnDetail, VulnStatus,
-};
+use hullguard_report::{Finding, FindingKind, Location, Report, Severity, Suppressed, VulnDetail, VulnStatus};
 
 const TODAY: &str = "2026-06-15";
 
@@ -52,60 +50,41 @@ const PYYAML_PATH: &str = "usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.d
 
 /// PyYAML, minimist, and the same Go stdlib vulnerability in two binaries.
 fn report() -> Report {
-    let mut r = Report {
-        schema_version: SCHEMA_VERSION,
-        target: "app:1.0".to_owned(),
-        config_digest: None,
-        os: None,
-        packages: 4,
-        db_built: "2026-06-01T00:00:00Z".to_owned(),
-        db_sources: Vec::new(),
-        files: Vec::new(),
-        findings: vec![
-            finding(
-                "CVE-2020-14343",
-                &["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"],
-                "PyYAML",
-                "pkg:pypi/pyyaml@5.3.1",
-                "5.3.1",
-                PYYAML_PATH,
-                Severity::Critical,
-            ),
-            finding(
-                "CVE-2021-44906",
-                &["GHSA-xvch-5gv4-984h"],
-                "minimist",
-                "pkg:npm/minimist@1.2.0",
-                "1.2.0",
-                "app/node_modules/minimist/package.json",
-                Severity::Critical,
-            ),
-            finding(
-                "CVE-2023-45288",
-                &["GO-2024-2687"],
-                "stdlib",
-                "pkg:golang/stdlib@1.21.0",
-                "1.21.0",
-                "usr/local/bin/server",
-                Severity::High,
-            ),
-            finding(
-                "CVE-2023-45288",
-                &["GO-2024-2687"],
-                "stdlib",
-                "pkg:golang/stdlib@1.21.0",
-                "1.21.0",
-                "opt/tools/bin/helper",
-                Severity::High,
-            ),
-        ],
-        remediations: Vec::new(),
-        suppressed: Vec::new(),
-        summary: BTreeMap::new(),
-        support: Vec::new(),
-        warnings: Vec::new(),
-        incomplete: Vec::new(),
-    };
+    let mut r = Report::new("app:1.0");
+    r.packages = 4;
+    r.db_built = "2026-06-01T00:00:00Z".to_owned();
+    r.findings = vec![
+        finding(
+            "CVE-2020-14343",
+            &["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"],
+            "PyYAML",
+            "pkg:pypi/pyyaml@5.3.1",
+            "5.3.1",
+            PYYAML_PATH,
+            Severity::Critical,
+        ),
+        finding(
+            "CVE-2021-44906",
+            &["GHSA-xvch-5gv4-984h"],
+            "minimist",
+            "pkg:npm/minimist@1.2.0",
+            "1.2.0",
+            "app/node_modules/minimist/package.json",
+            Severity::Critical,
+        ),
+    ];
+    for binary in ["usr/local/bin/server", "opt/tools/bin/helper"] {
+        let stdlib = ("stdlib", "pkg:golang/stdlib@1.21.0", "1.21.0");
+        r.findings.push(finding(
+            "CVE-2023-45288",
+            &["GO-2024-2687"],
+            stdlib.0,
+            stdlib.1,
+            stdlib.2,
+            binary,
+            Severity::High,
+        ));
+    }
     r.finalize();
     r
 }
