@@ -76,6 +76,21 @@ fn json_report_matches_its_documented_schema() {
         schema.display().to_string()
     );
     assert_eq!(python_check(&script, &out.stdout).unwrap(), "[('misconfiguration', 'file'), ('secret', 'file')]");
+
+    // `config` and `dockerfile` write the same report, with the build files read.
+    for command in ["config", "dockerfile"] {
+        let out = hullguard(dir.path(), &[command, if command == "config" { "." } else { "Dockerfile" }, "-f", "json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let script = format!(
+            "import json, sys, jsonschema\n\
+             r = json.load(sys.stdin)\n\
+             jsonschema.validate(r, json.load(open({:?})), cls=jsonschema.Draft202012Validator)\n\
+             print(r['schema_version'], r['files'], sorted({{f['kind'] for f in r['findings']}}))\n",
+            schema.display().to_string()
+        );
+        let files = if command == "config" { "./Dockerfile" } else { "Dockerfile" };
+        assert_eq!(python_check(&script, &out.stdout).unwrap(), format!("2 ['{files}'] ['misconfiguration']"));
+    }
 }
 
 /// What junitparser reads from a JUnit document: per suite its name, counts and testcases
