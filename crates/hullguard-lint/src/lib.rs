@@ -1,6 +1,8 @@
 //! The Dockerfile linter's command line, shared by `hullguard config PATH…` / `hullguard dockerfile
 //! FILE…` and the small `hullguard-lint` executable (same flags, formats and exit codes; it links
-//! only the linter, so it starts in a fraction of the time — for editors and per-file hooks).
+//! the checks and the report, not the scan engine or the vulnerability database, so it starts in a
+//! fraction of the time — for editors and per-file hooks). The findings go into the one report
+//! type, through the one suppression path and the report's renderers, as every scan's do.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
