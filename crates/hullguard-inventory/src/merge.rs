@@ -52,7 +52,7 @@ pub fn merge(image: &ImageRead<ScannedLayer>) -> hullguard_image::Result<Invento
                 _ => i,
             };
             inventory.packages.push(Package {
-                purl: Purl::of(found, os_id.as_deref(), distro.as_deref()).into_string(),
+                purl: Purl::of(found, os_id.as_deref(), distro.as_deref()),
                 found: found.clone(),
                 layer: Some(installed_in),
                 diff_id: image.meta.layers.get(installed_in).and_then(|l| l.diff_id.as_ref()).map(ToString::to_string),

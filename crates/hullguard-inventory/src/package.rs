@@ -138,7 +138,7 @@ pub struct Package {
     #[serde(flatten)]
     pub found: FoundPackage,
     /// Package URL.
-    pub purl: String,
+    pub purl: crate::Purl,
     /// Index of the layer that installed it (unknown for packages read from a foreign SBOM).
     pub layer: Option<usize>,
     /// `diff_id` of that layer.

@@ -8,6 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use packageurl::PackageUrl;
+use serde::{Serialize, Serializer};
 
 use crate::package::{Ecosystem, FoundPackage};
 use crate::package_name::PackageName;
@@ -173,6 +174,24 @@ impl Purl {
 impl fmt::Display for Purl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Purl {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Purl {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Purl {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 

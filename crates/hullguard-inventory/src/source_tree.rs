@@ -32,7 +32,7 @@ pub fn add_lockfile(inventory: &mut Inventory, shown: &str, format: Format, byte
                 found.root_project = l.local;
                 found.depends_on = l.dependencies;
                 inventory.packages.push(Package {
-                    purl: Purl::of(&found, None, None).into_string(),
+                    purl: Purl::of(&found, None, None),
                     found,
                     layer: None,
                     diff_id: None,

@@ -5,6 +5,7 @@
 use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;
 
+use hullguard_inventory::Purl;
 use serde::Serialize;
 
 use crate::{Finding, FindingKind, Severity};
@@ -87,7 +88,7 @@ pub struct VulnDetail {
     /// The ecosystem the package was matched in (`Debian:12`, `PyPI` …).
     pub ecosystem: String,
     /// Package URL.
-    pub purl: String,
+    pub purl: Purl,
     /// Installed version.
     pub installed: String,
     /// The lowest version that fixes it, when known.

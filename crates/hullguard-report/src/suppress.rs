@@ -949,7 +949,7 @@ pub fn apply(report: &mut Report, ignore: Option<&IgnoreFile>, vex: &[Vex], toda
         .filter_map(|f| {
             let v = f.vuln()?;
             let ids = std::iter::once(&f.id).chain(&v.aliases).cloned().collect();
-            Some((ids, if v.purl.is_empty() { v.package.clone() } else { v.purl.clone() }))
+            Some((ids, v.purl.to_string()))
         })
         .collect();
     for f in findings {
@@ -1006,7 +1006,7 @@ pub fn apply(report: &mut Report, ignore: Option<&IgnoreFile>, vex: &[Vex], toda
 }
 
 /// The warning for a suppressing statement that matched no finding.
-/// `reported` holds each finding's ids and its purl (or package name).
+/// `reported` holds each vulnerability finding's ids and its purl.
 fn unmatched_statement(origin: &str, st: &VexStatement, reported: &[(Vec<String>, String)]) -> String {
     let products: Vec<&str> =
         st.products.iter().map(|p| if p.id.is_empty() { "(no product)" } else { p.id.as_str() }).collect();
@@ -1061,11 +1061,10 @@ fn is_image_purl(s: &str) -> bool {
     Purl::parse(s).is_ok_and(|p| matches!(p.parts().ty.as_str(), "oci" | "docker"))
 }
 
-/// Whether the purl `scope` covers the package of `f` (see [`hullguard_inventory::PurlParts::covers`]); a scope or
-/// package purl that does not parse covers nothing.
+/// Whether the purl `scope` covers the package of `f` (see
+/// [`hullguard_inventory::PurlParts::covers`]); a scope that is not a purl covers nothing.
 fn purl_covers(scope: &str, f: &VulnDetail) -> bool {
-    let (Ok(scope), Ok(found)) = (Purl::parse(scope), Purl::parse(&f.purl)) else { return false };
-    scope.parts().covers(&found.parts(), f.source_package.as_deref())
+    Purl::parse(scope).is_ok_and(|scope| scope.parts().covers(&f.purl.parts(), f.source_package.as_deref()))
 }
 
 /// One element of a path glob.

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use std::io;
 
+use hullguard_inventory::Purl;
 use hullguard_report::render::{ScanTimes, TableLayout, TableStyle, gitlab, json, junit, sarif, table};
 use hullguard_report::{
     Cvss, DbSource, Finding, FindingKind, Kev, LayerRef, Location, Remediation, Report, Severity, SupportNote,
@@ -21,7 +22,10 @@ fn vuln(package: &str, ecosystem: &str, installed: &str) -> VulnDetail {
         package: package.to_owned(),
         source_package: None,
         ecosystem: ecosystem.to_owned(),
-        purl: format!("pkg:{}/{}@{installed}", ecosystem.split(':').next().unwrap(), package).to_lowercase(),
+        purl: Purl::parse(
+            &format!("pkg:{}/{}@{installed}", ecosystem.split(':').next().unwrap(), package).to_lowercase(),
+        )
+        .unwrap(),
         installed: installed.to_owned(),
         fixed: None,
         status: VulnStatus::Affected,

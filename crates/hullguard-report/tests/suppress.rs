@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use hullguard_inventory::Purl;
 use hullguard_report::suppress::{Vex, apply, parse_ignore, parse_vex};
 use hullguard_report::{Finding, FindingKind, Location, Report, Severity, Suppressed, VulnDetail, VulnStatus};
 
@@ -34,7 +35,7 @@ fn finding(
             package: package.to_owned(),
             source_package: None,
             ecosystem: "test".to_owned(),
-            purl: purl.to_owned(),
+            purl: Purl::parse(purl).unwrap(),
             installed: installed.to_owned(),
             fixed: None,
             status: VulnStatus::Fixed,

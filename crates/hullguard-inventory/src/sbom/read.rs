@@ -107,6 +107,8 @@ struct Doc<'n> {
     /// The `distro` qualifier of the first OS package purl (`debian-12`): the OS when the
     /// document names none (Syft's SPDX).
     distro: Option<String>,
+    /// The packages (by index) the document gave no purl: they get ours once the OS is known.
+    unpurled: Vec<usize>,
 }
 
 impl Doc<'_> {
@@ -129,11 +131,24 @@ impl Doc<'_> {
         }
     }
 
-    fn add(&mut self, id: Option<String>, package: Package) {
+    /// Adds the package `found` of element `id`, with the document's purl or (for now) ours.
+    fn add(
+        &mut self,
+        id: Option<String>,
+        found: FoundPackage,
+        purl: Option<Purl>,
+        layer: Option<usize>,
+        diff_id: Option<String>,
+    ) {
+        let index = self.inventory.packages.len();
         if let Some(id) = id {
-            self.ids.push((id_key(&id), self.inventory.packages.len()));
+            self.ids.push((id_key(&id), index));
         }
-        self.inventory.packages.push(package);
+        let purl = purl.unwrap_or_else(|| {
+            self.unpurled.push(index);
+            Purl::of(&found, None, None)
+        });
+        self.inventory.packages.push(Package { purl, found, layer, diff_id });
     }
 
     /// One CycloneDX component and the components nested in it; `at` is its index path.
@@ -175,15 +190,15 @@ impl Doc<'_> {
             name: c.name.as_deref(),
             version: c.version.as_deref(),
         };
-        let (mut found, purl_text) = match element.identify(hint, path) {
-            Ok(Identified::Package(found, purl_text)) => (found, purl_text),
+        let (mut found, purl) = match element.identify(hint, path) {
+            Ok(Identified::Package(found, purl)) => (found, purl),
             Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
             Err(why) => {
                 let place: Vec<String> = at.iter().map(|i| format!("components[{i}]")).collect();
                 return self.not_read("cyclonedx", format!("{} ({}): {why}", place.join("."), element.describe()));
             }
         };
-        self.note_distro(&purl_text);
+        self.note_distro(purl.as_ref());
         if prop("hullguard:package:ecosystem").is_some() {
             found.source_name = prop("hullguard:package:source_name");
             found.source_version = prop("hullguard:package:source_version");
@@ -195,7 +210,7 @@ impl Doc<'_> {
         });
         let layer = prop("hullguard:layer:index").and_then(|l| l.parse().ok());
         let diff_id = prop("hullguard:layer:diff_id").or_else(|| prop("syft:location:0:layerID"));
-        self.add(c.bom_ref, Package { purl: purl_text, found, layer, diff_id });
+        self.add(c.bom_ref, found, purl, layer, diff_id);
     }
 
     fn spdx_package(&mut self, p: SpdxPackage, index: usize) {
@@ -216,23 +231,23 @@ impl Doc<'_> {
         let (layer, diff_id, path) = p.source_info.as_deref().map(parse_source_info).unwrap_or_default();
         let element =
             Element { purl: purl_text, group: None, name: p.name.as_deref(), version: p.version_info.as_deref() };
-        let (mut found, purl_text) = match element.identify(None, path.unwrap_or_default()) {
-            Ok(Identified::Package(found, purl_text)) => (found, purl_text),
+        let (mut found, purl) = match element.identify(None, path.unwrap_or_default()) {
+            Ok(Identified::Package(found, purl)) => (found, purl),
             Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
             Err(why) => return self.not_read("spdx", format!("packages[{index}] ({}): {why}", element.describe())),
         };
-        self.note_distro(&purl_text);
+        self.note_distro(purl.as_ref());
         found.root_project = purpose == Some("APPLICATION");
         found.license = p.comment.and_then(|c| c.strip_prefix("license: ").map(str::to_string));
-        self.add(p.spdx_id, Package { purl: purl_text, found, layer, diff_id });
+        self.add(p.spdx_id, found, purl, layer, diff_id);
     }
 
-    fn note_distro(&mut self, purl_text: &str) {
+    fn note_distro(&mut self, purl: Option<&Purl>) {
         if self.distro.is_none()
-            && ["pkg:deb/", "pkg:rpm/", "pkg:apk/"].iter().any(|t| purl_text.starts_with(t))
-            && let Ok(p) = Purl::parse(purl_text)
+            && let Some(purl) = purl
+            && ["pkg:deb/", "pkg:rpm/", "pkg:apk/"].iter().any(|t| purl.as_str().starts_with(t))
         {
-            self.distro = p.parts().qualifiers.remove("distro");
+            self.distro = purl.parts().qualifiers.remove("distro");
         }
     }
 
@@ -252,8 +267,9 @@ impl Doc<'_> {
         }
         // Packages identified without a purl get ours.
         let os_id = inventory.os.as_ref().map(|o| o.id.clone());
-        for p in inventory.packages.iter_mut().filter(|p| p.purl.is_empty()) {
-            p.purl = Purl::of(&p.found, os_id.as_deref(), self.distro.as_deref()).into_string();
+        for &i in &self.unpurled {
+            let p = &mut inventory.packages[i];
+            p.purl = Purl::of(&p.found, os_id.as_deref(), self.distro.as_deref());
         }
         self.ids.sort_unstable();
         let index = |key: &IdKey| self.ids.binary_search_by_key(key, |(k, _)| *k).ok().map(|i| self.ids[i].1);
@@ -288,7 +304,8 @@ struct Element<'a> {
 
 /// A package identified, or a purl of an ecosystem we do not inventory.
 enum Identified {
-    Package(FoundPackage, String),
+    /// The package, and the document's purl of it (`None`: the element had none).
+    Package(FoundPackage, Option<Purl>),
     Foreign(String),
 }
 
@@ -308,10 +325,7 @@ impl Element<'_> {
             let name = declared(ecosystem).ok_or("no name")?;
             let version = self.version.filter(|v| !v.is_empty()).ok_or("no version")?;
             // The purl is made once the document's OS is known.
-            return Ok(Identified::Package(
-                FoundPackage::new(ecosystem, name, version.to_string(), path),
-                String::new(),
-            ));
+            return Ok(Identified::Package(FoundPackage::new(ecosystem, name, version.to_string(), path), None));
         };
         let purl = Purl::parse(purl_text).map_err(|e| e.to_string())?;
         let p = purl.parts();
@@ -344,7 +358,7 @@ impl Element<'_> {
             found.source_name = Some(found.name.clone());
             found.source_version = Some(found.version.clone());
         }
-        Ok(Identified::Package(found, purl.without_qualifier("upstream").into_string()))
+        Ok(Identified::Package(found, Some(purl.without_qualifier("upstream"))))
     }
 }
 
@@ -613,11 +627,11 @@ mod tests {
             (Ecosystem::Maven, "org.yaml:snakeyaml", "1.33")
         );
         let purl = "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&upstream=util-linux%402.38.1-5%2Bdeb12u3&distro=debian-12";
-        let Ok(Identified::Package(p, purl_text)) = element(purl).identify(None, String::new()) else { panic!() };
+        let Ok(Identified::Package(p, Some(purl))) = element(purl).identify(None, String::new()) else { panic!() };
         assert_eq!(p.name, "bsdutils");
         assert_eq!(p.source_name.as_deref(), Some("util-linux"));
         assert_eq!(p.source_version.as_deref(), Some("2.38.1-5+deb12u3"));
-        assert_eq!(purl_text, "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&distro=debian-12");
+        assert_eq!(purl, "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&distro=debian-12");
         assert!(matches!(
             element("pkg:github/actions/checkout@v4").identify(None, String::new()),
             Ok(Identified::Foreign(_))
