@@ -99,11 +99,6 @@ fn finding_case(f: &Finding) -> Case {
 ///
 /// When `out` fails.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    out.write_all(render(report).as_bytes())
-}
-
-/// The document of `report`.
-fn render(report: &Report) -> String {
     let mut suites: Vec<(String, Vec<Case>)> = Vec::new();
     let mut by_ecosystem: BTreeMap<&str, Vec<Case>> = BTreeMap::new();
     for (f, v) in report.vulnerabilities() {
@@ -142,51 +137,56 @@ fn render(report: &Report) -> String {
     };
     let (tests, failures, errors) =
         suites.iter().map(|(_, c)| count(c)).fold((0, 0, 0), |(t, f, e), (t2, f2, e2)| (t + t2, f + f2, e + e2));
-    let mut s = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        s,
+    out.write_all(b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")?;
+    writeln!(
+        out,
         "<testsuites name=\"hullguard\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">"
-    );
+    )?;
     for (n, (name, cases)) in suites.iter().enumerate() {
         let (tests, failures, errors) = count(cases);
-        let _ = writeln!(
-            s,
+        writeln!(
+            out,
             "  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"0\">",
             xml(&format!("{name} ({})", report.target), true)
-        );
+        )?;
         if n == 0 && !report.warnings.is_empty() {
-            s.push_str("    <properties>\n");
+            out.write_all(b"    <properties>\n")?;
             for w in &report.warnings {
-                let _ = writeln!(s, "      <property name=\"warning\" value=\"{}\"/>", xml(w, true));
+                writeln!(out, "      <property name=\"warning\" value=\"{}\"/>", xml(w, true))?;
             }
-            s.push_str("    </properties>\n");
+            out.write_all(b"    </properties>\n")?;
         }
         for c in cases {
             let head =
                 format!("    <testcase name=\"{}\" classname=\"{}\"", xml(&c.name, true), xml(&c.classname, true));
             match &c.failure {
                 None => {
-                    let _ = writeln!(s, "{head}/>");
+                    writeln!(out, "{head}/>")?;
                 }
                 Some((element, message, kind, text)) => {
-                    let _ = writeln!(
-                        s,
+                    writeln!(
+                        out,
                         "{head}>\n      <{element} message=\"{}\" type=\"{kind}\">{}</{element}>\n    </testcase>",
                         xml(message, true),
                         xml(text, false)
-                    );
+                    )?;
                 }
             }
         }
-        let _ = writeln!(s, "  </testsuite>");
+        writeln!(out, "  </testsuite>")?;
     }
-    s.push_str("</testsuites>\n");
-    s
+    out.write_all(b"</testsuites>\n")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(report: &Report) -> String {
+        let mut out = Vec::new();
+        write(report, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
 
     #[test]
     fn xml_escapes_markup_and_replaces_what_xml_cannot_carry() {

@@ -61,10 +61,12 @@ fn json_report_matches_its_documented_schema() {
         )
     );
 
-    // `fs` findings sit in files (lines and columns), which the image's do not.
+    // `fs` findings sit in files (lines and columns), which the image's do not; a vulnerable
+    // package of a lockfile sits in the lockfile as a whole.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Dockerfile"), "FROM debian:12\nRUN curl -fsSL https://get.example | sh\n").unwrap();
     std::fs::write(dir.path().join("deploy.env"), "AWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n").unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "PyYAML==5.3.1\n").unwrap();
     let args = ["fs", ".", "--db", db().to_str().unwrap(), "--scanners", "vuln,misconfig,secret", "-f", "json", "-q"];
     let out = hullguard(dir.path(), &args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -72,10 +74,13 @@ fn json_report_matches_its_documented_schema() {
         "import json, sys, jsonschema\n\
          r = json.load(sys.stdin)\n\
          jsonschema.validate(r, json.load(open({:?})), cls=jsonschema.Draft202012Validator)\n\
-         print(sorted({{(f['kind'], f['location']['type']) for f in r['findings'] if f['kind'] != 'vulnerability'}}))\n",
+         print(sorted({{(f['kind'], f['location']['type']) for f in r['findings']}}))\n",
         schema.display().to_string()
     );
-    assert_eq!(python_check(&script, &out.stdout).unwrap(), "[('misconfiguration', 'file'), ('secret', 'file')]");
+    assert_eq!(
+        python_check(&script, &out.stdout).unwrap(),
+        "[('misconfiguration', 'file'), ('secret', 'file'), ('vulnerability', 'path')]"
+    );
 
     // `config` and `dockerfile` write the same report, with the build files read.
     for command in ["config", "dockerfile"] {
