@@ -196,20 +196,17 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             );
         }
     }
-    if args.format == ConfigFormat::Input {
-        // `--format input` shows what the checks read, not what they find.
-        let text = inputs_json(&files)?;
-        let mut out = render::output(args.output.as_deref())?;
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    let (findings, mut warnings) = lint(&files, &settings, |f| f.display().to_string())?;
     let mut report = Report::new(args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "));
     report.files = files.iter().map(|f| f.display().to_string()).collect();
-    report.findings = findings;
-    let ignore = load_ignore(args.ignorefile.as_deref())?;
-    warnings.extend(apply(&mut report, ignore.as_ref(), &[], &today_utc()));
+    let mut warnings = Vec::new();
+    // `--format input` shows what the checks read, not what they find.
+    if args.format != ConfigFormat::Input {
+        let (findings, warned) = lint(&files, &settings, |f| f.display().to_string())?;
+        report.findings = findings;
+        warnings = warned;
+        let ignore = load_ignore(args.ignorefile.as_deref())?;
+        warnings.extend(apply(&mut report, ignore.as_ref(), &[], &today_utc()));
+    }
     let remaining: Vec<_> = report.findings.iter().map(|f| f.severity).collect();
     if !args.severity.is_empty() {
         report.findings.retain(|f| args.severity.contains(&f.severity));
@@ -221,6 +218,8 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
         eprintln!("hullguard: warning: {}", escape_control(w));
     }
     report.warnings = warnings;
+    // Everything is read before the output is created: an unreadable file leaves no empty report.
+    let inputs = (args.format == ConfigFormat::Input).then(|| inputs_json(&files)).transpose()?;
     let mut out = render::output(args.output.as_deref())?;
     match args.format {
         ConfigFormat::Json => json::write(&report, &mut out)?,
@@ -228,7 +227,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             table::write(&report, TableStyle { layout: TableLayout::Lines, ..TableStyle::default() }, &mut out)?;
         }
         ConfigFormat::Sarif => sarif::write(&report, env!("CARGO_PKG_VERSION"), &mut out)?,
-        ConfigFormat::Input => unreachable!("answered above"),
+        ConfigFormat::Input => out.write_all(inputs.unwrap_or_default().as_bytes())?,
     }
     out.flush()?;
     Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
