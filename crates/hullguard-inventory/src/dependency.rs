@@ -143,7 +143,7 @@ mod tests {
     fn package(ecosystem: Ecosystem, name: &str, version: &str, path: &str, deps: &[&str]) -> Package {
         let mut found = FoundPackage::new(ecosystem, name.into(), version.into(), path.into());
         found.depends_on = deps.iter().map(ToString::to_string).collect();
-        Package { purl: String::new(), found, layer: None, diff_id: None }
+        Package { purl: crate::Purl::of(&found, None, None), found, layer: None, diff_id: None }
     }
 
     #[test]

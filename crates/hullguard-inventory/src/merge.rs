@@ -5,7 +5,8 @@ use hullguard_image::{ImageRead, MergedFs};
 use serde::Serialize;
 
 use crate::analyzer::OsRelease;
-use crate::package::{Ecosystem, FoundPackage, Package, purl};
+use crate::package::{Ecosystem, FoundPackage, Package};
+use crate::purl::Purl;
 use crate::scan::ScannedLayer;
 
 /// Everything installed in an image.
@@ -58,7 +59,7 @@ pub fn merge_in(image: &ImageRead<ScannedLayer>, fs: &MergedFs) -> Inventory {
                 _ => i,
             };
             inventory.packages.push(Package {
-                purl: purl(found, os_id.as_deref(), distro.as_deref()),
+                purl: Purl::of(found, os_id.as_deref(), distro.as_deref()),
                 found: found.clone(),
                 layer: Some(installed_in),
                 diff_id: image.meta.layers.get(installed_in).and_then(|l| l.diff_id.as_ref()).map(ToString::to_string),

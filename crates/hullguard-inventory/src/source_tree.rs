@@ -5,7 +5,8 @@
 use hullguard_lockfile::{Format, parse};
 
 use crate::Inventory;
-use crate::package::{Ecosystem, FoundPackage, Package, purl};
+use crate::package::{Ecosystem, FoundPackage, Package};
+use crate::purl::Purl;
 
 fn ecosystem(format: Format) -> Ecosystem {
     match format {
@@ -30,7 +31,12 @@ pub fn add_lockfile(inventory: &mut Inventory, shown: &str, format: Format, byte
                 let mut found = FoundPackage::new(ecosystem(format), l.name, l.version, shown.to_owned());
                 found.root_project = l.local;
                 found.depends_on = l.dependencies;
-                inventory.packages.push(Package { purl: purl(&found, None, None), found, layer: None, diff_id: None });
+                inventory.packages.push(Package {
+                    purl: Purl::of(&found, None, None),
+                    found,
+                    layer: None,
+                    diff_id: None,
+                });
             }
         }
         Err(problem) => add_lockfile_problem(inventory, shown, &problem),

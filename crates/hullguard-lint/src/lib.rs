@@ -1,8 +1,9 @@
 //! The Dockerfile linter's command line, shared by `hullguard config PATH…` / `hullguard dockerfile
 //! FILE…` and the small `hullguard-lint` executable (same flags, formats and exit codes; it links
-//! only the linter, so it starts in a fraction of the time — for editors and per-file hooks).
+//! the checks and the report, not the scan engine or the vulnerability database, so it starts in a
+//! fraction of the time — for editors and per-file hooks). The findings go into the one report
+//! type, through the one suppression path and the report's renderers, as every scan's do.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,10 +13,11 @@ use hullguard_checks::dockerfile::parse::parse;
 use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerfile, input_document};
 use hullguard_checks::registry::is_check_name;
 use hullguard_report::gate::Gate;
+use hullguard_report::render::{self, TableLayout, TableStyle, json, sarif, table};
+use hullguard_report::suppress::{apply, load_ignore};
 use hullguard_report::text::escape_control;
-use hullguard_report::vuln::{apply_to_findings, findings_to_sarif, load_ignore, today_utc};
-use hullguard_report::{Finding, Location, Severity};
-use serde_json::json;
+use hullguard_report::time::today_utc;
+use hullguard_report::{Finding, Report};
 
 use clap::{Args, ValueEnum};
 
@@ -194,46 +196,40 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             );
         }
     }
+    let mut report = Report::new(args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "));
+    report.files = files.iter().map(|f| f.display().to_string()).collect();
+    let mut warnings = Vec::new();
     // `--format input` shows what the checks read, not what they find.
-    let (mut findings, mut warnings) = if args.format == ConfigFormat::Input {
-        (Vec::new(), Vec::new())
-    } else {
-        lint(&files, &settings, |f| f.display().to_string())?
-    };
-    let mut suppressed = Vec::new();
-    if let Some(ignore) = load_ignore(args.ignorefile.as_deref())? {
-        let (gone, warned) = apply_to_findings(&mut findings, &ignore, &today_utc());
-        suppressed = gone;
-        warnings.extend(warned);
+    if args.format != ConfigFormat::Input {
+        let (findings, warned) = lint(&files, &settings, |f| f.display().to_string())?;
+        report.findings = findings;
+        warnings = warned;
+        let ignore = load_ignore(args.ignorefile.as_deref())?;
+        warnings.extend(apply(&mut report, ignore.as_ref(), &[], &today_utc()));
     }
-    let shown: Vec<&Finding> =
-        findings.iter().filter(|f| args.severity.is_empty() || args.severity.contains(&f.severity)).collect();
+    let remaining: Vec<_> = report.findings.iter().map(|f| f.severity).collect();
+    if !args.severity.is_empty() {
+        report.findings.retain(|f| args.severity.contains(&f.severity));
+        report.finalize();
+    }
     let gate = Gate { fail_on: args.fail_on, exit_code: args.exit_code };
-    let failed = gate.trips(findings.iter().map(|f| f.severity), shown.iter().map(|f| f.severity));
+    let failed = gate.trips(remaining, report.findings.iter().map(|f| f.severity));
     for w in &warnings {
         eprintln!("hullguard: warning: {}", escape_control(w));
     }
-    let text = match args.format {
-        ConfigFormat::Json => {
-            let doc = json!({"schema_version": 1, "files": files, "findings": shown, "suppressed": suppressed,
-                             "warnings": warnings});
-            serde_json::to_string_pretty(&doc)? + "\n"
+    report.warnings = warnings;
+    // Everything is read before the output is created: an unreadable file leaves no empty report.
+    let inputs = (args.format == ConfigFormat::Input).then(|| inputs_json(&files)).transpose()?;
+    let mut out = render::output(args.output.as_deref())?;
+    match args.format {
+        ConfigFormat::Json => json::write(&report, &mut out)?,
+        ConfigFormat::Table => {
+            table::write(&report, TableStyle { layout: TableLayout::Lines, ..TableStyle::default() }, &mut out)?;
         }
-        ConfigFormat::Table => table(&files, &shown),
-        ConfigFormat::Input => inputs_json(&files)?,
-        ConfigFormat::Sarif => {
-            let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-            findings_to_sarif(&target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
-        }
-    };
-    match &args.output {
-        Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(text.as_bytes())?;
-            out.flush()?;
-        }
+        ConfigFormat::Sarif => sarif::write(&report, env!("CARGO_PKG_VERSION"), &mut out)?,
+        ConfigFormat::Input => out.write_all(inputs.unwrap_or_default().as_bytes())?,
     }
+    out.flush()?;
     Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
 }
 
@@ -245,7 +241,7 @@ fn inputs_json(files: &[PathBuf]) -> Result<String> {
         let bytes = read_build_file(file, &name)?;
         documents.push(input_document(&parse(&bytes), &name));
     }
-    let doc = json!({"schema_version": INPUT_SCHEMA_VERSION, "documents": documents});
+    let doc = serde_json::json!({"schema_version": INPUT_SCHEMA_VERSION, "documents": documents});
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }
 
@@ -256,48 +252,6 @@ fn read_build_file(file: &Path, name: &str) -> Result<Vec<u8>> {
         anyhow::bail!("{name}: {size} bytes, over the {MAX_FILE} byte limit for build files");
     }
     std::fs::read(file).with_context(|| name.to_owned())
-}
-
-fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
-    let mut s = String::new();
-    for f in findings {
-        let place = match &f.location {
-            Location::File { path, line, column, .. } => match column {
-                Some(c) => format!("{path}:{line}:{c}"),
-                None => format!("{path}:{line}"),
-            },
-            other => format!("{other:?}"),
-        };
-        let _ = writeln!(
-            s,
-            "{}  {:<8} {}  {}",
-            escape_control(&place),
-            f.severity.as_str(),
-            f.id,
-            escape_control(&f.title)
-        );
-        if let Some(e) = &f.evidence {
-            let _ = writeln!(s, "    {}", escape_control(e.lines().next().unwrap_or("")));
-        }
-        if let Some(fix) = &f.fix {
-            let _ = writeln!(s, "    fix: {}", escape_control(fix));
-        }
-    }
-    let mut counts = String::new();
-    for sev in Severity::ALL.iter().rev() {
-        let n = findings.iter().filter(|f| f.severity == *sev).count();
-        if n > 0 {
-            let _ = write!(counts, "{}{} {}", if counts.is_empty() { "" } else { ", " }, n, sev.as_str());
-        }
-    }
-    let _ = writeln!(
-        s,
-        "\n{} file(s), {} finding(s){}",
-        files.len(),
-        findings.len(),
-        if counts.is_empty() { String::new() } else { format!(": {counts}") }
-    );
-    s
 }
 
 #[cfg(test)]

@@ -1,9 +1,12 @@
-//! The finding model every hullguard detector shares.
+//! The finding model every hullguard detector shares, the one report of every scan, its
+//! suppression and its renderers.
 //!
 //! Vulnerability matchers, misconfiguration checks and secret scanners all return [`Finding`]s.
 //! A finding says *what* is wrong ([`FindingKind`], `id`, `concept`), *how bad* it is
-//! ([`Severity`]), *where* it is ([`Location`]) and *what to do* (`fix`, `references`).
-//! Reports sort findings with [`Finding::sort_key`] so output is deterministic.
+//! ([`Severity`]), *where* it is ([`Location`]) and *what to do* (`fix`, `references`); a
+//! vulnerability carries its package and advisory data as [`Finding::vulnerability`]
+//! ([`VulnDetail`]). Every scan (image, fs, sbom, config, dockerfile) gives one [`Report`];
+//! [`suppress`] applies the ignore file and VEX to it, and [`render`] writes it in each format.
 
 use std::cmp::Reverse;
 use std::fmt;
@@ -12,10 +15,16 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 pub mod gate;
+pub mod render;
+mod report;
+pub mod suppress;
 pub mod text;
 pub mod time;
-pub mod vuln;
 pub mod yaml;
+
+pub use report::{
+    Cvss, DbSource, Kev, LayerRef, Remediation, Report, SCHEMA_VERSION, SupportNote, Suppressed, VulnDetail, VulnStatus,
+};
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -108,6 +117,38 @@ pub enum Location {
         /// The field, e.g. `config.User` or `spec.containers[0].securityContext`.
         field: String,
     },
+    /// A file as a whole, no line: the lockfile or SBOM a vulnerable package was read from.
+    Path {
+        /// Path of the file as given by the target.
+        path: String,
+    },
+}
+
+impl Location {
+    /// The file or image path of the location (`None` for a config field or an image as a whole).
+    #[must_use]
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Self::File { path, .. } | Self::Path { path } => Some(path),
+            Self::Image { path, .. } => path.as_deref(),
+            Self::ConfigField { .. } => None,
+        }
+    }
+
+    /// The location as shown in one line: `path:line`, `path (layer 2)`, the field, or `image`.
+    #[must_use]
+    pub fn place(&self) -> String {
+        match self {
+            Self::File { path, line, .. } => format!("{path}:{line}"),
+            Self::Image { layer, path } => format!(
+                "{}{}",
+                path.as_deref().unwrap_or("image"),
+                layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
+            ),
+            Self::ConfigField { field } => field.clone(),
+            Self::Path { path } => path.clone(),
+        }
+    }
 }
 
 /// What sort of problem a finding reports.
@@ -122,8 +163,8 @@ pub enum FindingKind {
     Secret,
 }
 
-/// One problem found by a detector.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One problem found by a detector: a vulnerability, a misconfiguration or a secret.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Finding {
     /// What sort of problem this is.
     pub kind: FindingKind,
@@ -148,6 +189,9 @@ pub struct Finding {
     pub fix: Option<String>,
     /// Further reading (URLs).
     pub references: Vec<String>,
+    /// The package and advisory data of a vulnerability (`None` for the other kinds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vulnerability: Option<Box<VulnDetail>>,
 }
 
 impl Finding {
@@ -174,6 +218,7 @@ mod tests {
             evidence: None,
             fix: None,
             references: Vec::new(),
+            vulnerability: None,
         }
     }
 

@@ -2,10 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use hullguard_report::Severity;
-use hullguard_report::vuln::{
-    SCHEMA_VERSION, Suppressed, Vex, VulnFinding, VulnReport, VulnStatus, apply, parse_ignore, parse_vex,
-};
+use hullguard_inventory::Purl;
+use hullguard_report::suppress::{Vex, apply, parse_ignore, parse_vex};
+use hullguard_report::{Finding, FindingKind, Location, Report, Severity, Suppressed, VulnDetail, VulnStatus};
 
 const TODAY: &str = "2026-06-15";
 
@@ -18,109 +17,96 @@ fn finding(
     installed: &str,
     path: &str,
     sev: Severity,
-) -> VulnFinding {
-    VulnFinding {
+) -> Finding {
+    Finding {
+        kind: FindingKind::Vulnerability,
         id: id.to_owned(),
-        aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
-        advisories: vec![id.to_owned()],
-        package: package.to_owned(),
-        source_package: None,
-        ecosystem: "test".to_owned(),
-        purl: purl.to_owned(),
-        installed: installed.to_owned(),
-        fixed: None,
-        status: VulnStatus::Fixed,
+        concept: None,
         severity: sev,
-        severity_source: "cvss".to_owned(),
-        cvss: None,
-        kev: None,
-        layer: None,
-        path: path.to_owned(),
         title: String::new(),
+        description: String::new(),
+        location: Location::Path { path: path.to_owned() },
+        evidence: None,
+        fix: None,
         references: Vec::new(),
+        vulnerability: Some(Box::new(VulnDetail {
+            aliases: aliases.iter().map(|a| (*a).to_owned()).collect(),
+            advisories: vec![id.to_owned()],
+            package: package.to_owned(),
+            source_package: None,
+            ecosystem: "test".to_owned(),
+            purl: Purl::parse(purl).unwrap(),
+            installed: installed.to_owned(),
+            fixed: None,
+            status: VulnStatus::Fixed,
+            severity_source: "cvss".to_owned(),
+            cvss: None,
+            kev: None,
+            layer: None,
+        })),
     }
 }
 
 const PYYAML_PATH: &str = "usr/local/lib/python3.11/site-packages/PyYAML-5.3.1.dist-info/METADATA";
 
 /// PyYAML, minimist, and the same Go stdlib vulnerability in two binaries.
-fn report() -> VulnReport {
-    let mut r = VulnReport {
-        schema_version: SCHEMA_VERSION,
-        target: "app:1.0".to_owned(),
-        config_digest: None,
-        os: None,
-        packages: 4,
-        db_built: "2026-06-01T00:00:00Z".to_owned(),
-        db_sources: Vec::new(),
-        findings: vec![
-            finding(
-                "CVE-2020-14343",
-                &["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"],
-                "PyYAML",
-                "pkg:pypi/pyyaml@5.3.1",
-                "5.3.1",
-                PYYAML_PATH,
-                Severity::Critical,
-            ),
-            finding(
-                "CVE-2021-44906",
-                &["GHSA-xvch-5gv4-984h"],
-                "minimist",
-                "pkg:npm/minimist@1.2.0",
-                "1.2.0",
-                "app/node_modules/minimist/package.json",
-                Severity::Critical,
-            ),
-            finding(
-                "CVE-2023-45288",
-                &["GO-2024-2687"],
-                "stdlib",
-                "pkg:golang/stdlib@1.21.0",
-                "1.21.0",
-                "usr/local/bin/server",
-                Severity::High,
-            ),
-            finding(
-                "CVE-2023-45288",
-                &["GO-2024-2687"],
-                "stdlib",
-                "pkg:golang/stdlib@1.21.0",
-                "1.21.0",
-                "opt/tools/bin/helper",
-                Severity::High,
-            ),
-        ],
-        remediations: Vec::new(),
-        suppressed: Vec::new(),
-        summary: BTreeMap::new(),
-        support: Vec::new(),
-        misconfigurations: Vec::new(),
-        secrets: Vec::new(),
-        warnings: Vec::new(),
-        incomplete: Vec::new(),
-    };
+fn report() -> Report {
+    let mut r = Report::new("app:1.0");
+    r.packages = 4;
+    r.db_built = "2026-06-01T00:00:00Z".to_owned();
+    r.findings = vec![
+        finding(
+            "CVE-2020-14343",
+            &["GHSA-8q59-q68h-6hv4", "PYSEC-2021-142"],
+            "PyYAML",
+            "pkg:pypi/pyyaml@5.3.1",
+            "5.3.1",
+            PYYAML_PATH,
+            Severity::Critical,
+        ),
+        finding(
+            "CVE-2021-44906",
+            &["GHSA-xvch-5gv4-984h"],
+            "minimist",
+            "pkg:npm/minimist@1.2.0",
+            "1.2.0",
+            "app/node_modules/minimist/package.json",
+            Severity::Critical,
+        ),
+    ];
+    for binary in ["usr/local/bin/server", "opt/tools/bin/helper"] {
+        let stdlib = ("stdlib", "pkg:golang/stdlib@1.21.0", "1.21.0");
+        r.findings.push(finding(
+            "CVE-2023-45288",
+            &["GO-2024-2687"],
+            stdlib.0,
+            stdlib.1,
+            stdlib.2,
+            binary,
+            Severity::High,
+        ));
+    }
     r.finalize();
     r
 }
 
 /// `(id, path)` of the findings left, in report order.
-fn left(r: &VulnReport) -> Vec<(&str, &str)> {
-    r.findings.iter().map(|f| (f.id.as_str(), f.path.as_str())).collect()
+fn left(r: &Report) -> Vec<(&str, &str)> {
+    r.findings.iter().map(|f| (f.id.as_str(), f.path())).collect()
 }
 
 fn sup(id: &str, package: &str, reason: &str) -> Suppressed {
     Suppressed { id: id.to_owned(), package: package.to_owned(), reason: reason.to_owned() }
 }
 
-fn run_ignore(text: &str) -> (VulnReport, Vec<String>) {
+fn run_ignore(text: &str) -> (Report, Vec<String>) {
     let ignore = parse_ignore(text.as_bytes(), ".hullguardignore").unwrap();
     let mut r = report();
     let warnings = apply(&mut r, Some(&ignore), &[], TODAY);
     (r, warnings)
 }
 
-fn run_vex(docs: &[(&str, &str)]) -> (VulnReport, Vec<String>) {
+fn run_vex(docs: &[(&str, &str)]) -> (Report, Vec<String>) {
     let vex: Vec<Vex> = docs.iter().map(|(origin, text)| parse_vex(text.as_bytes(), origin).unwrap()).collect();
     let mut r = report();
     let warnings = apply(&mut r, None, &vex, TODAY);
@@ -611,53 +597,42 @@ fn garbage_vex_is_one_line_error() {
 }
 
 /// A check or secret finding of an image scan.
-fn check_finding(
-    kind: hullguard_report::FindingKind,
-    id: &str,
-    concept: Option<&str>,
-    path: &str,
-) -> hullguard_report::Finding {
-    hullguard_report::Finding {
+fn check_finding(kind: FindingKind, id: &str, concept: Option<&str>, path: &str) -> Finding {
+    Finding {
         kind,
         id: id.to_owned(),
         concept: concept.map(str::to_owned),
         severity: Severity::High,
         title: String::new(),
         description: String::new(),
-        location: hullguard_report::Location::Image { layer: Some(1), path: Some(path.to_owned()) },
+        location: Location::Image { layer: Some(1), path: Some(path.to_owned()) },
         evidence: None,
         fix: None,
         references: Vec::new(),
+        vulnerability: None,
     }
 }
 
 #[test]
 fn ignore_entries_cover_misconfigurations_and_secrets_by_id_concept_and_path() {
-    use hullguard_report::FindingKind::{Misconfiguration, Secret};
+    use FindingKind::{Misconfiguration, Secret};
     let mut r = report();
-    r.misconfigurations = vec![
+    r.findings.extend([
         check_finding(Misconfiguration, "HG-IMG-004", Some("img-setuid"), "/usr/bin/passwd"),
         check_finding(Misconfiguration, "HG-IMG-004", Some("img-setuid"), "/opt/tool/run"),
-    ];
-    r.secrets = vec![check_finding(Secret, "aws-access-key-id", None, "/app/.env")];
+        check_finding(Secret, "aws-access-key-id", None, "/app/.env"),
+    ]);
     let text = "vulnerabilities:\n  - id: img-setuid\n    path: /usr/bin/*\n  - id: AWS-ACCESS-KEY-ID\n    reason: rotated\n  - id: HG-IMG-004\n    package: passwd\n";
     let ignore = parse_ignore(text.as_bytes(), "i.yaml").unwrap();
     let warnings = apply(&mut r, Some(&ignore), &[], TODAY);
-    let left: Vec<(&str, Option<&str>)> = r
-        .misconfigurations
-        .iter()
-        .chain(&r.secrets)
-        .map(|f| match &f.location {
-            hullguard_report::Location::Image { path, .. } => (f.id.as_str(), path.as_deref()),
-            _ => (f.id.as_str(), None),
-        })
-        .collect();
-    assert_eq!(left, [("HG-IMG-004", Some("/opt/tool/run"))]);
+    let left: Vec<(&str, &str)> =
+        r.findings.iter().filter(|f| f.kind != FindingKind::Vulnerability).map(|f| (f.id.as_str(), f.path())).collect();
+    assert_eq!(left, [("HG-IMG-004", "/opt/tool/run")]);
     assert!(r.suppressed.contains(&sup("HG-IMG-004", "/usr/bin/passwd", "ignorefile: i.yaml:2")), "{:?}", r.suppressed);
     assert!(r.suppressed.contains(&sup("aws-access-key-id", "/app/.env", "ignorefile: rotated")), "{:?}", r.suppressed);
     // An entry with a package scope speaks of packages: it never covers a check finding.
     assert_eq!(warnings, ["i.yaml:6: HG-IMG-004 (package passwd) matched no finding"]);
-    assert_eq!(r.findings.len(), 4, "vulnerability findings are untouched by these entries");
+    assert_eq!(r.vulnerabilities().count(), 4, "vulnerability findings are untouched by these entries");
 }
 
 #[test]

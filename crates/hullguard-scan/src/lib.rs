@@ -21,8 +21,7 @@ use hullguard_image::{ImageMeta, ImageRead, LayerCache, Limits, MergedFs, Platfo
 use hullguard_image::{SourceSpec, read_image_cached};
 use hullguard_inventory::sbom::read_sbom;
 use hullguard_inventory::{Inventory, builtin, merge_in};
-use hullguard_report::vuln::VulnReport;
-use hullguard_report::{Finding, FindingKind};
+use hullguard_report::{Finding, Report};
 use hullguard_vulndb::db::Db;
 use hullguard_vulndb::detect::{Target as DetectTarget, detect, empty_report};
 
@@ -126,7 +125,7 @@ pub struct ScanResult {
     /// What is installed.
     pub inventory: Inventory,
     /// The findings of every scanner, after suppression and filters.
-    pub report: VulnReport,
+    pub report: Report,
     /// Warnings, in the order met (database, inventory, linter).
     pub warnings: Vec<String>,
     /// Warnings of the suppression (an expired ignore entry, a VEX statement that matched
@@ -198,12 +197,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
         matched.elapsed().as_secs_f64() * 1000.0
     );
     detect_time += matched.elapsed();
-    for f in collected.findings {
-        match f.kind {
-            FindingKind::Secret => report.secrets.push(f),
-            _ => report.misconfigurations.push(f),
-        }
-    }
+    report.findings.extend(collected.findings);
     // Suppression sees every finding of every scanner.
     let gate_warnings = suppress(&mut report, &options.policy)?;
     let tripped = filter(&mut report, &options.policy);

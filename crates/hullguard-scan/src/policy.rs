@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, anyhow};
 use hullguard_report::Severity;
 use hullguard_report::gate::Gate;
-use hullguard_report::vuln::{VulnReport, VulnStatus, apply, load_ignore, parse_vex, today_utc};
+use hullguard_report::suppress::{apply, load_ignore, parse_vex};
+use hullguard_report::time::today_utc;
+use hullguard_report::{Report, VulnStatus};
 use hullguard_vulndb::detect::remediations;
 
 /// The suppression, filters and gate of a scan.
@@ -29,7 +31,7 @@ pub struct Policy {
 
 /// Applies the ignore file (`--ignorefile`, else `.hullguardignore` or `.trivyignore` when present) and the VEX
 /// documents; returns the warnings to print.
-pub fn suppress(report: &mut VulnReport, policy: &Policy) -> Result<Vec<String>> {
+pub fn suppress(report: &mut Report, policy: &Policy) -> Result<Vec<String>> {
     let ignore = load_ignore(policy.ignorefile.as_deref()).map_err(|e| anyhow!("{e}"))?;
     let mut vex = Vec::new();
     for path in &policy.vex {
@@ -40,26 +42,24 @@ pub fn suppress(report: &mut VulnReport, policy: &Policy) -> Result<Vec<String>>
 }
 
 /// The severity of every finding of the report, of all three kinds.
-fn severities(report: &VulnReport) -> Vec<Severity> {
-    let others = report.misconfigurations.iter().chain(&report.secrets).map(|f| f.severity);
-    report.findings.iter().map(|f| f.severity).chain(others).collect()
+fn severities(report: &Report) -> Vec<Severity> {
+    report.findings.iter().map(|f| f.severity).collect()
 }
 
 /// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), keeps only the severities
 /// `--severity` shows, and returns whether the gate trips (`--fail-on` on every finding left,
 /// `--exit-code` alone on those shown).
-pub fn filter(report: &mut VulnReport, policy: &Policy) -> bool {
+pub fn filter(report: &mut Report, policy: &Policy) -> bool {
+    // The scope flags speak of vulnerabilities: misconfigurations and secrets stay.
     if policy.ignore_unfixed {
-        report.findings.retain(|f| f.status == VulnStatus::Fixed);
+        report.findings.retain(|f| f.vuln().is_none_or(|v| v.status == VulnStatus::Fixed));
     }
     if policy.kev_only {
-        report.findings.retain(|f| f.kev.is_some());
+        report.findings.retain(|f| f.vuln().is_none_or(|v| v.kev.is_some()));
     }
     let remaining = severities(report);
     if !policy.severity.is_empty() {
         report.findings.retain(|f| policy.severity.contains(&f.severity));
-        report.misconfigurations.retain(|f| policy.severity.contains(&f.severity));
-        report.secrets.retain(|f| policy.severity.contains(&f.severity));
     }
     report.remediations = remediations(&report.findings);
     report.finalize();

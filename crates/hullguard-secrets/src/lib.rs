@@ -159,6 +159,7 @@ impl SecretFinding {
                     .to_owned(),
             ),
             references: Vec::new(),
+            vulnerability: None,
         }
     }
 }

@@ -371,9 +371,9 @@ pub enum InventoryFormat {
 static STARTED: LazyLock<SystemTime> = LazyLock::new(SystemTime::now);
 
 /// The scan's start (the command's) and end (now), for reports that carry them.
-pub fn scan_times() -> hullguard_report::vuln::ScanTimes {
+pub fn scan_times() -> hullguard_report::render::ScanTimes {
     let secs = |t: SystemTime| t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    hullguard_report::vuln::ScanTimes { start: secs(*STARTED), end: secs(SystemTime::now()) }
+    hullguard_report::render::ScanTimes { start: secs(*STARTED), end: secs(SystemTime::now()) }
 }
 
 /// Parse arguments and run the command.

@@ -6,9 +6,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use hullguard_report::render::TableStyle;
 use hullguard_report::text::escape_control;
-use hullguard_report::vuln::TableStyle;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// How many warnings of one kind are printed before the rest are only counted.
@@ -59,12 +59,7 @@ pub fn write_report(text: &str, output: Option<&Path>) -> Result<()> {
 
 /// A buffered writer to `output`, or to stdout when `None`, for reports written as they are made.
 pub fn report_writer(output: Option<&Path>) -> Result<Box<dyn Write>> {
-    Ok(match output {
-        Some(path) => {
-            Box::new(std::io::BufWriter::new(std::fs::File::create(path).with_context(|| path.display().to_string())?))
-        }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    })
+    Ok(hullguard_report::render::output(output)?)
 }
 
 /// How a table goes to `output` (stdout when `None`): colours only on a terminal without
@@ -78,7 +73,7 @@ pub fn table_style(output: Option<&Path>) -> TableStyle {
         None => columns
             .or_else(|| if terminal { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None }),
     };
-    TableStyle { colour: terminal && !no_color, width }
+    TableStyle { colour: terminal && !no_color, width, ..TableStyle::default() }
 }
 
 /// A byte-counting progress bar on stderr, hidden when stderr is not a terminal or `--quiet`.

@@ -67,6 +67,7 @@ impl CheckMeta {
             evidence: Some(evidence),
             fix: Some(fix.unwrap_or_else(|| self.remediation.to_owned())),
             references: self.references.iter().map(|r| (*r).to_owned()).collect(),
+            vulnerability: None,
         }
     }
 }

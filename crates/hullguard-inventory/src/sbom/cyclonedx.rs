@@ -140,7 +140,7 @@ pub fn to_cyclonedx(inventory: &Inventory, subject: &Subject<'_>) -> serde_json:
             bom_ref: Some(bom_ref(p)),
             name: f.name.clone(),
             version: Some(f.version.clone()),
-            purl: Some(p.purl.clone()),
+            purl: Some(p.purl.to_string()),
             licenses: f.license.iter().map(|l| LicenseChoice { license: License { name: l.clone() } }).collect(),
             properties,
             ..Component::default()

@@ -9,9 +9,7 @@
 
 use std::fmt;
 use std::io::{self, Read};
-use std::str::FromStr;
 
-use packageurl::PackageUrl;
 use serde::Deserialize;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
@@ -19,7 +17,8 @@ use serde_json::error::Category;
 use crate::Inventory;
 use crate::analyzer::OsRelease;
 use crate::dependency::set_dependencies;
-use crate::package::{Ecosystem, FoundPackage, Package, purl};
+use crate::package::{Ecosystem, FoundPackage, Package};
+use crate::{PackageName, Purl};
 
 /// Deepest nesting of JSON arrays and objects read. CycloneDX nests components in components
 /// (two levels each); real SBOMs stay far below this, hostile ones would exhaust the stack.
@@ -108,6 +107,8 @@ struct Doc<'n> {
     /// The `distro` qualifier of the first OS package purl (`debian-12`): the OS when the
     /// document names none (Syft's SPDX).
     distro: Option<String>,
+    /// The packages (by index) the document gave no purl: they get ours once the OS is known.
+    unpurled: Vec<usize>,
 }
 
 impl Doc<'_> {
@@ -130,11 +131,24 @@ impl Doc<'_> {
         }
     }
 
-    fn add(&mut self, id: Option<String>, package: Package) {
+    /// Adds the package `found` of element `id`, with the document's purl or (for now) ours.
+    fn add(
+        &mut self,
+        id: Option<String>,
+        found: FoundPackage,
+        purl: Option<Purl>,
+        layer: Option<usize>,
+        diff_id: Option<String>,
+    ) {
+        let index = self.inventory.packages.len();
         if let Some(id) = id {
-            self.ids.push((id_key(&id), self.inventory.packages.len()));
+            self.ids.push((id_key(&id), index));
         }
-        self.inventory.packages.push(package);
+        let purl = purl.unwrap_or_else(|| {
+            self.unpurled.push(index);
+            Purl::of(&found, None, None)
+        });
+        self.inventory.packages.push(Package { purl, found, layer, diff_id });
     }
 
     /// One CycloneDX component and the components nested in it; `at` is its index path.
@@ -168,7 +182,7 @@ impl Doc<'_> {
         let path = prop("hullguard:package:path").or_else(|| prop("syft:location:0:path")).unwrap_or_default();
         let hint = c
             .property("hullguard:package:ecosystem")
-            .and_then(ecosystem_of)
+            .and_then(Ecosystem::from_purl_type)
             .or_else(|| c.property("syft:package:type").and_then(syft_ecosystem));
         let element = Element {
             purl: c.purl.as_deref(),
@@ -176,15 +190,15 @@ impl Doc<'_> {
             name: c.name.as_deref(),
             version: c.version.as_deref(),
         };
-        let (mut found, purl_text) = match element.identify(hint, path) {
-            Ok(Identified::Package(found, purl_text)) => (found, purl_text),
+        let (mut found, purl) = match element.identify(hint, path) {
+            Ok(Identified::Package(found, purl)) => (found, purl),
             Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
             Err(why) => {
                 let place: Vec<String> = at.iter().map(|i| format!("components[{i}]")).collect();
                 return self.not_read("cyclonedx", format!("{} ({}): {why}", place.join("."), element.describe()));
             }
         };
-        self.note_distro(&purl_text);
+        self.note_distro(purl.as_ref());
         if prop("hullguard:package:ecosystem").is_some() {
             found.source_name = prop("hullguard:package:source_name");
             found.source_version = prop("hullguard:package:source_version");
@@ -196,7 +210,7 @@ impl Doc<'_> {
         });
         let layer = prop("hullguard:layer:index").and_then(|l| l.parse().ok());
         let diff_id = prop("hullguard:layer:diff_id").or_else(|| prop("syft:location:0:layerID"));
-        self.add(c.bom_ref, Package { purl: purl_text, found, layer, diff_id });
+        self.add(c.bom_ref, found, purl, layer, diff_id);
     }
 
     fn spdx_package(&mut self, p: SpdxPackage, index: usize) {
@@ -217,23 +231,23 @@ impl Doc<'_> {
         let (layer, diff_id, path) = p.source_info.as_deref().map(parse_source_info).unwrap_or_default();
         let element =
             Element { purl: purl_text, group: None, name: p.name.as_deref(), version: p.version_info.as_deref() };
-        let (mut found, purl_text) = match element.identify(None, path.unwrap_or_default()) {
-            Ok(Identified::Package(found, purl_text)) => (found, purl_text),
+        let (mut found, purl) = match element.identify(None, path.unwrap_or_default()) {
+            Ok(Identified::Package(found, purl)) => (found, purl),
             Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
             Err(why) => return self.not_read("spdx", format!("packages[{index}] ({}): {why}", element.describe())),
         };
-        self.note_distro(&purl_text);
+        self.note_distro(purl.as_ref());
         found.root_project = purpose == Some("APPLICATION");
         found.license = p.comment.and_then(|c| c.strip_prefix("license: ").map(str::to_string));
-        self.add(p.spdx_id, Package { purl: purl_text, found, layer, diff_id });
+        self.add(p.spdx_id, found, purl, layer, diff_id);
     }
 
-    fn note_distro(&mut self, purl_text: &str) {
+    fn note_distro(&mut self, purl: Option<&Purl>) {
         if self.distro.is_none()
-            && ["pkg:deb/", "pkg:rpm/", "pkg:apk/"].iter().any(|t| purl_text.starts_with(t))
-            && let Ok(p) = PackageUrl::from_str(purl_text)
+            && let Some(purl) = purl
+            && ["pkg:deb/", "pkg:rpm/", "pkg:apk/"].iter().any(|t| purl.as_str().starts_with(t))
         {
-            self.distro = p.qualifiers().get("distro").map(ToString::to_string);
+            self.distro = purl.parts().qualifiers.remove("distro");
         }
     }
 
@@ -253,8 +267,9 @@ impl Doc<'_> {
         }
         // Packages identified without a purl get ours.
         let os_id = inventory.os.as_ref().map(|o| o.id.clone());
-        for p in inventory.packages.iter_mut().filter(|p| p.purl.is_empty()) {
-            p.purl = purl(&p.found, os_id.as_deref(), self.distro.as_deref());
+        for &i in &self.unpurled {
+            let p = &mut inventory.packages[i];
+            p.purl = Purl::of(&p.found, os_id.as_deref(), self.distro.as_deref());
         }
         self.ids.sort_unstable();
         let index = |key: &IdKey| self.ids.binary_search_by_key(key, |(k, _)| *k).ok().map(|i| self.ids[i].1);
@@ -289,7 +304,8 @@ struct Element<'a> {
 
 /// A package identified, or a purl of an ecosystem we do not inventory.
 enum Identified {
-    Package(FoundPackage, String),
+    /// The package, and the document's purl of it (`None`: the element had none).
+    Package(FoundPackage, Option<Purl>),
     Foreign(String),
 }
 
@@ -309,23 +325,21 @@ impl Element<'_> {
             let name = declared(ecosystem).ok_or("no name")?;
             let version = self.version.filter(|v| !v.is_empty()).ok_or("no version")?;
             // The purl is made once the document's OS is known.
-            return Ok(Identified::Package(
-                FoundPackage::new(ecosystem, name, version.to_string(), path),
-                String::new(),
-            ));
+            return Ok(Identified::Package(FoundPackage::new(ecosystem, name, version.to_string(), path), None));
         };
-        let p = PackageUrl::from_str(purl_text).map_err(|e| format!("purl {purl_text:?}: {e}"))?;
-        let Some(ecosystem) = ecosystem_of(p.ty()) else {
+        let purl = Purl::parse(purl_text).map_err(|e| e.to_string())?;
+        let p = purl.parts();
+        let Some(ecosystem) = p.ecosystem() else {
             return Ok(Identified::Foreign(purl_text.to_string()));
         };
-        let named = full_name(ecosystem, p.namespace().filter(|_| !is_os(ecosystem)), p.name())
+        let named = full_name(ecosystem, p.namespace.as_deref().filter(|_| !is_os(ecosystem)), &p.name)
             .ok_or_else(|| format!("purl {purl_text:?} has no name"))?;
         let name = match declared(ecosystem) {
             Some(d) if same_name(ecosystem, &d, &named) => d,
             _ => named,
         };
-        let q = p.qualifiers();
-        let version = match (p.version(), q.get("epoch")) {
+        let q = &p.qualifiers;
+        let version = match (p.version.as_deref(), q.get("epoch")) {
             (Some(v), Some(e)) if ecosystem == Ecosystem::Rpm => format!("{e}:{v}"),
             // The Go toolchain as Go spells it (and the build info, and our analyzer): `go1.19.8`.
             (Some(v), _) if ecosystem == Ecosystem::Go && name == "stdlib" && !v.starts_with("go") => format!("go{v}"),
@@ -344,7 +358,7 @@ impl Element<'_> {
             found.source_name = Some(found.name.clone());
             found.source_version = Some(found.version.clone());
         }
-        Ok(Identified::Package(found, without_upstream(purl_text)))
+        Ok(Identified::Package(found, Some(purl.without_qualifier("upstream"))))
     }
 }
 
@@ -369,44 +383,7 @@ fn full_name(ecosystem: Ecosystem, group: Option<&str>, name: &str) -> Option<St
 
 /// Whether two spellings name the same package (case-insensitive; PyPI also treats `-_.` alike).
 fn same_name(ecosystem: Ecosystem, a: &str, b: &str) -> bool {
-    if ecosystem == Ecosystem::PyPI {
-        return crate::pep503_name(a) == crate::pep503_name(b);
-    }
-    a.eq_ignore_ascii_case(b)
-}
-
-/// The purl without its `upstream` qualifier (the source package, kept in the package fields).
-fn without_upstream(purl_text: &str) -> String {
-    let Some((head, qualifiers)) = purl_text.split_once('?') else { return purl_text.to_string() };
-    let (qualifiers, subpath) = qualifiers.split_once('#').map_or((qualifiers, None), |(q, s)| (q, Some(s)));
-    let kept: Vec<&str> = qualifiers.split('&').filter(|q| !q.starts_with("upstream=")).collect();
-    let mut out = head.to_string();
-    if !kept.is_empty() {
-        out.push('?');
-        out.push_str(&kept.join("&"));
-    }
-    if let Some(s) = subpath {
-        out.push('#');
-        out.push_str(s);
-    }
-    out
-}
-
-fn ecosystem_of(purl_type: &str) -> Option<Ecosystem> {
-    Some(match purl_type {
-        "deb" => Ecosystem::Deb,
-        "rpm" => Ecosystem::Rpm,
-        "apk" => Ecosystem::Apk,
-        "pypi" => Ecosystem::PyPI,
-        "npm" => Ecosystem::Npm,
-        "cargo" => Ecosystem::Cargo,
-        "golang" => Ecosystem::Go,
-        "maven" => Ecosystem::Maven,
-        "gem" => Ecosystem::Gem,
-        "composer" => Ecosystem::Composer,
-        "nuget" => Ecosystem::NuGet,
-        _ => return None,
-    })
+    PackageName::new(Some(ecosystem), a) == PackageName::new(Some(ecosystem), b)
 }
 
 /// The ecosystem of Syft's `syft:package:type`.
@@ -418,7 +395,7 @@ fn syft_ecosystem(ty: &str) -> Option<Ecosystem> {
         "java-archive" | "jenkins-plugin" => Ecosystem::Maven,
         "php-composer" => Ecosystem::Composer,
         "dotnet" => Ecosystem::NuGet,
-        other => return ecosystem_of(other),
+        other => return Ecosystem::from_purl_type(other),
     })
 }
 
@@ -650,11 +627,11 @@ mod tests {
             (Ecosystem::Maven, "org.yaml:snakeyaml", "1.33")
         );
         let purl = "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&upstream=util-linux%402.38.1-5%2Bdeb12u3&distro=debian-12";
-        let Ok(Identified::Package(p, purl_text)) = element(purl).identify(None, String::new()) else { panic!() };
+        let Ok(Identified::Package(p, Some(purl))) = element(purl).identify(None, String::new()) else { panic!() };
         assert_eq!(p.name, "bsdutils");
         assert_eq!(p.source_name.as_deref(), Some("util-linux"));
         assert_eq!(p.source_version.as_deref(), Some("2.38.1-5+deb12u3"));
-        assert_eq!(purl_text, "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&distro=debian-12");
+        assert_eq!(purl, "pkg:deb/debian/bsdutils@1:2.38.1-5+deb12u3?arch=amd64&distro=debian-12");
         assert!(matches!(
             element("pkg:github/actions/checkout@v4").identify(None, String::new()),
             Ok(Identified::Foreign(_))

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::{Subject, stable_uuid};
 use crate::dependency::edges;
-use crate::package::encode;
 use crate::{Inventory, Package};
 
 #[derive(Serialize)]
@@ -99,18 +98,17 @@ fn package(spdx_id: String, name: String, version: Option<String>, purpose: &'st
 /// when the version is the binary's.
 fn purl_with_upstream(p: &Package) -> String {
     let f = &p.found;
-    let Some(source) = f.source_name.as_deref() else { return p.purl.clone() };
+    let Some(source) = f.source_name.as_deref() else { return p.purl.to_string() };
     let version = f.source_version.as_deref().filter(|v| *v != f.version);
     if source == f.name && version.is_none() {
-        return p.purl.clone();
+        return p.purl.to_string();
     }
     let upstream = match version {
         Some(v) => format!("{source}@{v}"),
         None => source.to_string(),
     };
     // `upstream` sorts after every qualifier our purls carry (arch, distro, epoch).
-    let separator = if p.purl.contains('?') { '&' } else { '?' };
-    format!("{}{separator}upstream={}", p.purl, encode(&upstream))
+    p.purl.with_qualifier("upstream", &upstream).into_string()
 }
 
 /// Serialise an inventory as an SPDX 2.3 JSON document: the image `DESCRIBES`-related to the

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use hullguard_inventory::Inventory;
-use hullguard_report::vuln::{DbSource, LayerRef, VulnFinding, VulnReport, VulnStatus};
+use hullguard_report::{DbSource, Finding, FindingKind, LayerRef, Location, Report, VulnDetail, VulnStatus};
 
 use crate::advisory::Status;
 use crate::db::{Db, DbError};
@@ -43,7 +43,7 @@ pub struct Target {
 /// # Errors
 ///
 /// When the database cannot be read.
-pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<VulnReport, DbError> {
+pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<Report, DbError> {
     let info = db.info()?;
     let mut findings = Vec::new();
     let mut matched = 0;
@@ -89,33 +89,44 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<VulnRep
                     references.push(r.clone());
                 }
             }
-            findings.push(VulnFinding {
+            let location = match p.layer {
+                Some(layer) => Location::Image { layer: Some(layer), path: Some(p.found.path.clone()) },
+                None => Location::Path { path: p.found.path.clone() },
+            };
+            findings.push(Finding {
+                kind: FindingKind::Vulnerability,
                 title: rating::title(&v),
-                advisories: v.hits.iter().map(|h| h.advisory.id.clone()).collect(),
-                fixed: v.fixed(order),
-                id: v.id,
-                aliases: v.aliases,
-                package: p.found.name.clone(),
-                source_package: p.found.source_name.clone().filter(|s| *s != p.found.name),
-                ecosystem: q.ecosystem.clone(),
-                purl: p.purl.clone(),
-                installed: p.found.version.clone(),
-                status,
+                description: String::new(),
+                concept: None,
                 severity: rating.severity,
-                severity_source: rating.source,
-                cvss: rating.cvss,
-                kev: rating.kev,
-                layer: p.layer.map(|index| LayerRef {
-                    index,
-                    diff_id: p.diff_id.clone(),
-                    created_by: target.layer_created_by.get(index).cloned().flatten(),
-                }),
-                path: p.found.path.clone(),
+                location,
+                evidence: None,
+                fix: None,
                 references,
+                vulnerability: Some(Box::new(VulnDetail {
+                    advisories: v.hits.iter().map(|h| h.advisory.id.clone()).collect(),
+                    fixed: v.fixed(order),
+                    aliases: v.aliases,
+                    package: p.found.name.clone(),
+                    source_package: p.found.source_name.clone().filter(|s| *s != p.found.name),
+                    ecosystem: q.ecosystem.clone(),
+                    purl: p.purl.clone(),
+                    installed: p.found.version.clone(),
+                    status,
+                    severity_source: rating.source,
+                    cvss: rating.cvss,
+                    kev: rating.kev,
+                    layer: p.layer.map(|index| LayerRef {
+                        index,
+                        diff_id: p.diff_id.clone(),
+                        created_by: target.layer_created_by.get(index).cloned().flatten(),
+                    }),
+                })),
+                id: v.id,
             });
         }
     }
-    let mut report = VulnReport {
+    let mut report = Report {
         support: support_notes(inventory, db)?,
         packages: matched,
         db_built: info.built,
@@ -128,13 +139,13 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<VulnRep
 }
 
 /// A report with no vulnerability findings (a scan without the vulnerability scanner).
-pub fn empty_report(target: &Target, inventory: &Inventory) -> VulnReport {
-    VulnReport {
+pub fn empty_report(target: &Target, inventory: &Inventory) -> Report {
+    Report {
         config_digest: target.config_digest.clone(),
         os: inventory
             .os
             .as_ref()
             .map(|o| format!("{} {}", o.id, o.version_id.as_deref().unwrap_or("")).trim().to_owned()),
-        ..VulnReport::new(target.name.clone())
+        ..Report::new(target.name.clone())
     }
 }

@@ -1,7 +1,7 @@
 //! Rating a vulnerability: severity, the source of that severity, CVSS and the KEV entry.
 
 use hullguard_report::Severity;
-use hullguard_report::vuln::{Cvss, Kev};
+use hullguard_report::{Cvss, Kev};
 
 use super::query::is_distro;
 use crate::advisory::SeverityKind;

@@ -2,16 +2,18 @@
 
 use std::collections::BTreeMap;
 
-use hullguard_report::vuln::{Remediation, VulnFinding};
+use hullguard_report::{Finding, Remediation, VulnDetail};
 
 use crate::version::scheme_for;
 
-/// One upgrade per package with fixable findings among `findings`: the highest of their fixed
-/// versions, in the package's ecosystem order.
-pub fn remediations(findings: &[VulnFinding]) -> Vec<Remediation> {
-    let mut by_package: BTreeMap<(&str, &str, &str), Vec<&VulnFinding>> = BTreeMap::new();
+/// One upgrade per package with fixable findings among the vulnerabilities of `findings`: the
+/// highest of their fixed versions, in the package's ecosystem order.
+pub fn remediations(findings: &[Finding]) -> Vec<Remediation> {
+    let mut by_package: BTreeMap<(&str, &str, &str), Vec<&VulnDetail>> = BTreeMap::new();
     for f in findings {
-        by_package.entry((&f.package, &f.path, &f.installed)).or_default().push(f);
+        if let Some(v) = f.vuln() {
+            by_package.entry((&v.package, f.path(), &v.installed)).or_default().push(v);
+        }
     }
     let mut out = Vec::new();
     for ((package, path, installed), group) in by_package {

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use hullguard_inventory::{Ecosystem, Inventory};
-use hullguard_report::vuln::{SupportNote, today_utc};
+use hullguard_report::SupportNote;
+use hullguard_report::time::today_utc;
 
 use super::query::query_of;
 use crate::db::{Db, DbError};

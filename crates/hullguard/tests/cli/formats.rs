@@ -8,7 +8,7 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::scan::{db, scan};
-use crate::support::{hullguard, python_check, sha256};
+use crate::support::{hullguard, of_kind, python_check, sha256};
 
 /// The three kinds of findings of app-mixed, in `format`.
 fn all_kinds(format: &str) -> Vec<u8> {
@@ -26,7 +26,8 @@ fn json_report_matches_its_documented_schema() {
     let report = all_kinds("json");
     let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
     // The schema must also reject what is not a report: an unknown field, a missing one, a
-    // secret filed as a misconfiguration, an unknown location type.
+    // vulnerability without its package data, a secret with a vulnerability's data, an unknown
+    // location type.
     let script = format!(
         "import copy, json, sys, jsonschema\n\
          schema = json.load(open({:?}))\n\
@@ -36,30 +37,36 @@ fn json_report_matches_its_documented_schema() {
          errors = [f'{{list(e.absolute_path)}}: {{e.message}}' for e in v.iter_errors(r)]\n\
          assert not errors, errors[:5]\n\
          def broken(change):\n    x = copy.deepcopy(r); change(x); return v.is_valid(x)\n\
-         print(len(r['findings']), len(r['misconfigurations']), len(r['secrets']), [broken(c) for c in (\n\
+         fs = r['findings']\n\
+         first = lambda kind: next(i for i, f in enumerate(fs) if f['kind'] == kind)\n\
+         counts = [sum(f['kind'] == k for f in fs) for k in ('vulnerability', 'misconfiguration', 'secret')]\n\
+         print(*counts, [broken(c) for c in (\n\
              lambda x: x.update(extra=1), lambda x: x['findings'][0].pop('severity'),\n\
-             lambda x: x['secrets'][0].update(kind='misconfiguration'),\n\
-             lambda x: x['misconfigurations'][0]['location'].update(type='line'))])\n",
+             lambda x: x['findings'][first('vulnerability')].pop('vulnerability'),\n\
+             lambda x: x['findings'][first('secret')].update(vulnerability=fs[first('vulnerability')]['vulnerability']),\n\
+             lambda x: x['findings'][first('misconfiguration')]['location'].update(type='line'))])\n",
         schema.display().to_string()
     );
     let Some(verdict) = python_check(&script, &report) else { return };
     let report: Value = serde_json::from_slice(&report).unwrap();
-    let count = |key: &str| report[key].as_array().unwrap().len();
-    assert!(count("findings") > 100 && count("misconfigurations") > 0 && count("secrets") > 0);
+    let count = |kinds: &str| of_kind(&report, kinds).len();
+    assert!(count("vulnerabilities") > 100 && count("misconfigurations") > 0 && count("secrets") > 0);
     assert_eq!(
         verdict,
         format!(
-            "{} {} {} [False, False, False, False]",
-            count("findings"),
+            "{} {} {} [False, False, False, False, False]",
+            count("vulnerabilities"),
             count("misconfigurations"),
             count("secrets")
         )
     );
 
-    // `fs` findings sit in files (lines and columns), which the image's do not.
+    // `fs` findings sit in files (lines and columns), which the image's do not; a vulnerable
+    // package of a lockfile sits in the lockfile as a whole.
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("Dockerfile"), "FROM debian:12\nRUN curl -fsSL https://get.example | sh\n").unwrap();
     std::fs::write(dir.path().join("deploy.env"), "AWS_ACCESS_KEY_ID=AKIAZ7QFT3LQW2RUMB5N\n").unwrap();
+    std::fs::write(dir.path().join("requirements.txt"), "PyYAML==5.3.1\n").unwrap();
     let args = ["fs", ".", "--db", db().to_str().unwrap(), "--scanners", "vuln,misconfig,secret", "-f", "json", "-q"];
     let out = hullguard(dir.path(), &args);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -67,10 +74,28 @@ fn json_report_matches_its_documented_schema() {
         "import json, sys, jsonschema\n\
          r = json.load(sys.stdin)\n\
          jsonschema.validate(r, json.load(open({:?})), cls=jsonschema.Draft202012Validator)\n\
-         print(sorted({{(f['kind'], f['location']['type']) for f in r['misconfigurations'] + r['secrets']}}))\n",
+         print(sorted({{(f['kind'], f['location']['type']) for f in r['findings']}}))\n",
         schema.display().to_string()
     );
-    assert_eq!(python_check(&script, &out.stdout).unwrap(), "[('misconfiguration', 'file'), ('secret', 'file')]");
+    assert_eq!(
+        python_check(&script, &out.stdout).unwrap(),
+        "[('misconfiguration', 'file'), ('secret', 'file'), ('vulnerability', 'path')]"
+    );
+
+    // `config` and `dockerfile` write the same report, with the build files read.
+    for command in ["config", "dockerfile"] {
+        let out = hullguard(dir.path(), &[command, if command == "config" { "." } else { "Dockerfile" }, "-f", "json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let script = format!(
+            "import json, sys, jsonschema\n\
+             r = json.load(sys.stdin)\n\
+             jsonschema.validate(r, json.load(open({:?})), cls=jsonschema.Draft202012Validator)\n\
+             print(r['schema_version'], r['files'], sorted({{f['kind'] for f in r['findings']}}))\n",
+            schema.display().to_string()
+        );
+        let files = if command == "config" { "./Dockerfile" } else { "Dockerfile" };
+        assert_eq!(python_check(&script, &out.stdout).unwrap(), format!("2 ['{files}'] ['misconfiguration']"));
+    }
 }
 
 /// What junitparser reads from a JUnit document: per suite its name, counts and testcases
@@ -92,11 +117,11 @@ fn junit_has_a_suite_per_ecosystem_and_kind_and_a_failing_testcase_per_finding()
     let Some(parsed) = junit_parsed(&all_kinds("junit")) else { return };
     let target = "app-mixed:latest";
     let mut want: BTreeMap<String, usize> = BTreeMap::new();
-    for f in report["findings"].as_array().unwrap() {
+    for f in of_kind(&report, "vulnerabilities") {
         *want.entry(format!("vulnerabilities: {} ({target})", f["ecosystem"].as_str().unwrap())).or_default() += 1;
     }
-    want.insert(format!("misconfigurations ({target})"), report["misconfigurations"].as_array().unwrap().len());
-    want.insert(format!("secrets ({target})"), report["secrets"].as_array().unwrap().len());
+    want.insert(format!("misconfigurations ({target})"), of_kind(&report, "misconfigurations").len());
+    want.insert(format!("secrets ({target})"), of_kind(&report, "secrets").len());
     let suites = parsed["suites"].as_array().unwrap();
     let got: BTreeMap<String, usize> = suites
         .iter()
@@ -185,14 +210,14 @@ fn gitlab_report_has_the_container_scanning_fields_and_stable_ids() {
     assert_eq!(doc.as_object().unwrap().len(), 3, "version, scan, vulnerabilities");
 
     let vulns = doc["vulnerabilities"].as_array().unwrap();
-    let findings = report["findings"].as_array().unwrap();
+    let findings = of_kind(&report, "vulnerabilities");
     assert_eq!(
         vulns.len(),
         findings.len(),
         "one per vulnerability finding; misconfigurations and secrets have no place"
     );
     let mut ids = std::collections::BTreeSet::new();
-    for (v, f) in vulns.iter().zip(findings) {
+    for (v, f) in vulns.iter().zip(&findings) {
         let key = ["id", "package", "installed", "path"].map(|k| f[k].as_str().unwrap()).join("\0");
         let hex = &sha256(key.as_bytes())[..32];
         let id = format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..]);

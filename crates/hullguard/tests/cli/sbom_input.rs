@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::hostile::peak_rss_kib;
 use crate::scan::db;
-use crate::support::{RawEntry, Scratch, hullguard, image, required, shared, tar, write_docker_archive};
+use crate::support::{RawEntry, Scratch, hullguard, image, of_kind, required, shared, tar, write_docker_archive};
 
 fn app_mixed() -> String {
     format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"))
@@ -21,9 +21,7 @@ fn app_mixed() -> String {
 fn findings(out: &std::process::Output) -> BTreeSet<[String; 4]> {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    report["findings"]
-        .as_array()
-        .unwrap()
+    of_kind(&report, "vulnerabilities")
         .iter()
         .map(|f| {
             let s = |k: &str| f[k].as_str().unwrap_or("").to_owned();
@@ -213,7 +211,7 @@ fn an_incomplete_scan_fails_unless_allowed_and_says_what_was_not_read() {
     assert!(stderr.contains("incomplete scan, 1 thing(s) not read"), "{stderr}");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["incomplete"], serde_json::json!([unread]));
-    assert!(report["findings"].as_array().unwrap().iter().any(|f| f["package"] == "minimist"));
+    assert!(of_kind(&report, "vulnerabilities").iter().any(|f| f["package"] == "minimist"));
     let table = run(&[]);
     assert_eq!(table.status.code(), Some(2));
     let text = String::from_utf8_lossy(&table.stdout);

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::support::{hullguard, image, shared};
+use crate::support::{hullguard, image, of_kind, shared};
 
 /// A database built once per test run from every feed in shared/vulndata, in
 /// `$TMPDIR/hullguard-test-db-<pid>`; the folders of earlier runs whose process is gone are
@@ -59,17 +59,19 @@ pub fn scan_json(extra: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn findings(report: &Value) -> &Vec<Value> {
-    report["findings"].as_array().unwrap()
+/// The vulnerability findings of a JSON report, as flat rows ([`of_kind`]).
+fn findings(report: &Value) -> Vec<Value> {
+    of_kind(report, "vulnerabilities")
 }
 
 #[test]
 fn app_mixed_report_carries_package_layer_and_fix() {
     let report = scan_json(&[]);
-    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["schema_version"], 2);
     assert_eq!(report["target"], "app-mixed:latest");
     assert_eq!(report["os"], "debian 12");
-    let pyyaml: Vec<&Value> = findings(&report).iter().filter(|f| f["package"] == "PyYAML").collect();
+    let found = findings(&report);
+    let pyyaml: Vec<&Value> = found.iter().filter(|f| f["package"] == "PyYAML").collect();
     assert_eq!(pyyaml.len(), 1, "{pyyaml:#?}");
     let f = pyyaml[0];
     assert_eq!(f["id"], "CVE-2020-14343");
@@ -88,7 +90,8 @@ fn app_mixed_report_carries_package_layer_and_fix() {
     assert!(f["layer"]["created_by"].as_str().unwrap().contains("pip install"), "{}", f["layer"]);
 
     // The withdrawn minimist advisory never shows; the two live ones do.
-    let mut minimist: Vec<&str> = findings(&report)
+    let found = findings(&report);
+    let mut minimist: Vec<&str> = found
         .iter()
         .filter(|f| f["package"] == "minimist")
         .flat_map(|f| f["advisories"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()))
@@ -161,7 +164,7 @@ fn ignore_file_suppresses_image_check_and_secret_findings() {
     assert!(plain.status.success() && ignored.status.success());
     let ids = |out: &std::process::Output, list: &str| -> Vec<String> {
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        report[list].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+        of_kind(&report, list).iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
     };
     assert!(ids(&plain, "misconfigurations").contains(&"HG-IMG-018".to_owned()));
     assert!(!ids(&ignored, "misconfigurations").contains(&"HG-IMG-018".to_owned()));
@@ -210,9 +213,7 @@ fn latest_tag_check_judges_the_named_reference_and_the_full_name_is_shown() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let latest = |report: &Value| -> Vec<String> {
-        report["misconfigurations"]
-            .as_array()
-            .unwrap()
+        of_kind(report, "misconfigurations")
             .iter()
             .filter(|f| f["id"] == "HG-IMG-012")
             .map(|f| f["evidence"].as_str().unwrap().to_owned())
@@ -297,7 +298,7 @@ fn templates_render_the_report() {
     assert!(!html.contains("<script"), "offline and inert");
 
     let custom = dir.path().join("count.txt");
-    std::fs::write(&custom, "{{ target }} {{ findings | length }}{% for f in findings %}{% if f.package == \"PyYAML\" %} {{ f.id }}{% endif %}{% endfor %}\n").unwrap();
+    std::fs::write(&custom, "{{ target }} {{ findings | length }}{% for f in findings %}{% if f.vulnerability.package == \"PyYAML\" %} {{ f.id }}{% endif %}{% endfor %}\n").unwrap();
     let out = scan(&["--format", "template", "--template", custom.to_str().unwrap()]);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
@@ -474,7 +475,8 @@ fn a_changelog_entry_naming_several_cves_gives_one_finding_per_cve() {
 #[test]
 fn remediation_proposes_only_versions_of_the_image_release() {
     let report = scan_json(&[]);
-    let zlib = findings(&report)
+    let found = findings(&report);
+    let zlib = found
         .iter()
         .find(|f| f["package"] == "zlib1g" && f["id"] == "CVE-2023-45853")
         .expect("zlib1g CVE-2023-45853 reported");
@@ -628,8 +630,9 @@ fn sbom_and_fs_scans_match_like_the_image() {
     let out = hullguard(Path::new("."), &["fs", tree.to_str().unwrap(), "--db", &db, "-f", "json", "-q"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = findings(&report);
     let rows: Vec<(&str, &str)> =
-        findings(&report).iter().map(|f| (f["package"].as_str().unwrap(), f["id"].as_str().unwrap())).collect();
+        found.iter().map(|f| (f["package"].as_str().unwrap(), f["id"].as_str().unwrap())).collect();
     assert_eq!(rows, [("PyYAML", "CVE-2020-14343")]);
     assert_eq!(findings(&report)[0]["path"], "/requirements.txt");
     // --list-packages keeps the inventory listing.
@@ -647,7 +650,8 @@ fn cyclonedx_report_links_vulnerabilities_to_components() {
         bom["components"].as_array().unwrap().iter().filter_map(|c| c["bom-ref"].as_str()).collect();
     let vulns = bom["vulnerabilities"].as_array().unwrap();
     let report = scan_json(&[]);
-    let ids: std::collections::BTreeSet<&str> = findings(&report).iter().map(|f| f["id"].as_str().unwrap()).collect();
+    let found = findings(&report);
+    let ids: std::collections::BTreeSet<&str> = found.iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(vulns.len(), ids.len());
     for v in vulns {
         for a in v["affects"].as_array().unwrap() {
@@ -666,21 +670,17 @@ fn cyclonedx_report_links_vulnerabilities_to_components() {
 
 /// `(id, path, layer)` of a report's findings of one kind.
 fn located(report: &Value, kind: &str) -> Vec<(String, String, u64)> {
-    let mut out: Vec<(String, String, u64)> = report[kind]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .map(|f| {
-                    let l = &f["location"];
-                    (
-                        f["id"].as_str().unwrap().to_owned(),
-                        l["path"].as_str().or(l["field"].as_str()).unwrap_or("").to_owned(),
-                        l["layer"].as_u64().unwrap_or(u64::MAX),
-                    )
-                })
-                .collect()
+    let mut out: Vec<(String, String, u64)> = of_kind(report, kind)
+        .iter()
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                l["path"].as_str().or(l["field"].as_str()).unwrap_or("").to_owned(),
+                l["layer"].as_u64().unwrap_or(u64::MAX),
+            )
         })
-        .unwrap_or_default();
+        .collect();
     out.sort();
     out
 }
@@ -706,7 +706,7 @@ fn secret_scanner_finds_every_planted_secret_in_every_layer() {
     want.sort();
     assert_eq!(located(&report, "secrets"), want);
     // Deleted in a later layer: said so, with the layer; never the raw value anywhere.
-    for s in report["secrets"].as_array().unwrap() {
+    for s in &of_kind(&report, "secrets") {
         let removed = s["location"]["path"] != "/root/.aws/credentials";
         assert_eq!(s["description"].as_str().unwrap().contains("removed in layer 1"), removed, "{s}");
     }
@@ -715,7 +715,7 @@ fn secret_scanner_finds_every_planted_secret_in_every_layer() {
             assert!(!text.contains(v), "raw secret {v} in the output");
         }
     }
-    assert!(report["findings"].as_array().unwrap().is_empty(), "no vuln scanner asked for");
+    assert!(of_kind(&report, "vulnerabilities").is_empty(), "no vuln scanner asked for");
 
     // No secret in debian-base; in app-mixed the AWS secret planted in the config ENV and in the
     // history (the truth file's two), and the Coveralls repo token that the `debug` npm package
@@ -782,9 +782,8 @@ fn fs_secret_scan_walks_the_tree() {
     assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8(out.stdout).unwrap();
     let report: Value = serde_json::from_str(&text).unwrap();
-    let secrets: Vec<(&str, &str, u64)> = report["secrets"]
-        .as_array()
-        .unwrap()
+    let secrets = of_kind(&report, "secrets");
+    let secrets: Vec<(&str, &str, u64)> = secrets
         .iter()
         .map(|s| {
             (
@@ -873,7 +872,7 @@ fn account_image(dir: &Path, delete_shadow: bool) -> String {
 fn report_ids(out: &std::process::Output, list: &str) -> Vec<String> {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    report[list].as_array().into_iter().flatten().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
+    of_kind(&report, list).iter().map(|f| f["id"].as_str().unwrap().to_owned()).collect()
 }
 
 /// Issue "One scan engine", point 2: the account checks read the account files of the final
@@ -946,12 +945,8 @@ fn fs_walks_once_with_one_skip_list() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let paths = |list: &str| -> Vec<String> {
-        let mut paths: Vec<String> = report[list]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["location"]["path"].as_str().unwrap().to_owned())
-            .collect();
+        let mut paths: Vec<String> =
+            of_kind(&report, list).iter().map(|f| f["location"]["path"].as_str().unwrap().to_owned()).collect();
         paths.dedup();
         paths
     };

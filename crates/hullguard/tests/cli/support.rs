@@ -388,3 +388,27 @@ pub fn python_check(script: &str, input: &[u8]) -> Option<String> {
     assert!(out.status.success(), "validator failed: {}{stderr}", String::from_utf8_lossy(&out.stdout));
     Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
+
+/// The findings of a JSON report of one kind, by the plural the tests name them with
+/// (`vulnerabilities`, `misconfigurations`, `secrets`), in report order. A vulnerability comes as
+/// one flat row: its `vulnerability` data beside the common fields, with the `path` of its
+/// location.
+pub fn of_kind(report: &Value, kinds: &str) -> Vec<Value> {
+    let kind = match kinds {
+        "vulnerabilities" => "vulnerability",
+        "misconfigurations" => "misconfiguration",
+        "secrets" => "secret",
+        other => panic!("no finding kind {other}"),
+    };
+    let findings = report["findings"].as_array().unwrap();
+    let rows = findings.iter().filter(|f| f["kind"] == kind).map(|f| {
+        let mut row = f.clone();
+        if let Some(detail) = f["vulnerability"].as_object() {
+            let row = row.as_object_mut().unwrap();
+            row.extend(detail.clone());
+            row.insert("path".to_owned(), f["location"]["path"].clone());
+        }
+        row
+    });
+    rows.collect()
+}

@@ -3,19 +3,21 @@
 //! request from the arguments, prints the warnings, renders the report and maps the gate to the
 //! exit code.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use hullguard_inventory::Inventory;
 use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
+use hullguard_report::Report;
 use hullguard_report::gate::Gate;
+use hullguard_report::render::{HTML_TEMPLATE, cyclonedx, gitlab, json, junit, sarif, table, template};
 use hullguard_report::text::escape_control;
-use hullguard_report::vuln::{VulnReport, add_vulnerabilities};
 use hullguard_scan::{Policy, ScanOptions, ScanRequest, ScanResult, Scanners, Target};
 
 use crate::cli::{ImageRequest, ScanArgs, ScanFormat, Scanner};
-use crate::output::{progress, table_style, warn, write_report};
+use crate::output::{progress, report_writer, table_style, warn};
 
 /// The gate of `--fail-on` and `--exit-code`.
 fn gate(args: &ScanArgs) -> Gate {
@@ -82,36 +84,44 @@ fn run(mut request: ScanRequest, label: &str, args: &ScanArgs, quiet: bool) -> R
 
 /// Renders `report` (with the SBOM of `inventory` for the SBOM formats) and writes it to stdout
 /// or `--output`.
-pub fn emit(report: &VulnReport, args: &ScanArgs, inventory: &Inventory, subject: &Subject<'_>) -> Result<()> {
-    let text = match args.format {
-        ScanFormat::Cyclonedx => add_vulnerabilities(&to_cyclonedx(inventory, subject)?, report)?,
-        ScanFormat::SpdxJson => to_spdx(inventory, subject)?,
-        ScanFormat::Table => hullguard_report::vuln::to_table(report, table_style(args.output.as_deref())),
-        ScanFormat::Json => report.to_json(),
-        ScanFormat::Sarif => hullguard_report::vuln::to_sarif(report, env!("CARGO_PKG_VERSION")),
-        ScanFormat::Junit => hullguard_report::vuln::to_junit(report),
-        ScanFormat::Gitlab => {
-            hullguard_report::vuln::to_gitlab(report, env!("CARGO_PKG_VERSION"), crate::cli::scan_times())
-        }
-        ScanFormat::Template => {
-            let spec =
-                args.template.as_deref().ok_or_else(|| anyhow!("--format template needs --template FILE or @html"))?;
-            let (name, body) = if spec == "@html" {
-                ("report.html".to_owned(), hullguard_report::vuln::HTML_TEMPLATE.to_owned())
-            } else {
-                let path = PathBuf::from(spec);
-                let body = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
-                (path.file_name().map_or_else(|| spec.to_owned(), |n| n.to_string_lossy().into_owned()), body)
-            };
-            hullguard_report::vuln::render_template(report, &name, &body).map_err(|e| anyhow!(e))?
-        }
+pub fn emit(report: &Report, args: &ScanArgs, inventory: &Inventory, subject: &Subject<'_>) -> Result<()> {
+    // A template is read before the output is created: a missing template leaves no empty file.
+    let template = match args.format {
+        ScanFormat::Template => Some(read_template(args.template.as_deref())?),
+        _ => None,
     };
-    write_report(&text, args.output.as_deref())
+    let mut out = report_writer(args.output.as_deref())?;
+    let version = env!("CARGO_PKG_VERSION");
+    match args.format {
+        ScanFormat::Cyclonedx => cyclonedx::write(&to_cyclonedx(inventory, subject)?, report, &mut out)?,
+        ScanFormat::SpdxJson => out.write_all(to_spdx(inventory, subject)?.as_bytes())?,
+        ScanFormat::Table => table::write(report, table_style(args.output.as_deref()), &mut out)?,
+        ScanFormat::Json => json::write(report, &mut out)?,
+        ScanFormat::Sarif => sarif::write(report, version, &mut out)?,
+        ScanFormat::Junit => junit::write(report, &mut out)?,
+        ScanFormat::Gitlab => gitlab::write(report, version, crate::cli::scan_times(), &mut out)?,
+        ScanFormat::Template => {
+            let (name, body) = template.unwrap_or_default();
+            template::write(report, &name, &body, &mut out).map_err(|e| anyhow!(e))?;
+        }
+    }
+    Ok(out.flush()?)
+}
+
+/// The name and text of `--template` (`@html`: the shipped HTML report).
+fn read_template(spec: Option<&str>) -> Result<(String, String)> {
+    let spec = spec.ok_or_else(|| anyhow!("--format template needs --template FILE or @html"))?;
+    if spec == "@html" {
+        return Ok(("report.html".to_owned(), HTML_TEMPLATE.to_owned()));
+    }
+    let path = PathBuf::from(spec);
+    let body = std::fs::read_to_string(&path).with_context(|| path.display().to_string())?;
+    Ok((path.file_name().map_or_else(|| spec.to_owned(), |n| n.to_string_lossy().into_owned()), body))
 }
 
 /// The exit code of a scan whose gate tripped or not: 2 for an incomplete scan (something that
 /// decides findings was not read) unless `--allow-incomplete`, said in one line.
-pub fn exit_code(tripped: bool, report: &VulnReport, args: &ScanArgs) -> ExitCode {
+pub fn exit_code(tripped: bool, report: &Report, args: &ScanArgs) -> ExitCode {
     if !report.incomplete.is_empty() && !args.allow_incomplete {
         eprintln!(
             "hullguard: error: {}: incomplete scan, {} thing(s) not read (listed in the report); \

@@ -1,5 +1,8 @@
-//! The human-readable table: a header with the counts, then one section per
-//! ecosystem, rows sorted by package then severity; remediations last.
+//! The human-readable table. A scan's layout ([`TableLayout::Sections`]): a header with the
+//! counts, then one section per ecosystem of vulnerabilities, rows sorted by package then
+//! severity; remediations, support notes, then one section each of misconfigurations and
+//! secrets. A lint of build files ([`TableLayout::Lines`]): one `path:line:column` line per
+//! finding with its evidence and fix, then a count.
 //!
 //! Every text from the target is passed through [`escape_control`] first, and
 //! the rows are laid out to fit [`TableStyle::width`]: columns take the width
@@ -10,11 +13,10 @@
 
 use std::cmp::Reverse;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use super::{VulnFinding, VulnReport};
 use crate::text::{Column, col, cut, escape_control, header, layout, line};
-use crate::{Location, Severity};
+use crate::{Finding, FindingKind, Location, Report, Severity, VulnDetail};
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -23,6 +25,18 @@ pub struct TableStyle {
     pub colour: bool,
     /// The terminal width to fit, in characters; `None` draws every column at its preferred width.
     pub width: Option<usize>,
+    /// Which layout.
+    pub layout: TableLayout,
+}
+
+/// The layout of the table.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TableLayout {
+    /// A scan: header, sections per ecosystem and kind, remediations.
+    #[default]
+    Sections,
+    /// A lint of build files: one line per finding, as compilers and editors read them.
+    Lines,
 }
 
 /// The ANSI colour of a severity.
@@ -57,42 +71,49 @@ fn esc(s: &str) -> String {
     escape_control(s).into_owned()
 }
 
-/// Renders `report` as text, drawn as `style` says.
-pub fn to_table(report: &VulnReport, style: TableStyle) -> String {
-    let mut s = String::new();
+/// Writes `report` as text, drawn as `style` says.
+///
+/// # Errors
+///
+/// When `out` fails.
+pub fn write(report: &Report, style: TableStyle, out: &mut dyn Write) -> io::Result<()> {
+    if style.layout == TableLayout::Lines {
+        return lines(report, out);
+    }
     let fit = |line: String| match style.width {
         Some(w) => cut(&line, w),
         None => line,
     };
     let os = report.os.as_deref().map(|o| format!(" ({})", esc(o))).unwrap_or_default();
-    let _ = writeln!(s, "{}", fit(format!("{}{os}", esc(&report.target))));
+    writeln!(out, "{}", fit(format!("{}{os}", esc(&report.target))))?;
     if report.vulnerabilities_scanned() {
-        let counts: Vec<String> = Severity::ALL
-            .iter()
-            .rev()
-            .filter_map(|sev| report.summary.get(sev).map(|n| format!("{sev}: {n}")))
-            .collect();
+        let mut per_severity: BTreeMap<Severity, usize> = BTreeMap::new();
+        for (f, _) in report.vulnerabilities() {
+            *per_severity.entry(f.severity).or_default() += 1;
+        }
+        let counts: Vec<String> =
+            Severity::ALL.iter().rev().filter_map(|sev| per_severity.get(sev).map(|n| format!("{sev}: {n}"))).collect();
         let counts = if counts.is_empty() { String::new() } else { format!(" ({})", counts.join(", ")) };
-        let _ = writeln!(
-            s,
+        writeln!(
+            out,
             "{}",
             fit(format!(
                 "{}, {}{counts}",
                 count(report.packages, "package", "packages"),
-                count(report.findings.len(), "vulnerability", "vulnerabilities")
+                count(report.vulnerabilities().count(), "vulnerability", "vulnerabilities")
             ))
-        );
+        )?;
     } else {
-        let _ = writeln!(
-            s,
+        writeln!(
+            out,
             "{}, {}",
-            count(report.misconfigurations.len(), "misconfiguration", "misconfigurations"),
-            count(report.secrets.len(), "secret", "secrets")
-        );
+            count(report.of_kind(FindingKind::Misconfiguration).count(), "misconfiguration", "misconfigurations"),
+            count(report.of_kind(FindingKind::Secret).count(), "secret", "secrets")
+        )?;
     }
-    vulnerability_sections(&mut s, report, style);
+    vulnerability_sections(out, report, style)?;
     if !report.remediations.is_empty() {
-        let _ = writeln!(s, "\nRemediation");
+        writeln!(out, "\nRemediation")?;
         let mut seen = BTreeMap::<&str, usize>::new();
         for r in &report.remediations {
             *seen.entry(r.package.as_str()).or_default() += 1;
@@ -107,11 +128,11 @@ pub fn to_table(report: &VulnReport, style: TableStyle) -> String {
                 esc(&r.upgrade_to),
                 count(r.fixes, "finding", "findings")
             );
-            let _ = writeln!(s, "{}", fit(line));
+            writeln!(out, "{}", fit(line))?;
         }
     }
     if !report.support.is_empty() {
-        let _ = writeln!(s, "\nSecurity support ({})", report.support.len());
+        writeln!(out, "\nSecurity support ({})", report.support.len())?;
         for n in &report.support {
             let what = if n.package.is_empty() {
                 "the OS release".to_owned()
@@ -120,33 +141,34 @@ pub fn to_table(report: &VulnReport, style: TableStyle) -> String {
             };
             let when = n.ended.as_deref().map(|d| format!(" since {}", esc(d))).unwrap_or_default();
             let line = format!("  {what}: support {}{when}: {}", esc(&n.support), cut(&esc(&n.note), 100));
-            let _ = writeln!(s, "{}", fit(line));
+            writeln!(out, "{}", fit(line))?;
         }
     }
-    for (name, list) in [("Misconfigurations", &report.misconfigurations), ("Secrets", &report.secrets)] {
+    for (name, kind) in [("Misconfigurations", FindingKind::Misconfiguration), ("Secrets", FindingKind::Secret)] {
+        let list: Vec<&Finding> = report.of_kind(kind).collect();
         if !list.is_empty() {
-            let _ = writeln!(s, "\n{name} ({})", list.len());
-            finding_section(&mut s, list, style);
+            writeln!(out, "\n{name} ({})", list.len())?;
+            finding_section(out, &list, style)?;
         }
     }
     if !report.suppressed.is_empty() {
-        let _ = writeln!(s, "\n{} suppressed", count(report.suppressed.len(), "finding", "findings"));
+        writeln!(out, "\n{} suppressed", count(report.suppressed.len(), "finding", "findings"))?;
     }
     if !report.incomplete.is_empty() {
-        let _ = writeln!(
-            s,
+        writeln!(
+            out,
             "\nINCOMPLETE SCAN: {} not read, findings may be missing",
             count(report.incomplete.len(), "thing", "things")
-        );
+        )?;
         for what in &report.incomplete {
-            let _ = writeln!(s, "  {}", crate::text::escape_control(what));
+            writeln!(out, "  {}", crate::text::escape_control(what))?;
         }
     }
-    s
+    Ok(())
 }
 
 /// One section per ecosystem of the vulnerability findings.
-fn vulnerability_sections(s: &mut String, report: &VulnReport, style: TableStyle) {
+fn vulnerability_sections(out: &mut dyn Write, report: &Report, style: TableStyle) -> io::Result<()> {
     const COLUMNS: [Column; 10] = [
         col("PACKAGE", 26),
         col("ID", 40),
@@ -163,49 +185,50 @@ fn vulnerability_sections(s: &mut String, report: &VulnReport, style: TableStyle
     // goes, and on narrow terminals the path, layer and KEV columns go too.
     const SHRINK: [(usize, usize); 12] =
         [(9, 24), (8, 16), (0, 14), (2, 12), (3, 12), (9, 0), (8, 0), (0, 10), (2, 9), (3, 9), (7, 0), (6, 0)];
-    let mut sections: BTreeMap<&str, Vec<&VulnFinding>> = BTreeMap::new();
-    for f in &report.findings {
-        sections.entry(f.ecosystem.as_str()).or_default().push(f);
+    let mut sections: BTreeMap<&str, Vec<(&Finding, &VulnDetail)>> = BTreeMap::new();
+    for (f, v) in report.vulnerabilities() {
+        sections.entry(v.ecosystem.as_str()).or_default().push((f, v));
     }
     for (ecosystem, mut found) in sections {
-        found.sort_by(|a, b| {
-            (&a.package, &a.path, Reverse(a.severity), a.kev.is_none(), &a.id).cmp(&(
-                &b.package,
-                &b.path,
-                Reverse(b.severity),
-                b.kev.is_none(),
-                &b.id,
+        found.sort_by(|(fa, va), (fb, vb)| {
+            (va.package.as_str(), fa.path(), Reverse(fa.severity), va.kev.is_none(), fa.id.as_str()).cmp(&(
+                vb.package.as_str(),
+                fb.path(),
+                Reverse(fb.severity),
+                vb.kev.is_none(),
+                fb.id.as_str(),
             ))
         });
-        let _ = writeln!(s, "\n{} ({})", esc(ecosystem), count(found.len(), "vulnerability", "vulnerabilities"));
+        writeln!(out, "\n{} ({})", esc(ecosystem), count(found.len(), "vulnerability", "vulnerabilities"))?;
         let rows: Vec<Vec<String>> = found
             .iter()
-            .map(|f| {
+            .map(|(f, v)| {
                 vec![
-                    esc(&f.package),
+                    esc(&v.package),
                     esc(&f.id),
-                    esc(&f.installed),
-                    esc(f.fixed.as_deref().unwrap_or("-")),
+                    esc(&v.installed),
+                    esc(v.fixed.as_deref().unwrap_or("-")),
                     f.severity.as_str().to_owned(),
-                    f.status.as_str().to_owned(),
-                    if f.kev.is_some() { "yes" } else { "" }.to_owned(),
-                    f.layer.as_ref().map_or_else(|| "-".to_owned(), |l| l.index.to_string()),
-                    esc(&f.path),
+                    v.status.as_str().to_owned(),
+                    if v.kev.is_some() { "yes" } else { "" }.to_owned(),
+                    v.layer.as_ref().map_or_else(|| "-".to_owned(), |l| l.index.to_string()),
+                    esc(f.path()),
                     esc(&f.title),
                 ]
             })
             .collect();
         let widths = layout(&COLUMNS, &rows, style.width, &SHRINK);
         let offset: usize = widths[..4].iter().map(|w| w + 1).sum();
-        let _ = writeln!(s, "{}", header(&COLUMNS, &widths));
-        for (f, row) in found.iter().zip(&rows) {
-            let _ = writeln!(s, "{}", paint_severity(line(&COLUMNS, &widths, row), offset, f.severity, style.colour));
+        writeln!(out, "{}", header(&COLUMNS, &widths))?;
+        for ((f, _), row) in found.iter().zip(&rows) {
+            writeln!(out, "{}", paint_severity(line(&COLUMNS, &widths, row), offset, f.severity, style.colour))?;
         }
     }
+    Ok(())
 }
 
 /// The misconfiguration or secret findings of `list`, with their evidence under the title.
-fn finding_section(s: &mut String, list: &[crate::Finding], style: TableStyle) {
+fn finding_section(out: &mut dyn Write, list: &[&Finding], style: TableStyle) -> io::Result<()> {
     const COLUMNS: [Column; 4] =
         [col("SEVERITY", 8), col("ID", 40), Column { keep_end: true, ..col("WHERE", 40) }, col("TITLE / EVIDENCE", 70)];
     const SHRINK: [(usize, usize); 4] = [(3, 30), (2, 24), (3, 0), (2, 12)];
@@ -220,6 +243,7 @@ fn finding_section(s: &mut String, list: &[crate::Finding], style: TableStyle) {
                 ),
                 Location::ConfigField { field } => esc(field),
                 Location::File { path, line, .. } => format!("{}:{line}", esc(path)),
+                Location::Path { path } => esc(path),
             };
             vec![f.severity.as_str().to_owned(), esc(&f.id), at, esc(&f.title)]
         })
@@ -231,88 +255,34 @@ fn finding_section(s: &mut String, list: &[crate::Finding], style: TableStyle) {
         Some(w) if w >= under_title + 20 => (under_title, w - under_title),
         Some(w) => (2, w.saturating_sub(2)),
     };
-    let _ = writeln!(s, "{}", header(&COLUMNS, &widths));
+    writeln!(out, "{}", header(&COLUMNS, &widths))?;
     for (f, row) in list.iter().zip(&rows) {
-        let _ = writeln!(s, "{}", paint_severity(line(&COLUMNS, &widths, row), 0, f.severity, style.colour));
+        writeln!(out, "{}", paint_severity(line(&COLUMNS, &widths, row), 0, f.severity, style.colour))?;
         if let Some(e) = &f.evidence {
-            let _ = writeln!(s, "{:indent$}{}", "", cut(&esc(e), evidence_width));
+            writeln!(out, "{:indent$}{}", "", cut(&esc(e), evidence_width))?;
         }
     }
+    Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn finding(package: &str, path: &str, title: &str) -> VulnFinding {
-        VulnFinding {
-            id: "CVE-2024-0001".to_owned(),
-            aliases: Vec::new(),
-            advisories: Vec::new(),
-            package: package.to_owned(),
-            source_package: None,
-            ecosystem: "PyPI".to_owned(),
-            purl: format!("pkg:pypi/{package}@1.0"),
-            installed: "1.0".to_owned(),
-            fixed: Some("1.1".to_owned()),
-            status: super::super::VulnStatus::Fixed,
-            severity: Severity::Critical,
-            severity_source: "cvss".to_owned(),
-            cvss: None,
-            kev: None,
-            layer: None,
-            path: path.to_owned(),
-            title: title.to_owned(),
-            references: Vec::new(),
+/// The lint layout: `path:line[:column]  SEVERITY ID  title`, the evidence's first line and the
+/// fix under it; then the count of files and findings.
+fn lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for f in &report.findings {
+        let place = match &f.location {
+            Location::File { path, line, column: Some(c), .. } => format!("{path}:{line}:{c}"),
+            other => other.place(),
+        };
+        writeln!(out, "{}  {:<8} {}  {}", esc(&place), f.severity.as_str(), esc(&f.id), esc(&f.title))?;
+        if let Some(e) = &f.evidence {
+            writeln!(out, "    {}", esc(e.lines().next().unwrap_or("")))?;
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(out, "    fix: {}", esc(fix))?;
         }
     }
-
-    fn report(findings: Vec<VulnFinding>) -> VulnReport {
-        let mut r = VulnReport::new("app:1");
-        r.db_built = "2026-01-01T00:00:00Z".to_owned();
-        r.packages = 1;
-        r.findings = findings;
-        r.finalize();
-        r
-    }
-
-    #[test]
-    fn rows_fit_the_width_and_keep_the_id() {
-        let long = "x".repeat(200);
-        let r = report(vec![finding(&format!("pkg-{long}"), &format!("/usr/lib/{long}/METADATA"), &long)]);
-        for width in [80, 100, 120] {
-            let text = to_table(&r, TableStyle { colour: false, width: Some(width) });
-            for line in text.lines() {
-                assert!(line.chars().count() <= width, "{width}: {line:?}");
-            }
-            assert!(text.contains(" CVE-2024-0001 "), "{text}");
-            assert_eq!(text.contains("x/METADATA"), width > 80, "{text}");
-        }
-        let wide = to_table(&r, TableStyle::default());
-        assert!(wide.lines().any(|l| l.chars().count() > 150), "{wide}");
-    }
-
-    #[test]
-    fn one_is_singular() {
-        let text = to_table(&report(vec![finding("pyyaml", "/p", "t")]), TableStyle::default());
-        assert!(text.contains("\n1 package, 1 vulnerability (CRITICAL: 1)\n"), "{text}");
-        assert!(text.contains("\nPyPI (1 vulnerability)\n"), "{text}");
-    }
-
-    #[test]
-    fn colour_marks_the_severity_only() {
-        let text = to_table(&report(vec![finding("pyyaml", "/p", "t")]), TableStyle { colour: true, width: None });
-        assert!(text.contains("\x1b[1;31mCRITICAL\x1b[0m"), "{text}");
-        assert_eq!(text.matches('\x1b').count(), 2, "{text}");
-    }
-
-    #[test]
-    fn control_characters_from_the_image_are_escaped() {
-        let r = report(vec![finding("evil\x1b[2J\nforged", "/a\x07b", "t\x1b]0;x\x07")]);
-        let text = to_table(&r, TableStyle::default());
-        assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
-        assert!(text.contains("evil\\x1b[2J\\nforged"), "{text}");
-        assert!(text.contains("/a\\x07b") && text.contains("t\\x1b]0;x\\x07"), "{text}");
-        assert_eq!(text.lines().filter(|l| l.contains("forged")).count(), 1);
-    }
+    let counts: Vec<String> =
+        Severity::ALL.iter().rev().filter_map(|sev| report.summary.get(sev).map(|n| format!("{n} {sev}"))).collect();
+    let counts = if counts.is_empty() { String::new() } else { format!(": {}", counts.join(", ")) };
+    writeln!(out, "\n{} file(s), {} finding(s){counts}", report.files.len(), report.findings.len())
 }

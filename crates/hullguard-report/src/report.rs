@@ -1,37 +1,17 @@
-//! The vulnerability report: what `hullguard image|fs|sbom` finds, in one
-//! documented, stable shape ([`VulnReport`], schema in `docs/report.schema.json`), and its
-//! renderers (table, SARIF 2.1.0, CycloneDX vulnerabilities, JUnit XML, GitLab container
-//! scanning, minijinja templates). The JSON format is the report serialised as it is.
+//! The report of one scan, whatever was scanned (image, folder, SBOM, build files) and whichever
+//! scanners ran: one documented, stable shape ([`Report`], schema in `docs/report.schema.json`)
+//! holding every [`Finding`] of every kind. The JSON format is the report serialised as it is.
 
-mod cyclonedx;
-mod gitlab;
-mod junit;
-mod sarif;
-mod suppress;
-mod table;
-mod template;
-
-pub use crate::time::today_utc;
-pub use cyclonedx::add_vulnerabilities;
-pub use gitlab::{GITLAB_SCHEMA_VERSION, ScanTimes, to_gitlab};
-pub use junit::to_junit;
-pub use sarif::{findings_to_sarif, to_sarif};
-pub use suppress::{
-    IgnoreEntry, IgnoreFile, SuppressError, Vex, VexFormat, VexProduct, VexStatement, VexStatus, VexTarget, apply,
-    apply_to_findings, load_ignore, parse_ignore, parse_vex,
-};
-pub use table::{TableStyle, to_table};
-pub use template::{HTML_TEMPLATE, render_template};
-
-use std::cmp::Reverse;
+use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;
 
+use hullguard_inventory::Purl;
 use serde::Serialize;
 
-use crate::Severity;
+use crate::{Finding, FindingKind, Severity};
 
-/// The JSON schema version of [`VulnReport`].
-pub const SCHEMA_VERSION: u32 = 1;
+/// The JSON schema version of [`Report`].
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// What is known about a fix for an affected package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -92,11 +72,10 @@ pub struct LayerRef {
     pub created_by: Option<String>,
 }
 
-/// One vulnerability in one installed package.
+/// What a vulnerability finding says beyond what every finding says: the package, the advisory
+/// data and the fix. The file the package was found in is the finding's location.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VulnFinding {
-    /// The id shown (CVE where one exists).
-    pub id: String,
+pub struct VulnDetail {
     /// The other ids of the same vulnerability, sorted.
     pub aliases: Vec<String>,
     /// The ids of the advisory records that matched (the data sources).
@@ -109,15 +88,13 @@ pub struct VulnFinding {
     /// The ecosystem the package was matched in (`Debian:12`, `PyPI` …).
     pub ecosystem: String,
     /// Package URL.
-    pub purl: String,
+    pub purl: Purl,
     /// Installed version.
     pub installed: String,
     /// The lowest version that fixes it, when known.
     pub fixed: Option<String>,
     /// Fix status.
     pub status: VulnStatus,
-    /// Severity.
-    pub severity: Severity,
     /// Where the severity came from (`cvss`, `debian`, `ghsa` …).
     pub severity_source: String,
     /// The CVSS rating used or known.
@@ -129,19 +106,35 @@ pub struct VulnFinding {
     /// The layer that installed the package (images only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<LayerRef>,
-    /// The file the package was found in.
-    pub path: String,
-    /// One-line title.
-    pub title: String,
-    /// Reference URLs.
-    pub references: Vec<String>,
 }
 
-impl VulnFinding {
-    /// The report order: most severe first, KEV first within a severity,
-    /// then package, path, id.
-    pub fn sort_key(&self) -> (Reverse<Severity>, bool, &str, &str, &str) {
-        (Reverse(self.severity), self.kev.is_none(), &self.package, &self.path, &self.id)
+/// What orders vulnerabilities of one severity: known exploited first, then package and path.
+fn vuln_key(f: &Finding) -> Option<(bool, &str, &str)> {
+    f.vuln().map(|v| (v.kev.is_none(), v.package.as_str(), f.path()))
+}
+
+impl Finding {
+    /// The vulnerability data of a vulnerability finding.
+    #[must_use]
+    pub fn vuln(&self) -> Option<&VulnDetail> {
+        self.vulnerability.as_deref()
+    }
+
+    /// The path the finding is at (empty when its location has none).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        self.location.path().unwrap_or_default()
+    }
+
+    /// The report order: most severe first; within a severity vulnerabilities (known exploited
+    /// first, then by package, path, id), then misconfigurations and secrets by location and id.
+    #[must_use]
+    pub fn report_order(&self, other: &Self) -> Ordering {
+        Reverse(self.severity)
+            .cmp(&Reverse(other.severity))
+            .then(self.kind.cmp(&other.kind))
+            .then_with(|| vuln_key(self).cmp(&vuln_key(other)))
+            .then_with(|| self.sort_key().cmp(&other.sort_key()))
     }
 }
 
@@ -199,12 +192,12 @@ pub struct DbSource {
     pub as_of: Option<String>,
 }
 
-/// The vulnerability report of one target.
+/// The report of one scan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VulnReport {
+pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
-    /// What was scanned (image reference, folder, SBOM file).
+    /// What was scanned (image reference, folder, SBOM file, build files).
     pub target: String,
     /// The image config digest, for images.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -213,28 +206,25 @@ pub struct VulnReport {
     pub os: Option<String>,
     /// Packages matched.
     pub packages: usize,
-    /// When the database was built, and its feeds.
+    /// When the database was built; empty when no vulnerability scan ran.
     pub db_built: String,
     /// The database's feeds.
     pub db_sources: Vec<DbSource>,
-    /// The findings shown, sorted.
-    pub findings: Vec<VulnFinding>,
+    /// The build files linted (`config`, `dockerfile`), in the order read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    /// The findings shown, of every kind, in [`Finding::report_order`].
+    pub findings: Vec<Finding>,
     /// One upgrade per package with fixable findings, by package.
     pub remediations: Vec<Remediation>,
     /// Findings suppressed by the ignore file or VEX.
     pub suppressed: Vec<Suppressed>,
-    /// Counts of the shown findings per severity.
+    /// Counts of the shown findings (every kind) per severity.
     pub summary: BTreeMap<Severity, usize>,
     /// Security-support notes: packages (and OS releases) that no longer get security fixes, or
     /// get limited support, whatever their findings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub support: Vec<SupportNote>,
-    /// Misconfigurations of the image (`--scanners misconfig`), most severe first.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub misconfigurations: Vec<crate::Finding>,
-    /// Secrets in the image's layers (`--scanners secret`), most severe first; values redacted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<crate::Finding>,
     /// Problems met on the way that did not stop the scan (a file that could not be parsed, an
     /// expired ignore entry), one line each.
     pub warnings: Vec<String>,
@@ -244,10 +234,10 @@ pub struct VulnReport {
     pub incomplete: Vec<String>,
 }
 
-impl VulnReport {
+impl Report {
     /// An empty report of `target` (no database, no findings yet).
     pub fn new(target: impl Into<String>) -> Self {
-        VulnReport {
+        Report {
             schema_version: SCHEMA_VERSION,
             target: target.into(),
             config_digest: None,
@@ -255,13 +245,12 @@ impl VulnReport {
             packages: 0,
             db_built: String::new(),
             db_sources: Vec::new(),
+            files: Vec::new(),
             findings: Vec::new(),
             remediations: Vec::new(),
             suppressed: Vec::new(),
             summary: BTreeMap::new(),
             support: Vec::new(),
-            misconfigurations: Vec::new(),
-            secrets: Vec::new(),
             warnings: Vec::new(),
             incomplete: Vec::new(),
         }
@@ -273,17 +262,22 @@ impl VulnReport {
         !self.db_built.is_empty()
     }
 
+    /// The shown findings of `kind`, in report order.
+    pub fn of_kind(&self, kind: FindingKind) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(move |f| f.kind == kind)
+    }
+
+    /// The shown vulnerability findings with their vulnerability data, in report order.
+    pub fn vulnerabilities(&self) -> impl Iterator<Item = (&Finding, &VulnDetail)> {
+        self.findings.iter().filter_map(|f| f.vuln().map(|v| (f, v)))
+    }
+
     /// Sorts the findings and recounts the summary.
     pub fn finalize(&mut self) {
-        self.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.sort_by(Finding::report_order);
         self.summary = BTreeMap::new();
         for f in &self.findings {
             *self.summary.entry(f.severity).or_default() += 1;
         }
-    }
-
-    /// The report as pretty JSON with a final newline.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("the report always serialises") + "\n"
     }
 }

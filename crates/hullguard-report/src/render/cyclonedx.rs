@@ -3,11 +3,11 @@
 //! `affects` point at the components.
 
 use std::collections::BTreeMap;
+use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::{VulnFinding, VulnReport, VulnStatus};
-use crate::Severity;
+use crate::{Finding, Report, Severity, VulnDetail, VulnStatus};
 
 /// The CycloneDX rating method of a CVSS version.
 fn method(version: &str) -> &'static str {
@@ -43,53 +43,55 @@ fn source_of(id: &str) -> Value {
     json!({"name": name, "url": url})
 }
 
-/// Adds `report`'s findings to `bom` (a CycloneDX document as JSON text whose
-/// components use `purl|path` bom-refs) and returns the document.
+/// Writes `bom` (a CycloneDX document as JSON text whose components use `purl|path` bom-refs)
+/// with `report`'s vulnerability findings added.
 ///
 /// # Errors
 ///
-/// When `bom` is not a JSON object.
-pub fn add_vulnerabilities(bom: &str, report: &VulnReport) -> serde_json::Result<String> {
+/// When `bom` is not JSON, or `out` fails.
+pub fn write(bom: &str, report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let mut doc: Value = serde_json::from_str(bom)?;
-    let mut by_id: BTreeMap<&str, Vec<&VulnFinding>> = BTreeMap::new();
-    for f in &report.findings {
-        by_id.entry(f.id.as_str()).or_default().push(f);
+    let mut by_id: BTreeMap<&str, Vec<(&Finding, &VulnDetail)>> = BTreeMap::new();
+    for (f, v) in report.vulnerabilities() {
+        by_id.entry(f.id.as_str()).or_default().push((f, v));
     }
     let vulnerabilities: Vec<Value> = by_id
         .into_iter()
         .map(|(id, findings)| {
-            let first = findings[0];
+            let (head, first) = findings[0];
             let mut ratings = Vec::new();
             if let Some(c) = &first.cvss {
                 ratings.push(json!({
                     "source": {"name": first.severity_source},
                     "score": c.score,
-                    "severity": severity(first.severity),
+                    "severity": severity(head.severity),
                     "method": method(&c.version),
                     "vector": c.vector,
                 }));
             } else {
-                ratings.push(json!({"source": {"name": first.severity_source}, "severity": severity(first.severity), "method": "other"}));
+                ratings.push(json!({"source": {"name": first.severity_source}, "severity": severity(head.severity), "method": "other"}));
             }
             let affects: Vec<Value> = findings
                 .iter()
-                .map(|f| {
+                .map(|(f, v)| {
                     json!({
-                        "ref": format!("{}|{}", f.purl, f.path),
-                        "versions": [{"version": f.installed, "status": "affected"}],
+                        "ref": format!("{}|{}", v.purl, f.path()),
+                        "versions": [{"version": v.installed, "status": "affected"}],
                     })
                 })
                 .collect();
-            let fixes: Vec<String> =
-                findings.iter().filter_map(|f| f.fixed.as_ref().map(|v| format!("{}: upgrade to {v}", f.package))).collect();
+            let fixes: Vec<String> = findings
+                .iter()
+                .filter_map(|(_, v)| v.fixed.as_ref().map(|fixed| format!("{}: upgrade to {fixed}", v.package)))
+                .collect();
             let mut v = json!({
                 "bom-ref": format!("vuln:{id}"),
                 "id": id,
                 "source": source_of(id),
                 "references": first.aliases.iter().map(|a| json!({"id": a, "source": source_of(a)})).collect::<Vec<_>>(),
                 "ratings": ratings,
-                "description": first.title,
-                "advisories": first.references.iter().take(20).map(|u| json!({"url": u})).collect::<Vec<_>>(),
+                "description": head.title,
+                "advisories": head.references.iter().take(20).map(|u| json!({"url": u})).collect::<Vec<_>>(),
                 "affects": affects,
                 "properties": [
                     {"name": "hullguard:status", "value": first.status.as_str()},
@@ -112,5 +114,6 @@ pub fn add_vulnerabilities(bom: &str, report: &VulnReport) -> serde_json::Result
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("vulnerabilities".into(), Value::Array(vulnerabilities));
     }
-    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
 }

@@ -1,22 +1,24 @@
 //! Reports through minijinja templates: `--format template --template FILE`,
 //! and the shipped single-file offline HTML report (`--template @html`).
 
+use std::io::Write;
+
 use minijinja::{AutoEscape, Environment, value::Serde};
 
-use super::VulnReport;
+use crate::Report;
 
 /// The shipped HTML report template (no external assets).
 pub const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.jinja");
 
-/// Renders `report` through `template`; `name` decides escaping: names ending
+/// Writes `report` through `template`; `name` decides escaping: names ending
 /// in `.html`, `.htm` or `.html.jinja` escape for HTML, others not at all.
 /// The template sees the JSON report's fields (`target`, `findings`, …).
 ///
 /// # Errors
 ///
-/// When the template does not parse or fails to render; the message names
+/// When the template does not parse or fails to render, or `out` fails; the message names
 /// the template and the line.
-pub fn render_template(report: &VulnReport, name: &str, template: &str) -> Result<String, String> {
+pub fn write(report: &Report, name: &str, template: &str, out: &mut dyn Write) -> Result<(), String> {
     let mut env = Environment::new();
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()
@@ -33,7 +35,8 @@ pub fn render_template(report: &VulnReport, name: &str, template: &str) -> Resul
     });
     env.add_template_owned(name.to_owned(), template.to_owned()).map_err(|e| describe(name, &e))?;
     let tmpl = env.get_template(name).map_err(|e| describe(name, &e))?;
-    tmpl.render(Serde(report)).map_err(|e| describe(name, &e))
+    let text = tmpl.render(Serde(report)).map_err(|e| describe(name, &e))?;
+    out.write_all(text.as_bytes()).map_err(|e| e.to_string())
 }
 
 fn describe(name: &str, e: &minijinja::Error) -> String {

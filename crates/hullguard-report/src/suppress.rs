@@ -3,8 +3,10 @@
 //!
 //! [`parse_ignore`] and [`parse_vex`] read the inputs once, and fail with a
 //! one-line [`SuppressError`] (`FILE:LINE: problem`) on anything they cannot
-//! read. [`apply`] then moves every finding they cover from
-//! [`VulnReport::findings`] to [`VulnReport::suppressed`], and returns one
+//! read. [`apply`] then moves every finding they cover (of every kind: the
+//! ignore file names vulnerabilities, checks and secret rules; VEX speaks of
+//! vulnerabilities only) from [`Report::findings`] to [`Report::suppressed`],
+//! and returns one
 //! warning per line for everything that did not work out: expired entries,
 //! entries and statements that matched no finding, unknown VEX statuses.
 //!
@@ -101,10 +103,10 @@ use std::collections::HashMap;
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 use serde::Deserialize;
 
-use super::{Suppressed, VulnFinding, VulnReport};
 use crate::time::{Instant, is_date, now, parse_rfc3339};
 use crate::yaml::{YamlSource, too_deep_line};
-use crate::{Finding, Location};
+use crate::{Finding, Location, Report, Suppressed, VulnDetail};
+use hullguard_inventory::Purl;
 
 /// The largest ignore file or VEX document read.
 const MAX_INPUT_BYTES: usize = 32 << 20;
@@ -171,75 +173,44 @@ impl IgnoreEntry {
         if scope.is_empty() { self.id.clone() } else { format!("{} ({})", self.id, scope.join(", ")) }
     }
 
-    /// Whether the entry covers `f` (ignoring expiry).
-    fn covers(&self, f: &VulnFinding) -> bool {
-        if !has_id(f, std::slice::from_ref(&self.id)) {
+    /// Whether the entry covers `f` (ignoring expiry): its id is the finding's id, one of a
+    /// vulnerability's aliases or a check's concept key; its package scope (vulnerabilities only)
+    /// names the package, its source package or its purl; its path glob matches the finding's
+    /// file or image path.
+    fn covers(&self, f: &Finding) -> bool {
+        let concept = f.concept.as_deref().is_some_and(|c| self.id.trim().eq_ignore_ascii_case(c));
+        if !concept && !has_id(f, std::slice::from_ref(&self.id)) {
             return false;
         }
         if let Some(p) = &self.package {
+            let Some(v) = f.vuln() else { return false };
             let ok = if starts_with_ignore_case(p, "pkg:") {
-                parse_purl(p).is_some_and(|scope| purl_covers(&scope, f))
+                purl_covers(p, v)
             } else {
-                p.eq_ignore_ascii_case(&f.package)
-                    || f.source_package.as_deref().is_some_and(|s| p.eq_ignore_ascii_case(s))
+                p.eq_ignore_ascii_case(&v.package)
+                    || v.source_package.as_deref().is_some_and(|s| p.eq_ignore_ascii_case(s))
             };
             if !ok {
                 return false;
             }
         }
-        self.path.as_deref().is_none_or(|glob| glob_match(glob, &f.path))
+        let path = f.path();
+        self.path.as_deref().is_none_or(|glob| glob_match(glob, path.strip_prefix("./").unwrap_or(path)))
     }
 }
 
-impl IgnoreEntry {
-    /// Whether the entry covers a misconfiguration or secret finding (ignoring expiry): its id is
-    /// the check or rule id (or the check's concept key), it has no package scope, and its path
-    /// glob (if any) matches the finding's file or image path.
-    fn covers_finding(&self, f: &Finding) -> bool {
-        let id_ok = self.id.eq_ignore_ascii_case(&f.id)
-            || f.concept.as_deref().is_some_and(|c| self.id.eq_ignore_ascii_case(c));
-        let path = match &f.location {
-            Location::File { path, .. } => path.as_str(),
-            Location::Image { path: Some(path), .. } => path.as_str(),
-            _ => "",
-        };
-        let path = path.strip_prefix("./").unwrap_or(path);
-        id_ok && self.package.is_none() && self.path.as_deref().is_none_or(|glob| glob_match(glob, path))
+/// What a suppressed finding is named by besides its id: a vulnerability's package; where a
+/// misconfiguration or secret was (`file:line`, image path or config field).
+fn suppressed_as(f: &Finding) -> String {
+    if let Some(v) = f.vuln() {
+        return v.package.clone();
     }
-}
-
-/// Moves the `findings` an unexpired entry covers into `suppressed`, marking the entries used.
-fn suppress_findings(
-    findings: &mut Vec<Finding>,
-    entries: &[IgnoreEntry],
-    expired: &[bool],
-    used: &mut [bool],
-    origin: &str,
-    suppressed: &mut Vec<Suppressed>,
-) {
-    findings.retain(|f| {
-        let mut reason = None;
-        for (i, e) in entries.iter().enumerate() {
-            if !expired[i] && e.covers_finding(f) {
-                used[i] = true;
-                reason.get_or_insert_with(|| match &e.reason {
-                    Some(r) => format!("ignorefile: {r}"),
-                    None => format!("ignorefile: {origin}:{}", e.line),
-                });
-            }
-        }
-        let Some(reason) = reason else {
-            return true;
-        };
-        let place = match &f.location {
-            Location::File { path, line, .. } => format!("{path}:{line}"),
-            Location::Image { path: Some(path), .. } => path.clone(),
-            Location::ConfigField { field } => field.clone(),
-            _ => String::new(),
-        };
-        suppressed.push(Suppressed { id: f.id.clone(), package: place, reason });
-        false
-    });
+    match &f.location {
+        Location::File { path, line, .. } => format!("{path}:{line}"),
+        Location::Image { path, .. } => path.clone().unwrap_or_default(),
+        Location::Path { path } => path.clone(),
+        Location::ConfigField { field } => field.clone(),
+    }
 }
 
 /// The warnings for ignore-file entries that expired or matched nothing.
@@ -254,22 +225,6 @@ fn entry_warnings(entries: &[IgnoreEntry], expired: &[bool], used: &[bool], orig
         }
     }
     warnings
-}
-
-/// Applies an ignore file to misconfiguration or secret findings alone (`hullguard config`):
-/// entries name check ids (`HG-DF-012`), concept keys or secret rule ids, optionally scoped by
-/// `path` and `expires` as for vulnerabilities. Returns what was suppressed and the warnings
-/// (expired entries, entries that matched nothing).
-pub fn apply_to_findings(
-    findings: &mut Vec<Finding>,
-    ignore: &IgnoreFile,
-    today: &str,
-) -> (Vec<Suppressed>, Vec<String>) {
-    let expired: Vec<bool> = ignore.entries.iter().map(|e| e.expires.as_deref().is_some_and(|x| x <= today)).collect();
-    let mut used = vec![false; ignore.entries.len()];
-    let mut suppressed = Vec::new();
-    suppress_findings(findings, &ignore.entries, &expired, &mut used, &ignore.origin, &mut suppressed);
-    (suppressed, entry_warnings(&ignore.entries, &expired, &used, &ignore.origin))
 }
 
 /// The ignore files looked for in the working directory when none is named, in order: our own,
@@ -540,7 +495,7 @@ pub struct VexProduct {
 }
 
 impl VexProduct {
-    fn covers(&self, f: &VulnFinding) -> bool {
+    fn covers(&self, f: &VulnDetail) -> bool {
         if self.subcomponents.is_empty() {
             target_covers(&self.target, f)
         } else {
@@ -549,10 +504,10 @@ impl VexProduct {
     }
 }
 
-fn target_covers(t: &VexTarget, f: &VulnFinding) -> bool {
+fn target_covers(t: &VexTarget, f: &VulnDetail) -> bool {
     match t {
         VexTarget::Image => true,
-        VexTarget::Purl(p) => parse_purl(p).is_some_and(|scope| purl_covers(&scope, f)),
+        VexTarget::Purl(p) => purl_covers(p, f),
         VexTarget::Unresolved(_) => false,
     }
 }
@@ -581,8 +536,10 @@ pub struct VexStatement {
 }
 
 impl VexStatement {
-    fn covers(&self, f: &VulnFinding) -> bool {
-        has_id(f, &self.ids) && self.products.iter().any(|p| p.covers(f))
+    /// Whether the statement is about `f`: a vulnerability with one of its ids, in one of its
+    /// products.
+    fn covers(&self, f: &Finding) -> bool {
+        f.vuln().is_some_and(|v| has_id(f, &self.ids) && self.products.iter().any(|p| p.covers(v)))
     }
 
     fn reason(&self, origin: &str) -> String {
@@ -906,7 +863,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, S
             found.clone()
         } else {
             // BOM-Link `urn:cdx:serial/version#bom-ref`: usable when the bom-ref is a purl.
-            r.split_once('#').map(|(_, frag)| percent_decode(frag)).filter(|f| is_purl(f))
+            r.split_once('#').and_then(|(_, frag)| Purl::from_uri_fragment(frag).ok()).map(Purl::into_string)
         };
         match purl {
             Some(p) if is_image_purl(&p) => VexTarget::Image,
@@ -956,7 +913,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, S
 
 /// Moves the findings the ignore file and VEX documents cover from
 /// `report.findings` to `report.suppressed`, then calls
-/// [`VulnReport::finalize`]. Returns one-line warnings.
+/// [`Report::finalize`]. Returns one-line warnings.
 ///
 /// `today` is `YYYY-MM-DD` (UTC, see [`today_utc`]): ignore entries with
 /// `expires <= today` are skipped. A finding covered by both the ignore file
@@ -968,7 +925,7 @@ fn cyclonedx(doc: CdxDoc, origin: &str, times: &Timestamps<'_>) -> Result<Vex, S
 /// statements with an unknown status, and suppressing statements
 /// (`not_affected`, `false_positive`) that matched no finding, with a hint
 /// when the vulnerability is reported for other packages.
-pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], today: &str) -> Vec<String> {
+pub fn apply(report: &mut Report, ignore: Option<&IgnoreFile>, vex: &[Vex], today: &str) -> Vec<String> {
     let entries: &[IgnoreEntry] = ignore.map_or(&[], |i| &i.entries);
     let ignore_origin = ignore.map_or("", |i| i.origin.as_str());
     let expired: Vec<bool> = entries.iter().map(|e| e.expires.as_deref().is_some_and(|x| x <= today)).collect();
@@ -989,9 +946,10 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
     let findings = std::mem::take(&mut report.findings);
     let reported: Vec<(Vec<String>, String)> = findings
         .iter()
-        .map(|f| {
-            let ids = std::iter::once(&f.id).chain(&f.aliases).cloned().collect();
-            (ids, if f.purl.is_empty() { f.package.clone() } else { f.purl.clone() })
+        .filter_map(|f| {
+            let v = f.vuln()?;
+            let ids = std::iter::once(&f.id).chain(&v.aliases).cloned().collect();
+            Some((ids, v.purl.to_string()))
         })
         .collect();
     for f in findings {
@@ -1022,14 +980,9 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
             reason = Some(st.reason(&vex[d].origin));
         }
         match reason {
-            Some(reason) => report.suppressed.push(Suppressed { id: f.id.clone(), package: f.package.clone(), reason }),
+            Some(reason) => report.suppressed.push(Suppressed { id: f.id.clone(), package: suppressed_as(&f), reason }),
             None => report.findings.push(f),
         }
-    }
-
-    // Misconfigurations and secrets: the ignore file applies (VEX speaks of vulnerabilities only).
-    for list in [&mut report.misconfigurations, &mut report.secrets] {
-        suppress_findings(list, entries, &expired, &mut entry_used, ignore_origin, &mut report.suppressed);
     }
     let mut warnings = entry_warnings(entries, &expired, &entry_used, ignore_origin);
     for (d, doc) in vex.iter().enumerate() {
@@ -1053,7 +1006,7 @@ pub fn apply(report: &mut VulnReport, ignore: Option<&IgnoreFile>, vex: &[Vex], 
 }
 
 /// The warning for a suppressing statement that matched no finding.
-/// `reported` holds each finding's ids and its purl (or package name).
+/// `reported` holds each vulnerability finding's ids and its purl.
 fn unmatched_statement(origin: &str, st: &VexStatement, reported: &[(Vec<String>, String)]) -> String {
     let products: Vec<&str> =
         st.products.iter().map(|p| if p.id.is_empty() { "(no product)" } else { p.id.as_str() }).collect();
@@ -1087,11 +1040,12 @@ fn unmatched_statement(origin: &str, st: &VexStatement, reported: &[(Vec<String>
     )
 }
 
-/// Whether `f`'s id or one of its aliases equals one of `ids` (case-insensitively).
-fn has_id(f: &VulnFinding, ids: &[String]) -> bool {
+/// Whether `f`'s id or one of a vulnerability's aliases equals one of `ids` (case-insensitively).
+fn has_id(f: &Finding, ids: &[String]) -> bool {
+    let aliases = f.vuln().map_or(&[][..], |v| v.aliases.as_slice());
     ids.iter().any(|id| {
         let id = id.trim();
-        f.id.eq_ignore_ascii_case(id) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
+        f.id.eq_ignore_ascii_case(id) || aliases.iter().any(|a| a.eq_ignore_ascii_case(id))
     })
 }
 
@@ -1104,97 +1058,13 @@ fn is_purl(s: &str) -> bool {
 }
 
 fn is_image_purl(s: &str) -> bool {
-    parse_purl(s).is_some_and(|p| p.ty == "oci" || p.ty == "docker")
+    Purl::parse(s).is_ok_and(|p| matches!(p.parts().ty.as_str(), "oci" | "docker"))
 }
 
-/// The parts of a purl that identify a package, normalised for comparison.
-#[derive(Debug, PartialEq, Eq)]
-struct PurlKey {
-    ty: String,
-    namespace: String,
-    name: String,
-    version: Option<String>,
-}
-
-/// Parses `pkg:type/namespace/name@version?qualifiers#subpath`, dropping
-/// qualifiers and subpath.
-fn parse_purl(s: &str) -> Option<PurlKey> {
-    let s = s.trim();
-    if !starts_with_ignore_case(s, "pkg:") {
-        return None;
-    }
-    let rest = s[4..].trim_start_matches('/');
-    let rest = rest.split('#').next().unwrap_or_default();
-    let rest = rest.split('?').next().unwrap_or_default();
-    let (path, last) = rest.rsplit_once('/')?;
-    let (ty, namespace) = match path.split_once('/') {
-        Some((ty, ns)) => (ty, ns),
-        None => (path, ""),
-    };
-    let (name, version) = match last.split_once('@') {
-        Some((n, v)) => (n, Some(v)),
-        None => (last, None),
-    };
-    let ty = ty.to_ascii_lowercase();
-    let mut name = percent_decode(name).to_lowercase();
-    if ty == "pypi" {
-        name = normalise_pypi(&name);
-    }
-    if ty.is_empty() || name.is_empty() {
-        return None;
-    }
-    Some(PurlKey {
-        namespace: namespace.split('/').map(percent_decode).collect::<Vec<_>>().join("/").to_lowercase(),
-        ty,
-        name,
-        version: version.map(percent_decode).filter(|v| !v.is_empty()),
-    })
-}
-
-/// PEP 503 name normalisation: runs of `-`, `_`, `.` become one `-`.
-fn normalise_pypi(name: &str) -> String {
-    let mut out = String::with_capacity(name.len());
-    for c in name.chars() {
-        let c = if matches!(c, '_' | '.') { '-' } else { c };
-        if !(c == '-' && out.ends_with('-')) {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Whether the purl `scope` covers `f`: same type, namespace and name (or
-/// source package), and the same version when `scope` has one.
-fn purl_covers(scope: &PurlKey, f: &VulnFinding) -> bool {
-    let Some(found) = parse_purl(&f.purl) else { return false };
-    if scope.ty != found.ty || scope.namespace != found.namespace {
-        return false;
-    }
-    let source_name = f.source_package.as_deref().map(str::to_lowercase);
-    if scope.name != found.name && source_name.as_deref() != Some(scope.name.as_str()) {
-        return false;
-    }
-    scope.version.as_ref().is_none_or(|v| found.version.as_ref() == Some(v))
-}
-
-/// Decodes `%XX` escapes; malformed escapes stay as written.
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && let Some(hex) = s.get(i + 1..i + 3)
-            && let Ok(v) = u8::from_str_radix(hex, 16)
-        {
-            out.push(v);
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Whether the purl `scope` covers the package of `f` (see
+/// [`hullguard_inventory::PurlParts::covers`]); a scope that is not a purl covers nothing.
+fn purl_covers(scope: &str, f: &VulnDetail) -> bool {
+    Purl::parse(scope).is_ok_and(|scope| scope.parts().covers(&f.purl.parts(), f.source_package.as_deref()))
 }
 
 /// One element of a path glob.
@@ -1296,25 +1166,6 @@ mod tests {
         ] {
             assert_eq!(glob_match(glob, path), want, "{glob} vs {path}");
         }
-    }
-
-    #[test]
-    fn purls() {
-        let k = parse_purl("pkg:npm/%40babel/core@7.0.0?x=y#sub").unwrap();
-        assert_eq!(
-            k,
-            PurlKey {
-                ty: "npm".into(),
-                namespace: "@babel".into(),
-                name: "core".into(),
-                version: Some("7.0.0".into())
-            }
-        );
-        assert_eq!(parse_purl("pkg:pypi/PyYAML_x").unwrap().name, "pyyaml-x");
-        assert_eq!(parse_purl("pkg:deb/debian/openssl@1%3A3.0").unwrap().version.as_deref(), Some("1:3.0"));
-        assert!(parse_purl("pkg:nothing").is_none());
-        assert!(parse_purl("pkg:/").is_none());
-        assert!(parse_purl("pkg:é/é@").is_some());
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! GitLab's container-scanning report (security report schema [`GITLAB_SCHEMA_VERSION`]): one
 //! vulnerability per finding, located by package, operating system and image. Misconfigurations
-//! and secrets have no place in that report type and are left out.
+//! and secrets have no place in that report type and are left out. The warnings are `warn`
+//! messages of the scan; what it could not read is a `fatal` message each, and the scan's status
+//! is then `failure`.
+
+use std::io::{self, Write};
 
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::{VulnFinding, VulnReport, VulnStatus};
-use crate::Severity;
+use crate::{Finding, Report, Severity, VulnDetail, VulnStatus};
 
 /// The version of GitLab's security report schemas the report declares.
 pub const GITLAB_SCHEMA_VERSION: &str = "15.0.7";
@@ -33,8 +36,8 @@ fn severity(s: Severity) -> &'static str {
 }
 
 /// A stable id of a finding, in UUID shape: the SHA-256 of its id, package, version and path.
-fn finding_id(f: &VulnFinding) -> String {
-    let digest = Sha256::digest([&f.id, &f.package, &f.installed, &f.path].map(String::as_str).join("\0"));
+fn finding_id(f: &Finding, v: &VulnDetail) -> String {
+    let digest = Sha256::digest([f.id.as_str(), &v.package, &v.installed, f.path()].join("\0"));
     let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32])
 }
@@ -52,11 +55,11 @@ fn identifier(id: &str) -> Value {
     json!({"type": kind, "name": id, "value": id, "url": url})
 }
 
-fn vulnerability(f: &VulnFinding, report: &VulnReport) -> Value {
-    let mut identifiers: Vec<Value> = std::iter::once(&f.id).chain(&f.aliases).map(|a| identifier(a)).collect();
+fn vulnerability(f: &Finding, v: &VulnDetail, report: &Report) -> Value {
+    let mut identifiers: Vec<Value> = std::iter::once(&f.id).chain(&v.aliases).map(|a| identifier(a)).collect();
     identifiers.truncate(20);
-    let solution = match (&f.fixed, f.status) {
-        (Some(v), _) => format!("Upgrade {} to {v} or later.", f.package),
+    let solution = match (&v.fixed, v.status) {
+        (Some(fixed), _) => format!("Upgrade {} to {fixed} or later.", v.package),
         (None, VulnStatus::WillNotFix) => "No fix: the vendor will not fix it.".to_owned(),
         (None, VulnStatus::EndOfLife) => "No fix: the release is out of security support.".to_owned(),
         (None, _) => "No fixed version yet.".to_owned(),
@@ -64,7 +67,7 @@ fn vulnerability(f: &VulnFinding, report: &VulnReport) -> Value {
     // GitLab shows `name` as the title, with the location beside it: it names no package.
     let description = if f.title.is_empty() { f.id.clone() } else { f.title.clone() };
     json!({
-        "id": finding_id(f),
+        "id": finding_id(f, v),
         "name": description.chars().take(255).collect::<String>(),
         "description": description,
         "severity": severity(f.severity),
@@ -72,15 +75,19 @@ fn vulnerability(f: &VulnFinding, report: &VulnReport) -> Value {
         "identifiers": identifiers,
         "links": f.references.iter().map(|u| json!({"url": u})).collect::<Vec<_>>(),
         "location": {
-            "dependency": {"package": {"name": f.package}, "version": f.installed},
+            "dependency": {"package": {"name": v.package}, "version": v.installed},
             "operating_system": report.os.as_deref().map_or_else(|| "Unknown".to_owned(), |o| o.replacen(' ', ":", 1)),
             "image": report.target,
         },
     })
 }
 
-/// Renders `report` as a GitLab container-scanning report (pretty JSON, final newline).
-pub fn to_gitlab(report: &VulnReport, tool_version: &str, times: ScanTimes) -> String {
+/// Writes `report` as a GitLab container-scanning report (pretty JSON, final newline).
+///
+/// # Errors
+///
+/// When `out` fails.
+pub fn write(report: &Report, tool_version: &str, times: ScanTimes, out: &mut dyn Write) -> io::Result<()> {
     let tool = json!({
         "id": "hullguard",
         "name": "hullguard",
@@ -95,11 +102,21 @@ pub fn to_gitlab(report: &VulnReport, tool_version: &str, times: ScanTimes) -> S
             "type": "container_scanning",
             "start_time": crate::time::utc_date_time(times.start),
             "end_time": crate::time::utc_date_time(times.end),
-            "status": "success",
+            "status": if report.incomplete.is_empty() { "success" } else { "failure" },
+            "messages": messages(report),
         },
-        "vulnerabilities": report.findings.iter().map(|f| vulnerability(f, report)).collect::<Vec<_>>(),
+        "vulnerabilities": report.vulnerabilities().map(|(f, v)| vulnerability(f, v, report)).collect::<Vec<_>>(),
     });
-    serde_json::to_string_pretty(&doc).expect("the report always serialises") + "\n"
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")
+}
+
+/// The scan's messages: one `fatal` per thing not read, then one `warn` per warning.
+fn messages(report: &Report) -> Vec<Value> {
+    let incomplete =
+        report.incomplete.iter().map(|t| json!({"level": "fatal", "value": format!("incomplete scan: {t}")}));
+    let warnings = report.warnings.iter().map(|t| json!({"level": "warn", "value": t}));
+    incomplete.chain(warnings).collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,37 @@
+//! The renderers: one module per output format, each writing a [`Report`](crate::Report) to an
+//! [`std::io::Write`] with a `write` function — [`table`] (text), [`json`] (the report as it
+//! is), [`sarif`] (SARIF 2.1.0), [`cyclonedx`] (the inventory SBOM with its vulnerabilities),
+//! [`junit`] (JUnit XML), [`gitlab`] (GitLab container scanning) and [`template`] (minijinja,
+//! with the shipped HTML report). Every format carries the scan's warnings and what it could not
+//! read (`incomplete`) in the place the format has for them. (`spdx-json` is the inventory's own
+//! document: `hullguard_inventory::sbom`.)
+
+pub mod cyclonedx;
+pub mod gitlab;
+pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod table;
+pub mod template;
+
+pub use gitlab::{GITLAB_SCHEMA_VERSION, ScanTimes};
+pub use table::{TableLayout, TableStyle};
+pub use template::HTML_TEMPLATE;
+
+use std::io::{self, Write};
+use std::path::Path;
+
+/// A buffered writer to `output` (created or truncated), or to stdout when `None`: where a
+/// report is written as it is rendered.
+///
+/// # Errors
+///
+/// When `output` cannot be created; the error names it.
+pub fn output(output: Option<&Path>) -> io::Result<Box<dyn Write>> {
+    Ok(match output {
+        Some(path) => Box::new(io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?,
+        )),
+        None => Box::new(io::BufWriter::new(io::stdout().lock())),
+    })
+}
