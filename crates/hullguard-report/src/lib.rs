@@ -108,6 +108,78 @@ pub enum Location {
         /// The field, e.g. `config.User` or `spec.containers[0].securityContext`.
         field: String,
     },
+    /// A field of a container in the Docker Engine (`/containers/{id}/json`).
+    Container {
+        /// The container's name, without the leading `/`.
+        name: String,
+        /// Its short id (12 hex digits).
+        id: String,
+        /// The image it runs, as the container was created with it.
+        image: String,
+        /// The inspect field, e.g. `HostConfig.Privileged` or `Config.User`.
+        field: String,
+    },
+    /// A setting of the Docker daemon or a file of its host: where it was read (`engine /info`,
+    /// a path under the host root) and which field, when one.
+    Host {
+        /// What was read: `engine` (the Engine API) or a host path (`/etc/docker/daemon.json`).
+        source: String,
+        /// The field or key, e.g. `icc` or `SecurityOptions`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
+}
+
+impl Location {
+    /// A one-line description of the place, as tables and ignore-file paths show it:
+    /// `path:line`, the image path, the field, `container web (3f2a…) HostConfig.Privileged`,
+    /// `/etc/docker/daemon.json icc`.
+    #[must_use]
+    pub fn place(&self) -> String {
+        match self {
+            Location::File { path, line, .. } => format!("{path}:{line}"),
+            Location::Image { layer, path } => format!(
+                "{}{}",
+                path.as_deref().unwrap_or("image"),
+                layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
+            ),
+            Location::ConfigField { field } => field.clone(),
+            Location::Container { name, id, image, field } => format!("{name} ({id}, {image}) {field}"),
+            Location::Host { source, field: Some(field) } => format!("{source} {field}"),
+            Location::Host { source, field: None } => source.clone(),
+        }
+    }
+}
+
+/// The outcome of one audit check (`hullguard host`, `containers`): findings carry `warn` or
+/// `manual`; `pass` and `n/a` are only counted in the compliance summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum CheckStatus {
+    /// The check ran and found nothing wrong.
+    #[serde(rename = "pass")]
+    Pass,
+    /// The check ran and found the problem the finding describes.
+    #[serde(rename = "warn")]
+    Warn,
+    /// What cannot be decided from where hullguard runs: the finding says what to check by hand.
+    #[serde(rename = "manual")]
+    Manual,
+    /// The check does not apply here (rootless daemon, swarm off, no such file).
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
+
+impl CheckStatus {
+    /// The name as shown and serialised: `pass`, `warn`, `manual`, `n/a`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Manual => "manual",
+            Self::NotApplicable => "n/a",
+        }
+    }
 }
 
 /// What sort of problem a finding reports.
@@ -148,6 +220,9 @@ pub struct Finding {
     pub fix: Option<String>,
     /// Further reading (URLs).
     pub references: Vec<String>,
+    /// For audit checks (daemon, host, containers): `warn` or `manual`; absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CheckStatus>,
 }
 
 impl Finding {
@@ -174,6 +249,7 @@ mod tests {
             evidence: None,
             fix: None,
             references: Vec::new(),
+            status: None,
         }
     }
 

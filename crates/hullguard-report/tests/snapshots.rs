@@ -123,6 +123,7 @@ fn report() -> VulnReport {
         evidence: None,
         fix: Some("Add a USER instruction with a non-root user.".to_owned()),
         references: vec!["https://docs.docker.com/reference/dockerfile/#user".to_owned()],
+        status: None,
     }];
     report.secrets = vec![Finding {
         kind: FindingKind::Secret,
@@ -135,6 +136,7 @@ fn report() -> VulnReport {
         evidence: Some("AWS_ACCESS_KEY_ID=AKIA*****".to_owned()),
         fix: Some("Remove and revoke it.".to_owned()),
         references: Vec::new(),
+        status: None,
     }];
     report.warnings = vec!["/app/x.jar: java-archive: not a zip archive".to_owned()];
     report.incomplete = vec!["/var/lib/dpkg/status: dpkg: over its 64 MiB cap; not read".to_owned()];

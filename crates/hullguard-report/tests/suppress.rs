@@ -628,6 +628,7 @@ fn check_finding(
         evidence: None,
         fix: None,
         references: Vec::new(),
+        status: None,
     }
 }
 

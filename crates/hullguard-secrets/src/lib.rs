@@ -157,6 +157,7 @@ impl SecretFinding {
                     .to_owned(),
             ),
             references: Vec::new(),
+            status: None,
         }
     }
 }

@@ -114,6 +114,8 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
             crate::Location::Image { path, .. } => (uri(path.as_deref().unwrap_or("")), 1),
             crate::Location::File { path, line, .. } => (uri(path), *line),
             crate::Location::ConfigField { .. } => (String::new(), 1),
+            crate::Location::Host { source, .. } if source.starts_with('/') => (uri(source), 1),
+            crate::Location::Container { .. } | crate::Location::Host { .. } => (String::new(), 1),
         };
         let uri = if uri.is_empty() { self::uri(&report.target.replace(['/', ':'], "_")) } else { uri };
         json!({

@@ -201,6 +201,9 @@ impl IgnoreEntry {
         let path = match &f.location {
             Location::File { path, .. } => path.as_str(),
             Location::Image { path: Some(path), .. } => path.as_str(),
+            // Audit findings: the glob names a container or a host path.
+            Location::Container { name, .. } => name.as_str(),
+            Location::Host { source, .. } => source.as_str(),
             _ => "",
         };
         let path = path.strip_prefix("./").unwrap_or(path);
@@ -232,10 +235,9 @@ fn suppress_findings(
             return true;
         };
         let place = match &f.location {
-            Location::File { path, line, .. } => format!("{path}:{line}"),
+            Location::Image { path: None, .. } => String::new(),
             Location::Image { path: Some(path), .. } => path.clone(),
-            Location::ConfigField { field } => field.clone(),
-            _ => String::new(),
+            other => other.place(),
         };
         suppressed.push(Suppressed { id: f.id.clone(), package: place, reason });
         false
