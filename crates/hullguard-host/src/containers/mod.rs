@@ -155,13 +155,14 @@ pub fn check(facts: &ContainerFacts, daemon: DaemonContext) -> Audit {
 
     // 5.2 AppArmor
     let apparmor = c.get("AppArmorProfile").and_then(Value::as_str).unwrap_or_default();
-    let v = if opt("apparmor").any(|p| p == "unconfined") || apparmor == "unconfined" {
+    // An option the host cannot honour changes nothing: n/a, not a finding.
+    let v = if !daemon.apparmor {
+        Verdict::na("AppArmor is not enabled on the daemon")
+    } else if opt("apparmor").any(|p| p == "unconfined") || apparmor == "unconfined" {
         Verdict::warn_fix(
             "AppArmorProfile: unconfined",
             "Remove --security-opt apparmor=unconfined (compose: security_opt), so docker-default applies",
         )
-    } else if !daemon.apparmor {
-        Verdict::na("AppArmor is not enabled on the daemon")
     } else if privileged {
         Verdict::warn("HostConfig.Privileged: true runs without an AppArmor profile")
     } else {
@@ -170,10 +171,10 @@ pub fn check(facts: &ContainerFacts, daemon: DaemonContext) -> Audit {
     record("ctr-apparmor", "AppArmorProfile", v);
 
     // 5.3 SELinux
-    let v = if opt("label").any(|l| l == "disable") {
-        Verdict::warn_fix("HostConfig.SecurityOpt: label=disable", "Remove --security-opt label=disable")
-    } else if !daemon.selinux {
+    let v = if !daemon.selinux {
         Verdict::na("SELinux is not enabled on the daemon (--selinux-enabled)")
+    } else if opt("label").any(|l| l == "disable") {
+        Verdict::warn_fix("HostConfig.SecurityOpt: label=disable", "Remove --security-opt label=disable")
     } else {
         Verdict::Pass
     };
