@@ -622,3 +622,152 @@ pub fn check_daemon(info: &Value) -> Audit {
     );
     audit
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use hullguard_report::CheckStatus;
+
+    /// A container that passes every automated check (as `docker run` of the hardened flags on a
+    /// user network, with a healthcheck, by digest).
+    fn hardened() -> Value {
+        json!({
+            "Id": "0123456789abcdef0123", "Name": "/web", "Image": "sha256:feed",
+            "State": {"Running": true, "Health": {"Status": "healthy"}},
+            "AppArmorProfile": "docker-default",
+            "Config": {"Image": "registry.example/web@sha256:feed", "User": "1000:1000",
+                       "Healthcheck": {"Test": ["CMD", "true"]}},
+            "HostConfig": {"CapDrop": ["ALL"], "ReadonlyRootfs": true, "SecurityOpt": ["no-new-privileges"],
+                           "Memory": 67108864, "PidsLimit": 64, "NanoCpus": 500000000, "NetworkMode": "appnet",
+                           "RestartPolicy": {"Name": "on-failure", "MaximumRetryCount": 5},
+                           "Ulimits": [{"Name": "nofile", "Soft": 1024, "Hard": 1024}],
+                           "PortBindings": {"8080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}]}},
+            "Mounts": [{"Type": "bind", "Source": "/etc/ssl/certs", "Destination": "/certs", "RW": false, "Propagation": "rprivate"}]
+        })
+    }
+
+    fn top(rows: &[(&str, &str)]) -> Value {
+        json!({"Titles": ["PID", "UID", "COMMAND"],
+               "Processes": rows.iter().map(|(uid, cmd)| json!(["1", uid, cmd])).collect::<Vec<_>>()})
+    }
+
+    const SECURE: DaemonContext = DaemonContext { apparmor: true, selinux: true, rootless: false, no_new_privileges: false };
+
+    fn findings(inspect: Value, top_rows: &[(&str, &str)], execs: Vec<Value>, ctx: DaemonContext) -> Vec<(String, String)> {
+        let facts = ContainerFacts { inspect, top: Some(top(top_rows)), execs };
+        let audit = check(&facts, ctx);
+        audit
+            .findings
+            .iter()
+            .filter(|f| f.status == Some(CheckStatus::Warn))
+            .map(|f| (f.id.clone(), f.evidence.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect()
+    }
+
+    #[test]
+    fn a_hardened_container_has_no_warning() {
+        assert_eq!(findings(hardened(), &[("1000", "app")], vec![], SECURE), pairs(&[]));
+    }
+
+    #[test]
+    fn apparmor_and_selinux_where_the_daemon_enforces_them() {
+        let mut c = hardened();
+        c["AppArmorProfile"] = json!("unconfined");
+        c["HostConfig"]["SecurityOpt"] = json!(["no-new-privileges:true", "apparmor:unconfined", "label:disable"]);
+        assert_eq!(
+            findings(c.clone(), &[("1000", "app")], vec![], SECURE),
+            pairs(&[("HG-CTR-002", "AppArmorProfile: unconfined"), ("HG-CTR-003", "HostConfig.SecurityOpt: label=disable")])
+        );
+        // Where the daemon has neither, the options change nothing: n/a.
+        assert_eq!(findings(c, &[("1000", "app")], vec![], DaemonContext::default()), pairs(&[]));
+    }
+
+    #[test]
+    fn processes_sshd_root_and_unhealthy() {
+        let mut c = hardened();
+        c["State"]["Health"]["Status"] = json!("unhealthy");
+        assert_eq!(
+            findings(c, &[("1000", "app"), ("0", "/usr/sbin/sshd")], vec![], SECURE),
+            pairs(&[
+                ("HG-CTR-007", "a process named sshd runs in the container"),
+                ("HG-CTR-027", "State.Health.Status: unhealthy"),
+                ("HG-CTR-040", "Config.User: 1000:1000, but 1 process(es) run as uid 0"),
+            ])
+        );
+    }
+
+    #[test]
+    fn exec_sessions_and_the_daemon_wide_no_new_privileges() {
+        let mut c = hardened();
+        c["HostConfig"]["SecurityOpt"] = json!([]);
+        let execs = vec![json!({"ID": "aaaabbbbccccdddd", "ProcessConfig": {"privileged": true, "user": "0"}})];
+        assert_eq!(
+            findings(c.clone(), &[("1000", "app")], execs, SECURE),
+            pairs(&[
+                ("HG-CTR-023", "exec sessions with --privileged: aaaabbbbcccc"),
+                ("HG-CTR-024", "exec sessions with --user root: aaaabbbbcccc"),
+                ("HG-CTR-026", "HostConfig.SecurityOpt has no no-new-privileges"),
+            ])
+        );
+        let daemon_nnp = DaemonContext { no_new_privileges: true, ..SECURE };
+        assert_eq!(findings(c, &[("1000", "app")], vec![], daemon_nnp), pairs(&[]));
+    }
+
+    #[test]
+    fn a_custom_seccomp_profile_is_audited() {
+        let mut c = hardened();
+        let profile = r#"{"defaultAction":"SCMP_ACT_ERRNO","architectures":["SCMP_ARCH_X86_64","SCMP_ARCH_X86","SCMP_ARCH_X32"],"syscalls":[{"names":["read","bpf"],"action":"SCMP_ACT_ALLOW"}]}"#;
+        c["HostConfig"]["SecurityOpt"] = json!(["no-new-privileges", format!("seccomp={profile}")]);
+        assert_eq!(
+            findings(c, &[("1000", "app")], vec![], SECURE),
+            pairs(&[("HG-CTR-022", "custom seccomp profile: HG-SECCOMP-002 bpf: SCMP_ACT_ALLOW")])
+        );
+    }
+
+    #[test]
+    fn mounts_ports_and_restart_edges() {
+        let mut c = hardened();
+        c["Mounts"] = json!([
+            {"Type": "bind", "Source": "/", "Destination": "/host", "RW": false},
+            {"Type": "bind", "Source": "/etc/ssl/certs", "Destination": "/c", "RW": true},
+            {"Type": "bind", "Source": "/srv/data", "Destination": "/data", "RW": true, "Propagation": "shared"},
+            {"Type": "volume", "Source": "/var/lib/docker/volumes/x/_data", "Destination": "/v", "RW": true},
+            {"Type": "bind", "Source": "/run/docker.sock", "Destination": "/docker.sock", "RW": true}
+        ]);
+        c["HostConfig"]["PortBindings"] = json!({"443/tcp": [{"HostIp": "", "HostPort": "443"}], "9000/tcp": [{"HostIp": "10.0.0.1", "HostPort": ""}]});
+        c["HostConfig"]["RestartPolicy"] = json!({"Name": "on-failure", "MaximumRetryCount": 10});
+        assert_eq!(
+            findings(c, &[("1000", "app")], vec![], SECURE),
+            pairs(&[
+                ("HG-CTR-006", "Mounts: /:/host (read-only), /etc/ssl/certs:/c (read-write)"),
+                ("HG-CTR-008", "privileged host ports: 0.0.0.0:443->443/tcp"),
+                ("HG-CTR-014", "bound to every interface: 0.0.0.0:443->443/tcp"),
+                ("HG-CTR-015", "HostConfig.RestartPolicy: on-failure, MaximumRetryCount 10"),
+                ("HG-CTR-020", "Mounts propagation: /srv/data:/data (shared)"),
+                ("HG-CTR-032", "Mounts: /run/docker.sock:/docker.sock (read-write)"),
+            ])
+        );
+    }
+
+    #[test]
+    fn daemon_level_checks_of_section_5_and_6() {
+        let info = json!({"Swarm": {"LocalNodeState": "active"}, "Images": 7, "Containers": 3, "ContainersRunning": 2, "ContainersStopped": 1});
+        let audit = check_daemon(&info);
+        let got: Vec<(&str, Option<CheckStatus>, &str)> =
+            audit.findings.iter().map(|f| (f.id.as_str(), f.status, f.evidence.as_deref().unwrap_or_default())).collect();
+        assert_eq!(
+            got,
+            [
+                ("HG-CTR-001", Some(CheckStatus::Warn), "Swarm.LocalNodeState: active"),
+                ("HG-CTR-037", Some(CheckStatus::Manual), "7 images on the host; remove those no container needs (docker image prune)"),
+                ("HG-CTR-038", Some(CheckStatus::Manual), "3 containers, 2 running, 1 stopped; remove those not needed (docker container prune)"),
+            ]
+        );
+    }
+}
