@@ -14,6 +14,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
+mod processes;
+
+pub use processes::ProcTable;
+
 /// The default Engine address, when `DOCKER_HOST` is not set.
 pub const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
@@ -40,8 +44,9 @@ pub struct DaemonFacts {
 pub struct ContainerFacts {
     /// `GET /containers/{id}/json`.
     pub inspect: Value,
-    /// `GET /containers/{id}/top?ps_args=-o pid,uid,comm` of a running container
-    /// (`{"Titles": […], "Processes": [[…]]}`); `None` when it is not running or top failed.
+    /// The processes of a running container as `/containers/{id}/top?ps_args=-o pid,uid,comm`
+    /// shows them (`{"Titles": […], "Processes": [[…]]}`), read from the host's `/proc` when the
+    /// Engine is local ([`ProcTable`]); `None` when it is not running or they cannot be listed.
     pub top: Option<Value>,
     /// `GET /exec/{id}/json` of each exec session the daemon still knows.
     pub execs: Vec<Value>,
@@ -136,7 +141,9 @@ impl Engine {
             wanted.to_vec()
         };
         let named = !wanted.is_empty();
-        let results = self.runtime.block_on(join_all(ids.iter().map(|id| self.container(id))));
+        // With the Engine on this machine the processes come from /proc, else from /top.
+        let procs = self.host.starts_with("unix://").then(ProcTable::read);
+        let results = self.runtime.block_on(join_all(ids.iter().map(|id| self.container(id, procs.as_ref()))));
         let mut facts = Vec::with_capacity(ids.len());
         let mut warnings = Vec::new();
         for (id, result) in ids.iter().zip(results) {
@@ -157,14 +164,22 @@ impl Engine {
         Ok((facts, warnings))
     }
 
-    async fn container(&self, id: &str) -> std::result::Result<ContainerFacts, bollard::errors::Error> {
+    async fn container(
+        &self,
+        id: &str,
+        procs: Option<&ProcTable>,
+    ) -> std::result::Result<ContainerFacts, bollard::errors::Error> {
         let inspect = self.docker.inspect_container(id, None::<InspectContainerOptions>).await?;
         let running = inspect.state.as_ref().and_then(|s| s.running).unwrap_or(false);
         let exec_ids = inspect.exec_ids.clone().unwrap_or_default();
         let inspect = serde_json::to_value(inspect).unwrap_or(Value::Null);
+        let local = procs.filter(|_| running).and_then(|p| p.top(&inspect));
         let top = async {
             if !running {
                 return None;
+            }
+            if local.is_some() {
+                return local;
             }
             let options = TopOptions { ps_args: TOP_ARGS.to_owned() };
             let top = self.docker.top_processes(id, Some(options)).await.ok()?;

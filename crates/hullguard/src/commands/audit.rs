@@ -58,8 +58,10 @@ pub fn containers(args: &ContainersArgs, quiet: bool) -> Result<ExitCode> {
     let engine = Engine::connect()?;
     let daemon_facts = engine.daemon()?;
     let (containers, warnings) = engine.containers(&args.containers)?;
-    let host = HostFacts::read(Path::new("/"));
-    let nnp = host.daemon_json.as_ref().and_then(|j| j.get("no-new-privileges")).and_then(Value::as_bool);
+    // The daemon-wide no-new-privileges default is only in daemon.json (the Engine does not say).
+    let mut host = HostFacts { root: "/".into(), ..HostFacts::default() };
+    let daemon_json = host.read_text("/etc/docker/daemon.json").and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    let nnp = daemon_json.as_ref().and_then(|j| j.get("no-new-privileges")).and_then(Value::as_bool);
     let context = DaemonContext::from_info(&daemon_facts.info, nnp == Some(true));
     let mut audit = Audit { warnings, ..Audit::default() };
     if args.containers.is_empty() {
