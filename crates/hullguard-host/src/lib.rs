@@ -33,7 +33,10 @@ pub const NOT_AUTOMATED: &[(&str, &str)] = &[
     ("host-hardened", "hardening of the host OS is its own benchmark; hullguard does not audit the OS"),
     ("host-docker-up-to-date", "needs the current Docker release list (no network): the Engine version is reported"),
     ("swarm-manager-count", "with swarm active the manager count is reported; the right number is a design choice"),
-    ("swarm-bind-interface", "needs the swarm's listen address (docker swarm inspect, not read); n/a with swarm inactive"),
+    (
+        "swarm-bind-interface",
+        "needs the swarm's listen address (docker swarm inspect, not read); n/a with swarm inactive",
+    ),
     ("swarm-overlay-encrypted", "needs every overlay network's options (not read); n/a with swarm inactive"),
     ("swarm-secrets", "a practice, not a setting; n/a with swarm inactive"),
     ("swarm-autolock", "needs docker swarm inspect (not read); n/a with swarm inactive"),

@@ -15,7 +15,8 @@ use serde_json::json;
 fn catalogue_keys() -> Vec<String> {
     let shared = std::env::var("HULLGUARD_SHARED")
         .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_owned());
-    let text = std::fs::read_to_string(format!("{shared}/checks/CATALOGUE.md")).expect("the catalogue (HULLGUARD_SHARED)");
+    let text =
+        std::fs::read_to_string(format!("{shared}/checks/CATALOGUE.md")).expect("the catalogue (HULLGUARD_SHARED)");
     let mut keys = Vec::new();
     for heading in ["Docker host and daemon", "Running containers and operations"] {
         let section = text.split("### ").find(|s| s.starts_with(heading)).unwrap();
@@ -60,7 +61,9 @@ fn runs() -> Vec<Audit> {
         ("run/docker.sock", ""),
         ("run/containerd/containerd.sock", ""),
     ];
-    for bin in ["dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v1", "containerd-shim-runc-v2", "runc"] {
+    for bin in
+        ["dockerd", "containerd", "containerd-shim", "containerd-shim-runc-v1", "containerd-shim-runc-v2", "runc"]
+    {
         std::fs::create_dir_all(root.join("usr/bin")).unwrap();
         std::fs::write(root.join("usr/bin").join(bin), "").unwrap();
     }

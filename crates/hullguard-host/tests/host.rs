@@ -204,12 +204,12 @@ fn an_unsafe_host_root_fails_each_of_its_settings() {
         ("HG-HOST-014", "warn"),
         ("HG-HOST-017", "warn"),
         ("HG-HOST-018", "warn"),
-        ("HG-HOST-022", "warn"), // icc
-        ("HG-HOST-023", "warn"), // log-level debug
-        ("HG-HOST-024", "warn"), // iptables false
-        ("HG-HOST-025", "warn"), // insecure registry
-        ("HG-HOST-026", "warn"), // aufs
-        ("HG-HOST-027", "warn"), // tcp without TLS
+        ("HG-HOST-022", "warn"),   // icc
+        ("HG-HOST-023", "warn"),   // log-level debug
+        ("HG-HOST-024", "warn"),   // iptables false
+        ("HG-HOST-025", "warn"),   // insecure registry
+        ("HG-HOST-026", "warn"),   // aufs
+        ("HG-HOST-027", "warn"),   // tcp without TLS
         ("HG-HOST-028", "manual"), // no default ulimits
         ("HG-HOST-029", "warn"),   // no userns-remap
         ("HG-HOST-030", "manual"), // cgroup-parent to confirm
@@ -243,8 +243,7 @@ fn an_empty_host_root_is_manual_not_a_silent_pass() {
     let root = Root::new();
     let facts = HostFacts::read(root.path());
     let audit = check(None, &facts);
-    let passed: Vec<&str> =
-        audit.outcomes.iter().filter(|o| o.status == CheckStatus::Pass).map(|o| o.id).collect();
+    let passed: Vec<&str> = audit.outcomes.iter().filter(|o| o.status == CheckStatus::Pass).map(|o| o.id).collect();
     // With no daemon configuration found, nothing that depends on it passes.
     assert_eq!(passed, Vec::<&str>::new());
     let icc = audit.findings.iter().find(|f| f.id == "HG-HOST-022").unwrap();

@@ -9,18 +9,79 @@ use hullguard_report::CheckStatus;
 use serde_json::{Value, json};
 
 const ALLOWED: &[&str] = &[
-    "accept", "access", "arch_prctl", "bind", "brk", "capget", "capset", "chdir", "chmod", "chown", "clock_gettime",
-    "close", "connect", "dup", "dup2", "dup3", "epoll_create1", "epoll_ctl", "epoll_wait", "execve", "exit",
-    "exit_group", "faccessat", "fchmod", "fchown", "fcntl", "fstat", "futex", "getdents64", "getpid", "getppid",
-    "getuid", "ioctl", "kill", "listen", "lseek", "madvise", "mkdir", "mmap", "mprotect", "munmap", "nanosleep",
-    "newfstatat", "open", "openat", "pipe2", "poll", "prctl", "pread64", "read", "readlink", "recvfrom", "rename",
-    "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sendto", "set_robust_list", "set_tid_address", "setgid",
-    "setuid", "socket", "stat", "uname", "unlink", "wait4", "write",
+    "accept",
+    "access",
+    "arch_prctl",
+    "bind",
+    "brk",
+    "capget",
+    "capset",
+    "chdir",
+    "chmod",
+    "chown",
+    "clock_gettime",
+    "close",
+    "connect",
+    "dup",
+    "dup2",
+    "dup3",
+    "epoll_create1",
+    "epoll_ctl",
+    "epoll_wait",
+    "execve",
+    "exit",
+    "exit_group",
+    "faccessat",
+    "fchmod",
+    "fchown",
+    "fcntl",
+    "fstat",
+    "futex",
+    "getdents64",
+    "getpid",
+    "getppid",
+    "getuid",
+    "ioctl",
+    "kill",
+    "listen",
+    "lseek",
+    "madvise",
+    "mkdir",
+    "mmap",
+    "mprotect",
+    "munmap",
+    "nanosleep",
+    "newfstatat",
+    "open",
+    "openat",
+    "pipe2",
+    "poll",
+    "prctl",
+    "pread64",
+    "read",
+    "readlink",
+    "recvfrom",
+    "rename",
+    "rt_sigaction",
+    "rt_sigprocmask",
+    "rt_sigreturn",
+    "sendto",
+    "set_robust_list",
+    "set_tid_address",
+    "setgid",
+    "setuid",
+    "socket",
+    "stat",
+    "uname",
+    "unlink",
+    "wait4",
+    "write",
 ];
 
 /// The reference profile (Docker's default, by its documented semantics).
 fn docker_default() -> Value {
-    let gated = |names: &[&str], cap: &str| json!({"names": names, "action": "SCMP_ACT_ALLOW", "includes": {"caps": [cap]}});
+    let gated =
+        |names: &[&str], cap: &str| json!({"names": names, "action": "SCMP_ACT_ALLOW", "includes": {"caps": [cap]}});
     json!({
         "defaultAction": "SCMP_ACT_ERRNO",
         "defaultErrnoRet": 1,
@@ -79,10 +140,7 @@ fn dockers_default_profile_audits_clean() {
 #[test]
 fn an_unconditional_allow_of_dangerous_syscalls() {
     let p = with_rule(json!({"names": ["keyctl", "mount", "getpid"], "action": "SCMP_ACT_ALLOW"}));
-    assert_eq!(
-        found(&p),
-        pairs(&[("HG-SECCOMP-002", "keyctl: SCMP_ACT_ALLOW; mount: SCMP_ACT_ALLOW")])
-    );
+    assert_eq!(found(&p), pairs(&[("HG-SECCOMP-002", "keyctl: SCMP_ACT_ALLOW; mount: SCMP_ACT_ALLOW")]));
     // The legacy single `name` form, and a LOG action, allow too.
     let p = with_rule(json!({"name": "userfaultfd", "action": "SCMP_ACT_LOG"}));
     assert_eq!(found(&p), pairs(&[("HG-SECCOMP-002", "userfaultfd: SCMP_ACT_LOG")]));
@@ -106,7 +164,9 @@ fn a_gate_on_a_capability_every_container_holds_is_no_gate() {
         pairs(&[("HG-SECCOMP-002", "unshare: SCMP_ACT_ALLOW gated on CAP_CHOWN, which containers hold by default")])
     );
     // An argument filter makes a rule conditional.
-    let p = with_rule(json!({"names": ["setns"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}));
+    let p = with_rule(
+        json!({"names": ["setns"], "action": "SCMP_ACT_ALLOW", "args": [{"index": 1, "value": 0, "op": "SCMP_CMP_EQ"}]}),
+    );
     assert!(found(&p).is_empty());
 }
 

@@ -13,7 +13,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Swarm mode opens management ports (2377, 7946, 4789) and runs a Raft store; on a host that does not need it that is attack surface.",
         remediation: "docker swarm leave --force, if the host does not need swarm.",
         peer_ids: &["CIS 5.1"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-002",
@@ -23,7 +26,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "AppArmor confines what a container's processes may touch; 'unconfined' turns that off.",
         remediation: "Drop '--security-opt apparmor=unconfined' (docker-default is applied), or give a profile of your own: --security-opt apparmor=PROFILE (compose: security_opt).",
         peer_ids: &["CIS 5.2"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-003",
@@ -33,7 +39,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "SELinux labels separate containers from the host and each other; 'label=disable' turns that off.",
         remediation: "Drop '--security-opt label=disable' (or label:disable); on SELinux hosts run the daemon with --selinux-enabled.",
         peer_ids: &["CIS 5.3"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-004",
@@ -43,7 +52,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Each added capability gives the container's root a piece of the host's root; docker-bench wants ALL dropped and only the needed ones added.",
         remediation: "Run with --cap-drop ALL and --cap-add only what the process needs (compose: cap_drop: [ALL], cap_add).",
         peer_ids: &["CIS 5.4"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-005",
@@ -53,7 +65,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A privileged container has every capability, every device and no seccomp, AppArmor or SELinux confinement: it is root on the host.",
         remediation: "Remove --privileged (compose: privileged: false) and add only the capabilities or devices needed.",
         peer_ids: &["CIS 5.5"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-006",
@@ -63,7 +78,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A bind mount of /, /boot, /dev, /etc, /lib, /proc, /sys or /usr (or /var/run) hands the container the host's files; mounted read-write it can change the host.",
         remediation: "Remove the bind mount, or mount only the subdirectory needed, read-only (-v SRC:DST:ro; compose: read_only: true on the volume).",
         peer_ids: &["CIS 5.6"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-007",
@@ -73,7 +91,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "An SSH daemon in a container is one more service to patch and a way in that bypasses docker exec's audit trail.",
         remediation: "Remove sshd from the container and use docker exec for access.",
         peer_ids: &["CIS 5.7"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-008",
@@ -83,7 +104,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Ports below 1024 on the host are reserved to root-run services; mapping a container port there impersonates such a service.",
         remediation: "Publish on a port of 1024 or above: -p 8080:80 (compose: ports: ['8080:80']).",
         peer_ids: &["CIS 5.8"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-009",
@@ -93,7 +117,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Every published port is reachable from outside the host; only those the service needs should be published.",
         remediation: "Publish only the needed ports (-p); check docker port NAME.",
         peer_ids: &["CIS 5.9"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-010",
@@ -103,7 +130,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "With the host's network namespace the container sees every host interface and can bind any host port, including services on localhost.",
         remediation: "Remove --network host (compose: network_mode: host) and publish the needed ports.",
         peer_ids: &["CIS 5.10"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-011",
@@ -113,7 +143,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Without a memory limit one container can exhaust the host's memory and get other processes killed.",
         remediation: "Set --memory (compose: deploy.resources.limits.memory or mem_limit).",
         peer_ids: &["CIS 5.11"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-012",
@@ -123,7 +156,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Without CPU shares or a CPU limit one container can take every core from the others.",
         remediation: "Set --cpus or --cpu-shares (compose: deploy.resources.limits.cpus or cpu_shares).",
         peer_ids: &["CIS 5.12"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-013",
@@ -133,7 +169,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A writable root filesystem lets an intruder change binaries and configuration inside the container.",
         remediation: "Run with --read-only and mount writable volumes or --tmpfs only where needed (compose: read_only: true).",
         peer_ids: &["CIS 5.13"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-014",
@@ -143,7 +182,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A port published without a host address listens on 0.0.0.0, every interface of the host.",
         remediation: "Bind to the interface meant to serve it: -p 127.0.0.1:8080:80 (compose: ports: ['127.0.0.1:8080:80']).",
         peer_ids: &["CIS 5.14"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-015",
@@ -153,7 +195,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "'always' (or on-failure without a limit) restarts a crashing container forever, which can starve the host and hide a compromise.",
         remediation: "Use --restart on-failure:5 (compose: restart: on-failure:5).",
         peer_ids: &["CIS 5.15"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-016",
@@ -163,7 +208,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "With the host's PID namespace the container sees and can signal every process on the host.",
         remediation: "Remove --pid host (compose: pid: host).",
         peer_ids: &["CIS 5.16"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-017",
@@ -173,7 +221,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "With the host's IPC namespace the container can read and write the host's shared memory.",
         remediation: "Remove --ipc host (compose: ipc: host).",
         peer_ids: &["CIS 5.17"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-018",
@@ -183,7 +234,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A host device given to a container (--device) lets it read or write the device directly, bypassing the filesystem.",
         remediation: "Remove --device, or give it read-only/r-w without mknod (--device /dev/X:/dev/X:r).",
         peer_ids: &["CIS 5.18"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-019",
@@ -193,7 +247,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "The daemon's default ulimits apply unless a container overrides them; check they suit each container.",
         remediation: "Set --ulimit where a container needs other limits (compose: ulimits).",
         peer_ids: &["CIS 5.19"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-020",
@@ -203,7 +260,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A mount with shared propagation passes mounts made inside the container back to the host.",
         remediation: "Use private or rprivate propagation (drop ':shared'/'rshared' from -v or --mount bind-propagation).",
         peer_ids: &["CIS 5.20"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-021",
@@ -213,7 +273,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "With the host's UTS namespace the container can change the host's hostname.",
         remediation: "Remove --uts host (compose: uts: host).",
         peer_ids: &["CIS 5.21"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-022",
@@ -223,7 +286,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "seccomp=unconfined turns off the filter that blocks dangerous syscalls (mount, ptrace, bpf, keyctl …).",
         remediation: "Drop '--security-opt seccomp=unconfined' (compose: security_opt), or give a reviewed profile: seccomp=PROFILE.json.",
         peer_ids: &["CIS 5.22"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-023",
@@ -233,7 +299,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "docker exec --privileged gives the exec'd process every capability, even in a confined container.",
         remediation: "Do not use docker exec --privileged; check the daemon's audit log for exec_create events with Privileged true.",
         peer_ids: &["CIS 5.23"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-024",
@@ -243,7 +312,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "docker exec --user root bypasses the container's unprivileged user.",
         remediation: "Do not use docker exec --user root; check the daemon's audit log for exec_create events.",
         peer_ids: &["CIS 5.24"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-025",
@@ -253,7 +325,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A container-specific cgroup parent moves it out of Docker's cgroup and its limits; it must be deliberate.",
         remediation: "Remove --cgroup-parent (compose: cgroup_parent) unless the cgroup is meant for it.",
         peer_ids: &["CIS 5.25"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-026",
@@ -263,7 +338,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Without no-new-privileges a setuid binary in the container can raise a process's privileges.",
         remediation: "Run with --security-opt no-new-privileges (compose: security_opt: [no-new-privileges:true]), or set it daemon-wide.",
         peer_ids: &["CIS 5.26"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-027",
@@ -273,7 +351,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Without a health check (or with an unhealthy one) nobody notices a hung service.",
         remediation: "Add a HEALTHCHECK to the image or --health-cmd to docker run (compose: healthcheck); fix what makes it unhealthy.",
         peer_ids: &["CIS 5.27"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-028",
@@ -283,7 +364,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A container may run an old copy of its image: a newer one with fixes may have been pulled since.",
         remediation: "Pull the image again and recreate the container (docker compose pull && docker compose up -d).",
         peer_ids: &["CIS 5.28"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-029",
@@ -293,7 +377,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Without a PIDs limit a fork bomb in one container takes every PID of the host.",
         remediation: "Set --pids-limit (compose: pids_limit or deploy.resources.limits.pids).",
         peer_ids: &["CIS 5.29"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-030",
@@ -303,7 +390,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "Containers on the default bridge 'docker0' can all reach each other; user-defined networks isolate groups of containers.",
         remediation: "Create a user-defined network (docker network create) and run the containers on it (--network NAME).",
         peer_ids: &["CIS 5.30"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-031",
@@ -313,7 +403,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "--userns host turns off the daemon's user namespace remapping for this container: its root is the host's root.",
         remediation: "Remove --userns host (compose: userns_mode: host).",
         peer_ids: &["CIS 5.31"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-032",
@@ -323,7 +416,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "The Docker socket inside a container gives it full control of the daemon, so root on the host.",
         remediation: "Remove the docker.sock mount; give the container a narrower API (a socket proxy) if it must talk to Docker.",
         peer_ids: &["CIS 5.32"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-033",
@@ -333,7 +429,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "CAP_DAC_READ_SEARCH reads any file, and with open_by_handle_at escapes to the host's filesystem (the 'shocker' exploit).",
         remediation: "Do not add DAC_READ_SEARCH (drop --cap-add DAC_READ_SEARCH; compose: cap_add).",
         peer_ids: &["CIS C.5.3.1"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-034",
@@ -343,7 +442,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "CAP_SYS_MODULE loads kernel modules: code in the host's kernel.",
         remediation: "Do not add SYS_MODULE (drop --cap-add SYS_MODULE; compose: cap_add).",
         peer_ids: &["CIS C.5.3.2"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-035",
@@ -353,7 +455,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "CAP_SYS_ADMIN allows mount, namespaces and many other host-wide operations; it is nearly root.",
         remediation: "Do not add SYS_ADMIN (drop --cap-add SYS_ADMIN; compose: cap_add).",
         peer_ids: &["CIS C.5.3.3"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-036",
@@ -363,7 +468,10 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "CAP_SYS_PTRACE lets the container trace and inject into other processes, with --pid host those of the host.",
         remediation: "Do not add SYS_PTRACE (drop --cap-add SYS_PTRACE; compose: cap_add).",
         peer_ids: &["CIS C.5.3.4"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/docker/container/run/"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/docker/container/run/",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-037",
@@ -393,7 +501,9 @@ pub(super) static CONTAINERS: &[CheckMeta] = &[
         description: "A container created from a tag (debian:12) runs whatever the tag named when it was created; recreating it may bring another image. A digest (image@sha256:…) names exactly one image.",
         remediation: "Create the container from the image's digest: docker run IMAGE@sha256:… (compose: image: IMAGE@sha256:…).",
         peer_ids: &[],
-        references: &["https://docs.docker.com/reference/cli/docker/image/pull/#pull-an-image-by-digest-immutable-identifier"],
+        references: &[
+            "https://docs.docker.com/reference/cli/docker/image/pull/#pull-an-image-by-digest-immutable-identifier",
+        ],
     },
     CheckMeta {
         id: "HG-CTR-040",

@@ -213,7 +213,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "A daemon running as root turns any daemon or runtime escape into root on the host; rootless mode runs dockerd and the containers as an ordinary user.",
         remediation: "Run the daemon in rootless mode (dockerd-rootless-setuptool.sh install) where its limits are acceptable.",
         peer_ids: &["CIS 2.1"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-022",
@@ -223,7 +226,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "With inter-container communication on, every container on the default bridge can reach every port of the others.",
         remediation: "Set \"icc\": false in daemon.json (or --icc=false) and link or network containers that must talk explicitly.",
         peer_ids: &["CIS 2.2"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-023",
@@ -233,7 +239,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "At 'debug' the daemon logs secrets and too much to audit; above 'info' it drops events an audit needs.",
         remediation: "Set \"log-level\": \"info\" in daemon.json, or remove the option.",
         peer_ids: &["CIS 2.3"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-024",
@@ -243,7 +252,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "With iptables management off, Docker does not add its NAT and isolation rules, and hand-made rules tend to open the containers too widely.",
         remediation: "Remove \"iptables\": false from daemon.json (and --iptables=false from the command line).",
         peer_ids: &["CIS 2.4"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-025",
@@ -253,7 +265,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "An insecure registry is reached over plain HTTP or with an unchecked certificate: images pulled from it can be replaced in transit.",
         remediation: "Remove the registry from \"insecure-registries\" and give it a certificate signed by a CA the daemon trusts.",
         peer_ids: &["CIS 2.5"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-026",
@@ -263,7 +278,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "aufs is an old storage driver with known kernel crashes and no longer supported by Docker.",
         remediation: "Use the overlay2 storage driver (\"storage-driver\": \"overlay2\").",
         peer_ids: &["CIS 2.6"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-027",
@@ -273,7 +291,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "A daemon listening on TCP without TLS client verification gives anyone who reaches the port root on the host.",
         remediation: "Listen on TCP only with --tlsverify, --tlscacert, --tlscert and --tlskey (or the daemon.json keys tlsverify, tlscacert, tlscert, tlskey), or not at all.",
         peer_ids: &["CIS 2.7"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-028",
@@ -283,7 +304,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Default ulimits bound what one container can take of file descriptors and processes; without them the daemon's own limits apply.",
         remediation: "Set \"default-ulimits\" in daemon.json (e.g. {\"nofile\": {\"Name\": \"nofile\", \"Soft\": 64000, \"Hard\": 64000}}).",
         peer_ids: &["CIS 2.8"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-029",
@@ -293,7 +317,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Without user namespace remapping root in a container is root on the host: an escape keeps uid 0.",
         remediation: "Set \"userns-remap\": \"default\" in daemon.json (or a user of your own) and restart the daemon.",
         peer_ids: &["CIS 2.9"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-030",
@@ -303,7 +330,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "A non-default cgroup parent moves every container's resources under another cgroup; it must be a deliberate choice.",
         remediation: "Remove \"cgroup-parent\" from daemon.json unless the cgroup it names is meant to hold the containers.",
         peer_ids: &["CIS 2.10"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-031",
@@ -313,7 +343,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Raising the devicemapper base device size lets each container take more disk than needed.",
         remediation: "Remove the dm.basesize storage option unless a container needs a larger base device.",
         peer_ids: &["CIS 2.11"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-032",
@@ -323,7 +356,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Without an authorization plugin every client that reaches the socket may do anything the API allows.",
         remediation: "Install an authorization plugin and set \"authorization-plugins\" in daemon.json.",
         peer_ids: &["CIS 2.12"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-033",
@@ -333,7 +369,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Container logs kept only on the host are lost with it, and an intruder on the host can erase them.",
         remediation: "Ship logs off the host: set \"log-driver\" to syslog, journald with forwarding, fluentd, gelf, splunk or awslogs.",
         peer_ids: &["CIS 2.13"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-034",
@@ -343,7 +382,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Without the no-new-privileges default, setuid binaries in a container can raise a process's privileges.",
         remediation: "Set \"no-new-privileges\": true in daemon.json.",
         peer_ids: &["CIS 2.14"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-035",
@@ -353,7 +395,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Without live restore a daemon restart or upgrade stops every container.",
         remediation: "Set \"live-restore\": true in daemon.json.",
         peer_ids: &["CIS 2.15"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-036",
@@ -363,7 +408,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "The userland proxy (docker-proxy) is a process per published port, more attack surface than the kernel's hairpin NAT it stands in for.",
         remediation: "Set \"userland-proxy\": false in daemon.json.",
         peer_ids: &["CIS 2.16"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-037",
@@ -373,7 +421,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "The default seccomp profile blocks about 44 dangerous syscalls; a daemon-wide custom profile may loosen or tighten that.",
         remediation: "Keep the default profile, or set \"seccomp-profile\" to a reviewed profile (hullguard seccomp audit PROFILE.json).",
         peer_ids: &["CIS 2.17"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-038",
@@ -383,7 +434,10 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "Experimental features are unsupported and change without notice; they do not belong in production.",
         remediation: "Remove \"experimental\": true from daemon.json.",
         peer_ids: &["CIS 2.18"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
     CheckMeta {
         id: "HG-HOST-039",
@@ -803,6 +857,9 @@ pub(super) static HOST: &[CheckMeta] = &[
         description: "The v1 registry protocol has no content addressing: pulled images cannot be verified.",
         remediation: "Set \"disable-legacy-registry\": true on Engines older than 17.12 (later Engines have no v1 support).",
         peer_ids: &["CIS C.2"],
-        references: &["https://github.com/docker/docker-bench-security", "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file"],
+        references: &[
+            "https://github.com/docker/docker-bench-security",
+            "https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file",
+        ],
     },
 ];

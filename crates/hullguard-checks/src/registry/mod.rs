@@ -251,11 +251,8 @@ mod tests {
                 .unwrap_or_else(|| panic!("no section {heading} in the catalogue"));
             let keys: Vec<&str> = section.lines().filter_map(|l| l.strip_prefix("| `")?.split('`').next()).collect();
             assert_eq!(keys.len(), count, "{heading}");
-            let ours: Vec<&str> = registry()
-                .iter()
-                .filter(|m| m.id.starts_with(family) && !is_extension(m))
-                .map(|m| m.concept)
-                .collect();
+            let ours: Vec<&str> =
+                registry().iter().filter(|m| m.id.starts_with(family) && !is_extension(m)).map(|m| m.concept).collect();
             assert_eq!(ours, keys, "{heading}: one check per concept, numbered in catalogue order");
         }
         assert_eq!(by_concept("ctr-privileged").map(|m| m.id), Some("HG-CTR-005"));

@@ -24,7 +24,9 @@ pub(super) static SECCOMP: &[CheckMeta] = &[
         description: "Docker's default profile denies syscalls that let a container reach the host's kernel or other processes (mount, bpf, keyctl, unshare, setns, kexec_load, open_by_handle_at, init_module, perf_event_open, userfaultfd, ptrace on kernels before 4.8, …), or allows them only to containers holding the capability they need (CAP_SYS_ADMIN, CAP_SYS_MODULE …). A profile that allows one unconditionally — or gated on a capability every container holds by default — re-opens it.",
         remediation: "Remove the syscall from the profile's allow rules, or gate the rule on the capability Docker's default profile uses (includes.caps).",
         peer_ids: &[],
-        references: &["https://docs.docker.com/engine/security/seccomp/#significant-syscalls-blocked-by-the-default-profile"],
+        references: &[
+            "https://docs.docker.com/engine/security/seccomp/#significant-syscalls-blocked-by-the-default-profile",
+        ],
     },
     CheckMeta {
         id: "HG-SECCOMP-003",

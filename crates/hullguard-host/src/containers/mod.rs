@@ -29,7 +29,12 @@ impl DaemonContext {
     pub fn from_info(info: &Value, no_new_privileges: bool) -> Self {
         let opts = strings(info.get("SecurityOptions"));
         let has = |name: &str| opts.iter().any(|o| o.split(',').any(|kv| kv == format!("name={name}") || kv == name));
-        DaemonContext { apparmor: has("apparmor"), selinux: has("selinux"), rootless: has("rootless"), no_new_privileges }
+        DaemonContext {
+            apparmor: has("apparmor"),
+            selinux: has("selinux"),
+            rootless: has("rootless"),
+            no_new_privileges,
+        }
     }
 }
 
@@ -38,7 +43,8 @@ fn strings(v: Option<&Value>) -> Vec<&str> {
 }
 
 /// Host paths a container should not mount (CIS 5.6, with /var/run and /run for the sockets).
-pub const SENSITIVE_DIRS: &[&str] = &["/", "/boot", "/dev", "/etc", "/lib", "/proc", "/run", "/sys", "/usr", "/var/run"];
+pub const SENSITIVE_DIRS: &[&str] =
+    &["/", "/boot", "/dev", "/etc", "/lib", "/proc", "/run", "/sys", "/usr", "/var/run"];
 
 /// The capabilities of docker-bench's community checks C.5.3.1–4, by concept.
 const CAP_CHECKS: &[(&str, &str)] = &[
@@ -243,11 +249,8 @@ pub fn check(facts: &ContainerFacts, daemon: DaemonContext) -> Audit {
 
     // 5.8 privileged ports, 5.9 open ports, 5.14 bind interface
     let ports = published(c);
-    let low: Vec<String> = ports
-        .iter()
-        .filter(|(_, _, hp)| hp.parse::<u32>().is_ok_and(|p| p > 0 && p < 1024))
-        .map(bind_text)
-        .collect();
+    let low: Vec<String> =
+        ports.iter().filter(|(_, _, hp)| hp.parse::<u32>().is_ok_and(|p| p > 0 && p < 1024)).map(bind_text).collect();
     let v = if low.is_empty() {
         Verdict::Pass
     } else {
@@ -484,7 +487,10 @@ pub fn check(facts: &ContainerFacts, daemon: DaemonContext) -> Audit {
     let v = if hc_i64("PidsLimit") > 0 {
         Verdict::Pass
     } else {
-        Verdict::warn_fix("HostConfig.PidsLimit: unset", "Set --pids-limit, e.g. --pids-limit 200 (compose: pids_limit)")
+        Verdict::warn_fix(
+            "HostConfig.PidsLimit: unset",
+            "Set --pids-limit, e.g. --pids-limit 200 (compose: pids_limit)",
+        )
     };
     record("ctr-pids-limit", "HostConfig.PidsLimit", v);
 
@@ -510,7 +516,10 @@ pub fn check(facts: &ContainerFacts, daemon: DaemonContext) -> Audit {
     let v = if sockets.is_empty() {
         Verdict::Pass
     } else {
-        Verdict::warn_fix(format!("Mounts: {}", sockets.join(", ")), "Remove -v /var/run/docker.sock:… (compose: volumes)")
+        Verdict::warn_fix(
+            format!("Mounts: {}", sockets.join(", ")),
+            "Remove -v /var/run/docker.sock:… (compose: volumes)",
+        )
     };
     record("ctr-docker-socket", "Mounts", v);
 
@@ -607,7 +616,10 @@ pub fn check_daemon(info: &Value) -> Audit {
         "ops-image-sprawl",
         "daemon",
         &at("Images"),
-        Verdict::manual(format!("{} images on the host; remove those no container needs (docker image prune)", n("Images"))),
+        Verdict::manual(format!(
+            "{} images on the host; remove those no container needs (docker image prune)",
+            n("Images")
+        )),
     );
     audit.record(
         "ops-container-sprawl",
@@ -653,9 +665,15 @@ mod tests {
                "Processes": rows.iter().map(|(uid, cmd)| json!(["1", uid, cmd])).collect::<Vec<_>>()})
     }
 
-    const SECURE: DaemonContext = DaemonContext { apparmor: true, selinux: true, rootless: false, no_new_privileges: false };
+    const SECURE: DaemonContext =
+        DaemonContext { apparmor: true, selinux: true, rootless: false, no_new_privileges: false };
 
-    fn findings(inspect: Value, top_rows: &[(&str, &str)], execs: Vec<Value>, ctx: DaemonContext) -> Vec<(String, String)> {
+    fn findings(
+        inspect: Value,
+        top_rows: &[(&str, &str)],
+        execs: Vec<Value>,
+        ctx: DaemonContext,
+    ) -> Vec<(String, String)> {
         let facts = ContainerFacts { inspect, top: Some(top(top_rows)), execs };
         let audit = check(&facts, ctx);
         audit
@@ -682,7 +700,10 @@ mod tests {
         c["HostConfig"]["SecurityOpt"] = json!(["no-new-privileges:true", "apparmor:unconfined", "label:disable"]);
         assert_eq!(
             findings(c.clone(), &[("1000", "app")], vec![], SECURE),
-            pairs(&[("HG-CTR-002", "AppArmorProfile: unconfined"), ("HG-CTR-003", "HostConfig.SecurityOpt: label=disable")])
+            pairs(&[
+                ("HG-CTR-002", "AppArmorProfile: unconfined"),
+                ("HG-CTR-003", "HostConfig.SecurityOpt: label=disable")
+            ])
         );
         // Where the daemon has neither, the options change nothing: n/a.
         assert_eq!(findings(c, &[("1000", "app")], vec![], DaemonContext::default()), pairs(&[]));
@@ -759,14 +780,25 @@ mod tests {
     fn daemon_level_checks_of_section_5_and_6() {
         let info = json!({"Swarm": {"LocalNodeState": "active"}, "Images": 7, "Containers": 3, "ContainersRunning": 2, "ContainersStopped": 1});
         let audit = check_daemon(&info);
-        let got: Vec<(&str, Option<CheckStatus>, &str)> =
-            audit.findings.iter().map(|f| (f.id.as_str(), f.status, f.evidence.as_deref().unwrap_or_default())).collect();
+        let got: Vec<(&str, Option<CheckStatus>, &str)> = audit
+            .findings
+            .iter()
+            .map(|f| (f.id.as_str(), f.status, f.evidence.as_deref().unwrap_or_default()))
+            .collect();
         assert_eq!(
             got,
             [
                 ("HG-CTR-001", Some(CheckStatus::Warn), "Swarm.LocalNodeState: active"),
-                ("HG-CTR-037", Some(CheckStatus::Manual), "7 images on the host; remove those no container needs (docker image prune)"),
-                ("HG-CTR-038", Some(CheckStatus::Manual), "3 containers, 2 running, 1 stopped; remove those not needed (docker container prune)"),
+                (
+                    "HG-CTR-037",
+                    Some(CheckStatus::Manual),
+                    "7 images on the host; remove those no container needs (docker image prune)"
+                ),
+                (
+                    "HG-CTR-038",
+                    Some(CheckStatus::Manual),
+                    "3 containers, 2 running, 1 stopped; remove those not needed (docker container prune)"
+                ),
             ]
         );
     }

@@ -126,9 +126,10 @@ pub fn check(engine: Option<&DaemonFacts>, host: &HostFacts) -> Audit {
     };
     let known = host.args_source.is_some() || host.daemon_json.is_some();
     let rootless = engine.is_some_and(|e| {
-        e.info.get("SecurityOptions").and_then(Value::as_array).is_some_and(|a| {
-            a.iter().filter_map(Value::as_str).any(|o| o.split(',').any(|kv| kv == "name=rootless"))
-        })
+        e.info
+            .get("SecurityOptions")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().filter_map(Value::as_str).any(|o| o.split(',').any(|kv| kv == "name=rootless")))
     }) || settings.bool("rootless", "rootless") == Some(true);
     let swarm_active = engine.is_some_and(|e| {
         matches!(e.info.pointer("/Swarm/LocalNodeState").and_then(Value::as_str), Some("active" | "locked" | "pending"))
@@ -183,7 +184,10 @@ fn host_section(ctx: &Ctx<'_>, audit: &mut Audit) {
         .or_else(|| ctx.settings.string("data-root", "data-root"))
         .unwrap_or_else(|| "/var/lib/docker".to_owned());
     let v = match &host.mount_points {
-        None => Verdict::manual(format!("{}/proc/mounts unreadable: check that {data_root} is its own partition", host.root.display())),
+        None => Verdict::manual(format!(
+            "{}/proc/mounts unreadable: check that {data_root} is its own partition",
+            host.root.display()
+        )),
         Some(points) => {
             let mount = points
                 .iter()
@@ -193,11 +197,7 @@ fn host_section(ctx: &Ctx<'_>, audit: &mut Audit) {
                 })
                 .max_by_key(|m| m.len())
                 .map_or("/", String::as_str);
-            if mount == "/" {
-                Verdict::warn(format!("{data_root} is on the root partition"))
-            } else {
-                Verdict::Pass
-            }
+            if mount == "/" { Verdict::warn(format!("{data_root} is on the root partition")) } else { Verdict::Pass }
         }
     };
     audit.record("host-docker-partition", "host", &file_at(&data_root), v);
@@ -278,7 +278,9 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     };
     record("daemon-icc", s.at("icc", "icc"), v);
     // 2.3 log level
-    let level = s.string("log-level", "log-level").or_else(|| (s.bool("debug", "debug") == Some(true)).then(|| "debug".to_owned()));
+    let level = s
+        .string("log-level", "log-level")
+        .or_else(|| (s.bool("debug", "debug") == Some(true)).then(|| "debug".to_owned()));
     let v = match level.as_deref() {
         Some("info") => Verdict::Pass,
         Some(l) => Verdict::warn_fix(format!("log-level: {l}"), "Set \"log-level\": \"info\" (or remove it)"),
@@ -304,13 +306,20 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
             .map(str::to_owned)
             .collect();
         for (name, index) in registry.get("IndexConfigs").and_then(Value::as_object).into_iter().flatten() {
-            if index.get("Secure").and_then(Value::as_bool) == Some(false) && !name.starts_with("127.") && !name.starts_with("localhost") {
+            if index.get("Secure").and_then(Value::as_bool) == Some(false)
+                && !name.starts_with("127.")
+                && !name.starts_with("localhost")
+            {
                 insecure.push(name.clone());
             }
         }
         insecure.sort();
         insecure.dedup();
-        if insecure.is_empty() { Verdict::Pass } else { Verdict::warn(format!("insecure registries: {}", insecure.join(", "))) }
+        if insecure.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::warn(format!("insecure registries: {}", insecure.join(", ")))
+        }
     } else {
         let list = s.list("insecure-registry", "insecure-registries");
         if list.is_empty() {
@@ -319,21 +328,34 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
             Verdict::warn(format!("insecure-registries: {}", list.join(", ")))
         }
     };
-    let at = if ctx.engine.is_some() { engine_at("RegistryConfig.InsecureRegistryCIDRs") } else { s.at("insecure-registry", "insecure-registries") };
+    let at = if ctx.engine.is_some() {
+        engine_at("RegistryConfig.InsecureRegistryCIDRs")
+    } else {
+        s.at("insecure-registry", "insecure-registries")
+    };
     record("daemon-insecure-registries", at, v);
     // 2.6 aufs
-    let driver = ctx.info("/Driver").and_then(Value::as_str).map(str::to_owned).or_else(|| s.string("storage-driver", "storage-driver"));
+    let driver = ctx
+        .info("/Driver")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .or_else(|| s.string("storage-driver", "storage-driver"));
     let v = match driver.as_deref() {
         Some("aufs") => Verdict::warn("storage driver: aufs"),
         Some(_) => Verdict::Pass,
         None => ctx.unset(Verdict::Pass, "storage-driver"),
     };
-    record("daemon-aufs", if ctx.engine.is_some() { engine_at("Driver") } else { s.at("storage-driver", "storage-driver") }, v);
+    record(
+        "daemon-aufs",
+        if ctx.engine.is_some() { engine_at("Driver") } else { s.at("storage-driver", "storage-driver") },
+        v,
+    );
     // 2.7 TLS
     let mut hosts = s.list("host", "hosts");
     hosts.extend(ctx.host.socket_listen.iter().filter(|l| !l.starts_with('/')).map(|l| format!("tcp://{l}")));
     let tcp: Vec<&String> = hosts.iter().filter(|h| h.starts_with("tcp://") || h.starts_with("http://")).collect();
-    let tls_material = ["tlscacert", "tlscert", "tlskey"].into_iter().filter(|k| s.string(k, k).is_none()).collect::<Vec<_>>();
+    let tls_material =
+        ["tlscacert", "tlscert", "tlskey"].into_iter().filter(|k| s.string(k, k).is_none()).collect::<Vec<_>>();
     let v = if tcp.is_empty() {
         ctx.unset(Verdict::Pass, "hosts")
     } else if s.bool("tlsverify", "tlsverify") == Some(true) && tls_material.is_empty() {
@@ -357,7 +379,9 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     // 2.9 user namespaces
     let v = if ctx.rootless {
         Verdict::na("rootless daemon: containers already run in the daemon user's namespace")
-    } else if ctx.security_option("userns").is_some() || s.string("userns-remap", "userns-remap").is_some_and(|u| !u.is_empty()) {
+    } else if ctx.security_option("userns").is_some()
+        || s.string("userns-remap", "userns-remap").is_some_and(|u| !u.is_empty())
+    {
         Verdict::Pass
     } else if ctx.engine.is_some() || ctx.known {
         Verdict::warn("userns-remap is not set: root in a container is root on the host")
@@ -403,11 +427,17 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
         .or_else(|| s.string("log-driver", "log-driver"))
         .or_else(|| ctx.known.then(|| "json-file".to_owned()));
     let v = match log_driver.as_deref() {
-        Some(d @ ("json-file" | "local" | "none" | "")) => Verdict::warn(format!("log-driver: {d} (logs stay on the host)")),
+        Some(d @ ("json-file" | "local" | "none" | "")) => {
+            Verdict::warn(format!("log-driver: {d} (logs stay on the host)"))
+        }
         Some(_) => Verdict::Pass,
         None => ctx.unset(Verdict::Pass, "log-driver"),
     };
-    record("daemon-remote-logging", if ctx.engine.is_some() { engine_at("LoggingDriver") } else { s.at("log-driver", "log-driver") }, v);
+    record(
+        "daemon-remote-logging",
+        if ctx.engine.is_some() { engine_at("LoggingDriver") } else { s.at("log-driver", "log-driver") },
+        v,
+    );
     // 2.14 no-new-privileges
     let v = match s.bool("no-new-privileges", "no-new-privileges") {
         Some(true) => Verdict::Pass,
@@ -416,7 +446,8 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     };
     record("daemon-no-new-privileges", s.at("no-new-privileges", "no-new-privileges"), v);
     // 2.15 live restore
-    let live = ctx.info("/LiveRestoreEnabled").and_then(Value::as_bool).or_else(|| s.bool("live-restore", "live-restore"));
+    let live =
+        ctx.info("/LiveRestoreEnabled").and_then(Value::as_bool).or_else(|| s.bool("live-restore", "live-restore"));
     let v = if ctx.swarm_active {
         Verdict::na("swarm mode is active: live restore does not apply to swarm services")
     } else {
@@ -426,7 +457,11 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
             None => ctx.unset(Verdict::warn("live-restore is not set (default false)"), "live-restore"),
         }
     };
-    record("daemon-live-restore", if ctx.engine.is_some() { engine_at("LiveRestoreEnabled") } else { s.at("live-restore", "live-restore") }, v);
+    record(
+        "daemon-live-restore",
+        if ctx.engine.is_some() { engine_at("LiveRestoreEnabled") } else { s.at("live-restore", "live-restore") },
+        v,
+    );
     // 2.16 userland proxy
     let v = match s.bool("userland-proxy", "userland-proxy") {
         Some(false) => Verdict::Pass,
@@ -438,7 +473,8 @@ fn daemon_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     let v = seccomp_verdict(ctx);
     record("daemon-seccomp-profile", s.at("seccomp-profile", "seccomp-profile"), v);
     // 2.18 experimental
-    let experimental = ctx.info("/ExperimentalBuild").and_then(Value::as_bool).or_else(|| s.bool("experimental", "experimental"));
+    let experimental =
+        ctx.info("/ExperimentalBuild").and_then(Value::as_bool).or_else(|| s.bool("experimental", "experimental"));
     let v = match experimental {
         Some(true) => Verdict::warn("experimental: true"),
         Some(false) => Verdict::Pass,
@@ -481,12 +517,18 @@ fn seccomp_verdict(ctx: &Ctx<'_>) -> Verdict {
         Some(path) => {
             let mut host = ctx.host.clone();
             match host.read_text(path) {
-                None => Verdict::manual(format!("seccomp-profile {path} is not readable under the host root: audit it (hullguard seccomp audit)")),
+                None => Verdict::manual(format!(
+                    "seccomp-profile {path} is not readable under the host root: audit it (hullguard seccomp audit)"
+                )),
                 Some(text) => match crate::seccomp::audit_profile(text.as_bytes(), path) {
                     Ok(a) if a.findings.is_empty() => Verdict::Pass,
                     Ok(a) => Verdict::warn(format!(
                         "seccomp-profile {path}: {}",
-                        a.findings.iter().map(|f| format!("{} {}", f.id, f.evidence.as_deref().unwrap_or_default())).collect::<Vec<_>>().join("; ")
+                        a.findings
+                            .iter()
+                            .map(|f| format!("{} {}", f.id, f.evidence.as_deref().unwrap_or_default()))
+                            .collect::<Vec<_>>()
+                            .join("; ")
                     )),
                     Err(e) => Verdict::warn(format!("seccomp-profile cannot be read: {e}")),
                 },
@@ -500,7 +542,9 @@ fn owner_verdict(fact: Option<FileFact>, path: &str, gid: u32, group: &str) -> V
     match fact {
         None => Verdict::na(format!("{path} does not exist on the host")),
         Some(f) if f.uid == 0 && f.gid == gid => Verdict::Pass,
-        Some(f) => Verdict::warn_fix(format!("{path} is owned by {}:{}", f.uid, f.gid), format!("chown root:{group} {path}")),
+        Some(f) => {
+            Verdict::warn_fix(format!("{path} is owned by {}:{}", f.uid, f.gid), format!("chown root:{group} {path}"))
+        }
     }
 }
 
@@ -541,14 +585,54 @@ fn pair(
 fn files_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     let host = ctx.host;
     let s = &ctx.settings;
-    pair(audit, host, "dfile-docker-service-owner", "dfile-docker-service-perms", host.docker_service.clone(), "docker.service", 0o644, 0, "root");
-    pair(audit, host, "dfile-docker-socket-unit-owner", "dfile-docker-socket-unit-perms", host.docker_socket_unit.clone(), "docker.socket", 0o644, 0, "root");
-    pair(audit, host, "dfile-etc-docker-owner", "dfile-etc-docker-perms", Some("/etc/docker".to_owned()), "/etc/docker", 0o755, 0, "root");
+    pair(
+        audit,
+        host,
+        "dfile-docker-service-owner",
+        "dfile-docker-service-perms",
+        host.docker_service.clone(),
+        "docker.service",
+        0o644,
+        0,
+        "root",
+    );
+    pair(
+        audit,
+        host,
+        "dfile-docker-socket-unit-owner",
+        "dfile-docker-socket-unit-perms",
+        host.docker_socket_unit.clone(),
+        "docker.socket",
+        0o644,
+        0,
+        "root",
+    );
+    pair(
+        audit,
+        host,
+        "dfile-etc-docker-owner",
+        "dfile-etc-docker-perms",
+        Some("/etc/docker".to_owned()),
+        "/etc/docker",
+        0o755,
+        0,
+        "root",
+    );
     // 3.7, 3.8 registry certificates: every file of /etc/docker/certs.d/*/
     let certs: Vec<String> = host.list("/etc/docker/certs.d").iter().flat_map(|d| host.list(d)).collect();
     if certs.is_empty() {
-        audit.record("dfile-registry-certs-owner", "host", &file_at("/etc/docker/certs.d"), Verdict::na("no registry certificates in /etc/docker/certs.d"));
-        audit.record("dfile-registry-certs-perms", "host", &file_at("/etc/docker/certs.d"), Verdict::na("no registry certificates in /etc/docker/certs.d"));
+        audit.record(
+            "dfile-registry-certs-owner",
+            "host",
+            &file_at("/etc/docker/certs.d"),
+            Verdict::na("no registry certificates in /etc/docker/certs.d"),
+        );
+        audit.record(
+            "dfile-registry-certs-perms",
+            "host",
+            &file_at("/etc/docker/certs.d"),
+            Verdict::na("no registry certificates in /etc/docker/certs.d"),
+        );
     } else {
         for cert in &certs {
             let fact = host.stat(cert).filter(|f| !f.dir);
@@ -577,19 +661,69 @@ fn files_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     } else {
         let gid = host.docker_group.as_ref().map_or(0, |(g, _)| *g);
         let group = if host.docker_group.is_some() { "docker" } else { "root" };
-        pair(audit, host, "dfile-docker-sock-owner", "dfile-docker-sock-perms", Some(socket), "docker.sock", 0o660, gid, group);
+        pair(
+            audit,
+            host,
+            "dfile-docker-sock-owner",
+            "dfile-docker-sock-perms",
+            Some(socket),
+            "docker.sock",
+            0o660,
+            gid,
+            group,
+        );
     }
-    pair(audit, host, "dfile-daemon-json-owner", "dfile-daemon-json-perms", Some(host.daemon_json_path.clone()), "daemon.json", 0o644, 0, "root");
-    pair(audit, host, "dfile-etc-default-docker-owner", "dfile-etc-default-docker-perms", Some("/etc/default/docker".to_owned()), "/etc/default/docker", 0o644, 0, "root");
+    pair(
+        audit,
+        host,
+        "dfile-daemon-json-owner",
+        "dfile-daemon-json-perms",
+        Some(host.daemon_json_path.clone()),
+        "daemon.json",
+        0o644,
+        0,
+        "root",
+    );
+    pair(
+        audit,
+        host,
+        "dfile-etc-default-docker-owner",
+        "dfile-etc-default-docker-perms",
+        Some("/etc/default/docker".to_owned()),
+        "/etc/default/docker",
+        0o644,
+        0,
+        "root",
+    );
     // catalogue order: 3.21 perms before 3.22 owner — the pair records owner first; the report orders by number.
-    pair(audit, host, "dfile-etc-sysconfig-docker-owner", "dfile-etc-sysconfig-docker-perms", Some("/etc/sysconfig/docker".to_owned()), "/etc/sysconfig/docker", 0o644, 0, "root");
+    pair(
+        audit,
+        host,
+        "dfile-etc-sysconfig-docker-owner",
+        "dfile-etc-sysconfig-docker-perms",
+        Some("/etc/sysconfig/docker".to_owned()),
+        "/etc/sysconfig/docker",
+        0o644,
+        0,
+        "root",
+    );
     let containerd = s.string("containerd", "containerd").or_else(|| {
         ["/run/containerd/containerd.sock", "/var/run/docker/containerd/containerd.sock"]
             .into_iter()
             .find(|p| host.stat(p).is_some())
             .map(str::to_owned)
     });
-    pair(audit, host, "dfile-containerd-sock-owner", "dfile-containerd-sock-perms", containerd, "containerd.sock", 0o660, 0, "root");
+    pair(
+        audit,
+        host,
+        "dfile-containerd-sock-owner",
+        "dfile-containerd-sock-perms",
+        containerd,
+        "containerd.sock",
+        0o660,
+        0,
+        "root",
+    );
 }
 
 const SWARM: &[&str] = &[
@@ -609,12 +743,16 @@ fn swarm_section(ctx: &Ctx<'_>, audit: &mut Audit) {
     let managers = ctx.info("/Swarm/Managers").and_then(Value::as_i64).unwrap_or(0);
     for concept in SWARM {
         let v = match (ctx.engine.is_some(), ctx.swarm_active) {
-            (false, _) => Verdict::manual("the Engine did not answer: check whether swarm mode is active (docker info)"),
-            (true, false) => Verdict::na(format!("swarm mode is {}", state.unwrap_or("inactive"))),
-            (true, true) if *concept == "swarm-manager-count" => {
-                Verdict::manual(format!("{managers} manager(s): keep an odd number sized to the fault tolerance wanted"))
+            (false, _) => {
+                Verdict::manual("the Engine did not answer: check whether swarm mode is active (docker info)")
             }
-            (true, true) => Verdict::manual("swarm mode is active: check with docker swarm / docker network inspect (not read by hullguard)"),
+            (true, false) => Verdict::na(format!("swarm mode is {}", state.unwrap_or("inactive"))),
+            (true, true) if *concept == "swarm-manager-count" => Verdict::manual(format!(
+                "{managers} manager(s): keep an odd number sized to the fault tolerance wanted"
+            )),
+            (true, true) => Verdict::manual(
+                "swarm mode is active: check with docker swarm / docker network inspect (not read by hullguard)",
+            ),
         };
         audit.record(concept, "daemon", &engine_at("Swarm"), v);
     }

@@ -36,7 +36,8 @@ pub struct FileFact {
 }
 
 /// The systemd unit directories, in systemd's order of precedence.
-pub const UNIT_DIRS: &[&str] = &["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
+pub const UNIT_DIRS: &[&str] =
+    &["/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"];
 
 /// What the host's files say.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,8 +80,8 @@ impl HostFacts {
             facts.socket_listen = unit_values(&unit, "ListenStream");
         }
         facts.read_args();
-        facts.daemon_json_path = flag_value(&facts.dockerd_args, "config-file")
-            .unwrap_or_else(|| "/etc/docker/daemon.json".to_owned());
+        facts.daemon_json_path =
+            flag_value(&facts.dockerd_args, "config-file").unwrap_or_else(|| "/etc/docker/daemon.json".to_owned());
         if let Some(text) = facts.read_text(&facts.daemon_json_path.clone()) {
             match serde_json::from_str::<Value>(&text) {
                 Ok(v) if v.is_object() => facts.daemon_json = Some(v),
@@ -89,9 +90,9 @@ impl HostFacts {
             }
         }
         facts.audit_rules = facts.read_audit_rules();
-        facts.mount_points = facts.read_text("/proc/mounts").map(|t| {
-            t.lines().filter_map(|l| l.split_whitespace().nth(1)).map(unescape_mount).collect()
-        });
+        facts.mount_points = facts
+            .read_text("/proc/mounts")
+            .map(|t| t.lines().filter_map(|l| l.split_whitespace().nth(1)).map(unescape_mount).collect());
         facts.docker_group = facts.read_text("/etc/group").and_then(|t| {
             t.lines().find_map(|l| {
                 let mut f = l.split(':');
@@ -198,8 +199,7 @@ impl HostFacts {
                 continue;
             }
             let cmdline = self.read_text(&format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            let mut args: Vec<String> =
-                cmdline.split('\0').filter(|a| !a.is_empty()).map(str::to_owned).collect();
+            let mut args: Vec<String> = cmdline.split('\0').filter(|a| !a.is_empty()).map(str::to_owned).collect();
             if !args.is_empty() {
                 args.remove(0);
             }
@@ -226,7 +226,9 @@ impl HostFacts {
         let mut args: Vec<String> = Vec::new();
         for word in exec.split_whitespace().skip(1) {
             match word.strip_prefix('$').map(|n| n.trim_matches(['{', '}'])) {
-                Some(var) => args.extend(env.get(var).into_iter().flat_map(|v| v.split_whitespace().map(str::to_owned))),
+                Some(var) => {
+                    args.extend(env.get(var).into_iter().flat_map(|v| v.split_whitespace().map(str::to_owned)))
+                }
                 None => args.push(word.to_owned()),
             }
         }
@@ -287,8 +289,16 @@ fn unescape_mount(field: &str) -> String {
 }
 
 /// dockerd's short flags, by their long names.
-const SHORT_FLAGS: &[(&str, &str)] =
-    &[("H", "host"), ("D", "debug"), ("l", "log-level"), ("G", "group"), ("g", "data-root"), ("s", "storage-driver"), ("b", "bridge"), ("p", "pidfile")];
+const SHORT_FLAGS: &[(&str, &str)] = &[
+    ("H", "host"),
+    ("D", "debug"),
+    ("l", "log-level"),
+    ("G", "group"),
+    ("g", "data-root"),
+    ("s", "storage-driver"),
+    ("b", "bridge"),
+    ("p", "pidfile"),
+];
 
 /// dockerd's boolean flags (a bare `--flag` is true; a value needs `=`).
 const BOOL_FLAGS: &[&str] = &[
@@ -354,7 +364,9 @@ mod tests {
 
     #[test]
     fn flags_in_every_spelling() {
-        let got = parse_flags(&args("-H fd:// -H=tcp://0.0.0.0:2375 --icc=false --tlsverify --log-level debug -D --insecure-registry r:5000"));
+        let got = parse_flags(&args(
+            "-H fd:// -H=tcp://0.0.0.0:2375 --icc=false --tlsverify --log-level debug -D --insecure-registry r:5000",
+        ));
         let want: Vec<(String, String)> = [
             ("host", "fd://"),
             ("host", "tcp://0.0.0.0:2375"),

@@ -172,11 +172,8 @@ pub fn audit_value(profile: &Value, source: &str) -> crate::Result<Audit> {
     let mut audit = Audit::default();
     let at = |field: &str| Location::Host { source: source.to_owned(), field: Some(field.to_owned()) };
     let default_allows = allows(default_action);
-    let verdict = if default_allows {
-        Verdict::warn(format!("defaultAction: {default_action}"))
-    } else {
-        Verdict::Pass
-    };
+    let verdict =
+        if default_allows { Verdict::warn(format!("defaultAction: {default_action}")) } else { Verdict::Pass };
     audit.record("hg-seccomp-default-allow", source, &at("defaultAction"), verdict);
     let open: Vec<String> = DANGEROUS.iter().filter_map(|s| allowed_by(profile, default_allows, s)).collect();
     let verdict = if open.is_empty() { Verdict::Pass } else { Verdict::warn(open.join("; ")) };

@@ -74,8 +74,6 @@ fn vuln_case(f: &VulnFinding) -> Case {
     }
 }
 
-/// Where a misconfiguration or secret is, as shown.
-
 fn finding_case(f: &Finding) -> Case {
     let mut text = format!("{}\nWhere: {}\nSeverity: {}", f.description, f.location.place(), f.severity);
     for (label, value) in [("Evidence", &f.evidence), ("Fix", &f.fix)] {

@@ -33,7 +33,11 @@ fn policy(args: &AuditArgs) -> Policy {
 
 fn summary(engine: &hullguard_host::engine::DaemonFacts) -> EngineSummary {
     let text = |k: &str| engine.version.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-    EngineSummary { host: engine.host.clone(), server_version: text("Version"), api_version: engine.api_version.clone() }
+    EngineSummary {
+        host: engine.host.clone(),
+        server_version: text("Version"),
+        api_version: engine.api_version.clone(),
+    }
 }
 
 /// Run `host`: the daemon (through the Engine, unless `--no-engine`) and the files below `--host-root`.
@@ -44,11 +48,8 @@ pub fn host(args: &HostArgs, quiet: bool) -> Result<ExitCode> {
     let facts = HostFacts::read(&args.host_root);
     let engine = if args.no_engine { None } else { Some(Engine::connect()?.daemon()?) };
     let audit = daemon::check(engine.as_ref(), &facts);
-    let report = AuditReport::new(
-        format!("docker host {}", args.host_root.display()),
-        engine.as_ref().map(summary),
-        audit,
-    );
+    let report =
+        AuditReport::new(format!("docker host {}", args.host_root.display()), engine.as_ref().map(summary), audit);
     finish(report, &args.audit, quiet, false)
 }
 
@@ -100,7 +101,8 @@ pub fn containers(args: &ContainersArgs, quiet: bool) -> Result<ExitCode> {
             warn(&result.gate_warnings, false);
             tripped |= result.tripped;
             let mut image = result.report;
-            image.target = format!("{name} ({})", id.trim_start_matches("sha256:").chars().take(12).collect::<String>());
+            image.target =
+                format!("{name} ({})", id.trim_start_matches("sha256:").chars().take(12).collect::<String>());
             report.images.push(image);
         }
     }

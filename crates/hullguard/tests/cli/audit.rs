@@ -72,9 +72,26 @@ fn json_of(out: &Output) -> Value {
 
 /// The findings of the `--cap-add SYS_ADMIN -p 80:8080` container.
 const RISKY: [&str; 20] = [
-    "HG-CTR-004", "HG-CTR-008", "HG-CTR-009", "HG-CTR-011", "HG-CTR-012", "HG-CTR-013", "HG-CTR-014", "HG-CTR-019",
-    "HG-CTR-024", "HG-CTR-026", "HG-CTR-027", "HG-CTR-028", "HG-CTR-029", "HG-CTR-030", "HG-CTR-035", "HG-CTR-039",
-    "HG-CTR-040", "HG-CTR-006", "HG-CTR-032", "HG-CTR-015",
+    "HG-CTR-004",
+    "HG-CTR-008",
+    "HG-CTR-009",
+    "HG-CTR-011",
+    "HG-CTR-012",
+    "HG-CTR-013",
+    "HG-CTR-014",
+    "HG-CTR-019",
+    "HG-CTR-024",
+    "HG-CTR-026",
+    "HG-CTR-027",
+    "HG-CTR-028",
+    "HG-CTR-029",
+    "HG-CTR-030",
+    "HG-CTR-035",
+    "HG-CTR-039",
+    "HG-CTR-040",
+    "HG-CTR-006",
+    "HG-CTR-032",
+    "HG-CTR-015",
 ];
 
 #[test]
@@ -84,8 +101,16 @@ fn containers_formats_ignore_file_gate_compliance_and_image_scan() {
         return;
     }
     let c = Container::start(&[
-        "--cap-add", "SYS_ADMIN", "-p", "80:8080", "-v", "/etc:/host-etc:ro", "-v", "/var/run/docker.sock:/docker.sock",
-        "--restart", "unless-stopped",
+        "--cap-add",
+        "SYS_ADMIN",
+        "-p",
+        "80:8080",
+        "-v",
+        "/etc:/host-etc:ro",
+        "-v",
+        "/var/run/docker.sock:/docker.sock",
+        "--restart",
+        "unless-stopped",
     ]);
     let s = Scratch::new();
     let cwd = s.dir.path();
@@ -111,7 +136,8 @@ fn containers_formats_ignore_file_gate_compliance_and_image_scan() {
     assert_eq!(hullguard(cwd, &["containers", &c.name, "--exit-code", "3"]).status.code(), Some(3));
     assert_eq!(hullguard(cwd, &["containers", &c.name, "--fail-on", "CRITICAL"]).status.code(), Some(1));
     std::fs::write(s.path(".hullguardignore"), "HG-CTR-032\nctr-docker-socket-not-a-check\n").unwrap();
-    let out = hullguard(cwd, &["containers", &c.name, "--fail-on", "CRITICAL", "--severity", "HIGH,CRITICAL", "-f", "json"]);
+    let out =
+        hullguard(cwd, &["containers", &c.name, "--fail-on", "CRITICAL", "--severity", "HIGH,CRITICAL", "-f", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json_of(&out);
     assert_eq!(ids(&doc), ["HG-CTR-006", "HG-CTR-026", "HG-CTR-035"]);
@@ -139,7 +165,8 @@ fn containers_formats_ignore_file_gate_compliance_and_image_scan() {
 
     // --scanners vuln: the image the container runs, once.
     let db = crate::scan::db();
-    let out = hullguard(cwd, &["containers", &c.name, "--scanners", "vuln", "--db", db.to_str().unwrap(), "-f", "json"]);
+    let out =
+        hullguard(cwd, &["containers", &c.name, "--scanners", "vuln", "--db", db.to_str().unwrap(), "-f", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json_of(&out);
     let images = doc["images"].as_array().unwrap();
@@ -211,13 +238,20 @@ fn host_on_a_fixture_root_without_the_engine() {
     std::fs::create_dir_all(root.join("etc/docker")).unwrap();
     std::fs::write(root.join("etc/docker/daemon.json"), r#"{"icc": true, "hosts": ["tcp://0.0.0.0:2375"]}"#).unwrap();
     let root_arg = root.to_str().unwrap();
-    let out = hullguard(s.dir.path(), &["host", "--host-root", root_arg, "--no-engine", "-f", "json", "--compliance", "cis-docker"]);
+    let out = hullguard(
+        s.dir.path(),
+        &["host", "--host-root", root_arg, "--no-engine", "-f", "json", "--compliance", "cis-docker"],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json_of(&out);
     let tls = doc["findings"].as_array().unwrap().iter().find(|f| f["id"] == "HG-HOST-027").unwrap();
     assert_eq!(tls["evidence"], "listens on tcp://0.0.0.0:2375 without --tlsverify");
-    assert_eq!(tls["location"], serde_json::json!({"type": "host", "source": "/etc/docker/daemon.json", "field": "hosts"}));
-    let sections: Vec<u64> = doc["compliance"].as_array().unwrap().iter().map(|c| c["section"].as_u64().unwrap()).collect();
+    assert_eq!(
+        tls["location"],
+        serde_json::json!({"type": "host", "source": "/etc/docker/daemon.json", "field": "hosts"})
+    );
+    let sections: Vec<u64> =
+        doc["compliance"].as_array().unwrap().iter().map(|c| c["section"].as_u64().unwrap()).collect();
     assert_eq!(sections, [1, 2, 3, 7, 8]);
     let order: Vec<&str> = doc["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert_eq!(order[0], "HG-HOST-001", "1.1.1: no /proc/mounts under the root, manual");
@@ -251,7 +285,10 @@ fn seccomp_audit_exit_codes() {
     let out = hullguard(cwd, &["seccomp", "audit", "deny.json", "--exit-code", "4"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
     let out = hullguard(cwd, &["seccomp", "audit", "not.json"]);
-    assert_eq!((out.status.code(), stderr(&out)), (Some(2), "hullguard: not.json: not a seccomp profile: no defaultAction\n".to_owned()));
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (Some(2), "hullguard: not.json: not a seccomp profile: no defaultAction\n".to_owned())
+    );
     let out = hullguard(cwd, &["seccomp", "audit", "missing.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(Path::new(cwd).join("allow.json").exists());
