@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use hullguard_report::vuln::{Suppressed, TableStyle, VulnReport, findings_to_sarif, to_table};
+use hullguard_report::vuln::{
+    HTML_TEMPLATE, Suppressed, TableStyle, VulnReport, findings_to_sarif, render_template, to_table,
+};
 use hullguard_report::{CheckStatus, Finding};
 use serde::Serialize;
 
@@ -98,10 +100,9 @@ impl AuditReport {
         findings_to_sarif(&self.target, self.findings.clone(), tool_version)
     }
 
-    /// Text: the findings (each title led by its CIS number and status), the compliance summary,
-    /// then each image's vulnerability table.
-    #[must_use]
-    pub fn to_table(&self, style: TableStyle) -> String {
+    /// The findings as the shared renderers show misconfigurations: each title led by its CIS
+    /// number and, unless `warn`, its status.
+    fn as_misconfigurations(&self) -> VulnReport {
         let mut shown = VulnReport::new(self.target.clone());
         shown.misconfigurations = self
             .findings
@@ -114,7 +115,23 @@ impl AuditReport {
                 f
             })
             .collect();
-        let mut s = to_table(&shown, style);
+        shown
+    }
+
+    /// A self-contained HTML page (the shared HTML template) of the findings; the images'
+    /// vulnerability reports are in the JSON and table formats.
+    ///
+    /// # Errors
+    /// The template does not render (a bug).
+    pub fn to_html(&self) -> std::result::Result<String, String> {
+        render_template(&self.as_misconfigurations(), "report.html", HTML_TEMPLATE)
+    }
+
+    /// Text: the findings (each title led by its CIS number and status), the compliance summary,
+    /// then each image's vulnerability table.
+    #[must_use]
+    pub fn to_table(&self, style: TableStyle) -> String {
+        let mut s = to_table(&self.as_misconfigurations(), style);
         if !self.compliance.is_empty() {
             let _ = writeln!(s, "\nCIS Docker Benchmark                      pass  warn  manual  n/a");
             for c in &self.compliance {

@@ -97,6 +97,8 @@ pub enum AuditFormat {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// A self-contained HTML page.
+    Html,
 }
 
 /// Benchmarks `--compliance` orders by.

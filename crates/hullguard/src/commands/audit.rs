@@ -144,6 +144,7 @@ fn finish(mut report: AuditReport, args: &AuditArgs, quiet: bool, already_trippe
         AuditFormat::Json => report.to_json(),
         AuditFormat::Table => report.to_table(table_style(args.output.as_deref())),
         AuditFormat::Sarif => report.to_sarif(env!("CARGO_PKG_VERSION")),
+        AuditFormat::Html => report.to_html().map_err(|e| anyhow!(e))?,
     };
     write_report(&text, args.output.as_deref())?;
     Ok(if tripped { ExitCode::from(policy.gate.code()) } else { ExitCode::SUCCESS })

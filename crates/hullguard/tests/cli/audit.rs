@@ -131,6 +131,7 @@ fn containers_formats_ignore_file_gate_compliance_and_image_scan() {
     assert_eq!(socket["location"]["field"], "Mounts");
     assert_eq!(socket["evidence"], "Mounts: /var/run/docker.sock:/docker.sock (read-write)");
     assert_eq!(doc["findings"][0]["id"], "HG-CTR-032", "most severe first");
+    findings_match_the_report_schema(&out.stdout);
 
     // The gate counts warn findings only; --severity shows a subset; the ignore file suppresses.
     assert_eq!(hullguard(cwd, &["containers", &c.name, "--exit-code", "3"]).status.code(), Some(3));
@@ -163,6 +164,12 @@ fn containers_formats_ignore_file_gate_compliance_and_image_scan() {
     let sarif = json_of(&out);
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), RISKY.len());
 
+    // HTML: the shared template, the container named in each row.
+    let out = hullguard(cwd, &["containers", &c.name, "-f", "html"]);
+    let html = String::from_utf8_lossy(&out.stdout);
+    assert!(html.starts_with("<!doctype html>"), "{html}");
+    assert!(html.contains(&format!("<td><code>{}</code> (", c.name)), "{html}");
+
     // --scanners vuln: the image the container runs, once.
     let db = crate::scan::db();
     let out =
@@ -186,6 +193,25 @@ fn containers_formats_ignore_file_gate_compliance_and_image_scan() {
     let doc = json_of(&out);
     assert_eq!(ids(&doc), want);
     assert_eq!(doc["engine"]["host"], format!("tcp://127.0.0.1:{port}"));
+}
+
+/// Each finding of an audit report is a `finding` of the documented report schema (status,
+/// container and host locations included).
+fn findings_match_the_report_schema(report: &[u8]) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/report.schema.json");
+    let script = format!(
+        "import json, sys, jsonschema\n\
+         schema = json.load(open({:?}))\n\
+         v = jsonschema.Draft202012Validator({{'$defs': schema['$defs'], '$ref': '#/$defs/finding'}})\n\
+         r = json.load(sys.stdin)\n\
+         errors = [f'{{e.message}}' for f in r['findings'] for e in v.iter_errors(f)]\n\
+         print(len(r['findings']), errors[:3])\n",
+        schema.display().to_string()
+    );
+    if let Some(verdict) = crate::support::python_check(&script, report) {
+        let doc: Value = serde_json::from_slice(report).unwrap();
+        assert_eq!(verdict, format!("{} []", doc["findings"].as_array().unwrap().len()));
+    }
 }
 
 /// A loopback TCP port that forwards every connection to the unix socket `path`.
@@ -250,6 +276,7 @@ fn host_on_a_fixture_root_without_the_engine() {
         tls["location"],
         serde_json::json!({"type": "host", "source": "/etc/docker/daemon.json", "field": "hosts"})
     );
+    findings_match_the_report_schema(&out.stdout);
     let sections: Vec<u64> =
         doc["compliance"].as_array().unwrap().iter().map(|c| c["section"].as_u64().unwrap()).collect();
     assert_eq!(sections, [1, 2, 3, 7, 8]);
