@@ -132,8 +132,8 @@ pub enum Location {
 
 impl Location {
     /// A one-line description of the place, as tables and ignore-file paths show it:
-    /// `path:line`, the image path, the field, `container web (3f2a…) HostConfig.Privileged`,
-    /// `/etc/docker/daemon.json icc`.
+    /// `path:line`, the image path, the field, `web HostConfig.Privileged` (container name and
+    /// field), `/etc/docker/daemon.json icc`.
     #[must_use]
     pub fn place(&self) -> String {
         match self {
@@ -144,7 +144,8 @@ impl Location {
                 layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
             ),
             Location::ConfigField { field } => field.clone(),
-            Location::Container { name, id, image, field } => format!("{name} ({id}, {image}) {field}"),
+            // Short enough for a table column; the id and image are in the location itself.
+            Location::Container { name, field, .. } => format!("{name} {field}"),
             Location::Host { source, field: Some(field) } => format!("{source} {field}"),
             Location::Host { source, field: None } => source.clone(),
         }
@@ -304,5 +305,22 @@ mod tests {
         );
         let loc = serde_json::to_string(&Location::Image { layer: Some(2), path: None }).unwrap();
         assert_eq!(loc, r#"{"type":"image","layer":2}"#);
+        let ctr = Location::Container {
+            name: "web".to_owned(),
+            id: "3f51b5c02307".to_owned(),
+            image: "nginx:1".to_owned(),
+            field: "HostConfig.Privileged".to_owned(),
+        };
+        assert_eq!(
+            serde_json::to_string(&ctr).unwrap(),
+            r#"{"type":"container","name":"web","id":"3f51b5c02307","image":"nginx:1","field":"HostConfig.Privileged"}"#
+        );
+        assert_eq!(ctr.place(), "web HostConfig.Privileged");
+        let host = Location::Host { source: "/etc/docker/daemon.json".to_owned(), field: Some("icc".to_owned()) };
+        assert_eq!(serde_json::to_string(&host).unwrap(), r#"{"type":"host","source":"/etc/docker/daemon.json","field":"icc"}"#);
+        assert_eq!(host.place(), "/etc/docker/daemon.json icc");
+        let mut f = finding("HG-CTR-005", Severity::High, 1);
+        f.status = Some(CheckStatus::Manual);
+        assert!(serde_json::to_string(&f).unwrap().ends_with(r#""references":[],"status":"manual"}"#));
     }
 }
