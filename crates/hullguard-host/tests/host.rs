@@ -293,3 +293,30 @@ fn this_machine_socket_and_log_driver() {
     }
     assert_eq!(engine.info.get("LoggingDriver").and_then(|v| v.as_str()), Some(driver.as_str()));
 }
+
+#[test]
+fn a_broken_daemon_json_is_a_warning_naming_the_file() {
+    let root = Root::new();
+    root.file("/etc/docker/daemon.json", "{\"icc\": fal", 0o644, ROOT);
+    let facts = HostFacts::read(root.path());
+    let audit = check(None, &facts);
+    assert_eq!(audit.warnings.len(), 1, "{:?}", audit.warnings);
+    assert!(
+        audit.warnings[0].starts_with("/etc/docker/daemon.json: not valid JSON (")
+            && audit.warnings[0].ends_with("); not read"),
+        "{:?}",
+        audit.warnings
+    );
+    let icc = audit.findings.iter().find(|f| f.id == "HG-HOST-022").unwrap();
+    assert_eq!(icc.status, Some(CheckStatus::Manual), "unread is not a pass");
+    // A JSON value that is not an object, and a file over the cap.
+    root.file("/etc/docker/daemon.json", "[1, 2]", 0o644, ROOT);
+    assert_eq!(HostFacts::read(root.path()).warnings, ["/etc/docker/daemon.json: not a JSON object; not read"]);
+    let big = "x".repeat(usize::try_from(hullguard_host::hostfs::MAX_FILE).unwrap() + 1);
+    root.file("/etc/docker/daemon.json", &big, 0o644, ROOT);
+    let warnings = HostFacts::read(root.path()).warnings;
+    assert_eq!(
+        warnings,
+        [format!("/etc/docker/daemon.json: {} bytes, over the 4194304 byte cap; not read", big.len())]
+    );
+}

@@ -317,7 +317,10 @@ mod tests {
         );
         assert_eq!(ctr.place(), "web HostConfig.Privileged");
         let host = Location::Host { source: "/etc/docker/daemon.json".to_owned(), field: Some("icc".to_owned()) };
-        assert_eq!(serde_json::to_string(&host).unwrap(), r#"{"type":"host","source":"/etc/docker/daemon.json","field":"icc"}"#);
+        assert_eq!(
+            serde_json::to_string(&host).unwrap(),
+            r#"{"type":"host","source":"/etc/docker/daemon.json","field":"icc"}"#
+        );
         assert_eq!(host.place(), "/etc/docker/daemon.json icc");
         let mut f = finding("HG-CTR-005", Severity::High, 1);
         f.status = Some(CheckStatus::Manual);
