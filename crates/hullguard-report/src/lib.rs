@@ -122,20 +122,54 @@ pub enum Location {
         /// Path of the file as given by the target.
         path: String,
     },
+    /// A field of a container in the Docker Engine (`/containers/{id}/json`).
+    Container {
+        /// The container's name, without the leading `/`.
+        name: String,
+        /// Its short id (12 hex digits).
+        id: String,
+        /// The image it runs, as the container was created with it.
+        image: String,
+        /// The inspect field, e.g. `HostConfig.Privileged` or `Config.User`.
+        field: String,
+    },
+    /// A setting of the Docker daemon or a file of its host: where it was read (`engine /info`,
+    /// a path under the host root) and which field, when one.
+    Host {
+        /// What was read: `engine` (the Engine API) or a host path (`/etc/docker/daemon.json`).
+        source: String,
+        /// The field or key, e.g. `icc` or `SecurityOptions`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+    },
 }
 
 impl Location {
-    /// The file or image path of the location (`None` for a config field or an image as a whole).
+    /// The file path of the location: a file, an image path, a host file (`None` for a config
+    /// field, a container, the Engine API or an image as a whole).
     #[must_use]
     pub fn path(&self) -> Option<&str> {
         match self {
             Self::File { path, .. } | Self::Path { path } => Some(path),
             Self::Image { path, .. } => path.as_deref(),
-            Self::ConfigField { .. } => None,
+            Self::Host { source, .. } if source.starts_with('/') => Some(source),
+            Self::ConfigField { .. } | Self::Container { .. } | Self::Host { .. } => None,
         }
     }
 
-    /// The location as shown in one line: `path:line`, `path (layer 2)`, the field, or `image`.
+    /// What an ignore-file `path` glob is matched against: the file path, a container's name,
+    /// or where a host setting was read (`engine`, a host path).
+    #[must_use]
+    pub fn glob_subject(&self) -> &str {
+        match self {
+            Self::Container { name, .. } => name,
+            Self::Host { source, .. } => source,
+            other => other.path().unwrap_or_default(),
+        }
+    }
+
+    /// The location as shown in one line: `path:line`, `path (layer 2)`, the field, `image`,
+    /// `web HostConfig.Privileged` (container name and field), `/etc/docker/daemon.json icc`.
     #[must_use]
     pub fn place(&self) -> String {
         match self {
@@ -147,6 +181,41 @@ impl Location {
             ),
             Self::ConfigField { field } => field.clone(),
             Self::Path { path } => path.clone(),
+            // Short enough for a table column; the id and image are in the location itself.
+            Self::Container { name, field, .. } => format!("{name} {field}"),
+            Self::Host { source, field: Some(field) } => format!("{source} {field}"),
+            Self::Host { source, field: None } => source.clone(),
+        }
+    }
+}
+
+/// The outcome of one audit check (`hullguard host`, `containers`): findings carry `warn` or
+/// `manual`; `pass` and `n/a` are only counted in the compliance summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum CheckStatus {
+    /// The check ran and found nothing wrong.
+    #[serde(rename = "pass")]
+    Pass,
+    /// The check ran and found the problem the finding describes.
+    #[serde(rename = "warn")]
+    Warn,
+    /// What cannot be decided from where hullguard runs: the finding says what to check by hand.
+    #[serde(rename = "manual")]
+    Manual,
+    /// The check does not apply here (rootless daemon, swarm off, no such file).
+    #[serde(rename = "n/a")]
+    NotApplicable,
+}
+
+impl CheckStatus {
+    /// The name as shown and serialised: `pass`, `warn`, `manual`, `n/a`.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Manual => "manual",
+            Self::NotApplicable => "n/a",
         }
     }
 }
@@ -192,6 +261,9 @@ pub struct Finding {
     /// The package and advisory data of a vulnerability (`None` for the other kinds).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vulnerability: Option<Box<VulnDetail>>,
+    /// For audit checks (daemon, host, containers): `warn` or `manual`; absent elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<CheckStatus>,
 }
 
 impl Finding {
@@ -219,6 +291,7 @@ mod tests {
             fix: None,
             references: Vec::new(),
             vulnerability: None,
+            status: None,
         }
     }
 
@@ -273,5 +346,25 @@ mod tests {
         );
         let loc = serde_json::to_string(&Location::Image { layer: Some(2), path: None }).unwrap();
         assert_eq!(loc, r#"{"type":"image","layer":2}"#);
+        let ctr = Location::Container {
+            name: "web".to_owned(),
+            id: "3f51b5c02307".to_owned(),
+            image: "nginx:1".to_owned(),
+            field: "HostConfig.Privileged".to_owned(),
+        };
+        assert_eq!(
+            serde_json::to_string(&ctr).unwrap(),
+            r#"{"type":"container","name":"web","id":"3f51b5c02307","image":"nginx:1","field":"HostConfig.Privileged"}"#
+        );
+        assert_eq!(ctr.place(), "web HostConfig.Privileged");
+        let host = Location::Host { source: "/etc/docker/daemon.json".to_owned(), field: Some("icc".to_owned()) };
+        assert_eq!(
+            serde_json::to_string(&host).unwrap(),
+            r#"{"type":"host","source":"/etc/docker/daemon.json","field":"icc"}"#
+        );
+        assert_eq!(host.place(), "/etc/docker/daemon.json icc");
+        let mut f = finding("HG-CTR-005", Severity::High, 1);
+        f.status = Some(CheckStatus::Manual);
+        assert!(serde_json::to_string(&f).unwrap().ends_with(r#""references":[],"status":"manual"}"#));
     }
 }

@@ -194,7 +194,7 @@ impl IgnoreEntry {
                 return false;
             }
         }
-        let path = f.path();
+        let path = f.location.glob_subject();
         self.path.as_deref().is_none_or(|glob| glob_match(glob, path.strip_prefix("./").unwrap_or(path)))
     }
 }
@@ -206,10 +206,8 @@ fn suppressed_as(f: &Finding) -> String {
         return v.package.clone();
     }
     match &f.location {
-        Location::File { path, line, .. } => format!("{path}:{line}"),
         Location::Image { path, .. } => path.clone().unwrap_or_default(),
-        Location::Path { path } => path.clone(),
-        Location::ConfigField { field } => field.clone(),
+        other => other.place(),
     }
 }
 

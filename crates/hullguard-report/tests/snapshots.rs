@@ -61,6 +61,7 @@ fn finding(
         fix: None,
         references: references.iter().map(|r| (*r).to_owned()).collect(),
         vulnerability: Some(Box::new(detail)),
+        status: None,
     }
 }
 
@@ -164,6 +165,7 @@ fn report() -> Report {
         fix: Some("Add a USER instruction with a non-root user.".to_owned()),
         references: vec!["https://docs.docker.com/reference/dockerfile/#user".to_owned()],
         vulnerability: None,
+        status: None,
     });
     report.findings.push(Finding {
         kind: FindingKind::Secret,
@@ -177,6 +179,7 @@ fn report() -> Report {
         fix: Some("Remove and revoke it.".to_owned()),
         references: Vec::new(),
         vulnerability: None,
+        status: None,
     });
     report.warnings = vec!["/app/x.jar: java-archive: not a zip archive".to_owned()];
     report.incomplete = vec!["/var/lib/dpkg/status: dpkg: over its 64 MiB cap; not read".to_owned()];

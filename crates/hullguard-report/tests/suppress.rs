@@ -44,6 +44,7 @@ fn finding(
             kev: None,
             layer: None,
         })),
+        status: None,
     }
 }
 
@@ -610,6 +611,7 @@ fn check_finding(kind: FindingKind, id: &str, concept: Option<&str>, path: &str)
         fix: None,
         references: Vec::new(),
         vulnerability: None,
+        status: None,
     }
 }
 

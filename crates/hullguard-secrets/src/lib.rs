@@ -160,6 +160,7 @@ impl SecretFinding {
             ),
             references: Vec::new(),
             vulnerability: None,
+            status: None,
         }
     }
 }

@@ -48,6 +48,113 @@ enum Command {
     Sbom(SbomArgs),
     /// List the OS and the packages installed in an image (dpkg, Python, npm, Cargo.lock so far).
     Inventory(InventoryArgs),
+    /// Audit the Docker daemon and its host: CIS Docker Benchmark §1–3, 7, 8 (Engine API and host files).
+    Host(HostArgs),
+    /// Audit containers in the Docker Engine (CIS Docker §5–6): every running one, or those named.
+    Containers(ContainersArgs),
+    /// Seccomp profiles.
+    Seccomp {
+        #[command(subcommand)]
+        action: SeccompAction,
+    },
+}
+
+/// Output, ignore file and gate of the audit commands (`host`, `containers`, `seccomp audit`).
+#[derive(Args)]
+pub struct AuditArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = AuditFormat::Table)]
+    pub format: AuditFormat,
+    /// Write the report to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Order findings by the benchmark's recommendation numbers (cis-docker) instead of by severity.
+    #[arg(long, value_enum, value_name = "BENCHMARK")]
+    pub compliance: Option<Compliance>,
+    /// Ignore file: entries name check ids (HG-CTR-005), concept keys (ctr-privileged), with
+    /// `path` a glob on the container name or host path; default: .hullguardignore, else
+    /// .trivyignore, in the working directory.
+    #[arg(long, value_name = "FILE")]
+    pub ignorefile: Option<PathBuf>,
+    /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub severity: Vec<hullguard_report::Severity>,
+    /// Fail (exit 1, or --exit-code) when a `warn` finding of at least this severity remains
+    /// after the ignore file, whether --severity shows it or not (`manual` findings never fail).
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<hullguard_report::Severity>,
+    /// Exit code of a failed gate; alone (without --fail-on), fail when any `warn` finding is shown.
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
+}
+
+/// Output formats of the audit commands.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum AuditFormat {
+    /// Human-readable text, with the compliance summary.
+    Table,
+    /// Stable JSON: findings, outcomes of every check, compliance summary.
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+    /// A self-contained HTML page.
+    Html,
+}
+
+/// Benchmarks `--compliance` orders by.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Compliance {
+    /// CIS Docker Benchmark (docker-bench-security's numbering).
+    CisDocker,
+}
+
+/// Arguments of `host`.
+#[derive(Args)]
+pub struct HostArgs {
+    /// The host's root filesystem: daemon.json, unit files, sockets, audit rules and mounts are
+    /// read below it (symlinks are resolved inside it, never out of it).
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
+    /// Leave out the Engine API: audit the host files alone.
+    #[arg(long)]
+    pub no_engine: bool,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// Arguments of `containers`.
+#[derive(Args)]
+pub struct ContainersArgs {
+    /// Containers to audit (names or ids, in any state); default: every running container.
+    #[arg(value_name = "NAME|ID")]
+    pub containers: Vec<String>,
+    /// Also scan the image each container runs: vuln (once per image id, from the local Engine).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub scanners: Vec<ContainerScanner>,
+    /// With --scanners vuln: the vulnerability database (default: $HULLGUARD_DB, else ~/.cache/hullguard/db/hullguard.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    #[command(flatten)]
+    pub audit: AuditArgs,
+}
+
+/// The scanners `containers --scanners` adds to the audit.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ContainerScanner {
+    /// Known vulnerabilities of the images the containers run.
+    Vuln,
+}
+
+#[derive(Subcommand)]
+enum SeccompAction {
+    /// Audit a seccomp profile (Docker/OCI JSON) against what Docker's default profile denies.
+    Audit {
+        /// The profile.
+        #[arg(value_name = "PROFILE.json")]
+        profile: PathBuf,
+        #[command(flatten)]
+        audit: AuditArgs,
+    },
 }
 
 /// Output formats of `inspect`.
@@ -416,6 +523,11 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Sbom(args) => {
             commands::scan::run_sbom(&args.file, args.list_packages, args.max_sbom_size, &args.scan, cli.quiet)
+        }
+        Command::Host(args) => commands::audit::host(&args, cli.quiet),
+        Command::Containers(args) => commands::audit::containers(&args, cli.quiet),
+        Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {
+            commands::audit::seccomp(&profile, &audit, cli.quiet)
         }
         Command::Inventory(args) => {
             let cache =

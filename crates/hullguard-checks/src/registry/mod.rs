@@ -9,11 +9,15 @@ use std::sync::LazyLock;
 
 use hullguard_report::{Finding, FindingKind, Location, Severity};
 
+mod containers;
 mod dockerfile;
+mod host;
 mod image;
+mod seccomp;
 
 /// Every family's checks, one file per family: add a family by adding its file and slice here.
-static FAMILIES: &[&[CheckMeta]] = &[dockerfile::DOCKERFILE, image::IMAGE];
+static FAMILIES: &[&[CheckMeta]] =
+    &[dockerfile::DOCKERFILE, image::IMAGE, host::HOST, containers::CONTAINERS, seccomp::SECCOMP];
 
 /// All families in one list, ordered by id.
 static REGISTRY: LazyLock<Vec<CheckMeta>> = LazyLock::new(|| {
@@ -68,6 +72,7 @@ impl CheckMeta {
             fix: Some(fix.unwrap_or_else(|| self.remediation.to_owned())),
             references: self.references.iter().map(|r| (*r).to_owned()).collect(),
             vulnerability: None,
+            status: None,
         }
     }
 }
@@ -114,10 +119,16 @@ mod tests {
         for m in registry() {
             assert!(ids.insert(m.id), "duplicate id {}", m.id);
             assert!(concepts.insert(m.concept), "duplicate concept {}", m.concept);
+            let host_concept = ["host-", "daemon-", "dfile-", "swarm-", "ee-"].iter().any(|p| m.concept.starts_with(p));
             let family_ok = (m.id.starts_with("HG-DF-") && m.id.len() == 9)
                 || (m.id.starts_with("HG-IMG-")
                     && m.id.len() == 10
-                    && (m.concept.starts_with("img-") || is_extension(m)));
+                    && (m.concept.starts_with("img-") || is_extension(m)))
+                || (m.id.starts_with("HG-HOST-") && m.id.len() == 11 && host_concept)
+                || (m.id.starts_with("HG-CTR-")
+                    && m.id.len() == 10
+                    && (m.concept.starts_with("ctr-") || m.concept.starts_with("ops-") || is_extension(m)))
+                || (m.id.starts_with("HG-SECCOMP-") && m.id.len() == 14 && m.concept.starts_with("hg-seccomp-"));
             assert!(family_ok, "bad id {} for {}", m.id, m.concept);
             assert!(m.id[m.id.len() - 3..].bytes().all(|b| b.is_ascii_digit()), "bad id {}", m.id);
             assert!(!m.title.is_empty() && !m.description.is_empty());
@@ -141,9 +152,10 @@ mod tests {
     }
 
     #[test]
-    fn image_checks_have_exactly_the_catalogue_peer_ids() {
+    fn image_host_and_container_checks_have_exactly_the_catalogue_peer_ids() {
         let catalogue = catalogue();
-        for m in registry().iter().filter(|m| m.id.starts_with("HG-IMG-")) {
+        let families = ["HG-IMG-", "HG-HOST-", "HG-CTR-"];
+        for m in registry().iter().filter(|m| families.iter().any(|f| m.id.starts_with(f))) {
             let key = format!("| `{}` |", m.concept);
             let row = catalogue.lines().find(|l| l.starts_with(&key));
             if is_extension(m) {
@@ -226,6 +238,27 @@ mod tests {
         for unknown in ["DL9999", "HG-DF-999", "df-nope", "SC", "dl3008", ""] {
             assert!(!is_check_name(unknown), "{unknown}");
         }
+    }
+
+    #[test]
+    fn every_host_and_container_concept_of_the_catalogue_has_a_check_in_catalogue_order() {
+        let catalogue = catalogue();
+        for (heading, family, count) in
+            [("Docker host and daemon", "HG-HOST-", 80), ("Running containers and operations", "HG-CTR-", 38)]
+        {
+            let section = catalogue
+                .split("### ")
+                .find(|s| s.starts_with(heading))
+                .unwrap_or_else(|| panic!("no section {heading} in the catalogue"));
+            let keys: Vec<&str> = section.lines().filter_map(|l| l.strip_prefix("| `")?.split('`').next()).collect();
+            assert_eq!(keys.len(), count, "{heading}");
+            let ours: Vec<&str> =
+                registry().iter().filter(|m| m.id.starts_with(family) && !is_extension(m)).map(|m| m.concept).collect();
+            assert_eq!(ours, keys, "{heading}: one check per concept, numbered in catalogue order");
+        }
+        assert_eq!(by_concept("ctr-privileged").map(|m| m.id), Some("HG-CTR-005"));
+        assert_eq!(by_concept("daemon-icc").map(|m| m.id), Some("HG-HOST-022"));
+        assert!(by_concept("ctr-privileged").unwrap().is_named("CIS 5.5"));
     }
 
     #[test]

@@ -235,16 +235,7 @@ fn finding_section(out: &mut dyn Write, list: &[&Finding], style: TableStyle) ->
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|f| {
-            let at = match &f.location {
-                Location::Image { layer, path } => format!(
-                    "{}{}",
-                    esc(path.as_deref().unwrap_or("image")),
-                    layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
-                ),
-                Location::ConfigField { field } => esc(field),
-                Location::File { path, line, .. } => format!("{}:{line}", esc(path)),
-                Location::Path { path } => esc(path),
-            };
+            let at = esc(&f.location.place());
             vec![f.severity.as_str().to_owned(), esc(&f.id), at, esc(&f.title)]
         })
         .collect();

@@ -123,6 +123,7 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<Report,
                     }),
                 })),
                 id: v.id,
+                status: None,
             });
         }
     }

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod audit;
 pub mod checks;
 pub mod db;
 pub mod inspect;
