@@ -262,11 +262,8 @@ fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
     let mut s = String::new();
     for f in findings {
         let place = match &f.location {
-            Location::File { path, line, column, .. } => match column {
-                Some(c) => format!("{path}:{line}:{c}"),
-                None => format!("{path}:{line}"),
-            },
-            other => format!("{other:?}"),
+            Location::File { path, line, column: Some(c), .. } => format!("{path}:{line}:{c}"),
+            other => other.place(),
         };
         let _ = writeln!(
             s,

@@ -108,6 +108,43 @@ pub enum Location {
         /// The field, e.g. `config.User` or `spec.containers[0].securityContext`.
         field: String,
     },
+    /// A field of an object in a manifest (Kubernetes YAML/JSON, compose file). Lines and columns
+    /// are 1-based; a field that is missing points at the object or mapping it belongs in.
+    Manifest {
+        /// Path of the file as given (`-` for standard input).
+        path: String,
+        /// The 1-based index of the document in a multi-document stream.
+        document: usize,
+        /// The object: `kind/namespace/name` for Kubernetes (`kind/name` when cluster-scoped or
+        /// without a namespace), `service/NAME` for compose.
+        object: String,
+        /// The field path, e.g. `spec.template.spec.containers[0].securityContext.privileged`.
+        field: String,
+        /// Line of the field (or of its parent when missing).
+        line: u32,
+        /// Column on `line`.
+        column: u32,
+    },
+}
+
+impl Location {
+    /// Where the finding is, on one line as reports show it: `file:line`, `file:line (object
+    /// field)`, an image path with its layer, or a config field.
+    #[must_use]
+    pub fn place(&self) -> String {
+        match self {
+            Location::File { path, line, .. } => format!("{path}:{line}"),
+            Location::Image { layer, path } => format!(
+                "{}{}",
+                path.as_deref().unwrap_or("image"),
+                layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
+            ),
+            Location::ConfigField { field } => field.clone(),
+            Location::Manifest { path, line, column, object, field, .. } => {
+                format!("{path}:{line}:{column} {object} {field}")
+            }
+        }
+    }
 }
 
 /// What sort of problem a finding reports.

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{VulnFinding, VulnReport};
-use crate::{Finding, Location};
+use crate::Finding;
 
 /// Text safe in XML 1.0 content (`attribute` false) or attributes: markup characters escaped
 /// (and, in attributes, tab and line ends, which would be normalised away), and characters XML
@@ -74,21 +74,8 @@ fn vuln_case(f: &VulnFinding) -> Case {
     }
 }
 
-/// Where a misconfiguration or secret is, as shown.
-fn place(location: &Location) -> String {
-    match location {
-        Location::File { path, line, .. } => format!("{path}:{line}"),
-        Location::Image { layer, path } => format!(
-            "{}{}",
-            path.as_deref().unwrap_or("image"),
-            layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
-        ),
-        Location::ConfigField { field } => field.clone(),
-    }
-}
-
 fn finding_case(f: &Finding) -> Case {
-    let mut text = format!("{}\nWhere: {}\nSeverity: {}", f.description, place(&f.location), f.severity);
+    let mut text = format!("{}\nWhere: {}\nSeverity: {}", f.description, f.location.place(), f.severity);
     for (label, value) in [("Evidence", &f.evidence), ("Fix", &f.fix)] {
         if let Some(v) = value {
             let _ = write!(text, "\n{label}: {v}");
@@ -96,8 +83,8 @@ fn finding_case(f: &Finding) -> Case {
     }
     text.push_str(&lists(&[], &f.references));
     Case {
-        name: format!("[{}] {} {}", f.severity, f.id, place(&f.location)),
-        classname: place(&f.location),
+        name: format!("[{}] {} {}", f.severity, f.id, f.location.place()),
+        classname: f.location.place(),
         failure: Some((format!("{}: {}", f.id, f.title), f.severity.as_str(), text)),
     }
 }

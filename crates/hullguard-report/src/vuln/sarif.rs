@@ -110,10 +110,22 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
     }
     let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, k)| (*k, i)).collect();
     let other_results = others.iter().map(|f| {
-        let (uri, line) = match &f.location {
-            crate::Location::Image { path, .. } => (uri(path.as_deref().unwrap_or("")), 1),
-            crate::Location::File { path, line, .. } => (uri(path), *line),
-            crate::Location::ConfigField { .. } => (String::new(), 1),
+        let (uri, line, column) = match &f.location {
+            crate::Location::Image { path, .. } => (uri(path.as_deref().unwrap_or("")), 1, None),
+            crate::Location::File { path, line, column, .. } => (uri(path), *line, *column),
+            crate::Location::ConfigField { .. } => (String::new(), 1, None),
+            crate::Location::Manifest { path, line, column, .. } => (uri(path), *line, Some(*column)),
+        };
+        let mut region = json!({"startLine": line.max(1)});
+        if let Some(column) = column {
+            region["startColumn"] = json!(column.max(1));
+        }
+        let logical = match &f.location {
+            crate::Location::Manifest { object, field, document, .. } => {
+                json!([{"fullyQualifiedName": format!("{object}.{field}"), "name": field, "kind": "member",
+                        "properties": {"document": document, "object": object}}])
+            }
+            _ => Value::Null,
         };
         let uri = if uri.is_empty() { self::uri(&report.target.replace(['/', ':'], "_")) } else { uri };
         json!({
@@ -121,10 +133,10 @@ pub fn to_sarif(report: &VulnReport, tool_version: &str) -> String {
             "ruleIndex": index[f.id.as_str()],
             "level": level(f.severity),
             "message": {"text": format!("{}{}", f.title, f.evidence.as_ref().map(|e| format!("\n{e}")).unwrap_or_default())},
-            "locations": [{"physicalLocation": {
+            "locations": [location(json!({
                 "artifactLocation": {"uri": uri, "uriBaseId": "ROOTPATH"},
-                "region": {"startLine": line.max(1)},
-            }}],
+                "region": region,
+            }), logical)],
         })
     });
     let results: Vec<Value> = report
@@ -205,5 +217,14 @@ mod tests {
         );
         assert_eq!(uri("/opt/my app/a%b#c?d:e\x1b\n"), "opt/my%20app/a%25b%23c%3Fd%3Ae%1B%0A");
         assert_eq!(uri("/srv/ünï"), "srv/%C3%BCn%C3%AF");
+    }
+}
+
+/// A SARIF location: the physical one, and the logical one (a manifest object's field) when known.
+fn location(physical: Value, logical: Value) -> Value {
+    if logical.is_null() {
+        json!({"physicalLocation": physical})
+    } else {
+        json!({"physicalLocation": physical, "logicalLocations": logical})
     }
 }

@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 
 use super::{VulnFinding, VulnReport};
 use crate::text::{Column, col, cut, escape_control, header, layout, line};
-use crate::{Location, Severity};
+use crate::Severity;
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -212,15 +212,7 @@ fn finding_section(s: &mut String, list: &[crate::Finding], style: TableStyle) {
     let rows: Vec<Vec<String>> = list
         .iter()
         .map(|f| {
-            let at = match &f.location {
-                Location::Image { layer, path } => format!(
-                    "{}{}",
-                    esc(path.as_deref().unwrap_or("image")),
-                    layer.map(|l| format!(" (layer {l})")).unwrap_or_default()
-                ),
-                Location::ConfigField { field } => esc(field),
-                Location::File { path, line, .. } => format!("{}:{line}", esc(path)),
-            };
+            let at = esc(&f.location.place());
             vec![f.severity.as_str().to_owned(), esc(&f.id), at, esc(&f.title)]
         })
         .collect();
