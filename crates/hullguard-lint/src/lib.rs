@@ -13,7 +13,7 @@ use hullguard_checks::dockerfile::{INPUT_SCHEMA_VERSION, Settings, check_dockerf
 use hullguard_checks::registry::is_check_name;
 use hullguard_report::gate::Gate;
 use hullguard_report::text::escape_control;
-use hullguard_report::vuln::{apply_to_findings, findings_to_sarif, load_ignore, today_utc};
+use hullguard_report::vuln::{Suppressed, apply_to_findings, findings_to_sarif, load_ignore, today_utc};
 use hullguard_report::{Finding, Location, Severity};
 use serde_json::json;
 
@@ -25,17 +25,9 @@ pub struct ConfigArgs {
     /// Files or directories to scan.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
-    pub format: ConfigFormat,
-    /// Check to turn off: id (HG-DF-012), concept (df-user-root) or a peer tool's id (DL3002,
-    /// DS002, CKV_DOCKER_8); repeatable. An unknown name is an error.
-    #[arg(long = "skip-check", value_name = "ID")]
-    pub skip_checks: Vec<String>,
-    /// Registry base images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
-    /// Turns on HG-DF-085.
-    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
-    pub trusted_registries: Vec<String>,
+    /// Report, ignore file and gate.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Label the final image must carry, with its value format: text, url, rfc3339, spdx, hash,
     /// semver or email (e.g. org.opencontainers.image.source:url); repeatable. Turns on the
     /// label-schema checks HG-DF-087 and HG-DF-089…094.
@@ -51,9 +43,26 @@ pub struct ConfigArgs {
     /// `--skip-check SC2086` leaves a code out.
     #[arg(long, value_name = "PROGRAM", num_args = 0..=1, default_missing_value = "shellcheck", require_equals = true)]
     pub shellcheck: Option<PathBuf>,
+}
+
+/// The options every misconfiguration command shares: checks left out, trusted registries, the
+/// report's format and destination, the ignore file and the gate.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
+    pub format: ConfigFormat,
+    /// Check to turn off: id (HG-DF-012), concept (df-user-root) or a peer tool's id (DL3002,
+    /// DS002, CKV_DOCKER_8); repeatable. An unknown name is an error.
+    #[arg(long = "skip-check", value_name = "ID")]
+    pub skip_checks: Vec<String>,
+    /// Registry images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
+    /// Turns on HG-DF-085 (base images) and the untrusted-registry check of manifests.
+    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
+    pub trusted_registries: Vec<String>,
     /// Ignore file, the same as for vulnerability scans: entries name check ids (HG-DF-012) or
-    /// concept keys, optionally with `path` (glob) and `expires`; default: .hullguardignore, else
-    /// .trivyignore, in the working directory.
+    /// concept keys, optionally with `path` (glob), `object` (kind/namespace/name glob) and
+    /// `expires`; default: .hullguardignore, else .trivyignore, in the working directory.
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
     /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
@@ -112,11 +121,46 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 /// Directories never worth descending into.
 const SKIP_DIRS: [&str; 5] = [".git", "node_modules", "target", ".venv", "vendor"];
 
-/// Collect Dockerfiles under `path` (symlinks not followed), sorted.
-fn find(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Files of other kinds that `config` scans beside Dockerfiles (Kubernetes manifests, compose
+/// files): the binary plugs their scanner in, so this crate stays a Dockerfile linter.
+pub trait OtherFiles {
+    /// Whether a file met in a directory walk is one of these (by its name, or by peeking in it).
+    fn wants(&self, path: &Path) -> bool;
+    /// Scans them.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be read.
+    fn scan(&self, files: &[PathBuf], report: &ReportArgs) -> Result<Found>;
+}
+
+/// What a scan found, before the ignore file, the severity filter and the gate.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Findings suppressed at the source (inline annotations), counted in the report.
+    pub suppressed: Vec<Suppressed>,
+    /// Problems with the input.
+    pub warnings: Vec<String>,
+}
+
+/// Collect Dockerfiles (into `dockerfiles`) and the files `other` wants (into `others`) under
+/// `path`, symlinks not followed, sorted. A path named directly is a Dockerfile unless `other`
+/// wants it.
+fn find(
+    path: &Path,
+    other: Option<&dyn OtherFiles>,
+    dockerfiles: &mut Vec<PathBuf>,
+    others: &mut Vec<PathBuf>,
+) -> Result<()> {
     let meta = std::fs::symlink_metadata(path).with_context(|| path.display().to_string())?;
     if meta.is_file() {
-        out.push(path.to_path_buf());
+        if other.is_some_and(|o| o.wants(path)) {
+            others.push(path.to_path_buf());
+        } else {
+            dockerfiles.push(path.to_path_buf());
+        }
         return Ok(());
     }
     if !meta.is_dir() {
@@ -131,9 +175,11 @@ fn find(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let name = e.file_name().to_string_lossy().into_owned();
         let ft = e.file_type().with_context(|| e.path().display().to_string())?;
         if ft.is_dir() && !SKIP_DIRS.contains(&name.as_str()) {
-            find(&e.path(), out)?;
+            find(&e.path(), other, dockerfiles, others)?;
         } else if ft.is_file() && is_dockerfile_name(&name) {
-            out.push(e.path());
+            dockerfiles.push(e.path());
+        } else if ft.is_file() && other.is_some_and(|o| o.wants(&e.path())) {
+            others.push(e.path());
         }
     }
     Ok(())
@@ -158,28 +204,39 @@ fn lint(
     Ok((findings, warnings))
 }
 
-/// Run `config` (`discover`: directories are searched for Dockerfiles) or `dockerfile` (every
-/// path is a Dockerfile whatever its name).
+/// Checks that every `--skip-check` names a check.
+///
+/// # Errors
+///
+/// The first unknown name.
+pub fn check_skip_names(report: &ReportArgs) -> Result<()> {
+    if let Some(unknown) = report.skip_checks.iter().find(|s| !is_check_name(s)) {
+        anyhow::bail!("--skip-check: unknown check '{unknown}' (`hullguard checks` lists the checks)");
+    }
+    Ok(())
+}
+
+/// Run `config` (`discover`: directories are searched for Dockerfiles, and for the files `other`
+/// wants) or `dockerfile` (every path is a Dockerfile whatever its name).
 ///
 /// # Errors
 ///
 /// A path that cannot be read, a file over the size cap, a ShellCheck that does not run, or stdout
 /// failing.
-pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
-    if let Some(unknown) = args.skip_checks.iter().find(|s| !is_check_name(s)) {
-        anyhow::bail!("--skip-check: unknown check '{unknown}' (`hullguard checks` lists the checks)");
-    }
+pub fn run(args: &ConfigArgs, discover: bool, other: Option<&dyn OtherFiles>) -> Result<ExitCode> {
+    check_skip_names(&args.report)?;
     let mut files = Vec::new();
+    let mut others = Vec::new();
     for p in &args.paths {
         if discover {
-            find(p, &mut files)?;
+            find(p, other, &mut files, &mut others)?;
         } else {
             files.push(p.clone());
         }
     }
     let settings = Settings {
-        skip: args.skip_checks.clone(),
-        trusted_registries: args.trusted_registries.clone(),
+        skip: args.report.skip_checks.clone(),
+        trusted_registries: args.report.trusted_registries.clone(),
         label_schema: args.require_labels.iter().cloned().collect(),
         strict_labels: args.strict_labels,
         report_ignore_pragmas: args.report_ignore_pragmas,
@@ -194,16 +251,37 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             );
         }
     }
-    // `--format input` shows what the checks read, not what they find.
-    let (mut findings, mut warnings) = if args.format == ConfigFormat::Input {
-        (Vec::new(), Vec::new())
-    } else {
-        lint(&files, &settings, |f| f.display().to_string())?
-    };
+    if args.report.format == ConfigFormat::Input {
+        // `--format input` shows what the checks read, not what they find.
+        let text = inputs_json(&files)?;
+        return write_out(&text, args.report.output.as_deref()).map(|()| ExitCode::SUCCESS);
+    }
+    let (mut findings, mut warnings) = lint(&files, &settings, |f| f.display().to_string())?;
     let mut suppressed = Vec::new();
+    if let (Some(other), false) = (other, others.is_empty()) {
+        let found = other.scan(&others, &args.report)?;
+        findings.extend(found.findings);
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        suppressed = found.suppressed;
+        warnings.extend(found.warnings);
+        files.extend(others);
+        files.sort();
+    }
+    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    report(&args.report, &target, &files, Found { findings, suppressed, warnings })
+}
+
+/// Applies the ignore file, the severity filter and the gate to `found`, prints the warnings and
+/// writes the report in the chosen format: the end of every misconfiguration command.
+///
+/// # Errors
+///
+/// An ignore file that cannot be read, `--format input` (not a report), or the output failing.
+pub fn report(args: &ReportArgs, target: &str, files: &[PathBuf], found: Found) -> Result<ExitCode> {
+    let Found { mut findings, mut suppressed, mut warnings } = found;
     if let Some(ignore) = load_ignore(args.ignorefile.as_deref())? {
         let (gone, warned) = apply_to_findings(&mut findings, &ignore, &today_utc());
-        suppressed = gone;
+        suppressed.extend(gone);
         warnings.extend(warned);
     }
     let shown: Vec<&Finding> =
@@ -219,14 +297,19 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
                              "warnings": warnings});
             serde_json::to_string_pretty(&doc)? + "\n"
         }
-        ConfigFormat::Table => table(&files, &shown),
-        ConfigFormat::Input => inputs_json(&files)?,
+        ConfigFormat::Table => table(files, &shown, suppressed.len()),
+        ConfigFormat::Input => anyhow::bail!("--format input: only for Dockerfiles"),
         ConfigFormat::Sarif => {
-            let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
-            findings_to_sarif(&target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
+            findings_to_sarif(target, shown.into_iter().cloned().collect(), env!("CARGO_PKG_VERSION"))
         }
     };
-    match &args.output {
+    write_out(&text, args.output.as_deref())?;
+    Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
+}
+
+/// Writes `text` to `output`, or to stdout.
+fn write_out(text: &str, output: Option<&Path>) -> Result<()> {
+    match output {
         Some(path) => std::fs::write(path, text).with_context(|| path.display().to_string())?,
         None => {
             let mut out = std::io::stdout().lock();
@@ -234,7 +317,7 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             out.flush()?;
         }
     }
-    Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
+    Ok(())
 }
 
 /// The input documents of `files` (`--format input`): `{"schema_version", "documents": […]}`.
@@ -258,7 +341,7 @@ fn read_build_file(file: &Path, name: &str) -> Result<Vec<u8>> {
     std::fs::read(file).with_context(|| name.to_owned())
 }
 
-fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
+fn table(files: &[PathBuf], findings: &[&Finding], suppressed: usize) -> String {
     let mut s = String::new();
     for f in findings {
         let place = match &f.location {
@@ -289,10 +372,11 @@ fn table(files: &[PathBuf], findings: &[&Finding]) -> String {
     }
     let _ = writeln!(
         s,
-        "\n{} file(s), {} finding(s){}",
+        "\n{} file(s), {} finding(s){}{}",
         files.len(),
         findings.len(),
-        if counts.is_empty() { String::new() } else { format!(": {counts}") }
+        if counts.is_empty() { String::new() } else { format!(": {counts}") },
+        if suppressed == 0 { String::new() } else { format!(" ({suppressed} suppressed)") }
     );
     s
 }

@@ -11,9 +11,10 @@ use hullguard_report::{Finding, FindingKind, Location, Severity};
 
 mod dockerfile;
 mod image;
+mod k8s;
 
 /// Every family's checks, one file per family: add a family by adding its file and slice here.
-static FAMILIES: &[&[CheckMeta]] = &[dockerfile::DOCKERFILE, image::IMAGE];
+static FAMILIES: &[&[CheckMeta]] = &[dockerfile::DOCKERFILE, image::IMAGE, k8s::K8S];
 
 /// All families in one list, ordered by id.
 static REGISTRY: LazyLock<Vec<CheckMeta>> = LazyLock::new(|| {
@@ -116,7 +117,10 @@ mod tests {
             let family_ok = (m.id.starts_with("HG-DF-") && m.id.len() == 9)
                 || (m.id.starts_with("HG-IMG-")
                     && m.id.len() == 10
-                    && (m.concept.starts_with("img-") || is_extension(m)));
+                    && (m.concept.starts_with("img-") || is_extension(m)))
+                || (m.id.starts_with("HG-K8S-")
+                    && m.id.len() == 10
+                    && ["k8s-", "rbac-", "net-", "psp-", "hg-k8s-"].iter().any(|p| m.concept.starts_with(p)));
             assert!(family_ok, "bad id {} for {}", m.id, m.concept);
             assert!(m.id[m.id.len() - 3..].bytes().all(|b| b.is_ascii_digit()), "bad id {}", m.id);
             assert!(!m.title.is_empty() && !m.description.is_empty());
@@ -140,9 +144,9 @@ mod tests {
     }
 
     #[test]
-    fn image_checks_have_exactly_the_catalogue_peer_ids() {
+    fn image_and_manifest_checks_have_exactly_the_catalogue_peer_ids() {
         let catalogue = catalogue();
-        for m in registry().iter().filter(|m| m.id.starts_with("HG-IMG-")) {
+        for m in registry().iter().filter(|m| ["HG-IMG-", "HG-K8S-", "HG-CMP-"].iter().any(|p| m.id.starts_with(p))) {
             let key = format!("| `{}` |", m.concept);
             let row = catalogue.lines().find(|l| l.starts_with(&key));
             if is_extension(m) {

@@ -205,6 +205,15 @@ pub fn findings_to_sarif(target: &str, findings: Vec<crate::Finding>, tool_versi
     to_sarif(&report, tool_version)
 }
 
+/// A SARIF location: the physical one, and the logical one (a manifest object's field) when known.
+fn location(physical: Value, logical: Value) -> Value {
+    if logical.is_null() {
+        json!({"physicalLocation": physical})
+    } else {
+        json!({"physicalLocation": physical, "logicalLocations": logical})
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::uri;
@@ -217,14 +226,5 @@ mod tests {
         );
         assert_eq!(uri("/opt/my app/a%b#c?d:e\x1b\n"), "opt/my%20app/a%25b%23c%3Fd%3Ae%1B%0A");
         assert_eq!(uri("/srv/ünï"), "srv/%C3%BCn%C3%AF");
-    }
-}
-
-/// A SARIF location: the physical one, and the logical one (a manifest object's field) when known.
-fn location(physical: Value, logical: Value) -> Value {
-    if logical.is_null() {
-        json!({"physicalLocation": physical})
-    } else {
-        json!({"physicalLocation": physical, "logicalLocations": logical})
     }
 }

@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::{VulnFinding, VulnReport};
-use crate::text::{Column, col, cut, escape_control, header, layout, line};
 use crate::Severity;
+use crate::text::{Column, col, cut, escape_control, header, layout, line};
 
 /// How the table is drawn.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

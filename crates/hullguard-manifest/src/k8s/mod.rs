@@ -1,0 +1,160 @@
+//! Kubernetes manifests: the objects of YAML/JSON streams (`List` kinds unwrapped), the pod spec of
+//! every workload kind, and the checks over them.
+//!
+//! [`scan`] reads files in two passes: the first loads every object and notes what other objects'
+//! checks need (service accounts and who uses them); the second runs the checks. Objects are
+//! dropped after each document, so memory holds one document and the inventory at a time.
+
+pub(crate) mod checks;
+pub mod object;
+pub(crate) mod report;
+
+use std::collections::HashMap;
+
+use hullguard_report::Finding;
+use hullguard_report::vuln::Suppressed;
+
+use crate::yaml::{self, Limits, Node};
+use object::{Object, objects, pod_spec};
+
+/// The annotation that exempts an object from checks: `hullguard.dev/ignore: HG-K8S-001,k8s-privileged`.
+pub const IGNORE_ANNOTATION: &str = "hullguard.dev/ignore";
+
+/// What the checks are told.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Check names turned off (ids, concept keys, peer ids).
+    pub skip: Vec<String>,
+    /// Registries images may come from (`*.example.com` covers subdomains); empty: no check.
+    pub trusted_registries: Vec<String>,
+    /// Whether the `hullguard.dev/ignore` annotation is ignored (central policy).
+    pub no_inline_ignores: bool,
+}
+
+/// One input: a name for reports and its bytes.
+pub struct Input<'a> {
+    /// Shown in findings (`-` for stdin).
+    pub name: &'a str,
+    /// The file's content.
+    pub bytes: &'a [u8],
+}
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Findings an inline annotation suppressed.
+    pub suppressed: Vec<Suppressed>,
+    /// Problems with the input, each naming `file:line`.
+    pub warnings: Vec<String>,
+    /// How many objects were read.
+    pub objects: usize,
+}
+
+/// What checks of one object need to know about others.
+#[derive(Debug, Default)]
+pub(crate) struct Inventory {
+    /// `(namespace, name)` of each ServiceAccount → its `automountServiceAccountToken`.
+    accounts: HashMap<(String, String), Option<bool>>,
+    /// `(namespace, service account)` → number of workloads using it.
+    account_users: HashMap<(String, String), usize>,
+}
+
+impl Inventory {
+    /// The `automountServiceAccountToken` of a ServiceAccount of the scan.
+    pub(crate) fn account_automount(&self, namespace: &str, name: &str) -> Option<bool> {
+        self.accounts.get(&(namespace.to_owned(), name.to_owned())).copied().flatten()
+    }
+
+    /// How many workloads of the scan run as a service account.
+    pub(crate) fn account_users(&self, namespace: &str, name: &str) -> usize {
+        self.account_users.get(&(namespace.to_owned(), name.to_owned())).copied().unwrap_or(0)
+    }
+
+    fn note(&mut self, obj: &Object<'_>) {
+        let ns = obj.effective_namespace().to_owned();
+        if obj.kind == "ServiceAccount" {
+            let automount = obj.node.field("automountServiceAccountToken").and_then(Node::as_bool);
+            self.accounts.insert((ns.clone(), obj.name.to_owned()), automount);
+        }
+        if let Some(pod) = pod_spec(obj) {
+            let account = pod
+                .spec
+                .field("serviceAccountName")
+                .or_else(|| pod.spec.field("serviceAccount"))
+                .and_then(Node::as_str)
+                .unwrap_or("default");
+            *self.account_users.entry((ns, account.to_owned())).or_default() += 1;
+        }
+    }
+}
+
+/// The text of an input, or a warning naming the line of the first invalid UTF-8 byte.
+fn text<'a>(input: &Input<'a>) -> Result<&'a str, String> {
+    let bytes = input.bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input.bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        format!("{}:{line}: not UTF-8 text: file skipped", input.name)
+    })
+}
+
+/// Calls `each` with every object of every input, in order, and collects the input's problems.
+fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {
+    let limits = Limits::default();
+    for input in inputs {
+        let text = match text(input) {
+            Ok(t) => t,
+            Err(w) => {
+                warnings.push(w);
+                continue;
+            }
+        };
+        let mut problems = Vec::new();
+        let loaded = yaml::load_stream(text, &limits, &mut |doc| {
+            for obj in objects(&doc.root, doc.index, &mut problems) {
+                each(input.name, &obj);
+            }
+        });
+        warnings.extend(loaded.into_iter().map(|w| format!("{}:{}:{}: {}", input.name, w.line, w.column, w.message)));
+        warnings.extend(problems.into_iter().map(|(line, p)| format!("{}:{line}: {p}", input.name)));
+    }
+}
+
+/// Scans Kubernetes manifests.
+#[must_use]
+pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
+    let mut inventory = Inventory::default();
+    let mut first_pass_warnings = Vec::new();
+    walk(inputs, &mut first_pass_warnings, &mut |_, obj| inventory.note(obj));
+    let mut out = Scan::default();
+    walk(inputs, &mut out.warnings, &mut |file, obj| {
+        out.objects += 1;
+        let mut r = report::Reporter::new(file, *obj, settings);
+        checks::object(&mut r, obj, &inventory);
+        let mut findings = r.findings;
+        if !settings.no_inline_ignores
+            && let Some(ignored) = obj.metadata("annotations", IGNORE_ANNOTATION)
+        {
+            let names: Vec<&str> = ignored.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+            findings.retain(|f| {
+                let hit = names.iter().any(|n| {
+                    *n == "*" || f.id == *n || f.concept.as_deref() == Some(*n) || {
+                        hullguard_checks::registry::registry().iter().any(|m| m.id == f.id && m.is_named(n))
+                    }
+                });
+                if hit {
+                    out.suppressed.push(Suppressed {
+                        id: f.id.clone(),
+                        package: f.location.place(),
+                        reason: format!("annotation {IGNORE_ANNOTATION} on {}", obj.id()),
+                    });
+                }
+                !hit
+            });
+        }
+        out.findings.extend(findings);
+    });
+    out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    out
+}
