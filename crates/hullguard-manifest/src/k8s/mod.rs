@@ -15,7 +15,7 @@ use hullguard_report::Finding;
 use hullguard_report::vuln::Suppressed;
 
 use crate::yaml::{self, Limits, Node};
-use object::{Object, objects, pod_spec};
+use object::{Object, WORKLOADS, objects, pod_spec};
 
 /// The annotation that exempts an object from checks: `hullguard.dev/ignore: HG-K8S-001,k8s-privileged`.
 pub const IGNORE_ANNOTATION: &str = "hullguard.dev/ignore";
@@ -128,8 +128,13 @@ pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
     let mut first_pass_warnings = Vec::new();
     walk(inputs, &mut first_pass_warnings, &mut |_, obj| inventory.note(obj));
     let mut out = Scan::default();
-    walk(inputs, &mut out.warnings, &mut |file, obj| {
+    let mut warnings = Vec::new();
+    let mut shapes = Vec::new();
+    walk(inputs, &mut warnings, &mut |file, obj| {
         out.objects += 1;
+        if WORKLOADS.contains(&obj.kind) {
+            shapes.extend(object::shape_problems(obj).into_iter().map(|(line, p)| format!("{file}:{line}: {p}")));
+        }
         let mut r = report::Reporter::new(file, *obj, settings);
         checks::object(&mut r, obj, &inventory);
         let mut findings = r.findings;
@@ -155,6 +160,8 @@ pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
         }
         out.findings.extend(findings);
     });
+    out.warnings = warnings;
+    out.warnings.extend(shapes);
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
 }

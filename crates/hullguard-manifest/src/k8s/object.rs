@@ -190,22 +190,24 @@ fn pod_spec_path(kind: &str) -> &'static [&'static str] {
     }
 }
 
+/// The kinds that hold a pod spec at a fixed place.
+pub const WORKLOADS: [&str; 10] = [
+    "Pod",
+    "PodTemplate",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "DeploymentConfig",
+];
+
 /// The pod spec of `obj`: the workload kinds' own path, and for any other kind (CRDs) a pod
 /// template at `spec.template.spec` or `spec.jobTemplate.spec.template.spec` that lists containers.
 #[must_use]
 pub fn pod_spec<'a>(obj: &Object<'a>) -> Option<PodSpec<'a>> {
-    const WORKLOADS: [&str; 10] = [
-        "Pod",
-        "PodTemplate",
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-        "DeploymentConfig",
-    ];
     let candidates: &[&[&str]] = if WORKLOADS.contains(&obj.kind) {
         &[pod_spec_path(obj.kind)]
     } else {
@@ -232,4 +234,43 @@ pub fn pod_spec<'a>(obj: &Object<'a>) -> Option<PodSpec<'a>> {
         }
     }
     None
+}
+
+/// Fields of a workload that hold the wrong type where Kubernetes wants a mapping or a list
+/// (`spec: [1, 2]`, `containers: {…}`), as `(line, problem)`: the checks skip what they cannot read,
+/// and the user learns why.
+#[must_use]
+pub fn shape_problems(obj: &Object<'_>) -> Vec<(u32, String)> {
+    let mut problems = Vec::new();
+    let mut wrong = |node: &Node, path: String, want: &str| {
+        problems.push((node.line, format!("{} {path} is {}, not {want}", obj.id(), node.type_name())));
+    };
+    let mut node = obj.node;
+    let mut path = Vec::new();
+    for key in pod_spec_path(obj.kind) {
+        path.push(*key);
+        match node.field(key) {
+            Some(next) if next.is_map() => node = next,
+            Some(other) => {
+                wrong(other, obj.path(&path.join(".")), "a mapping");
+                return problems;
+            }
+            None => return problems,
+        }
+    }
+    let Some(pod) = pod_spec(obj) else { return problems };
+    for list in ["containers", "initContainers", "ephemeralContainers", "volumes"] {
+        if let Some(v) = pod.spec.field(list).filter(|v| !v.is_seq()) {
+            wrong(v, obj.path(&format!("{}.{list}", pod.path)), "a list");
+        }
+    }
+    if let Some(sc) = pod.spec.field("securityContext").filter(|s| !s.is_map()) {
+        wrong(sc, obj.path(&format!("{}.securityContext", pod.path)), "a mapping");
+    }
+    for c in pod.containers() {
+        if let Some(sc) = c.node.field("securityContext").filter(|s| !s.is_map()) {
+            wrong(sc, obj.path(&format!("{}.securityContext", c.path)), "a mapping");
+        }
+    }
+    problems
 }
