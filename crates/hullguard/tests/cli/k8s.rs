@@ -167,5 +167,5 @@ fn hostile_manifests_are_warnings_naming_file_and_line_and_the_scan_goes_on() {
     assert!(finding(&doc, "HG-K8S-001").is_some(), "the good file is still scanned");
     let ipc = finding(&doc, "HG-K8S-004").unwrap();
     assert_eq!(ipc["location"]["document"], 100_001);
-    assert_eq!(ipc["location"]["line"], 400_004);
+    assert_eq!(ipc["location"]["line"], 400_005);
 }
