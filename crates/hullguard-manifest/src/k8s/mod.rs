@@ -7,6 +7,7 @@
 
 pub(crate) mod checks;
 pub mod object;
+pub mod pss;
 pub(crate) mod report;
 
 use std::collections::HashMap;
@@ -164,4 +165,43 @@ pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
     out.warnings.extend(shapes);
     out.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     out
+}
+
+/// PSA's verdict on one object with a pod spec.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Verdict {
+    /// The file.
+    pub file: String,
+    /// 1-based document index.
+    pub document: usize,
+    /// `kind/namespace/name`.
+    pub object: String,
+    /// Line of the object.
+    pub line: u32,
+    /// Whether PSA admits it.
+    pub allowed: bool,
+    /// Why not.
+    pub violations: Vec<pss::Violation>,
+}
+
+/// PSA's verdicts at `level` and `version` for every object of `inputs` that holds a pod spec,
+/// and the problems with the input.
+#[must_use]
+pub fn pss_verdicts(inputs: &[Input<'_>], level: pss::Level, version: pss::Version) -> (Vec<Verdict>, Vec<String>) {
+    let mut verdicts = Vec::new();
+    let mut warnings = Vec::new();
+    walk(inputs, &mut warnings, &mut |file, obj| {
+        if let Some(pod) = pod_spec(obj) {
+            let violations = pss::evaluate(&pod, level, version);
+            verdicts.push(Verdict {
+                file: file.to_owned(),
+                document: obj.document,
+                object: obj.id(),
+                line: obj.node.line,
+                allowed: violations.is_empty(),
+                violations,
+            });
+        }
+    });
+    (verdicts, warnings)
 }

@@ -5,8 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Result;
+use hullguard_lint::ConfigFormat;
 use hullguard_lint::{Found, OtherFiles, ReportArgs, check_skip_names};
+use hullguard_manifest::k8s::pss;
 use hullguard_manifest::{files, k8s};
+use std::fmt::Write as _;
+
+use hullguard_report::text::escape_control;
 
 /// Arguments of `hullguard k8s`.
 #[derive(clap::Args)]
@@ -21,6 +26,23 @@ pub struct K8sArgs {
     /// Honour no `hullguard.dev/ignore` annotation: objects cannot exempt themselves (central policy).
     #[arg(long)]
     pub no_inline_ignores: bool,
+    /// Instead of the checks, print Pod Security Admission's verdict (allowed/forbidden and its
+    /// reasons) for every object with a pod spec at this level; exit 1 (or --exit-code) when one
+    /// is forbidden.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub pss: Option<PssLevel>,
+    /// The policy version PSA evaluates (`latest`, or v1.MINOR such as v1.30).
+    #[arg(long, value_name = "VERSION", default_value = "latest", requires = "pss", value_parser = pss::Version::parse)]
+    pub pss_version: pss::Version,
+}
+
+/// `--pss` levels.
+#[derive(Clone, Copy, Debug, clap::ValueEnum, PartialEq, Eq)]
+pub enum PssLevel {
+    /// Prevents known privilege escalations.
+    Baseline,
+    /// Hardened pods (includes baseline).
+    Restricted,
 }
 
 /// The manifest scanner `config` plugs into its walk.
@@ -61,8 +83,57 @@ pub fn run_k8s(args: &K8sArgs) -> Result<ExitCode> {
     for p in &args.paths {
         files::walk(p, &files::is_manifest_name, &mut paths)?;
     }
+    if let Some(level) = args.pss {
+        let level = match level {
+            PssLevel::Baseline => pss::Level::Baseline,
+            PssLevel::Restricted => pss::Level::Restricted,
+        };
+        return run_pss(args, &paths, level);
+    }
     let scanner = Manifests { no_inline_ignores: args.no_inline_ignores };
     let found = scanner.scan(&paths, &args.report)?;
     let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     hullguard_lint::report(&args.report, &target, &paths, found)
+}
+
+/// `hullguard k8s --pss LEVEL`: PSA's verdict per object.
+fn run_pss(args: &K8sArgs, paths: &[PathBuf], level: pss::Level) -> Result<ExitCode> {
+    let mut contents = Vec::with_capacity(paths.len());
+    for p in paths {
+        contents.push((p.display().to_string(), files::read(p)?));
+    }
+    let inputs: Vec<k8s::Input<'_>> = contents.iter().map(|(name, bytes)| k8s::Input { name, bytes }).collect();
+    let (verdicts, warnings) = k8s::pss_verdicts(&inputs, level, args.pss_version);
+    crate::output::warn(&warnings, false);
+    let policy = format!("{}:{}", level.as_str(), args.pss_version);
+    let text = match args.report.format {
+        ConfigFormat::Json => {
+            let doc = serde_json::json!({"schema_version": 1, "policy": {"level": level.as_str(),
+                "version": args.pss_version.to_string()}, "verdicts": verdicts, "warnings": warnings});
+            serde_json::to_string_pretty(&doc)? + "\n"
+        }
+        ConfigFormat::Table => {
+            let mut s = String::new();
+            let esc = |t: &str| escape_control(t).into_owned();
+            for v in &verdicts {
+                let verdict = if v.allowed { "allowed" } else { "forbidden" };
+                let _ = writeln!(s, "{}:{}  {}  {verdict} by {policy}", esc(&v.file), v.line, esc(&v.object));
+                for violation in &v.violations {
+                    let _ = writeln!(s, "    {}: {}", violation.check, esc(&violation.message()));
+                }
+            }
+            let forbidden = verdicts.iter().filter(|v| !v.allowed).count();
+            let _ = writeln!(
+                s,
+                "\n{} object(s): {} allowed, {forbidden} forbidden",
+                verdicts.len(),
+                verdicts.len() - forbidden
+            );
+            s
+        }
+        ConfigFormat::Sarif | ConfigFormat::Input => anyhow::bail!("--pss: the verdicts are shown as table or json"),
+    };
+    crate::output::write_report(&text, args.report.output.as_deref())?;
+    let gate = hullguard_report::gate::Gate { fail_on: None, exit_code: args.report.exit_code };
+    Ok(if verdicts.iter().any(|v| !v.allowed) { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })
 }

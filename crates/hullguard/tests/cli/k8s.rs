@@ -169,3 +169,33 @@ fn hostile_manifests_are_warnings_naming_file_and_line_and_the_scan_goes_on() {
     assert_eq!(ipc["location"]["document"], 100_001);
     assert_eq!(ipc["location"]["line"], 400_005);
 }
+
+#[test]
+fn pss_prints_psas_verdict_per_object() {
+    let s = Scratch::new();
+    let good = "apiVersion: v1\nkind: Pod\nmetadata: {name: ok}\nspec:\n  containers:\n    - {name: a, image: x:1}\n";
+    std::fs::write(
+        s.path("all.yaml"),
+        format!("{DEPLOYMENT}---\n{good}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\n"),
+    )
+    .unwrap();
+    let out = hullguard(s.dir.path(), &["k8s", "--pss", "baseline", "all.yaml"]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("all.yaml:1  Deployment/prod/web  forbidden by baseline:v1.37"), "{text}");
+    assert!(
+        text.contains("    privileged: privileged (container \"app\" must not set securityContext.privileged=true)"),
+        "{text}"
+    );
+    assert!(text.contains("all.yaml:16  Pod/ok  allowed by baseline:v1.37"), "{text}");
+    assert!(text.contains("2 object(s): 1 allowed, 1 forbidden"), "{text}");
+    let doc = json(&hullguard(
+        s.dir.path(),
+        &["k8s", "--pss", "restricted", "--pss-version", "v1.30", "all.yaml", "-f", "json", "--exit-code", "0"],
+    ));
+    assert_eq!(doc["policy"], serde_json::json!({"level": "restricted", "version": "v1.30"}));
+    assert_eq!(doc["verdicts"][1]["allowed"], false, "restricted forbids the bare pod");
+    assert_eq!(doc["verdicts"][1]["violations"][0]["check"], "allowPrivilegeEscalation");
+    let bad = hullguard(s.dir.path(), &["k8s", "--pss", "restricted", "--pss-version", "2.0", "all.yaml"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
