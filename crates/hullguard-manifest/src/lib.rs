@@ -1,7 +1,53 @@
 //! Kubernetes manifests and compose files: a YAML loader that keeps every node's line and column
-//! ([`yaml`]), which files are manifests ([`files`]), and the Kubernetes object model and its
-//! checks ([`k8s`]).
+//! ([`yaml`]), which files are manifests ([`files`]), the Kubernetes object model and its checks
+//! ([`k8s`]), and compose files ([`compose`]).
 
+pub mod compose;
 pub mod files;
 pub mod k8s;
+pub(crate) mod report;
 pub mod yaml;
+
+use hullguard_report::Finding;
+use hullguard_report::vuln::Suppressed;
+
+/// What the checks are told.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Check names turned off (ids, concept keys, peer ids).
+    pub skip: Vec<String>,
+    /// Registries images may come from (`*.example.com` covers subdomains); empty: no check.
+    pub trusted_registries: Vec<String>,
+    /// Whether the `hullguard.dev/ignore` annotation is ignored (central policy).
+    pub no_inline_ignores: bool,
+}
+
+/// One input: a name for reports and its bytes.
+pub struct Input<'a> {
+    /// Shown in findings (`-` for stdin).
+    pub name: &'a str,
+    /// The file's content.
+    pub bytes: &'a [u8],
+}
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// The findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Findings an inline annotation suppressed.
+    pub suppressed: Vec<Suppressed>,
+    /// Problems with the input, each naming `file:line`.
+    pub warnings: Vec<String>,
+    /// How many objects (Kubernetes objects, compose services) were read.
+    pub objects: usize,
+}
+
+/// The text of an input, or a warning naming the line of the first invalid UTF-8 byte.
+fn text<'a>(input: &Input<'a>) -> Result<&'a str, String> {
+    let bytes = input.bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input.bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        format!("{}:{line}: not UTF-8 text: file skipped", input.name)
+    })
+}

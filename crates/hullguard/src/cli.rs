@@ -33,10 +33,12 @@ enum Command {
     },
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
-    /// Lint Dockerfiles/Containerfiles and Kubernetes manifests found under PATH (files or directories).
+    /// Lint Dockerfiles/Containerfiles, Kubernetes manifests and compose files found under PATH (files or directories).
     Config(ConfigCommandArgs),
     /// Check Kubernetes manifests (YAML/JSON files, directories, or `-` for stdin).
     K8s(commands::manifest::K8sArgs),
+    /// Check compose files (compose.yaml, docker-compose*.yml, or `-` for stdin).
+    Compose(commands::manifest::ComposeArgs),
     /// Lint one Dockerfile of any name.
     Dockerfile(hullguard_lint::ConfigArgs),
     /// The check registry.
@@ -424,6 +426,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Dockerfile(args) => hullguard_lint::run(&args, false, None),
         Command::K8s(args) => commands::manifest::run_k8s(&args),
+        Command::Compose(args) => commands::manifest::run_compose(&args),
         Command::Checks { action: ChecksAction::List { format, output } } => {
             commands::checks::list(format, output.output.as_deref())
         }

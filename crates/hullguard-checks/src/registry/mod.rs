@@ -9,12 +9,13 @@ use std::sync::LazyLock;
 
 use hullguard_report::{Finding, FindingKind, Location, Severity};
 
+mod compose;
 mod dockerfile;
 mod image;
 mod k8s;
 
 /// Every family's checks, one file per family: add a family by adding its file and slice here.
-static FAMILIES: &[&[CheckMeta]] = &[dockerfile::DOCKERFILE, image::IMAGE, k8s::K8S];
+static FAMILIES: &[&[CheckMeta]] = &[dockerfile::DOCKERFILE, image::IMAGE, k8s::K8S, compose::COMPOSE];
 
 /// All families in one list, ordered by id.
 static REGISTRY: LazyLock<Vec<CheckMeta>> = LazyLock::new(|| {
@@ -120,7 +121,10 @@ mod tests {
                     && (m.concept.starts_with("img-") || is_extension(m)))
                 || (m.id.starts_with("HG-K8S-")
                     && m.id.len() == 10
-                    && ["k8s-", "rbac-", "net-", "psp-", "hg-k8s-"].iter().any(|p| m.concept.starts_with(p)));
+                    && ["k8s-", "rbac-", "net-", "psp-", "hg-k8s-"].iter().any(|p| m.concept.starts_with(p)))
+                || (m.id.starts_with("HG-CMP-")
+                    && m.id.len() == 10
+                    && (m.concept.starts_with("compose-") || m.concept.starts_with("hg-compose-")));
             assert!(family_ok, "bad id {} for {}", m.id, m.concept);
             assert!(m.id[m.id.len() - 3..].bytes().all(|b| b.is_ascii_digit()), "bad id {}", m.id);
             assert!(!m.title.is_empty() && !m.description.is_empty());

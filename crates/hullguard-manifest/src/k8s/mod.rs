@@ -8,50 +8,18 @@
 pub(crate) mod checks;
 pub mod object;
 pub mod pss;
-pub(crate) mod report;
 
 use std::collections::HashMap;
 
-use hullguard_report::Finding;
 use hullguard_report::vuln::Suppressed;
 
+use crate::text;
 use crate::yaml::{self, Limits, Node};
+pub use crate::{Input, Scan, Settings};
 use object::{Object, WORKLOADS, objects, pod_spec};
 
 /// The annotation that exempts an object from checks: `hullguard.dev/ignore: HG-K8S-001,k8s-privileged`.
 pub const IGNORE_ANNOTATION: &str = "hullguard.dev/ignore";
-
-/// What the checks are told.
-#[derive(Debug, Clone, Default)]
-pub struct Settings {
-    /// Check names turned off (ids, concept keys, peer ids).
-    pub skip: Vec<String>,
-    /// Registries images may come from (`*.example.com` covers subdomains); empty: no check.
-    pub trusted_registries: Vec<String>,
-    /// Whether the `hullguard.dev/ignore` annotation is ignored (central policy).
-    pub no_inline_ignores: bool,
-}
-
-/// One input: a name for reports and its bytes.
-pub struct Input<'a> {
-    /// Shown in findings (`-` for stdin).
-    pub name: &'a str,
-    /// The file's content.
-    pub bytes: &'a [u8],
-}
-
-/// What a scan found.
-#[derive(Debug, Default)]
-pub struct Scan {
-    /// The findings, sorted.
-    pub findings: Vec<Finding>,
-    /// Findings an inline annotation suppressed.
-    pub suppressed: Vec<Suppressed>,
-    /// Problems with the input, each naming `file:line`.
-    pub warnings: Vec<String>,
-    /// How many objects were read.
-    pub objects: usize,
-}
 
 /// What checks of one object need to know about others.
 #[derive(Debug, Default)]
@@ -91,15 +59,6 @@ impl Inventory {
     }
 }
 
-/// The text of an input, or a warning naming the line of the first invalid UTF-8 byte.
-fn text<'a>(input: &Input<'a>) -> Result<&'a str, String> {
-    let bytes = input.bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input.bytes);
-    std::str::from_utf8(bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
-        format!("{}:{line}: not UTF-8 text: file skipped", input.name)
-    })
-}
-
 /// Calls `each` with every object of every input, in order, and collects the input's problems.
 fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {
     let limits = Limits::default();
@@ -136,7 +95,8 @@ pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
         if WORKLOADS.contains(&obj.kind) {
             shapes.extend(object::shape_problems(obj).into_iter().map(|(line, p)| format!("{file}:{line}: {p}")));
         }
-        let mut r = report::Reporter::new(file, *obj, settings);
+        let prefix = obj.item.map(|i| format!("items[{i}].")).unwrap_or_default();
+        let mut r = crate::report::Reporter::new(file, obj.document, obj.id(), prefix, settings);
         checks::object(&mut r, obj, &inventory);
         let mut findings = r.findings;
         if !settings.no_inline_ignores

@@ -8,7 +8,7 @@ use anyhow::Result;
 use hullguard_lint::ConfigFormat;
 use hullguard_lint::{Found, OtherFiles, ReportArgs, check_skip_names};
 use hullguard_manifest::k8s::pss;
-use hullguard_manifest::{files, k8s};
+use hullguard_manifest::{Input, Settings, compose, files, k8s};
 use std::fmt::Write as _;
 
 use hullguard_report::text::escape_control;
@@ -51,24 +51,51 @@ pub struct Manifests {
     pub no_inline_ignores: bool,
 }
 
-impl OtherFiles for Manifests {
-    fn wants(&self, path: &Path) -> bool {
-        files::is_kubernetes_file(path)
-    }
+/// Whether a path is a compose file by its name.
+fn is_compose(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| files::is_compose_name(&n.to_string_lossy()))
+}
 
-    fn scan(&self, paths: &[PathBuf], report: &ReportArgs) -> Result<Found> {
-        let mut contents = Vec::with_capacity(paths.len());
-        for p in paths {
-            contents.push((p.display().to_string(), files::read(p)?));
-        }
-        let inputs: Vec<k8s::Input<'_>> = contents.iter().map(|(name, bytes)| k8s::Input { name, bytes }).collect();
-        let settings = k8s::Settings {
+impl Manifests {
+    fn settings(&self, report: &ReportArgs) -> Settings {
+        Settings {
             skip: report.skip_checks.clone(),
             trusted_registries: report.trusted_registries.clone(),
             no_inline_ignores: self.no_inline_ignores,
-        };
-        let scan = k8s::scan(&inputs, &settings);
-        Ok(Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings })
+        }
+    }
+}
+
+/// The files' contents, read with the manifest size cap.
+fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
+    paths.iter().map(|p| Ok((p.display().to_string(), files::read(p)?))).collect()
+}
+
+/// The inputs of `contents`.
+fn inputs(contents: &[(String, Vec<u8>)]) -> Vec<Input<'_>> {
+    contents.iter().map(|(name, bytes)| Input { name, bytes }).collect()
+}
+
+impl OtherFiles for Manifests {
+    fn wants(&self, path: &Path) -> bool {
+        is_compose(path) || files::is_kubernetes_file(path)
+    }
+
+    fn scan(&self, paths: &[PathBuf], report: &ReportArgs) -> Result<Found> {
+        let (compose_files, k8s_files): (Vec<PathBuf>, Vec<PathBuf>) =
+            paths.iter().cloned().partition(|p| is_compose(p));
+        let settings = self.settings(report);
+        let k8s_contents = read_all(&k8s_files)?;
+        let compose_contents = read_all(&compose_files)?;
+        let mut found = Found::default();
+        for scan in [k8s::scan(&inputs(&k8s_contents), &settings), compose::scan(&inputs(&compose_contents), &settings)]
+        {
+            found.findings.extend(scan.findings);
+            found.suppressed.extend(scan.suppressed);
+            found.warnings.extend(scan.warnings);
+        }
+        found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        Ok(found)
     }
 }
 
@@ -91,19 +118,48 @@ pub fn run_k8s(args: &K8sArgs) -> Result<ExitCode> {
         return run_pss(args, &paths, level);
     }
     let scanner = Manifests { no_inline_ignores: args.no_inline_ignores };
-    let found = scanner.scan(&paths, &args.report)?;
+    let contents = read_all(&paths)?;
+    let scan = k8s::scan(&inputs(&contents), &scanner.settings(&args.report));
+    let found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
+    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    hullguard_lint::report(&args.report, &target, &paths, found)
+}
+
+/// Arguments of `hullguard compose`.
+#[derive(clap::Args)]
+pub struct ComposeArgs {
+    /// Compose files (any name), or directories searched for compose.yaml, docker-compose*.yml …;
+    /// `-` reads standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Report, ignore file and gate.
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+/// Runs `hullguard compose`.
+///
+/// # Errors
+///
+/// An unknown `--skip-check`, a path that cannot be read, the output failing.
+pub fn run_compose(args: &ComposeArgs) -> Result<ExitCode> {
+    check_skip_names(&args.report)?;
+    let mut paths = Vec::new();
+    for p in &args.paths {
+        files::walk(p, &files::is_compose_name, &mut paths)?;
+    }
+    let contents = read_all(&paths)?;
+    let settings = Manifests { no_inline_ignores: true }.settings(&args.report);
+    let scan = compose::scan(&inputs(&contents), &settings);
+    let found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
     let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     hullguard_lint::report(&args.report, &target, &paths, found)
 }
 
 /// `hullguard k8s --pss LEVEL`: PSA's verdict per object.
 fn run_pss(args: &K8sArgs, paths: &[PathBuf], level: pss::Level) -> Result<ExitCode> {
-    let mut contents = Vec::with_capacity(paths.len());
-    for p in paths {
-        contents.push((p.display().to_string(), files::read(p)?));
-    }
-    let inputs: Vec<k8s::Input<'_>> = contents.iter().map(|(name, bytes)| k8s::Input { name, bytes }).collect();
-    let (verdicts, warnings) = k8s::pss_verdicts(&inputs, level, args.pss_version);
+    let contents = read_all(paths)?;
+    let (verdicts, warnings) = k8s::pss_verdicts(&inputs(&contents), level, args.pss_version);
     crate::output::warn(&warnings, false);
     let policy = format!("{}:{}", level.as_str(), args.pss_version);
     let text = match args.report.format {

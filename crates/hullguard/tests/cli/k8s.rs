@@ -90,10 +90,18 @@ fn config_picks_manifests_up_beside_dockerfiles() {
     std::fs::write(s.path("deploy/web.yaml"), DEPLOYMENT).unwrap();
     std::fs::write(s.path(".github/workflows/ci.yml"), "on: push\njobs: {}\n").unwrap();
     std::fs::write(s.path("Dockerfile"), "FROM x:latest\n").unwrap();
+    std::fs::write(s.path("docker-compose.yml"), "services:\n  web:\n    image: x:1\n    privileged: true\n").unwrap();
     let doc = json(&hullguard(s.dir.path(), &["config", ".", "-f", "json"]));
     let files: Vec<&str> = doc["files"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-    assert_eq!(files, ["./Dockerfile", "./deploy/web.yaml"]);
+    assert_eq!(files, ["./Dockerfile", "./deploy/web.yaml", "./docker-compose.yml"]);
     assert!(finding(&doc, "HG-K8S-001").is_some() && finding(&doc, "HG-DF-001").is_some());
+    let privileged = finding(&doc, "HG-CMP-001").unwrap();
+    assert_eq!(privileged["location"]["object"], "service/web");
+    assert_eq!(privileged["location"]["line"], 4);
+    let compose =
+        json(&hullguard(s.dir.path(), &["compose", "docker-compose.yml", "-f", "json", "--severity", "HIGH"]));
+    let ids: Vec<&str> = compose["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["HG-CMP-001", "HG-CMP-011"]);
 }
 
 #[test]

@@ -3,8 +3,8 @@
 use std::collections::HashSet;
 
 use super::super::object::{Container, ContainerKind, Object, PodSpec};
-use super::super::report::Reporter;
 use super::security::show;
+use crate::report::Reporter;
 use crate::yaml::{Node, Value};
 
 /// An image reference split as registries read it.

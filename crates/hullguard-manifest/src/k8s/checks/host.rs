@@ -2,8 +2,8 @@
 //! and the volume types a restricted pod may use.
 
 use super::super::object::{Container, ContainerKind, PodSpec};
-use super::super::report::Reporter;
 use super::security::show;
+use crate::report::Reporter;
 use crate::yaml::Node;
 
 /// Volume types of the Pod Security Standards' restricted level.

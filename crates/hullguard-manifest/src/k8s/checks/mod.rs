@@ -6,7 +6,7 @@ pub(crate) mod security;
 
 use super::Inventory;
 use super::object::{Object, pod_spec};
-use super::report::Reporter;
+use crate::report::Reporter;
 use crate::yaml::Node;
 
 /// Runs the checks of one object (with what the other objects of the scan say, in `inventory`).

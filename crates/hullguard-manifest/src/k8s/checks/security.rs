@@ -9,7 +9,7 @@
 //! is `SYS_ADMIN`), and `ALL` in `add` adds every one.
 
 use super::super::object::{Container, PodSpec};
-use super::super::report::Reporter;
+use crate::report::Reporter;
 use crate::yaml::Node;
 
 /// The capabilities a container runtime grants by default (Pod Security Standards baseline).

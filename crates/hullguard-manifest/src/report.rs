@@ -3,24 +3,27 @@
 use hullguard_checks::registry::{CheckMeta, by_concept};
 use hullguard_report::{Finding, Location};
 
-use super::Settings;
-use super::object::Object;
+use crate::Settings;
 use crate::yaml::Node;
 
 /// The findings of one object's checks.
 pub(crate) struct Reporter<'a> {
-    pub(crate) file: &'a str,
-    pub(crate) obj: Object<'a>,
+    file: &'a str,
+    document: usize,
+    /// The object, as findings name it (`Deployment/prod/web`, `service/web`).
+    object: String,
+    /// What precedes the object's own field paths in its document (`items[2].`, `services.web.`).
+    prefix: String,
     pub(crate) settings: &'a Settings,
     pub(crate) findings: Vec<Finding>,
 }
 
 impl<'a> Reporter<'a> {
-    pub(crate) fn new(file: &'a str, obj: Object<'a>, settings: &'a Settings) -> Self {
-        Self { file, obj, settings, findings: Vec::new() }
+    pub(crate) fn new(file: &'a str, document: usize, object: String, prefix: String, settings: &'a Settings) -> Self {
+        Self { file, document, object, prefix, settings, findings: Vec::new() }
     }
 
-    /// Reports `concept` at `field` (a path in the object, without any `items[i].` prefix) whose
+    /// Reports `concept` at `field` (a path in the object, without the prefix) whose
     /// node, or nearest present parent, is `at`. `fix` is the YAML to set, written under `field`'s
     /// parent (`securityContext: {privileged: false}`).
     pub(crate) fn add(&mut self, concept: &str, field: &str, at: &Node, evidence: String, fix: &str) {
@@ -31,7 +34,7 @@ impl<'a> Reporter<'a> {
         if self.settings.skips(meta) {
             return;
         }
-        let field = self.obj.path(field);
+        let field = format!("{}{field}", self.prefix);
         let fix = if fix.is_empty() {
             None
         } else {
@@ -40,8 +43,8 @@ impl<'a> Reporter<'a> {
         };
         let location = Location::Manifest {
             path: self.file.to_owned(),
-            document: self.obj.document,
-            object: self.obj.id(),
+            document: self.document,
+            object: self.object.clone(),
             field,
             line: at.line,
             column: at.column,
