@@ -51,3 +51,34 @@ fn text<'a>(input: &Input<'a>) -> Result<&'a str, String> {
         format!("{}:{line}: not UTF-8 text: file skipped", input.name)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    /// The sources of the checks, to find each registered concept in them.
+    const SOURCES: [&str; 9] = [
+        include_str!("k8s/checks/container.rs"),
+        include_str!("k8s/checks/host.rs"),
+        include_str!("k8s/checks/hygiene.rs"),
+        include_str!("k8s/checks/mod.rs"),
+        include_str!("k8s/checks/network.rs"),
+        include_str!("k8s/checks/psp.rs"),
+        include_str!("k8s/checks/rbac.rs"),
+        include_str!("k8s/checks/security.rs"),
+        include_str!("compose/mod.rs"),
+    ];
+
+    #[test]
+    fn every_registered_manifest_check_is_reported_by_some_code() {
+        for m in hullguard_checks::registry::registry() {
+            if m.id.starts_with("HG-K8S-") || m.id.starts_with("HG-CMP-") {
+                let quoted = format!("\"{}\"", m.concept);
+                assert!(
+                    SOURCES.iter().any(|s| s.contains(&quoted)),
+                    "{} ({}) is registered but never reported",
+                    m.id,
+                    m.concept
+                );
+            }
+        }
+    }
+}

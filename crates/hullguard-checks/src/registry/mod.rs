@@ -188,6 +188,37 @@ mod tests {
         }
     }
 
+    /// The concept keys of a catalogue section (by its title's start).
+    fn section_keys(catalogue: &str, title: &str) -> Vec<String> {
+        let section = catalogue
+            .split("### ")
+            .find(|s| s.starts_with(title))
+            .unwrap_or_else(|| panic!("no section {title} in the catalogue"));
+        section.lines().filter_map(|l| l.strip_prefix("| `")?.split('`').next()).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn every_manifest_concept_of_the_catalogue_is_implemented_or_listed() {
+        let catalogue = catalogue();
+        for (title, count, family) in [
+            ("Kubernetes workload", 66, "HG-K8S-"),
+            ("Kubernetes RBAC", 28, "HG-K8S-"),
+            ("Kubernetes network", 12, "HG-K8S-"),
+            ("Kubernetes objects and hygiene", 26, "HG-K8S-"),
+            ("Kubernetes PodSecurityPolicy", 11, "HG-K8S-"),
+            ("Kubernetes control plane", 75, "HG-K8S-"),
+            ("docker-compose", 23, "HG-CMP-"),
+        ] {
+            let keys = section_keys(&catalogue, title);
+            assert_eq!(keys.len(), count, "{title}");
+            for key in keys {
+                let implemented = by_concept(&key).is_some_and(|m| m.id.starts_with(family));
+                let listed = k8s::NOT_IMPLEMENTED.iter().any(|(k, _)| *k == key);
+                assert!(implemented != listed, "{key}: implemented={implemented}, listed as not implemented={listed}");
+            }
+        }
+    }
+
     #[test]
     fn every_dockerfile_concept_of_the_catalogue_is_implemented() {
         let catalogue = catalogue();

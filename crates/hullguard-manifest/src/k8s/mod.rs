@@ -6,58 +6,20 @@
 //! dropped after each document, so memory holds one document and the inventory at a time.
 
 pub(crate) mod checks;
+pub(crate) mod inventory;
 pub mod object;
 pub mod pss;
-
-use std::collections::HashMap;
 
 use hullguard_report::vuln::Suppressed;
 
 use crate::text;
-use crate::yaml::{self, Limits, Node};
+use crate::yaml::{self, Limits};
 pub use crate::{Input, Scan, Settings};
+use inventory::Inventory;
 use object::{Object, WORKLOADS, objects, pod_spec};
 
 /// The annotation that exempts an object from checks: `hullguard.dev/ignore: HG-K8S-001,k8s-privileged`.
 pub const IGNORE_ANNOTATION: &str = "hullguard.dev/ignore";
-
-/// What checks of one object need to know about others.
-#[derive(Debug, Default)]
-pub(crate) struct Inventory {
-    /// `(namespace, name)` of each ServiceAccount → its `automountServiceAccountToken`.
-    accounts: HashMap<(String, String), Option<bool>>,
-    /// `(namespace, service account)` → number of workloads using it.
-    account_users: HashMap<(String, String), usize>,
-}
-
-impl Inventory {
-    /// The `automountServiceAccountToken` of a ServiceAccount of the scan.
-    pub(crate) fn account_automount(&self, namespace: &str, name: &str) -> Option<bool> {
-        self.accounts.get(&(namespace.to_owned(), name.to_owned())).copied().flatten()
-    }
-
-    /// How many workloads of the scan run as a service account.
-    pub(crate) fn account_users(&self, namespace: &str, name: &str) -> usize {
-        self.account_users.get(&(namespace.to_owned(), name.to_owned())).copied().unwrap_or(0)
-    }
-
-    fn note(&mut self, obj: &Object<'_>) {
-        let ns = obj.effective_namespace().to_owned();
-        if obj.kind == "ServiceAccount" {
-            let automount = obj.node.field("automountServiceAccountToken").and_then(Node::as_bool);
-            self.accounts.insert((ns.clone(), obj.name.to_owned()), automount);
-        }
-        if let Some(pod) = pod_spec(obj) {
-            let account = pod
-                .spec
-                .field("serviceAccountName")
-                .or_else(|| pod.spec.field("serviceAccount"))
-                .and_then(Node::as_str)
-                .unwrap_or("default");
-            *self.account_users.entry((ns, account.to_owned())).or_default() += 1;
-        }
-    }
-}
 
 /// Calls `each` with every object of every input, in order, and collects the input's problems.
 fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {

@@ -216,6 +216,19 @@ fn env(r: &mut Reporter<'_>, c: &Container<'_>) {
                 "keep one entry per variable",
             );
         }
+        if let Some(value) = e.field("value").filter(|v| v.as_str().is_some_and(|t| !t.is_empty())) {
+            let text = value.as_str().unwrap_or_default();
+            let rule = hullguard_secrets::scan(&format!("env/{name}"), format!("{name}={text}").as_bytes());
+            if hullguard_secrets::is_secret_name(name) || !rule.is_empty() {
+                r.add(
+                    "hg-k8s-env-secret",
+                    &format!("{}.env[{i}].value", c.path),
+                    value,
+                    hullguard_secrets::mask_assignment(name, text),
+                    "valueFrom: {secretKeyRef: {name: my-secret, key: KEY}} (and the value out of the manifest)",
+                );
+            }
+        }
         if let Some(secret) = e.field("valueFrom").and_then(|v| v.field("secretKeyRef")) {
             r.add(
                 "k8s-secrets-env",

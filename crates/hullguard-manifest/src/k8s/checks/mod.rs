@@ -2,9 +2,13 @@
 
 pub(crate) mod container;
 pub(crate) mod host;
+pub(crate) mod hygiene;
+pub(crate) mod network;
+pub(crate) mod psp;
+pub(crate) mod rbac;
 pub(crate) mod security;
 
-use super::Inventory;
+use super::inventory::Inventory;
 use super::object::{Object, pod_spec};
 use crate::report::Reporter;
 use crate::yaml::Node;
@@ -36,7 +40,33 @@ pub(crate) fn object(r: &mut Reporter<'_>, obj: &Object<'_>, inventory: &Invento
             container::container(r, obj, &c);
             container::known_images(r, obj, &c);
         }
+        network::workload(r, obj, &pod, inventory);
+        hygiene::workload(r, obj, &pod, inventory);
+        let rights = inventory.account_rights(obj.effective_namespace(), account);
+        if !rights.is_empty() {
+            let at = pod.spec.get("serviceAccountName").unwrap_or(pod.spec);
+            let field = format!("{}.serviceAccountName", pod.path);
+            r.add(
+                "hg-k8s-sa-rights",
+                &field,
+                at,
+                format!("service account {account} holds {}", rights.join(", ")),
+                "bind the account to a role with only the rights the workload needs",
+            );
+            let automount = pod.spec.field("automountServiceAccountToken").and_then(Node::as_bool);
+            let mounts = automount.or(inventory.account_automount(obj.effective_namespace(), account)).unwrap_or(true);
+            if mounts {
+                r.add(
+                    "hg-k8s-sa-token-risky",
+                    &format!("{}.automountServiceAccountToken", pod.path),
+                    pod.spec.get("automountServiceAccountToken").unwrap_or(pod.spec),
+                    format!("the token of {account} ({}) is mounted into every container", rights.join(", ")),
+                    "automountServiceAccountToken: false",
+                );
+            }
+        }
     }
+    hygiene::any(r, obj);
     match obj.kind {
         "ServiceAccount" if obj.name == "default" => {
             let automount = obj.node.field("automountServiceAccountToken");
@@ -50,7 +80,19 @@ pub(crate) fn object(r: &mut Reporter<'_>, obj: &Object<'_>, inventory: &Invento
                 );
             }
         }
+        "Role" | "ClusterRole" => rbac::role(r, obj),
+        "RoleBinding" | "ClusterRoleBinding" => {
+            let role = obj.node.get("roleRef");
+            let get = |k: &str| role.and_then(|n| n.get(k)).and_then(Node::as_str).unwrap_or_default();
+            let escalating = inventory.role_escalates(get("kind"), obj.effective_namespace(), get("name"));
+            rbac::binding(r, obj, escalating);
+        }
+        "Ingress" => network::ingress(r, obj, inventory),
+        "NetworkPolicy" => network::policy(r, obj, inventory),
+        "Namespace" => network::namespace(r, obj, inventory),
+        "PodSecurityPolicy" => psp::policy(r, obj),
         "Service" => {
+            network::service(r, obj, inventory);
             let tiller = obj.name.contains("tiller")
                 || (obj.metadata("labels", "app") == Some("helm") && obj.metadata("labels", "name") == Some("tiller"));
             if tiller {
@@ -63,6 +105,6 @@ pub(crate) fn object(r: &mut Reporter<'_>, obj: &Object<'_>, inventory: &Invento
                 );
             }
         }
-        _ => {}
+        _ => hygiene::other(r, obj, inventory),
     }
 }
