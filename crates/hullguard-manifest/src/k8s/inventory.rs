@@ -105,6 +105,10 @@ pub(crate) struct Policy {
     pub(crate) deny_egress: bool,
 }
 
+/// A binding: its namespace (None: cluster-wide), role kind, role name, and subjects
+/// `(kind, name, namespace)`.
+type Binding = (Option<String>, String, String, Vec<(String, String, Option<String>)>);
+
 /// Everything the first pass noted.
 #[derive(Debug, Default)]
 pub(crate) struct Inventory {
@@ -123,8 +127,7 @@ pub(crate) struct Inventory {
     /// `(kind, namespace or "", name)` of roles → the risky concepts their rules hit, and whether
     /// they may change role bindings.
     roles: HashMap<(String, String, String), (Vec<&'static str>, bool)>,
-    /// Bindings: namespace (None: cluster-wide), role kind, role name, subjects `(kind, name, namespace)`.
-    bindings: Vec<(Option<String>, String, String, Vec<(String, String, Option<String>)>)>,
+    bindings: Vec<Binding>,
     pub(crate) limit_ranges: HashSet<String>,
     pub(crate) quotas: HashSet<String>,
 }

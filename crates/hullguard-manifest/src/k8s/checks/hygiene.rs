@@ -336,16 +336,16 @@ pub(crate) fn other(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
                 );
             }
         }
-        "PodDisruptionBudget" => {
-            if spec.is_none_or(|s| s.field("minAvailable").is_none() && s.field("maxUnavailable").is_none()) {
-                r.add(
-                    "k8s-pdb-policy",
-                    "spec",
-                    spec.unwrap_or(obj.node),
-                    format!("{id} sets neither minAvailable nor maxUnavailable"),
-                    "maxUnavailable: 1",
-                );
-            }
+        "PodDisruptionBudget"
+            if spec.is_none_or(|s| s.field("minAvailable").is_none() && s.field("maxUnavailable").is_none()) =>
+        {
+            r.add(
+                "k8s-pdb-policy",
+                "spec",
+                spec.unwrap_or(obj.node),
+                format!("{id} sets neither minAvailable nor maxUnavailable"),
+                "maxUnavailable: 1",
+            );
         }
         "HorizontalPodAutoscaler" => {
             let target = spec.and_then(|s| s.get("scaleTargetRef"));
