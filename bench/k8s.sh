@@ -18,23 +18,31 @@ python3 "$repo/bench/k8s-corpus.py" "$work/corpus" --count "$count"
 cd "$work/corpus"
 echo "$("$bin" --version), checkov $("$checkov" --version 2>/dev/null | tail -1)"
 printf '%d manifest files (%d documents), %d compose files\n' \
-  "$(find k8s -type f | wc -l)" "$(cat k8s/*.yaml | grep -c '^---') " "$(find compose -type f | wc -l)"
+  "$(find k8s -type f | wc -l)" "$(cat k8s/*.yaml | grep -c "^---")" "$(find compose -type f | wc -l)"
 
 measure() { # label, command...: wall seconds and peak RSS (MB) of one run, output to $work/label.out
   local label=$1; shift
   /usr/bin/time -f '%e %M' -o "$work/$label.time" "$@" > "$work/$label.out" 2>"$work/$label.err" || true
-  read -r secs kb < "$work/$label.time"
+  # (time puts "Command exited with non-zero status N" first when the tool reports findings)
+  read -r secs kb < <(tail -1 "$work/$label.time")
   echo "$secs $((kb / 1024))"
 }
+# Default output of each (hullguard's table, checkov's CLI report), then JSON of each.
+read -r ck_cli_s ck_cli_mb < <(measure checkov-cli "$checkov" -d k8s --framework kubernetes --quiet --skip-download)
+read -r hg_tab_s hg_tab_mb < <(measure hullguard-table "$bin" k8s k8s)
+read -r ck_s ck_mb < <(measure checkov "$checkov" -d k8s --framework kubernetes -o json --quiet --skip-download)
 read -r hg_s hg_mb < <(measure hullguard "$bin" k8s k8s -f json)
 read -r cfg_s cfg_mb < <(measure config "$bin" config . -f json)
-read -r ck_s ck_mb < <(measure checkov "$checkov" -d k8s --framework kubernetes -o json --quiet --skip-download)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", a / (b > 0 ? b : 0.001) }'; }
-printf '%-52s %8s s %7s MB\n' "checkov -d k8s --framework kubernetes" "$ck_s" "$ck_mb"
-printf '%-52s %8s s %7s MB   %s faster, %s of the RSS\n' "hullguard k8s k8s" "$hg_s" "$hg_mb" \
-  "$(ratio "$ck_s" "$hg_s")" "$(awk -v a="$hg_mb" -v b="$ck_mb" 'BEGIN { printf "1/%.0f", b / a }')"
-printf '%-52s %8s s %7s MB   (Kubernetes and compose files)\n' "hullguard config . (discovery)" "$cfg_s" "$cfg_mb"
+share() { awk -v a="$1" -v b="$2" 'BEGIN { printf "1/%.0f", b / (a > 0 ? a : 1) }'; }
+printf '%-56s %8s s %7s MB\n' "checkov -d k8s --framework kubernetes (CLI report)" "$ck_cli_s" "$ck_cli_mb"
+printf '%-56s %8s s %7s MB   %s faster, %s of the RSS\n' "hullguard k8s k8s (table)" "$hg_tab_s" "$hg_tab_mb" \
+  "$(ratio "$ck_cli_s" "$hg_tab_s")" "$(share "$hg_tab_mb" "$ck_cli_mb")"
+printf '%-56s %8s s %7s MB\n' "checkov … -o json" "$ck_s" "$ck_mb"
+printf '%-56s %8s s %7s MB   %s faster, %s of the RSS\n' "hullguard k8s k8s -f json" "$hg_s" "$hg_mb" \
+  "$(ratio "$ck_s" "$hg_s")" "$(share "$hg_mb" "$ck_mb")"
+printf '%-56s %8s s %7s MB   (Kubernetes and compose files)\n' "hullguard config . -f json (discovery)" "$cfg_s" "$cfg_mb"
 
 "$bin" checks list -f json > "$work/checks.json"
 python3 - "$work/checks.json" "$work/hullguard.out" "$work/checkov.out" <<'PY'

@@ -50,11 +50,13 @@ pub fn is_manifest_name(name: &str) -> bool {
     (lower.ends_with(".yml") || lower.ends_with(".yaml") || lower.ends_with(".json")) && !is_compose_name(name)
 }
 
-/// Whether the start of a file reads like a Kubernetes object (names both `apiVersion` and `kind`).
+/// Whether the start of a file reads like a Kubernetes object: it names both `apiVersion` and
+/// `kind`, and is not a Helm template (`{{ … }}`: not YAML until rendered, so `helm template … |
+/// hullguard k8s -` is the way to check a chart).
 #[must_use]
 pub fn looks_like_kubernetes(head: &[u8]) -> bool {
     let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
-    has(b"apiVersion") && has(b"kind")
+    has(b"apiVersion") && has(b"kind") && !has(b"{{")
 }
 
 /// Whether the file at `path` is a Kubernetes manifest: by its name, then by its first bytes.
@@ -139,5 +141,6 @@ mod tests {
         assert!(!is_manifest_name("Dockerfile") && !is_compose_name("compose.txt"));
         assert!(looks_like_kubernetes(b"apiVersion: v1\nkind: Pod\n"));
         assert!(!looks_like_kubernetes(b"services:\n  web: {}\n"));
+        assert!(!looks_like_kubernetes(b"apiVersion: v1\nkind: Pod\nmetadata: {name: {{ .Release.Name }}}\n"));
     }
 }

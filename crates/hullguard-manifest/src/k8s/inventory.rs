@@ -96,7 +96,6 @@ pub(crate) struct Service {
 /// A NetworkPolicy of the scan.
 #[derive(Debug, Clone)]
 pub(crate) struct Policy {
-    pub(crate) namespace: String,
     pub(crate) selector: Selector,
     pub(crate) ingress: bool,
     pub(crate) egress: bool,
@@ -114,12 +113,13 @@ type Binding = (Option<String>, String, String, Vec<(String, String, Option<Stri
 pub(crate) struct Inventory {
     accounts: HashMap<(String, String), Option<bool>>,
     account_users: HashMap<(String, String), usize>,
-    pub(crate) workloads: Vec<Workload>,
-    pub(crate) services: Vec<Service>,
+    /// Per namespace, so that cross-object checks look at one namespace's objects.
+    workloads: HashMap<String, Vec<Workload>>,
+    services: HashMap<String, Vec<Service>>,
     /// `(namespace, service)` routed to by an Ingress.
     pub(crate) ingress_backends: HashSet<(String, String)>,
-    pub(crate) policies: Vec<Policy>,
-    pub(crate) pdbs: Vec<(String, Selector)>,
+    policies: HashMap<String, Vec<Policy>>,
+    pdbs: HashMap<String, Vec<Selector>>,
     /// `(namespace, kind, name)` of HPA targets.
     pub(crate) hpa_targets: HashSet<(String, String, String)>,
     /// `(kind, namespace or "", name)` of every object.
@@ -157,6 +157,26 @@ fn privileged_or_root(obj: &Object<'_>) -> bool {
 }
 
 impl Inventory {
+    /// The workloads of a namespace.
+    pub(crate) fn workloads_in(&self, namespace: &str) -> &[Workload] {
+        self.workloads.get(namespace).map_or(&[], Vec::as_slice)
+    }
+
+    /// The Services of a namespace.
+    pub(crate) fn services_in(&self, namespace: &str) -> &[Service] {
+        self.services.get(namespace).map_or(&[], Vec::as_slice)
+    }
+
+    /// The NetworkPolicies of a namespace.
+    pub(crate) fn policies_in(&self, namespace: &str) -> &[Policy] {
+        self.policies.get(namespace).map_or(&[], Vec::as_slice)
+    }
+
+    /// The PodDisruptionBudget selectors of a namespace.
+    pub(crate) fn pdbs_in(&self, namespace: &str) -> &[Selector] {
+        self.pdbs.get(namespace).map_or(&[], Vec::as_slice)
+    }
+
     /// The `automountServiceAccountToken` of a ServiceAccount of the scan.
     pub(crate) fn account_automount(&self, namespace: &str, name: &str) -> Option<bool> {
         self.accounts.get(&(namespace.to_owned(), name.to_owned())).copied().flatten()
@@ -222,7 +242,7 @@ impl Inventory {
                 .unwrap_or("default");
             *self.account_users.entry((ns.clone(), account.to_owned())).or_default() += 1;
             let labels = Selector::map(pod.metadata.and_then(|m| m.get("labels"))).labels;
-            self.workloads.push(Workload {
+            self.workloads.entry(ns.clone()).or_default().push(Workload {
                 namespace: ns.clone(),
                 kind: obj.kind.to_owned(),
                 name: obj.name.to_owned(),
@@ -238,7 +258,7 @@ impl Inventory {
             }
             "Service" => {
                 let ty = spec.and_then(|s| s.get("type")).and_then(Node::as_str).unwrap_or("ClusterIP");
-                self.services.push(Service {
+                self.services.entry(ns.clone()).or_default().push(Service {
                     namespace: ns,
                     name: obj.name.to_owned(),
                     selector: Selector::map(spec.and_then(|s| s.get("selector"))),
@@ -265,8 +285,7 @@ impl Inventory {
                     types.contains(&"Egress") || (types.is_empty() && spec.and_then(|s| s.field("egress")).is_some());
                 let selector = Selector::label_selector(spec.and_then(|s| s.get("podSelector")));
                 let empty = |k: &str| spec.and_then(|s| s.field(k)).is_none_or(|r| r.items().is_empty());
-                self.policies.push(Policy {
-                    namespace: ns,
+                self.policies.entry(ns).or_default().push(Policy {
                     deny_ingress: selector.is_empty() && ingress && empty("ingress"),
                     deny_egress: selector.is_empty() && egress && empty("egress"),
                     selector,
@@ -275,7 +294,7 @@ impl Inventory {
                 });
             }
             "PodDisruptionBudget" => {
-                self.pdbs.push((ns, Selector::label_selector(spec.and_then(|s| s.get("selector")))));
+                self.pdbs.entry(ns).or_default().push(Selector::label_selector(spec.and_then(|s| s.get("selector"))));
             }
             "HorizontalPodAutoscaler" => {
                 let target = spec.and_then(|s| s.get("scaleTargetRef"));

@@ -151,7 +151,7 @@ pub(crate) fn workload(r: &mut Reporter<'_>, obj: &Object<'_>, pod: &PodSpec<'_>
         if !anti {
             r.add("k8s-pod-anti-affinity", &format!("{}.affinity.podAntiAffinity", pod.path), pod.spec, format!("{id} runs {replicas} replicas with no host anti-affinity"), "podAntiAffinity: {preferredDuringSchedulingIgnoredDuringExecution: [{weight: 100, podAffinityTerm: {topologyKey: kubernetes.io/hostname, labelSelector: …}}]}");
         }
-        if !inv.pdbs.iter().any(|(pns, sel)| pns == ns && !sel.is_empty() && sel.matches(&labels)) {
+        if !inv.pdbs_in(ns).iter().any(|sel| !sel.is_empty() && sel.matches(&labels)) {
             r.add(
                 "k8s-pdb-missing",
                 "spec.selector",
@@ -180,8 +180,7 @@ pub(crate) fn workload(r: &mut Reporter<'_>, obj: &Object<'_>, pod: &PodSpec<'_>
                 "replicas: 2",
             );
         }
-        let served =
-            inv.services.iter().any(|s| s.namespace == ns && !s.selector.is_empty() && s.selector.matches(&labels));
+        let served = inv.services_in(ns).iter().any(|s| !s.selector.is_empty() && s.selector.matches(&labels));
         let strategy = spec.and_then(|s| s.field("strategy")).and_then(|s| s.field("type"));
         if served && strategy.and_then(Node::as_str).is_some_and(|t| t != "RollingUpdate") {
             r.add(
@@ -266,7 +265,7 @@ fn statefulset(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
             "serviceName: my-app-headless",
         ),
         Some(name) => {
-            if let Some(s) = inv.services.iter().find(|s| s.namespace == ns && s.name == name)
+            if let Some(s) = inv.services_in(ns).iter().find(|s| s.name == name)
                 && !s.headless
             {
                 r.add(

@@ -21,25 +21,20 @@ const INTERNAL_LB: [(&str, &[&str]); 7] = [
 ];
 
 /// The Services of the scan that select `w`.
-fn services_of<'i>(inv: &'i Inventory, w: &Workload) -> impl Iterator<Item = &'i super::super::inventory::Service> {
-    let (ns, labels) = (w.namespace.clone(), w.labels.clone());
-    inv.services.iter().filter(move |s| s.namespace == ns && !s.selector.is_empty() && s.selector.matches(&labels))
+fn services_of<'i>(inv: &'i Inventory, w: &'i Workload) -> impl Iterator<Item = &'i super::super::inventory::Service> {
+    inv.services_in(&w.namespace).iter().filter(|s| !s.selector.is_empty() && s.selector.matches(&w.labels))
 }
 
 /// Cross-object checks of a workload.
 pub(crate) fn workload(r: &mut Reporter<'_>, obj: &Object<'_>, pod: &PodSpec<'_>, inv: &Inventory) {
-    let Some(w) = inv
-        .workloads
-        .iter()
-        .find(|w| w.kind == obj.kind && w.name == obj.name && w.namespace == obj.effective_namespace())
+    let Some(w) = inv.workloads_in(obj.effective_namespace()).iter().find(|w| w.kind == obj.kind && w.name == obj.name)
     else {
         return;
     };
     let at = pod.metadata.unwrap_or(pod.spec);
     let labels_path = format!("{}.metadata.labels", pod.path.strip_suffix(".spec").unwrap_or(""));
     let labels_path = labels_path.trim_start_matches('.').to_owned();
-    let policies: Vec<_> =
-        inv.policies.iter().filter(|p| p.namespace == w.namespace && p.selector.matches(&w.labels)).collect();
+    let policies: Vec<_> = inv.policies_in(&w.namespace).iter().filter(|p| p.selector.matches(&w.labels)).collect();
     if policies.is_empty() {
         r.add(
             "net-pod-without-netpol",
@@ -126,7 +121,7 @@ pub(crate) fn service(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
     }
     let selector = Selector::map(spec.get("selector"));
     let ns = obj.effective_namespace();
-    if !selector.is_empty() && !inv.workloads.iter().any(|w| w.namespace == ns && selector.matches(&w.labels)) {
+    if !selector.is_empty() && !inv.workloads_in(ns).iter().any(|w| selector.matches(&w.labels)) {
         r.add(
             "net-service-no-target",
             "spec.selector",
@@ -141,7 +136,7 @@ pub(crate) fn service(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
 pub(crate) fn ingress(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
     let ns = obj.effective_namespace();
     for name in ingress_services(obj) {
-        match inv.services.iter().find(|s| s.namespace == ns && s.name == name) {
+        match inv.services_in(ns).iter().find(|s| s.name == name) {
             None => r.add(
                 "net-ingress-no-service",
                 "spec.rules",
@@ -149,12 +144,7 @@ pub(crate) fn ingress(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
                 format!("{} routes to Service {name}, which is not in the scan", obj.id()),
                 "route to an existing Service",
             ),
-            Some(s)
-                if inv
-                    .workloads
-                    .iter()
-                    .any(|w| w.namespace == ns && s.selector.matches(&w.labels) && !s.selector.is_empty()) =>
-            {
+            Some(s) if !s.selector.is_empty() && inv.workloads_in(ns).iter().any(|w| s.selector.matches(&w.labels)) => {
                 r.add(
                     "net-ingress-exposes-workload",
                     "spec.rules",
@@ -195,8 +185,8 @@ pub(crate) fn policy(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
     let Some(spec) = obj.node.field("spec") else { return };
     let ns = obj.effective_namespace();
     let selector = Selector::label_selector(spec.get("podSelector"));
-    let any_workload_here = inv.workloads.iter().any(|w| w.namespace == ns);
-    if any_workload_here && !inv.workloads.iter().any(|w| w.namespace == ns && selector.matches(&w.labels)) {
+    let any_workload_here = !inv.workloads_in(ns).is_empty();
+    if any_workload_here && !inv.workloads_in(ns).iter().any(|w| selector.matches(&w.labels)) {
         r.add(
             "net-netpol-no-target",
             "spec.podSelector",
@@ -256,7 +246,7 @@ pub(crate) fn namespace(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory)
             "add a ResourceQuota to the namespace",
         );
     }
-    let here: Vec<_> = inv.policies.iter().filter(|p| p.namespace == ns).collect();
+    let here = inv.policies_in(ns);
     let missing: Vec<&str> =
         [("ingress", here.iter().any(|p| p.deny_ingress)), ("egress", here.iter().any(|p| p.deny_egress))]
             .iter()
