@@ -1,10 +1,17 @@
 //! How a check reports: one finding at an object's field, built through the registry.
 
-use hullguard_checks::registry::{CheckMeta, by_concept};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use hullguard_checks::registry::{CheckMeta, registry};
 use hullguard_report::{Finding, Location};
 
 use crate::Settings;
 use crate::yaml::Node;
+
+/// The registry by concept key (a finding is made per field: tens of thousands per scan).
+static BY_CONCEPT: LazyLock<HashMap<&'static str, &'static CheckMeta>> =
+    LazyLock::new(|| registry().iter().map(|m| (m.concept, m)).collect());
 
 /// The findings of one object's checks.
 pub(crate) struct Reporter<'a> {
@@ -27,7 +34,7 @@ impl<'a> Reporter<'a> {
     /// node, or nearest present parent, is `at`. `fix` is the YAML to set, written under `field`'s
     /// parent (`securityContext: {privileged: false}`).
     pub(crate) fn add(&mut self, concept: &str, field: &str, at: &Node, evidence: String, fix: &str) {
-        let Some(meta) = by_concept(concept) else {
+        let Some(meta) = BY_CONCEPT.get(concept).copied() else {
             debug_assert!(false, "no check for concept {concept}");
             return;
         };
