@@ -41,22 +41,42 @@ impl<'a> Reporter<'a> {
         if self.settings.skips(meta) {
             return;
         }
-        let field = format!("{}{field}", self.prefix);
+        let location = self.location(field, at);
+        let Location::Manifest { field, .. } = &location else { return };
         let fix = if fix.is_empty() {
             None
         } else {
             let parent = field.rsplit_once('.').map_or("", |(p, _)| p);
             Some(if parent.is_empty() { fix.to_owned() } else { format!("under {parent}: {fix}") })
         };
-        let location = Location::Manifest {
+        self.findings.push(meta.finding(location, evidence, fix));
+    }
+
+    /// Where `field` (at node `at`) of this object is.
+    fn location(&self, field: &str, at: &Node) -> Location {
+        Location::Manifest {
             path: self.file.to_owned(),
             document: self.document,
             object: self.object.clone(),
-            field,
+            field: format!("{}{field}", self.prefix),
             line: at.line,
             column: at.column,
-        };
-        self.findings.push(meta.finding(location, evidence, fix));
+        }
+    }
+
+    /// Reports what the secret scanner's rules find in `value` (the text of `field`, at `at`): a
+    /// secret finding of the rule, at the field.
+    pub(crate) fn secrets(&mut self, field: &str, at: &Node, value: &[u8]) {
+        let name = format!("{}/{}{field}", self.object, self.prefix);
+        for secret in hullguard_secrets::scan(&name, value) {
+            if self.settings.skip.iter().any(|s| *s == secret.rule_id) {
+                continue;
+            }
+            let mut finding = secret.to_finding();
+            finding.description = format!("{} in {} {field}", secret.title, self.object);
+            finding.location = self.location(field, at);
+            self.findings.push(finding);
+        }
     }
 }
 

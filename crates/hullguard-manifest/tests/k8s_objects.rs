@@ -352,3 +352,26 @@ fn env_secrets_name_the_field_and_mask_the_value() {
     assert!(!f.evidence.as_deref().unwrap_or_default().contains("0123456789abcdef"), "{:?}", f.evidence);
     assert_eq!(s.findings.iter().filter(|f| f.concept.as_deref() == Some("hg-k8s-env-secret")).count(), 1);
 }
+
+#[test]
+fn secret_values_go_through_the_secret_scanners_rules() {
+    // An AWS access key id, base64-encoded in `data` and as written in `stringData`.
+    let encoded = "QUtJQUlPU0ZPRE5ON0VYQU1QTEY="; // AKIAIOSFODNN7EXAMPLF
+    let text = format!(
+        "apiVersion: v1\nkind: Secret\nmetadata: {{name: s, namespace: ns}}\ndata:\n  id: {encoded}\nstringData:\n  id2: AKIAIOSFODNN7EXAMPLF\n  mode: prod\n"
+    );
+    let s = scan(&[Input { name: "m", bytes: text.as_bytes() }], &Settings::default());
+    let secrets: Vec<(String, String, u32)> = s
+        .findings
+        .iter()
+        .filter(|f| f.kind == hullguard_report::FindingKind::Secret)
+        .map(|f| match &f.location {
+            Location::Manifest { field, line, .. } => (f.id.clone(), field.clone(), *line),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(secrets.len(), 2, "{secrets:?}");
+    assert!(secrets.iter().any(|(_, field, line)| field == "data.id" && *line == 5), "{secrets:?}");
+    assert!(secrets.iter().any(|(_, field, line)| field == "stringData.id2" && *line == 7), "{secrets:?}");
+    assert!(s.findings.iter().all(|f| !f.evidence.as_deref().unwrap_or_default().contains("IOSFODNN7EXAMPLF")));
+}

@@ -322,6 +322,7 @@ pub(crate) fn other(r: &mut Reporter<'_>, obj: &Object<'_>, inv: &Inventory) {
     match obj.kind {
         "ConfigMap" => configmap(r, obj),
         "Secret" => {
+            secret_values(r, obj);
             let data = ["data", "stringData"]
                 .iter()
                 .find_map(|k| obj.node.field(k).filter(|d| !d.entries().is_empty()).map(|d| (*k, d)));
@@ -418,5 +419,57 @@ fn configmap(r: &mut Reporter<'_>, obj: &Object<'_>) {
                 "move the value to a Secret",
             );
         }
+    }
+}
+
+/// The values of a Secret (`stringData` as written, `data` base64-decoded) through the secret
+/// scanner's rules: a credential a rule recognises is reported with the rule's id and the field.
+fn secret_values(r: &mut Reporter<'_>, obj: &Object<'_>) {
+    for (map, encoded) in [("stringData", false), ("data", true)] {
+        for (k, v) in obj.node.get(map).map(Node::entries).unwrap_or_default() {
+            let (Some(key), Some(text)) = (k.as_str(), v.as_str()) else { continue };
+            let value = if encoded { base64_decode(text) } else { Some(text.as_bytes().to_vec()) };
+            if let Some(value) = value {
+                r.secrets(&format!("{map}.{key}"), v, &value);
+            }
+        }
+    }
+}
+
+/// Standard base64 (padding optional, whitespace ignored); `None` for anything else.
+fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for b in text.bytes().filter(|b| !b.is_ascii_whitespace()) {
+        let v = match b {
+            b'A'..=b'Z' => b - b'A',
+            b'a'..=b'z' => b - b'a' + 26,
+            b'0'..=b'9' => b - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push(u8::try_from((acc >> bits) & 0xff).ok()?);
+        }
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::base64_decode;
+
+    #[test]
+    fn base64() {
+        assert_eq!(base64_decode("aGVsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(base64_decode("aGVsbG8").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(base64_decode("aGV\nsbG8=").as_deref(), Some(&b"hello"[..]));
+        assert_eq!(base64_decode("not base64!"), None);
+        assert_eq!(base64_decode("").as_deref(), Some(&b""[..]));
     }
 }
