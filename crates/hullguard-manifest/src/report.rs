@@ -69,7 +69,7 @@ impl<'a> Reporter<'a> {
     pub(crate) fn secrets(&mut self, field: &str, at: &Node, value: &[u8]) {
         let name = format!("{}/{}{field}", self.object, self.prefix);
         for secret in hullguard_secrets::scan(&name, value) {
-            if self.settings.skip.iter().any(|s| *s == secret.rule_id) {
+            if self.settings.skip.contains(&secret.rule_id) {
                 continue;
             }
             let mut finding = secret.to_finding();
