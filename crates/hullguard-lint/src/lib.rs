@@ -17,7 +17,7 @@ use hullguard_report::render::{self, TableLayout, TableStyle, json, sarif, table
 use hullguard_report::suppress::{apply, load_ignore};
 use hullguard_report::text::escape_control;
 use hullguard_report::time::today_utc;
-use hullguard_report::{Finding, Report};
+use hullguard_report::{Finding, Report, Suppressed};
 
 use clap::{Args, ValueEnum};
 
@@ -27,17 +27,9 @@ pub struct ConfigArgs {
     /// Files or directories to scan.
     #[arg(value_name = "PATH", required = true)]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
-    pub format: ConfigFormat,
-    /// Check to turn off: id (HG-DF-012), concept (df-user-root) or a peer tool's id (DL3002,
-    /// DS002, CKV_DOCKER_8); repeatable. An unknown name is an error.
-    #[arg(long = "skip-check", value_name = "ID")]
-    pub skip_checks: Vec<String>,
-    /// Registry base images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
-    /// Turns on HG-DF-085.
-    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
-    pub trusted_registries: Vec<String>,
+    /// Report, ignore file and gate.
+    #[command(flatten)]
+    pub report: ReportArgs,
     /// Label the final image must carry, with its value format: text, url, rfc3339, spdx, hash,
     /// semver or email (e.g. org.opencontainers.image.source:url); repeatable. Turns on the
     /// label-schema checks HG-DF-087 and HG-DF-089…094.
@@ -53,9 +45,26 @@ pub struct ConfigArgs {
     /// `--skip-check SC2086` leaves a code out.
     #[arg(long, value_name = "PROGRAM", num_args = 0..=1, default_missing_value = "shellcheck", require_equals = true)]
     pub shellcheck: Option<PathBuf>,
+}
+
+/// The options every misconfiguration command shares: checks left out, trusted registries, the
+/// report's format and destination, the ignore file and the gate.
+#[derive(Args)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = ConfigFormat::Table)]
+    pub format: ConfigFormat,
+    /// Check to turn off: id (HG-DF-012), concept (df-user-root) or a peer tool's id (DL3002,
+    /// DS002, CKV_DOCKER_8); repeatable. An unknown name is an error.
+    #[arg(long = "skip-check", value_name = "ID")]
+    pub skip_checks: Vec<String>,
+    /// Registry images may come from (e.g. docker.io, ghcr.io, *.example.com); repeatable.
+    /// Turns on HG-DF-085 (base images) and the untrusted-registry check of manifests.
+    #[arg(long = "trusted-registry", value_name = "REGISTRY")]
+    pub trusted_registries: Vec<String>,
     /// Ignore file, the same as for vulnerability scans: entries name check ids (HG-DF-012) or
-    /// concept keys, optionally with `path` (glob) and `expires`; default: .hullguardignore, else
-    /// .trivyignore, in the working directory.
+    /// concept keys, optionally with `path` (glob), `object` (kind/namespace/name glob) and
+    /// `expires`; default: .hullguardignore, else .trivyignore, in the working directory.
     #[arg(long, value_name = "FILE")]
     pub ignorefile: Option<PathBuf>,
     /// Show only findings of these severities (comma-separated, e.g. HIGH,CRITICAL).
@@ -114,11 +123,46 @@ pub fn is_dockerfile_name(name: &str) -> bool {
 /// Directories never worth descending into.
 const SKIP_DIRS: [&str; 5] = [".git", "node_modules", "target", ".venv", "vendor"];
 
-/// Collect Dockerfiles under `path` (symlinks not followed), sorted.
-fn find(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// Files of other kinds that `config` scans beside Dockerfiles (Kubernetes manifests, compose
+/// files): the binary plugs their scanner in, so this crate stays a Dockerfile linter.
+pub trait OtherFiles {
+    /// Whether a file met in a directory walk is one of these (by its name, or by peeking in it).
+    fn wants(&self, path: &Path) -> bool;
+    /// Scans them.
+    ///
+    /// # Errors
+    ///
+    /// A file that cannot be read.
+    fn scan(&self, files: &[PathBuf], report: &ReportArgs) -> Result<Found>;
+}
+
+/// What a scan found, before the ignore file, the severity filter and the gate.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// The findings, sorted.
+    pub findings: Vec<Finding>,
+    /// Findings suppressed at the source (inline annotations), counted in the report.
+    pub suppressed: Vec<Suppressed>,
+    /// Problems with the input.
+    pub warnings: Vec<String>,
+}
+
+/// Collect Dockerfiles (into `dockerfiles`) and the files `other` wants (into `others`) under
+/// `path`, symlinks not followed, sorted. A path named directly is a Dockerfile unless `other`
+/// wants it.
+fn find(
+    path: &Path,
+    other: Option<&dyn OtherFiles>,
+    dockerfiles: &mut Vec<PathBuf>,
+    others: &mut Vec<PathBuf>,
+) -> Result<()> {
     let meta = std::fs::symlink_metadata(path).with_context(|| path.display().to_string())?;
     if meta.is_file() {
-        out.push(path.to_path_buf());
+        if other.is_some_and(|o| o.wants(path)) {
+            others.push(path.to_path_buf());
+        } else {
+            dockerfiles.push(path.to_path_buf());
+        }
         return Ok(());
     }
     if !meta.is_dir() {
@@ -133,9 +177,11 @@ fn find(path: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let name = e.file_name().to_string_lossy().into_owned();
         let ft = e.file_type().with_context(|| e.path().display().to_string())?;
         if ft.is_dir() && !SKIP_DIRS.contains(&name.as_str()) {
-            find(&e.path(), out)?;
+            find(&e.path(), other, dockerfiles, others)?;
         } else if ft.is_file() && is_dockerfile_name(&name) {
-            out.push(e.path());
+            dockerfiles.push(e.path());
+        } else if ft.is_file() && other.is_some_and(|o| o.wants(&e.path())) {
+            others.push(e.path());
         }
     }
     Ok(())
@@ -160,28 +206,39 @@ fn lint(
     Ok((findings, warnings))
 }
 
-/// Run `config` (`discover`: directories are searched for Dockerfiles) or `dockerfile` (every
-/// path is a Dockerfile whatever its name).
+/// Checks that every `--skip-check` names a check.
+///
+/// # Errors
+///
+/// The first unknown name.
+pub fn check_skip_names(report: &ReportArgs) -> Result<()> {
+    if let Some(unknown) = report.skip_checks.iter().find(|s| !is_check_name(s)) {
+        anyhow::bail!("--skip-check: unknown check '{unknown}' (`hullguard checks` lists the checks)");
+    }
+    Ok(())
+}
+
+/// Run `config` (`discover`: directories are searched for Dockerfiles, and for the files `other`
+/// wants) or `dockerfile` (every path is a Dockerfile whatever its name).
 ///
 /// # Errors
 ///
 /// A path that cannot be read, a file over the size cap, a ShellCheck that does not run, or stdout
 /// failing.
-pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
-    if let Some(unknown) = args.skip_checks.iter().find(|s| !is_check_name(s)) {
-        anyhow::bail!("--skip-check: unknown check '{unknown}' (`hullguard checks` lists the checks)");
-    }
+pub fn run(args: &ConfigArgs, discover: bool, other: Option<&dyn OtherFiles>) -> Result<ExitCode> {
+    check_skip_names(&args.report)?;
     let mut files = Vec::new();
+    let mut others = Vec::new();
     for p in &args.paths {
         if discover {
-            find(p, &mut files)?;
+            find(p, other, &mut files, &mut others)?;
         } else {
             files.push(p.clone());
         }
     }
     let settings = Settings {
-        skip: args.skip_checks.clone(),
-        trusted_registries: args.trusted_registries.clone(),
+        skip: args.report.skip_checks.clone(),
+        trusted_registries: args.report.trusted_registries.clone(),
         label_schema: args.require_labels.iter().cloned().collect(),
         strict_labels: args.strict_labels,
         report_ignore_pragmas: args.report_ignore_pragmas,
@@ -196,30 +253,57 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             );
         }
     }
-    let mut report = Report::new(args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" "));
-    report.files = files.iter().map(|f| f.display().to_string()).collect();
-    let mut warnings = Vec::new();
-    // `--format input` shows what the checks read, not what they find.
-    if args.format != ConfigFormat::Input {
-        let (findings, warned) = lint(&files, &settings, |f| f.display().to_string())?;
-        report.findings = findings;
-        warnings = warned;
-        let ignore = load_ignore(args.ignorefile.as_deref())?;
-        warnings.extend(apply(&mut report, ignore.as_ref(), &[], &today_utc()));
+    if args.report.format == ConfigFormat::Input {
+        // `--format input` shows what the checks read, not what they find; everything is read
+        // before the output is created, so an unreadable file leaves no empty report.
+        let text = inputs_json(&files)?;
+        let mut out = render::output(args.report.output.as_deref())?;
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
+        return Ok(ExitCode::SUCCESS);
     }
+    let (mut findings, mut warnings) = lint(&files, &settings, |f| f.display().to_string())?;
+    let mut suppressed = Vec::new();
+    if let (Some(other), false) = (other, others.is_empty()) {
+        let found = other.scan(&others, &args.report)?;
+        findings.extend(found.findings);
+        suppressed = found.suppressed;
+        warnings.extend(found.warnings);
+        files.extend(others);
+        files.sort();
+    }
+    let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+    report(&args.report, &target, &files, Found { findings, suppressed, warnings })
+}
+
+/// Applies the ignore file, the severity filter and the gate to `found`, prints the warnings and
+/// writes the one report in the chosen format: the end of every misconfiguration command.
+///
+/// # Errors
+///
+/// An ignore file that cannot be read, `--format input` (not a report), or the output failing.
+pub fn report(args: &ReportArgs, target: &str, files: &[PathBuf], found: Found) -> Result<ExitCode> {
+    let Found { findings, suppressed, mut warnings } = found;
+    if args.format == ConfigFormat::Input {
+        anyhow::bail!("--format input: only for Dockerfiles");
+    }
+    let mut report = Report::new(target);
+    report.files = files.iter().map(|f| f.display().to_string()).collect();
+    report.findings = findings;
+    report.suppressed = suppressed;
+    let ignore = load_ignore(args.ignorefile.as_deref())?;
+    warnings.extend(apply(&mut report, ignore.as_ref(), &[], &today_utc()));
     let remaining: Vec<_> = report.findings.iter().map(|f| f.severity).collect();
     if !args.severity.is_empty() {
         report.findings.retain(|f| args.severity.contains(&f.severity));
-        report.finalize();
     }
+    report.finalize();
     let gate = Gate { fail_on: args.fail_on, exit_code: args.exit_code };
     let failed = gate.trips(remaining, report.findings.iter().map(|f| f.severity));
     for w in &warnings {
         eprintln!("hullguard: warning: {}", escape_control(w));
     }
     report.warnings = warnings;
-    // Everything is read before the output is created: an unreadable file leaves no empty report.
-    let inputs = (args.format == ConfigFormat::Input).then(|| inputs_json(&files)).transpose()?;
     let mut out = render::output(args.output.as_deref())?;
     match args.format {
         ConfigFormat::Json => json::write(&report, &mut out)?,
@@ -227,7 +311,8 @@ pub fn run(args: &ConfigArgs, discover: bool) -> Result<ExitCode> {
             table::write(&report, TableStyle { layout: TableLayout::Lines, ..TableStyle::default() }, &mut out)?;
         }
         ConfigFormat::Sarif => sarif::write(&report, env!("CARGO_PKG_VERSION"), &mut out)?,
-        ConfigFormat::Input => out.write_all(inputs.unwrap_or_default().as_bytes())?,
+        // Refused above.
+        ConfigFormat::Input => {}
     }
     out.flush()?;
     Ok(if failed { ExitCode::from(gate.code()) } else { ExitCode::SUCCESS })

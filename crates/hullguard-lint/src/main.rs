@@ -17,7 +17,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match hullguard_lint::run(&cli.args, false) {
+    match hullguard_lint::run(&cli.args, false, None) {
         Ok(code) => code,
         Err(err)
             if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>

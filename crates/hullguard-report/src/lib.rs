@@ -142,6 +142,23 @@ pub enum Location {
         #[serde(skip_serializing_if = "Option::is_none")]
         field: Option<String>,
     },
+    /// A field of an object in a manifest (Kubernetes YAML/JSON, compose file). Lines and columns
+    /// are 1-based; a field that is missing points at the object or mapping it belongs in.
+    Manifest {
+        /// Path of the file as given (`-` for standard input).
+        path: String,
+        /// The 1-based index of the document in a multi-document stream.
+        document: usize,
+        /// The object: `kind/namespace/name` for Kubernetes (`kind/name` when cluster-scoped or
+        /// without a namespace), `service/NAME` for compose.
+        object: String,
+        /// The field path, e.g. `spec.template.spec.containers[0].securityContext.privileged`.
+        field: String,
+        /// Line of the field (or of its parent when missing).
+        line: u32,
+        /// Column on `line`.
+        column: u32,
+    },
 }
 
 impl Location {
@@ -150,7 +167,7 @@ impl Location {
     #[must_use]
     pub fn path(&self) -> Option<&str> {
         match self {
-            Self::File { path, .. } | Self::Path { path } => Some(path),
+            Self::File { path, .. } | Self::Path { path } | Self::Manifest { path, .. } => Some(path),
             Self::Image { path, .. } => path.as_deref(),
             Self::Host { source, .. } if source.starts_with('/') => Some(source),
             Self::ConfigField { .. } | Self::Container { .. } | Self::Host { .. } => None,
@@ -185,6 +202,9 @@ impl Location {
             Self::Container { name, field, .. } => format!("{name} {field}"),
             Self::Host { source, field: Some(field) } => format!("{source} {field}"),
             Self::Host { source, field: None } => source.clone(),
+            Self::Manifest { path, line, column, object, field, .. } => {
+                format!("{path}:{line}:{column} {object} {field}")
+            }
         }
     }
 }

@@ -19,6 +19,7 @@
 //!   - id: CVE-2020-14343          # required: the finding's id or any of its aliases (GHSA-…, PYSEC-…)
 //!     package: PyYAML             # optional: a package name, or a purl (`pkg:pypi/pyyaml`, `pkg:pypi/pyyaml@5.3.1`)
 //!     path: /usr/local/lib/**     # optional: a glob on the file the package was found in
+//!     object: Deployment/prod/*   # optional, manifest findings: a glob on kind/namespace/name
 //!     expires: 2027-01-31         # optional: from this day on (UTC) the entry no longer applies
 //!     reason: not reachable in our deployment
 //! ```
@@ -40,7 +41,9 @@
 //!   `id` is the check id (`HG-DF-012`), its concept key (`df-run-cd`) or the
 //!   secret rule id (`aws-access-key-id`); `path` is matched against the
 //!   finding's file or image path; an entry with a `package` never covers
-//!   them. VEX statements apply to vulnerabilities only.
+//!   them. `object` scopes an entry to Kubernetes objects (`kind/namespace/name`,
+//!   `kind/name` without a namespace) or compose services (`service/NAME`); an
+//!   entry with an `object` covers only manifest findings. VEX statements apply to vulnerabilities only.
 //!
 //! A file whose first line (after comments and blank lines) does not start
 //! with `vulnerabilities:`, `---`, `%YAML` or `{` is read in the plain form
@@ -154,6 +157,8 @@ pub struct IgnoreEntry {
     pub package: Option<String>,
     /// Path scope: a glob on the finding's path.
     pub path: Option<String>,
+    /// Object scope (manifest findings): a glob on `kind/namespace/name` (`Deployment/prod/*`).
+    pub object: Option<String>,
     /// `YYYY-MM-DD`: from that day on the entry no longer applies.
     pub expires: Option<String>,
     /// Why it is ignored.
@@ -170,14 +175,23 @@ impl IgnoreEntry {
         if let Some(p) = &self.path {
             scope.push(format!("path {p}"));
         }
+        if let Some(o) = &self.object {
+            scope.push(format!("object {o}"));
+        }
         if scope.is_empty() { self.id.clone() } else { format!("{} ({})", self.id, scope.join(", ")) }
     }
 
     /// Whether the entry covers `f` (ignoring expiry): its id is the finding's id, one of a
     /// vulnerability's aliases or a check's concept key; its package scope (vulnerabilities only)
     /// names the package, its source package or its purl; its path glob matches the finding's
-    /// file or image path.
+    /// file or image path; its object glob (manifest findings only) matches `kind/namespace/name`.
     fn covers(&self, f: &Finding) -> bool {
+        if let Some(glob) = &self.object {
+            let Location::Manifest { object, .. } = &f.location else { return false };
+            if !glob_match(glob, object) {
+                return false;
+            }
+        }
         let concept = f.concept.as_deref().is_some_and(|c| self.id.trim().eq_ignore_ascii_case(c));
         if !concept && !has_id(f, std::slice::from_ref(&self.id)) {
             return false;
@@ -307,7 +321,15 @@ fn ignore_from_plain(text: &str, origin: &str) -> Result<Vec<IgnoreEntry>, Suppr
         if let Some(w) = words.next() {
             return Err(SuppressError::new(origin, line, format!("unexpected `{w}` (one id per line)")));
         }
-        entries.push(IgnoreEntry { line, id: id.to_owned(), package: None, path: None, expires, reason: None });
+        entries.push(IgnoreEntry {
+            line,
+            id: id.to_owned(),
+            package: None,
+            path: None,
+            object: None,
+            expires,
+            reason: None,
+        });
     }
     Ok(entries)
 }
@@ -374,7 +396,8 @@ fn ignore_entry_from_yaml(
             "each entry must be a mapping with an `id` (and optionally package, path, expires, reason)",
         ));
     };
-    let mut entry = IgnoreEntry { line, id: String::new(), package: None, path: None, expires: None, reason: None };
+    let mut entry =
+        IgnoreEntry { line, id: String::new(), package: None, path: None, object: None, expires: None, reason: None };
     for (key, value) in map {
         let key_line = key.span.start.line();
         let name = src.scalar(key).unwrap_or_default();
@@ -382,13 +405,14 @@ fn ignore_entry_from_yaml(
             "id" => None,
             "package" => Some(&mut entry.package),
             "path" => Some(&mut entry.path),
+            "object" => Some(&mut entry.object),
             "expires" => Some(&mut entry.expires),
             "reason" => Some(&mut entry.reason),
             _ => {
                 return Err(SuppressError::new(
                     origin,
                     key_line,
-                    format!("unknown key `{name}` (expected id, package, path, expires, reason)"),
+                    format!("unknown key `{name}` (expected id, package, path, object, expires, reason)"),
                 ));
             }
         };

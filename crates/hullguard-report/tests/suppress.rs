@@ -264,7 +264,7 @@ fn garbage_ignore_files_are_one_line_errors() {
         ),
         (
             b"vulnerabilities:\n  - id: CVE-1\n    expire: 2027-01-01\n",
-            ".hullguardignore:3: unknown key `expire` (expected id, package, path, expires, reason)",
+            ".hullguardignore:3: unknown key `expire` (expected id, package, path, object, expires, reason)",
         ),
         (
             b"vulnerabilities:\n  - id: CVE-1\n    expires: 2027-02-30\n",
@@ -669,5 +669,46 @@ fn vex_timestamps_that_are_not_dates_are_errors() {
     assert_eq!(
         err,
         "bom.vex.json:11: vulnerabilities[0].analysis.lastUpdated: `2026-02-30T00:00:00Z` is not an RFC 3339 timestamp"
+    );
+}
+
+#[test]
+fn ignore_entries_scope_manifest_findings_by_object_glob_and_file() {
+    let manifest = |id: &str, path: &str, object: &str| {
+        let mut f = check_finding(hullguard_report::FindingKind::Misconfiguration, id, Some("k8s-privileged"), "");
+        f.location = hullguard_report::Location::Manifest {
+            path: path.to_owned(),
+            document: 1,
+            object: object.to_owned(),
+            field: "spec.containers[0].securityContext.privileged".to_owned(),
+            line: 9,
+            column: 25,
+        };
+        f
+    };
+    let mut report = Report::new("manifests");
+    report.findings = vec![
+        manifest("HG-K8S-001", "charts/out.yaml", "Deployment/prod/web"),
+        manifest("HG-K8S-001", "charts/out.yaml", "DaemonSet/kube-system/agent"),
+        manifest("HG-K8S-001", "apps/web.yaml", "Deployment/prod/api"),
+    ];
+    let text = "vulnerabilities:\n  - id: k8s-privileged\n    object: DaemonSet/kube-system/*\n  - id: HG-K8S-001\n    object: Deployment/*/api\n    path: other/**\n  - id: CVE-2020-1\n    object: '**'\n";
+    let ignore = parse_ignore(text.as_bytes(), "i.yaml").unwrap();
+    let warnings = apply(&mut report, Some(&ignore), &[], TODAY);
+    let left: Vec<String> = report.findings.iter().map(|f| f.location.place()).collect();
+    assert_eq!(
+        left,
+        [
+            "charts/out.yaml:9:25 Deployment/prod/web spec.containers[0].securityContext.privileged",
+            "apps/web.yaml:9:25 Deployment/prod/api spec.containers[0].securityContext.privileged"
+        ]
+    );
+    assert_eq!(report.suppressed.len(), 1);
+    assert_eq!(
+        warnings,
+        [
+            "i.yaml:4: HG-K8S-001 (path other/**, object Deployment/*/api) matched no finding",
+            "i.yaml:7: CVE-2020-1 (object **) matched no finding"
+        ]
     );
 }

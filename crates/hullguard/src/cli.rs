@@ -33,8 +33,12 @@ enum Command {
     },
     /// Show an image's config, history and layers, or its files.
     Inspect(InspectArgs),
-    /// Lint Dockerfiles/Containerfiles found under PATH (files or directories).
-    Config(hullguard_lint::ConfigArgs),
+    /// Lint Dockerfiles/Containerfiles, Kubernetes manifests and compose files found under PATH (files or directories).
+    Config(ConfigCommandArgs),
+    /// Check Kubernetes manifests (YAML/JSON files, directories, or `-` for stdin).
+    K8s(commands::manifest::K8sArgs),
+    /// Check compose files (compose.yaml, docker-compose*.yml, or `-` for stdin).
+    Compose(commands::manifest::ComposeArgs),
     /// Lint one Dockerfile of any name.
     Dockerfile(hullguard_lint::ConfigArgs),
     /// The check registry.
@@ -155,6 +159,16 @@ enum SeccompAction {
         #[command(flatten)]
         audit: AuditArgs,
     },
+}
+
+/// Arguments of `config`: the Dockerfile linter's, and the manifests' own.
+#[derive(Args)]
+struct ConfigCommandArgs {
+    #[command(flatten)]
+    lint: hullguard_lint::ConfigArgs,
+    /// Honour no `hullguard.dev/ignore` annotation in Kubernetes manifests (central policy).
+    #[arg(long)]
+    no_inline_ignores: bool,
 }
 
 /// Output formats of `inspect`.
@@ -513,8 +527,13 @@ pub fn run() -> Result<ExitCode> {
             };
             commands::inspect::run(&request, what, args.format, args.output.output.as_deref(), cli.quiet)
         }
-        Command::Config(args) => hullguard_lint::run(&args, true),
-        Command::Dockerfile(args) => hullguard_lint::run(&args, false),
+        Command::Config(args) => {
+            let manifests = commands::manifest::Manifests { no_inline_ignores: args.no_inline_ignores };
+            hullguard_lint::run(&args.lint, true, Some(&manifests))
+        }
+        Command::Dockerfile(args) => hullguard_lint::run(&args, false, None),
+        Command::K8s(args) => commands::manifest::run_k8s(&args),
+        Command::Compose(args) => commands::manifest::run_compose(&args),
         Command::Checks { action: ChecksAction::List { format, output } } => {
             commands::checks::list(format, output.output.as_deref())
         }

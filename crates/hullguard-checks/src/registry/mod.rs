@@ -9,15 +9,24 @@ use std::sync::LazyLock;
 
 use hullguard_report::{Finding, FindingKind, Location, Severity};
 
+mod compose;
 mod containers;
 mod dockerfile;
 mod host;
 mod image;
+mod k8s;
 mod seccomp;
 
 /// Every family's checks, one file per family: add a family by adding its file and slice here.
-static FAMILIES: &[&[CheckMeta]] =
-    &[dockerfile::DOCKERFILE, image::IMAGE, host::HOST, containers::CONTAINERS, seccomp::SECCOMP];
+static FAMILIES: &[&[CheckMeta]] = &[
+    dockerfile::DOCKERFILE,
+    image::IMAGE,
+    host::HOST,
+    containers::CONTAINERS,
+    seccomp::SECCOMP,
+    k8s::K8S,
+    compose::COMPOSE,
+];
 
 /// All families in one list, ordered by id.
 static REGISTRY: LazyLock<Vec<CheckMeta>> = LazyLock::new(|| {
@@ -83,6 +92,13 @@ pub fn registry() -> &'static [CheckMeta] {
     &REGISTRY
 }
 
+/// Catalogue concepts of the manifest sections (Kubernetes, compose) that have no check yet, with
+/// the reason.
+#[must_use]
+pub fn manifest_not_implemented() -> &'static [(&'static str, &'static str)] {
+    k8s::NOT_IMPLEMENTED
+}
+
 /// The check for a catalogue concept key.
 #[must_use]
 pub fn by_concept(concept: &str) -> Option<&'static CheckMeta> {
@@ -128,7 +144,13 @@ mod tests {
                 || (m.id.starts_with("HG-CTR-")
                     && m.id.len() == 10
                     && (m.concept.starts_with("ctr-") || m.concept.starts_with("ops-") || is_extension(m)))
-                || (m.id.starts_with("HG-SECCOMP-") && m.id.len() == 14 && m.concept.starts_with("hg-seccomp-"));
+                || (m.id.starts_with("HG-SECCOMP-") && m.id.len() == 14 && m.concept.starts_with("hg-seccomp-"))
+                || (m.id.starts_with("HG-K8S-")
+                    && m.id.len() == 10
+                    && ["k8s-", "rbac-", "net-", "psp-", "hg-k8s-"].iter().any(|p| m.concept.starts_with(p)))
+                || (m.id.starts_with("HG-CMP-")
+                    && m.id.len() == 10
+                    && (m.concept.starts_with("compose-") || m.concept.starts_with("hg-compose-")));
             assert!(family_ok, "bad id {} for {}", m.id, m.concept);
             assert!(m.id[m.id.len() - 3..].bytes().all(|b| b.is_ascii_digit()), "bad id {}", m.id);
             assert!(!m.title.is_empty() && !m.description.is_empty());
@@ -152,9 +174,9 @@ mod tests {
     }
 
     #[test]
-    fn image_host_and_container_checks_have_exactly_the_catalogue_peer_ids() {
+    fn image_host_container_and_manifest_checks_have_exactly_the_catalogue_peer_ids() {
         let catalogue = catalogue();
-        let families = ["HG-IMG-", "HG-HOST-", "HG-CTR-"];
+        let families = ["HG-IMG-", "HG-HOST-", "HG-CTR-", "HG-K8S-", "HG-CMP-"];
         for m in registry().iter().filter(|m| families.iter().any(|f| m.id.starts_with(f))) {
             let key = format!("| `{}` |", m.concept);
             let row = catalogue.lines().find(|l| l.starts_with(&key));
@@ -190,6 +212,37 @@ mod tests {
             let implemented = by_concept(key).is_some_and(|m| m.id.starts_with("HG-IMG-"));
             let listed = crate::image::NOT_IMPLEMENTED.iter().any(|(k, _)| *k == key);
             assert!(implemented != listed, "{key}: implemented={implemented}, listed as not implemented={listed}");
+        }
+    }
+
+    /// The concept keys of a catalogue section (by its title's start).
+    fn section_keys(catalogue: &str, title: &str) -> Vec<String> {
+        let section = catalogue
+            .split("### ")
+            .find(|s| s.starts_with(title))
+            .unwrap_or_else(|| panic!("no section {title} in the catalogue"));
+        section.lines().filter_map(|l| l.strip_prefix("| `")?.split('`').next()).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn every_manifest_concept_of_the_catalogue_is_implemented_or_listed() {
+        let catalogue = catalogue();
+        for (title, count, family) in [
+            ("Kubernetes workload", 66, "HG-K8S-"),
+            ("Kubernetes RBAC", 28, "HG-K8S-"),
+            ("Kubernetes network", 12, "HG-K8S-"),
+            ("Kubernetes objects and hygiene", 26, "HG-K8S-"),
+            ("Kubernetes PodSecurityPolicy", 11, "HG-K8S-"),
+            ("Kubernetes control plane", 75, "HG-K8S-"),
+            ("docker-compose", 23, "HG-CMP-"),
+        ] {
+            let keys = section_keys(&catalogue, title);
+            assert_eq!(keys.len(), count, "{title}");
+            for key in keys {
+                let implemented = by_concept(&key).is_some_and(|m| m.id.starts_with(family));
+                let listed = manifest_not_implemented().iter().any(|(k, _)| *k == key);
+                assert!(implemented != listed, "{key}: implemented={implemented}, listed as not implemented={listed}");
+            }
         }
     }
 

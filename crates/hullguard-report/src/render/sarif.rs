@@ -127,23 +127,36 @@ fn vulnerability_result(f: &Finding, v: &VulnDetail, rule_index: usize) -> Value
 /// The result of a misconfiguration or secret: at its file and line (line 1 for image paths; the
 /// target itself for a config field).
 fn check_result(f: &Finding, rule_index: usize, target: &str) -> Value {
-    let line = match &f.location {
-        Location::File { line, .. } => *line,
-        _ => 1,
+    let (line, column) = match &f.location {
+        Location::File { line, column, .. } => (*line, *column),
+        Location::Manifest { line, column, .. } => (*line, Some(*column)),
+        _ => (1, None),
     };
     let uri = match uri(f.location.path().unwrap_or_default()) {
         none if none.is_empty() => self::uri(&target.replace(['/', ':'], "_")),
         uri => uri,
     };
+    let mut region = json!({"startLine": line.max(1)});
+    if let Some(column) = column {
+        region["startColumn"] = json!(column.max(1));
+    }
+    let mut location = json!({"physicalLocation": {
+        "artifactLocation": {"uri": uri, "uriBaseId": "ROOTPATH"},
+        "region": region,
+    }});
+    // A manifest object's field is also a logical location.
+    if let Location::Manifest { object, field, document, .. } = &f.location {
+        location["logicalLocations"] = json!([{
+            "fullyQualifiedName": format!("{object}.{field}"), "name": field, "kind": "member",
+            "properties": {"document": document, "object": object},
+        }]);
+    }
     json!({
         "ruleId": f.id,
         "ruleIndex": rule_index,
         "level": level(f.severity),
         "message": {"text": format!("{}{}", f.title, f.evidence.as_ref().map(|e| format!("\n{e}")).unwrap_or_default())},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": uri, "uriBaseId": "ROOTPATH"},
-            "region": {"startLine": line.max(1)},
-        }}],
+        "locations": [location],
     })
 }
 

@@ -275,5 +275,9 @@ fn lines(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let counts: Vec<String> =
         Severity::ALL.iter().rev().filter_map(|sev| report.summary.get(sev).map(|n| format!("{n} {sev}"))).collect();
     let counts = if counts.is_empty() { String::new() } else { format!(": {}", counts.join(", ")) };
-    writeln!(out, "\n{} file(s), {} finding(s){counts}", report.files.len(), report.findings.len())
+    let suppressed = match report.suppressed.len() {
+        0 => String::new(),
+        n => format!(" ({n} suppressed)"),
+    };
+    writeln!(out, "\n{} file(s), {} finding(s){counts}{suppressed}", report.files.len(), report.findings.len())
 }

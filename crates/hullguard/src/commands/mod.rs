@@ -5,4 +5,5 @@ pub mod checks;
 pub mod db;
 pub mod inspect;
 pub mod inventory;
+pub mod manifest;
 pub mod scan;

@@ -95,6 +95,9 @@ fn checks_list() {
         [family("HG-DF-"), family("HG-IMG-"), family("HG-HOST-"), family("HG-CTR-"), family("HG-SECCOMP-")],
         [96, 20, 80, 40, 3]
     );
+    let privileged = rows.iter().find(|r| r["concept"] == "k8s-privileged").unwrap();
+    assert_eq!(privileged["id"], "HG-K8S-001");
+    assert!(privileged["peer_ids"].as_array().unwrap().iter().any(|p| p == "PSS-B:privileged"));
     assert!(rows.iter().any(|r| r["id"] == "HG-DF-096" && r["severity"] == "HIGH"), "the pipe-to-shell check");
     let root = rows.iter().find(|r| r["concept"] == "df-user-root").unwrap();
     assert_eq!(root["id"], "HG-DF-004");

@@ -96,6 +96,27 @@ fn json_report_matches_its_documented_schema() {
         let files = if command == "config" { "./Dockerfile" } else { "Dockerfile" };
         assert_eq!(python_check(&script, &out.stdout).unwrap(), format!("2 ['{files}'] ['misconfiguration']"));
     }
+
+    // `k8s` and `compose` write the same report, their findings located in manifest objects.
+    std::fs::write(
+        dir.path().join("pod.yaml"),
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: web, namespace: prod}\nspec:\n  containers:\n  - name: app\n    image: nginx\n    securityContext: {privileged: true}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("compose.yaml"), "services:\n  web:\n    image: nginx\n    privileged: true\n")
+        .unwrap();
+    for (command, file) in [("k8s", "pod.yaml"), ("compose", "compose.yaml")] {
+        let out = hullguard(dir.path(), &[command, file, "-f", "json"]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let script = format!(
+            "import json, sys, jsonschema\n\
+             r = json.load(sys.stdin)\n\
+             jsonschema.validate(r, json.load(open({:?})), cls=jsonschema.Draft202012Validator)\n\
+             print(r['schema_version'], sorted({{(f['kind'], f['location']['type']) for f in r['findings']}}))\n",
+            schema.display().to_string()
+        );
+        assert_eq!(python_check(&script, &out.stdout).unwrap(), "2 [('misconfiguration', 'manifest')]", "{command}");
+    }
 }
 
 /// What junitparser reads from a JUnit document: per suite its name, counts and testcases

@@ -10,6 +10,7 @@ mod hostile;
 mod images_made;
 mod inspect;
 mod inventory;
+mod k8s;
 mod memory;
 mod sbom_input;
 mod scan;
