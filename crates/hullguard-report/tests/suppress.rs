@@ -698,9 +698,10 @@ fn ignore_entries_scope_manifest_findings_by_object_glob_and_file() {
     let left: Vec<String> = report.findings.iter().map(|f| f.location.place()).collect();
     assert_eq!(
         left,
+        // In report order (by location).
         [
-            "charts/out.yaml:9:25 Deployment/prod/web spec.containers[0].securityContext.privileged",
-            "apps/web.yaml:9:25 Deployment/prod/api spec.containers[0].securityContext.privileged"
+            "apps/web.yaml:9:25 Deployment/prod/api spec.containers[0].securityContext.privileged",
+            "charts/out.yaml:9:25 Deployment/prod/web spec.containers[0].securityContext.privileged"
         ]
     );
     assert_eq!(report.suppressed.len(), 1);
