@@ -374,7 +374,11 @@ pub(crate) fn pick_platform(
         real.iter().map(|d| d.platform.as_ref().map_or("unknown".to_string(), Platform::to_string)).collect();
     have.sort();
     have.dedup();
-    Err(Error::new(ErrorKind::NotFound, subject, format!("no image for platform {want}; available: {}", have.join(", "))))
+    Err(Error::new(
+        ErrorKind::NotFound,
+        subject,
+        format!("no image for platform {want}; available: {}", have.join(", ")),
+    ))
 }
 
 /// Hash a stored blob and check it against its expected digest and size.

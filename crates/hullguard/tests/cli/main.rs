@@ -10,6 +10,7 @@ mod images_made;
 mod inspect;
 mod inventory;
 mod memory;
+mod registry;
 mod sbom_input;
 mod scan;
 mod sources;

@@ -96,7 +96,8 @@ impl Client {
         let subject = format!("{}: manifest {reference}", self.name);
         let response = self.get(&format!("manifests/{reference}"), Some(MANIFEST_ACCEPT), &subject)?;
         let header = |h: &str| response.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
-        let content_type = header(CONTENT_TYPE.as_str()).map(|t| t.split(';').next().unwrap_or_default().trim().to_string());
+        let content_type =
+            header(CONTENT_TYPE.as_str()).map(|t| t.split(';').next().unwrap_or_default().trim().to_string());
         let header_digest = header("docker-content-digest");
         let bytes = read_capped(response, cap, &subject)?;
         Ok(Fetched { bytes, content_type, header_digest })
@@ -170,7 +171,11 @@ impl Client {
                             .and_then(|v| v.to_str().ok())
                             .and_then(parse_challenge)
                             .ok_or_else(|| {
-                                Error::new(ErrorKind::Io, subject, "401 Unauthorized without a usable WWW-Authenticate challenge")
+                                Error::new(
+                                    ErrorKind::Io,
+                                    subject,
+                                    "401 Unauthorized without a usable WWW-Authenticate challenge",
+                                )
                             })?;
                         self.answer(challenge, subject)?;
                         answered_challenge = true;

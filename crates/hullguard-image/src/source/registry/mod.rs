@@ -13,7 +13,10 @@ pub use auth::{Credentials, docker_config_credentials};
 use client::Client;
 pub use reference::Reference;
 
-use super::{ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, pick_platform, stream_parallel};
+use super::{
+    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, pick_platform,
+    stream_parallel,
+};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layer::{Compression, Expected};
@@ -22,8 +25,10 @@ use crate::platform::Platform;
 use crate::spec::{Descriptor, Index, MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX, Manifest};
 
 /// Docker's first manifest format, which hullguard does not read.
-const MEDIA_DOCKER_SCHEMA1: [&str; 2] =
-    ["application/vnd.docker.distribution.manifest.v1+json", "application/vnd.docker.distribution.manifest.v1+prettyjws"];
+const MEDIA_DOCKER_SCHEMA1: [&str; 2] = [
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+];
 /// Layers fetched at once from one registry.
 const MAX_PARALLEL_BLOBS: usize = 4;
 
@@ -118,14 +123,17 @@ impl RegistrySource {
                 .or_else(|| expected.as_ref().and_then(|d| d.media_type.clone()))
                 .or(fetched.content_type.clone())
                 .unwrap_or_default();
-            if MEDIA_DOCKER_SCHEMA1.contains(&media.as_str()) || json.get("schemaVersion").and_then(serde_json::Value::as_u64) == Some(1) {
+            if MEDIA_DOCKER_SCHEMA1.contains(&media.as_str())
+                || json.get("schemaVersion").and_then(serde_json::Value::as_u64) == Some(1)
+            {
                 return Err(Error::new(
                     ErrorKind::Unsupported,
                     &subject,
                     "Docker schema 1 manifests are not supported (deprecated since 2017); re-push the image with a current client",
                 ));
             }
-            let is_index = matches!(media.as_str(), MEDIA_OCI_INDEX | MEDIA_DOCKER_LIST) || json.get("manifests").is_some();
+            let is_index =
+                matches!(media.as_str(), MEDIA_OCI_INDEX | MEDIA_DOCKER_LIST) || json.get("manifests").is_some();
             if is_index {
                 let index: Index = parse_json(&subject, &fetched.bytes)?;
                 let refs: Vec<&Descriptor> = index.manifests.iter().collect();

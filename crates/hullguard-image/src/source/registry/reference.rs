@@ -52,7 +52,9 @@ impl Reference {
                 && component.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
                 && component.bytes().last().is_some_and(|b| b.is_ascii_alphanumeric());
             if !ok {
-                return Err(bad(&format!("repository component {component:?} must be lowercase letters, digits and separators")));
+                return Err(bad(&format!(
+                    "repository component {component:?} must be lowercase letters, digits and separators"
+                )));
             }
         }
         if let Some(t) = &tag {
@@ -66,7 +68,8 @@ impl Reference {
         if host.is_empty() || !host.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)) {
             return Err(bad(&format!("invalid registry host {host:?}")));
         }
-        let repository = if host == DOCKER_HUB && !repo.contains('/') { format!("library/{repo}") } else { repo.to_string() };
+        let repository =
+            if host == DOCKER_HUB && !repo.contains('/') { format!("library/{repo}") } else { repo.to_string() };
         let tag = if tag.is_none() && digest.is_none() { Some("latest".to_string()) } else { tag };
         Ok(Reference { registry: host, repository, tag, digest })
     }
