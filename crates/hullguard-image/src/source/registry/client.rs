@@ -109,9 +109,9 @@ impl Client {
         self.get(&format!("blobs/{digest}"), None, &subject)
     }
 
-    /// A small blob (a config) read whole, its size and digest checked.
-    pub(crate) fn small_blob(&self, digest: &Digest, size: u64, cap: u64) -> Result<Vec<u8>> {
-        let subject = format!("{}: blob {digest}", self.name);
+    /// A small blob (`what`: a config) read whole, its size and digest checked.
+    pub(crate) fn small_blob(&self, what: &str, digest: &Digest, size: u64, cap: u64) -> Result<Vec<u8>> {
+        let subject = format!("{}: {what} {digest}", self.name);
         if size > cap {
             return Err(Error::new(
                 ErrorKind::Limit,

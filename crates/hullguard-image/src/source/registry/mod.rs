@@ -165,8 +165,12 @@ impl ImageSource for RegistrySource {
         let (manifest_digest, manifest) = self.resolve()?;
         let manifest_subject = self.subject(&format!("manifest {manifest_digest}"));
         let config_subject = self.subject(&format!("config {}", manifest.config.digest));
-        let config_bytes =
-            self.client.small_blob(&manifest.config.digest, manifest.config.size, self.limits.max_json_bytes)?;
+        let config_bytes = self.client.small_blob(
+            "config",
+            &manifest.config.digest,
+            manifest.config.size,
+            self.limits.max_json_bytes,
+        )?;
         let config = parse_config(&config_subject, &config_bytes, self.platform.as_ref())?;
         check_layer_count(&manifest_subject, &config, manifest.layers.len())?;
         let mut meta = ImageMeta::new(&self.source_name, config, Some(manifest.config.digest.clone()));
