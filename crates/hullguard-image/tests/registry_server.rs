@@ -141,7 +141,7 @@ fn pull(host: &str, credentials: Option<Credentials>) -> hullguard_image::Result
     let mut spec = RegistrySpec::parse(&format!("{host}/app:1"))?;
     spec.options.insecure = true;
     spec.options.credentials = credentials;
-    let source = SourceSpec::Registry(spec).open(None, &hullguard_image::Limits::default())?;
+    let source = SourceSpec::Registry(Box::new(spec)).open(None, &hullguard_image::Limits::default())?;
     let image = read_image(source.as_ref(), &ReadOptions::default(), Listing::default)?;
     Ok(image.layers.iter().flat_map(|l| l.output.iter().map(|e| e.path.clone())).collect())
 }
@@ -174,7 +174,7 @@ fn bearer_token_flow_with_scope() {
     let tokens: Vec<&Request> = requests.iter().filter(|r| r.path.starts_with("/token")).collect();
     assert_eq!(tokens.len(), 1, "one token for the whole pull: {requests:?}");
     assert_eq!(tokens[0].path, "/token?service=test-registry&scope=repository%3Aapp%3Apull");
-    assert_eq!(requests.iter().filter(|r| r.headers.get("authorization").is_none()).count(), 1, "one anonymous try");
+    assert_eq!(requests.iter().filter(|r| !r.headers.contains_key("authorization")).count(), 1, "one anonymous try");
 
     // Wrong credentials: the token service refuses; one clear error, no loop.
     let wrong = Some(Credentials { username: "alice".into(), password: "nope".into() });
@@ -325,7 +325,7 @@ fn a_pinned_digest_is_the_digest_checked() {
     let (host, _) = serve(Box::new(move |r, _| image.answer(&r.path)));
     let mut spec = RegistrySpec::parse(&format!("{host}/app@{pinned}")).unwrap();
     spec.options.insecure = true;
-    let source = SourceSpec::Registry(spec).open(None, &hullguard_image::Limits::default()).unwrap();
+    let source = SourceSpec::Registry(Box::new(spec)).open(None, &hullguard_image::Limits::default()).unwrap();
     let read = read_image(source.as_ref(), &ReadOptions::default(), Listing::default).unwrap();
     assert_eq!(read.meta.manifest_digest.unwrap().to_string(), pinned);
 }

@@ -159,7 +159,7 @@ pub enum SourceSpec {
     /// A file or directory whose format is detected from its content (`--input`).
     Detect(PathBuf, Option<String>),
     /// `registry:REF`, or a bare reference naming its registry host (`localhost:5000/app:1`).
-    Registry(RegistrySpec),
+    Registry(Box<RegistrySpec>),
 }
 
 impl SourceSpec {
@@ -198,7 +198,9 @@ impl SourceSpec {
                 }
                 "docker" | "docker-daemon" => return Ok(SourceSpec::Daemon(rest.to_string())),
                 "dir" => return Ok(SourceSpec::Rootfs(PathBuf::from(rest))),
-                "registry" | "docker-registry" => return Ok(SourceSpec::Registry(RegistrySpec::parse(rest)?)),
+                "registry" | "docker-registry" => {
+                    return Ok(SourceSpec::Registry(Box::new(RegistrySpec::parse(rest)?)));
+                }
                 _ => {}
             }
         }
@@ -207,7 +209,7 @@ impl SourceSpec {
             return Ok(SourceSpec::Detect(PathBuf::from(arg), None));
         }
         if registry::Reference::names_registry(arg) {
-            return Ok(SourceSpec::Registry(RegistrySpec::parse(arg)?));
+            return Ok(SourceSpec::Registry(Box::new(RegistrySpec::parse(arg)?)));
         }
         Ok(SourceSpec::Daemon(arg.to_string()))
     }
