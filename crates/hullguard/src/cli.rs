@@ -90,6 +90,9 @@ pub struct ImageArgs {
     /// Talk plain HTTP to the registry; only for a registry on this machine (localhost, 127.0.0.0/8, ::1).
     #[arg(long)]
     insecure: bool,
+    /// Trust the PEM certificates of FILE (a private CA) besides the system roots, for the registry.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 /// A validated image request.
@@ -112,13 +115,14 @@ impl ImageArgs {
         match &mut spec {
             SourceSpec::Registry(registry) => {
                 registry.options.insecure = self.insecure;
+                registry.options.ca_file.clone_from(&self.ca_file);
                 if let Some(username) = &self.username {
                     let password = read_password_stdin()?;
                     registry.options.credentials = Some(Credentials { username: username.clone(), password });
                 }
             }
-            _ if self.insecure || self.username.is_some() => {
-                bail!("--insecure, --username and --password-stdin apply only to registry images")
+            _ if self.insecure || self.username.is_some() || self.ca_file.is_some() => {
+                bail!("--insecure, --ca-file, --username and --password-stdin apply only to registry images")
             }
             _ => {}
         }
@@ -471,6 +475,12 @@ pub fn run() -> Result<ExitCode> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HULLGUARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The TLS verifier logs each refused certificate as an ERROR; the registry source reports it
+    // once, as the command's error.
+    let filter = match "rustls_platform_verifier=off".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -19,13 +19,17 @@ struct Registry {
 }
 
 impl Registry {
-    /// Start one, with htpasswd basic auth when `users` is given (`user:bcrypt-hash` lines).
-    /// `None` when the tools are missing outside CI.
-    fn start(htpasswd: Option<&str>) -> Option<Self> {
+    /// Start one, with htpasswd basic auth when `htpasswd` is given (`user:bcrypt-hash` lines),
+    /// serving TLS with `tls`'s certificate and key. `None` when the tools are missing outside CI.
+    fn start(htpasswd: Option<&str>, tls: Option<(&Path, &Path)>) -> Option<Self> {
         if !required("docker-registry") || !required("skopeo") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
+        let tls = match tls {
+            Some((cert, key)) => format!("  tls:\n    certificate: {}\n    key: {}\n", cert.display(), key.display()),
+            None => String::new(),
+        };
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let host = format!("127.0.0.1:{port}");
         let auth = match htpasswd {
@@ -39,7 +43,7 @@ impl Registry {
             None => String::new(),
         };
         let config = format!(
-            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n{auth}",
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n{tls}{auth}",
             dir.path().join("store").display()
         );
         std::fs::write(dir.path().join("config.yml"), config).unwrap();
@@ -137,7 +141,7 @@ fn trim(v: &Value) -> String {
 
 #[test]
 fn registry_image_equals_the_archive_and_shares_the_layer_cache() {
-    let Some(registry) = Registry::start(None) else { return };
+    let Some(registry) = Registry::start(None, None) else { return };
     let bundle = image("bookworm-images.oci.tar");
     registry.push(&format!("oci-archive:{bundle}:debian-base:latest"), "debian-base:12", &[]);
     registry.push(&format!("oci-archive:{bundle}:app-mixed:latest"), "app-mixed:latest", &[]);
@@ -234,7 +238,7 @@ fn registry_image_equals_the_archive_and_shares_the_layer_cache() {
 /// A two-platform index (amd64, arm64) made in the test, pushed with `skopeo copy --all`.
 #[test]
 fn index_resolved_by_platform() {
-    let Some(registry) = Registry::start(None) else { return };
+    let Some(registry) = Registry::start(None, None) else { return };
     let scratch = Scratch::new();
     let mut layout =
         OciArchive::new(vec![Layer::gzip(&[RawEntry::dir("etc/"), RawEntry::file("etc/arch", b"amd64\n")])]);
@@ -301,7 +305,7 @@ fn basic_auth_from_stdin_or_docker_config() {
     }
     let hash = Command::new("htpasswd").args(["-Bbn", "alice", "s3cret"]).output().unwrap();
     assert!(hash.status.success());
-    let Some(registry) = Registry::start(Some(&String::from_utf8_lossy(&hash.stdout))) else { return };
+    let Some(registry) = Registry::start(Some(&String::from_utf8_lossy(&hash.stdout)), None) else { return };
     let secrets = image("secrets-layers.oci.tar");
     registry.push(&format!("oci-archive:{secrets}:latest"), "private/app:1", &["--dest-creds", "alice:s3cret"]);
     let private = format!("{}/private/app:1", registry.host);
@@ -334,6 +338,72 @@ fn basic_auth_from_stdin_or_docker_config() {
     drop(file);
     let out = run(&base, None, &[("DOCKER_CONFIG", &config_dir)]);
     assert_eq!(json_of(&out)["platform"], "linux/amd64");
+}
+
+/// TLS with a CA made in the test (openssl): trusted with --ca-file, refused without it.
+#[test]
+fn tls_with_a_private_ca() {
+    if !required("openssl") {
+        return;
+    }
+    let scratch = Scratch::new();
+    let p = |name: &str| scratch.path(name).display().to_string();
+    let openssl = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &["-keyout", &p("ca.key"), "-out", &p("ca.pem"), "-days", "2", "-subj", "/CN=hullguard test CA"],
+        ]
+        .concat(),
+    );
+    openssl(
+        &[&["req"][..], &ec, &["-keyout", &p("server.key"), "-out", &p("server.csr"), "-subj", "/CN=127.0.0.1"]]
+            .concat(),
+    );
+    std::fs::write(
+        scratch.path("ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &p("server.csr"),
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &p("server.pem"),
+        "-days",
+        "2",
+        "-extfile",
+        &p("ext"),
+    ]);
+    let Some(registry) = Registry::start(None, Some((&scratch.path("server.pem"), &scratch.path("server.key")))) else {
+        return;
+    };
+    registry.push(&format!("oci-archive:{}:latest", image("secrets-layers.oci.tar")), "secrets:1", &[]);
+    let reference = format!("{}/secrets:1", registry.host);
+    let trusted = run(&["inspect", &reference, "--ca-file", &p("ca.pem"), "-f", "json", "-q"], None, &[]);
+    assert_eq!(json_of(&trusted)["platform"], "linux/amd64");
+    let untrusted = run(&["inspect", &reference, "-q"], None, &[]);
+    assert_eq!(untrusted.status.code(), Some(2));
+    assert_eq!(stderr(&untrusted).trim().lines().count(), 1, "{}", stderr(&untrusted));
+    assert_eq!(
+        stderr(&untrusted).trim(),
+        format!("hullguard: {reference}: manifest 1: TLS: invalid peer certificate: UnknownIssuer (a private CA? --ca-file FILE)")
+            .replace("/secrets:1:", "/secrets:")
+    );
+    let not_pem = run(&["inspect", &reference, "--ca-file", &p("ext"), "-q"], None, &[]);
+    assert_eq!(stderr(&not_pem).trim(), format!("hullguard: {}: no PEM certificate in the file", p("ext")));
 }
 
 /// Standard base64 (the test's own, so it does not share the code under test).

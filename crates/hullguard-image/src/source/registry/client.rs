@@ -74,7 +74,17 @@ impl Client {
         } else {
             "https"
         };
-        let http = reqwest::blocking::Client::builder()
+        let mut builder = reqwest::blocking::Client::builder();
+        if let Some(path) = &options.ca_file {
+            let file = path.display().to_string();
+            let pem = std::fs::read(path).map_err(|e| Error::io(&file, &e))?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| Error::new(ErrorKind::Malformed, &file, "no PEM certificate in the file"))?;
+            builder = builder.tls_certs_merge(certs);
+        }
+        let http = builder
             .user_agent(concat!("hullguard/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(IDLE_TIMEOUT)
@@ -150,8 +160,26 @@ impl Client {
                     ));
                 }
                 Err(e) if e.is_timeout() || e.is_connect() => {
+                    let text = chain(&e);
+                    if text.contains("certificate") {
+                        let reason = text.split_once("(Connect): ").map_or(text.as_str(), |(_, r)| r);
+                        return Err(Error::new(
+                            ErrorKind::Io,
+                            subject,
+                            format!("TLS: {reason} (a private CA? --ca-file FILE)"),
+                        ));
+                    }
+                    let plain_http =
+                        e.is_connect() && self.base.starts_with("https:") && text.contains("corrupt message");
+                    if plain_http {
+                        return Err(Error::new(
+                            ErrorKind::Io,
+                            subject,
+                            "the registry does not speak TLS (a plain-HTTP registry on this machine? add --insecure)",
+                        ));
+                    }
                     if attempt >= MAX_ATTEMPTS || started.elapsed() + backoff > RETRY_BUDGET {
-                        return Err(Error::new(ErrorKind::Io, subject, format!("request failed: {}", chain(&e))));
+                        return Err(Error::new(ErrorKind::Io, subject, format!("request failed: {text}")));
                     }
                     backoff
                 }

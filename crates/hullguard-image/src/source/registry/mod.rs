@@ -39,6 +39,8 @@ pub struct RegistryOptions {
     pub credentials: Option<Credentials>,
     /// Plain HTTP (only to a loopback registry).
     pub insecure: bool,
+    /// PEM certificates trusted besides the system roots (a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// A registry image as named on the command line, with how to reach it.
