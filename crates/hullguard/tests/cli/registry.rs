@@ -338,6 +338,34 @@ fn basic_auth_from_stdin_or_docker_config() {
     drop(file);
     let out = run(&base, None, &[("DOCKER_CONFIG", &config_dir)]);
     assert_eq!(json_of(&out)["platform"], "linux/amd64");
+
+    // A `credHelpers` entry wins over `auths`: `docker-credential-NAME get`, the server on stdin.
+    let bin = scratch.path("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let asked = scratch.path("asked");
+    let helper = bin.join("docker-credential-hgtest");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = get ] || exit 3\ncat > {}\nprintf '{{\"Username\":\"alice\",\"Secret\":\"%s\"}}' \"$HG_SECRET\"\n",
+            asked.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&helper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let config =
+        format!(r#"{{"auths":{{"{0}":{{"auth":"{auth}"}}}},"credHelpers":{{"{0}":"hgtest"}}}}"#, registry.host);
+    std::fs::write(config_dir.join("config.json"), config).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let with_helper = |secret: &str| {
+        let mut cmd = assert_cmd::Command::cargo_bin("hullguard").unwrap();
+        cmd.args(base).env("DOCKER_CONFIG", &config_dir).env("PATH", &path).env("HG_SECRET", secret).output().unwrap()
+    };
+    assert_eq!(json_of(&with_helper("s3cret"))["platform"], "linux/amd64");
+    assert_eq!(std::fs::read_to_string(&asked).unwrap(), registry.host);
+    let out = with_helper("wrong");
+    assert_eq!(out.status.code(), Some(2), "the helper's answer is used, not `auths`");
+    assert!(stderr(&out).contains("authentication failed as \"alice\""), "{}", stderr(&out));
 }
 
 /// TLS with a CA made in the test (openssl): trusted with --ca-file, refused without it.

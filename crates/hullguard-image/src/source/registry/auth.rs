@@ -41,8 +41,10 @@ fn docker_config_path() -> Option<PathBuf> {
 }
 
 /// Credentials for `registry` (as written in references: `docker.io`, `localhost:5000`) from the
-/// Docker config's `auths` (base64 `user:password` in `auth`, or `username`/`password`). A missing
-/// file or entry is no credentials; an unreadable or malformed file is an error naming it.
+/// Docker config, as the Docker client looks them up: the registry's `credHelpers` entry, else
+/// the `credsStore` (each by running `docker-credential-NAME get`), else `auths` (base64
+/// `user:password` in `auth`, or `username`/`password`). A missing file or entry is no
+/// credentials; an unreadable or malformed file, or a failing helper, is an error naming it.
 pub fn docker_config_credentials(registry: &str) -> Result<Option<Credentials>> {
     let Some(path) = docker_config_path() else { return Ok(None) };
     let name = path.display().to_string();
@@ -55,9 +57,14 @@ pub fn docker_config_credentials(registry: &str) -> Result<Option<Credentials>> 
 }
 
 #[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct DockerConfig {
     #[serde(default)]
     auths: BTreeMap<String, AuthEntry>,
+    #[serde(default)]
+    cred_helpers: BTreeMap<String, String>,
+    #[serde(default)]
+    creds_store: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
@@ -83,6 +90,13 @@ fn auth_key(key: &str) -> String {
 pub(crate) fn credentials_from_config(name: &str, bytes: &[u8], registry: &str) -> Result<Option<Credentials>> {
     let config: DockerConfig = super::super::parse_json(name, bytes)?;
     let wanted = auth_key(registry);
+    let helper = config.cred_helpers.iter().find(|(k, _)| auth_key(k) == wanted).map(|(_, v)| v);
+    if let Some(helper) = helper.or(config.creds_store.as_ref()).filter(|h| !h.is_empty()) {
+        let server = if wanted == super::reference::DOCKER_HUB { "https://index.docker.io/v1/" } else { registry };
+        if let Some(found) = run_helper(name, helper, server)? {
+            return Ok(Some(found));
+        }
+    }
     let Some(entry) = config.auths.iter().find(|(k, _)| auth_key(k) == wanted).map(|(_, v)| v) else {
         return Ok(None);
     };
@@ -102,6 +116,62 @@ pub(crate) fn credentials_from_config(name: &str, bytes: &[u8], registry: &str) 
         (Some(u), Some(p)) => Ok(Some(Credentials { username: u.clone(), password: p.clone() })),
         _ => Ok(None),
     }
+}
+
+/// Longest a credential helper may take.
+const HELPER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `docker-credential-NAME get` with the server on stdin: its `Username` and `Secret`, or `None`
+/// when it has none for the server (it says so and exits non-zero).
+fn run_helper(config: &str, helper: &str, server: &str) -> Result<Option<Credentials>> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let program = format!("docker-credential-{helper}");
+    let subject = format!("{config}: {program}");
+    if !helper.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+        return Err(Error::new(ErrorKind::Malformed, config, format!("credential helper name {helper:?}")));
+    }
+    let mut child = Command::new(&program)
+        .arg("get")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::io(&subject, &e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin.write_all(server.as_bytes()).map_err(|e| Error::io(&subject, &e))?;
+    }
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(|e| Error::io(&subject, &e))? {
+            break status;
+        }
+        if started.elapsed() > HELPER_TIMEOUT {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::new(ErrorKind::Io, &subject, format!("no answer within {HELPER_TIMEOUT:?}")));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let mut out = Vec::new();
+    if let Some(stdout) = child.stdout.take() {
+        stdout.take(1 << 20).read_to_end(&mut out).map_err(|e| Error::io(&subject, &e))?;
+    }
+    if !status.success() {
+        let text = String::from_utf8_lossy(&out).to_lowercase();
+        if text.contains("not found") {
+            return Ok(None);
+        }
+        return Err(Error::new(ErrorKind::Io, &subject, format!("get failed ({status})")));
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct HelperAnswer {
+        username: String,
+        secret: String,
+    }
+    let answer: HelperAnswer = super::super::parse_json(&subject, &out)?;
+    Ok(Some(Credentials { username: answer.username, password: answer.secret }))
 }
 
 /// What a registry's 401 asks for.
