@@ -226,6 +226,13 @@ fn registry_image_equals_the_archive_and_shares_the_layer_cache() {
     );
     let out = run(&["inspect", &app, "-q"], None, &[]);
     assert_eq!(out.status.code(), Some(2), "https to a plain-HTTP registry fails");
+    assert_eq!(
+        stderr(&out).trim(),
+        format!(
+            "hullguard: {}/app-mixed: manifest latest: the registry does not speak TLS (a plain-HTTP registry on this machine? add --insecure)",
+            registry.host
+        )
+    );
     let out = run(&["inspect", "--insecure", "registry:example.com/app", "-q"], None, &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
