@@ -329,3 +329,67 @@ fn a_pinned_digest_is_the_digest_checked() {
     let read = read_image(source.as_ref(), &ReadOptions::default(), Listing::default).unwrap();
     assert_eq!(read.meta.manifest_digest.unwrap().to_string(), pinned);
 }
+
+/// A layer whose download breaks off: the rest is asked for with `Range`, and a registry that
+/// cannot resume, or breaks off every time, ends the read with one clear error.
+#[test]
+fn a_dropped_blob_download_resumes_with_range() {
+    let big = Tar::new().file("data.bin", &(0..200_000u32).map(|i| (i * 7 % 251) as u8).collect::<Vec<u8>>()).end();
+    let mut image = Image::new();
+    let config = serde_json::to_vec(&json!({
+        "architecture": "amd64", "os": "linux",
+        "rootfs": {"type": "layers", "diff_ids": [digest(&big)]},
+    }))
+    .unwrap();
+    image.manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": digest(&config), "size": config.len()},
+        "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest(&big), "size": big.len()}],
+    }))
+    .unwrap();
+    image.config = config;
+    image.layer = big.clone();
+    let image = Arc::new(image);
+    // mode 0: break off once, then serve ranges; 1: break off every time; 2: ignore Range.
+    let run = |mode: u8| {
+        let (i, layer) = (image.clone(), big.clone());
+        let calls = AtomicUsize::new(0);
+        let (host, log) = serve(Box::new(move |r, _| {
+            if !r.path.ends_with(&digest(&layer)) {
+                return i.answer(&r.path);
+            }
+            let first = calls.fetch_add(1, Ordering::SeqCst) == 0;
+            let from: usize = r
+                .headers
+                .get("range")
+                .and_then(|v| v.strip_prefix("bytes=")?.strip_suffix('-')?.parse().ok())
+                .unwrap_or(0);
+            if mode == 2 && !first {
+                return Reply::ok(&layer);
+            }
+            let status = if first { 200 } else { 206 };
+            let mut reply = Reply { status, headers: Vec::new(), body: layer[from..].to_vec() };
+            if !first {
+                reply = reply.header("Content-Range", &format!("bytes {from}-{}/{}", layer.len() - 1, layer.len()));
+            }
+            if first || mode == 1 {
+                // Promise the whole rest, send 30,000 bytes of it, close.
+                reply.body.truncate(30_000);
+                reply = reply.header("Content-Length", &(layer.len() - from).to_string());
+            }
+            reply
+        }));
+        (pull(&host, None), log)
+    };
+    let (ok, log) = run(0);
+    assert_eq!(ok.unwrap(), ["data.bin"]);
+    let ranges: Vec<String> = log.lock().unwrap().iter().filter_map(|r| r.headers.get("range").cloned()).collect();
+    assert_eq!(ranges, ["bytes=30000-"]);
+    let (err, log) = run(1);
+    let err = err.unwrap_err();
+    assert!(err.to_string().contains("after 3 resumed downloads at byte 120000 of"), "{err}");
+    assert_eq!(log.lock().unwrap().iter().filter(|r| r.headers.contains_key("range")).count(), 3);
+    let err = run(2).0.unwrap_err();
+    assert!(err.to_string().contains("the download broke off at byte 30000"), "{err}");
+    assert!(err.to_string().ends_with("and the registry cannot resume it"), "{err}");
+}

@@ -3,12 +3,12 @@
 //! bounded retries with backoff on 429 and 5xx, bounded redirects and idle timeouts.
 
 use std::io::Read;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, RANGE, RETRY_AFTER, WWW_AUTHENTICATE};
 
 use super::RegistryOptions;
 use super::auth::{Challenge, Credentials, parse_challenge};
@@ -30,6 +30,8 @@ const MAX_REDIRECTS: usize = 5;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The wait for an answer's head, and for each read of its body.
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Times one blob download may be resumed after its connection dropped.
+const MAX_RESUMES: u32 = 3;
 /// Largest token-service answer or error body read.
 const MAX_SMALL_BODY: u64 = 1 << 20;
 
@@ -104,7 +106,7 @@ impl Client {
     /// `GET /v2/<repo>/manifests/<reference>`, read whole up to `cap` bytes.
     pub(crate) fn manifest(&self, reference: &str, cap: u64) -> Result<Fetched> {
         let subject = format!("{}: manifest {reference}", self.name);
-        let response = self.get(&format!("manifests/{reference}"), Some(MANIFEST_ACCEPT), &subject)?;
+        let response = self.get(&format!("manifests/{reference}"), Some(MANIFEST_ACCEPT), None, &subject)?;
         let header = |h: &str| response.headers().get(h).and_then(|v| v.to_str().ok()).map(str::to_string);
         let content_type =
             header(CONTENT_TYPE.as_str()).map(|t| t.split(';').next().unwrap_or_default().trim().to_string());
@@ -116,7 +118,20 @@ impl Client {
     /// `GET /v2/<repo>/blobs/<digest>`: the blob as a stream (redirects to storage followed).
     pub(crate) fn blob(&self, digest: &Digest) -> Result<Response> {
         let subject = format!("{}: blob {digest}", self.name);
-        self.get(&format!("blobs/{digest}"), None, &subject)
+        self.get(&format!("blobs/{digest}"), None, None, &subject)
+    }
+
+    /// A layer blob of `size` bytes as a stream that, when the connection drops or stalls
+    /// mid-way, asks for the rest (`Range: bytes=N-`) up to [`MAX_RESUMES`] times.
+    pub(crate) fn blob_stream(self: &Arc<Self>, digest: &Digest, size: u64) -> Result<BlobStream> {
+        Ok(BlobStream {
+            body: self.blob(digest)?,
+            client: Arc::clone(self),
+            digest: digest.clone(),
+            size,
+            offset: 0,
+            resumes: 0,
+        })
     }
 
     /// A small blob (`what`: a config) read whole, its size and digest checked.
@@ -136,7 +151,7 @@ impl Client {
     }
 
     /// One GET with the challenge answered and 429/5xx retried, both bounded.
-    fn get(&self, path: &str, accept: Option<&str>, subject: &str) -> Result<Response> {
+    fn get(&self, path: &str, accept: Option<&str>, range_from: Option<u64>, subject: &str) -> Result<Response> {
         let url = format!("{}/v2/{}/{path}", self.base, self.repository);
         let started = Instant::now();
         let mut answered_challenge = false;
@@ -147,6 +162,9 @@ impl Client {
             let mut request = self.http.get(&url);
             if let Some(a) = accept {
                 request = request.header(ACCEPT, a);
+            }
+            if let Some(from) = range_from {
+                request = request.header(RANGE, format!("bytes={from}-"));
             }
             if let Some(auth) = self.authorization.lock().ok().and_then(|a| a.clone()) {
                 request = request.header(AUTHORIZATION, auth);
@@ -290,6 +308,63 @@ impl Client {
             .or(answer.access_token)
             .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_graphic()))
             .ok_or_else(|| Error::new(ErrorKind::Malformed, subject, "token service answered no usable token"))
+    }
+}
+
+/// A layer blob being downloaded; resumes with a `Range` request where the body breaks off. What
+/// it yields is still checked against the blob's digest and size by the layer reader.
+pub(crate) struct BlobStream {
+    client: Arc<Client>,
+    body: Response,
+    digest: Digest,
+    size: u64,
+    offset: u64,
+    resumes: u32,
+}
+
+impl BlobStream {
+    /// Ask for the rest of the blob from `offset`, if resumes are left; else `cause`.
+    fn resume(&mut self, cause: std::io::Error) -> std::io::Result<()> {
+        if self.resumes >= MAX_RESUMES {
+            return Err(std::io::Error::new(
+                cause.kind(),
+                format!("{cause} (after {} resumed downloads at byte {} of {})", self.resumes, self.offset, self.size),
+            ));
+        }
+        self.resumes += 1;
+        let subject = format!("{}: blob {}", self.client.name, self.digest);
+        tracing::debug!(%subject, offset = self.offset, %cause, "resuming the blob download");
+        std::thread::sleep(FIRST_BACKOFF * self.resumes);
+        let path = format!("blobs/{}", self.digest);
+        let body = self.client.get(&path, None, Some(self.offset), &subject).map_err(crate::error::into_io)?;
+        let range = body.headers().get(CONTENT_RANGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if body.status() != StatusCode::PARTIAL_CONTENT || !range.starts_with(&format!("bytes {}-", self.offset)) {
+            return Err(crate::error::into_io(Error::new(
+                ErrorKind::Io,
+                subject,
+                format!("the download broke off at byte {} ({cause}) and the registry cannot resume it", self.offset),
+            )));
+        }
+        self.body = body;
+        Ok(())
+    }
+}
+
+impl Read for BlobStream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        loop {
+            match self.body.read(buf) {
+                Ok(0) if !buf.is_empty() && self.offset < self.size => {
+                    self.resume(std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the body ended early"))?;
+                }
+                Ok(n) => {
+                    self.offset += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => self.resume(e)?,
+            }
+        }
     }
 }
 

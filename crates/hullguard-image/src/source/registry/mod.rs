@@ -8,6 +8,7 @@ mod client;
 pub mod reference;
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 pub use auth::{Credentials, docker_config_credentials};
 use client::Client;
@@ -66,7 +67,7 @@ impl RegistrySpec {
 pub struct RegistrySource {
     spec: RegistrySpec,
     source_name: String,
-    client: Client,
+    client: Arc<Client>,
     platform: Option<Platform>,
     limits: Limits,
 }
@@ -79,7 +80,7 @@ impl RegistrySource {
         if spec.options.credentials.is_none() {
             spec.options.credentials = docker_config_credentials(&spec.reference.registry)?;
         }
-        let client = Client::new(&spec.reference, &spec.options)?;
+        let client = Arc::new(Client::new(&spec.reference, &spec.options)?);
         Ok(RegistrySource { source_name: format!("registry:{}", spec.name), spec, client, platform, limits })
     }
 
@@ -190,7 +191,7 @@ impl ImageSource for RegistrySource {
             d.size = Some(layer.size);
             d.media_type = layer.media_type.clone();
             let client = &self.client;
-            let digest = layer.digest.clone();
+            let (digest, size) = (layer.digest.clone(), layer.size);
             jobs.push(LayerJob {
                 index: i,
                 subject,
@@ -203,7 +204,9 @@ impl ImageSource for RegistrySource {
                 size_hint: layer.size,
                 stamp: None,
                 prove_known: false,
-                open: Box::new(move || Ok(Box::new(client.blob(&digest)?) as Box<dyn std::io::Read + Send>)),
+                open: Box::new(move || {
+                    Ok(Box::new(client.blob_stream(&digest, size)?) as Box<dyn std::io::Read + Send>)
+                }),
             });
         }
         stream_parallel(jobs, sink, super::oci::threads().min(MAX_PARALLEL_BLOBS))?;
