@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use hullguard_image::source::registry::Credentials;
 use hullguard_image::{Limits, Platform, SourceSpec};
 
 use crate::commands;
@@ -184,8 +185,9 @@ pub enum Format {
 #[derive(Args)]
 pub struct ImageArgs {
     /// Image: oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REPO:TAG],
-    /// docker:NAME|ID, dir:PATH, a path written as one (/…, ./…, ../…; format detected), or any
-    /// other name: an image in the local Docker Engine.
+    /// docker:NAME|ID, dir:PATH, registry:[HOST/]REPO[:TAG|@DIGEST], a path written as one (/…,
+    /// ./…, ../…; format detected), a reference with a registry host (localhost:5000/app:1,
+    /// ghcr.io/o/r) pulled from it, or any other name: an image in the local Docker Engine.
     #[arg(value_name = "SOURCE", required_unless_present = "input")]
     source: Option<String>,
     /// Read the image from an archive or directory, detecting its format by content.
@@ -200,6 +202,18 @@ pub struct ImageArgs {
     /// Refuse images whose layers add up to more than this many uncompressed bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_image_bytes)]
     max_image_size: u64,
+    /// Registry user name (with --password-stdin); default: the Docker config's `auths`.
+    #[arg(long, value_name = "USER", requires = "password_stdin")]
+    username: Option<String>,
+    /// Read the registry password from stdin (with --username).
+    #[arg(long, requires = "username")]
+    password_stdin: bool,
+    /// Talk plain HTTP to the registry; only for a registry on this machine (localhost, 127.0.0.0/8, ::1).
+    #[arg(long)]
+    insecure: bool,
+    /// Trust the PEM certificates of FILE (a private CA) besides the system roots, for the registry.
+    #[arg(long, value_name = "FILE")]
+    ca_file: Option<PathBuf>,
 }
 
 /// A validated image request.
@@ -214,11 +228,25 @@ pub struct ImageRequest {
 
 impl ImageArgs {
     fn request(&self) -> Result<ImageRequest> {
-        let spec = match (&self.source, &self.input) {
+        let mut spec = match (&self.source, &self.input) {
             (_, Some(path)) => SourceSpec::Detect(path.clone(), None),
             (Some(s), None) => SourceSpec::parse(s)?,
             (None, None) => bail!("no image given"),
         };
+        match &mut spec {
+            SourceSpec::Registry(registry) => {
+                registry.options.insecure = self.insecure;
+                registry.options.ca_file.clone_from(&self.ca_file);
+                if let Some(username) = &self.username {
+                    let password = read_password_stdin()?;
+                    registry.options.credentials = Some(Credentials { username: username.clone(), password });
+                }
+            }
+            _ if self.insecure || self.username.is_some() || self.ca_file.is_some() => {
+                bail!("--insecure, --ca-file, --username and --password-stdin apply only to registry images")
+            }
+            _ => {}
+        }
         let platform = self.platform.as_deref().map(Platform::parse).transpose()?;
         if self.max_expansion_ratio == 0 {
             bail!("--max-expansion-ratio must be at least 1");
@@ -230,6 +258,18 @@ impl ImageArgs {
         };
         Ok(ImageRequest { spec, platform, limits })
     }
+}
+
+/// The password piped to stdin, without its line end; refused when empty.
+fn read_password_stdin() -> Result<String> {
+    use std::io::Read;
+    let mut text = String::new();
+    std::io::stdin().take(64 << 10).read_to_string(&mut text)?;
+    let password = text.trim_end_matches(['\n', '\r']).to_string();
+    if password.is_empty() {
+        bail!("--password-stdin: no password on stdin");
+    }
+    Ok(password)
 }
 
 /// Where a report goes.
@@ -566,6 +606,12 @@ pub fn run() -> Result<ExitCode> {
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("HULLGUARD_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // The TLS verifier logs each refused certificate as an ERROR; the registry source reports it
+    // once, as the command's error.
+    let filter = match "rustls_platform_verifier=off".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -53,13 +53,8 @@ impl DaemonSource {
         if std::path::Path::new(image).exists() {
             return format!("; to scan the path `{image}` write ./{image} (or dir:, oci:, docker-archive:)");
         }
-        let registry = image
-            .split_once('/')
-            .is_some_and(|(host, _)| host.contains('.') || host.contains(':') || host == "localhost");
-        if registry {
-            return "; reading from a registry comes with a later release: `docker pull` it first, \
-                    or scan a docker-archive: or oci-archive: file"
-                .to_owned();
+        if super::registry::Reference::names_registry(image) {
+            return format!("; to pull it from its registry write registry:{image} (or leave out docker:)");
         }
         String::new()
     }

@@ -152,6 +152,7 @@ impl ImageSource for DockerArchiveSource {
                 },
                 size_hint: size,
                 stamp: store.stamp(&path),
+                prove_known: true,
                 open: Box::new(move || store.open(&path)),
             });
         }

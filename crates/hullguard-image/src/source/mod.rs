@@ -5,6 +5,7 @@
 mod daemon;
 mod docker_archive;
 mod oci;
+pub mod registry;
 mod rootfs;
 pub mod store;
 
@@ -20,11 +21,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::layer::{BlobReader, Expected};
 use crate::limits::Limits;
 use crate::platform::Platform;
-use crate::spec::ImageConfig;
+use crate::spec::{Descriptor, ImageConfig};
 
 pub use daemon::DaemonSource;
 pub use docker_archive::DockerArchiveSource;
 pub use oci::OciSource;
+pub use registry::{RegistrySource, RegistrySpec};
 pub use rootfs::RootfsSource;
 
 /// A layer as the image describes it.
@@ -156,13 +158,17 @@ pub enum SourceSpec {
     Rootfs(PathBuf),
     /// A file or directory whose format is detected from its content (`--input`).
     Detect(PathBuf, Option<String>),
+    /// `registry:REF`, or a bare reference naming its registry host (`localhost:5000/app:1`).
+    Registry(Box<RegistrySpec>),
 }
 
 impl SourceSpec {
     /// Parse a source argument. Known transport prefixes select the transport; a path written as
-    /// one (`/…`, `./…`, `../…`, `.`, `..`) is detected by content; anything else is an image
-    /// reference, read from the Docker Engine, even when a file or folder of that name exists (a
-    /// folder `app-mixed` must not turn `app-mixed` into an empty root filesystem).
+    /// one (`/…`, `./…`, `../…`, `.`, `..`) is detected by content; a reference whose first part
+    /// is a registry host (`localhost:5000/app`, `ghcr.io/o/r`: a dot, a port or `localhost`) is
+    /// pulled from that registry; anything else is an image reference, read from the Docker
+    /// Engine, even when a file or folder of that name exists (a folder `app-mixed` must not turn
+    /// `app-mixed` into an empty root filesystem).
     pub fn parse(arg: &str) -> Result<Self> {
         if arg.is_empty() {
             return Err(Error::new(ErrorKind::Malformed, "source", "empty image name"));
@@ -193,11 +199,7 @@ impl SourceSpec {
                 "docker" | "docker-daemon" => return Ok(SourceSpec::Daemon(rest.to_string())),
                 "dir" => return Ok(SourceSpec::Rootfs(PathBuf::from(rest))),
                 "registry" | "docker-registry" => {
-                    return Err(Error::new(
-                        ErrorKind::Unsupported,
-                        arg,
-                        "registry sources are not supported yet; use docker-archive:, oci-archive: or the local Docker Engine",
-                    ));
+                    return Ok(SourceSpec::Registry(Box::new(RegistrySpec::parse(rest)?)));
                 }
                 _ => {}
             }
@@ -205,6 +207,9 @@ impl SourceSpec {
         let path_like = arg.starts_with(['/', '~']) || arg.starts_with("./") || arg.starts_with("../");
         if path_like || arg == "." || arg == ".." {
             return Ok(SourceSpec::Detect(PathBuf::from(arg), None));
+        }
+        if registry::Reference::names_registry(arg) {
+            return Ok(SourceSpec::Registry(Box::new(RegistrySpec::parse(arg)?)));
         }
         Ok(SourceSpec::Daemon(arg.to_string()))
     }
@@ -218,6 +223,7 @@ impl SourceSpec {
             | SourceSpec::DockerArchive(_, r)
             | SourceSpec::Detect(_, r) => r.as_deref(),
             SourceSpec::Daemon(name) => Some(name),
+            SourceSpec::Registry(r) => Some(&r.name),
             SourceSpec::Rootfs(_) => None,
         }
     }
@@ -233,6 +239,7 @@ impl SourceSpec {
             SourceSpec::Daemon(name) => Box::new(DaemonSource::new(name, platform, limits.clone())),
             SourceSpec::Rootfs(p) => Box::new(RootfsSource::open(p)?),
             SourceSpec::Detect(p, r) => detect(p, r.clone(), platform, limits)?,
+            SourceSpec::Registry(r) => Box::new(RegistrySource::open(r, platform, limits.clone())?),
         })
     }
 }
@@ -279,6 +286,10 @@ pub(crate) struct LayerJob<'s> {
     pub open: Box<dyn Fn() -> Result<Box<dyn Read + Send>> + Send + Sync + 's>,
     /// The blob's [`BlobStore::stamp`], taken before it is read.
     pub stamp: Option<String>,
+    /// Whether a layer the sink knows must still be hashed to prove the blob is that content
+    /// (local files, which may have been altered); `false` for a registry, whose blob is only
+    /// named by its digest, so a known digest needs no download at all.
+    pub prove_known: bool,
 }
 
 /// Feed layers to `sink` from up to `threads` threads, largest first; the first error stops the rest.
@@ -298,7 +309,10 @@ pub(crate) fn stream_parallel(mut jobs: Vec<LayerJob<'_>>, sink: &dyn LayerSink,
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { return };
                     let stamp = job.stamp.as_ref().zip(job.expected.digest.as_ref()).map(|(s, d)| format!("{d}|{s}"));
-                    let result = if job.expected.digest.as_ref().is_some_and(|d| sink.known(job.index, d)) {
+                    let known = job.expected.digest.as_ref().is_some_and(|d| sink.known(job.index, d));
+                    let result = if known && !job.prove_known {
+                        Ok(())
+                    } else if known {
                         // Known content: still prove this blob is that content (hashing only,
                         // no decompression), so a cache never hides a tampered archive; unless
                         // these very bytes, unchanged on disk since, were proved before.
@@ -337,6 +351,36 @@ pub(crate) fn stream_parallel(mut jobs: Vec<LayerJob<'_>>, sink: &dyn LayerSink,
         Ok(Some(e)) => Err(e),
         _ => Ok(()),
     }
+}
+
+/// Choose among the entries of an index by platform (default: the host's); `subject` names the
+/// index in the error.
+pub(crate) fn pick_platform(
+    candidates: &[&Descriptor],
+    platform: Option<&Platform>,
+    subject: String,
+) -> Result<Descriptor> {
+    let want = platform.cloned().unwrap_or_else(Platform::host);
+    let real: Vec<&&Descriptor> = candidates
+        .iter()
+        .filter(|d| d.platform.as_ref().is_none_or(|p| p.os != "unknown" && p.arch != "unknown"))
+        .collect();
+    if let Some(hit) = real.iter().find(|d| d.platform.as_ref().is_some_and(|p| want.accepts(p))) {
+        return Ok((**hit).clone());
+    }
+    // Entries without a platform: accept a single one and let the config decide.
+    if real.len() == 1 && real[0].platform.is_none() {
+        return Ok((*real[0]).clone());
+    }
+    let mut have: Vec<String> =
+        real.iter().map(|d| d.platform.as_ref().map_or("unknown".to_string(), Platform::to_string)).collect();
+    have.sort();
+    have.dedup();
+    Err(Error::new(
+        ErrorKind::NotFound,
+        subject,
+        format!("no image for platform {want}; available: {}", have.join(", ")),
+    ))
 }
 
 /// Hash a stored blob and check it against its expected digest and size.
@@ -404,7 +448,11 @@ mod tests {
         assert_eq!(SourceSpec::parse("docker:alpine:3.20").unwrap(), SourceSpec::Daemon("alpine:3.20".into()));
         assert_eq!(SourceSpec::parse("nginx:1.25").unwrap(), SourceSpec::Daemon("nginx:1.25".into()));
         assert_eq!(SourceSpec::parse("dir:/x").unwrap(), SourceSpec::Rootfs("/x".into()));
-        assert!(SourceSpec::parse("registry:foo").is_err());
+        let SourceSpec::Registry(hub) = SourceSpec::parse("registry:foo").unwrap() else { panic!() };
+        assert_eq!(hub.name, "docker.io/library/foo:latest");
+        let SourceSpec::Registry(local) = SourceSpec::parse("localhost:5000/app:1").unwrap() else { panic!() };
+        assert_eq!((local.reference.registry.as_str(), local.reference.repository.as_str()), ("localhost:5000", "app"));
+        assert!(SourceSpec::parse("registry:Bad/Name").is_err());
         assert_eq!(SourceSpec::parse("/x/y.tar").unwrap(), SourceSpec::Detect("/x/y.tar".into(), None));
         assert_eq!(SourceSpec::parse("./app").unwrap(), SourceSpec::Detect("./app".into(), None));
         assert_eq!(SourceSpec::parse("..").unwrap(), SourceSpec::Detect("..".into(), None));

@@ -129,27 +129,7 @@ impl OciSource {
 
     /// Choose among the entries of an index by platform (default: the host's).
     fn pick_platform(&self, candidates: &[&Descriptor], what: &str) -> Result<Descriptor> {
-        let want = self.platform.clone().unwrap_or_else(Platform::host);
-        let real: Vec<&&Descriptor> = candidates
-            .iter()
-            .filter(|d| d.platform.as_ref().is_none_or(|p| p.os != "unknown" && p.arch != "unknown"))
-            .collect();
-        if let Some(hit) = real.iter().find(|d| d.platform.as_ref().is_some_and(|p| want.accepts(p))) {
-            return Ok((**hit).clone());
-        }
-        // Entries without a platform: accept a single one and let the config decide.
-        if real.len() == 1 && real[0].platform.is_none() {
-            return Ok((*real[0]).clone());
-        }
-        let mut have: Vec<String> =
-            real.iter().map(|d| d.platform.as_ref().map_or("unknown".to_string(), Platform::to_string)).collect();
-        have.sort();
-        have.dedup();
-        Err(Error::new(
-            ErrorKind::NotFound,
-            self.subject(what),
-            format!("no image for platform {want}; available: {}", have.join(", ")),
-        ))
+        super::pick_platform(candidates, self.platform.as_ref(), self.subject(what))
     }
 
     /// Follow nested indexes down to an image manifest.
@@ -251,6 +231,7 @@ impl ImageSource for OciSource {
                 },
                 size_hint: layer.size,
                 stamp: store.stamp(&path),
+                prove_known: true,
                 open: Box::new(move || store.open(&path)),
             });
         }

@@ -86,14 +86,15 @@ fn engine_errors_name_the_host_and_registries() {
     if !docker_up() {
         return;
     }
+    // A name with a registry host is pulled from it; asked of the Engine, the hint says how.
     for reference in ["ghcr.io/hullguard/no-such-image:1", "localhost:5000/none"] {
-        let out = hullguard(Path::new("."), &["inspect", reference]);
+        let out = hullguard(Path::new("."), &["inspect", &format!("docker:{reference}")]);
         assert_eq!(out.status.code(), Some(2));
         assert_eq!(
             stderr(&out),
             format!(
-                "hullguard: docker:{reference}: no such image in the Docker Engine; reading from a registry comes \
-                 with a later release: `docker pull` it first, or scan a docker-archive: or oci-archive: file\n"
+                "hullguard: docker:{reference}: no such image in the Docker Engine; to pull it from its registry \
+                 write registry:{reference} (or leave out docker:)\n"
             )
         );
     }

@@ -1,0 +1,215 @@
+//! Images pulled from an OCI distribution registry (`registry:HOST/REPO[:TAG|@DIGEST]`): the
+//! manifest (or an index, resolved by platform), the config and every layer blob are fetched over
+//! the distribution API and verified against their digests; blobs stream straight into the layer
+//! reader, and a layer the cache already knows by its digest is not downloaded at all.
+
+mod auth;
+mod client;
+pub mod reference;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+pub use auth::{Credentials, docker_config_credentials};
+use client::Client;
+pub use reference::Reference;
+
+use super::{
+    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, pick_platform,
+    stream_parallel,
+};
+use crate::digest::Digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::layer::{Compression, Expected};
+use crate::limits::Limits;
+use crate::platform::Platform;
+use crate::spec::{Descriptor, Index, MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX, Manifest};
+
+/// Docker's first manifest format, which hullguard does not read.
+const MEDIA_DOCKER_SCHEMA1: [&str; 2] = [
+    "application/vnd.docker.distribution.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v1+prettyjws",
+];
+/// Layers fetched at once from one registry.
+const MAX_PARALLEL_BLOBS: usize = 4;
+
+/// How to talk to a registry.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RegistryOptions {
+    /// Credentials; `None`: anonymous, unless the registry's challenge finds some in the Docker config.
+    pub credentials: Option<Credentials>,
+    /// Plain HTTP (only to a loopback registry).
+    pub insecure: bool,
+    /// PEM certificates trusted besides the system roots (a private CA).
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// A registry image as named on the command line, with how to reach it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegistrySpec {
+    /// The normalised reference.
+    pub reference: Reference,
+    /// The reference as text (`docker.io/library/alpine:latest`).
+    pub name: String,
+    /// Credentials and transport.
+    pub options: RegistryOptions,
+}
+
+impl RegistrySpec {
+    /// Parse a reference (`alpine`, `localhost:5000/app:1`, `ghcr.io/o/r@sha256:…`).
+    pub fn parse(arg: &str) -> Result<Self> {
+        let reference = Reference::parse(arg)?;
+        Ok(RegistrySpec { name: reference.to_string(), reference, options: RegistryOptions::default() })
+    }
+}
+
+/// An image in a registry.
+pub struct RegistrySource {
+    spec: RegistrySpec,
+    source_name: String,
+    client: Arc<Client>,
+    platform: Option<Platform>,
+    limits: Limits,
+}
+
+impl RegistrySource {
+    /// Prepare a client for the image (no request is made yet). Credentials not given come from
+    /// the Docker config's `auths`.
+    pub fn open(spec: &RegistrySpec, platform: Option<Platform>, limits: Limits) -> Result<Self> {
+        let mut spec = spec.clone();
+        if spec.options.credentials.is_none() {
+            spec.options.credentials = docker_config_credentials(&spec.reference.registry)?;
+        }
+        let client = Arc::new(Client::new(&spec.reference, &spec.options)?);
+        Ok(RegistrySource { source_name: format!("registry:{}", spec.name), spec, client, platform, limits })
+    }
+
+    fn subject(&self, what: &str) -> String {
+        format!("{}: {what}", self.spec.name)
+    }
+
+    /// Fetch the manifest the reference names, following indexes by platform, every document's
+    /// digest verified: against the pinned digest or the descriptor, else the registry's
+    /// `Docker-Content-Digest`.
+    fn resolve(&self) -> Result<(Digest, Manifest)> {
+        let mut wanted = self.spec.reference.manifest_ref().to_string();
+        let mut expected: Option<Descriptor> = None;
+        let mut seen = HashSet::new();
+        for _ in 0..=self.limits.max_index_depth {
+            let fetched = self.client.manifest(&wanted, self.limits.max_json_bytes)?;
+            let subject = self.subject(&format!("manifest {wanted}"));
+            let digest = Digest::of(&fetched.bytes);
+            let claimed = match (&expected, &self.spec.reference.digest) {
+                (Some(d), _) => Some(d.digest.clone()),
+                (None, Some(pin)) => Some(pin.clone()),
+                (None, None) => fetched.header_digest.as_deref().map(Digest::parse).transpose()?,
+            };
+            if let Some(want) = claimed.filter(|w| *w != digest) {
+                return Err(Error::new(
+                    ErrorKind::DigestMismatch,
+                    &subject,
+                    format!("digest mismatch: expected {want}, the registry sent content of {digest}"),
+                ));
+            }
+            if let Some(d) = &expected {
+                crate::layer::Expected { compression: None, digest: None, size: Some(d.size), diff_id: None }
+                    .check_stored(&subject, &digest, fetched.bytes.len() as u64)?;
+            }
+            if !seen.insert(digest.clone()) {
+                return Err(Error::new(ErrorKind::Unsafe, &subject, "index cycle: an index refers back to itself"));
+            }
+            let json: serde_json::Value = parse_json(&subject, &fetched.bytes)?;
+            let media = json
+                .get("mediaType")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+                .or_else(|| expected.as_ref().and_then(|d| d.media_type.clone()))
+                .or(fetched.content_type.clone())
+                .unwrap_or_default();
+            if MEDIA_DOCKER_SCHEMA1.contains(&media.as_str())
+                || json.get("schemaVersion").and_then(serde_json::Value::as_u64) == Some(1)
+            {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    &subject,
+                    "Docker schema 1 manifests are not supported (deprecated since 2017); re-push the image with a current client",
+                ));
+            }
+            let is_index =
+                matches!(media.as_str(), MEDIA_OCI_INDEX | MEDIA_DOCKER_LIST) || json.get("manifests").is_some();
+            if is_index {
+                let index: Index = parse_json(&subject, &fetched.bytes)?;
+                let refs: Vec<&Descriptor> = index.manifests.iter().collect();
+                if refs.is_empty() {
+                    return Err(Error::new(ErrorKind::Malformed, subject, "index lists no manifests"));
+                }
+                let chosen = pick_platform(&refs, self.platform.as_ref(), subject)?;
+                wanted = chosen.digest.to_string();
+                expected = Some(chosen);
+                continue;
+            }
+            let manifest: Manifest = parse_json(&subject, &fetched.bytes)?;
+            return Ok((digest, manifest));
+        }
+        Err(Error::new(
+            ErrorKind::Limit,
+            &self.spec.name,
+            format!("image indexes nested deeper than {}", self.limits.max_index_depth),
+        ))
+    }
+}
+
+impl ImageSource for RegistrySource {
+    fn name(&self) -> &str {
+        &self.source_name
+    }
+
+    fn read(&self, sink: &dyn LayerSink) -> Result<ImageMeta> {
+        let (manifest_digest, manifest) = self.resolve()?;
+        let manifest_subject = self.subject(&format!("manifest {manifest_digest}"));
+        let config_subject = self.subject(&format!("config {}", manifest.config.digest));
+        let config_bytes = self.client.small_blob(
+            "config",
+            &manifest.config.digest,
+            manifest.config.size,
+            self.limits.max_json_bytes,
+        )?;
+        let config = parse_config(&config_subject, &config_bytes, self.platform.as_ref())?;
+        check_layer_count(&manifest_subject, &config, manifest.layers.len())?;
+        let mut meta = ImageMeta::new(&self.source_name, config, Some(manifest.config.digest.clone()));
+        meta.manifest_digest = Some(manifest_digest);
+        meta.names = vec![self.spec.name.clone()];
+        let mut jobs = Vec::new();
+        for (i, layer) in manifest.layers.iter().enumerate() {
+            let subject = self.subject(&format!("layer {i} ({})", layer.digest));
+            let media = layer.media_type.clone().unwrap_or_default();
+            let compression = Compression::from_media_type(&media).ok_or_else(|| {
+                Error::new(ErrorKind::Unsupported, &subject, format!("unsupported layer media type {media:?}"))
+            })?;
+            let d = &mut meta.layers[i];
+            d.digest = Some(layer.digest.clone());
+            d.size = Some(layer.size);
+            d.media_type = layer.media_type.clone();
+            let client = &self.client;
+            let (digest, size) = (layer.digest.clone(), layer.size);
+            jobs.push(LayerJob {
+                index: i,
+                subject,
+                expected: Expected {
+                    compression: Some(compression),
+                    digest: Some(layer.digest.clone()),
+                    size: Some(layer.size),
+                    diff_id: meta.layers[i].diff_id.clone(),
+                },
+                size_hint: layer.size,
+                stamp: None,
+                prove_known: false,
+                open: Box::new(move || {
+                    Ok(Box::new(client.blob_stream(&digest, size)?) as Box<dyn std::io::Read + Send>)
+                }),
+            });
+        }
+        stream_parallel(jobs, sink, super::oci::threads().min(MAX_PARALLEL_BLOBS))?;
+        Ok(meta)
+    }
+}
