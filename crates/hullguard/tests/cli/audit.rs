@@ -239,6 +239,129 @@ fn pump(from: &mut impl Read, to: &mut impl Write) {
     }
 }
 
+/// A TLS endpoint on a loopback port in front of the Engine's socket (socat) with a server
+/// certificate of the test's CA; killed when dropped. (Checking client certificates is the
+/// daemon's side; socat's `verify=1` breaks on the session resumption of hyper's client.)
+struct TlsEngine {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Drop for TlsEngine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `openssl` with `args` in `dir`.
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+    assert!(out.status.success(), "openssl {args:?}: {}", stderr(&out));
+}
+
+/// A CA in `dir` (`ca.pem`, `ca-key.pem`) and a certificate it signs for `name` (`NAME-cert.pem`,
+/// `NAME-key.pem`) with the extensions `ext` (`subjectAltName=IP:127.0.0.1`, key usage).
+fn signed(dir: &Path, name: &str, ext: &str) {
+    if !dir.join("ca.pem").exists() {
+        let ca = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        openssl(
+            dir,
+            &[&ca[..], &["-keyout", "ca-key.pem", "-out", "ca.pem", "-days", "1", "-subj", "/CN=hg-test-ca"]].concat(),
+        );
+    }
+    std::fs::write(dir.join(format!("{name}.ext")), ext).unwrap();
+    let (key, csr, cert, extfile) =
+        (format!("{name}-key.pem"), format!("{name}.csr"), format!("{name}-cert.pem"), format!("{name}.ext"));
+    let req = ["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj"];
+    openssl(dir, &[&req[..], &[&format!("/CN={name}"), "-keyout", &key, "-out", &csr]].concat());
+    let sign = ["x509", "-req", "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-days", "1"];
+    openssl(dir, &[&sign[..], &["-in", &csr, "-out", &cert, "-extfile", &extfile]].concat());
+}
+
+impl TlsEngine {
+    /// Starts the endpoint with the certificates of `dir`; `None` without socat (outside CI).
+    fn start(dir: &Path) -> Option<TlsEngine> {
+        if Command::new("socat").arg("-V").output().is_err() {
+            assert!(std::env::var_os("CI").is_none(), "socat is missing (scripts/test.sh installs it)");
+            eprintln!("skipped: no socat");
+            return None;
+        }
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!(
+            "OPENSSL-LISTEN:{port},bind=127.0.0.1,reuseaddr,fork,cert=server-cert.pem,key=server-key.pem,verify=0"
+        );
+        let child = Command::new("socat")
+            .args([listen.as_str(), "UNIX-CONNECT:/var/run/docker.sock"])
+            .current_dir(dir)
+            // Its notes on the probe below and on the refused client are expected.
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let engine = TlsEngine { child, port };
+        // Bounded: up to 5 s for socat to listen.
+        for _ in 0..50 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(engine);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("socat did not listen on 127.0.0.1:{port}");
+    }
+}
+
+/// `DOCKER_HOST=tcp://` with `DOCKER_TLS_VERIFY`: the Engine behind a TLS endpoint is audited,
+/// its server certificate checked against `DOCKER_CERT_PATH/ca.pem`; a server certificate of
+/// another CA is exit 2 with one line.
+#[test]
+fn containers_through_a_tls_endpoint_with_client_certificates() {
+    if !engine_up() {
+        eprintln!("skipped: no Docker Engine");
+        return;
+    }
+    let s = Scratch::new();
+    let pki = s.path("pki");
+    std::fs::create_dir(&pki).unwrap();
+    signed(&pki, "server", "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    signed(&pki, "client", "extendedKeyUsage=clientAuth\n");
+    let Some(engine) = TlsEngine::start(&pki) else { return };
+    // What DOCKER_CERT_PATH holds: ca.pem, cert.pem, key.pem.
+    let certs = s.path("certs");
+    std::fs::create_dir(&certs).unwrap();
+    for (from, to) in [("ca.pem", "ca.pem"), ("client-cert.pem", "cert.pem"), ("client-key.pem", "key.pem")] {
+        std::fs::copy(pki.join(from), certs.join(to)).unwrap();
+    }
+    let host = format!("tcp://127.0.0.1:{}", engine.port);
+    let run = |cert_path: &Path| {
+        Command::cargo_bin("hullguard")
+            .unwrap()
+            .args(["containers", "-f", "json"])
+            .env("DOCKER_HOST", &host)
+            .env("DOCKER_TLS_VERIFY", "1")
+            .env("DOCKER_CERT_PATH", cert_path)
+            .output()
+            .unwrap()
+    };
+    let out = run(&certs);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let doc = json_of(&out);
+    assert_eq!(doc["engine"]["host"], host.as_str());
+    assert!(!doc["engine"]["server_version"].as_str().unwrap().is_empty());
+
+    // A client that trusts another CA: the server's certificate is refused.
+    let other = s.path("other");
+    std::fs::create_dir(&other).unwrap();
+    signed(&other, "client", "extendedKeyUsage=clientAuth\n");
+    for (from, to) in [("client-cert.pem", "cert.pem"), ("client-key.pem", "key.pem")] {
+        std::fs::rename(other.join(from), other.join(to)).unwrap();
+    }
+    let out = run(&other);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.starts_with(&format!("hullguard: Docker Engine at {host}: ")), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+}
+
 #[test]
 fn an_unreachable_or_unsupported_engine_is_exit_2() {
     for (host, tls, message) in [
