@@ -391,6 +391,26 @@ fn verify_blob(subject: &str, reader: Box<dyn Read + Send>, expected: &Expected)
     expected.check_stored(subject, &digest, size)
 }
 
+/// What layer `i` of a manifest (`layer`) must be, for its job: its compression from the media
+/// type (an unknown one is an error naming `subject`), its digest, size and `diff_id`; the
+/// descriptor's digest, size and media type are recorded in `meta`.
+pub(crate) fn manifest_layer(meta: &mut ImageMeta, i: usize, layer: &Descriptor, subject: &str) -> Result<Expected> {
+    let media = layer.media_type.clone().unwrap_or_default();
+    let compression = crate::layer::Compression::from_media_type(&media).ok_or_else(|| {
+        Error::new(ErrorKind::Unsupported, subject, format!("unsupported layer media type {media:?}"))
+    })?;
+    let d = &mut meta.layers[i];
+    d.digest = Some(layer.digest.clone());
+    d.size = Some(layer.size);
+    d.media_type = layer.media_type.clone();
+    Ok(Expected {
+        compression: Some(compression),
+        digest: Some(layer.digest.clone()),
+        size: Some(layer.size),
+        diff_id: d.diff_id.clone(),
+    })
+}
+
 /// Check the config's layer count against the manifest's.
 pub(crate) fn check_layer_count(subject: &str, config: &ImageConfig, layers: usize) -> Result<()> {
     if config.rootfs.diff_ids.len() != layers {

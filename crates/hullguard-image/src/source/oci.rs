@@ -7,12 +7,11 @@ use std::path::Path;
 
 use super::store::{BlobStore, DirStore, TarStore, read_json_file};
 use super::{
-    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, reference_matches,
-    stream_parallel,
+    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, manifest_layer, parse_config, parse_json,
+    reference_matches, stream_parallel,
 };
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Compression, Expected};
 use crate::limits::Limits;
 use crate::platform::Platform;
 use crate::spec::{
@@ -200,10 +199,7 @@ impl ImageSource for OciSource {
         for (i, layer) in manifest.layers.iter().enumerate() {
             let path = Self::blob_path(&layer.digest);
             let subject = format!("{}: layer {i} ({path})", self.store.name());
-            let media = layer.media_type.clone().unwrap_or_default();
-            let compression = Compression::from_media_type(&media).ok_or_else(|| {
-                Error::new(ErrorKind::Unsupported, &subject, format!("unsupported layer media type {media:?}"))
-            })?;
+            let expected = manifest_layer(&mut meta, i, layer, &subject)?;
             match self.store.size(&path)? {
                 None => return Err(Error::new(ErrorKind::NotFound, &subject, "blob missing from the image")),
                 Some(actual) if actual != layer.size => {
@@ -215,20 +211,11 @@ impl ImageSource for OciSource {
                 }
                 Some(_) => {}
             }
-            let d = &mut meta.layers[i];
-            d.digest = Some(layer.digest.clone());
-            d.size = Some(layer.size);
-            d.media_type = layer.media_type.clone();
             let store = self.store.as_ref();
             jobs.push(LayerJob {
                 index: i,
                 subject,
-                expected: Expected {
-                    compression: Some(compression),
-                    digest: Some(layer.digest.clone()),
-                    size: Some(layer.size),
-                    diff_id: meta.layers[i].diff_id.clone(),
-                },
+                expected,
                 size_hint: layer.size,
                 stamp: store.stamp(&path),
                 prove_known: true,

@@ -12,6 +12,7 @@
 //! `Default`. PSA allows `image` volumes in every version (the allowance was patched into its
 //! single 1.0 check).
 
+use super::checks::host::RESTRICTED_VOLUMES;
 use super::object::{Container, PodSpec};
 use crate::yaml::Node;
 
@@ -453,17 +454,6 @@ fn restricted(
     user_ns: bool,
     fail: &mut dyn FnMut(&'static str, &str, String),
 ) {
-    const VOLUMES: [&str; 9] = [
-        "configMap",
-        "csi",
-        "downwardAPI",
-        "emptyDir",
-        "ephemeral",
-        "image",
-        "persistentVolumeClaim",
-        "projected",
-        "secret",
-    ];
     let mut restricted_volumes: Vec<&str> = pod
         .spec
         .get("volumes")
@@ -471,7 +461,9 @@ fn restricted(
         .unwrap_or_default()
         .iter()
         .filter(|vol| {
-            !vol.entries().iter().any(|(k, val)| k.as_str().is_some_and(|k| VOLUMES.contains(&k)) && !val.is_null())
+            !vol.entries()
+                .iter()
+                .any(|(k, val)| k.as_str().is_some_and(|k| RESTRICTED_VOLUMES.contains(&k)) && !val.is_null())
         })
         .map(|vol| vol.get("name").and_then(Node::as_str).unwrap_or_default())
         .collect();

@@ -15,12 +15,11 @@ use client::Client;
 pub use reference::Reference;
 
 use super::{
-    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, parse_config, parse_json, pick_platform,
-    stream_parallel,
+    ImageMeta, ImageSource, LayerJob, LayerSink, check_layer_count, manifest_layer, parse_config, parse_json,
+    pick_platform, stream_parallel,
 };
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
-use crate::layer::{Compression, Expected};
 use crate::limits::Limits;
 use crate::platform::Platform;
 use crate::spec::{Descriptor, Index, MEDIA_DOCKER_LIST, MEDIA_OCI_INDEX, Manifest};
@@ -182,25 +181,13 @@ impl ImageSource for RegistrySource {
         let mut jobs = Vec::new();
         for (i, layer) in manifest.layers.iter().enumerate() {
             let subject = self.subject(&format!("layer {i} ({})", layer.digest));
-            let media = layer.media_type.clone().unwrap_or_default();
-            let compression = Compression::from_media_type(&media).ok_or_else(|| {
-                Error::new(ErrorKind::Unsupported, &subject, format!("unsupported layer media type {media:?}"))
-            })?;
-            let d = &mut meta.layers[i];
-            d.digest = Some(layer.digest.clone());
-            d.size = Some(layer.size);
-            d.media_type = layer.media_type.clone();
+            let expected = manifest_layer(&mut meta, i, layer, &subject)?;
             let client = &self.client;
             let (digest, size) = (layer.digest.clone(), layer.size);
             jobs.push(LayerJob {
                 index: i,
                 subject,
-                expected: Expected {
-                    compression: Some(compression),
-                    digest: Some(layer.digest.clone()),
-                    size: Some(layer.size),
-                    diff_id: meta.layers[i].diff_id.clone(),
-                },
+                expected,
                 size_hint: layer.size,
                 stamp: None,
                 prove_known: false,
