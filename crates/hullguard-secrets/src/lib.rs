@@ -354,13 +354,14 @@ impl Scanner {
         Self { regexes, keywords, packed }
     }
 
-    /// Which rules have a keyword in `content`. A fast non-overlapping search finds keywords;
-    /// every occurrence of a keyword is either found by it or overlaps one found, so an
-    /// overlapping search over the found ones' neighbourhoods (a keyword's length either side)
-    /// sees every keyword that occurs, at a fraction of an overlapping search over everything.
-    fn candidates(&self, content: &[u8]) -> Vec<bool> {
-        let mut wanted = vec![false; RULES.len()];
-        let Some((ac, owners)) = &self.keywords else { return wanted };
+    /// Which rules have a keyword in `content`, and where the generic rule's keywords are. A fast
+    /// non-overlapping search finds keywords; every occurrence of a keyword is either found by it
+    /// or overlaps one found, so an overlapping search over the found ones' neighbourhoods (a
+    /// keyword's length either side) sees every keyword that occurs, at a fraction of an
+    /// overlapping search over everything.
+    fn candidates(&self, content: &[u8]) -> Candidates {
+        let mut found_here = Candidates { wanted: vec![false; RULES.len()], generic_at: Vec::new() };
+        let Some((ac, owners)) = &self.keywords else { return found_here };
         let lower = content.to_ascii_lowercase();
         let reach = ac.max_pattern_len().saturating_sub(1);
         let mut mark = |range: Range<usize>| {
@@ -368,7 +369,10 @@ impl Scanner {
                 let at = range.start + m.start()..range.start + m.end();
                 for owner in &owners[m.pattern().as_usize()] {
                     if owner.exact.is_none_or(|kw| content[at.clone()] == *kw.as_bytes()) {
-                        wanted[owner.rule] = true;
+                        found_here.wanted[owner.rule] = true;
+                        if matches!(RULES[owner.rule].matcher, Matcher::Generic) {
+                            found_here.generic_at.push(at.start);
+                        }
                     }
                 }
             }
@@ -393,13 +397,13 @@ impl Scanner {
         if let Some(p) = pending {
             mark(p);
         }
-        wanted
+        found_here
     }
 
     /// The secrets in `content`, a window of a file starting at `origin`, that start before
     /// byte `keep_before` of the window (the later ones are left to the next window).
     fn scan_window(&self, path: &str, content: &[u8], origin: Origin, keep_before: usize) -> Vec<SecretFinding> {
-        let wanted = self.candidates(content);
+        let Candidates { wanted, mut generic_at } = self.candidates(content);
         if !wanted.contains(&true) {
             return Vec::new();
         }
@@ -416,7 +420,9 @@ impl Scanner {
             match &rule.matcher {
                 Matcher::Regex { check, .. } => rules::regex_hits(re, *check, &ctx, &mut hits),
                 Matcher::PrivateKey => rules::private_key_hits(re, content, &mut hits),
-                Matcher::Generic => rules::generic_hits(re, &ctx, &mut hits),
+                Matcher::Generic => {
+                    rules::generic_hits(re, &ctx, &keyword_lines(content, std::mem::take(&mut generic_at)), &mut hits)
+                }
             }
             for hit in hits.drain(..) {
                 if !kept.iter().any(|(_, k)| overlaps(&k.secret, &hit.secret)) {
@@ -455,6 +461,29 @@ impl Scanner {
             })
             .collect()
     }
+}
+
+/// What the keyword prefilter found in a window.
+struct Candidates {
+    /// Per rule: whether one of its keywords occurs.
+    wanted: Vec<bool>,
+    /// Where the generic rule's keywords start.
+    generic_at: Vec<usize>,
+}
+
+/// The lines of `content` (without their newline) that hold a byte of `at`, in order, once each.
+fn keyword_lines(content: &[u8], mut at: Vec<usize>) -> Vec<Range<usize>> {
+    let mut lines: Vec<Range<usize>> = Vec::new();
+    at.sort_unstable();
+    for pos in at {
+        if lines.last().is_some_and(|l| l.contains(&pos)) {
+            continue;
+        }
+        let start = memchr::memrchr(b'\n', &content[..pos]).map_or(0, |nl| nl + 1);
+        let end = memchr::memchr(b'\n', &content[pos..]).map_or(content.len(), |nl| pos + nl);
+        lines.push(start..end);
+    }
+    lines
 }
 
 fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
@@ -573,8 +602,58 @@ mod tests {
                     text.push(b"x_ \n-."[next(6)]);
                 }
             }
-            assert_eq!(scanner.candidates(&text), naive_candidates(&text), "{}", String::from_utf8_lossy(&text));
+            assert_eq!(scanner.candidates(&text).wanted, naive_candidates(&text), "{}", String::from_utf8_lossy(&text));
         }
+    }
+
+    #[test]
+    fn every_generic_match_lies_on_a_line_with_a_generic_keyword() {
+        let scanner = Scanner::new();
+        let re = Regex::new(rules::GENERIC_PATTERN).unwrap();
+        let pieces = [
+            "Passwd",
+            "pass",
+            "PWD",
+            "secret",
+            "API.Key",
+            "apikey",
+            "api-key",
+            "x_token",
+            "a.token",
+            "b-token",
+            "Private-Key",
+            "privatekey",
+            "private_key",
+            "passphrase",
+            "db",
+            " ",
+            "\n",
+            "=",
+            ":",
+            "\"",
+            "'",
+            "s3cr3tV4lue9",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            usize::try_from(seed >> 33).unwrap() % n
+        };
+        let mut matched = 0;
+        for _ in 0..3000 {
+            let text: Vec<u8> = (0..next(12)).flat_map(|_| pieces[next(pieces.len())].bytes()).collect();
+            let lines = keyword_lines(&text, scanner.candidates(&text).generic_at);
+            for m in re.captures_iter(&text) {
+                let key = m.get(1).unwrap();
+                matched += 1;
+                assert!(
+                    lines.iter().any(|l| l.start <= key.start() && m.get(4).unwrap().end() <= l.end),
+                    "{:?}",
+                    String::from_utf8_lossy(&text)
+                );
+            }
+        }
+        assert!(matched > 300, "{matched}");
     }
 
     #[test]

@@ -285,7 +285,23 @@ pub(crate) static RULES: &[RuleDef] = &[
             "Generic",
             "Hard-coded password, secret or API key",
             Severity::Medium,
-            &["pass", "pwd", "secret", "api_key", "apikey", "api-key", "_token", "-token", ".token", "private_key"],
+            // Every match of the pattern holds one of these on its line (see `generic_hits`).
+            &[
+                "pass",
+                "pwd",
+                "secret",
+                "api_key",
+                "api.key",
+                "apikey",
+                "api-key",
+                "_token",
+                "-token",
+                ".token",
+                "private_key",
+                "private.key",
+                "private-key",
+                "privatekey",
+            ],
             false,
         ),
         matcher: Matcher::Generic,
@@ -657,39 +673,45 @@ fn generic_value_ok(value: &[u8]) -> bool {
     has_letter && char_classes(value) >= 2 && if value.len() >= 12 { e >= 3.0 } else { e >= 2.5 }
 }
 
-/// `key = value` assignments whose key names a password, secret, token or API key.
-pub(crate) fn generic_hits(re: &Regex, ctx: &Ctx<'_>, out: &mut Vec<Hit>) {
+/// `key = value` assignments whose key names a password, secret, token or API key, searched only
+/// on `lines`: a match never spans a newline and always holds one of the rule's keywords, so the
+/// lines with a keyword are the only ones that can hold one (the regex over a whole window costs
+/// far more than over those lines).
+pub(crate) fn generic_hits(re: &Regex, ctx: &Ctx<'_>, lines: &[Range<usize>], out: &mut Vec<Hit>) {
     if ctx.kind == FileKind::Doc {
         return;
     }
-    for caps in re.captures_iter(ctx.content) {
-        let (Some(key), Some(op), Some(value)) = (caps.get(1), caps.get(2), caps.get(4)) else { continue };
-        let quote = group(&caps, 3);
-        if matches!(op.as_bytes(), b"==" | b"!=") {
-            continue;
-        }
-        // A quoted value must be the whole string literal.
-        if let Some(&q) = quote.first() {
-            if ctx.content.get(value.end()) != Some(&q) {
+    for line in lines {
+        for caps in re.captures_iter(&ctx.content[line.clone()]) {
+            let (Some(key), Some(op), Some(value)) = (caps.get(1), caps.get(2), caps.get(4)) else { continue };
+            let quote = group(&caps, 3);
+            if matches!(op.as_bytes(), b"==" | b"!=") {
                 continue;
             }
-        } else if ctx.kind == FileKind::Code {
-            continue;
+            let value_at = line.start + value.start()..line.start + value.end();
+            // A quoted value must be the whole string literal.
+            if let Some(&q) = quote.first() {
+                if ctx.content.get(value_at.end) != Some(&q) {
+                    continue;
+                }
+            } else if ctx.kind == FileKind::Code {
+                continue;
+            }
+            // In program source, `*_token` keys are mostly OAuth plumbing and protocol examples;
+            // only password, secret and API key names count there.
+            if ctx.kind == FileKind::Code && is_token_key(key.as_bytes()) {
+                continue;
+            }
+            if !generic_key_ok(key.as_bytes()) || !generic_value_ok(value.as_bytes()) {
+                continue;
+            }
+            out.push(Hit {
+                anchor: value_at.start,
+                end: value_at.end,
+                secret: value_at,
+                value: value.as_bytes().to_vec(),
+            });
         }
-        // In program source, `*_token` keys are mostly OAuth plumbing and protocol examples;
-        // only password, secret and API key names count there.
-        if ctx.kind == FileKind::Code && is_token_key(key.as_bytes()) {
-            continue;
-        }
-        if !generic_key_ok(key.as_bytes()) || !generic_value_ok(value.as_bytes()) {
-            continue;
-        }
-        out.push(Hit {
-            anchor: value.start(),
-            end: value.end(),
-            secret: value.range(),
-            value: value.as_bytes().to_vec(),
-        });
     }
 }
 
