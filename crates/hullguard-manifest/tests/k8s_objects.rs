@@ -95,6 +95,48 @@ fn rbac_rules() {
     check("rbac-rolebinding-pe", &escalating, &harmless);
 }
 
+/// `resources: ["*"]` grants what its `apiGroups` serve: every verb on every core resource is
+/// Secrets, exec, node proxy and impersonation, but not RBAC objects, webhooks or CSR approval,
+/// which other groups serve; the same rights under `apiGroups: ["*"]` are all of them.
+#[test]
+fn rbac_rules_grant_only_what_their_api_groups_serve() {
+    let core = concepts(&role(&rule("\"\"", "\"*\"", "\"*\"")));
+    let expected: BTreeSet<String> = [
+        "rbac-wildcard",
+        "rbac-wildcard-verb-resource",
+        "rbac-wildcard-verb",
+        "rbac-manage-all-resources",
+        "rbac-secrets",
+        "rbac-exec",
+        "rbac-attach",
+        "rbac-port-forward",
+        "rbac-node-proxy",
+        "rbac-impersonate",
+        "rbac-create-pods",
+        "rbac-configmaps",
+        "rbac-networking",
+        "rbac-delete-logs",
+        "rbac-service-status",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(core, expected);
+    let every_group = concepts(&role(&rule("\"*\"", "\"*\"", "\"*\"")));
+    for other_groups in
+        ["rbac-escalate-bind", "rbac-manage-rbac", "rbac-rolebinding-add-users", "rbac-webhooks", "rbac-csr-approve"]
+    {
+        assert!(every_group.contains(other_groups), "{other_groups}: {every_group:?}");
+    }
+    assert!(every_group.is_superset(&core));
+    // The group must be the resource's: CSR approval asked of the core group grants nothing.
+    assert!(
+        !concepts(&role(&rule("\"\"", "certificatesigningrequests/approval", "update"))).contains("rbac-csr-approve")
+    );
+    assert!(!concepts(&role(&rule("apps", "secrets", "get"))).contains("rbac-secrets"));
+    assert!(concepts(&role(&rule("extensions", "deployments", "create"))).contains("rbac-create-pods"));
+}
+
 const POD: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: ns}\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers:\n        - {name: a, image: x:1}\n";
 
 fn service(extra: &str) -> String {

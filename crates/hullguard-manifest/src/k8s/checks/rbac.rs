@@ -1,9 +1,11 @@
 //! RBAC: what the rules of a Role/ClusterRole grant, and who a (Cluster)RoleBinding binds.
 //!
-//! A rule grants a verb on a resource when its `verbs` hold the verb or `*` and its `resources`
-//! hold the resource or `*` (subresources written as `pods/exec`). `apiGroups` only matter for
-//! the wildcard concept. Aggregated ClusterRoles (rules filled in by the controller) are judged
-//! by the rules they list.
+//! A rule grants a verb on a resource when its `verbs` hold the verb or `*`, its `resources` hold
+//! the resource or `*` (subresources written as `pods/exec`), and its `apiGroups` hold `*` or the
+//! group the resource is served from: `resources: ["*"]` in the core group (`""`) grants Secrets
+//! and `pods/exec`, not role bindings or CSR approval. A rule with no `apiGroups` (which the API
+//! server refuses) is taken as every group, so nothing is missed. Aggregated ClusterRoles (rules
+//! filled in by the controller) are judged by the rules they list.
 
 use super::super::object::Object;
 use crate::report::Reporter;
@@ -23,11 +25,33 @@ impl Rule<'_> {
     fn verb(&self, verbs: &[&str]) -> bool {
         self.verbs.iter().any(|v| *v == "*" || verbs.contains(v))
     }
-    fn resource(&self, resources: &[&str]) -> bool {
-        self.resources.iter().any(|r| *r == "*" || resources.contains(r))
+    /// Whether the rule covers `resource` of the groups it is served from.
+    fn resource(&self, resource: &str) -> bool {
+        let groups = api_groups(resource);
+        self.resources.iter().any(|r| *r == "*" || *r == resource)
+            && (self.groups.is_empty() || self.groups.iter().any(|g| *g == "*" || groups.contains(g)))
     }
     fn grants(&self, verbs: &[&str], resources: &[&str]) -> bool {
-        self.verb(verbs) && self.resource(resources)
+        self.verb(verbs) && resources.iter().any(|r| self.resource(r))
+    }
+}
+
+/// The API groups a resource (or subresource) the checks ask about is served from, legacy
+/// `extensions` included.
+fn api_groups(resource: &str) -> &'static [&'static str] {
+    match resource.split('/').next().unwrap_or(resource) {
+        "deployments" | "daemonsets" | "replicasets" => &["apps", "extensions"],
+        "statefulsets" => &["apps"],
+        "jobs" | "cronjobs" => &["batch"],
+        "roles" | "clusterroles" | "rolebindings" | "clusterrolebindings" => &["rbac.authorization.k8s.io"],
+        "mutatingwebhookconfigurations" | "validatingwebhookconfigurations" => &["admissionregistration.k8s.io"],
+        "certificatesigningrequests" | "signers" => &["certificates.k8s.io"],
+        "networkpolicies" | "ingresses" => &["networking.k8s.io", "extensions"],
+        "endpointslices" => &["discovery.k8s.io"],
+        "uids" | "userextras" => &["authentication.k8s.io"],
+        // pods, secrets, configmaps, services, endpoints, nodes, users, groups, serviceaccounts,
+        // replicationcontrollers and their subresources.
+        _ => &[""],
     }
 }
 
