@@ -10,7 +10,7 @@ pub(crate) mod inventory;
 pub mod object;
 pub mod pss;
 
-use hullguard_report::Suppressed;
+use hullguard_report::{Finding, FindingKind, Location, Severity, Suppressed};
 
 use crate::text;
 use crate::yaml::{self, Limits};
@@ -104,6 +104,42 @@ pub struct Verdict {
     pub allowed: bool,
     /// Why not.
     pub violations: Vec<pss::Violation>,
+}
+
+impl Verdict {
+    /// One finding per violation (for SARIF and the other finding formats): id
+    /// `PSS-BASELINE-privileged`, HIGH at baseline and MEDIUM at restricted, at the object's line.
+    #[must_use]
+    pub fn findings(&self, level: pss::Level, version: pss::Version) -> Vec<Finding> {
+        let (tag, severity) = match level {
+            pss::Level::Baseline => ("BASELINE", Severity::High),
+            pss::Level::Restricted => ("RESTRICTED", Severity::Medium),
+        };
+        self.violations
+            .iter()
+            .map(|v| Finding {
+                kind: FindingKind::Misconfiguration,
+                id: format!("PSS-{tag}-{}", v.check),
+                concept: None,
+                severity,
+                title: format!("Pod Security Standards {} {version}: {}", level.as_str(), v.check),
+                description: format!("Pod Security Admission forbids {} at {}:{version}", self.object, level.as_str()),
+                location: Location::Manifest {
+                    path: self.file.clone(),
+                    document: self.document,
+                    object: self.object.clone(),
+                    field: String::new(),
+                    line: self.line,
+                    column: 1,
+                },
+                evidence: Some(v.message()),
+                fix: None,
+                references: vec!["https://kubernetes.io/docs/concepts/security/pod-security-standards/".to_owned()],
+                vulnerability: None,
+                status: None,
+            })
+            .collect()
+    }
 }
 
 /// PSA's verdicts at `level` and `version` for every object of `inputs` that holds a pod spec,

@@ -187,7 +187,18 @@ fn run_pss(args: &K8sArgs, paths: &[PathBuf], level: pss::Level) -> Result<ExitC
             );
             s
         }
-        ConfigFormat::Sarif | ConfigFormat::Input => anyhow::bail!("--pss: the verdicts are shown as table or json"),
+        ConfigFormat::Sarif => {
+            let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
+            let mut report = hullguard_report::Report::new(&target);
+            report.files = paths.iter().map(|p| p.display().to_string()).collect();
+            report.findings = verdicts.iter().flat_map(|v| v.findings(level, args.pss_version)).collect();
+            report.warnings = warnings;
+            report.finalize();
+            let mut out = Vec::new();
+            hullguard_report::render::sarif::write(&report, env!("CARGO_PKG_VERSION"), &mut out)?;
+            String::from_utf8(out)?
+        }
+        ConfigFormat::Input => anyhow::bail!("--pss: the verdicts are shown as table, json or sarif"),
     };
     crate::output::write_report(&text, args.report.output.as_deref())?;
     let gate = hullguard_report::gate::Gate { fail_on: None, exit_code: args.report.exit_code };

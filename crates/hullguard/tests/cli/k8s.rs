@@ -205,6 +205,29 @@ fn pss_prints_psas_verdict_per_object() {
     assert_eq!(doc["policy"], serde_json::json!({"level": "restricted", "version": "v1.30"}));
     assert_eq!(doc["verdicts"][1]["allowed"], false, "restricted forbids the bare pod");
     assert_eq!(doc["verdicts"][1]["violations"][0]["check"], "allowPrivilegeEscalation");
+    // SARIF: one result per violation, at the object's line, the rule named by level and check.
+    let violations: usize =
+        doc["verdicts"].as_array().unwrap().iter().map(|v| v["violations"].as_array().unwrap().len()).sum();
+    let sarif = json(&hullguard(
+        s.dir.path(),
+        &["k8s", "--pss", "restricted", "--pss-version", "v1.30", "all.yaml", "-f", "sarif", "--exit-code", "0"],
+    ));
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), violations);
+    let bare_pod: Vec<&str> = results
+        .iter()
+        .filter(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"] == 16)
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bare_pod,
+        [
+            "PSS-RESTRICTED-allowPrivilegeEscalation",
+            "PSS-RESTRICTED-capabilities_restricted",
+            "PSS-RESTRICTED-runAsNonRoot",
+            "PSS-RESTRICTED-seccompProfile_restricted"
+        ]
+    );
     let bad = hullguard(s.dir.path(), &["k8s", "--pss", "restricted", "--pss-version", "2.0", "all.yaml"]);
     assert_eq!(bad.status.code(), Some(2));
 }
