@@ -1,0 +1,345 @@
+//! Reachability of Go findings: real Go binaries built here (one calls the vulnerable
+//! `net/netip.Addr.IsLoopback` of GO-2024-2887, one imports `net/netip` without calling it),
+//! app-mixed's stripped Go binaries, `--reachability off|report|gate`, the OpenVEX and
+//! CycloneDX output and the round trip of our VEX through `--vex`; hostile Go tables.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::scan::{db, scan, scan_json};
+use crate::support::{hullguard, of_kind};
+
+/// Builds `main.go` with `source` in a module of its own under `dir` into `out`, offline, with
+/// the installed toolchain; `None` (test skipped) without Go outside CI.
+fn go_build(dir: &Path, name: &str, source: &str, ldflags: &str, out: &Path) -> Option<()> {
+    if Command::new("go").arg("version").output().is_err() {
+        assert!(std::env::var("CI").is_err(), "go is required in CI but missing");
+        eprintln!("skipping: go not installed");
+        return None;
+    }
+    let module = dir.join(name);
+    std::fs::create_dir_all(&module).unwrap();
+    std::fs::write(module.join("go.mod"), format!("module example.com/{name}\n\ngo 1.19\n")).unwrap();
+    std::fs::write(module.join("main.go"), source).unwrap();
+    let built = Command::new("go")
+        .args(["build", "-trimpath", "-ldflags", ldflags, "-o"])
+        .arg(out)
+        .arg(".")
+        .current_dir(&module)
+        .env("GOCACHE", dir.join("cache"))
+        .env("GOPATH", dir.join("gopath"))
+        .env("GOFLAGS", "-mod=mod")
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("CGO_ENABLED", "0")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "go build: {}", String::from_utf8_lossy(&built.stderr));
+    Some(())
+}
+
+/// Calls the vulnerable function.
+const CALLS: &str = r#"package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+)
+
+func main() {
+	a, err := netip.ParseAddr(os.Args[len(os.Args)-1])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.IsLoopback())
+}
+"#;
+
+/// Imports the same package, never calls the vulnerable functions.
+const IMPORTS: &str = r#"package main
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+)
+
+func main() {
+	a, err := netip.ParseAddr(os.Args[len(os.Args)-1])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(a.String())
+}
+"#;
+
+/// A root filesystem with the two programs (and `calls` stripped, `-s -w`) in `usr/local/bin`.
+fn go_rootfs(dir: &Path) -> Option<PathBuf> {
+    let root = dir.join("rootfs");
+    let bin = root.join("usr/local/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    go_build(dir, "calls", CALLS, "", &bin.join("calls"))?;
+    go_build(dir, "calls", CALLS, "-s -w", &bin.join("calls-stripped"))?;
+    go_build(dir, "imports", IMPORTS, "", &bin.join("imports"))?;
+    Some(root)
+}
+
+/// Scans `root` (a `dir:` image) with `extra` arguments.
+fn scan_dir(root: &Path, extra: &[&str]) -> std::process::Output {
+    let target = format!("dir:{}", root.display());
+    let db = db().to_str().unwrap().to_owned();
+    let mut args = vec!["image", "--no-cache", "--scanners", "vuln", "--db", &db, &target];
+    args.extend_from_slice(extra);
+    hullguard(Path::new("."), &args)
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The vulnerability findings of a report as they are in it (not flattened).
+fn vulns(report: &Value) -> Vec<&Value> {
+    report["findings"].as_array().unwrap().iter().filter(|f| f["kind"] == "vulnerability").collect()
+}
+
+/// The finding of advisory `advisory` at `path`.
+fn finding<'a>(report: &'a Value, advisory: &str, path: &str) -> &'a Value {
+    vulns(report)
+        .into_iter()
+        .find(|f| {
+            f["location"]["path"] == path
+                && f["vulnerability"]["advisories"].as_array().unwrap().iter().any(|a| a == advisory)
+        })
+        .unwrap_or_else(|| panic!("no {advisory} at {path}"))
+}
+
+fn verdict(f: &Value) -> (&str, Vec<&str>) {
+    let r = &f["vulnerability"]["reachability"];
+    (r["verdict"].as_str().unwrap(), r["evidence"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect())
+}
+
+#[test]
+fn a_called_vulnerable_function_is_reachable_an_uncalled_one_not_present() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(root) = go_rootfs(dir.path()) else { return };
+    let report = json_of(&scan_dir(&root, &["--format", "json"]));
+    for path in ["/usr/local/bin/calls", "/usr/local/bin/calls-stripped"] {
+        let f = finding(&report, "GO-2024-2887", path);
+        assert_eq!(verdict(f), ("reachable", vec!["net/netip.Addr.IsLoopback"]), "{path}");
+        assert_eq!(f["vulnerability"]["reachability"]["detail"], "symbol present: net/netip.Addr.IsLoopback");
+    }
+    let f = finding(&report, "GO-2024-2887", "/usr/local/bin/imports");
+    assert_eq!(verdict(f), ("not_affected", vec![]));
+    let r = &f["vulnerability"]["reachability"];
+    assert_eq!(r["justification"], "vulnerable_code_not_present");
+    assert_eq!(
+        r["detail"],
+        "vulnerable code not present: package net/netip linked in, none of its vulnerable functions \
+         (net/netip.Addr.IsGlobalUnicast, net/netip.Addr.IsInterfaceLocalMulticast, \
+         net/netip.Addr.IsLinkLocalMulticast and 3 more)"
+    );
+    // A record naming a whole package (GO-2023-1840: `runtime`): module level only.
+    for path in ["/usr/local/bin/calls", "/usr/local/bin/imports"] {
+        assert_eq!(verdict(finding(&report, "GO-2023-1840", path)), ("package_present", vec!["runtime"]));
+    }
+    // Every Go finding carries a verdict; both programs have the same stdlib findings.
+    let per_path = |p: &str| -> BTreeSet<String> {
+        vulns(&report).iter().filter(|f| f["location"]["path"] == p).map(|f| f["id"].as_str().unwrap().into()).collect()
+    };
+    assert_eq!(per_path("/usr/local/bin/calls"), per_path("/usr/local/bin/imports"));
+    assert!(vulns(&report).iter().all(|f| f["vulnerability"]["reachability"]["verdict"].is_string()));
+
+    // Off: no verdicts at all.
+    let off = json_of(&scan_dir(&root, &["--format", "json", "--reachability", "off"]));
+    assert_eq!(vulns(&off).len(), vulns(&report).len());
+    assert!(vulns(&off).iter().all(|f| f["vulnerability"].get("reachability").is_none()));
+
+    // The table shows the not-affected findings apart.
+    let table = scan_dir(&root, &[]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("\nGo, not affected: vulnerable code not present ("), "{text}");
+}
+
+/// The findings of `report` as (id, path), and those the `not_affected` statements of our VEX
+/// cover: every finding of the same id and purl `not_affected`.
+fn not_affected_groups(report: &Value) -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+    let key = |f: &Value| (f["id"].as_str().unwrap().to_owned(), f["location"]["path"].as_str().unwrap().to_owned());
+    let all: BTreeSet<(String, String)> = vulns(report).into_iter().map(key).collect();
+    let group =
+        |f: &Value| (f["id"].as_str().unwrap().to_owned(), f["vulnerability"]["purl"].as_str().unwrap().to_owned());
+    let mixed: BTreeSet<(String, String)> = vulns(report)
+        .into_iter()
+        .filter(|f| f["vulnerability"]["reachability"]["verdict"] != "not_affected")
+        .map(group)
+        .collect();
+    let cleared = vulns(report).into_iter().filter(|f| !mixed.contains(&group(f))).map(key).collect();
+    (all, cleared)
+}
+
+#[test]
+fn our_openvex_fed_back_suppresses_exactly_the_not_affected_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(root) = go_rootfs(dir.path()) else { return };
+    let report = json_of(&scan_dir(&root, &["--format", "json"]));
+    let vex = dir.path().join("out.openvex.json");
+    let out = scan_dir(&root, &["--format", "openvex", "--output", vex.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: Value = serde_json::from_slice(&std::fs::read(&vex).unwrap()).unwrap();
+    assert_eq!(doc["@context"], "https://openvex.dev/ns/v0.2.0");
+    let statements = doc["statements"].as_array().unwrap();
+    let status_of = |id: &str| -> &str {
+        statements.iter().find(|s| s["vulnerability"]["name"] == id).unwrap()["status"].as_str().unwrap()
+    };
+    // GO-2024-2887 is reachable in `calls`: the stdlib purl is affected, for `imports` too.
+    let f = finding(&report, "GO-2024-2887", "/usr/local/bin/imports");
+    assert_eq!(status_of(f["id"].as_str().unwrap()), "affected");
+    let na = statements.iter().find(|s| s["status"] == "not_affected").expect("a not_affected statement");
+    assert_eq!(na["justification"], "vulnerable_code_not_present");
+    assert!(na["products"][0]["subcomponents"][0]["@id"].as_str().unwrap().starts_with("pkg:golang/stdlib@"));
+
+    let (all, cleared) = not_affected_groups(&report);
+    assert!(!cleared.is_empty() && cleared.len() < all.len(), "{} of {}", cleared.len(), all.len());
+    let back = json_of(&scan_dir(&root, &["--format", "json", "--vex", vex.to_str().unwrap()]));
+    let (left, _) = not_affected_groups(&back);
+    let gone: BTreeSet<(String, String)> = all.difference(&left).cloned().collect();
+    assert_eq!(gone, cleared);
+    assert_eq!(back["suppressed"].as_array().unwrap().len(), cleared.len());
+    assert!(
+        back["suppressed"].as_array().unwrap().iter().all(|s| s["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("vex: not_affected (vulnerable_code_not_present) from ")),
+        "{}",
+        back["suppressed"]
+    );
+
+    // CycloneDX: the same verdicts as `analysis`.
+    let out = scan_dir(&root, &["--format", "cyclonedx"]);
+    let bom = json_of(&out);
+    let analyses: Vec<&Value> = bom["vulnerabilities"].as_array().unwrap().iter().map(|v| &v["analysis"]).collect();
+    assert!(analyses.iter().any(|a| a["state"] == "not_affected" && a["justification"] == "code_not_present"));
+    let loopback = bom["vulnerabilities"].as_array().unwrap().iter().find(|v| v["id"] == f["id"]).unwrap();
+    assert_eq!(loopback["analysis"]["state"], "exploitable");
+    assert!(
+        loopback["analysis"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("/usr/local/bin/calls: symbol present: net/netip.Addr.IsLoopback"),
+        "{}",
+        loopback["analysis"]
+    );
+}
+
+#[test]
+fn app_mixed_go_binaries_get_verdicts_from_their_stripped_tables() {
+    let report = scan_json(&[]);
+    let go: Vec<Value> = of_kind(&report, "vulnerabilities").into_iter().filter(|f| f["ecosystem"] == "Go").collect();
+    assert!(!go.is_empty());
+    let full = report["findings"].as_array().unwrap();
+    let at = |advisory: &str, path: &str| finding(&report, advisory, path);
+    // goapp calls html.Parse: GO-2023-1988 names `Render` and `render1`, and goapp never renders.
+    let _ = full;
+    let f = at("GO-2023-1988", "/usr/local/bin/goapp");
+    assert_eq!(verdict(f).0, "not_affected", "{}", f["vulnerability"]["reachability"]);
+    // GO-2020-0017 (jwt-go audience check) names `MapClaims.VerifyAudience` and
+    // `StandardClaims.VerifyAudience`; goapp only signs a token.
+    let f = at("GO-2020-0017", "/usr/local/bin/goapp");
+    assert_eq!(verdict(f).0, "not_affected", "{}", f["vulnerability"]["reachability"]);
+    // The runtime record is module level in every binary.
+    for path in ["/usr/local/bin/goapp", "/usr/local/bin/gosu", "/usr/local/bin/runc"] {
+        assert_eq!(verdict(at("GO-2023-1840", path)), ("package_present", vec!["runtime"]), "{path}");
+    }
+    let count = |v: &str| {
+        full.iter()
+            .filter(|f| f["kind"] == "vulnerability" && f["vulnerability"]["reachability"]["verdict"] == v)
+            .count()
+    };
+    eprintln!(
+        "app-mixed Go findings: {} reachable, {} package_present, {} not_affected, {} unknown",
+        count("reachable"),
+        count("package_present"),
+        count("not_affected"),
+        count("unknown")
+    );
+    assert!(count("not_affected") > 0 && count("reachable") > 0);
+}
+
+#[test]
+fn the_gate_ignores_not_affected_findings_only_with_reachability_gate() {
+    // Every finding of app-mixed but the Go ones that reachability clears, ignored by id: with
+    // `gate`, nothing is left to trip `--fail-on low`; with `report`, the cleared ones trip it.
+    let report = scan_json(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let ignore = dir.path().join("ignore");
+    let cleared: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["vulnerability"]["reachability"]["verdict"] == "not_affected")
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let others: BTreeSet<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .filter(|id| !cleared.contains(id))
+        .collect();
+    std::fs::write(&ignore, others.iter().map(|id| format!("{id}\n")).collect::<String>()).unwrap();
+    let ignorefile = ignore.to_str().unwrap();
+    let gate = scan(&["--ignorefile", ignorefile, "--fail-on", "low", "--reachability", "gate", "--allow-incomplete"]);
+    assert_eq!(gate.status.code(), Some(0), "{}", String::from_utf8_lossy(&gate.stderr));
+    let report_mode = scan(&["--ignorefile", ignorefile, "--fail-on", "low", "--allow-incomplete"]);
+    assert_eq!(report_mode.status.code(), Some(1), "{}", String::from_utf8_lossy(&report_mode.stderr));
+}
+
+#[test]
+fn hostile_go_tables_are_warnings_naming_the_file() {
+    let goapp = crate::support::image_files(
+        &format!("oci-archive:{}:app-mixed:latest", crate::support::image("bookworm-images.oci.tar")),
+        |p| p == "usr/local/bin/goapp",
+    )
+    .remove("usr/local/bin/goapp")
+    .expect("goapp in app-mixed");
+    // The Go 1.18 table header (go1.19.8: magic 0xfffffff0, instruction size 1, 8-byte words).
+    let header: &[u8] = &[0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8];
+    let at = goapp.windows(8).position(|w| w == header).expect("goapp's pclntab");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("rootfs/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mut forged = goapp.clone();
+    forged[at + 8..at + 16].copy_from_slice(&(u64::MAX / 4).to_le_bytes());
+    let mut truncated = goapp.clone();
+    truncated[at + 8 + 56..at + 8 + 64].copy_from_slice(&u64::from(u32::MAX).to_le_bytes());
+    let mut missing = goapp.clone();
+    missing[at..at + 4].fill(0);
+    for (name, bytes) in [("forged", &forged), ("truncated", &truncated), ("missing", &missing)] {
+        std::fs::write(bin.join(name), bytes).unwrap();
+        let executable = std::os::unix::fs::PermissionsExt::from_mode(0o755);
+        std::fs::set_permissions(bin.join(name), executable).unwrap();
+    }
+    let out = scan_dir(&dir.path().join("rootfs"), &["--format", "json"]);
+    let report = json_of(&out);
+    let warnings: Vec<&str> = report["warnings"].as_array().unwrap().iter().map(|w| w.as_str().unwrap()).collect();
+    let mine: Vec<&&str> = warnings.iter().filter(|w| w.contains("go-symbols")).collect();
+    assert_eq!(
+        mine,
+        [
+            &"/bin/forged: go-symbols: pclntab function count 4611686018427387903 does not fit its 1090280-byte table (limit 1048576 functions)",
+            &"/bin/missing: go-symbols: no pclntab (Go function table) found",
+            &"/bin/truncated: go-symbols: pclntab truncated while reading function table",
+        ],
+        "{warnings:?}"
+    );
+    // The modules are still found; their findings are `unknown`, not cleared.
+    let f = finding(&report, "GO-2023-1988", "/bin/forged");
+    assert_eq!(verdict(f).0, "unknown");
+    assert_eq!(f["vulnerability"]["reachability"]["detail"], "the binary's functions were not read");
+}
