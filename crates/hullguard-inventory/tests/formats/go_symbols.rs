@@ -90,7 +90,7 @@ fn a_non_go_elf_claiming_build_info_has_no_table() {
 #[test]
 fn mutated_tables_do_not_panic() {
     let (at, size) = pclntab();
-    let mut rng = Rng::new(0x5eed_0f_5ca1e);
+    let mut rng = Rng::new(0x05ee_d0f5_ca1e);
     for _ in 0..200 {
         let mut bytes = goapp().to_vec();
         for _ in 0..1 + rng.below(8) {

@@ -167,9 +167,12 @@ fn a_called_vulnerable_function_is_reachable_an_uncalled_one_not_present() {
     assert!(text.contains("\nGo, not affected: vulnerable code not present ("), "{text}");
 }
 
+/// A finding as (id, path).
+type Key = (String, String);
+
 /// The findings of `report` as (id, path), and those the `not_affected` statements of our VEX
 /// cover: every finding of the same id and purl `not_affected`.
-fn not_affected_groups(report: &Value) -> (BTreeSet<(String, String)>, BTreeSet<(String, String)>) {
+fn not_affected_groups(report: &Value) -> (BTreeSet<Key>, BTreeSet<Key>) {
     let key = |f: &Value| (f["id"].as_str().unwrap().to_owned(), f["location"]["path"].as_str().unwrap().to_owned());
     let all: BTreeSet<(String, String)> = vulns(report).into_iter().map(key).collect();
     let group =
