@@ -61,7 +61,7 @@ mkdir -p "$work/rootfs/usr/local/bin"
 build() { # name, call
     mkdir -p "$work/src/$1"
     printf 'module example.com/%s\n\ngo 1.19\n' "$1" >"$work/src/$1/go.mod"
-    printf 'package main\n\nimport (\n\t"fmt"\n\t"net/netip"\n\t"os"\n)\n\nfunc main() {\n\ta, err := netip.ParseAddr(os.Args[len(os.Args)-1])\n\tif err != nil {\n\t\treturn\n\t}\n\tfmt.Println(a.%s())\n}\n' "$1" "$2" >"$work/src/$1/main.go"
+    printf 'package main\n\nimport (\n\t"fmt"\n\t"net/netip"\n\t"os"\n)\n\nfunc main() {\n\ta, err := netip.ParseAddr(os.Args[len(os.Args)-1])\n\tif err != nil {\n\t\treturn\n\t}\n\tfmt.Println(a.%s())\n}\n' "$2" >"$work/src/$1/main.go"
     (cd "$work/src/$1" && GOCACHE="$work/cache" GOPATH="$work/gopath" GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0 \
         go build -trimpath -o "$work/rootfs/usr/local/bin/$1" .)
 }
