@@ -15,14 +15,20 @@
 //!
 //! Since 1.16 the name table (from `funcnameOff` to `cuOff`) holds every function name the
 //! table uses, those of inlined functions included; it is read whole, so a vulnerable function
-//! the compiler inlined into every caller still counts as present.
+//! the compiler inlined into every caller still counts as present. (Since 1.21 the names of
+//! generic instantiations are written whole, `F[go.shape.int]`; before, `F[...]`.)
 //!
 //! Each function's record (at `funcoff` into the function table, or into the whole table before
 //! 1.16) starts with its entry (a word, or a `u32` since 1.18) and the `i32` offset of its name
 //! in the name table (the whole table before 1.16). This reader was written here because no
 //! well-kept crate reads the pclntab of every layout (`gimli` and `object` know DWARF and symbol
 //! tables only). Every offset and count comes from the binary and is checked: a forged count
-//! that does not fit the table is an error, never an allocation.
+//! that does not fit the table is an error, never an allocation. A table read only in part would
+//! clear findings wrongly, so every limit is an error (the binary's findings stay `unknown`),
+//! never a silent cut: more than [`MAX_FUNCTIONS`] functions, more name bytes kept than the
+//! table has (a forged table pointing many records into one long name), a name over
+//! `MAX_NAME_LEN` bytes before 1.16, or no function of package `runtime` (a header found by
+//! search that is not a Go table).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -31,7 +37,8 @@ use serde::{Deserialize, Serialize};
 
 /// The most functions read from one binary (large Go binaries have about 100 000).
 pub const MAX_FUNCTIONS: usize = 1 << 20;
-/// The longest function name kept, in bytes; longer ones (generic instantiations) are skipped.
+/// The longest function name read through a record offset (Go 1.2 to 1.15, no generics), in
+/// bytes: the bound of the search for its end.
 const MAX_NAME_LEN: usize = 4096;
 
 /// Errors from reading the function table.
@@ -62,6 +69,18 @@ pub enum Error {
     /// A Go binary (it has build info) without a function table.
     #[error("no pclntab (Go function table) found")]
     Missing,
+    /// More functions than [`MAX_FUNCTIONS`], or more name bytes than the table holds.
+    #[error("pclntab names more than {MAX_FUNCTIONS} functions or more name bytes than its {len}-byte table")]
+    TooMany {
+        /// The table's size.
+        len: usize,
+    },
+    /// A function name (before Go 1.16) has no end within `MAX_NAME_LEN` bytes.
+    #[error("pclntab function name longer than {MAX_NAME_LEN} bytes")]
+    LongName,
+    /// The table has no function of package `runtime`, which every Go binary links.
+    #[error("pclntab has no runtime functions: not a Go function table")]
+    NoRuntime,
 }
 
 /// The functions of one Go binary, by package import path: symbol names as Go's advisories
@@ -113,20 +132,27 @@ pub fn pclntab_symbols(data: &[u8]) -> Result<GoSymbols, Error> {
 /// The functions of `table` and of `more` names (ELF symbols), by package.
 fn collect<'a>(table: &Pclntab<'_>, more: impl Iterator<Item = &'a [u8]>) -> Result<GoSymbols, Error> {
     let mut by_package: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut count = 0usize;
-    let mut add = |name: &[u8]| {
-        if count >= MAX_FUNCTIONS || name.len() > MAX_NAME_LEN {
-            return;
+    let (mut count, mut bytes) = (0usize, 0usize);
+    let len = table.data.len();
+    let mut add = |name: &[u8]| -> Result<(), Error> {
+        if let Some((package, symbol)) = std::str::from_utf8(name).ok().and_then(split_name) {
+            let size = package.len() + symbol.len();
+            if by_package.entry(package).or_default().insert(symbol) {
+                count += 1;
+                bytes += size;
+                if count > MAX_FUNCTIONS || bytes > len {
+                    return Err(Error::TooMany { len });
+                }
+            }
         }
-        if let Some((package, symbol)) = std::str::from_utf8(name).ok().and_then(split_name)
-            && by_package.entry(package).or_default().insert(symbol)
-        {
-            count += 1;
-        }
+        Ok(())
     };
     table.each_name(&mut add)?;
     for name in more {
-        add(name);
+        add(name)?;
+    }
+    if !by_package.contains_key("runtime") {
+        return Err(Error::NoRuntime);
     }
     let packages = by_package.into_iter().map(|(p, s)| (p, s.into_iter().collect())).collect();
     Ok(GoSymbols { packages })
@@ -252,7 +278,7 @@ impl<'data> Pclntab<'data> {
     }
 
     /// Calls `f` with each function's name, in table order.
-    fn each_name(&self, f: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
+    fn each_name(&self, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
         let ptr = self.ptr_size;
         // (function table, name table, bytes per function-table field)
         let (functab, names, field) = match self.layout {
@@ -283,8 +309,8 @@ impl<'data> Pclntab<'data> {
             let start = names.checked_add(name_off as usize).ok_or(Error::Truncated("function name"))?;
             let name = self.data.get(start..).ok_or(Error::Truncated("function name"))?;
             let limit = name.len().min(MAX_NAME_LEN + 1);
-            let end = name[..limit].iter().position(|&b| b == 0).unwrap_or(limit);
-            f(&name[..end]);
+            let end = name[..limit].iter().position(|&b| b == 0).ok_or(Error::LongName)?;
+            f(&name[..end])?;
         }
         Ok(())
     }
@@ -293,17 +319,14 @@ impl<'data> Pclntab<'data> {
     /// the names of inlined functions too (the inline trees point into it): a function inlined
     /// into every caller has no record of its own, yet its code is in the binary. It runs up to
     /// the compilation-unit table.
-    fn name_table(&self, names: usize, f: &mut dyn FnMut(&[u8])) -> Result<(), Error> {
+    fn name_table(&self, names: usize, f: &mut dyn FnMut(&[u8]) -> Result<(), Error>) -> Result<(), Error> {
         let cu = match self.layout {
             Layout::Go12 => return Ok(()),
             Layout::Go116 => self.word(3, "cuOffset")?,
             Layout::Go118 => self.word(4, "cuOffset")?,
         };
         let table = self.data.get(names..cu).ok_or(Error::Truncated("function name table"))?;
-        for name in table.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-            f(name);
-        }
-        Ok(())
+        table.split(|&b| b == 0).filter(|n| !n.is_empty()).try_for_each(f)
     }
 }
 
@@ -377,62 +400,129 @@ mod tests {
         assert_eq!(split("x_cgo_init"), None);
     }
 
-    /// A Go 1.18 table of `names`, little-endian, 8-byte pointers.
-    fn table(names: &[&str], nfunc: u64) -> Vec<u8> {
-        let header_len = 8 + 8 * 8;
+    /// A table of `layout` holding `names` (one function each), little-endian, 8-byte pointers,
+    /// its header claiming `nfunc` functions; before 1.16 record `i`'s name offset is
+    /// `name_at(i, start of the names, offset of name i among them)`.
+    fn table_with(
+        layout: Layout,
+        names: &[&str],
+        nfunc: u64,
+        name_at: impl Fn(usize, usize, usize) -> usize,
+    ) -> Vec<u8> {
+        let (magic, words, field): (u8, usize, usize) = match layout {
+            Layout::Go12 => (0xfb, 1, 8),
+            Layout::Go116 => (0xfa, 7, 8),
+            Layout::Go118 => (0xf1, 8, 4),
+        };
+        let header_len = 8 + 8 * words;
         let mut name_tab = Vec::new();
         let mut name_offs = Vec::new();
         for n in names {
-            name_offs.push(name_tab.len() as u32);
+            name_offs.push(name_tab.len());
             name_tab.extend_from_slice(n.as_bytes());
             name_tab.push(0);
         }
+        let n = names.len();
+        let functab_len = (2 * n + 2) * field;
+        let uint = |v: usize, width: usize| v.to_le_bytes()[..width].to_vec();
+        let mut out = vec![magic, 0xff, 0xff, 0xff, 0, 0, 1, 8];
+        if layout == Layout::Go12 {
+            // Header, function table, records (entry word, name offset), names: offsets from the start.
+            let records = header_len + functab_len;
+            let names_at = records + 16 * n;
+            out.extend_from_slice(&nfunc.to_le_bytes());
+            for i in 0..n {
+                out.extend(uint(i * 16, 8));
+                out.extend(uint(records + 16 * i, 8));
+            }
+            out.extend_from_slice(&[0; 16]);
+            for (i, &off) in name_offs.iter().enumerate() {
+                out.extend(uint(0, 8));
+                out.extend(uint(name_at(i, names_at, off), 4));
+                out.extend(uint(0, 4));
+            }
+            out.extend_from_slice(&name_tab);
+            return out;
+        }
+        // Header, name table, function table (its records relative to it).
         let funcname_off = header_len;
         let pcln_off = funcname_off + name_tab.len();
-        let n = names.len();
-        let mut functab = Vec::new();
-        let records_start = (2 * n + 2) * 4;
-        for i in 0..n {
-            functab.extend_from_slice(&(i as u32 * 16).to_le_bytes());
-            functab.extend_from_slice(&((records_start + i * 8) as u32).to_le_bytes());
-        }
-        functab.extend_from_slice(&[0; 8]);
-        for &off in &name_offs {
-            functab.extend_from_slice(&0u32.to_le_bytes());
-            functab.extend_from_slice(&off.to_le_bytes());
-        }
-        let mut out = vec![0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8];
-        for word in
-            [nfunc, 0, 0x1000, funcname_off as u64, pcln_off as u64, pcln_off as u64, pcln_off as u64, pcln_off as u64]
-        {
-            out.extend_from_slice(&word.to_le_bytes());
+        let header: Vec<usize> = match layout {
+            Layout::Go116 => vec![0, 0, funcname_off, pcln_off, pcln_off, pcln_off, pcln_off],
+            _ => vec![0, 0, 0x1000, funcname_off, pcln_off, pcln_off, pcln_off, pcln_off],
+        };
+        out.extend_from_slice(&nfunc.to_le_bytes());
+        for word in &header[1..] {
+            out.extend(uint(*word, 8));
         }
         out.extend_from_slice(&name_tab);
-        out.extend_from_slice(&functab);
+        for i in 0..n {
+            out.extend(uint(i * 16, field));
+            out.extend(uint(functab_len + i * (field + 4), field));
+        }
+        out.extend(vec![0; 2 * field]);
+        for &off in &name_offs {
+            out.extend(uint(0, field));
+            out.extend(uint(off, 4));
+        }
         out
+    }
+
+    /// A Go 1.20 table of `names`.
+    fn table(names: &[&str], nfunc: u64) -> Vec<u8> {
+        table_with(Layout::Go118, names, nfunc, |_, at, off| at + off)
     }
 
     fn names(data: &[u8]) -> Result<Vec<String>, Error> {
         let table = Pclntab::parse(data).ok_or(Error::Truncated("header"))?;
         let mut out = Vec::new();
-        table.each_name(&mut |n| out.push(String::from_utf8_lossy(n).into_owned()))?;
+        table.each_name(&mut |n| {
+            out.push(String::from_utf8_lossy(n).into_owned());
+            Ok(())
+        })?;
         Ok(out)
     }
 
     #[test]
-    fn reads_a_go_1_20_table() {
-        let data = table(&["main.main", "net/netip.Addr.IsLoopback"], 2);
-        assert_eq!(names(&data).unwrap(), ["main.main", "net/netip.Addr.IsLoopback"]);
-        assert!(search(&[vec![0; 12], data].concat()).is_some());
+    fn reads_the_tables_of_every_layout() {
+        let functions = ["main.main", "net/netip.(*Addr).IsLoopback", "runtime.main"];
+        for layout in [Layout::Go12, Layout::Go116, Layout::Go118] {
+            let data = table_with(layout, &functions, 3, |_, at, off| at + off);
+            assert_eq!(names(&data).unwrap(), functions, "{layout:?}");
+            let symbols = pclntab_symbols(&data).unwrap();
+            assert!(symbols.has_symbol("net/netip", "Addr.IsLoopback"), "{layout:?}");
+            assert_eq!(symbols.len(), 3);
+            assert!(search(&[vec![0; 12], data].concat()).is_some());
+        }
     }
 
     #[test]
     fn a_forged_count_or_a_truncated_table_is_an_error() {
         let forged = table(&["main.main"], u64::MAX / 2);
         assert!(matches!(names(&forged), Err(Error::Count { .. })), "{:?}", names(&forged));
+        // Cut in the header, its words, the name table, the function table.
         let data = table(&["main.main", "net/netip.Addr.IsLoopback"], 2);
-        for cut in [4, 20, 80, data.len() - 10] {
+        for cut in [4, 20, 80, 118] {
             assert!(names(&data[..cut]).is_err(), "cut at {cut}");
         }
+    }
+
+    #[test]
+    fn a_table_read_in_part_is_an_error_never_a_cut() {
+        // Without runtime functions the header found is no Go table.
+        let no_runtime = table(&["main.main", "net/netip.Addr.IsLoopback"], 2);
+        assert!(matches!(pclntab_symbols(&no_runtime), Err(Error::NoRuntime)));
+        // Before 1.16, records pointing each one byte further into one long name: the names
+        // kept would outgrow the table.
+        let long = format!("runtime.{}", "a.".repeat(1500));
+        let many: Vec<&str> = std::iter::once(long.as_str()).chain(std::iter::repeat_n("x", 999)).collect();
+        let overlapping = table_with(Layout::Go12, &many, 1000, |i, at, _| at + i);
+        assert!(overlapping.len() < 50_000);
+        let err = pclntab_symbols(&overlapping).unwrap_err();
+        assert!(matches!(err, Error::TooMany { .. }), "{err}");
+        // A name without its end within the bound.
+        let endless = format!("runtime.{}", "a".repeat(MAX_NAME_LEN));
+        let data = table_with(Layout::Go12, &[&endless], 1, |_, at, off| at + off);
+        assert!(matches!(pclntab_symbols(&data), Err(Error::LongName)));
     }
 }
