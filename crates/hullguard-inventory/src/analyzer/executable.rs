@@ -96,7 +96,7 @@ impl Analyzer for GoFunctions {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, _path: &str) -> bool {
@@ -121,10 +121,13 @@ impl Analyzer for GoFunctions {
         let Ok(file) = object::File::parse(content) else {
             return Ok(());
         };
-        if !matches!(go::go_buildinfo(&file), Ok(Some(_))) {
+        let Ok(Some(info)) = go::go_buildinfo(&file) else {
             return Ok(());
-        }
-        let symbols = go_symbols::go_symbols(&file).map_err(|e| e.to_string())?;
+        };
+        let mut symbols = go_symbols::go_symbols(&file).map_err(|e| e.to_string())?;
+        let setting = |key: &str| info.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        symbols.goos = setting("GOOS");
+        symbols.goarch = setting("GOARCH").or(symbols.goarch);
         facts.go_symbols.push((format!("/{path}"), symbols));
         Ok(())
     }

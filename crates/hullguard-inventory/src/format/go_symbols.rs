@@ -89,6 +89,12 @@ pub enum Error {
 pub struct GoSymbols {
     /// Package import path (`net/netip`, `golang.org/x/net/html`) → its functions, sorted.
     pub packages: BTreeMap<String, Vec<String>>,
+    /// The operating system the binary is built for (`GOOS`: `linux`), when known.
+    #[serde(default)]
+    pub goos: Option<String>,
+    /// The architecture the binary is built for (`GOARCH`: `amd64`), when known.
+    #[serde(default)]
+    pub goarch: Option<String>,
 }
 
 impl GoSymbols {
@@ -114,12 +120,37 @@ impl GoSymbols {
 }
 
 /// Reads the functions of a Go binary: the pclntab's, and the ELF symbol table's where the
-/// binary has one. Call it for binaries with Go build info: a Go binary without a pclntab is
-/// [`Error::Missing`].
+/// binary has one; `GOARCH` from the object file's machine. Call it for binaries with Go build
+/// info (whose `GOOS`/`GOARCH` settings, where recorded, are the caller's to set): a Go binary
+/// without a pclntab is [`Error::Missing`].
 pub fn go_symbols(file: &object::File<'_>) -> Result<GoSymbols, Error> {
     let table = find_pclntab(file)?.ok_or(Error::Missing)?;
     let elf_symbols = file.symbols().filter(|s| s.kind() == SymbolKind::Text).filter_map(|s| s.name_bytes().ok());
-    collect(&table, elf_symbols)
+    let mut symbols = collect(&table, elf_symbols)?;
+    symbols.goarch = goarch(file).map(str::to_owned);
+    Ok(symbols)
+}
+
+/// Go's name of the object file's architecture, for those Go builds for.
+fn goarch(file: &object::File<'_>) -> Option<&'static str> {
+    use object::Architecture as A;
+    let little = file.is_little_endian();
+    Some(match file.architecture() {
+        A::X86_64 => "amd64",
+        A::I386 => "386",
+        A::Aarch64 => "arm64",
+        A::Arm => "arm",
+        A::PowerPc64 if little => "ppc64le",
+        A::PowerPc64 => "ppc64",
+        A::S390x => "s390x",
+        A::Riscv64 => "riscv64",
+        A::LoongArch64 => "loong64",
+        A::Mips64 if little => "mips64le",
+        A::Mips64 => "mips64",
+        A::Mips if little => "mipsle",
+        A::Mips => "mips",
+        _ => return None,
+    })
 }
 
 /// Reads the functions of the pclntab that starts `data` (the bytes of a `.gopclntab`
@@ -155,7 +186,7 @@ fn collect<'a>(table: &Pclntab<'_>, more: impl Iterator<Item = &'a [u8]>) -> Res
         return Err(Error::NoRuntime);
     }
     let packages = by_package.into_iter().map(|(p, s)| (p, s.into_iter().collect())).collect();
-    Ok(GoSymbols { packages })
+    Ok(GoSymbols { packages, goos: None, goarch: None })
 }
 
 /// The pclntab layouts.

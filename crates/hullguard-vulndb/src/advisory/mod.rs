@@ -115,6 +115,22 @@ pub struct GoImport {
     /// empty: the whole package.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub symbols: Vec<String>,
+    /// The operating systems (`GOOS`) the vulnerable code is built for; empty: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goos: Vec<String>,
+    /// The architectures (`GOARCH`) the vulnerable code is built for; empty: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goarch: Vec<String>,
+}
+
+impl GoImport {
+    /// Whether the vulnerable code is built for a binary of `goos` and `goarch` (`None`: not
+    /// known, so it may be).
+    pub fn built_for(&self, goos: Option<&str>, goarch: Option<&str>) -> bool {
+        let fits =
+            |list: &[String], value: Option<&str>| list.is_empty() || value.is_none_or(|v| list.iter().any(|l| l == v));
+        fits(&self.goos, goos) && fits(&self.goarch, goarch)
+    }
 }
 
 impl Affected {

@@ -9,6 +9,10 @@
 //!   justification `vulnerable_code_not_present` (the detail says when a named package is
 //!   linked but none of its vulnerable functions is);
 //! - the advisory names nothing, or the binary's functions were not read: `unknown`.
+//!
+//! Packages the advisory lists for other platforms only (`goos`, `goarch`: `windows`,
+//! `ppc64le`) are left out for a binary built for another one, as govulncheck does: their
+//! vulnerable code is not compiled in, whatever the function names say.
 
 use hullguard_inventory::format::go_symbols::GoSymbols;
 use hullguard_report::{Reachability, Verdict};
@@ -23,19 +27,29 @@ const SHOWN: usize = 3;
 
 /// The verdict for a finding whose advisories name `imports`, in a binary with `symbols`
 /// (`None`: not read).
-pub fn verdict(imports: &[&GoImport], symbols: Option<&GoSymbols>) -> Reachability {
+pub fn verdict(imports_all: &[&GoImport], symbols: Option<&GoSymbols>) -> Reachability {
     let unknown = |detail: &str| Reachability {
         verdict: Verdict::Unknown,
         justification: None,
         evidence: Vec::new(),
         detail: detail.to_owned(),
     };
-    if imports.is_empty() {
+    if imports_all.is_empty() {
         return unknown("the advisory names no vulnerable packages or functions");
     }
     let Some(symbols) = symbols else {
         return unknown("the binary's functions were not read");
     };
+    let (goos, goarch) = (symbols.goos.as_deref(), symbols.goarch.as_deref());
+    let imports: Vec<&GoImport> = imports_all.iter().copied().filter(|i| i.built_for(goos, goarch)).collect();
+    if imports.is_empty() {
+        return not_affected(format!(
+            "vulnerable code not present: built only for {}, this binary is for {}/{}",
+            listed(&platforms(imports_all)),
+            goos.unwrap_or("?"),
+            goarch.unwrap_or("?")
+        ));
+    }
     let mut present = Vec::new();
     let mut packages_present = Vec::new();
     let mut linked_without_symbol = Vec::new();
@@ -91,12 +105,25 @@ pub fn verdict(imports: &[&GoImport], symbols: Option<&GoSymbols>) -> Reachabili
             listed(&named)
         )
     };
+    not_affected(detail)
+}
+
+/// A `not_affected` verdict saying `detail`.
+fn not_affected(detail: String) -> Reachability {
     Reachability {
         verdict: Verdict::NotAffected,
         justification: Some(JUSTIFICATION.to_owned()),
         evidence: Vec::new(),
         detail,
     }
+}
+
+/// The platforms `imports` are restricted to (`windows`, `ppc64le`), sorted.
+fn platforms(imports: &[&GoImport]) -> Vec<String> {
+    let mut all: Vec<String> = imports.iter().flat_map(|i| i.goos.iter().chain(&i.goarch)).cloned().collect();
+    all.sort();
+    all.dedup();
+    all
 }
 
 /// `a, b, c and 2 more`.
@@ -118,11 +145,18 @@ mod tests {
                 .iter()
                 .map(|(p, s)| ((*p).to_owned(), s.iter().map(|s| (*s).to_owned()).collect()))
                 .collect(),
+            goos: Some("linux".to_owned()),
+            goarch: Some("amd64".to_owned()),
         }
     }
 
     fn import(path: &str, symbols: &[&str]) -> GoImport {
-        GoImport { path: path.to_owned(), symbols: symbols.iter().map(|s| (*s).to_owned()).collect() }
+        GoImport {
+            path: path.to_owned(),
+            symbols: symbols.iter().map(|s| (*s).to_owned()).collect(),
+            goos: Vec::new(),
+            goarch: Vec::new(),
+        }
     }
 
     #[test]
@@ -152,5 +186,20 @@ mod tests {
         assert_eq!(verdict(&[&import("net/http", &[])], Some(&none)).verdict, Verdict::NotAffected);
         assert_eq!(verdict(&[], Some(&calls)).verdict, Verdict::Unknown);
         assert_eq!(verdict(&[&netip], None).verdict, Verdict::Unknown);
+
+        // Vulnerable code built for other platforms only is not in a linux/amd64 binary.
+        let windows = GoImport { goos: vec!["windows".to_owned()], ..netip.clone() };
+        let ppc = GoImport { goarch: vec!["ppc64le".to_owned()], ..netip.clone() };
+        let v = verdict(&[&windows, &ppc], Some(&calls));
+        assert_eq!(v.verdict, Verdict::NotAffected);
+        assert_eq!(
+            v.detail,
+            "vulnerable code not present: built only for ppc64le, windows, this binary is for linux/amd64"
+        );
+        let linux = GoImport { goos: vec!["linux".to_owned()], ..netip.clone() };
+        assert_eq!(verdict(&[&windows, &linux], Some(&calls)).verdict, Verdict::Reachable);
+        // A binary of unknown platform may hold the code.
+        let unknown_platform = GoSymbols { goos: None, goarch: None, ..calls.clone() };
+        assert_eq!(verdict(&[&windows], Some(&unknown_platform)).verdict, Verdict::Reachable);
     }
 }

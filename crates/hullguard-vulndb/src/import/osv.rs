@@ -12,7 +12,7 @@
 //!   `database_specific.severity` (as [`SeverityKind::Ecosystem`]); CVSS v2
 //!   and unknown kinds are skipped (counted);
 //! - withdrawn records are kept with [`Advisory::withdrawn`] set;
-//! - Go records' `ecosystem_specific.imports[].{path, symbols}` become
+//! - Go records' `ecosystem_specific.imports[].{path, symbols, goos, goarch}` become
 //!   [`Affected::imports`] (the evidence reachability looks for);
 //! - `status` is [`Status::Fixed`] when a range has a fixed version and
 //!   [`Status::AffectedNoFix`] otherwise.
@@ -81,6 +81,8 @@ struct EcosystemSpecific {
 struct RawImport {
     path: String,
     symbols: Option<Vec<String>>,
+    goos: Option<Vec<String>>,
+    goarch: Option<Vec<String>>,
 }
 
 /// `imports` when it has the Go records' shape; anything else another ecosystem put under
@@ -240,7 +242,12 @@ fn convert_affected(id: &str, index: usize, raw: &RawAffected) -> Result<Affecte
         .iter()
         .flat_map(|e| e.imports.iter().flatten())
         .filter(|i| !i.path.is_empty())
-        .map(|i| GoImport { path: i.path.clone(), symbols: unique(i.symbols.iter().flatten().cloned()) })
+        .map(|i| GoImport {
+            path: i.path.clone(),
+            symbols: unique(i.symbols.iter().flatten().cloned()),
+            goos: unique(i.goos.iter().flatten().cloned()),
+            goarch: unique(i.goarch.iter().flatten().cloned()),
+        })
         .collect();
     Ok(Affected {
         ecosystem: package.ecosystem.clone(),

@@ -341,3 +341,175 @@ fn hostile_go_tables_are_warnings_naming_the_file() {
     assert_eq!(verdict(f).0, "unknown");
     assert_eq!(f["vulnerability"]["reachability"]["detail"], "the binary's functions were not read");
 }
+
+/// Uses more of the standard library than `calls`: URL parsing, XML, zip, templates, an HTTP
+/// client and server, so that many advisories name functions it links.
+const WEB: &str = r#"package main
+
+import (
+	"archive/zip"
+	"encoding/xml"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+)
+
+func main() {
+	u, err := url.Parse(os.Args[len(os.Args)-1])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var v struct{ Name string }
+	_ = xml.NewDecoder(os.Stdin).Decode(&v)
+	if r, err := zip.OpenReader(filepath.Clean(u.Path)); err == nil {
+		r.Close()
+	}
+	page := template.Must(template.New("p").Parse(`<a href="{{.}}">x</a>`))
+	http.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { _ = page.Execute(w, u.String()) })
+	resp, err := http.Get(u.String())
+	if err == nil {
+		resp.Body.Close()
+	}
+	fmt.Println(http.ListenAndServe("127.0.0.1:0", nil))
+}
+"#;
+
+/// Writes the vulnerability database layout the Debian govulncheck snapshot reads
+/// (`GOVULNDB=file://…`) from the OSV records of `Go.zip` into `dir`: `index.json` (module →
+/// newest `modified`), `<module>.json` (the records affecting it; capitals escaped `!` + lower
+/// case, as in module paths) and `ID/<id>.json`.
+fn legacy_govulndb(dir: &Path) {
+    let zip_path = crate::support::shared().join("vulndata/osv/Go.zip");
+    let mut archive = zip::ZipArchive::new(std::fs::File::open(zip_path).unwrap()).unwrap();
+    std::fs::create_dir_all(dir.join("ID")).unwrap();
+    let mut by_module: std::collections::BTreeMap<String, Vec<Value>> = std::collections::BTreeMap::new();
+    for i in 0..archive.len() {
+        if !archive.name_for_index(i).unwrap().unwrap().ends_with(".json") {
+            continue;
+        }
+        let mut entry = archive.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+        let record: Value = serde_json::from_str(&text).unwrap();
+        std::fs::write(dir.join("ID").join(format!("{}.json", record["id"].as_str().unwrap())), &text).unwrap();
+        let modules: BTreeSet<&str> =
+            record["affected"].as_array().unwrap().iter().filter_map(|a| a["package"]["name"].as_str()).collect();
+        for module in modules {
+            by_module.entry(module.to_owned()).or_default().push(record.clone());
+        }
+    }
+    let mut index = serde_json::Map::new();
+    for (module, records) in &by_module {
+        let newest = records.iter().filter_map(|r| r["modified"].as_str()).max().unwrap();
+        index.insert(module.clone(), Value::from(newest));
+        let escaped: String = module
+            .chars()
+            .map(|c| if c.is_ascii_uppercase() { format!("!{}", c.to_ascii_lowercase()) } else { c.to_string() })
+            .collect();
+        let path = dir.join(format!("{escaped}.json"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, serde_json::to_vec(records).unwrap()).unwrap();
+    }
+    std::fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
+}
+
+/// govulncheck's findings for `binary` (binary mode, offline): advisory id → the vulnerable
+/// functions it found (`net/netip.Addr.IsLoopback`); `Err(stderr)` when it refuses the binary.
+fn govulncheck(db: &Path, binary: &Path) -> Result<std::collections::BTreeMap<String, BTreeSet<String>>, String> {
+    let out = Command::new("govulncheck")
+        .arg("-json")
+        .arg(binary)
+        .env("GOVULNDB", format!("file://{}", db.display()))
+        .output()
+        .unwrap();
+    if !out.status.success() && out.stdout.is_empty() {
+        return Err(String::from_utf8_lossy(&out.stderr).trim().to_owned());
+    }
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found = std::collections::BTreeMap::new();
+    for vuln in doc["Vulns"].as_array().into_iter().flatten() {
+        let functions: &mut BTreeSet<String> = found.entry(vuln["OSV"]["id"].as_str().unwrap().to_owned()).or_default();
+        for package in vuln["Modules"].as_array().unwrap().iter().flat_map(|m| m["Packages"].as_array().unwrap()) {
+            for stack in package["CallStacks"].as_array().into_iter().flatten() {
+                functions.insert(format!(
+                    "{}.{}",
+                    package["Path"].as_str().unwrap(),
+                    stack["Symbol"].as_str().unwrap()
+                ));
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[test]
+fn govulncheck_flags_exactly_what_we_find_linked_in() {
+    if !crate::support::required("govulncheck") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let Some(root) = go_rootfs(dir.path()) else { return };
+    go_build(dir.path(), "web", WEB, "", &root.join("usr/local/bin/web")).unwrap();
+    let db = dir.path().join("govulndb");
+    legacy_govulndb(&db);
+    let report = json_of(&scan_dir(&root, &["--format", "json"]));
+    // Ours per binary: GO advisory → (verdict, evidence).
+    let ours = |path: &str| -> std::collections::BTreeMap<String, (String, BTreeSet<String>)> {
+        vulns(&report)
+            .into_iter()
+            .filter(|f| f["location"]["path"] == path)
+            .flat_map(|f| {
+                let (verdict, evidence) = verdict(f);
+                let evidence: BTreeSet<String> = evidence.into_iter().map(str::to_owned).collect();
+                f["vulnerability"]["advisories"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |a| (a.as_str().unwrap().to_owned(), (verdict.to_owned(), evidence.clone())))
+            })
+            .collect()
+    };
+    let mut summary = Vec::new();
+    for name in ["calls", "imports", "web"] {
+        let path = format!("/usr/local/bin/{name}");
+        let theirs = govulncheck(&db, &root.join(&path[1..])).unwrap();
+        let ours = ours(&path);
+        let count = |v: &str| ours.values().filter(|(verdict, _)| verdict == v).count();
+        // Every advisory govulncheck reports is one of our findings, `reachable` with the same
+        // functions or `package_present` for the package it found them in.
+        for (id, functions) in &theirs {
+            let (verdict, evidence) = ours.get(id).unwrap_or_else(|| panic!("{name}: {id} not among our findings"));
+            match verdict.as_str() {
+                "reachable" => assert_eq!(evidence, functions, "{name}: {id}"),
+                "package_present" => assert!(
+                    functions.iter().all(|f| evidence.iter().any(|p| f.starts_with(&format!("{p}.")))),
+                    "{name}: {id}: {functions:?} outside {evidence:?}"
+                ),
+                other => panic!("{name}: govulncheck reports {id}, we say {other}"),
+            }
+        }
+        // And every one we find linked in, govulncheck reports.
+        let linked: BTreeSet<&String> =
+            ours.iter().filter(|(_, (v, _))| v == "reachable" || v == "package_present").map(|(id, _)| id).collect();
+        assert_eq!(linked, theirs.keys().collect(), "{name}");
+        summary.push(format!(
+            "{name}: {} Go findings; govulncheck reports {}; hullguard reachable {}, package_present {}, not_affected {}, unknown {}",
+            ours.len(),
+            theirs.len(),
+            count("reachable"),
+            count("package_present"),
+            count("not_affected"),
+            count("unknown")
+        ));
+    }
+    // Stripped: govulncheck refuses; our verdicts are those of the unstripped build.
+    let stripped = govulncheck(&db, &root.join("usr/local/bin/calls-stripped")).unwrap_err();
+    assert!(stripped.ends_with(r#"reading go.func.*: no symbol "go.func.*""#), "{stripped}");
+    assert_eq!(ours("/usr/local/bin/calls-stripped"), ours("/usr/local/bin/calls"));
+    summary.push(format!("calls-stripped: govulncheck: {stripped}; hullguard: the verdicts of calls"));
+    eprintln!("{}", summary.join("\n"));
+}
