@@ -45,7 +45,7 @@ fi
 # --- seeds -------------------------------------------------------------------------------------
 [[ -d "$images" ]] || { log "no images at $images (set HULLGUARD_SHARED)"; exit 2; }
 corpus="$repo/fuzz/corpus"
-mkdir -p "$corpus/spec_json" "$corpus/layer_walk" "$corpus/archive_index"
+mkdir -p "$corpus/spec_json" "$corpus/layer_walk" "$corpus/archive_index" "$corpus/go_symbols"
 
 # Scratch space for extracted members and, later, the fuzzers' temporary files.
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/hullguard-fuzz.XXXXXX")"
@@ -118,10 +118,26 @@ seed_archive_index() {
     done
 }
 
+# The pclntab of a Go program built here (stdlib only, offline), whole and its first 4 KiB, and
+# a tiny Go binary without its section headers' names stripped (`-s -w`).
+seed_go_symbols() {
+    command -v go >/dev/null 2>&1 && command -v objcopy >/dev/null 2>&1 || { log "no go/objcopy: go_symbols seeds skipped"; return 0; }
+    local dir="$scratch/goseed"
+    mkdir -p "$dir"
+    printf 'module example.com/seed\n\ngo 1.19\n' >"$dir/go.mod"
+    printf 'package main\n\nimport (\n\t"fmt"\n\t"net/netip"\n)\n\nfunc main() { fmt.Println(netip.MustParseAddr("::1").IsLoopback()) }\n' >"$dir/main.go"
+    (cd "$dir" && GOCACHE="$dir/cache" GOPATH="$dir/gopath" GOPROXY=off GOTOOLCHAIN=local GOFLAGS=-mod=mod CGO_ENABLED=0 \
+        go build -trimpath -ldflags='-s -w' -o seed .)
+    objcopy -O binary --only-section=.gopclntab "$dir/seed" "$corpus/go_symbols/pclntab"
+    head -c 4096 "$corpus/go_symbols/pclntab" >"$corpus/go_symbols/pclntab-head"
+    cp "$dir/seed" "$corpus/go_symbols/binary"
+}
+
 seed_spec_json
 seed_layer_walk
 seed_archive_index
-for t in spec_json layer_walk archive_index; do
+seed_go_symbols
+for t in spec_json layer_walk archive_index go_symbols; do
     log "corpus for $t: $(find "$corpus/$t" -type f | wc -l) files (seeds refreshed)"
 done
 

@@ -13,7 +13,7 @@ pub mod sbom;
 mod scan;
 mod source_tree;
 
-pub use analyzer::{Analyzer, LayerFacts, OsRelease, builtin};
+pub use analyzer::{Analyzer, GO_SYMBOLS_ANALYZER, LayerFacts, OsRelease, builtin};
 pub use merge::{Inventory, merge, merge_in};
 pub use package::{Ecosystem, FoundPackage, Package};
 pub use package_name::{PackageName, pep503_name};

@@ -1,10 +1,13 @@
 //! The inventory of the final image: only what survives in the final filesystem, each package
 //! credited to the layer that installed it.
 
+use std::collections::BTreeMap;
+
 use hullguard_image::{ImageRead, MergedFs};
 use serde::Serialize;
 
 use crate::analyzer::OsRelease;
+use crate::format::go_symbols::GoSymbols;
 use crate::package::{Ecosystem, FoundPackage, Package};
 use crate::purl::Purl;
 use crate::scan::ScannedLayer;
@@ -24,6 +27,10 @@ pub struct Inventory {
     /// any is incomplete.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
+    /// The functions of each Go binary of the final filesystem, by path (empty when the symbols
+    /// were not read): what reachability decides on. Not part of the inventory's output.
+    #[serde(skip)]
+    pub go_symbols: BTreeMap<String, GoSymbols>,
 }
 
 /// Merge the per-layer results of `image` into its inventory.
@@ -42,6 +49,11 @@ pub fn merge_in(image: &ImageRead<ScannedLayer>, fs: &MergedFs) -> Inventory {
         let facts = &layer.output.facts;
         inventory.warnings.extend(facts.warnings.iter().cloned());
         inventory.incomplete.extend(facts.incomplete.iter().filter(|(path, _)| alive(path, i)).map(|(_, w)| w.clone()));
+        for (path, symbols) in &facts.go_symbols {
+            if alive(path, i) {
+                inventory.go_symbols.insert(path.clone(), symbols.clone());
+            }
+        }
         for (path, os) in &facts.os {
             if alive(path, i) && (inventory.os.is_none() || path == "/etc/os-release") {
                 inventory.os = Some(os.clone());

@@ -23,7 +23,8 @@ pub mod time;
 pub mod yaml;
 
 pub use report::{
-    Cvss, DbSource, Kev, LayerRef, Remediation, Report, SCHEMA_VERSION, SupportNote, Suppressed, VulnDetail, VulnStatus,
+    Cvss, DbSource, Kev, LayerRef, Reachability, Remediation, Report, SCHEMA_VERSION, SupportNote, Suppressed, Verdict,
+    VulnDetail, VulnStatus,
 };
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).

@@ -106,6 +106,60 @@ pub struct VulnDetail {
     /// The layer that installed the package (images only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub layer: Option<LayerRef>,
+    /// Whether the binary contains the vulnerable code (Go binaries; absent when reachability
+    /// is off or the ecosystem has no symbol data).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reachability: Option<Reachability>,
+}
+
+/// What a binary's symbols say about a vulnerability's code: the verdict and its evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reachability {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The VEX justification of a `not_affected` verdict (`vulnerable_code_not_present`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// For `reachable`, the vulnerable functions found (`net/netip.Addr.IsLoopback`); for
+    /// `package_present`, the vulnerable packages linked in; otherwise empty.
+    pub evidence: Vec<String>,
+    /// One line saying why, for people.
+    pub detail: String,
+}
+
+/// The reachability verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// A vulnerable function the advisory names is linked into the binary.
+    Reachable,
+    /// A vulnerable package is linked in; the advisory names no functions of it (module
+    /// level only).
+    PackagePresent,
+    /// The advisory names the vulnerable code and none of it is in the binary.
+    NotAffected,
+    /// Not decided: the advisory names no packages or functions, or the binary's symbols
+    /// were not read.
+    Unknown,
+}
+
+impl Verdict {
+    /// The name shown in tables and written to JSON.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Reachable => "reachable",
+            Self::PackagePresent => "package_present",
+            Self::NotAffected => "not_affected",
+            Self::Unknown => "unknown",
+        }
+    }
+}
+
+impl VulnDetail {
+    /// Whether reachability found the vulnerable code absent.
+    pub fn not_affected(&self) -> bool {
+        self.reachability.as_ref().is_some_and(|r| r.verdict == Verdict::NotAffected)
+    }
 }
 
 /// What orders vulnerabilities of one severity: known exploited first, then package and path.

@@ -33,6 +33,7 @@ fn vuln(package: &str, ecosystem: &str, installed: &str) -> VulnDetail {
         cvss: None,
         kev: None,
         layer: None,
+        reachability: None,
     }
 }
 

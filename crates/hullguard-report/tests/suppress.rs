@@ -43,6 +43,7 @@ fn finding(
             cvss: None,
             kev: None,
             layer: None,
+            reachability: None,
         })),
         status: None,
     }

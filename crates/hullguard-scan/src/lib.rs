@@ -20,13 +20,13 @@ use hullguard_image::layer::LayerResult;
 use hullguard_image::{ImageMeta, ImageRead, LayerCache, Limits, MergedFs, Platform, ReadOptions};
 use hullguard_image::{SourceSpec, read_image_cached};
 use hullguard_inventory::sbom::read_sbom;
-use hullguard_inventory::{Inventory, builtin, merge_in};
+use hullguard_inventory::{GO_SYMBOLS_ANALYZER, Inventory, builtin, merge_in};
 use hullguard_report::{Finding, Report};
 use hullguard_vulndb::db::Db;
 use hullguard_vulndb::detect::{Target as DetectTarget, detect, empty_report};
 
 pub use cache::DirCache;
-pub use policy::{Policy, filter, suppress};
+pub use policy::{Policy, ReachabilityMode, filter, suppress};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -185,6 +185,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
             .as_ref()
             .map(|m| m.layers.iter().map(|l| l.created_by.clone()).collect())
             .unwrap_or_default(),
+        reachability: options.policy.reachability != ReachabilityMode::Off,
     };
     let matched = Instant::now();
     let mut report = match &db {
@@ -257,7 +258,10 @@ fn collect_image(
     options: &ScanOptions,
 ) -> Result<Collected> {
     let source = spec.open(platform.clone(), &options.limits)?;
-    let analyzers = builtin();
+    let mut analyzers = builtin();
+    if options.policy.reachability == ReachabilityMode::Off {
+        analyzers.retain(|a| a.id() != GO_SYMBOLS_ANALYZER);
+    }
     let cache = options.cache_dir.as_deref().map(|dir| DirCache::new(dir, &analyzers, scanners.secret));
     let read_options = ReadOptions { limits: options.limits.clone(), progress: options.progress.clone() };
     let read = read_image_cached(

@@ -9,7 +9,7 @@ use hullguard_report::Severity;
 use hullguard_report::gate::Gate;
 use hullguard_report::suppress::{apply, load_ignore, parse_vex};
 use hullguard_report::time::today_utc;
-use hullguard_report::{Report, VulnStatus};
+use hullguard_report::{Finding, Report, VulnStatus};
 use hullguard_vulndb::detect::remediations;
 
 /// The suppression, filters and gate of a scan.
@@ -27,6 +27,20 @@ pub struct Policy {
     pub severity: Vec<Severity>,
     /// When the scan fails.
     pub gate: Gate,
+    /// Whether Go findings get a reachability verdict and whether the gate heeds it.
+    pub reachability: ReachabilityMode,
+}
+
+/// `--reachability`: what the symbols of Go binaries do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReachabilityMode {
+    /// Not read; no verdicts.
+    Off,
+    /// Read; every Go finding carries its verdict; `not_affected` findings still count for the gate.
+    #[default]
+    Report,
+    /// As `Report`, and the gate ignores `not_affected` findings.
+    Gate,
 }
 
 /// Applies the ignore file (`--ignorefile`, else `.hullguardignore` or `.trivyignore` when present) and the VEX
@@ -41,14 +55,17 @@ pub fn suppress(report: &mut Report, policy: &Policy) -> Result<Vec<String>> {
     Ok(apply(report, ignore.as_ref(), &vex, &today_utc()))
 }
 
-/// The severity of every finding of the report, of all three kinds.
-fn severities(report: &Report) -> Vec<Severity> {
-    report.findings.iter().map(|f| f.severity).collect()
+/// The severity of every finding of the report the gate counts, of all three kinds.
+fn severities(report: &Report, policy: &Policy) -> Vec<Severity> {
+    let counts =
+        |f: &&Finding| policy.reachability != ReachabilityMode::Gate || f.vuln().is_none_or(|v| !v.not_affected());
+    report.findings.iter().filter(counts).map(|f| f.severity).collect()
 }
 
 /// Applies the scope filters (`--ignore-unfixed`, `--kev-only`), keeps only the severities
 /// `--severity` shows, and returns whether the gate trips (`--fail-on` on every finding left,
-/// `--exit-code` alone on those shown).
+/// `--exit-code` alone on those shown; with [`ReachabilityMode::Gate`], neither counts the
+/// findings reachability found `not_affected`).
 pub fn filter(report: &mut Report, policy: &Policy) -> bool {
     // The scope flags speak of vulnerabilities: misconfigurations and secrets stay.
     if policy.ignore_unfixed {
@@ -57,11 +74,11 @@ pub fn filter(report: &mut Report, policy: &Policy) -> bool {
     if policy.kev_only {
         report.findings.retain(|f| f.vuln().is_none_or(|v| v.kev.is_some()));
     }
-    let remaining = severities(report);
+    let remaining = severities(report, policy);
     if !policy.severity.is_empty() {
         report.findings.retain(|f| policy.severity.contains(&f.severity));
     }
     report.remediations = remediations(&report.findings);
     report.finalize();
-    policy.gate.trips(remaining, severities(report))
+    policy.gate.trips(remaining, severities(report, policy))
 }

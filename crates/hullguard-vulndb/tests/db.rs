@@ -131,7 +131,7 @@ fn broken_files_are_refused() {
         (&garbage, "not a hullguard database"),
         (&empty, "not a hullguard database"),
         (&foreign, "not a hullguard database"),
-        (&future, "database schema 99, this hullguard reads schema 3"),
+        (&future, "database schema 99, this hullguard reads schema 4"),
         (&dir.path().join("missing.db"), "no vulnerability database: build one with"),
         (&dir.path().to_owned(), "a folder, not a database file"),
     ] {

@@ -118,6 +118,7 @@ fn active_cves() {
             versions: vec![],
             status: Status::Fixed,
             fixed: vec!["1.1.0g-2ubuntu4.3".into()],
+            imports: Vec::new(),
         }
     );
     assert_eq!(
@@ -254,6 +255,7 @@ fn affected(version: &str, package: &str, status: Status, fixed: Option<&str>) -
         versions: vec![],
         status,
         fixed: fixed.into_iter().map(Into::into).collect(),
+        imports: Vec::new(),
     }
 }
 

@@ -427,6 +427,31 @@ pub struct ScanArgs {
     /// the report) instead of failing with exit 2.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// Reachability of Go findings from the binaries' functions: off, report (each Go finding
+    /// carries its verdict) or gate (also, the gate ignores `not_affected` findings).
+    #[arg(long, value_enum, default_value_t = Reachability::Report)]
+    pub reachability: Reachability,
+}
+
+/// `--reachability`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Reachability {
+    /// Functions not read; no verdicts.
+    Off,
+    /// Verdicts in the report; every finding counts for the gate.
+    Report,
+    /// Verdicts in the report; `not_affected` findings do not count for the gate.
+    Gate,
+}
+
+impl From<Reachability> for hullguard_scan::ReachabilityMode {
+    fn from(mode: Reachability) -> Self {
+        match mode {
+            Reachability::Off => Self::Off,
+            Reachability::Report => Self::Report,
+            Reachability::Gate => Self::Gate,
+        }
+    }
 }
 
 /// Output formats of the vulnerability scans.
@@ -448,6 +473,8 @@ pub enum ScanFormat {
     Junit,
     /// GitLab's container-scanning report (security report schema 15).
     Gitlab,
+    /// OpenVEX 0.2.0 JSON: a statement per vulnerability finding (reachability verdicts).
+    Openvex,
 }
 
 impl ScanFormat {
@@ -458,7 +485,9 @@ impl ScanFormat {
             ScanFormat::Json => Some(InventoryFormat::Json),
             ScanFormat::Cyclonedx => Some(InventoryFormat::Cyclonedx),
             ScanFormat::SpdxJson => Some(InventoryFormat::SpdxJson),
-            ScanFormat::Sarif | ScanFormat::Template | ScanFormat::Junit | ScanFormat::Gitlab => None,
+            ScanFormat::Sarif | ScanFormat::Template | ScanFormat::Junit | ScanFormat::Gitlab | ScanFormat::Openvex => {
+                None
+            }
         }
     }
 }

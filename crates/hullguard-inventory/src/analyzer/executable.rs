@@ -21,6 +21,7 @@ use hullguard_image::LayerEntry;
 use super::{Analyzer, LayerFacts};
 use crate::format::cargo_auditable::{self, AuditData, Source};
 use crate::format::go::{self, GoBuildInfo};
+use crate::format::go_symbols;
 use crate::package::{Ecosystem, FoundPackage};
 
 /// The ELF magic: every executable this analyzer reads starts with it.
@@ -79,6 +80,56 @@ impl Analyzer for ElfExecutable {
         // Both readers fail alike on a broken section table: say it once.
         problems.dedup();
         if problems.is_empty() { Ok(()) } else { Err(problems.join("; ")) }
+    }
+}
+
+/// The id of [`GoFunctions`].
+pub(super) const GO_FUNCTIONS_ID: &str = "go-symbols";
+
+/// The functions linked into Go binaries (pclntab and ELF symbols), for reachability. Its own
+/// analyzer, on the same read of each executable, so a scan without reachability skips it.
+pub(super) struct GoFunctions;
+
+impl Analyzer for GoFunctions {
+    fn id(&self) -> &'static str {
+        GO_FUNCTIONS_ID
+    }
+
+    fn version(&self) -> u32 {
+        2
+    }
+
+    fn wants(&self, _path: &str) -> bool {
+        false
+    }
+
+    fn wants_entry(&self, entry: &LayerEntry) -> bool {
+        ElfExecutable.wants_entry(entry)
+    }
+
+    fn magic(&self) -> Option<&'static [u8]> {
+        Some(ELF_MAGIC)
+    }
+
+    fn max_size(&self) -> u64 {
+        MAX_EXECUTABLE
+    }
+
+    /// Only binaries with Go build info are read; unreadable files and broken build info are
+    /// [`ElfExecutable`]'s to report.
+    fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
+        let Ok(file) = object::File::parse(content) else {
+            return Ok(());
+        };
+        let Ok(Some(info)) = go::go_buildinfo(&file) else {
+            return Ok(());
+        };
+        let mut symbols = go_symbols::go_symbols(&file).map_err(|e| e.to_string())?;
+        let setting = |key: &str| info.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
+        symbols.goos = setting("GOOS");
+        symbols.goarch = setting("GOARCH").or(symbols.goarch);
+        facts.go_symbols.push((format!("/{path}"), symbols));
+        Ok(())
     }
 }
 

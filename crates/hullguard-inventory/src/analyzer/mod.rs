@@ -13,6 +13,7 @@ mod python;
 
 use serde::{Deserialize, Serialize};
 
+use crate::format::go_symbols::GoSymbols;
 use crate::package::FoundPackage;
 
 pub use os_release::OsRelease;
@@ -30,7 +31,14 @@ pub struct LayerFacts {
     /// count if the file survives in the final filesystem.
     #[serde(default)]
     pub incomplete: Vec<(String, String)>,
+    /// The functions of each Go binary, as (path, functions): the evidence of reachability.
+    #[serde(default)]
+    pub go_symbols: Vec<(String, GoSymbols)>,
 }
+
+/// The id of the analyzer that reads Go binaries' functions: a scan without reachability leaves
+/// it out.
+pub const GO_SYMBOLS_ANALYZER: &str = executable::GO_FUNCTIONS_ID;
 
 /// One analyzer.
 pub trait Analyzer: Send + Sync {
@@ -68,6 +76,7 @@ pub fn builtin() -> Vec<Box<dyn Analyzer>> {
         Box::new(npm::Npm),
         Box::new(cargo_lock::CargoLock),
         Box::new(executable::ElfExecutable),
+        Box::new(executable::GoFunctions),
         Box::new(java_archive::JavaArchive),
         Box::new(lang_manifests::Gemspec),
         Box::new(lang_manifests::ComposerInstalled),

@@ -2,5 +2,6 @@
 
 pub mod cargo_auditable;
 pub mod go;
+pub mod go_symbols;
 pub mod java;
 pub mod osdb;

@@ -3,6 +3,7 @@
 mod cargo_auditable;
 mod go_hostile;
 mod go_stripped;
+mod go_symbols;
 mod java_hostile;
 mod real_image;
 mod support;

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use crate::{Finding, Report, Severity, VulnDetail, VulnStatus};
+use crate::{Finding, Reachability, Report, Severity, Verdict, VulnDetail, VulnStatus};
 
 /// The CycloneDX rating method of a CVSS version.
 fn method(version: &str) -> &'static str {
@@ -43,6 +43,29 @@ fn source_of(id: &str) -> Value {
     json!({"name": name, "url": url})
 }
 
+/// The `analysis` the reachability verdicts of one vulnerability's findings give: every one
+/// `not_affected` → `not_affected` / `code_not_present`; any vulnerable function or package
+/// linked in → `exploitable` with the evidence; otherwise none.
+fn reachability_analysis(findings: &[(&Finding, &VulnDetail)]) -> Option<Value> {
+    let verdicts: Vec<&Reachability> = findings.iter().filter_map(|(_, v)| v.reachability.as_ref()).collect();
+    if verdicts.is_empty() {
+        return None;
+    }
+    let detail = |wanted: &[Verdict]| super::verdict_details(findings, wanted);
+    if verdicts.len() == findings.len() && verdicts.iter().all(|r| r.verdict == Verdict::NotAffected) {
+        return Some(json!({
+            "state": "not_affected",
+            "justification": "code_not_present",
+            "detail": detail(&[Verdict::NotAffected]),
+        }));
+    }
+    let linked = [Verdict::Reachable, Verdict::PackagePresent];
+    verdicts
+        .iter()
+        .any(|r| linked.contains(&r.verdict))
+        .then(|| json!({"state": "exploitable", "detail": detail(&linked)}))
+}
+
 /// Writes `bom` (a CycloneDX document as JSON text whose components use `purl|path` bom-refs)
 /// with `report`'s vulnerability findings added.
 ///
@@ -74,9 +97,10 @@ pub fn write(bom: &str, report: &Report, out: &mut dyn Write) -> io::Result<()> 
             let affects: Vec<Value> = findings
                 .iter()
                 .map(|(f, v)| {
+                    let status = if v.not_affected() { "unaffected" } else { "affected" };
                     json!({
                         "ref": format!("{}|{}", v.purl, f.path()),
-                        "versions": [{"version": v.installed, "status": "affected"}],
+                        "versions": [{"version": v.installed, "status": status}],
                     })
                 })
                 .collect();
@@ -100,7 +124,9 @@ pub fn write(bom: &str, report: &Report, out: &mut dyn Write) -> io::Result<()> 
             if !fixes.is_empty() {
                 v["recommendation"] = json!(fixes.join("; "));
             }
-            if first.status == VulnStatus::WillNotFix {
+            if let Some(analysis) = reachability_analysis(&findings) {
+                v["analysis"] = analysis;
+            } else if first.status == VulnStatus::WillNotFix {
                 v["analysis"] = json!({"state": "exploitable", "response": ["will_not_fix"]});
             }
             if let Some(k) = &first.kev {

@@ -1,7 +1,7 @@
 //! The renderers: one module per output format, each writing a [`Report`](crate::Report) to an
 //! [`std::io::Write`] with a `write` function — [`table`] (text), [`json`] (the report as it
 //! is), [`sarif`] (SARIF 2.1.0), [`cyclonedx`] (the inventory SBOM with its vulnerabilities),
-//! [`junit`] (JUnit XML), [`gitlab`] (GitLab container scanning) and [`template`] (minijinja,
+//! [`junit`] (JUnit XML), [`gitlab`] (GitLab container scanning), [`openvex`] (OpenVEX 0.2.0 from the reachability verdicts) and [`template`] (minijinja,
 //! with the shipped HTML report). Every format carries the scan's warnings and what it could not
 //! read (`incomplete`) in the place the format has for them. (`spdx-json` is the inventory's own
 //! document: `hullguard_inventory::sbom`.)
@@ -10,6 +10,7 @@ pub mod cyclonedx;
 pub mod gitlab;
 pub mod json;
 pub mod junit;
+pub mod openvex;
 pub mod sarif;
 pub mod table;
 pub mod template;
@@ -34,4 +35,18 @@ pub fn output(output: Option<&Path>) -> io::Result<Box<dyn Write>> {
         )),
         None => Box::new(io::BufWriter::new(io::stdout().lock())),
     })
+}
+
+/// The reachability details of those `findings` whose verdict is one of `wanted`, as
+/// `path: detail` joined by `; ` (for VEX statements and CycloneDX analyses).
+pub(crate) fn verdict_details(findings: &[(&crate::Finding, &crate::VulnDetail)], wanted: &[crate::Verdict]) -> String {
+    let mut lines: Vec<String> = findings
+        .iter()
+        .filter_map(|(f, v)| {
+            let r = v.reachability.as_ref().filter(|r| wanted.contains(&r.verdict))?;
+            Some(format!("{}: {}", f.path(), r.detail))
+        })
+        .collect();
+    lines.dedup();
+    lines.join("; ")
 }

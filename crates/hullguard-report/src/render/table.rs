@@ -185,11 +185,13 @@ fn vulnerability_sections(out: &mut dyn Write, report: &Report, style: TableStyl
     // goes, and on narrow terminals the path, layer and KEV columns go too.
     const SHRINK: [(usize, usize); 12] =
         [(9, 24), (8, 16), (0, 14), (2, 12), (3, 12), (9, 0), (8, 0), (0, 10), (2, 9), (3, 9), (7, 0), (6, 0)];
-    let mut sections: BTreeMap<&str, Vec<(&Finding, &VulnDetail)>> = BTreeMap::new();
+    // Findings whose vulnerable code reachability found absent are shown apart, after the
+    // ecosystem's others.
+    let mut sections: BTreeMap<(&str, bool), Vec<(&Finding, &VulnDetail)>> = BTreeMap::new();
     for (f, v) in report.vulnerabilities() {
-        sections.entry(v.ecosystem.as_str()).or_default().push((f, v));
+        sections.entry((v.ecosystem.as_str(), v.not_affected())).or_default().push((f, v));
     }
-    for (ecosystem, mut found) in sections {
+    for ((ecosystem, not_affected), mut found) in sections {
         found.sort_by(|(fa, va), (fb, vb)| {
             (va.package.as_str(), fa.path(), Reverse(fa.severity), va.kev.is_none(), fa.id.as_str()).cmp(&(
                 vb.package.as_str(),
@@ -199,7 +201,8 @@ fn vulnerability_sections(out: &mut dyn Write, report: &Report, style: TableStyl
                 fb.id.as_str(),
             ))
         });
-        writeln!(out, "\n{} ({})", esc(ecosystem), count(found.len(), "vulnerability", "vulnerabilities"))?;
+        let apart = if not_affected { ", not affected: vulnerable code not present" } else { "" };
+        writeln!(out, "\n{}{apart} ({})", esc(ecosystem), count(found.len(), "vulnerability", "vulnerabilities"))?;
         let rows: Vec<Vec<String>> = found
             .iter()
             .map(|(f, v)| {

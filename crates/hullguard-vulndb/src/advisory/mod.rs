@@ -99,6 +99,38 @@ pub struct Affected {
     pub status: Status,
     /// The fixed versions, in range order, no repeats.
     pub fixed: Vec<String>,
+    /// The vulnerable packages and functions inside the package (OSV Go records'
+    /// `ecosystem_specific.imports`): what reachability looks for in a binary. Empty when the
+    /// record names none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub imports: Vec<GoImport>,
+}
+
+/// One vulnerable package of a Go module, with the vulnerable functions when the record names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GoImport {
+    /// The package import path (`net/netip`, `golang.org/x/net/html`).
+    pub path: String,
+    /// The vulnerable functions, as Go's advisories write them (`Addr.IsLoopback`, `Parse`);
+    /// empty: the whole package.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<String>,
+    /// The operating systems (`GOOS`) the vulnerable code is built for; empty: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goos: Vec<String>,
+    /// The architectures (`GOARCH`) the vulnerable code is built for; empty: all.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub goarch: Vec<String>,
+}
+
+impl GoImport {
+    /// Whether the vulnerable code is built for a binary of `goos` and `goarch` (`None`: not
+    /// known, so it may be).
+    pub fn built_for(&self, goos: Option<&str>, goarch: Option<&str>) -> bool {
+        let fits =
+            |list: &[String], value: Option<&str>| list.is_empty() || value.is_none_or(|v| list.iter().any(|l| l == v));
+        fits(&self.goos, goos) && fits(&self.goarch, goarch)
+    }
 }
 
 impl Affected {

@@ -21,7 +21,7 @@ use crate::advisory::Advisory;
 
 /// The schema version this build reads and writes; a file of another
 /// version is refused with a hint to rebuild it.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The largest advisory record stored, uncompressed.
 const MAX_RECORD_BYTES: usize = 16 << 20;

@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 use hullguard_inventory::Inventory;
 use hullguard_report::{DbSource, Finding, FindingKind, LayerRef, Location, Report, VulnDetail, VulnStatus};
 
-use crate::advisory::Status;
+use crate::advisory::{GoImport, Status};
 use crate::db::{Db, DbError};
 use crate::matcher::{Query, Vulnerability, match_package};
 use crate::version::scheme_for;
 
 pub mod query;
 pub mod rating;
+pub mod reachability;
 pub mod remediation;
 pub mod support;
 
@@ -25,6 +26,9 @@ pub use query::{PackageQuery, is_distro, query_of};
 pub use rating::{Rating, rate};
 pub use remediation::remediations;
 pub use support::support_notes;
+
+/// The OSV ecosystem of Go modules and the standard library.
+const GO: &str = "Go";
 
 /// What was scanned, for the report header and layer references.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +39,9 @@ pub struct Target {
     pub config_digest: Option<String>,
     /// The `created_by` of each layer, by layer index (empty for targets without layers).
     pub layer_created_by: Vec<Option<String>>,
+    /// Whether Go findings get a reachability verdict (from the binaries' functions the
+    /// inventory read, see [`reachability`]).
+    pub reachability: bool,
 }
 
 /// Matches every package of `inventory` against `db` and builds the full report (no filters
@@ -89,6 +96,16 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<Report,
                     references.push(r.clone());
                 }
             }
+            let reachability = (target.reachability && q.ecosystem == GO).then(|| {
+                let imports: Vec<&GoImport> = v
+                    .hits
+                    .iter()
+                    .flat_map(|h| &h.advisory.affected)
+                    .filter(|a| a.ecosystem == GO && a.package == q.name)
+                    .flat_map(|a| &a.imports)
+                    .collect();
+                reachability::verdict(&imports, inventory.go_symbols.get(p.found.file()))
+            });
             let location = match p.layer {
                 Some(layer) => Location::Image { layer: Some(layer), path: Some(p.found.path.clone()) },
                 None => Location::Path { path: p.found.path.clone() },
@@ -121,6 +138,7 @@ pub fn detect(target: &Target, inventory: &Inventory, db: &Db) -> Result<Report,
                         diff_id: p.diff_id.clone(),
                         created_by: target.layer_created_by.get(index).cloned().flatten(),
                     }),
+                    reachability,
                 })),
                 id: v.id,
                 status: None,

@@ -217,6 +217,7 @@ impl Builder {
                             versions: Vec::new(),
                             status: Status::Fixed,
                             fixed: vec![v],
+                            imports: Vec::new(),
                         },
                         None => Affected {
                             ecosystem,
@@ -225,6 +226,7 @@ impl Builder {
                             versions: Vec::new(),
                             status: Status::NotAffected,
                             fixed: Vec::new(),
+                            imports: Vec::new(),
                         },
                     }
                 })

@@ -200,6 +200,7 @@ fn affected_for(ecosystem: &str, package: &str, state: State<'_>) -> Result<Opti
         versions: Vec::new(),
         status,
         fixed,
+        imports: Vec::new(),
     }))
 }
 

@@ -96,6 +96,7 @@ fn push(imported: &mut Imported, (source, version, mut cves): (String, String, V
             versions: Vec::new(),
             status: Status::Fixed,
             fixed: vec![version],
+            imports: Vec::new(),
         }],
     });
 }

@@ -12,6 +12,8 @@
 //!   `database_specific.severity` (as [`SeverityKind::Ecosystem`]); CVSS v2
 //!   and unknown kinds are skipped (counted);
 //! - withdrawn records are kept with [`Advisory::withdrawn`] set;
+//! - Go records' `ecosystem_specific.imports[].{path, symbols, goos, goarch}` become
+//!   [`Affected::imports`] (the evidence reachability looks for);
 //! - `status` is [`Status::Fixed`] when a range has a fixed version and
 //!   [`Status::AffectedNoFix`] otherwise.
 
@@ -24,7 +26,7 @@ use serde::Deserialize;
 
 use super::{ImportError, ImportStats, Imported, MAX_RECORD_BYTES, MAX_RECORDS, MAX_TOTAL_BYTES};
 use crate::Error;
-use crate::advisory::{Advisory, Affected, Event, Interval, Severity, SeverityKind, Status};
+use crate::advisory::{Advisory, Affected, Event, GoImport, Interval, Severity, SeverityKind, Status};
 use crate::version::scheme_for;
 
 /// The longest advisory id accepted, in bytes.
@@ -65,6 +67,29 @@ struct RawAffected {
     ranges: Option<Vec<RawRange>>,
     versions: Option<Vec<String>>,
     severity: Option<Vec<RawSeverity>>,
+    ecosystem_specific: Option<EcosystemSpecific>,
+}
+
+/// `affected[].ecosystem_specific` is free-form; only the Go records' `imports` are used.
+#[derive(Debug, Clone, Deserialize)]
+struct EcosystemSpecific {
+    #[serde(default, deserialize_with = "imports_or_nothing")]
+    imports: Option<Vec<RawImport>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct RawImport {
+    path: String,
+    symbols: Option<Vec<String>>,
+    goos: Option<Vec<String>>,
+    goarch: Option<Vec<String>>,
+}
+
+/// `imports` when it has the Go records' shape; anything else another ecosystem put under
+/// the same key is no error (it carries no symbols).
+fn imports_or_nothing<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<RawImport>>, D::Error> {
+    let value = serde_json::Value::deserialize(d)?;
+    Ok(serde_json::from_value(value).ok())
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -212,6 +237,18 @@ fn convert_affected(id: &str, index: usize, raw: &RawAffected) -> Result<Affecte
     let versions = unique(raw.versions.iter().flatten().cloned());
     let fixed = unique(ranges.iter().filter_map(|i| i.fixed.clone()));
     let status = if fixed.is_empty() { Status::AffectedNoFix } else { Status::Fixed };
+    let imports = raw
+        .ecosystem_specific
+        .iter()
+        .flat_map(|e| e.imports.iter().flatten())
+        .filter(|i| !i.path.is_empty())
+        .map(|i| GoImport {
+            path: i.path.clone(),
+            symbols: unique(i.symbols.iter().flatten().cloned()),
+            goos: unique(i.goos.iter().flatten().cloned()),
+            goarch: unique(i.goarch.iter().flatten().cloned()),
+        })
+        .collect();
     Ok(Affected {
         ecosystem: package.ecosystem.clone(),
         package: package.name.clone(),
@@ -219,6 +256,7 @@ fn convert_affected(id: &str, index: usize, raw: &RawAffected) -> Result<Affecte
         versions,
         status,
         fixed,
+        imports,
     })
 }
 

@@ -425,6 +425,7 @@ impl UctRecord {
                 versions: Vec::new(),
                 status,
                 fixed,
+                imports: Vec::new(),
             });
         }
 

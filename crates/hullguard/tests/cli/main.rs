@@ -12,6 +12,7 @@ mod inspect;
 mod inventory;
 mod k8s;
 mod memory;
+mod reachability;
 mod registry;
 mod sbom_input;
 mod scan;

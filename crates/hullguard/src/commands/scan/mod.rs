@@ -12,7 +12,7 @@ use hullguard_inventory::Inventory;
 use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
 use hullguard_report::Report;
 use hullguard_report::gate::Gate;
-use hullguard_report::render::{HTML_TEMPLATE, cyclonedx, gitlab, json, junit, sarif, table, template};
+use hullguard_report::render::{HTML_TEMPLATE, cyclonedx, gitlab, json, junit, openvex, sarif, table, template};
 use hullguard_report::text::escape_control;
 use hullguard_scan::{Policy, ScanOptions, ScanRequest, ScanResult, Scanners, Target};
 
@@ -33,6 +33,7 @@ fn policy(args: &ScanArgs) -> Policy {
         kev_only: args.kev_only,
         severity: args.severity.clone(),
         gate: gate(args),
+        reachability: args.reachability.into(),
     }
 }
 
@@ -100,6 +101,10 @@ pub fn emit(report: &Report, args: &ScanArgs, inventory: &Inventory, subject: &S
         ScanFormat::Sarif => sarif::write(report, version, &mut out)?,
         ScanFormat::Junit => junit::write(report, &mut out)?,
         ScanFormat::Gitlab => gitlab::write(report, version, crate::cli::scan_times(), &mut out)?,
+        ScanFormat::Openvex => {
+            let now = hullguard_report::time::rfc3339_utc(std::time::SystemTime::now());
+            openvex::write(report, version, &now, &mut out)?;
+        }
         ScanFormat::Template => {
             let (name, body) = template.unwrap_or_default();
             template::write(report, &name, &body, &mut out).map_err(|e| anyhow!(e))?;
