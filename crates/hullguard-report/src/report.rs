@@ -6,15 +6,15 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;
 
 use hullguard_inventory::Purl;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use crate::{Finding, FindingKind, Severity};
+use crate::{Finding, FindingKind, Location, Severity};
 
 /// The JSON schema version of [`Report`].
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// What is known about a fix for an affected package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VulnStatus {
     /// A fixed version exists.
@@ -40,7 +40,7 @@ impl VulnStatus {
 }
 
 /// A CVSS rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cvss {
     /// `3.1`, `3.0` or `4.0`.
     pub version: String,
@@ -51,7 +51,7 @@ pub struct Cvss {
 }
 
 /// A CISA KEV entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kev {
     /// When CISA added it (`YYYY-MM-DD`).
     pub date_added: String,
@@ -62,7 +62,7 @@ pub struct Kev {
 }
 
 /// The image layer a package came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRef {
     /// 0-based index into the image's layers.
     pub index: usize,
@@ -74,7 +74,7 @@ pub struct LayerRef {
 
 /// What a vulnerability finding says beyond what every finding says: the package, the advisory
 /// data and the fix. The file the package was found in is the finding's location.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VulnDetail {
     /// The other ids of the same vulnerability, sorted.
     pub aliases: Vec<String>,
@@ -113,7 +113,7 @@ pub struct VulnDetail {
 }
 
 /// What a binary's symbols say about a vulnerability's code: the verdict and its evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reachability {
     /// The verdict.
     pub verdict: Verdict,
@@ -128,7 +128,7 @@ pub struct Reachability {
 }
 
 /// The reachability verdicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// A vulnerable function the advisory names is linked into the binary.
@@ -174,6 +174,20 @@ impl Finding {
         self.vulnerability.as_deref()
     }
 
+    /// What the finding is named by besides its id: a vulnerability's package; where a
+    /// misconfiguration or secret is (the image path whatever the layer, else `file:line`, the
+    /// config field, the object). A suppressed finding is listed by it, and a diff pairs findings by it.
+    #[must_use]
+    pub fn subject(&self) -> String {
+        if let Some(v) = self.vuln() {
+            return v.package.clone();
+        }
+        match &self.location {
+            Location::Image { path, .. } => path.clone().unwrap_or_default(),
+            other => other.place(),
+        }
+    }
+
     /// The path the finding is at (empty when its location has none).
     #[must_use]
     pub fn path(&self) -> &str {
@@ -193,7 +207,7 @@ impl Finding {
 }
 
 /// The upgrade that fixes every fixable finding of one package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remediation {
     /// Package name.
     pub package: String,
@@ -210,7 +224,7 @@ pub struct Remediation {
 }
 
 /// A distro's note on the security support of an installed package or of the OS release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportNote {
     /// The package (empty for a note on the OS release).
     pub package: String,
@@ -226,7 +240,7 @@ pub struct SupportNote {
 }
 
 /// A finding left out of the report, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppressed {
     /// Vulnerability, check or secret-rule id.
     pub id: String,
@@ -238,7 +252,7 @@ pub struct Suppressed {
 }
 
 /// A feed of the database used, for the report header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbSource {
     /// Feed name.
     pub name: String,
@@ -247,7 +261,7 @@ pub struct DbSource {
 }
 
 /// The report of one scan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -265,7 +279,7 @@ pub struct Report {
     /// The database's feeds.
     pub db_sources: Vec<DbSource>,
     /// The build files linted (`config`, `dockerfile`), in the order read.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
     /// The findings shown, of every kind, in [`Finding::report_order`].
     pub findings: Vec<Finding>,
@@ -273,11 +287,15 @@ pub struct Report {
     pub remediations: Vec<Remediation>,
     /// Findings suppressed by the ignore file or VEX.
     pub suppressed: Vec<Suppressed>,
+    /// Findings the baseline stage (`--baseline`) ignored that are still present, shown or
+    /// suppressed here, with the baseline's reason.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub carried_over: Vec<Suppressed>,
     /// Counts of the shown findings (every kind) per severity.
     pub summary: BTreeMap<Severity, usize>,
     /// Security-support notes: packages (and OS releases) that no longer get security fixes, or
     /// get limited support, whatever their findings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub support: Vec<SupportNote>,
     /// Problems met on the way that did not stop the scan (a file that could not be parsed, an
     /// expired ignore entry), one line each.
@@ -303,6 +321,7 @@ impl Report {
             findings: Vec::new(),
             remediations: Vec::new(),
             suppressed: Vec::new(),
+            carried_over: Vec::new(),
             summary: BTreeMap::new(),
             support: Vec::new(),
             warnings: Vec::new(),

@@ -213,18 +213,6 @@ impl IgnoreEntry {
     }
 }
 
-/// What a suppressed finding is named by besides its id: a vulnerability's package; where a
-/// misconfiguration or secret was (`file:line`, image path or config field).
-fn suppressed_as(f: &Finding) -> String {
-    if let Some(v) = f.vuln() {
-        return v.package.clone();
-    }
-    match &f.location {
-        Location::Image { path, .. } => path.clone().unwrap_or_default(),
-        other => other.place(),
-    }
-}
-
 /// The warnings for ignore-file entries that expired or matched nothing.
 fn entry_warnings(entries: &[IgnoreEntry], expired: &[bool], used: &[bool], origin: &str) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -1002,7 +990,7 @@ pub fn apply(report: &mut Report, ignore: Option<&IgnoreFile>, vex: &[Vex], toda
             reason = Some(st.reason(&vex[d].origin));
         }
         match reason {
-            Some(reason) => report.suppressed.push(Suppressed { id: f.id.clone(), package: suppressed_as(&f), reason }),
+            Some(reason) => report.suppressed.push(Suppressed { id: f.id.clone(), package: f.subject(), reason }),
             None => report.findings.push(f),
         }
     }

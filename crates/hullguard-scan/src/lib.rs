@@ -6,9 +6,11 @@
 //! warnings come back as data, progress through a callback.
 
 mod cache;
+pub mod compare;
 mod image;
 pub mod layer;
 mod policy;
+pub mod stage;
 pub mod tree;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +28,7 @@ use hullguard_vulndb::db::Db;
 use hullguard_vulndb::detect::{Target as DetectTarget, detect, empty_report};
 
 pub use cache::DirCache;
-pub use policy::{Policy, ReachabilityMode, filter, suppress};
+pub use policy::{IGNORE_UNFIXED_REASON, Policy, ReachabilityMode, filter, suppress};
 
 /// What to scan.
 #[derive(Debug, Clone)]
@@ -200,7 +202,16 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
     detect_time += matched.elapsed();
     report.findings.extend(collected.findings);
     // Suppression sees every finding of every scanner.
-    let gate_warnings = suppress(&mut report, &options.policy)?;
+    let mut gate_warnings = suppress(&mut report, &options.policy)?;
+    if let Some(baseline) = &options.policy.baseline {
+        report.carried_over = stage::carried_over(baseline, &report);
+        gate_warnings.extend(report.carried_over.iter().map(|c| {
+            format!(
+                "{} {}: ignored at the baseline ({}), still present in {}: revisit the baseline",
+                c.id, c.package, c.reason, report.target
+            )
+        }));
+    }
     let tripped = filter(&mut report, &options.policy);
     report.warnings = warnings.iter().chain(&gate_warnings).cloned().collect();
     report.incomplete = collected.inventory.incomplete.clone();

@@ -57,11 +57,59 @@ enum Command {
     Host(HostArgs),
     /// Audit containers in the Docker Engine (CIS Docker §5–6): every running one, or those named.
     Containers(ContainersArgs),
+    /// Compare two scans: each a saved `--format json` report, an SBOM, or an image (scanned now).
+    Diff(DiffArgs),
     /// Seccomp profiles.
     Seccomp {
         #[command(subcommand)]
         action: SeccompAction,
     },
+}
+
+/// Arguments of `diff`.
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The earlier side: report:FILE, sbom:FILE, a JSON file (a hullguard report or an SBOM,
+    /// told apart by content), or an image source as `image` takes it.
+    #[arg(value_name = "BEFORE")]
+    pub before: String,
+    /// The later side, of the same forms.
+    #[arg(value_name = "AFTER")]
+    pub after: String,
+    /// Scanners run on a side that is scanned now (an SBOM gets vuln only).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
+    pub scanners: Vec<Scanner>,
+    /// The vulnerability database for sides scanned now (default: $HULLGUARD_DB, else ~/.cache/hullguard/db/hullguard.db).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Analyse every layer, reading and writing no cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Output format (sarif: only the findings AFTER added).
+    #[arg(short, long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Write the diff to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Fail (exit 1, or --exit-code) when AFTER added a finding of at least this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<hullguard_report::Severity>,
+    /// Exit code of a failed gate; alone (without --fail-on), fail when AFTER added any finding.
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
+}
+
+/// Output formats of `diff`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// Counts, then the added and removed findings and packages.
+    Table,
+    /// The whole diff (docs/diff.md).
+    Json,
+    /// SARIF 2.1.0 of the added findings only.
+    Sarif,
+    /// Markdown for a pull-request comment.
+    Markdown,
 }
 
 /// Output, ignore file and gate of the audit commands (`host`, `containers`, `seccomp audit`).
@@ -427,6 +475,19 @@ pub struct ScanArgs {
     /// the report) instead of failing with exit 2.
     #[arg(long)]
     pub allow_incomplete: bool,
+    /// The stage scanned for (dev, test, prod, or one of --stages): its gate applies on top of
+    /// --fail-on (built in: test fails on what the baseline ignored and is still present; prod
+    /// also on KEV-listed vulnerabilities and CRITICAL/HIGH ones with a fix).
+    #[arg(long, value_name = "NAME")]
+    pub stage: Option<String>,
+    /// The stages file (TOML, docs/policy.md); default: hullguard-stages.toml in the working
+    /// directory when present, else the built-in stages.
+    #[arg(long, value_name = "FILE", requires = "stage")]
+    pub stages: Option<PathBuf>,
+    /// The JSON report of the stage before: every finding it ignored (ignore file, VEX,
+    /// --ignore-unfixed) that is still present is listed as carried over.
+    #[arg(long, value_name = "REPORT.json")]
+    pub baseline: Option<PathBuf>,
     /// Reachability of Go findings from the binaries' functions: off, report (each Go finding
     /// carries its verdict) or gate (also, the gate ignores `not_affected` findings).
     #[arg(long, value_enum, default_value_t = Reachability::Report)]
@@ -612,6 +673,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Sbom(args) => {
             commands::scan::run_sbom(&args.file, args.list_packages, args.max_sbom_size, &args.scan, cli.quiet)
         }
+        Command::Diff(args) => commands::diff::run(&args, commands::scan::scanners(&args.scanners), cli.quiet),
         Command::Host(args) => commands::audit::host(&args, cli.quiet),
         Command::Containers(args) => commands::audit::containers(&args, cli.quiet),
         Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {

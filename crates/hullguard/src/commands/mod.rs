@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod checks;
 pub mod db;
+pub mod diff;
 pub mod inspect;
 pub mod inventory;
 pub mod manifest;

@@ -14,6 +14,8 @@ use hullguard_report::Report;
 use hullguard_report::gate::Gate;
 use hullguard_report::render::{HTML_TEMPLATE, cyclonedx, gitlab, json, junit, openvex, sarif, table, template};
 use hullguard_report::text::escape_control;
+use hullguard_scan::compare::read_report;
+use hullguard_scan::stage::{DEFAULT_STAGES_FILE, Stages};
 use hullguard_scan::{Policy, ScanOptions, ScanRequest, ScanResult, Scanners, Target};
 
 use crate::cli::{ImageRequest, ScanArgs, ScanFormat, Scanner};
@@ -24,9 +26,22 @@ fn gate(args: &ScanArgs) -> Gate {
     Gate { fail_on: args.fail_on, exit_code: args.exit_code }
 }
 
-/// The suppression, filters and gate the arguments ask for.
-fn policy(args: &ScanArgs) -> Policy {
-    Policy {
+/// The suppression, filters and gates the arguments ask for, with the stage's gate and the
+/// baseline report read.
+fn policy(args: &ScanArgs) -> Result<Policy> {
+    let stage = match &args.stage {
+        Some(name) => {
+            let default_file = Path::new(DEFAULT_STAGES_FILE);
+            let stages = match &args.stages {
+                Some(path) => Stages::read(path)?,
+                None if default_file.is_file() => Stages::read(default_file)?,
+                None => Stages::default(),
+            };
+            Some(stages.gate(name)?.clone())
+        }
+        None => None,
+    };
+    Ok(Policy {
         ignorefile: args.ignorefile.clone(),
         vex: args.vex.clone(),
         ignore_unfixed: args.ignore_unfixed,
@@ -34,7 +49,9 @@ fn policy(args: &ScanArgs) -> Policy {
         severity: args.severity.clone(),
         gate: gate(args),
         reachability: args.reachability.into(),
-    }
+        stage,
+        baseline: args.baseline.as_deref().map(read_report).transpose()?,
+    })
 }
 
 /// The scanners of `--scanners`.
@@ -47,14 +64,14 @@ pub fn scanners(list: &[Scanner]) -> Scanners {
 }
 
 /// The engine's options for `args`, with the layer cache in `cache_dir`.
-fn options(args: &ScanArgs, cache_dir: Option<&Path>, limits: hullguard_image::Limits) -> ScanOptions {
-    ScanOptions {
+fn options(args: &ScanArgs, cache_dir: Option<&Path>, limits: hullguard_image::Limits) -> Result<ScanOptions> {
+    Ok(ScanOptions {
         limits,
         cache_dir: cache_dir.map(Path::to_path_buf),
         db: args.db.clone(),
-        policy: policy(args),
+        policy: policy(args)?,
         ..ScanOptions::default()
-    }
+    })
 }
 
 /// The SBOM subject of a scanned target.
@@ -153,7 +170,7 @@ pub fn run_image(
         platform: request.platform.clone(),
         reference: reference.to_owned(),
     };
-    let options = options(args, cache_dir, request.limits.clone());
+    let options = options(args, cache_dir, request.limits.clone())?;
     let label = format!("reading {}", if reference.is_empty() { "the image" } else { reference });
     run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet)
 }
@@ -163,7 +180,7 @@ pub fn run_image(
 /// the tree for secrets.
 pub fn run_fs(dir: &Path, list: bool, scanners_asked: &[Scanner], args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let target = Target::Tree(dir.to_path_buf());
-    let options = options(args, None, hullguard_image::Limits::default());
+    let options = options(args, None, hullguard_image::Limits::default())?;
     if list {
         return list_packages(&target, &options, args, quiet);
     }
@@ -173,7 +190,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners_asked: &[Scanner], args: &ScanArg
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
 pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
     let target = Target::Sbom(path.to_path_buf());
-    let options = ScanOptions { max_sbom_bytes: max_bytes, ..options(args, None, hullguard_image::Limits::default()) };
+    let options = ScanOptions { max_sbom_bytes: max_bytes, ..options(args, None, hullguard_image::Limits::default())? };
     if list {
         return list_packages(&target, &options, args, quiet);
     }
