@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use packageurl::PackageUrl;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::package::{Ecosystem, FoundPackage};
 use crate::package_name::PackageName;
@@ -180,6 +180,14 @@ impl fmt::Display for Purl {
 impl Serialize for Purl {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
+    }
+}
+
+/// Read back from its text, checked as [`Purl::parse`] checks it.
+impl<'de> Deserialize<'de> for Purl {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        Self::parse(&text).map_err(serde::de::Error::custom)
     }
 }
 

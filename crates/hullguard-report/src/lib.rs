@@ -87,7 +87,7 @@ impl FromStr for Severity {
 }
 
 /// Where a finding is.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Location {
     /// A position in a text file (Dockerfile, manifest, source file). Lines and columns are 1-based.
@@ -211,7 +211,7 @@ impl Location {
 
 /// The outcome of one audit check (`hullguard host`, `containers`): findings carry `warn` or
 /// `manual`; `pass` and `n/a` are only counted in the compliance summary.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CheckStatus {
     /// The check ran and found nothing wrong.
     #[serde(rename = "pass")]
@@ -241,7 +241,7 @@ impl CheckStatus {
 }
 
 /// What sort of problem a finding reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FindingKind {
     /// A known vulnerability in a package.
@@ -253,7 +253,7 @@ pub enum FindingKind {
 }
 
 /// One problem found by a detector: a vulnerability, a misconfiguration or a secret.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// What sort of problem this is.
     pub kind: FindingKind,

@@ -1,12 +1,13 @@
 //! The report of one scan, whatever was scanned (image, folder, SBOM, build files) and whichever
 //! scanners ran: one documented, stable shape ([`Report`], schema in `docs/report.schema.json`)
-//! holding every [`Finding`] of every kind. The JSON format is the report serialised as it is.
+//! holding every [`Finding`] of every kind. The JSON format is the report serialised as it is,
+//! and reads back into the same report (the server's client mode renders what the server matched).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;
 
 use hullguard_inventory::Purl;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Finding, FindingKind, Severity};
 
@@ -14,7 +15,7 @@ use crate::{Finding, FindingKind, Severity};
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// What is known about a fix for an affected package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VulnStatus {
     /// A fixed version exists.
@@ -40,7 +41,7 @@ impl VulnStatus {
 }
 
 /// A CVSS rating.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Cvss {
     /// `3.1`, `3.0` or `4.0`.
     pub version: String,
@@ -51,7 +52,7 @@ pub struct Cvss {
 }
 
 /// A CISA KEV entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kev {
     /// When CISA added it (`YYYY-MM-DD`).
     pub date_added: String,
@@ -62,7 +63,7 @@ pub struct Kev {
 }
 
 /// The image layer a package came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LayerRef {
     /// 0-based index into the image's layers.
     pub index: usize,
@@ -74,7 +75,7 @@ pub struct LayerRef {
 
 /// What a vulnerability finding says beyond what every finding says: the package, the advisory
 /// data and the fix. The file the package was found in is the finding's location.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VulnDetail {
     /// The other ids of the same vulnerability, sorted.
     pub aliases: Vec<String>,
@@ -139,7 +140,7 @@ impl Finding {
 }
 
 /// The upgrade that fixes every fixable finding of one package.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Remediation {
     /// Package name.
     pub package: String,
@@ -156,7 +157,7 @@ pub struct Remediation {
 }
 
 /// A distro's note on the security support of an installed package or of the OS release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SupportNote {
     /// The package (empty for a note on the OS release).
     pub package: String,
@@ -172,7 +173,7 @@ pub struct SupportNote {
 }
 
 /// A finding left out of the report, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Suppressed {
     /// Vulnerability, check or secret-rule id.
     pub id: String,
@@ -184,7 +185,7 @@ pub struct Suppressed {
 }
 
 /// A feed of the database used, for the report header.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DbSource {
     /// Feed name.
     pub name: String,
@@ -193,7 +194,7 @@ pub struct DbSource {
 }
 
 /// The report of one scan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
     /// [`SCHEMA_VERSION`].
     pub schema_version: u32,
@@ -211,7 +212,7 @@ pub struct Report {
     /// The database's feeds.
     pub db_sources: Vec<DbSource>,
     /// The build files linted (`config`, `dockerfile`), in the order read.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub files: Vec<String>,
     /// The findings shown, of every kind, in [`Finding::report_order`].
     pub findings: Vec<Finding>,
@@ -223,7 +224,7 @@ pub struct Report {
     pub summary: BTreeMap<Severity, usize>,
     /// Security-support notes: packages (and OS releases) that no longer get security fixes, or
     /// get limited support, whatever their findings.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub support: Vec<SupportNote>,
     /// Problems met on the way that did not stop the scan (a file that could not be parsed, an
     /// expired ignore entry), one line each.

@@ -9,11 +9,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use hullguard_inventory::Inventory;
-use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
+use hullguard_inventory::sbom::Subject;
 use hullguard_report::Report;
 use hullguard_report::gate::Gate;
-use hullguard_report::render::{HTML_TEMPLATE, cyclonedx, gitlab, json, junit, sarif, table, template};
+use hullguard_report::render::HTML_TEMPLATE;
 use hullguard_report::text::escape_control;
+use hullguard_scan::render::{Format, render};
 use hullguard_scan::{Policy, ScanOptions, ScanRequest, ScanResult, Scanners, Target};
 
 use crate::cli::{ImageRequest, ScanArgs, ScanFormat, Scanner};
@@ -86,25 +87,21 @@ fn run(mut request: ScanRequest, label: &str, args: &ScanArgs, quiet: bool) -> R
 /// or `--output`.
 pub fn emit(report: &Report, args: &ScanArgs, inventory: &Inventory, subject: &Subject<'_>) -> Result<()> {
     // A template is read before the output is created: a missing template leaves no empty file.
-    let template = match args.format {
-        ScanFormat::Template => Some(read_template(args.template.as_deref())?),
-        _ => None,
+    let format = match args.format {
+        ScanFormat::Cyclonedx => Format::Cyclonedx,
+        ScanFormat::SpdxJson => Format::SpdxJson,
+        ScanFormat::Table => Format::Table(table_style(args.output.as_deref())),
+        ScanFormat::Json => Format::Json,
+        ScanFormat::Sarif => Format::Sarif,
+        ScanFormat::Junit => Format::Junit,
+        ScanFormat::Gitlab => Format::Gitlab(crate::cli::scan_times()),
+        ScanFormat::Template => {
+            let (name, body) = read_template(args.template.as_deref())?;
+            Format::Template { name, body }
+        }
     };
     let mut out = report_writer(args.output.as_deref())?;
-    let version = env!("CARGO_PKG_VERSION");
-    match args.format {
-        ScanFormat::Cyclonedx => cyclonedx::write(&to_cyclonedx(inventory, subject)?, report, &mut out)?,
-        ScanFormat::SpdxJson => out.write_all(to_spdx(inventory, subject)?.as_bytes())?,
-        ScanFormat::Table => table::write(report, table_style(args.output.as_deref()), &mut out)?,
-        ScanFormat::Json => json::write(report, &mut out)?,
-        ScanFormat::Sarif => sarif::write(report, version, &mut out)?,
-        ScanFormat::Junit => junit::write(report, &mut out)?,
-        ScanFormat::Gitlab => gitlab::write(report, version, crate::cli::scan_times(), &mut out)?,
-        ScanFormat::Template => {
-            let (name, body) = template.unwrap_or_default();
-            template::write(report, &name, &body, &mut out).map_err(|e| anyhow!(e))?;
-        }
-    }
+    render(report, inventory, subject, &format, &mut out)?;
     Ok(out.flush()?)
 }
 
