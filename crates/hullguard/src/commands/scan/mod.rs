@@ -69,11 +69,21 @@ pub fn subject<'a>(name: &'a str, image: Option<&'a hullguard_image::ImageMeta>)
     }
 }
 
-/// Runs `request` with a progress bar labelled `label`, prints its warnings, renders its report.
-fn run(mut request: ScanRequest, label: &str, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+/// Runs `request` with a progress bar labelled `label`, prints its warnings, renders its report;
+/// with `remote`, the server matches the inventory.
+fn run(
+    mut request: ScanRequest,
+    label: &str,
+    args: &ScanArgs,
+    quiet: bool,
+    remote: Option<hullguard_server::client::Remote>,
+) -> Result<ExitCode> {
     let (bar, tick) = progress(quiet, label);
     request.options.progress = Some(tick);
-    let result = hullguard_scan::scan(&request);
+    let result = match remote {
+        Some(mut remote) => hullguard_scan::scan_with(&request, &mut remote),
+        None => hullguard_scan::scan(&request),
+    };
     bar.finish_and_clear();
     let result: ScanResult = result?;
     warn(&result.warnings, quiet);
@@ -131,15 +141,25 @@ pub fn exit_code(tripped: bool, report: &Report, args: &ScanArgs) -> ExitCode {
     if tripped { ExitCode::from(gate(args).code()) } else { ExitCode::SUCCESS }
 }
 
+/// How `image` scans: the layer cache, the scanners, and the server matching (client mode).
+pub struct ImageScan<'a> {
+    /// The layer cache directory.
+    pub cache_dir: Option<&'a Path>,
+    /// `--scanners`.
+    pub scanners: &'a [Scanner],
+    /// `--server`: the server that matches the inventory.
+    pub remote: Option<hullguard_server::client::Remote>,
+}
+
 /// Run `image`: read the image once, match its inventory, report.
 pub fn run_image(
     request: &ImageRequest,
     reference: &str,
-    cache_dir: Option<&Path>,
-    scanners_asked: &[Scanner],
+    scan: ImageScan<'_>,
     args: &ScanArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
+    let ImageScan { cache_dir, scanners: scanners_asked, remote } = scan;
     let target = Target::Image {
         spec: request.spec.clone(),
         platform: request.platform.clone(),
@@ -147,7 +167,7 @@ pub fn run_image(
     };
     let options = options(args, cache_dir, request.limits.clone());
     let label = format!("reading {}", if reference.is_empty() { "the image" } else { reference });
-    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet)
+    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet, remote)
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with
@@ -159,7 +179,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners_asked: &[Scanner], args: &ScanArg
     if list {
         return list_packages(&target, &options, args, quiet);
     }
-    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, "reading", args, quiet)
+    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, "reading", args, quiet, None)
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
@@ -170,7 +190,7 @@ pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet:
         return list_packages(&target, &options, args, quiet);
     }
     let scanners = Scanners { vuln: true, ..Scanners::default() };
-    run(ScanRequest { target, scanners, options }, "reading", args, quiet)
+    run(ScanRequest { target, scanners, options }, "reading", args, quiet, None)
 }
 
 /// `--list-packages`: the inventory of `target`, no scanner run.
