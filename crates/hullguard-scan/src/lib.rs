@@ -25,8 +25,8 @@ use hullguard_inventory::sbom::read_sbom;
 use hullguard_inventory::{Inventory, builtin, merge_in};
 use hullguard_report::{Finding, Report};
 use hullguard_vulndb::db::Db;
-use hullguard_vulndb::detect::{detect, empty_report};
 pub use hullguard_vulndb::detect::Target as DetectTarget;
+use hullguard_vulndb::detect::{detect, empty_report};
 
 pub use cache::DirCache;
 pub use policy::{Policy, filter, suppress};
@@ -238,7 +238,7 @@ pub fn scan_with(request: &ScanRequest, matcher: &mut dyn Matcher) -> Result<Sca
 }
 
 /// What vulnerability matching needs to know of a collected target.
-pub fn detect_target(collected: &Collected) -> DetectTarget {
+fn detect_target(collected: &Collected) -> DetectTarget {
     DetectTarget {
         name: collected.name.clone(),
         config_digest: collected.image.as_ref().and_then(|m| m.config_digest.as_ref().map(|d| d.as_str().to_owned())),

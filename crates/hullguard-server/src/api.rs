@@ -2,6 +2,7 @@
 //! scope's routes, the per-token rate limit, and the handlers, which run the blocking store and
 //! engine calls off the async runtime. Described in `docs/openapi.json`.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -11,21 +12,19 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use governor::{DefaultKeyedRateLimiter, Quota};
 use hullguard_inventory::sbom::Subject;
 use hullguard_report::Severity;
 use hullguard_report::render::{HTML_TEMPLATE, ScanTimes, TableStyle};
 use hullguard_scan::render::{Format, render};
 use serde::Deserialize;
 use tokio::sync::watch;
-use tower_http::timeout::TimeoutLayer;
 
+use crate::Limits;
 use crate::auth::{Caller, Scope, hash, new_token};
 use crate::engine::{self, Failure, Vulns};
 use crate::metrics::Metrics;
 use crate::store::{FindingQuery, Store};
 use crate::wire::{ApiError, CreatedToken, Events, TokenRequest};
-use crate::Limits;
 
 /// What every handler shares.
 pub struct AppState {
@@ -37,8 +36,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The id of the last event, watched by long polls.
     pub last_event: watch::Sender<i64>,
-    /// Requests per token.
-    pub limiter: DefaultKeyedRateLimiter<i64>,
+    /// Requests per token in the current minute.
+    limiter: RateLimiter,
     /// Caps.
     pub limits: Limits,
 }
@@ -47,13 +46,12 @@ impl AppState {
     /// The state over `store` and `vulns`.
     pub fn new(store: Store, vulns: Vulns, limits: Limits) -> Result<Self, Failure> {
         let last = store.last_event()?;
-        let per_minute = std::num::NonZeroU32::new(limits.requests_per_minute.max(1)).unwrap_or(std::num::NonZeroU32::MIN);
         Ok(AppState {
             store: Mutex::new(store),
             vulns,
             metrics: Metrics::default(),
             last_event: watch::channel(last).0,
-            limiter: DefaultKeyedRateLimiter::keyed(Quota::per_minute(per_minute)),
+            limiter: RateLimiter::new(limits.requests_per_minute),
             limits,
         })
     }
@@ -80,6 +78,31 @@ impl AppState {
 }
 
 type Shared = Arc<AppState>;
+
+/// A fixed-window rate limit per token: at most `per_minute` requests in each minute since the
+/// token's first request of the window.
+struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    fn new(per_minute: u32) -> Self {
+        RateLimiter { per_minute: per_minute.max(1), windows: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts a request of token `id`; false when it is over the limit.
+    fn allow(&self, id: i64) -> bool {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (start, count) = windows.entry(id).or_insert((now, 0));
+        if now.duration_since(*start) >= Duration::from_secs(60) {
+            (*start, *count) = (now, 0);
+        }
+        *count += 1;
+        *count <= self.per_minute
+    }
+}
 
 /// An API error response.
 struct ApiFailure(StatusCode, String);
@@ -151,9 +174,10 @@ async fn authorize(State((state, scope)): State<(Shared, Scope)>, mut request: R
         let message = format!("token {:?} has scope {}; this needs {scope}", caller.name, caller.scope);
         return ApiFailure(StatusCode::FORBIDDEN, message).into_response();
     }
-    if state.limiter.check_key(&caller.id).is_err() {
+    if !state.limiter.allow(caller.id) {
         let mut response =
-            ApiFailure(StatusCode::TOO_MANY_REQUESTS, format!("token {:?} is over its rate", caller.name)).into_response();
+            ApiFailure(StatusCode::TOO_MANY_REQUESTS, format!("token {:?} is over its rate", caller.name))
+                .into_response();
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return response;
     }
@@ -188,8 +212,18 @@ pub fn router(state: Shared) -> Router {
         .merge(scan)
         .merge(admin)
         .layer(DefaultBodyLimit::max(body))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| deadline(timeout, request, next)))
         .with_state(state)
+}
+
+/// Answers 408 when the request takes longer than `timeout`.
+async fn deadline(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiFailure(StatusCode::REQUEST_TIMEOUT, format!("no answer within {} s", timeout.as_secs())).into_response()
+        }
+    }
 }
 
 async fn health() -> Json<serde_json::Value> {
@@ -203,10 +237,9 @@ async fn submit(
     let started = Instant::now();
     state.metrics.queue_depth.inc();
     let shared = state.clone();
-    let outcome = blocking(move || {
-        Ok(engine::submit(&shared.vulns, &shared.store, submission, shared.limits.max_sbom_bytes)?)
-    })
-    .await;
+    let outcome =
+        blocking(move || Ok(engine::submit(&shared.vulns, &shared.store, submission, shared.limits.max_sbom_bytes)?))
+            .await;
     state.metrics.queue_depth.dec();
     state.metrics.scan_seconds.observe(started.elapsed().as_secs_f64());
     let (scan, stored) = match outcome {

@@ -58,10 +58,17 @@ impl Matcher for Remote {
             "layer_created_by": target.layer_created_by,
             "inventory": inventory,
         });
-        let scan: Scan =
-            self.send(self.http.post(format!("{}/api/v1/scans", self.base)).json(&body), "submit the inventory")?.json()?;
+        let scan: Scan = self
+            .send(self.http.post(format!("{}/api/v1/scans", self.base)).json(&body), "submit the inventory")?
+            .json()?;
         if scan.status != "done" {
-            return Err(anyhow!("{}: scan {} is {}: {}", self.base, scan.id, scan.status, scan.error.unwrap_or_default()));
+            return Err(anyhow!(
+                "{}: scan {} is {}: {}",
+                self.base,
+                scan.id,
+                scan.status,
+                scan.error.unwrap_or_default()
+            ));
         }
         let url = format!("{}/api/v1/scans/{}/report?format=json", self.base, scan.id);
         let mut report: Report = self.send(self.http.get(url), "the report")?.json()?;

@@ -121,7 +121,12 @@ fn inventory_of(submission: &mut ScanSubmission, max_sbom_bytes: u64) -> Result<
 
 /// The unfiltered report of `inventory` against `db`, with the warnings of its data and
 /// inventory, and what it could not read.
-fn report_of(db: &mut Detector<'_>, info: &DbInfo, stored: &StoredInventory, inventory: &Inventory) -> Result<Report, Failure> {
+fn report_of(
+    db: &mut Detector<'_>,
+    info: &DbInfo,
+    stored: &StoredInventory,
+    inventory: &Inventory,
+) -> Result<Report, Failure> {
     let target = DetectTarget {
         name: stored.name.clone(),
         config_digest: stored_config_digest(stored),
@@ -182,7 +187,8 @@ pub fn submit(
 
 /// Whether `d` is `sha256:` and 64 lower-case hex digits.
 fn is_sha256_digest(d: &str) -> bool {
-    d.strip_prefix("sha256:").is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+    d.strip_prefix("sha256:")
+        .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
 }
 
 /// How many inventories one transaction of a re-scan records.

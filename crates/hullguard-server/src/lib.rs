@@ -155,7 +155,12 @@ async fn watch_db(state: Arc<AppState>, every: Duration) {
         let shared = state.clone();
         match tokio::task::spawn_blocking(move || shared.reload()).await {
             Ok(Ok(rescan)) if rescan.changed => {
-                tracing::info!("database {}: {} inventories re-matched, {} events", rescan.built, rescan.rescanned, rescan.events);
+                tracing::info!(
+                    "database {}: {} inventories re-matched, {} events",
+                    rescan.built,
+                    rescan.rescanned,
+                    rescan.events
+                );
             }
             Ok(Ok(_)) => {}
             Ok(Err(e)) => tracing::warn!("database file changed but could not be used: {e}"),

@@ -55,7 +55,11 @@ impl Default for Metrics {
         let findings = Family::<FindingLabels, Gauge>::default();
         registry.register("findings", "Findings of each image's last scan by severity", findings.clone());
         let db_age_seconds = Gauge::default();
-        registry.register("db_age_seconds", "Seconds since the vulnerability database was built", db_age_seconds.clone());
+        registry.register(
+            "db_age_seconds",
+            "Seconds since the vulnerability database was built",
+            db_age_seconds.clone(),
+        );
         let queue_depth = Gauge::default();
         registry.register("queue_depth", "Scan submissions being matched", queue_depth.clone());
         let rescanned = Counter::default();

@@ -78,8 +78,7 @@ pub struct FindingQuery {
 /// The most rows one listing returns.
 pub const MAX_ROWS: usize = 10_000;
 
-const SCAN_COLUMNS: &str =
-    "s.id, i.digest, i.name, s.status, s.db_built, s.created, s.summary, s.kev, s.error FROM scans s \
+const SCAN_COLUMNS: &str = "s.id, i.digest, i.name, s.status, s.db_built, s.created, s.summary, s.kev, s.error FROM scans s \
      JOIN inventories i ON i.id = s.inventory_id";
 
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, i.digest, i.name, e.vulnerability, e.package, e.fixed, e.db_built \
@@ -153,9 +152,8 @@ fn rank(severity: Severity) -> i64 {
 /// transaction): the scan row, the image's current findings, and, when the image had been
 /// scanned before, one event per difference. Returns the scan and the number of events.
 pub fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &str) -> Result<(i64, usize)> {
-    let rescan: bool = conn.query_row("SELECT count(*) > 0 FROM scans WHERE inventory_id = ?1", [inventory_id], |r| {
-        r.get(0)
-    })?;
+    let rescan: bool =
+        conn.query_row("SELECT count(*) > 0 FROM scans WHERE inventory_id = ?1", [inventory_id], |r| r.get(0))?;
     let mut old: BTreeMap<FindingKey, Option<String>> = BTreeMap::new();
     {
         let mut stmt =
@@ -268,7 +266,11 @@ impl Store {
     pub fn scan_of(&self, digest: &str, db_built: &str) -> Result<Option<Scan>> {
         Ok(self
             .conn
-            .query_row(&format!("SELECT {SCAN_COLUMNS} WHERE i.digest = ?1 AND s.db_built = ?2"), [digest, db_built], scan_row)
+            .query_row(
+                &format!("SELECT {SCAN_COLUMNS} WHERE i.digest = ?1 AND s.db_built = ?2"),
+                [digest, db_built],
+                scan_row,
+            )
             .optional()?)
     }
 
@@ -338,16 +340,7 @@ impl Store {
                 "SELECT s.report, i.id, i.digest, i.name, i.layer_created_by, i.inventory FROM scans s \
                  JOIN inventories i ON i.id = s.inventory_id WHERE s.id = ?1 AND s.report IS NOT NULL",
                 [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get(5)?,
-                    ))
-                },
+                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?)),
             )
             .optional()?;
         let Some((report, id, digest, name, layers, inventory)) = row else { return Ok(None) };
@@ -453,7 +446,8 @@ impl Store {
     ///
     /// When SQLite fails.
     pub fn events_after(&self, since: i64, limit: usize) -> Result<Vec<Event>> {
-        let mut stmt = self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2"))?;
+        let mut stmt =
+            self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2"))?;
         let limit = i64::try_from(limit.clamp(1, MAX_ROWS)).unwrap_or(1);
         Ok(stmt.query_map(params![since, limit], event_row)?.collect::<rusqlite::Result<_>>()?)
     }

@@ -133,9 +133,8 @@ fn push_findings(
     rated: &Rated,
     target: &Target,
 ) {
-    let order = |a: &str, b: &str| {
-        scheme_for(&q.ecosystem).and_then(|s| s.compare(a, b)).unwrap_or(std::cmp::Ordering::Equal)
-    };
+    let order =
+        |a: &str, b: &str| scheme_for(&q.ecosystem).and_then(|s| s.compare(a, b)).unwrap_or(std::cmp::Ordering::Equal);
     for (v, rating) in rated.iter().cloned() {
         let status = match v.status() {
             Status::Fixed => VulnStatus::Fixed,
