@@ -64,6 +64,8 @@ pub struct Config {
     pub db_poll: Option<Duration>,
     /// Caps.
     pub limits: Limits,
+    /// Stop on SIGINT or SIGTERM (finishing the requests in flight), as a service does.
+    pub stop_on_signal: bool,
 }
 
 /// A server running on its own thread; dropping it stops it.
@@ -132,7 +134,14 @@ pub fn start(config: Config) -> Result<Running> {
             let app = api::router(state);
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
+                    if config.stop_on_signal {
+                        tokio::select! {
+                            _ = stopped => {}
+                            () = signalled() => tracing::info!("stopping on a signal"),
+                        }
+                    } else {
+                        let _ = stopped.await;
+                    }
                 })
                 .await
                 .context("serve")
@@ -140,6 +149,20 @@ pub fn start(config: Config) -> Result<Running> {
     })?;
     tracing::info!("listening on http://{addr}");
     Ok(Running { addr, stop: Some(stop), thread: Some(thread) })
+}
+
+/// Resolves on the first SIGINT or SIGTERM (never, when they cannot be watched).
+async fn signalled() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::interrupt()), signal(SignalKind::terminate())) {
+        (Ok(mut interrupt), Ok(mut terminate)) => {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        _ => std::future::pending().await,
+    }
 }
 
 /// Checks the database file every `every`; a changed file is re-read and every stored

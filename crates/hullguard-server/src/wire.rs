@@ -18,7 +18,7 @@ pub struct ScanSubmission {
     /// The history `created_by` of each layer, by layer index.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub layer_created_by: Vec<Option<String>>,
-    /// What is installed, as `hullguard inventory --format json` prints it.
+    /// What is installed (the inventory as client mode sends it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inventory: Option<Inventory>,
     /// A CycloneDX or SPDX JSON document instead of `inventory`.

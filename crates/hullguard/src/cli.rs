@@ -413,6 +413,7 @@ fn parse_scope(s: &str) -> Result<hullguard_server::auth::Scope, String> {
 
 /// Arguments of `server`.
 #[derive(Args)]
+#[command(subcommand_negates_reqs = true)]
 struct ServerArgs {
     #[command(subcommand)]
     action: Option<ServerAction>,
@@ -420,10 +421,10 @@ struct ServerArgs {
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
     /// The results store (SQLite, created when missing).
-    #[arg(long, value_name = "FILE.sqlite", required_unless_present = "action")]
+    #[arg(long, value_name = "FILE.sqlite", required = true)]
     store: Option<PathBuf>,
     /// The vulnerability database; a new file there is picked up and every stored inventory re-matched.
-    #[arg(long, value_name = "VULN.db", required_unless_present = "action")]
+    #[arg(long, value_name = "VULN.db", required = true)]
     db: Option<PathBuf>,
     /// How often to check the database file for a change, in seconds (0: only on POST /api/v1/db).
     #[arg(long, value_name = "SECS", default_value_t = 30)]

@@ -51,6 +51,7 @@ pub fn run(token: Option<TokenCreate>, args: ServeArgs) -> Result<ExitCode> {
         db,
         db_poll: (args.db_poll > 0).then(|| Duration::from_secs(args.db_poll)),
         limits: args.limits,
+        stop_on_signal: true,
     };
     let running = hullguard_server::start(config)?;
     eprintln!("hullguard: server listening on http://{}", running.addr);

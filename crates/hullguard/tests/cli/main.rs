@@ -15,6 +15,7 @@ mod memory;
 mod registry;
 mod sbom_input;
 mod scan;
+mod server;
 mod sources;
 mod support;
 mod terminal;

@@ -1,0 +1,406 @@
+//! `hullguard server`: the real server process on a loopback port with its SQLite store in a
+//! temporary folder, driven over HTTP; and client mode (`image --server`) against it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::scan::db;
+use crate::support::{hullguard, image};
+
+/// A `hullguard server` process; killed when dropped.
+pub struct Served {
+    child: Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+}
+
+impl Served {
+    /// Starts a server over `store` and `db` on a free loopback port, with `extra` flags, and
+    /// waits for its "listening" line.
+    pub fn start(store: &Path, db: &Path, extra: &[&str]) -> Served {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("hullguard"))
+            .args(["server", "--listen", "127.0.0.1:0", "--db-poll", "0", "--store"])
+            .arg(store)
+            .arg("--db")
+            .arg(db)
+            .args(extra)
+            .env_remove("HULLGUARD_LOG")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut line = String::new();
+        let base = loop {
+            line.clear();
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "the server stopped before listening");
+            if let Some(url) = line.trim().strip_prefix("hullguard: server listening on ") {
+                break url.to_owned();
+            }
+        };
+        // Keep reading its log so that the pipe never fills.
+        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
+        Served { child, base }
+    }
+
+    /// Stops it with SIGTERM and waits: it finishes what it was doing and exits 0.
+    pub fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "{status}");
+    }
+
+    /// The URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A new token of `scope` in `store`, made by `server token create`.
+pub fn token(store: &Path, scope: &str) -> String {
+    let out = hullguard(
+        Path::new("."),
+        &["server", "token", "create", "--store", store.to_str().unwrap(), "--scope", scope, "--name", scope],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    assert!(token.starts_with("hgt_") && token.len() == 68, "{token}");
+    token
+}
+
+/// The three tokens of a fresh store.
+pub struct Tokens {
+    pub read: String,
+    pub scan: String,
+    pub admin: String,
+}
+
+impl Tokens {
+    pub fn new(store: &Path) -> Tokens {
+        Tokens { read: token(store, "read"), scan: token(store, "scan"), admin: token(store, "admin") }
+    }
+}
+
+fn http() -> Client {
+    Client::new()
+}
+
+/// `GET path` with `token`: the status and the body as text.
+fn get(served: &Served, path: &str, token: &str) -> (StatusCode, String) {
+    let response = http().get(served.url(path)).bearer_auth(token).send().unwrap();
+    (response.status(), response.text().unwrap())
+}
+
+/// `GET path` with `token`, expecting 200 and JSON.
+fn get_json(served: &Served, path: &str, token: &str) -> Value {
+    let (status, body) = get(served, path, token);
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+/// `POST path` of `body` with `token`: the status and the JSON answer.
+fn post(served: &Served, path: &str, token: &str, body: &Value) -> (StatusCode, Value) {
+    let response = http().post(served.url(path)).bearer_auth(token).json(body).send().unwrap();
+    let status = response.status();
+    (status, response.json().unwrap_or(Value::Null))
+}
+
+/// The app-mixed image in the docker-archive.
+fn app_mixed_docker() -> String {
+    format!("docker-archive:{}:app-mixed:latest", image("bookworm-images.docker.tar"))
+}
+
+/// The CycloneDX SBOM of app-mixed, as `inventory -f cyclonedx` writes it.
+fn app_mixed_sbom() -> Value {
+    let out = hullguard(Path::new("."), &["inventory", "--no-cache", &app_mixed_docker(), "-f", "cyclonedx", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `hullguard sbom` of `sbom` against `db`, locally: the JSON report.
+fn local_sbom_report(dir: &Path, sbom: &Value, db: &Path) -> Value {
+    let path = dir.join("local.cdx.json");
+    std::fs::write(&path, serde_json::to_vec(sbom).unwrap()).unwrap();
+    let out =
+        hullguard(Path::new("."), &["sbom", path.to_str().unwrap(), "--db", db.to_str().unwrap(), "-f", "json", "-q"]);
+    assert!(out.status.code() == Some(0) || out.status.code() == Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `(id, package, installed)` of every vulnerability finding of a JSON report, sorted.
+fn finding_keys(report: &Value) -> Vec<(String, String, String)> {
+    let mut keys: Vec<_> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "vulnerability")
+        .map(|f| {
+            let v = &f["vulnerability"];
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                v["package"].as_str().unwrap().to_owned(),
+                v["installed"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A temporary folder holding a store.
+fn store_dir() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    (dir, store)
+}
+
+#[test]
+fn server_scans_an_sbom_once_per_digest_serves_every_format_and_keeps_it_across_a_restart() {
+    let (dir, store) = store_dir();
+    let tokens = Tokens::new(&store);
+    let db = db();
+    let served = Served::start(&store, db, &[]);
+    let sbom = app_mixed_sbom();
+    let local = local_sbom_report(dir.path(), &sbom, db);
+    assert_eq!(local["summary"], json!({ "CRITICAL": 10, "HIGH": 41, "MEDIUM": 33, "LOW": 27, "UNKNOWN": 309 }));
+    let submission = json!({ "name": "app-mixed.cdx.json", "sbom": sbom });
+
+    // The first submission is matched (201), the second returns the stored scan (200).
+    let (status, scan) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
+    assert_eq!(status, StatusCode::CREATED, "{scan}");
+    assert_eq!(scan["status"], "done");
+    assert_eq!(scan["name"], "app-mixed.cdx.json");
+    assert!(scan["digest"].as_str().unwrap().starts_with("inventory:"), "{scan}");
+    assert_eq!(scan["summary"], local["summary"]);
+    let id = scan["id"].as_i64().unwrap();
+    let (status, again) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, scan);
+
+    // Status and report: the server's findings are the local scan's.
+    assert_eq!(get_json(&served, &format!("/api/v1/scans/{id}"), &tokens.read), scan);
+    let report = get_json(&served, &format!("/api/v1/scans/{id}/report"), &tokens.read);
+    let keys = finding_keys(&report);
+    assert_eq!(keys, finding_keys(&local));
+    assert_eq!(
+        keys.len(),
+        local["summary"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum::<u64>() as usize
+    );
+    assert!(keys.contains(&("CVE-2020-14343".to_owned(), "PyYAML".to_owned(), "5.3.1".to_owned())), "{keys:?}");
+
+    // Every format of the CLI, each with its media type and its own shape.
+    let formats = [
+        ("json", "application/json"),
+        ("table", "text/plain; charset=utf-8"),
+        ("sarif", "application/sarif+json"),
+        ("cyclonedx", "application/vnd.cyclonedx+json"),
+        ("spdx-json", "application/spdx+json"),
+        ("junit", "application/xml"),
+        ("gitlab", "application/json"),
+        ("html", "text/html; charset=utf-8"),
+    ];
+    let mut bodies = std::collections::BTreeMap::new();
+    for (format, media) in formats {
+        let response = http()
+            .get(served.url(&format!("/api/v1/scans/{id}/report?format={format}")))
+            .bearer_auth(&tokens.read)
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{format}");
+        assert_eq!(response.headers()["content-type"], media, "{format}");
+        bodies.insert(format, response.text().unwrap());
+    }
+    let sarif: Value = serde_json::from_str(&bodies["sarif"]).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), keys.len());
+    let cdx: Value = serde_json::from_str(&bodies["cyclonedx"]).unwrap();
+    assert_eq!(cdx["bomFormat"], "CycloneDX");
+    assert_eq!(
+        cdx["vulnerabilities"].as_array().unwrap().len(),
+        keys.iter().map(|k| &k.0).collect::<std::collections::BTreeSet<_>>().len()
+    );
+    let spdx: Value = serde_json::from_str(&bodies["spdx-json"]).unwrap();
+    assert_eq!(spdx["spdxVersion"], "SPDX-2.3");
+    assert_eq!(bodies["junit"].matches("<testcase ").count(), keys.len());
+    let gitlab: Value = serde_json::from_str(&bodies["gitlab"]).unwrap();
+    assert_eq!(gitlab["vulnerabilities"].as_array().unwrap().len(), keys.len());
+    assert!(bodies["html"].starts_with("<!doctype html>"), "{}", &bodies["html"][..80]);
+    assert!(bodies["table"].contains("CVE-2020-14343"));
+    let (status, body) = get(&served, &format!("/api/v1/scans/{id}/report?format=xml"), &tokens.read);
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, _) = get(&served, "/api/v1/scans/999/report", &tokens.read);
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The image list with its counts; the findings query.
+    let images = get_json(&served, "/api/v1/images", &tokens.read);
+    assert_eq!(images.as_array().unwrap().len(), 1, "{images}");
+    assert_eq!(images[0]["digest"], scan["digest"]);
+    assert_eq!(images[0]["last_scan"]["summary"], local["summary"]);
+    let pyyaml = get_json(&served, "/api/v1/findings?package=PyYAML", &tokens.read);
+    let ids: Vec<&str> = pyyaml.as_array().unwrap().iter().map(|f| f["vulnerability"].as_str().unwrap()).collect();
+    let expected: Vec<&str> = keys.iter().filter(|k| k.1 == "PyYAML").map(|k| k.0.as_str()).collect();
+    assert_eq!(ids.len(), expected.len());
+    assert!(ids.iter().all(|id| expected.contains(id)), "{ids:?}");
+    let by_id = get_json(&served, "/api/v1/findings?vulnerability=CVE-2020-14343", &tokens.read);
+    assert_eq!(by_id.as_array().unwrap().len(), 1, "{by_id}");
+    assert_eq!(by_id[0]["installed"], "5.3.1");
+    assert_eq!(by_id[0]["image"], "app-mixed.cdx.json");
+    let critical = get_json(&served, "/api/v1/findings?severity=critical", &tokens.read);
+    assert_eq!(critical.as_array().unwrap().len() as u64, local["summary"]["CRITICAL"].as_u64().unwrap());
+    assert!(critical.as_array().unwrap().iter().all(|f| f["severity"] == "CRITICAL"));
+    let later = get_json(&served, "/api/v1/findings?since=2999-01-01T00:00:00Z", &tokens.read);
+    assert_eq!(later, json!([]));
+    let (status, _) = get(&served, "/api/v1/findings?severity=awful", &tokens.read);
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    // A restart loses nothing: the same scan, the same report bytes, and still one scan per digest.
+    let json_report = bodies["json"].clone();
+    served.stop();
+    let served = Served::start(&store, db, &[]);
+    assert_eq!(get_json(&served, &format!("/api/v1/scans/{id}"), &tokens.read), scan);
+    assert_eq!(get(&served, &format!("/api/v1/scans/{id}/report?format=json"), &tokens.read).1, json_report);
+    assert_eq!(get_json(&served, "/api/v1/images", &tokens.read), images);
+    let (status, again) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
+    assert_eq!((status, again), (StatusCode::OK, scan));
+    let history =
+        get_json(&served, &format!("/api/v1/images/{}/history", images[0]["digest"].as_str().unwrap()), &tokens.read);
+    assert_eq!(history["scans"].as_array().unwrap().len(), 1);
+    assert_eq!(history["events"], json!([]));
+}
+
+#[test]
+fn server_refuses_requests_without_a_token_with_a_lower_scope_or_over_the_body_cap() {
+    let (_dir, store) = store_dir();
+    let tokens = Tokens::new(&store);
+    let served = Served::start(&store, db(), &["--max-body-size", "100000"]);
+    let small =
+        json!({ "name": "empty", "sbom": { "bomFormat": "CycloneDX", "specVersion": "1.6", "components": [] } });
+
+    // No token, an unknown token: 401 with a Bearer challenge.
+    let response = http().get(served.url("/api/v1/images")).send().unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(response.headers()["www-authenticate"], "Bearer");
+    let (status, body) = get(&served, "/api/v1/images", "hgt_0000");
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let response = http().post(served.url("/api/v1/scans")).json(&small).send().unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // The health check needs none.
+    assert_eq!(http().get(served.url("/api/v1/health")).send().unwrap().status(), StatusCode::OK);
+
+    // A read token cannot scan, a scan token cannot reload the database or make tokens: 403.
+    let (status, body) = post(&served, "/api/v1/scans", &tokens.read, &small);
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "token \"read\" has scope read; this needs scan");
+    let (status, _) = post(&served, "/api/v1/db", &tokens.scan, &json!({}));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post(&served, "/api/v1/tokens", &tokens.scan, &json!({ "name": "x", "scope": "admin" }));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // The scopes nest: scan and admin tokens read; admin makes a token that works at once.
+    assert_eq!(get(&served, "/api/v1/images", &tokens.scan).0, StatusCode::OK);
+    let (status, made) = post(&served, "/api/v1/tokens", &tokens.admin, &json!({ "name": "ci", "scope": "scan" }));
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (status, scan) = post(&served, "/api/v1/scans", made["token"].as_str().unwrap(), &small);
+    assert_eq!(status, StatusCode::CREATED, "{scan}");
+    assert_eq!(scan["summary"], json!({}));
+
+    // A body over --max-body-size is refused with 413 before it is read whole.
+    let padding = "x".repeat(200_000);
+    let big = json!({ "name": padding, "sbom": small["sbom"] });
+    let (status, _) = post(&served, "/api/v1/scans", &tokens.scan, &big);
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // A bad body is 400 or 422 with one line, never a crash: the server still answers.
+    let (status, body) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "name": "x" }));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "a scan needs an `inventory` or an `sbom`");
+    let (status, body) =
+        post(&served, "/api/v1/scans", &tokens.scan, &json!({ "name": "x", "sbom": { "bomFormat": 3 } }));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(get(&served, "/api/v1/images", &tokens.read).0, StatusCode::OK);
+}
+
+/// `hullguard image` of `target` with `extra` arguments: exit code and stdout.
+fn image_scan(args: &[&str]) -> (Option<i32>, Vec<u8>) {
+    let out = hullguard(Path::new("."), args);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn client_mode_gives_the_local_report_byte_for_byte_and_the_server_keeps_the_image() {
+    let (_dir, store) = store_dir();
+    let tokens = Tokens::new(&store);
+    let db = db();
+    let served = Served::start(&store, db, &[]);
+    let target = app_mixed_docker();
+    let db_arg = db.to_str().unwrap();
+    for format in ["json", "table", "sarif", "junit"] {
+        let local = image_scan(&["image", "--no-cache", "--db", db_arg, &target, "-f", format, "-q"]);
+        let remote = image_scan(&[
+            "image",
+            "--no-cache",
+            "--server",
+            &served.base,
+            "--token",
+            &tokens.scan,
+            &target,
+            "-f",
+            format,
+            "-q",
+        ]);
+        assert_eq!(remote.0, local.0, "{format}");
+        assert!(remote.1 == local.1, "{format}: the client-mode report differs from the local one");
+    }
+    // The gate decides locally, on the server's findings.
+    let local =
+        image_scan(&["image", "--no-cache", "--db", db_arg, &target, "--fail-on", "critical", "-q", "-f", "json"]);
+    let remote = image_scan(&[
+        "image",
+        "--no-cache",
+        "--server",
+        &served.base,
+        "--token",
+        &tokens.scan,
+        &target,
+        "--fail-on",
+        "critical",
+        "-q",
+        "-f",
+        "json",
+    ]);
+    assert_eq!(remote, local);
+
+    // The server keeps the image under its config digest: one scan however often it is sent.
+    let report: Value = serde_json::from_slice(&local.1).unwrap();
+    let images = get_json(&served, "/api/v1/images", &tokens.read);
+    assert_eq!(images.as_array().unwrap().len(), 1, "{images}");
+    assert_eq!(images[0]["digest"], report["config_digest"]);
+    assert_eq!(images[0]["last_scan"]["summary"], report["summary"]);
+    let history = get_json(
+        &served,
+        &format!("/api/v1/images/{}/history", report["config_digest"].as_str().unwrap()),
+        &tokens.read,
+    );
+    assert_eq!(history["scans"].as_array().unwrap().len(), 1);
+
+    // A read token cannot submit: the client says so in one line, exit 2.
+    let out = hullguard(
+        Path::new("."),
+        &["image", "--no-cache", "--server", &served.base, "--token", &tokens.read, &target, "-q"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("403 token \"read\" has scope read; this needs scan"), "{stderr}");
+}
