@@ -24,10 +24,11 @@ impl Served {
     /// waits for its "listening" line.
     pub fn start(store: &Path, db: &Path, extra: &[&str]) -> Served {
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("hullguard"))
-            .args(["server", "--listen", "127.0.0.1:0", "--db-poll", "0", "--store"])
+            .args(["server", "--listen", "127.0.0.1:0", "--store"])
             .arg(store)
             .arg("--db")
             .arg(db)
+            .args(if extra.contains(&"--db-poll") { &[][..] } else { &["--db-poll", "0"][..] })
             .args(extra)
             .env_remove("HULLGUARD_LOG")
             .stdout(Stdio::null())
@@ -35,10 +36,11 @@ impl Served {
             .spawn()
             .unwrap();
         let mut stderr = BufReader::new(child.stderr.take().unwrap());
-        let mut line = String::new();
+        let (mut line, mut log) = (String::new(), String::new());
         let base = loop {
             line.clear();
-            assert!(stderr.read_line(&mut line).unwrap() > 0, "the server stopped before listening");
+            assert!(stderr.read_line(&mut line).unwrap() > 0, "the server stopped before listening: {log}");
+            log.push_str(&line);
             if let Some(url) = line.trim().strip_prefix("hullguard: server listening on ") {
                 break url.to_owned();
             }
@@ -403,4 +405,163 @@ fn client_mode_gives_the_local_report_byte_for_byte_and_the_server_keeps_the_ima
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("403 token \"read\" has scope read; this needs scan"), "{stderr}");
+}
+
+/// Writes `dst`: the records of the zip `src`, without those named in `drop`, and with the
+/// `fixed` events of those named in `unfix` taken out (the advisory as it was before a fix).
+fn edited_feed(src: &Path, dst: &Path, drop: &[&str], unfix: &[&str]) {
+    let script = "import sys, json, zipfile\n\
+                  src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], 'w')\n\
+                  drop, unfix = sys.argv[3].split(','), sys.argv[4].split(',')\n\
+                  for name in sorted(src.namelist()):\n\
+                  \x20   if name in drop: continue\n\
+                  \x20   body = src.read(name)\n\
+                  \x20   if name in unfix:\n\
+                  \x20       record = json.loads(body)\n\
+                  \x20       for a in record['affected']:\n\
+                  \x20           for r in a.get('ranges', []): r['events'] = [e for e in r['events'] if 'fixed' not in e]\n\
+                  \x20       body = json.dumps(record)\n\
+                  \x20   dst.writestr(name, body)\n\
+                  dst.close()";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(src)
+        .arg(dst)
+        .arg(drop.join(","))
+        .arg(unfix.join(","))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `db build` of `feeds` (and the KEV catalog) into `db`, stamped as built at `built`.
+fn build_db(feeds: &[&Path], db: &Path, built: &str) {
+    let kev = crate::support::shared().join("vulndata/kev/known_exploited_vulnerabilities.json");
+    let mut cmd = assert_cmd::Command::cargo_bin("hullguard").unwrap();
+    cmd.args(["db", "build", "--db"]).arg(db).env("HULLGUARD_BUILD_TIME", built).env_remove("HULLGUARD_LOG");
+    for feed in feeds.iter().copied().chain([kev.as_path()]) {
+        cmd.arg("--source").arg(feed);
+    }
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `(kind, vulnerability, package, fixed)` of events, sorted.
+fn event_rows(events: &Value) -> Vec<(String, String, String, Option<String>)> {
+    let mut rows: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap().to_owned();
+            (s("kind"), s("vulnerability"), s("package"), e["fixed"].as_str().map(str::to_owned))
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn event(kind: &str, id: &str, package: &str, fixed: Option<&str>) -> (String, String, String, Option<String>) {
+    (kind.to_owned(), id.to_owned(), package.to_owned(), fixed.map(str::to_owned))
+}
+
+#[test]
+fn a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdrawn_findings() {
+    let (dir, store) = store_dir();
+    let tokens = Tokens::new(&store);
+    let pypi = crate::support::shared().join("vulndata/osv/PyPI.zip");
+    // Build 1 lacks the PyYAML advisory, has CVE-2024-27351 (Django) without its fix and still
+    // has CVE-2024-24680; build 2 is the real feed without CVE-2024-24680.
+    let (feed1, feed2) = (dir.path().join("one/PyPI.zip"), dir.path().join("two/PyPI.zip"));
+    std::fs::create_dir_all(feed1.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(feed2.parent().unwrap()).unwrap();
+    edited_feed(&pypi, &feed1, &["PYSEC-2021-142.json"], &["PYSEC-2024-47.json"]);
+    edited_feed(&pypi, &feed2, &["PYSEC-2024-28.json"], &[]);
+    let (db, next) = (dir.path().join("vuln.db"), dir.path().join("next.db"));
+    build_db(&[&feed1], &db, "2026-12-01T00:00:00Z");
+    build_db(&[&feed2], &next, "2026-12-02T00:00:00Z");
+
+    let served = Served::start(&store, &db, &[]);
+    let submission = json!({ "name": "app-mixed", "sbom": app_mixed_sbom() });
+    let (status, first) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    assert_eq!(first["db_built"], "2026-12-01T00:00:00Z");
+    let digest = first["digest"].as_str().unwrap().to_owned();
+    let django = |report: &Value, id: &str| -> Value {
+        report["findings"].as_array().unwrap().iter().find(|f| f["id"] == id).cloned().unwrap_or(Value::Null)
+    };
+    let report = get_json(&served, &format!("/api/v1/scans/{}/report", first["id"]), &tokens.read);
+    assert_eq!(django(&report, "CVE-2024-27351")["vulnerability"]["status"], "affected");
+    assert_eq!(django(&report, "CVE-2020-14343"), Value::Null);
+    assert_eq!(get_json(&served, "/api/v1/events", &tokens.read), json!({ "events": [], "next": 0 }));
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let before_update = get_json(&served, "/api/v1/health", &tokens.read);
+    assert_eq!(before_update["status"], "ok");
+    let cutoff = hullguard_report::time::rfc3339_utc(std::time::SystemTime::now());
+
+    // The new file taken (admin): the one stored inventory re-matched, three events.
+    std::fs::rename(&next, &db).unwrap();
+    let (status, _) = post(&served, "/api/v1/db", &tokens.scan, &json!({}));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, rescan) = post(&served, "/api/v1/db", &tokens.admin, &json!({}));
+    assert_eq!(status, StatusCode::OK, "{rescan}");
+    assert_eq!(
+        (&rescan["built"], &rescan["changed"], &rescan["rescanned"], &rescan["events"]),
+        (&json!("2026-12-02T00:00:00Z"), &json!(true), &json!(1), &json!(3))
+    );
+    let events = get_json(&served, "/api/v1/events?since=0", &tokens.read);
+    assert_eq!(
+        event_rows(&events["events"]),
+        [
+            event("fixed_upstream", "CVE-2024-27351", "Django", Some("3.2.25")),
+            event("new_finding", "CVE-2020-14343", "PyYAML", Some("5.4")),
+            event("withdrawn", "CVE-2024-24680", "Django", Some("3.2.24")),
+        ]
+    );
+    assert!(
+        events["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["digest"] == digest.as_str() && e["db_built"] == "2026-12-02T00:00:00Z")
+    );
+    let next_event = events["next"].as_i64().unwrap();
+    assert_eq!(get_json(&served, &format!("/api/v1/events?since={next_event}"), &tokens.read)["events"], json!([]));
+    // Taking the same file again changes nothing.
+    let (_, again) = post(&served, "/api/v1/db", &tokens.admin, &json!({}));
+    assert_eq!((&again["changed"], &again["events"]), (&json!(false), &json!(0)));
+
+    // The image's current findings follow: "new since" the update is the PyYAML finding alone.
+    let new_since = get_json(&served, &format!("/api/v1/findings?since={cutoff}"), &tokens.read);
+    let ids: Vec<&str> = new_since.as_array().unwrap().iter().map(|f| f["vulnerability"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["CVE-2020-14343"]);
+    assert_eq!(get_json(&served, "/api/v1/findings?vulnerability=CVE-2024-24680", &tokens.read), json!([]));
+    assert_eq!(get_json(&served, "/api/v1/findings?vulnerability=CVE-2024-27351", &tokens.read)[0]["fixed"], "3.2.25");
+    // A submission of the same image now returns the re-matched scan.
+    let (status, second) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(second["db_built"], "2026-12-02T00:00:00Z");
+    assert_ne!(second["id"], first["id"]);
+    let history = get_json(&served, &format!("/api/v1/images/{digest}/history"), &tokens.read);
+    assert_eq!(history["scans"].as_array().unwrap().len(), 2);
+    assert_eq!(history["events"].as_array().unwrap().len(), 3);
+    let metrics = get(&served, "/metrics", &tokens.read).1;
+    assert!(metrics.lines().any(|l| l == "hullguard_rescanned_inventories_total 1"), "{metrics}");
+    served.stop();
+
+    // After a restart, the server polls the file: the first build back in place is found by
+    // itself, the stored inventory re-matched, the reverse events recorded after the old ones.
+    let served = Served::start(&store, &db, &["--db-poll", "1"]);
+    build_db(&[&feed1], &next, "2026-12-03T00:00:00Z");
+    std::fs::rename(&next, &db).unwrap();
+    let later = get_json(&served, &format!("/api/v1/events?since={next_event}&wait=20"), &tokens.read);
+    assert_eq!(
+        event_rows(&later["events"]),
+        [
+            event("new_finding", "CVE-2024-24680", "Django", Some("3.2.24")),
+            event("withdrawn", "CVE-2020-14343", "PyYAML", Some("5.4"))
+        ]
+    );
+    assert!(later["events"][0]["id"].as_i64().unwrap() > next_event);
+    assert_eq!(get_json(&served, "/api/v1/db", &tokens.read)["built"], "2026-12-03T00:00:00Z");
 }
