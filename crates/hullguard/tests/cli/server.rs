@@ -565,3 +565,143 @@ fn a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdra
     assert!(later["events"][0]["id"].as_i64().unwrap() > next_event);
     assert_eq!(get_json(&served, "/api/v1/db", &tokens.read)["built"], "2026-12-03T00:00:00Z");
 }
+
+/// The repository's `docs/openapi.json`.
+fn openapi() -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The `(method, path)` of every `.route(path, method(handler))` of the server's router.
+fn routes_in_code() -> std::collections::BTreeSet<(String, String)> {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../hullguard-server/src/api.rs")).unwrap();
+    source
+        .split(".route(\"")
+        .skip(1)
+        .map(|rest| {
+            let (path, rest) = rest.split_once('"').unwrap();
+            let method = rest.trim_start_matches([',', ' ']).split_once('(').unwrap().0;
+            (method.to_owned(), path.to_owned())
+        })
+        .collect()
+}
+
+/// `schema` with its `$ref` into `#/components/schemas` followed.
+fn resolved<'a>(spec: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema["$ref"].as_str().and_then(|r| r.strip_prefix("#/components/schemas/")) {
+        Some(name) => &spec["components"]["schemas"][name],
+        None => schema,
+    }
+}
+
+/// Checks `value` against the parts of `schema` the API's schemas use: type object with
+/// required properties, arrays of items, enums. Returns the first mismatch.
+fn conforms(spec: &Value, schema: &Value, value: &Value, at: &str) -> Result<(), String> {
+    let schema = resolved(spec, schema);
+    if let Some(allowed) = schema["enum"].as_array()
+        && !allowed.contains(value)
+    {
+        return Err(format!("{at}: {value} is not one of {allowed:?}"));
+    }
+    if schema["type"] == "object" {
+        let object = value.as_object().ok_or_else(|| format!("{at}: not an object"))?;
+        for name in schema["required"].as_array().into_iter().flatten() {
+            let name = name.as_str().unwrap();
+            if !object.contains_key(name) {
+                return Err(format!("{at}: no {name}"));
+            }
+        }
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            if let Some(v) = object.get(name) {
+                conforms(spec, property, v, &format!("{at}.{name}"))?;
+            }
+        }
+    }
+    if schema["type"] == "array" {
+        for (i, item) in value.as_array().ok_or_else(|| format!("{at}: not an array"))?.iter().enumerate() {
+            conforms(spec, &schema["items"], item, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn the_openapi_file_lists_every_route_and_the_server_answers_as_it_says() {
+    let spec = openapi();
+    let methods = ["get", "post", "put", "delete", "patch"];
+    let documented: std::collections::BTreeSet<(String, String)> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            methods.iter().filter(|m| item.get(**m).is_some()).map(move |m| ((*m).to_owned(), path.clone()))
+        })
+        .collect();
+    assert_eq!(routes_in_code(), documented);
+
+    let (_dir, store) = store_dir();
+    let tokens = Tokens::new(&store);
+    let served = Served::start(&store, db(), &[]);
+    let sbom = json!({ "bomFormat": "CycloneDX", "specVersion": "1.6", "components": [
+        { "type": "library", "name": "PyYAML", "version": "5.3.1", "purl": "pkg:pypi/pyyaml@5.3.1" }
+    ] });
+    let (_, scan) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "name": "one", "sbom": sbom }));
+    let (id, digest) = (scan["id"].to_string(), scan["digest"].as_str().unwrap().to_owned());
+    let body = |path: &str| match path {
+        "/api/v1/scans" => json!({ "name": "two", "sbom": sbom }),
+        "/api/v1/tokens" => json!({ "name": "made", "scope": "read" }),
+        _ => json!({}),
+    };
+    for (method, path) in &documented {
+        let op = &spec["paths"][path][method];
+        let url = served.url(&path.replace("{id}", &id).replace("{digest}", &digest));
+        let send = |token: Option<&str>| {
+            let request = match method.as_str() {
+                "get" => http().get(&url),
+                _ => http().post(&url).json(&body(path)),
+            };
+            match token {
+                Some(t) => request.bearer_auth(t),
+                None => request,
+            }
+            .send()
+            .unwrap()
+        };
+        let what = format!("{method} {path}");
+        let response = send(Some(&tokens.admin));
+        let status = response.status().as_u16().to_string();
+        let documented_response = &op["responses"][&status];
+        assert!(documented_response.is_object(), "{what}: {status} is not documented");
+        let media = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+        let text = response.text().unwrap();
+        if let Some(content) = documented_response["content"].as_object() {
+            let media = media.unwrap();
+            let schema = &content.get(&media).unwrap_or_else(|| panic!("{what}: {media} is not documented"))["schema"];
+            if media == "application/json" && schema["$ref"].as_str().is_none_or(|r| r.starts_with('#')) {
+                let value: Value = serde_json::from_str(&text).unwrap();
+                conforms(&spec, schema, &value, &what).unwrap();
+            }
+        }
+        // The scope the file names is the one the server asks for.
+        if op["security"] == json!([]) {
+            assert_eq!(send(None).status(), StatusCode::OK, "{what}");
+            continue;
+        }
+        assert_eq!(send(None).status(), StatusCode::UNAUTHORIZED, "{what}");
+        let below = match op["x-scope"].as_str().unwrap() {
+            "read" => None,
+            "scan" => Some(&tokens.read),
+            "admin" => Some(&tokens.scan),
+            other => panic!("{what}: scope {other}"),
+        };
+        if let Some(token) = below {
+            assert_eq!(send(Some(token)).status(), StatusCode::FORBIDDEN, "{what}");
+            assert!(op["responses"]["403"].is_object(), "{what}: 403 is not documented");
+        } else {
+            assert_ne!(send(Some(&tokens.read)).status(), StatusCode::FORBIDDEN, "{what}");
+        }
+    }
+    // A path the file does not name is not served.
+    assert_eq!(get(&served, "/api/v1/nothing", &tokens.admin).0, StatusCode::NOT_FOUND);
+}
