@@ -15,10 +15,18 @@ vulndata=$shared/vulndata
 kev=$vulndata/kev/known_exploited_vulnerabilities.json
 "$bin" db build -q --source "$kev" --db "$work/none.db"
 "$bin" db build -q --source "$vulndata" --db "$work/full.db"
-# The update: the full data with a PyPI advisory gone and another one without its fix.
-mkdir -p "$work/next-data/osv"
-for f in "$vulndata"/*; do [ "$(basename "$f")" = osv ] || ln -s "$f" "$work/next-data/"; done
-for f in "$vulndata"/osv/*; do [ "$(basename "$f")" = PyPI.zip ] || ln -s "$f" "$work/next-data/osv/"; done
+# The update: the full data with a Django advisory gone (PYSEC-2024-28 and its GHSA twin) and
+# another one without its fix (PYSEC-2024-47; its GHSA twin gone too).
+mkdir -p "$work/next-data/osv/ghsa-subset/PyPI"
+link_all_but() { # link the entries of folder $1 into $2, but those named in $3...
+  local from=$1 to=$2; shift 2
+  for f in "$from"/*; do [[ " $* " == *" $(basename "$f") "* ]] || ln -s "$f" "$to/"; done
+}
+link_all_but "$vulndata" "$work/next-data" osv
+link_all_but "$vulndata/osv" "$work/next-data/osv" PyPI.zip ghsa-subset
+link_all_but "$vulndata/osv/ghsa-subset" "$work/next-data/osv/ghsa-subset" PyPI
+link_all_but "$vulndata/osv/ghsa-subset/PyPI" "$work/next-data/osv/ghsa-subset/PyPI" \
+  GHSA-vm8q-m57g-pff3.json GHSA-xxj9-f6rv-m3x4.json
 python3 - "$vulndata/osv/PyPI.zip" "$work/next-data/osv/PyPI.zip" <<'PY'
 import json, sys, zipfile
 src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
@@ -63,10 +71,11 @@ PY
 cp "$work/none.db" "$work/vuln.db"
 "$bin" server token create --store "$work/store.sqlite" --scope admin --name bench > "$work/token"
 token=$(cat "$work/token")
-"$bin" server --listen 127.0.0.1:0 --store "$work/store.sqlite" --db "$work/vuln.db" --db-poll 0 2> "$work/server.log" &
+"$bin" server --listen 127.0.0.1:0 --store "$work/store.sqlite" --db "$work/vuln.db" --db-poll 0 \
+  --rate-limit 1000000 2> "$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
-until grep -q 'listening on' "$work/server.log"; do sleep 0.1; done
+until grep -qs 'listening on' "$work/server.log"; do sleep 0.1; done
 base=$(sed -n 's/.*listening on //p' "$work/server.log")
 fed_s=$(python3 - "$base" "$token" "$work/fleet" "$fleet" <<'PY'
 import sys, time, urllib.request

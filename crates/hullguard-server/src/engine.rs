@@ -160,11 +160,11 @@ pub fn submit(
         return Err(Failure::BadRequest("a scan needs a `name`".to_owned()));
     }
     let inventory = inventory_of(&mut submission, max_sbom_bytes)?;
-    let json = serde_json::to_string(&inventory).map_err(|e| Failure::Internal(e.to_string()))?;
+    let json = serde_json::to_vec(&inventory).map_err(|e| Failure::Internal(e.to_string()))?;
     let digest = match &submission.config_digest {
         Some(d) if is_sha256_digest(d) => d.clone(),
         Some(d) => return Err(Failure::BadRequest(format!("config_digest {d:?} is not sha256:<64 hex digits>"))),
-        None => format!("inventory:{}", hex::encode(Sha256::digest(json.as_bytes()))),
+        None => format!("inventory:{}", hex::encode(Sha256::digest(&json))),
     };
     let loaded = vulns.lock();
     let lock_store = || store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -178,7 +178,7 @@ pub fn submit(
         digest,
         name: submission.name,
         layer_created_by: submission.layer_created_by,
-        inventory: String::new(),
+        inventory: Vec::new(),
     };
     let report = report_of(&mut Detector::new(&loaded.db, false), &loaded.info, &stored, &inventory)?;
     let scan = lock_store().record_scan(id, &report, &now)?;

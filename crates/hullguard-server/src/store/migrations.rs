@@ -11,7 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         digest TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL,
         layer_created_by TEXT NOT NULL,
-        inventory TEXT NOT NULL,
+        inventory BLOB NOT NULL,
         created TEXT NOT NULL
     );
     CREATE TABLE scans (
@@ -20,7 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         db_built TEXT NOT NULL,
         status TEXT NOT NULL,
         created TEXT NOT NULL,
-        report TEXT,
+        report BLOB,
         summary TEXT NOT NULL DEFAULT '{}',
         kev INTEGER NOT NULL DEFAULT 0,
         error TEXT,

@@ -23,6 +23,9 @@ pub enum StoreError {
     /// A stored document does not read back.
     #[error("store: a stored document does not read back: {0}")]
     Json(#[from] serde_json::Error),
+    /// A stored report does not compress or decompress.
+    #[error("store: a stored report does not unpack: {0}")]
+    Pack(std::io::Error),
 }
 
 /// The result of a store call.
@@ -43,8 +46,8 @@ pub struct StoredInventory {
     pub name: String,
     /// The `created_by` of each layer.
     pub layer_created_by: Vec<Option<String>>,
-    /// What is installed, as JSON.
-    pub inventory: String,
+    /// What is installed: its JSON, [`pack`]ed.
+    pub inventory: Vec<u8>,
 }
 
 impl StoredInventory {
@@ -54,7 +57,7 @@ impl StoredInventory {
     ///
     /// When the stored JSON does not read back.
     pub fn read(&self) -> Result<Inventory> {
-        Ok(serde_json::from_str(&self.inventory)?)
+        Ok(serde_json::from_slice(&unpack(&self.inventory)?)?)
     }
 }
 
@@ -143,6 +146,20 @@ fn findings_of(report: &Report) -> BTreeMap<FindingKey, FindingFacts> {
         .collect()
 }
 
+/// A document as stored: its JSON, zstd-compressed (a re-scan writes a report per image; JSON
+/// shrinks about tenfold).
+pub fn pack(json: &[u8]) -> Result<Vec<u8>> {
+    zstd::bulk::compress(json, 1).map_err(StoreError::Pack)
+}
+
+/// The JSON [`pack`] stored, at most [`MAX_DOCUMENT_BYTES`].
+fn unpack(bytes: &[u8]) -> Result<Vec<u8>> {
+    zstd::bulk::decompress(bytes, MAX_DOCUMENT_BYTES).map_err(StoreError::Pack)
+}
+
+/// The largest document read back from the store.
+const MAX_DOCUMENT_BYTES: usize = 1 << 30;
+
 /// The rank SQL orders severities by (`Critical` highest).
 fn rank(severity: Severity) -> i64 {
     Severity::ALL.iter().position(|s| *s == severity).map_or(0, |p| i64::try_from(p).unwrap_or(0))
@@ -154,14 +171,24 @@ fn rank(severity: Severity) -> i64 {
 pub fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &str) -> Result<(i64, usize)> {
     let rescan: bool =
         conn.query_row("SELECT count(*) > 0 FROM scans WHERE inventory_id = ?1", [inventory_id], |r| r.get(0))?;
-    let mut old: BTreeMap<FindingKey, Option<String>> = BTreeMap::new();
+    let mut old: BTreeMap<FindingKey, FindingFacts> = BTreeMap::new();
     {
-        let mut stmt =
-            conn.prepare_cached("SELECT vulnerability, package, path, fixed FROM findings WHERE inventory_id = ?1")?;
-        let rows = stmt.query_map([inventory_id], |r| Ok(((r.get(0)?, r.get(1)?, r.get(2)?), r.get(3)?)))?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT vulnerability, package, path, installed, fixed, severity, kev FROM findings WHERE inventory_id = ?1",
+        )?;
+        let rows = stmt.query_map([inventory_id], |r| {
+            let severity: String = r.get(5)?;
+            let facts = FindingFacts {
+                installed: r.get(3)?,
+                fixed: r.get(4)?,
+                severity: severity.parse().unwrap_or(Severity::Unknown),
+                kev: r.get(6)?,
+            };
+            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), facts))
+        })?;
         for row in rows {
-            let (key, fixed) = row?;
-            old.insert(key, fixed);
+            let (key, facts) = row?;
+            old.insert(key, facts);
         }
     }
     let new = findings_of(report);
@@ -181,9 +208,9 @@ pub fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &
         let mut delete = conn.prepare_cached(
             "DELETE FROM findings WHERE inventory_id = ?1 AND vulnerability = ?2 AND package = ?3 AND path = ?4",
         )?;
-        for (key, fixed) in &old {
+        for (key, facts) in &old {
             if !new.contains_key(key) {
-                add("withdrawn", key, fixed.as_ref())?;
+                add("withdrawn", key, facts.fixed.as_ref())?;
                 delete.execute(params![inventory_id, key.0, key.1, key.2])?;
             }
         }
@@ -197,7 +224,10 @@ pub fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &
         for (key, facts) in &new {
             match old.get(key) {
                 None => add("new_finding", key, facts.fixed.as_ref())?,
-                Some(None) if facts.fixed.is_some() => add("fixed_upstream", key, facts.fixed.as_ref())?,
+                Some(before) if before == facts => continue,
+                Some(before) if before.fixed.is_none() && facts.fixed.is_some() => {
+                    add("fixed_upstream", key, facts.fixed.as_ref())?;
+                }
                 Some(_) => {}
             }
             upsert.execute(params![
@@ -224,7 +254,7 @@ pub fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &
             inventory_id,
             report.db_built,
             now,
-            serde_json::to_string(report)?,
+            pack(&serde_json::to_vec(report)?)?,
             serde_json::to_string(&report.summary)?,
             i64::try_from(kev).unwrap_or(i64::MAX)
         ],
@@ -245,6 +275,9 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
+        // A re-scan reads every inventory and finding: pages mapped, not copied, and a 64 MiB cache.
+        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
+        conn.pragma_update(None, "cache_size", -65_536)?;
         migrations::apply(&mut conn, now)?;
         Ok(Store { conn })
     }
@@ -274,7 +307,7 @@ impl Store {
             .optional()?)
     }
 
-    /// Stores (or renames) the inventory of image `digest`; returns its row id.
+    /// Stores (or renames) the inventory of image `digest` (its JSON); returns its row id.
     ///
     /// # Errors
     ///
@@ -284,13 +317,13 @@ impl Store {
         digest: &str,
         name: &str,
         layer_created_by: &[Option<String>],
-        inventory: &str,
+        inventory: &[u8],
         now: &str,
     ) -> Result<i64> {
         Ok(self.conn.query_row(
             "INSERT INTO inventories (digest, name, layer_created_by, inventory, created) VALUES (?1, ?2, ?3, ?4, ?5) \
              ON CONFLICT (digest) DO UPDATE SET name = excluded.name RETURNING id",
-            params![digest, name, serde_json::to_string(layer_created_by)?, inventory, now],
+            params![digest, name, serde_json::to_string(layer_created_by)?, pack(inventory)?, now],
             |r| r.get(0),
         )?)
     }
@@ -340,12 +373,15 @@ impl Store {
                 "SELECT s.report, i.id, i.digest, i.name, i.layer_created_by, i.inventory FROM scans s \
                  JOIN inventories i ON i.id = s.inventory_id WHERE s.id = ?1 AND s.report IS NOT NULL",
                 [id],
-                |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?)),
+                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?)),
             )
             .optional()?;
         let Some((report, id, digest, name, layers, inventory)) = row else { return Ok(None) };
         let layer_created_by = serde_json::from_str(&layers)?;
-        Ok(Some((serde_json::from_str(&report)?, StoredInventory { id, digest, name, layer_created_by, inventory })))
+        Ok(Some((
+            serde_json::from_slice(&unpack(&report)?)?,
+            StoredInventory { id, digest, name, layer_created_by, inventory },
+        )))
     }
 
     /// Every image with its last scan, by name.
