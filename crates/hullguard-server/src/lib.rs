@@ -118,7 +118,7 @@ impl Drop for Running {
 pub fn start(config: Config) -> Result<Running> {
     let now = engine::now();
     let store = Store::open(&config.store, &now).with_context(|| config.store.display().to_string())?;
-    let vulns = Vulns::open(&config.db).with_context(|| config.db.display().to_string())?;
+    let vulns = Vulns::open(&config.db)?;
     let state = Arc::new(AppState::new(store, vulns, config.limits.clone())?);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let listener = runtime

@@ -14,18 +14,31 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::wire::{Event, History, Image, Scan, StoredFinding};
 
-/// A store problem: the file, and what went wrong.
+/// A store problem: what went wrong (the caller names the file). One line: the causes are
+/// shown, not chained.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite refused.
     #[error("store: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
     /// A stored document does not read back.
     #[error("store: a stored document does not read back: {0}")]
-    Json(#[from] serde_json::Error),
-    /// A stored report does not compress or decompress.
-    #[error("store: a stored report does not unpack: {0}")]
+    Json(serde_json::Error),
+    /// A stored document does not compress or decompress.
+    #[error("store: a stored document does not unpack: {0}")]
     Pack(std::io::Error),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Json(e)
+    }
 }
 
 /// The result of a store call.

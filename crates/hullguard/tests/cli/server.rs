@@ -705,3 +705,19 @@ fn the_openapi_file_lists_every_route_and_the_server_answers_as_it_says() {
     // A path the file does not name is not served.
     assert_eq!(get(&served, "/api/v1/nothing", &tokens.admin).0, StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn a_broken_store_or_a_missing_database_is_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("bad.sqlite"), "garbage\n").unwrap();
+    let db = db().to_str().unwrap().to_owned();
+    let out = hullguard(dir.path(), &["server", "--listen", "127.0.0.1:0", "--store", "bad.sqlite", "--db", &db]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "hullguard: bad.sqlite: store: file is not a database\n");
+    let out =
+        hullguard(dir.path(), &["server", "--listen", "127.0.0.1:0", "--store", "new.sqlite", "--db", "missing.db"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.starts_with("hullguard: missing.db: no vulnerability database: build one with"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
