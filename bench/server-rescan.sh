@@ -69,7 +69,7 @@ cp "$work/none.db" "$work/vuln.db"
 "$bin" server token create --store "$work/store.sqlite" --scope admin --name bench > "$work/token"
 token=$(cat "$work/token")
 "$bin" server --listen 127.0.0.1:0 --store "$work/store.sqlite" --db "$work/vuln.db" --db-poll 0 \
-  --rate-limit 1000000 2> "$work/server.log" &
+  --rate-limit 1000000 --request-timeout 600 2> "$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 until grep -qs 'listening on' "$work/server.log"; do sleep 0.1; done
