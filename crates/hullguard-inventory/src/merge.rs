@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use hullguard_image::{ImageRead, MergedFs};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::analyzer::OsRelease;
 use crate::format::go_symbols::GoSymbols;
@@ -13,7 +13,7 @@ use crate::purl::Purl;
 use crate::scan::ScannedLayer;
 
 /// Everything installed in an image.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Inventory {
     /// The OS, from the os-release file of the final filesystem.
     pub os: Option<OsRelease>,
@@ -25,7 +25,7 @@ pub struct Inventory {
     /// size cap, an SBOM component that names no package we can identify), one line each:
     /// `<path>: <analyzer>: <what was not read>` (for an image, also in `warnings`). A scan with
     /// any is incomplete.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub incomplete: Vec<String>,
     /// The functions of each Go binary of the final filesystem, by path (empty when the symbols
     /// were not read): what reachability decides on. Not part of the inventory's output.

@@ -132,7 +132,7 @@ impl FoundPackage {
 }
 
 /// A package of the final image.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Package {
     /// What was found.
     #[serde(flatten)]

@@ -183,7 +183,7 @@ impl Serialize for Purl {
     }
 }
 
-/// A purl read back (a saved report) is validated as one given on the command line.
+/// Read back from its text, checked as [`Purl::parse`] checks it.
 impl<'de> Deserialize<'de> for Purl {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = String::deserialize(deserializer)?;

@@ -1,6 +1,7 @@
 //! The report of one scan, whatever was scanned (image, folder, SBOM, build files) and whichever
 //! scanners ran: one documented, stable shape ([`Report`], schema in `docs/report.schema.json`)
-//! holding every [`Finding`] of every kind. The JSON format is the report serialised as it is.
+//! holding every [`Finding`] of every kind. The JSON format is the report serialised as it is,
+//! and reads back into the same report (the server's client mode renders what the server matched).
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BTreeMap;

@@ -3,13 +3,15 @@
 //! metadata, inventory, findings, warnings, timings). Each target is read once: an image's
 //! layers stream through one visitor running every analyzer ([`layer`]), their results cached by
 //! blob digest ([`DirCache`]); a source tree is walked once ([`tree`]). The library never prints:
-//! warnings come back as data, progress through a callback.
+//! warnings come back as data, progress through a callback. Vulnerabilities are matched by a
+//! [`Matcher`]: the local database ([`LocalDb`]) or a server's ([`scan_with`]).
 
 mod cache;
 pub mod compare;
 mod image;
 pub mod layer;
 mod policy;
+pub mod render;
 pub mod stage;
 pub mod tree;
 
@@ -25,7 +27,8 @@ use hullguard_inventory::sbom::read_sbom;
 use hullguard_inventory::{GO_SYMBOLS_ANALYZER, Inventory, builtin, merge_in};
 use hullguard_report::{Finding, Report};
 use hullguard_vulndb::db::Db;
-use hullguard_vulndb::detect::{Target as DetectTarget, detect, empty_report};
+pub use hullguard_vulndb::detect::Target as DetectTarget;
+use hullguard_vulndb::detect::{detect, empty_report};
 
 pub use cache::DirCache;
 pub use policy::{IGNORE_UNFIXED_REASON, Policy, ReachabilityMode, filter, suppress};
@@ -151,48 +154,78 @@ pub fn open_db(path: Option<&Path>) -> Result<(Db, Option<String>)> {
     Ok((db, warning))
 }
 
+/// What matches an inventory against vulnerability data: the local database file
+/// ([`LocalDb`]), or a hullguard server holding one (client mode).
+pub trait Matcher {
+    /// Makes the matcher ready (opens the database, reaches the server) and returns the warnings
+    /// that come with its data (stale data). Called before an image is read, so that a missing
+    /// database fails before a long read.
+    fn prepare(&mut self) -> Result<Vec<String>>;
+    /// The unfiltered vulnerability report of `inventory`.
+    fn detect(&mut self, target: &DetectTarget, inventory: &Inventory) -> Result<Report>;
+}
+
+/// The database file at `path` (`None`: the default location), opened by [`Matcher::prepare`].
+pub struct LocalDb {
+    path: Option<PathBuf>,
+    db: Option<Db>,
+}
+
+impl LocalDb {
+    /// A matcher over the database at `path`, not yet opened.
+    pub fn new(path: Option<PathBuf>) -> Self {
+        LocalDb { path, db: None }
+    }
+}
+
+impl Matcher for LocalDb {
+    fn prepare(&mut self) -> Result<Vec<String>> {
+        let (db, warning) = open_db(self.path.as_deref())?;
+        self.db = Some(db);
+        Ok(warning.into_iter().collect())
+    }
+
+    fn detect(&mut self, target: &DetectTarget, inventory: &Inventory) -> Result<Report> {
+        let db = self.db.as_ref().ok_or_else(|| anyhow!("the database was not opened"))?;
+        Ok(detect(target, inventory, db)?)
+    }
+}
+
 /// Runs the scan of `request`: read the target once, match its inventory, apply the policy.
 pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
+    scan_with(request, &mut LocalDb::new(request.options.db.clone()))
+}
+
+/// [`scan`] with vulnerabilities matched by `matcher`.
+pub fn scan_with(request: &ScanRequest, matcher: &mut dyn Matcher) -> Result<ScanResult> {
     let started = Instant::now();
     let options = &request.options;
     let mut warnings = Vec::new();
-    let open = |warnings: &mut Vec<String>| -> Result<(Option<Db>, Duration)> {
+    let mut prepare = |warnings: &mut Vec<String>| -> Result<Duration> {
         let opened = Instant::now();
-        let db = if request.scanners.vuln {
-            let (db, warning) = open_db(options.db.as_deref())?;
-            warnings.extend(warning);
-            Some(db)
-        } else {
-            None
-        };
+        if request.scanners.vuln {
+            warnings.extend(matcher.prepare()?);
+        }
         tracing::info!("opened the database in {:.1} ms", opened.elapsed().as_secs_f64() * 1000.0);
-        Ok((db, opened.elapsed()))
+        Ok(opened.elapsed())
     };
     // An image's read is long: a missing database fails before it. A tree's or document's own
     // problems (a missing file) are named first.
     let image_target = matches!(request.target, Target::Image { .. });
-    let (mut db, mut detect_time) = if image_target { open(&mut warnings)? } else { (None, Duration::ZERO) };
+    let mut detect_time = if image_target { prepare(&mut warnings)? } else { Duration::ZERO };
     let read_started = Instant::now();
-    let collected = collect(&request.target, request.scanners, options)?;
+    let mut collected = collect(&request.target, request.scanners, options)?;
     let read = read_started.elapsed();
-    warnings.extend(collected.warnings);
+    warnings.append(&mut collected.warnings);
     if !image_target {
-        (db, detect_time) = open(&mut warnings)?;
+        detect_time = prepare(&mut warnings)?;
     }
-    let target = DetectTarget {
-        name: collected.name.clone(),
-        config_digest: collected.image.as_ref().and_then(|m| m.config_digest.as_ref().map(|d| d.as_str().to_owned())),
-        layer_created_by: collected
-            .image
-            .as_ref()
-            .map(|m| m.layers.iter().map(|l| l.created_by.clone()).collect())
-            .unwrap_or_default(),
-        reachability: options.policy.reachability != ReachabilityMode::Off,
-    };
+    let target = detect_target(&collected, &options.policy);
     let matched = Instant::now();
-    let mut report = match &db {
-        Some(db) => detect(&target, &collected.inventory, db)?,
-        None => empty_report(&target, &collected.inventory),
+    let report = if request.scanners.vuln {
+        matcher.detect(&target, &collected.inventory)?
+    } else {
+        empty_report(&target, &collected.inventory)
     };
     tracing::info!(
         "matched {} packages against the database in {:.1} ms",
@@ -200,10 +233,39 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
         matched.elapsed().as_secs_f64() * 1000.0
     );
     detect_time += matched.elapsed();
+    let timings = Timings { read, detect: detect_time, total: Duration::ZERO };
+    let mut result = finish(collected, report, warnings, &options.policy, timings)?;
+    result.timings.total = started.elapsed();
+    Ok(result)
+}
+
+/// What vulnerability matching needs to know of a collected target.
+fn detect_target(collected: &Collected, policy: &Policy) -> DetectTarget {
+    DetectTarget {
+        name: collected.name.clone(),
+        config_digest: collected.image.as_ref().and_then(|m| m.config_digest.as_ref().map(|d| d.as_str().to_owned())),
+        layer_created_by: collected
+            .image
+            .as_ref()
+            .map(|m| m.layers.iter().map(|l| l.created_by.clone()).collect())
+            .unwrap_or_default(),
+        reachability: policy.reachability != ReachabilityMode::Off,
+    }
+}
+
+/// The end of every scan: the collected findings join the vulnerability `report`, then
+/// suppression, filters and the gate of `policy`; `warnings` are every warning met so far.
+fn finish(
+    collected: Collected,
+    mut report: Report,
+    warnings: Vec<String>,
+    policy: &Policy,
+    timings: Timings,
+) -> Result<ScanResult> {
     report.findings.extend(collected.findings);
     // Suppression sees every finding of every scanner.
-    let mut gate_warnings = suppress(&mut report, &options.policy)?;
-    if let Some(baseline) = &options.policy.baseline {
+    let mut gate_warnings = suppress(&mut report, policy)?;
+    if let Some(baseline) = &policy.baseline {
         report.carried_over = stage::carried_over(baseline, &report);
         gate_warnings.extend(report.carried_over.iter().map(|c| {
             format!(
@@ -212,7 +274,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
             )
         }));
     }
-    let tripped = filter(&mut report, &options.policy);
+    let tripped = filter(&mut report, policy);
     report.warnings = warnings.iter().chain(&gate_warnings).cloned().collect();
     report.incomplete = collected.inventory.incomplete.clone();
     Ok(ScanResult {
@@ -223,7 +285,7 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
         warnings,
         gate_warnings,
         tripped,
-        timings: Timings { read, detect: detect_time, total: started.elapsed() },
+        timings,
     })
 }
 

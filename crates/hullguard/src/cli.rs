@@ -59,6 +59,8 @@ enum Command {
     Containers(ContainersArgs),
     /// Compare two scans: each a saved `--format json` report, an SBOM, or an image (scanned now).
     Diff(DiffArgs),
+    /// Run the API server (results store, continuous re-scan, metrics), or manage its tokens.
+    Server(ServerArgs),
     /// Seccomp profiles.
     Seccomp {
         #[command(subcommand)]
@@ -417,8 +419,73 @@ struct ImageScanArgs {
     /// Scanners to run: vuln, misconfig (image config, history and files), secret (every layer).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
     scanners: Vec<Scanner>,
+    /// Client mode: read the image here, have the hullguard server at URL match its inventory
+    /// (layers never leave this host; --db is not used).
+    #[arg(long, value_name = "URL", requires = "token")]
+    server: Option<String>,
+    /// The server's API token (scope scan).
+    #[arg(long, value_name = "TOKEN", env = "HULLGUARD_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     #[command(flatten)]
     scan: ScanArgs,
+}
+
+#[derive(Subcommand)]
+enum ServerAction {
+    /// Create an API token in the store; its secret is printed once.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create a token.
+    Create {
+        /// The store file.
+        #[arg(long, value_name = "FILE.sqlite")]
+        store: PathBuf,
+        /// What it may do: read, scan (and read) or admin (everything).
+        #[arg(long, value_parser = parse_scope)]
+        scope: hullguard_server::auth::Scope,
+        /// Who uses it.
+        #[arg(long, default_value = "default")]
+        name: String,
+    },
+}
+
+fn parse_scope(s: &str) -> Result<hullguard_server::auth::Scope, String> {
+    s.parse()
+}
+
+/// Arguments of `server`.
+#[derive(Args)]
+#[command(subcommand_negates_reqs = true)]
+struct ServerArgs {
+    #[command(subcommand)]
+    action: Option<ServerAction>,
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    listen: std::net::SocketAddr,
+    /// The results store (SQLite, created when missing).
+    #[arg(long, value_name = "FILE.sqlite", required = true)]
+    store: Option<PathBuf>,
+    /// The vulnerability database; a new file there is picked up and every stored inventory re-matched.
+    #[arg(long, value_name = "VULN.db", required = true)]
+    db: Option<PathBuf>,
+    /// How often to check the database file for a change, in seconds (0: only on POST /api/v1/db).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    db_poll: u64,
+    /// The largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = hullguard_server::Limits::default().max_body_bytes)]
+    max_body_size: usize,
+    /// Seconds before a request is answered 408.
+    #[arg(long, value_name = "SECS", default_value_t = 60)]
+    request_timeout: u64,
+    /// Requests per minute and token.
+    #[arg(long, value_name = "N", default_value_t = hullguard_server::Limits::default().requests_per_minute)]
+    rate_limit: u32,
 }
 
 /// The scanners of `image`.
@@ -641,8 +708,30 @@ pub fn run() -> Result<ExitCode> {
             };
             let request = args.image.request()?;
             let reference = request.spec.reference().unwrap_or_default().to_owned();
-            commands::scan::run_image(&request, &reference, cache.as_deref(), &args.scanners, &args.scan, cli.quiet)
+            let remote = match (&args.server, &args.token) {
+                (Some(url), Some(token)) => Some(hullguard_server::client::Remote::new(url, token)?),
+                _ => None,
+            };
+            let scan = commands::scan::ImageScan { cache_dir: cache.as_deref(), scanners: &args.scanners, remote };
+            commands::scan::run_image(&request, &reference, scan, &args.scan, cli.quiet)
         }
+        Command::Server(args) => commands::server::run(
+            args.action.map(|ServerAction::Token { action }| match action {
+                TokenAction::Create { store, scope, name } => commands::server::TokenCreate { store, scope, name },
+            }),
+            commands::server::ServeArgs {
+                listen: args.listen,
+                store: args.store,
+                db: args.db,
+                db_poll: args.db_poll,
+                limits: hullguard_server::Limits {
+                    max_body_bytes: args.max_body_size,
+                    max_sbom_bytes: args.max_body_size as u64,
+                    request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
+                    requests_per_minute: args.rate_limit,
+                },
+            },
+        ),
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
         Command::Db { action: DbAction::Info { db, format, output } } => {

@@ -8,3 +8,4 @@ pub mod inspect;
 pub mod inventory;
 pub mod manifest;
 pub mod scan;
+pub mod server;

@@ -17,6 +17,7 @@ mod reachability;
 mod registry;
 mod sbom_input;
 mod scan;
+mod server;
 mod sources;
 mod stages;
 mod support;

@@ -9,12 +9,13 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, anyhow};
 use hullguard_inventory::Inventory;
-use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
+use hullguard_inventory::sbom::Subject;
 use hullguard_report::Report;
 use hullguard_report::gate::Gate;
-use hullguard_report::render::{HTML_TEMPLATE, cyclonedx, gitlab, json, junit, openvex, sarif, table, template};
+use hullguard_report::render::HTML_TEMPLATE;
 use hullguard_report::text::escape_control;
 use hullguard_scan::compare::read_report;
+use hullguard_scan::render::{Format, render};
 use hullguard_scan::stage::{DEFAULT_STAGES_FILE, Stages};
 use hullguard_scan::{Policy, ScanOptions, ScanRequest, ScanResult, Scanners, Target};
 
@@ -86,11 +87,21 @@ pub fn subject<'a>(name: &'a str, image: Option<&'a hullguard_image::ImageMeta>)
     }
 }
 
-/// Runs `request` with a progress bar labelled `label`, prints its warnings, renders its report.
-fn run(mut request: ScanRequest, label: &str, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+/// Runs `request` with a progress bar labelled `label`, prints its warnings, renders its report;
+/// with `remote`, the server matches the inventory.
+fn run(
+    mut request: ScanRequest,
+    label: &str,
+    args: &ScanArgs,
+    quiet: bool,
+    remote: Option<hullguard_server::client::Remote>,
+) -> Result<ExitCode> {
     let (bar, tick) = progress(quiet, label);
     request.options.progress = Some(tick);
-    let result = hullguard_scan::scan(&request);
+    let result = match remote {
+        Some(mut remote) => hullguard_scan::scan_with(&request, &mut remote),
+        None => hullguard_scan::scan(&request),
+    };
     bar.finish_and_clear();
     let result: ScanResult = result?;
     warn(&result.warnings, quiet);
@@ -104,29 +115,24 @@ fn run(mut request: ScanRequest, label: &str, args: &ScanArgs, quiet: bool) -> R
 /// or `--output`.
 pub fn emit(report: &Report, args: &ScanArgs, inventory: &Inventory, subject: &Subject<'_>) -> Result<()> {
     // A template is read before the output is created: a missing template leaves no empty file.
-    let template = match args.format {
-        ScanFormat::Template => Some(read_template(args.template.as_deref())?),
-        _ => None,
-    };
-    let mut out = report_writer(args.output.as_deref())?;
-    let version = env!("CARGO_PKG_VERSION");
-    match args.format {
-        ScanFormat::Cyclonedx => cyclonedx::write(&to_cyclonedx(inventory, subject)?, report, &mut out)?,
-        ScanFormat::SpdxJson => out.write_all(to_spdx(inventory, subject)?.as_bytes())?,
-        ScanFormat::Table => table::write(report, table_style(args.output.as_deref()), &mut out)?,
-        ScanFormat::Json => json::write(report, &mut out)?,
-        ScanFormat::Sarif => sarif::write(report, version, &mut out)?,
-        ScanFormat::Junit => junit::write(report, &mut out)?,
-        ScanFormat::Gitlab => gitlab::write(report, version, crate::cli::scan_times(), &mut out)?,
+    let format = match args.format {
+        ScanFormat::Cyclonedx => Format::Cyclonedx,
+        ScanFormat::SpdxJson => Format::SpdxJson,
+        ScanFormat::Table => Format::Table(table_style(args.output.as_deref())),
+        ScanFormat::Json => Format::Json,
+        ScanFormat::Sarif => Format::Sarif,
+        ScanFormat::Junit => Format::Junit,
+        ScanFormat::Gitlab => Format::Gitlab(crate::cli::scan_times()),
         ScanFormat::Openvex => {
-            let now = hullguard_report::time::rfc3339_utc(std::time::SystemTime::now());
-            openvex::write(report, version, &now, &mut out)?;
+            Format::Openvex { now: hullguard_report::time::rfc3339_utc(std::time::SystemTime::now()) }
         }
         ScanFormat::Template => {
-            let (name, body) = template.unwrap_or_default();
-            template::write(report, &name, &body, &mut out).map_err(|e| anyhow!(e))?;
+            let (name, body) = read_template(args.template.as_deref())?;
+            Format::Template { name, body }
         }
-    }
+    };
+    let mut out = report_writer(args.output.as_deref())?;
+    render(report, inventory, subject, &format, &mut out)?;
     Ok(out.flush()?)
 }
 
@@ -156,15 +162,25 @@ pub fn exit_code(tripped: bool, report: &Report, args: &ScanArgs) -> ExitCode {
     if tripped { ExitCode::from(gate(args).code()) } else { ExitCode::SUCCESS }
 }
 
+/// How `image` scans: the layer cache, the scanners, and the server matching (client mode).
+pub struct ImageScan<'a> {
+    /// The layer cache directory.
+    pub cache_dir: Option<&'a Path>,
+    /// `--scanners`.
+    pub scanners: &'a [Scanner],
+    /// `--server`: the server that matches the inventory.
+    pub remote: Option<hullguard_server::client::Remote>,
+}
+
 /// Run `image`: read the image once, match its inventory, report.
 pub fn run_image(
     request: &ImageRequest,
     reference: &str,
-    cache_dir: Option<&Path>,
-    scanners_asked: &[Scanner],
+    scan: ImageScan<'_>,
     args: &ScanArgs,
     quiet: bool,
 ) -> Result<ExitCode> {
+    let ImageScan { cache_dir, scanners: scanners_asked, remote } = scan;
     let target = Target::Image {
         spec: request.spec.clone(),
         platform: request.platform.clone(),
@@ -172,7 +188,7 @@ pub fn run_image(
     };
     let options = options(args, cache_dir, request.limits.clone())?;
     let label = format!("reading {}", if reference.is_empty() { "the image" } else { reference });
-    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet)
+    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet, remote)
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with
@@ -184,7 +200,7 @@ pub fn run_fs(dir: &Path, list: bool, scanners_asked: &[Scanner], args: &ScanArg
     if list {
         return list_packages(&target, &options, args, quiet);
     }
-    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, "reading", args, quiet)
+    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, "reading", args, quiet, None)
 }
 
 /// Run `sbom`: scan (or with `list` show) the packages of a CycloneDX or SPDX JSON document.
@@ -195,7 +211,7 @@ pub fn run_sbom(path: &Path, list: bool, max_bytes: u64, args: &ScanArgs, quiet:
         return list_packages(&target, &options, args, quiet);
     }
     let scanners = Scanners { vuln: true, ..Scanners::default() };
-    run(ScanRequest { target, scanners, options }, "reading", args, quiet)
+    run(ScanRequest { target, scanners, options }, "reading", args, quiet, None)
 }
 
 /// `--list-packages`: the inventory of `target`, no scanner run.

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Continuous re-scan figures, in one run: a `hullguard server` holding a fleet of 10,000 stored
+# inventories (SBOMs cut from app-mixed's, each a random 60 % of its packages plus one package of
+# its own) re-matches every one when a new database file is taken (POST /api/v1/db):
+#   cold   : from a database with no advisories to the full shared/vulndata one (every finding new);
+#   update : from that to a build without the GHSA subset and with two PyPI advisories changed.
+# Baseline (the floor): `hullguard sbom` matching, once, one SBOM holding every distinct package
+# of the fleet (what any re-match must at least do), against the same database.
+#   bench/server-rescan.sh       (FLEET=10000; target: the re-match of 10,000 in < 30 s)
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+fleet=${FLEET:-10000}
+
+vulndata=$shared/vulndata
+kev=$vulndata/kev/known_exploited_vulnerabilities.json
+"$bin" db build -q --source "$kev" --db "$work/none.db"
+"$bin" db build -q --source "$vulndata" --db "$work/full.db"
+# The update: the full data without the GHSA subset (136 advisories withdrawn), with a Django
+# advisory gone from PyPI (PYSEC-2024-28) and another one without its fix (PYSEC-2024-47).
+mkdir -p "$work/next-data/osv"
+link_all_but() { # link the entries of folder $1 into $2, but those named in $3...
+  local from=$1 to=$2; shift 2
+  for f in "$from"/*; do [[ " $* " == *" $(basename "$f") "* ]] || ln -s "$f" "$to/"; done
+}
+link_all_but "$vulndata" "$work/next-data" osv
+link_all_but "$vulndata/osv" "$work/next-data/osv" PyPI.zip ghsa-subset
+python3 - "$vulndata/osv/PyPI.zip" "$work/next-data/osv/PyPI.zip" <<'PY'
+import json, sys, zipfile
+src, dst = zipfile.ZipFile(sys.argv[1]), zipfile.ZipFile(sys.argv[2], "w")
+for name in sorted(src.namelist()):
+    if name == "PYSEC-2024-28.json":
+        continue
+    body = src.read(name)
+    if name == "PYSEC-2024-47.json":
+        record = json.loads(body)
+        for a in record["affected"]:
+            for r in a.get("ranges", []):
+                r["events"] = [e for e in r["events"] if "fixed" not in e]
+        body = json.dumps(record)
+    dst.writestr(name, body)
+dst.close()
+PY
+"$bin" db build -q --source "$work/next-data" --db "$work/next.db"
+
+# The fleet, and the SBOM of every distinct package in it.
+"$bin" inventory -q --no-cache "docker-archive:$shared/images/bookworm-images.docker.tar:app-mixed:latest" \
+  -f cyclonedx > "$work/app-mixed.cdx.json"
+python3 - "$work/app-mixed.cdx.json" "$fleet" "$work/fleet" <<'PY'
+import json, os, random, sys
+base, n, out = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
+os.makedirs(out)
+rng = random.Random(16)
+packages = [c for c in base["components"] if c.get("purl")]
+others = [c for c in base["components"] if not c.get("purl")]
+every = dict(base, components=others + packages)
+for i in range(n):
+    own = {"type": "library", "bom-ref": f"fleet-{i}", "name": f"fleet-app-{i}", "version": "1.0.0",
+           "purl": f"pkg:pypi/fleet-app-{i}@1.0.0"}
+    picked = [c for c in packages if rng.random() < 0.6] + [own]
+    every["components"].append(own)
+    doc = dict(base, components=others + picked)
+    with open(f"{out}/{i}.json", "w") as f:
+        json.dump({"name": f"fleet/app-{i}:1", "sbom": doc}, f)
+json.dump(every, open(f"{out}/every.cdx.json", "w"))
+PY
+
+# The server over the empty database, fed the fleet by 4 clients.
+cp "$work/none.db" "$work/vuln.db"
+"$bin" server token create --store "$work/store.sqlite" --scope admin --name bench > "$work/token"
+token=$(cat "$work/token")
+"$bin" server --listen 127.0.0.1:0 --store "$work/store.sqlite" --db "$work/vuln.db" --db-poll 0 \
+  --rate-limit 1000000 --request-timeout 600 2> "$work/server.log" &
+server=$!
+trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
+until grep -qs 'listening on' "$work/server.log"; do sleep 0.1; done
+base=$(sed -n 's/.*listening on //p' "$work/server.log")
+fed_s=$(python3 - "$base" "$token" "$work/fleet" "$fleet" <<'PY'
+import sys, time, urllib.request
+from concurrent.futures import ThreadPoolExecutor
+base, token, folder, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+def post(i):
+    body = open(f"{folder}/{i}.json", "rb").read()
+    req = urllib.request.Request(f"{base}/api/v1/scans", body, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 201, r.status
+started = time.monotonic()
+with ThreadPoolExecutor(4) as pool:
+    list(pool.map(post, range(n)))
+print(f"{time.monotonic() - started:.2f}")
+PY
+)
+sizes=$(python3 -c "import json,glob; s=[len(json.load(open(f))['sbom']['components']) for f in glob.glob('$work/fleet/[0-9]*.json')]; print(f'{min(s)}..{max(s)}')")
+printf 'fleet: %s SBOMs of %s components stored in %.1f s (%.1f ms each, against no advisories)\n' "$fleet" "$sizes" \
+  "$fed_s" "$(echo "$fed_s*1000/$fleet" | bc -l)"
+
+rescan() { # take database $1 and print the server's answer: seconds, inventories, events
+  cp "$1" "$work/vuln.db.new" && mv "$work/vuln.db.new" "$work/vuln.db"
+  curl -sf -X POST -H "Authorization: Bearer $token" "$base/api/v1/db" |
+    python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["seconds"], r["rescanned"], r["events"])'
+}
+floor() { # best of $runs: `hullguard sbom` of every distinct package against database $1
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f '%e' -o "$work/t" "$bin" sbom -q --db "$1" "$work/fleet/every.cdx.json" -f json >/dev/null || true
+    cat "$work/t"
+  done | sort -n | head -1
+}
+floor_s=$(floor "$work/full.db")
+read -r cold_s cold_n cold_events < <(rescan "$work/full.db")
+read -r update_s update_n update_events < <(rescan "$work/next.db")
+printf 'floor: every distinct package (%s) matched once by `hullguard sbom`: %.2f s\n' \
+  "$(python3 -c "import json; print(len(json.load(open('$work/fleet/every.cdx.json'))['components']))")" "$floor_s"
+printf 're-match, cold   : %s inventories in %6.2f s (%.2f ms each), %s events; %.1fx the floor\n' \
+  "$cold_n" "$cold_s" "$(echo "$cold_s*1000/$cold_n" | bc -l)" "$cold_events" "$(echo "$cold_s/$floor_s" | bc -l)"
+printf 're-match, update : %s inventories in %6.2f s (%.2f ms each), %s events; %.1fx the floor (target < 30 s)\n' \
+  "$update_n" "$update_s" "$(echo "$update_s*1000/$update_n" | bc -l)" "$update_events" "$(echo "$update_s/$floor_s" | bc -l)"
+printf 'store: %.0f MB\n' "$(echo "$(du -b "$work/store.sqlite" | cut -f1)/1048576" | bc -l)"

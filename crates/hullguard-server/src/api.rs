@@ -1,0 +1,418 @@
+//! The HTTP API under `/api/v1` (and `/metrics`): routes, the token check in front of each
+//! scope's routes, the per-token rate limit, and the handlers, which run the blocking store and
+//! engine calls off the async runtime. Described in `docs/openapi.json`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use hullguard_inventory::sbom::Subject;
+use hullguard_report::Severity;
+use hullguard_report::render::{HTML_TEMPLATE, ScanTimes, TableStyle};
+use hullguard_scan::render::{Format, render};
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use crate::Limits;
+use crate::auth::{Caller, Scope, hash, new_token};
+use crate::engine::{self, Failure, Vulns};
+use crate::metrics::Metrics;
+use crate::store::{FindingQuery, Store};
+use crate::wire::{ApiError, CreatedToken, Events, TokenRequest};
+
+/// What every handler shares.
+pub struct AppState {
+    /// The results store.
+    pub store: Mutex<Store>,
+    /// The database in use.
+    pub vulns: Vulns,
+    /// The metrics.
+    pub metrics: Metrics,
+    /// The id of the last event, watched by long polls.
+    pub last_event: watch::Sender<i64>,
+    /// Requests per token in the current minute.
+    limiter: RateLimiter,
+    /// Caps.
+    pub limits: Limits,
+}
+
+impl AppState {
+    /// The state over `store` and `vulns`.
+    pub fn new(store: Store, vulns: Vulns, limits: Limits) -> Result<Self, Failure> {
+        let last = store.last_event()?;
+        Ok(AppState {
+            store: Mutex::new(store),
+            vulns,
+            metrics: Metrics::default(),
+            last_event: watch::channel(last).0,
+            limiter: RateLimiter::new(limits.requests_per_minute),
+            limits,
+        })
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Re-reads the database file and re-matches the stored inventories when it changed;
+    /// wakes the long polls when events were recorded.
+    pub fn reload(&self) -> Result<crate::wire::Rescan, Failure> {
+        let rescan = engine::reload(&self.vulns, &self.store)?;
+        self.metrics.rescanned.inc_by(u64::try_from(rescan.rescanned).unwrap_or(0));
+        if rescan.changed {
+            for image in self.store().images()? {
+                self.metrics.image_findings(&image.digest, &image.last_scan.summary);
+            }
+        }
+        if rescan.events > 0 {
+            self.last_event.send_replace(self.store().last_event()?);
+        }
+        Ok(rescan)
+    }
+}
+
+type Shared = Arc<AppState>;
+
+/// A fixed-window rate limit per token: at most `per_minute` requests in each minute since the
+/// token's first request of the window.
+struct RateLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<i64, (Instant, u32)>>,
+}
+
+impl RateLimiter {
+    fn new(per_minute: u32) -> Self {
+        RateLimiter { per_minute: per_minute.max(1), windows: Mutex::new(HashMap::new()) }
+    }
+
+    /// Counts a request of token `id`; false when it is over the limit.
+    fn allow(&self, id: i64) -> bool {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (start, count) = windows.entry(id).or_insert((now, 0));
+        if now.duration_since(*start) >= Duration::from_secs(60) {
+            (*start, *count) = (now, 0);
+        }
+        *count += 1;
+        *count <= self.per_minute
+    }
+}
+
+/// An API error response.
+struct ApiFailure(StatusCode, String);
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, Json(ApiError { error: self.1 })).into_response();
+        if self.0 == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<Failure> for ApiFailure {
+    fn from(f: Failure) -> Self {
+        match f {
+            Failure::BadRequest(m) => ApiFailure(StatusCode::BAD_REQUEST, m),
+            Failure::Internal(m) => {
+                tracing::error!("{m}");
+                ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, m)
+            }
+        }
+    }
+}
+
+impl From<crate::store::StoreError> for ApiFailure {
+    fn from(e: crate::store::StoreError) -> Self {
+        Failure::from(e).into()
+    }
+}
+
+fn not_found(what: &str) -> ApiFailure {
+    ApiFailure(StatusCode::NOT_FOUND, format!("no such {what}"))
+}
+
+/// Runs blocking `f` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiFailure> + Send + 'static,
+) -> Result<T, ApiFailure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, format!("worker failed: {e}")))?
+}
+
+/// The token check of the routes of `scope`: 401 without a known bearer token, 403 when its
+/// scope is below `scope`, 429 over its rate.
+async fn authorize(State((state, scope)): State<(Shared, Scope)>, mut request: Request, next: Next) -> Response {
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| hash(t.trim()));
+    let Some(token) = token else {
+        return ApiFailure(StatusCode::UNAUTHORIZED, "a bearer token is needed".to_owned()).into_response();
+    };
+    let lookup = state.clone();
+    let found = blocking(move || Ok(lookup.store().token(&token)?)).await;
+    let caller = match found {
+        Ok(Some((id, name, granted))) => match granted.parse::<Scope>() {
+            Ok(granted) => Caller { id, name, scope: granted },
+            Err(e) => return ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        },
+        Ok(None) => return ApiFailure(StatusCode::UNAUTHORIZED, "unknown token".to_owned()).into_response(),
+        Err(e) => return e.into_response(),
+    };
+    if caller.scope < scope {
+        let message = format!("token {:?} has scope {}; this needs {scope}", caller.name, caller.scope);
+        return ApiFailure(StatusCode::FORBIDDEN, message).into_response();
+    }
+    if !state.limiter.allow(caller.id) {
+        let mut response =
+            ApiFailure(StatusCode::TOO_MANY_REQUESTS, format!("token {:?} is over its rate", caller.name))
+                .into_response();
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
+    request.extensions_mut().insert(caller);
+    next.run(request).await
+}
+
+/// Every route.
+pub fn router(state: Shared) -> Router {
+    let read = Router::new()
+        .route("/api/v1/scans/{id}", get(scan))
+        .route("/api/v1/scans/{id}/report", get(report))
+        .route("/api/v1/images", get(images))
+        .route("/api/v1/images/{digest}/history", get(history))
+        .route("/api/v1/findings", get(findings))
+        .route("/api/v1/events", get(events))
+        .route("/api/v1/db", get(db_state))
+        .route("/metrics", get(metrics))
+        .route_layer(from_fn_with_state((state.clone(), Scope::Read), authorize));
+    let scan = Router::new()
+        .route("/api/v1/scans", post(submit))
+        .route_layer(from_fn_with_state((state.clone(), Scope::Scan), authorize));
+    let admin = Router::new()
+        .route("/api/v1/db", post(reload))
+        .route("/api/v1/tokens", post(create_token))
+        .route_layer(from_fn_with_state((state.clone(), Scope::Admin), authorize));
+    let timeout = state.limits.request_timeout;
+    let body = state.limits.max_body_bytes;
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .merge(read)
+        .merge(scan)
+        .merge(admin)
+        .layer(DefaultBodyLimit::max(body))
+        .layer(axum::middleware::from_fn(move |request: Request, next: Next| deadline(timeout, request, next)))
+        .with_state(state)
+}
+
+/// Answers 408 when the request takes longer than `timeout`.
+async fn deadline(timeout: Duration, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            ApiFailure(StatusCode::REQUEST_TIMEOUT, format!("no answer within {} s", timeout.as_secs())).into_response()
+        }
+    }
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn submit(
+    State(state): State<Shared>,
+    Json(submission): Json<crate::wire::ScanSubmission>,
+) -> Result<Response, ApiFailure> {
+    let started = Instant::now();
+    state.metrics.queue_depth.inc();
+    let shared = state.clone();
+    let outcome =
+        blocking(move || Ok(engine::submit(&shared.vulns, &shared.store, submission, shared.limits.max_sbom_bytes)?))
+            .await;
+    state.metrics.queue_depth.dec();
+    state.metrics.scan_seconds.observe(started.elapsed().as_secs_f64());
+    let (scan, stored) = match outcome {
+        Ok(done) => done,
+        Err(e) => {
+            state.metrics.scan("failed");
+            return Err(e);
+        }
+    };
+    state.metrics.scan(if stored { "stored" } else { "new" });
+    state.metrics.image_findings(&scan.digest, &scan.summary);
+    let status = if stored { StatusCode::OK } else { StatusCode::CREATED };
+    Ok((status, Json(scan)).into_response())
+}
+
+async fn scan(State(state): State<Shared>, Path(id): Path<i64>) -> Result<Response, ApiFailure> {
+    let found = blocking(move || Ok(state.store().scan(id)?)).await?;
+    Ok(Json(found.ok_or_else(|| not_found("scan"))?).into_response())
+}
+
+/// `?format=` of a report.
+#[derive(Deserialize)]
+struct ReportQuery {
+    format: Option<String>,
+}
+
+/// The format named `name` and its media type.
+fn format_named(name: &str) -> Option<(Format, &'static str)> {
+    let times = || {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        ScanTimes { start: now, end: now }
+    };
+    Some(match name {
+        "json" => (Format::Json, "application/json"),
+        "table" => (Format::Table(TableStyle::default()), "text/plain; charset=utf-8"),
+        "sarif" => (Format::Sarif, "application/sarif+json"),
+        "cyclonedx" => (Format::Cyclonedx, "application/vnd.cyclonedx+json"),
+        "spdx-json" => (Format::SpdxJson, "application/spdx+json"),
+        "junit" => (Format::Junit, "application/xml"),
+        "gitlab" => (Format::Gitlab(times()), "application/json"),
+        "html" => (
+            Format::Template { name: "report.html".to_owned(), body: HTML_TEMPLATE.to_owned() },
+            "text/html; charset=utf-8",
+        ),
+        _ => return None,
+    })
+}
+
+async fn report(
+    State(state): State<Shared>,
+    Path(id): Path<i64>,
+    Query(query): Query<ReportQuery>,
+) -> Result<Response, ApiFailure> {
+    let name = query.format.unwrap_or_else(|| "json".to_owned());
+    let (format, media) = format_named(&name).ok_or_else(|| {
+        ApiFailure(
+            StatusCode::BAD_REQUEST,
+            format!("unknown format {name:?} (json, table, sarif, cyclonedx, spdx-json, junit, gitlab, html)"),
+        )
+    })?;
+    let body = blocking(move || {
+        let (report, stored) = state.store().report(id)?.ok_or_else(|| not_found("scan"))?;
+        let inventory = stored.read()?;
+        let subject = Subject {
+            name: &stored.name,
+            config_digest: report.config_digest.as_deref(),
+            diff_ids: Vec::new(),
+            created: None,
+        };
+        let mut out = Vec::new();
+        render(&report, &inventory, &subject, &format, &mut out)
+            .map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+        Ok(out)
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, media)], body).into_response())
+}
+
+async fn images(State(state): State<Shared>) -> Result<Response, ApiFailure> {
+    Ok(Json(blocking(move || Ok(state.store().images()?)).await?).into_response())
+}
+
+async fn history(State(state): State<Shared>, Path(digest): Path<String>) -> Result<Response, ApiFailure> {
+    let found = blocking(move || Ok(state.store().history(&digest)?)).await?;
+    Ok(Json(found.ok_or_else(|| not_found("image"))?).into_response())
+}
+
+/// The query of `GET /api/v1/findings`.
+#[derive(Deserialize)]
+struct FindingsQuery {
+    severity: Option<String>,
+    package: Option<String>,
+    vulnerability: Option<String>,
+    image: Option<String>,
+    since: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn findings(State(state): State<Shared>, Query(q): Query<FindingsQuery>) -> Result<Response, ApiFailure> {
+    let severities = q
+        .severity
+        .as_deref()
+        .map(|list| list.split(',').map(str::parse::<Severity>).collect::<Result<Vec<_>, _>>())
+        .transpose()
+        .map_err(|e| ApiFailure(StatusCode::BAD_REQUEST, e.to_string()))?
+        .unwrap_or_default();
+    if let Some(since) = &q.since
+        && !hullguard_report::time::is_rfc3339_date_time(since)
+    {
+        return Err(ApiFailure(StatusCode::BAD_REQUEST, format!("since {since:?} is not an RFC 3339 date-time")));
+    }
+    let query = FindingQuery {
+        severities,
+        package: q.package,
+        vulnerability: q.vulnerability,
+        image: q.image,
+        since: q.since,
+        limit: q.limit.unwrap_or(1000),
+    };
+    Ok(Json(blocking(move || Ok(state.store().findings(&query)?)).await?).into_response())
+}
+
+/// The query of `GET /api/v1/events`.
+#[derive(Deserialize)]
+struct EventsQuery {
+    since: Option<i64>,
+    /// Seconds to wait for an event when there is none yet (long poll), at most 30.
+    wait: Option<u64>,
+}
+
+/// The longest long poll.
+const MAX_WAIT: Duration = Duration::from_secs(30);
+
+async fn events(State(state): State<Shared>, Query(q): Query<EventsQuery>) -> Result<Response, ApiFailure> {
+    let since = q.since.unwrap_or(0);
+    let wait = Duration::from_secs(q.wait.unwrap_or(0)).min(MAX_WAIT).min(state.limits.request_timeout / 2);
+    let mut changes = state.last_event.subscribe();
+    let deadline = tokio::time::Instant::now() + wait;
+    while *changes.borrow_and_update() <= since {
+        if tokio::time::timeout_at(deadline, changes.changed()).await.is_err() {
+            break;
+        }
+    }
+    let events = blocking(move || Ok(state.store().events_after(since, 1000)?)).await?;
+    let next = events.last().map_or(since, |e| e.id);
+    Ok(Json(Events { events, next }).into_response())
+}
+
+async fn db_state(State(state): State<Shared>) -> Result<Response, ApiFailure> {
+    Ok(Json(blocking(move || Ok(state.vulns.state())).await?).into_response())
+}
+
+async fn reload(State(state): State<Shared>) -> Result<Response, ApiFailure> {
+    Ok(Json(blocking(move || Ok(state.reload()?)).await?).into_response())
+}
+
+async fn create_token(State(state): State<Shared>, Json(request): Json<TokenRequest>) -> Result<Response, ApiFailure> {
+    let scope: Scope = request.scope.parse().map_err(|e| ApiFailure(StatusCode::BAD_REQUEST, e))?;
+    let created = blocking(move || {
+        let token = new_token().map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        state.store().add_token(&request.name, scope.as_str(), &hash(&token), &engine::now())?;
+        Ok(CreatedToken { name: request.name, scope: scope.to_string(), token })
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)).into_response())
+}
+
+async fn metrics(State(state): State<Shared>) -> Result<Response, ApiFailure> {
+    let built = state.vulns.state().built;
+    if let Some((secs, _)) = hullguard_report::time::parse_rfc3339(&built) {
+        let now = hullguard_report::time::now().0;
+        state.metrics.db_age_seconds.set(now - secs);
+    }
+    let text = state.metrics.encode().map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text).into_response())
+}
