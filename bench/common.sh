@@ -7,6 +7,11 @@ large=${LARGE_OUT:-/var/tmp/hullguard-image-build/large-out}
 runs=${RUNS:-3}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
 export SYFT_CHECK_FOR_APP_UPDATE=false
-cargo build --release -q -p hullguard --manifest-path "$repo/Cargo.toml"
-bin=$CARGO_TARGET_DIR/release/hullguard
+# HULLGUARD_BIN: use that binary (say a debug build, an upper bound) instead of building release.
+if [ -n "${HULLGUARD_BIN:-}" ]; then
+  bin=$HULLGUARD_BIN
+else
+  cargo build --release -q -p hullguard --manifest-path "$repo/Cargo.toml"
+  bin=$CARGO_TARGET_DIR/release/hullguard
+fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # `hullguard diff` of two large saved reports, against the floor of parsing both with Python's
-# json module (a peer that does no comparison). The reports are debian-large's when
-# $LARGE_OUT/debian-large.oci.tar exists (scanned twice, once with a database missing the
-# crates.io feed); otherwise a synthetic pair: the app-mixed report with its findings repeated
-# under new ids to SYNTH_FINDINGS (default 20000) findings, the second with 10% of them replaced.
+# json module (a peer that does no comparison). The first report is debian-large's when
+# $LARGE_OUT/debian-large.oci.tar exists, else a synthetic one: the app-mixed report with its
+# findings repeated under new ids to SYNTH_FINDINGS (default 20000) findings. The second is the
+# first with every tenth finding under a new id (a tenth added, a tenth removed).
 # Target: under 100 ms per diff.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -13,7 +13,6 @@ db=$work/hullguard.db
 if [ -f "$large/debian-large.oci.tar" ]; then
   what="debian-large reports"
   "$bin" image -q --no-cache --db "$db" --format json -o "$work/a.json" "oci-archive:$large/debian-large.oci.tar" || true
-  cp "$work/a.json" "$work/b.json"
 else
   what="synthetic reports"
   "$bin" image -q --no-cache --db "$db" --format json -o "$work/seed.json" \
@@ -31,12 +30,16 @@ while len(findings) < total:
         findings.append(g)
         if len(findings) == total:
             break
-a = dict(seed, findings=findings)
-b = dict(seed, findings=[dict(f, id=f["id"] + "-new") if i % 10 == 0 else f for i, f in enumerate(findings)])
-json.dump(a, open(f"{work}/a.json", "w"))
-json.dump(b, open(f"{work}/b.json", "w"))
+json.dump(dict(seed, findings=findings), open(f"{work}/a.json", "w"))
 EOF
 fi
+python3 - "$work" <<'EOF'
+import json, sys
+work = sys.argv[1]
+a = json.load(open(f"{work}/a.json"))
+b = dict(a, findings=[dict(f, id=f["id"] + "-new") if i % 10 == 0 else f for i, f in enumerate(a["findings"])])
+json.dump(b, open(f"{work}/b.json", "w"))
+EOF
 size=$(du -k "$work/a.json" | cut -f1)
 count=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))['findings']))" "$work/a.json")
 
@@ -44,7 +47,7 @@ best() { # best wall time in ms of $runs runs of "$@"
   local best=
   for _ in $(seq "$runs"); do
     local t0 t1 ms
-    t0=$(date +%s%N); "$@" >/dev/null; t1=$(date +%s%N)
+    t0=$(date +%s%N); "$@" >/dev/null || [ $? -eq 1 ]; t1=$(date +%s%N)
     ms=$(( (t1 - t0) / 1000000 ))
     if [ -z "$best" ] || [ "$ms" -lt "$best" ]; then best=$ms; fi
   done

@@ -1,5 +1,5 @@
 //! Stages (dev → test → prod): a gate per stage, read from a stages file (TOML, documented in
-//! `docs/policy.md`), and the carry-over check: every finding a baseline scan (the report of the
+//! `docs/diff.md`), and the carry-over check: every finding a baseline scan (the report of the
 //! stage before) ignored — by its ignore file, VEX or `--ignore-unfixed` — that is still present.
 
 use std::collections::BTreeMap;

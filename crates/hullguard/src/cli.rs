@@ -547,7 +547,7 @@ pub struct ScanArgs {
     /// also on KEV-listed vulnerabilities and CRITICAL/HIGH ones with a fix).
     #[arg(long, value_name = "NAME")]
     pub stage: Option<String>,
-    /// The stages file (TOML, docs/policy.md); default: hullguard-stages.toml in the working
+    /// The stages file (TOML, docs/diff.md); default: hullguard-stages.toml in the working
     /// directory when present, else the built-in stages.
     #[arg(long, value_name = "FILE", requires = "stage")]
     pub stages: Option<PathBuf>,
