@@ -73,7 +73,13 @@ pub struct ScanOptions {
     pub progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
     /// The largest SBOM read (`--max-sbom-size`); 0 means the default, 1 GiB.
     pub max_sbom_bytes: u64,
+    /// A detector over every finding of the scanners (the trust policy): what it returns joins
+    /// the findings before suppression and the gate.
+    pub findings_detector: Option<FindingsDetector>,
 }
+
+/// A detector that sees the scanners' findings and adds its own.
+pub type FindingsDetector = Arc<dyn Fn(&[Finding]) -> Vec<Finding> + Send + Sync>;
 
 /// The SBOM size cap when none is set.
 pub const DEFAULT_MAX_SBOM_BYTES: u64 = 1 << 30;
@@ -198,6 +204,10 @@ pub fn scan(request: &ScanRequest) -> Result<ScanResult> {
     );
     detect_time += matched.elapsed();
     report.findings.extend(collected.findings);
+    if let Some(detector) = &options.findings_detector {
+        let added = detector(&report.findings);
+        report.findings.extend(added);
+    }
     // Suppression sees every finding of every scanner.
     let gate_warnings = suppress(&mut report, &options.policy)?;
     let tripped = filter(&mut report, &options.policy);

@@ -6,4 +6,6 @@ pub mod db;
 pub mod inspect;
 pub mod inventory;
 pub mod manifest;
+pub mod registry;
 pub mod scan;
+pub mod trust;
