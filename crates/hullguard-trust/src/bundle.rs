@@ -145,9 +145,7 @@ impl Bundle {
                 Some(leaf) => Material::Certificate(b64(subject, "certificate", &leaf.raw_bytes)?),
                 None => return Err(Error::invalid(subject, "empty certificate chain")),
             },
-            (None, None) => Material::PublicKey {
-                hint: raw.verification_material.public_key.and_then(|k| k.hint),
-            },
+            (None, None) => Material::PublicKey { hint: raw.verification_material.public_key.and_then(|k| k.hint) },
         };
         let Some(envelope) = raw.dsse_envelope else {
             let what = if raw.message_signature.is_some() {
@@ -157,11 +155,8 @@ impl Bundle {
             };
             return Err(Error::invalid(subject, what));
         };
-        let signatures = envelope
-            .signatures
-            .iter()
-            .map(|s| b64(subject, "DSSE signature", &s.sig))
-            .collect::<Result<Vec<_>>>()?;
+        let signatures =
+            envelope.signatures.iter().map(|s| b64(subject, "DSSE signature", &s.sig)).collect::<Result<Vec<_>>>()?;
         Ok(Bundle {
             material,
             tlog_entries: raw.verification_material.tlog_entries.len(),
@@ -181,8 +176,8 @@ impl Bundle {
     pub fn certificate_key(&self, subject: &str) -> Result<Option<PublicKey>> {
         let Material::Certificate(der) = &self.material else { return Ok(None) };
         use x509_cert::der::{Decode as _, Encode as _};
-        let cert = x509_cert::Certificate::from_der(der)
-            .map_err(|e| Error::invalid(subject, format!("certificate: {e}")))?;
+        let cert =
+            x509_cert::Certificate::from_der(der).map_err(|e| Error::invalid(subject, format!("certificate: {e}")))?;
         let spki = cert
             .tbs_certificate()
             .subject_public_key_info()

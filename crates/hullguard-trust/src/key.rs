@@ -8,8 +8,8 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use crypto_secretbox::aead::{Aead, KeyInit};
 use crypto_secretbox::XSalsa20Poly1305;
+use crypto_secretbox::aead::{Aead, KeyInit};
 use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::pkcs8::der::pem::{self, LineEnding};
@@ -85,8 +85,7 @@ fn derive(password: &[u8], salt: &[u8], log_n: u8, subject: &str) -> Result<[u8;
     let params = scrypt::Params::new(log_n, SCRYPT_R, SCRYPT_P)
         .map_err(|e| Error::invalid(subject, format!("scrypt parameters: {e}")))?;
     let mut key = [0u8; 32];
-    scrypt::scrypt(password, salt, &params, &mut key)
-        .map_err(|e| Error::invalid(subject, format!("scrypt: {e}")))?;
+    scrypt::scrypt(password, salt, &params, &mut key).map_err(|e| Error::invalid(subject, format!("scrypt: {e}")))?;
     Ok(key)
 }
 

@@ -76,7 +76,10 @@ impl Payload {
         let payload: Payload = serde_json::from_slice(bytes)
             .map_err(|e| Error::invalid(subject, format!("not a cosign simple-signing payload: {e}")))?;
         if payload.critical.kind != SIGNATURE_TYPE {
-            return Err(Error::invalid(subject, format!("payload type {:?} is not {SIGNATURE_TYPE:?}", payload.critical.kind)));
+            return Err(Error::invalid(
+                subject,
+                format!("payload type {:?} is not {SIGNATURE_TYPE:?}", payload.critical.kind),
+            ));
         }
         Ok(payload)
     }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::{GlobSet, GlobSetBuilder};
 use hullguard_report::{Finding, FindingKind, Location, Severity};
 use serde::Deserialize;
 
@@ -192,7 +192,11 @@ impl TrustPolicy {
             if rule.keys.is_empty() || rule.required == 0 || rule.required > rule.keys.len() {
                 return Err(Error::invalid(
                     subject,
-                    format!("required: {} must be between 1 and the number of keys ({})", rule.required, rule.keys.len()),
+                    format!(
+                        "required: {} must be between 1 and the number of keys ({})",
+                        rule.required,
+                        rule.keys.len()
+                    ),
                 ));
             }
             let mut keys = Vec::new();
@@ -210,8 +214,9 @@ impl TrustPolicy {
                 max_severity: v
                     .max_severity
                     .map(|s| {
-                        s.parse::<Severity>()
-                            .map_err(|_| Error::invalid(&name, format!("vulnerabilities.max_severity: {s:?} is not a severity")))
+                        s.parse::<Severity>().map_err(|_| {
+                            Error::invalid(&name, format!("vulnerabilities.max_severity: {s:?} is not a severity"))
+                        })
                     })
                     .transpose()?,
                 kev: v.kev,
@@ -229,7 +234,14 @@ impl TrustPolicy {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(TrustPolicy { path: name, registries, require_digest: raw.require_digest, signatures, vulnerabilities, exceptions })
+        Ok(TrustPolicy {
+            path: name,
+            registries,
+            require_digest: raw.require_digest,
+            signatures,
+            vulnerabilities,
+            exceptions,
+        })
     }
 
     /// Whether `rule` applies to `image` (no exception skips it); the exception's reason when one does.
@@ -302,12 +314,12 @@ impl TrustPolicy {
                 out.push(self.finding(
                     Rule::Signatures,
                     format!("signatures[{i}]"),
+                    format!("{image} has {} of the {} required verified signatures", signed.len(), rule.required),
                     format!(
-                        "{image} has {} of the {} required verified signatures",
-                        signed.len(),
-                        rule.required
+                        "keys: {}; verified: {}",
+                        names.join(", "),
+                        if signed.is_empty() { "none".into() } else { signed.join(", ") }
                     ),
-                    format!("keys: {}; verified: {}", names.join(", "), if signed.is_empty() { "none".into() } else { signed.join(", ") }),
                 ));
             }
         }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hullguard_image::source::registry::{RegistrySpec, Repository};
 use hullguard_image::Digest;
+use hullguard_image::source::registry::{RegistrySpec, Repository};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -56,9 +56,8 @@ impl Subject {
     pub fn resolve(spec: &RegistrySpec) -> Result<Self> {
         let repository = Repository::open(spec)?;
         let wanted = spec.reference.manifest_ref().to_string();
-        let manifest = repository
-            .manifest(&wanted)?
-            .ok_or_else(|| Error::invalid(&spec.name, "no such image in the registry"))?;
+        let manifest =
+            repository.manifest(&wanted)?.ok_or_else(|| Error::invalid(&spec.name, "no such image in the registry"))?;
         let docker_reference = format!("{}/{}", spec.reference.registry, spec.reference.repository);
         Ok(Subject { repository, digest: manifest.digest, docker_reference })
     }
@@ -188,7 +187,14 @@ impl Verification {
 
 /// Check a legacy signature: its signature over the exact payload bytes with one of `keys`,
 /// then (only then) the payload's claims against the image.
-pub fn check_legacy(payload: &[u8], signature: &[u8], keys: &[NamedKey], digest: &str, docker_reference: Option<&str>, blob: &str) -> Checked {
+pub fn check_legacy(
+    payload: &[u8],
+    signature: &[u8],
+    keys: &[NamedKey],
+    digest: &str,
+    docker_reference: Option<&str>,
+    blob: &str,
+) -> Checked {
     let mut checked = Checked {
         scheme: Scheme::Legacy,
         blob: blob.to_string(),
@@ -305,8 +311,9 @@ pub fn verify(subject: &Subject, keys: &[NamedKey]) -> Result<Verification> {
         }
     }
     if let Some(index) = repository.manifest(&fallback_tag(&subject.digest))? {
-        let listed: Value = serde_json::from_slice(&index.bytes)
-            .map_err(|e| Error::invalid(format!("{}:{}", subject.docker_reference, fallback_tag(&subject.digest)), e.to_string()))?;
+        let listed: Value = serde_json::from_slice(&index.bytes).map_err(|e| {
+            Error::invalid(format!("{}:{}", subject.docker_reference, fallback_tag(&subject.digest)), e.to_string())
+        })?;
         for entry in listed.get("manifests").and_then(Value::as_array).into_iter().flatten() {
             if entry.get("artifactType").and_then(Value::as_str) != Some(MEDIA_BUNDLE_V03) {
                 continue;
@@ -365,8 +372,8 @@ fn layers(bytes: &[u8], subject: &str) -> Result<Vec<Layer>> {
         #[serde(default)]
         annotations: BTreeMap<String, String>,
     }
-    let manifest: Manifest = serde_json::from_slice(bytes)
-        .map_err(|e| Error::invalid(subject, format!("signature manifest: {e}")))?;
+    let manifest: Manifest =
+        serde_json::from_slice(bytes).map_err(|e| Error::invalid(subject, format!("signature manifest: {e}")))?;
     manifest
         .layers
         .into_iter()

@@ -73,9 +73,7 @@ fn a_generated_key_round_trips_through_cosigns_format() {
     let key = PrivateKey::generate().unwrap();
     let pem = key.to_encrypted_pem(b"pw").unwrap();
     assert!(pem.starts_with("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n"), "{pem}");
-    let json = STANDARD
-        .decode(pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>())
-        .unwrap();
+    let json = STANDARD.decode(pem.lines().filter(|l| !l.starts_with("-----")).collect::<String>()).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&json).unwrap();
     assert_eq!(json["kdf"]["params"], serde_json::json!({"N": 65536, "r": 8, "p": 1}));
     assert_eq!(json["cipher"]["name"], "nacl/secretbox");
@@ -101,7 +99,8 @@ fn the_legacy_triple_verifies_and_one_flipped_byte_does_not() {
     assert!(ok.verified(), "{ok:?}");
     assert_eq!(ok.key.as_deref(), Some("cosign.pub"));
     // The payload as hullguard writes it is the same bytes.
-    let ours = hullguard_trust::payload::Payload::new("registry-testing.svc.lan/busybox", LEGACY_DIGEST, Default::default());
+    let ours =
+        hullguard_trust::payload::Payload::new("registry-testing.svc.lan/busybox", LEGACY_DIGEST, Default::default());
     assert_eq!(ours.to_bytes(), payload);
     for i in [0, 100, 247] {
         let mut tampered = payload.clone();
@@ -114,7 +113,8 @@ fn the_legacy_triple_verifies_and_one_flipped_byte_does_not() {
         other_image.rejected.unwrap(),
         format!("the payload signs {LEGACY_DIGEST}, not this image's digest sha256:{}", "0".repeat(64))
     );
-    let other_repo = check_legacy(&payload, &signature, &keys, LEGACY_DIGEST, Some("registry-testing.svc.lan/alpine"), "p");
+    let other_repo =
+        check_legacy(&payload, &signature, &keys, LEGACY_DIGEST, Some("registry-testing.svc.lan/alpine"), "p");
     assert_eq!(
         other_repo.rejected.unwrap(),
         "the payload signs the repository registry-testing.svc.lan/busybox, not registry-testing.svc.lan/alpine"
@@ -125,7 +125,11 @@ fn the_legacy_triple_verifies_and_one_flipped_byte_does_not() {
 fn bundles_parse_and_their_dsse_signatures_check_against_their_certificates() {
     for (file, digest, tlog) in [
         ("bundles/sigstore-rs-bundle_v03.json", "c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172", 1),
-        ("bundles/cosign-oci-attestation.sigstore.json", "732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4", 1),
+        (
+            "bundles/cosign-oci-attestation.sigstore.json",
+            "732112270d7e59418a8c080b134b24cabd67d250d0d0147a97ed95ba5c280aa4",
+            1,
+        ),
     ] {
         let bundle = Bundle::parse(file, &read(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(matches!(bundle.material, Material::Certificate(_)), "{file}");

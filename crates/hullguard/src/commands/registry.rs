@@ -105,7 +105,8 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
     let options = args.registry.options()?;
     let repos = args.repos.as_deref().map(|g| glob(g, "--repos")).transpose()?;
     let tags = args.tags.as_deref().map(|g| glob(g, "--tags")).transpose()?;
-    let cache = if args.no_cache { None } else { args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir) };
+    let cache =
+        if args.no_cache { None } else { args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir) };
     let mut repositories = catalog(host, &options)?;
     repositories.retain(|r| {
         prefix.is_none_or(|p| r == p || r.starts_with(&format!("{p}/"))) && repos.as_ref().is_none_or(|g| g.is_match(r))
@@ -116,7 +117,12 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
     for repository in &repositories {
         let name = format!("{host}/{repository}");
         let spec = RegistrySpec {
-            reference: Reference { registry: host.to_string(), repository: repository.clone(), tag: None, digest: None },
+            reference: Reference {
+                registry: host.to_string(),
+                repository: repository.clone(),
+                tag: None,
+                digest: None,
+            },
             name: name.clone(),
             options: options.clone(),
         };
@@ -139,7 +145,10 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
                 continue;
             }
             if scanned.len() >= args.max_images {
-                warn([format!("{host}: more than {} images; the rest is not scanned (--max-images)", args.max_images)], false);
+                warn(
+                    [format!("{host}: more than {} images; the rest is not scanned (--max-images)", args.max_images)],
+                    false,
+                );
                 break;
             }
             let mut image = spec.clone();
@@ -184,7 +193,9 @@ fn render(scanned: &[Scanned], args: &ScanArgs) -> Result<()> {
                 let mut buffer = Vec::new();
                 json::write(&s.report, &mut buffer)?;
                 let report: serde_json::Value = serde_json::from_slice(&buffer)?;
-                images.push(serde_json::json!({ "image": s.names[0], "tags": s.names, "digest": s.digest, "report": report }));
+                images.push(
+                    serde_json::json!({ "image": s.names[0], "tags": s.names, "digest": s.digest, "report": report }),
+                );
             }
             writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({ "images": images }))?)?;
         }

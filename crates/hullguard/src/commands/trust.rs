@@ -11,8 +11,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use hullguard_image::SourceSpec;
 use hullguard_image::source::registry::RegistrySpec;
-use hullguard_scan::FindingsDetector;
 use hullguard_report::text::escape_control;
+use hullguard_scan::FindingsDetector;
 use hullguard_trust::bundle::Bundle;
 use hullguard_trust::policy::{Input, TrustPolicy};
 use hullguard_trust::registry::{self, Checked, NamedKey, Subject, Verification};
@@ -73,7 +73,8 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
 fn private_key(path: &Path, stdin_taken: bool) -> Result<PrivateKey> {
     let name = path.display().to_string();
     let text = std::fs::read(path).with_context(|| name.clone())?;
-    let password = if text.starts_with(b"-----BEGIN PRIVATE KEY-----") { Vec::new() } else { key_password(stdin_taken)? };
+    let password =
+        if text.starts_with(b"-----BEGIN PRIVATE KEY-----") { Vec::new() } else { key_password(stdin_taken)? };
     Ok(PrivateKey::from_pem(&name, &text, &password)?)
 }
 
@@ -105,7 +106,8 @@ pub fn sign(spec: &RegistrySpec, key: &Path, pairs: &[String], stdin_taken: bool
     let key = private_key(key, stdin_taken)?;
     let subject = Subject::resolve(spec)?;
     let signed = registry::sign(&subject, &key, annotations(pairs)?)?;
-    println!(
+    writeln!(
+        std::io::stdout().lock(),
         "signed {}@{}: legacy signature pushed to {}:{} ({} signature{} there)",
         subject.docker_reference,
         signed.digest,
@@ -113,7 +115,7 @@ pub fn sign(spec: &RegistrySpec, key: &Path, pairs: &[String], stdin_taken: bool
         signed.tag,
         signed.signatures,
         if signed.signatures == 1 { "" } else { "s" }
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -168,7 +170,12 @@ pub fn verify(request: &VerifyRequest<'_>) -> Result<ExitCode> {
     let mut verification = registry::verify(&subject, &all_keys)?;
     require_annotations(&mut verification.signatures, &required);
     let findings = policy.as_ref().map(|p| {
-        p.evaluate(&Input { image: &image, pinned: spec.reference.digest.is_some(), verification: Some(&verification), findings: None })
+        p.evaluate(&Input {
+            image: &image,
+            pinned: spec.reference.digest.is_some(),
+            verification: Some(&verification),
+            findings: None,
+        })
     });
     print_verification(&verification, findings.as_deref().unwrap_or_default(), request.format)?;
     let verified = verification.signatures.iter().any(Checked::verified);
@@ -221,13 +228,25 @@ fn print_verification(v: &Verification, policy: &[hullguard_report::Finding], fo
         }
         Format::Table => {
             if v.signatures.is_empty() {
-                writeln!(out, "{}@{}: not signed (no {} tag, no Sigstore bundle referrer)", v.image, v.digest, registry::signature_tag(&hullguard_image::Digest::parse(&v.digest)?))?;
+                writeln!(
+                    out,
+                    "{}@{}: not signed (no {} tag, no Sigstore bundle referrer)",
+                    v.image,
+                    v.digest,
+                    registry::signature_tag(&hullguard_image::Digest::parse(&v.digest)?)
+                )?;
             }
             for c in &v.signatures {
                 writeln!(out, "{}", escape_control(&line(&v.image, &v.digest, c)))?;
             }
             for f in policy {
-                writeln!(out, "policy violation {}: {} ({})", f.id, escape_control(&f.title), escape_control(&f.description))?;
+                writeln!(
+                    out,
+                    "policy violation {}: {} ({})",
+                    f.id,
+                    escape_control(&f.title),
+                    escape_control(&f.description)
+                )?;
             }
         }
     }
@@ -249,7 +268,13 @@ fn line(image: &str, digest: &str, c: &Checked) -> String {
 }
 
 /// `verify --payload FILE --signature FILE`: the legacy triple, no network.
-fn offline_legacy(payload: &Path, signature: &Path, keys: &[NamedKey], required: &BTreeMap<String, String>, format: Format) -> Result<ExitCode> {
+fn offline_legacy(
+    payload: &Path,
+    signature: &Path,
+    keys: &[NamedKey],
+    required: &BTreeMap<String, String>,
+    format: Format,
+) -> Result<ExitCode> {
     use base64::Engine as _;
     let payload_name = payload.display().to_string();
     let bytes = std::fs::read(payload).with_context(|| payload_name.clone())?;
@@ -274,7 +299,11 @@ fn offline_bundle(path: &Path, keys: &[NamedKey], format: Format) -> Result<Exit
     let first = statement.subject.first().context(format!("{name}: the in-toto statement has no subject"))?;
     let digest = format!("sha256:{}", first.digest.get("sha256").map_or("", String::as_str));
     let checked = registry::check_bundle(&bundle, keys, &digest, &name);
-    let v = Verification { image: first.name.clone().unwrap_or_else(|| "(unnamed subject)".into()), digest, signatures: vec![checked] };
+    let v = Verification {
+        image: first.name.clone().unwrap_or_else(|| "(unnamed subject)".into()),
+        digest,
+        signatures: vec![checked],
+    };
     print_verification(&v, &[], format)?;
     Ok(if v.signatures.iter().any(Checked::verified) { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -174,11 +174,10 @@ impl Client {
         let subject = format!("{}: upload of blob {digest}", self.name);
         let empty = Request { body: Some(("application/octet-stream", &[])), ..Request::default() };
         let opened = self.send(reqwest::Method::POST, &self.repository_url("blobs/uploads/"), &empty, &subject)?;
-        let location = opened
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| Error::new(ErrorKind::Malformed, &subject, "the registry opened no upload (no Location)"))?;
+        let location =
+            opened.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                Error::new(ErrorKind::Malformed, &subject, "the registry opened no upload (no Location)")
+            })?;
         let mut url = self.same_origin(location, &subject)?;
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(&format!("digest={digest}"));
