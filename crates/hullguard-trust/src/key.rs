@@ -1,6 +1,6 @@
 //! cosign's key files: the private key encrypted as cosign writes it (PEM `ENCRYPTED SIGSTORE
 //! PRIVATE KEY`, older `ENCRYPTED COSIGN PRIVATE KEY`: base64 JSON naming scrypt parameters and a
-//! NaCl secretbox over the PKCS#8 DER key), an unencrypted PKCS#8 `PRIVATE KEY`, and the PKIX
+//! NaCl secretbox over the PKCS#8 DER key, SEC1 in older files), an unencrypted PKCS#8 `PRIVATE KEY`, and the PKIX
 //! `PUBLIC KEY` PEM. ECDSA P-256 with SHA-256 only, the scheme of `cosign generate-key-pair`.
 //!
 //! The envelope is cosign's own format, so it is written here over the RustCrypto primitives
@@ -123,9 +123,11 @@ impl PrivateKey {
                 ));
             }
         };
+        // Older cosign encrypted the SEC1 `ECPrivateKey` rather than PKCS#8: both are read.
         SigningKey::from_pkcs8_der(&der)
+            .or_else(|pkcs8| p256::SecretKey::from_sec1_der(&der).map(SigningKey::from).map_err(|_| pkcs8))
             .map(PrivateKey)
-            .map_err(|e| Error::invalid(subject, format!("not an ECDSA P-256 PKCS#8 key: {e}")))
+            .map_err(|e| Error::invalid(subject, format!("not an ECDSA P-256 PKCS#8 or SEC1 key: {e}")))
     }
 
     /// Open cosign's JSON envelope.

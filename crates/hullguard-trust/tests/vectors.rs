@@ -10,7 +10,8 @@ use hullguard_trust::registry::{NamedKey, check_bundle, check_legacy};
 use hullguard_trust::{Error, PrivateKey, PublicKey};
 
 fn signing(path: &str) -> PathBuf {
-    let shared = std::env::var_os("HULLGUARD_SHARED").map_or_else(|| PathBuf::from("/work/shared"), PathBuf::from);
+    let shared = std::env::var_os("HULLGUARD_SHARED")
+        .map_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")), PathBuf::from);
     shared.join("signing").join(path)
 }
 
@@ -55,7 +56,7 @@ fn envelope_with(n: u64, r: u32) -> Vec<u8> {
     );
     format!(
         "-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----\n{}\n-----END ENCRYPTED SIGSTORE PRIVATE KEY-----\n",
-        STANDARD.encode(json)
+        STANDARD.encode(json).as_bytes().chunks(64).map(|l| String::from_utf8_lossy(l)).collect::<Vec<_>>().join("\n")
     )
     .into_bytes()
 }
@@ -102,6 +103,13 @@ fn the_legacy_triple_verifies_and_one_flipped_byte_does_not() {
     let ours =
         hullguard_trust::payload::Payload::new("registry-testing.svc.lan/busybox", LEGACY_DIGEST, Default::default());
     assert_eq!(ours.to_bytes(), payload);
+    // Our signature over those bytes passes the check cosign's passed, and only with our key.
+    let signer = PrivateKey::generate().unwrap();
+    let ours = signer.sign(&payload);
+    let our_key = [NamedKey { name: "ours.pub".into(), key: signer.public_key() }];
+    assert!(check_legacy(&payload, &ours, &our_key, LEGACY_DIGEST, None, "p").verified());
+    let wrong_key = check_legacy(&payload, &ours, &keys, LEGACY_DIGEST, None, "p");
+    assert_eq!(wrong_key.rejected.as_deref(), Some("the signature does not verify with the given key(s)"));
     for i in [0, 100, 247] {
         let mut tampered = payload.clone();
         tampered[i] ^= 1;
