@@ -18,4 +18,5 @@ mod scan;
 mod sources;
 mod support;
 mod terminal;
+mod trust;
 mod umoci;
