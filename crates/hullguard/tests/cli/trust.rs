@@ -106,6 +106,7 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
     let archive = image("bookworm-images.docker.tar");
     registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "trust/base:1", &[]);
     registry.push(&format!("docker-archive:{archive}:app-mixed:latest"), "trust/app:1", &[]);
+    registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "trust/other:1", &[]);
     let host = &registry.host;
     let base = format!("{host}/trust/base:1");
     let scratch = Scratch::new();
@@ -204,7 +205,8 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
     );
 
     // The trust policy in the scan: the base image by digest, signed by our key: no violation;
-    // the app image by tag, unsigned, from a repository outside the allowed ones: three.
+    // the same image by tag, unsigned, from a repository outside the allowed ones: three, and
+    // the gate fails on them alone (the image has no other finding of these scanners).
     let policy = scratch.path("policy.yaml");
     std::fs::write(
         &policy,
@@ -219,7 +221,7 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
                 "--insecure",
                 "--no-cache",
                 "--scanners",
-                "misconfig",
+                "secret",
                 "--trust-policy",
                 &policy,
                 "--fail-on",
@@ -245,10 +247,10 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
         (out.status.code(), policy)
     };
     let pinned = format!("{host}/trust/base@{base_digest}");
-    assert_eq!(gate(&pinned).1, []);
-    let (code, findings) = gate(&format!("{host}/trust/app:1"));
+    assert_eq!(gate(&pinned), (Some(0), vec![]));
+    let (code, findings) = gate(&format!("{host}/trust/other:1"));
     assert_eq!(code, Some(3));
-    let app = format!("{host}/trust/app");
+    let app = format!("{host}/trust/other");
     assert_eq!(
         findings,
         [
