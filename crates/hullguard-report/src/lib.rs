@@ -252,6 +252,8 @@ pub enum FindingKind {
     Misconfiguration,
     /// An exposed secret.
     Secret,
+    /// A violation of the trust policy (where the image comes from, who signed it, its gate).
+    Policy,
 }
 
 /// One problem found by a detector: a vulnerability, a misconfiguration or a secret.

@@ -78,7 +78,13 @@ pub struct ScanOptions {
     pub progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
     /// The largest SBOM read (`--max-sbom-size`); 0 means the default, 1 GiB.
     pub max_sbom_bytes: u64,
+    /// A detector over every finding of the scanners (the trust policy): what it returns joins
+    /// the findings before suppression and the gate.
+    pub findings_detector: Option<FindingsDetector>,
 }
+
+/// A detector that sees the scanners' findings and adds its own.
+pub type FindingsDetector = Arc<dyn Fn(&[Finding]) -> Vec<Finding> + Send + Sync>;
 
 /// The SBOM size cap when none is set.
 pub const DEFAULT_MAX_SBOM_BYTES: u64 = 1 << 30;
@@ -234,7 +240,7 @@ pub fn scan_with(request: &ScanRequest, matcher: &mut dyn Matcher) -> Result<Sca
     );
     detect_time += matched.elapsed();
     let timings = Timings { read, detect: detect_time, total: Duration::ZERO };
-    let mut result = finish(collected, report, warnings, &options.policy, timings)?;
+    let mut result = finish(collected, report, warnings, options, timings)?;
     result.timings.total = started.elapsed();
     Ok(result)
 }
@@ -253,16 +259,22 @@ fn detect_target(collected: &Collected, policy: &Policy) -> DetectTarget {
     }
 }
 
-/// The end of every scan: the collected findings join the vulnerability `report`, then
-/// suppression, filters and the gate of `policy`; `warnings` are every warning met so far.
+/// The end of every scan: the collected findings (and the findings detector's) join the
+/// vulnerability `report`, then suppression, filters and the gate of the options' policy;
+/// `warnings` are every warning met so far.
 fn finish(
     collected: Collected,
     mut report: Report,
     warnings: Vec<String>,
-    policy: &Policy,
+    options: &ScanOptions,
     timings: Timings,
 ) -> Result<ScanResult> {
+    let policy = &options.policy;
     report.findings.extend(collected.findings);
+    if let Some(detector) = &options.findings_detector {
+        let added = detector(&report.findings);
+        report.findings.extend(added);
+    }
     // Suppression sees every finding of every scanner.
     let mut gate_warnings = suppress(&mut report, policy)?;
     if let Some(baseline) = &policy.baseline {

@@ -7,7 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use hullguard_image::source::registry::Credentials;
+use hullguard_image::source::registry::{Credentials, RegistryOptions, RegistrySpec};
 use hullguard_image::{Limits, Platform, SourceSpec};
 
 use crate::commands;
@@ -66,6 +66,84 @@ enum Command {
         #[command(subcommand)]
         action: SeccompAction,
     },
+    /// Signing keys (cosign's format).
+    Key {
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// Sign an image in a registry with a key, as cosign does (legacy `.sig` tag).
+    Sign(SignArgs),
+    /// Verify an image's signatures (cosign legacy and Sigstore bundle v0.3) with keys or a trust policy.
+    Verify(VerifyArgs),
+    /// Whole registries.
+    Registry {
+        #[command(subcommand)]
+        action: RegistryAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyAction {
+    /// Write a new ECDSA P-256 key pair: PREFIX.key (encrypted as cosign does; password from
+    /// $HULLGUARD_PASSWORD, $COSIGN_PASSWORD or stdin) and PREFIX.pub.
+    Generate {
+        /// File name prefix of the pair.
+        #[arg(long, value_name = "PREFIX", default_value = "cosign")]
+        output_key_prefix: String,
+    },
+}
+
+/// Arguments of `sign`.
+#[derive(Args)]
+struct SignArgs {
+    /// The image: [registry:]HOST/REPO[:TAG|@DIGEST].
+    #[arg(value_name = "IMAGE")]
+    image: String,
+    /// The private key (cosign.key; password from $HULLGUARD_PASSWORD, $COSIGN_PASSWORD or stdin).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// Annotation signed in the payload (`optional`); repeatable.
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    annotations: Vec<String>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// Arguments of `verify`.
+#[derive(Args)]
+struct VerifyArgs {
+    /// The image: [registry:]HOST/REPO[:TAG|@DIGEST] (not with --payload or --bundle).
+    #[arg(value_name = "IMAGE", required_unless_present_any = ["payload", "bundle"])]
+    image: Option<String>,
+    /// A public key (cosign.pub); repeatable: each verified signature names its key.
+    #[arg(long, value_name = "FILE")]
+    key: Vec<PathBuf>,
+    /// A trust policy: the keys it requires, and its other rules (exit 1 on any violation).
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Require this annotation in the signed payload; repeatable.
+    #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
+    annotations: Vec<String>,
+    /// Offline: a simple-signing payload file (with --signature), no registry.
+    #[arg(long, value_name = "FILE", requires = "signature", conflicts_with_all = ["image", "bundle"])]
+    payload: Option<PathBuf>,
+    /// Offline: the signature of --payload (base64 or DER).
+    #[arg(long, value_name = "FILE", requires = "payload")]
+    signature: Option<PathBuf>,
+    /// Offline: a Sigstore bundle file, no registry.
+    #[arg(long, value_name = "FILE", conflicts_with = "image")]
+    bundle: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+#[derive(Subcommand)]
+enum RegistryAction {
+    /// Scan every image of a registry (or of the repositories below HOST/PREFIX).
+    Scan(commands::registry::RegistryScanArgs),
 }
 
 /// Arguments of `diff`.
@@ -252,18 +330,48 @@ pub struct ImageArgs {
     /// Refuse images whose layers add up to more than this many uncompressed bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_image_bytes)]
     max_image_size: u64,
+    #[command(flatten)]
+    registry: RegistryArgs,
+}
+
+/// How to reach a registry (every command that talks to one).
+#[derive(Args)]
+pub struct RegistryArgs {
     /// Registry user name (with --password-stdin); default: the Docker config's `auths`.
     #[arg(long, value_name = "USER", requires = "password_stdin")]
     username: Option<String>,
     /// Read the registry password from stdin (with --username).
     #[arg(long, requires = "username")]
-    password_stdin: bool,
+    pub password_stdin: bool,
     /// Talk plain HTTP to the registry; only for a registry on this machine (localhost, 127.0.0.0/8, ::1).
     #[arg(long)]
     insecure: bool,
     /// Trust the PEM certificates of FILE (a private CA) besides the system roots, for the registry.
     #[arg(long, value_name = "FILE")]
     ca_file: Option<PathBuf>,
+}
+
+impl RegistryArgs {
+    /// Whether any registry option is given.
+    fn any(&self) -> bool {
+        self.insecure || self.username.is_some() || self.ca_file.is_some()
+    }
+
+    /// The transport and credentials the options ask for (reads the password from stdin).
+    pub fn options(&self) -> Result<RegistryOptions> {
+        let credentials = match &self.username {
+            Some(username) => Some(Credentials { username: username.clone(), password: read_password_stdin()? }),
+            None => None,
+        };
+        Ok(RegistryOptions { credentials, insecure: self.insecure, ca_file: self.ca_file.clone() })
+    }
+
+    /// `reference` (a registry image) with these options.
+    pub fn spec(&self, reference: &str) -> Result<RegistrySpec> {
+        let mut spec = RegistrySpec::parse(reference.strip_prefix("registry:").unwrap_or(reference))?;
+        spec.options = self.options()?;
+        Ok(spec)
+    }
 }
 
 /// A validated image request.
@@ -284,15 +392,8 @@ impl ImageArgs {
             (None, None) => bail!("no image given"),
         };
         match &mut spec {
-            SourceSpec::Registry(registry) => {
-                registry.options.insecure = self.insecure;
-                registry.options.ca_file.clone_from(&self.ca_file);
-                if let Some(username) = &self.username {
-                    let password = read_password_stdin()?;
-                    registry.options.credentials = Some(Credentials { username: username.clone(), password });
-                }
-            }
-            _ if self.insecure || self.username.is_some() || self.ca_file.is_some() => {
+            SourceSpec::Registry(registry) => registry.options = self.registry.options()?,
+            _ if self.registry.any() => {
                 bail!("--insecure, --ca-file, --username and --password-stdin apply only to registry images")
             }
             _ => {}
@@ -426,6 +527,10 @@ struct ImageScanArgs {
     /// The server's API token (scope scan).
     #[arg(long, value_name = "TOKEN", env = "HULLGUARD_TOKEN", hide_env_values = true)]
     token: Option<String>,
+    /// Evaluate this trust policy too: each violation is a `policy` finding (registry images
+    /// are looked up for their signatures when the policy requires some).
+    #[arg(long, value_name = "FILE")]
+    trust_policy: Option<PathBuf>,
     #[command(flatten)]
     scan: ScanArgs,
 }
@@ -712,9 +817,37 @@ pub fn run() -> Result<ExitCode> {
                 (Some(url), Some(token)) => Some(hullguard_server::client::Remote::new(url, token)?),
                 _ => None,
             };
-            let scan = commands::scan::ImageScan { cache_dir: cache.as_deref(), scanners: &args.scanners, remote };
-            commands::scan::run_image(&request, &reference, scan, &args.scan, cli.quiet)
+            let image = commands::scan::ImageScan {
+                request: &request,
+                reference: &reference,
+                cache_dir: cache.as_deref(),
+                scanners: &args.scanners,
+                trust_policy: args.trust_policy.as_deref(),
+                remote,
+            };
+            commands::scan::run_image(image, &args.scan, cli.quiet)
         }
+        Command::Key { action: KeyAction::Generate { output_key_prefix } } => {
+            commands::trust::generate(&output_key_prefix)
+        }
+        Command::Sign(args) => {
+            let spec = args.registry.spec(&args.image)?;
+            commands::trust::sign(&spec, &args.key, &args.annotations, args.registry.password_stdin)
+        }
+        Command::Verify(args) => {
+            let spec = args.image.as_deref().map(|i| args.registry.spec(i)).transpose()?;
+            commands::trust::verify(&commands::trust::VerifyRequest {
+                spec: spec.as_ref(),
+                keys: &args.key,
+                policy: args.policy.as_deref(),
+                payload: args.payload.as_deref(),
+                signature: args.signature.as_deref(),
+                bundle: args.bundle.as_deref(),
+                annotations: &args.annotations,
+                format: args.format,
+            })
+        }
+        Command::Registry { action: RegistryAction::Scan(args) } => commands::registry::scan(&args, cli.quiet),
         Command::Server(args) => commands::server::run(
             args.action.map(|ServerAction::Token { action }| match action {
                 TokenAction::Create { store, scope, name } => commands::server::TokenCreate { store, scope, name },

@@ -180,6 +180,8 @@ pub struct Diff {
     pub misconfigurations: FindingChanges,
     /// Secrets.
     pub secrets: FindingChanges,
+    /// Trust-policy violations.
+    pub policy: FindingChanges,
 }
 
 /// The diff document's schema version.
@@ -193,6 +195,7 @@ impl Diff {
             FindingKind::Vulnerability => &self.vulnerabilities,
             FindingKind::Misconfiguration => &self.misconfigurations,
             FindingKind::Secret => &self.secrets,
+            FindingKind::Policy => &self.policy,
         }
     }
 
@@ -224,7 +227,8 @@ impl Diff {
 }
 
 /// The finding kinds, in the order a diff shows them.
-pub const KINDS: [FindingKind; 3] = [FindingKind::Vulnerability, FindingKind::Misconfiguration, FindingKind::Secret];
+pub const KINDS: [FindingKind; 4] =
+    [FindingKind::Vulnerability, FindingKind::Misconfiguration, FindingKind::Secret, FindingKind::Policy];
 
 /// What makes a finding the same on both sides: kind, id, [`Finding::subject`] and path.
 fn identity(f: &Finding) -> (FindingKind, &str, String, &str) {
@@ -289,6 +293,7 @@ pub fn diff(before: &Scan, after: &Scan) -> Diff {
         vulnerabilities: take(FindingKind::Vulnerability),
         misconfigurations: take(FindingKind::Misconfiguration),
         secrets: take(FindingKind::Secret),
+        policy: take(FindingKind::Policy),
     }
 }
 

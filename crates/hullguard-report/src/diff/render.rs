@@ -14,6 +14,7 @@ fn heading(kind: FindingKind) -> &'static str {
         FindingKind::Vulnerability => "vulnerabilities",
         FindingKind::Misconfiguration => "misconfigurations",
         FindingKind::Secret => "secrets",
+        FindingKind::Policy => "policy violations",
     }
 }
 

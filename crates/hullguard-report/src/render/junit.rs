@@ -113,7 +113,11 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         suites.push(("vulnerabilities".to_owned(), vec![pass]));
     }
     suites.extend(by_ecosystem.into_iter().map(|(eco, cases)| (format!("vulnerabilities: {eco}"), cases)));
-    for (name, kind) in [("misconfigurations", FindingKind::Misconfiguration), ("secrets", FindingKind::Secret)] {
+    for (name, kind) in [
+        ("misconfigurations", FindingKind::Misconfiguration),
+        ("secrets", FindingKind::Secret),
+        ("policy", FindingKind::Policy),
+    ] {
         let cases: Vec<Case> = report.of_kind(kind).map(finding_case).collect();
         if !cases.is_empty() {
             suites.push((name.to_owned(), cases));

@@ -39,6 +39,7 @@ fn kind_tag(kind: FindingKind) -> &'static str {
         FindingKind::Vulnerability => "vulnerability",
         FindingKind::Misconfiguration => "misconfiguration",
         FindingKind::Secret => "secret",
+        FindingKind::Policy => "policy",
     }
 }
 

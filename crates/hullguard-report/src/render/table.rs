@@ -144,7 +144,11 @@ pub fn write(report: &Report, style: TableStyle, out: &mut dyn Write) -> io::Res
             writeln!(out, "{}", fit(line))?;
         }
     }
-    for (name, kind) in [("Misconfigurations", FindingKind::Misconfiguration), ("Secrets", FindingKind::Secret)] {
+    for (name, kind) in [
+        ("Misconfigurations", FindingKind::Misconfiguration),
+        ("Secrets", FindingKind::Secret),
+        ("Policy violations", FindingKind::Policy),
+    ] {
         let list: Vec<&Finding> = report.of_kind(kind).collect();
         if !list.is_empty() {
             writeln!(out, "\n{name} ({})", list.len())?;

@@ -7,5 +7,7 @@ pub mod diff;
 pub mod inspect;
 pub mod inventory;
 pub mod manifest;
+pub mod registry;
 pub mod scan;
 pub mod server;
+pub mod trust;

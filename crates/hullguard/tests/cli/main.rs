@@ -22,4 +22,5 @@ mod sources;
 mod stages;
 mod support;
 mod terminal;
+mod trust;
 mod umoci;

@@ -11,9 +11,9 @@ use serde_json::{Value, json};
 use crate::support::{Layer, OciArchive, RawEntry, Scratch, image, required};
 
 /// A registry process, killed when dropped (also when the test fails).
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
-    host: String,
+    pub(crate) host: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -21,7 +21,7 @@ struct Registry {
 impl Registry {
     /// Start one, with htpasswd basic auth when `htpasswd` is given (`user:bcrypt-hash` lines),
     /// serving TLS with `tls`'s certificate and key. `None` when the tools are missing outside CI.
-    fn start(htpasswd: Option<&str>, tls: Option<(&Path, &Path)>) -> Option<Self> {
+    pub(crate) fn start(htpasswd: Option<&str>, tls: Option<(&Path, &Path)>) -> Option<Self> {
         if !required("docker-registry") || !required("skopeo") {
             return None;
         }
@@ -70,7 +70,7 @@ impl Registry {
     }
 
     /// `skopeo copy SRC docker://HOST/DEST` (plain HTTP), with extra skopeo arguments.
-    fn push(&self, src: &str, dest: &str, extra: &[&str]) {
+    pub(crate) fn push(&self, src: &str, dest: &str, extra: &[&str]) {
         let out = Command::new("skopeo")
             .args(["copy", "-q", "--dest-tls-verify=false"])
             .args(extra)

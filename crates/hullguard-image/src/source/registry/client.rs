@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, RANGE, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, LINK, LOCATION, RANGE, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 
 use super::RegistryOptions;
 use super::auth::{Challenge, Credentials, parse_challenge};
@@ -32,6 +34,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Times one blob download may be resumed after its connection dropped.
 const MAX_RESUMES: u32 = 3;
+/// Pages of a listing followed.
+const MAX_PAGES: usize = 1000;
+/// Names a listing may hold.
+const MAX_LISTED: usize = 100_000;
 /// Largest token-service answer or error body read.
 const MAX_SMALL_BODY: u64 = 1 << 20;
 
@@ -59,6 +65,17 @@ pub(crate) struct Fetched {
     pub bytes: Vec<u8>,
     pub content_type: Option<String>,
     pub header_digest: Option<String>,
+}
+
+/// What a request carries besides its method and URL.
+#[derive(Default)]
+pub(crate) struct Request<'a> {
+    /// The `Accept` header.
+    pub accept: Option<&'a str>,
+    /// Ask for the body from this byte on (`Range: bytes=N-`).
+    pub range_from: Option<u64>,
+    /// A body and its content type (sent again on each retry).
+    pub body: Option<(&'a str, &'a [u8])>,
 }
 
 impl Client {
@@ -150,21 +167,122 @@ impl Client {
         Ok(bytes)
     }
 
-    /// One GET with the challenge answered and 429/5xx retried, both bounded.
+    /// Upload `bytes` as a blob (one `POST` to open the upload, one monolithic `PUT` with the
+    /// digest to close it); returns its digest.
+    pub(crate) fn push_blob(&self, bytes: &[u8]) -> Result<Digest> {
+        let digest = Digest::of(bytes);
+        let subject = format!("{}: upload of blob {digest}", self.name);
+        let empty = Request { body: Some(("application/octet-stream", &[])), ..Request::default() };
+        let opened = self.send(reqwest::Method::POST, &self.repository_url("blobs/uploads/"), &empty, &subject)?;
+        let location =
+            opened.headers().get(LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(|| {
+                Error::new(ErrorKind::Malformed, &subject, "the registry opened no upload (no Location)")
+            })?;
+        let mut url = self.same_origin(location, &subject)?;
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(&format!("digest={digest}"));
+        let put = Request { body: Some(("application/octet-stream", bytes)), ..Request::default() };
+        self.send(reqwest::Method::PUT, &url, &put, &subject)?;
+        Ok(digest)
+    }
+
+    /// Store a manifest of `media_type` under `reference` (a tag); returns its digest.
+    pub(crate) fn push_manifest(&self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<Digest> {
+        let digest = Digest::of(bytes);
+        let subject = format!("{}: push of manifest {reference}", self.name);
+        let put = Request { body: Some((media_type, bytes)), ..Request::default() };
+        let response =
+            self.send(reqwest::Method::PUT, &self.repository_url(&format!("manifests/{reference}")), &put, &subject)?;
+        let stored = response.headers().get("docker-content-digest").and_then(|v| v.to_str().ok());
+        if let Some(stored) = stored.filter(|d| *d != digest.as_str()) {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                subject,
+                format!("the registry stored {stored}, the manifest sent is {digest}"),
+            ));
+        }
+        Ok(digest)
+    }
+
+    /// A URL the registry handed out (`Location`, `Link`), absolute; refused when it points to
+    /// another host or scheme than the registry's.
+    fn same_origin(&self, location: &str, subject: &str) -> Result<String> {
+        if location.starts_with('/') && !location.starts_with("//") {
+            return Ok(format!("{}{location}", self.base));
+        }
+        if location.strip_prefix(&self.base).is_some_and(|rest| rest.starts_with('/')) {
+            return Ok(location.to_string());
+        }
+        Err(Error::new(ErrorKind::Unsafe, subject, format!("the registry pointed to another origin: {location:?}")))
+    }
+
+    /// A paginated list (`/v2/_catalog`'s `repositories`, `tags/list`'s `tags`), following
+    /// `Link: <…>; rel="next"` on the registry's own origin, at most [`MAX_PAGES`] pages and
+    /// [`MAX_LISTED`] names.
+    pub(crate) fn list(&self, path: &str, key: &str) -> Result<Vec<String>> {
+        let subject = format!("{}: {path}", self.base);
+        let mut url = format!("{}/v2/{path}", self.base);
+        let mut names = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let response = self.send(reqwest::Method::GET, &url, &Request::default(), &subject)?;
+            let next = response
+                .headers()
+                .get(LINK)
+                .and_then(|v| v.to_str().ok())
+                .and_then(next_link)
+                .map(|l| self.same_origin(&l, &subject))
+                .transpose()?;
+            let bytes = read_capped(response, MAX_SMALL_BODY * 8, &subject)?;
+            let page: serde_json::Value = super::super::parse_json(&subject, &bytes)?;
+            let listed = page.get(key).and_then(serde_json::Value::as_array);
+            for name in listed.into_iter().flatten().filter_map(serde_json::Value::as_str) {
+                names.push(name.to_string());
+            }
+            if names.len() > MAX_LISTED {
+                return Err(Error::new(ErrorKind::Limit, subject, format!("more than {MAX_LISTED} names listed")));
+            }
+            match next {
+                Some(n) => url = n,
+                None => return Ok(names),
+            }
+        }
+        Err(Error::new(ErrorKind::Limit, subject, format!("more than {MAX_PAGES} pages (a pagination loop?)")))
+    }
+
+    /// One GET of `path` below the repository's API root.
     fn get(&self, path: &str, accept: Option<&str>, range_from: Option<u64>, subject: &str) -> Result<Response> {
-        let url = format!("{}/v2/{}/{path}", self.base, self.repository);
+        let request = Request { accept, range_from, ..Request::default() };
+        self.send(reqwest::Method::GET, &self.repository_url(path), &request, subject)
+    }
+
+    /// `https://host/v2/<repo>/<path>`.
+    fn repository_url(&self, path: &str) -> String {
+        format!("{}/v2/{}/{path}", self.base, self.repository)
+    }
+
+    /// One request with the challenge answered and 429/5xx retried, both bounded.
+    pub(crate) fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        options: &Request<'_>,
+        subject: &str,
+    ) -> Result<Response> {
         let started = Instant::now();
         let mut answered_challenge = false;
         let mut backoff = FIRST_BACKOFF;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self.http.get(&url);
-            if let Some(a) = accept {
+            let mut request = self.http.request(method.clone(), url);
+            if let Some(a) = options.accept {
                 request = request.header(ACCEPT, a);
             }
-            if let Some(from) = range_from {
+            if let Some(from) = options.range_from {
                 request = request.header(RANGE, format!("bytes={from}-"));
+            }
+            if let Some((content_type, body)) = options.body {
+                request = request.header(CONTENT_TYPE, content_type).body(body.to_vec());
             }
             if let Some(auth) = self.authorization.lock().ok().and_then(|a| a.clone()) {
                 request = request.header(AUTHORIZATION, auth);
@@ -235,7 +353,7 @@ impl Client {
                     retry_after(&response).unwrap_or(backoff)
                 }
             };
-            tracing::debug!(%url, attempt, ?retry_wait, "retrying");
+            tracing::debug!(url, attempt, ?retry_wait, "retrying");
             std::thread::sleep(retry_wait);
             backoff = backoff.saturating_mul(2);
         }
@@ -384,6 +502,15 @@ fn read_capped(response: Response, cap: u64, subject: &str) -> Result<Vec<u8>> {
         return Err(Error::new(ErrorKind::Limit, subject, format!("answer exceeds the {cap} byte limit")));
     }
     Ok(bytes)
+}
+
+/// The target of a `Link` header's `rel="next"` entry.
+fn next_link(header: &str) -> Option<String> {
+    header.split(',').find_map(|part| {
+        let (target, params) = part.trim().split_once(';')?;
+        let is_next = params.split(';').any(|p| matches!(p.trim(), "rel=\"next\"" | "rel=next"));
+        is_next.then(|| target.trim().trim_start_matches('<').trim_end_matches('>').to_string())
+    })
 }
 
 /// A `Retry-After` in seconds, capped.

@@ -200,3 +200,104 @@ impl ImageSource for RegistrySource {
         Ok(meta)
     }
 }
+
+/// A manifest or index as stored, its digest verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredManifest {
+    /// The digest of `bytes`.
+    pub digest: Digest,
+    /// Its media type (the document's `mediaType`, else the response's `Content-Type`).
+    pub media_type: String,
+    /// The document, exactly as stored.
+    pub bytes: Vec<u8>,
+}
+
+/// One repository of a registry, for what goes beyond reading an image: a manifest as stored,
+/// small blobs, tag lists, and pushing blobs and manifests (signatures are pushed this way).
+pub struct Repository {
+    reference: Reference,
+    client: Client,
+    limits: Limits,
+}
+
+impl Repository {
+    /// A client for the repository `spec` names (no request is made yet). Credentials not given
+    /// come from the Docker config.
+    pub fn open(spec: &RegistrySpec) -> Result<Self> {
+        let mut options = spec.options.clone();
+        if options.credentials.is_none() {
+            options.credentials = docker_config_credentials(&spec.reference.registry)?;
+        }
+        let client = Client::new(&spec.reference, &options)?;
+        Ok(Repository { reference: spec.reference.clone(), client, limits: Limits::default() })
+    }
+
+    /// The reference the repository was opened with.
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+
+    /// The manifest or index `reference` (a tag or digest) names, as stored; `None` when the
+    /// registry has none. Its digest is checked against a digest reference, else against the
+    /// registry's `Docker-Content-Digest`.
+    pub fn manifest(&self, reference: &str) -> Result<Option<StoredManifest>> {
+        let fetched = match self.client.manifest(reference, self.limits.max_json_bytes) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let digest = Digest::of(&fetched.bytes);
+        let claimed = match Digest::parse(reference) {
+            Ok(pin) => Some(pin),
+            Err(_) => fetched.header_digest.as_deref().map(Digest::parse).transpose()?,
+        };
+        if let Some(want) = claimed.filter(|w| *w != digest) {
+            return Err(Error::new(
+                ErrorKind::DigestMismatch,
+                format!("{}/{}: manifest {reference}", self.reference.registry, self.reference.repository),
+                format!("digest mismatch: expected {want}, the registry sent content of {digest}"),
+            ));
+        }
+        let media_type = serde_json::from_slice::<serde_json::Value>(&fetched.bytes)
+            .ok()
+            .and_then(|j| j.get("mediaType").and_then(serde_json::Value::as_str).map(str::to_string))
+            .or(fetched.content_type)
+            .unwrap_or_default();
+        Ok(Some(StoredManifest { digest, media_type, bytes: fetched.bytes }))
+    }
+
+    /// A small blob (a signature payload, a bundle) of `size` bytes, read whole up to `cap`
+    /// bytes, its digest and size checked.
+    pub fn small_blob(&self, what: &str, digest: &Digest, size: u64, cap: u64) -> Result<Vec<u8>> {
+        self.client.small_blob(what, digest, size, cap)
+    }
+
+    /// Upload a blob (one `POST` and a monolithic `PUT`); returns its digest.
+    pub fn push_blob(&self, bytes: &[u8]) -> Result<Digest> {
+        self.client.push_blob(bytes)
+    }
+
+    /// Store a manifest of `media_type` under the tag `tag`; returns its digest.
+    pub fn push_manifest(&self, tag: &str, media_type: &str, bytes: &[u8]) -> Result<Digest> {
+        self.client.push_manifest(tag, media_type, bytes)
+    }
+
+    /// The repository's tags (`/v2/<repo>/tags/list`, every page).
+    pub fn tags(&self) -> Result<Vec<String>> {
+        self.client.list(&format!("{}/tags/list?n={LIST_PAGE}", self.reference.repository), "tags")
+    }
+}
+
+/// The repositories of the registry `host` (`/v2/_catalog`, every page), with credentials from
+/// `options` or the Docker config.
+pub fn catalog(host: &str, options: &RegistryOptions) -> Result<Vec<String>> {
+    let reference = Reference { registry: host.to_string(), repository: String::new(), tag: None, digest: None };
+    let mut options = options.clone();
+    if options.credentials.is_none() {
+        options.credentials = docker_config_credentials(host)?;
+    }
+    Client::new(&reference, &options)?.list(&format!("_catalog?n={LIST_PAGE}"), "repositories")
+}
+
+/// Names asked for per page of a listing.
+const LIST_PAGE: usize = 1000;

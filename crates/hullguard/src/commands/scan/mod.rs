@@ -65,7 +65,7 @@ pub fn scanners(list: &[Scanner]) -> Scanners {
 }
 
 /// The engine's options for `args`, with the layer cache in `cache_dir`.
-fn options(args: &ScanArgs, cache_dir: Option<&Path>, limits: hullguard_image::Limits) -> Result<ScanOptions> {
+pub fn options(args: &ScanArgs, cache_dir: Option<&Path>, limits: hullguard_image::Limits) -> Result<ScanOptions> {
     Ok(ScanOptions {
         limits,
         cache_dir: cache_dir.map(Path::to_path_buf),
@@ -162,33 +162,36 @@ pub fn exit_code(tripped: bool, report: &Report, args: &ScanArgs) -> ExitCode {
     if tripped { ExitCode::from(gate(args).code()) } else { ExitCode::SUCCESS }
 }
 
-/// How `image` scans: the layer cache, the scanners, and the server matching (client mode).
+/// What `image` scans, and how.
 pub struct ImageScan<'a> {
-    /// The layer cache directory.
+    /// The image.
+    pub request: &'a ImageRequest,
+    /// The name the user gave.
+    pub reference: &'a str,
+    /// The layer cache.
     pub cache_dir: Option<&'a Path>,
     /// `--scanners`.
     pub scanners: &'a [Scanner],
-    /// `--server`: the server that matches the inventory.
+    /// `--trust-policy`.
+    pub trust_policy: Option<&'a Path>,
+    /// `--server`: the server that matches the inventory (client mode).
     pub remote: Option<hullguard_server::client::Remote>,
 }
 
-/// Run `image`: read the image once, match its inventory, report.
-pub fn run_image(
-    request: &ImageRequest,
-    reference: &str,
-    scan: ImageScan<'_>,
-    args: &ScanArgs,
-    quiet: bool,
-) -> Result<ExitCode> {
-    let ImageScan { cache_dir, scanners: scanners_asked, remote } = scan;
+/// Run `image`: read the image once, match its inventory, evaluate the trust policy, report.
+pub fn run_image(image: ImageScan<'_>, args: &ScanArgs, quiet: bool) -> Result<ExitCode> {
+    let request = image.request;
     let target = Target::Image {
         spec: request.spec.clone(),
         platform: request.platform.clone(),
-        reference: reference.to_owned(),
+        reference: image.reference.to_owned(),
     };
-    let options = options(args, cache_dir, request.limits.clone())?;
-    let label = format!("reading {}", if reference.is_empty() { "the image" } else { reference });
-    run(ScanRequest { target, scanners: scanners(scanners_asked), options }, &label, args, quiet, remote)
+    let mut options = options(args, image.cache_dir, request.limits.clone())?;
+    if let Some(path) = image.trust_policy {
+        options.findings_detector = Some(super::trust::policy_detector(path, &request.spec, image.reference)?);
+    }
+    let label = format!("reading {}", if image.reference.is_empty() { "the image" } else { image.reference });
+    run(ScanRequest { target, scanners: scanners(image.scanners), options }, &label, args, quiet, image.remote)
 }
 
 /// Run `fs`: scan (or with `list` show) the dependencies the lockfiles of a source tree pin, with

@@ -1,0 +1,366 @@
+//! The trust policy: one YAML file saying which images may run — where they may come from
+//! (registry/repository globs), whether they must be pinned by digest, whose signatures they need
+//! (keys, how many), and how bad their vulnerabilities may be (a severity ceiling, known-exploited
+//! ones) — with per-repository exceptions. The CI gate (`image --trust-policy`, `verify
+//! --policy`) and the admission webhook evaluate it; each violation is one `policy` finding.
+//! The format is documented in docs/trust.md.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use globset::{GlobSet, GlobSetBuilder};
+use hullguard_report::{Finding, FindingKind, Location, Severity};
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::key::PublicKey;
+use crate::registry::{NamedKey, Verification};
+
+/// Largest policy file read.
+const MAX_POLICY_BYTES: usize = 1 << 20;
+
+/// The rules a policy has, by the name exceptions use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    /// `registries`: where images may come from.
+    Registries,
+    /// `require_digest`: images named by digest.
+    Digest,
+    /// `signatures`: who must have signed.
+    Signatures,
+    /// `vulnerabilities`: the severity ceiling and the KEV gate.
+    Vulnerabilities,
+}
+
+impl Rule {
+    /// The finding id of a violation.
+    fn id(self) -> &'static str {
+        match self {
+            Rule::Registries => "HG-POL-001",
+            Rule::Digest => "HG-POL-002",
+            Rule::Signatures => "HG-POL-003",
+            Rule::Vulnerabilities => "HG-POL-004",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    #[serde(default)]
+    registries: Option<Vec<String>>,
+    #[serde(default)]
+    require_digest: bool,
+    #[serde(default)]
+    signatures: Vec<RawSignatureRule>,
+    #[serde(default)]
+    vulnerabilities: Option<RawVulnerabilityRule>,
+    #[serde(default)]
+    exceptions: Vec<RawException>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSignatureRule {
+    #[serde(default = "everything")]
+    repos: Vec<String>,
+    keys: Vec<PathBuf>,
+    #[serde(default = "one")]
+    required: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVulnerabilityRule {
+    #[serde(default)]
+    max_severity: Option<String>,
+    #[serde(default)]
+    kev: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawException {
+    repos: Vec<String>,
+    skip: Vec<Rule>,
+    #[serde(default)]
+    reason: String,
+}
+
+fn everything() -> Vec<String> {
+    vec!["**".to_string()]
+}
+
+fn one() -> usize {
+    1
+}
+
+/// Globs over `registry/repository`, `*` not crossing a `/`.
+#[derive(Debug, Clone)]
+struct Globs {
+    patterns: Vec<String>,
+    set: GlobSet,
+}
+
+impl Globs {
+    fn new(subject: &str, patterns: &[String]) -> Result<Self> {
+        let mut builder = GlobSetBuilder::new();
+        for p in patterns {
+            let glob = globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .map_err(|e| Error::invalid(subject, format!("glob {p:?}: {e}")))?;
+            builder.add(glob);
+        }
+        let set = builder.build().map_err(|e| Error::invalid(subject, e.to_string()))?;
+        Ok(Globs { patterns: patterns.to_vec(), set })
+    }
+
+    fn matches(&self, image: &str) -> bool {
+        self.set.is_match(image)
+    }
+}
+
+/// A signature requirement.
+pub struct SignatureRule {
+    repos: Globs,
+    /// The keys, named by their file.
+    pub keys: Vec<NamedKey>,
+    /// How many of them must have a verified signature.
+    pub required: usize,
+}
+
+/// The vulnerability gate.
+struct VulnerabilityRule {
+    max_severity: Option<Severity>,
+    kev: bool,
+}
+
+struct Exception {
+    repos: Globs,
+    skip: BTreeSet<Rule>,
+    reason: String,
+}
+
+/// A loaded, validated policy.
+pub struct TrustPolicy {
+    /// The file, for findings.
+    path: String,
+    registries: Option<Globs>,
+    require_digest: bool,
+    signatures: Vec<SignatureRule>,
+    vulnerabilities: Option<VulnerabilityRule>,
+    exceptions: Vec<Exception>,
+}
+
+impl std::fmt::Debug for TrustPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TrustPolicy({})", self.path)
+    }
+}
+
+/// What a policy is evaluated on.
+pub struct Input<'a> {
+    /// `registry/repository` of the image.
+    pub image: &'a str,
+    /// Whether the image was named by digest.
+    pub pinned: bool,
+    /// Its signatures, checked against [`TrustPolicy::keys_for`] (`None`: not looked up).
+    pub verification: Option<&'a Verification>,
+    /// Its vulnerability findings (`None`: not scanned).
+    pub findings: Option<&'a [Finding]>,
+}
+
+impl TrustPolicy {
+    /// Read and validate the policy at `path`: unknown keys, bad globs, unreadable or malformed
+    /// keys (paths relative to the policy file) are errors naming the file.
+    pub fn load(path: &Path) -> Result<Self> {
+        let name = path.display().to_string();
+        let text = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
+        if text.len() > MAX_POLICY_BYTES {
+            return Err(Error::invalid(&name, format!("larger than {MAX_POLICY_BYTES} bytes")));
+        }
+        let text = String::from_utf8(text).map_err(|_| Error::invalid(&name, "not UTF-8 text"))?;
+        let raw: RawPolicy =
+            serde_saphyr::from_str(&text).map_err(|e| Error::invalid(&name, one_line(&e.to_string())))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let registries = raw.registries.as_deref().map(|r| Globs::new(&name, r)).transpose()?;
+        let mut signatures = Vec::new();
+        for (i, rule) in raw.signatures.iter().enumerate() {
+            let subject = format!("{name}: signatures[{i}]");
+            if rule.keys.is_empty() || rule.required == 0 || rule.required > rule.keys.len() {
+                return Err(Error::invalid(
+                    subject,
+                    format!(
+                        "required: {} must be between 1 and the number of keys ({})",
+                        rule.required,
+                        rule.keys.len()
+                    ),
+                ));
+            }
+            let mut keys = Vec::new();
+            for file in &rule.keys {
+                let file = base.join(file);
+                let key_name = file.display().to_string();
+                let pem = std::fs::read(&file).map_err(|e| Error::io(format!("{subject}: {key_name}"), e))?;
+                keys.push(NamedKey { key: PublicKey::from_pem(&key_name, &pem)?, name: key_name });
+            }
+            signatures.push(SignatureRule { repos: Globs::new(&subject, &rule.repos)?, keys, required: rule.required });
+        }
+        let vulnerabilities = match raw.vulnerabilities {
+            None => None,
+            Some(v) => Some(VulnerabilityRule {
+                max_severity: v
+                    .max_severity
+                    .map(|s| {
+                        s.parse::<Severity>().map_err(|_| {
+                            Error::invalid(&name, format!("vulnerabilities.max_severity: {s:?} is not a severity"))
+                        })
+                    })
+                    .transpose()?,
+                kev: v.kev,
+            }),
+        };
+        let exceptions = raw
+            .exceptions
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                Ok(Exception {
+                    repos: Globs::new(&format!("{name}: exceptions[{i}]"), &e.repos)?,
+                    skip: e.skip.iter().copied().collect(),
+                    reason: e.reason.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(TrustPolicy {
+            path: name,
+            registries,
+            require_digest: raw.require_digest,
+            signatures,
+            vulnerabilities,
+            exceptions,
+        })
+    }
+
+    /// Whether `rule` applies to `image` (no exception skips it); the exception's reason when one does.
+    fn exempt(&self, image: &str, rule: Rule) -> Option<&str> {
+        self.exceptions.iter().find(|e| e.skip.contains(&rule) && e.repos.matches(image)).map(|e| e.reason.as_str())
+    }
+
+    /// The signature rules that apply to `image`.
+    pub fn signature_rules(&self, image: &str) -> Vec<&SignatureRule> {
+        if self.exempt(image, Rule::Signatures).is_some() {
+            return Vec::new();
+        }
+        self.signatures.iter().filter(|r| r.repos.matches(image)).collect()
+    }
+
+    /// Whether evaluating `image` needs its vulnerability scan.
+    pub fn needs_vulnerabilities(&self, image: &str) -> bool {
+        self.vulnerabilities.is_some() && self.exempt(image, Rule::Vulnerabilities).is_none()
+    }
+
+    fn finding(&self, rule: Rule, field: String, title: String, description: String) -> Finding {
+        Finding {
+            kind: FindingKind::Policy,
+            id: rule.id().to_string(),
+            concept: None,
+            severity: Severity::High,
+            title,
+            description,
+            location: Location::ConfigField { field },
+            evidence: None,
+            fix: None,
+            references: vec![self.path.clone()],
+            vulnerability: None,
+            status: None,
+        }
+    }
+
+    /// Every violation of the policy by `input`, one finding each (kind `policy`, HIGH).
+    pub fn evaluate(&self, input: &Input<'_>) -> Vec<Finding> {
+        let image = input.image;
+        let mut out = Vec::new();
+        if let Some(allowed) = &self.registries
+            && self.exempt(image, Rule::Registries).is_none()
+            && !allowed.matches(image)
+        {
+            out.push(self.finding(
+                Rule::Registries,
+                "registries".into(),
+                format!("{image} is not in an allowed registry or repository"),
+                format!("allowed: {}", allowed.patterns.join(", ")),
+            ));
+        }
+        if self.require_digest && !input.pinned && self.exempt(image, Rule::Digest).is_none() {
+            out.push(self.finding(
+                Rule::Digest,
+                "require_digest".into(),
+                format!("{image} is not pinned by digest"),
+                "the policy requires image references of the form NAME@sha256:…".into(),
+            ));
+        }
+        for (i, rule) in self.signatures.iter().enumerate() {
+            if !rule.repos.matches(image) || self.exempt(image, Rule::Signatures).is_some() {
+                continue;
+            }
+            let verified: BTreeSet<&str> = input.verification.map(Verification::verified_keys).unwrap_or_default();
+            let signed: Vec<&str> =
+                rule.keys.iter().map(|k| k.name.as_str()).filter(|k| verified.contains(k)).collect();
+            if signed.len() < rule.required {
+                let names: Vec<&str> = rule.keys.iter().map(|k| k.name.as_str()).collect();
+                out.push(self.finding(
+                    Rule::Signatures,
+                    format!("signatures[{i}]"),
+                    format!("{image} has {} of the {} required verified signatures", signed.len(), rule.required),
+                    format!(
+                        "keys: {}; verified: {}",
+                        names.join(", "),
+                        if signed.is_empty() { "none".into() } else { signed.join(", ") }
+                    ),
+                ));
+            }
+        }
+        if let (Some(gate), Some(findings)) = (&self.vulnerabilities, input.findings)
+            && self.exempt(image, Rule::Vulnerabilities).is_none()
+        {
+            let vulns = findings.iter().filter(|f| f.kind == FindingKind::Vulnerability);
+            let mut over: BTreeMap<Severity, usize> = BTreeMap::new();
+            let mut kev = BTreeSet::new();
+            for f in vulns {
+                if gate.max_severity.is_some_and(|max| f.severity > max) {
+                    *over.entry(f.severity).or_default() += 1;
+                }
+                if gate.kev && f.vuln().is_some_and(|v| v.kev.is_some()) {
+                    kev.insert(f.id.as_str());
+                }
+            }
+            if let Some(max) = gate.max_severity.filter(|_| !over.is_empty()) {
+                let counts: Vec<String> = over.iter().rev().map(|(s, n)| format!("{s}: {n}")).collect();
+                out.push(self.finding(
+                    Rule::Vulnerabilities,
+                    "vulnerabilities.max_severity".into(),
+                    format!("{image} has vulnerabilities above {max}"),
+                    counts.join(", "),
+                ));
+            }
+            if !kev.is_empty() {
+                let ids: Vec<&str> = kev.into_iter().collect();
+                out.push(self.finding(
+                    Rule::Vulnerabilities,
+                    "vulnerabilities.kev".into(),
+                    format!("{image} has {} known exploited (CISA KEV) vulnerabilities", ids.len()),
+                    ids.join(", "),
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// A multi-line parser message on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

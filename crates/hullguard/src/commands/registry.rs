@@ -1,0 +1,221 @@
+//! `registry scan HOST[/PREFIX]`: every repository of the catalog (below PREFIX, matching
+//! `--repos`), every tag (matching `--tags`, or the `--latest N`), each distinct manifest digest
+//! scanned once through the one engine; one report per image and a summary table.
+
+use std::collections::BTreeMap;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use globset::{GlobBuilder, GlobMatcher};
+use hullguard_image::SourceSpec;
+use hullguard_image::source::registry::{Reference, RegistrySpec, Repository, catalog};
+use hullguard_report::Severity;
+use hullguard_report::render::{json, table};
+use hullguard_report::text::escape_control;
+use hullguard_scan::{ScanRequest, Target};
+
+use crate::cli::{RegistryArgs, ScanArgs, ScanFormat, Scanner};
+use crate::output::{report_writer, table_style, warn};
+
+/// Arguments of `registry scan`.
+#[derive(Args)]
+pub struct RegistryScanArgs {
+    /// The registry, and optionally a repository prefix: HOST[:PORT][/PREFIX].
+    #[arg(value_name = "HOST[/PREFIX]")]
+    target: String,
+    /// Only repositories matching this glob (`*` stops at `/`, `**` does not).
+    #[arg(long, value_name = "GLOB")]
+    repos: Option<String>,
+    /// Only tags matching this glob.
+    #[arg(long, value_name = "GLOB", conflicts_with = "latest")]
+    tags: Option<String>,
+    /// Only the N last tags of each repository in version order (numbers compared as numbers).
+    #[arg(long, value_name = "N")]
+    latest: Option<usize>,
+    /// Scan at most this many images (distinct digests).
+    #[arg(long, value_name = "N", default_value_t = 1000)]
+    max_images: usize,
+    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
+    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Analyse every layer, reading and writing no cache.
+    #[arg(long, conflicts_with = "cache_dir")]
+    no_cache: bool,
+    /// Scanners to run: vuln, misconfig, secret.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
+    scanners: Vec<Scanner>,
+    /// Evaluate this trust policy for each image too.
+    #[arg(long, value_name = "FILE")]
+    trust_policy: Option<PathBuf>,
+    #[command(flatten)]
+    registry: RegistryArgs,
+    #[command(flatten)]
+    scan: ScanArgs,
+}
+
+/// Tags cosign and other tools push beside images (signatures, attestations, SBOMs, referrer
+/// fallbacks): not images to scan.
+fn is_artifact_tag(tag: &str) -> bool {
+    let Some(rest) = tag.strip_prefix("sha256-") else { return false };
+    let hex = rest.split('.').next().unwrap_or_default();
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Natural order: digit runs compared as numbers (`1.9` < `1.10`).
+fn natural_key(tag: &str) -> Vec<(u64, String)> {
+    let mut key = Vec::new();
+    let mut chars = tag.chars().peekable();
+    while chars.peek().is_some() {
+        let digits: String = std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).collect();
+        let text: String = std::iter::from_fn(|| chars.next_if(|c| !c.is_ascii_digit())).collect();
+        key.push((digits.parse().unwrap_or(0), text));
+    }
+    key
+}
+
+fn glob(pattern: &str, flag: &str) -> Result<GlobMatcher> {
+    Ok(GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .with_context(|| format!("{flag} {pattern:?}"))?
+        .compile_matcher())
+}
+
+/// One image scanned.
+struct Scanned {
+    /// `host/repo:tag`, and the other tags of the same digest.
+    names: Vec<String>,
+    digest: String,
+    report: hullguard_report::Report,
+    tripped: bool,
+}
+
+/// Run `registry scan`.
+pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
+    if !matches!(args.scan.format, ScanFormat::Table | ScanFormat::Json) {
+        bail!("registry scan writes table or json (one report per image)");
+    }
+    let (host, prefix) = match args.target.split_once('/') {
+        Some((h, p)) => (h, Some(p.trim_end_matches('/'))),
+        None => (args.target.as_str(), None),
+    };
+    let options = args.registry.options()?;
+    let repos = args.repos.as_deref().map(|g| glob(g, "--repos")).transpose()?;
+    let tags = args.tags.as_deref().map(|g| glob(g, "--tags")).transpose()?;
+    let cache =
+        if args.no_cache { None } else { args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir) };
+    let mut repositories = catalog(host, &options)?;
+    repositories.retain(|r| {
+        prefix.is_none_or(|p| r == p || r.starts_with(&format!("{p}/"))) && repos.as_ref().is_none_or(|g| g.is_match(r))
+    });
+    repositories.sort();
+    let mut scanned: Vec<Scanned> = Vec::new();
+    let mut by_digest: BTreeMap<String, usize> = BTreeMap::new();
+    for repository in &repositories {
+        let name = format!("{host}/{repository}");
+        let spec = RegistrySpec {
+            reference: Reference {
+                registry: host.to_string(),
+                repository: repository.clone(),
+                tag: None,
+                digest: None,
+            },
+            name: name.clone(),
+            options: options.clone(),
+        };
+        let client = Repository::open(&spec)?;
+        let mut listed: Vec<String> = client
+            .tags()?
+            .into_iter()
+            .filter(|t| !is_artifact_tag(t) && tags.as_ref().is_none_or(|g| g.is_match(t)))
+            .collect();
+        listed.sort_by_key(|t| natural_key(t));
+        if let Some(n) = args.latest {
+            listed.drain(..listed.len().saturating_sub(n));
+        }
+        for tag in listed {
+            let shown = format!("{name}:{tag}");
+            let Some(manifest) = client.manifest(&tag)? else { continue };
+            let digest = manifest.digest.to_string();
+            if let Some(&i) = by_digest.get(&digest) {
+                scanned[i].names.push(shown);
+                continue;
+            }
+            if scanned.len() >= args.max_images {
+                warn(
+                    [format!("{host}: more than {} images; the rest is not scanned (--max-images)", args.max_images)],
+                    false,
+                );
+                break;
+            }
+            let mut image = spec.clone();
+            image.reference.digest = Some(manifest.digest.clone());
+            image.name = format!("{name}@{digest}");
+            let request = crate::cli::ImageRequest {
+                spec: SourceSpec::Registry(Box::new(image)),
+                platform: None,
+                limits: hullguard_image::Limits::default(),
+            };
+            let mut scan_options = super::scan::options(&args.scan, cache.as_deref(), request.limits.clone())?;
+            if let Some(path) = &args.trust_policy {
+                scan_options.findings_detector = Some(super::trust::policy_detector(path, &request.spec, &shown)?);
+            }
+            let target = Target::Image { spec: request.spec, platform: None, reference: shown.clone() };
+            let result = hullguard_scan::scan(&ScanRequest {
+                target,
+                scanners: super::scan::scanners(&args.scanners),
+                options: scan_options,
+            })
+            .with_context(|| shown.clone())?;
+            warn(&result.warnings, quiet);
+            warn(&result.gate_warnings, false);
+            by_digest.insert(digest.clone(), scanned.len());
+            scanned.push(Scanned { names: vec![shown], digest, report: result.report, tripped: result.tripped });
+        }
+    }
+    render(&scanned, &args.scan)?;
+    let tripped = scanned.iter().any(|s| s.tripped);
+    Ok(if tripped { ExitCode::from(args.scan.exit_code.unwrap_or(1)) } else { ExitCode::SUCCESS })
+}
+
+/// The severities of the summary table, most severe first.
+const COLUMNS: [Severity; 5] = [Severity::Critical, Severity::High, Severity::Medium, Severity::Low, Severity::Unknown];
+
+fn render(scanned: &[Scanned], args: &ScanArgs) -> Result<()> {
+    let mut out = report_writer(args.output.as_deref())?;
+    match args.format {
+        ScanFormat::Json => {
+            let mut images = Vec::new();
+            for s in scanned {
+                let mut buffer = Vec::new();
+                json::write(&s.report, &mut buffer)?;
+                let report: serde_json::Value = serde_json::from_slice(&buffer)?;
+                images.push(
+                    serde_json::json!({ "image": s.names[0], "tags": s.names, "digest": s.digest, "report": report }),
+                );
+            }
+            writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({ "images": images }))?)?;
+        }
+        _ => {
+            for s in scanned {
+                writeln!(out, "== {} ({})", escape_control(&s.names.join(", ")), s.digest)?;
+                table::write(&s.report, table_style(args.output.as_deref()), &mut out)?;
+                writeln!(out)?;
+            }
+            writeln!(out, "Summary: {} image{}", scanned.len(), if scanned.len() == 1 { "" } else { "s" })?;
+            let width = scanned.iter().map(|s| s.names[0].len()).max().unwrap_or(5).max(5);
+            let heads: Vec<String> = COLUMNS.iter().map(|c| format!("{:>8}", c.as_str())).collect();
+            writeln!(out, "{:<width$}  {:<19}  {}", "IMAGE", "DIGEST", heads.join(""))?;
+            for s in scanned {
+                let counts: Vec<String> =
+                    COLUMNS.iter().map(|c| format!("{:>8}", s.report.summary.get(c).copied().unwrap_or(0))).collect();
+                let short = s.digest.get(..19).unwrap_or(&s.digest);
+                writeln!(out, "{:<width$}  {short:<19}  {}", escape_control(&s.names[0]), counts.join(""))?;
+            }
+        }
+    }
+    Ok(out.flush()?)
+}
