@@ -1,9 +1,10 @@
 //! `hullguard watch`: runtime threat detection for containers. Tracepoint programs in the kernel
 //! ([`bpf`]) report the syscalls an attack inside a container makes (exec, connect, open of watched
 //! paths, setuid, ptrace, mount, unshare, setns, bpf) for processes outside the host's pid
-//! namespace only; user space decodes them ([`events`]).
+//! namespace only; user space decodes them ([`events`]) and finds their container ([`container`]).
 
 pub mod bpf;
+pub mod container;
 pub mod events;
 
 /// Why watching cannot start or goes on no more.
@@ -12,6 +13,9 @@ pub enum Error {
     /// The eBPF program cannot be loaded or attached (not root, no BTF, tracefs not mounted, …).
     #[error("eBPF: {0}")]
     Bpf(String),
+    /// The Docker Engine cannot be reached.
+    #[error("{0}")]
+    Engine(String),
 }
 
 /// Result with this crate's error.
