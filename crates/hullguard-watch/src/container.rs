@@ -24,6 +24,8 @@ pub struct Container {
     pub healthcheck: Option<Vec<String>>,
     /// The argv of its first process: entrypoint then command.
     pub init: Vec<String>,
+    /// Its writable layer (`GraphDriver.Data.UpperDir` of overlay drivers): what the image lacked.
+    pub upper_dir: Option<String>,
 }
 
 impl Container {
@@ -56,6 +58,7 @@ impl Container {
             image: text(&config["Image"]),
             healthcheck,
             init: [strings(&config["Entrypoint"]), strings(&config["Cmd"])].concat(),
+            upper_dir: inspect["GraphDriver"]["Data"]["UpperDir"].as_str().map(str::to_owned),
         }
     }
 }
@@ -167,6 +170,7 @@ mod tests {
             image: i.into(),
             healthcheck: None,
             init: vec![],
+            upper_dir: None,
         };
         assert_eq!(image("debian-base").repository(), "debian-base");
         assert_eq!(image("debian-base:latest").repository(), "debian-base");
