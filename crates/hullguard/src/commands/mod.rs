@@ -7,3 +7,4 @@ pub mod inspect;
 pub mod inventory;
 pub mod manifest;
 pub mod scan;
+pub mod watch;
