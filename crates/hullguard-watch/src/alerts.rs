@@ -14,7 +14,8 @@ use crate::rules::{self, Rule};
 /// Open flags that write: `O_WRONLY`, `O_RDWR`, `O_CREAT`, `O_TRUNC`.
 const WRITE_FLAGS: u32 = 0o1 | 0o2 | 0o100 | 0o1000;
 
-/// Processes remembered (pid → exe and command line from their exec); forgotten all at once when full.
+/// Processes remembered (pid → exe and command line from their exec), forgotten all at once when
+/// full; also the most alert keys kept before those outside the window are forgotten.
 const MAX_PROCESSES: usize = 1 << 16;
 
 /// What an exec said about its process, for the process's later events.
@@ -133,6 +134,9 @@ impl Alerter {
                 Some((_, repeats)) => std::mem::take(repeats),
                 None => 0,
             };
+            if self.recent.len() >= MAX_PROCESSES {
+                self.recent.retain(|_, (last, _)| now.duration_since(*last) < self.window);
+            }
             self.recent.insert(key, (now, 0));
             alerts.push(self.alert(rule, &fields, repeats));
         }
