@@ -12,7 +12,7 @@ use hullguard_watch::events::Event;
 /// The probe attached, or `None` after saying why on stderr when this machine cannot run eBPF
 /// (not root, no BTF, no Engine). With `HULLGUARD_REQUIRE_EBPF` set (CI), that is a failure.
 pub fn probe() -> Option<Probe> {
-    let missing = if !rustix_is_root() {
+    let missing = if !is_root() {
         Some("not root".to_owned())
     } else if !std::path::Path::new("/sys/kernel/btf/vmlinux").exists() {
         Some("the kernel has no BTF (/sys/kernel/btf/vmlinux)".to_owned())
@@ -37,7 +37,7 @@ pub fn probe() -> Option<Probe> {
     }
 }
 
-fn rustix_is_root() -> bool {
+fn is_root() -> bool {
     // The effective uid of this process, from /proc (no libc call needed).
     std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
         s.lines().find_map(|l| l.strip_prefix("Uid:")).and_then(|l| l.split_whitespace().nth(1)) == Some("0")
