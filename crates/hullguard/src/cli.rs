@@ -23,8 +23,25 @@ struct Cli {
     quiet: bool,
 }
 
+/// `hullguard watch`.
+#[derive(Args)]
+pub struct WatchArgs {
+    /// A rules file (docs/watch.md); the built-in default rules without it.
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<std::path::PathBuf>,
+    /// Repeats of one alert (rule, container, command line) within this many seconds are counted
+    /// in the next one, not written.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub window: u64,
+    /// Stop after this many seconds (default: until interrupted).
+    #[arg(long, value_name = "SECONDS")]
+    pub duration: Option<u64>,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// Watch running containers (eBPF, root): alerts of the rules as Falco-shaped JSON lines.
+    Watch(WatchArgs),
     /// Scan an image for known vulnerabilities in its OS and language packages.
     Image(ImageScanArgs),
     /// Build, update or describe the vulnerability database.
@@ -805,6 +822,7 @@ pub fn run() -> Result<ExitCode> {
     let cli = Cli::parse();
     init_logging();
     match cli.command {
+        Command::Watch(args) => commands::watch::run(&args),
         Command::Image(args) => {
             let cache = if args.no_cache {
                 None

@@ -1,0 +1,171 @@
+//! From events to alerts: each event's fields (the names rules and alerts use), matched against
+//! the rules, repeats of one alert within a window folded into one, written in Falco's JSON shape.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+use crate::container::{Container, Origin, origin};
+use crate::events::{Action, Event};
+use crate::rules::{self, Rule};
+
+/// Open flags that write: `O_WRONLY`, `O_RDWR`, `O_CREAT`, `O_TRUNC`.
+const WRITE_FLAGS: u32 = 0o1 | 0o2 | 0o100 | 0o1000;
+
+/// Processes remembered (pid → exe and command line from their exec), forgotten all at once when
+/// full; also the most alert keys kept before those outside the window are forgotten.
+const MAX_PROCESSES: usize = 1 << 16;
+
+/// What an exec said about its process, for the process's later events.
+#[derive(Debug, Clone)]
+struct Process {
+    exe: String,
+    cmdline: String,
+    origin: Origin,
+}
+
+/// The fields of one event of a process in `container` (`None`: one the Engine does not know).
+#[must_use]
+fn fields(event: &Event, container: Option<&Container>, process: Option<&Process>) -> BTreeMap<&'static str, String> {
+    let mut f = BTreeMap::new();
+    let (kind, fd) = match &event.action {
+        Action::Exec { path, .. } => ("exec", Some(path.clone())),
+        Action::Connect { addr, port } => {
+            f.insert("fd.port", port.to_string());
+            ("connect", Some(std::net::SocketAddr::new(*addr, *port).to_string()))
+        }
+        Action::ConnectUnix { path } => ("connect", Some(path.clone())),
+        Action::Open { path, flags } => {
+            f.insert("fd.write", (flags & WRITE_FLAGS != 0).to_string());
+            ("open", Some(path.clone()))
+        }
+        Action::Setuid { .. } => ("setuid", None),
+        Action::Ptrace { .. } => ("ptrace", None),
+        Action::Mount { target, .. } => ("mount", Some(target.clone())),
+        Action::Unshare { .. } => ("unshare", None),
+        Action::Setns { .. } => ("setns", None),
+        Action::Bpf { .. } => ("bpf", None),
+    };
+    f.insert("evt.type", kind.to_owned());
+    if let Some(fd) = fd {
+        f.insert("fd.name", fd);
+    }
+    f.insert("proc.pid", event.pid.to_string());
+    f.insert("proc.ppid", event.ppid.to_string());
+    f.insert("user.uid", event.uid.to_string());
+    match process {
+        Some(p) => {
+            let name = p.exe.rsplit('/').next().unwrap_or_default().to_owned();
+            f.insert("proc.name", name);
+            f.insert("proc.exe", p.exe.clone());
+            f.insert("proc.cmdline", p.cmdline.clone());
+            f.insert("proc.origin", origin_name(p.origin).to_owned());
+        }
+        None => {
+            f.insert("proc.name", event.comm.clone());
+            f.insert("proc.cmdline", event.comm.clone());
+        }
+    }
+    if let Some(c) = container {
+        f.insert("container.id", c.id.chars().take(12).collect());
+        f.insert("container.name", c.name.clone());
+        f.insert("container.image.repository", c.repository().to_owned());
+        if let (Action::Exec { path, .. }, Some(upper)) = (&event.action, &c.upper_dir) {
+            let drift = path.starts_with('/') && Path::new(upper).join(&path[1..]).is_file();
+            f.insert("container.drift", drift.to_string());
+        }
+    }
+    f
+}
+
+fn origin_name(origin: Origin) -> &'static str {
+    match origin {
+        Origin::Exec => "exec",
+        Origin::Healthcheck => "healthcheck",
+        Origin::Container => "container",
+    }
+}
+
+/// Matches events against rules and folds repeats.
+pub struct Alerter {
+    rules: Vec<Rule>,
+    window: Duration,
+    hostname: String,
+    processes: HashMap<u32, Process>,
+    /// Per rule, container and command line: when its last alert was written, and repeats since.
+    recent: HashMap<(usize, String, String), (Instant, u64)>,
+}
+
+impl Alerter {
+    /// Alerts for `rules`; an alert repeated within `window` is counted, not written again.
+    #[must_use]
+    pub fn new(rules: Vec<Rule>, window: Duration) -> Self {
+        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_owned();
+        Alerter { rules, window, hostname, processes: HashMap::new(), recent: HashMap::new() }
+    }
+
+    /// The alerts (Falco's JSON shape) for one event of a process in `container`.
+    pub fn alerts(&mut self, event: &Event, container: Option<&Container>) -> Vec<Value> {
+        if let Action::Exec { path, argv } = &event.action {
+            if self.processes.len() >= MAX_PROCESSES {
+                self.processes.clear();
+            }
+            let name = path.rsplit('/').next().unwrap_or_default();
+            let cmdline =
+                std::iter::once(name).chain(argv.iter().skip(1).map(String::as_str)).collect::<Vec<_>>().join(" ");
+            let origin = container.map_or(Origin::Container, |c| origin(c, event));
+            self.processes.insert(event.pid, Process { exe: path.clone(), cmdline, origin });
+        }
+        let fields = fields(event, container, self.processes.get(&event.pid));
+        let now = Instant::now();
+        let mut alerts = Vec::new();
+        for (n, rule) in self.rules.iter().enumerate() {
+            if !rule.condition.matches(&fields) {
+                continue;
+            }
+            let key = (n, fields.get("container.id").cloned().unwrap_or_default(), fields["proc.cmdline"].clone());
+            let repeats = match self.recent.get_mut(&key) {
+                Some((last, repeats)) if now.duration_since(*last) < self.window => {
+                    *repeats += 1;
+                    continue;
+                }
+                Some((_, repeats)) => std::mem::take(repeats),
+                None => 0,
+            };
+            if self.recent.len() >= MAX_PROCESSES {
+                self.recent.retain(|_, (last, _)| now.duration_since(*last) < self.window);
+            }
+            self.recent.insert(key, (now, 0));
+            alerts.push(self.alert(rule, &fields, repeats));
+        }
+        alerts
+    }
+
+    fn alert(&self, rule: &Rule, fields: &BTreeMap<&'static str, String>, repeats: u64) -> Value {
+        let time = hullguard_report::time::rfc3339_utc(SystemTime::now());
+        let priority = falco_priority(rule.priority);
+        let mut output_fields: serde_json::Map<String, Value> =
+            fields.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect();
+        if repeats > 0 {
+            output_fields.insert("hullguard.repeats".into(), json!(repeats));
+        }
+        json!({
+            "time": time,
+            "rule": rule.name,
+            "priority": priority,
+            "source": "syscall",
+            "hostname": self.hostname,
+            "output": format!("{time}: {priority} {}", rules::render(&rule.output, fields)),
+            "tags": rule.tags,
+            "output_fields": output_fields,
+        })
+    }
+}
+
+/// A priority as Falco writes it in alerts (`Warning`, `Critical`).
+fn falco_priority(priority: &str) -> String {
+    let mut chars = priority.chars();
+    chars.next().map(|c| c.to_string() + &chars.as_str().to_ascii_lowercase()).unwrap_or_default()
+}

@@ -1,0 +1,99 @@
+//! The kernel side (`watch.bpf.c`, built by `build.rs`) and its loader: every tracepoint attached,
+//! events read from the ring buffer, the kernel's count of events it had no room for.
+
+use aya::maps::{Array, MapData, RingBuf};
+use aya::programs::TracePoint;
+
+use crate::events::Event;
+use crate::{Error, Result};
+
+/// The compiled program; empty when clang or bpftool were missing at build time.
+static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/watch.bpf.o"));
+
+/// Each program in the object and the syscall tracepoint it attaches to.
+const PROGRAMS: [(&str, &str); 9] = [
+    ("on_execve", "sys_enter_execve"),
+    ("on_connect", "sys_enter_connect"),
+    ("on_openat", "sys_enter_openat"),
+    ("on_setuid", "sys_enter_setuid"),
+    ("on_ptrace", "sys_enter_ptrace"),
+    ("on_mount", "sys_enter_mount"),
+    ("on_unshare", "sys_enter_unshare"),
+    ("on_setns", "sys_enter_setns"),
+    ("on_bpf", "sys_enter_bpf"),
+];
+
+/// The loaded, attached programs; detached when dropped.
+pub struct Probe {
+    // Owns the programs and their links.
+    _ebpf: aya::Ebpf,
+    events: RingBuf<MapData>,
+    dropped: Array<MapData, u64>,
+}
+
+impl Probe {
+    /// Loads the program and attaches every tracepoint.
+    ///
+    /// # Errors
+    /// Built without clang, not root, no kernel BTF, tracefs not mounted, or the verifier refuses.
+    pub fn attach() -> Result<Self> {
+        if OBJECT.is_empty() {
+            return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
+        }
+        let mut ebpf = aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {e}")))?;
+        for (name, tracepoint) in PROGRAMS {
+            let program: &mut TracePoint = ebpf
+                .program_mut(name)
+                .ok_or_else(|| Error::Bpf(format!("program {name} missing from the object")))?
+                .try_into()
+                .map_err(|e| Error::Bpf(format!("{name}: {e}")))?;
+            program.load().map_err(|e| Error::Bpf(format!("{name} refused: {}", chain(&e))))?;
+            program.attach("syscalls", tracepoint).map_err(|e| {
+                Error::Bpf(format!(
+                    "{name}: cannot attach to syscalls/{tracepoint} (is tracefs mounted?): {}",
+                    chain(&e)
+                ))
+            })?;
+        }
+        let events = take(&mut ebpf, "events", RingBuf::try_from)?;
+        let dropped = take(&mut ebpf, "dropped", Array::try_from)?;
+        Ok(Probe { _ebpf: ebpf, events, dropped })
+    }
+
+    /// The next event waiting, if any (decoded; a record too short to decode is skipped).
+    pub fn poll(&mut self) -> Option<Event> {
+        loop {
+            let item = self.events.next()?;
+            if let Some(event) = Event::decode(&item) {
+                return Some(event);
+            }
+        }
+    }
+
+    /// Events the kernel dropped because the ring buffer was full.
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped.get(&0, 0).unwrap_or(0)
+    }
+}
+
+fn take<M>(
+    ebpf: &mut aya::Ebpf,
+    name: &str,
+    convert: impl FnOnce(aya::maps::Map) -> std::result::Result<M, aya::maps::MapError>,
+) -> Result<M> {
+    let map = ebpf.take_map(name).ok_or_else(|| Error::Bpf(format!("map {name} missing from the object")))?;
+    convert(map).map_err(|e| Error::Bpf(format!("map {name}: {e}")))
+}
+
+/// An error with its sources, on one line (the verifier's log is in the source).
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+// hullguard watch: tracepoints on the syscalls a container attack uses, for processes outside the
+// host's pid namespace only, sent to one ring buffer. The layout of `struct event` is decoded by
+// src/events.rs: change both together.
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PATH_LEN 256
+#define ARGV_LEN 512
+#define ARG_LEN 128
+// Arguments start below ARGV_START_MAX (a mask, for the verifier): ARGV_START_MAX + ARG_LEN <= ARGV_LEN.
+#define ARGV_START_MAX 255
+#define ARGV_MAX_ARGS 16
+#define CGROUP_LEN 72
+
+enum kind { EXEC = 1, CONNECT = 2, OPEN = 3, SETUID = 4, PTRACE = 5, MOUNT = 6, UNSHARE = 7, SETNS = 8, BPF = 9 };
+
+struct event {
+	u32 kind;
+	u32 pid;       // thread group id, host view
+	u32 ppid;      // parent's thread group id, host view
+	u32 uid;       // real uid, host view
+	u32 pidns;     // inode number of the process's pid namespace
+	u32 argv_len;  // bytes used in argv (NUL-separated arguments)
+	u64 arg0;      // open flags, setuid uid, ptrace request, unshare/setns flags, bpf cmd
+	u64 arg1;      // ptrace target pid, setns fd
+	u16 family;    // connect: AF_INET, AF_INET6, AF_UNIX
+	u16 port;      // connect: destination port, host byte order
+	u8 addr[16];   // connect: IPv4 in the first 4 bytes, or IPv6
+	char comm[16];
+	char cgroup[CGROUP_LEN]; // leaf name of the cpu cgroup (cgroup v1: the container id)
+	char path[PATH_LEN];     // exec filename, open path, unix socket path, mount target
+	char argv[ARGV_LEN];
+};
+_Static_assert(sizeof(struct event) == 920 && __builtin_offsetof(struct event, cgroup) == 76 &&
+		       __builtin_offsetof(struct event, argv) == 404,
+	       "src/events.rs decodes this layout");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+// Events the ring buffer had no room for.
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, u64);
+} dropped SEC(".maps");
+
+// Reserves an event for the current process, or NULL when it runs in the host's pid namespace
+// (or the ring buffer is full, counted in `dropped`).
+static __always_inline struct event *start(u32 kind)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	unsigned int level = BPF_CORE_READ(task, thread_pid, level);
+	if (level == 0)
+		return NULL;
+	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		u32 zero = 0;
+		u64 *n = bpf_map_lookup_elem(&dropped, &zero);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->uid = (u32)bpf_get_current_uid_gid();
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->pidns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	int cpu = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+	const char *name = BPF_CORE_READ(task, cgroups, subsys[cpu], cgroup, kn, name);
+	bpf_probe_read_kernel_str(e->cgroup, sizeof(e->cgroup), name);
+	return e;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int on_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	struct event *e = start(EXEC);
+	if (!e)
+		return 0;
+	bpf_probe_read_user_str(e->path, sizeof(e->path), (const char *)ctx->args[0]);
+	const char *const *argv = (const char *const *)ctx->args[1];
+	u32 off = 0;
+	for (int i = 0; i < ARGV_MAX_ARGS; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		if (off > ARGV_START_MAX)
+			break;
+		long n = bpf_probe_read_user_str(&e->argv[off & ARGV_START_MAX], ARG_LEN, arg);
+		if (n <= 0)
+			break;
+		off += n;
+	}
+	e->argv_len = off;
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int on_connect(struct trace_event_raw_sys_enter *ctx)
+{
+	const void *uaddr = (const void *)ctx->args[1];
+	u16 family = 0;
+	bpf_probe_read_user(&family, sizeof(family), uaddr);
+	if (family != 1 && family != 2 && family != 10)
+		return 0;
+	struct event *e = start(CONNECT);
+	if (!e)
+		return 0;
+	e->family = family;
+	if (family == 2) {
+		struct sockaddr_in sin = {};
+		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+		e->port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(e->addr, &sin.sin_addr, 4);
+	} else if (family == 10) {
+		struct sockaddr_in6 sin6 = {};
+		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+		e->port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(e->addr, &sin6.sin6_addr, 16);
+	} else {
+		// sun_path follows the 2-byte family; an abstract socket starts with NUL.
+		bpf_probe_read_user(e->path, 108, uaddr + 2);
+	}
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+// True when `s` starts with the literal `p` (its length without the NUL is n).
+#define STARTS(s, p) starts_with(s, p, sizeof(p) - 1)
+static __always_inline bool starts_with(const char *s, const char *p, int n)
+{
+#pragma unroll
+	for (int i = 0; i < 24; i++) {
+		if (i >= n)
+			return true;
+		if (s[i] != p[i])
+			return false;
+	}
+	return true;
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int on_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	char head[24] = {};
+	const char *upath = (const char *)ctx->args[1];
+	bpf_probe_read_user_str(head, sizeof(head), upath);
+	// The watched paths: configuration, credentials, binaries, the Engine's socket.
+	if (!(STARTS(head, "/etc/") || STARTS(head, "/usr/bin/") || STARTS(head, "/usr/sbin/") ||
+	      STARTS(head, "/bin/") || STARTS(head, "/sbin/") || STARTS(head, "/root/") ||
+	      STARTS(head, "/run/docker.sock") || STARTS(head, "/var/run/docker.sock")))
+		return 0;
+	struct event *e = start(OPEN);
+	if (!e)
+		return 0;
+	bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
+	e->arg0 = ctx->args[2];
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+// A syscall whose first two arguments say all (numbers), with an optional user path.
+static __always_inline int numbers(u32 kind, u64 a0, u64 a1, const char *upath)
+{
+	struct event *e = start(kind);
+	if (!e)
+		return 0;
+	e->arg0 = a0;
+	e->arg1 = a1;
+	if (upath)
+		bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_setuid")
+int on_setuid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETUID, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int on_ptrace(struct trace_event_raw_sys_enter *ctx) { return numbers(PTRACE, ctx->args[0], ctx->args[1], NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_mount")
+int on_mount(struct trace_event_raw_sys_enter *ctx)
+{
+	return numbers(MOUNT, ctx->args[3], 0, (const char *)ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_unshare")
+int on_unshare(struct trace_event_raw_sys_enter *ctx) { return numbers(UNSHARE, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_setns")
+int on_setns(struct trace_event_raw_sys_enter *ctx) { return numbers(SETNS, ctx->args[1], ctx->args[0], NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_bpf")
+int on_bpf(struct trace_event_raw_sys_enter *ctx) { return numbers(BPF, ctx->args[0], 0, NULL); }
