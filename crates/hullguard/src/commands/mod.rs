@@ -11,3 +11,4 @@ pub mod registry;
 pub mod scan;
 pub mod server;
 pub mod trust;
+pub mod why;

@@ -1,0 +1,67 @@
+//! Why a package is in an inventory: what depends on it directly, and the shortest chain of
+//! dependency edges to it from each top-level package (one nothing depends on) that reaches it.
+
+use std::collections::VecDeque;
+
+use crate::{Inventory, Package};
+
+/// Why one package is installed.
+#[derive(Debug)]
+pub struct Why<'a> {
+    /// The package asked about.
+    pub package: &'a Package,
+    /// The packages that depend on it directly, in inventory order.
+    pub dependents: Vec<&'a Package>,
+    /// Per top-level package that reaches it, nearest first: the chain from that package down
+    /// to this one, both included. Empty when nothing depends on it, or only a cycle does.
+    pub chains: Vec<Vec<&'a Package>>,
+}
+
+/// Why each package named `name` is in `inventory`, in inventory order (empty when none is).
+/// Each costs one breadth-first walk of the reverse edges.
+#[must_use]
+pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
+    let packages = &inventory.packages;
+    let mut reverse = vec![Vec::new(); packages.len()];
+    for (from, targets) in crate::dependency::edges(packages).into_iter().enumerate() {
+        for to in targets {
+            reverse[to].push(from);
+        }
+    }
+    let target_indices = packages.iter().enumerate().filter(|(_, p)| p.found.name == name).map(|(i, _)| i);
+    target_indices
+        .map(|target| {
+            // `toward[i]`: the next package from `i` on its shortest path down to the target.
+            let mut toward: Vec<Option<usize>> = vec![None; packages.len()];
+            let mut seen = vec![false; packages.len()];
+            seen[target] = true;
+            let mut queue = VecDeque::from([target]);
+            let mut tops = Vec::new();
+            while let Some(at) = queue.pop_front() {
+                if reverse[at].is_empty() && at != target {
+                    tops.push(at);
+                }
+                for &up in &reverse[at] {
+                    if !seen[up] {
+                        seen[up] = true;
+                        toward[up] = Some(at);
+                        queue.push_back(up);
+                    }
+                }
+            }
+            let chains = tops
+                .into_iter()
+                .map(|top| {
+                    let mut chain = vec![&packages[top]];
+                    let mut at = top;
+                    while let Some(next) = toward[at] {
+                        chain.push(&packages[next]);
+                        at = next;
+                    }
+                    chain
+                })
+                .collect();
+            Why { package: &packages[target], dependents: reverse[target].iter().map(|&i| &packages[i]).collect(), chains }
+        })
+        .collect()
+}
