@@ -61,7 +61,53 @@ pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
                     chain
                 })
                 .collect();
-            Why { package: &packages[target], dependents: reverse[target].iter().map(|&i| &packages[i]).collect(), chains }
+            Why {
+                package: &packages[target],
+                dependents: reverse[target].iter().map(|&i| &packages[i]).collect(),
+                chains,
+            }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Ecosystem, FoundPackage, Purl};
+
+    fn inventory(packages: &[(&str, &[&str])]) -> Inventory {
+        let packages = packages
+            .iter()
+            .map(|(name, deps)| {
+                let mut found = FoundPackage::new(Ecosystem::Deb, (*name).into(), "1".into(), "/s".into());
+                found.depends_on = deps.iter().map(|d| format!("{d}@1")).collect();
+                Package { purl: Purl::of(&found, None, None), found, layer: None, diff_id: None }
+            })
+            .collect();
+        Inventory { packages, ..Inventory::default() }
+    }
+
+    #[test]
+    fn shortest_chain_per_top_level_package_through_cycles() {
+        // app → lib → z, tool → z, and a → b → a → z: a cycle nothing outside depends on.
+        let inv = inventory(&[
+            ("app", &["lib", "x"]),
+            ("lib", &["z"]),
+            ("x", &["lib"]),
+            ("tool", &["z"]),
+            ("a", &["b", "z"]),
+            ("b", &["a"]),
+            ("z", &[]),
+        ]);
+        let names = |ps: &[&Package]| ps.iter().map(|p| p.found.name.clone()).collect::<Vec<_>>();
+        let [z] = why(&inv, "z").try_into().unwrap();
+        assert_eq!(names(&z.dependents), ["lib", "tool", "a"]);
+        let chains: Vec<Vec<String>> = z.chains.iter().map(|c| names(c)).collect();
+        assert_eq!(chains, [vec!["tool", "z"], vec!["app", "lib", "z"]]);
+        let [app] = why(&inv, "app").try_into().unwrap();
+        assert!(app.dependents.is_empty() && app.chains.is_empty());
+        let [a] = why(&inv, "a").try_into().unwrap();
+        assert_eq!((names(&a.dependents), a.chains.len()), (vec!["b".to_string()], 0), "only a cycle depends on it");
+        assert!(why(&inv, "missing").is_empty());
+    }
 }

@@ -33,9 +33,8 @@ pub fn run(
     bar.finish_and_clear();
     let collected = collected?;
     warn(&collected.warnings, quiet);
-    let created_by = |layer: Option<usize>| -> Option<&str> {
-        collected.image.as_ref()?.layers.get(layer?)?.created_by.as_deref()
-    };
+    let created_by =
+        |layer: Option<usize>| -> Option<&str> { collected.image.as_ref()?.layers.get(layer?)?.created_by.as_deref() };
     let found = why(&collected.inventory, package);
     let text = match format {
         Format::Json => {
@@ -64,7 +63,7 @@ pub fn run(
     };
     print!("{text}");
     if found.is_empty() {
-        eprintln!("{}: no package named {} in {}", escape_control(package), escape_control(package), collected.name);
+        eprintln!("no package named {} in {}", escape_control(package), escape_control(&collected.name));
         return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
