@@ -74,6 +74,9 @@ fn label(p: &Package) -> String {
     format!("{} {}", escape_control(&p.found.name), escape_control(&p.found.version))
 }
 
+/// Direct dependents the table names (`-f json` lists all).
+const SHOWN_DEPENDENTS: usize = 10;
+
 /// The text block of one package.
 fn table(w: &Why<'_>, created_by: Option<&str>) -> String {
     let p = w.package;
@@ -85,8 +88,11 @@ fn table(w: &Why<'_>, created_by: Option<&str>) -> String {
         out += "  nothing depends on it: removing it should be safe\n";
         return out;
     }
-    let dependents: Vec<String> = w.dependents.iter().map(|d| label(d)).collect();
-    out += &format!("  depended on by {}: {}\n", dependents.len(), dependents.join(", "));
+    let mut dependents: Vec<String> = w.dependents.iter().take(SHOWN_DEPENDENTS).map(|d| label(d)).collect();
+    if w.dependents.len() > SHOWN_DEPENDENTS {
+        dependents.push(format!("… and {} more", w.dependents.len() - SHOWN_DEPENDENTS));
+    }
+    out += &format!("  depended on by {}: {}\n", w.dependents.len(), dependents.join(", "));
     for chain in &w.chains {
         let steps: Vec<String> = chain.iter().map(|d| label(d)).collect();
         out += &format!("  chain: {}\n", steps.join(" > "));
