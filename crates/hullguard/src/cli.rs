@@ -480,6 +480,8 @@ struct WhyArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 #[derive(Subcommand)]
@@ -915,7 +917,15 @@ pub fn run() -> Result<ExitCode> {
         Command::Diff(args) => commands::diff::run(&args, commands::scan::scanners(&args.scanners), cli.quiet),
         Command::Why(args) => {
             let cache = args.cache_dir.or_else(hullguard_scan::DirCache::default_dir);
-            commands::why::run(&args.package, &args.image.request()?, cache.as_deref(), args.format, cli.quiet)
+            let output = args.output.output;
+            commands::why::run(
+                &args.package,
+                &args.image.request()?,
+                cache.as_deref(),
+                args.format,
+                output.as_deref(),
+                cli.quiet,
+            )
         }
         Command::Host(args) => commands::audit::host(&args, cli.quiet),
         Command::Containers(args) => commands::audit::containers(&args, cli.quiet),

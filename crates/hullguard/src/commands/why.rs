@@ -10,14 +10,16 @@ use hullguard_scan::{ScanOptions, Scanners, Target};
 use serde_json::json;
 
 use crate::cli::{Format, ImageRequest};
-use crate::output::{progress, warn};
+use crate::output::{progress, warn, write_report};
 
-/// Run `why`: exit 0 when the image has the package, 1 when it has none of that name.
+/// Run `why`, writing in `format` to `output` (stdout when `None`): exit 0 when the image has
+/// the package, 1 when it has none of that name.
 pub fn run(
     package: &str,
     request: &ImageRequest,
     cache_dir: Option<&Path>,
     format: Format,
+    output: Option<&Path>,
     quiet: bool,
 ) -> Result<ExitCode> {
     let target =
@@ -61,7 +63,7 @@ pub fn run(
         Format::Table if found.is_empty() => String::new(),
         Format::Table => found.iter().map(|w| table(w, created_by(w.package.layer))).collect::<Vec<_>>().join("\n"),
     };
-    print!("{text}");
+    write_report(&text, output)?;
     if found.is_empty() {
         eprintln!("no package named {} in {}", escape_control(package), escape_control(&collected.name));
         return Ok(ExitCode::from(1));
