@@ -21,4 +21,4 @@ pub use package_name::{PackageName, pep503_name};
 pub use purl::{Purl, PurlError, PurlParts};
 pub use scan::{LayerScan, ScannedLayer};
 pub use source_tree::{add_lockfile, add_lockfile_problem};
-pub use why::{Why, why};
+pub use why::{Place, Why, places, why};

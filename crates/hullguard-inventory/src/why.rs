@@ -22,12 +22,7 @@ pub struct Why<'a> {
 #[must_use]
 pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
     let packages = &inventory.packages;
-    let mut reverse = vec![Vec::new(); packages.len()];
-    for (from, targets) in crate::dependency::edges(packages).into_iter().enumerate() {
-        for to in targets {
-            reverse[to].push(from);
-        }
-    }
+    let reverse = reverse_edges(packages);
     let target_indices = packages.iter().enumerate().filter(|(_, p)| p.found.name == name).map(|(i, _)| i);
     target_indices
         .map(|target| {
@@ -66,6 +61,47 @@ pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
                 dependents: reverse[target].iter().map(|&i| &packages[i]).collect(),
                 chains,
             }
+        })
+        .collect()
+}
+
+/// For each package, the packages that depend on it directly, in inventory order.
+fn reverse_edges(packages: &[Package]) -> Vec<Vec<usize>> {
+    let mut reverse = vec![Vec::new(); packages.len()];
+    for (from, targets) in crate::dependency::edges(packages).into_iter().enumerate() {
+        for to in targets {
+            reverse[to].push(from);
+        }
+    }
+    reverse
+}
+
+/// Where a package sits in the dependency graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// Nothing depends on it, or a top-level package (one nothing depends on) does; else it is
+    /// only a dependency of dependencies.
+    pub direct: bool,
+    /// How many packages depend on it directly.
+    pub dependents: usize,
+}
+
+/// Each package's [`Place`], in inventory order; `None` for a package of an ecosystem with no
+/// edges in the inventory (nothing is known about it).
+#[must_use]
+pub fn places(inventory: &Inventory) -> Vec<Option<Place>> {
+    let packages = &inventory.packages;
+    let reverse = reverse_edges(packages);
+    let with_edges: std::collections::HashSet<_> =
+        packages.iter().filter(|p| !p.found.depends_on.is_empty()).map(|p| p.found.ecosystem).collect();
+    packages
+        .iter()
+        .zip(&reverse)
+        .map(|(p, up)| {
+            with_edges.contains(&p.found.ecosystem).then(|| Place {
+                direct: up.is_empty() || up.iter().any(|&d| reverse[d].is_empty()),
+                dependents: up.len(),
+            })
         })
         .collect()
 }
@@ -109,5 +145,19 @@ mod tests {
         let [a] = why(&inv, "a").try_into().unwrap();
         assert_eq!((names(&a.dependents), a.chains.len()), (vec!["b".to_string()], 0), "only a cycle depends on it");
         assert!(why(&inv, "missing").is_empty());
+        let place = |direct, dependents| Some(Place { direct, dependents });
+        // lib: app is top-level; z: tool is; x: only app; b: only a, which b depends on back.
+        assert_eq!(
+            places(&inv),
+            [
+                place(true, 0),
+                place(true, 2),
+                place(true, 1),
+                place(true, 0),
+                place(false, 1),
+                place(false, 1),
+                place(true, 3)
+            ]
+        );
     }
 }
