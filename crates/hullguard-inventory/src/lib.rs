@@ -12,6 +12,7 @@ mod purl;
 pub mod sbom;
 mod scan;
 mod source_tree;
+mod why;
 
 pub use analyzer::{Analyzer, GO_SYMBOLS_ANALYZER, LayerFacts, OsRelease, builtin};
 pub use merge::{Inventory, merge, merge_in};
@@ -20,3 +21,4 @@ pub use package_name::{PackageName, pep503_name};
 pub use purl::{Purl, PurlError, PurlParts};
 pub use scan::{LayerScan, ScannedLayer};
 pub use source_tree::{add_lockfile, add_lockfile_problem};
+pub use why::{Place, Why, places, why};

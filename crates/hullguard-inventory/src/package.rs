@@ -103,7 +103,8 @@ pub struct FoundPackage {
     /// The packages this one depends on, sorted, as `name@version` of another package of the
     /// same ecosystem: the one found in the same file (lockfiles, binaries), else for npm the one
     /// Node's `node_modules` lookup finds, else the one with the shortest path. The npm analyzer
-    /// writes bare names, which the merge resolves against what is installed.
+    /// writes bare names, which the merge resolves against what is installed; dpkg resolves
+    /// `Depends`/`Pre-Depends` within its status file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
 }

@@ -308,7 +308,14 @@ fn app_mixed_dependency_edges() {
     };
     let counts: [usize; 4] =
         [edges(Ecosystem::Cargo), edges(Ecosystem::Npm), edges(Ecosystem::Go), edges(Ecosystem::Deb)];
-    assert_eq!(counts, [73, 90, 6, 0], "cargo, npm, go, deb");
+    // deb: 274 as an independent read of the status file counts (Depends/Pre-Depends, first
+    // installed alternative, else its provider).
+    assert_eq!(counts, [73, 90, 6, 274], "cargo, npm, go, deb");
+    let curl = "7.88.1-10+deb12u15";
+    assert_eq!(
+        deps(Ecosystem::Deb, "curl", curl),
+        ["libc6@2.36-9+deb12u14", &format!("libcurl4@{curl}"), "zlib1g@1:1.2.13.dfsg-1"]
+    );
 
     // Go: the main module depends on every `dep` of its build info and on stdlib; GOPATH builds
     // without dependencies (runc, gosu) have no edges.

@@ -24,8 +24,8 @@ pub mod time;
 pub mod yaml;
 
 pub use report::{
-    Cvss, DbSource, Kev, LayerRef, Reachability, Remediation, Report, SCHEMA_VERSION, SupportNote, Suppressed, Verdict,
-    VulnDetail, VulnStatus,
+    Cvss, DbSource, DependencyPlace, DependencyRelation, Kev, LayerRef, Reachability, Remediation, Report,
+    SCHEMA_VERSION, SupportNote, Suppressed, Verdict, VulnDetail, VulnStatus,
 };
 
 /// How bad a finding is. Ordered from least (`Unknown`) to most severe (`Critical`).

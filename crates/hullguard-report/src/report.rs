@@ -111,6 +111,29 @@ pub struct VulnDetail {
     /// is off or the ecosystem has no symbol data).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reachability: Option<Reachability>,
+    /// Where the package sits in the dependency graph (absent when the inventory has no
+    /// dependency edges for its ecosystem).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dependency: Option<DependencyPlace>,
+}
+
+/// A vulnerable package's place in the dependency graph, as `hullguard why` shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyPlace {
+    /// `direct`: nothing depends on it, or a top-level package does; `transitive` otherwise.
+    pub relation: DependencyRelation,
+    /// How many packages depend on it directly.
+    pub dependents: usize,
+}
+
+/// Direct or transitive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DependencyRelation {
+    /// Top-level, or a dependency of a top-level package.
+    Direct,
+    /// Only a dependency of dependencies.
+    Transitive,
 }
 
 /// What a binary's symbols say about a vulnerability's code: the verdict and its evidence.

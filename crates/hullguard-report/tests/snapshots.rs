@@ -34,6 +34,7 @@ fn vuln(package: &str, ecosystem: &str, installed: &str) -> VulnDetail {
         kev: None,
         layer: None,
         reachability: None,
+        dependency: None,
     }
 }
 

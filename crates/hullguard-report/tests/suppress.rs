@@ -44,6 +44,7 @@ fn finding(
             kev: None,
             layer: None,
             reachability: None,
+            dependency: None,
         })),
         status: None,
     }

@@ -76,6 +76,9 @@ enum Command {
     Containers(ContainersArgs),
     /// Compare two scans: each a saved `--format json` report, an SBOM, or an image (scanned now).
     Diff(DiffArgs),
+    /// Why a package is in an image: the dependency chains to it, the layer and instruction that
+    /// added it, and what depends on it.
+    Why(WhyArgs),
     /// Run the API server (results store, continuous re-scan, metrics), or manage its tokens.
     Server(ServerArgs),
     /// Seccomp profiles.
@@ -478,6 +481,22 @@ struct InventoryArgs {
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
     format: InventoryFormat,
+    #[command(flatten)]
+    output: OutputArg,
+}
+
+#[derive(Args)]
+struct WhyArgs {
+    /// Package name, as the inventory spells it.
+    package: String,
+    #[command(flatten)]
+    image: ImageArgs,
+    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
+    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
+    cache_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = Format::Table)]
+    format: Format,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -914,6 +933,18 @@ pub fn run() -> Result<ExitCode> {
             commands::scan::run_sbom(&args.file, args.list_packages, args.max_sbom_size, &args.scan, cli.quiet)
         }
         Command::Diff(args) => commands::diff::run(&args, commands::scan::scanners(&args.scanners), cli.quiet),
+        Command::Why(args) => {
+            let cache = args.cache_dir.or_else(hullguard_scan::DirCache::default_dir);
+            let output = args.output.output;
+            commands::why::run(
+                &args.package,
+                &args.image.request()?,
+                cache.as_deref(),
+                args.format,
+                output.as_deref(),
+                cli.quiet,
+            )
+        }
         Command::Host(args) => commands::audit::host(&args, cli.quiet),
         Command::Containers(args) => commands::audit::containers(&args, cli.quiet),
         Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {

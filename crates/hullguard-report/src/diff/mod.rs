@@ -373,6 +373,7 @@ mod tests {
                 kev: None,
                 layer: layer.map(|(index, d)| LayerRef { index, diff_id: Some(d.to_owned()), created_by: None }),
                 reachability: None,
+                dependency: None,
             })),
             status: None,
         }

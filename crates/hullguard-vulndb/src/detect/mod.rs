@@ -9,7 +9,10 @@
 use std::collections::BTreeMap;
 
 use hullguard_inventory::Inventory;
-use hullguard_report::{DbSource, Finding, FindingKind, LayerRef, Location, Report, VulnDetail, VulnStatus};
+use hullguard_report::{
+    DbSource, DependencyPlace, DependencyRelation, Finding, FindingKind, LayerRef, Location, Report, VulnDetail,
+    VulnStatus,
+};
 
 use crate::advisory::{GoImport, Status};
 use crate::db::{Db, DbError};
@@ -94,7 +97,8 @@ impl<'db> Detector<'db> {
         // The same package often appears several times (Go's stdlib in every binary, one npm
         // package at several paths): match and rate each affected query once.
         let memo = &mut self.memo;
-        for p in &inventory.packages {
+        let places = hullguard_inventory::places(inventory);
+        for (p, place) in inventory.packages.iter().zip(&places) {
             let Some(q) = query_of(p, inventory) else {
                 tracing::debug!("{}@{}: no advisory ecosystem for this package", p.found.name, p.found.version);
                 continue;
@@ -117,7 +121,7 @@ impl<'db> Detector<'db> {
                 }
                 memo.insert(q.clone(), rated);
             }
-            push_findings(&mut findings, p, &q, &memo[&q], target, inventory);
+            push_findings(&mut findings, (p, *place), &q, &memo[&q], target, inventory);
         }
         let mut report = Report {
             support: support_notes(inventory, db)?,
@@ -132,10 +136,10 @@ impl<'db> Detector<'db> {
     }
 }
 
-/// The findings of package `p` (query `q`) affected by `rated`.
+/// The findings of package `p` at `place` (query `q`) affected by `rated`.
 fn push_findings(
     findings: &mut Vec<Finding>,
-    p: &hullguard_inventory::Package,
+    (p, place): (&hullguard_inventory::Package, Option<hullguard_inventory::Place>),
     q: &PackageQuery,
     rated: &Rated,
     target: &Target,
@@ -199,6 +203,10 @@ fn push_findings(
                     created_by: target.layer_created_by.get(index).cloned().flatten(),
                 }),
                 reachability,
+                dependency: place.map(|place| DependencyPlace {
+                    relation: if place.direct { DependencyRelation::Direct } else { DependencyRelation::Transitive },
+                    dependents: place.dependents,
+                }),
             })),
             id: v.id,
             status: None,

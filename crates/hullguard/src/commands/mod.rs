@@ -12,3 +12,4 @@ pub mod scan;
 pub mod server;
 pub mod trust;
 pub mod watch;
+pub mod why;

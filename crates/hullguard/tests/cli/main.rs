@@ -24,3 +24,4 @@ mod support;
 mod terminal;
 mod trust;
 mod umoci;
+mod why;

@@ -99,6 +99,15 @@ fn app_mixed_report_carries_package_layer_and_fix() {
     minimist.sort_unstable();
     assert_eq!(minimist, ["GHSA-vh95-rmgr-6w4m", "GHSA-xvch-5gv4-984h"]);
 
+    // Each finding's place in the dependency graph, as `why` shows it: minimist is a dependency
+    // of the project, qs only of express and body-parser, tar only of dpkg (itself depended on);
+    // Python has no edges, so nothing is said.
+    let place = |package: &str| found.iter().find(|f| f["package"] == package).unwrap()["dependency"].clone();
+    assert_eq!(place("minimist"), serde_json::json!({"relation": "direct", "dependents": 1}));
+    assert_eq!(place("qs"), serde_json::json!({"relation": "transitive", "dependents": 2}));
+    assert_eq!(place("tar"), serde_json::json!({"relation": "transitive", "dependents": 1}));
+    assert_eq!(place("PyYAML"), Value::Null);
+
     // Sorted: severity descending, then KEV first, then package.
     let rank = |s: &str| ["UNKNOWN", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| *x == s).unwrap();
     let keys: Vec<(usize, bool)> =
