@@ -5,6 +5,14 @@
 //! sends no namespace object), so levels come from the policy's `namespace_levels`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
 
 use hullguard_manifest::k8s::{self, pss};
 use hullguard_manifest::{Input, Settings};
@@ -107,6 +115,18 @@ pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
         json!({"uid": uid, "allowed": false, "status": {"code": 403, "message": reasons.join("\n")}})
     };
     Ok(json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}))
+}
+
+/// `POST /validate`: the webhook's route, answering each review under `policy`.
+pub fn router(policy: Arc<Policy>) -> Router {
+    Router::new().route("/validate", post(validate)).with_state(policy)
+}
+
+async fn validate(State(policy): State<Arc<Policy>>, body: Bytes) -> Response {
+    match review(&body, &policy) {
+        Ok(answer) => axum::Json(answer).into_response(),
+        Err(Malformed(problem)) => (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response(),
+    }
 }
 
 /// One line per failing rule: `rule field: message`.
@@ -230,6 +250,29 @@ mod tests {
             review(&body("apps", "system:serviceaccount:ci:other", &bad), &p).unwrap()["response"]["allowed"],
             false
         );
+    }
+
+    #[test]
+    fn validate_route_answers_over_http() {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/validate", listener.local_addr().unwrap());
+            let server = tokio::spawn(axum::serve(listener, router(Arc::new(policy(POLICY)))).into_future());
+            let client = reqwest::Client::new();
+            let ok = client
+                .post(&url)
+                .body(body("apps", "alice", &pod("registry.example.com/web@sha256:aa", false)))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(ok.status(), 200);
+            assert_eq!(ok.json::<Value>().await.unwrap()["response"]["allowed"], true);
+            let bad = client.post(&url).body("{").send().await.unwrap();
+            assert_eq!(bad.status(), 400);
+            assert_eq!(bad.text().await.unwrap(), "not JSON: EOF while parsing an object at line 1 column 1\n");
+            server.abort();
+        });
     }
 
     #[test]
