@@ -117,6 +117,49 @@ pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
     Ok(json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}))
 }
 
+/// A TLS listener for the webhook: the API server only calls webhooks over HTTPS.
+pub struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl TlsListener {
+    /// Serves on `tcp` with the PEM certificate chain and key in `cert` and `key`.
+    pub fn new(tcp: tokio::net::TcpListener, cert: &std::path::Path, key: &std::path::Path) -> Result<Self, String> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| format!("{}: {e}", cert.display()))?;
+        let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+        let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key_der))
+            .map_err(|e| format!("{}: {e}", cert.display()))?;
+        Ok(TlsListener { tcp, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)) })
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (tcp, addr) = axum::serve::Listener::accept(&mut self.tcp).await;
+            match self.acceptor.accept(tcp).await {
+                Ok(tls) => return (tls, addr),
+                Err(e) => tracing::warn!("admission: TLS handshake with {addr} failed: {e}"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
 /// `POST /validate`: the webhook's route, answering each review under `policy`.
 pub fn router(policy: Arc<Policy>) -> Router {
     Router::new().route("/validate", post(validate)).with_state(policy)
@@ -252,27 +295,48 @@ mod tests {
         );
     }
 
+    /// A self-signed certificate for 127.0.0.1 made by the openssl command: (dir, cert, key).
+    fn certificate() -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hg-admission-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let status = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
+            .args(["-subj", "/CN=hullguard-webhook", "-addext", "subjectAltName=IP:127.0.0.1", "-addext"])
+            .args(["basicConstraints=critical,CA:FALSE", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        (dir, cert, key)
+    }
+
     #[test]
-    fn validate_route_answers_over_http() {
+    fn validate_route_answers_over_https() {
+        let (dir, cert, key) = certificate();
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
         runtime.block_on(async {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("http://{}/validate", listener.local_addr().unwrap());
+            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("https://{}/validate", tcp.local_addr().unwrap());
+            let listener = TlsListener::new(tcp, &cert, &key).unwrap();
             let server = tokio::spawn(axum::serve(listener, router(Arc::new(policy(POLICY)))).into_future());
-            let client = reqwest::Client::new();
-            let ok = client
-                .post(&url)
-                .body(body("apps", "alice", &pod("registry.example.com/web@sha256:aa", false)))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(ok.status(), 200);
-            assert_eq!(ok.json::<Value>().await.unwrap()["response"]["allowed"], true);
+            let ca = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+            let client = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
+            let denied = body("apps", "alice", &pod("registry.example.com/web@sha256:aa", true));
+            let answer = client.post(&url).body(denied).send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            let answer: Value = answer.json().await.unwrap();
+            assert_eq!(answer["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+            assert_eq!(answer["response"]["allowed"], false);
             let bad = client.post(&url).body("{").send().await.unwrap();
             assert_eq!(bad.status(), 400);
             assert_eq!(bad.text().await.unwrap(), "not JSON: EOF while parsing an object at line 1 column 1\n");
             server.abort();
         });
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
