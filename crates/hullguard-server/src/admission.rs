@@ -269,6 +269,22 @@ mod tests {
     }
 
     #[test]
+    fn deployment_pod_template_is_checked() {
+        let mut deployment = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"template": {"spec": pod("registry.example.com/web@sha256:aa", false)["spec"].clone()}}
+        });
+        deployment["spec"]["template"]["spec"]["hostNetwork"] = json!(true);
+        let out = review(&body("apps", "alice", &deployment), &policy(POLICY)).unwrap();
+        assert_eq!(
+            out["response"]["status"]["message"],
+            "HG-K8S-005 spec.template.spec.hostNetwork: hostNetwork: true\n\
+             pss-baseline:hostNamespaces host namespaces (hostNetwork=true)"
+        );
+    }
+
+    #[test]
     fn audit_mode_allows_with_warnings() {
         let p = policy(&format!("{POLICY}namespace_modes: {{apps: audit}}\n"));
         let out = review(&body("apps", "alice", &pod("registry.example.com/web@sha256:aa", true)), &p).unwrap();
