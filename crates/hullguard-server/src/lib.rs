@@ -6,6 +6,7 @@
 //! [`client`] is the other side: `hullguard image --server` sends the inventory it read and
 //! renders what the server matched.
 
+pub mod admission;
 pub mod api;
 pub mod auth;
 pub mod client;

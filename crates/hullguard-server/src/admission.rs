@@ -1,0 +1,368 @@
+//! Admission control: the decision on one `admission.k8s.io/v1` AdmissionReview. The object is
+//! checked by the Kubernetes checks of `hullguard-manifest` (findings of severity high and up, and
+//! the untrusted-registry check) and by Pod Security Admission at its namespace's level. The
+//! namespace's `pod-security.kubernetes.io/enforce` label is not in the review (the API server
+//! sends no namespace object), so levels come from the policy's `namespace_levels`.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+
+use hullguard_manifest::k8s::{self, pss};
+use hullguard_manifest::{Input, Settings};
+use hullguard_report::{Location, Severity};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Deny, or allow and warn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Deny a failing object.
+    #[default]
+    Enforce,
+    /// Admit it with the reasons as `warnings`.
+    Audit,
+}
+
+/// The admission policy (YAML, read with serde-saphyr).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Policy {
+    /// The mode for namespaces not named in `namespace_modes`.
+    #[serde(default)]
+    pub mode: Mode,
+    /// Per-namespace modes.
+    #[serde(default)]
+    pub namespace_modes: BTreeMap<String, Mode>,
+    /// PSS level per namespace (`baseline`, `restricted`, `privileged`), as its enforce label says.
+    #[serde(default)]
+    pub namespace_levels: BTreeMap<String, String>,
+    /// Registries images may come from (as the trust policy's allow-list); empty: any.
+    #[serde(default)]
+    pub trusted_registries: Vec<String>,
+    /// Namespaces admitted without checks.
+    #[serde(default)]
+    pub exempt_namespaces: Vec<String>,
+    /// Service accounts (`namespace/name`) whose requests are admitted without checks.
+    #[serde(default)]
+    pub exempt_service_accounts: Vec<String>,
+}
+
+impl Policy {
+    /// Reads a policy file's text; the error names the problem.
+    pub fn from_yaml(text: &str) -> Result<Self, String> {
+        let policy: Policy = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        for (ns, level) in &policy.namespace_levels {
+            if !matches!(level.as_str(), "privileged" | "baseline" | "restricted") {
+                return Err(format!("namespace_levels.{ns}: unknown level {level}"));
+            }
+        }
+        Ok(policy)
+    }
+
+    fn level(&self, namespace: &str) -> Option<pss::Level> {
+        match self.namespace_levels.get(namespace).map(String::as_str) {
+            Some("baseline") => Some(pss::Level::Baseline),
+            Some("restricted") => Some(pss::Level::Restricted),
+            _ => None,
+        }
+    }
+
+    fn exempt(&self, namespace: &str, username: &str) -> bool {
+        self.exempt_namespaces.iter().any(|n| n == namespace)
+            || username
+                .strip_prefix("system:serviceaccount:")
+                .and_then(|sa| sa.split_once(':'))
+                .is_some_and(|(ns, name)| self.exempt_service_accounts.contains(&format!("{ns}/{name}")))
+    }
+}
+
+/// Why a review could not be read (answered 400).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Malformed(pub String);
+
+/// The AdmissionReview answering `body`, or why `body` is no AdmissionReview.
+pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
+    let review: Value = serde_json::from_slice(body).map_err(|e| Malformed(format!("not JSON: {e}")))?;
+    if review.get("apiVersion").and_then(Value::as_str) != Some("admission.k8s.io/v1")
+        || review.get("kind").and_then(Value::as_str) != Some("AdmissionReview")
+    {
+        return Err(Malformed("not an admission.k8s.io/v1 AdmissionReview".to_owned()));
+    }
+    let request = review.get("request").ok_or_else(|| Malformed("no request".to_owned()))?;
+    let uid = request.get("uid").and_then(Value::as_str).ok_or_else(|| Malformed("request.uid missing".to_owned()))?;
+    let field = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default();
+    let namespace = field("namespace");
+    let username = request.pointer("/userInfo/username").and_then(Value::as_str).unwrap_or_default();
+    let checked = matches!(field("operation"), "CREATE" | "UPDATE") && !policy.exempt(namespace, username);
+    let reasons = match request.get("object") {
+        Some(object) if checked => reasons(object, namespace, policy),
+        _ => Vec::new(),
+    };
+    let mode = policy.namespace_modes.get(namespace).copied().unwrap_or(policy.mode);
+    let response = if reasons.is_empty() {
+        json!({"uid": uid, "allowed": true})
+    } else if mode == Mode::Audit {
+        json!({"uid": uid, "allowed": true, "warnings": reasons})
+    } else {
+        json!({"uid": uid, "allowed": false, "status": {"code": 403, "message": reasons.join("\n")}})
+    };
+    Ok(json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}))
+}
+
+/// A TLS listener for the webhook: the API server only calls webhooks over HTTPS.
+pub struct TlsListener {
+    tcp: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+}
+
+impl TlsListener {
+    /// Serves on `tcp` with the PEM certificate chain and key in `cert` and `key`.
+    pub fn new(tcp: tokio::net::TcpListener, cert: &std::path::Path, key: &std::path::Path) -> Result<Self, String> {
+        use rustls_pki_types::pem::PemObject;
+        use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+        let chain = CertificateDer::pem_file_iter(cert)
+            .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            .map_err(|e| format!("{}: {e}", cert.display()))?;
+        let key_der = PrivateKeyDer::from_pem_file(key).map_err(|e| format!("{}: {e}", key.display()))?;
+        let provider = Arc::new(tokio_rustls::rustls::crypto::aws_lc_rs::default_provider());
+        let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .and_then(|b| b.with_no_client_auth().with_single_cert(chain, key_der))
+            .map_err(|e| format!("{}: {e}", cert.display()))?;
+        Ok(TlsListener { tcp, acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(config)) })
+    }
+}
+
+impl axum::serve::Listener for TlsListener {
+    type Io = tokio_rustls::server::TlsStream<tokio::net::TcpStream>;
+    type Addr = std::net::SocketAddr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        loop {
+            let (tcp, addr) = axum::serve::Listener::accept(&mut self.tcp).await;
+            match self.acceptor.accept(tcp).await {
+                Ok(tls) => return (tls, addr),
+                Err(e) => tracing::warn!("admission: TLS handshake with {addr} failed: {e}"),
+            }
+        }
+    }
+
+    fn local_addr(&self) -> std::io::Result<Self::Addr> {
+        self.tcp.local_addr()
+    }
+}
+
+/// `POST /validate`: the webhook's route, answering each review under `policy`.
+pub fn router(policy: Arc<Policy>) -> Router {
+    Router::new().route("/validate", post(validate)).with_state(policy)
+}
+
+async fn validate(State(policy): State<Arc<Policy>>, body: Bytes) -> Response {
+    match review(&body, &policy) {
+        Ok(answer) => axum::Json(answer).into_response(),
+        Err(Malformed(problem)) => (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response(),
+    }
+}
+
+/// One line per failing rule: `rule field: message`.
+fn reasons(object: &Value, namespace: &str, policy: &Policy) -> Vec<String> {
+    // JSON is YAML: the manifest loader reads the object as sent.
+    let text = object.to_string();
+    let inputs = [Input { name: "object", bytes: text.as_bytes() }];
+    let settings = Settings {
+        trusted_registries: policy.trusted_registries.clone(),
+        no_inline_ignores: true,
+        ..Settings::default()
+    };
+    let scan = k8s::scan(&inputs, &settings);
+    let mut lines: Vec<String> = scan
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::High || f.concept.as_deref() == Some("k8s-untrusted-registry"))
+        .map(|f| {
+            let field = match &f.location {
+                Location::Manifest { field, .. } => field.as_str(),
+                _ => "",
+            };
+            format!("{} {field}: {}", f.id, f.evidence.as_deref().unwrap_or(&f.title))
+        })
+        .collect();
+    if let Some(level) = policy.level(namespace) {
+        let (verdicts, _) = k8s::pss_verdicts(&inputs, level, pss::Version { minor: pss::LATEST_MINOR });
+        for v in verdicts.iter().flat_map(|v| &v.violations) {
+            lines.push(format!("pss-{}:{} {}", level.as_str(), v.check, v.message()));
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A review of a CREATE of `pod` in `namespace` by `user`, as the API server sends it.
+    fn body(namespace: &str, user: &str, pod: &Value) -> Vec<u8> {
+        json!({
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {
+                "uid": "705ab4f5-6393-11e8-b7cc-42010a800002",
+                "kind": {"group": "", "version": "v1", "kind": "Pod"},
+                "resource": {"group": "", "version": "v1", "resource": "pods"},
+                "name": "web", "namespace": namespace, "operation": "CREATE",
+                "userInfo": {"username": user},
+                "object": pod, "dryRun": false
+            }
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    fn pod(image: &str, privileged: bool) -> Value {
+        json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"containers": [{
+                "name": "app", "image": image,
+                "securityContext": {"privileged": privileged}
+            }]}
+        })
+    }
+
+    fn policy(text: &str) -> Policy {
+        Policy::from_yaml(text).unwrap()
+    }
+
+    const POLICY: &str = "trusted_registries: [registry.example.com]\nnamespace_levels: {apps: baseline}\n";
+
+    #[test]
+    fn clean_pod_is_allowed_and_uid_echoed() {
+        let out =
+            review(&body("apps", "alice", &pod("registry.example.com/web@sha256:aa", false)), &policy(POLICY)).unwrap();
+        assert_eq!(out["response"], json!({"uid": "705ab4f5-6393-11e8-b7cc-42010a800002", "allowed": true}));
+    }
+
+    #[test]
+    fn privileged_pod_from_untrusted_registry_is_denied_one_line_per_reason() {
+        let out = review(&body("apps", "alice", &pod("docker.io/library/nginx:1.27", true)), &policy(POLICY)).unwrap();
+        let response = &out["response"];
+        assert_eq!(response["allowed"], false);
+        assert_eq!(response["status"]["code"], 403);
+        let message = response["status"]["message"].as_str().unwrap();
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "HG-K8S-001 spec.containers[0].securityContext.privileged: container app runs privileged",
+                "HG-K8S-048 spec.containers[0].image: container app: image docker.io/library/nginx:1.27 comes from docker.io, not a trusted registry",
+                "pss-baseline:privileged privileged (container \"app\" must not set securityContext.privileged=true)",
+            ]
+        );
+    }
+
+    #[test]
+    fn deployment_pod_template_is_checked() {
+        let mut deployment = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "web", "namespace": "apps"},
+            "spec": {"template": {"spec": pod("registry.example.com/web@sha256:aa", false)["spec"].clone()}}
+        });
+        deployment["spec"]["template"]["spec"]["hostNetwork"] = json!(true);
+        let out = review(&body("apps", "alice", &deployment), &policy(POLICY)).unwrap();
+        assert_eq!(
+            out["response"]["status"]["message"],
+            "HG-K8S-005 spec.template.spec.hostNetwork: hostNetwork: true\n\
+             pss-baseline:hostNamespaces host namespaces (hostNetwork=true)"
+        );
+    }
+
+    #[test]
+    fn audit_mode_allows_with_warnings() {
+        let p = policy(&format!("{POLICY}namespace_modes: {{apps: audit}}\n"));
+        let out = review(&body("apps", "alice", &pod("registry.example.com/web@sha256:aa", true)), &p).unwrap();
+        assert_eq!(out["response"]["allowed"], true);
+        assert_eq!(
+            out["response"]["warnings"],
+            json!([
+                "HG-K8S-001 spec.containers[0].securityContext.privileged: container app runs privileged",
+                "pss-baseline:privileged privileged (container \"app\" must not set securityContext.privileged=true)"
+            ])
+        );
+    }
+
+    #[test]
+    fn exempt_namespace_and_service_account_are_allowed() {
+        let p = policy(&format!("{POLICY}exempt_namespaces: [kube-system]\nexempt_service_accounts: [ci/deployer]\n"));
+        let bad = pod("docker.io/library/nginx:1.27", true);
+        for (ns, user) in [("kube-system", "alice"), ("apps", "system:serviceaccount:ci:deployer")] {
+            assert_eq!(review(&body(ns, user, &bad), &p).unwrap()["response"]["allowed"], true, "{ns} {user}");
+        }
+        assert_eq!(
+            review(&body("apps", "system:serviceaccount:ci:other", &bad), &p).unwrap()["response"]["allowed"],
+            false
+        );
+    }
+
+    /// A self-signed certificate for 127.0.0.1 made by the openssl command: (dir, cert, key).
+    fn certificate() -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("hg-admission-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        let status = std::process::Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
+            .args(["-subj", "/CN=hullguard-webhook", "-addext", "subjectAltName=IP:127.0.0.1", "-addext"])
+            .args(["basicConstraints=critical,CA:FALSE", "-keyout"])
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        (dir, cert, key)
+    }
+
+    #[test]
+    fn validate_route_answers_over_https() {
+        let (dir, cert, key) = certificate();
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+        runtime.block_on(async {
+            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("https://{}/validate", tcp.local_addr().unwrap());
+            let listener = TlsListener::new(tcp, &cert, &key).unwrap();
+            let server = tokio::spawn(axum::serve(listener, router(Arc::new(policy(POLICY)))).into_future());
+            let ca = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+            let client = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
+            let denied = body("apps", "alice", &pod("registry.example.com/web@sha256:aa", true));
+            let answer = client.post(&url).body(denied).send().await.unwrap();
+            assert_eq!(answer.status(), 200);
+            let answer: Value = answer.json().await.unwrap();
+            assert_eq!(answer["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
+            assert_eq!(answer["response"]["allowed"], false);
+            let bad = client.post(&url).body("{").send().await.unwrap();
+            assert_eq!(bad.status(), 400);
+            assert_eq!(bad.text().await.unwrap(), "not JSON: EOF while parsing an object at line 1 column 1\n");
+            server.abort();
+        });
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn malformed_reviews_name_the_problem() {
+        let p = Policy::default();
+        assert_eq!(review(b"{", &p).unwrap_err().0, "not JSON: EOF while parsing an object at line 1 column 1");
+        assert_eq!(review(br#"{"kind":"Pod"}"#, &p).unwrap_err().0, "not an admission.k8s.io/v1 AdmissionReview");
+        assert_eq!(
+            Policy::from_yaml("namespace_levels: {a: strict}\n").unwrap_err(),
+            "namespace_levels.a: unknown level strict"
+        );
+    }
+}
