@@ -472,12 +472,8 @@ struct InspectArgs {
 struct InventoryArgs {
     #[command(flatten)]
     image: ImageArgs,
-    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
-    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Analyse every layer, reading and writing no cache.
-    #[arg(long, conflicts_with = "cache_dir")]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = InventoryFormat::Table)]
     format: InventoryFormat,
@@ -491,9 +487,8 @@ struct WhyArgs {
     package: String,
     #[command(flatten)]
     image: ImageArgs,
-    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
-    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -543,16 +538,30 @@ struct SbomArgs {
     scan: ScanArgs,
 }
 
+/// The layer cache flags of the commands that read images.
 #[derive(Args)]
-struct ImageScanArgs {
-    #[command(flatten)]
-    image: ImageArgs,
+pub struct CacheArgs {
     /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
     #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
     cache_dir: Option<PathBuf>,
     /// Analyse every layer, reading and writing no cache.
     #[arg(long, conflicts_with = "cache_dir")]
     no_cache: bool,
+}
+
+impl CacheArgs {
+    /// The layer cache directory to use: none with --no-cache, else --cache-dir or the default.
+    pub fn dir(&self) -> Option<PathBuf> {
+        if self.no_cache { None } else { self.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir) }
+    }
+}
+
+#[derive(Args)]
+struct ImageScanArgs {
+    #[command(flatten)]
+    image: ImageArgs,
+    #[command(flatten)]
+    cache: CacheArgs,
     /// Scanners to run: vuln, misconfig (image config, history and files), secret (every layer).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
     scanners: Vec<Scanner>,
@@ -843,11 +852,7 @@ pub fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Watch(args) => commands::watch::run(&args),
         Command::Image(args) => {
-            let cache = if args.no_cache {
-                None
-            } else {
-                args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir)
-            };
+            let cache = args.cache.dir();
             let request = args.image.request()?;
             let reference = request.spec.reference().unwrap_or_default().to_owned();
             let remote = match (&args.server, &args.token) {
@@ -934,7 +939,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Diff(args) => commands::diff::run(&args, commands::scan::scanners(&args.scanners), cli.quiet),
         Command::Why(args) => {
-            let cache = args.cache_dir.or_else(hullguard_scan::DirCache::default_dir);
+            let cache = args.cache.dir();
             let output = args.output.output;
             commands::why::run(
                 &args.package,
@@ -951,8 +956,7 @@ pub fn run() -> Result<ExitCode> {
             commands::audit::seccomp(&profile, &audit, cli.quiet)
         }
         Command::Inventory(args) => {
-            let cache =
-                if args.no_cache { None } else { args.cache_dir.or_else(hullguard_scan::DirCache::default_dir) };
+            let cache = args.cache.dir();
             let output = args.output.output;
             commands::inventory::run(
                 &args.image.request()?,

@@ -10,21 +10,19 @@ use anyhow::Result;
 use hullguard_inventory::Inventory;
 use hullguard_inventory::sbom::{Subject, to_cyclonedx, to_spdx};
 use hullguard_report::text::{Column, col, cut, escape_control, header, layout, line, width_of};
-use hullguard_scan::{ScanOptions, Scanners, Target};
+use hullguard_scan::{Collected, ScanOptions, Scanners, Target};
 use serde_json::{Value, json};
 
 use crate::cli::{ImageRequest, InventoryFormat};
 use crate::output::{progress, report_writer, table_style, warn, write_report};
 
-/// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`, writing to `output`
-/// (stdout when `None`).
-pub fn run(
-    request: &ImageRequest,
-    cache_dir: Option<&Path>,
-    format: InventoryFormat,
-    output: Option<&Path>,
-    quiet: bool,
-) -> Result<ExitCode> {
+/// Reads `request`'s image once with the inventory analyzers only (layer cache in `cache_dir`
+/// unless `None`), with a progress bar unless `quiet`; its warnings are printed.
+///
+/// # Errors
+///
+/// When the image cannot be read.
+pub fn collect_image(request: &ImageRequest, cache_dir: Option<&Path>, quiet: bool) -> Result<Collected> {
     let target =
         Target::Image { spec: request.spec.clone(), platform: request.platform.clone(), reference: String::new() };
     let (bar, tick) = progress(quiet, "reading the image");
@@ -38,6 +36,19 @@ pub fn run(
     bar.finish_and_clear();
     let collected = collected?;
     warn(&collected.warnings, quiet);
+    Ok(collected)
+}
+
+/// Run `inventory`, with the layer cache in `cache_dir` unless it is `None`, writing to `output`
+/// (stdout when `None`).
+pub fn run(
+    request: &ImageRequest,
+    cache_dir: Option<&Path>,
+    format: InventoryFormat,
+    output: Option<&Path>,
+    quiet: bool,
+) -> Result<ExitCode> {
+    let collected = collect_image(request, cache_dir, quiet)?;
     let meta = collected.image.as_ref();
     let source = meta.map_or(collected.name.as_str(), |m| m.source.as_str());
     render(source, &super::scan::subject(&collected.name, meta), &collected.inventory, format, output)

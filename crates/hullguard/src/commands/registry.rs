@@ -38,12 +38,8 @@ pub struct RegistryScanArgs {
     /// Scan at most this many images (distinct digests).
     #[arg(long, value_name = "N", default_value_t = 1000)]
     max_images: usize,
-    /// Layer cache directory (default: $XDG_CACHE_HOME/hullguard/layers or ~/.cache/hullguard/layers).
-    #[arg(long, value_name = "DIR", env = "HULLGUARD_CACHE_DIR")]
-    cache_dir: Option<PathBuf>,
-    /// Analyse every layer, reading and writing no cache.
-    #[arg(long, conflicts_with = "cache_dir")]
-    no_cache: bool,
+    #[command(flatten)]
+    cache: crate::cli::CacheArgs,
     /// Scanners to run: vuln, misconfig, secret.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "vuln")]
     scanners: Vec<Scanner>,
@@ -105,8 +101,7 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
     let options = args.registry.options()?;
     let repos = args.repos.as_deref().map(|g| glob(g, "--repos")).transpose()?;
     let tags = args.tags.as_deref().map(|g| glob(g, "--tags")).transpose()?;
-    let cache =
-        if args.no_cache { None } else { args.cache_dir.clone().or_else(hullguard_scan::DirCache::default_dir) };
+    let cache = args.cache.dir();
     let mut repositories = catalog(host, &options)?;
     repositories.retain(|r| {
         prefix.is_none_or(|p| r == p || r.starts_with(&format!("{p}/"))) && repos.as_ref().is_none_or(|g| g.is_match(r))

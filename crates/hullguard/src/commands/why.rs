@@ -6,11 +6,10 @@ use std::process::ExitCode;
 use anyhow::Result;
 use hullguard_inventory::{Package, Why, why};
 use hullguard_report::text::escape_control;
-use hullguard_scan::{ScanOptions, Scanners, Target};
 use serde_json::json;
 
 use crate::cli::{Format, ImageRequest};
-use crate::output::{progress, warn, write_report};
+use crate::output::write_report;
 
 /// Run `why`, writing in `format` to `output` (stdout when `None`): exit 0 when the image has
 /// the package, 1 when it has none of that name.
@@ -22,19 +21,7 @@ pub fn run(
     output: Option<&Path>,
     quiet: bool,
 ) -> Result<ExitCode> {
-    let target =
-        Target::Image { spec: request.spec.clone(), platform: request.platform.clone(), reference: String::new() };
-    let (bar, tick) = progress(quiet, "reading the image");
-    let options = ScanOptions {
-        limits: request.limits.clone(),
-        cache_dir: cache_dir.map(Path::to_path_buf),
-        progress: Some(tick),
-        ..ScanOptions::default()
-    };
-    let collected = hullguard_scan::collect(&target, Scanners::default(), &options);
-    bar.finish_and_clear();
-    let collected = collected?;
-    warn(&collected.warnings, quiet);
+    let collected = super::inventory::collect_image(request, cache_dir, quiet)?;
     let created_by =
         |layer: Option<usize>| -> Option<&str> { collected.image.as_ref()?.layers.get(layer?)?.created_by.as_deref() };
     let found = why(&collected.inventory, package);

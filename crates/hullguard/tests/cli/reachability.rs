@@ -41,8 +41,11 @@ fn go_build(dir: &Path, name: &str, source: &str, ldflags: &str, out: &Path) -> 
     Some(())
 }
 
-/// Calls the vulnerable function.
-const CALLS: &str = r#"package main
+/// A program that parses an address and prints `a.<method>()`: `IsLoopback` calls the vulnerable
+/// function, `String` imports the same package and never calls the vulnerable functions.
+fn program(method: &str) -> String {
+    format!(
+        r#"package main
 
 import (
 	"fmt"
@@ -50,43 +53,27 @@ import (
 	"os"
 )
 
-func main() {
+func main() {{
 	a, err := netip.ParseAddr(os.Args[len(os.Args)-1])
-	if err != nil {
+	if err != nil {{
 		fmt.Println(err)
 		return
-	}
-	fmt.Println(a.IsLoopback())
+	}}
+	fmt.Println(a.{method}())
+}}
+"#
+    )
 }
-"#;
-
-/// Imports the same package, never calls the vulnerable functions.
-const IMPORTS: &str = r#"package main
-
-import (
-	"fmt"
-	"net/netip"
-	"os"
-)
-
-func main() {
-	a, err := netip.ParseAddr(os.Args[len(os.Args)-1])
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(a.String())
-}
-"#;
 
 /// A root filesystem with the two programs (and `calls` stripped, `-s -w`) in `usr/local/bin`.
 fn go_rootfs(dir: &Path) -> Option<PathBuf> {
     let root = dir.join("rootfs");
     let bin = root.join("usr/local/bin");
     std::fs::create_dir_all(&bin).unwrap();
-    go_build(dir, "calls", CALLS, "", &bin.join("calls"))?;
-    go_build(dir, "calls", CALLS, "-s -w", &bin.join("calls-stripped"))?;
-    go_build(dir, "imports", IMPORTS, "", &bin.join("imports"))?;
+    let (calls, imports) = (program("IsLoopback"), program("String"));
+    go_build(dir, "calls", &calls, "", &bin.join("calls"))?;
+    go_build(dir, "calls", &calls, "-s -w", &bin.join("calls-stripped"))?;
+    go_build(dir, "imports", &imports, "", &bin.join("imports"))?;
     Some(root)
 }
 

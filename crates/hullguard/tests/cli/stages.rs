@@ -38,15 +38,7 @@ fn what_dev_ignored_and_test_still_has_is_carried_over_and_fails_the_test_gate()
     ]);
     assert_eq!(out.status.code(), Some(0), "dev reports only: {}", stderr(&out));
     let dev_report: Value = serde_json::from_slice(&std::fs::read(&dev).unwrap()).unwrap();
-    let ignored: BTreeSet<(String, String, String)> = dev_report["suppressed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let s = |k: &str| s[k].as_str().unwrap().to_owned();
-            (s("id"), s("package"), s("reason"))
-        })
-        .collect();
+    let ignored = entries(&dev_report["suppressed"]);
     assert!(ignored.contains(&(
         "CVE-2021-44906".to_owned(),
         "minimist".to_owned(),
@@ -70,15 +62,7 @@ fn what_dev_ignored_and_test_still_has_is_carried_over_and_fails_the_test_gate()
     let out = scan(&["--stage", "test", "--baseline", dev_path, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let test: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let carried: BTreeSet<(String, String, String)> = test["carried_over"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| {
-            let s = |k: &str| s[k].as_str().unwrap().to_owned();
-            (s("id"), s("package"), s("reason"))
-        })
-        .collect();
+    let carried = entries(&test["carried_over"]);
     assert_eq!(carried, ignored);
     let err = stderr(&out);
     assert!(
@@ -146,4 +130,16 @@ fn stage_gates_built_in_and_from_a_stages_file() {
     let err = stderr(&out);
     assert!(err.contains(&format!("{stages_path}:2:11: unknown severity \"severe\"")), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+/// The `(id, package, reason)` of each entry of a report's `suppressed` or `carried_over` list.
+fn entries(list: &Value) -> BTreeSet<(String, String, String)> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let field = |k: &str| e[k].as_str().unwrap().to_owned();
+            (field("id"), field("package"), field("reason"))
+        })
+        .collect()
 }
