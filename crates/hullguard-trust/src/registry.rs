@@ -165,6 +165,16 @@ impl Checked {
     pub fn verified(&self) -> bool {
         self.rejected.is_none() && self.key.is_some()
     }
+
+    /// Rejects a verified signature whose payload lacks one of the `required` annotations.
+    pub fn require_annotations(&mut self, required: &BTreeMap<String, String>) {
+        if !self.verified() {
+            return;
+        }
+        if let Some((k, v)) = required.iter().find(|(k, v)| self.annotations.get(*k) != Some(*v)) {
+            self.rejected = Some(format!("the signed payload lacks the annotation {k}={v}"));
+        }
+    }
 }
 
 /// Every signature found for an image, each with its verdict.

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use globset::{GlobBuilder, GlobMatcher};
 use hullguard_image::SourceSpec;
-use hullguard_image::source::registry::{Reference, RegistrySpec, Repository, catalog};
+use hullguard_image::source::registry::{Reference, RegistrySpec, Repository, catalog, reference};
 use hullguard_report::Severity;
 use hullguard_report::render::{json, table};
 use hullguard_report::text::escape_control;
@@ -50,26 +50,6 @@ pub struct RegistryScanArgs {
     registry: RegistryArgs,
     #[command(flatten)]
     scan: ScanArgs,
-}
-
-/// Tags cosign and other tools push beside images (signatures, attestations, SBOMs, referrer
-/// fallbacks): not images to scan.
-fn is_artifact_tag(tag: &str) -> bool {
-    let Some(rest) = tag.strip_prefix("sha256-") else { return false };
-    let hex = rest.split('.').next().unwrap_or_default();
-    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-/// Natural order: digit runs compared as numbers (`1.9` < `1.10`).
-fn natural_key(tag: &str) -> Vec<(u64, String)> {
-    let mut key = Vec::new();
-    let mut chars = tag.chars().peekable();
-    while chars.peek().is_some() {
-        let digits: String = std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).collect();
-        let text: String = std::iter::from_fn(|| chars.next_if(|c| !c.is_ascii_digit())).collect();
-        key.push((digits.parse().unwrap_or(0), text));
-    }
-    key
 }
 
 fn glob(pattern: &str, flag: &str) -> Result<GlobMatcher> {
@@ -125,9 +105,9 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
         let mut listed: Vec<String> = client
             .tags()?
             .into_iter()
-            .filter(|t| !is_artifact_tag(t) && tags.as_ref().is_none_or(|g| g.is_match(t)))
+            .filter(|t| !reference::is_artifact_tag(t) && tags.as_ref().is_none_or(|g| g.is_match(t)))
             .collect();
-        listed.sort_by_key(|t| natural_key(t));
+        listed.sort_by_key(|t| reference::natural_key(t));
         if let Some(n) = args.latest {
             listed.drain(..listed.len().saturating_sub(n));
         }

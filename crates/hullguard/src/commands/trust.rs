@@ -168,7 +168,7 @@ pub fn verify(request: &VerifyRequest<'_>) -> Result<ExitCode> {
         }
     }
     let mut verification = registry::verify(&subject, &all_keys)?;
-    require_annotations(&mut verification.signatures, &required);
+    verification.signatures.iter_mut().for_each(|c| c.require_annotations(&required));
     let findings = policy.as_ref().map(|p| {
         p.evaluate(&Input {
             image: &image,
@@ -208,15 +208,6 @@ pub fn policy_detector(path: &Path, spec: &SourceSpec, reference: &str) -> Resul
     Ok(Arc::new(move |findings: &[hullguard_report::Finding]| {
         policy.evaluate(&Input { image: &image, pinned, verification: verification.as_ref(), findings: Some(findings) })
     }))
-}
-
-/// Reject verified signatures that lack an annotation `-a` requires.
-fn require_annotations(signatures: &mut [Checked], required: &BTreeMap<String, String>) {
-    for checked in signatures.iter_mut().filter(|c| c.verified()) {
-        if let Some((k, v)) = required.iter().find(|(k, v)| checked.annotations.get(*k) != Some(*v)) {
-            checked.rejected = Some(format!("the signed payload lacks the annotation {k}={v}"));
-        }
-    }
 }
 
 fn print_verification(v: &Verification, policy: &[hullguard_report::Finding], format: Format) -> Result<()> {
@@ -284,7 +275,7 @@ fn offline_legacy(
     let claimed = hullguard_trust::payload::Payload::parse(&payload_name, &bytes)?;
     let digest = claimed.critical.image.docker_manifest_digest.clone();
     let mut checked = vec![registry::check_legacy(&bytes, &signature, keys, &digest, None, &payload_name)];
-    require_annotations(&mut checked, required);
+    checked.iter_mut().for_each(|c| c.require_annotations(required));
     let v = Verification { image: claimed.critical.identity.docker_reference, digest, signatures: checked };
     print_verification(&v, &[], format)?;
     Ok(if v.signatures.iter().any(Checked::verified) { ExitCode::SUCCESS } else { ExitCode::from(1) })

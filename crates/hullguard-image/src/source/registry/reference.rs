@@ -122,6 +122,28 @@ impl fmt::Display for Reference {
     }
 }
 
+/// Tags cosign and other tools push beside images (signatures, attestations, SBOMs, referrer
+/// fallbacks): not images to scan.
+#[must_use]
+pub fn is_artifact_tag(tag: &str) -> bool {
+    let Some(rest) = tag.strip_prefix("sha256-") else { return false };
+    let hex = rest.split('.').next().unwrap_or_default();
+    hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Natural order: digit runs compared as numbers (`1.9` < `1.10`).
+#[must_use]
+pub fn natural_key(tag: &str) -> Vec<(u64, String)> {
+    let mut key = Vec::new();
+    let mut chars = tag.chars().peekable();
+    while chars.peek().is_some() {
+        let digits: String = std::iter::from_fn(|| chars.next_if(char::is_ascii_digit)).collect();
+        let text: String = std::iter::from_fn(|| chars.next_if(|c| !c.is_ascii_digit())).collect();
+        key.push((digits.parse().unwrap_or(0), text));
+    }
+    key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +183,17 @@ mod tests {
         assert!(Reference::names_registry("docker.io/library/alpine:3.20"));
         assert!(!Reference::names_registry("app-mixed:latest"));
         assert!(!Reference::names_registry("bitnami/redis"));
+    }
+
+    #[test]
+    fn artifact_tags_are_told_apart_and_tags_sort_naturally() {
+        let sig = format!("sha256-{}.sig", "ab".repeat(32));
+        assert!(is_artifact_tag(&sig));
+        assert!(is_artifact_tag(&format!("sha256-{}", "0".repeat(64))));
+        assert!(!is_artifact_tag("sha256-abc.sig"));
+        assert!(!is_artifact_tag("v1.2"));
+        let mut tags = vec!["1.10", "1.9", "v2", "1.9.1", "1.2"];
+        tags.sort_by_key(|t| natural_key(t));
+        assert_eq!(tags, ["v2", "1.2", "1.9", "1.9.1", "1.10"], "a leading word sorts before numbers");
     }
 }
