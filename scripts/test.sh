@@ -9,6 +9,8 @@ cd "$repo"
 export HULLGUARD_SHARED=${HULLGUARD_SHARED:-$repo/../shared}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-/var/tmp/hg-target}
 export CARGO_TERM_COLOR=never
+# A clean clone gains nothing from incremental state; it only costs disk.
+[ "${CI:-}" = true ] && export CARGO_INCREMENTAL=0
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -35,6 +37,9 @@ docker info --format 'Docker Engine {{.ServerVersion}} up' || { echo "Docker Eng
 step "tracefs (hullguard watch attaches tracepoints; its tests must run here, not skip)"
 mountpoint -q /sys/kernel/tracing || mount -t tracefs tracefs /sys/kernel/tracing
 export HULLGUARD_REQUIRE_EBPF=1
+
+step "disk"
+df -h "$(dirname "$CARGO_TARGET_DIR")" | tail -1
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
