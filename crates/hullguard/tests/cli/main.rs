@@ -5,6 +5,7 @@ mod config;
 mod daemon;
 mod db_build;
 mod db_update;
+mod deploy;
 mod diff;
 mod formats;
 mod hostile;
