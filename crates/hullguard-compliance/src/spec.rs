@@ -160,11 +160,15 @@ mod tests {
         let head = "id='x'\ntitle='t'\nversion='v'\nkind='benchmark'\nstatement='s'\n";
         let err = |text: &str| parse("x.toml", &format!("{head}{text}")).unwrap_err().to_string();
         assert_eq!(
-            err("[[sections]]\nid='1'\ntitle='a'\n[[sections.controls]]\nid='1.1'\ntitle='b'\nchecks=['HG-NOPE-001']\n"),
+            err(
+                "[[sections]]\nid='1'\ntitle='a'\n[[sections.controls]]\nid='1.1'\ntitle='b'\nchecks=['HG-NOPE-001']\n"
+            ),
             "spec x.toml: control 1.1: unknown check HG-NOPE-001"
         );
         assert_eq!(
-            err("[[sections]]\nid='1'\ntitle='a'\n[[sections.controls]]\nid='1.1'\ntitle='b'\n[[sections.controls]]\nid='1.1'\ntitle='c'\n"),
+            err(
+                "[[sections]]\nid='1'\ntitle='a'\n[[sections.controls]]\nid='1.1'\ntitle='b'\n[[sections.controls]]\nid='1.1'\ntitle='c'\n"
+            ),
             "spec x.toml: control 1.1 listed twice"
         );
         assert_eq!(err("[[sections]]\nid='1'\ntitle='a'\ncontrols=[]\n"), "spec x.toml: section 1 has no controls");

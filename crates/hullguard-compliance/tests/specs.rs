@@ -74,7 +74,8 @@ fn audit_outcomes_decide_controls_worst_first() {
         ("HG-CTR-010", CheckStatus::Pass),
         ("HG-CTR-002", CheckStatus::NotApplicable),
     ]);
-    let at = Location::Container { name: "web".into(), id: "0123456789ab".into(), image: "x".into(), field: "f".into() };
+    let at =
+        Location::Container { name: "web".into(), id: "0123456789ab".into(), image: "x".into(), field: "f".into() };
     let mut finding = privileged.finding(at, "HostConfig.Privileged: true".into(), None);
     finding.status = Some(CheckStatus::Warn);
     target.findings.push(finding);
@@ -87,5 +88,5 @@ fn audit_outcomes_decide_controls_worst_first() {
     assert_eq!(control.findings[0].place, "web f");
     assert_eq!(control.reason, "1 finding(s) on 1 target(s) of kind compose, containers");
     assert_eq!(verdict(&report, "4.3"), Manual, "no check: manual whatever was scanned");
-X
+    X
 }

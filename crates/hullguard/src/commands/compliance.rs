@@ -104,8 +104,11 @@ fn scan(target: &str, args: &ComplianceArgs, quiet: bool) -> Result<Scanned> {
     }
     if let Some(path) = target.strip_prefix("dockerfile:") {
         let bytes = files::read(Path::new(path))?;
-        let (findings, warnings) =
-            hullguard_checks::dockerfile::check_dockerfile(&bytes, path, &hullguard_checks::dockerfile::Settings::default());
+        let (findings, warnings) = hullguard_checks::dockerfile::check_dockerfile(
+            &bytes,
+            path,
+            &hullguard_checks::dockerfile::Settings::default(),
+        );
         warn(&warnings.iter().map(|w| format!("{path}: {w}")).collect::<Vec<_>>(), quiet);
         return Ok(scanned(TargetKind::Dockerfile, findings, None));
     }
@@ -143,7 +146,11 @@ fn scan(target: &str, args: &ComplianceArgs, quiet: bool) -> Result<Scanned> {
 fn audited(
     kind: TargetKind,
     audit: hullguard_host::Audit,
-    scanned: impl Fn(TargetKind, Vec<hullguard_report::Finding>, Option<Vec<(String, hullguard_report::CheckStatus)>>) -> Scanned,
+    scanned: impl Fn(
+        TargetKind,
+        Vec<hullguard_report::Finding>,
+        Option<Vec<(String, hullguard_report::CheckStatus)>>,
+    ) -> Scanned,
     quiet: bool,
 ) -> Scanned {
     warn(&audit.warnings, quiet);
