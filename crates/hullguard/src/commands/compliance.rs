@@ -109,7 +109,7 @@ fn scan(target: &str, args: &ComplianceArgs, quiet: bool) -> Result<Scanned> {
             path,
             &hullguard_checks::dockerfile::Settings::default(),
         );
-        warn(&warnings.iter().map(|w| format!("{path}: {w}")).collect::<Vec<_>>(), quiet);
+        warn(warnings.iter().map(|w| format!("{path}: {w}")).collect::<Vec<_>>(), quiet);
         return Ok(scanned(TargetKind::Dockerfile, findings, None));
     }
     if target == "host" || target.starts_with("host:") {
