@@ -318,3 +318,13 @@ fn the_html_report_shows_the_json_counts_in_headless_chromium_offline() {
     let png = std::fs::read(&shot).unwrap();
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
 }
+
+#[test]
+fn cis_docker_on_a_compose_file_decides_the_runtime_section() {
+    let report = run(&["--spec", "cis-docker", &format!("compose:{}", fixture("compose.yaml"))]);
+    let (counts, [fail, manual, _]) = verdicts(&report);
+    assert_eq!(counts, (130, 10, 9, 5, 106));
+    assert_eq!(fail, "5.4 5.5 5.8 5.11 5.12 5.14 5.26 5.27 5.29");
+    assert_eq!(manual, "4.2 4.3 4.5 4.11 4.12", "controls without a check are manual whatever was scanned");
+    assert_eq!(report["sections"][4]["summary"]["pass"], 10);
+}
