@@ -338,7 +338,8 @@ fn decide(control: &Control, targets: &[Scanned]) -> ControlResult {
     }
     let count = |s: CheckStatus| statuses.iter().filter(|x| **x == s).count();
     let (warn, manual, pass) = (count(CheckStatus::Warn), count(CheckStatus::Manual), count(CheckStatus::Pass));
-    let on = format!("{} target(s) of kind {}", relevant.len(), kinds_text(&kinds));
+    let scanned_kinds: BTreeSet<TargetKind> = relevant.iter().map(|t| t.kind).collect();
+    let on = format!("{} target(s) of kind {}", relevant.len(), kinds_text(&scanned_kinds));
     (result.verdict, result.reason) = if warn > 0 {
         (Verdict::Fail, format!("{} finding(s) on {on}", result.findings.len()))
     } else if manual > 0 {
