@@ -56,8 +56,9 @@ pub fn table(report: &ComplianceReport) -> String {
     }
     for section in &report.sections {
         let _ = writeln!(s, "\n{} {}  ({})", section.id, section.title, counts(&section.summary));
+        let width = section.controls.iter().map(|c| c.id.chars().count()).max().unwrap_or(0);
         for c in &section.controls {
-            let _ = writeln!(s, "  {:<14} {:<10} {}", c.verdict.as_str(), c.id, esc(&c.title));
+            let _ = writeln!(s, "  {:<14} {:<width$}  {}", c.verdict.as_str(), c.id, esc(&c.title));
             for f in c.findings.iter().take(TABLE_FINDINGS) {
                 let _ = writeln!(s, "      {} {} {}: {}", f.severity, f.id, esc(&f.target), esc(&f.place));
             }
