@@ -1,6 +1,7 @@
 //! End-to-end tests of the `hullguard` binary: one test binary, one module per area.
 
 mod audit;
+mod compliance;
 mod config;
 mod daemon;
 mod db_build;
