@@ -5,7 +5,9 @@
 //! sends no namespace object), so levels come from the policy's `namespace_levels`.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -55,16 +57,31 @@ pub struct Policy {
     pub exempt_service_accounts: Vec<String>,
 }
 
+/// Largest policy file read.
+const MAX_POLICY_BYTES: u64 = 1 << 20;
+
 impl Policy {
     /// Reads a policy file's text; the error names the problem.
     pub fn from_yaml(text: &str) -> Result<Self, String> {
-        let policy: Policy = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        let policy: Policy =
+            serde_saphyr::from_str(text).map_err(|e| e.to_string().split_whitespace().collect::<Vec<_>>().join(" "))?;
         for (ns, level) in &policy.namespace_levels {
             if !matches!(level.as_str(), "privileged" | "baseline" | "restricted") {
                 return Err(format!("namespace_levels.{ns}: unknown level {level}"));
             }
         }
         Ok(policy)
+    }
+
+    /// Reads the policy file at `path`; the error is one line naming the file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let name = path.display();
+        let text = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+        if text.len() as u64 > MAX_POLICY_BYTES {
+            return Err(format!("{name}: larger than {MAX_POLICY_BYTES} bytes"));
+        }
+        let text = String::from_utf8(text).map_err(|_| format!("{name}: not UTF-8 text"))?;
+        Policy::from_yaml(&text).map_err(|e| format!("{name}: {e}"))
     }
 
     fn level(&self, namespace: &str) -> Option<pss::Level> {
@@ -160,13 +177,74 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// `POST /validate`: the webhook's route, answering each review under `policy`.
-pub fn router(policy: Arc<Policy>) -> Router {
-    Router::new().route("/validate", post(validate)).with_state(policy)
+/// The webhook's policy, re-read when its file changes.
+pub struct Webhook {
+    path: PathBuf,
+    policy: RwLock<Arc<Policy>>,
+    /// Modification time and length of the file last read (good or broken).
+    seen: Mutex<Option<(SystemTime, u64)>>,
 }
 
-async fn validate(State(policy): State<Arc<Policy>>, body: Bytes) -> Response {
-    match review(&body, &policy) {
+/// The file's modification time and length.
+fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(path).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+impl Webhook {
+    /// Loads the policy at `path`.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let seen = stamp(path);
+        let policy = Policy::load(path)?;
+        Ok(Webhook { path: path.to_owned(), policy: RwLock::new(Arc::new(policy)), seen: Mutex::new(seen) })
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Re-reads the file when it changed. A broken file leaves the policy in force and logs one
+    /// error (once per change of the file); true when a new policy came into force.
+    pub fn reload_if_changed(&self) -> bool {
+        let now = stamp(&self.path);
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *seen == now {
+                return false;
+            }
+            *seen = now;
+        }
+        match Policy::load(&self.path) {
+            Ok(policy) => {
+                *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(policy);
+                tracing::info!("admission policy {} reloaded", self.path.display());
+                true
+            }
+            Err(e) => {
+                tracing::error!("admission policy not reloaded, the previous one stays in force: {e}");
+                false
+            }
+        }
+    }
+
+    /// Checks the policy file for a change every `every`, for ever.
+    pub async fn watch(self: Arc<Self>, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            self.reload_if_changed();
+        }
+    }
+}
+
+/// `POST /validate`: the webhook's route, answering each review under the webhook's policy.
+pub fn router(webhook: Arc<Webhook>) -> Router {
+    Router::new().route("/validate", post(validate)).with_state(webhook)
+}
+
+async fn validate(State(webhook): State<Arc<Webhook>>, body: Bytes) -> Response {
+    match review(&body, &webhook.policy()) {
         Ok(answer) => axum::Json(answer).into_response(),
         Err(Malformed(problem)) => (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response(),
     }
@@ -338,7 +416,9 @@ mod tests {
             let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("https://{}/validate", tcp.local_addr().unwrap());
             let listener = TlsListener::new(tcp, &cert, &key).unwrap();
-            let server = tokio::spawn(axum::serve(listener, router(Arc::new(policy(POLICY)))).into_future());
+            std::fs::write(dir.join("policy.yaml"), POLICY).unwrap();
+            let webhook = Arc::new(Webhook::load(&dir.join("policy.yaml")).unwrap());
+            let server = tokio::spawn(axum::serve(listener, router(webhook)).into_future());
             let ca = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
             let client = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
             let denied = body("apps", "alice", &pod("registry.example.com/web@sha256:aa", true));
@@ -363,6 +443,25 @@ mod tests {
         assert_eq!(
             Policy::from_yaml("namespace_levels: {a: strict}\n").unwrap_err(),
             "namespace_levels.a: unknown level strict"
+        );
+    }
+
+    #[test]
+    fn a_broken_policy_file_leaves_the_old_policy_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.yaml");
+        std::fs::write(&path, POLICY).unwrap();
+        let webhook = Webhook::load(&path).unwrap();
+        assert!(!webhook.reload_if_changed());
+        std::fs::write(&path, "namespace_levels: {apps: strict}\n").unwrap();
+        assert!(!webhook.reload_if_changed());
+        assert_eq!(webhook.policy().trusted_registries, ["registry.example.com"]);
+        std::fs::write(&path, "trusted_registries: [registry.example.org, ghcr.io]\n").unwrap();
+        assert!(webhook.reload_if_changed());
+        assert_eq!(webhook.policy().trusted_registries, ["registry.example.org", "ghcr.io"]);
+        assert_eq!(
+            Policy::load(&dir.path().join("none.yaml")).unwrap_err(),
+            format!("{}: No such file or directory (os error 2)", dir.path().join("none.yaml").display())
         );
     }
 }

@@ -636,6 +636,16 @@ struct ServerArgs {
     /// Requests per minute and token.
     #[arg(long, value_name = "N", default_value_t = hullguard_server::Limits::default().requests_per_minute)]
     rate_limit: u32,
+    /// Serve the Kubernetes admission webhook (POST /validate) under this admission policy, re-read
+    /// when it changes; everything is then served over TLS.
+    #[arg(long, value_name = "POLICY.yaml", requires_all = ["tls_cert", "tls_key"])]
+    admission: Option<PathBuf>,
+    /// The PEM certificate chain of the TLS listener (with --admission).
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_cert: Option<PathBuf>,
+    /// Its PEM private key.
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The scanners of `image`.
@@ -904,6 +914,12 @@ pub fn run() -> Result<ExitCode> {
                     max_sbom_bytes: args.max_body_size as u64,
                     request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
                     requests_per_minute: args.rate_limit,
+                },
+                admission: match (args.admission, args.tls_cert, args.tls_key) {
+                    (Some(policy), Some(cert), Some(key)) => {
+                        Some(hullguard_server::AdmissionConfig { policy, cert, key })
+                    }
+                    _ => None,
                 },
             },
         ),
