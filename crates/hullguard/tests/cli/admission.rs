@@ -1,0 +1,314 @@
+//! `hullguard server --admission`: the real process serving the webhook over TLS, sent
+//! `admission.k8s.io/v1` AdmissionReviews as the API server sends them (fields as in the API
+//! reference: kind, resource, subResource, requestKind, userInfo, object, oldObject, dryRun,
+//! options), with exact verdicts and messages; and the policy reloaded while it runs.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+use crate::scan::db;
+use crate::server::Served;
+use crate::support::required;
+
+const POLICY: &str = "\
+mode: enforce
+namespace_modes: {staging: audit}
+namespace_levels: {apps: restricted, staging: baseline}
+trusted_registries: [registry.example.com]
+exempt_namespaces: [kube-system]
+";
+
+const IMAGE: &str =
+    "registry.example.com/shop/web@sha256:4d2b1b4e0e6f4bb4a0c8ba4b4e1f5c8c7a9d1e2f3a4b5c6d7e8f9a0b1c2d3e4f";
+
+/// A self-signed certificate for 127.0.0.1 made by the openssl command: (cert, key) in `dir`.
+fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let status = std::process::Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
+        .args(["-subj", "/CN=hullguard-webhook", "-addext", "subjectAltName=IP:127.0.0.1", "-addext"])
+        .args(["basicConstraints=critical,CA:FALSE", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    (cert, key)
+}
+
+/// The webhook's process, and a client trusting only its certificate.
+struct Webhook {
+    served: Served,
+    client: Client,
+    policy: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Webhook {
+    fn start() -> Option<Webhook> {
+        if !required("openssl") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = certificate(dir.path());
+        let policy = dir.path().join("admission.yaml");
+        std::fs::write(&policy, POLICY).unwrap();
+        let (p, c, k) = (policy.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap());
+        let flags = ["--admission", p, "--tls-cert", c, "--tls-key", k];
+        let served = Served::start(&dir.path().join("store.sqlite"), db(), &flags);
+        assert!(served.base.starts_with("https://127.0.0.1:"), "{}", served.base);
+        let ca = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
+        let client = Client::builder().tls_certs_only([ca]).build().unwrap();
+        Some(Webhook { served, client, policy, _dir: dir })
+    }
+
+    /// POSTs `body` to /validate: the status and the body.
+    fn send(&self, body: String) -> (u16, String) {
+        let response = self.client.post(self.served.url("/validate")).body(body).send().unwrap();
+        (response.status().as_u16(), response.text().unwrap())
+    }
+
+    /// The `response` of the review of `request`.
+    fn review(&self, request: &Value) -> Value {
+        let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request});
+        let (status, body) = self.send(review.to_string());
+        assert_eq!(status, 200, "{body}");
+        let answer: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (&answer["apiVersion"], &answer["kind"]),
+            (&json!("admission.k8s.io/v1"), &json!("AdmissionReview"))
+        );
+        assert_eq!(answer["response"]["uid"], request["uid"]);
+        answer["response"].clone()
+    }
+}
+
+/// A request of the API server: `operation` on `object` (of `group/version` `kind`, resource
+/// `resource`) in `namespace` by alice.
+fn request(
+    uid: &str,
+    operation: &str,
+    (group, version, kind, resource): (&str, &str, &str, &str),
+    object: &Value,
+) -> Value {
+    let namespace = object["metadata"]["namespace"].as_str().unwrap();
+    let options = if operation == "CREATE" { "CreateOptions" } else { "UpdateOptions" };
+    json!({
+        "uid": uid,
+        "kind": {"group": group, "version": version, "kind": kind},
+        "resource": {"group": group, "version": version, "resource": resource},
+        "requestKind": {"group": group, "version": version, "kind": kind},
+        "requestResource": {"group": group, "version": version, "resource": resource},
+        "name": object["metadata"]["name"],
+        "namespace": namespace,
+        "operation": operation,
+        "userInfo": {"username": "alice", "uid": "a1b2", "groups": ["system:authenticated"]},
+        "object": object,
+        "oldObject": null,
+        "dryRun": false,
+        "options": {"apiVersion": "meta.k8s.io/v1", "kind": options}
+    })
+}
+
+const POD: (&str, &str, &str, &str) = ("", "v1", "Pod", "pods");
+const DEPLOYMENT: (&str, &str, &str, &str) = ("apps", "v1", "Deployment", "deployments");
+const CRONJOB: (&str, &str, &str, &str) = ("batch", "v1", "CronJob", "cronjobs");
+
+/// A container that passes the restricted level.
+fn restricted_container(name: &str, image: &str) -> Value {
+    json!({
+        "name": name, "image": image,
+        "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}},
+        "securityContext": {
+            "allowPrivilegeEscalation": false, "runAsNonRoot": true, "readOnlyRootFilesystem": true,
+            "capabilities": {"drop": ["ALL"]}, "seccompProfile": {"type": "RuntimeDefault"}
+        }
+    })
+}
+
+fn pod_spec(containers: Value) -> Value {
+    json!({"automountServiceAccountToken": false, "securityContext": {"runAsNonRoot": true, "runAsUser": 10001}, "containers": containers})
+}
+
+fn pod(namespace: &str, spec: Value) -> Value {
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "web", "namespace": namespace}, "spec": spec})
+}
+
+fn deployment(namespace: &str, spec: Value) -> Value {
+    json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": namespace},
+        "spec": {"replicas": 2, "selector": {"matchLabels": {"app": "web"}},
+                 "template": {"metadata": {"labels": {"app": "web"}}, "spec": spec}}
+    })
+}
+
+#[test]
+fn webhook_process_answers_reviews_of_every_kind_over_tls_with_exact_verdicts() {
+    let Some(webhook) = Webhook::start() else { return };
+    let good = pod_spec(json!([restricted_container("app", IMAGE)]));
+
+    // A restricted pod from the trusted registry: allowed, nothing else said.
+    let allowed = webhook.review(&request("uid-pod", "CREATE", POD, &pod("apps", good.clone())));
+    assert_eq!(allowed, json!({"uid": "uid-pod", "allowed": true}));
+
+    // A Deployment whose template runs a privileged container from docker.io.
+    let mut bad = good.clone();
+    bad["containers"][0]["image"] = json!("docker.io/library/nginx:1.27");
+    bad["containers"][0]["securityContext"]["privileged"] = json!(true);
+    let denied = webhook.review(&request("uid-deploy", "CREATE", DEPLOYMENT, &deployment("apps", bad.clone())));
+    let deployment_denied = [
+        "HG-K8S-001 spec.template.spec.containers[0].securityContext.privileged: container app runs privileged",
+        "HG-K8S-048 spec.template.spec.containers[0].image: container app: image docker.io/library/nginx:1.27 comes from docker.io, not a trusted registry",
+        "pss-restricted:privileged privileged (container \"app\" must not set securityContext.privileged=true)",
+    ]
+    .join("\n");
+    assert_eq!(
+        denied,
+        json!({"uid": "uid-deploy", "allowed": false, "status": {"code": 403, "message": deployment_denied}})
+    );
+
+    // A CronJob sharing the host's PID namespace.
+    let mut host_pid = good.clone();
+    host_pid["hostPID"] = json!(true);
+    host_pid["restartPolicy"] = json!("OnFailure");
+    let cronjob = json!({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": "nightly", "namespace": "apps"},
+        "spec": {"schedule": "0 3 * * *", "jobTemplate": {"spec": {"template": {"spec": host_pid}}}}
+    });
+    let denied = webhook.review(&request("uid-cron", "CREATE", CRONJOB, &cronjob));
+    assert_eq!(
+        denied["status"]["message"],
+        "HG-K8S-003 spec.jobTemplate.spec.template.spec.hostPID: hostPID: true\n\
+         pss-restricted:hostNamespaces host namespaces (hostPID=true)"
+    );
+
+    // An UPDATE is decided on the new object, whatever the old one was.
+    let mut update = request("uid-update", "UPDATE", DEPLOYMENT, &deployment("apps", good.clone()));
+    update["oldObject"] = deployment("apps", bad.clone());
+    assert_eq!(webhook.review(&update), json!({"uid": "uid-update", "allowed": true}));
+    let mut update = request("uid-update-bad", "UPDATE", DEPLOYMENT, &deployment("apps", bad.clone()));
+    update["oldObject"] = deployment("apps", good.clone());
+    let denied = webhook.review(&update);
+    assert_eq!((&denied["allowed"], &denied["status"]["message"]), (&json!(false), &json!(deployment_denied)));
+
+    // A dry run is decided as the real request (the webhook has no side effects), here in an
+    // audit namespace: allowed with warnings.
+    let mut dry = request("uid-dry", "CREATE", POD, &pod("staging", bad.clone()));
+    dry["dryRun"] = json!(true);
+    assert_eq!(
+        webhook.review(&dry),
+        json!({"uid": "uid-dry", "allowed": true, "warnings": [
+            "HG-K8S-001 spec.containers[0].securityContext.privileged: container app runs privileged",
+            "HG-K8S-048 spec.containers[0].image: container app: image docker.io/library/nginx:1.27 comes from docker.io, not a trusted registry",
+            "pss-baseline:privileged privileged (container \"app\" must not set securityContext.privileged=true)"
+        ]})
+    );
+
+    // A debug container added through the pods/ephemeralcontainers subresource.
+    let mut debugged = pod("apps", good.clone());
+    debugged["spec"]["ephemeralContainers"] = json!([{
+        "name": "debugger", "image": "docker.io/library/busybox:1.36", "stdin": true, "tty": true,
+        "targetContainerName": "app", "securityContext": {"privileged": true}
+    }]);
+    let mut ephemeral = request("uid-ephemeral", "UPDATE", POD, &debugged);
+    ephemeral["subResource"] = json!("ephemeralcontainers");
+    ephemeral["requestSubResource"] = json!("ephemeralcontainers");
+    ephemeral["oldObject"] = pod("apps", good.clone());
+    let denied = webhook.review(&ephemeral);
+    let lines: Vec<&str> = denied["status"]["message"].as_str().unwrap().lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "HG-K8S-001 spec.ephemeralContainers[0].securityContext.privileged: container debugger runs privileged",
+            "HG-K8S-048 spec.ephemeralContainers[0].image: container debugger: image docker.io/library/busybox:1.36 comes from docker.io, not a trusted registry",
+            "pss-restricted:privileged privileged (container \"debugger\" must not set securityContext.privileged=true)",
+            "pss-restricted:allowPrivilegeEscalation allowPrivilegeEscalation != false (container \"debugger\" must set securityContext.allowPrivilegeEscalation=false)",
+            "pss-restricted:seccompProfile_restricted seccompProfile (pod or container \"debugger\" must set securityContext.seccompProfile.type to \"RuntimeDefault\" or \"Localhost\")",
+            "pss-restricted:capabilities_restricted unrestricted capabilities (container \"debugger\" must set securityContext.capabilities.drop=[\"ALL\"])",
+        ]
+    );
+
+    // Exempt namespace, and a DELETE (no object): allowed.
+    let system = webhook.review(&request("uid-system", "CREATE", POD, &pod("kube-system", bad.clone())));
+    assert_eq!(system, json!({"uid": "uid-system", "allowed": true}));
+    let mut delete = request("uid-delete", "DELETE", POD, &pod("apps", bad.clone()));
+    delete["oldObject"] = delete["object"].take();
+    assert_eq!(webhook.review(&delete), json!({"uid": "uid-delete", "allowed": true}));
+
+    // A body that is no AdmissionReview: 400 and one line; the server keeps serving.
+    let v1beta1 = json!({"apiVersion": "admission.k8s.io/v1beta1", "kind": "AdmissionReview"});
+    let no_uid = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {}});
+    let answers: Vec<(u16, String)> =
+        ["{".to_owned(), v1beta1.to_string(), no_uid.to_string()].into_iter().map(|b| webhook.send(b)).collect();
+    let expected = [
+        "not JSON: EOF while parsing an object at line 1 column 1\n",
+        "not an admission.k8s.io/v1 AdmissionReview\n",
+        "request.uid missing\n",
+    ];
+    assert_eq!(answers, expected.map(|e| (400, e.to_owned())));
+    assert_eq!(webhook.review(&request("uid-after", "CREATE", POD, &pod("apps", good)))["allowed"], true);
+    webhook.served.stop();
+}
+
+/// Sends `request` until `done` holds of the response, for at most 10 s.
+fn until(webhook: &Webhook, request: &Value, done: impl Fn(&Value) -> bool) -> Value {
+    let start = Instant::now();
+    loop {
+        let response = webhook.review(request);
+        if done(&response) || start.elapsed() > Duration::from_secs(10) {
+            return response;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn webhook_policy_reloads_on_change_and_a_broken_file_keeps_the_old_one() {
+    let Some(webhook) = Webhook::start() else { return };
+    let mut spec = pod_spec(json!([restricted_container("app", IMAGE)]));
+    spec["hostNetwork"] = json!(true);
+    let request = request("uid-reload", "CREATE", POD, &pod("apps", spec));
+    assert_eq!(webhook.review(&request)["allowed"], false);
+
+    // apps becomes an audit namespace: the same request is now allowed, with warnings.
+    std::fs::write(&webhook.policy, POLICY.replace("{staging: audit}", "{staging: audit, apps: audit}")).unwrap();
+    let audited = until(&webhook, &request, |r| r["allowed"] == true);
+    assert_eq!(
+        audited,
+        json!({"uid": "uid-reload", "allowed": true, "warnings": [
+            "HG-K8S-005 spec.hostNetwork: hostNetwork: true",
+            "pss-restricted:hostNamespaces host namespaces (hostNetwork=true)"
+        ]})
+    );
+
+    // A broken file: the policy in force stays, and one error is logged.
+    std::fs::write(&webhook.policy, "mode: enforce\nnamespace_levels: {apps: strict}\n").unwrap();
+    let start = Instant::now();
+    while !webhook.served.log().contains("not reloaded") && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(webhook.review(&request), audited);
+    let errors: Vec<String> = webhook
+        .served
+        .log()
+        .lines()
+        .filter(|l| l.contains("ERROR"))
+        .map(|l| l.split_once(" ERROR ").unwrap().1.to_owned())
+        .collect();
+    let path = webhook.policy.display();
+    assert_eq!(
+        errors,
+        [format!(
+            "admission policy not reloaded, the previous one stays in force: {path}: namespace_levels.apps: unknown level strict"
+        )]
+    );
+    webhook.served.stop();
+}
