@@ -9,9 +9,10 @@ use std::time::{Duration, Instant};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
+use crate::registry::Registry;
 use crate::scan::db;
 use crate::server::Served;
-use crate::support::required;
+use crate::support::{image, required};
 
 const POLICY: &str = "\
 mode: enforce
@@ -51,13 +52,17 @@ struct Webhook {
 
 impl Webhook {
     fn start() -> Option<Webhook> {
+        Webhook::start_with(tempfile::tempdir().unwrap(), POLICY)
+    }
+
+    /// Serves with the admission policy `text` written to `dir` (where the files it names are).
+    fn start_with(dir: tempfile::TempDir, text: &str) -> Option<Webhook> {
         if !required("openssl") {
             return None;
         }
-        let dir = tempfile::tempdir().unwrap();
         let (cert, key) = certificate(dir.path());
         let policy = dir.path().join("admission.yaml");
-        std::fs::write(&policy, POLICY).unwrap();
+        std::fs::write(&policy, text).unwrap();
         let (p, c, k) = (policy.to_str().unwrap(), cert.to_str().unwrap(), key.to_str().unwrap());
         let flags = ["--admission", p, "--tls-cert", c, "--tls-key", k];
         let served = Served::start(&dir.path().join("store.sqlite"), db(), &flags);
@@ -310,5 +315,84 @@ fn webhook_policy_reloads_on_change_and_a_broken_file_keeps_the_old_one() {
             "admission policy not reloaded, the previous one stays in force: {path}: namespace_levels.apps: unknown level strict"
         )]
     );
+    webhook.served.stop();
+}
+
+/// `hullguard ARGS` with the key password set: its stderr, after asserting success.
+fn signing_step(args: &[&str]) -> String {
+    let out = assert_cmd::Command::cargo_bin("hullguard")
+        .unwrap()
+        .args(args)
+        .env("DOCKER_CONFIG", "/nonexistent")
+        .env("HULLGUARD_PASSWORD", "s3cret")
+        .write_stdin("")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    stderr
+}
+
+#[test]
+fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when_it_is_gone() {
+    if !required("openssl") {
+        return;
+    }
+    let Some(registry) = Registry::start(None, None) else { return };
+    let archive = image("bookworm-images.docker.tar");
+    registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "shop/signed:1", &[]);
+    registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "shop/unsigned:1", &[]);
+    let host = registry.host.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("ours").display().to_string();
+    signing_step(&["key", "generate", "--output-key-prefix", &prefix]);
+    signing_step(&["sign", "--insecure", &format!("{host}/shop/signed:1"), "--key", &format!("{prefix}.key")]);
+    std::fs::write(
+        dir.path().join("trust.yaml"),
+        format!("registries: [\"{host}/shop/**\"]\nsignatures:\n  - keys: [ours.pub]\n"),
+    )
+    .unwrap();
+    let policy =
+        format!("trust_policy: trust.yaml\nplain_http_registries: [\"{host}\"]\nsignature_cache_seconds: 600\n");
+    let Some(webhook) = Webhook::start_with(dir, &policy) else { return };
+
+    let pod_of = |uid: &str, image: &str| {
+        request(uid, "CREATE", POD, &pod("apps", pod_spec(json!([restricted_container("app", image)]))))
+    };
+    let signed = format!("{host}/shop/signed:1");
+    assert_eq!(webhook.review(&pod_of("uid-signed", &signed)), json!({"uid": "uid-signed", "allowed": true}));
+    let message = |uid: &str, image: &str| {
+        let denied = webhook.review(&pod_of(uid, image));
+        assert_eq!((&denied["allowed"], &denied["status"]["code"]), (&json!(false), &json!(403)), "{denied}");
+        denied["status"]["message"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        message("uid-unsigned", &format!("{host}/shop/unsigned:1")),
+        format!(
+            "HG-POL-003 spec.containers[0].image: {host}/shop/unsigned has 0 of the 1 required verified signatures"
+        )
+    );
+    // Outside the allowed registries: denied without asking that registry.
+    assert_eq!(
+        message("uid-elsewhere", "docker.io/library/nginx:1.27"),
+        "HG-POL-001 spec.containers[0].image: docker.io/library/nginx is not in an allowed registry or repository"
+    );
+    assert_eq!(
+        message("uid-missing", &format!("{host}/shop/missing:1")),
+        format!(
+            "HG-POL-003 spec.containers[0].image: {host}/shop/missing:1: signatures not verified: {host}/shop/missing:1: no such image in the registry"
+        )
+    );
+
+    // The registry goes away: the verified image is still admitted from the cache; an image not
+    // verified before is denied, naming the failure.
+    drop(registry);
+    assert_eq!(webhook.review(&pod_of("uid-cached", &signed)), json!({"uid": "uid-cached", "allowed": true}));
+    let down = message("uid-down", &format!("{host}/shop/other:1"));
+    let expected = format!(
+        "HG-POL-003 spec.containers[0].image: {host}/shop/other:1: signatures not verified: {host}/shop/other: manifest 1: request failed: "
+    );
+    assert!(down.starts_with(&expected) && down.ends_with("Connection refused (os error 111)"), "{down}");
+    assert_eq!(down.lines().count(), 1);
     webhook.served.stop();
 }

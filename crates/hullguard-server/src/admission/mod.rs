@@ -2,7 +2,10 @@
 //! checked by the Kubernetes checks of `hullguard-manifest` (findings of severity high and up, and
 //! the untrusted-registry check) and by Pod Security Admission at its namespace's level. The
 //! namespace's `pod-security.kubernetes.io/enforce` label is not in the review (the API server
-//! sends no namespace object), so levels come from the policy's `namespace_levels`.
+//! sends no namespace object), so levels come from the policy's `namespace_levels`. The images
+//! are checked under the trust policy the admission policy names ([`trust`]).
+
+pub mod trust;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,6 +58,19 @@ pub struct Policy {
     /// Service accounts (`namespace/name`) whose requests are admitted without checks.
     #[serde(default)]
     pub exempt_service_accounts: Vec<String>,
+    /// The trust policy (docs/trust.md) every image is checked under, relative to this file.
+    #[serde(default)]
+    pub trust_policy: Option<PathBuf>,
+    /// Registries reached over plain HTTP (loopback ones only).
+    #[serde(default)]
+    pub plain_http_registries: Vec<String>,
+    /// How long a signature verification is reused, in seconds.
+    #[serde(default = "five_minutes")]
+    pub signature_cache_seconds: u64,
+}
+
+fn five_minutes() -> u64 {
+    300
 }
 
 /// Largest policy file read.
@@ -106,8 +122,46 @@ impl Policy {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed(pub String);
 
+/// An admission policy with the trust policy it names, loaded.
+pub struct Loaded {
+    /// The admission policy.
+    pub policy: Policy,
+    /// Its trust policy, when it names one.
+    pub trust: Option<trust::Trust>,
+    /// Every file read (the policy, the trust policy, its keys), watched for changes.
+    files: Vec<PathBuf>,
+}
+
+impl From<Policy> for Loaded {
+    fn from(policy: Policy) -> Self {
+        Loaded { policy, trust: None, files: Vec::new() }
+    }
+}
+
+impl Loaded {
+    /// Reads the admission policy at `path` and the trust policy and keys it names; the error
+    /// is one line naming the file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let policy = Policy::load(path)?;
+        let mut files = vec![path.to_owned()];
+        let trust = match &policy.trust_policy {
+            None => None,
+            Some(file) => {
+                let file = path.parent().unwrap_or(Path::new(".")).join(file);
+                let trust_policy = hullguard_trust::policy::TrustPolicy::load(&file).map_err(|e| e.to_string())?;
+                files.push(file);
+                files.extend(trust_policy.key_files().map(PathBuf::from));
+                let ttl = Duration::from_secs(policy.signature_cache_seconds);
+                Some(trust::Trust::new(trust_policy, policy.plain_http_registries.clone(), ttl))
+            }
+        };
+        Ok(Loaded { policy, trust, files })
+    }
+}
+
 /// The AdmissionReview answering `body`, or why `body` is no AdmissionReview.
-pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
+pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
+    let policy = &loaded.policy;
     let review: Value = serde_json::from_slice(body).map_err(|e| Malformed(format!("not JSON: {e}")))?;
     if review.get("apiVersion").and_then(Value::as_str) != Some("admission.k8s.io/v1")
         || review.get("kind").and_then(Value::as_str) != Some("AdmissionReview")
@@ -121,7 +175,7 @@ pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
     let username = request.pointer("/userInfo/username").and_then(Value::as_str).unwrap_or_default();
     let checked = matches!(field("operation"), "CREATE" | "UPDATE") && !policy.exempt(namespace, username);
     let reasons = match request.get("object") {
-        Some(object) if checked => reasons(object, namespace, policy),
+        Some(object) if checked => reasons(object, namespace, loaded),
         _ => Vec::new(),
     };
     let mode = policy.namespace_modes.get(namespace).copied().unwrap_or(policy.mode);
@@ -178,37 +232,41 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// The webhook's policy, re-read when its file changes.
+/// The webhook's policies, re-read when one of their files changes.
 pub struct Webhook {
     path: PathBuf,
-    policy: RwLock<Arc<Policy>>,
-    /// Modification time and length of the file last read (good or broken).
-    seen: Mutex<Option<(SystemTime, u64)>>,
+    loaded: RwLock<Arc<Loaded>>,
+    /// Modification time and length of each file last read (good or broken).
+    seen: Mutex<Vec<Option<(SystemTime, u64)>>>,
 }
 
-/// The file's modification time and length.
-fn stamp(path: &Path) -> Option<(SystemTime, u64)> {
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+/// Modification time and length of each of `files`.
+fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
+    let stamp = |path: &PathBuf| {
+        let meta = std::fs::metadata(path).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
+    };
+    files.iter().map(stamp).collect()
 }
 
 impl Webhook {
-    /// Loads the policy at `path`.
+    /// Loads the admission policy at `path` (and what it names).
     pub fn load(path: &Path) -> Result<Self, String> {
-        let seen = stamp(path);
-        let policy = Policy::load(path)?;
-        Ok(Webhook { path: path.to_owned(), policy: RwLock::new(Arc::new(policy)), seen: Mutex::new(seen) })
+        let loaded = Loaded::load(path)?;
+        let seen = Mutex::new(stamps(&loaded.files));
+        Ok(Webhook { path: path.to_owned(), loaded: RwLock::new(Arc::new(loaded)), seen })
     }
 
-    /// The policy in force.
-    pub fn policy(&self) -> Arc<Policy> {
-        self.policy.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    /// The policies in force.
+    pub fn loaded(&self) -> Arc<Loaded> {
+        self.loaded.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
-    /// Re-reads the file when it changed. A broken file leaves the policy in force and logs one
-    /// error (once per change of the file); true when a new policy came into force.
+    /// Re-reads the policies when one of their files changed. A broken file leaves the policies
+    /// in force and logs one error (once per change); true when new policies came into force.
     pub fn reload_if_changed(&self) -> bool {
-        let now = stamp(&self.path);
+        let files = self.loaded().files.clone();
+        let now = stamps(&files);
         {
             let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
             if *seen == now {
@@ -216,9 +274,11 @@ impl Webhook {
             }
             *seen = now;
         }
-        match Policy::load(&self.path) {
-            Ok(policy) => {
-                *self.policy.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(policy);
+        match Loaded::load(&self.path) {
+            Ok(loaded) => {
+                // The new policy may name other files: watch those from now on.
+                *self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stamps(&loaded.files);
+                *self.loaded.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(loaded);
                 tracing::info!("admission policy {} reloaded", self.path.display());
                 true
             }
@@ -245,14 +305,21 @@ pub fn router(webhook: Arc<Webhook>) -> Router {
 }
 
 async fn validate(State(webhook): State<Arc<Webhook>>, body: Bytes) -> Response {
-    match review(&body, &webhook.policy()) {
+    // The registry client blocks: decide on the blocking pool.
+    let loaded = webhook.loaded();
+    let decided = tokio::task::spawn_blocking(move || review(&body, &loaded)).await;
+    let Ok(decided) = decided else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the decision failed\n").into_response();
+    };
+    match decided {
         Ok(answer) => axum::Json(answer).into_response(),
         Err(Malformed(problem)) => (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response(),
     }
 }
 
 /// One line per failing rule: `rule field: message`.
-fn reasons(object: &Value, namespace: &str, policy: &Policy) -> Vec<String> {
+fn reasons(object: &Value, namespace: &str, loaded: &Loaded) -> Vec<String> {
+    let policy = &loaded.policy;
     // JSON is YAML: the manifest loader reads the object as sent.
     let text = object.to_string();
     let inputs = [Input { name: "object", bytes: text.as_bytes() }];
@@ -274,6 +341,11 @@ fn reasons(object: &Value, namespace: &str, policy: &Policy) -> Vec<String> {
             format!("{} {field}: {}", f.id, f.evidence.as_deref().unwrap_or(&f.title))
         })
         .collect();
+    if let Some(trust) = &loaded.trust {
+        for (field, image) in k8s::images(&inputs) {
+            lines.extend(trust.reasons(&field, &image));
+        }
+    }
     if let Some(level) = policy.level(namespace) {
         let (verdicts, _) = k8s::pss_verdicts(&inputs, level, pss::Version { minor: pss::LATEST_MINOR });
         for v in verdicts.iter().flat_map(|v| &v.violations) {
@@ -316,8 +388,8 @@ mod tests {
         })
     }
 
-    fn policy(text: &str) -> Policy {
-        Policy::from_yaml(text).unwrap()
+    fn policy(text: &str) -> Loaded {
+        Policy::from_yaml(text).unwrap().into()
     }
 
     const POLICY: &str = "trusted_registries: [registry.example.com]\nnamespace_levels: {apps: baseline}\n";
@@ -392,7 +464,7 @@ mod tests {
 
     #[test]
     fn malformed_reviews_name_the_problem() {
-        let p = Policy::default();
+        let p = Loaded::from(Policy::default());
         assert_eq!(review(b"{", &p).unwrap_err().0, "not JSON: EOF while parsing an object at line 1 column 1");
         assert_eq!(review(br#"{"kind":"Pod"}"#, &p).unwrap_err().0, "not an admission.k8s.io/v1 AdmissionReview");
         assert_eq!(
@@ -410,10 +482,10 @@ mod tests {
         assert!(!webhook.reload_if_changed());
         std::fs::write(&path, "namespace_levels: {apps: strict}\n").unwrap();
         assert!(!webhook.reload_if_changed());
-        assert_eq!(webhook.policy().trusted_registries, ["registry.example.com"]);
+        assert_eq!(webhook.loaded().policy.trusted_registries, ["registry.example.com"]);
         std::fs::write(&path, "trusted_registries: [registry.example.org, ghcr.io]\n").unwrap();
         assert!(webhook.reload_if_changed());
-        assert_eq!(webhook.policy().trusted_registries, ["registry.example.org", "ghcr.io"]);
+        assert_eq!(webhook.loaded().policy.trusted_registries, ["registry.example.org", "ghcr.io"]);
         assert_eq!(
             Policy::load(&dir.path().join("none.yaml")).unwrap_err(),
             format!("{}: No such file or directory (os error 2)", dir.path().join("none.yaml").display())
