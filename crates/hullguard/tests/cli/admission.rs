@@ -384,6 +384,19 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
         )
     );
 
+    // The key file changes: the policy and its keys are re-read (and the cache dropped) without
+    // a restart; the image signed by the old key is now denied, then admitted again.
+    let ours = std::fs::read(format!("{prefix}.pub")).unwrap();
+    signing_step(&["key", "generate", "--output-key-prefix", &format!("{prefix}-new")]);
+    std::fs::copy(format!("{prefix}-new.pub"), format!("{prefix}.pub")).unwrap();
+    let rekeyed = until(&webhook, &pod_of("uid-rekeyed", &signed), |r| r["allowed"] == false);
+    assert_eq!(
+        rekeyed["status"]["message"],
+        format!("HG-POL-003 spec.containers[0].image: {host}/shop/signed has 0 of the 1 required verified signatures")
+    );
+    std::fs::write(format!("{prefix}.pub"), ours).unwrap();
+    assert_eq!(until(&webhook, &pod_of("uid-back", &signed), |r| r["allowed"] == true)["allowed"], true);
+
     // The registry goes away: the verified image is still admitted from the cache; an image not
     // verified before is denied, naming the failure.
     drop(registry);
