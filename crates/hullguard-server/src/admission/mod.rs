@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use base64::Engine as _;
 
 use hullguard_manifest::k8s::{self, pss};
 use hullguard_manifest::{Input, Settings};
@@ -159,17 +160,29 @@ impl Loaded {
     }
 }
 
-/// The AdmissionReview answering `body`, or why `body` is no AdmissionReview.
-pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
-    let policy = &loaded.policy;
-    let review: Value = serde_json::from_slice(body).map_err(|e| Malformed(format!("not JSON: {e}")))?;
+/// The `request` of the AdmissionReview `body` and its uid, or why `body` is none.
+fn request(body: &[u8]) -> Result<(Value, String), Malformed> {
+    let mut review: Value = serde_json::from_slice(body).map_err(|e| Malformed(format!("not JSON: {e}")))?;
     if review.get("apiVersion").and_then(Value::as_str) != Some("admission.k8s.io/v1")
         || review.get("kind").and_then(Value::as_str) != Some("AdmissionReview")
     {
         return Err(Malformed("not an admission.k8s.io/v1 AdmissionReview".to_owned()));
     }
-    let request = review.get("request").ok_or_else(|| Malformed("no request".to_owned()))?;
+    let request = review.get_mut("request").map(Value::take).ok_or_else(|| Malformed("no request".to_owned()))?;
     let uid = request.get("uid").and_then(Value::as_str).ok_or_else(|| Malformed("request.uid missing".to_owned()))?;
+    let uid = uid.to_owned();
+    Ok((request, uid))
+}
+
+/// The AdmissionReview of `response`.
+fn answer(response: Value) -> Value {
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response})
+}
+
+/// The validating webhook's AdmissionReview answering `body`, or why `body` is no AdmissionReview.
+pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
+    let policy = &loaded.policy;
+    let (request, uid) = request(body)?;
     let field = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default();
     let namespace = field("namespace");
     let username = request.pointer("/userInfo/username").and_then(Value::as_str).unwrap_or_default();
@@ -186,7 +199,40 @@ pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
     } else {
         json!({"uid": uid, "allowed": false, "status": {"code": 403, "message": reasons.join("\n")}})
     };
-    Ok(json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}))
+    Ok(answer(response))
+}
+
+/// The mutating webhook's answer: each image tag whose signatures passed the trust policy is
+/// pinned to the digest that was verified (`IMAGE:TAG@sha256:…`, as Kyverno's `mutateDigest`), so
+/// what was verified is what runs; a JSONPatch of `replace` operations. Admits always: the
+/// validating webhook decides.
+pub fn mutate(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
+    let (request, uid) = request(body)?;
+    let mut patch = Vec::new();
+    if let (Some(trust), Some(object)) = (&loaded.trust, request.get("object")) {
+        let text = object.to_string();
+        let inputs = [Input { name: "object", bytes: text.as_bytes() }];
+        for (field, image) in k8s::images(&inputs) {
+            if let Some(pinned) = trust.pinned(&field, &image) {
+                patch.push(json!({"op": "replace", "path": pointer(&field), "value": pinned}));
+            }
+        }
+    }
+    let response = if patch.is_empty() {
+        json!({"uid": uid, "allowed": true})
+    } else {
+        let patch = base64::engine::general_purpose::STANDARD.encode(Value::Array(patch).to_string());
+        json!({"uid": uid, "allowed": true, "patchType": "JSONPatch", "patch": patch})
+    };
+    Ok(answer(response))
+}
+
+/// The JSON pointer of a field path: `spec.containers[0].image` → `/spec/containers/0/image`.
+fn pointer(field: &str) -> String {
+    field
+        .split('.')
+        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1").replace('[', "/").replace(']', "")))
+        .collect()
 }
 
 /// A TLS listener for the webhook: the API server only calls webhooks over HTTPS.
@@ -299,15 +345,23 @@ impl Webhook {
     }
 }
 
-/// `POST /validate`: the webhook's route, answering each review under the webhook's policy.
+/// `POST /validate` and `POST /mutate`, answering each review under the webhook's policies.
 pub fn router(webhook: Arc<Webhook>) -> Router {
-    Router::new().route("/validate", post(validate)).with_state(webhook)
+    Router::new()
+        .route("/validate", post(|State(w), body| decide(w, body, review)))
+        .route("/mutate", post(|State(w), body| decide(w, body, mutate)))
+        .with_state(webhook)
 }
 
-async fn validate(State(webhook): State<Arc<Webhook>>, body: Bytes) -> Response {
+/// Answers `body` with `decision` under the policies in force.
+async fn decide(
+    webhook: Arc<Webhook>,
+    body: Bytes,
+    decision: fn(&[u8], &Loaded) -> Result<Value, Malformed>,
+) -> Response {
     // The registry client blocks: decide on the blocking pool.
     let loaded = webhook.loaded();
-    let decided = tokio::task::spawn_blocking(move || review(&body, &loaded)).await;
+    let decided = tokio::task::spawn_blocking(move || decision(&body, &loaded)).await;
     let Ok(decided) = decided else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "the decision failed\n").into_response();
     };

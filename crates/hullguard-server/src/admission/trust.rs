@@ -61,6 +61,18 @@ impl Trust {
         self.policy.evaluate(&input(verification.as_ref())).iter().map(line).collect()
     }
 
+    /// `image` pinned to the digest its signatures were verified on, when it passes the policy,
+    /// has signature rules and is not pinned already.
+    pub fn pinned(&self, field: &str, image: &str) -> Option<String> {
+        let spec = RegistrySpec::parse(image).ok().filter(|s| s.reference.digest.is_none())?;
+        let name = format!("{}/{}", spec.reference.registry, spec.reference.repository);
+        if self.policy.signature_rules(&name).is_empty() || !self.reasons(field, image).is_empty() {
+            return None;
+        }
+        let verification = self.verification(spec, &name).ok()?;
+        Some(format!("{image}@{}", verification.digest))
+    }
+
     /// The verification of `spec`'s signatures, from the cache while it is fresh.
     fn verification(&self, mut spec: RegistrySpec, name: &str) -> Result<Verification, String> {
         let cache = || self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use base64::Engine as _;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
@@ -74,14 +75,24 @@ impl Webhook {
 
     /// POSTs `body` to /validate: the status and the body.
     fn send(&self, body: String) -> (u16, String) {
-        let response = self.client.post(self.served.url("/validate")).body(body).send().unwrap();
+        self.send_to("/validate", body)
+    }
+
+    /// POSTs `body` to `path`: the status and the body.
+    fn send_to(&self, path: &str, body: String) -> (u16, String) {
+        let response = self.client.post(self.served.url(path)).body(body).send().unwrap();
         (response.status().as_u16(), response.text().unwrap())
     }
 
-    /// The `response` of the review of `request`.
+    /// The `response` of the review of `request` by /validate.
     fn review(&self, request: &Value) -> Value {
+        self.call("/validate", request)
+    }
+
+    /// The `response` of the review of `request` by the route at `path`.
+    fn call(&self, path: &str, request: &Value) -> Value {
         let review = json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": request});
-        let (status, body) = self.send(review.to_string());
+        let (status, body) = self.send_to(path, review.to_string());
         assert_eq!(status, 200, "{body}");
         let answer: Value = serde_json::from_str(&body).unwrap();
         assert_eq!(
@@ -383,6 +394,42 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
             "HG-POL-003 spec.containers[0].image: {host}/shop/missing:1: signatures not verified: {host}/shop/missing:1: no such image in the registry"
         )
     );
+
+    // /mutate pins the verified image's tag to its digest; the unsigned one is left for
+    // /validate to deny. The patch applied gives the pinned spec, which /validate admits.
+    let unsigned = format!("{host}/shop/unsigned:1");
+    let object = deployment(
+        "apps",
+        pod_spec(json!([restricted_container("app", &unsigned), restricted_container("web", &signed)])),
+    );
+    let mutated = webhook.call("/mutate", &request("uid-mutate", "CREATE", DEPLOYMENT, &object));
+    assert_eq!((&mutated["allowed"], &mutated["patchType"]), (&json!(true), &json!("JSONPatch")), "{mutated}");
+    let patch: Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD.decode(mutated["patch"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let digest = registry.digest("shop/signed:1");
+    assert_eq!(
+        patch,
+        json!([{"op": "replace", "path": "/spec/template/spec/containers/1/image", "value": format!("{signed}@{digest}")}])
+    );
+    let mut pinned = object.clone();
+    for op in patch.as_array().unwrap() {
+        assert_eq!(op["op"], "replace");
+        *pinned.pointer_mut(op["path"].as_str().unwrap()).unwrap() = op["value"].clone();
+    }
+    let mut expected = object.clone();
+    expected["spec"]["template"]["spec"]["containers"][1]["image"] = json!(format!("{signed}@{digest}"));
+    assert_eq!(pinned, expected);
+    let mut only_signed = pinned.clone();
+    only_signed["spec"]["template"]["spec"]["containers"].as_array_mut().unwrap().remove(0);
+    let admitted = webhook.review(&request("uid-pinned", "CREATE", DEPLOYMENT, &only_signed));
+    assert_eq!(admitted, json!({"uid": "uid-pinned", "allowed": true}));
+    let no_patch = webhook.call(
+        "/mutate",
+        &request("uid-nothing", "CREATE", POD, &pod("apps", pod_spec(json!([restricted_container("app", &unsigned)])))),
+    );
+    assert_eq!(no_patch, json!({"uid": "uid-nothing", "allowed": true}));
 
     // The key file changes: the policy and its keys are re-read (and the cache dropped) without
     // a restart; the image signed by the old key is now denied, then admitted again.
