@@ -5,6 +5,7 @@
 //! sends no namespace object), so levels come from the policy's `namespace_levels`. The images
 //! are checked under the trust policy the admission policy names ([`trust`]).
 
+pub mod manifests;
 pub mod trust;
 
 use std::collections::BTreeMap;

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::registry::Registry;
 use crate::scan::db;
 use crate::server::Served;
-use crate::support::{image, required};
+use crate::support::{hullguard, image, required};
 
 const POLICY: &str = "\
 mode: enforce
@@ -353,6 +353,7 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
     let archive = image("bookworm-images.docker.tar");
     registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "shop/signed:1", &[]);
     registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "shop/unsigned:1", &[]);
+    registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "shop/tools:1", &[]);
     let host = registry.host.clone();
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("ours").display().to_string();
@@ -360,7 +361,10 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
     signing_step(&["sign", "--insecure", &format!("{host}/shop/signed:1"), "--key", &format!("{prefix}.key")]);
     std::fs::write(
         dir.path().join("trust.yaml"),
-        format!("registries: [\"{host}/shop/**\"]\nsignatures:\n  - keys: [ours.pub]\n"),
+        format!(
+            "registries: [\"{host}/shop/**\"]\nsignatures:\n  - keys: [ours.pub]\n\
+             exceptions:\n  - repos: [\"{host}/shop/tool*\"]\n    skip: [signatures]\n    reason: build tools\n"
+        ),
     )
     .unwrap();
     let policy =
@@ -383,6 +387,9 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
             "HG-POL-003 spec.containers[0].image: {host}/shop/unsigned has 0 of the 1 required verified signatures"
         )
     );
+    // An image glob the trust policy exempts from signatures.
+    let tools = webhook.review(&pod_of("uid-tools", &format!("{host}/shop/tools:1")));
+    assert_eq!(tools, json!({"uid": "uid-tools", "allowed": true}));
     // Outside the allowed registries: denied without asking that registry.
     assert_eq!(
         message("uid-elsewhere", "docker.io/library/nginx:1.27"),
@@ -455,4 +462,77 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
     assert!(down.starts_with(&expected) && down.ends_with("Connection refused (os error 111)"), "{down}");
     assert_eq!(down.lines().count(), 1);
     webhook.served.stop();
+}
+
+#[test]
+fn admission_manifests_install_the_webhook_and_pass_our_checks_at_restricted() {
+    let out = hullguard(Path::new("."), &["admission", "manifests", "--namespace", "security", "--service", "hg"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let yaml = String::from_utf8(out.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("install.yaml");
+    std::fs::write(&file, &yaml).unwrap();
+    let file = file.to_str().unwrap();
+
+    // Every object, in the order it is applied.
+    let kinds: Vec<&str> = yaml.lines().filter_map(|l| l.strip_prefix("kind: ")).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Issuer",
+            "Certificate",
+            "ConfigMap",
+            "PersistentVolumeClaim",
+            "ServiceAccount",
+            "Deployment",
+            "PodDisruptionBudget",
+            "NetworkPolicy",
+            "Service",
+            "ValidatingWebhookConfiguration",
+            "MutatingWebhookConfiguration"
+        ]
+    );
+    for (path, webhook) in [("/validate", "validate.hg.security.svc"), ("/mutate", "mutate.hg.security.svc")] {
+        let at = yaml.find(&format!("name: {webhook}")).unwrap_or_else(|| panic!("{webhook}"));
+        let start = yaml[..at].rfind("---\n").unwrap();
+        let end = yaml[at..].find("---\n").map_or(yaml.len(), |e| at + e);
+        let object = &yaml[start..end];
+        for line in [
+            "cert-manager.io/inject-ca-from: security/hg-tls",
+            "failurePolicy: Fail",
+            "sideEffects: None",
+            "timeoutSeconds: 10",
+            &format!("path: {path}"),
+            "- pods/ephemeralcontainers",
+            "key: kubernetes.io/metadata.name",
+            "operator: NotIn",
+            "- kube-system",
+        ] {
+            assert!(object.contains(line), "{webhook} lacks {line:?}:\n{object}");
+        }
+    }
+
+    // Pod Security Admission at restricted admits the Deployment.
+    let out = hullguard(Path::new("."), &["k8s", "--pss", "restricted", file]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("1 object(s): 1 allowed, 0 forbidden\n"));
+    // Our checks find only what a cluster-independent install cannot do: the API server is no
+    // pod (its ingress and the registries' egress cannot name peers), and the image has no
+    // digest before it is released.
+    let out = hullguard(Path::new("."), &["k8s", "-f", "json", file]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(&str, &str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["id"].as_str().unwrap(), f["severity"].as_str().unwrap(), f["location"]["field"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("HG-K8S-098", "MEDIUM", "spec.egress[0].to"),
+            ("HG-K8S-098", "MEDIUM", "spec.ingress[0].from"),
+            ("HG-K8S-046", "LOW", "spec.template.spec.containers[0].image"),
+        ]
+    );
 }
