@@ -536,3 +536,33 @@ fn admission_manifests_install_the_webhook_and_pass_our_checks_at_restricted() {
         ]
     );
 }
+
+#[test]
+fn a_broken_policy_or_certificate_at_start_is_exit_2_and_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("admission.yaml");
+    std::fs::write(&policy, "mode: strict\n").unwrap();
+    let store = dir.path().join("store.sqlite");
+    let start = |policy: &Path| {
+        let args = ["server", "--listen", "127.0.0.1:0", "--store", store.to_str().unwrap(), "--db"];
+        let tls = ["--tls-cert", "/nonexistent/cert.pem", "--tls-key", "/nonexistent/key.pem"];
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend([db().to_str().unwrap(), "--admission", policy.to_str().unwrap()]);
+        all.extend(tls);
+        let out = hullguard(Path::new("."), &all);
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let p = policy.display();
+    assert_eq!(
+        start(&policy),
+        (
+            Some(2),
+            format!("hullguard: {p}: line 1 column 7: unknown variant `strict`, expected one of enforce, audit\n")
+        )
+    );
+    std::fs::write(&policy, "mode: audit\n").unwrap();
+    assert_eq!(
+        start(&policy),
+        (Some(2), "hullguard: /nonexistent/cert.pem: I/O error: No such file or directory (os error 2)\n".to_owned())
+    );
+}
