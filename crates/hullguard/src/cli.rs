@@ -74,6 +74,9 @@ enum Command {
     Host(HostArgs),
     /// Audit containers in the Docker Engine (CIS Docker §5–6): every running one, or those named.
     Containers(ContainersArgs),
+    /// Compliance report of a spec (CIS Docker, CIS Kubernetes, NSA/CISA, PSS restricted; SOC 2 and
+    /// HIPAA as evidence mappings) over images, Dockerfiles, manifests, the host and containers.
+    Compliance(commands::compliance::ComplianceArgs),
     /// Compare two scans: each a saved `--format json` report, an SBOM, or an image (scanned now).
     Diff(DiffArgs),
     /// Why a package is in an image: the dependency chains to it, the layer and instruction that
@@ -1003,6 +1006,7 @@ pub fn run() -> Result<ExitCode> {
             )
         }
         Command::Host(args) => commands::audit::host(&args, cli.quiet),
+        Command::Compliance(args) => commands::compliance::run(&args, cli.quiet),
         Command::Containers(args) => commands::audit::containers(&args, cli.quiet),
         Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {
             commands::audit::seccomp(&profile, &audit, cli.quiet)

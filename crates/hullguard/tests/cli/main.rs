@@ -2,10 +2,12 @@
 
 mod admission;
 mod audit;
+mod compliance;
 mod config;
 mod daemon;
 mod db_build;
 mod db_update;
+mod deploy;
 mod diff;
 mod formats;
 mod hostile;
