@@ -146,7 +146,10 @@ pub fn start(config: Config) -> Result<Running> {
     let listener = match &config.admission {
         None => Listen::Plain(listener),
         Some(a) => {
-            let webhook = admission::Webhook::load(&a.policy).map_err(|e| anyhow!(e))?;
+            let stored = state.clone();
+            let scans: admission::trust::Scans =
+                Arc::new(move |digest: &str| admission::trust::stored_findings(&stored.store, digest));
+            let webhook = admission::Webhook::load(&a.policy, scans).map_err(|e| anyhow!(e))?;
             let tls = admission::TlsListener::new(listener, &a.cert, &a.key).map_err(|e| anyhow!(e))?;
             Listen::Webhook(tls, Arc::new(webhook))
         }

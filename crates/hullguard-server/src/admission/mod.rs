@@ -38,6 +38,18 @@ pub enum Mode {
     Audit,
 }
 
+/// What to do with an image whose trust policy has a vulnerability gate but which has no stored
+/// scan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unscanned {
+    /// Deny it (fail closed).
+    #[default]
+    Deny,
+    /// Admit it with a warning.
+    Allow,
+}
+
 /// The admission policy (YAML, read with serde-saphyr).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -69,6 +81,9 @@ pub struct Policy {
     /// How long a signature verification is reused, in seconds.
     #[serde(default = "five_minutes")]
     pub signature_cache_seconds: u64,
+    /// Images with no stored scan, when the trust policy has a vulnerability gate.
+    #[serde(default)]
+    pub unscanned: Unscanned,
 }
 
 fn five_minutes() -> u64 {
@@ -141,9 +156,9 @@ impl From<Policy> for Loaded {
 }
 
 impl Loaded {
-    /// Reads the admission policy at `path` and the trust policy and keys it names; the error
-    /// is one line naming the file.
-    pub fn load(path: &Path) -> Result<Self, String> {
+    /// Reads the admission policy at `path` and the trust policy and keys it names, its
+    /// vulnerability gate reading `scans`; the error is one line naming the file.
+    pub fn load(path: &Path, scans: &trust::Scans) -> Result<Self, String> {
         let policy = Policy::load(path)?;
         let mut files = vec![path.to_owned()];
         let trust = match &policy.trust_policy {
@@ -154,7 +169,9 @@ impl Loaded {
                 files.push(file);
                 files.extend(trust_policy.key_files().map(PathBuf::from));
                 let ttl = Duration::from_secs(policy.signature_cache_seconds);
-                Some(trust::Trust::new(trust_policy, policy.plain_http_registries.clone(), ttl))
+                let allow_unscanned = policy.unscanned == Unscanned::Allow;
+                let plain_http = policy.plain_http_registries.clone();
+                Some(trust::Trust::new(trust_policy, plain_http, ttl, scans.clone(), allow_unscanned))
             }
         };
         Ok(Loaded { policy, trust, files })
@@ -188,18 +205,22 @@ pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
     let namespace = field("namespace");
     let username = request.pointer("/userInfo/username").and_then(Value::as_str).unwrap_or_default();
     let checked = matches!(field("operation"), "CREATE" | "UPDATE") && !policy.exempt(namespace, username);
-    let reasons = match request.get("object") {
+    let trust::Verdict { violations, mut warnings } = match request.get("object") {
         Some(object) if checked => reasons(object, namespace, loaded),
-        _ => Vec::new(),
+        _ => trust::Verdict::default(),
     };
     let mode = policy.namespace_modes.get(namespace).copied().unwrap_or(policy.mode);
-    let response = if reasons.is_empty() {
+    let mut response = if violations.is_empty() {
         json!({"uid": uid, "allowed": true})
     } else if mode == Mode::Audit {
-        json!({"uid": uid, "allowed": true, "warnings": reasons})
+        warnings.splice(0..0, violations);
+        json!({"uid": uid, "allowed": true})
     } else {
-        json!({"uid": uid, "allowed": false, "status": {"code": 403, "message": reasons.join("\n")}})
+        json!({"uid": uid, "allowed": false, "status": {"code": 403, "message": violations.join("\n")}})
     };
+    if !warnings.is_empty() {
+        response["warnings"] = json!(warnings);
+    }
     Ok(answer(response))
 }
 
@@ -282,6 +303,8 @@ impl axum::serve::Listener for TlsListener {
 /// The webhook's policies, re-read when one of their files changes.
 pub struct Webhook {
     path: PathBuf,
+    /// Where the vulnerability gate reads stored scans.
+    scans: trust::Scans,
     loaded: RwLock<Arc<Loaded>>,
     /// Modification time and length of each file last read (good or broken).
     seen: Mutex<Vec<Option<(SystemTime, u64)>>>,
@@ -297,11 +320,11 @@ fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
 }
 
 impl Webhook {
-    /// Loads the admission policy at `path` (and what it names).
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let loaded = Loaded::load(path)?;
+    /// Loads the admission policy at `path` (and what it names), stored scans read from `scans`.
+    pub fn load(path: &Path, scans: trust::Scans) -> Result<Self, String> {
+        let loaded = Loaded::load(path, &scans)?;
         let seen = Mutex::new(stamps(&loaded.files));
-        Ok(Webhook { path: path.to_owned(), loaded: RwLock::new(Arc::new(loaded)), seen })
+        Ok(Webhook { path: path.to_owned(), scans, loaded: RwLock::new(Arc::new(loaded)), seen })
     }
 
     /// The policies in force.
@@ -321,7 +344,7 @@ impl Webhook {
             }
             *seen = now;
         }
-        match Loaded::load(&self.path) {
+        match Loaded::load(&self.path, &self.scans) {
             Ok(loaded) => {
                 // The new policy may name other files: watch those from now on.
                 *self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stamps(&loaded.files);
@@ -372,8 +395,8 @@ async fn decide(
     }
 }
 
-/// One line per failing rule: `rule field: message`.
-fn reasons(object: &Value, namespace: &str, loaded: &Loaded) -> Vec<String> {
+/// One line per failing rule (`rule field: message`), and the warnings.
+fn reasons(object: &Value, namespace: &str, loaded: &Loaded) -> trust::Verdict {
     let policy = &loaded.policy;
     // JSON is YAML: the manifest loader reads the object as sent.
     let text = object.to_string();
@@ -384,7 +407,7 @@ fn reasons(object: &Value, namespace: &str, loaded: &Loaded) -> Vec<String> {
         ..Settings::default()
     };
     let scan = k8s::scan(&inputs, &settings);
-    let mut lines: Vec<String> = scan
+    let mut violations: Vec<String> = scan
         .findings
         .iter()
         .filter(|f| f.severity >= Severity::High || f.concept.as_deref() == Some("k8s-untrusted-registry"))
@@ -396,18 +419,21 @@ fn reasons(object: &Value, namespace: &str, loaded: &Loaded) -> Vec<String> {
             format!("{} {field}: {}", f.id, f.evidence.as_deref().unwrap_or(&f.title))
         })
         .collect();
+    let mut warnings = Vec::new();
     if let Some(trust) = &loaded.trust {
         for (field, image) in k8s::images(&inputs) {
-            lines.extend(trust.reasons(&field, &image));
+            let verdict = trust.verdict(&field, &image);
+            violations.extend(verdict.violations);
+            warnings.extend(verdict.warnings);
         }
     }
     if let Some(level) = policy.level(namespace) {
         let (verdicts, _) = k8s::pss_verdicts(&inputs, level, pss::Version { minor: pss::LATEST_MINOR });
         for v in verdicts.iter().flat_map(|v| &v.violations) {
-            lines.push(format!("pss-{}:{} {}", level.as_str(), v.check, v.message()));
+            violations.push(format!("pss-{}:{} {}", level.as_str(), v.check, v.message()));
         }
     }
-    lines
+    trust::Verdict { violations, warnings }
 }
 
 #[cfg(test)]
@@ -533,7 +559,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.yaml");
         std::fs::write(&path, POLICY).unwrap();
-        let webhook = Webhook::load(&path).unwrap();
+        let webhook = Webhook::load(&path, Arc::new(|_: &str| Ok(None))).unwrap();
         assert!(!webhook.reload_if_changed());
         std::fs::write(&path, "namespace_levels: {apps: strict}\n").unwrap();
         assert!(!webhook.reload_if_changed());

@@ -87,6 +87,12 @@ impl RegistrySource {
         format!("{}: {what}", self.spec.name)
     }
 
+    /// The image's config digest (its id, what a scan is stored under): the manifest the
+    /// reference names resolved as [`ImageSource::read`] does, no layer fetched.
+    pub fn config_digest(&self) -> Result<Digest> {
+        Ok(self.resolve()?.1.config.digest)
+    }
+
     /// Fetch the manifest the reference names, following indexes by platform, every document's
     /// digest verified: against the pinned digest or the descriptor, else the registry's
     /// `Docker-Content-Digest`.
