@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::registry::Registry;
 use crate::scan::db;
-use crate::server::Served;
+use crate::server::{Served, app_mixed_docker, app_mixed_sbom, token};
 use crate::support::{hullguard, image, required};
 
 const POLICY: &str = "\
@@ -461,6 +461,76 @@ fn webhook_verifies_signatures_in_the_registry_caches_them_and_fails_closed_when
     );
     assert!(down.starts_with(&expected) && down.ends_with("Connection refused (os error 111)"), "{down}");
     assert_eq!(down.lines().count(), 1);
+    webhook.served.stop();
+}
+
+/// The config digest of `image` (a docker-archive reference), as `hullguard inventory` reads it.
+fn config_digest(image: &str) -> String {
+    let out = hullguard(Path::new("."), &["inventory", "--no-cache", image, "-f", "json", "-q"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listing: Value = serde_json::from_slice(&out.stdout).unwrap();
+    listing["config_digest"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn webhook_gates_vulnerabilities_on_the_stored_scan_of_each_digest() {
+    if !required("openssl") {
+        return;
+    }
+    let Some(registry) = Registry::start(None, None) else { return };
+    let archive = image("bookworm-images.docker.tar");
+    registry.push(&app_mixed_docker(), "shop/app:1", &[]);
+    let base = format!("docker-archive:{archive}:debian-base:latest");
+    registry.push(&base, "shop/base:1", &[]);
+    let host = registry.host.clone();
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    std::fs::write(
+        dir.path().join("trust.yaml"),
+        format!("registries: [\"{host}/shop/**\"]\nvulnerabilities:\n  max_severity: medium\n  kev: true\n"),
+    )
+    .unwrap();
+    let policy = format!("trust_policy: trust.yaml\nplain_http_registries: [\"{host}\"]\n");
+    let Some(webhook) = Webhook::start_with(dir, &policy) else { return };
+
+    // The scan of app-mixed is stored as client mode stores it: under its config digest.
+    let sbom = app_mixed_sbom();
+    let digest = sbom["metadata"]["component"]["version"].as_str().unwrap().to_owned();
+    let submission = json!({"name": format!("{host}/shop/app:1"), "config_digest": digest, "sbom": sbom});
+    let response = webhook
+        .client
+        .post(webhook.served.url("/api/v1/scans"))
+        .bearer_auth(token(&store, "scan"))
+        .json(&submission)
+        .send()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let scan: Value = response.json().unwrap();
+    // The counts of the denial are the stored scan's.
+    assert_eq!((&scan["summary"]["CRITICAL"], &scan["summary"]["HIGH"]), (&json!(10), &json!(41)), "{scan}");
+
+    let pod_of = |uid: &str, image: &str| {
+        request(uid, "CREATE", POD, &pod("apps", pod_spec(json!([restricted_container("app", image)]))))
+    };
+    let app = webhook.review(&pod_of("uid-app", &format!("{host}/shop/app:1")));
+    assert_eq!((&app["allowed"], &app["status"]["code"]), (&json!(false), &json!(403)), "{app}");
+    assert_eq!(
+        app["status"]["message"],
+        format!("HG-POL-004 spec.containers[0].image: {host}/shop/app has vulnerabilities above MEDIUM (CRITICAL: 10, HIGH: 41)")
+    );
+
+    // debian-base has no stored scan: denied by default (fail closed), naming its digest.
+    let unscanned = format!(
+        "HG-POL-004 spec.containers[0].image: {host}/shop/base:1: no stored scan of {}",
+        config_digest(&base)
+    );
+    let denied = webhook.review(&pod_of("uid-base", &format!("{host}/shop/base:1")));
+    assert_eq!(denied["status"]["message"], unscanned, "{denied}");
+    std::fs::write(&webhook.policy, format!("{policy}unscanned: allow\n")).unwrap();
+    let allowed = until(&webhook, &pod_of("uid-allow", &format!("{host}/shop/base:1")), |r| r["allowed"] == true);
+    assert_eq!(allowed, json!({"uid": "uid-allow", "allowed": true, "warnings": [unscanned]}));
+    // The scanned image is still judged on its scan.
+    assert_eq!(webhook.review(&pod_of("uid-app2", &format!("{host}/shop/app:1")))["status"], app["status"]);
     webhook.served.stop();
 }
 

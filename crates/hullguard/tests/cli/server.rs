@@ -134,12 +134,12 @@ fn post(served: &Served, path: &str, token: &str, body: &Value) -> (StatusCode, 
 }
 
 /// The app-mixed image in the docker-archive.
-fn app_mixed_docker() -> String {
+pub(crate) fn app_mixed_docker() -> String {
     format!("docker-archive:{}:app-mixed:latest", image("bookworm-images.docker.tar"))
 }
 
 /// The CycloneDX SBOM of app-mixed, as `inventory -f cyclonedx` writes it.
-fn app_mixed_sbom() -> Value {
+pub(crate) fn app_mixed_sbom() -> Value {
     let out = hullguard(Path::new("."), &["inventory", "--no-cache", &app_mixed_docker(), "-f", "cyclonedx", "-q"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
