@@ -531,6 +531,16 @@ fn webhook_gates_vulnerabilities_on_the_stored_scan_of_each_digest() {
     assert_eq!(allowed, json!({"uid": "uid-allow", "allowed": true, "warnings": [unscanned]}));
     // The scanned image is still judged on its scan.
     assert_eq!(webhook.review(&pod_of("uid-app2", &format!("{host}/shop/app:1")))["status"], app["status"]);
+
+    // The registry goes away: the digest resolved before is cached, an image not resolved yet is
+    // denied whatever `unscanned` says (fail closed), in one line naming the failure.
+    drop(registry);
+    assert_eq!(webhook.review(&pod_of("uid-app3", &format!("{host}/shop/app:1")))["status"], app["status"]);
+    let down = webhook.review(&pod_of("uid-down", &format!("{host}/shop/other:1")));
+    let message = down["status"]["message"].as_str().unwrap();
+    let expected = format!("HG-POL-004 spec.containers[0].image: {host}/shop/other:1: vulnerabilities not looked up: ");
+    assert!(message.starts_with(&expected) && message.ends_with("Connection refused (os error 111)"), "{message}");
+    assert_eq!(message.lines().count(), 1);
     webhook.served.stop();
 }
 
