@@ -82,15 +82,14 @@ pub struct Trust {
 
 impl Trust {
     /// `policy`, with registry answers kept for `ttl`, stored scans read from `scans`.
-    pub fn new(policy: TrustPolicy, plain_http: Vec<String>, ttl: Duration, scans: Scans, allow_unscanned: bool) -> Self {
-        Trust {
-            policy,
-            plain_http,
-            verifications: Cache::new(ttl),
-            configs: Cache::new(ttl),
-            scans,
-            allow_unscanned,
-        }
+    pub fn new(
+        policy: TrustPolicy,
+        plain_http: Vec<String>,
+        ttl: Duration,
+        scans: Scans,
+        allow_unscanned: bool,
+    ) -> Self {
+        Trust { policy, plain_http, verifications: Cache::new(ttl), configs: Cache::new(ttl), scans, allow_unscanned }
     }
 
     /// The policy.
@@ -179,7 +178,8 @@ impl Trust {
     fn config_digest(&self, mut spec: RegistrySpec) -> Result<String, String> {
         spec.options.insecure = self.plain_http.contains(&spec.reference.registry);
         self.configs.get(&spec.name.clone(), || {
-            let source = RegistrySource::open(&spec, None, hullguard_image::Limits::default()).map_err(|e| e.to_string())?;
+            let source =
+                RegistrySource::open(&spec, None, hullguard_image::Limits::default()).map_err(|e| e.to_string())?;
             Ok(source.config_digest().map_err(|e| e.to_string())?.to_string())
         })
     }

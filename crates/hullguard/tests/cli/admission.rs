@@ -516,14 +516,14 @@ fn webhook_gates_vulnerabilities_on_the_stored_scan_of_each_digest() {
     assert_eq!((&app["allowed"], &app["status"]["code"]), (&json!(false), &json!(403)), "{app}");
     assert_eq!(
         app["status"]["message"],
-        format!("HG-POL-004 spec.containers[0].image: {host}/shop/app has vulnerabilities above MEDIUM (CRITICAL: 10, HIGH: 41)")
+        format!(
+            "HG-POL-004 spec.containers[0].image: {host}/shop/app has vulnerabilities above MEDIUM (CRITICAL: 10, HIGH: 41)"
+        )
     );
 
     // debian-base has no stored scan: denied by default (fail closed), naming its digest.
-    let unscanned = format!(
-        "HG-POL-004 spec.containers[0].image: {host}/shop/base:1: no stored scan of {}",
-        config_digest(&base)
-    );
+    let unscanned =
+        format!("HG-POL-004 spec.containers[0].image: {host}/shop/base:1: no stored scan of {}", config_digest(&base));
     let denied = webhook.review(&pod_of("uid-base", &format!("{host}/shop/base:1")));
     assert_eq!(denied["status"]["message"], unscanned, "{denied}");
     std::fs::write(&webhook.policy, format!("{policy}unscanned: allow\n")).unwrap();
