@@ -555,6 +555,16 @@ mod tests {
     }
 
     #[test]
+    fn unscanned_images_are_denied_unless_the_policy_allows_them() {
+        assert_eq!(Policy::from_yaml("mode: enforce\n").unwrap().unscanned, Unscanned::Deny);
+        assert_eq!(Policy::from_yaml("unscanned: allow\n").unwrap().unscanned, Unscanned::Allow);
+        assert_eq!(
+            Policy::from_yaml("unscanned: maybe\n").unwrap_err(),
+            "line 1 column 12: unknown variant `maybe`, expected one of deny, allow"
+        );
+    }
+
+    #[test]
     fn a_broken_policy_file_leaves_the_old_policy_in_force() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.yaml");
