@@ -30,23 +30,52 @@ struct Process {
 #[must_use]
 fn fields(event: &Event, container: Option<&Container>, process: Option<&Process>) -> BTreeMap<&'static str, String> {
     let mut f = BTreeMap::new();
+    let mut arg = |name: &'static str, value: String| f.insert(name, value);
     let (kind, fd) = match &event.action {
-        Action::Exec { path, .. } => ("exec", Some(path.clone())),
+        Action::Exec { path, stdio_socket, .. } => {
+            arg("proc.stdio_socket", stdio_socket.to_string());
+            ("exec", Some(path.clone()))
+        }
         Action::Connect { addr, port } => {
-            f.insert("fd.port", port.to_string());
+            arg("fd.port", port.to_string());
             ("connect", Some(std::net::SocketAddr::new(*addr, *port).to_string()))
         }
         Action::ConnectUnix { path } => ("connect", Some(path.clone())),
         Action::Open { path, flags } => {
-            f.insert("fd.write", (flags & WRITE_FLAGS != 0).to_string());
+            arg("fd.write", (flags & WRITE_FLAGS != 0).to_string());
             ("open", Some(path.clone()))
         }
-        Action::Setuid { .. } => ("setuid", None),
-        Action::Ptrace { .. } => ("ptrace", None),
+        Action::Setuid { uid } => {
+            arg("evt.arg.id", uid.to_string());
+            ("setuid", None)
+        }
+        Action::Setgid { gid } => {
+            arg("evt.arg.id", gid.to_string());
+            ("setgid", None)
+        }
+        Action::Ptrace { request, target } => {
+            arg("evt.arg.request", request.to_string());
+            arg("evt.arg.pid", target.to_string());
+            ("ptrace", None)
+        }
         Action::Mount { target, .. } => ("mount", Some(target.clone())),
-        Action::Unshare { .. } => ("unshare", None),
-        Action::Setns { .. } => ("setns", None),
-        Action::Bpf { .. } => ("bpf", None),
+        Action::Unshare { flags } => {
+            arg("evt.arg.flags", format!("{flags:#x}"));
+            ("unshare", None)
+        }
+        Action::Setns { nstype } => {
+            arg("evt.arg.flags", format!("{nstype:#x}"));
+            ("setns", None)
+        }
+        Action::Module { from_file } => (if *from_file { "finit_module" } else { "init_module" }, None),
+        Action::Bpf { cmd } => {
+            arg("evt.arg.cmd", cmd.to_string());
+            ("bpf", None)
+        }
+        Action::SetuidExec { path, mode } => {
+            arg("evt.arg.mode", format!("{mode:o}"));
+            ("setuid_exec", Some(path.clone()))
+        }
     };
     f.insert("evt.type", kind.to_owned());
     if let Some(fd) = fd {
@@ -108,7 +137,7 @@ impl Alerter {
 
     /// The alerts (Falco's JSON shape) for one event of a process in `container`.
     pub fn alerts(&mut self, event: &Event, container: Option<&Container>) -> Vec<Value> {
-        if let Action::Exec { path, argv } = &event.action {
+        if let Action::Exec { path, argv, .. } = &event.action {
             if self.processes.len() >= MAX_PROCESSES {
                 self.processes.clear();
             }

@@ -109,7 +109,7 @@ mod tests {
     #[test]
     fn the_default_rules_parse_each_with_an_attack_id() {
         let rules = parse("default.yaml", DEFAULT).unwrap();
-        assert_eq!(rules.len(), 8);
+        assert_eq!(rules.len(), 16);
         for rule in &rules {
             assert!(
                 rule.tags.iter().any(|t| t.starts_with('T') && t[1..].starts_with(|c: char| c.is_ascii_digit())),
