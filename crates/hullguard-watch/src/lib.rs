@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod container;
 pub mod events;
 pub mod rules;
+pub mod seccomp;
 
 /// Why watching cannot start or goes on no more.
 #[derive(Debug, thiserror::Error)]

@@ -84,7 +84,7 @@ impl Probe {
     }
 }
 
-fn take<M>(
+pub(crate) fn take<M>(
     ebpf: &mut aya::Ebpf,
     name: &str,
     convert: impl FnOnce(aya::maps::Map) -> std::result::Result<M, aya::maps::MapError>,
@@ -94,7 +94,7 @@ fn take<M>(
 }
 
 /// An error with its sources, on one line (the verifier's log is in the source).
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
