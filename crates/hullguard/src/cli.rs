@@ -29,7 +29,7 @@ pub struct WatchArgs {
     /// A rules file (docs/watch.md); the built-in default rules without it.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<std::path::PathBuf>,
-    /// Repeats of one alert (rule, container, command line) within this many seconds are counted
+    /// Repeats of one alert (rule, container, process image, target) within this many seconds are counted
     /// in the next one, not written.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub window: u64,
