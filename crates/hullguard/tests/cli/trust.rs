@@ -260,3 +260,71 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
         ]
     );
 }
+
+/// HG-POL-004 on app-mixed: a severity ceiling and the KEV gate, and an exception that lifts
+/// them. The database is PyPI's OSV feed plus a KEV catalog written here that lists PyYAML's
+/// CVE-2020-14343 (test data: the real catalog lists none of app-mixed's vulnerabilities).
+#[test]
+fn the_vulnerability_ceiling_and_the_kev_gate_of_the_trust_policy() {
+    let scratch = Scratch::new();
+    let kev_dir = scratch.path("kev");
+    std::fs::create_dir_all(&kev_dir).unwrap();
+    let kev = kev_dir.join("known_exploited_vulnerabilities.json");
+    std::fs::write(
+        &kev,
+        r#"{"title": "test catalog", "catalogVersion": "2026.12.01", "dateReleased": "2026-12-01T00:00:00Z", "count": 1,
+            "vulnerabilities": [{"cveID": "CVE-2020-14343", "vendorProject": "PyYAML", "product": "PyYAML",
+            "vulnerabilityName": "PyYAML arbitrary code execution", "dateAdded": "2026-12-01",
+            "shortDescription": "test entry", "requiredAction": "upgrade", "dueDate": "2026-12-22",
+            "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#,
+    )
+    .unwrap();
+    let db = scratch.path("kev.db").display().to_string();
+    let pypi = shared().join("vulndata/osv/PyPI.zip").display().to_string();
+    let out = hg(&["db", "build", "-q", "--db", &db, "--source", &pypi, "--source", &kev.display().to_string()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let app_mixed = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let policy_findings = |policy: &str| -> (Option<i32>, Vec<(String, String, String)>) {
+        let path = scratch.path("vuln-policy.yaml");
+        std::fs::write(&path, policy).unwrap();
+        let path = path.display().to_string();
+        let out = hg(
+            &["image", "--db", &db, "--trust-policy", &path, "--fail-on", "high", "-f", "json", "-q", &app_mixed],
+            None,
+        );
+        assert!(out.status.code() != Some(2), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "policy")
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("id"), s("title"), s("description"))
+            })
+            .collect();
+        (out.status.code(), found)
+    };
+    // PyPI's feed rates 2 of app-mixed's 39 Python findings HIGH, 1 MEDIUM, the rest UNKNOWN.
+    let gate = "vulnerabilities:\n  max_severity: MEDIUM\n  kev: true\n";
+    let (code, found) = policy_findings(gate);
+    assert_eq!(code, Some(1));
+    let pol = |title: &str, description: &str| ("HG-POL-004".to_string(), title.to_string(), description.to_string());
+    assert_eq!(
+        found,
+        [
+            pol("app-mixed has 1 known exploited (CISA KEV) vulnerabilities", "CVE-2020-14343"),
+            pol("app-mixed has vulnerabilities above MEDIUM", "HIGH: 2"),
+        ]
+    );
+    // A ceiling at HIGH leaves only the KEV gate; an exception for the repository lifts both.
+    assert_eq!(
+        policy_findings("vulnerabilities:\n  max_severity: HIGH\n  kev: true\n").1,
+        [pol("app-mixed has 1 known exploited (CISA KEV) vulnerabilities", "CVE-2020-14343")]
+    );
+    let exempt =
+        format!("{gate}exceptions:\n  - repos: [\"app-mixed\"]\n    skip: [vulnerabilities]\n    reason: test\n");
+    let (_, found) = policy_findings(&exempt);
+    assert_eq!(found, []);
+}
