@@ -1,7 +1,9 @@
 //! The trust policy: one YAML file saying which images may run — where they may come from
 //! (registry/repository globs), whether they must be pinned by digest, whose signatures they need
-//! (keys, how many), and how bad their vulnerabilities may be (a severity ceiling, known-exploited
-//! ones) — with per-repository exceptions. The CI gate (`image --trust-policy`, `verify
+//! (keys, how many), how bad their vulnerabilities may be (a severity ceiling, fixable only,
+//! known-exploited ones), what they may contain (denied packages and licences), and what they must
+//! say of themselves (required labels, a maximum age, an allowed base image) — with per-repository
+//! exceptions. The CI gate (`image --trust-policy`, `verify
 //! --policy`) and the admission webhook evaluate it; each violation is one `policy` finding.
 //! The format is documented in docs/trust.md.
 
@@ -31,6 +33,16 @@ pub enum Rule {
     Signatures,
     /// `vulnerabilities`: the severity ceiling and the KEV gate.
     Vulnerabilities,
+    /// `packages.deny`: packages that must not be installed.
+    Packages,
+    /// `licenses.deny`: licences no package may carry.
+    Licenses,
+    /// `labels.required`: labels the image config must have.
+    Labels,
+    /// `max_image_age_days`: how old the image may be.
+    ImageAge,
+    /// `base_images`: the base images allowed.
+    BaseImages,
 }
 
 impl Rule {
@@ -41,6 +53,11 @@ impl Rule {
             Rule::Digest => "HG-POL-002",
             Rule::Signatures => "HG-POL-003",
             Rule::Vulnerabilities => "HG-POL-004",
+            Rule::Packages => "HG-POL-005",
+            Rule::Licenses => "HG-POL-006",
+            Rule::Labels => "HG-POL-007",
+            Rule::ImageAge => "HG-POL-008",
+            Rule::BaseImages => "HG-POL-009",
         }
     }
 }
@@ -56,6 +73,16 @@ struct RawPolicy {
     signatures: Vec<RawSignatureRule>,
     #[serde(default)]
     vulnerabilities: Option<RawVulnerabilityRule>,
+    #[serde(default)]
+    packages: Option<RawDenyList>,
+    #[serde(default)]
+    licenses: Option<RawDenyList>,
+    #[serde(default)]
+    labels: Option<RawLabels>,
+    #[serde(default)]
+    max_image_age_days: Option<u32>,
+    #[serde(default)]
+    base_images: Option<Vec<String>>,
     #[serde(default)]
     exceptions: Vec<RawException>,
 }
@@ -77,6 +104,20 @@ struct RawVulnerabilityRule {
     max_severity: Option<String>,
     #[serde(default)]
     kev: bool,
+    #[serde(default)]
+    ignore_unfixed: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDenyList {
+    deny: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLabels {
+    required: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +136,9 @@ fn everything() -> Vec<String> {
 fn one() -> usize {
     1
 }
+
+/// The label an image names its base image with (OCI image annotations, also a config label).
+pub const BASE_IMAGE_LABEL: &str = "org.opencontainers.image.base.name";
 
 /// Globs over `registry/repository`, `*` not crossing a `/`.
 #[derive(Debug, Clone)]
@@ -135,6 +179,14 @@ pub struct SignatureRule {
 struct VulnerabilityRule {
     max_severity: Option<Severity>,
     kev: bool,
+    /// The ceiling counts only findings with a fix.
+    ignore_unfixed: bool,
+}
+
+/// A required label: present, or present with this value (`key=value`).
+struct RequiredLabel {
+    key: String,
+    value: Option<String>,
 }
 
 struct Exception {
@@ -151,6 +203,13 @@ pub struct TrustPolicy {
     require_digest: bool,
     signatures: Vec<SignatureRule>,
     vulnerabilities: Option<VulnerabilityRule>,
+    /// Package names or purls denied.
+    packages: Option<Globs>,
+    /// Licence ids denied.
+    licenses: Option<Globs>,
+    labels: Vec<RequiredLabel>,
+    max_image_age_days: Option<u32>,
+    base_images: Option<Globs>,
     exceptions: Vec<Exception>,
 }
 
@@ -170,6 +229,20 @@ pub struct Input<'a> {
     pub verification: Option<&'a Verification>,
     /// Its vulnerability findings (`None`: not scanned).
     pub findings: Option<&'a [Finding]>,
+    /// What it contains and says of itself (`None`: not read; the rules over them are not
+    /// evaluated).
+    pub contents: Option<Contents<'a>>,
+}
+
+/// What an image holds and its config: what the content rules read.
+#[derive(Clone, Copy)]
+pub struct Contents<'a> {
+    /// The packages installed.
+    pub inventory: &'a Inventory,
+    /// The image's description (`None` for an SBOM or a tree: no labels, no creation time).
+    pub image: Option<&'a ImageMeta>,
+    /// Now, for the image's age.
+    pub now: hullguard_report::time::Instant,
 }
 
 impl TrustPolicy {
@@ -220,8 +293,21 @@ impl TrustPolicy {
                     })
                     .transpose()?,
                 kev: v.kev,
+                ignore_unfixed: v.ignore_unfixed,
             }),
         };
+        let deny = |list: &Option<RawDenyList>, key: &str| {
+            list.as_ref().map(|l| Globs::any(&format!("{name}: {key}.deny"), &l.deny)).transpose()
+        };
+        let labels = raw
+            .labels
+            .iter()
+            .flat_map(|l| &l.required)
+            .map(|l| match l.split_once('=') {
+                Some((key, value)) => RequiredLabel { key: key.to_string(), value: Some(value.to_string()) },
+                None => RequiredLabel { key: l.clone(), value: None },
+            })
+            .collect();
         let exceptions = raw
             .exceptions
             .iter()
@@ -240,6 +326,11 @@ impl TrustPolicy {
             require_digest: raw.require_digest,
             signatures,
             vulnerabilities,
+            packages: deny(&raw.packages, "packages")?,
+            licenses: deny(&raw.licenses, "licenses")?,
+            labels,
+            max_image_age_days: raw.max_image_age_days,
+            base_images: raw.base_images.as_deref().map(|b| Globs::new(&name, b)).transpose()?,
             exceptions,
         })
     }
