@@ -340,12 +340,34 @@ impl TrustPolicy {
         self.exceptions.iter().find(|e| e.skip.contains(&rule) && e.repos.matches(image)).map(|e| e.reason.as_str())
     }
 
+    /// Whether `image` passes the `registries` rule (or an exception skips it for it).
+    pub fn registry_allowed(&self, image: &str) -> bool {
+        self.registries.as_ref().is_none_or(|a| a.matches(image)) || self.exempt(image, Rule::Registries).is_some()
+    }
+
+    /// Every key file the signature rules read.
+    pub fn key_files(&self) -> impl Iterator<Item = &str> {
+        self.signatures.iter().flat_map(|r| r.keys.iter().map(|k| k.name.as_str()))
+    }
+
     /// The signature rules that apply to `image`.
     pub fn signature_rules(&self, image: &str) -> Vec<&SignatureRule> {
         if self.exempt(image, Rule::Signatures).is_some() {
             return Vec::new();
         }
         self.signatures.iter().filter(|r| r.repos.matches(image)).collect()
+    }
+
+    /// The keys of the signature rules that apply to `image`, each once: what its signatures are
+    /// verified with.
+    pub fn keys_for(&self, image: &str) -> Vec<NamedKey> {
+        let mut keys: Vec<NamedKey> = Vec::new();
+        for key in self.signature_rules(image).into_iter().flat_map(|r| &r.keys) {
+            if !keys.iter().any(|k| k.name == key.name) {
+                keys.push(key.clone());
+            }
+        }
+        keys
     }
 
     /// Whether evaluating `image` needs its vulnerability scan.
@@ -375,8 +397,7 @@ impl TrustPolicy {
         let image = input.image;
         let mut out = Vec::new();
         if let Some(allowed) = &self.registries
-            && self.exempt(image, Rule::Registries).is_none()
-            && !allowed.matches(image)
+            && !self.registry_allowed(image)
         {
             out.push(self.finding(
                 Rule::Registries,

@@ -84,6 +84,11 @@ enum Command {
     Why(WhyArgs),
     /// Run the API server (results store, continuous re-scan, metrics), or manage its tokens.
     Server(ServerArgs),
+    /// The Kubernetes admission webhook (served by `server --admission`).
+    Admission {
+        #[command(subcommand)]
+        action: AdmissionAction,
+    },
     /// Seccomp profiles.
     Seccomp {
         #[command(subcommand)]
@@ -102,6 +107,26 @@ enum Command {
     Registry {
         #[command(subcommand)]
         action: RegistryAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdmissionAction {
+    /// Print what installs the webhook: webhook configurations, Deployment, Service, policy
+    /// ConfigMap, data claim and the cert-manager serving certificate (YAML).
+    Manifests {
+        /// The namespace it runs in.
+        #[arg(long, default_value = "hullguard")]
+        namespace: String,
+        /// The Service's name (and every object's).
+        #[arg(long, default_value = "hullguard-webhook")]
+        service: String,
+        /// The hullguard image.
+        #[arg(long, default_value = concat!("ghcr.io/hullguard/hullguard:", env!("CARGO_PKG_VERSION")))]
+        image: String,
+        /// Seconds the API server waits for an answer (1 to 30).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=30))]
+        timeout: u32,
     },
 }
 
@@ -639,6 +664,16 @@ struct ServerArgs {
     /// Requests per minute and token.
     #[arg(long, value_name = "N", default_value_t = hullguard_server::Limits::default().requests_per_minute)]
     rate_limit: u32,
+    /// Serve the Kubernetes admission webhook (POST /validate) under this admission policy, re-read
+    /// when it changes; everything is then served over TLS.
+    #[arg(long, value_name = "POLICY.yaml", requires_all = ["tls_cert", "tls_key"])]
+    admission: Option<PathBuf>,
+    /// The PEM certificate chain of the TLS listener (with --admission).
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_cert: Option<PathBuf>,
+    /// Its PEM private key.
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The scanners of `image`.
@@ -908,8 +943,25 @@ pub fn run() -> Result<ExitCode> {
                     request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
                     requests_per_minute: args.rate_limit,
                 },
+                admission: match (args.admission, args.tls_cert, args.tls_key) {
+                    (Some(policy), Some(cert), Some(key)) => {
+                        Some(hullguard_server::AdmissionConfig { policy, cert, key })
+                    }
+                    _ => None,
+                },
             },
         ),
+        Command::Admission { action: AdmissionAction::Manifests { namespace, service, image, timeout } } => {
+            let install = hullguard_server::admission::manifests::Install {
+                namespace: &namespace,
+                service: &service,
+                image: &image,
+                timeout_seconds: timeout,
+            };
+            let yaml = hullguard_server::admission::manifests::yaml(&install).map_err(anyhow::Error::msg)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), yaml.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
         Command::Db { action: DbAction::Info { db, format, output } } => {

@@ -193,12 +193,7 @@ pub fn policy_detector(path: &Path, spec: &SourceSpec, reference: &str) -> Resul
     let (image, pinned, verification) = match spec {
         SourceSpec::Registry(registry) => {
             let image = format!("{}/{}", registry.reference.registry, registry.reference.repository);
-            let keys: Vec<NamedKey> = policy
-                .signature_rules(&image)
-                .iter()
-                .flat_map(|r| r.keys.iter())
-                .map(|k| NamedKey { name: k.name.clone(), key: k.key.clone() })
-                .collect();
+            let keys = policy.keys_for(&image);
             let verification =
                 if keys.is_empty() { None } else { Some(registry::verify(&Subject::resolve(registry)?, &keys)?) };
             (image, registry.reference.digest.is_some(), verification)

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `hullguard` binary: one test binary, one module per area.
 
+mod admission;
 mod audit;
 mod compliance;
 mod config;

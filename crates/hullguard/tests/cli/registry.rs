@@ -81,6 +81,17 @@ impl Registry {
         assert!(out.status.success(), "skopeo copy {src}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// The manifest digest of `reference` (`repo:tag`), as `skopeo inspect` reads it.
+    pub(crate) fn digest(&self, reference: &str) -> String {
+        let out = Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!("docker://{}/{reference}", self.host))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "skopeo inspect {reference}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
     /// Blob downloads the registry has answered so far (its access log).
     fn blob_gets(&self) -> usize {
         self.log_text().lines().filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:")).count()
