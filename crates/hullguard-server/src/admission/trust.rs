@@ -41,7 +41,7 @@ impl Trust {
         };
         let name = format!("{}/{}", spec.reference.registry, spec.reference.repository);
         let pinned = spec.reference.digest.is_some();
-        let input = |verification| Input { image: &name, pinned, verification, findings: None };
+        let input = |verification| Input { image: &name, pinned, verification, findings: None, contents: None };
         let line = |f: &Finding| format!("{} {field}: {}", f.id, f.title);
         if !self.policy.registry_allowed(&name) {
             // A registry the policy does not allow is never contacted: its signatures are not
