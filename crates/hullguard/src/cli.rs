@@ -29,7 +29,7 @@ pub struct WatchArgs {
     /// A rules file (docs/watch.md); the built-in default rules without it.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<std::path::PathBuf>,
-    /// Repeats of one alert (rule, container, command line) within this many seconds are counted
+    /// Repeats of one alert (rule, container, process image, target) within this many seconds are counted
     /// in the next one, not written.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub window: u64,
@@ -336,6 +336,38 @@ enum SeccompAction {
         #[command(flatten)]
         audit: AuditArgs,
     },
+    /// Record the syscalls a running container makes (eBPF, root) into a profile allowing exactly
+    /// those (plus what runc needs to start it), every other syscall failing with EPERM.
+    Record(SeccompRecordArgs),
+}
+
+/// Arguments of `seccomp record`.
+#[derive(Args)]
+pub struct SeccompRecordArgs {
+    /// The container (id or name).
+    pub container: String,
+    /// How long to record: seconds, or a number with `s`, `m` or `h`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// Write the profile to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `90`, `90s`, `2m`, `1h`: a whole number of seconds, minutes or hours, above zero.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match s.strip_suffix(['s', 'm', 'h']) {
+        Some(number) => (number, &s[number.len()..]),
+        None => (s, "s"),
+    };
+    let n: u64 =
+        number.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{s:?} is not a duration like 60s or 5m"))?;
+    let seconds = match unit {
+        "h" => n.saturating_mul(3600),
+        "m" => n.saturating_mul(60),
+        _ => n,
+    };
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Arguments of `config`: the Dockerfile linter's, and the manifests' own.
@@ -1011,6 +1043,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {
             commands::audit::seccomp(&profile, &audit, cli.quiet)
         }
+        Command::Seccomp { action: SeccompAction::Record(args) } => commands::watch::record(&args, cli.quiet),
         Command::Inventory(args) => {
             let cache = args.cache.dir();
             let output = args.output.output;

@@ -106,7 +106,7 @@ impl Trust {
         };
         let name = format!("{}/{}", spec.reference.registry, spec.reference.repository);
         let pinned = spec.reference.digest.is_some();
-        let input = |verification, findings| Input { image: &name, pinned, verification, findings };
+        let input = |verification, findings| Input { image: &name, pinned, verification, findings, contents: None };
         // The vulnerability gate's lines name what was counted (its description).
         let line = |f: &Finding| match f.id.as_str() {
             "HG-POL-004" => format!("{} {field}: {} ({})", f.id, f.title, f.description),

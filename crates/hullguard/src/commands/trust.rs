@@ -14,7 +14,7 @@ use hullguard_image::source::registry::RegistrySpec;
 use hullguard_report::text::escape_control;
 use hullguard_scan::FindingsDetector;
 use hullguard_trust::bundle::Bundle;
-use hullguard_trust::policy::{Input, TrustPolicy};
+use hullguard_trust::policy::{Contents, Input, TrustPolicy};
 use hullguard_trust::registry::{self, Checked, NamedKey, Subject, Verification};
 use hullguard_trust::{PrivateKey, PublicKey};
 
@@ -175,6 +175,7 @@ pub fn verify(request: &VerifyRequest<'_>) -> Result<ExitCode> {
             pinned: spec.reference.digest.is_some(),
             verification: Some(&verification),
             findings: None,
+            contents: None,
         })
     });
     print_verification(&verification, findings.as_deref().unwrap_or_default(), request.format)?;
@@ -200,8 +201,16 @@ pub fn policy_detector(path: &Path, spec: &SourceSpec, reference: &str) -> Resul
         }
         _ => (repository_of(reference).to_string(), reference.contains("@sha256:"), None),
     };
-    Ok(Arc::new(move |findings: &[hullguard_report::Finding]| {
-        policy.evaluate(&Input { image: &image, pinned, verification: verification.as_ref(), findings: Some(findings) })
+    Ok(Arc::new(move |scanned: &hullguard_scan::DetectorInput<'_>| {
+        let contents =
+            Contents { inventory: scanned.inventory, image: scanned.image, now: hullguard_report::time::now() };
+        policy.evaluate(&Input {
+            image: &image,
+            pinned,
+            verification: verification.as_ref(),
+            findings: Some(scanned.findings),
+            contents: Some(contents),
+        })
     }))
 }
 

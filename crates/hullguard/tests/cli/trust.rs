@@ -328,3 +328,77 @@ fn the_vulnerability_ceiling_and_the_kev_gate_of_the_trust_policy() {
     let (_, found) = policy_findings(&exempt);
     assert_eq!(found, []);
 }
+
+/// The content rules on app-mixed (HG-POL-005 to 009): denied packages by name and by purl glob,
+/// denied licences, required labels, the image's age and its base image; an exception lifts two.
+#[test]
+fn content_rules_of_the_trust_policy() {
+    let scratch = Scratch::new();
+    let app_mixed = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let policy_findings = |policy: &str| -> Vec<(String, String, String)> {
+        let path = scratch.path("content-policy.yaml");
+        std::fs::write(&path, policy).unwrap();
+        let path = path.display().to_string();
+        let out = hg(&["image", "--scanners", "secret", "--trust-policy", &path, "-f", "json", "-q", &app_mixed], None);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<(String, String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "policy")
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("id"), s("title"), s("description"))
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let policy = "packages:\n  deny: [\"lodash\", \"pkg:golang/github.com/dgrijalva/*\"]\n\
+                  licenses:\n  deny: [\"BSD-3-Clause\", \"ISC\", \"GPL-3.0*\"]\n\
+                  labels:\n  required: [\"org.opencontainers.image.source\", \"maintainer=security@example.com\"]\n\
+                  max_image_age_days: 30\n\
+                  base_images: [\"docker.io/library/debian\"]\n";
+    let found = policy_findings(policy);
+    let ids: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(ids, ["HG-POL-005", "HG-POL-006", "HG-POL-007", "HG-POL-008", "HG-POL-009"]);
+    let rest: Vec<(&str, &str)> = found.iter().map(|f| (f.1.as_str(), f.2.as_str())).collect();
+    assert_eq!(
+        rest[..3],
+        [
+            ("app-mixed has 2 denied package(s)", "lodash@4.17.15, github.com/dgrijalva/jwt-go@v3.2.0+incompatible"),
+            (
+                "app-mixed has 7 package(s) under a denied licence",
+                "Django@3.2 (BSD-3-Clause), Flask@1.1.2 (BSD-3-Clause), Jinja2@2.11.2 (BSD-3-Clause), \
+                 Werkzeug@1.0.1 (BSD-3-Clause), inherits@2.0.3 (ISC), qs@6.7.0 (BSD-3-Clause), setprototypeof@1.1.1 (ISC)"
+            ),
+            ("app-mixed lacks 2 required label(s)", "org.opencontainers.image.source, maintainer=security@example.com"),
+        ]
+    );
+    // app-mixed was made on 2026-11-01: how many days ago depends on the day the test runs.
+    assert_eq!(rest[3].0, "app-mixed is older than 30 days, or its age is unknown");
+    assert!(rest[3].1.starts_with("created 2026-11-01T00:00:00Z ("), "{}", rest[3].1);
+    assert_eq!(
+        rest[4],
+        (
+            "app-mixed is not built on an allowed base image",
+            "the image names no base image (label org.opencontainers.image.base.name)"
+        )
+    );
+    let relaxed = policy.replace("max_image_age_days: 30", "max_image_age_days: 100000")
+        + "exceptions:\n  - repos: [\"app-mixed\"]\n    skip: [packages, licenses, base-images]\n    reason: legacy\n";
+    let ids: Vec<String> = policy_findings(&relaxed).into_iter().map(|f| f.0).collect();
+    assert_eq!(ids, ["HG-POL-007"]);
+    // A policy error names the file and the key.
+    let path = scratch.path("bad.yaml");
+    std::fs::write(&path, "packages:\n  deny: [\"[\"]\n").unwrap();
+    let out =
+        hg(&["image", "--scanners", "secret", "--trust-policy", &path.display().to_string(), "-q", &app_mixed], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(&format!("hullguard: {}: packages.deny: glob \"[\"", path.display())),
+        "{}",
+        stderr(&out)
+    );
+}
