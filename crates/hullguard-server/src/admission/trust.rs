@@ -167,7 +167,7 @@ impl Trust {
     /// The verification of `spec`'s signatures, from the cache while it is fresh.
     fn verification(&self, mut spec: RegistrySpec, name: &str) -> Result<Verification, String> {
         spec.options.insecure = self.plain_http.contains(&spec.reference.registry);
-        self.verifications.get(&spec.name.clone(), || {
+        self.verifications.get(&spec.name, || {
             let subject = Subject::resolve(&spec).map_err(|e| e.to_string())?;
             verify(&subject, &self.policy.keys_for(name)).map_err(|e| e.to_string())
         })
@@ -177,7 +177,7 @@ impl Trust {
     /// fresh.
     fn config_digest(&self, mut spec: RegistrySpec) -> Result<String, String> {
         spec.options.insecure = self.plain_http.contains(&spec.reference.registry);
-        self.configs.get(&spec.name.clone(), || {
+        self.configs.get(&spec.name, || {
             let source =
                 RegistrySource::open(&spec, None, hullguard_image::Limits::default()).map_err(|e| e.to_string())?;
             Ok(source.config_digest().map_err(|e| e.to_string())?.to_string())
