@@ -137,6 +137,79 @@ fn head_name(rule: &AstRule) -> Option<String> {
     Some(text[..end].to_owned())
 }
 
+/// The names called in `text` (`f(`, `lib.f(`: the last component).
+fn calls(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let ident = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    let mut out = Vec::new();
+    for (i, _) in text.match_indices('(') {
+        let mut start = i;
+        while start > 0 && ident(bytes[start - 1]) {
+            start -= 1;
+        }
+        if start < i {
+            out.push(&text[start..i]);
+        }
+    }
+    out
+}
+
+/// A cycle of user functions (`f` calling `g` calling `f`), which regorus would follow until the
+/// stack overflows (OPA refuses them too): `file:line:col: recursive function f → g → f`.
+/// Functions are told apart by their last name component, so two packages' functions of one name
+/// count as one (a false alarm at worst, never a miss).
+fn recursion(modules: &[regorus::unstable::Ref<regorus::unstable::Module>]) -> Option<String> {
+    let mut functions: BTreeMap<String, (String, Vec<String>)> = BTreeMap::new();
+    for module in modules {
+        for rule in &module.policy {
+            let AstRule::Spec { span, head: RuleHead::Func { span: head, refr, .. }, .. } = rule.as_ref() else {
+                continue;
+            };
+            let name = refr.span().text().rsplit('.').next().unwrap_or_default().to_owned();
+            let text = span.text();
+            let body = text.get((head.end.saturating_sub(span.start)) as usize..).unwrap_or_default();
+            let place = format!("{}:{}:{}", span.source.get_path(), span.line, span.col);
+            let entry = functions.entry(name).or_insert_with(|| (place, Vec::new()));
+            entry.1.extend(calls(body).into_iter().map(str::to_owned));
+        }
+    }
+    // Depth-first search for a cycle, in name order (deterministic).
+    fn visit(
+        name: &str,
+        functions: &BTreeMap<String, (String, Vec<String>)>,
+        path: &mut Vec<String>,
+        done: &mut std::collections::BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = path.iter().position(|p| p == name) {
+            let mut cycle = path[at..].to_vec();
+            cycle.push(name.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(name) {
+            return None;
+        }
+        path.push(name.to_owned());
+        for callee in functions.get(name).map(|f| f.1.as_slice()).unwrap_or_default() {
+            if functions.contains_key(callee)
+                && let Some(cycle) = visit(callee, functions, path, done)
+            {
+                return Some(cycle);
+            }
+        }
+        path.pop();
+        done.insert(name.to_owned());
+        None
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for name in functions.keys() {
+        if let Some(cycle) = visit(name, &functions, &mut Vec::new(), &mut done) {
+            let place = &functions[&cycle[0]].0;
+            return Some(format!("{place}: recursive function {}", cycle.join(" → ")));
+        }
+    }
+    None
+}
+
 /// A new engine under `limits`, with the capped collection builtins and Trivy's `result.new`.
 fn engine(limits: &Limits) -> Result<Engine, PolicyError> {
     let mut engine = Engine::new();
@@ -180,6 +253,9 @@ impl Policies {
                 }
             }
             texts.insert(name, text);
+        }
+        if let Some(problem) = recursion(engine.get_modules()) {
+            return Err(PolicyError::Load(problem));
         }
         // Compiling (rule conflicts, unknown functions) happens at the first evaluation.
         engine.eval_query("true".to_owned(), false).map_err(|e| PolicyError::Load(one_line(&e, "policy")))?;

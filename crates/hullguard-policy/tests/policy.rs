@@ -211,3 +211,10 @@ fn a_huge_comprehension_stops_at_the_time_limit() {
     assert!(err.starts_with("data.acme.limits.loop.deny: ") && err.contains("time limit"), "{err}");
     assert!(took >= Duration::from_millis(300) && took < Duration::from_secs(3), "{took:?}");
 }
+
+#[test]
+fn a_recursive_function_is_refused_at_load() {
+    let file = dir("limits/recursion.rego");
+    let err = Policies::load(&[file.clone()], Limits::default()).unwrap_err().to_string();
+    assert_eq!(err, format!("{}:3:1: recursive function f → f", file.display()));
+}
