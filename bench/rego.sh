@@ -4,10 +4,10 @@
 # fires once per object so the objects are counted) over the Kubernetes objects of
 # bench/k8s-corpus.py (seeded). Prints the wall time of `hullguard k8s DIR` with and without
 # `--policy-dir`, the policies' time per object, and its ratio to the built-in checks' time.
-#   bench/rego.sh            (COUNT=170 applications, about 1,000 objects; RUNS=3, best run kept)
+#   bench/rego.sh            (COUNT=250 applications, about 1,000 objects; RUNS=3, best run kept)
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
-count=${COUNT:-170}
+count=${COUNT:-250}
 python3 "$repo/bench/k8s-corpus.py" "$work/corpus" --count "$count" >/dev/null
 mkdir -p "$work/rules"
 python3 - "$work/rules" <<'PY'
