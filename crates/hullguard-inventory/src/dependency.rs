@@ -26,46 +26,81 @@ fn manifest_dir(path: &str) -> Option<&str> {
     Some(dir.trim_end_matches('/'))
 }
 
-/// Resolve the bare dependency names of npm packages (written by the npm analyzer, which sees
-/// one manifest at a time) to the installed package Node's lookup would load: the nearest
-/// `node_modules/<name>/package.json` from the dependent's directory up. Names nothing installs
-/// are dropped (optional or missing dependencies).
-pub(crate) fn resolve_npm_names(packages: &mut [Package]) {
-    let installed: HashMap<&str, usize> = packages
+/// The directory a Python distribution is installed in: the parent of its `*.dist-info` or
+/// `*.egg-info` (`usr/lib/python3/dist-packages`).
+fn site_dir(path: &str) -> &str {
+    let path = path.trim_start_matches('/');
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    if dir.ends_with(".dist-info") || dir.ends_with(".egg-info") {
+        dir.rsplit_once('/').map_or("", |(d, _)| d)
+    } else {
+        dir
+    }
+}
+
+/// Resolve the bare dependency names the npm and Python analyzers write (each sees one manifest
+/// at a time) to installed packages: for npm the one Node's lookup loads (the nearest
+/// `node_modules/<name>/package.json` from the dependent's directory up); for Python the
+/// distribution of that PEP 503 name in the dependent's own site directory, else the one with
+/// the shortest path. Names nothing installs are dropped (optional or missing dependencies).
+pub(crate) fn resolve_bare_names(packages: &mut [Package]) {
+    let npm: HashMap<&str, usize> = packages
         .iter()
         .enumerate()
         .filter(|(_, p)| p.found.ecosystem == Ecosystem::Npm)
         .filter_map(|(i, p)| Some((manifest_dir(&p.found.path)?, i)))
         .collect();
-    let resolved: Vec<Option<Vec<String>>> = packages
+    let mut python: HashMap<(&str, String), usize> = HashMap::new();
+    let mut python_anywhere: HashMap<String, usize> = HashMap::new();
+    for (i, p) in packages.iter().enumerate().filter(|(_, p)| p.found.ecosystem == Ecosystem::PyPI) {
+        let name = crate::pep503_name(&p.found.name);
+        python.entry((site_dir(&p.found.path), name.clone())).or_insert(i);
+        let best = python_anywhere.entry(name).or_insert(i);
+        if p.found.path.split('/').count() < packages[*best].found.path.split('/').count() {
+            *best = i;
+        }
+    }
+    let locate = |i: usize, name: &str| -> Option<usize> {
+        let f = &packages[i].found;
+        match f.ecosystem {
+            Ecosystem::Npm => {
+                let dir = manifest_dir(&f.path).unwrap_or_default();
+                let target = node_modules_lookup(dir, name, |c| npm.contains_key(c))?;
+                Some(npm[target.as_str()])
+            }
+            Ecosystem::PyPI => {
+                let site = site_dir(&f.path);
+                python.get(&(site, name.to_string())).or_else(|| python_anywhere.get(name)).copied()
+            }
+            _ => None,
+        }
+    };
+    let resolve = |i: usize, names: &[String]| -> Vec<String> {
+        let mut refs: Vec<String> = names
+            .iter()
+            .filter_map(|r| match split_reference(r) {
+                (_, Some(_)) => Some(r.clone()),
+                (name, None) => locate(i, name).filter(|&t| t != i).map(|t| packages[t].found.reference()),
+            })
+            .collect();
+        refs.sort();
+        refs.dedup();
+        refs
+    };
+    let resolved: Vec<Option<(Vec<String>, Vec<String>)>> = packages
         .iter()
         .enumerate()
         .map(|(i, p)| {
             let f = &p.found;
-            if f.ecosystem != Ecosystem::Npm || f.depends_on.iter().all(|r| split_reference(r).1.is_some()) {
-                return None;
-            }
-            let dir = manifest_dir(&f.path).unwrap_or_default();
-            let mut refs: Vec<String> = f
-                .depends_on
-                .iter()
-                .filter_map(|r| match split_reference(r) {
-                    (_, Some(_)) => Some(r.clone()),
-                    (name, None) => {
-                        let target = node_modules_lookup(dir, name, |c| installed.contains_key(c))?;
-                        let t = installed[target.as_str()];
-                        (t != i).then(|| packages[t].found.reference())
-                    }
-                })
-                .collect();
-            refs.sort();
-            refs.dedup();
-            Some(refs)
+            let bare = |refs: &[String]| refs.iter().any(|r| split_reference(r).1.is_none());
+            (bare(&f.depends_on) || bare(&f.dev_depends_on))
+                .then(|| (resolve(i, &f.depends_on), resolve(i, &f.dev_depends_on)))
         })
         .collect();
     for (p, refs) in packages.iter_mut().zip(resolved) {
-        if let Some(refs) = refs {
-            p.found.depends_on = refs;
+        if let Some((depends_on, dev_depends_on)) = refs {
+            p.found.depends_on = depends_on;
+            p.found.dev_depends_on = dev_depends_on;
         }
     }
 }
@@ -74,6 +109,16 @@ pub(crate) fn resolve_npm_names(packages: &mut [Package]) {
 /// itself); references that resolve to nothing are left out. Each reference costs a few hash
 /// look-ups, however many packages share its name and version.
 pub(crate) fn edges(packages: &[Package]) -> Vec<Vec<usize>> {
+    resolve_references(packages, |f| &f.depends_on)
+}
+
+/// For each package, the indices its [`FoundPackage::dev_depends_on`] resolve to, as [`edges`].
+pub(crate) fn dev_edges(packages: &[Package]) -> Vec<Vec<usize>> {
+    resolve_references(packages, |f| &f.dev_depends_on)
+}
+
+/// The indices the references `pick` gives of each package resolve to.
+fn resolve_references(packages: &[Package], pick: impl Fn(&FoundPackage) -> &[String]) -> Vec<Vec<usize>> {
     let mut at_path: HashMap<(Ecosystem, &str, &str, &str), usize> = HashMap::new();
     let mut shortest: HashMap<(Ecosystem, &str, &str), usize> = HashMap::new();
     for (i, p) in packages.iter().enumerate() {
@@ -104,7 +149,7 @@ pub(crate) fn edges(packages: &[Package]) -> Vec<Vec<usize>> {
                     })
                     .or_else(|| shortest.get(&(f.ecosystem, name, version)).copied())
             };
-            let mut targets: Vec<usize> = f.depends_on.iter().filter_map(resolve).filter(|&t| t != i).collect();
+            let mut targets: Vec<usize> = pick(f).iter().filter_map(resolve).filter(|&t| t != i).collect();
             targets.sort_unstable();
             targets.dedup();
             targets
@@ -156,12 +201,29 @@ mod tests {
             npm("b", "1.0.0", "/app/node_modules/b/package.json", &[]),
             npm("@s/c", "1.0.0", "/app/node_modules/@s/c/package.json", &["b"]),
         ];
-        resolve_npm_names(&mut packages);
+        resolve_bare_names(&mut packages);
         let deps: Vec<Vec<&str>> =
             packages.iter().map(|p| p.found.depends_on.iter().map(String::as_str).collect()).collect();
         assert_eq!(deps, [vec!["@s/c@1.0.0", "a@1.0.0"], vec!["b@2.0.0"], vec![], vec![], vec!["b@1.0.0"]]);
         // The SBOM writers find the same packages again.
         assert_eq!(edges(&packages), [vec![1, 4], vec![2], vec![], vec![], vec![3]]);
+    }
+
+    #[test]
+    fn python_names_resolve_in_the_same_site_directory_first() {
+        let py = |name, version, path, deps| package(Ecosystem::PyPI, name, version, path, deps);
+        let mut packages = vec![
+            py("Flask", "1.1.2", "/site/Flask-1.1.2.dist-info/METADATA", &["jinja2", "werkzeug", "click"]),
+            py("Jinja2", "2.11.2", "/site/Jinja2-2.11.2.dist-info/METADATA", &["markupsafe"]),
+            py("Werkzeug", "0.9", "/other/site/Werkzeug-0.9.dist-info/METADATA", &[]),
+            py("Werkzeug", "1.0.1", "/site/Werkzeug-1.0.1.dist-info/METADATA", &[]),
+            py("MarkupSafe", "1.1.1", "/usr/lib/python3/dist-packages/MarkupSafe-1.1.1.egg-info", &[]),
+        ];
+        resolve_bare_names(&mut packages);
+        let deps: Vec<Vec<&str>> =
+            packages.iter().map(|p| p.found.depends_on.iter().map(String::as_str).collect()).collect();
+        assert_eq!(deps, [vec!["Jinja2@2.11.2", "Werkzeug@1.0.1"], vec!["MarkupSafe@1.1.1"], vec![], vec![], vec![]]);
+        assert_eq!(edges(&packages), [vec![1, 3], vec![4], vec![], vec![], vec![]]);
     }
 
     #[test]

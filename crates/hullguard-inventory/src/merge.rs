@@ -78,7 +78,7 @@ pub fn merge_in(image: &ImageRead<ScannedLayer>, fs: &MergedFs) -> Inventory {
             });
         }
     }
-    crate::dependency::resolve_npm_names(&mut inventory.packages);
+    crate::dependency::resolve_bare_names(&mut inventory.packages);
     inventory.packages.sort_unstable();
     inventory.packages.dedup();
     inventory

@@ -107,6 +107,10 @@ pub struct FoundPackage {
     /// `Depends`/`Pre-Depends` within its status file.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub depends_on: Vec<String>,
+    /// The part of `depends_on` a project needs only to develop or build it (the npm
+    /// lockfile root's `devDependencies`), in the same form.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dev_depends_on: Vec<String>,
 }
 
 impl FoundPackage {
@@ -123,6 +127,7 @@ impl FoundPackage {
             path,
             root_project: false,
             depends_on: Vec::new(),
+            dev_depends_on: Vec::new(),
         }
     }
 

@@ -15,6 +15,9 @@ pub struct Why<'a> {
     /// Per top-level package that reaches it, nearest first: the chain from that package down
     /// to this one, both included. Empty when nothing depends on it, or only a cycle does.
     pub chains: Vec<Vec<&'a Package>>,
+    /// Only a development or build dependency: every chain to it passes through a project's
+    /// dev dependencies ([`crate::FoundPackage::dev_depends_on`]).
+    pub dev_only: bool,
 }
 
 /// Why each package named `name` is in `inventory`, in inventory order (empty when none is).
@@ -23,6 +26,7 @@ pub struct Why<'a> {
 pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
     let packages = &inventory.packages;
     let reverse = reverse_edges(packages);
+    let dev_only = dev_only(packages, &reverse);
     let target_indices = packages.iter().enumerate().filter(|(_, p)| p.found.name == name).map(|(i, _)| i);
     target_indices
         .map(|target| {
@@ -60,6 +64,7 @@ pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
                 package: &packages[target],
                 dependents: reverse[target].iter().map(|&i| &packages[i]).collect(),
                 chains,
+                dev_only: dev_only[target],
             }
         })
         .collect()
@@ -76,6 +81,36 @@ fn reverse_edges(packages: &[Package]) -> Vec<Vec<usize>> {
     reverse
 }
 
+/// Per package: whether it is reached from top-level packages only through dev edges. A walk
+/// from every top-level package along runtime edges marks what is needed at run time; a second
+/// walk along every edge marks what is reached at all (packages only a cycle depends on are not).
+fn dev_only(packages: &[Package], reverse: &[Vec<usize>]) -> Vec<bool> {
+    let forward = crate::dependency::edges(packages);
+    let dev = crate::dependency::dev_edges(packages);
+    if dev.iter().all(Vec::is_empty) {
+        return vec![false; packages.len()];
+    }
+    let walk = |runtime_only: bool| {
+        let mut seen = vec![false; packages.len()];
+        let mut stack: Vec<usize> = (0..packages.len()).filter(|&i| reverse[i].is_empty()).collect();
+        for &i in &stack {
+            seen[i] = true;
+        }
+        while let Some(at) = stack.pop() {
+            for &next in &forward[at] {
+                let dev_edge = runtime_only && dev[at].contains(&next);
+                if !seen[next] && !dev_edge {
+                    seen[next] = true;
+                    stack.push(next);
+                }
+            }
+        }
+        seen
+    };
+    let (runtime, reached) = (walk(true), walk(false));
+    runtime.iter().zip(reached).map(|(&r, any)| any && !r).collect()
+}
+
 /// Where a package sits in the dependency graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Place {
@@ -84,6 +119,8 @@ pub struct Place {
     pub direct: bool,
     /// How many packages depend on it directly.
     pub dependents: usize,
+    /// Only a development or build dependency (see [`Why::dev_only`]).
+    pub dev_only: bool,
 }
 
 /// Each package's [`Place`], in inventory order; `None` for a package of an ecosystem with no
@@ -92,15 +129,18 @@ pub struct Place {
 pub fn places(inventory: &Inventory) -> Vec<Option<Place>> {
     let packages = &inventory.packages;
     let reverse = reverse_edges(packages);
+    let dev_only = dev_only(packages, &reverse);
     let with_edges: std::collections::HashSet<_> =
         packages.iter().filter(|p| !p.found.depends_on.is_empty()).map(|p| p.found.ecosystem).collect();
     packages
         .iter()
         .zip(&reverse)
-        .map(|(p, up)| {
+        .zip(dev_only)
+        .map(|((p, up), dev_only)| {
             with_edges.contains(&p.found.ecosystem).then(|| Place {
                 direct: up.is_empty() || up.iter().any(|&d| reverse[d].is_empty()),
                 dependents: up.len(),
+                dev_only,
             })
         })
         .collect()
@@ -145,7 +185,7 @@ mod tests {
         let [a] = why(&inv, "a").try_into().unwrap();
         assert_eq!((names(&a.dependents), a.chains.len()), (vec!["b".to_string()], 0), "only a cycle depends on it");
         assert!(why(&inv, "missing").is_empty());
-        let place = |direct, dependents| Some(Place { direct, dependents });
+        let place = |direct, dependents| Some(Place { direct, dependents, dev_only: false });
         // lib: app is top-level; z: tool is; x: only app; b: only a, which b depends on back.
         assert_eq!(
             places(&inv),
@@ -159,5 +199,23 @@ mod tests {
                 place(true, 3)
             ]
         );
+    }
+
+    #[test]
+    fn dev_only_when_every_chain_passes_a_dev_edge() {
+        // app needs lib at run time and test-kit only to develop; test-kit and lib share util.
+        let mut inv = inventory(&[
+            ("app", &["lib", "test-kit"]),
+            ("lib", &["util"]),
+            ("test-kit", &["util", "assert"]),
+            ("util", &[]),
+            ("assert", &[]),
+        ]);
+        inv.packages[0].found.dev_depends_on = vec!["test-kit@1".into()];
+        let dev: Vec<(&str, bool)> =
+            ["app", "lib", "test-kit", "util", "assert"].iter().map(|n| (*n, why(&inv, n)[0].dev_only)).collect();
+        assert_eq!(dev, [("app", false), ("lib", false), ("test-kit", true), ("util", false), ("assert", true)]);
+        let places: Vec<bool> = places(&inv).into_iter().map(|p| p.unwrap().dev_only).collect();
+        assert_eq!(places, [false, false, true, false, true]);
     }
 }

@@ -124,6 +124,10 @@ pub struct DependencyPlace {
     pub relation: DependencyRelation,
     /// How many packages depend on it directly.
     pub dependents: usize,
+    /// Needed only to develop or build a project (every chain to it passes a project's dev
+    /// dependencies); absent when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dev_only: bool,
 }
 
 /// Direct or transitive.

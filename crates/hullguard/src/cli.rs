@@ -29,7 +29,7 @@ pub struct WatchArgs {
     /// A rules file (docs/watch.md); the built-in default rules without it.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<std::path::PathBuf>,
-    /// Repeats of one alert (rule, container, command line) within this many seconds are counted
+    /// Repeats of one alert (rule, container, process image, target) within this many seconds are counted
     /// in the next one, not written.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub window: u64,
@@ -79,6 +79,9 @@ enum Command {
     Host(HostArgs),
     /// Audit containers in the Docker Engine (CIS Docker §5–6): every running one, or those named.
     Containers(ContainersArgs),
+    /// Compliance report of a spec (CIS Docker, CIS Kubernetes, NSA/CISA, PSS restricted; SOC 2 and
+    /// HIPAA as evidence mappings) over images, Dockerfiles, manifests, the host and containers.
+    Compliance(commands::compliance::ComplianceArgs),
     /// Compare two scans: each a saved `--format json` report, an SBOM, or an image (scanned now).
     Diff(DiffArgs),
     /// Why a package is in an image: the dependency chains to it, the layer and instruction that
@@ -86,6 +89,11 @@ enum Command {
     Why(WhyArgs),
     /// Run the API server (results store, continuous re-scan, metrics), or manage its tokens.
     Server(ServerArgs),
+    /// The Kubernetes admission webhook (served by `server --admission`).
+    Admission {
+        #[command(subcommand)]
+        action: AdmissionAction,
+    },
     /// Seccomp profiles.
     Seccomp {
         #[command(subcommand)]
@@ -104,6 +112,26 @@ enum Command {
     Registry {
         #[command(subcommand)]
         action: RegistryAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdmissionAction {
+    /// Print what installs the webhook: webhook configurations, Deployment, Service, policy
+    /// ConfigMap, data claim and the cert-manager serving certificate (YAML).
+    Manifests {
+        /// The namespace it runs in.
+        #[arg(long, default_value = "hullguard")]
+        namespace: String,
+        /// The Service's name (and every object's).
+        #[arg(long, default_value = "hullguard-webhook")]
+        service: String,
+        /// The hullguard image.
+        #[arg(long, default_value = concat!("ghcr.io/hullguard/hullguard:", env!("CARGO_PKG_VERSION")))]
+        image: String,
+        /// Seconds the API server waits for an answer (1 to 30).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=30))]
+        timeout: u32,
     },
 }
 
@@ -313,6 +341,38 @@ enum SeccompAction {
         #[command(flatten)]
         audit: AuditArgs,
     },
+    /// Record the syscalls a running container makes (eBPF, root) into a profile allowing exactly
+    /// those (plus what runc needs to start it), every other syscall failing with EPERM.
+    Record(SeccompRecordArgs),
+}
+
+/// Arguments of `seccomp record`.
+#[derive(Args)]
+pub struct SeccompRecordArgs {
+    /// The container (id or name).
+    pub container: String,
+    /// How long to record: seconds, or a number with `s`, `m` or `h`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// Write the profile to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `90`, `90s`, `2m`, `1h`: a whole number of seconds, minutes or hours, above zero.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match s.strip_suffix(['s', 'm', 'h']) {
+        Some(number) => (number, &s[number.len()..]),
+        None => (s, "s"),
+    };
+    let n: u64 =
+        number.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{s:?} is not a duration like 60s or 5m"))?;
+    let seconds = match unit {
+        "h" => n.saturating_mul(3600),
+        "m" => n.saturating_mul(60),
+        _ => n,
+    };
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Arguments of `config`: the Dockerfile linter's, and the manifests' own.
@@ -674,6 +734,16 @@ struct ServerArgs {
     /// Requests per minute and token.
     #[arg(long, value_name = "N", default_value_t = hullguard_server::Limits::default().requests_per_minute)]
     rate_limit: u32,
+    /// Serve the Kubernetes admission webhook (POST /validate) under this admission policy, re-read
+    /// when it changes; everything is then served over TLS.
+    #[arg(long, value_name = "POLICY.yaml", requires_all = ["tls_cert", "tls_key"])]
+    admission: Option<PathBuf>,
+    /// The PEM certificate chain of the TLS listener (with --admission).
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_cert: Option<PathBuf>,
+    /// Its PEM private key.
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The scanners of `image`.
@@ -943,8 +1013,25 @@ pub fn run() -> Result<ExitCode> {
                     request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
                     requests_per_minute: args.rate_limit,
                 },
+                admission: match (args.admission, args.tls_cert, args.tls_key) {
+                    (Some(policy), Some(cert), Some(key)) => {
+                        Some(hullguard_server::AdmissionConfig { policy, cert, key })
+                    }
+                    _ => None,
+                },
             },
         ),
+        Command::Admission { action: AdmissionAction::Manifests { namespace, service, image, timeout } } => {
+            let install = hullguard_server::admission::manifests::Install {
+                namespace: &namespace,
+                service: &service,
+                image: &image,
+                timeout_seconds: timeout,
+            };
+            let yaml = hullguard_server::admission::manifests::yaml(&install).map_err(anyhow::Error::msg)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), yaml.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
         Command::Db { action: DbAction::Info { db, format, output } } => {
@@ -999,10 +1086,12 @@ pub fn run() -> Result<ExitCode> {
             )
         }
         Command::Host(args) => commands::audit::host(&args, cli.quiet),
+        Command::Compliance(args) => commands::compliance::run(&args, cli.quiet),
         Command::Containers(args) => commands::audit::containers(&args, cli.quiet),
         Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {
             commands::audit::seccomp(&profile, &audit, cli.quiet)
         }
+        Command::Seccomp { action: SeccompAction::Record(args) } => commands::watch::record(&args, cli.quiet),
         Command::Inventory(args) => {
             let cache = args.cache.dir();
             let output = args.output.output;

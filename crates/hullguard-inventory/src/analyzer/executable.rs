@@ -19,7 +19,7 @@
 use hullguard_image::LayerEntry;
 
 use super::{Analyzer, LayerFacts};
-use crate::format::cargo_auditable::{self, AuditData, Source};
+use crate::format::cargo_auditable::{self, AuditData, DependencyKind, Source};
 use crate::format::go::{self, GoBuildInfo};
 use crate::format::go_symbols;
 use crate::package::{Ecosystem, FoundPackage};
@@ -40,8 +40,9 @@ impl Analyzer for ElfExecutable {
     }
 
     fn version(&self) -> u32 {
-        // Above both predecessors' version 2: layer-cache entries written by them never match.
-        3
+        // Above both predecessors' version 2: layer-cache entries written by them never match;
+        // 4: build edges of cargo-auditable data.
+        4
     }
 
     fn wants(&self, _path: &str) -> bool {
@@ -189,6 +190,17 @@ fn cargo_packages(data: &AuditData, file: &str) -> Vec<FoundPackage> {
                 .collect();
             found.depends_on.sort();
             found.depends_on.dedup();
+            // A crate recorded as `build` kind is used only at build time (build scripts, proc
+            // macros): every edge to it is a build edge.
+            found.dev_depends_on = p
+                .dependencies
+                .iter()
+                .map(|&d| &data.packages[d])
+                .filter(|dep| dep.kind == DependencyKind::Build)
+                .map(|dep| format!("{}@{}", dep.name, dep.version))
+                .collect();
+            found.dev_depends_on.sort();
+            found.dev_depends_on.dedup();
             found
         })
         .collect()
@@ -240,6 +252,19 @@ mod tests {
                 ("stdlib", "go1.22.1", vec![]),
             ]
         );
+    }
+
+    #[test]
+    fn edges_to_build_kind_crates_are_build_edges() {
+        let json = br#"{"packages":[
+            {"name":"app","version":"0.1.0","source":"local","dependencies":[1,2],"root":true},
+            {"name":"serde","version":"1.0.0","source":"crates.io","dependencies":[2]},
+            {"name":"syn","version":"2.0.0","source":"crates.io","kind":"build"}]}"#;
+        let data = crate::format::cargo_auditable::parse_audit_json(json).unwrap();
+        let found = cargo_packages(&data, "/bin/app");
+        let dev: Vec<(&str, Vec<&str>)> =
+            found.iter().map(|p| (p.name.as_str(), p.dev_depends_on.iter().map(String::as_str).collect())).collect();
+        assert_eq!(dev, [("app", vec!["syn@2.0.0"]), ("serde", vec!["syn@2.0.0"]), ("syn", vec![])]);
     }
 
     #[test]

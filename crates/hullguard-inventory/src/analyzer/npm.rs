@@ -3,7 +3,8 @@
 //!
 //! Each package records the names of what it depends on (an installed package: its
 //! `dependencies`, `optionalDependencies`, `peerDependencies`; the project: the lockfile root's
-//! sections, dev included); the merge resolves them to the installed packages Node would load.
+//! sections, dev included, and apart which of them only `devDependencies` names); the merge
+//! resolves them to the installed packages Node would load.
 
 use std::fmt;
 
@@ -40,7 +41,7 @@ impl Analyzer for Npm {
     }
 
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn wants(&self, path: &str) -> bool {
@@ -89,6 +90,16 @@ impl Analyzer for Npm {
                 .collect();
             p.depends_on.sort();
             p.depends_on.dedup();
+            if root {
+                let named_in = |section: &'static str| {
+                    entry.sections.iter().filter(move |(k, _)| k == section).flat_map(|(_, names)| names)
+                };
+                let runtime: Vec<&String> =
+                    ROOT_SECTIONS[..].iter().filter(|s| **s != "devDependencies").flat_map(|s| named_in(s)).collect();
+                p.dev_depends_on = named_in("devDependencies").filter(|n| !runtime.contains(n)).cloned().collect();
+                p.dev_depends_on.sort();
+                p.dev_depends_on.dedup();
+            }
         }
         facts.packages.push(p);
         Ok(())
@@ -267,5 +278,18 @@ mod tests {
             (p[0].name.as_str(), p[0].root_project, p[0].depends_on.as_slice()),
             ("app", true, &["x".to_string()][..])
         );
+        assert_eq!(p[0].dev_depends_on, ["x"]);
+        // A name in both sections is needed at run time.
+        let lock = r#"{"lockfileVersion": 3, "packages": {"": {"name": "app", "version": "1.0.0",
+                      "dependencies": {"a": "1"}, "devDependencies": {"a": "1", "b": "1", "c": "1"}}}}"#;
+        let p = analyze("app/package-lock.json", lock).unwrap();
+        assert_eq!(
+            (p[0].depends_on.as_slice(), p[0].dev_depends_on.as_slice()),
+            (&["a", "b", "c"].map(String::from)[..], &["b", "c"].map(String::from)[..])
+        );
+        let installed =
+            analyze("n/node_modules/a/package.json", r#"{"name": "a", "version": "1", "devDependencies": {"e": "1"}}"#)
+                .unwrap();
+        assert!(installed[0].dev_depends_on.is_empty(), "an installed package's dev dependencies are not installed");
     }
 }

@@ -30,6 +30,7 @@ fn found(ecosystem: Ecosystem, p: OsPackage, version: String, path: &str) -> Fou
         path: format!("/{path}"),
         root_project: false,
         depends_on: Vec::new(),
+        dev_depends_on: Vec::new(),
     }
 }
 

@@ -191,7 +191,7 @@ impl Doc<'_> {
             version: c.version.as_deref(),
         };
         let (mut found, purl) = match element.identify(hint, path) {
-            Ok(Identified::Package(found, purl)) => (found, purl),
+            Ok(Identified::Package(found, purl)) => (*found, purl),
             Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
             Err(why) => {
                 let place: Vec<String> = at.iter().map(|i| format!("components[{i}]")).collect();
@@ -232,7 +232,7 @@ impl Doc<'_> {
         let element =
             Element { purl: purl_text, group: None, name: p.name.as_deref(), version: p.version_info.as_deref() };
         let (mut found, purl) = match element.identify(None, path.unwrap_or_default()) {
-            Ok(Identified::Package(found, purl)) => (found, purl),
+            Ok(Identified::Package(found, purl)) => (*found, purl),
             Ok(Identified::Foreign(purl_text)) => return self.foreign(&purl_text),
             Err(why) => return self.not_read("spdx", format!("packages[{index}] ({}): {why}", element.describe())),
         };
@@ -305,7 +305,7 @@ struct Element<'a> {
 /// A package identified, or a purl of an ecosystem we do not inventory.
 enum Identified {
     /// The package, and the document's purl of it (`None`: the element had none).
-    Package(FoundPackage, Option<Purl>),
+    Package(Box<FoundPackage>, Option<Purl>),
     Foreign(String),
 }
 
@@ -325,7 +325,10 @@ impl Element<'_> {
             let name = declared(ecosystem).ok_or("no name")?;
             let version = self.version.filter(|v| !v.is_empty()).ok_or("no version")?;
             // The purl is made once the document's OS is known.
-            return Ok(Identified::Package(FoundPackage::new(ecosystem, name, version.to_string(), path), None));
+            return Ok(Identified::Package(
+                Box::new(FoundPackage::new(ecosystem, name, version.to_string(), path)),
+                None,
+            ));
         };
         let purl = Purl::parse(purl_text).map_err(|e| e.to_string())?;
         let p = purl.parts();
@@ -358,7 +361,7 @@ impl Element<'_> {
             found.source_name = Some(found.name.clone());
             found.source_version = Some(found.version.clone());
         }
-        Ok(Identified::Package(found, Some(purl.without_qualifier("upstream"))))
+        Ok(Identified::Package(Box::new(found), Some(purl.without_qualifier("upstream"))))
     }
 }
 

@@ -103,11 +103,14 @@ fn analyzer_reports_cargo_packages_with_local_root_marked() {
         p.depends_on = depends_on.iter().map(ToString::to_string).collect();
         p
     };
-    // The dependency indices become `name@version` references, sorted.
+    // The dependency indices become `name@version` references, sorted; the edge to the
+    // build-kind `cc` is also a build edge.
+    let mut demo_app = found("demo-app", "0.3.1", true, &["cc@1.2.27", "gitdep@0.1.0-alpha.2", "serde_json@1.0.140"]);
+    demo_app.dev_depends_on = vec!["cc@1.2.27".into()];
     assert_eq!(
         facts.packages,
         [
-            found("demo-app", "0.3.1", true, &["cc@1.2.27", "gitdep@0.1.0-alpha.2", "serde_json@1.0.140"]),
+            demo_app,
             found("serde_json", "1.0.140", false, &["gitdep@0.1.0-alpha.2"]),
             found("cc", "1.2.27", false, &[]),
             found("gitdep", "0.1.0-alpha.2", false, &[]),

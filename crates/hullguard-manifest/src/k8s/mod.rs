@@ -143,6 +143,21 @@ impl Verdict {
     }
 }
 
+/// The image of every container (init and ephemeral too) of every workload of `inputs`, as
+/// `(field path, image)`: `("spec.containers[0].image", "nginx:1.27")`.
+#[must_use]
+pub fn images(inputs: &[Input<'_>]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    walk(inputs, &mut Vec::new(), &mut |_, obj| {
+        for c in pod_spec(obj).map(|p| p.containers()).unwrap_or_default() {
+            if let Some(image) = c.image() {
+                out.push((obj.path(&format!("{}.image", c.path)), image.to_owned()));
+            }
+        }
+    });
+    out
+}
+
 /// PSA's verdicts at `level` and `version` for every object of `inputs` that holds a pod spec,
 /// and the problems with the input.
 #[must_use]

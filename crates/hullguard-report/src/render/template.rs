@@ -5,20 +5,18 @@ use std::io::Write;
 
 use minijinja::{AutoEscape, Environment, value::Serde};
 
-use crate::Report;
-
 /// The shipped HTML report template (no external assets).
 pub const HTML_TEMPLATE: &str = include_str!("../../templates/report.html.jinja");
 
-/// Writes `report` through `template`; `name` decides escaping: names ending
-/// in `.html`, `.htm` or `.html.jinja` escape for HTML, others not at all.
-/// The template sees the JSON report's fields (`target`, `findings`, …).
+/// Writes `report` (a [`Report`](crate::Report), or any other report such as a compliance report) through
+/// `template`; `name` decides escaping: names ending in `.html`, `.htm` or `.html.jinja` escape
+/// for HTML, others not at all. The template sees the JSON report's fields (`target`, `findings`, …).
 ///
 /// # Errors
 ///
 /// When the template does not parse or fails to render, or `out` fails; the message names
 /// the template and the line.
-pub fn write(report: &Report, name: &str, template: &str, out: &mut dyn Write) -> Result<(), String> {
+pub fn write<T: serde::Serialize>(report: &T, name: &str, template: &str, out: &mut dyn Write) -> Result<(), String> {
     let mut env = Environment::new();
     env.set_syntax(
         minijinja::syntax::SyntaxConfig::builder()

@@ -206,6 +206,7 @@ fn push_findings(
                 dependency: place.map(|place| DependencyPlace {
                     relation: if place.direct { DependencyRelation::Direct } else { DependencyRelation::Transitive },
                     dependents: place.dependents,
+                    dev_only: place.dev_only,
                 }),
             })),
             id: v.id,

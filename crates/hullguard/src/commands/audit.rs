@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
 use hullguard_host::containers::{DaemonContext, check, check_daemon};
-use hullguard_host::engine::Engine;
+use hullguard_host::engine::{ContainerFacts, DaemonFacts, Engine};
 use hullguard_host::hostfs::HostFacts;
 use hullguard_host::report::{AuditReport, EngineSummary};
 use hullguard_host::{Audit, daemon, seccomp};
@@ -30,7 +30,7 @@ fn policy(args: &AuditArgs) -> Policy {
     }
 }
 
-fn summary(engine: &hullguard_host::engine::DaemonFacts) -> EngineSummary {
+fn summary(engine: &DaemonFacts) -> EngineSummary {
     let text = |k: &str| engine.version.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
     EngineSummary {
         host: engine.host.clone(),
@@ -39,14 +39,40 @@ fn summary(engine: &hullguard_host::engine::DaemonFacts) -> EngineSummary {
     }
 }
 
+/// The audit of the daemon (through the Engine when `with_engine`) and of the files below `root`.
+pub fn host_audit(root: &Path, with_engine: bool) -> Result<(Audit, Option<DaemonFacts>)> {
+    let facts = HostFacts::read(root);
+    let engine = if with_engine { Some(Engine::connect()?.daemon()?) } else { None };
+    Ok((daemon::check(engine.as_ref(), &facts), engine))
+}
+
+/// The audit of the running containers named (every one, and the daemon-wide container checks,
+/// when none is named).
+pub fn containers_audit(names: &[String]) -> Result<(Audit, DaemonFacts, Vec<ContainerFacts>)> {
+    let engine = Engine::connect()?;
+    let daemon_facts = engine.daemon()?;
+    let (containers, warnings) = engine.containers(names)?;
+    // The daemon-wide no-new-privileges default is only in daemon.json (the Engine does not say).
+    let mut host = HostFacts { root: "/".into(), ..HostFacts::default() };
+    let daemon_json = host.read_text("/etc/docker/daemon.json").and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    let nnp = daemon_json.as_ref().and_then(|j| j.get("no-new-privileges")).and_then(Value::as_bool);
+    let context = DaemonContext::from_info(&daemon_facts.info, nnp == Some(true));
+    let mut audit = Audit { warnings, ..Audit::default() };
+    if names.is_empty() {
+        audit.extend(check_daemon(&daemon_facts.info));
+    }
+    for c in &containers {
+        audit.extend(check(c, context));
+    }
+    Ok((audit, daemon_facts, containers))
+}
+
 /// Run `host`: the daemon (through the Engine, unless `--no-engine`) and the files below `--host-root`.
 pub fn host(args: &HostArgs, quiet: bool) -> Result<ExitCode> {
     if !args.host_root.is_dir() {
         return Err(anyhow!("--host-root {}: not a directory", args.host_root.display()));
     }
-    let facts = HostFacts::read(&args.host_root);
-    let engine = if args.no_engine { None } else { Some(Engine::connect()?.daemon()?) };
-    let audit = daemon::check(engine.as_ref(), &facts);
+    let (audit, engine) = host_audit(&args.host_root, !args.no_engine)?;
     let report =
         AuditReport::new(format!("docker host {}", args.host_root.display()), engine.as_ref().map(summary), audit);
     finish(report, &args.audit, quiet, false)
@@ -55,21 +81,7 @@ pub fn host(args: &HostArgs, quiet: bool) -> Result<ExitCode> {
 /// Run `containers`: every running container, or those named, and with `--scanners vuln` the
 /// images they run.
 pub fn containers(args: &ContainersArgs, quiet: bool) -> Result<ExitCode> {
-    let engine = Engine::connect()?;
-    let daemon_facts = engine.daemon()?;
-    let (containers, warnings) = engine.containers(&args.containers)?;
-    // The daemon-wide no-new-privileges default is only in daemon.json (the Engine does not say).
-    let mut host = HostFacts { root: "/".into(), ..HostFacts::default() };
-    let daemon_json = host.read_text("/etc/docker/daemon.json").and_then(|t| serde_json::from_str::<Value>(&t).ok());
-    let nnp = daemon_json.as_ref().and_then(|j| j.get("no-new-privileges")).and_then(Value::as_bool);
-    let context = DaemonContext::from_info(&daemon_facts.info, nnp == Some(true));
-    let mut audit = Audit { warnings, ..Audit::default() };
-    if args.containers.is_empty() {
-        audit.extend(check_daemon(&daemon_facts.info));
-    }
-    for c in &containers {
-        audit.extend(check(c, context));
-    }
+    let (audit, daemon_facts, containers) = containers_audit(&args.containers)?;
     let mut report = AuditReport::new("containers", Some(summary(&daemon_facts)), audit);
     let mut tripped = false;
     if args.scanners.contains(&ContainerScanner::Vuln) {

@@ -76,12 +76,12 @@ impl Manifests {
 }
 
 /// The files' contents, read with the manifest size cap.
-fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
+pub(crate) fn read_all(paths: &[PathBuf]) -> Result<Vec<(String, Vec<u8>)>> {
     paths.iter().map(|p| Ok((p.display().to_string(), files::read(p)?))).collect()
 }
 
 /// The inputs of `contents`.
-fn inputs(contents: &[(String, Vec<u8>)]) -> Vec<Input<'_>> {
+pub(crate) fn inputs(contents: &[(String, Vec<u8>)]) -> Vec<Input<'_>> {
     contents.iter().map(|(name, bytes)| Input { name, bytes }).collect()
 }
 

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod checks;
+pub mod compliance;
 pub mod db;
 pub mod diff;
 pub mod inspect;

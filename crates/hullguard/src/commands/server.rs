@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use hullguard_server::auth::Scope;
-use hullguard_server::{Config, Limits};
+use hullguard_server::{AdmissionConfig, Config, Limits};
 
 /// `server token create`.
 pub struct TokenCreate {
@@ -32,6 +32,8 @@ pub struct ServeArgs {
     pub db_poll: u64,
     /// Caps.
     pub limits: Limits,
+    /// The admission webhook, when served.
+    pub admission: Option<AdmissionConfig>,
 }
 
 /// Creates a token (printing it once), or serves until SIGINT/SIGTERM.
@@ -52,9 +54,11 @@ pub fn run(token: Option<TokenCreate>, args: ServeArgs) -> Result<ExitCode> {
         db_poll: (args.db_poll > 0).then(|| Duration::from_secs(args.db_poll)),
         limits: args.limits,
         stop_on_signal: true,
+        admission: args.admission,
     };
+    let scheme = if config.admission.is_some() { "https" } else { "http" };
     let running = hullguard_server::start(config)?;
-    eprintln!("hullguard: server listening on http://{}", running.addr);
+    eprintln!("hullguard: server listening on {scheme}://{}", running.addr);
     running.wait()?;
     Ok(ExitCode::SUCCESS)
 }

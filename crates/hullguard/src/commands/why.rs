@@ -41,6 +41,7 @@ pub fn run(
                         "dependents": w.dependents.iter().map(|d| d.found.reference()).collect::<Vec<_>>(),
                         "chains": w.chains.iter().map(|c| c.iter().map(|d| d.found.reference()).collect::<Vec<_>>()).collect::<Vec<_>>(),
                         "removable": w.dependents.is_empty(),
+                        "dev_only": w.dev_only,
                     })
                 })
                 .collect();
@@ -71,7 +72,10 @@ fn table(w: &Why<'_>, created_by: Option<&str>) -> String {
     let p = w.package;
     let mut out = format!("{} ({}, {})\n", label(p), p.found.ecosystem.purl_type(), escape_control(&p.found.path));
     if let Some(layer) = p.layer {
-        out += &format!("  added by layer {layer}: {}\n", escape_control(created_by.unwrap_or("-")));
+        out += &match created_by {
+            Some(instruction) => format!("  added by layer {layer}: {}\n", escape_control(instruction)),
+            None => format!("  added by layer {layer}\n"),
+        };
     }
     if w.dependents.is_empty() {
         out += "  nothing depends on it: removing it should be safe\n";
@@ -82,6 +86,9 @@ fn table(w: &Why<'_>, created_by: Option<&str>) -> String {
         dependents.push(format!("… and {} more", w.dependents.len() - SHOWN_DEPENDENTS));
     }
     out += &format!("  depended on by {}: {}\n", w.dependents.len(), dependents.join(", "));
+    if w.dev_only {
+        out += "  only a development or build dependency: every chain passes a project's dev dependencies\n";
+    }
     for chain in &w.chains {
         let steps: Vec<String> = chain.iter().map(|d| label(d)).collect();
         out += &format!("  chain: {}\n", steps.join(" > "));

@@ -1,10 +1,13 @@
 //! End-to-end tests of the `hullguard` binary: one test binary, one module per area.
 
+mod admission;
 mod audit;
+mod compliance;
 mod config;
 mod daemon;
 mod db_build;
 mod db_update;
+mod deploy;
 mod diff;
 mod formats;
 mod hostile;

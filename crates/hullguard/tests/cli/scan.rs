@@ -101,12 +101,13 @@ fn app_mixed_report_carries_package_layer_and_fix() {
 
     // Each finding's place in the dependency graph, as `why` shows it: minimist is a dependency
     // of the project, qs only of express and body-parser, tar only of dpkg (itself depended on);
-    // Python has no edges, so nothing is said.
+    // PyYAML: nothing installed requires it; urllib3: requests does.
     let place = |package: &str| found.iter().find(|f| f["package"] == package).unwrap()["dependency"].clone();
     assert_eq!(place("minimist"), serde_json::json!({"relation": "direct", "dependents": 1}));
     assert_eq!(place("qs"), serde_json::json!({"relation": "transitive", "dependents": 2}));
     assert_eq!(place("tar"), serde_json::json!({"relation": "transitive", "dependents": 1}));
-    assert_eq!(place("PyYAML"), Value::Null);
+    assert_eq!(place("PyYAML"), serde_json::json!({"relation": "direct", "dependents": 0}));
+    assert_eq!(place("urllib3"), serde_json::json!({"relation": "direct", "dependents": 1}));
 
     // Sorted: severity descending, then KEV first, then package.
     let rank = |s: &str| ["UNKNOWN", "INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL"].iter().position(|x| *x == s).unwrap();

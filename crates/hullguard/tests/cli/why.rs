@@ -1,4 +1,5 @@
-//! `hullguard why` end to end on app-mixed: exact chains for an npm, a Cargo and a dpkg package.
+//! `hullguard why` end to end: exact chains for an npm, a Cargo, a dpkg and a Python package of
+//! app-mixed, and dev-only packages of a project tree.
 
 use std::path::Path;
 
@@ -45,6 +46,17 @@ fn chains_layers_and_dependents_of_npm_cargo_and_dpkg_packages() {
     assert_eq!(strings(&nghttp2["dependents"]), [format!("libcurl4@{curl}")]);
     assert_eq!(nghttp2["created_by"], "RUN /bin/sh -c apt-get update && apt-get install -y curl # buildkit");
 
+    // Python: Requires-Dist edges within site-packages (installed with --no-deps, so click,
+    // itsdangerous and MarkupSafe are absent and have no edge).
+    let werkzeug = why("Werkzeug");
+    assert_eq!(chains(&werkzeug), [["Flask@1.1.2", "Werkzeug@1.0.1"]]);
+    assert_eq!(chains(&why("urllib3")), [["requests@2.25.0", "urllib3@1.26.4"]]);
+    let jinja2 = why("Jinja2");
+    assert_eq!(
+        (strings(&jinja2["dependents"]), jinja2["dev_only"].as_bool()),
+        (vec!["Flask@1.1.2".into()], Some(false))
+    );
+
     let out = hullguard(Path::new("."), &["why", "curl", &spec, "-q"]);
     assert!(out.status.success());
     assert_eq!(
@@ -61,4 +73,52 @@ fn a_package_the_image_lacks_exits_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "no package named nonesuch in app-mixed:latest\n");
     assert!(out.stdout.is_empty());
+}
+
+/// A project tree: `app` needs `lib` at run time and `kit` (which brings `assert` and shares
+/// `util` with `lib`) only to develop, as its lockfile's root entry says.
+fn project_with_dev_dependencies(root: &Path) {
+    let write = |path: &str, text: &str| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "app/package-lock.json",
+        r#"{"name": "app", "lockfileVersion": 3, "packages": {"": {"name": "app", "version": "1.0.0",
+           "dependencies": {"lib": "1"}, "devDependencies": {"kit": "2"}}}}"#,
+    );
+    write("app/package.json", r#"{"name": "app", "version": "1.0.0"}"#);
+    let manifest = |name: &str, version: &str, deps: &str| {
+        write(
+            &format!("app/node_modules/{name}/package.json"),
+            &format!(r#"{{"name": "{name}", "version": "{version}", "dependencies": {{{deps}}}}}"#),
+        );
+    };
+    manifest("lib", "1.0.0", r#""util": "1""#);
+    manifest("kit", "2.0.0", r#""util": "1", "assert": "3""#);
+    manifest("util", "1.1.0", "");
+    manifest("assert", "3.0.0", "");
+}
+
+#[test]
+fn dev_only_packages_are_told_apart() {
+    let tmp = tempfile::tempdir().unwrap();
+    project_with_dev_dependencies(tmp.path());
+    let spec = format!("dir:{}", tmp.path().display());
+    let dev_only = |name: &str| {
+        let doc = hullguard_json(&["why", name, &spec, "-f", "json", "-q"]);
+        doc["matches"][0]["dev_only"].as_bool().unwrap()
+    };
+    let got: Vec<(&str, bool)> = ["lib", "kit", "util", "assert"].into_iter().map(|n| (n, dev_only(n))).collect();
+    assert_eq!(got, [("lib", false), ("kit", true), ("util", false), ("assert", true)]);
+    let out = hullguard(Path::new("."), &["why", "assert", &spec, "-q"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "assert 3.0.0 (npm, /app/node_modules/assert/package.json)\n  \
+         added by layer 0\n  \
+         depended on by 1: kit 2.0.0\n  \
+         only a development or build dependency: every chain passes a project's dev dependencies\n  \
+         chain: app 1.0.0 > kit 2.0.0 > assert 3.0.0\n"
+    );
 }
