@@ -58,7 +58,12 @@ enum Command {
     /// Check compose files (compose.yaml, docker-compose*.yml, or `-` for stdin).
     Compose(commands::manifest::ComposeArgs),
     /// Lint one Dockerfile of any name.
-    Dockerfile(hullguard_lint::ConfigArgs),
+    Dockerfile(DockerfileArgs),
+    /// Custom Rego policies: run their tests, evaluate a query.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
     /// The check registry.
     Checks {
         #[command(subcommand)]
@@ -378,6 +383,39 @@ struct ConfigCommandArgs {
     /// Honour no `hullguard.dev/ignore` annotation in Kubernetes manifests (central policy).
     #[arg(long)]
     no_inline_ignores: bool,
+    #[command(flatten)]
+    policy: commands::policy::PolicyArgs,
+}
+
+/// Arguments of `dockerfile`: the linter's, and custom policies.
+#[derive(Args)]
+struct DockerfileArgs {
+    #[command(flatten)]
+    lint: hullguard_lint::ConfigArgs,
+    #[command(flatten)]
+    policy: commands::policy::PolicyArgs,
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Run the `test_*` rules of the policies as `opa test` does: PASS/FAIL per test, exit 1
+    /// when one fails (or none is found).
+    Test {
+        /// Policy directories or files (`*.rego`).
+        #[arg(value_name = "DIR", required = true)]
+        dirs: Vec<PathBuf>,
+    },
+    /// Evaluate a Rego query over an input document (JSON or YAML) and print its results as JSON.
+    Eval {
+        /// The input document.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// The query, e.g. `data.main.deny`.
+        #[arg(value_name = "QUERY")]
+        query: String,
+        #[command(flatten)]
+        policy: commands::policy::PolicyArgs,
+    },
 }
 
 /// Output formats of `inspect`.
@@ -1009,10 +1047,20 @@ pub fn run() -> Result<ExitCode> {
             commands::inspect::run(&request, what, args.format, args.output.output.as_deref(), cli.quiet)
         }
         Command::Config(args) => {
-            let manifests = commands::manifest::Manifests { no_inline_ignores: args.no_inline_ignores };
+            let manifests = commands::manifest::Manifests {
+                no_inline_ignores: args.no_inline_ignores,
+                policies: args.policy.load()?,
+            };
             hullguard_lint::run(&args.lint, true, Some(&manifests))
         }
-        Command::Dockerfile(args) => hullguard_lint::run(&args, false, None),
+        Command::Dockerfile(args) => {
+            let policies = commands::manifest::Manifests { no_inline_ignores: false, policies: args.policy.load()? };
+            hullguard_lint::run(&args.lint, false, Some(&policies))
+        }
+        Command::Policy { action: PolicyAction::Test { dirs } } => commands::policy::run_test(&dirs),
+        Command::Policy { action: PolicyAction::Eval { input, query, policy } } => {
+            commands::policy::run_eval(&policy.policy_dirs, &input, &query)
+        }
         Command::K8s(args) => commands::manifest::run_k8s(&args),
         Command::Compose(args) => commands::manifest::run_compose(&args),
         Command::Checks { action: ChecksAction::List { format, output } } => {

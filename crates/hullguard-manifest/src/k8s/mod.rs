@@ -21,8 +21,9 @@ use object::{Object, WORKLOADS, objects, pod_spec};
 /// The annotation that exempts an object from checks: `hullguard.dev/ignore: HG-K8S-001,k8s-privileged`.
 pub const IGNORE_ANNOTATION: &str = "hullguard.dev/ignore";
 
-/// Calls `each` with every object of every input, in order, and collects the input's problems.
-fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {
+/// Calls `each` with every object of every input (its file name and the object), in order, and
+/// collects the inputs' problems (`file:line[:column]: problem`) in `warnings`.
+pub fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {
     let limits = Limits::default();
     for input in inputs {
         let text = match text(input) {

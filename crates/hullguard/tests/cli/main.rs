@@ -16,6 +16,7 @@ mod inspect;
 mod inventory;
 mod k8s;
 mod memory;
+mod policy;
 mod reachability;
 mod registry;
 mod sbom_input;
