@@ -11,8 +11,8 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
-    EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, Result, SCAN_COLUMNS, StoredInventory, changes,
-    findings_of, pack, rank, unpack,
+    EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, Result, SCAN_COLUMNS, StoreError, StoredInventory,
+    changes, findings_of, pack, rank, unpack,
 };
 use crate::wire::{Event, History, Image, Scan, StoredFinding};
 
@@ -96,10 +96,20 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// The lock key that serialises migrations when several processes start at once.
 const MIGRATION_LOCK: i64 = 0x6875_6c6c_6775_6172;
 
-/// The PostgreSQL store, over one connection.
+/// The PostgreSQL store, over one connection (`None` only while it is dropped).
 pub struct Postgres {
     url: String,
-    client: RefCell<Client>,
+    client: RefCell<Option<Client>>,
+}
+
+impl Drop for Postgres {
+    /// The client owns a runtime, which may not be dropped on an async runtime's thread (where
+    /// the server drops its state): it is dropped on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
 }
 
 /// A leased scan job: its id, which attempt this is (the lease's identity) and the submission.
@@ -259,17 +269,17 @@ impl Postgres {
     pub fn open(url: &str, now: &str) -> Result<Postgres> {
         let mut client = Client::connect(url, NoTls)?;
         migrate(&mut client, now)?;
-        Ok(Postgres { url: url.to_owned(), client: RefCell::new(client) })
+        Ok(Postgres { url: url.to_owned(), client: RefCell::new(Some(client)) })
     }
 
     /// The connection, opened again when the last one broke.
     fn client(&self) -> Result<RefMut<'_, Client>> {
-        let mut client = self.client.borrow_mut();
-        if client.is_closed() {
-            *client = Client::connect(&self.url, NoTls)?;
+        let mut slot = self.client.borrow_mut();
+        if slot.as_ref().is_none_or(Client::is_closed) {
+            *slot = Some(Client::connect(&self.url, NoTls)?);
             tracing::info!("store: connected to PostgreSQL again");
         }
-        Ok(client)
+        RefMut::filter_map(slot, Option::as_mut).map_err(|_| StoreError::Unsupported("store: no connection"))
     }
 
     fn query(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {

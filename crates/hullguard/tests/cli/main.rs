@@ -26,3 +26,4 @@ mod terminal;
 mod trust;
 mod umoci;
 mod why;
+mod workers;

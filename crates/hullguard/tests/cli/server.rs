@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use crate::scan::db;
 use crate::support::{hullguard, image};
+use crate::workers::Cluster;
 
 /// A `hullguard server` process; killed when dropped.
 pub struct Served {
@@ -126,7 +127,7 @@ fn app_mixed_docker() -> String {
 }
 
 /// The CycloneDX SBOM of app-mixed, as `inventory -f cyclonedx` writes it.
-fn app_mixed_sbom() -> Value {
+pub fn app_mixed_sbom() -> Value {
     let out = hullguard(Path::new("."), &["inventory", "--no-cache", &app_mixed_docker(), "-f", "cyclonedx", "-q"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
@@ -172,11 +173,25 @@ fn store_dir() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn server_scans_an_sbom_once_per_digest_serves_every_format_and_keeps_it_across_a_restart() {
     let (dir, store) = store_dir();
+    scans_an_sbom_once_per_digest_and_keeps_it(dir.path(), &store);
+}
+
+#[test]
+fn server_on_postgres_scans_an_sbom_once_per_digest_serves_every_format_and_keeps_it_across_a_restart() {
+    let Some(pg) = Cluster::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    scans_an_sbom_once_per_digest_and_keeps_it(dir.path(), Path::new(&pg.url()));
+    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2"]);
+}
+
+/// Submit, fetch in every format, list, query and restart, over the store at `store`.
+fn scans_an_sbom_once_per_digest_and_keeps_it(dir: &Path, store: &Path) {
+    let store = store.to_owned();
     let tokens = Tokens::new(&store);
     let db = db();
     let served = Served::start(&store, db, &[]);
     let sbom = app_mixed_sbom();
-    let local = local_sbom_report(dir.path(), &sbom, db);
+    let local = local_sbom_report(dir, &sbom, db);
     assert_eq!(local["summary"], json!({ "CRITICAL": 10, "HIGH": 41, "MEDIUM": 33, "LOW": 27, "UNKNOWN": 309 }));
     let submission = json!({ "name": "app-mixed.cdx.json", "sbom": sbom });
 
@@ -468,6 +483,19 @@ fn event(kind: &str, id: &str, package: &str, fixed: Option<&str>) -> (String, S
 #[test]
 fn a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdrawn_findings() {
     let (dir, store) = store_dir();
+    rematches_and_records_events(&dir, &store);
+}
+
+#[test]
+fn on_postgres_a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdrawn_findings() {
+    let Some(pg) = Cluster::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    rematches_and_records_events(&dir, Path::new(&pg.url()));
+}
+
+/// Two database builds taken one after the other (by POST, then by polling after a restart)
+/// over the store at `store`: the exact events and findings.
+fn rematches_and_records_events(dir: &tempfile::TempDir, store: &Path) {
     let tokens = Tokens::new(&store);
     let pypi = crate::support::shared().join("vulndata/osv/PyPI.zip");
     // Build 1 lacks the PyYAML advisory, has CVE-2024-27351 (Django) without its fix and still
