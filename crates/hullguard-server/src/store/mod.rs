@@ -65,7 +65,7 @@ pub enum Store {
     /// One SQLite file.
     Sqlite(sqlite::Sqlite),
     /// A PostgreSQL database.
-    Postgres(postgres::Postgres),
+    Postgres(Box<postgres::Postgres>),
 }
 
 /// Calls the same method on either store.
@@ -269,7 +269,7 @@ impl Store {
     /// When it cannot be opened or migrated.
     pub fn open(location: &Path, now: &str) -> Result<Store> {
         match location.to_str().filter(|_| is_postgres(location)) {
-            Some(url) => Ok(Store::Postgres(postgres::Postgres::open(url, now)?)),
+            Some(url) => Ok(Store::Postgres(Box::new(postgres::Postgres::open(url, now)?))),
             None => Ok(Store::Sqlite(sqlite::Sqlite::open(location, now)?)),
         }
     }
@@ -437,7 +437,7 @@ impl Store {
     /// When this is a SQLite store.
     pub fn jobs(&self) -> Result<&postgres::Postgres> {
         match self {
-            Store::Postgres(p) => Ok(p),
+            Store::Postgres(p) => Ok(p.as_ref()),
             Store::Sqlite(_) => Err(StoreError::Unsupported("scan jobs need a postgres:// store")),
         }
     }

@@ -496,7 +496,7 @@ fn on_postgres_a_new_database_rematches_stored_inventories_and_records_new_fixed
 /// Two database builds taken one after the other (by POST, then by polling after a restart)
 /// over the store at `store`: the exact events and findings.
 fn rematches_and_records_events(dir: &tempfile::TempDir, store: &Path) {
-    let tokens = Tokens::new(&store);
+    let tokens = Tokens::new(store);
     let pypi = crate::support::shared().join("vulndata/osv/PyPI.zip");
     // Build 1 lacks the PyYAML advisory, has CVE-2024-27351 (Django) without its fix and still
     // has CVE-2024-24680; build 2 is the real feed without CVE-2024-24680.
@@ -509,7 +509,7 @@ fn rematches_and_records_events(dir: &tempfile::TempDir, store: &Path) {
     build_db(&[&feed1], &db, "2026-12-01T00:00:00Z");
     build_db(&[&feed2], &next, "2026-12-02T00:00:00Z");
 
-    let served = Served::start(&store, &db, &[]);
+    let served = Served::start(store, &db, &[]);
     let submission = json!({ "name": "app-mixed", "sbom": app_mixed_sbom() });
     let (status, first) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -579,7 +579,7 @@ fn rematches_and_records_events(dir: &tempfile::TempDir, store: &Path) {
 
     // After a restart, the server polls the file: the first build back in place is found by
     // itself, the stored inventory re-matched, the reverse events recorded after the old ones.
-    let served = Served::start(&store, &db, &["--db-poll", "1"]);
+    let served = Served::start(store, &db, &["--db-poll", "1"]);
     build_db(&[&feed1], &next, "2026-12-03T00:00:00Z");
     std::fs::rename(&next, &db).unwrap();
     let later = get_json(&served, &format!("/api/v1/events?since={next_event}&wait=20"), &tokens.read);
