@@ -78,10 +78,50 @@ pub fn merge_in(image: &ImageRead<ScannedLayer>, fs: &MergedFs) -> Inventory {
             });
         }
     }
+    mark_cargo_dev_edges(image, &alive, &mut inventory.packages);
     crate::dependency::resolve_bare_names(&mut inventory.packages);
     inventory.packages.sort_unstable();
     inventory.packages.dedup();
     inventory
+}
+
+/// Each root crate of a `Cargo.lock` gets as dev edges its edges to the crates that only the
+/// dev/build sections of its own manifest name: the surviving `Cargo.toml` below the lockfile's
+/// directory whose `[package].name` is the crate's.
+fn mark_cargo_dev_edges(
+    image: &ImageRead<ScannedLayer>,
+    alive: &dyn Fn(&str, usize) -> bool,
+    packages: &mut [Package],
+) {
+    let manifests: Vec<(&str, &crate::analyzer::CargoManifest)> = image
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| l.output.facts.cargo_manifests.iter().map(move |(path, m)| (i, path, m)))
+        .filter(|(i, path, _)| alive(path, *i))
+        .map(|(_, path, m)| (path.as_str(), m))
+        .collect();
+    if manifests.is_empty() {
+        return;
+    }
+    for p in packages.iter_mut().filter(|p| p.found.ecosystem == Ecosystem::Cargo && p.found.root_project) {
+        let dir = p.found.path.strip_suffix("Cargo.lock").unwrap_or_default();
+        let own = manifests
+            .iter()
+            .filter(|(path, m)| path.starts_with(dir) && m.name.as_deref() == Some(p.found.name.as_str()))
+            .min_by_key(|(path, _)| path.len());
+        if let Some((_, manifest)) = own {
+            p.found.dev_depends_on = p
+                .found
+                .depends_on
+                .iter()
+                .filter(|r| {
+                    manifest.dev_only.iter().any(|d| r.strip_prefix(d.as_str()).is_some_and(|v| v.starts_with('@')))
+                })
+                .cloned()
+                .collect();
+        }
+    }
 }
 
 fn first_layer_with(image: &ImageRead<ScannedLayer>, p: &FoundPackage) -> Option<usize> {

@@ -134,6 +134,14 @@ pub trait OtherFiles {
     ///
     /// A file that cannot be read.
     fn scan(&self, files: &[PathBuf], report: &ReportArgs) -> Result<Found>;
+    /// More findings of one Dockerfile, from its input document (custom policies); none by default.
+    ///
+    /// # Errors
+    ///
+    /// A policy that fails to evaluate.
+    fn dockerfile(&self, _name: &str, _document: &serde_json::Value) -> Result<Vec<Finding>> {
+        Ok(Vec::new())
+    }
 }
 
 /// What a scan found, before the ignore file, the severity filter and the gate.
@@ -187,10 +195,12 @@ fn find(
     Ok(())
 }
 
-/// Lint `files` (reported under their displayed names): findings sorted, and warnings.
+/// Lint `files` (reported under their displayed names), with `other`'s findings of each:
+/// findings sorted, and warnings.
 fn lint(
     files: &[PathBuf],
     settings: &Settings,
+    other: Option<&dyn OtherFiles>,
     shown: impl Fn(&Path) -> String,
 ) -> Result<(Vec<Finding>, Vec<String>)> {
     let mut findings: Vec<Finding> = Vec::new();
@@ -200,6 +210,9 @@ fn lint(
         let bytes = read_build_file(file, &name)?;
         let (found, warned) = check_dockerfile(&bytes, &name, settings);
         findings.extend(found);
+        if let Some(other) = other {
+            findings.extend(other.dockerfile(&name, &input_document(&parse(&bytes), &name))?);
+        }
         warnings.extend(warned.into_iter().map(|w| format!("{name}: {w}")));
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -262,7 +275,7 @@ pub fn run(args: &ConfigArgs, discover: bool, other: Option<&dyn OtherFiles>) ->
         out.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
-    let (mut findings, mut warnings) = lint(&files, &settings, |f| f.display().to_string())?;
+    let (mut findings, mut warnings) = lint(&files, &settings, other, |f| f.display().to_string())?;
     let mut suppressed = Vec::new();
     if let (Some(other), false) = (other, others.is_empty()) {
         let found = other.scan(&others, &args.report)?;

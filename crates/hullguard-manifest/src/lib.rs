@@ -44,7 +44,7 @@ pub struct Scan {
 }
 
 /// The text of an input, or a warning naming the line of the first invalid UTF-8 byte.
-fn text<'a>(input: &Input<'a>) -> Result<&'a str, String> {
+pub fn text<'a>(input: &Input<'a>) -> Result<&'a str, String> {
     let bytes = input.bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(input.bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;

@@ -83,8 +83,18 @@ pub struct ScanOptions {
     pub findings_detector: Option<FindingsDetector>,
 }
 
-/// A detector that sees the scanners' findings and adds its own.
-pub type FindingsDetector = Arc<dyn Fn(&[Finding]) -> Vec<Finding> + Send + Sync>;
+/// A detector that sees the scanners' findings, the inventory and the image, and adds its own.
+pub type FindingsDetector = Arc<dyn Fn(&DetectorInput<'_>) -> Vec<Finding> + Send + Sync>;
+
+/// What a [`FindingsDetector`] sees of a finished scan.
+pub struct DetectorInput<'a> {
+    /// Every finding of the scanners.
+    pub findings: &'a [Finding],
+    /// What is installed.
+    pub inventory: &'a Inventory,
+    /// The image's verified description (`None` for trees and SBOMs).
+    pub image: Option<&'a ImageMeta>,
+}
 
 /// The SBOM size cap when none is set.
 pub const DEFAULT_MAX_SBOM_BYTES: u64 = 1 << 30;
@@ -272,7 +282,11 @@ fn finish(
     let policy = &options.policy;
     report.findings.extend(collected.findings);
     if let Some(detector) = &options.findings_detector {
-        let added = detector(&report.findings);
+        let added = detector(&DetectorInput {
+            findings: &report.findings,
+            inventory: &collected.inventory,
+            image: collected.image.as_ref(),
+        });
         report.findings.extend(added);
     }
     // Suppression sees every finding of every scanner.

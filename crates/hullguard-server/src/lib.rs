@@ -68,7 +68,23 @@ pub struct Config {
     pub limits: Limits,
     /// Stop on SIGINT or SIGTERM (finishing the requests in flight), as a service does.
     pub stop_on_signal: bool,
+    /// Serve the admission webhook too (and everything over TLS).
+    pub admission: Option<AdmissionConfig>,
 }
+
+/// The admission webhook's files.
+#[derive(Debug, Clone)]
+pub struct AdmissionConfig {
+    /// The admission policy (docs/admission.md), re-read when it changes.
+    pub policy: PathBuf,
+    /// The PEM certificate chain served.
+    pub cert: PathBuf,
+    /// Its PEM private key.
+    pub key: PathBuf,
+}
+
+/// How often the admission policy file is checked for a change.
+const ADMISSION_POLL: Duration = Duration::from_secs(1);
 
 /// A server running on its own thread; dropping it stops it.
 pub struct Running {
@@ -112,11 +128,12 @@ impl Drop for Running {
     }
 }
 
-/// Opens the store and the database, binds `config.listen` and serves on a new thread.
+/// Opens the store and the database (and the admission policy), binds `config.listen` and serves
+/// on a new thread.
 ///
 /// # Errors
 ///
-/// When the store or database cannot be opened or the address cannot be bound.
+/// When the store, database, policy or certificate cannot be read or the address cannot be bound.
 pub fn start(config: Config) -> Result<Running> {
     let now = engine::now();
     let store = Store::open(&config.store, &now).with_context(|| config.store.display().to_string())?;
@@ -127,30 +144,50 @@ pub fn start(config: Config) -> Result<Running> {
         .block_on(tokio::net::TcpListener::bind(config.listen))
         .with_context(|| format!("listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
+    let listener = match &config.admission {
+        None => Listen::Plain(listener),
+        Some(a) => {
+            let webhook = admission::Webhook::load(&a.policy).map_err(|e| anyhow!(e))?;
+            let tls = admission::TlsListener::new(listener, &a.cert, &a.key).map_err(|e| anyhow!(e))?;
+            Listen::Webhook(tls, Arc::new(webhook))
+        }
+    };
     let (stop, stopped) = oneshot::channel::<()>();
+    let stop_on_signal = config.stop_on_signal;
+    let shutdown = async move {
+        if stop_on_signal {
+            tokio::select! {
+                _ = stopped => {}
+                () = signalled() => tracing::info!("stopping on a signal"),
+            }
+        } else {
+            let _ = stopped.await;
+        }
+    };
     let thread = std::thread::Builder::new().name("hullguard-server".into()).spawn(move || {
         runtime.block_on(async move {
             if let Some(every) = config.db_poll {
                 tokio::spawn(watch_db(state.clone(), every));
             }
             let app = api::router(state);
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    if config.stop_on_signal {
-                        tokio::select! {
-                            _ = stopped => {}
-                            () = signalled() => tracing::info!("stopping on a signal"),
-                        }
-                    } else {
-                        let _ = stopped.await;
-                    }
-                })
-                .await
-                .context("serve")
+            match listener {
+                Listen::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,
+                Listen::Webhook(tls, webhook) => {
+                    tokio::spawn(webhook.clone().watch(ADMISSION_POLL));
+                    let app = app.merge(admission::router(webhook));
+                    axum::serve(tls, app).with_graceful_shutdown(shutdown).await
+                }
+            }
+            .context("serve")
         })
     })?;
-    tracing::info!("listening on http://{addr}");
     Ok(Running { addr, stop: Some(stop), thread: Some(thread) })
+}
+
+/// What the server listens with: plain HTTP, or TLS with the admission webhook's routes.
+enum Listen {
+    Plain(tokio::net::TcpListener),
+    Webhook(admission::TlsListener, Arc<admission::Webhook>),
 }
 
 /// Resolves on the first SIGINT or SIGTERM (never, when they cannot be watched).

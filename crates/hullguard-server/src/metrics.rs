@@ -94,3 +94,54 @@ impl Metrics {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every series name in the exposition: the name of each sample line.
+    fn exported(metrics: &Metrics) -> std::collections::BTreeSet<String> {
+        let text = metrics.encode().unwrap();
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .map(|l| l.split(['{', ' ']).next().unwrap().to_string())
+            .collect()
+    }
+
+    /// The `hullguard_…` names a PromQL expression reads.
+    fn read_by(expr: &str) -> Vec<&str> {
+        expr.match_indices("hullguard_")
+            .map(|(at, _)| {
+                let rest = &expr[at..];
+                let end = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+                &rest[..end]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_grafana_dashboard_reads_only_exported_series() {
+        let metrics = Metrics::default();
+        metrics.scan("new");
+        metrics.scan_seconds.observe(0.01);
+        metrics.image_findings("sha256:x", &BTreeMap::new());
+        let exported = exported(&metrics);
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/grafana/hullguard-server.json");
+        let dashboard: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut read = Vec::new();
+        for panel in dashboard["panels"].as_array().unwrap() {
+            for target in panel["targets"].as_array().unwrap() {
+                read.extend(read_by(target["expr"].as_str().unwrap()).into_iter().map(String::from));
+            }
+        }
+        read.sort();
+        read.dedup();
+        let missing: Vec<&String> = read.iter().filter(|n| !exported.contains(*n)).collect();
+        assert!(missing.is_empty(), "the dashboard reads {missing:?}, not in {exported:?}");
+        // Every metric is on the dashboard.
+        for family in ["scans_total", "scan_duration_seconds_bucket", "findings", "db_age_seconds", "queue_depth"] {
+            assert!(read.contains(&format!("hullguard_{family}")), "{family} has no panel");
+        }
+        assert!(read.contains(&"hullguard_rescanned_inventories_total".to_string()));
+    }
+}

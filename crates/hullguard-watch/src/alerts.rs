@@ -30,23 +30,52 @@ struct Process {
 #[must_use]
 fn fields(event: &Event, container: Option<&Container>, process: Option<&Process>) -> BTreeMap<&'static str, String> {
     let mut f = BTreeMap::new();
+    let mut arg = |name: &'static str, value: String| f.insert(name, value);
     let (kind, fd) = match &event.action {
-        Action::Exec { path, .. } => ("exec", Some(path.clone())),
+        Action::Exec { path, stdio_socket, .. } => {
+            arg("proc.stdio_socket", stdio_socket.to_string());
+            ("exec", Some(path.clone()))
+        }
         Action::Connect { addr, port } => {
-            f.insert("fd.port", port.to_string());
+            arg("fd.port", port.to_string());
             ("connect", Some(std::net::SocketAddr::new(*addr, *port).to_string()))
         }
         Action::ConnectUnix { path } => ("connect", Some(path.clone())),
         Action::Open { path, flags } => {
-            f.insert("fd.write", (flags & WRITE_FLAGS != 0).to_string());
+            arg("fd.write", (flags & WRITE_FLAGS != 0).to_string());
             ("open", Some(path.clone()))
         }
-        Action::Setuid { .. } => ("setuid", None),
-        Action::Ptrace { .. } => ("ptrace", None),
+        Action::Setuid { uid } => {
+            arg("evt.arg.id", uid.to_string());
+            ("setuid", None)
+        }
+        Action::Setgid { gid } => {
+            arg("evt.arg.id", gid.to_string());
+            ("setgid", None)
+        }
+        Action::Ptrace { request, target } => {
+            arg("evt.arg.request", request.to_string());
+            arg("evt.arg.pid", target.to_string());
+            ("ptrace", None)
+        }
         Action::Mount { target, .. } => ("mount", Some(target.clone())),
-        Action::Unshare { .. } => ("unshare", None),
-        Action::Setns { .. } => ("setns", None),
-        Action::Bpf { .. } => ("bpf", None),
+        Action::Unshare { flags } => {
+            arg("evt.arg.flags", format!("{flags:#x}"));
+            ("unshare", None)
+        }
+        Action::Setns { nstype } => {
+            arg("evt.arg.flags", format!("{nstype:#x}"));
+            ("setns", None)
+        }
+        Action::Module { from_file } => (if *from_file { "finit_module" } else { "init_module" }, None),
+        Action::Bpf { cmd } => {
+            arg("evt.arg.cmd", cmd.to_string());
+            ("bpf", None)
+        }
+        Action::SetuidExec { path, mode } => {
+            arg("evt.arg.mode", format!("{mode:o}"));
+            ("setuid_exec", Some(path.clone()))
+        }
     };
     f.insert("evt.type", kind.to_owned());
     if let Some(fd) = fd {
@@ -88,14 +117,42 @@ fn origin_name(origin: Origin) -> &'static str {
     }
 }
 
-/// Matches events against rules and folds repeats.
+/// One alert and what its rule says to do to the container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    /// The alert in Falco's JSON shape.
+    pub json: Value,
+    /// Stop, pause or kill; `None`: alert only.
+    pub response: Option<hullguard_host::engine::Action>,
+}
+
+/// Repeats of one alert folded since it was last written.
+#[derive(Debug, Clone, Copy)]
+struct Folded {
+    written: Instant,
+    repeats: u64,
+    first: Option<SystemTime>,
+    last: Option<SystemTime>,
+}
+
+/// One rule's alerts in its current minute, and those its rate limit held back.
+#[derive(Debug, Clone, Copy)]
+struct Rate {
+    since: Instant,
+    written: u32,
+    held: u64,
+}
+
+/// Matches events against rules, leaves out exceptions, folds repeats and applies rate limits.
 pub struct Alerter {
     rules: Vec<Rule>,
     window: Duration,
     hostname: String,
     processes: HashMap<u32, Process>,
-    /// Per rule, container and command line: when its last alert was written, and repeats since.
-    recent: HashMap<(usize, String, String), (Instant, u64)>,
+    /// Per rule, container, process image and target: the repeats since its last alert.
+    recent: HashMap<(usize, String, String, String), Folded>,
+    /// Per rule (index).
+    rates: Vec<Rate>,
 }
 
 impl Alerter {
@@ -103,12 +160,13 @@ impl Alerter {
     #[must_use]
     pub fn new(rules: Vec<Rule>, window: Duration) -> Self {
         let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default().trim().to_owned();
-        Alerter { rules, window, hostname, processes: HashMap::new(), recent: HashMap::new() }
+        let rates = vec![Rate { since: Instant::now(), written: 0, held: 0 }; rules.len()];
+        Alerter { rules, window, hostname, processes: HashMap::new(), recent: HashMap::new(), rates }
     }
 
-    /// The alerts (Falco's JSON shape) for one event of a process in `container`.
-    pub fn alerts(&mut self, event: &Event, container: Option<&Container>) -> Vec<Value> {
-        if let Action::Exec { path, argv } = &event.action {
+    /// The alerts for one event of a process in `container`.
+    pub fn alerts(&mut self, event: &Event, container: Option<&Container>) -> Vec<Alert> {
+        if let Action::Exec { path, argv, .. } = &event.action {
             if self.processes.len() >= MAX_PROCESSES {
                 self.processes.clear();
             }
@@ -119,37 +177,65 @@ impl Alerter {
             self.processes.insert(event.pid, Process { exe: path.clone(), cmdline, origin });
         }
         let fields = fields(event, container, self.processes.get(&event.pid));
+        let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
         let now = Instant::now();
         let mut alerts = Vec::new();
         for (n, rule) in self.rules.iter().enumerate() {
-            if !rule.condition.matches(&fields) {
+            if !rule.condition.matches(&fields) || rule.exceptions.iter().any(|e| e.matches(&fields)) {
                 continue;
             }
-            let key = (n, fields.get("container.id").cloned().unwrap_or_default(), fields["proc.cmdline"].clone());
-            let repeats = match self.recent.get_mut(&key) {
-                Some((last, repeats)) if now.duration_since(*last) < self.window => {
-                    *repeats += 1;
+            let key = (
+                n,
+                get("container.id"),
+                fields.get("proc.exe").unwrap_or(&fields["proc.name"]).clone(),
+                target(&fields),
+            );
+            let folded = match self.recent.get_mut(&key) {
+                Some(f) if now.duration_since(f.written) < self.window => {
+                    f.repeats += 1;
+                    let at = SystemTime::now();
+                    f.first.get_or_insert(at);
+                    f.last = Some(at);
                     continue;
                 }
-                Some((_, repeats)) => std::mem::take(repeats),
-                None => 0,
+                Some(f) => Some(*f),
+                None => None,
             };
-            if self.recent.len() >= MAX_PROCESSES {
-                self.recent.retain(|_, (last, _)| now.duration_since(*last) < self.window);
+            let rate = &mut self.rates[n];
+            if now.duration_since(rate.since) >= Duration::from_secs(60) {
+                *rate = Rate { since: now, written: 0, held: rate.held };
             }
-            self.recent.insert(key, (now, 0));
-            alerts.push(self.alert(rule, &fields, repeats));
+            if rule.rate_limit.is_some_and(|limit| rate.written >= limit) {
+                rate.held += 1;
+                continue;
+            }
+            rate.written += 1;
+            let held = std::mem::take(&mut rate.held);
+            if self.recent.len() >= MAX_PROCESSES {
+                self.recent.retain(|_, f| now.duration_since(f.written) < self.window);
+            }
+            self.recent.insert(key, Folded { written: now, repeats: 0, first: None, last: None });
+            let json = self.alert(rule, &fields, folded.filter(|f| f.repeats > 0), held);
+            alerts.push(Alert { json, response: rule.response });
         }
         alerts
     }
 
-    fn alert(&self, rule: &Rule, fields: &BTreeMap<&'static str, String>, repeats: u64) -> Value {
+    /// The alert's JSON: with the repeats folded into it (their count, first and last time) and
+    /// the alerts of its rule its rate limit held back since the last one.
+    fn alert(&self, rule: &Rule, fields: &BTreeMap<&'static str, String>, folded: Option<Folded>, held: u64) -> Value {
         let time = hullguard_report::time::rfc3339_utc(SystemTime::now());
         let priority = falco_priority(rule.priority);
         let mut output_fields: serde_json::Map<String, Value> =
             fields.iter().map(|(k, v)| ((*k).to_owned(), Value::String(v.clone()))).collect();
-        if repeats > 0 {
-            output_fields.insert("hullguard.repeats".into(), json!(repeats));
+        if let Some(f) = folded {
+            output_fields.insert("hullguard.repeats".into(), json!(f.repeats));
+            let time = |t: Option<SystemTime>| t.map(hullguard_report::time::rfc3339_utc);
+            output_fields.insert("hullguard.repeats_first".into(), json!(time(f.first)));
+            output_fields.insert("hullguard.repeats_last".into(), json!(time(f.last)));
+        }
+        if held > 0 {
+            output_fields.insert("hullguard.rate_limited".into(), json!(held));
         }
         json!({
             "time": time,
@@ -162,6 +248,12 @@ impl Alerter {
             "output_fields": output_fields,
         })
     }
+}
+
+/// What an event acted on, for folding repeats: its type, file or destination and arguments.
+fn target(fields: &BTreeMap<&'static str, String>) -> String {
+    let acted_on = fields.iter().filter(|(k, _)| k.starts_with("evt.") || k.starts_with("fd."));
+    acted_on.map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// A priority as Falco writes it in alerts (`Warning`, `Critical`).

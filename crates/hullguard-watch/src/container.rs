@@ -142,6 +142,14 @@ impl Containers {
         found
     }
 
+    /// Stops, pauses or kills the container `id` through the Engine.
+    ///
+    /// # Errors
+    /// The Engine refuses.
+    pub fn act(&self, id: &str, action: engine::Action) -> Result<()> {
+        self.engine.act(id, action).map_err(|e| Error::Engine(e.to_string()))
+    }
+
     /// How many containers were asked for (the cache's size).
     #[must_use]
     pub fn asked(&self) -> usize {

@@ -35,6 +35,8 @@ pub enum Action {
         /// The arguments, `argv[0]` first: at most 16, each cut at 127 bytes, the last one starting
         /// within the first 256 bytes.
         argv: Vec<String>,
+        /// Whether its stdin or stdout is a socket (as a reverse shell's are).
+        stdio_socket: bool,
     },
     /// `connect` to an IP address.
     Connect {
@@ -56,10 +58,27 @@ pub enum Action {
         /// The open flags (`O_WRONLY` 1, `O_RDWR` 2, `O_CREAT` 0o100, `O_TRUNC` 0o1000).
         flags: u32,
     },
-    /// `setuid(uid)`.
+    /// `setuid(uid)`, `setreuid(uid, …)` or `setresuid(uid, …)`.
     Setuid {
-        /// The uid asked for.
+        /// The (real) uid asked for.
         uid: u32,
+    },
+    /// `setgid(gid)`, `setregid(gid, …)` or `setresgid(gid, …)`.
+    Setgid {
+        /// The (real) gid asked for.
+        gid: u32,
+    },
+    /// `init_module` or `finit_module`: a kernel module load.
+    Module {
+        /// From a file descriptor (`finit_module`) rather than memory.
+        from_file: bool,
+    },
+    /// A setuid or setgid program started by a process whose real uid is not root (after the exec).
+    SetuidExec {
+        /// The program as the exec named it.
+        path: String,
+        /// Its file mode (`0o4000` setuid, `0o2000` setgid).
+        mode: u32,
     },
     /// `ptrace(request, pid)`.
     Ptrace {
@@ -131,7 +150,7 @@ impl Event {
                     .filter(|a| !a.is_empty())
                     .map(|a| String::from_utf8_lossy(a).into_owned())
                     .collect();
-                Action::Exec { path: path(), argv }
+                Action::Exec { path: path(), argv, stdio_socket: u64_at(ARG0) != 0 }
             }
             2 => {
                 let port = u16::from_le_bytes([raw[PORT], raw[PORT + 1]]);
@@ -157,6 +176,9 @@ impl Event {
             7 => Action::Unshare { flags: u64_at(ARG0) },
             8 => Action::Setns { nstype: u64_at(ARG0) },
             9 => Action::Bpf { cmd: u64_at(ARG0) },
+            10 => Action::Setgid { gid: u64_at(ARG0) as u32 },
+            11 => Action::Module { from_file: u64_at(ARG0) == 1 },
+            12 => Action::SetuidExec { path: path(), mode: u64_at(ARG0) as u32 },
             _ => return None,
         };
         Some(Event {

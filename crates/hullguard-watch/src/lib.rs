@@ -9,6 +9,7 @@ pub mod bpf;
 pub mod container;
 pub mod events;
 pub mod rules;
+pub mod seccomp;
 
 /// Why watching cannot start or goes on no more.
 #[derive(Debug, thiserror::Error)]
@@ -60,11 +61,30 @@ pub fn run(
         };
         stats.events += 1;
         let found = containers.of(&event);
-        for alert in alerter.alerts(&event, found.as_deref()) {
-            writeln!(out, "{alert}").and_then(|()| out.flush()).map_err(|e| Error::Output(e.to_string()))?;
+        for mut alert in alerter.alerts(&event, found.as_deref()) {
+            if let (Some(action), Some(container)) = (alert.response, found.as_deref()) {
+                respond(&containers, &container.id, action, &mut alert.json);
+            }
+            writeln!(out, "{}", alert.json).and_then(|()| out.flush()).map_err(|e| Error::Output(e.to_string()))?;
             stats.alerts += 1;
         }
     }
     stats.dropped = probe.dropped();
     Ok(stats)
+}
+
+/// Does `action` to the container, and says in the alert what was done (`hullguard.response`)
+/// or why it failed (`hullguard.response_error`).
+fn respond(
+    containers: &container::Containers,
+    id: &str,
+    action: hullguard_host::engine::Action,
+    alert: &mut serde_json::Value,
+) {
+    let name = format!("{action:?}").to_ascii_lowercase();
+    let fields = &mut alert["output_fields"];
+    match containers.act(id, action) {
+        Ok(()) => fields["hullguard.response"] = name.into(),
+        Err(e) => fields["hullguard.response_error"] = format!("{name}: {e}").into(),
+    }
 }

@@ -31,7 +31,11 @@ fn docker_exec_arrives_with_path_argv_and_namespace_host_exec_does_not() {
     let exec = execs[0];
     assert_eq!(
         exec.action,
-        Action::Exec { path: "/bin/echo".into(), argv: vec!["/bin/echo".into(), marker.clone(), "two words".into()] }
+        Action::Exec {
+            path: "/bin/echo".into(),
+            argv: vec!["/bin/echo".into(), marker.clone(), "two words".into()],
+            stdio_socket: false
+        }
     );
     assert_eq!(pidns.to_string_lossy(), format!("pid:[{}]", exec.pidns));
     assert_eq!(exec.cgroup, container.id);

@@ -29,7 +29,7 @@ pub struct WatchArgs {
     /// A rules file (docs/watch.md); the built-in default rules without it.
     #[arg(long, value_name = "FILE")]
     pub rules: Option<std::path::PathBuf>,
-    /// Repeats of one alert (rule, container, command line) within this many seconds are counted
+    /// Repeats of one alert (rule, container, process image, target) within this many seconds are counted
     /// in the next one, not written.
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub window: u64,
@@ -58,7 +58,12 @@ enum Command {
     /// Check compose files (compose.yaml, docker-compose*.yml, or `-` for stdin).
     Compose(commands::manifest::ComposeArgs),
     /// Lint one Dockerfile of any name.
-    Dockerfile(hullguard_lint::ConfigArgs),
+    Dockerfile(DockerfileArgs),
+    /// Custom Rego policies: run their tests, evaluate a query.
+    Policy {
+        #[command(subcommand)]
+        action: PolicyAction,
+    },
     /// The check registry.
     Checks {
         #[command(subcommand)]
@@ -84,6 +89,11 @@ enum Command {
     Why(WhyArgs),
     /// Run the API server (results store, continuous re-scan, metrics), or manage its tokens.
     Server(ServerArgs),
+    /// The Kubernetes admission webhook (served by `server --admission`).
+    Admission {
+        #[command(subcommand)]
+        action: AdmissionAction,
+    },
     /// Seccomp profiles.
     Seccomp {
         #[command(subcommand)]
@@ -102,6 +112,26 @@ enum Command {
     Registry {
         #[command(subcommand)]
         action: RegistryAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdmissionAction {
+    /// Print what installs the webhook: webhook configurations, Deployment, Service, policy
+    /// ConfigMap, data claim and the cert-manager serving certificate (YAML).
+    Manifests {
+        /// The namespace it runs in.
+        #[arg(long, default_value = "hullguard")]
+        namespace: String,
+        /// The Service's name (and every object's).
+        #[arg(long, default_value = "hullguard-webhook")]
+        service: String,
+        /// The hullguard image.
+        #[arg(long, default_value = concat!("ghcr.io/hullguard/hullguard:", env!("CARGO_PKG_VERSION")))]
+        image: String,
+        /// Seconds the API server waits for an answer (1 to 30).
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=30))]
+        timeout: u32,
     },
 }
 
@@ -311,6 +341,38 @@ enum SeccompAction {
         #[command(flatten)]
         audit: AuditArgs,
     },
+    /// Record the syscalls a running container makes (eBPF, root) into a profile allowing exactly
+    /// those (plus what runc needs to start it), every other syscall failing with EPERM.
+    Record(SeccompRecordArgs),
+}
+
+/// Arguments of `seccomp record`.
+#[derive(Args)]
+pub struct SeccompRecordArgs {
+    /// The container (id or name).
+    pub container: String,
+    /// How long to record: seconds, or a number with `s`, `m` or `h`.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// Write the profile to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// `90`, `90s`, `2m`, `1h`: a whole number of seconds, minutes or hours, above zero.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (number, unit) = match s.strip_suffix(['s', 'm', 'h']) {
+        Some(number) => (number, &s[number.len()..]),
+        None => (s, "s"),
+    };
+    let n: u64 =
+        number.parse().ok().filter(|&n| n > 0).ok_or_else(|| format!("{s:?} is not a duration like 60s or 5m"))?;
+    let seconds = match unit {
+        "h" => n.saturating_mul(3600),
+        "m" => n.saturating_mul(60),
+        _ => n,
+    };
+    Ok(std::time::Duration::from_secs(seconds))
 }
 
 /// Arguments of `config`: the Dockerfile linter's, and the manifests' own.
@@ -321,6 +383,39 @@ struct ConfigCommandArgs {
     /// Honour no `hullguard.dev/ignore` annotation in Kubernetes manifests (central policy).
     #[arg(long)]
     no_inline_ignores: bool,
+    #[command(flatten)]
+    policy: commands::policy::PolicyArgs,
+}
+
+/// Arguments of `dockerfile`: the linter's, and custom policies.
+#[derive(Args)]
+struct DockerfileArgs {
+    #[command(flatten)]
+    lint: hullguard_lint::ConfigArgs,
+    #[command(flatten)]
+    policy: commands::policy::PolicyArgs,
+}
+
+#[derive(Subcommand)]
+enum PolicyAction {
+    /// Run the `test_*` rules of the policies as `opa test` does: PASS/FAIL per test, exit 1
+    /// when one fails (or none is found).
+    Test {
+        /// Policy directories or files (`*.rego`).
+        #[arg(value_name = "DIR", required = true)]
+        dirs: Vec<PathBuf>,
+    },
+    /// Evaluate a Rego query over an input document (JSON or YAML) and print its results as JSON.
+    Eval {
+        /// The input document.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// The query, e.g. `data.main.deny`.
+        #[arg(value_name = "QUERY")]
+        query: String,
+        #[command(flatten)]
+        policy: commands::policy::PolicyArgs,
+    },
 }
 
 /// Output formats of `inspect`.
@@ -663,6 +758,16 @@ struct ServerArgs {
     /// Requests per minute and token.
     #[arg(long, value_name = "N", default_value_t = hullguard_server::Limits::default().requests_per_minute)]
     rate_limit: u32,
+    /// Serve the Kubernetes admission webhook (POST /validate) under this admission policy, re-read
+    /// when it changes; everything is then served over TLS.
+    #[arg(long, value_name = "POLICY.yaml", requires_all = ["tls_cert", "tls_key"])]
+    admission: Option<PathBuf>,
+    /// The PEM certificate chain of the TLS listener (with --admission).
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_cert: Option<PathBuf>,
+    /// Its PEM private key.
+    #[arg(long, value_name = "FILE.pem", requires = "admission")]
+    tls_key: Option<PathBuf>,
 }
 
 /// The scanners of `image`.
@@ -939,8 +1044,25 @@ pub fn run() -> Result<ExitCode> {
                     request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
                     requests_per_minute: args.rate_limit,
                 },
+                admission: match (args.admission, args.tls_cert, args.tls_key) {
+                    (Some(policy), Some(cert), Some(key)) => {
+                        Some(hullguard_server::AdmissionConfig { policy, cert, key })
+                    }
+                    _ => None,
+                },
             },
         ),
+        Command::Admission { action: AdmissionAction::Manifests { namespace, service, image, timeout } } => {
+            let install = hullguard_server::admission::manifests::Install {
+                namespace: &namespace,
+                service: &service,
+                image: &image,
+                timeout_seconds: timeout,
+            };
+            let yaml = hullguard_server::admission::manifests::yaml(&install).map_err(anyhow::Error::msg)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), yaml.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Db { action: DbAction::Build { sources, db } } => commands::db::build(&sources, db, cli.quiet),
         Command::Db { action: DbAction::Update(args) } => commands::db::update(&args, cli.quiet),
         Command::Db { action: DbAction::Info { db, format, output } } => {
@@ -956,10 +1078,20 @@ pub fn run() -> Result<ExitCode> {
             commands::inspect::run(&request, what, args.format, args.output.output.as_deref(), cli.quiet)
         }
         Command::Config(args) => {
-            let manifests = commands::manifest::Manifests { no_inline_ignores: args.no_inline_ignores };
+            let manifests = commands::manifest::Manifests {
+                no_inline_ignores: args.no_inline_ignores,
+                policies: args.policy.load()?,
+            };
             hullguard_lint::run(&args.lint, true, Some(&manifests))
         }
-        Command::Dockerfile(args) => hullguard_lint::run(&args, false, None),
+        Command::Dockerfile(args) => {
+            let policies = commands::manifest::Manifests { no_inline_ignores: false, policies: args.policy.load()? };
+            hullguard_lint::run(&args.lint, false, Some(&policies))
+        }
+        Command::Policy { action: PolicyAction::Test { dirs } } => commands::policy::run_test(&dirs),
+        Command::Policy { action: PolicyAction::Eval { input, query, policy } } => {
+            commands::policy::run_eval(&policy.policy_dirs, &input, &query)
+        }
         Command::K8s(args) => commands::manifest::run_k8s(&args),
         Command::Compose(args) => commands::manifest::run_compose(&args),
         Command::Checks { action: ChecksAction::List { format, output } } => {
@@ -990,6 +1122,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Seccomp { action: SeccompAction::Audit { profile, audit } } => {
             commands::audit::seccomp(&profile, &audit, cli.quiet)
         }
+        Command::Seccomp { action: SeccompAction::Record(args) } => commands::watch::record(&args, cli.quiet),
         Command::Inventory(args) => {
             let cache = args.cache.dir();
             let output = args.output.output;

@@ -1,6 +1,7 @@
 //! Facts from the Docker Engine API, through bollard: the daemon's `/info`, `/version` and
 //! `/plugins`, and per container `/containers/{id}/json`, `/containers/{id}/top` (the processes'
-//! real uids and commands) and `/exec/{id}/json` (its exec sessions).
+//! real uids and commands) and `/exec/{id}/json` (its exec sessions); and the responses to a
+//! runtime alert: stop, pause or kill a container.
 //!
 //! The Engine is the one `DOCKER_HOST` names (`unix://…` by default, `tcp://…`, with TLS when
 //! `DOCKER_TLS_VERIFY` is set and the certificates in `DOCKER_CERT_PATH`), and the API version is
@@ -8,7 +9,9 @@
 //! name the exact field and read fixture documents as easily as live ones.
 
 use bollard::Docker;
-use bollard::query_parameters::{InspectContainerOptions, ListContainersOptions, TopOptions};
+use bollard::query_parameters::{
+    InspectContainerOptions, KillContainerOptions, ListContainersOptions, StopContainerOptionsBuilder, TopOptions,
+};
 use futures_util::future::join_all;
 use serde_json::Value;
 
@@ -50,6 +53,17 @@ pub struct ContainerFacts {
     pub top: Option<Value>,
     /// `GET /exec/{id}/json` of each exec session the daemon still knows.
     pub execs: Vec<Value>,
+}
+
+/// What can be done to a running container.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// `POST /containers/{id}/stop`, SIGKILL after one second.
+    Stop,
+    /// `POST /containers/{id}/pause` (its processes frozen, kept for inspection).
+    Pause,
+    /// `POST /containers/{id}/kill` (SIGKILL).
+    Kill,
 }
 
 /// A connection to the Engine, with the runtime its calls run on.
@@ -162,6 +176,23 @@ impl Engine {
             facts.sort_by(|a, b| name(&a.inspect).cmp(name(&b.inspect)));
         }
         Ok((facts, warnings))
+    }
+
+    /// Stops, pauses or kills the container `id`.
+    ///
+    /// # Errors
+    /// The Engine refuses (no such container, not running, already paused).
+    pub fn act(&self, id: &str, action: Action) -> Result<()> {
+        let docker = &self.docker;
+        let (what, done) = match action {
+            Action::Stop => {
+                let options = StopContainerOptionsBuilder::new().t(1).build();
+                ("stop", self.runtime.block_on(docker.stop_container(id, Some(options))))
+            }
+            Action::Pause => ("pause", self.runtime.block_on(docker.pause_container(id))),
+            Action::Kill => ("kill", self.runtime.block_on(docker.kill_container(id, None::<KillContainerOptions>))),
+        };
+        done.map_err(|e| self.error(&format!("/containers/{id}/{what}"), e))
     }
 
     async fn container(

@@ -1,6 +1,10 @@
 //! Rust crates from `Cargo.lock` (every lockfile version: v1–v4 share the `[[package]]` table),
 //! parsed by `hullguard-lockfile`: the workspace's own crates marked as root projects, each crate's
-//! `dependencies` resolved to the exact locked crates.
+//! `dependencies` resolved to the exact locked crates. A lockfile does not tell dev and build
+//! dependencies apart, so the project's `Cargo.toml` files are read too: the crates only their
+//! `[dev-dependencies]`/`[build-dependencies]` name (also under `[target.*]`).
+
+use serde::{Deserialize, Serialize};
 
 use hullguard_lockfile::{Format, parse};
 
@@ -15,14 +19,27 @@ impl Analyzer for CargoLock {
     }
 
     fn version(&self) -> u32 {
-        2
+        3
     }
 
     fn wants(&self, path: &str) -> bool {
-        path == "Cargo.lock" || path.ends_with("/Cargo.lock")
+        path == "Cargo.lock"
+            || path.ends_with("/Cargo.lock")
+            // Manifests of the project, not of the crates a registry cache or vendor dir holds.
+            || ((path == "Cargo.toml" || path.ends_with("/Cargo.toml"))
+                && !path.contains(".cargo/registry/")
+                && !path.contains("/vendor/"))
     }
 
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
+        if path.ends_with("Cargo.toml") {
+            // A manifest only refines the marks of a lockfile's crates: one that does not parse
+            // (a template, a test fixture) is left out without a warning.
+            if let Some(manifest) = CargoManifest::parse(content).filter(|m| !m.dev_only.is_empty()) {
+                facts.cargo_manifests.push((format!("/{path}"), manifest));
+            }
+            return Ok(());
+        }
         for locked in parse(Format::CargoLock, content).map_err(|e| e.to_string())? {
             let mut found = FoundPackage::new(Ecosystem::Cargo, locked.name, locked.version, format!("/{path}"));
             found.root_project = locked.local;
@@ -33,9 +50,84 @@ impl Analyzer for CargoLock {
     }
 }
 
+/// What the merge needs of a `Cargo.toml`: the package's name and the crates it depends on only
+/// to develop or build it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CargoManifest {
+    /// `[package].name` (`None` for a virtual workspace manifest).
+    pub name: Option<String>,
+    /// Crate names (the `package = …` a dependency is renamed from, else its key) of
+    /// `[dev-dependencies]` and `[build-dependencies]` that `[dependencies]` does not name, sorted.
+    pub dev_only: Vec<String>,
+}
+
+impl CargoManifest {
+    /// `None` when `content` is not a TOML table.
+    fn parse(content: &[u8]) -> Option<Self> {
+        let table: toml::Table = std::str::from_utf8(content).ok()?.parse().ok()?;
+        let name = table.get("package").and_then(|p| p.get("name")).and_then(toml::Value::as_str).map(String::from);
+        // The tables that declare dependencies: the top level and each `[target.'cfg(…)']`.
+        let scopes = std::iter::once(&table).chain(
+            table
+                .get("target")
+                .and_then(toml::Value::as_table)
+                .into_iter()
+                .flat_map(|t| t.values().filter_map(toml::Value::as_table)),
+        );
+        let (mut runtime, mut dev) = (Vec::new(), Vec::new());
+        for scope in scopes {
+            for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+                let Some(deps) = scope.get(section).and_then(toml::Value::as_table) else { continue };
+                let into = if section == "dependencies" { &mut runtime } else { &mut dev };
+                for (key, spec) in deps {
+                    let crate_name = spec.get("package").and_then(toml::Value::as_str).unwrap_or(key);
+                    into.push(crate_name.to_string());
+                }
+            }
+        }
+        dev.retain(|d| !runtime.contains(d));
+        dev.sort();
+        dev.dedup();
+        Some(CargoManifest { name, dev_only: dev })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn manifests_name_their_dev_and_build_only_crates() {
+        let manifest = br#"
+[package]
+name = "app"
+[dependencies]
+serde = "1"
+log = { version = "0.4", package = "log" }
+[dev-dependencies]
+serde = "1"
+proptest = "1"
+[build-dependencies]
+cc = "1"
+[target.'cfg(unix)'.dev-dependencies]
+nix-test = { version = "0.1", package = "nix" }
+"#;
+        let m = CargoManifest::parse(manifest).unwrap();
+        assert_eq!(
+            m,
+            CargoManifest { name: Some("app".into()), dev_only: vec!["cc".into(), "nix".into(), "proptest".into()] }
+        );
+        assert!(CargoManifest::parse(b"[package\nname=").is_none());
+        let mut facts = LayerFacts::default();
+        CargoLock.analyze("src/app/Cargo.toml", manifest, &mut facts).unwrap();
+        CargoLock
+            .analyze("src/lib/Cargo.toml", b"[package]\nname = \"lib\"\n[dependencies]\nx = \"1\"\n", &mut facts)
+            .unwrap();
+        CargoLock.analyze("src/bad/Cargo.toml", b"not toml [", &mut facts).unwrap();
+        assert_eq!(facts.cargo_manifests.len(), 1, "only manifests with dev-only crates are kept");
+        assert!(!CargoLock.wants("root/.cargo/registry/src/x/serde-1.0/Cargo.toml"));
+        assert!(CargoLock.wants("src/app/Cargo.toml"));
+    }
 
     /// A diamond (app → left, right → shared) and a crate locked in two versions, named with
     /// their version where the name alone is ambiguous, as Cargo writes them.

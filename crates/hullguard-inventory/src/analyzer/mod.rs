@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::format::go_symbols::GoSymbols;
 use crate::package::FoundPackage;
 
+pub use cargo_lock::CargoManifest;
 pub use os_release::OsRelease;
 
 /// What analyzers found in one layer.
@@ -34,6 +35,10 @@ pub struct LayerFacts {
     /// The functions of each Go binary, as (path, functions): the evidence of reachability.
     #[serde(default)]
     pub go_symbols: Vec<(String, GoSymbols)>,
+    /// Cargo manifests that name development or build dependencies, as (path, manifest): the
+    /// merge marks the matching root crate's edges to them ([`FoundPackage::dev_depends_on`]).
+    #[serde(default)]
+    pub cargo_manifests: Vec<(String, cargo_lock::CargoManifest)>,
 }
 
 /// The id of the analyzer that reads Go binaries' functions: a scan without reachability leaves

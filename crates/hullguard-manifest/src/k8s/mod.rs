@@ -21,8 +21,9 @@ use object::{Object, WORKLOADS, objects, pod_spec};
 /// The annotation that exempts an object from checks: `hullguard.dev/ignore: HG-K8S-001,k8s-privileged`.
 pub const IGNORE_ANNOTATION: &str = "hullguard.dev/ignore";
 
-/// Calls `each` with every object of every input, in order, and collects the input's problems.
-fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {
+/// Calls `each` with every object of every input (its file name and the object), in order, and
+/// collects the inputs' problems (`file:line[:column]: problem`) in `warnings`.
+pub fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnMut(&str, &Object<'_>)) {
     let limits = Limits::default();
     for input in inputs {
         let text = match text(input) {
@@ -140,6 +141,21 @@ impl Verdict {
             })
             .collect()
     }
+}
+
+/// The image of every container (init and ephemeral too) of every workload of `inputs`, as
+/// `(field path, image)`: `("spec.containers[0].image", "nginx:1.27")`.
+#[must_use]
+pub fn images(inputs: &[Input<'_>]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    walk(inputs, &mut Vec::new(), &mut |_, obj| {
+        for c in pod_spec(obj).map(|p| p.containers()).unwrap_or_default() {
+            if let Some(image) = c.image() {
+                out.push((obj.path(&format!("{}.image", c.path)), image.to_owned()));
+            }
+        }
+    });
+    out
 }
 
 /// PSA's verdicts at `level` and `version` for every object of `inputs` that holds a pod spec,

@@ -130,6 +130,44 @@ impl Node {
         matches!(self.value, Value::Seq(_))
     }
 
+    /// The node as JSON, typed as Kubernetes' YAML decoder types plain scalars (null, booleans,
+    /// integers, floats; quoted text stays a string); keys are the keys' text. This is the raw
+    /// object a Rego policy reads.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as Json;
+        match &self.value {
+            Value::Null => Json::Null,
+            Value::Scalar { .. } if self.is_null() => Json::Null,
+            Value::Scalar { text, plain } => {
+                if *plain {
+                    if let Some(b) = self.as_bool() {
+                        return Json::Bool(b);
+                    }
+                    if let Some(n) = self.as_i64() {
+                        return Json::from(n);
+                    }
+                    if let Some(f) = plain_float(text) {
+                        return Json::from(f);
+                    }
+                }
+                Json::String(text.clone())
+            }
+            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => {
+                let mut map = serde_json::Map::with_capacity(entries.len());
+                for (k, v) in entries {
+                    let key = match &k.value {
+                        Value::Scalar { text, .. } => text.clone(),
+                        _ => k.to_json().to_string(),
+                    };
+                    map.insert(key, v.to_json());
+                }
+                Json::Object(map)
+            }
+        }
+    }
+
     /// A short name of the node's type, for warnings (`a mapping`, `a string`).
     #[must_use]
     pub fn type_name(&self) -> &'static str {
@@ -144,6 +182,14 @@ impl Node {
             Value::Map(_) => "a mapping",
         }
     }
+}
+
+/// A plain scalar YAML reads as a finite float (`1.5`, `-2e3`, `.5`), not `.inf` or `.nan`.
+fn plain_float(text: &str) -> Option<f64> {
+    let digits = text.trim_start_matches(['-', '+']);
+    let looks = digits.starts_with(|c: char| c.is_ascii_digit() || c == '.')
+        && digits.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'-' | b'+'));
+    text.parse::<f64>().ok().filter(|f| looks && f.is_finite())
 }
 
 /// Plain scalars YAML reads as null.
@@ -174,5 +220,25 @@ mod tests {
         assert_eq!(scalar("null", false).as_str(), Some("null"));
         assert_eq!(scalar("1", false).type_name(), "a string");
         assert_eq!(scalar("1", true).type_name(), "a number");
+    }
+
+    #[test]
+    fn json_types_plain_scalars_only() {
+        let json: Vec<serde_json::Value> = [
+            ("true", true),
+            ("true", false),
+            ("8080", true),
+            ("0.5", true),
+            ("1e3", true),
+            ("~", true),
+            ("v1.2", true),
+        ]
+        .into_iter()
+        .map(|(t, p)| scalar(t, p).to_json())
+        .collect();
+        assert_eq!(
+            json,
+            serde_json::json!([true, "true", 8080, 0.5, 1000.0, null, "v1.2"]).as_array().unwrap().clone()
+        );
     }
 }

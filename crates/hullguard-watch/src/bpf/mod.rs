@@ -10,17 +10,24 @@ use crate::{Error, Result};
 /// The compiled program; empty when clang or bpftool were missing at build time.
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/watch.bpf.o"));
 
-/// Each program in the object and the syscall tracepoint it attaches to.
-const PROGRAMS: [(&str, &str); 9] = [
-    ("on_execve", "sys_enter_execve"),
-    ("on_connect", "sys_enter_connect"),
-    ("on_openat", "sys_enter_openat"),
-    ("on_setuid", "sys_enter_setuid"),
-    ("on_ptrace", "sys_enter_ptrace"),
-    ("on_mount", "sys_enter_mount"),
-    ("on_unshare", "sys_enter_unshare"),
-    ("on_setns", "sys_enter_setns"),
-    ("on_bpf", "sys_enter_bpf"),
+/// Each program in the object and the tracepoint (category, name) it attaches to.
+const PROGRAMS: [(&str, &str, &str); 16] = [
+    ("on_execve", "syscalls", "sys_enter_execve"),
+    ("on_exec_done", "sched", "sched_process_exec"),
+    ("on_connect", "syscalls", "sys_enter_connect"),
+    ("on_openat", "syscalls", "sys_enter_openat"),
+    ("on_setuid", "syscalls", "sys_enter_setuid"),
+    ("on_setreuid", "syscalls", "sys_enter_setreuid"),
+    ("on_setresuid", "syscalls", "sys_enter_setresuid"),
+    ("on_setgid", "syscalls", "sys_enter_setgid"),
+    ("on_setregid", "syscalls", "sys_enter_setregid"),
+    ("on_setresgid", "syscalls", "sys_enter_setresgid"),
+    ("on_module", "raw_syscalls", "sys_enter"),
+    ("on_ptrace", "syscalls", "sys_enter_ptrace"),
+    ("on_mount", "syscalls", "sys_enter_mount"),
+    ("on_unshare", "syscalls", "sys_enter_unshare"),
+    ("on_setns", "syscalls", "sys_enter_setns"),
+    ("on_bpf", "syscalls", "sys_enter_bpf"),
 ];
 
 /// The loaded, attached programs; detached when dropped.
@@ -41,16 +48,16 @@ impl Probe {
             return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
         }
         let mut ebpf = aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {e}")))?;
-        for (name, tracepoint) in PROGRAMS {
+        for (name, category, tracepoint) in PROGRAMS {
             let program: &mut TracePoint = ebpf
                 .program_mut(name)
                 .ok_or_else(|| Error::Bpf(format!("program {name} missing from the object")))?
                 .try_into()
                 .map_err(|e| Error::Bpf(format!("{name}: {e}")))?;
             program.load().map_err(|e| Error::Bpf(format!("{name} refused: {}", chain(&e))))?;
-            program.attach("syscalls", tracepoint).map_err(|e| {
+            program.attach(category, tracepoint).map_err(|e| {
                 Error::Bpf(format!(
-                    "{name}: cannot attach to syscalls/{tracepoint} (is tracefs mounted?): {}",
+                    "{name}: cannot attach to {category}/{tracepoint} (is tracefs mounted?): {}",
                     chain(&e)
                 ))
             })?;
@@ -77,7 +84,7 @@ impl Probe {
     }
 }
 
-fn take<M>(
+pub(crate) fn take<M>(
     ebpf: &mut aya::Ebpf,
     name: &str,
     convert: impl FnOnce(aya::maps::Map) -> std::result::Result<M, aya::maps::MapError>,
@@ -87,7 +94,7 @@ fn take<M>(
 }
 
 /// An error with its sources, on one line (the verifier's log is in the source).
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -17,7 +17,16 @@ char LICENSE[] SEC("license") = "GPL";
 #define ARGV_MAX_ARGS 16
 #define CGROUP_LEN 72
 
-enum kind { EXEC = 1, CONNECT = 2, OPEN = 3, SETUID = 4, PTRACE = 5, MOUNT = 6, UNSHARE = 7, SETNS = 8, BPF = 9 };
+enum kind {
+	EXEC = 1, CONNECT = 2, OPEN = 3, SETUID = 4, PTRACE = 5, MOUNT = 6, UNSHARE = 7, SETNS = 8, BPF = 9,
+	SETGID = 10, MODULE = 11, SETUID_EXEC = 12,
+};
+
+// exec: which of stdin (bit 0) and stdout (bit 1) are sockets.
+#define S_IFMT 0170000
+#define S_IFSOCK 0140000
+#define S_ISUID 04000
+#define S_ISGID 02000
 
 struct event {
 	u32 kind;
@@ -26,7 +35,8 @@ struct event {
 	u32 uid;       // real uid, host view
 	u32 pidns;     // inode number of the process's pid namespace
 	u32 argv_len;  // bytes used in argv (NUL-separated arguments)
-	u64 arg0;      // open flags, setuid uid, ptrace request, unshare/setns flags, bpf cmd
+	u64 arg0;      // exec stdio sockets, open flags, set*id first id, ptrace request, unshare/setns
+	               // flags, bpf cmd, module syscall (0 init_module, 1 finit_module), setuid exec mode
 	u64 arg1;      // ptrace target pid, setns fd
 	u16 family;    // connect: AF_INET, AF_INET6, AF_UNIX
 	u16 port;      // connect: destination port, host byte order
@@ -82,6 +92,27 @@ static __always_inline struct event *start(u32 kind)
 	return e;
 }
 
+// Whether the current process's fd 0 and fd 1 are sockets (bits 0 and 1): a shell started so
+// serves whoever is at the other end.
+static __always_inline u64 stdio_sockets(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	u64 bits = 0;
+#pragma unroll
+	for (int i = 0; i < 2; i++) {
+		struct file *f = NULL;
+		if ((unsigned int)i >= max || bpf_probe_read_kernel(&f, sizeof(f), &fds[i]) || !f)
+			continue;
+		umode_t mode = BPF_CORE_READ(f, f_inode, i_mode);
+		if ((mode & S_IFMT) == S_IFSOCK)
+			bits |= 1 << i;
+	}
+	return bits;
+}
+
 SEC("tracepoint/syscalls/sys_enter_execve")
 int on_execve(struct trace_event_raw_sys_enter *ctx)
 {
@@ -103,6 +134,7 @@ int on_execve(struct trace_event_raw_sys_enter *ctx)
 		off += n;
 	}
 	e->argv_len = off;
+	e->arg0 = stdio_sockets();
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -185,8 +217,58 @@ static __always_inline int numbers(u32 kind, u64 a0, u64 a1, const char *upath)
 	return 0;
 }
 
+// The set*id family: the first id asked for (setuid's uid, setreuid's real, setresuid's real).
 SEC("tracepoint/syscalls/sys_enter_setuid")
 int on_setuid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETUID, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_setreuid")
+int on_setreuid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETUID, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_setresuid")
+int on_setresuid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETUID, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_setgid")
+int on_setgid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETGID, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_setregid")
+int on_setregid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETGID, ctx->args[0], 0, NULL); }
+
+SEC("tracepoint/syscalls/sys_enter_setresgid")
+int on_setresgid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETGID, ctx->args[0], 0, NULL); }
+
+// Module loads through raw_syscalls: a kernel built without modules has no init_module
+// tracepoints, and an attempt there is still worth an alert. x86-64 syscall numbers.
+#define NR_INIT_MODULE 175
+#define NR_FINIT_MODULE 313
+SEC("tracepoint/raw_syscalls/sys_enter")
+int on_module(struct trace_event_raw_sys_enter *ctx)
+{
+	long id = ctx->id;
+	if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE)
+		return 0;
+	return numbers(MODULE, id == NR_FINIT_MODULE, ctx->args[0], NULL);
+}
+
+// After an exec succeeded: the new program's file mode when it is setuid or setgid and the real
+// uid is not root (the caller gains the file owner's rights).
+SEC("tracepoint/sched/sched_process_exec")
+int on_exec_done(struct trace_event_raw_sched_process_exec *ctx)
+{
+	if ((u32)bpf_get_current_uid_gid() == 0)
+		return 0;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	umode_t mode = BPF_CORE_READ(task, mm, exe_file, f_inode, i_mode);
+	if (!(mode & (S_ISUID | S_ISGID)))
+		return 0;
+	struct event *e = start(SETUID_EXEC);
+	if (!e)
+		return 0;
+	e->arg0 = mode;
+	unsigned int loc = ctx->__data_loc_filename & 0xFFFF;
+	bpf_probe_read_kernel_str(e->path, sizeof(e->path), (const char *)ctx + loc);
+	bpf_ringbuf_submit(e, 0);
+	return 0;
+}
 
 SEC("tracepoint/syscalls/sys_enter_ptrace")
 int on_ptrace(struct trace_event_raw_sys_enter *ctx) { return numbers(PTRACE, ctx->args[0], ctx->args[1], NULL); }

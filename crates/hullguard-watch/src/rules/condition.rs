@@ -6,14 +6,21 @@
 use std::collections::BTreeMap;
 
 /// The fields a condition may name; alerts show the same names in `output_fields`.
-pub const FIELDS: [&str; 15] = [
+pub const FIELDS: [&str; 22] = [
     "evt.type",
+    "evt.arg.id",
+    "evt.arg.request",
+    "evt.arg.pid",
+    "evt.arg.flags",
+    "evt.arg.cmd",
+    "evt.arg.mode",
     "proc.name",
     "proc.exe",
     "proc.cmdline",
     "proc.pid",
     "proc.ppid",
     "proc.origin",
+    "proc.stdio_socket",
     "user.uid",
     "fd.name",
     "fd.port",

@@ -81,7 +81,12 @@ impl Container {
 
     /// `docker exec` in it, which must succeed.
     pub fn exec(&self, command: &[&str]) -> String {
-        let mut args = vec!["exec", self.id.as_str()];
+        self.exec_as("0", command)
+    }
+
+    /// `docker exec -u USER` in it, which must succeed.
+    pub fn exec_as(&self, user: &str, command: &[&str]) -> String {
+        let mut args = vec!["exec", "-u", user, self.id.as_str()];
         args.extend(command);
         docker_ok(&args)
     }

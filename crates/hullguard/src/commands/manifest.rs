@@ -11,7 +11,11 @@ use hullguard_manifest::k8s::pss;
 use hullguard_manifest::{Input, Settings, compose, files, k8s};
 use std::fmt::Write as _;
 
+use hullguard_policy::InputKind;
 use hullguard_report::text::escape_control;
+use hullguard_report::{Finding, Location};
+
+use crate::commands::policy::{Loaded, PolicyArgs};
 
 /// Arguments of `hullguard k8s`.
 #[derive(clap::Args)]
@@ -34,6 +38,8 @@ pub struct K8sArgs {
     /// The policy version PSA evaluates (`latest`, or v1.MINOR such as v1.30).
     #[arg(long, value_name = "VERSION", default_value = "latest", requires = "pss", value_parser = pss::Version::parse)]
     pub pss_version: pss::Version,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// `--pss` levels.
@@ -45,10 +51,13 @@ pub enum PssLevel {
     Restricted,
 }
 
-/// The manifest scanner `config` plugs into its walk.
+/// The manifest scanner `config` plugs into its walk, with the custom policies every file kind
+/// (Dockerfiles too) is evaluated by.
 pub struct Manifests {
     /// `--no-inline-ignores`.
     pub no_inline_ignores: bool,
+    /// `--policy-dir`'s policies.
+    pub policies: Option<Loaded>,
 }
 
 /// Whether a path is a compose file by its name.
@@ -94,8 +103,18 @@ impl OtherFiles for Manifests {
             found.suppressed.extend(scan.suppressed);
             found.warnings.extend(scan.warnings);
         }
+        if let Some(policies) = &self.policies {
+            found.findings.extend(policies.kubernetes(&inputs(&k8s_contents))?);
+            found.findings.extend(policies.compose(&inputs(&compose_contents))?);
+        }
         found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         Ok(found)
+    }
+
+    fn dockerfile(&self, name: &str, document: &serde_json::Value) -> Result<Vec<Finding>> {
+        let Some(policies) = &self.policies else { return Ok(Vec::new()) };
+        let at = Location::File { path: name.to_owned(), line: 1, column: None, end_line: None };
+        policies.evaluate(InputKind::Dockerfile, document, &at)
     }
 }
 
@@ -117,10 +136,14 @@ pub fn run_k8s(args: &K8sArgs) -> Result<ExitCode> {
         };
         return run_pss(args, &paths, level);
     }
-    let scanner = Manifests { no_inline_ignores: args.no_inline_ignores };
+    let scanner = Manifests { no_inline_ignores: args.no_inline_ignores, policies: args.policy.load()? };
     let contents = read_all(&paths)?;
     let scan = k8s::scan(&inputs(&contents), &scanner.settings(&args.report));
-    let found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
+    let mut found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
+    if let Some(policies) = &scanner.policies {
+        found.findings.extend(policies.kubernetes(&inputs(&contents))?);
+        found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     hullguard_lint::report(&args.report, &target, &paths, found)
 }
@@ -135,6 +158,8 @@ pub struct ComposeArgs {
     /// Report, ignore file and gate.
     #[command(flatten)]
     pub report: ReportArgs,
+    #[command(flatten)]
+    pub policy: PolicyArgs,
 }
 
 /// Runs `hullguard compose`.
@@ -148,10 +173,15 @@ pub fn run_compose(args: &ComposeArgs) -> Result<ExitCode> {
     for p in &args.paths {
         files::walk(p, &files::is_compose_name, &mut paths)?;
     }
+    let policies = args.policy.load()?;
     let contents = read_all(&paths)?;
-    let settings = Manifests { no_inline_ignores: true }.settings(&args.report);
+    let settings = Manifests { no_inline_ignores: true, policies: None }.settings(&args.report);
     let scan = compose::scan(&inputs(&contents), &settings);
-    let found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
+    let mut found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
+    if let Some(policies) = &policies {
+        found.findings.extend(policies.compose(&inputs(&contents))?);
+        found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
     let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     hullguard_lint::report(&args.report, &target, &paths, found)
 }

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod inspect;
 pub mod inventory;
 pub mod manifest;
+pub mod policy;
 pub mod registry;
 pub mod scan;
 pub mod server;

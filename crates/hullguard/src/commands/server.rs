@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Result, anyhow};
 use hullguard_server::auth::Scope;
 use hullguard_server::worker::WorkerConfig;
-use hullguard_server::{Config, Limits};
+use hullguard_server::{AdmissionConfig, Config, Limits};
 
 /// A `server` subcommand.
 pub enum Action {
@@ -35,6 +35,8 @@ pub struct ServeArgs {
     pub db_poll: u64,
     /// Caps.
     pub limits: Limits,
+    /// The admission webhook, when served.
+    pub admission: Option<AdmissionConfig>,
 }
 
 /// Creates a token (printing it once), queues jobs, takes jobs (`--worker`), or serves until
@@ -69,9 +71,11 @@ pub fn run(action: Option<Action>, args: ServeArgs) -> Result<ExitCode> {
         db_poll: (args.db_poll > 0).then(|| Duration::from_secs(args.db_poll)),
         limits: args.limits,
         stop_on_signal: true,
+        admission: args.admission,
     };
+    let scheme = if config.admission.is_some() { "https" } else { "http" };
     let running = hullguard_server::start(config)?;
-    eprintln!("hullguard: server listening on http://{}", running.addr);
+    eprintln!("hullguard: server listening on {scheme}://{}", running.addr);
     running.wait()?;
     Ok(ExitCode::SUCCESS)
 }

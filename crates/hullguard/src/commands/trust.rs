@@ -14,7 +14,7 @@ use hullguard_image::source::registry::RegistrySpec;
 use hullguard_report::text::escape_control;
 use hullguard_scan::FindingsDetector;
 use hullguard_trust::bundle::Bundle;
-use hullguard_trust::policy::{Input, TrustPolicy};
+use hullguard_trust::policy::{Contents, Input, TrustPolicy};
 use hullguard_trust::registry::{self, Checked, NamedKey, Subject, Verification};
 use hullguard_trust::{PrivateKey, PublicKey};
 
@@ -175,6 +175,7 @@ pub fn verify(request: &VerifyRequest<'_>) -> Result<ExitCode> {
             pinned: spec.reference.digest.is_some(),
             verification: Some(&verification),
             findings: None,
+            contents: None,
         })
     });
     print_verification(&verification, findings.as_deref().unwrap_or_default(), request.format)?;
@@ -193,21 +194,34 @@ pub fn policy_detector(path: &Path, spec: &SourceSpec, reference: &str) -> Resul
     let (image, pinned, verification) = match spec {
         SourceSpec::Registry(registry) => {
             let image = format!("{}/{}", registry.reference.registry, registry.reference.repository);
-            let keys: Vec<NamedKey> = policy
-                .signature_rules(&image)
-                .iter()
-                .flat_map(|r| r.keys.iter())
-                .map(|k| NamedKey { name: k.name.clone(), key: k.key.clone() })
-                .collect();
+            let keys = policy.keys_for(&image);
             let verification =
                 if keys.is_empty() { None } else { Some(registry::verify(&Subject::resolve(registry)?, &keys)?) };
             (image, registry.reference.digest.is_some(), verification)
         }
-        _ => (reference.to_string(), reference.contains("@sha256:"), None),
+        _ => (repository_of(reference).to_string(), reference.contains("@sha256:"), None),
     };
-    Ok(Arc::new(move |findings: &[hullguard_report::Finding]| {
-        policy.evaluate(&Input { image: &image, pinned, verification: verification.as_ref(), findings: Some(findings) })
+    Ok(Arc::new(move |scanned: &hullguard_scan::DetectorInput<'_>| {
+        let contents =
+            Contents { inventory: scanned.inventory, image: scanned.image, now: hullguard_report::time::now() };
+        policy.evaluate(&Input {
+            image: &image,
+            pinned,
+            verification: verification.as_ref(),
+            findings: Some(scanned.findings),
+            contents: Some(contents),
+        })
     }))
+}
+
+/// The repository a local image reference names, without its tag or digest, as policy globs
+/// match it (`app:1.0` and `app@sha256:…` are `app`; `localhost:5000/app:1` is `localhost:5000/app`).
+fn repository_of(reference: &str) -> &str {
+    let name = reference.split_once('@').map_or(reference, |(name, _)| name);
+    match name.rsplit_once(':') {
+        Some((repository, tag)) if !tag.contains('/') => repository,
+        _ => name,
+    }
 }
 
 fn print_verification(v: &Verification, policy: &[hullguard_report::Finding], format: Format) -> Result<()> {
@@ -297,4 +311,23 @@ fn offline_bundle(path: &Path, keys: &[NamedKey], format: Format) -> Result<Exit
     };
     print_verification(&v, &[], format)?;
     Ok(if v.signatures.iter().any(Checked::verified) { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::repository_of;
+
+    #[test]
+    fn local_references_lose_tag_and_digest() {
+        for (reference, want) in [
+            ("app-mixed:latest", "app-mixed"),
+            ("app", "app"),
+            ("app@sha256:abcd", "app"),
+            ("app:1@sha256:abcd", "app"),
+            ("localhost:5000/app:1", "localhost:5000/app"),
+            ("localhost:5000/app", "localhost:5000/app"),
+        ] {
+            assert_eq!(repository_of(reference), want, "{reference}");
+        }
+    }
 }

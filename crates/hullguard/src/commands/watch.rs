@@ -1,13 +1,14 @@
 //! `hullguard watch`: reads the rules, runs the watch (hullguard-watch), writes alerts to stdout
-//! and what it saw to stderr.
+//! and what it saw to stderr. `hullguard seccomp record`: the recorder of hullguard-watch, its
+//! profile written as JSON.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
-use hullguard_watch::rules;
+use hullguard_watch::{rules, seccomp};
 
-use crate::cli::WatchArgs;
+use crate::cli::{SeccompRecordArgs, WatchArgs};
 
 pub fn run(args: &WatchArgs) -> Result<ExitCode> {
     let rules = match &args.rules {
@@ -22,5 +23,25 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
     let stop = || until.is_some_and(|t| Instant::now() >= t);
     let stats = hullguard_watch::run(rules, Duration::from_secs(args.window), &mut std::io::stdout().lock(), &stop)?;
     eprintln!("{} events, {} alerts, {} dropped by the kernel", stats.events, stats.alerts, stats.dropped);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn record(args: &SeccompRecordArgs, quiet: bool) -> Result<ExitCode> {
+    let (pid, pidns) = seccomp::container_pidns(&args.container)?;
+    if !quiet {
+        eprintln!("recording container {} (pid {pid}) for {}s", args.container, args.duration.as_secs());
+    }
+    let seen = seccomp::record(pidns, args.duration)?;
+    let profile = seccomp::profile(&seen);
+    let mut text = serde_json::to_string_pretty(&profile)?;
+    text.push('\n');
+    crate::output::write_report(&text, args.output.as_deref())?;
+    if !quiet {
+        eprintln!(
+            "{} syscalls recorded, {} in the profile",
+            seen.len(),
+            profile["syscalls"][0]["names"].as_array().map_or(0, Vec::len)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,11 +1,13 @@
 //! End-to-end tests of the `hullguard` binary: one test binary, one module per area.
 
+mod admission;
 mod audit;
 mod compliance;
 mod config;
 mod daemon;
 mod db_build;
 mod db_update;
+mod deploy;
 mod diff;
 mod formats;
 mod hostile;
@@ -14,6 +16,7 @@ mod inspect;
 mod inventory;
 mod k8s;
 mod memory;
+mod policy;
 mod reachability;
 mod registry;
 mod sbom_input;

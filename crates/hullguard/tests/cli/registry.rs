@@ -81,6 +81,17 @@ impl Registry {
         assert!(out.status.success(), "skopeo copy {src}: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// The manifest digest of `reference` (`repo:tag`), as `skopeo inspect` reads it.
+    pub(crate) fn digest(&self, reference: &str) -> String {
+        let out = Command::new("skopeo")
+            .args(["inspect", "--tls-verify=false", "--format", "{{.Digest}}"])
+            .arg(format!("docker://{}/{reference}", self.host))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "skopeo inspect {reference}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
     /// Blob downloads the registry has answered so far (its access log).
     fn blob_gets(&self) -> usize {
         self.log_text().lines().filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:")).count()
@@ -457,4 +468,88 @@ fn base64_encode(bytes: &[u8]) -> String {
         }
     }
     out
+}
+
+/// `registry scan`: the catalog of a real registry, tags filtered by glob or `--latest`, one
+/// scan per distinct digest (tags sharing it listed together), signature tags skipped, the
+/// `--max-images` cap said, and an unreachable registry one line with exit 2.
+#[test]
+fn registry_scan_scans_each_digest_once() {
+    let Some(registry) = Registry::start(None, None) else { return };
+    let archive = image("bookworm-images.docker.tar");
+    let (base, mixed) =
+        (format!("docker-archive:{archive}:debian-base:latest"), format!("docker-archive:{archive}:app-mixed:latest"));
+    for (src, dest) in [
+        (&base, "app/base:1.0"),
+        (&mixed, "app/mixed:1.2"),
+        (&base, "app/mixed:1.10"),
+        (&mixed, "app/mixed:latest"),
+        (&base, "other/x:2"),
+    ] {
+        registry.push(src, dest, &[]);
+    }
+    let host = registry.host.clone();
+    let digest_of = |reference: &str| -> String {
+        let out = run(&["inspect", "--insecure", &format!("{host}/{reference}"), "-f", "json", "-q"], None, &[]);
+        json_of(&out)["manifest_digest"].as_str().unwrap().to_string()
+    };
+    let (base_digest, mixed_digest) = (digest_of("app/base:1.0"), digest_of("app/mixed:1.2"));
+    // A cosign-style signature tag: not an image to scan.
+    registry.push(&base, &format!("app/base:sha256-{}.sig", base_digest.trim_start_matches("sha256:")), &[]);
+    let db = crate::scan::db().to_str().unwrap().to_owned();
+    let scan = |extra: &[&str]| -> (Vec<(String, Vec<String>)>, String) {
+        let mut args = vec!["registry", "scan", "--insecure", "--db", &db, "-f", "json", "-q"];
+        args.extend_from_slice(extra);
+        let out = run(&args, None, &[]);
+        let images = json_of(&out)["images"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                assert_eq!(i["report"]["findings"].as_array().map(Vec::is_empty), Some(false), "scanned: {i}");
+                let tags = i["tags"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+                (i["digest"].as_str().unwrap().to_string(), tags)
+            })
+            .collect();
+        (images, stderr(&out))
+    };
+    let tags = |names: &[&str]| -> Vec<String> { names.iter().map(|n| format!("{host}/{n}")).collect() };
+    let (all, _) = scan(&[&host]);
+    assert_eq!(
+        all,
+        [
+            (base_digest.clone(), tags(&["app/base:1.0", "app/mixed:1.10", "other/x:2"])),
+            (mixed_digest.clone(), tags(&["app/mixed:latest", "app/mixed:1.2"])),
+        ]
+    );
+    let (filtered, _) = scan(&[&host, "--repos", "app/*", "--tags", "1.*"]);
+    assert_eq!(
+        filtered,
+        [
+            (base_digest.clone(), tags(&["app/base:1.0", "app/mixed:1.10"])),
+            (mixed_digest.clone(), tags(&["app/mixed:1.2"]))
+        ]
+    );
+    // The newest tag of each repository below the prefix, numbers compared as numbers: 1.10 > 1.2.
+    let (latest, _) = scan(&[&format!("{host}/app"), "--latest", "1"]);
+    assert_eq!(latest, [(base_digest.clone(), tags(&["app/base:1.0", "app/mixed:1.10"]))]);
+    let (capped, warning) = scan(&[&host, "--max-images", "1"]);
+    assert_eq!(capped.len(), 1);
+    // (`run` logs at info level; the warning is the one line of its own.)
+    let warnings: Vec<&str> = warning.lines().filter(|l| l.starts_with("hullguard: ")).collect();
+    assert_eq!(
+        warnings,
+        [format!("hullguard: warning: {host}: more than 1 images; the rest is not scanned (--max-images)")]
+    );
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = run(&["registry", "scan", "--insecure", "-q", &format!("127.0.0.1:{closed}")], None, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err: Vec<String> = stderr(&out).lines().filter(|l| !l.contains(" INFO ")).map(String::from).collect();
+    let err = err.join("\n");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("hullguard: http://127.0.0.1:{closed}: _catalog?n=1000: request failed")),
+        "{err}"
+    );
 }

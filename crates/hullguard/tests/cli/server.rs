@@ -4,6 +4,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
@@ -16,8 +17,9 @@ use crate::workers::Cluster;
 /// A `hullguard server` process; killed when dropped.
 pub struct Served {
     child: Child,
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https` with `--admission`).
     pub base: String,
+    log: Arc<Mutex<String>>,
 }
 
 impl Served {
@@ -47,8 +49,14 @@ impl Served {
             }
         };
         // Keep reading its log so that the pipe never fills.
-        std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
-        Served { child, base }
+        let log = Arc::new(Mutex::new(log));
+        let kept = log.clone();
+        std::thread::spawn(move || {
+            for line in stderr.lines().map_while(Result::ok) {
+                kept.lock().unwrap().push_str(&format!("{line}\n"));
+            }
+        });
+        Served { child, base, log }
     }
 
     /// Stops it with SIGTERM and waits: it finishes what it was doing and exits 0.
@@ -57,6 +65,11 @@ impl Served {
         assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
         let status = self.child.wait().unwrap();
         assert!(status.success(), "{status}");
+    }
+
+    /// What it has written to stderr so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
     }
 
     /// The URL of `path`.

@@ -260,3 +260,145 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
         ]
     );
 }
+
+/// HG-POL-004 on app-mixed: a severity ceiling and the KEV gate, and an exception that lifts
+/// them. The database is PyPI's OSV feed plus a KEV catalog written here that lists PyYAML's
+/// CVE-2020-14343 (test data: the real catalog lists none of app-mixed's vulnerabilities).
+#[test]
+fn the_vulnerability_ceiling_and_the_kev_gate_of_the_trust_policy() {
+    let scratch = Scratch::new();
+    let kev_dir = scratch.path("kev");
+    std::fs::create_dir_all(&kev_dir).unwrap();
+    let kev = kev_dir.join("known_exploited_vulnerabilities.json");
+    std::fs::write(
+        &kev,
+        r#"{"title": "test catalog", "catalogVersion": "2026.12.01", "dateReleased": "2026-12-01T00:00:00Z", "count": 1,
+            "vulnerabilities": [{"cveID": "CVE-2020-14343", "vendorProject": "PyYAML", "product": "PyYAML",
+            "vulnerabilityName": "PyYAML arbitrary code execution", "dateAdded": "2026-12-01",
+            "shortDescription": "test entry", "requiredAction": "upgrade", "dueDate": "2026-12-22",
+            "knownRansomwareCampaignUse": "Unknown", "notes": ""}]}"#,
+    )
+    .unwrap();
+    let db = scratch.path("kev.db").display().to_string();
+    let pypi = shared().join("vulndata/osv/PyPI.zip").display().to_string();
+    let out = hg(&["db", "build", "-q", "--db", &db, "--source", &pypi, "--source", &kev.display().to_string()], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let app_mixed = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let policy_findings = |policy: &str| -> (Option<i32>, Vec<(String, String, String)>) {
+        let path = scratch.path("vuln-policy.yaml");
+        std::fs::write(&path, policy).unwrap();
+        let path = path.display().to_string();
+        let out = hg(
+            &["image", "--db", &db, "--trust-policy", &path, "--fail-on", "high", "-f", "json", "-q", &app_mixed],
+            None,
+        );
+        assert!(out.status.code() != Some(2), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "policy")
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("id"), s("title"), s("description"))
+            })
+            .collect();
+        (out.status.code(), found)
+    };
+    // PyPI's feed rates 2 of app-mixed's 39 Python findings HIGH, 1 MEDIUM, the rest UNKNOWN.
+    let gate = "vulnerabilities:\n  max_severity: MEDIUM\n  kev: true\n";
+    let (code, found) = policy_findings(gate);
+    assert_eq!(code, Some(1));
+    let pol = |title: &str, description: &str| ("HG-POL-004".to_string(), title.to_string(), description.to_string());
+    assert_eq!(
+        found,
+        [
+            pol("app-mixed has 1 known exploited (CISA KEV) vulnerabilities", "CVE-2020-14343"),
+            pol("app-mixed has vulnerabilities above MEDIUM", "HIGH: 2"),
+        ]
+    );
+    // A ceiling at HIGH leaves only the KEV gate; an exception for the repository lifts both.
+    assert_eq!(
+        policy_findings("vulnerabilities:\n  max_severity: HIGH\n  kev: true\n").1,
+        [pol("app-mixed has 1 known exploited (CISA KEV) vulnerabilities", "CVE-2020-14343")]
+    );
+    let exempt =
+        format!("{gate}exceptions:\n  - repos: [\"app-mixed\"]\n    skip: [vulnerabilities]\n    reason: test\n");
+    let (_, found) = policy_findings(&exempt);
+    assert_eq!(found, []);
+}
+
+/// The content rules on app-mixed (HG-POL-005 to 009): denied packages by name and by purl glob,
+/// denied licences, required labels, the image's age and its base image; an exception lifts two.
+#[test]
+fn content_rules_of_the_trust_policy() {
+    let scratch = Scratch::new();
+    let app_mixed = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
+    let policy_findings = |policy: &str| -> Vec<(String, String, String)> {
+        let path = scratch.path("content-policy.yaml");
+        std::fs::write(&path, policy).unwrap();
+        let path = path.display().to_string();
+        let out = hg(&["image", "--scanners", "secret", "--trust-policy", &path, "-f", "json", "-q", &app_mixed], None);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut found: Vec<(String, String, String)> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["kind"] == "policy")
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                (s("id"), s("title"), s("description"))
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let policy = "packages:\n  deny: [\"lodash\", \"pkg:golang/github.com/dgrijalva/*\"]\n\
+                  licenses:\n  deny: [\"BSD-3-Clause\", \"ISC\", \"GPL-3.0*\"]\n\
+                  labels:\n  required: [\"org.opencontainers.image.source\", \"maintainer=security@example.com\"]\n\
+                  max_image_age_days: 30\n\
+                  base_images: [\"docker.io/library/debian\"]\n";
+    let found = policy_findings(policy);
+    let ids: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(ids, ["HG-POL-005", "HG-POL-006", "HG-POL-007", "HG-POL-008", "HG-POL-009"]);
+    let rest: Vec<(&str, &str)> = found.iter().map(|f| (f.1.as_str(), f.2.as_str())).collect();
+    assert_eq!(
+        rest[..3],
+        [
+            ("app-mixed has 2 denied package(s)", "lodash@4.17.15, github.com/dgrijalva/jwt-go@v3.2.0+incompatible"),
+            (
+                "app-mixed has 7 package(s) under a denied licence",
+                "Django@3.2 (BSD-3-Clause), Flask@1.1.2 (BSD-3-Clause), Jinja2@2.11.2 (BSD-3-Clause), \
+                 Werkzeug@1.0.1 (BSD-3-Clause), inherits@2.0.3 (ISC), qs@6.7.0 (BSD-3-Clause), setprototypeof@1.1.1 (ISC)"
+            ),
+            ("app-mixed lacks 2 required label(s)", "org.opencontainers.image.source, maintainer=security@example.com"),
+        ]
+    );
+    // app-mixed was made on 2026-11-01: how many days ago depends on the day the test runs.
+    assert_eq!(rest[3].0, "app-mixed is older than 30 days, or its age is unknown");
+    assert!(rest[3].1.starts_with("created 2026-11-01T00:00:00Z ("), "{}", rest[3].1);
+    assert_eq!(
+        rest[4],
+        (
+            "app-mixed is not built on an allowed base image",
+            "the image names no base image (label org.opencontainers.image.base.name)"
+        )
+    );
+    let relaxed = policy.replace("max_image_age_days: 30", "max_image_age_days: 100000")
+        + "exceptions:\n  - repos: [\"app-mixed\"]\n    skip: [packages, licenses, base-images]\n    reason: legacy\n";
+    let ids: Vec<String> = policy_findings(&relaxed).into_iter().map(|f| f.0).collect();
+    assert_eq!(ids, ["HG-POL-007"]);
+    // A policy error names the file and the key.
+    let path = scratch.path("bad.yaml");
+    std::fs::write(&path, "packages:\n  deny: [\"[\"]\n").unwrap();
+    let out =
+        hg(&["image", "--scanners", "secret", "--trust-policy", &path.display().to_string(), "-q", &app_mixed], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).starts_with(&format!("hullguard: {}: packages.deny: glob \"[\"", path.display())),
+        "{}",
+        stderr(&out)
+    );
+}

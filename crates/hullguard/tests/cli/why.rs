@@ -122,3 +122,38 @@ fn dev_only_packages_are_told_apart() {
          chain: app 1.0.0 > kit 2.0.0 > assert 3.0.0\n"
     );
 }
+
+#[test]
+fn cargo_dev_and_build_dependencies_from_the_project_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = tmp.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    // app needs serde at run time, proptest to test and cc to build; proptest brings serde too.
+    write(
+        "src/app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion = \"0.1.0\"\n[dependencies]\nserde = \"1\"\n\
+         [dev-dependencies]\nproptest = \"1\"\n[build-dependencies]\ncc = \"1\"\n",
+    );
+    let registry = "source = \"registry+https://github.com/rust-lang/crates.io-index\"";
+    write(
+        "src/app/Cargo.lock",
+        &format!(
+            "version = 4\n\n[[package]]\nname = \"app\"\nversion = \"0.1.0\"\ndependencies = [\"cc\", \"proptest\", \"serde\"]\n\n\
+             [[package]]\nname = \"cc\"\nversion = \"1.2.0\"\n{registry}\n\n\
+             [[package]]\nname = \"proptest\"\nversion = \"1.5.0\"\n{registry}\ndependencies = [\"bitflags\", \"serde\"]\n\n\
+             [[package]]\nname = \"bitflags\"\nversion = \"2.6.0\"\n{registry}\n\n\
+             [[package]]\nname = \"serde\"\nversion = \"1.0.200\"\n{registry}\n"
+        ),
+    );
+    let spec = format!("dir:{}", tmp.path().display());
+    let dev_only = |name: &str| {
+        let doc = hullguard_json(&["why", name, &spec, "-f", "json", "-q", "--no-cache"]);
+        doc["matches"][0]["dev_only"].as_bool().unwrap()
+    };
+    let got: Vec<(&str, bool)> =
+        ["serde", "proptest", "cc", "bitflags"].into_iter().map(|n| (n, dev_only(n))).collect();
+    assert_eq!(got, [("serde", false), ("proptest", true), ("cc", true), ("bitflags", true)]);
+}

@@ -2,10 +2,16 @@
 //! checked by the Kubernetes checks of `hullguard-manifest` (findings of severity high and up, and
 //! the untrusted-registry check) and by Pod Security Admission at its namespace's level. The
 //! namespace's `pod-security.kubernetes.io/enforce` label is not in the review (the API server
-//! sends no namespace object), so levels come from the policy's `namespace_levels`.
+//! sends no namespace object), so levels come from the policy's `namespace_levels`. The images
+//! are checked under the trust policy the admission policy names ([`trust`]).
+
+pub mod manifests;
+pub mod trust;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -13,6 +19,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use base64::Engine as _;
 
 use hullguard_manifest::k8s::{self, pss};
 use hullguard_manifest::{Input, Settings};
@@ -53,18 +60,47 @@ pub struct Policy {
     /// Service accounts (`namespace/name`) whose requests are admitted without checks.
     #[serde(default)]
     pub exempt_service_accounts: Vec<String>,
+    /// The trust policy (docs/trust.md) every image is checked under, relative to this file.
+    #[serde(default)]
+    pub trust_policy: Option<PathBuf>,
+    /// Registries reached over plain HTTP (loopback ones only).
+    #[serde(default)]
+    pub plain_http_registries: Vec<String>,
+    /// How long a signature verification is reused, in seconds.
+    #[serde(default = "five_minutes")]
+    pub signature_cache_seconds: u64,
 }
+
+fn five_minutes() -> u64 {
+    300
+}
+
+/// Largest policy file read.
+const MAX_POLICY_BYTES: u64 = 1 << 20;
 
 impl Policy {
     /// Reads a policy file's text; the error names the problem.
     pub fn from_yaml(text: &str) -> Result<Self, String> {
-        let policy: Policy = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+        // The parser's first line names line, column and problem; a source snippet follows.
+        let policy: Policy = serde_saphyr::from_str(text)
+            .map_err(|e| e.to_string().lines().next().unwrap_or_default().trim_start_matches("error: ").to_owned())?;
         for (ns, level) in &policy.namespace_levels {
             if !matches!(level.as_str(), "privileged" | "baseline" | "restricted") {
                 return Err(format!("namespace_levels.{ns}: unknown level {level}"));
             }
         }
         Ok(policy)
+    }
+
+    /// Reads the policy file at `path`; the error is one line naming the file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let name = path.display();
+        let text = std::fs::read(path).map_err(|e| format!("{name}: {e}"))?;
+        if text.len() as u64 > MAX_POLICY_BYTES {
+            return Err(format!("{name}: larger than {MAX_POLICY_BYTES} bytes"));
+        }
+        let text = String::from_utf8(text).map_err(|_| format!("{name}: not UTF-8 text"))?;
+        Policy::from_yaml(&text).map_err(|e| format!("{name}: {e}"))
     }
 
     fn level(&self, namespace: &str) -> Option<pss::Level> {
@@ -88,22 +124,72 @@ impl Policy {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed(pub String);
 
-/// The AdmissionReview answering `body`, or why `body` is no AdmissionReview.
-pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
-    let review: Value = serde_json::from_slice(body).map_err(|e| Malformed(format!("not JSON: {e}")))?;
+/// An admission policy with the trust policy it names, loaded.
+pub struct Loaded {
+    /// The admission policy.
+    pub policy: Policy,
+    /// Its trust policy, when it names one.
+    pub trust: Option<trust::Trust>,
+    /// Every file read (the policy, the trust policy, its keys), watched for changes.
+    files: Vec<PathBuf>,
+}
+
+impl From<Policy> for Loaded {
+    fn from(policy: Policy) -> Self {
+        Loaded { policy, trust: None, files: Vec::new() }
+    }
+}
+
+impl Loaded {
+    /// Reads the admission policy at `path` and the trust policy and keys it names; the error
+    /// is one line naming the file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let policy = Policy::load(path)?;
+        let mut files = vec![path.to_owned()];
+        let trust = match &policy.trust_policy {
+            None => None,
+            Some(file) => {
+                let file = path.parent().unwrap_or(Path::new(".")).join(file);
+                let trust_policy = hullguard_trust::policy::TrustPolicy::load(&file).map_err(|e| e.to_string())?;
+                files.push(file);
+                files.extend(trust_policy.key_files().map(PathBuf::from));
+                let ttl = Duration::from_secs(policy.signature_cache_seconds);
+                Some(trust::Trust::new(trust_policy, policy.plain_http_registries.clone(), ttl))
+            }
+        };
+        Ok(Loaded { policy, trust, files })
+    }
+}
+
+/// The `request` of the AdmissionReview `body` and its uid, or why `body` is none.
+fn request(body: &[u8]) -> Result<(Value, String), Malformed> {
+    let mut review: Value = serde_json::from_slice(body).map_err(|e| Malformed(format!("not JSON: {e}")))?;
     if review.get("apiVersion").and_then(Value::as_str) != Some("admission.k8s.io/v1")
         || review.get("kind").and_then(Value::as_str) != Some("AdmissionReview")
     {
         return Err(Malformed("not an admission.k8s.io/v1 AdmissionReview".to_owned()));
     }
-    let request = review.get("request").ok_or_else(|| Malformed("no request".to_owned()))?;
+    let request = review.get_mut("request").map(Value::take).ok_or_else(|| Malformed("no request".to_owned()))?;
     let uid = request.get("uid").and_then(Value::as_str).ok_or_else(|| Malformed("request.uid missing".to_owned()))?;
+    let uid = uid.to_owned();
+    Ok((request, uid))
+}
+
+/// The AdmissionReview of `response`.
+fn answer(response: Value) -> Value {
+    json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response})
+}
+
+/// The validating webhook's AdmissionReview answering `body`, or why `body` is no AdmissionReview.
+pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
+    let policy = &loaded.policy;
+    let (request, uid) = request(body)?;
     let field = |key: &str| request.get(key).and_then(Value::as_str).unwrap_or_default();
     let namespace = field("namespace");
     let username = request.pointer("/userInfo/username").and_then(Value::as_str).unwrap_or_default();
     let checked = matches!(field("operation"), "CREATE" | "UPDATE") && !policy.exempt(namespace, username);
     let reasons = match request.get("object") {
-        Some(object) if checked => reasons(object, namespace, policy),
+        Some(object) if checked => reasons(object, namespace, loaded),
         _ => Vec::new(),
     };
     let mode = policy.namespace_modes.get(namespace).copied().unwrap_or(policy.mode);
@@ -114,7 +200,40 @@ pub fn review(body: &[u8], policy: &Policy) -> Result<Value, Malformed> {
     } else {
         json!({"uid": uid, "allowed": false, "status": {"code": 403, "message": reasons.join("\n")}})
     };
-    Ok(json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "response": response}))
+    Ok(answer(response))
+}
+
+/// The mutating webhook's answer: each image tag whose signatures passed the trust policy is
+/// pinned to the digest that was verified (`IMAGE:TAG@sha256:…`, as Kyverno's `mutateDigest`), so
+/// what was verified is what runs; a JSONPatch of `replace` operations. Admits always: the
+/// validating webhook decides.
+pub fn mutate(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
+    let (request, uid) = request(body)?;
+    let mut patch = Vec::new();
+    if let (Some(trust), Some(object)) = (&loaded.trust, request.get("object")) {
+        let text = object.to_string();
+        let inputs = [Input { name: "object", bytes: text.as_bytes() }];
+        for (field, image) in k8s::images(&inputs) {
+            if let Some(pinned) = trust.pinned(&field, &image) {
+                patch.push(json!({"op": "replace", "path": pointer(&field), "value": pinned}));
+            }
+        }
+    }
+    let response = if patch.is_empty() {
+        json!({"uid": uid, "allowed": true})
+    } else {
+        let patch = base64::engine::general_purpose::STANDARD.encode(Value::Array(patch).to_string());
+        json!({"uid": uid, "allowed": true, "patchType": "JSONPatch", "patch": patch})
+    };
+    Ok(answer(response))
+}
+
+/// The JSON pointer of a field path: `spec.containers[0].image` → `/spec/containers/0/image`.
+fn pointer(field: &str) -> String {
+    field
+        .split('.')
+        .map(|part| format!("/{}", part.replace('~', "~0").replace('/', "~1").replace('[', "/").replace(']', "")))
+        .collect()
 }
 
 /// A TLS listener for the webhook: the API server only calls webhooks over HTTPS.
@@ -160,20 +279,102 @@ impl axum::serve::Listener for TlsListener {
     }
 }
 
-/// `POST /validate`: the webhook's route, answering each review under `policy`.
-pub fn router(policy: Arc<Policy>) -> Router {
-    Router::new().route("/validate", post(validate)).with_state(policy)
+/// The webhook's policies, re-read when one of their files changes.
+pub struct Webhook {
+    path: PathBuf,
+    loaded: RwLock<Arc<Loaded>>,
+    /// Modification time and length of each file last read (good or broken).
+    seen: Mutex<Vec<Option<(SystemTime, u64)>>>,
 }
 
-async fn validate(State(policy): State<Arc<Policy>>, body: Bytes) -> Response {
-    match review(&body, &policy) {
+/// Modification time and length of each of `files`.
+fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
+    let stamp = |path: &PathBuf| {
+        let meta = std::fs::metadata(path).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
+    };
+    files.iter().map(stamp).collect()
+}
+
+impl Webhook {
+    /// Loads the admission policy at `path` (and what it names).
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let loaded = Loaded::load(path)?;
+        let seen = Mutex::new(stamps(&loaded.files));
+        Ok(Webhook { path: path.to_owned(), loaded: RwLock::new(Arc::new(loaded)), seen })
+    }
+
+    /// The policies in force.
+    pub fn loaded(&self) -> Arc<Loaded> {
+        self.loaded.read().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Re-reads the policies when one of their files changed. A broken file leaves the policies
+    /// in force and logs one error (once per change); true when new policies came into force.
+    pub fn reload_if_changed(&self) -> bool {
+        let files = self.loaded().files.clone();
+        let now = stamps(&files);
+        {
+            let mut seen = self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if *seen == now {
+                return false;
+            }
+            *seen = now;
+        }
+        match Loaded::load(&self.path) {
+            Ok(loaded) => {
+                // The new policy may name other files: watch those from now on.
+                *self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stamps(&loaded.files);
+                *self.loaded.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(loaded);
+                tracing::info!("admission policy {} reloaded", self.path.display());
+                true
+            }
+            Err(e) => {
+                tracing::error!("admission policy not reloaded, the previous one stays in force: {e}");
+                false
+            }
+        }
+    }
+
+    /// Checks the policy file for a change every `every`, for ever.
+    pub async fn watch(self: Arc<Self>, every: Duration) {
+        let mut ticks = tokio::time::interval(every);
+        loop {
+            ticks.tick().await;
+            self.reload_if_changed();
+        }
+    }
+}
+
+/// `POST /validate` and `POST /mutate`, answering each review under the webhook's policies.
+pub fn router(webhook: Arc<Webhook>) -> Router {
+    Router::new()
+        .route("/validate", post(|State(w), body| decide(w, body, review)))
+        .route("/mutate", post(|State(w), body| decide(w, body, mutate)))
+        .with_state(webhook)
+}
+
+/// Answers `body` with `decision` under the policies in force.
+async fn decide(
+    webhook: Arc<Webhook>,
+    body: Bytes,
+    decision: fn(&[u8], &Loaded) -> Result<Value, Malformed>,
+) -> Response {
+    // The registry client blocks: decide on the blocking pool.
+    let loaded = webhook.loaded();
+    let decided = tokio::task::spawn_blocking(move || decision(&body, &loaded)).await;
+    let Ok(decided) = decided else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "the decision failed\n").into_response();
+    };
+    match decided {
         Ok(answer) => axum::Json(answer).into_response(),
         Err(Malformed(problem)) => (StatusCode::BAD_REQUEST, format!("{problem}\n")).into_response(),
     }
 }
 
 /// One line per failing rule: `rule field: message`.
-fn reasons(object: &Value, namespace: &str, policy: &Policy) -> Vec<String> {
+fn reasons(object: &Value, namespace: &str, loaded: &Loaded) -> Vec<String> {
+    let policy = &loaded.policy;
     // JSON is YAML: the manifest loader reads the object as sent.
     let text = object.to_string();
     let inputs = [Input { name: "object", bytes: text.as_bytes() }];
@@ -195,6 +396,11 @@ fn reasons(object: &Value, namespace: &str, policy: &Policy) -> Vec<String> {
             format!("{} {field}: {}", f.id, f.evidence.as_deref().unwrap_or(&f.title))
         })
         .collect();
+    if let Some(trust) = &loaded.trust {
+        for (field, image) in k8s::images(&inputs) {
+            lines.extend(trust.reasons(&field, &image));
+        }
+    }
     if let Some(level) = policy.level(namespace) {
         let (verdicts, _) = k8s::pss_verdicts(&inputs, level, pss::Version { minor: pss::LATEST_MINOR });
         for v in verdicts.iter().flat_map(|v| &v.violations) {
@@ -237,8 +443,8 @@ mod tests {
         })
     }
 
-    fn policy(text: &str) -> Policy {
-        Policy::from_yaml(text).unwrap()
+    fn policy(text: &str) -> Loaded {
+        Policy::from_yaml(text).unwrap().into()
     }
 
     const POLICY: &str = "trusted_registries: [registry.example.com]\nnamespace_levels: {apps: baseline}\n";
@@ -311,58 +517,33 @@ mod tests {
         );
     }
 
-    /// A self-signed certificate for 127.0.0.1 made by the openssl command: (dir, cert, key).
-    fn certificate() -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
-        let dir = std::env::temp_dir().join(format!("hg-admission-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-        let status = std::process::Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "1"])
-            .args(["-subj", "/CN=hullguard-webhook", "-addext", "subjectAltName=IP:127.0.0.1", "-addext"])
-            .args(["basicConstraints=critical,CA:FALSE", "-keyout"])
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert)
-            .stderr(std::process::Stdio::null())
-            .status()
-            .unwrap();
-        assert!(status.success());
-        (dir, cert, key)
-    }
-
-    #[test]
-    fn validate_route_answers_over_https() {
-        let (dir, cert, key) = certificate();
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
-        runtime.block_on(async {
-            let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let url = format!("https://{}/validate", tcp.local_addr().unwrap());
-            let listener = TlsListener::new(tcp, &cert, &key).unwrap();
-            let server = tokio::spawn(axum::serve(listener, router(Arc::new(policy(POLICY)))).into_future());
-            let ca = reqwest::Certificate::from_pem(&std::fs::read(&cert).unwrap()).unwrap();
-            let client = reqwest::Client::builder().tls_certs_only([ca]).build().unwrap();
-            let denied = body("apps", "alice", &pod("registry.example.com/web@sha256:aa", true));
-            let answer = client.post(&url).body(denied).send().await.unwrap();
-            assert_eq!(answer.status(), 200);
-            let answer: Value = answer.json().await.unwrap();
-            assert_eq!(answer["response"]["uid"], "705ab4f5-6393-11e8-b7cc-42010a800002");
-            assert_eq!(answer["response"]["allowed"], false);
-            let bad = client.post(&url).body("{").send().await.unwrap();
-            assert_eq!(bad.status(), 400);
-            assert_eq!(bad.text().await.unwrap(), "not JSON: EOF while parsing an object at line 1 column 1\n");
-            server.abort();
-        });
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
     #[test]
     fn malformed_reviews_name_the_problem() {
-        let p = Policy::default();
+        let p = Loaded::from(Policy::default());
         assert_eq!(review(b"{", &p).unwrap_err().0, "not JSON: EOF while parsing an object at line 1 column 1");
         assert_eq!(review(br#"{"kind":"Pod"}"#, &p).unwrap_err().0, "not an admission.k8s.io/v1 AdmissionReview");
         assert_eq!(
             Policy::from_yaml("namespace_levels: {a: strict}\n").unwrap_err(),
             "namespace_levels.a: unknown level strict"
+        );
+    }
+
+    #[test]
+    fn a_broken_policy_file_leaves_the_old_policy_in_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("policy.yaml");
+        std::fs::write(&path, POLICY).unwrap();
+        let webhook = Webhook::load(&path).unwrap();
+        assert!(!webhook.reload_if_changed());
+        std::fs::write(&path, "namespace_levels: {apps: strict}\n").unwrap();
+        assert!(!webhook.reload_if_changed());
+        assert_eq!(webhook.loaded().policy.trusted_registries, ["registry.example.com"]);
+        std::fs::write(&path, "trusted_registries: [registry.example.org, ghcr.io]\n").unwrap();
+        assert!(webhook.reload_if_changed());
+        assert_eq!(webhook.loaded().policy.trusted_registries, ["registry.example.org", "ghcr.io"]);
+        assert_eq!(
+            Policy::load(&dir.path().join("none.yaml")).unwrap_err(),
+            format!("{}: No such file or directory (os error 2)", dir.path().join("none.yaml").display())
         );
     }
 }

@@ -1,0 +1,173 @@
+//! Evaluating the rules over one input document, and what their results become: findings in the
+//! one finding model.
+
+use hullguard_report::{Finding, FindingKind, Location, Severity};
+use regorus::{Engine, Value};
+use serde_json::{Value as Json, json};
+
+use crate::source::{Policies, Rule, RuleKind, one_line};
+use crate::{InputKind, Limits, PolicyError};
+
+/// A regorus value as JSON (undefined: null).
+pub(crate) fn to_json(value: &Value) -> Json {
+    if *value == Value::Undefined {
+        return Json::Null;
+    }
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+/// `numbers.range(a, b)` and `numbers.range_step(a, b, step)` with a cap on their size (the
+/// builtins would allocate whatever is asked), and Trivy's `result.new(msg, cause)`.
+pub(crate) fn add_extensions(engine: &mut Engine, limits: &Limits) -> anyhow::Result<()> {
+    let max = limits.max_range;
+    let range = move |name: &str, args: &[Value]| -> anyhow::Result<Value> {
+        let (Ok(a), Ok(b)) = (args[0].as_i64(), args[1].as_i64()) else { return Ok(Value::Undefined) };
+        let step = match args.get(2) {
+            Some(s) => match s.as_i64() {
+                Ok(s) if s > 0 => s,
+                Ok(_) => anyhow::bail!("{name}: step must be a positive integer"),
+                Err(_) => return Ok(Value::Undefined),
+            },
+            None => 1,
+        };
+        let count = b.abs_diff(a) / step.unsigned_abs() + 1;
+        if count > max {
+            anyhow::bail!("{name}: {count} elements, over the limit of {max}");
+        }
+        let signed = if b >= a { step } else { -step };
+        let values = (0..count).map(|i| Value::from(a + signed * i64::try_from(i).unwrap_or(0))).collect::<Vec<_>>();
+        Ok(Value::from(values))
+    };
+    engine.add_extension(
+        "numbers.range".to_owned(),
+        2,
+        Box::new(move |args: Vec<Value>| range("numbers.range", &args)),
+    )?;
+    engine.add_extension(
+        "numbers.range_step".to_owned(),
+        3,
+        Box::new(move |args: Vec<Value>| range("numbers.range_step", &args)),
+    )?;
+    engine.add_extension(
+        "result.new".to_owned(),
+        2,
+        Box::new(|args: Vec<Value>| {
+            let mut out = json!({"msg": to_json(&args[0])});
+            let cause = to_json(&args[1]);
+            for (from, to) in [("start_line", "startline"), ("startline", "startline"), ("line", "startline")] {
+                if let Some(n) = cause.get(from).filter(|n| n.is_u64()) {
+                    out[to] = n.clone();
+                }
+            }
+            for key in ["end_line", "endline"] {
+                if let Some(n) = cause.get(key).filter(|n| n.is_u64()) {
+                    out["endline"] = n.clone();
+                }
+            }
+            Ok(Value::from(out))
+        }),
+    )?;
+    Ok(())
+}
+
+/// Where a result points: `base`, with the line (`startline`, `line`) and, in a manifest, the
+/// field (`field`) the result names.
+#[must_use]
+pub fn result_location(base: &Location, result: &Json) -> Location {
+    let number = |key: &str| result.get(key).and_then(Json::as_u64).and_then(|n| u32::try_from(n).ok());
+    let start = number("startline").or_else(|| number("line"));
+    let mut at = base.clone();
+    match &mut at {
+        Location::File { line, end_line, .. } => {
+            if let Some(s) = start {
+                *line = s;
+                *end_line = number("endline").filter(|e| *e > s);
+            }
+        }
+        Location::Manifest { field, line, .. } => {
+            if let Some(f) = result.get("field").and_then(Json::as_str) {
+                *field = f.to_owned();
+            }
+            if let Some(s) = start {
+                *line = s;
+            }
+        }
+        _ => {}
+    }
+    at
+}
+
+/// The finding of one result of `rule`.
+fn finding(rule: &Rule, result: &Json, base: &Location) -> Finding {
+    let message = match result {
+        Json::String(s) => s.clone(),
+        Json::Object(o) => o
+            .get("msg")
+            .or_else(|| o.get("message"))
+            .and_then(Json::as_str)
+            .map_or_else(|| result.to_string(), str::to_owned),
+        other => other.to_string(),
+    };
+    let own = |key: &str| result.get(key).and_then(Json::as_str).map(str::to_owned);
+    let m = &rule.metadata;
+    let default_severity = if rule.kind == RuleKind::Warn { Severity::Low } else { Severity::High };
+    let severity = own("severity").and_then(|s| s.parse().ok()).or(m.severity).unwrap_or(default_severity);
+    Finding {
+        kind: FindingKind::Misconfiguration,
+        id: own("id").or_else(|| m.id.clone()).unwrap_or_else(|| format!("{}.{}", rule.package, rule.name)),
+        concept: None,
+        severity,
+        title: own("title").or_else(|| m.title.clone()).unwrap_or_else(|| message.clone()),
+        description: m.description.clone().unwrap_or_else(|| format!("Rego policy {}:{}", rule.file, rule.line)),
+        location: result_location(base, result),
+        evidence: Some(message),
+        fix: m.fix.clone(),
+        references: m.references.clone(),
+        vulnerability: None,
+        status: None,
+    }
+}
+
+impl Policies {
+    /// The findings of every `deny`/`warn`/`violation` rule selected for `kind` over `input`,
+    /// each located at `base` (with the line or field the result names).
+    ///
+    /// # Errors
+    ///
+    /// A rule whose evaluation fails: a limit reached, a builtin error.
+    pub fn evaluate(&mut self, kind: InputKind, input: &Json, base: &Location) -> Result<Vec<Finding>, PolicyError> {
+        let selected: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| {
+                let r = &self.rules[i];
+                r.kind != RuleKind::Test && r.selector.as_ref().is_none_or(|s| s.contains(&kind))
+            })
+            .collect();
+        if selected.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.engine.set_input(Value::from(input.clone()));
+        let mut findings = Vec::new();
+        for i in selected {
+            let rule = &self.rules[i];
+            let path = rule.path();
+            let value = self
+                .engine
+                .eval_rule(path.clone())
+                .map_err(|e| PolicyError::Eval { message: one_line(&e, &rule.file), rule: path })?;
+            let results = match to_json(&value) {
+                Json::Null | Json::Bool(false) => Vec::new(),
+                Json::Array(items) => items,
+                Json::Bool(true) => vec![json!(rule.name)],
+                other => vec![other],
+            };
+            findings.extend(results.iter().map(|r| finding(rule, r, base)));
+        }
+        Ok(findings)
+    }
+
+    /// The limits evaluation runs under.
+    #[must_use]
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+}

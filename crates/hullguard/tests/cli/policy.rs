@@ -1,0 +1,169 @@
+//! Custom Rego policies end to end: `--policy-dir` on `k8s`, `dockerfile`, `compose` and `config`
+//! (findings in every format, under the ignore file and the gate), `policy test`, `policy eval`,
+//! and policy errors (exit 2, `file:line:col`).
+
+use std::path::PathBuf;
+
+use crate::support::{Scratch, hullguard};
+
+fn policies(name: &str) -> String {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hullguard-policy/tests/policies").join(name);
+    dir.display().to_string()
+}
+
+/// (id, severity, object or path, line, field) of each finding.
+fn rows(out: &std::process::Output) -> Vec<(String, String, String, u64, String)> {
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["id"].as_str().unwrap().starts_with("HG-"))
+        .map(|f| {
+            let l = &f["location"];
+            (
+                f["id"].as_str().unwrap().to_owned(),
+                f["severity"].as_str().unwrap().to_owned(),
+                l["object"].as_str().or(l["path"].as_str()).unwrap().to_owned(),
+                l["line"].as_u64().unwrap(),
+                l["field"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn row(id: &str, severity: &str, place: &str, line: u64, field: &str) -> (String, String, String, u64, String) {
+    (id.into(), severity.into(), place.into(), line, field.into())
+}
+
+const MANIFESTS: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: NodePort\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n        securityContext:\n          privileged: true\n";
+
+#[test]
+fn k8s_policies_give_findings_under_the_ignore_file_and_gate() {
+    let s = Scratch::new();
+    std::fs::write(s.path("app.yaml"), MANIFESTS).unwrap();
+    let (ours, conftest) = (policies("ours"), policies("conftest"));
+    let args = ["k8s", "app.yaml", "-f", "json", "--policy-dir", &ours, "--policy-dir", &conftest];
+    let out = hullguard(s.dir.path(), &args);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        rows(&out),
+        [
+            row(
+                "ACME-K8S-001",
+                "CRITICAL",
+                "Deployment/web",
+                8,
+                "spec.template.spec.containers[0].securityContext.privileged"
+            ),
+            row("main.deny", "HIGH", "Service/api", 1, ""),
+            row("main.warn", "LOW", "Deployment/web", 8, ""),
+        ]
+    );
+    // The gate sees them (the built-in checks find nothing CRITICAL here); the ignore file
+    // suppresses them by id.
+    let gated = hullguard(s.dir.path(), &[&args[..], &["--fail-on", "CRITICAL"]].concat());
+    assert_eq!(gated.status.code(), Some(1));
+    std::fs::write(s.path("ignore.yaml"), "vulnerabilities:\n  - id: ACME-K8S-001\n  - id: main.deny\n").unwrap();
+    let ignored =
+        hullguard(s.dir.path(), &[&args[..], &["--fail-on", "CRITICAL", "--ignorefile", "ignore.yaml"]].concat());
+    assert_eq!(ignored.status.code(), Some(0), "{}", String::from_utf8_lossy(&ignored.stderr));
+    assert_eq!(rows(&ignored), [row("main.warn", "LOW", "Deployment/web", 8, "")]);
+    // SARIF names the rule.
+    let sarif = hullguard(s.dir.path(), &["k8s", "app.yaml", "-f", "sarif", "--policy-dir", &ours]);
+    let doc: serde_json::Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let ids: Vec<&str> = doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .filter(|id| id.starts_with("ACME"))
+        .collect();
+    assert_eq!(ids, ["ACME-K8S-001"]);
+}
+
+#[test]
+fn dockerfile_compose_and_config_policies() {
+    let s = Scratch::new();
+    std::fs::write(s.path("Dockerfile"), "FROM python:latest\nRUN curl -fsSL https://example.invalid/x -o /x\n")
+        .unwrap();
+    std::fs::write(s.path("compose.yaml"), "services:\n  cache:\n    image: redis:7\n    network_mode: host\n")
+        .unwrap();
+    std::fs::write(s.path("app.yaml"), MANIFESTS).unwrap();
+    let ours = policies("ours");
+    let out = hullguard(s.dir.path(), &["dockerfile", "Dockerfile", "-f", "json", "--policy-dir", &ours]);
+    assert_eq!(
+        rows(&out),
+        [row("ACME-DF-001", "MEDIUM", "Dockerfile", 1, ""), row("ACME-DF-002", "MEDIUM", "Dockerfile", 2, "")]
+    );
+    let out = hullguard(s.dir.path(), &["compose", "compose.yaml", "-f", "json", "--policy-dir", &ours]);
+    assert_eq!(rows(&out), [row("ACME-CMP-001", "HIGH", "compose", 1, "")]);
+    let out = hullguard(s.dir.path(), &["config", ".", "-f", "json", "--policy-dir", &ours]);
+    assert_eq!(
+        rows(&out),
+        [
+            row(
+                "ACME-K8S-001",
+                "CRITICAL",
+                "Deployment/web",
+                8,
+                "spec.template.spec.containers[0].securityContext.privileged"
+            ),
+            row("ACME-CMP-001", "HIGH", "compose", 1, ""),
+            row("ACME-DF-001", "MEDIUM", "./Dockerfile", 1, ""),
+            row("ACME-DF-002", "MEDIUM", "./Dockerfile", 2, ""),
+        ]
+    );
+}
+
+#[test]
+fn policy_test_reports_each_test_and_fails_on_a_failure() {
+    let s = Scratch::new();
+    let out = hullguard(s.dir.path(), &["policy", "test", &policies("ours")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let verdicts: Vec<&str> = text.lines().filter_map(|l| l.split_whitespace().nth(2)).collect();
+    assert_eq!(verdicts, ["PASS", "PASS"], "{text}");
+    assert!(text.ends_with("PASS: 2/2\n"), "{text}");
+    let out = hullguard(s.dir.path(), &["policy", "test", &policies("failing")]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("data.acme.failing.test_fails FAIL"), "{text}");
+    assert!(text.ends_with("PASS: 1/2\nFAIL: 1/2\n"), "{text}");
+}
+
+#[test]
+fn policy_eval_prints_the_query_results() {
+    let s = Scratch::new();
+    std::fs::write(s.path("svc.yaml"), "kind: Service\nmetadata:\n  name: api\nspec:\n  type: NodePort\n").unwrap();
+    let out = hullguard(
+        s.dir.path(),
+        &["policy", "eval", "--policy-dir", &policies("conftest"), "--input", "svc.yaml", "data.main.deny"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc, serde_json::json!([{"expressions": [["Service api is exposed on a node port"]]}]));
+}
+
+#[test]
+fn policy_errors_exit_2_naming_file_line_and_column() {
+    let s = Scratch::new();
+    std::fs::write(s.path("app.yaml"), MANIFESTS).unwrap();
+    let broken = policies("broken");
+    for args in [
+        vec!["k8s", "app.yaml", "--policy-dir", &broken],
+        vec!["policy", "test", &broken],
+        vec!["config", ".", "--policy-dir", &broken],
+    ] {
+        let out = hullguard(s.dir.path(), &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err, format!("hullguard: {broken}/broken.rego:4:9: expecting `}}` while parsing set\n"), "{args:?}");
+    }
+    let range = format!("{}/range.rego", policies("limits"));
+    let out = hullguard(s.dir.path(), &["k8s", "app.yaml", "--policy-dir", &range]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("range.rego:4:28: numbers.range: 1000000000000 elements, over the limit of 1000000"), "{err}");
+}
