@@ -82,7 +82,7 @@ floor() { # best of $runs: `hullguard sbom` of every distinct package against da
 }
 sizes=$(python3 -c "import json,glob; s=[len(json.load(open(f))['sbom']['components']) for f in glob.glob('$work/fleet/[0-9]*.json')]; print(f'{min(s)}..{max(s)}')")
 pids=()
-trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; [ -d "$work/pg" ] && pg stop -m immediate >/dev/null; rm -rf "$work"' EXIT
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; [ -d "$work/pg" ] && { pg stop -m immediate >/dev/null || true; }; rm -rf "$work"' EXIT
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 pg() { # pg_ctl on the throwaway cluster, as the postgres user when root
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$pgbin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" "$@"
@@ -92,7 +92,7 @@ store_of() { # the --store of kind $1, a fresh one
   case $1 in
     sqlite) echo "$work/store.sqlite" ;;
     postgres)
-      mkdir -p "$work/pg"; [ "$(id -u)" = 0 ] && chown postgres "$work/pg"
+      mkdir -p "$work/pg"; [ "$(id -u)" = 0 ] && chown postgres "$work/pg" && chmod o+x "$work"
       local port; port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
       if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$pgbin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null
       else "$pgbin/initdb" -D "$work/pg/data" -U postgres --auth=trust -E UTF8 >/dev/null; fi
