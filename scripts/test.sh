@@ -14,9 +14,9 @@ export CARGO_TERM_COLOR=never
 
 step() { printf '\n=== %s\n' "$*"; }
 
-step "system packages (umoci, skopeo: cross-checks; time: peak memory; shellcheck: HG-DF-095; rpm: rpm databases made by rpm; golang-go: the tar reader against Go's archive/tar, Go binaries built by go; govulncheck: the reachability peer (cli test reachability::govulncheck_*); docker-registry, apache2-utils: the registry source against distribution 2.8 with htpasswd auth; socat: a TLS endpoint in front of the Engine; clang, libbpf-dev, bpftool: the eBPF program of hullguard watch; openssl: the admission webhook's test certificates; chromium: the compliance HTML report loaded offline in headless Chromium, its DOM and a screenshot; systemd: systemd-analyze verify and security on the shipped unit)"
+step "system packages (umoci, skopeo: cross-checks; time: peak memory; shellcheck: HG-DF-095; rpm: rpm databases made by rpm; golang-go: the tar reader against Go's archive/tar, Go binaries built by go; govulncheck: the reachability peer (cli test reachability::govulncheck_*); docker-registry, apache2-utils: the registry source against distribution 2.8 with htpasswd auth; socat: a TLS endpoint in front of the Engine; clang, libbpf-dev, bpftool: the eBPF program of hullguard watch; openssl: the admission webhook's test certificates; chromium: the compliance HTML report loaded offline in headless Chromium, its DOM and a screenshot; systemd: systemd-analyze verify and security on the shipped unit; postgresql: the server's PostgreSQL store and --worker processes against a throwaway cluster (initdb/pg_ctl, run as the postgres user))"
 need=()
-for p in umoci skopeo time shellcheck rpm golang-go govulncheck docker-registry apache2-utils socat clang libbpf-dev bpftool openssl chromium systemd; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
+for p in umoci skopeo time shellcheck rpm golang-go govulncheck docker-registry apache2-utils socat clang libbpf-dev bpftool openssl chromium systemd postgresql; do dpkg -s "$p" >/dev/null 2>&1 || need+=("$p"); done
 if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null

@@ -15,7 +15,7 @@ use hullguard_vulndb::db::{Db, DbInfo};
 use hullguard_vulndb::detect::Detector;
 use sha2::{Digest as _, Sha256};
 
-use crate::store::{Store, StoredInventory, record_scan};
+use crate::store::{Store, StoredInventory};
 use crate::wire::{DbState, Rescan, Scan, ScanSubmission};
 
 /// Now, as the store writes times.
@@ -243,13 +243,8 @@ fn rescan_all(db: &Db, info: &DbInfo, store: &Mutex<Store>) -> Result<(usize, us
             // The Go binaries' functions are not stored: a re-scan gives no reachability verdicts.
             reports.push((stored.id, report_of(&mut detector, info, stored, &inventory, false)?));
         }
-        events += store.in_transaction(|tx| {
-            let mut n = 0;
-            for (id, report) in &reports {
-                n += record_scan(tx, *id, report, &now)?.1;
-            }
-            Ok(n)
-        })?;
+        let reports: Vec<(i64, &Report)> = reports.iter().map(|(id, report)| (*id, report)).collect();
+        events += store.record_scans(&reports, &now)?;
         rescanned += batch.len();
     }
     Ok((rescanned, events))

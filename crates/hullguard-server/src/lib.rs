@@ -14,6 +14,7 @@ pub mod engine;
 pub mod metrics;
 pub mod store;
 pub mod wire;
+pub mod worker;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -685,6 +685,24 @@ enum ServerAction {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Scan jobs for `server --worker` processes (PostgreSQL store).
+    Job {
+        #[command(subcommand)]
+        action: JobAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum JobAction {
+    /// Queue a scan job of each SBOM (CycloneDX or SPDX JSON); prints how many were queued.
+    Add {
+        /// The store: a postgres:// URL.
+        #[arg(long, value_name = "postgres://…")]
+        store: PathBuf,
+        /// The SBOM files.
+        #[arg(required = true, value_name = "SBOM.json")]
+        sboms: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -716,9 +734,15 @@ struct ServerArgs {
     /// Address to listen on.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
     listen: std::net::SocketAddr,
-    /// The results store (SQLite, created when missing).
-    #[arg(long, value_name = "FILE.sqlite", required = true)]
+    /// The results store: a SQLite file (created when missing) or a postgres:// URL.
+    #[arg(long, value_name = "FILE.sqlite|postgres://…", required = true)]
     store: Option<PathBuf>,
+    /// Take scan jobs from the (PostgreSQL) store instead of serving the API.
+    #[arg(long)]
+    worker: bool,
+    /// Seconds a worker's job lease lasts without a heartbeat; a dead worker's job is taken again after it.
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    lease: u64,
     /// The vulnerability database; a new file there is picked up and every stored inventory re-matched.
     #[arg(long, value_name = "VULN.db", required = true)]
     db: Option<PathBuf>,
@@ -999,12 +1023,19 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Registry { action: RegistryAction::Scan(args) } => commands::registry::scan(&args, cli.quiet),
         Command::Server(args) => commands::server::run(
-            args.action.map(|ServerAction::Token { action }| match action {
-                TokenAction::Create { store, scope, name } => commands::server::TokenCreate { store, scope, name },
+            args.action.map(|action| match action {
+                ServerAction::Token { action: TokenAction::Create { store, scope, name } } => {
+                    commands::server::Action::TokenCreate { store, scope, name }
+                }
+                ServerAction::Job { action: JobAction::Add { store, sboms } } => {
+                    commands::server::Action::JobAdd { store, sboms }
+                }
             }),
             commands::server::ServeArgs {
                 listen: args.listen,
                 store: args.store,
+                worker: args.worker,
+                lease: std::time::Duration::from_secs(args.lease.max(1)),
                 db: args.db,
                 db_poll: args.db_poll,
                 limits: hullguard_server::Limits {

@@ -1,37 +1,53 @@
-//! The results store: one SQLite file (WAL) holding the inventories, the scans and their
-//! reports, the current findings of every image, the events and the API tokens. A restart
-//! loses nothing; the schema is versioned ([`migrations`]).
+//! The results store: the inventories, the scans and their reports, the current findings of
+//! every image, the events and the API tokens. One SQLite file (WAL) by default ([`sqlite`]),
+//! or a PostgreSQL database ([`postgres`], which also holds the scan jobs of `--worker`
+//! processes). A restart loses nothing; each schema is versioned and migrated at start.
 
 mod migrations;
+pub mod postgres;
+mod sqlite;
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::time::Duration;
 
 use hullguard_inventory::Inventory;
 use hullguard_report::{Report, Severity};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::wire::{Event, History, Image, Scan, StoredFinding};
 
-/// A store problem: what went wrong (the caller names the file). One line: the causes are
+/// A store problem: what went wrong (the caller names the store). One line: the causes are
 /// shown, not chained.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// SQLite refused.
     #[error("store: {0}")]
     Sqlite(rusqlite::Error),
+    /// PostgreSQL refused or is out of reach.
+    #[error("store: {0}")]
+    Postgres(::postgres::Error),
     /// A stored document does not read back.
     #[error("store: a stored document does not read back: {0}")]
     Json(serde_json::Error),
     /// A stored document does not compress or decompress.
     #[error("store: a stored document does not unpack: {0}")]
     Pack(std::io::Error),
+    /// A row that was just written is not there.
+    #[error("store: scan {0} is missing after it was recorded")]
+    Missing(i64),
+    /// This store cannot do that (scan jobs need PostgreSQL).
+    #[error("{0}")]
+    Unsupported(&'static str),
 }
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         StoreError::Sqlite(e)
+    }
+}
+
+impl From<::postgres::Error> for StoreError {
+    fn from(e: ::postgres::Error) -> Self {
+        StoreError::Postgres(e)
     }
 }
 
@@ -44,9 +60,22 @@ impl From<serde_json::Error> for StoreError {
 /// The result of a store call.
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The store, over one connection (calls are serialised by the server).
-pub struct Store {
-    conn: Connection,
+/// The store: SQLite or PostgreSQL, over one connection (calls are serialised by the server).
+pub enum Store {
+    /// One SQLite file.
+    Sqlite(sqlite::Sqlite),
+    /// A PostgreSQL database.
+    Postgres(Box<postgres::Postgres>),
+}
+
+/// Calls the same method on either store.
+macro_rules! each {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($s) => $call,
+            Store::Postgres($s) => $call,
+        }
+    };
 }
 
 /// An inventory as stored, for re-matching and for the SBOM formats.
@@ -91,6 +120,43 @@ pub struct FindingQuery {
     pub limit: usize,
 }
 
+impl FindingQuery {
+    /// The SQL of this query and its text arguments; `placeholder(n)` writes the n-th (from 1)
+    /// in the store's dialect.
+    fn sql(&self, placeholder: fn(usize) -> String) -> (String, Vec<String>) {
+        let mut sql = String::from(
+            "SELECT i.digest, i.name, f.vulnerability, f.package, f.installed, f.fixed, f.severity, f.kev, f.path, \
+             f.first_seen FROM findings f JOIN inventories i ON i.id = f.inventory_id WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        let mut arg = |sql: &mut String, clause: &str, value: &str| {
+            args.push(value.to_owned());
+            sql.push_str(&clause.replace('?', &placeholder(args.len())));
+        };
+        if let Some(p) = &self.package {
+            arg(&mut sql, " AND f.package = ?", p);
+        }
+        if let Some(v) = &self.vulnerability {
+            arg(&mut sql, " AND f.vulnerability = ?", v);
+        }
+        if let Some(image) = &self.image {
+            arg(&mut sql, " AND (i.digest = ? OR i.name = ?)", image);
+        }
+        if let Some(since) = &self.since {
+            arg(&mut sql, " AND f.first_seen >= ?", since);
+        }
+        if !self.severities.is_empty() {
+            let list: Vec<String> = self.severities.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            sql.push_str(&format!(" AND f.severity IN ({})", list.join(", ")));
+        }
+        sql.push_str(&format!(
+            " ORDER BY f.severity_rank DESC, i.name, f.package, f.vulnerability, f.path LIMIT {}",
+            self.limit.clamp(1, MAX_ROWS)
+        ));
+        (sql, args)
+    }
+}
+
 /// The most rows one listing returns.
 pub const MAX_ROWS: usize = 10_000;
 
@@ -99,35 +165,6 @@ const SCAN_COLUMNS: &str = "s.id, i.digest, i.name, s.status, s.db_built, s.crea
 
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, i.digest, i.name, e.vulnerability, e.package, e.fixed, e.db_built \
      FROM events e JOIN inventories i ON i.id = e.inventory_id";
-
-fn scan_row(r: &Row<'_>) -> rusqlite::Result<Scan> {
-    let summary: String = r.get(6)?;
-    Ok(Scan {
-        id: r.get(0)?,
-        digest: r.get(1)?,
-        name: r.get(2)?,
-        status: r.get(3)?,
-        db_built: r.get(4)?,
-        created: r.get(5)?,
-        summary: serde_json::from_str(&summary).unwrap_or_default(),
-        kev: r.get::<_, i64>(7)?.try_into().unwrap_or(0),
-        error: r.get(8)?,
-    })
-}
-
-fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
-    Ok(Event {
-        id: r.get(0)?,
-        at: r.get(1)?,
-        kind: r.get(2)?,
-        digest: r.get(3)?,
-        image: r.get(4)?,
-        vulnerability: r.get(5)?,
-        package: r.get(6)?,
-        fixed: r.get(7)?,
-        db_built: r.get(8)?,
-    })
-}
 
 /// One vulnerability of an image, as the findings table keys it.
 type FindingKey = (String, String, String);
@@ -159,6 +196,46 @@ fn findings_of(report: &Report) -> BTreeMap<FindingKey, FindingFacts> {
         .collect()
 }
 
+/// What recording a new report changes in an image's findings table, in the order it is written.
+struct Changes<'a> {
+    /// The events (none on a first scan): kind, finding, its fix version.
+    events: Vec<(&'static str, &'a FindingKey, Option<&'a String>)>,
+    /// The findings that are gone.
+    gone: Vec<&'a FindingKey>,
+    /// The findings that are new or changed.
+    upserts: Vec<(&'a FindingKey, &'a FindingFacts)>,
+}
+
+/// The changes from the `old` findings to the `new`; `rescan`: the image was scanned before.
+fn changes<'a>(
+    old: &'a BTreeMap<FindingKey, FindingFacts>,
+    new: &'a BTreeMap<FindingKey, FindingFacts>,
+    rescan: bool,
+) -> Changes<'a> {
+    let mut out = Changes { events: Vec::new(), gone: Vec::new(), upserts: Vec::new() };
+    for (key, facts) in old {
+        if !new.contains_key(key) {
+            out.events.push(("withdrawn", key, facts.fixed.as_ref()));
+            out.gone.push(key);
+        }
+    }
+    for (key, facts) in new {
+        match old.get(key) {
+            None => out.events.push(("new_finding", key, facts.fixed.as_ref())),
+            Some(before) if before == facts => continue,
+            Some(before) if before.fixed.is_none() && facts.fixed.is_some() => {
+                out.events.push(("fixed_upstream", key, facts.fixed.as_ref()));
+            }
+            Some(_) => {}
+        }
+        out.upserts.push((key, facts));
+    }
+    if !rescan {
+        out.events.clear();
+    }
+    out
+}
+
 /// A document as stored: its JSON, zstd-compressed (a re-scan writes a report per image; JSON
 /// shrinks about tenfold).
 pub fn pack(json: &[u8]) -> Result<Vec<u8>> {
@@ -166,7 +243,7 @@ pub fn pack(json: &[u8]) -> Result<Vec<u8>> {
 }
 
 /// The JSON [`pack`] stored, at most [`MAX_DOCUMENT_BYTES`].
-fn unpack(bytes: &[u8]) -> Result<Vec<u8>> {
+pub fn unpack(bytes: &[u8]) -> Result<Vec<u8>> {
     zstd::bulk::decompress(bytes, MAX_DOCUMENT_BYTES).map_err(StoreError::Pack)
 }
 
@@ -178,153 +255,48 @@ fn rank(severity: Severity) -> i64 {
     Severity::ALL.iter().position(|s| *s == severity).map_or(0, |p| i64::try_from(p).unwrap_or(0))
 }
 
-/// Records the scan of inventory `inventory_id` giving `report` (unfiltered) in `conn` (a
-/// transaction): the scan row, the image's current findings, and, when the image had been
-/// scanned before, one event per difference. Returns the scan and the number of events.
-pub fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &str) -> Result<(i64, usize)> {
-    let rescan: bool =
-        conn.query_row("SELECT count(*) > 0 FROM scans WHERE inventory_id = ?1", [inventory_id], |r| r.get(0))?;
-    let mut old: BTreeMap<FindingKey, FindingFacts> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT vulnerability, package, path, installed, fixed, severity, kev FROM findings WHERE inventory_id = ?1",
-        )?;
-        let rows = stmt.query_map([inventory_id], |r| {
-            let severity: String = r.get(5)?;
-            let facts = FindingFacts {
-                installed: r.get(3)?,
-                fixed: r.get(4)?,
-                severity: severity.parse().unwrap_or(Severity::Unknown),
-                kev: r.get(6)?,
-            };
-            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), facts))
-        })?;
-        for row in rows {
-            let (key, facts) = row?;
-            old.insert(key, facts);
-        }
-    }
-    let new = findings_of(report);
-    let mut events = 0;
-    {
-        let mut event = conn.prepare_cached(
-            "INSERT INTO events (at, kind, inventory_id, vulnerability, package, fixed, db_built) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        let mut add = |kind: &str, key: &FindingKey, fixed: Option<&String>| -> Result<()> {
-            if rescan {
-                event.execute(params![now, kind, inventory_id, key.0, key.1, fixed, report.db_built])?;
-                events += 1;
-            }
-            Ok(())
-        };
-        let mut delete = conn.prepare_cached(
-            "DELETE FROM findings WHERE inventory_id = ?1 AND vulnerability = ?2 AND package = ?3 AND path = ?4",
-        )?;
-        for (key, facts) in &old {
-            if !new.contains_key(key) {
-                add("withdrawn", key, facts.fixed.as_ref())?;
-                delete.execute(params![inventory_id, key.0, key.1, key.2])?;
-            }
-        }
-        let mut upsert = conn.prepare_cached(
-            "INSERT INTO findings (inventory_id, vulnerability, package, path, installed, fixed, severity, \
-             severity_rank, kev, first_seen) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
-             ON CONFLICT (inventory_id, vulnerability, package, path) DO UPDATE SET installed = excluded.installed, \
-             fixed = excluded.fixed, severity = excluded.severity, severity_rank = excluded.severity_rank, \
-             kev = excluded.kev",
-        )?;
-        for (key, facts) in &new {
-            match old.get(key) {
-                None => add("new_finding", key, facts.fixed.as_ref())?,
-                Some(before) if before == facts => continue,
-                Some(before) if before.fixed.is_none() && facts.fixed.is_some() => {
-                    add("fixed_upstream", key, facts.fixed.as_ref())?;
-                }
-                Some(_) => {}
-            }
-            upsert.execute(params![
-                inventory_id,
-                key.0,
-                key.1,
-                key.2,
-                facts.installed,
-                facts.fixed,
-                facts.severity.as_str(),
-                rank(facts.severity),
-                facts.kev,
-                now
-            ])?;
-        }
-    }
-    let kev = new.values().filter(|f| f.kev).count();
-    let id = conn.query_row(
-        "INSERT INTO scans (inventory_id, db_built, status, created, report, summary, kev) \
-         VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6) \
-         ON CONFLICT (inventory_id, db_built) DO UPDATE SET status = 'done', created = excluded.created, \
-         report = excluded.report, summary = excluded.summary, kev = excluded.kev, error = NULL RETURNING id",
-        params![
-            inventory_id,
-            report.db_built,
-            now,
-            pack(&serde_json::to_vec(report)?)?,
-            serde_json::to_string(&report.summary)?,
-            i64::try_from(kev).unwrap_or(i64::MAX)
-        ],
-        |r| r.get(0),
-    )?;
-    Ok((id, events))
+/// Whether `location` names a PostgreSQL database rather than a file.
+pub fn is_postgres(location: &Path) -> bool {
+    location.to_str().is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path` and brings its schema up to date.
+    /// Opens (or creates) the store at `location` (a SQLite file, or a `postgres://` URL) and
+    /// brings its schema up to date.
     ///
     /// # Errors
     ///
-    /// When the file cannot be opened or migrated.
-    pub fn open(path: &Path, now: &str) -> Result<Store> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        // A re-scan reads every inventory and finding: pages mapped, not copied, and a 64 MiB cache.
-        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
-        conn.pragma_update(None, "cache_size", -65_536)?;
-        migrations::apply(&mut conn, now)?;
-        Ok(Store { conn })
+    /// When it cannot be opened or migrated.
+    pub fn open(location: &Path, now: &str) -> Result<Store> {
+        match location.to_str().filter(|_| is_postgres(location)) {
+            Some(url) => Ok(Store::Postgres(Box::new(postgres::Postgres::open(url, now)?))),
+            None => Ok(Store::Sqlite(sqlite::Sqlite::open(location, now)?)),
+        }
     }
 
     /// The schema version (the highest migration applied).
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn schema_version(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT max(version) FROM schema_migrations", [], |r| r.get(0))?)
+        each!(self, s => s.schema_version())
     }
 
     /// The scan of image `digest` against database version `db_built`, when there is one.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn scan_of(&self, digest: &str, db_built: &str) -> Result<Option<Scan>> {
-        Ok(self
-            .conn
-            .query_row(
-                &format!("SELECT {SCAN_COLUMNS} WHERE i.digest = ?1 AND s.db_built = ?2"),
-                [digest, db_built],
-                scan_row,
-            )
-            .optional()?)
+        each!(self, s => s.scan_of(digest, db_built))
     }
 
     /// Stores (or renames) the inventory of image `digest` (its JSON); returns its row id.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn save_inventory(
         &self,
         digest: &str,
@@ -333,237 +305,140 @@ impl Store {
         inventory: &[u8],
         now: &str,
     ) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "INSERT INTO inventories (digest, name, layer_created_by, inventory, created) VALUES (?1, ?2, ?3, ?4, ?5) \
-             ON CONFLICT (digest) DO UPDATE SET name = excluded.name RETURNING id",
-            params![digest, name, serde_json::to_string(layer_created_by)?, pack(inventory)?, now],
-            |r| r.get(0),
-        )?)
+        each!(self, s => s.save_inventory(digest, name, layer_created_by, inventory, now))
     }
 
-    /// [`record_scan`] in its own transaction.
+    /// Records the scan of inventory `inventory_id` giving `report` (unfiltered), in one
+    /// transaction: the scan row, the image's current findings, and, when the image had been
+    /// scanned before, one event per difference.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn record_scan(&mut self, inventory_id: i64, report: &Report, now: &str) -> Result<Scan> {
-        let tx = self.conn.transaction()?;
-        let (id, _) = record_scan(&tx, inventory_id, report, now)?;
-        tx.commit()?;
-        self.scan(id)?.ok_or(StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows))
+        let id = each!(self, s => s.record_scans(&[(inventory_id, report)], now))?.0;
+        let id = id.first().copied().unwrap_or_default();
+        self.scan(id)?.ok_or(StoreError::Missing(id))
     }
 
-    /// Runs `f` in one transaction (a re-scan records thousands of scans at once).
+    /// Records the scans of many inventories (a re-scan batch) in one transaction; returns the
+    /// number of events.
     ///
     /// # Errors
     ///
-    /// When SQLite or `f` fails.
-    pub fn in_transaction<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction()?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
+    /// When the store fails.
+    pub fn record_scans(&mut self, reports: &[(i64, &Report)], now: &str) -> Result<usize> {
+        Ok(each!(self, s => s.record_scans(reports, now))?.1)
     }
 
     /// The scan `id`.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn scan(&self, id: i64) -> Result<Option<Scan>> {
-        Ok(self.conn.query_row(&format!("SELECT {SCAN_COLUMNS} WHERE s.id = ?1"), [id], scan_row).optional()?)
+        each!(self, s => s.scan(id))
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.
     ///
     /// # Errors
     ///
-    /// When SQLite fails or a stored document does not read back.
+    /// When the store fails or a stored document does not read back.
     pub fn report(&self, id: i64) -> Result<Option<(Report, StoredInventory)>> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT s.report, i.id, i.digest, i.name, i.layer_created_by, i.inventory FROM scans s \
-                 JOIN inventories i ON i.id = s.inventory_id WHERE s.id = ?1 AND s.report IS NOT NULL",
-                [id],
-                |r| Ok((r.get::<_, Vec<u8>>(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get::<_, String>(4)?, r.get(5)?)),
-            )
-            .optional()?;
-        let Some((report, id, digest, name, layers, inventory)) = row else { return Ok(None) };
-        let layer_created_by = serde_json::from_str(&layers)?;
-        Ok(Some((
-            serde_json::from_slice(&unpack(&report)?)?,
-            StoredInventory { id, digest, name, layer_created_by, inventory },
-        )))
+        each!(self, s => s.report(id))
     }
 
     /// Every image with its last scan, by name.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn images(&self) -> Result<Vec<Image>> {
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {SCAN_COLUMNS} WHERE s.id = (SELECT max(id) FROM scans WHERE inventory_id = i.id) \
-             ORDER BY i.name, i.digest LIMIT {MAX_ROWS}"
-        ))?;
-        let rows = stmt.query_map([], scan_row)?;
-        rows.map(|r| {
-            let scan = r?;
-            Ok(Image { digest: scan.digest.clone(), name: scan.name.clone(), last_scan: scan })
-        })
-        .collect()
+        each!(self, s => s.images())
     }
 
     /// The scans and events of image `digest`, oldest first; `None` when it is not stored.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn history(&self, digest: &str) -> Result<Option<History>> {
-        let known: bool =
-            self.conn.query_row("SELECT count(*) > 0 FROM inventories WHERE digest = ?1", [digest], |r| r.get(0))?;
-        if !known {
-            return Ok(None);
-        }
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {SCAN_COLUMNS} WHERE i.digest = ?1 ORDER BY s.id LIMIT {MAX_ROWS}"))?;
-        let scans = stmt.query_map([digest], scan_row)?.collect::<rusqlite::Result<_>>()?;
-        let mut stmt =
-            self.conn.prepare(&format!("SELECT {EVENT_COLUMNS} WHERE i.digest = ?1 ORDER BY e.id LIMIT {MAX_ROWS}"))?;
-        let events = stmt.query_map([digest], event_row)?.collect::<rusqlite::Result<_>>()?;
-        Ok(Some(History { digest: digest.to_owned(), scans, events }))
+        each!(self, s => s.history(digest))
     }
 
     /// The current findings of the stored images that `query` selects: most severe first.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn findings(&self, query: &FindingQuery) -> Result<Vec<StoredFinding>> {
-        let mut sql = String::from(
-            "SELECT i.digest, i.name, f.vulnerability, f.package, f.installed, f.fixed, f.severity, f.kev, f.path, \
-             f.first_seen FROM findings f JOIN inventories i ON i.id = f.inventory_id WHERE 1 = 1",
-        );
-        let mut args: Vec<String> = Vec::new();
-        let mut arg = |sql: &mut String, clause: &str, value: &str| {
-            args.push(value.to_owned());
-            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
-        };
-        if let Some(p) = &query.package {
-            arg(&mut sql, " AND f.package = ?", p);
-        }
-        if let Some(v) = &query.vulnerability {
-            arg(&mut sql, " AND f.vulnerability = ?", v);
-        }
-        if let Some(image) = &query.image {
-            arg(&mut sql, " AND (i.digest = ? OR i.name = ?)", image);
-        }
-        if let Some(since) = &query.since {
-            arg(&mut sql, " AND f.first_seen >= ?", since);
-        }
-        if !query.severities.is_empty() {
-            let list: Vec<String> = query.severities.iter().map(|s| format!("'{}'", s.as_str())).collect();
-            sql.push_str(&format!(" AND f.severity IN ({})", list.join(", ")));
-        }
-        sql.push_str(&format!(
-            " ORDER BY f.severity_rank DESC, i.name, f.package, f.vulnerability, f.path LIMIT {}",
-            query.limit.clamp(1, MAX_ROWS)
-        ));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            let severity: String = r.get(6)?;
-            Ok(StoredFinding {
-                digest: r.get(0)?,
-                image: r.get(1)?,
-                vulnerability: r.get(2)?,
-                package: r.get(3)?,
-                installed: r.get(4)?,
-                fixed: r.get(5)?,
-                severity: severity.parse().unwrap_or(Severity::Unknown),
-                kev: r.get(7)?,
-                path: r.get(8)?,
-                first_seen: r.get(9)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        each!(self, s => s.findings(query))
     }
 
     /// The events after id `since`, oldest first, at most `limit`.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn events_after(&self, since: i64, limit: usize) -> Result<Vec<Event>> {
-        let mut stmt =
-            self.conn.prepare_cached(&format!("SELECT {EVENT_COLUMNS} WHERE e.id > ?1 ORDER BY e.id LIMIT ?2"))?;
-        let limit = i64::try_from(limit.clamp(1, MAX_ROWS)).unwrap_or(1);
-        Ok(stmt.query_map(params![since, limit], event_row)?.collect::<rusqlite::Result<_>>()?)
+        each!(self, s => s.events_after(since, limit))
     }
 
     /// The id of the last event (0: none yet).
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn last_event(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+        each!(self, s => s.last_event())
     }
 
     /// Up to `limit` stored inventories after row id `after`, by id.
     ///
     /// # Errors
     ///
-    /// When SQLite fails or a stored document does not read back.
+    /// When the store fails or a stored document does not read back.
     pub fn inventories_after(&self, after: i64, limit: usize) -> Result<Vec<StoredInventory>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT id, digest, name, layer_created_by, inventory FROM inventories WHERE id > ?1 ORDER BY id LIMIT ?2",
-        )?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt.query_map(params![after, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?))
-        })?;
-        rows.map(|row| {
-            let (id, digest, name, layers, inventory) = row?;
-            Ok(StoredInventory { id, digest, name, layer_created_by: serde_json::from_str(&layers)?, inventory })
-        })
-        .collect()
+        each!(self, s => s.inventories_after(after, limit))
     }
 
     /// How many inventories are stored.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn inventory_count(&self) -> Result<usize> {
-        let n: i64 = self.conn.query_row("SELECT count(*) FROM inventories", [], |r| r.get(0))?;
-        Ok(usize::try_from(n).unwrap_or(0))
+        each!(self, s => s.inventory_count())
     }
 
     /// Stores a token by the hash of its secret.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn add_token(&self, name: &str, scope: &str, hash: &str, now: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO tokens (name, scope, hash, created) VALUES (?1, ?2, ?3, ?4)",
-            params![name, scope, hash, now],
-        )?;
-        Ok(())
+        each!(self, s => s.add_token(name, scope, hash, now))
     }
 
     /// The id, name and scope of the token whose secret hashes to `hash`.
     ///
     /// # Errors
     ///
-    /// When SQLite fails.
+    /// When the store fails.
     pub fn token(&self, hash: &str) -> Result<Option<(i64, String, String)>> {
-        Ok(self
-            .conn
-            .query_row("SELECT id, name, scope FROM tokens WHERE hash = ?1", [hash], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .optional()?)
+        each!(self, s => s.token(hash))
+    }
+
+    /// The PostgreSQL store, for the scan jobs.
+    ///
+    /// # Errors
+    ///
+    /// When this is a SQLite store.
+    pub fn jobs(&self) -> Result<&postgres::Postgres> {
+        match self {
+            Store::Postgres(p) => Ok(p.as_ref()),
+            Store::Sqlite(_) => Err(StoreError::Unsupported("scan jobs need a postgres:// store")),
+        }
     }
 }

@@ -8,24 +8,27 @@ use std::time::Duration;
 
 use anyhow::{Result, anyhow};
 use hullguard_server::auth::Scope;
+use hullguard_server::worker::WorkerConfig;
 use hullguard_server::{AdmissionConfig, Config, Limits};
 
-/// `server token create`.
-pub struct TokenCreate {
-    /// The store file.
-    pub store: PathBuf,
-    /// The token's scope.
-    pub scope: Scope,
-    /// Its name.
-    pub name: String,
+/// A `server` subcommand.
+pub enum Action {
+    /// `server token create`: a token of `scope` named `name` in the store file `store`.
+    TokenCreate { store: PathBuf, scope: Scope, name: String },
+    /// `server job add`: a scan job of each SBOM in the PostgreSQL store `store`.
+    JobAdd { store: PathBuf, sboms: Vec<PathBuf> },
 }
 
 /// The serving flags.
 pub struct ServeArgs {
     /// Where to listen.
     pub listen: SocketAddr,
-    /// The store file.
+    /// The store file or URL.
     pub store: Option<PathBuf>,
+    /// Take scan jobs instead of serving.
+    pub worker: bool,
+    /// A worker's job lease.
+    pub lease: Duration,
     /// The database file.
     pub db: Option<PathBuf>,
     /// Database poll interval in seconds (0: none).
@@ -36,17 +39,31 @@ pub struct ServeArgs {
     pub admission: Option<AdmissionConfig>,
 }
 
-/// Creates a token (printing it once), or serves until SIGINT/SIGTERM.
-pub fn run(token: Option<TokenCreate>, args: ServeArgs) -> Result<ExitCode> {
-    if let Some(TokenCreate { store, scope, name }) = token {
-        let secret = hullguard_server::create_token(&store, &name, scope)?;
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{secret}")?;
-        return Ok(ExitCode::SUCCESS);
+/// Creates a token (printing it once), queues jobs, takes jobs (`--worker`), or serves until
+/// SIGINT/SIGTERM.
+pub fn run(action: Option<Action>, args: ServeArgs) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    match action {
+        Some(Action::TokenCreate { store, scope, name }) => {
+            writeln!(out, "{}", hullguard_server::create_token(&store, &name, scope)?)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Action::JobAdd { store, sboms }) => {
+            let ids = hullguard_server::worker::enqueue(&store, &sboms, args.limits.max_sbom_bytes)?;
+            writeln!(out, "{} jobs queued", ids.len())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        None => {}
     }
     let (Some(store), Some(db)) = (args.store, args.db) else {
         return Err(anyhow!("server needs --store and --db"));
     };
+    if args.worker {
+        let config = WorkerConfig { store, db, lease: args.lease, max_sbom_bytes: args.limits.max_sbom_bytes };
+        eprintln!("hullguard: worker taking jobs from {}", config.store.display());
+        hullguard_server::worker::run(&config)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let config = Config {
         listen: args.listen,
         store,

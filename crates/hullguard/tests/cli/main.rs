@@ -29,3 +29,4 @@ mod terminal;
 mod trust;
 mod umoci;
 mod why;
+mod workers;

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use crate::scan::db;
 use crate::support::{hullguard, image};
+use crate::workers::Cluster;
 
 /// A `hullguard server` process; killed when dropped.
 pub struct Served {
@@ -185,11 +186,25 @@ fn store_dir() -> (tempfile::TempDir, PathBuf) {
 #[test]
 fn server_scans_an_sbom_once_per_digest_serves_every_format_and_keeps_it_across_a_restart() {
     let (dir, store) = store_dir();
+    scans_an_sbom_once_per_digest_and_keeps_it(dir.path(), &store);
+}
+
+#[test]
+fn server_on_postgres_scans_an_sbom_once_per_digest_serves_every_format_and_keeps_it_across_a_restart() {
+    let Some(pg) = Cluster::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    scans_an_sbom_once_per_digest_and_keeps_it(dir.path(), Path::new(&pg.url()));
+    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2"]);
+}
+
+/// Submit, fetch in every format, list, query and restart, over the store at `store`.
+fn scans_an_sbom_once_per_digest_and_keeps_it(dir: &Path, store: &Path) {
+    let store = store.to_owned();
     let tokens = Tokens::new(&store);
     let db = db();
     let served = Served::start(&store, db, &[]);
     let sbom = app_mixed_sbom();
-    let local = local_sbom_report(dir.path(), &sbom, db);
+    let local = local_sbom_report(dir, &sbom, db);
     assert_eq!(local["summary"], json!({ "CRITICAL": 10, "HIGH": 41, "MEDIUM": 33, "LOW": 27, "UNKNOWN": 309 }));
     let submission = json!({ "name": "app-mixed.cdx.json", "sbom": sbom });
 
@@ -481,7 +496,20 @@ fn event(kind: &str, id: &str, package: &str, fixed: Option<&str>) -> (String, S
 #[test]
 fn a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdrawn_findings() {
     let (dir, store) = store_dir();
-    let tokens = Tokens::new(&store);
+    rematches_and_records_events(&dir, &store);
+}
+
+#[test]
+fn on_postgres_a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdrawn_findings() {
+    let Some(pg) = Cluster::start() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    rematches_and_records_events(&dir, Path::new(&pg.url()));
+}
+
+/// Two database builds taken one after the other (by POST, then by polling after a restart)
+/// over the store at `store`: the exact events and findings.
+fn rematches_and_records_events(dir: &tempfile::TempDir, store: &Path) {
+    let tokens = Tokens::new(store);
     let pypi = crate::support::shared().join("vulndata/osv/PyPI.zip");
     // Build 1 lacks the PyYAML advisory, has CVE-2024-27351 (Django) without its fix and still
     // has CVE-2024-24680; build 2 is the real feed without CVE-2024-24680.
@@ -494,7 +522,7 @@ fn a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdra
     build_db(&[&feed1], &db, "2026-12-01T00:00:00Z");
     build_db(&[&feed2], &next, "2026-12-02T00:00:00Z");
 
-    let served = Served::start(&store, &db, &[]);
+    let served = Served::start(store, &db, &[]);
     let submission = json!({ "name": "app-mixed", "sbom": app_mixed_sbom() });
     let (status, first) = post(&served, "/api/v1/scans", &tokens.scan, &submission);
     assert_eq!(status, StatusCode::CREATED, "{first}");
@@ -564,7 +592,7 @@ fn a_new_database_rematches_stored_inventories_and_records_new_fixed_and_withdra
 
     // After a restart, the server polls the file: the first build back in place is found by
     // itself, the stored inventory re-matched, the reverse events recorded after the old ones.
-    let served = Served::start(&store, &db, &["--db-poll", "1"]);
+    let served = Served::start(store, &db, &["--db-poll", "1"]);
     build_db(&[&feed1], &next, "2026-12-03T00:00:00Z");
     std::fs::rename(&next, &db).unwrap();
     let later = get_json(&served, &format!("/api/v1/events?since={next_event}&wait=20"), &tokens.read);

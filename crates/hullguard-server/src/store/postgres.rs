@@ -1,0 +1,546 @@
+//! The PostgreSQL store (`--store postgres://…`): the same tables as the SQLite one, plus the
+//! scan jobs that `--worker` processes lease with `FOR UPDATE SKIP LOCKED`. One connection,
+//! opened again when the server went away (a restart of PostgreSQL costs the calls in flight).
+
+use std::cell::{RefCell, RefMut};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hullguard_report::{Report, Severity};
+use postgres::types::ToSql;
+use postgres::{Client, NoTls, Row, Transaction};
+
+use super::{
+    EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, Result, SCAN_COLUMNS, StoreError, StoredInventory,
+    changes, findings_of, pack, rank, unpack,
+};
+use crate::wire::{Event, History, Image, Scan, StoredFinding};
+
+/// Every migration: its version and its SQL. Append only; never edit one that shipped. Text
+/// that listings sort by is `COLLATE "C"`, so that PostgreSQL orders as SQLite does.
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"CREATE TABLE inventories (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        digest TEXT COLLATE "C" NOT NULL UNIQUE,
+        name TEXT COLLATE "C" NOT NULL,
+        layer_created_by TEXT NOT NULL,
+        inventory BYTEA NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE scans (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        inventory_id BIGINT NOT NULL REFERENCES inventories(id),
+        db_built TEXT NOT NULL,
+        status TEXT NOT NULL,
+        created TEXT NOT NULL,
+        report BYTEA,
+        summary TEXT NOT NULL DEFAULT '{}',
+        kev BIGINT NOT NULL DEFAULT 0,
+        error TEXT,
+        UNIQUE (inventory_id, db_built)
+    );
+    CREATE TABLE findings (
+        inventory_id BIGINT NOT NULL REFERENCES inventories(id),
+        vulnerability TEXT COLLATE "C" NOT NULL,
+        package TEXT COLLATE "C" NOT NULL,
+        path TEXT COLLATE "C" NOT NULL,
+        installed TEXT NOT NULL,
+        fixed TEXT,
+        severity TEXT NOT NULL,
+        severity_rank BIGINT NOT NULL,
+        kev BOOLEAN NOT NULL,
+        first_seen TEXT NOT NULL,
+        PRIMARY KEY (inventory_id, vulnerability, package, path)
+    );
+    CREATE INDEX findings_by_vulnerability ON findings (vulnerability);
+    CREATE INDEX findings_by_package ON findings (package);
+    CREATE TABLE events (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        inventory_id BIGINT NOT NULL REFERENCES inventories(id),
+        vulnerability TEXT NOT NULL,
+        package TEXT NOT NULL,
+        fixed TEXT,
+        db_built TEXT NOT NULL
+    );
+    CREATE INDEX events_by_inventory ON events (inventory_id);
+    CREATE TABLE tokens (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        name TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE,
+        created TEXT NOT NULL
+    );"#,
+    ),
+    (
+        2,
+        "CREATE TABLE jobs (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        submission BYTEA NOT NULL,
+        state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'leased', 'done', 'failed')),
+        worker TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        lease_until TIMESTAMPTZ,
+        scan_id BIGINT REFERENCES scans(id),
+        error TEXT,
+        created TEXT NOT NULL,
+        finished TEXT
+    );
+    CREATE INDEX jobs_open ON jobs (id) WHERE state IN ('queued', 'leased');",
+    ),
+];
+
+/// The lock key that serialises migrations when several processes start at once.
+const MIGRATION_LOCK: i64 = 0x6875_6c6c_6775_6172;
+
+/// The PostgreSQL store, over one connection (`None` only while it is dropped).
+pub struct Postgres {
+    url: String,
+    client: RefCell<Option<Client>>,
+}
+
+impl Drop for Postgres {
+    /// The client owns a runtime, which may not be dropped on an async runtime's thread (where
+    /// the server drops its state): it is dropped on a thread of its own.
+    fn drop(&mut self) {
+        if let Some(client) = self.client.get_mut().take() {
+            let _ = std::thread::spawn(move || drop(client)).join();
+        }
+    }
+}
+
+/// A leased scan job: its id, which attempt this is (the lease's identity) and the submission.
+#[derive(Debug)]
+pub struct Job {
+    /// Its id.
+    pub id: i64,
+    /// Its attempt: a later lease of the same job has a higher one.
+    pub attempt: i32,
+    /// The `POST /api/v1/scans` body it was queued with, [`pack`]ed.
+    pub submission: Vec<u8>,
+}
+
+fn scan_row(r: &Row) -> Scan {
+    let summary: String = r.get(6);
+    Scan {
+        id: r.get(0),
+        digest: r.get(1),
+        name: r.get(2),
+        status: r.get(3),
+        db_built: r.get(4),
+        created: r.get(5),
+        summary: serde_json::from_str(&summary).unwrap_or_default(),
+        kev: r.get::<_, i64>(7).try_into().unwrap_or(0),
+        error: r.get(8),
+    }
+}
+
+fn event_row(r: &Row) -> Event {
+    Event {
+        id: r.get(0),
+        at: r.get(1),
+        kind: r.get(2),
+        digest: r.get(3),
+        image: r.get(4),
+        vulnerability: r.get(5),
+        package: r.get(6),
+        fixed: r.get(7),
+        db_built: r.get(8),
+    }
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+fn int(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Applies the migrations the database has not had yet, all in one transaction under an
+/// advisory lock (three workers starting together migrate once).
+fn migrate(client: &mut Client, now: &str) -> Result<()> {
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+    )?;
+    let current: i64 = tx.query_one("SELECT coalesce(max(version), 0) FROM schema_migrations", &[])?.get(0);
+    for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > current) {
+        tx.batch_execute(sql)?;
+        tx.execute("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)", &[version, &now])?;
+        tracing::info!("store: applied migration {version}");
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Records one scan in `tx`, as the SQLite store does; returns the scan id and the events.
+fn record_scan(tx: &mut Transaction<'_>, inventory_id: i64, report: &Report, now: &str) -> Result<(i64, usize)> {
+    let rescan: bool = tx.query_one("SELECT count(*) > 0 FROM scans WHERE inventory_id = $1", &[&inventory_id])?.get(0);
+    let old: BTreeMap<FindingKey, FindingFacts> = tx
+        .query(
+            "SELECT vulnerability, package, path, installed, fixed, severity, kev FROM findings WHERE inventory_id = $1",
+            &[&inventory_id],
+        )?
+        .iter()
+        .map(|r| {
+            let severity: String = r.get(5);
+            let facts = FindingFacts {
+                installed: r.get(3),
+                fixed: r.get(4),
+                severity: severity.parse().unwrap_or(Severity::Unknown),
+                kev: r.get(6),
+            };
+            ((r.get(0), r.get(1), r.get(2)), facts)
+        })
+        .collect();
+    let new = findings_of(report);
+    let changes = changes(&old, &new, rescan);
+    if !changes.events.is_empty() {
+        let event = tx.prepare(
+            "INSERT INTO events (at, kind, inventory_id, vulnerability, package, fixed, db_built) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )?;
+        for (kind, key, fixed) in &changes.events {
+            tx.execute(&event, &[&now, kind, &inventory_id, &key.0, &key.1, fixed, &report.db_built])?;
+        }
+    }
+    if !changes.gone.is_empty() {
+        let delete = tx.prepare(
+            "DELETE FROM findings WHERE inventory_id = $1 AND vulnerability = $2 AND package = $3 AND path = $4",
+        )?;
+        for key in &changes.gone {
+            tx.execute(&delete, &[&inventory_id, &key.0, &key.1, &key.2])?;
+        }
+    }
+    if !changes.upserts.is_empty() {
+        let upsert = tx.prepare(
+            "INSERT INTO findings (inventory_id, vulnerability, package, path, installed, fixed, severity, \
+             severity_rank, kev, first_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (inventory_id, vulnerability, package, path) DO UPDATE SET installed = excluded.installed, \
+             fixed = excluded.fixed, severity = excluded.severity, severity_rank = excluded.severity_rank, \
+             kev = excluded.kev",
+        )?;
+        for (key, facts) in &changes.upserts {
+            let (severity, rank) = (facts.severity.as_str(), rank(facts.severity));
+            tx.execute(
+                &upsert,
+                &[
+                    &inventory_id,
+                    &key.0,
+                    &key.1,
+                    &key.2,
+                    &facts.installed,
+                    &facts.fixed,
+                    &severity,
+                    &rank,
+                    &facts.kev,
+                    &now,
+                ],
+            )?;
+        }
+    }
+    let kev = int(new.values().filter(|f| f.kev).count());
+    let id = tx
+        .query_one(
+            "INSERT INTO scans (inventory_id, db_built, status, created, report, summary, kev) \
+             VALUES ($1, $2, 'done', $3, $4, $5, $6) \
+             ON CONFLICT (inventory_id, db_built) DO UPDATE SET status = 'done', created = excluded.created, \
+             report = excluded.report, summary = excluded.summary, kev = excluded.kev, error = NULL RETURNING id",
+            &[
+                &inventory_id,
+                &report.db_built,
+                &now,
+                &pack(&serde_json::to_vec(report)?)?,
+                &serde_json::to_string(&report.summary)?,
+                &kev,
+            ],
+        )?
+        .get(0);
+    Ok((id, changes.events.len()))
+}
+
+impl Postgres {
+    /// Connects to the database at `url` and brings its schema up to date.
+    pub fn open(url: &str, now: &str) -> Result<Postgres> {
+        let mut client = Client::connect(url, NoTls)?;
+        migrate(&mut client, now)?;
+        Ok(Postgres { url: url.to_owned(), client: RefCell::new(Some(client)) })
+    }
+
+    /// The connection, opened again when the last one broke.
+    fn client(&self) -> Result<RefMut<'_, Client>> {
+        let mut slot = self.client.borrow_mut();
+        if slot.as_ref().is_none_or(Client::is_closed) {
+            *slot = Some(Client::connect(&self.url, NoTls)?);
+            tracing::info!("store: connected to PostgreSQL again");
+        }
+        RefMut::filter_map(slot, Option::as_mut).map_err(|_| StoreError::Unsupported("store: no connection"))
+    }
+
+    fn query(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        Ok(self.client()?.query(sql, args)?)
+    }
+
+    fn query_opt(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Option<Row>> {
+        Ok(self.client()?.query_opt(sql, args)?)
+    }
+
+    fn query_one(&self, sql: &str, args: &[&(dyn ToSql + Sync)]) -> Result<Row> {
+        Ok(self.client()?.query_one(sql, args)?)
+    }
+
+    /// The schema version (the highest migration applied).
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self.query_one("SELECT max(version) FROM schema_migrations", &[])?.get(0))
+    }
+
+    /// The scan of image `digest` against database version `db_built`, when there is one.
+    pub fn scan_of(&self, digest: &str, db_built: &str) -> Result<Option<Scan>> {
+        let sql = format!("SELECT {SCAN_COLUMNS} WHERE i.digest = $1 AND s.db_built = $2");
+        Ok(self.query_opt(&sql, &[&digest, &db_built])?.as_ref().map(scan_row))
+    }
+
+    /// Stores (or renames) the inventory of image `digest` (its JSON); returns its row id.
+    pub fn save_inventory(
+        &self,
+        digest: &str,
+        name: &str,
+        layer_created_by: &[Option<String>],
+        inventory: &[u8],
+        now: &str,
+    ) -> Result<i64> {
+        let layers = serde_json::to_string(layer_created_by)?;
+        Ok(self
+            .query_one(
+                "INSERT INTO inventories (digest, name, layer_created_by, inventory, created) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (digest) DO UPDATE SET name = excluded.name RETURNING id",
+                &[&digest, &name, &layers, &pack(inventory)?, &now],
+            )?
+            .get(0))
+    }
+
+    /// Records each `(inventory, report)` in one transaction; returns the scan ids and the events.
+    pub fn record_scans(&mut self, reports: &[(i64, &Report)], now: &str) -> Result<(Vec<i64>, usize)> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        let (mut ids, mut events) = (Vec::with_capacity(reports.len()), 0);
+        for (inventory_id, report) in reports {
+            let (id, n) = record_scan(&mut tx, *inventory_id, report, now)?;
+            ids.push(id);
+            events += n;
+        }
+        tx.commit()?;
+        Ok((ids, events))
+    }
+
+    /// The scan `id`.
+    pub fn scan(&self, id: i64) -> Result<Option<Scan>> {
+        Ok(self.query_opt(&format!("SELECT {SCAN_COLUMNS} WHERE s.id = $1"), &[&id])?.as_ref().map(scan_row))
+    }
+
+    /// The unfiltered report of scan `id` and the inventory it was made of.
+    pub fn report(&self, id: i64) -> Result<Option<(Report, StoredInventory)>> {
+        let Some(r) = self.query_opt(
+            "SELECT s.report, i.id, i.digest, i.name, i.layer_created_by, i.inventory FROM scans s \
+             JOIN inventories i ON i.id = s.inventory_id WHERE s.id = $1 AND s.report IS NOT NULL",
+            &[&id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let (report, layers): (Vec<u8>, String) = (r.get(0), r.get(4));
+        let stored = StoredInventory {
+            id: r.get(1),
+            digest: r.get(2),
+            name: r.get(3),
+            layer_created_by: serde_json::from_str(&layers)?,
+            inventory: r.get(5),
+        };
+        Ok(Some((serde_json::from_slice(&unpack(&report)?)?, stored)))
+    }
+
+    /// Every image with its last scan, by name.
+    pub fn images(&self) -> Result<Vec<Image>> {
+        let sql = format!(
+            "SELECT {SCAN_COLUMNS} WHERE s.id = (SELECT max(id) FROM scans WHERE inventory_id = i.id) \
+             ORDER BY i.name, i.digest LIMIT {MAX_ROWS}"
+        );
+        Ok(self
+            .query(&sql, &[])?
+            .iter()
+            .map(|r| {
+                let scan = scan_row(r);
+                Image { digest: scan.digest.clone(), name: scan.name.clone(), last_scan: scan }
+            })
+            .collect())
+    }
+
+    /// The scans and events of image `digest`, oldest first; `None` when it is not stored.
+    pub fn history(&self, digest: &str) -> Result<Option<History>> {
+        let known: bool = self.query_one("SELECT count(*) > 0 FROM inventories WHERE digest = $1", &[&digest])?.get(0);
+        if !known {
+            return Ok(None);
+        }
+        let sql = format!("SELECT {SCAN_COLUMNS} WHERE i.digest = $1 ORDER BY s.id LIMIT {MAX_ROWS}");
+        let scans = self.query(&sql, &[&digest])?.iter().map(scan_row).collect();
+        let sql = format!("SELECT {EVENT_COLUMNS} WHERE i.digest = $1 ORDER BY e.id LIMIT {MAX_ROWS}");
+        let events = self.query(&sql, &[&digest])?.iter().map(event_row).collect();
+        Ok(Some(History { digest: digest.to_owned(), scans, events }))
+    }
+
+    /// The current findings of the stored images that `query` selects: most severe first.
+    pub fn findings(&self, query: &FindingQuery) -> Result<Vec<StoredFinding>> {
+        let (sql, args) = query.sql(|n| format!("${n}"));
+        let args: Vec<&(dyn ToSql + Sync)> = args.iter().map(|a| a as &(dyn ToSql + Sync)).collect();
+        Ok(self
+            .query(&sql, &args)?
+            .iter()
+            .map(|r| {
+                let severity: String = r.get(6);
+                StoredFinding {
+                    digest: r.get(0),
+                    image: r.get(1),
+                    vulnerability: r.get(2),
+                    package: r.get(3),
+                    installed: r.get(4),
+                    fixed: r.get(5),
+                    severity: severity.parse().unwrap_or(Severity::Unknown),
+                    kev: r.get(7),
+                    path: r.get(8),
+                    first_seen: r.get(9),
+                }
+            })
+            .collect())
+    }
+
+    /// The events after id `since`, oldest first, at most `limit`.
+    pub fn events_after(&self, since: i64, limit: usize) -> Result<Vec<Event>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} WHERE e.id > $1 ORDER BY e.id LIMIT $2");
+        Ok(self.query(&sql, &[&since, &int(limit.clamp(1, MAX_ROWS))])?.iter().map(event_row).collect())
+    }
+
+    /// The id of the last event (0: none yet).
+    pub fn last_event(&self) -> Result<i64> {
+        Ok(self.query_one("SELECT coalesce(max(id), 0)::BIGINT FROM events", &[])?.get(0))
+    }
+
+    /// Up to `limit` stored inventories after row id `after`, by id.
+    pub fn inventories_after(&self, after: i64, limit: usize) -> Result<Vec<StoredInventory>> {
+        self.query(
+            "SELECT id, digest, name, layer_created_by, inventory FROM inventories WHERE id > $1 ORDER BY id LIMIT $2",
+            &[&after, &int(limit)],
+        )?
+        .iter()
+        .map(|r| {
+            let layers: String = r.get(3);
+            Ok(StoredInventory {
+                id: r.get(0),
+                digest: r.get(1),
+                name: r.get(2),
+                layer_created_by: serde_json::from_str(&layers)?,
+                inventory: r.get(4),
+            })
+        })
+        .collect()
+    }
+
+    /// How many inventories are stored.
+    pub fn inventory_count(&self) -> Result<usize> {
+        Ok(count(self.query_one("SELECT count(*) FROM inventories", &[])?.get(0)))
+    }
+
+    /// Stores a token by the hash of its secret.
+    pub fn add_token(&self, name: &str, scope: &str, hash: &str, now: &str) -> Result<()> {
+        self.client()?.execute(
+            "INSERT INTO tokens (name, scope, hash, created) VALUES ($1, $2, $3, $4)",
+            &[&name, &scope, &hash, &now],
+        )?;
+        Ok(())
+    }
+
+    /// The id, name and scope of the token whose secret hashes to `hash`.
+    pub fn token(&self, hash: &str) -> Result<Option<(i64, String, String)>> {
+        Ok(self
+            .query_opt("SELECT id, name, scope FROM tokens WHERE hash = $1", &[&hash])?
+            .map(|r| (r.get(0), r.get(1), r.get(2))))
+    }
+
+    /// Queues a scan job of `submission` (a `POST /api/v1/scans` body, its JSON); returns its id.
+    ///
+    /// # Errors
+    ///
+    /// When PostgreSQL fails.
+    pub fn enqueue(&self, submission: &[u8], now: &str) -> Result<i64> {
+        Ok(self
+            .query_one(
+                "INSERT INTO jobs (submission, created) VALUES ($1, $2) RETURNING id",
+                &[&pack(submission)?, &now],
+            )?
+            .get(0))
+    }
+
+    /// Leases the oldest job that is queued, or whose lease ran out (its worker died), to
+    /// `worker` for `lease`; rows other workers hold are skipped, not waited for.
+    ///
+    /// # Errors
+    ///
+    /// When PostgreSQL fails.
+    pub fn lease(&self, worker: &str, lease: Duration) -> Result<Option<Job>> {
+        let row = self.query_opt(
+            "UPDATE jobs SET state = 'leased', worker = $1, attempts = attempts + 1, \
+             lease_until = now() + make_interval(secs => $2) \
+             WHERE id = (SELECT id FROM jobs WHERE state = 'queued' OR (state = 'leased' AND lease_until < now()) \
+                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) \
+             RETURNING id, attempts, submission",
+            &[&worker, &lease.as_secs_f64()],
+        )?;
+        Ok(row.map(|r| Job { id: r.get(0), attempt: r.get(1), submission: r.get(2) }))
+    }
+
+    /// Extends the lease of `job` by `lease` from now; `false` when it is no longer this lease's.
+    ///
+    /// # Errors
+    ///
+    /// When PostgreSQL fails.
+    pub fn heartbeat(&self, job: (i64, i32), lease: Duration) -> Result<bool> {
+        let n = self.client()?.execute(
+            "UPDATE jobs SET lease_until = now() + make_interval(secs => $3) \
+             WHERE id = $1 AND attempts = $2 AND state = 'leased'",
+            &[&job.0, &job.1, &lease.as_secs_f64()],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Closes the lease of `job`: done with scan `scan_id`, or failed with `error`; `false`
+    /// when the lease had run out and the job went to another worker.
+    ///
+    /// # Errors
+    ///
+    /// When PostgreSQL fails.
+    pub fn finish(&self, job: &Job, outcome: std::result::Result<i64, &str>, now: &str) -> Result<bool> {
+        let (state, scan_id, error) = match outcome {
+            Ok(scan) => ("done", Some(scan), None),
+            Err(e) => ("failed", None, Some(e)),
+        };
+        let n = self.client()?.execute(
+            "UPDATE jobs SET state = $3, scan_id = $4, error = $5, finished = $6, lease_until = NULL \
+             WHERE id = $1 AND attempts = $2 AND state = 'leased'",
+            &[&job.id, &job.attempt, &state, &scan_id, &error, &now],
+        )?;
+        Ok(n == 1)
+    }
+
+    /// How many jobs are queued or leased.
+    ///
+    /// # Errors
+    ///
+    /// When PostgreSQL fails.
+    pub fn open_jobs(&self) -> Result<usize> {
+        Ok(count(self.query_one("SELECT count(*) FROM jobs WHERE state IN ('queued', 'leased')", &[])?.get(0)))
+    }
+}
