@@ -25,8 +25,9 @@ pub struct Why<'a> {
 #[must_use]
 pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
     let packages = &inventory.packages;
-    let reverse = reverse_edges(packages);
-    let dev_only = dev_only(packages, &reverse);
+    let forward = crate::dependency::edges(packages);
+    let reverse = reverse_edges(&forward);
+    let dev_only = dev_only(packages, &forward, &reverse);
     let target_indices = packages.iter().enumerate().filter(|(_, p)| p.found.name == name).map(|(i, _)| i);
     target_indices
         .map(|target| {
@@ -70,11 +71,12 @@ pub fn why<'a>(inventory: &'a Inventory, name: &str) -> Vec<Why<'a>> {
         .collect()
 }
 
-/// For each package, the packages that depend on it directly, in inventory order.
-fn reverse_edges(packages: &[Package]) -> Vec<Vec<usize>> {
-    let mut reverse = vec![Vec::new(); packages.len()];
-    for (from, targets) in crate::dependency::edges(packages).into_iter().enumerate() {
-        for to in targets {
+/// For each package, the packages that depend on it directly (the `forward` edges turned
+/// around), in inventory order.
+fn reverse_edges(forward: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut reverse = vec![Vec::new(); forward.len()];
+    for (from, targets) in forward.iter().enumerate() {
+        for &to in targets {
             reverse[to].push(from);
         }
     }
@@ -84,8 +86,7 @@ fn reverse_edges(packages: &[Package]) -> Vec<Vec<usize>> {
 /// Per package: whether it is reached from top-level packages only through dev edges. A walk
 /// from every top-level package along runtime edges marks what is needed at run time; a second
 /// walk along every edge marks what is reached at all (packages only a cycle depends on are not).
-fn dev_only(packages: &[Package], reverse: &[Vec<usize>]) -> Vec<bool> {
-    let forward = crate::dependency::edges(packages);
+fn dev_only(packages: &[Package], forward: &[Vec<usize>], reverse: &[Vec<usize>]) -> Vec<bool> {
     let dev = crate::dependency::dev_edges(packages);
     if dev.iter().all(Vec::is_empty) {
         return vec![false; packages.len()];
@@ -128,8 +129,9 @@ pub struct Place {
 #[must_use]
 pub fn places(inventory: &Inventory) -> Vec<Option<Place>> {
     let packages = &inventory.packages;
-    let reverse = reverse_edges(packages);
-    let dev_only = dev_only(packages, &reverse);
+    let forward = crate::dependency::edges(packages);
+    let reverse = reverse_edges(&forward);
+    let dev_only = dev_only(packages, &forward, &reverse);
     let with_edges: std::collections::HashSet<_> =
         packages.iter().filter(|p| !p.found.depends_on.is_empty()).map(|p| p.found.ecosystem).collect();
     packages

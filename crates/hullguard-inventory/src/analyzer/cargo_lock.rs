@@ -13,13 +13,16 @@ use crate::package::{Ecosystem, FoundPackage};
 
 pub(super) struct CargoLock;
 
+/// Largest project `Cargo.toml` read (real ones are a few KiB).
+const MAX_MANIFEST: u64 = 1 << 20;
+
 impl Analyzer for CargoLock {
     fn id(&self) -> &'static str {
         "cargo-lock"
     }
 
     fn version(&self) -> u32 {
-        3
+        4
     }
 
     fn wants(&self, path: &str) -> bool {
@@ -29,6 +32,12 @@ impl Analyzer for CargoLock {
             || ((path == "Cargo.toml" || path.ends_with("/Cargo.toml"))
                 && !path.contains(".cargo/registry/")
                 && !path.contains("/vendor/"))
+    }
+
+    fn wants_entry(&self, entry: &hullguard_image::LayerEntry) -> bool {
+        // A manifest only refines the marks of a lockfile's crates: one bigger than any real
+        // manifest is passed over silently, so this analyzer adds little to the layer walk.
+        self.wants(&entry.path) && (entry.path.ends_with("Cargo.lock") || entry.size <= MAX_MANIFEST)
     }
 
     fn analyze(&self, path: &str, content: &[u8], facts: &mut LayerFacts) -> Result<(), String> {
@@ -127,6 +136,17 @@ nix-test = { version = "0.1", package = "nix" }
         assert_eq!(facts.cargo_manifests.len(), 1, "only manifests with dev-only crates are kept");
         assert!(!CargoLock.wants("root/.cargo/registry/src/x/serde-1.0/Cargo.toml"));
         assert!(CargoLock.wants("src/app/Cargo.toml"));
+        let entry = |path: &str, size| hullguard_image::LayerEntry {
+            path: path.into(),
+            kind: hullguard_image::EntryKind::File,
+            mode: 0o644,
+            uid: 0,
+            gid: 0,
+            size,
+        };
+        assert!(CargoLock.wants_entry(&entry("src/app/Cargo.toml", MAX_MANIFEST)));
+        assert!(!CargoLock.wants_entry(&entry("src/app/Cargo.toml", MAX_MANIFEST + 1)), "an outsized manifest");
+        assert!(CargoLock.wants_entry(&entry("src/app/Cargo.lock", MAX_MANIFEST + 1)), "lockfiles have the usual cap");
     }
 
     /// A diamond (app → left, right → shared) and a crate locked in two versions, named with
