@@ -141,12 +141,8 @@ async fn deliver_one(state: &Arc<AppState>, client: &reqwest::Client, subscripti
             Ok(()) => break Ok(()),
             Err(e) => {
                 state.metrics.webhook_failures.inc();
-                tracing::warn!(
-                    "webhook {} ({}): event {}: attempt {attempt}: {e}",
-                    subscription.webhook.id,
-                    subscription.webhook.url,
-                    event.id
-                );
+                // (The URL is not logged: it may hold credentials.)
+                tracing::warn!("webhook {}: event {}: attempt {attempt}: {e}", subscription.webhook.id, event.id);
                 if attempt >= state.retry.attempts.max(1) {
                     break Err(e);
                 }
@@ -181,7 +177,7 @@ async fn send(client: &reqwest::Client, subscription: &Subscription, event: &Eve
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|e| one_line(&e))?;
+        .map_err(|e| one_line(&e.without_url()))?;
     let status = response.status();
     if status.is_success() { Ok(()) } else { Err(format!("HTTP {status}")) }
 }
