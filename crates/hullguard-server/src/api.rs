@@ -1,30 +1,34 @@
-//! The HTTP API under `/api/v1` (and `/metrics`): routes, the token check in front of each
-//! scope's routes, the per-token rate limit, and the handlers, which run the blocking store and
-//! engine calls off the async runtime. Described in `docs/openapi.json`.
+//! The HTTP API under `/api/v1` (and `/metrics`, and the [`dashboard`](crate::dashboard) pages):
+//! routes, the token check in front of each scope's routes, the per-token rate limit, and the
+//! handlers, which run the blocking store and engine calls off the async runtime. Described in
+//! `docs/openapi.json`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use hullguard_inventory::sbom::Subject;
 use hullguard_report::Severity;
 use hullguard_report::render::{HTML_TEMPLATE, ScanTimes, TableStyle};
 use hullguard_scan::render::{Format, render};
 use serde::Deserialize;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 use crate::Limits;
 use crate::auth::{Caller, Scope, hash, new_token};
+use crate::dashboard;
 use crate::engine::{self, Failure, Vulns};
 use crate::metrics::Metrics;
 use crate::store::{FindingQuery, Store};
-use crate::wire::{ApiError, CreatedToken, Events, TokenRequest};
+use crate::webhook::Retry;
+use crate::wire::{ApiError, CreatedToken, Event, Events, TokenRequest, WebhookRequest};
 
 /// What every handler shares.
 pub struct AppState {
@@ -40,11 +44,17 @@ pub struct AppState {
     limiter: RateLimiter,
     /// Caps.
     pub limits: Limits,
+    /// How webhook deliveries are retried.
+    pub retry: Retry,
+    /// Notified when a webhook is added or removed.
+    pub webhooks_changed: Notify,
+    /// True once the server is stopping: event streams end.
+    pub stopping: watch::Sender<bool>,
 }
 
 impl AppState {
     /// The state over `store` and `vulns`.
-    pub fn new(store: Store, vulns: Vulns, limits: Limits) -> Result<Self, Failure> {
+    pub fn new(store: Store, vulns: Vulns, limits: Limits, retry: Retry) -> Result<Self, Failure> {
         let last = store.last_event()?;
         Ok(AppState {
             store: Mutex::new(store),
@@ -53,10 +63,14 @@ impl AppState {
             last_event: watch::channel(last).0,
             limiter: RateLimiter::new(limits.requests_per_minute),
             limits,
+            retry,
+            webhooks_changed: Notify::new(),
+            stopping: watch::channel(false).0,
         })
     }
 
-    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+    /// The store, locked.
+    pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -104,8 +118,8 @@ impl RateLimiter {
     }
 }
 
-/// An API error response.
-struct ApiFailure(StatusCode, String);
+/// An API error response: its status and one line.
+pub struct ApiFailure(pub StatusCode, pub String);
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
@@ -135,12 +149,13 @@ impl From<crate::store::StoreError> for ApiFailure {
     }
 }
 
-fn not_found(what: &str) -> ApiFailure {
+/// 404: no such `what`.
+pub fn not_found(what: &str) -> ApiFailure {
     ApiFailure(StatusCode::NOT_FOUND, format!("no such {what}"))
 }
 
 /// Runs blocking `f` on the blocking pool.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, ApiFailure> + Send + 'static,
 ) -> Result<T, ApiFailure> {
     tokio::task::spawn_blocking(f)
@@ -148,27 +163,51 @@ async fn blocking<T: Send + 'static>(
         .map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, format!("worker failed: {e}")))?
 }
 
-/// The token check of the routes of `scope`: 401 without a known bearer token, 403 when its
-/// scope is below `scope`, 429 over its rate.
-async fn authorize(State((state, scope)): State<(Shared, Scope)>, mut request: Request, next: Next) -> Response {
-    let token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| hash(t.trim()));
-    let Some(token) = token else {
-        return ApiFailure(StatusCode::UNAUTHORIZED, "a bearer token is needed".to_owned()).into_response();
+/// The caller whose token is `token`: 401 when there is none or it is unknown.
+pub async fn caller_of(state: &Shared, token: Option<&str>) -> Result<Caller, ApiFailure> {
+    let Some(token) = token.map(|t| hash(t.trim())) else {
+        return Err(ApiFailure(StatusCode::UNAUTHORIZED, "a bearer token is needed".to_owned()));
     };
     let lookup = state.clone();
-    let found = blocking(move || Ok(lookup.store().token(&token)?)).await;
-    let caller = match found {
-        Ok(Some((id, name, granted))) => match granted.parse::<Scope>() {
-            Ok(granted) => Caller { id, name, scope: granted },
-            Err(e) => return ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
-        },
-        Ok(None) => return ApiFailure(StatusCode::UNAUTHORIZED, "unknown token".to_owned()).into_response(),
-        Err(e) => return e.into_response(),
+    match blocking(move || Ok(lookup.store().token(&token)?)).await? {
+        Some((id, name, granted)) => {
+            let scope = granted.parse::<Scope>().map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, e))?;
+            Ok(Caller { id, name, scope })
+        }
+        None => Err(ApiFailure(StatusCode::UNAUTHORIZED, "unknown token".to_owned())),
+    }
+}
+
+/// Who a route is for: API clients (a bearer token) or the dashboard's browser (the token's
+/// cookie too; without a known token, the login page).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Api,
+    Browser,
+}
+
+/// The token check of the routes of `scope`: 401 without a known bearer token, 403 when its
+/// scope is below `scope`, 429 over its rate.
+async fn authorize(
+    State((state, scope, audience)): State<(Shared, Scope, Audience)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let bearer =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let token = match (bearer, audience) {
+        (Some(t), _) => Some(t.to_owned()),
+        (None, Audience::Browser) => dashboard::cookie_token(headers),
+        (None, Audience::Api) => None,
+    };
+    let caller = match caller_of(&state, token.as_deref()).await {
+        Ok(caller) => caller,
+        Err(f) if audience == Audience::Browser && f.0 == StatusCode::UNAUTHORIZED => {
+            let next = request.uri().path_and_query().map_or("/dashboard", |p| p.as_str()).to_owned();
+            return dashboard::login_page(StatusCode::UNAUTHORIZED, None, &next);
+        }
+        Err(f) => return f.into_response(),
     };
     if caller.scope < scope {
         let message = format!("token {:?} has scope {}; this needs {scope}", caller.name, caller.scope);
@@ -187,6 +226,7 @@ async fn authorize(State((state, scope)): State<(Shared, Scope)>, mut request: R
 
 /// Every route.
 pub fn router(state: Shared) -> Router {
+    let gate = |scope| from_fn_with_state((state.clone(), scope, Audience::Api), authorize);
     let read = Router::new()
         .route("/api/v1/scans/{id}", get(scan))
         .route("/api/v1/scans/{id}/report", get(report))
@@ -194,20 +234,31 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/images/{digest}/history", get(history))
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/events", get(events))
+        .route("/api/v1/events/stream", get(event_stream))
         .route("/api/v1/db", get(db_state))
         .route("/metrics", get(metrics))
-        .route_layer(from_fn_with_state((state.clone(), Scope::Read), authorize));
-    let scan = Router::new()
-        .route("/api/v1/scans", post(submit))
-        .route_layer(from_fn_with_state((state.clone(), Scope::Scan), authorize));
+        .route_layer(gate(Scope::Read));
+    let scan = Router::new().route("/api/v1/scans", post(submit)).route_layer(gate(Scope::Scan));
     let admin = Router::new()
         .route("/api/v1/db", post(reload))
         .route("/api/v1/tokens", post(create_token))
-        .route_layer(from_fn_with_state((state.clone(), Scope::Admin), authorize));
+        .route("/api/v1/webhooks", post(add_webhook))
+        .route("/api/v1/webhooks", get(webhooks))
+        .route("/api/v1/webhooks/{id}", delete(delete_webhook))
+        .route("/api/v1/dead-letters", get(dead_letters))
+        .route_layer(gate(Scope::Admin));
+    let pages = Router::new()
+        .route("/dashboard", get(dashboard::overview))
+        .route("/dashboard/images/{digest}", get(dashboard::image))
+        .route("/dashboard/changes", get(dashboard::changes))
+        .route_layer(from_fn_with_state((state.clone(), Scope::Read, Audience::Browser), authorize));
     let timeout = state.limits.request_timeout;
     let body = state.limits.max_body_bytes;
     Router::new()
         .route("/api/v1/health", get(health))
+        .route("/dashboard/login", post(dashboard::login))
+        .route("/dashboard/logout", post(dashboard::logout))
+        .merge(pages)
         .merge(read)
         .merge(scan)
         .merge(admin)
@@ -386,6 +437,89 @@ async fn events(State(state): State<Shared>, Query(q): Query<EventsQuery>) -> Re
     let events = blocking(move || Ok(state.store().events_after(since, 1000)?)).await?;
     let next = events.last().map_or(since, |e| e.id);
     Ok(Json(Events { events, next }).into_response())
+}
+
+/// The query of `GET /api/v1/events/stream`.
+#[derive(Deserialize)]
+struct StreamQuery {
+    since: Option<i64>,
+}
+
+/// How long an idle event stream waits before it looks in the store again (for events other
+/// processes recorded; its own server's are pushed at once).
+const STREAM_POLL: Duration = Duration::from_secs(30);
+
+/// Server-sent events: each event after `Last-Event-ID` (else `since`) as it is recorded, with
+/// its id and kind; the stream ends when the server stops.
+async fn event_stream(
+    State(state): State<Shared>,
+    Query(q): Query<StreamQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiFailure> {
+    let since = match headers.get("last-event-id") {
+        Some(v) => v
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .ok_or_else(|| ApiFailure(StatusCode::BAD_REQUEST, "Last-Event-ID is not an event id".to_owned()))?,
+        None => q.since.unwrap_or(0),
+    };
+    let start = (state.clone(), since, std::collections::VecDeque::<Event>::new());
+    let stream = futures_util::stream::unfold(start, |(state, mut cursor, mut queued)| async move {
+        let mut recorded = state.last_event.subscribe();
+        let mut stopping = state.stopping.subscribe();
+        loop {
+            if let Some(event) = queued.pop_front() {
+                cursor = event.id;
+                let sent = SseEvent::default().id(event.id.to_string()).event(&event.kind).json_data(&event);
+                return Some((sent, (state, cursor, queued)));
+            }
+            if *stopping.borrow_and_update() {
+                return None;
+            }
+            recorded.borrow_and_update();
+            let shared = state.clone();
+            queued.extend(blocking(move || Ok(shared.store().events_after(cursor, 100)?)).await.ok()?);
+            if queued.is_empty() {
+                tokio::select! {
+                    changed = recorded.changed() => changed.ok()?,
+                    _ = stopping.changed() => return None,
+                    () = tokio::time::sleep(STREAM_POLL) => {}
+                }
+            }
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))).into_response())
+}
+
+async fn add_webhook(State(state): State<Shared>, Json(request): Json<WebhookRequest>) -> Result<Response, ApiFailure> {
+    crate::webhook::check_url(&request.url).map_err(|e| ApiFailure(StatusCode::BAD_REQUEST, e))?;
+    if request.secret.is_empty() {
+        return Err(ApiFailure(StatusCode::BAD_REQUEST, "a webhook needs a `secret`".to_owned()));
+    }
+    let shared = state.clone();
+    let added =
+        blocking(move || Ok(shared.store().add_webhook(&request.url, &request.secret, &engine::now())?)).await?;
+    state.webhooks_changed.notify_one();
+    Ok((StatusCode::CREATED, Json(added.webhook)).into_response())
+}
+
+async fn webhooks(State(state): State<Shared>) -> Result<Response, ApiFailure> {
+    let listed = blocking(move || Ok(state.store().webhooks()?)).await?;
+    Ok(Json(listed.into_iter().map(|s| s.webhook).collect::<Vec<_>>()).into_response())
+}
+
+async fn delete_webhook(State(state): State<Shared>, Path(id): Path<i64>) -> Result<Response, ApiFailure> {
+    let shared = state.clone();
+    if !blocking(move || Ok(shared.store().delete_webhook(id)?)).await? {
+        return Err(not_found("webhook"));
+    }
+    state.webhooks_changed.notify_one();
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn dead_letters(State(state): State<Shared>) -> Result<Response, ApiFailure> {
+    Ok(Json(blocking(move || Ok(state.store().dead_letters(crate::store::MAX_ROWS)?)).await?).into_response())
 }
 
 async fn db_state(State(state): State<Shared>) -> Result<Response, ApiFailure> {

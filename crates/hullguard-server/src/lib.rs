@@ -2,7 +2,8 @@
 //! documented in `docs/openapi.json`) takes inventories and SBOMs, matches each image digest once
 //! per database version ([`engine`]), keeps inventories, scans, findings and events in one SQLite
 //! file ([`store`]), re-matches every stored inventory when the database file changes, and
-//! exports Prometheus metrics ([`metrics`]). Access is by bearer tokens with scopes ([`auth`]).
+//! exports Prometheus metrics ([`metrics`]); events go to signed [`webhook`]s and to event
+//! streams, and [`dashboard`] pages show the fleet. Access is by bearer tokens with scopes ([`auth`]).
 //! [`client`] is the other side: `hullguard image --server` sends the inventory it read and
 //! renders what the server matched.
 
@@ -10,9 +11,11 @@ pub mod admission;
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod dashboard;
 pub mod engine;
 pub mod metrics;
 pub mod store;
+pub mod webhook;
 pub mod wire;
 pub mod worker;
 
@@ -70,6 +73,8 @@ pub struct Config {
     pub stop_on_signal: bool,
     /// Serve the admission webhook too (and everything over TLS).
     pub admission: Option<AdmissionConfig>,
+    /// How webhook deliveries are retried.
+    pub webhooks: webhook::Retry,
 }
 
 /// The admission webhook's files.
@@ -138,7 +143,7 @@ pub fn start(config: Config) -> Result<Running> {
     let now = engine::now();
     let store = Store::open(&config.store, &now).with_context(|| config.store.display().to_string())?;
     let vulns = Vulns::open(&config.db)?;
-    let state = Arc::new(AppState::new(store, vulns, config.limits.clone())?);
+    let state = Arc::new(AppState::new(store, vulns, config.limits.clone(), config.webhooks.clone())?);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(config.listen))
@@ -157,6 +162,7 @@ pub fn start(config: Config) -> Result<Running> {
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let stop_on_signal = config.stop_on_signal;
+    let stopping = state.clone();
     let shutdown = async move {
         if stop_on_signal {
             tokio::select! {
@@ -166,12 +172,15 @@ pub fn start(config: Config) -> Result<Running> {
         } else {
             let _ = stopped.await;
         }
+        // Event streams end, so that the connections they hold close.
+        stopping.stopping.send_replace(true);
     };
     let thread = std::thread::Builder::new().name("hullguard-server".into()).spawn(move || {
         runtime.block_on(async move {
             if let Some(every) = config.db_poll {
                 tokio::spawn(watch_db(state.clone(), every));
             }
+            tokio::spawn(webhook::run(state.clone()));
             let app = api::router(state);
             match listener {
                 Listen::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,

@@ -1,6 +1,6 @@
 //! The Prometheus metrics of `/metrics`, in one registry per server (no global state, so tests
 //! run several servers in one process): scans by result, scan duration, findings by severity per
-//! image, database age, queue depth, re-scans.
+//! image, database age, queue depth, re-scans, webhook failures.
 
 use std::collections::BTreeMap;
 
@@ -43,6 +43,10 @@ pub struct Metrics {
     pub queue_depth: Gauge,
     /// Inventories re-matched after database changes.
     pub rescanned: Counter,
+    /// Webhook deliveries that failed (each attempt).
+    pub webhook_failures: Counter,
+    /// Events given up on after every attempt (dead letters).
+    pub webhook_dead_letters: Counter,
 }
 
 impl Default for Metrics {
@@ -64,7 +68,25 @@ impl Default for Metrics {
         registry.register("queue_depth", "Scan submissions being matched", queue_depth.clone());
         let rescanned = Counter::default();
         registry.register("rescanned_inventories", "Inventories re-matched after a database change", rescanned.clone());
-        Metrics { registry, scans, scan_seconds, findings, db_age_seconds, queue_depth, rescanned }
+        let webhook_failures = Counter::default();
+        registry.register("webhook_failures", "Webhook deliveries that failed, each attempt", webhook_failures.clone());
+        let webhook_dead_letters = Counter::default();
+        registry.register(
+            "webhook_dead_letters",
+            "Events a webhook did not take after every attempt",
+            webhook_dead_letters.clone(),
+        );
+        Metrics {
+            registry,
+            scans,
+            scan_seconds,
+            findings,
+            db_age_seconds,
+            queue_depth,
+            rescanned,
+            webhook_failures,
+            webhook_dead_letters,
+        }
     }
 }
 
@@ -142,6 +164,8 @@ mod tests {
         for family in ["scans_total", "scan_duration_seconds_bucket", "findings", "db_age_seconds", "queue_depth"] {
             assert!(read.contains(&format!("hullguard_{family}")), "{family} has no panel");
         }
-        assert!(read.contains(&"hullguard_rescanned_inventories_total".to_string()));
+        for counter in ["rescanned_inventories", "webhook_failures", "webhook_dead_letters"] {
+            assert!(read.contains(&format!("hullguard_{counter}_total")), "{counter} has no panel");
+        }
     }
 }

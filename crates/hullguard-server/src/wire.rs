@@ -192,3 +192,44 @@ pub struct ApiError {
     /// The problem.
     pub error: String,
 }
+
+/// `POST /api/v1/webhooks` (admin): a subscription to every event.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct WebhookRequest {
+    /// Where each event is POSTed (`http://` or `https://`).
+    pub url: String,
+    /// The HMAC-SHA256 key of the `X-Hullguard-Signature` header.
+    pub secret: String,
+}
+
+/// A webhook subscription (its secret is never shown again).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Webhook {
+    /// Its id.
+    pub id: i64,
+    /// Where events go.
+    pub url: String,
+    /// When it was made (RFC 3339).
+    pub created: String,
+    /// The id of the last event delivered or dead-lettered; it gets the events after it.
+    pub delivered_through: i64,
+}
+
+/// An event a webhook did not take after every attempt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeadLetter {
+    /// Its id.
+    pub id: i64,
+    /// The webhook's id.
+    pub webhook: i64,
+    /// Where it was sent.
+    pub url: String,
+    /// The event, as the body that was sent.
+    pub event: Event,
+    /// How many times it was sent.
+    pub attempts: u32,
+    /// The last failure.
+    pub error: String,
+    /// When it was given up (RFC 3339).
+    pub at: String,
+}

@@ -758,6 +758,12 @@ struct ServerArgs {
     /// Requests per minute and token.
     #[arg(long, value_name = "N", default_value_t = hullguard_server::Limits::default().requests_per_minute)]
     rate_limit: u32,
+    /// Attempts to deliver an event to a webhook before it is kept as a dead letter.
+    #[arg(long, value_name = "N", default_value_t = hullguard_server::webhook::Retry::default().attempts)]
+    webhook_attempts: u32,
+    /// Milliseconds to wait after a webhook's first failed attempt; the wait doubles after each further one (at most 5 minutes).
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    webhook_backoff: u64,
     /// Serve the Kubernetes admission webhook (POST /validate) under this admission policy, re-read
     /// when it changes; everything is then served over TLS.
     #[arg(long, value_name = "POLICY.yaml", requires_all = ["tls_cert", "tls_key"])]
@@ -1043,6 +1049,11 @@ pub fn run() -> Result<ExitCode> {
                     max_sbom_bytes: args.max_body_size as u64,
                     request_timeout: std::time::Duration::from_secs(args.request_timeout.max(1)),
                     requests_per_minute: args.rate_limit,
+                },
+                webhooks: hullguard_server::webhook::Retry {
+                    attempts: args.webhook_attempts.max(1),
+                    backoff: std::time::Duration::from_millis(args.webhook_backoff),
+                    ..hullguard_server::webhook::Retry::default()
                 },
                 admission: match (args.admission, args.tls_cert, args.tls_key) {
                     (Some(policy), Some(cert), Some(key)) => {

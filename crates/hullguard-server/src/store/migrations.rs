@@ -4,9 +4,10 @@
 use rusqlite::{Connection, params};
 
 /// Every migration: its version and its SQL. Append only; never edit one that shipped.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE inventories (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE inventories (
         id INTEGER PRIMARY KEY,
         digest TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL,
@@ -59,7 +60,29 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         hash TEXT NOT NULL UNIQUE,
         created TEXT NOT NULL
     );",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE webhooks (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created TEXT NOT NULL,
+        delivered_through INTEGER NOT NULL
+    );
+    CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY,
+        webhook_id INTEGER NOT NULL,
+        url TEXT NOT NULL,
+        event_id INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        error TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX events_by_build ON events (db_built);",
+    ),
+];
 
 /// Applies the migrations `conn` has not had yet; returns the schema version it is at.
 pub fn apply(conn: &mut Connection, now: &str) -> rusqlite::Result<i64> {

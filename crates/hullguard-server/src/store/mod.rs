@@ -13,7 +13,7 @@ use std::path::Path;
 use hullguard_inventory::Inventory;
 use hullguard_report::{Report, Severity};
 
-use crate::wire::{Event, History, Image, Scan, StoredFinding};
+use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
 /// A store problem: what went wrong (the caller names the store). One line: the causes are
 /// shown, not chained.
@@ -165,6 +165,61 @@ const SCAN_COLUMNS: &str = "s.id, i.digest, i.name, s.status, s.db_built, s.crea
 
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, i.digest, i.name, e.vulnerability, e.package, e.fixed, e.db_built \
      FROM events e JOIN inventories i ON i.id = e.inventory_id";
+
+/// The SQL of the webhook tables, the same for both stores: SQLite numbers `$1`, `$2`… by first
+/// appearance, so each statement names them in order.
+const ADD_WEBHOOK: &str = "INSERT INTO webhooks (url, secret, created, delivered_through) VALUES ($1, $2, $3, $4) \
+     RETURNING id, url, created, delivered_through, secret";
+const WEBHOOKS: &str = "SELECT id, url, created, delivered_through, secret FROM webhooks ORDER BY id";
+const DELETE_WEBHOOK: &str = "DELETE FROM webhooks WHERE id = $1";
+const WEBHOOK_DELIVERED: &str = "UPDATE webhooks SET delivered_through = $1 WHERE id = $2";
+const ADD_DEAD_LETTER: &str = "INSERT INTO dead_letters (webhook_id, url, event_id, body, attempts, error, at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+const DEAD_LETTERS: &str =
+    "SELECT id, webhook_id, url, body, attempts, error, at FROM dead_letters ORDER BY id LIMIT $1";
+
+/// A webhook subscription with its secret, for delivery.
+#[derive(Debug, Clone)]
+pub struct Subscription {
+    /// The subscription as the API shows it.
+    pub webhook: Webhook,
+    /// The HMAC key.
+    pub secret: String,
+}
+
+/// An event a webhook did not take: what [`Store::dead_letter`] records.
+pub struct Undelivered<'a> {
+    /// The webhook.
+    pub webhook: &'a Webhook,
+    /// The event's id.
+    pub event: i64,
+    /// The body that was sent.
+    pub body: &'a str,
+    /// How many times.
+    pub attempts: u32,
+    /// The last failure.
+    pub error: &'a str,
+}
+
+/// A dead letter from its stored columns (the body is the event's JSON).
+fn dead_letter(
+    id: i64,
+    webhook: i64,
+    url: String,
+    body: &str,
+    attempts: i64,
+    error: String,
+    at: String,
+) -> Result<DeadLetter> {
+    Ok(DeadLetter {
+        id,
+        webhook,
+        url,
+        event: serde_json::from_str(body)?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        error,
+        at,
+    })
+}
 
 /// One vulnerability of an image, as the findings table keys it.
 type FindingKey = (String, String, String);
@@ -428,6 +483,70 @@ impl Store {
     /// When the store fails.
     pub fn token(&self, hash: &str) -> Result<Option<(i64, String, String)>> {
         each!(self, s => s.token(hash))
+    }
+
+    /// The events recorded by the re-scan against database version `db_built`, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn events_of_build(&self, db_built: &str, limit: usize) -> Result<Vec<Event>> {
+        each!(self, s => s.events_of_build(db_built, limit))
+    }
+
+    /// Adds a webhook; it gets the events after the last one recorded now.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn add_webhook(&self, url: &str, secret: &str, now: &str) -> Result<Subscription> {
+        let through = self.last_event()?;
+        each!(self, s => s.add_webhook(url, secret, now, through))
+    }
+
+    /// Every webhook, by id.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn webhooks(&self) -> Result<Vec<Subscription>> {
+        each!(self, s => s.webhooks())
+    }
+
+    /// Removes webhook `id`; false when there is none.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn delete_webhook(&self, id: i64) -> Result<bool> {
+        each!(self, s => s.delete_webhook(id))
+    }
+
+    /// Records that webhook `id` took event `event` (or gave up on it).
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn webhook_delivered(&self, id: i64, event: i64) -> Result<()> {
+        each!(self, s => s.webhook_delivered(id, event))
+    }
+
+    /// Records a dead letter and moves its webhook past the event, in one transaction.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn dead_letter(&mut self, undelivered: &Undelivered<'_>, now: &str) -> Result<()> {
+        each!(self, s => s.dead_letter(undelivered, now))
+    }
+
+    /// The dead letters, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails or a stored body does not read back.
+    pub fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>> {
+        each!(self, s => s.dead_letters(limit))
     }
 
     /// The PostgreSQL store, for the scan jobs.

@@ -11,10 +11,11 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
-    EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, Result, SCAN_COLUMNS, StoreError, StoredInventory,
-    changes, findings_of, pack, rank, unpack,
+    ADD_DEAD_LETTER, ADD_WEBHOOK, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery,
+    MAX_ROWS, Result, SCAN_COLUMNS, StoreError, StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED,
+    WEBHOOKS, changes, dead_letter, findings_of, pack, rank, unpack,
 };
-use crate::wire::{Event, History, Image, Scan, StoredFinding};
+use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
 /// Every migration: its version and its SQL. Append only; never edit one that shipped. Text
 /// that listings sort by is `COLLATE "C"`, so that PostgreSQL orders as SQLite does.
@@ -91,6 +92,27 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     CREATE INDEX jobs_open ON jobs (id) WHERE state IN ('queued', 'leased');",
     ),
+    (
+        3,
+        "CREATE TABLE webhooks (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        url TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        created TEXT NOT NULL,
+        delivered_through BIGINT NOT NULL
+    );
+    CREATE TABLE dead_letters (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        webhook_id BIGINT NOT NULL,
+        url TEXT NOT NULL,
+        event_id BIGINT NOT NULL,
+        body TEXT NOT NULL,
+        attempts BIGINT NOT NULL,
+        error TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX events_by_build ON events (db_built);",
+    ),
 ];
 
 /// The lock key that serialises migrations when several processes start at once.
@@ -149,6 +171,13 @@ fn event_row(r: &Row) -> Event {
         package: r.get(6),
         fixed: r.get(7),
         db_built: r.get(8),
+    }
+}
+
+fn subscription_row(r: &Row) -> Subscription {
+    Subscription {
+        webhook: Webhook { id: r.get(0), url: r.get(1), created: r.get(2), delivered_through: r.get(3) },
+        secret: r.get(4),
     }
 }
 
@@ -427,6 +456,52 @@ impl Postgres {
     /// The id of the last event (0: none yet).
     pub fn last_event(&self) -> Result<i64> {
         Ok(self.query_one("SELECT coalesce(max(id), 0)::BIGINT FROM events", &[])?.get(0))
+    }
+
+    /// The events of database version `db_built`, oldest first, at most `limit`.
+    pub fn events_of_build(&self, db_built: &str, limit: usize) -> Result<Vec<Event>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} WHERE e.db_built = $1 ORDER BY e.id LIMIT $2");
+        Ok(self.query(&sql, &[&db_built, &int(limit.clamp(1, MAX_ROWS))])?.iter().map(event_row).collect())
+    }
+
+    /// Adds a webhook that has had the events through `through`.
+    pub fn add_webhook(&self, url: &str, secret: &str, now: &str, through: i64) -> Result<Subscription> {
+        Ok(subscription_row(&self.query_one(ADD_WEBHOOK, &[&url, &secret, &now, &through])?))
+    }
+
+    /// Every webhook, by id.
+    pub fn webhooks(&self) -> Result<Vec<Subscription>> {
+        Ok(self.query(WEBHOOKS, &[])?.iter().map(subscription_row).collect())
+    }
+
+    /// Removes webhook `id`; false when there is none.
+    pub fn delete_webhook(&self, id: i64) -> Result<bool> {
+        Ok(self.client()?.execute(DELETE_WEBHOOK, &[&id])? == 1)
+    }
+
+    /// Records that webhook `id` is done with event `event`.
+    pub fn webhook_delivered(&self, id: i64, event: i64) -> Result<()> {
+        self.client()?.execute(WEBHOOK_DELIVERED, &[&event, &id])?;
+        Ok(())
+    }
+
+    /// Records a dead letter and moves its webhook past the event.
+    pub fn dead_letter(&mut self, u: &Undelivered<'_>, now: &str) -> Result<()> {
+        let mut client = self.client()?;
+        let mut tx = client.transaction()?;
+        let attempts = i64::from(u.attempts);
+        tx.execute(ADD_DEAD_LETTER, &[&u.webhook.id, &u.webhook.url, &u.event, &u.body, &attempts, &u.error, &now])?;
+        tx.execute(WEBHOOK_DELIVERED, &[&u.event, &u.webhook.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The dead letters, oldest first, at most `limit`.
+    pub fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>> {
+        self.query(DEAD_LETTERS, &[&int(limit.clamp(1, MAX_ROWS))])?
+            .iter()
+            .map(|r| dead_letter(r.get(0), r.get(1), r.get(2), r.get::<_, &str>(3), r.get(4), r.get(5), r.get(6)))
+            .collect()
     }
 
     /// Up to `limit` stored inventories after row id `after`, by id.

@@ -8,10 +8,11 @@ use hullguard_report::{Report, Severity};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, Result, SCAN_COLUMNS, StoredInventory, changes,
-    findings_of, migrations, pack, rank, unpack,
+    ADD_DEAD_LETTER, ADD_WEBHOOK, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery,
+    MAX_ROWS, Result, SCAN_COLUMNS, StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes,
+    dead_letter, findings_of, migrations, pack, rank, unpack,
 };
-use crate::wire::{Event, History, Image, Scan, StoredFinding};
+use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
 /// The SQLite store, over one connection.
 pub struct Sqlite {
@@ -44,6 +45,13 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         package: r.get(6)?,
         fixed: r.get(7)?,
         db_built: r.get(8)?,
+    })
+}
+
+fn subscription_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
+    Ok(Subscription {
+        webhook: Webhook { id: r.get(0)?, url: r.get(1)?, created: r.get(2)?, delivered_through: r.get(3)? },
+        secret: r.get(4)?,
     })
 }
 
@@ -277,6 +285,60 @@ impl Sqlite {
     /// The id of the last event (0: none yet).
     pub fn last_event(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?)
+    }
+
+    /// The events of database version `db_built`, oldest first, at most `limit`.
+    pub fn events_of_build(&self, db_built: &str, limit: usize) -> Result<Vec<Event>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("SELECT {EVENT_COLUMNS} WHERE e.db_built = ?1 ORDER BY e.id LIMIT ?2"))?;
+        let limit = i64::try_from(limit.clamp(1, MAX_ROWS)).unwrap_or(1);
+        Ok(stmt.query_map(params![db_built, limit], event_row)?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Adds a webhook that has had the events through `through`.
+    pub fn add_webhook(&self, url: &str, secret: &str, now: &str, through: i64) -> Result<Subscription> {
+        Ok(self.conn.query_row(ADD_WEBHOOK, params![url, secret, now, through], subscription_row)?)
+    }
+
+    /// Every webhook, by id.
+    pub fn webhooks(&self) -> Result<Vec<Subscription>> {
+        let mut stmt = self.conn.prepare_cached(WEBHOOKS)?;
+        Ok(stmt.query_map([], subscription_row)?.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Removes webhook `id`; false when there is none.
+    pub fn delete_webhook(&self, id: i64) -> Result<bool> {
+        Ok(self.conn.execute(DELETE_WEBHOOK, [id])? == 1)
+    }
+
+    /// Records that webhook `id` is done with event `event`.
+    pub fn webhook_delivered(&self, id: i64, event: i64) -> Result<()> {
+        self.conn.execute(WEBHOOK_DELIVERED, [event, id])?;
+        Ok(())
+    }
+
+    /// Records a dead letter and moves its webhook past the event.
+    pub fn dead_letter(&mut self, u: &Undelivered<'_>, now: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.execute(ADD_DEAD_LETTER, params![u.webhook.id, u.webhook.url, u.event, u.body, u.attempts, u.error, now])?;
+        tx.execute(WEBHOOK_DELIVERED, [u.event, u.webhook.id])?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The dead letters, oldest first, at most `limit`.
+    pub fn dead_letters(&self, limit: usize) -> Result<Vec<DeadLetter>> {
+        let mut stmt = self.conn.prepare_cached(DEAD_LETTERS)?;
+        let limit = i64::try_from(limit.clamp(1, MAX_ROWS)).unwrap_or(1);
+        let rows = stmt.query_map([limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })?;
+        rows.map(|row| {
+            let (id, webhook, url, body, attempts, error, at) = row?;
+            dead_letter(id, webhook, url, &body, attempts, error, at)
+        })
+        .collect()
     }
 
     /// Up to `limit` stored inventories after row id `after`, by id.

@@ -35,6 +35,8 @@ pub struct ServeArgs {
     pub db_poll: u64,
     /// Caps.
     pub limits: Limits,
+    /// How webhook deliveries are retried.
+    pub webhooks: hullguard_server::webhook::Retry,
     /// The admission webhook, when served.
     pub admission: Option<AdmissionConfig>,
 }
@@ -72,6 +74,7 @@ pub fn run(action: Option<Action>, args: ServeArgs) -> Result<ExitCode> {
         limits: args.limits,
         stop_on_signal: true,
         admission: args.admission,
+        webhooks: args.webhooks,
     };
     let scheme = if config.admission.is_some() { "https" } else { "http" };
     let running = hullguard_server::start(config)?;
