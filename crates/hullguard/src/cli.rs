@@ -841,6 +841,9 @@ pub struct ScanArgs {
     /// carries its verdict) or gate (also, the gate ignores `not_affected` findings).
     #[arg(long, value_enum, default_value_t = Reachability::Report)]
     pub reachability: Reachability,
+    /// Custom Rego policies over the `image` and `inventory` documents (docs/policy.md).
+    #[command(flatten)]
+    pub policy: commands::policy::PolicyArgs,
 }
 
 /// `--reachability`.
