@@ -5,7 +5,7 @@ use hullguard_report::{Finding, FindingKind, Location, Severity};
 use regorus::{Engine, Value};
 use serde_json::{Value as Json, json};
 
-use crate::source::{BATCH_PACKAGE, Policies, Rule, RuleKind, one_line};
+use crate::source::{Policies, Rule, RuleKind, one_line};
 use crate::{InputKind, Limits, PolicyError};
 
 /// A regorus value as JSON (undefined: null).
@@ -157,14 +157,11 @@ fn finding(rule: &Rule, result: &Json, base: &Location) -> Finding {
     }
 }
 
-/// The findings of the rules `selected` (indexes into `rules`) over `input`, in one evaluation
-/// of the batch rule of `kind`; when it fails, the rules are evaluated one by one to name the
-/// rule that fails.
+/// The findings of the rules `selected` (indexes into `rules`) over `input`, one evaluation each.
 fn evaluate_in(
     engine: &mut Engine,
     rules: &[Rule],
     selected: &[usize],
-    kind: InputKind,
     input: &Json,
     base: &Location,
 ) -> Result<Vec<Finding>, PolicyError> {
@@ -172,27 +169,13 @@ fn evaluate_in(
         return Ok(Vec::new());
     }
     engine.set_input(Value::from(input.clone()));
-    let batch = format!("{BATCH_PACKAGE}.{}", kind.as_str());
-    let values = match engine.eval_rule(batch.clone()) {
-        Ok(values) => values,
-        Err(error) => {
-            let failed = selected.iter().find_map(|&i| {
-                let rule = &rules[i];
-                let error = engine.eval_rule(rule.path()).err()?;
-                Some(PolicyError::Eval { message: one_line(&error, &rule.file), rule: rule.path() })
-            });
-            return Err(
-                failed.unwrap_or_else(|| PolicyError::Eval { message: one_line(&error, "policy"), rule: batch })
-            );
-        }
-    };
-    let Ok(values) = values.as_array() else { return Ok(Vec::new()) };
     let mut findings = Vec::new();
-    for (&i, value) in selected.iter().zip(values.iter()) {
-        // `[]`: the rule is undefined; `[value]`: its value.
-        let Some(value) = value.as_array().ok().and_then(|v| v.first()) else { continue };
+    for &i in selected {
         let rule = &rules[i];
-        let results = match to_json(value) {
+        let value = engine
+            .eval_rule(rule.path())
+            .map_err(|e| PolicyError::Eval { message: one_line(&e, &rule.file), rule: rule.path() })?;
+        let results = match to_json(&value) {
             Json::Null | Json::Bool(false) => Vec::new(),
             Json::Array(items) => items,
             Json::Bool(true) => vec![json!(rule.name)],
@@ -216,7 +199,7 @@ impl Policies {
     ///
     /// A rule whose evaluation fails: a limit reached, a builtin error.
     pub fn evaluate(&mut self, kind: InputKind, input: &Json, base: &Location) -> Result<Vec<Finding>, PolicyError> {
-        evaluate_in(&mut self.evaluator, &self.rules, &self.selected[index(kind)], kind, input, base)
+        evaluate_in(&mut self.engine, &self.rules, &self.selected[index(kind)], input, base)
     }
 
     /// [`Policies::evaluate`] over each of `documents` (an input and where its findings are), on
@@ -239,19 +222,19 @@ impl Policies {
         let one_chunk = |engine: &mut Engine, chunk: &[(Json, Location)]| {
             let mut findings = Vec::new();
             for (input, at) in chunk {
-                findings.extend(evaluate_in(engine, rules, selected, kind, input, at)?);
+                findings.extend(evaluate_in(engine, rules, selected, input, at)?);
             }
             Ok::<_, PolicyError>(findings)
         };
         if threads == 1 {
-            return one_chunk(&mut self.evaluator, documents);
+            return one_chunk(&mut self.engine, documents);
         }
-        let evaluator = &self.evaluator;
+        let engine = &self.engine;
         let chunks: Vec<Result<Vec<Finding>, PolicyError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = documents
                 .chunks(documents.len().div_ceil(threads))
                 .map(|chunk| {
-                    let mut engine = evaluator.clone();
+                    let mut engine = engine.clone();
                     scope.spawn(move || one_chunk(&mut engine, chunk))
                 })
                 .collect();

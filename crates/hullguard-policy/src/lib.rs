@@ -77,7 +77,7 @@ impl InputKind {
 /// Bounds on evaluation, so that no policy can hang or exhaust a scan.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Longest evaluation of the rules over one input document (regorus' execution timer).
+    /// Longest evaluation of one rule over one input document (regorus' execution timer).
     pub time: Duration,
     /// Most elements `numbers.range` and `numbers.range_step` may generate.
     pub max_range: u64,

@@ -73,10 +73,7 @@ impl Rule {
 pub struct Policies {
     /// The policies as loaded: tests and queries run here.
     pub(crate) engine: Engine,
-    /// The policies and the batch module ([`batch_module`]): findings are evaluated here.
-    pub(crate) evaluator: Engine,
-    /// For each input kind (in [`InputKind::ALL`] order), the rules selected for it, in the
-    /// order of its batch rule's elements.
+    /// For each input kind (in [`InputKind::ALL`] order), the rules selected for it.
     pub(crate) selected: [Vec<usize>; InputKind::ALL.len()],
     pub(crate) rules: Vec<Rule>,
     pub(crate) files: Vec<PathBuf>,
@@ -190,24 +187,6 @@ fn recursion(modules: &[regorus::unstable::Ref<regorus::unstable::Module>]) -> O
     None
 }
 
-/// The name of the generated batch module.
-const BATCH_FILE: &str = "hullguard-batch.rego";
-
-/// The package of the batch module.
-pub(crate) const BATCH_PACKAGE: &str = "data.hullguard_batch";
-
-/// A module with one rule per input kind whose value is, for each rule selected for that kind,
-/// `[]` (undefined) or `[value]`: all rules over one input in one evaluation, rather than one
-/// evaluation (and one reset of regorus' state) per rule.
-fn batch_module(rules: &[Rule], selected: &[Vec<usize>]) -> String {
-    let mut text = format!("package {}\n", BATCH_PACKAGE.trim_start_matches("data."));
-    for (kind, chosen) in InputKind::ALL.into_iter().zip(selected) {
-        let items: Vec<String> = chosen.iter().map(|&r| format!("[v | v := {}]", rules[r].path())).collect();
-        text.push_str(&format!("\n{} := [{}]\n", kind.as_str(), items.join(", ")));
-    }
-    text
-}
-
 /// A new engine under `limits`, with the capped collection builtins and Trivy's `result.new`.
 fn engine(limits: &Limits) -> Result<Engine, PolicyError> {
     let mut engine = Engine::new();
@@ -258,8 +237,7 @@ impl Policies {
         }
         // Compiling (rule conflicts, unknown functions) happens at the first evaluation.
         engine.eval_query("true".to_owned(), false).map_err(|e| PolicyError::Load(one_line(&e, "policy")))?;
-        let evaluator = engine.clone();
-        let mut policies = Self { engine, evaluator, selected: Default::default(), rules: Vec::new(), files, limits };
+        let mut policies = Self { engine, selected: Default::default(), rules: Vec::new(), files, limits };
         policies.rules = policies.discover(&texts)?;
         for (i, kind) in InputKind::ALL.into_iter().enumerate() {
             policies.selected[i] = (0..policies.rules.len())
@@ -269,12 +247,6 @@ impl Policies {
                 })
                 .collect();
         }
-        let batch = batch_module(&policies.rules, &policies.selected);
-        policies
-            .evaluator
-            .add_policy(BATCH_FILE.to_owned(), batch)
-            .and_then(|_| policies.evaluator.eval_query("true".to_owned(), false))
-            .map_err(|e| PolicyError::Load(one_line(&e, BATCH_FILE)))?;
         Ok(policies)
     }
 

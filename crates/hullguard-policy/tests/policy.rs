@@ -261,3 +261,18 @@ fn many_documents_on_every_core_give_the_findings_in_document_order() {
     let err = p.evaluate_all(InputKind::Kubernetes, &documents).unwrap_err().to_string();
     assert!(err.starts_with("data.acme.limits.range.deny: "), "{err}");
 }
+
+#[test]
+fn a_hundred_rules_over_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules: String = (0..100)
+        .map(|i| format!("deny_rule_with_a_long_name_{i:03} contains \"r{i}\" if input.kind == \"Service\"\n"))
+        .collect();
+    std::fs::write(dir.path().join("many.rego"), format!("package acme.many.rules.of.a.long.package\n\n{rules}"))
+        .unwrap();
+    let mut p = Policies::load(&[dir.path().to_owned()], Limits::default()).unwrap();
+    let found = p.evaluate(InputKind::Kubernetes, &json!({"kind": "Service"}), &manifest_at()).unwrap();
+    let evidence: Vec<String> = found.iter().map(|f| f.evidence.clone().unwrap_or_default()).collect();
+    assert_eq!(evidence, (0..100).map(|i| format!("r{i}")).collect::<Vec<_>>());
+    assert!(p.evaluate(InputKind::Kubernetes, &json!({"kind": "Pod"}), &manifest_at()).unwrap().is_empty());
+}

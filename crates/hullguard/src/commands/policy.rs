@@ -76,6 +76,15 @@ impl Loaded {
         })
     }
 
+    /// The findings of the policies over each of `documents` (of one kind), on every core.
+    ///
+    /// # Errors
+    ///
+    /// A rule whose evaluation fails.
+    pub fn evaluate_all(&self, kind: InputKind, documents: &[(serde_json::Value, Location)]) -> Result<Vec<Finding>> {
+        Ok(self.policies().evaluate_all(kind, documents)?)
+    }
+
     /// The findings of the policies over every Kubernetes object of `inputs` (raw objects),
     /// each located at its object.
     ///
@@ -96,7 +105,7 @@ impl Loaded {
             };
             documents.push((obj.node.to_json(), at));
         });
-        Ok(self.policies().evaluate_all(InputKind::Kubernetes, &documents)?)
+        self.evaluate_all(InputKind::Kubernetes, &documents)
     }
 
     /// The findings of the policies over every document of the compose files `inputs` (raw).

@@ -209,17 +209,17 @@ fn image_and_inventory_policies_over_the_shared_images() {
     assert_eq!(
         scan_rows(&app_mixed),
         [
+            scan_row("ACME-INV-002", "CRITICAL", "image", "3 secret(s) among 234 packages"),
             scan_row("ACME-IMG-001", "HIGH", "image", "the image exposes 22/tcp"),
-            scan_row("ACME-IMG-002", "MEDIUM", "2:", "layer 2 downloads at build time"),
-            scan_row("ACME-IMG-003", "LOW", "/etc/passwd", "root logs in with /bin/bash on debian 12"),
-            scan_row("ACME-INV-001", "MEDIUM", "image", "curl 7.88.1-10+deb12u14 is installed in app-mixed:latest"),
-            scan_row("ACME-INV-002", "CRITICAL", "image", "2 secret(s) among 300 packages"),
             scan_row(
                 "ACME-INV-003",
                 "HIGH",
                 "/app/node_modules/lodash/package.json",
                 "lodash 4.17.15 at /app/node_modules/lodash/package.json"
             ),
+            scan_row("ACME-INV-001", "MEDIUM", "image", "curl 7.88.1-10+deb12u15 is installed in app-mixed:latest"),
+            scan_row("ACME-IMG-002", "MEDIUM", "2:", "layer 2 downloads at build time"),
+            scan_row("ACME-IMG-003", "LOW", "/etc/passwd", "root logs in with /bin/bash on debian 12"),
         ]
     );
     // The base image passes every deny rule: only the warning about root's shell is left.
@@ -257,7 +257,7 @@ fn inventory_policies_over_a_tree() {
     let out = hullguard(s.dir.path(), &args);
     assert_eq!(
         scan_rows(&out),
-        [scan_row("ACME-INV-003", "HIGH", "package-lock.json", "lodash 4.17.15 at package-lock.json")]
+        [scan_row("ACME-INV-003", "HIGH", "/package-lock.json", "lodash 4.17.15 at /package-lock.json")]
     );
     let fixed = lock.replace("4.17.15", "4.17.21");
     std::fs::write(s.path("package-lock.json"), fixed).unwrap();

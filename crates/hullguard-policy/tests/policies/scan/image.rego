@@ -11,7 +11,10 @@ package acme.image
 #   id: ACME-IMG-001
 #   severity: HIGH
 deny_ssh contains msg if {
-	some port, _ in input.config.config.ExposedPorts
+	# Fields the image does not set are null, and `some … in null` is an error in regorus.
+	ports := input.config.config.ExposedPorts
+	is_object(ports)
+	some port, _ in ports
 	startswith(port, "22/")
 	msg := sprintf("the image exposes %s", [port])
 }
