@@ -6,7 +6,8 @@
 //!   findings, with their metadata ([`metadata`]) from `# METADATA` comments or a
 //!   `__rego_metadata__` rule: id, title, severity, description, fix, references.
 //! - [`Policies::evaluate`] runs them over one input document of an [`InputKind`], under
-//!   [`Limits`] (a time limit per rule evaluation, a cap on generated collections).
+//!   [`Limits`] (a time limit per rule evaluation, a cap on generated collections);
+//!   [`Policies::evaluate_all`] runs them over many documents on every core.
 //! - [`test::run`] runs `test_*` rules as `opa test` does; [`Policies::query`] evaluates a query.
 //!
 //! The input documents are described in docs/policy.md; [`input`] builds those of scanned

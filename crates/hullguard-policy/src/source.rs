@@ -71,7 +71,7 @@ impl Rule {
 
 /// Loaded policies, ready to evaluate.
 pub struct Policies {
-    /// The policies as loaded: tests and queries run here.
+    /// The prepared engine (copied once per thread by [`Policies::evaluate_all`]).
     pub(crate) engine: Engine,
     /// For each input kind (in [`InputKind::ALL`] order), the rules selected for it.
     pub(crate) selected: [Vec<usize>; InputKind::ALL.len()],
