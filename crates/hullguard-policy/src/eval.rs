@@ -70,11 +70,13 @@ pub(crate) fn add_extensions(engine: &mut Engine, limits: &Limits) -> anyhow::Re
     Ok(())
 }
 
-/// Where a result points: `base`, with the line (`startline`, `line`) and, in a manifest, the
-/// field (`field`) the result names.
+/// Where a result points: `base`, with what the result names of it: the line (`startline`,
+/// `line`) of a file or manifest; the field (`field`) of a manifest, container or host setting;
+/// the layer (`layer`) and path (`path`) in an image; the path of a file as a whole.
 #[must_use]
 pub fn result_location(base: &Location, result: &Json) -> Location {
     let number = |key: &str| result.get(key).and_then(Json::as_u64).and_then(|n| u32::try_from(n).ok());
+    let text = |key: &str| result.get(key).and_then(Json::as_str).map(str::to_owned);
     let start = number("startline").or_else(|| number("line"));
     let mut at = base.clone();
     match &mut at {
@@ -85,14 +87,41 @@ pub fn result_location(base: &Location, result: &Json) -> Location {
             }
         }
         Location::Manifest { field, line, .. } => {
-            if let Some(f) = result.get("field").and_then(Json::as_str) {
-                *field = f.to_owned();
+            if let Some(f) = text("field") {
+                *field = f;
             }
             if let Some(s) = start {
                 *line = s;
             }
         }
-        _ => {}
+        Location::Image { layer, path } => {
+            if let Some(n) = result.get("layer").and_then(Json::as_u64).and_then(|n| usize::try_from(n).ok()) {
+                *layer = Some(n);
+            }
+            if let Some(p) = text("path") {
+                *path = Some(p);
+            }
+        }
+        Location::Path { path } => {
+            if let Some(p) = text("path") {
+                *path = p;
+            }
+        }
+        Location::Container { field, .. } => {
+            if let Some(f) = text("field") {
+                *field = f;
+            }
+        }
+        Location::Host { field, .. } => {
+            if let Some(f) = text("field") {
+                *field = Some(f);
+            }
+        }
+        Location::ConfigField { field } => {
+            if let Some(f) = text("field") {
+                *field = f;
+            }
+        }
     }
     at
 }
@@ -128,6 +157,40 @@ fn finding(rule: &Rule, result: &Json, base: &Location) -> Finding {
     }
 }
 
+/// The findings of the rules `selected` (indexes into `rules`) over `input`, one evaluation each.
+fn evaluate_in(
+    engine: &mut Engine,
+    rules: &[Rule],
+    selected: &[usize],
+    input: &Json,
+    base: &Location,
+) -> Result<Vec<Finding>, PolicyError> {
+    if selected.is_empty() {
+        return Ok(Vec::new());
+    }
+    engine.set_input(Value::from(input.clone()));
+    let mut findings = Vec::new();
+    for &i in selected {
+        let rule = &rules[i];
+        let value = engine
+            .eval_rule(rule.path())
+            .map_err(|e| PolicyError::Eval { message: one_line(&e, &rule.file), rule: rule.path() })?;
+        let results = match to_json(&value) {
+            Json::Null | Json::Bool(false) => Vec::new(),
+            Json::Array(items) => items,
+            Json::Bool(true) => vec![json!(rule.name)],
+            other => vec![other],
+        };
+        findings.extend(results.iter().map(|r| finding(rule, r, base)));
+    }
+    Ok(findings)
+}
+
+/// The position of `kind` in [`InputKind::ALL`].
+fn index(kind: InputKind) -> usize {
+    InputKind::ALL.iter().position(|k| *k == kind).unwrap_or_default()
+}
+
 impl Policies {
     /// The findings of every `deny`/`warn`/`violation` rule selected for `kind` over `input`,
     /// each located at `base` (with the line or field the result names).
@@ -136,31 +199,50 @@ impl Policies {
     ///
     /// A rule whose evaluation fails: a limit reached, a builtin error.
     pub fn evaluate(&mut self, kind: InputKind, input: &Json, base: &Location) -> Result<Vec<Finding>, PolicyError> {
-        let selected: Vec<usize> = (0..self.rules.len())
-            .filter(|&i| {
-                let r = &self.rules[i];
-                r.kind != RuleKind::Test && r.selector.as_ref().is_none_or(|s| s.contains(&kind))
-            })
-            .collect();
-        if selected.is_empty() {
+        evaluate_in(&mut self.engine, &self.rules, &self.selected[index(kind)], input, base)
+    }
+
+    /// [`Policies::evaluate`] over each of `documents` (an input and where its findings are), on
+    /// every core (one copy of the engine per thread); the findings in document order.
+    ///
+    /// # Errors
+    ///
+    /// The first rule whose evaluation fails, in document order.
+    pub fn evaluate_all(
+        &mut self,
+        kind: InputKind,
+        documents: &[(Json, Location)],
+    ) -> Result<Vec<Finding>, PolicyError> {
+        let selected = &self.selected[index(kind)];
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(documents.len());
+        if selected.is_empty() || threads == 0 {
             return Ok(Vec::new());
         }
-        self.engine.set_input(Value::from(input.clone()));
+        let rules = &self.rules;
+        let one_chunk = |engine: &mut Engine, chunk: &[(Json, Location)]| {
+            let mut findings = Vec::new();
+            for (input, at) in chunk {
+                findings.extend(evaluate_in(engine, rules, selected, input, at)?);
+            }
+            Ok::<_, PolicyError>(findings)
+        };
+        if threads == 1 {
+            return one_chunk(&mut self.engine, documents);
+        }
+        let engine = &self.engine;
+        let chunks: Vec<Result<Vec<Finding>, PolicyError>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = documents
+                .chunks(documents.len().div_ceil(threads))
+                .map(|chunk| {
+                    let mut engine = engine.clone();
+                    scope.spawn(move || one_chunk(&mut engine, chunk))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+        });
         let mut findings = Vec::new();
-        for i in selected {
-            let rule = &self.rules[i];
-            let path = rule.path();
-            let value = self
-                .engine
-                .eval_rule(path.clone())
-                .map_err(|e| PolicyError::Eval { message: one_line(&e, &rule.file), rule: path })?;
-            let results = match to_json(&value) {
-                Json::Null | Json::Bool(false) => Vec::new(),
-                Json::Array(items) => items,
-                Json::Bool(true) => vec![json!(rule.name)],
-                other => vec![other],
-            };
-            findings.extend(results.iter().map(|r| finding(rule, r, base)));
+        for chunk in chunks {
+            findings.extend(chunk?);
         }
         Ok(findings)
     }

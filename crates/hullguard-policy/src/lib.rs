@@ -6,12 +6,15 @@
 //!   findings, with their metadata ([`metadata`]) from `# METADATA` comments or a
 //!   `__rego_metadata__` rule: id, title, severity, description, fix, references.
 //! - [`Policies::evaluate`] runs them over one input document of an [`InputKind`], under
-//!   [`Limits`] (a time limit per rule evaluation, a cap on generated collections).
+//!   [`Limits`] (a time limit per rule evaluation, a cap on generated collections);
+//!   [`Policies::evaluate_all`] runs them over many documents on every core.
 //! - [`test::run`] runs `test_*` rules as `opa test` does; [`Policies::query`] evaluates a query.
 //!
-//! The input documents are described in docs/policy.md.
+//! The input documents are described in docs/policy.md; [`input`] builds those of scanned
+//! targets (image, inventory).
 
 mod eval;
+pub mod input;
 pub mod metadata;
 mod source;
 pub mod test;
@@ -75,7 +78,7 @@ impl InputKind {
 /// Bounds on evaluation, so that no policy can hang or exhaust a scan.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Longest evaluation of one rule over one input (regorus' execution timer).
+    /// Longest evaluation of one rule over one input document (regorus' execution timer).
     pub time: Duration,
     /// Most elements `numbers.range` and `numbers.range_step` may generate.
     pub max_range: u64,
@@ -98,6 +101,9 @@ pub enum PolicyError {
         /// Why.
         source: std::io::Error,
     },
+    /// A policy directory that cannot be listed.
+    #[error(transparent)]
+    Walk(#[from] hullguard_manifest::files::Error),
     /// A policy that does not load: `file:line:col: problem`.
     #[error("{0}")]
     Load(String),

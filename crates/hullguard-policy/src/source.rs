@@ -3,7 +3,7 @@
 //! give findings or are tests, and their metadata.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use regorus::Engine;
 use regorus::unstable::{Rule as AstRule, RuleHead};
@@ -71,7 +71,10 @@ impl Rule {
 
 /// Loaded policies, ready to evaluate.
 pub struct Policies {
+    /// The prepared engine (copied once per thread by [`Policies::evaluate_all`]).
     pub(crate) engine: Engine,
+    /// For each input kind (in [`InputKind::ALL`] order), the rules selected for it.
+    pub(crate) selected: [Vec<usize>; InputKind::ALL.len()],
     pub(crate) rules: Vec<Rule>,
     pub(crate) files: Vec<PathBuf>,
     pub(crate) limits: Limits,
@@ -81,32 +84,6 @@ impl std::fmt::Debug for Policies {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Policies").field("rules", &self.rules).field("files", &self.files).finish_non_exhaustive()
     }
-}
-
-/// The `*.rego` files under `path` (itself when a file), sorted, symlinks not followed.
-fn rego_files(path: &Path, out: &mut Vec<PathBuf>) -> Result<(), PolicyError> {
-    let io = |source| PolicyError::Io { path: path.to_owned(), source };
-    let meta = std::fs::symlink_metadata(path).map_err(io)?;
-    if meta.is_file() {
-        out.push(path.to_owned());
-        return Ok(());
-    }
-    if !meta.is_dir() {
-        return Ok(());
-    }
-    let mut entries: Vec<_> = std::fs::read_dir(path).map_err(io)?.filter_map(Result::ok).collect();
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for e in entries {
-        let p = e.path();
-        let Ok(ft) = e.file_type() else { continue };
-        let hidden = e.file_name().to_string_lossy().starts_with('.');
-        if ft.is_dir() && !hidden {
-            rego_files(&p, out)?;
-        } else if ft.is_file() && p.extension().is_some_and(|x| x == "rego") {
-            out.push(p);
-        }
-    }
-    Ok(())
 }
 
 /// A regorus error as one line: `file:line:col: problem` when it names a place.
@@ -215,7 +192,8 @@ fn engine(limits: &Limits) -> Result<Engine, PolicyError> {
     let mut engine = Engine::new();
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: limits.time,
-        check_interval: std::num::NonZeroU32::MIN,
+        // The clock is read every 32 steps rather than at each one.
+        check_interval: std::num::NonZeroU32::new(32).unwrap_or(std::num::NonZeroU32::MIN),
     });
     crate::eval::add_extensions(&mut engine, limits).map_err(|e| PolicyError::Load(format!("{e:#}")))?;
     Ok(engine)
@@ -230,7 +208,7 @@ impl Policies {
     pub fn load(paths: &[PathBuf], limits: Limits) -> Result<Self, PolicyError> {
         let mut files = Vec::new();
         for p in paths {
-            rego_files(p, &mut files)?;
+            hullguard_manifest::files::walk(p, &|name| name.ends_with(".rego"), &mut files)?;
         }
         let mut engine = engine(&limits)?;
         let mut texts = BTreeMap::new();
@@ -259,8 +237,16 @@ impl Policies {
         }
         // Compiling (rule conflicts, unknown functions) happens at the first evaluation.
         engine.eval_query("true".to_owned(), false).map_err(|e| PolicyError::Load(one_line(&e, "policy")))?;
-        let mut policies = Self { engine, rules: Vec::new(), files, limits };
+        let mut policies = Self { engine, selected: Default::default(), rules: Vec::new(), files, limits };
         policies.rules = policies.discover(&texts)?;
+        for (i, kind) in InputKind::ALL.into_iter().enumerate() {
+            policies.selected[i] = (0..policies.rules.len())
+                .filter(|&r| {
+                    let rule = &policies.rules[r];
+                    rule.kind != RuleKind::Test && rule.selector.as_ref().is_none_or(|s| s.contains(&kind))
+                })
+                .collect();
+        }
         Ok(policies)
     }
 

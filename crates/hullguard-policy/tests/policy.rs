@@ -218,3 +218,61 @@ fn a_recursive_function_is_refused_at_load() {
     let err = Policies::load(std::slice::from_ref(&file), Limits::default()).unwrap_err().to_string();
     assert_eq!(err, format!("{}:3:1: recursive function f → f", file.display()));
 }
+
+#[test]
+fn many_documents_on_every_core_give_the_findings_in_document_order() {
+    let mut p = load("conftest");
+    let documents: Vec<(Value, Location)> = (0..9)
+        .map(|i| {
+            let kind = if i % 3 == 0 { "Service" } else { "Deployment" };
+            let text = format!("kind: {kind}\nmetadata:\n  name: o{i}\nspec:\n  type: NodePort\n  replicas: 1\n");
+            let at = Location::Manifest {
+                path: "all.yaml".into(),
+                document: i + 1,
+                object: format!("{kind}/o{i}"),
+                field: String::new(),
+                line: 1,
+                column: 1,
+            };
+            (yaml(&text), at)
+        })
+        .collect();
+    let found = p.evaluate_all(InputKind::Kubernetes, &documents).unwrap();
+    let one_by_one: Vec<Finding> =
+        documents.iter().flat_map(|(input, at)| p.evaluate(InputKind::Kubernetes, input, at).unwrap()).collect();
+    assert_eq!(found, one_by_one);
+    let evidence: Vec<String> = found.iter().map(|f| f.evidence.clone().unwrap_or_default()).collect();
+    assert_eq!(
+        evidence,
+        [
+            "Service o0 is exposed on a node port",
+            "Deployment o1 runs a single replica",
+            "Deployment o2 runs a single replica",
+            "Service o3 is exposed on a node port",
+            "Deployment o4 runs a single replica",
+            "Deployment o5 runs a single replica",
+            "Service o6 is exposed on a node port",
+            "Deployment o7 runs a single replica",
+            "Deployment o8 runs a single replica",
+        ]
+    );
+    // An error names its rule, as one document's evaluation does.
+    let mut p = Policies::load(&[dir("limits/range.rego")], Limits::default()).unwrap();
+    let err = p.evaluate_all(InputKind::Kubernetes, &documents).unwrap_err().to_string();
+    assert!(err.starts_with("data.acme.limits.range.deny: "), "{err}");
+}
+
+#[test]
+fn a_hundred_rules_over_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules: String = (0..100)
+        .map(|i| format!("deny_rule_with_a_long_name_{i:03} contains \"r{i}\" if input.kind == \"Service\"\n"))
+        .collect();
+    std::fs::write(dir.path().join("many.rego"), format!("package acme.many.rules.of.a.long.package\n\n{rules}"))
+        .unwrap();
+    let mut p = Policies::load(&[dir.path().to_owned()], Limits::default()).unwrap();
+    let found = p.evaluate(InputKind::Kubernetes, &json!({"kind": "Service"}), &manifest_at()).unwrap();
+    let evidence: Vec<String> = found.iter().map(|f| f.evidence.clone().unwrap_or_default()).collect();
+    assert_eq!(evidence, (0..100).map(|i| format!("r{i}")).collect::<Vec<_>>());
+    assert!(p.evaluate(InputKind::Kubernetes, &json!({"kind": "Pod"}), &manifest_at()).unwrap().is_empty());
+}

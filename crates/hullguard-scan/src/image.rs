@@ -2,6 +2,8 @@
 //! collected: the image checks over config, history and files (account files taken from the
 //! final filesystem, whiteouts honoured), and the secrets of every layer with their fate.
 
+use std::collections::BTreeMap;
+
 use hullguard_checks::image::{AccountFiles, Fate, FileFates, ImageFacts, check_image};
 use hullguard_image::{ImageRead, LayerEntry, MergedFs};
 use hullguard_report::{Finding, Location};
@@ -28,11 +30,7 @@ pub fn findings(
         if !named.is_empty() {
             facts = facts.with_reference(named);
         }
-        // The copy the final filesystem holds: the layer that wrote the path last, unless deleted.
-        let accounts = |path: &str| {
-            let layer = fs.get(path)?.layer;
-            read.layers.get(layer)?.output.account_files.get(path).map(Vec::as_slice)
-        };
+        let accounts = |path: &str| final_account_file(read, fs, path);
         facts = facts.with_accounts(AccountFiles {
             passwd: accounts("etc/passwd"),
             shadow: accounts("etc/shadow"),
@@ -63,6 +61,25 @@ pub fn findings(
     }
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings
+}
+
+/// The contents of the account file at `path` (`etc/passwd`) in the final filesystem: the copy
+/// of the layer that wrote the path last, unless deleted.
+fn final_account_file<'r>(read: &'r ImageRead<AnalyzedLayer>, fs: &MergedFs, path: &str) -> Option<&'r [u8]> {
+    let layer = fs.get(path)?.layer;
+    read.layers.get(layer)?.output.account_files.get(path).map(Vec::as_slice)
+}
+
+/// The files of interest of the final filesystem for custom policies, by absolute path
+/// (`/etc/passwd`, `/etc/group`; never `/etc/shadow`, whose hashes are secrets), as text.
+pub fn files_of_interest(read: &ImageRead<AnalyzedLayer>, fs: &MergedFs) -> BTreeMap<String, String> {
+    ["etc/passwd", "etc/group"]
+        .into_iter()
+        .filter_map(|path| {
+            let bytes = final_account_file(read, fs, path)?;
+            Some((format!("/{path}"), String::from_utf8_lossy(bytes).into_owned()))
+        })
+        .collect()
 }
 
 /// Secrets in the image config: each ENV entry, label and history `created_by` is scanned as a

@@ -15,6 +15,7 @@ pub mod render;
 pub mod stage;
 pub mod tree;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -78,22 +79,28 @@ pub struct ScanOptions {
     pub progress: Option<Arc<dyn Fn(u64) + Send + Sync>>,
     /// The largest SBOM read (`--max-sbom-size`); 0 means the default, 1 GiB.
     pub max_sbom_bytes: u64,
-    /// A detector over every finding of the scanners (the trust policy): what it returns joins
-    /// the findings before suppression and the gate.
-    pub findings_detector: Option<FindingsDetector>,
+    /// Detectors over every finding of the scanners (the trust policy, custom Rego policies):
+    /// what they return joins the findings before suppression and the gate.
+    pub findings_detectors: Vec<FindingsDetector>,
 }
 
-/// A detector that sees the scanners' findings, the inventory and the image, and adds its own.
-pub type FindingsDetector = Arc<dyn Fn(&DetectorInput<'_>) -> Vec<Finding> + Send + Sync>;
+/// A detector that sees the scanners' findings, the inventory and the image, and adds its own
+/// (an error fails the scan: a custom policy over its time limit).
+pub type FindingsDetector = Arc<dyn Fn(&DetectorInput<'_>) -> Result<Vec<Finding>> + Send + Sync>;
 
 /// What a [`FindingsDetector`] sees of a finished scan.
 pub struct DetectorInput<'a> {
+    /// The shown name of the target.
+    pub name: &'a str,
     /// Every finding of the scanners.
     pub findings: &'a [Finding],
     /// What is installed.
     pub inventory: &'a Inventory,
     /// The image's verified description (`None` for trees and SBOMs).
     pub image: Option<&'a ImageMeta>,
+    /// The final filesystem's files of interest, by absolute path (`/etc/passwd`, `/etc/group`),
+    /// as text (empty for trees and SBOMs).
+    pub files: &'a BTreeMap<String, String>,
 }
 
 /// The SBOM size cap when none is set.
@@ -134,6 +141,8 @@ pub struct Collected {
     pub findings: Vec<Finding>,
     /// Problems met on the way (the inventory's first).
     pub warnings: Vec<String>,
+    /// The final filesystem's files of interest ([`DetectorInput::files`]).
+    pub files: BTreeMap<String, String>,
 }
 
 /// The outcome of a scan.
@@ -281,14 +290,18 @@ fn finish(
 ) -> Result<ScanResult> {
     let policy = &options.policy;
     report.findings.extend(collected.findings);
-    if let Some(detector) = &options.findings_detector {
-        let added = detector(&DetectorInput {
+    let mut added = Vec::new();
+    for detector in &options.findings_detectors {
+        // Each detector sees the scanners' findings, not another detector's.
+        added.extend(detector(&DetectorInput {
+            name: &collected.name,
             findings: &report.findings,
             inventory: &collected.inventory,
             image: collected.image.as_ref(),
-        });
-        report.findings.extend(added);
+            files: &collected.files,
+        })?);
     }
+    report.findings.extend(added);
     // Suppression sees every finding of every scanner.
     let mut gate_warnings = suppress(&mut report, policy)?;
     if let Some(baseline) = &policy.baseline {
@@ -329,6 +342,7 @@ pub fn collect(target: &Target, scanners: Scanners, options: &ScanOptions) -> Re
                 warnings: with_unread(&scan.inventory).into_iter().chain(scan.warnings).collect(),
                 inventory: scan.inventory,
                 findings: scan.findings,
+                files: BTreeMap::new(),
             })
         }
         Target::Sbom(path) => {
@@ -342,6 +356,7 @@ pub fn collect(target: &Target, scanners: Scanners, options: &ScanOptions) -> Re
                 warnings: with_unread(&inventory),
                 inventory,
                 findings: Vec::new(),
+                files: BTreeMap::new(),
             })
         }
     }
@@ -397,7 +412,15 @@ fn collect_image(
     if read.meta.source.starts_with("dir:") && inventory.os.is_none() && inventory.packages.is_empty() {
         warnings.push(format!("{}: no OS release and no packages found; is this a root filesystem?", read.meta.source));
     }
-    Ok(Collected { name: read.meta.display_name().to_owned(), warnings, image: Some(read.meta), inventory, findings })
+    let files = image::files_of_interest(&read, &fs);
+    Ok(Collected {
+        name: read.meta.display_name().to_owned(),
+        warnings,
+        image: Some(read.meta),
+        inventory,
+        findings,
+        files,
+    })
 }
 
 /// The inventory's warnings, then what it could not read that no warning says already.

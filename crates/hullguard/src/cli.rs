@@ -306,6 +306,8 @@ pub struct HostArgs {
     pub no_engine: bool,
     #[command(flatten)]
     pub audit: AuditArgs,
+    #[command(flatten)]
+    pub policy: commands::policy::PolicyArgs,
 }
 
 /// Arguments of `containers`.
@@ -322,6 +324,8 @@ pub struct ContainersArgs {
     pub db: Option<PathBuf>,
     #[command(flatten)]
     pub audit: AuditArgs,
+    #[command(flatten)]
+    pub policy: commands::policy::PolicyArgs,
 }
 
 /// The scanners `containers --scanners` adds to the audit.
@@ -847,6 +851,8 @@ pub struct ScanArgs {
     /// carries its verdict) or gate (also, the gate ignores `not_affected` findings).
     #[arg(long, value_enum, default_value_t = Reachability::Report)]
     pub reachability: Reachability,
+    #[command(flatten)]
+    pub policy: commands::policy::PolicyArgs,
 }
 
 /// `--reachability`.

@@ -135,6 +135,17 @@ fn security_opts(inspect: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Where a finding about the field `field` of the container `inspect` describes is.
+#[must_use]
+pub fn location(inspect: &Value, field: &str) -> Location {
+    Location::Container {
+        name: name(inspect).to_owned(),
+        id: inspect.get("Id").and_then(Value::as_str).unwrap_or_default().chars().take(12).collect(),
+        image: inspect.pointer("/Config/Image").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        field: field.to_owned(),
+    }
+}
+
 /// Checks one container.
 #[must_use]
 #[allow(clippy::too_many_lines)] // one verdict per check, in CIS order: easier to read than split
@@ -142,14 +153,8 @@ pub fn check(facts: &ContainerFacts, daemon: DaemonContext) -> Audit {
     let c = &facts.inspect;
     let mut audit = Audit::default();
     let subject = name(c).to_owned();
-    let short_id: String = c.get("Id").and_then(Value::as_str).unwrap_or_default().chars().take(12).collect();
     let image = c.pointer("/Config/Image").and_then(Value::as_str).unwrap_or_default().to_owned();
-    let at = |field: &str| Location::Container {
-        name: subject.clone(),
-        id: short_id.clone(),
-        image: image.clone(),
-        field: field.to_owned(),
-    };
+    let at = |field: &str| location(c, field);
     let hc = |k: &str| c.pointer(&format!("/HostConfig/{k}"));
     let hc_str = |k: &str| hc(k).and_then(Value::as_str).unwrap_or_default();
     let hc_i64 = |k: &str| hc(k).and_then(Value::as_i64).unwrap_or(0);

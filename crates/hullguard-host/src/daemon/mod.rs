@@ -115,6 +115,35 @@ fn file_at(path: &str) -> Location {
     Location::Host { source: path.to_owned(), field: None }
 }
 
+/// The `host` input document of custom policies (docs/policy.md): what the Engine says of
+/// itself (`engine`, null without it) and what the host's files say (`host`).
+#[must_use]
+pub fn policy_input(engine: Option<&DaemonFacts>, host: &HostFacts) -> Value {
+    serde_json::json!({
+        "schema_version": 1,
+        "engine": engine.map(|e| serde_json::json!({
+            "host": e.host,
+            "api_version": e.api_version,
+            "info": e.info,
+            "version": e.version,
+            "plugins": e.plugins,
+        })),
+        "host": {
+            "root": host.root.display().to_string(),
+            "dockerd_args": host.dockerd_args,
+            "args_source": host.args_source,
+            "daemon_json_path": host.daemon_json_path,
+            "daemon_json": host.daemon_json,
+            "docker_service": host.docker_service,
+            "docker_socket_unit": host.docker_socket_unit,
+            "socket_listen": host.socket_listen,
+            "audit_rules": host.audit_rules,
+            "mount_points": host.mount_points,
+            "docker_group": host.docker_group.as_ref().map(|(gid, members)| serde_json::json!({"gid": gid, "members": members})),
+        },
+    })
+}
+
 /// Checks the daemon and host: `engine` when the Engine answered, `host` the files of its host.
 #[must_use]
 pub fn check(engine: Option<&DaemonFacts>, host: &HostFacts) -> Audit {

@@ -8,13 +8,14 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Result, anyhow};
-use hullguard_host::containers::{DaemonContext, check, check_daemon};
+use hullguard_host::containers::{DaemonContext, check, check_daemon, location};
 use hullguard_host::engine::{ContainerFacts, DaemonFacts, Engine};
 use hullguard_host::hostfs::HostFacts;
 use hullguard_host::report::{AuditReport, EngineSummary};
 use hullguard_host::{Audit, daemon, seccomp};
+use hullguard_policy::InputKind;
 use hullguard_report::gate::Gate;
-use hullguard_report::{CheckStatus, Report};
+use hullguard_report::{CheckStatus, Location, Report};
 use hullguard_scan::{Policy, ScanOptions, ScanRequest, Scanners, Target};
 use serde_json::Value;
 
@@ -39,11 +40,12 @@ fn summary(engine: &DaemonFacts) -> EngineSummary {
     }
 }
 
-/// The audit of the daemon (through the Engine when `with_engine`) and of the files below `root`.
-pub fn host_audit(root: &Path, with_engine: bool) -> Result<(Audit, Option<DaemonFacts>)> {
+/// The audit of the daemon (through the Engine when `with_engine`) and of the files below
+/// `root`, with the facts it was made of.
+pub fn host_audit(root: &Path, with_engine: bool) -> Result<(Audit, Option<DaemonFacts>, HostFacts)> {
     let facts = HostFacts::read(root);
     let engine = if with_engine { Some(Engine::connect()?.daemon()?) } else { None };
-    Ok((daemon::check(engine.as_ref(), &facts), engine))
+    Ok((daemon::check(engine.as_ref(), &facts), engine, facts))
 }
 
 /// The audit of the running containers named (every one, and the daemon-wide container checks,
@@ -72,17 +74,28 @@ pub fn host(args: &HostArgs, quiet: bool) -> Result<ExitCode> {
     if !args.host_root.is_dir() {
         return Err(anyhow!("--host-root {}: not a directory", args.host_root.display()));
     }
-    let (audit, engine) = host_audit(&args.host_root, !args.no_engine)?;
-    let report =
+    let policies = args.policy.load()?;
+    let (audit, engine, facts) = host_audit(&args.host_root, !args.no_engine)?;
+    let mut report =
         AuditReport::new(format!("docker host {}", args.host_root.display()), engine.as_ref().map(summary), audit);
+    if let Some(policies) = &policies {
+        let document = daemon::policy_input(engine.as_ref(), &facts);
+        let at = Location::Host { source: "engine".to_owned(), field: None };
+        report.findings.extend(policies.evaluate(InputKind::Host, &document, &at)?);
+    }
     finish(report, &args.audit, quiet, false)
 }
 
 /// Run `containers`: every running container, or those named, and with `--scanners vuln` the
 /// images they run.
 pub fn containers(args: &ContainersArgs, quiet: bool) -> Result<ExitCode> {
+    let policies = args.policy.load()?;
     let (audit, daemon_facts, containers) = containers_audit(&args.containers)?;
     let mut report = AuditReport::new("containers", Some(summary(&daemon_facts)), audit);
+    if let Some(policies) = &policies {
+        let documents: Vec<_> = containers.iter().map(|c| (c.inspect.clone(), location(&c.inspect, ""))).collect();
+        report.findings.extend(policies.evaluate_all(InputKind::Container, &documents)?);
+    }
     let mut tripped = false;
     if args.scanners.contains(&ContainerScanner::Vuln) {
         // One scan per image id, whatever the number of containers running it.

@@ -117,7 +117,7 @@ fn scan(target: &str, args: &ComplianceArgs, quiet: bool) -> Result<Scanned> {
         if !root.is_dir() {
             return Err(anyhow!("{target}: {} is not a directory", root.display()));
         }
-        let (audit, _) = crate::commands::audit::host_audit(root, true)?;
+        let (audit, _, _) = crate::commands::audit::host_audit(root, true)?;
         return Ok(audited(TargetKind::Host, audit, scanned, quiet));
     }
     if target == "containers" || target.starts_with("containers:") {

@@ -2,17 +2,18 @@
 //! built-in checks' before the ignore file and the gate), `hullguard policy test` and
 //! `hullguard policy eval`.
 
-use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::{Context, Result};
 use hullguard_manifest::k8s;
 use hullguard_manifest::yaml::{Limits as YamlLimits, load_stream};
 use hullguard_manifest::{Input, text as text_of};
-use hullguard_policy::{InputKind, Limits, Policies, test};
+use hullguard_policy::{InputKind, Limits, Policies, input, test};
 use hullguard_report::{Finding, Location};
+use hullguard_scan::{DetectorInput, FindingsDetector};
 
 /// `--policy-dir` of the scanning commands.
 #[derive(clap::Args, Default)]
@@ -23,8 +24,8 @@ pub struct PolicyArgs {
     pub policy_dirs: Vec<PathBuf>,
 }
 
-/// Loaded policies, shared by the file kinds of one command.
-pub struct Loaded(RefCell<Policies>);
+/// Loaded policies, shared by the file kinds of one command (and the scan engine's threads).
+pub struct Loaded(Mutex<Policies>);
 
 impl PolicyArgs {
     /// The policies of the directories (`None` without any).
@@ -36,7 +37,7 @@ impl PolicyArgs {
         if self.policy_dirs.is_empty() {
             return Ok(None);
         }
-        Ok(Some(Loaded(RefCell::new(Policies::load(&self.policy_dirs, Limits::default())?))))
+        Ok(Some(Loaded(Mutex::new(Policies::load(&self.policy_dirs, Limits::default())?))))
     }
 }
 
@@ -47,7 +48,41 @@ impl Loaded {
     ///
     /// A rule whose evaluation fails (a limit reached).
     pub fn evaluate(&self, kind: InputKind, input: &serde_json::Value, at: &Location) -> Result<Vec<Finding>> {
-        Ok(self.0.borrow_mut().evaluate(kind, input, at)?)
+        Ok(self.policies().evaluate(kind, input, at)?)
+    }
+
+    fn policies(&self) -> MutexGuard<'_, Policies> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The policies as a detector of the scan engine: over the image document (images) and the
+    /// inventory document, their findings located in the image (or at the tree or SBOM).
+    pub fn detector(self) -> FindingsDetector {
+        Arc::new(move |scanned: &DetectorInput<'_>| {
+            let mut policies = self.policies();
+            let mut findings = Vec::new();
+            let at = match scanned.image {
+                Some(meta) => {
+                    let at = Location::Image { layer: None, path: None };
+                    let document = input::image(meta, scanned.inventory, scanned.files);
+                    findings.extend(policies.evaluate(InputKind::Image, &document, &at)?);
+                    at
+                }
+                None => Location::Path { path: scanned.name.to_owned() },
+            };
+            let document = input::inventory(scanned.name, scanned.inventory, scanned.findings);
+            findings.extend(policies.evaluate(InputKind::Inventory, &document, &at)?);
+            Ok(findings)
+        })
+    }
+
+    /// The findings of the policies over each of `documents` (of one kind), on every core.
+    ///
+    /// # Errors
+    ///
+    /// A rule whose evaluation fails.
+    pub fn evaluate_all(&self, kind: InputKind, documents: &[(serde_json::Value, Location)]) -> Result<Vec<Finding>> {
+        Ok(self.policies().evaluate_all(kind, documents)?)
     }
 
     /// The findings of the policies over every Kubernetes object of `inputs` (raw objects),
@@ -57,13 +92,9 @@ impl Loaded {
     ///
     /// A rule whose evaluation fails.
     pub fn kubernetes(&self, inputs: &[Input<'_>]) -> Result<Vec<Finding>> {
-        let mut findings = Vec::new();
-        let mut failed = None;
+        let mut documents = Vec::new();
         let mut ignored = Vec::new();
         k8s::walk(inputs, &mut ignored, &mut |file, obj| {
-            if failed.is_some() {
-                return;
-            }
             let at = Location::Manifest {
                 path: file.to_owned(),
                 document: obj.document,
@@ -72,12 +103,9 @@ impl Loaded {
                 line: obj.node.line,
                 column: obj.node.column,
             };
-            match self.evaluate(InputKind::Kubernetes, &obj.node.to_json(), &at) {
-                Ok(found) => findings.extend(found),
-                Err(e) => failed = Some(e),
-            }
+            documents.push((obj.node.to_json(), at));
         });
-        failed.map_or(Ok(findings), Err)
+        self.evaluate_all(InputKind::Kubernetes, &documents)
     }
 
     /// The findings of the policies over every document of the compose files `inputs` (raw).

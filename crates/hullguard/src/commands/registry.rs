@@ -136,7 +136,7 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
             };
             let mut scan_options = super::scan::options(&args.scan, cache.as_deref(), request.limits.clone())?;
             if let Some(path) = &args.trust_policy {
-                scan_options.findings_detector = Some(super::trust::policy_detector(path, &request.spec, &shown)?);
+                scan_options.findings_detectors.push(super::trust::policy_detector(path, &request.spec, &shown)?);
             }
             let target = Target::Image { spec: request.spec, platform: None, reference: shown.clone() };
             let result = hullguard_scan::scan(&ScanRequest {

@@ -204,13 +204,13 @@ pub fn policy_detector(path: &Path, spec: &SourceSpec, reference: &str) -> Resul
     Ok(Arc::new(move |scanned: &hullguard_scan::DetectorInput<'_>| {
         let contents =
             Contents { inventory: scanned.inventory, image: scanned.image, now: hullguard_report::time::now() };
-        policy.evaluate(&Input {
+        Ok(policy.evaluate(&Input {
             image: &image,
             pinned,
             verification: verification.as_ref(),
             findings: Some(scanned.findings),
             contents: Some(contents),
-        })
+        }))
     }))
 }
 

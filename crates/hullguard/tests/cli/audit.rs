@@ -33,13 +33,19 @@ struct Container {
 
 impl Container {
     fn start(flags: &[&str]) -> Self {
+        Self::named("", flags)
+    }
+
+    /// A container whose name and label end in `suffix`, so that tests running at once each
+    /// have their own.
+    fn named(suffix: &str, flags: &[&str]) -> Self {
         if !docker(&["image", "inspect", "debian-base:latest"]).status.success() {
             let out = docker(&["load", "-q", "-i", &image("bookworm-images.docker.tar")]);
             assert!(out.status.success(), "docker load: {}", stderr(&out));
         }
         let c = Container {
-            name: format!("hg-cli-{}", std::process::id()),
-            label: format!("hullguard-test=cli-{}", std::process::id()),
+            name: format!("hg-cli-{}{suffix}", std::process::id()),
+            label: format!("hullguard-test=cli-{}{suffix}", std::process::id()),
         };
         let mut args = vec!["run", "-d", "--name", &c.name, "--label", &c.label];
         args.extend(flags);
@@ -443,4 +449,82 @@ fn seccomp_audit_exit_codes() {
     let out = hullguard(cwd, &["seccomp", "audit", "missing.json"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(Path::new(cwd).join("allow.json").exists());
+}
+
+fn runtime_policies() -> String {
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hullguard-policy/tests/policies/runtime");
+    dir.display().to_string()
+}
+
+/// (id, severity, field, evidence) of each custom-policy finding (`ACME-…`) of an audit report.
+fn policy_rows(out: &Output) -> Vec<(String, String, String, String)> {
+    json_of(out)["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with("ACME-"))
+        .map(|f| {
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (text(&f["id"]), text(&f["severity"]), text(&f["location"]["field"]), text(&f["evidence"]))
+        })
+        .collect()
+}
+
+fn policy_row(id: &str, severity: &str, field: &str, evidence: &str) -> (String, String, String, String) {
+    (id.into(), severity.into(), field.into(), evidence.into())
+}
+
+#[test]
+fn container_policies_over_the_inspect_document() {
+    if !engine_up() {
+        eprintln!("skipped: no Docker Engine");
+        return;
+    }
+    let risky = Container::named("-rego-risky", &["--cap-add", "SYS_ADMIN"]);
+    let plain = Container::named("-rego-plain", &[]);
+    let s = Scratch::new();
+    let policies = runtime_policies();
+    let run = |name: &str, extra: &[&str]| {
+        hullguard(s.dir.path(), &[&["containers", name, "-f", "json", "--policy-dir", &policies][..], extra].concat())
+    };
+    let out = run(&risky.name, &[]);
+    assert_eq!(
+        policy_rows(&out),
+        [policy_row("ACME-CTR-001", "CRITICAL", "HostConfig.CapAdd", &format!("{} adds CAP_SYS_ADMIN", risky.name))]
+    );
+    assert_eq!(json_of(&out)["findings"].as_array().unwrap().iter().filter(|f| f["id"] == "ACME-CTR-001").count(), 1);
+    assert_eq!(policy_rows(&run(&plain.name, &[])), []);
+    // Under the gate and the ignore file as the built-in checks.
+    std::fs::write(s.path("ignore.yaml"), "vulnerabilities:\n  - id: ACME-CTR-001\n").unwrap();
+    assert_eq!(policy_rows(&run(&risky.name, &["--ignorefile", "ignore.yaml"])), []);
+    let gated = run(&plain.name, &["--fail-on", "CRITICAL", "--severity", "CRITICAL"]);
+    assert_eq!(gated.status.code(), Some(0), "{}", stderr(&gated));
+    let gated = run(&risky.name, &["--fail-on", "CRITICAL", "--severity", "CRITICAL"]);
+    assert_eq!(gated.status.code(), Some(1), "{}", stderr(&gated));
+}
+
+#[test]
+fn host_policies_over_the_daemon_facts() {
+    if !engine_up() {
+        eprintln!("skipped: no Docker Engine");
+        return;
+    }
+    let s = Scratch::new();
+    std::fs::create_dir_all(s.path("root/etc/docker")).unwrap();
+    let policies = runtime_policies();
+    let run = |extra: &[&str]| {
+        let args = ["host", "--host-root", "root", "-f", "json", "--policy-dir", &policies];
+        hullguard(s.dir.path(), &[&args[..], extra].concat())
+    };
+    std::fs::write(s.path("root/etc/docker/daemon.json"), r#"{"icc": true}"#).unwrap();
+    assert_eq!(
+        policy_rows(&run(&["--no-engine"])),
+        [policy_row("ACME-HOST-001", "MEDIUM", "icc", "icc is true in /etc/docker/daemon.json")]
+    );
+    std::fs::write(s.path("root/etc/docker/daemon.json"), r#"{"icc": false}"#).unwrap();
+    assert_eq!(policy_rows(&run(&["--no-engine"])), []);
+    // Through the Engine: its facts are in the document too.
+    let api = docker(&["version", "--format", "{{.Server.APIVersion}}"]);
+    let api = String::from_utf8_lossy(&api.stdout).trim().to_owned();
+    assert_eq!(policy_rows(&run(&[])), [policy_row("ACME-HOST-002", "LOW", "", &format!("Engine API {api}"))]);
 }

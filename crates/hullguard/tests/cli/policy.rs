@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::support::{Scratch, hullguard};
+use crate::support::{Scratch, hullguard, image};
 
 fn policies(name: &str) -> String {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hullguard-policy/tests/policies").join(name);
@@ -166,4 +166,100 @@ fn policy_errors_exit_2_naming_file_line_and_column() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("range.rego:4:28: numbers.range: 1000000000000 elements, over the limit of 1000000"), "{err}");
+}
+
+/// (id, severity, place, evidence) of each custom-policy finding (`ACME-…`) of a scan report.
+fn scan_rows(out: &std::process::Output) -> Vec<(String, String, String, String)> {
+    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"].as_str().unwrap().starts_with("ACME-"))
+        .map(|f| {
+            let l = &f["location"];
+            let place = match (l["layer"].as_u64(), l["path"].as_str()) {
+                (Some(layer), Some(path)) => format!("{layer}:{path}"),
+                (Some(layer), None) => format!("{layer}:"),
+                (None, Some(path)) => path.to_owned(),
+                (None, None) => l["type"].as_str().unwrap().to_owned(),
+            };
+            let text = |k: &str| f[k].as_str().unwrap().to_owned();
+            (text("id"), text("severity"), place, text("evidence"))
+        })
+        .collect()
+}
+
+fn scan_row(id: &str, severity: &str, place: &str, evidence: &str) -> (String, String, String, String) {
+    (id.into(), severity.into(), place.into(), evidence.into())
+}
+
+#[test]
+fn image_and_inventory_policies_over_the_shared_images() {
+    let s = Scratch::new();
+    let scan = policies("scan");
+    let spec = |name: &str| format!("oci-archive:{}:{name}:latest", image("bookworm-images.oci.tar"));
+    let run = |name: &str, extra: &[&str]| {
+        let spec = spec(name);
+        let args = ["image", &spec, "--scanners", "misconfig,secret", "-q", "--policy-dir", &scan];
+        hullguard(s.dir.path(), &[&args[..], extra].concat())
+    };
+    let app_mixed = run("app-mixed", &["-f", "json"]);
+    assert_eq!(
+        scan_rows(&app_mixed),
+        [
+            scan_row("ACME-INV-002", "CRITICAL", "image", "3 secret(s) among 234 packages"),
+            scan_row("ACME-IMG-001", "HIGH", "image", "the image exposes 22/tcp"),
+            scan_row(
+                "ACME-INV-003",
+                "HIGH",
+                "/app/node_modules/lodash/package.json",
+                "lodash 4.17.15 at /app/node_modules/lodash/package.json"
+            ),
+            scan_row("ACME-INV-001", "MEDIUM", "image", "curl 7.88.1-10+deb12u15 is installed in app-mixed:latest"),
+            scan_row("ACME-IMG-002", "MEDIUM", "2:", "layer 2 downloads at build time"),
+            scan_row("ACME-IMG-003", "LOW", "/etc/passwd", "root logs in with /bin/bash on debian 12"),
+        ]
+    );
+    // The base image passes every deny rule: only the warning about root's shell is left.
+    assert_eq!(
+        scan_rows(&run("debian-base", &["-f", "json"])),
+        [scan_row("ACME-IMG-003", "LOW", "/etc/passwd", "root logs in with /bin/bash on debian 12")]
+    );
+    // The ignore file and the gate see them as any finding.
+    std::fs::write(s.path("ignore.yaml"), "vulnerabilities:\n  - id: ACME-IMG-003\n").unwrap();
+    let ignored = run("debian-base", &["-f", "json", "--ignorefile", "ignore.yaml", "--severity", "LOW"]);
+    assert_eq!(scan_rows(&ignored), []);
+    let gated = run("debian-base", &["-f", "json", "--severity", "LOW", "--fail-on", "LOW"]);
+    assert_eq!(gated.status.code(), Some(1));
+    // SARIF and the table name them too.
+    let sarif: serde_json::Value = serde_json::from_slice(&run("app-mixed", &["-f", "sarif"]).stdout).unwrap();
+    let mut ids: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["ruleId"].as_str())
+        .filter(|id| id.starts_with("ACME"))
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["ACME-IMG-001", "ACME-IMG-002", "ACME-IMG-003", "ACME-INV-001", "ACME-INV-002", "ACME-INV-003"]);
+    let table = String::from_utf8_lossy(&run("debian-base", &["--severity", "LOW"]).stdout).into_owned();
+    assert!(table.contains("ACME-IMG-003"), "{table}");
+}
+
+#[test]
+fn inventory_policies_over_a_tree() {
+    let s = Scratch::new();
+    let lock = r#"{"name": "web", "version": "1.0.0", "lockfileVersion": 3, "requires": true, "packages": {"": {"name": "web", "version": "1.0.0", "dependencies": {"lodash": "4.17.15"}}, "node_modules/lodash": {"version": "4.17.15"}}}"#;
+    std::fs::write(s.path("package-lock.json"), lock).unwrap();
+    let args = ["fs", ".", "--scanners", "misconfig", "-f", "json", "-q", "--policy-dir", &policies("scan")];
+    let out = hullguard(s.dir.path(), &args);
+    assert_eq!(
+        scan_rows(&out),
+        [scan_row("ACME-INV-003", "HIGH", "/package-lock.json", "lodash 4.17.15 at /package-lock.json")]
+    );
+    let fixed = lock.replace("4.17.15", "4.17.21");
+    std::fs::write(s.path("package-lock.json"), fixed).unwrap();
+    assert_eq!(scan_rows(&hullguard(s.dir.path(), &args)), []);
 }

@@ -64,13 +64,15 @@ pub fn scanners(list: &[Scanner]) -> Scanners {
     }
 }
 
-/// The engine's options for `args`, with the layer cache in `cache_dir`.
+/// The engine's options for `args`, with the layer cache in `cache_dir` and the custom policies
+/// of `--policy-dir`.
 pub fn options(args: &ScanArgs, cache_dir: Option<&Path>, limits: hullguard_image::Limits) -> Result<ScanOptions> {
     Ok(ScanOptions {
         limits,
         cache_dir: cache_dir.map(Path::to_path_buf),
         db: args.db.clone(),
         policy: policy(args)?,
+        findings_detectors: args.policy.load()?.map(super::policy::Loaded::detector).into_iter().collect(),
         ..ScanOptions::default()
     })
 }
@@ -188,7 +190,7 @@ pub fn run_image(image: ImageScan<'_>, args: &ScanArgs, quiet: bool) -> Result<E
     };
     let mut options = options(args, image.cache_dir, request.limits.clone())?;
     if let Some(path) = image.trust_policy {
-        options.findings_detector = Some(super::trust::policy_detector(path, &request.spec, image.reference)?);
+        options.findings_detectors.push(super::trust::policy_detector(path, &request.spec, image.reference)?);
     }
     let label = format!("reading {}", if image.reference.is_empty() { "the image" } else { image.reference });
     run(ScanRequest { target, scanners: scanners(image.scanners), options }, &label, args, quiet, image.remote)
