@@ -92,6 +92,52 @@ impl Registry {
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
     }
 
+    /// `GET /v2/<repo>/manifests/<reference>` (plain HTTP) as JSON: what a test reads beside
+    /// hullguard.
+    pub(crate) fn manifest(&self, repo: &str, reference: &str) -> Value {
+        let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+        let url = format!("http://{}/v2/{repo}/manifests/{reference}", self.host);
+        let response = reqwest::blocking::Client::new().get(&url).header("Accept", accept).send().unwrap();
+        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        serde_json::from_slice(&response.bytes().unwrap()).unwrap()
+    }
+
+    /// `GET /v2/<repo>/blobs/<digest>`.
+    pub(crate) fn blob(&self, repo: &str, digest: &str) -> Vec<u8> {
+        let url = format!("http://{}/v2/{repo}/blobs/{digest}", self.host);
+        let response = reqwest::blocking::get(&url).unwrap();
+        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        response.bytes().unwrap().to_vec()
+    }
+
+    /// Upload a blob (`POST`, then a monolithic `PUT`); returns its digest: what a test plants.
+    pub(crate) fn put_blob(&self, repo: &str, bytes: &[u8]) -> String {
+        let http = reqwest::blocking::Client::new();
+        let digest = format!("sha256:{}", crate::support::sha256(bytes));
+        let opened = http.post(format!("http://{}/v2/{repo}/blobs/uploads/", self.host)).send().unwrap();
+        let location = opened.headers()["location"].to_str().unwrap().to_string();
+        let url = if location.starts_with('/') { format!("http://{}{location}", self.host) } else { location };
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let put = http.put(format!("{url}{separator}digest={digest}")).body(bytes.to_vec()).send().unwrap();
+        assert!(put.status().is_success(), "blob upload: {}", put.status());
+        digest
+    }
+
+    /// Store `manifest` with `media_type` under `tag`, else under its digest; returns its digest.
+    pub(crate) fn put_manifest(&self, repo: &str, tag: Option<&str>, media_type: &str, manifest: &Value) -> String {
+        let bytes = serde_json::to_vec(manifest).unwrap();
+        let digest = format!("sha256:{}", crate::support::sha256(&bytes));
+        let url = format!("http://{}/v2/{repo}/manifests/{}", self.host, tag.unwrap_or(&digest));
+        let put = reqwest::blocking::Client::new()
+            .put(&url)
+            .header("Content-Type", media_type)
+            .body(bytes.clone())
+            .send()
+            .unwrap();
+        assert!(put.status().is_success(), "PUT {url}: {}", put.status());
+        digest
+    }
+
     /// Blob downloads the registry has answered so far (its access log).
     fn blob_gets(&self) -> usize {
         self.log_text().lines().filter(|l| l.contains("\"GET /v2/") && l.contains("/blobs/sha256:")).count()
