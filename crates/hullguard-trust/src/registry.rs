@@ -29,8 +29,9 @@ const ANNOTATION_CERTIFICATE: &str = "dev.sigstore.cosign/certificate";
 const MEDIA_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const MEDIA_OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
 const MEDIA_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
-/// The OCI empty descriptor's media type: the config of an artifact manifest, `{}`.
+/// The OCI empty descriptor's media type and content: the config of an artifact manifest.
 const MEDIA_OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+const EMPTY_CONFIG: &[u8] = b"{}";
 /// Largest referrers index read.
 const MAX_INDEX_BYTES: u64 = 4 << 20;
 /// Signatures read from one image, at most.
@@ -147,7 +148,7 @@ pub fn sign_legacy(subject: &Subject, key: &PrivateKey, annotations: BTreeMap<St
 pub fn sign_bundle(subject: &Subject, key: &PrivateKey, annotations: &BTreeMap<String, String>) -> Result<Signed> {
     let repository = &subject.repository;
     let bundle = sigstore_bundle::sign_image(key, subject.digest.hex(), annotations)?;
-    let config_digest = repository.push_blob(b"{}")?;
+    let config_digest = repository.push_blob(EMPTY_CONFIG)?;
     let bundle_digest = repository.push_blob(&bundle)?;
     let created = hullguard_report::time::rfc3339_utc(std::time::SystemTime::now());
     let manifest_annotations = json!({
@@ -159,7 +160,7 @@ pub fn sign_bundle(subject: &Subject, key: &PrivateKey, annotations: &BTreeMap<S
         "schemaVersion": 2,
         "mediaType": MEDIA_OCI_MANIFEST,
         "artifactType": MEDIA_BUNDLE_V03,
-        "config": { "mediaType": MEDIA_OCI_EMPTY, "digest": config_digest.as_str(), "size": 2 },
+        "config": { "mediaType": MEDIA_OCI_EMPTY, "digest": config_digest.as_str(), "size": EMPTY_CONFIG.len() },
         "layers": [{
             "mediaType": MEDIA_BUNDLE_V03,
             "digest": bundle_digest.as_str(),
@@ -191,6 +192,11 @@ pub fn sign_bundle(subject: &Subject, key: &PrivateKey, annotations: &BTreeMap<S
     let index = json!({ "schemaVersion": 2, "mediaType": MEDIA_OCI_INDEX, "manifests": listed });
     repository.push_manifest(&tag, MEDIA_OCI_INDEX, &serde_json::to_vec(&index).unwrap_or_default())?;
     Ok(Signed { digest: subject.digest.clone(), tag: Some(tag), referrer: Some(referrer), signatures })
+}
+
+/// A signed annotation's value as text: a JSON string as it is, anything else as JSON.
+fn annotation_text(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_string)
 }
 
 /// The `manifests` of a referrers index (`subject` names it in errors).
@@ -333,12 +339,7 @@ pub fn check_legacy(
             ));
         }
         Ok(p) => {
-            checked.annotations = p
-                .optional
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect();
+            checked.annotations = p.optional.iter().flatten().map(|(k, v)| (k.clone(), annotation_text(v))).collect();
         }
     }
     checked
@@ -384,7 +385,7 @@ pub fn check_bundle(bundle: &Bundle, keys: &[NamedKey], digest: &str, blob: &str
                 .iter()
                 .filter(|s| s.digest.get("sha256").map(String::as_str) == Some(hex))
                 .flat_map(|s| &s.annotations)
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .map(|(k, v)| (k.clone(), annotation_text(v)))
                 .collect();
         }
     }
