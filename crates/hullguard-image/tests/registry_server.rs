@@ -393,3 +393,36 @@ fn a_dropped_blob_download_resumes_with_range() {
     assert!(err.to_string().contains("the download broke off at byte 30000"), "{err}");
     assert!(err.to_string().ends_with("and the registry cannot resume it"), "{err}");
 }
+
+/// The referrers API (OCI distribution 1.1, which Debian's distribution 2.8 lacks): the index a
+/// registry that has it answers, read as sent; `None` where the registry answers 404, which
+/// clients take as "no referrers API, use the `sha256-<hex>` tag".
+#[test]
+fn the_referrers_api_is_read_where_the_registry_has_it() {
+    let subject = format!("sha256:{}", "a".repeat(64));
+    let index = serde_json::to_vec(&json!({
+        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{}", "b".repeat(64)),
+                       "size": 2, "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json"}],
+    }))
+    .unwrap();
+    let served = index.clone();
+    let with_api = format!("/v2/app/referrers/{subject}");
+    let (host, log) = serve(Box::new(move |r, _| {
+        if r.path == with_api {
+            Reply::ok(&served).header("Content-Type", "application/vnd.oci.image.index.v1+json")
+        } else {
+            Reply::status(404)
+        }
+    }));
+    let open = |repository: &str| {
+        let mut spec = RegistrySpec::parse(&format!("{host}/{repository}:1")).unwrap();
+        spec.options.insecure = true;
+        hullguard_image::source::registry::Repository::open(&spec).unwrap()
+    };
+    let digest = hullguard_image::Digest::parse(&subject).unwrap();
+    assert_eq!(open("app").referrers(&digest, 1 << 20).unwrap(), Some(index));
+    assert_eq!(open("old").referrers(&digest, 1 << 20).unwrap(), None);
+    let paths: Vec<String> = log.lock().unwrap().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, [format!("/v2/app/referrers/{subject}"), format!("/v2/old/referrers/{subject}")]);
+}

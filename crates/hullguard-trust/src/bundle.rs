@@ -1,18 +1,103 @@
 //! Sigstore bundles v0.3 (what cosign 3 pushes by default): the verification material (a public
 //! key hint, or a Fulcio certificate), the transparency-log entries, and a DSSE envelope holding
-//! an in-toto statement whose subject is the signed image. Only what verification needs is read.
+//! an in-toto statement whose subject is the signed image. Only what verification needs is read;
+//! [`sign_image`] writes the key-based bundle cosign 3 writes.
+
+use std::collections::BTreeMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::key::PublicKey;
+use crate::key::{PrivateKey, PublicKey};
 
 /// The media type and OCI artifact type of a v0.3 bundle.
 pub const MEDIA_BUNDLE_V03: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
 /// The DSSE payload type of an in-toto statement.
 pub const PAYLOAD_IN_TOTO: &str = "application/vnd.in-toto+json";
+/// The in-toto statement type cosign 3 writes.
+pub const STATEMENT_V1: &str = "https://in-toto.io/Statement/v1";
+/// The predicate type of a cosign image signature.
+pub const PREDICATE_COSIGN_SIGN: &str = "https://sigstore.dev/cosign/sign/v1";
+
+/// The in-toto statement cosign 3 signs for an image, field for field in its order: the manifest
+/// digest (`sha256_hex`) as the one subject, carrying the `-a` annotations, and the predicate type.
+#[derive(Serialize)]
+struct StatementOut<'a> {
+    #[serde(rename = "_type")]
+    statement_type: &'a str,
+    subject: [SubjectOut<'a>; 1],
+    #[serde(rename = "predicateType")]
+    predicate_type: &'a str,
+}
+
+#[derive(Serialize)]
+struct SubjectOut<'a> {
+    digest: BTreeMap<&'a str, &'a str>,
+    annotations: &'a BTreeMap<String, String>,
+}
+
+/// A key-based bundle as cosign 3 writes it (no transparency-log entry).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BundleOut<'a> {
+    media_type: &'a str,
+    verification_material: MaterialOut,
+    dsse_envelope: EnvelopeOut<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MaterialOut {
+    public_key: HintOut,
+}
+
+#[derive(Serialize)]
+struct HintOut {
+    hint: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EnvelopeOut<'a> {
+    payload: String,
+    payload_type: &'a str,
+    signatures: [SignatureOut; 1],
+}
+
+#[derive(Serialize)]
+struct SignatureOut {
+    sig: String,
+}
+
+/// The statement cosign 3 signs for the image manifest `sha256_hex`, with `annotations`.
+pub fn image_statement(sha256_hex: &str, annotations: &BTreeMap<String, String>) -> Vec<u8> {
+    let statement = StatementOut {
+        statement_type: STATEMENT_V1,
+        subject: [SubjectOut { digest: BTreeMap::from([("sha256", sha256_hex)]), annotations }],
+        predicate_type: PREDICATE_COSIGN_SIGN,
+    };
+    serde_json::to_vec(&statement).unwrap_or_default()
+}
+
+/// Sign the image manifest `sha256_hex` as cosign 3 does with a key: the DSSE signature (ECDSA
+/// P-256 / SHA-256 over the PAE of [`image_statement`]) in a v0.3 bundle whose verification
+/// material is the key's hint. Returns the bundle's JSON.
+pub fn sign_image(key: &PrivateKey, sha256_hex: &str, annotations: &BTreeMap<String, String>) -> Result<Vec<u8>> {
+    let payload = image_statement(sha256_hex, annotations);
+    let signature = key.sign(&pae(PAYLOAD_IN_TOTO, &payload));
+    let bundle = BundleOut {
+        media_type: MEDIA_BUNDLE_V03,
+        verification_material: MaterialOut { public_key: HintOut { hint: key.public_key().hint()? } },
+        dsse_envelope: EnvelopeOut {
+            payload: STANDARD.encode(&payload),
+            payload_type: PAYLOAD_IN_TOTO,
+            signatures: [SignatureOut { sig: STANDARD.encode(signature) }],
+        },
+    };
+    Ok(serde_json::to_vec(&bundle).unwrap_or_default())
+}
 /// Largest bundle read.
 pub const MAX_BUNDLE_BYTES: u64 = 4 << 20;
 
@@ -104,7 +189,10 @@ pub struct Subject {
     #[serde(default)]
     pub name: Option<String>,
     /// Its digests by algorithm.
-    pub digest: std::collections::BTreeMap<String, String>,
+    pub digest: BTreeMap<String, String>,
+    /// Its annotations (cosign 3 puts `-a` annotations here).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, serde_json::Value>,
 }
 
 /// The parts of an in-toto statement verification reads.

@@ -219,6 +219,14 @@ impl PublicKey {
         self.0.to_public_key_pem(LineEnding::LF).map_err(|e| Error::invalid("key", format!("PEM encoding: {e}")))
     }
 
+    /// The key hint cosign 3 writes in a bundle's `verificationMaterial.publicKey.hint`: base64
+    /// of the SHA-256 of the DER `SubjectPublicKeyInfo`.
+    pub fn hint(&self) -> Result<String> {
+        use sha2::Digest as _;
+        let der = self.0.to_public_key_der().map_err(|e| Error::invalid("key", format!("DER encoding: {e}")))?;
+        Ok(STANDARD.encode(sha2::Sha256::digest(der.as_bytes())))
+    }
+
     /// Whether `signature` (ASN.1 DER, or the 64-byte r‖s form) signs `message` with this key.
     pub fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
         let parsed = Signature::from_der(signature).or_else(|_| Signature::from_slice(signature));

@@ -1,8 +1,8 @@
 //! Signatures in a registry, where cosign puts them: the legacy scheme's `sha256-<hex>.sig` tag
 //! (an OCI manifest with one simple-signing layer per signature, the signature in the layer's
 //! annotation), and Sigstore bundles v0.3 listed by the `sha256-<hex>` referrers fallback tag (an
-//! index of artifacts of type [`MEDIA_BUNDLE_V03`]). Signing pushes the legacy form; verification
-//! reads both.
+//! index of artifacts of type [`MEDIA_BUNDLE_V03`]), or by the registry's referrers API where it
+//! has one. Signing pushes either form; verification reads both.
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use hullguard_image::source::registry::{RegistrySpec, Repository};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::bundle::{Bundle, MAX_BUNDLE_BYTES, MEDIA_BUNDLE_V03};
+use crate::bundle::{self as sigstore_bundle, Bundle, MAX_BUNDLE_BYTES, MEDIA_BUNDLE_V03, PREDICATE_COSIGN_SIGN};
 use crate::error::{Error, Result};
 use crate::key::{PrivateKey, PublicKey};
 use crate::payload::{MAX_PAYLOAD_BYTES, Payload};
@@ -28,6 +28,12 @@ const ANNOTATION_REKOR_BUNDLE: &str = "dev.sigstore.cosign/bundle";
 const ANNOTATION_CERTIFICATE: &str = "dev.sigstore.cosign/certificate";
 const MEDIA_OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
 const MEDIA_OCI_CONFIG: &str = "application/vnd.oci.image.config.v1+json";
+const MEDIA_OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+/// The OCI empty descriptor's media type and content: the config of an artifact manifest.
+const MEDIA_OCI_EMPTY: &str = "application/vnd.oci.empty.v1+json";
+const EMPTY_CONFIG: &[u8] = b"{}";
+/// Largest referrers index read.
+const MAX_INDEX_BYTES: u64 = 4 << 20;
 /// Signatures read from one image, at most.
 const MAX_SIGNATURES: usize = 256;
 
@@ -49,6 +55,10 @@ pub struct Subject {
     pub digest: Digest,
     /// `registry/repository`, as the payload's `docker-reference` holds it.
     pub docker_reference: String,
+    /// The manifest's media type and size: a referrer's `subject` descriptor.
+    pub media_type: String,
+    /// The manifest's size in bytes.
+    pub size: u64,
 }
 
 impl Subject {
@@ -59,25 +69,34 @@ impl Subject {
         let manifest =
             repository.manifest(&wanted)?.ok_or_else(|| Error::invalid(&spec.name, "no such image in the registry"))?;
         let docker_reference = format!("{}/{}", spec.reference.registry, spec.reference.repository);
-        Ok(Subject { repository, digest: manifest.digest, docker_reference })
+        Ok(Subject {
+            repository,
+            digest: manifest.digest,
+            docker_reference,
+            media_type: manifest.media_type,
+            size: manifest.bytes.len() as u64,
+        })
     }
 }
 
-/// What `sign` did.
+/// What a signing pushed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signed {
     /// The signed manifest digest.
     pub digest: Digest,
-    /// The tag the signature went to.
-    pub tag: String,
-    /// Signatures under the tag now (the new one included).
+    /// The tag listing the signature: the `.sig` tag (legacy), the referrers fallback tag
+    /// (bundle); `None` when the registry's referrers API lists the bundle.
+    pub tag: Option<String>,
+    /// The bundle's referrer manifest (bundle format).
+    pub referrer: Option<Digest>,
+    /// Signatures the tag lists now (the new one included).
     pub signatures: usize,
 }
 
 /// Sign `subject` with `key` in the legacy scheme and push the signature: the payload as a layer
 /// of the `.sig` manifest, appended to the signatures already there (an identical signature is
 /// not added twice).
-pub fn sign(subject: &Subject, key: &PrivateKey, annotations: BTreeMap<String, String>) -> Result<Signed> {
+pub fn sign_legacy(subject: &Subject, key: &PrivateKey, annotations: BTreeMap<String, String>) -> Result<Signed> {
     let payload = Payload::new(&subject.docker_reference, subject.digest.as_str(), annotations).to_bytes();
     let signature = STANDARD.encode(key.sign(&payload));
     let tag = signature_tag(&subject.digest);
@@ -118,7 +137,93 @@ pub fn sign(subject: &Subject, key: &PrivateKey, annotations: BTreeMap<String, S
     });
     let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
     subject.repository.push_manifest(&tag, MEDIA_OCI_MANIFEST, &bytes)?;
-    Ok(Signed { digest: subject.digest.clone(), tag, signatures: layers.len() })
+    Ok(Signed { digest: subject.digest.clone(), tag: Some(tag), referrer: None, signatures: layers.len() })
+}
+
+/// Sign `subject` with `key` as cosign 3 does: a Sigstore bundle v0.3 ([`sigstore_bundle::sign_image`])
+/// pushed as an OCI 1.1 artifact manifest whose `subject` is the image's manifest. A registry
+/// with the referrers API indexes it itself (it answers the push with `OCI-Subject`); for one
+/// without, the manifest is added to the `sha256-<hex>` fallback tag's index (the OCI referrers
+/// tag schema), keeping what the index lists already.
+pub fn sign_bundle(subject: &Subject, key: &PrivateKey, annotations: &BTreeMap<String, String>) -> Result<Signed> {
+    let repository = &subject.repository;
+    let bundle = sigstore_bundle::sign_image(key, subject.digest.hex(), annotations)?;
+    let config_digest = repository.push_blob(EMPTY_CONFIG)?;
+    let bundle_digest = repository.push_blob(&bundle)?;
+    let created = hullguard_report::time::rfc3339_utc(std::time::SystemTime::now());
+    let manifest_annotations = json!({
+        "dev.sigstore.bundle.content": "dsse-envelope",
+        "dev.sigstore.bundle.predicateType": PREDICATE_COSIGN_SIGN,
+        "org.opencontainers.image.created": created,
+    });
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MEDIA_OCI_MANIFEST,
+        "artifactType": MEDIA_BUNDLE_V03,
+        "config": { "mediaType": MEDIA_OCI_EMPTY, "digest": config_digest.as_str(), "size": EMPTY_CONFIG.len() },
+        "layers": [{
+            "mediaType": MEDIA_BUNDLE_V03,
+            "digest": bundle_digest.as_str(),
+            "size": bundle.len(),
+            "annotations": { "org.opencontainers.image.title": format!("{}.sigstore.json", fallback_tag(&bundle_digest)) },
+        }],
+        "subject": { "mediaType": subject.media_type, "digest": subject.digest.as_str(), "size": subject.size },
+        "annotations": manifest_annotations,
+    });
+    let bytes = serde_json::to_vec(&manifest).unwrap_or_default();
+    let referrer = Digest::of(&bytes);
+    let pushed = repository.push_manifest(referrer.as_str(), MEDIA_OCI_MANIFEST, &bytes)?;
+    if pushed.indexed_subject.is_some() {
+        return Ok(Signed { digest: subject.digest.clone(), tag: None, referrer: Some(referrer), signatures: 1 });
+    }
+    let tag = fallback_tag(&subject.digest);
+    let mut listed: Vec<Value> = match repository.manifest(&tag)? {
+        Some(index) => index_entries(&index.bytes, &format!("{}:{tag}", subject.docker_reference))?,
+        None => Vec::new(),
+    };
+    listed.push(json!({
+        "mediaType": MEDIA_OCI_MANIFEST,
+        "digest": referrer.as_str(),
+        "size": bytes.len(),
+        "artifactType": MEDIA_BUNDLE_V03,
+        "annotations": manifest_annotations,
+    }));
+    let signatures = listed.iter().filter(|e| is_bundle_entry(e)).count();
+    let index = json!({ "schemaVersion": 2, "mediaType": MEDIA_OCI_INDEX, "manifests": listed });
+    repository.push_manifest(&tag, MEDIA_OCI_INDEX, &serde_json::to_vec(&index).unwrap_or_default())?;
+    Ok(Signed { digest: subject.digest.clone(), tag: Some(tag), referrer: Some(referrer), signatures })
+}
+
+/// A signed annotation's value as text: a JSON string as it is, anything else as JSON.
+fn annotation_text(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_string)
+}
+
+/// The `manifests` of a referrers index (`subject` names it in errors).
+fn index_entries(bytes: &[u8], subject: &str) -> Result<Vec<Value>> {
+    let index: Value =
+        serde_json::from_slice(bytes).map_err(|e| Error::invalid(subject, format!("referrers index: {e}")))?;
+    Ok(index.get("manifests").and_then(Value::as_array).cloned().unwrap_or_default())
+}
+
+/// Whether a referrers index entry is a Sigstore bundle.
+fn is_bundle_entry(entry: &Value) -> bool {
+    entry.get("artifactType").and_then(Value::as_str) == Some(MEDIA_BUNDLE_V03)
+}
+
+/// The referrers of `subject`'s manifest: the registry's referrers API, else (it answers 404)
+/// the `sha256-<hex>` fallback tag; `None` when neither lists any.
+fn referrers(subject: &Subject) -> Result<Option<Vec<Value>>> {
+    let repository = &subject.repository;
+    if let Some(bytes) = repository.referrers(&subject.digest, MAX_INDEX_BYTES)? {
+        let name = format!("{}: referrers of {}", subject.docker_reference, subject.digest);
+        return index_entries(&bytes, &name).map(Some);
+    }
+    let tag = fallback_tag(&subject.digest);
+    match repository.manifest(&tag)? {
+        Some(index) => index_entries(&index.bytes, &format!("{}:{tag}", subject.docker_reference)).map(Some),
+        None => Ok(None),
+    }
 }
 
 /// A key verification is done with, and the name it is reported by (its file).
@@ -234,12 +339,7 @@ pub fn check_legacy(
             ));
         }
         Ok(p) => {
-            checked.annotations = p
-                .optional
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-                .collect();
+            checked.annotations = p.optional.iter().flatten().map(|(k, v)| (k.clone(), annotation_text(v))).collect();
         }
     }
     checked
@@ -280,6 +380,13 @@ pub fn check_bundle(bundle: &Bundle, keys: &[NamedKey], digest: &str, blob: &str
                     signed.first().copied().unwrap_or("(none)")
                 ));
             }
+            checked.annotations = statement
+                .subject
+                .iter()
+                .filter(|s| s.digest.get("sha256").map(String::as_str) == Some(hex))
+                .flat_map(|s| &s.annotations)
+                .map(|(k, v)| (k.clone(), annotation_text(v)))
+                .collect();
         }
     }
     checked
@@ -320,35 +427,30 @@ pub fn verify(subject: &Subject, keys: &[NamedKey]) -> Result<Verification> {
             signatures.push(checked);
         }
     }
-    if let Some(index) = repository.manifest(&fallback_tag(&subject.digest))? {
-        let listed: Value = serde_json::from_slice(&index.bytes).map_err(|e| {
-            Error::invalid(format!("{}:{}", subject.docker_reference, fallback_tag(&subject.digest)), e.to_string())
-        })?;
-        for entry in listed.get("manifests").and_then(Value::as_array).into_iter().flatten() {
-            if entry.get("artifactType").and_then(Value::as_str) != Some(MEDIA_BUNDLE_V03) {
+    for entry in referrers(subject)?.into_iter().flatten().take(MAX_SIGNATURES + 1) {
+        if !is_bundle_entry(&entry) {
+            continue;
+        }
+        let Some(reference) = entry.get("digest").and_then(Value::as_str) else { continue };
+        let Some(manifest) = repository.manifest(reference)? else { continue };
+        for layer in layers(&manifest.bytes, &subject.docker_reference)? {
+            if layer.media_type.as_deref() != Some(MEDIA_BUNDLE_V03) {
                 continue;
             }
-            let Some(reference) = entry.get("digest").and_then(Value::as_str) else { continue };
-            let Some(manifest) = repository.manifest(reference)? else { continue };
-            for layer in layers(&manifest.bytes, &subject.docker_reference)? {
-                if layer.media_type.as_deref() != Some(MEDIA_BUNDLE_V03) {
-                    continue;
-                }
-                let blob = layer.digest.to_string();
-                let bytes = repository.small_blob("bundle", &layer.digest, layer.size, MAX_BUNDLE_BYTES)?;
-                let checked = match Bundle::parse(&blob, &bytes) {
-                    Ok(bundle) => check_bundle(&bundle, keys, digest, &blob),
-                    Err(e) => Checked {
-                        scheme: Scheme::Bundle,
-                        blob: blob.clone(),
-                        key: None,
-                        rejected: Some(e.to_string()),
-                        annotations: BTreeMap::new(),
-                        tlog_unchecked: false,
-                    },
-                };
-                signatures.push(checked);
-            }
+            let blob = layer.digest.to_string();
+            let bytes = repository.small_blob("bundle", &layer.digest, layer.size, MAX_BUNDLE_BYTES)?;
+            let checked = match Bundle::parse(&blob, &bytes) {
+                Ok(bundle) => check_bundle(&bundle, keys, digest, &blob),
+                Err(e) => Checked {
+                    scheme: Scheme::Bundle,
+                    blob: blob.clone(),
+                    key: None,
+                    rejected: Some(e.to_string()),
+                    annotations: BTreeMap::new(),
+                    tlog_unchecked: false,
+                },
+            };
+            signatures.push(checked);
         }
     }
     if signatures.len() > MAX_SIGNATURES {

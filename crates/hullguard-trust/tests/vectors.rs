@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hullguard_trust::bundle::{Bundle, Material};
+use hullguard_trust::bundle::{Bundle, Material, image_statement, sign_image};
 use hullguard_trust::registry::{NamedKey, check_bundle, check_legacy};
 use hullguard_trust::{Error, PrivateKey, PublicKey};
 
@@ -162,4 +162,32 @@ fn bundles_parse_and_their_dsse_signatures_check_against_their_certificates() {
         let other = check_bundle(&bundle, &as_key, &format!("sha256:{}", "1".repeat(64)), file);
         assert!(other.rejected.unwrap().starts_with(&format!("the in-toto subject is sha256:{digest}")), "{file}");
     }
+}
+
+/// The statement hullguard signs for an image is byte for byte the one cosign 3 signed in the
+/// sigstore-rs vector (same digest, no annotations); a key-based bundle of ours parses, names the
+/// key by cosign 3's hint, verifies with the key (DSSE over the PAE) and carries the annotations.
+#[test]
+fn our_bundle_has_cosign_3s_statement_and_key_hint() {
+    const DIGEST: &str = "c811d58de79c92f03214e63aa339484e488d694ae8a6283b5f3f17a9faf50172";
+    let vector = Bundle::parse("v03", &read("bundles/sigstore-rs-bundle_v03.json")).unwrap();
+    assert_eq!(image_statement(DIGEST, &Default::default()), vector.payload);
+
+    let key = PrivateKey::from_pem("k", &read("keys/cosign-pemsigstorekey.key"), b"hello").unwrap();
+    let public = PublicKey::from_pem("p", &read("keys/cosign-pemsigstorekey.pub")).unwrap();
+    let annotations = [("env".to_string(), "prod".to_string())].into();
+    let bytes = sign_image(&key, DIGEST, &annotations).unwrap();
+    let ours = Bundle::parse("ours", &bytes).unwrap();
+    // base64(sha256(DER SubjectPublicKeyInfo)) of cosign-pemsigstorekey.pub, computed with openssl.
+    let hint = "8QV788EU1UhvC9s8cCWW1hVBWCSJgNS+SfbGH9xixZE=";
+    assert_eq!(
+        (public.hint().unwrap().as_str(), &ours.material),
+        (hint, &Material::PublicKey { hint: Some(hint.into()) })
+    );
+    assert_eq!(ours.tlog_entries, 0);
+    let keys = [NamedKey { name: "cosign".into(), key: public }];
+    let checked = check_bundle(&ours, &keys, &format!("sha256:{DIGEST}"), "ours");
+    assert!(checked.verified() && !checked.tlog_unchecked, "{checked:?}");
+    assert_eq!(checked.annotations, annotations);
+    assert!(!check_bundle(&ours, &legacy_key(), &format!("sha256:{DIGEST}"), "ours").verified());
 }

@@ -155,9 +155,14 @@ struct SignArgs {
     /// The private key (cosign.key; password from $HULLGUARD_PASSWORD, $COSIGN_PASSWORD or stdin).
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
-    /// Annotation signed in the payload (`optional`); repeatable.
+    /// Annotation signed with the digest (legacy: the payload's `optional`; bundle: the in-toto
+    /// subject's annotations); repeatable.
     #[arg(short = 'a', long = "annotation", value_name = "KEY=VALUE")]
     annotations: Vec<String>,
+    /// How the signature is stored: a Sigstore bundle v0.3 as an OCI 1.1 referrer (cosign 3's
+    /// default), or the `sha256-<hex>.sig` tag (cosign 2's).
+    #[arg(long, value_enum, default_value_t = commands::trust::SignFormat::Bundle)]
+    format: commands::trust::SignFormat,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -1018,7 +1023,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Sign(args) => {
             let spec = args.registry.spec(&args.image)?;
-            commands::trust::sign(&spec, &args.key, &args.annotations, args.registry.password_stdin)
+            commands::trust::sign(&spec, &args.key, &args.annotations, args.format, args.registry.password_stdin)
         }
         Command::Verify(args) => {
             let spec = args.image.as_deref().map(|i| args.registry.spec(i)).transpose()?;

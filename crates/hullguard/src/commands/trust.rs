@@ -101,21 +101,57 @@ fn annotations(pairs: &[String]) -> Result<BTreeMap<String, String>> {
         .collect()
 }
 
-/// `sign`: sign the image's manifest digest, push the legacy signature.
-pub fn sign(spec: &RegistrySpec, key: &Path, pairs: &[String], stdin_taken: bool) -> Result<ExitCode> {
+/// How `sign` stores a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SignFormat {
+    /// A Sigstore bundle v0.3 as an OCI 1.1 referrer (with the fallback tag index).
+    Bundle,
+    /// A simple-signing layer under the `sha256-<hex>.sig` tag.
+    Legacy,
+}
+
+/// `sign`: sign the image's manifest digest, push the signature in `format`.
+pub fn sign(
+    spec: &RegistrySpec,
+    key: &Path,
+    pairs: &[String],
+    format: SignFormat,
+    stdin_taken: bool,
+) -> Result<ExitCode> {
     let key = private_key(key, stdin_taken)?;
+    let annotations = annotations(pairs)?;
     let subject = Subject::resolve(spec)?;
-    let signed = registry::sign(&subject, &key, annotations(pairs)?)?;
-    writeln!(
-        std::io::stdout().lock(),
-        "signed {}@{}: legacy signature pushed to {}:{} ({} signature{} there)",
-        subject.docker_reference,
-        signed.digest,
-        subject.docker_reference,
-        signed.tag,
-        signed.signatures,
-        if signed.signatures == 1 { "" } else { "s" }
-    )?;
+    let image = &subject.docker_reference;
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let line = match format {
+        SignFormat::Legacy => {
+            let signed = registry::sign_legacy(&subject, &key, annotations)?;
+            format!(
+                "signed {image}@{}: legacy signature pushed to {image}:{} ({} signature{} there)",
+                signed.digest,
+                signed.tag.unwrap_or_default(),
+                signed.signatures,
+                plural(signed.signatures)
+            )
+        }
+        SignFormat::Bundle => {
+            let signed = registry::sign_bundle(&subject, &key, &annotations)?;
+            let referrer = signed.referrer.map(|d| d.to_string()).unwrap_or_default();
+            match signed.tag {
+                Some(tag) => format!(
+                    "signed {image}@{}: sigstore bundle pushed as the referrer {image}@{referrer}, listed by the fallback tag {image}:{tag} ({} bundle{} there)",
+                    signed.digest,
+                    signed.signatures,
+                    plural(signed.signatures)
+                ),
+                None => format!(
+                    "signed {image}@{}: sigstore bundle pushed as the referrer {image}@{referrer} (the registry's referrers API lists it)",
+                    signed.digest
+                ),
+            }
+        }
+    };
+    writeln!(std::io::stdout().lock(), "{line}")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -37,6 +37,11 @@ fn row(id: &str, severity: &str, place: &str, line: u64, field: &str) -> (String
     (id.into(), severity.into(), place.into(), line, field.into())
 }
 
+/// The finding of the `ours` policies on the privileged container of [`MANIFESTS`].
+fn privileged_web() -> (String, String, String, u64, String) {
+    row("ACME-K8S-001", "CRITICAL", "Deployment/web", 8, "spec.template.spec.containers[0].securityContext.privileged")
+}
+
 const MANIFESTS: &str = "apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n  type: NodePort\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n        securityContext:\n          privileged: true\n";
 
 #[test]
@@ -50,13 +55,7 @@ fn k8s_policies_give_findings_under_the_ignore_file_and_gate() {
     assert_eq!(
         rows(&out),
         [
-            row(
-                "ACME-K8S-001",
-                "CRITICAL",
-                "Deployment/web",
-                8,
-                "spec.template.spec.containers[0].securityContext.privileged"
-            ),
+            privileged_web(),
             row("main.deny", "HIGH", "Service/api", 1, ""),
             row("main.warn", "LOW", "Deployment/web", 8, ""),
         ]
@@ -103,13 +102,7 @@ fn dockerfile_compose_and_config_policies() {
     assert_eq!(
         rows(&out),
         [
-            row(
-                "ACME-K8S-001",
-                "CRITICAL",
-                "Deployment/web",
-                8,
-                "spec.template.spec.containers[0].securityContext.privileged"
-            ),
+            privileged_web(),
             row("ACME-CMP-001", "HIGH", "compose", 1, ""),
             row("ACME-DF-001", "MEDIUM", "./Dockerfile", 1, ""),
             row("ACME-DF-002", "MEDIUM", "./Dockerfile", 2, ""),

@@ -22,16 +22,7 @@ impl Registry {
     /// Start one, with htpasswd basic auth when `htpasswd` is given (`user:bcrypt-hash` lines),
     /// serving TLS with `tls`'s certificate and key. `None` when the tools are missing outside CI.
     pub(crate) fn start(htpasswd: Option<&str>, tls: Option<(&Path, &Path)>) -> Option<Self> {
-        if !required("docker-registry") || !required("skopeo") {
-            return None;
-        }
         let dir = tempfile::tempdir().unwrap();
-        let tls = match tls {
-            Some((cert, key)) => format!("  tls:\n    certificate: {}\n    key: {}\n", cert.display(), key.display()),
-            None => String::new(),
-        };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let host = format!("127.0.0.1:{port}");
         let auth = match htpasswd {
             Some(lines) => {
                 std::fs::write(dir.path().join("htpasswd"), lines).unwrap();
@@ -42,6 +33,20 @@ impl Registry {
             }
             None => String::new(),
         };
+        Self::start_with(dir, &auth, tls)
+    }
+
+    /// Start one in `dir` with `auth` (the config's `auth:` section, YAML) and `tls`.
+    pub(crate) fn start_with(dir: tempfile::TempDir, auth: &str, tls: Option<(&Path, &Path)>) -> Option<Self> {
+        if !required("docker-registry") || !required("skopeo") {
+            return None;
+        }
+        let tls = match tls {
+            Some((cert, key)) => format!("  tls:\n    certificate: {}\n    key: {}\n", cert.display(), key.display()),
+            None => String::new(),
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let host = format!("127.0.0.1:{port}");
         let config = format!(
             "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n{tls}{auth}",
             dir.path().join("store").display()
@@ -90,6 +95,52 @@ impl Registry {
             .unwrap();
         assert!(out.status.success(), "skopeo inspect {reference}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// `GET /v2/<repo>/manifests/<reference>` (plain HTTP) as JSON: what a test reads beside
+    /// hullguard.
+    pub(crate) fn manifest(&self, repo: &str, reference: &str) -> Value {
+        let accept = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json";
+        let url = format!("http://{}/v2/{repo}/manifests/{reference}", self.host);
+        let response = reqwest::blocking::Client::new().get(&url).header("Accept", accept).send().unwrap();
+        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        serde_json::from_slice(&response.bytes().unwrap()).unwrap()
+    }
+
+    /// `GET /v2/<repo>/blobs/<digest>`.
+    pub(crate) fn blob(&self, repo: &str, digest: &str) -> Vec<u8> {
+        let url = format!("http://{}/v2/{repo}/blobs/{digest}", self.host);
+        let response = reqwest::blocking::get(&url).unwrap();
+        assert!(response.status().is_success(), "GET {url}: {}", response.status());
+        response.bytes().unwrap().to_vec()
+    }
+
+    /// Upload a blob (`POST`, then a monolithic `PUT`); returns its digest: what a test plants.
+    pub(crate) fn put_blob(&self, repo: &str, bytes: &[u8]) -> String {
+        let http = reqwest::blocking::Client::new();
+        let digest = format!("sha256:{}", crate::support::sha256(bytes));
+        let opened = http.post(format!("http://{}/v2/{repo}/blobs/uploads/", self.host)).send().unwrap();
+        let location = opened.headers()["location"].to_str().unwrap().to_string();
+        let url = if location.starts_with('/') { format!("http://{}{location}", self.host) } else { location };
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let put = http.put(format!("{url}{separator}digest={digest}")).body(bytes.to_vec()).send().unwrap();
+        assert!(put.status().is_success(), "blob upload: {}", put.status());
+        digest
+    }
+
+    /// Store `manifest` with `media_type` under `tag`, else under its digest; returns its digest.
+    pub(crate) fn put_manifest(&self, repo: &str, tag: Option<&str>, media_type: &str, manifest: &Value) -> String {
+        let bytes = serde_json::to_vec(manifest).unwrap();
+        let digest = format!("sha256:{}", crate::support::sha256(&bytes));
+        let url = format!("http://{}/v2/{repo}/manifests/{}", self.host, tag.unwrap_or(&digest));
+        let put = reqwest::blocking::Client::new()
+            .put(&url)
+            .header("Content-Type", media_type)
+            .body(bytes.clone())
+            .send()
+            .unwrap();
+        assert!(put.status().is_success(), "PUT {url}: {}", put.status());
+        digest
     }
 
     /// Blob downloads the registry has answered so far (its access log).
@@ -551,5 +602,106 @@ fn registry_scan_scans_each_digest_once() {
     assert!(
         err.starts_with(&format!("hullguard: http://127.0.0.1:{closed}: _catalog?n=1000: request failed")),
         "{err}"
+    );
+}
+
+/// Bearer tokens the way distribution does them: its `auth.token` config trusts the certificate
+/// of a token server started here (`rootcertbundle`), which hands alice a JWT (RS256, signed with
+/// `openssl dgst`, the certificate in `x5c`) granting pull and push on `auth/app`. skopeo pushes
+/// and hullguard pulls through the challenge flow; a wrong password gets no token: one line.
+#[test]
+fn bearer_tokens_from_a_token_server_the_registrys_token_config_trusts() {
+    if !required("openssl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = (dir.path().join("issuer.key"), dir.path().join("issuer.crt"));
+    let made = Command::new("openssl")
+        .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=hg-test-issuer"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let der = Command::new("openssl").args(["x509", "-outform", "DER", "-in"]).arg(&cert).output().unwrap();
+    assert!(der.status.success());
+    let url = |bytes: &[u8]| base64_encode(bytes).replace('+', "-").replace('/', "_").trim_end_matches('=').to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let header = json!({"typ": "JWT", "alg": "RS256", "x5c": [base64_encode(&der.stdout)]});
+    let claims = json!({
+        "iss": "hg-test-issuer", "sub": "alice", "aud": "hg-test-registry", "jti": "1",
+        "iat": now - 60, "nbf": now - 60, "exp": now + 3600,
+        "access": [{"type": "repository", "name": "auth/app", "actions": ["pull", "push"]}],
+    });
+    let signing_input = format!("{}.{}", url(header.to_string().as_bytes()), url(claims.to_string().as_bytes()));
+    let input_file = dir.path().join("jwt-input");
+    std::fs::write(&input_file, &signing_input).unwrap();
+    let signature =
+        Command::new("openssl").args(["dgst", "-sha256", "-sign"]).arg(&key).arg(&input_file).output().unwrap();
+    assert!(signature.status.success(), "{}", String::from_utf8_lossy(&signature.stderr));
+    let token = format!("{signing_input}.{}", url(&signature.stdout));
+
+    // The token server: alice:pw gets the token; anyone else 401. Each query is logged.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let realm = format!("http://{}/token", listener.local_addr().unwrap());
+    let queries = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let logged = queries.clone();
+    std::thread::spawn(move || {
+        use std::io::{BufRead, BufReader};
+        for stream in listener.incoming().take(100) {
+            let Ok(mut stream) = stream else { continue };
+            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            let mut alice = false;
+            for _ in 0..100 {
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() || line.trim().is_empty() {
+                    break;
+                }
+                alice |= line.to_ascii_lowercase().starts_with("authorization:")
+                    && line.trim_end().ends_with(&format!("Basic {}", base64_encode(b"alice:pw")));
+            }
+            logged.lock().unwrap().push(request.split_whitespace().nth(1).unwrap_or_default().to_string());
+            let (status, body) = if alice {
+                ("200 OK", json!({"token": token}).to_string())
+            } else {
+                ("401 Unauthorized", String::new())
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let auth = format!(
+        "auth:\n  token:\n    realm: {realm}\n    service: hg-test-registry\n    issuer: hg-test-issuer\n    rootcertbundle: {}\n",
+        cert.display()
+    );
+    let Some(registry) = Registry::start_with(dir, &auth, None) else { return };
+    let secrets = image("secrets-layers.oci.tar");
+    registry.push(&format!("oci-archive:{secrets}:latest"), "auth/app:1", &["--dest-creds", "alice:pw"]);
+    let private = format!("{}/auth/app:1", registry.host);
+    let args =
+        ["inspect", "--insecure", private.as_str(), "-f", "json", "-q", "--username", "alice", "--password-stdin"];
+    queries.lock().unwrap().clear();
+    assert_eq!(json_of(&run(&args, Some("pw\n"), &[]))["platform"], "linux/amd64");
+    let asked = queries.lock().unwrap().clone();
+    assert_eq!(asked, ["/token?service=hg-test-registry&scope=repository%3Aauth%2Fapp%3Apull"]);
+
+    let out = run(&args, Some("wrong\n"), &[]);
+    assert_eq!(
+        (out.status.code(), stderr(&out)),
+        (
+            Some(2),
+            format!(
+                "hullguard: {}/auth/app: manifest 1: authentication failed as \"alice\": 401 Unauthorized\n",
+                registry.host
+            )
+        )
     );
 }

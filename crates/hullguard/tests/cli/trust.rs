@@ -4,10 +4,10 @@
 
 use std::process::Output;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::registry::Registry;
-use crate::support::{Scratch, image, shared};
+use crate::support::{Scratch, image, python_check, shared};
 
 /// `hullguard ARGS` with the key password `password` (none: both password variables unset).
 fn hg(args: &[&str], password: Option<&str>) -> Output {
@@ -29,6 +29,33 @@ fn stdout(out: &Output) -> String {
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// `image --trust-policy FILE -f json -q ARGS…` with `policy` written to FILE (in `scratch`, so
+/// key paths are relative to it): the exit code (never 2) and the policy findings as (id, title,
+/// description), in report order.
+fn trust_policy_findings(
+    scratch: &Scratch,
+    policy: &str,
+    args: &[&str],
+) -> (Option<i32>, Vec<(String, String, String)>) {
+    let path = scratch.path("trust-policy.yaml");
+    std::fs::write(&path, policy).unwrap();
+    let path = path.display().to_string();
+    let out = hg(&[&["image", "--trust-policy", &path, "-f", "json", "-q"], args].concat(), None);
+    assert!(out.status.code() != Some(2), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "policy")
+        .map(|f| {
+            let s = |k: &str| f[k].as_str().unwrap().to_string();
+            (s("id"), s("title"), s("description"))
+        })
+        .collect();
+    (out.status.code(), found)
 }
 
 const LEGACY: &str =
@@ -140,7 +167,7 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
     let base_digest = digest_of(&base);
     let sig_tag = format!("sha256-{}.sig", base_digest.trim_start_matches("sha256:"));
 
-    let out = hg(&["sign", "--insecure", &base, "--key", &our_key], Some("s3cret"));
+    let out = hg(&["sign", "--insecure", "--format", "legacy", &base, "--key", &our_key], Some("s3cret"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -150,7 +177,7 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
     );
     // cosign's own key file (its password) signs too: a second layer of the same .sig tag.
     let cosign_key = signing("keys/cosign-pemsigstorekey.key");
-    let out = hg(&["sign", "--insecure", &base, "--key", &cosign_key], Some("hello"));
+    let out = hg(&["sign", "--insecure", "--format", "legacy", &base, "--key", &cosign_key], Some("hello"));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).ends_with("(2 signatures there)\n"), "{}", stdout(&out));
 
@@ -207,44 +234,13 @@ fn sign_and_verify_through_a_registry_and_the_trust_policy_gate() {
     // The trust policy in the scan: the base image by digest, signed by our key: no violation;
     // the same image by tag, unsigned, from a repository outside the allowed ones: three, and
     // the gate fails on them alone (the image has no other finding of these scanners).
-    let policy = scratch.path("policy.yaml");
-    std::fs::write(
-        &policy,
-        format!("registries: [\"{host}/trust/base\"]\nrequire_digest: true\nsignatures:\n  - keys: [ours.pub]\n"),
-    )
-    .unwrap();
-    let policy = policy.display().to_string();
+    let policy =
+        format!("registries: [\"{host}/trust/base\"]\nrequire_digest: true\nsignatures:\n  - keys: [ours.pub]\n");
     let gate = |reference: &str| -> (Option<i32>, Vec<(String, String)>) {
-        let out = hg(
-            &[
-                "image",
-                "--insecure",
-                "--no-cache",
-                "--scanners",
-                "secret",
-                "--trust-policy",
-                &policy,
-                "--fail-on",
-                "high",
-                "--exit-code",
-                "3",
-                "-f",
-                "json",
-                "-q",
-                reference,
-            ],
-            None,
-        );
-        assert!(out.status.code() != Some(2), "{}", stderr(&out));
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let policy = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["kind"] == "policy")
-            .map(|f| (f["id"].as_str().unwrap().to_string(), f["title"].as_str().unwrap().to_string()))
-            .collect();
-        (out.status.code(), policy)
+        let args =
+            ["--insecure", "--no-cache", "--scanners", "secret", "--fail-on", "high", "--exit-code", "3", reference];
+        let (code, found) = trust_policy_findings(&scratch, &policy, &args);
+        (code, found.into_iter().map(|(id, title, _)| (id, title)).collect())
     };
     let pinned = format!("{host}/trust/base@{base_digest}");
     assert_eq!(gate(&pinned), (Some(0), vec![]));
@@ -284,28 +280,8 @@ fn the_vulnerability_ceiling_and_the_kev_gate_of_the_trust_policy() {
     let out = hg(&["db", "build", "-q", "--db", &db, "--source", &pypi, "--source", &kev.display().to_string()], None);
     assert!(out.status.success(), "{}", stderr(&out));
     let app_mixed = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
-    let policy_findings = |policy: &str| -> (Option<i32>, Vec<(String, String, String)>) {
-        let path = scratch.path("vuln-policy.yaml");
-        std::fs::write(&path, policy).unwrap();
-        let path = path.display().to_string();
-        let out = hg(
-            &["image", "--db", &db, "--trust-policy", &path, "--fail-on", "high", "-f", "json", "-q", &app_mixed],
-            None,
-        );
-        assert!(out.status.code() != Some(2), "{}", stderr(&out));
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let found = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["kind"] == "policy")
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap().to_string();
-                (s("id"), s("title"), s("description"))
-            })
-            .collect();
-        (out.status.code(), found)
-    };
+    let policy_findings =
+        |policy: &str| trust_policy_findings(&scratch, policy, &["--db", &db, "--fail-on", "high", &app_mixed]);
     // PyPI's feed rates 2 of app-mixed's 39 Python findings HIGH, 1 MEDIUM, the rest UNKNOWN.
     let gate = "vulnerabilities:\n  max_severity: MEDIUM\n  kev: true\n";
     let (code, found) = policy_findings(gate);
@@ -336,22 +312,8 @@ fn content_rules_of_the_trust_policy() {
     let scratch = Scratch::new();
     let app_mixed = format!("oci-archive:{}:app-mixed:latest", image("bookworm-images.oci.tar"));
     let policy_findings = |policy: &str| -> Vec<(String, String, String)> {
-        let path = scratch.path("content-policy.yaml");
-        std::fs::write(&path, policy).unwrap();
-        let path = path.display().to_string();
-        let out = hg(&["image", "--scanners", "secret", "--trust-policy", &path, "-f", "json", "-q", &app_mixed], None);
-        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let mut found: Vec<(String, String, String)> = report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|f| f["kind"] == "policy")
-            .map(|f| {
-                let s = |k: &str| f[k].as_str().unwrap().to_string();
-                (s("id"), s("title"), s("description"))
-            })
-            .collect();
+        let (code, mut found) = trust_policy_findings(&scratch, policy, &["--scanners", "secret", &app_mixed]);
+        assert_eq!(code, Some(0));
         found.sort();
         found
     };
@@ -400,5 +362,203 @@ fn content_rules_of_the_trust_policy() {
         stderr(&out).starts_with(&format!("hullguard: {}: packages.deny: glob \"[\"", path.display())),
         "{}",
         stderr(&out)
+    );
+}
+
+const BUNDLE_TYPE: &str = "application/vnd.dev.sigstore.bundle.v0.3+json";
+const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
+const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
+
+/// Python `cryptography`'s check of a bundle hullguard wrote (stdin: `{"bundle", "key"}`): the
+/// DSSE signature over the PAE of the payload with the key (an invalid one raises, failing the
+/// check), the key hint cosign 3 writes (base64 of the SHA-256 of the DER key), the statement.
+const PYTHON_DSSE_CHECK: &str = r#"
+import base64, hashlib, json, sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+given = json.load(sys.stdin)
+bundle = json.loads(given["bundle"])
+key = serialization.load_pem_public_key(given["key"].encode())
+envelope = bundle["dsseEnvelope"]
+payload = base64.b64decode(envelope["payload"])
+kind = envelope["payloadType"].encode()
+pae = b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(payload), payload)
+key.verify(base64.b64decode(envelope["signatures"][0]["sig"]), pae, ec.ECDSA(hashes.SHA256()))
+der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+hint = base64.b64encode(hashlib.sha256(der).digest()).decode()
+statement = json.loads(payload)
+subject = statement["subject"][0]
+print("dsse ok", "hint ok" if bundle["verificationMaterial"]["publicKey"]["hint"] == hint else "hint WRONG",
+      statement["_type"], statement["predicateType"], "sha256:" + subject["digest"]["sha256"],
+      json.dumps(subject["annotations"], sort_keys=True))
+"#;
+
+/// Python `cryptography` signs the image digest on stdin as cosign 3 does, with a key of its own:
+/// prints `{"bundle", "key"}` (the bundle JSON, the public key PEM).
+const PYTHON_DSSE_SIGN: &str = r#"
+import base64, json, sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+digest = sys.stdin.read().strip().split(":")[1]
+key = ec.generate_private_key(ec.SECP256R1())
+statement = json.dumps({"_type": "https://in-toto.io/Statement/v1", "subject": [{"digest": {"sha256": digest}}],
+                        "predicateType": "https://sigstore.dev/cosign/sign/v1"}).encode()
+kind = b"application/vnd.in-toto+json"
+pae = b"DSSEv1 %d %s %d %s" % (len(kind), kind, len(statement), statement)
+signature = key.sign(pae, ec.ECDSA(hashes.SHA256()))
+pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+print(json.dumps({"bundle": {"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+                             "verificationMaterial": {"publicKey": {"hint": "python"}},
+                             "dsseEnvelope": {"payload": base64.b64encode(statement).decode(), "payloadType": kind.decode(),
+                                              "signatures": [{"sig": base64.b64encode(signature).decode()}]}},
+                  "key": pem.decode()}))
+"#;
+
+/// `sign` in its default format (a Sigstore bundle v0.3 as an OCI 1.1 referrer, listed by the
+/// `sha256-<hex>` fallback tag: distribution 2.8 has no referrers API) and `verify` through a real
+/// registry; Python `cryptography` checks what hullguard signed and signs what hullguard
+/// verifies; a wrong key, a tampered bundle and another image's bundle fail with one line each.
+#[test]
+fn sign_and_verify_sigstore_bundles_through_the_referrers_fallback_tag() {
+    let Some(registry) = Registry::start(None, None) else { return };
+    let archive = image("bookworm-images.docker.tar");
+    registry.push(&format!("docker-archive:{archive}:debian-base:latest"), "trust/base:1", &[]);
+    registry.push(&format!("docker-archive:{archive}:app-mixed:latest"), "trust/base:2", &[]);
+    let host = &registry.host;
+    let repo = format!("{host}/trust/base");
+    let (base, app) = (format!("{repo}:1"), format!("{repo}:2"));
+    let (base_digest, app_digest) = (registry.digest("trust/base:1"), registry.digest("trust/base:2"));
+    let fallback = |digest: &str| digest.replacen(':', "-", 1);
+    let scratch = Scratch::new();
+    let prefix = scratch.path("ours").display().to_string();
+    let (our_key, our_pub) = (format!("{prefix}.key"), format!("{prefix}.pub"));
+    assert!(hg(&["key", "generate", "--output-key-prefix", &prefix], Some("s3cret")).status.success());
+    let (cosign_key, cosign_pub) =
+        (signing("keys/cosign-pemsigstorekey.key"), signing("keys/cosign-pemsigstorekey.pub"));
+    let bundle_of = |manifest: &Value| -> (String, Vec<u8>) {
+        let digest = manifest["layers"][0]["digest"].as_str().unwrap().to_string();
+        let bytes = registry.blob("trust/base", &digest);
+        (digest, bytes)
+    };
+    let python_verdict = |bundle: &[u8], key: &str| {
+        let given = json!({"bundle": String::from_utf8_lossy(bundle), "key": std::fs::read_to_string(key).unwrap()});
+        python_check(PYTHON_DSSE_CHECK, given.to_string().as_bytes())
+    };
+    let statement = "https://in-toto.io/Statement/v1 https://sigstore.dev/cosign/sign/v1";
+
+    // The default format. The referrer is an artifact manifest whose subject is the image.
+    let out = hg(&["sign", "--insecure", &base, "--key", &our_key], Some("s3cret"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let index = registry.manifest("trust/base", &fallback(&base_digest));
+    let first = index["manifests"][0]["digest"].as_str().unwrap().to_string();
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "signed {repo}@{base_digest}: sigstore bundle pushed as the referrer {repo}@{first}, listed by the fallback tag {repo}:{} (1 bundle there)\n",
+            fallback(&base_digest)
+        )
+    );
+    let referrer = registry.manifest("trust/base", &first);
+    assert_eq!((&referrer["artifactType"], &referrer["subject"]["digest"]), (&json!(BUNDLE_TYPE), &json!(base_digest)));
+    assert_eq!(
+        referrer["config"],
+        json!({"mediaType": "application/vnd.oci.empty.v1+json", "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2})
+    );
+    assert_eq!(referrer["annotations"]["dev.sigstore.bundle.predicateType"], "https://sigstore.dev/cosign/sign/v1");
+    let (first_blob, first_bundle) = bundle_of(&referrer);
+    if let Some(verdict) = python_verdict(&first_bundle, &our_pub) {
+        assert_eq!(verdict, format!("dsse ok hint ok {statement} {base_digest} {{}}"));
+    }
+
+    // Signed again (cosign's key, an annotation): the fallback tag's index lists both.
+    let out =
+        hg(&["sign", "--insecure", "--format", "bundle", &base, "--key", &cosign_key, "-a", "env=prod"], Some("hello"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("(2 bundles there)\n"), "{}", stdout(&out));
+    let index = registry.manifest("trust/base", &fallback(&base_digest));
+    let listed: Vec<(&Value, &Value)> =
+        index["manifests"].as_array().unwrap().iter().map(|e| (&e["artifactType"], &e["mediaType"])).collect();
+    assert_eq!(listed, [(&json!(BUNDLE_TYPE), &json!(OCI_MANIFEST)); 2]);
+    assert_eq!(index["manifests"][0]["digest"], json!(first));
+    let (second_blob, second_bundle) =
+        bundle_of(&registry.manifest("trust/base", index["manifests"][1]["digest"].as_str().unwrap()));
+    if let Some(verdict) = python_verdict(&second_bundle, &cosign_pub) {
+        assert_eq!(verdict, format!("dsse ok hint ok {statement} {base_digest} {{\"env\": \"prod\"}}"));
+    }
+
+    // verify finds both, each by its key; an annotation only the second signed.
+    let out = hg(&["verify", "--insecure", &base, "--key", &our_pub, "--key", &cosign_pub], None);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "verified: {repo}@{base_digest}: sigstore bundle {first_blob} by key {our_pub}\n\
+             verified: {repo}@{base_digest}: sigstore bundle {second_blob} by key {cosign_pub}\n"
+        )
+    );
+    let out = hg(&["verify", "--insecure", &base, "--key", &our_pub, "-a", "env=prod"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "not verified: {repo}@{base_digest}: sigstore bundle {first_blob}: the signed payload lacks the annotation env=prod\n\
+             not verified: {repo}@{base_digest}: sigstore bundle {second_blob}: the DSSE signature does not verify with the given key(s)\n"
+        )
+    );
+
+    // One bundle on the other image, then each fault: one line, exit 1.
+    let out = hg(&["sign", "--insecure", &app, "--key", &our_key], Some("s3cret"));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let app_tag = fallback(&app_digest);
+    let app_referrer = registry
+        .manifest("trust/base", registry.manifest("trust/base", &app_tag)["manifests"][0]["digest"].as_str().unwrap());
+    let (app_blob, app_bundle) = bundle_of(&app_referrer);
+    let one_line = |key: &str, blob: &str, why: String| {
+        let out = hg(&["verify", "--insecure", &app, "--key", key], None);
+        let want = format!("not verified: {repo}@{app_digest}: sigstore bundle {blob}: {why}\n");
+        assert_eq!((out.status.code(), stdout(&out)), (Some(1), want));
+    };
+    let not_by_key = || "the DSSE signature does not verify with the given key(s)".to_string();
+    one_line(&signing("legacy-signature/cosign.pub"), &app_blob, not_by_key());
+    // The only referrer listed for the image is `bundle`.
+    let plant = |bundle: &[u8]| -> String {
+        let blob = registry.put_blob("trust/base", bundle);
+        let mut manifest = app_referrer.clone();
+        manifest["layers"][0]["digest"] = json!(blob);
+        manifest["layers"][0]["size"] = json!(bundle.len());
+        let size = serde_json::to_vec(&manifest).unwrap().len();
+        let digest = registry.put_manifest("trust/base", None, OCI_MANIFEST, &manifest);
+        let entry = json!({"mediaType": OCI_MANIFEST, "digest": digest, "size": size, "artifactType": BUNDLE_TYPE});
+        let index = json!({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": [entry]});
+        registry.put_manifest("trust/base", Some(&app_tag), OCI_INDEX, &index);
+        blob
+    };
+    // One character of the DSSE payload changed.
+    let mut tampered: Value = serde_json::from_slice(&app_bundle).unwrap();
+    let mut payload = tampered["dsseEnvelope"]["payload"].as_str().unwrap().to_string();
+    let flipped = if payload.as_bytes()[40] == b'A' { "B" } else { "A" };
+    payload.replace_range(40..41, flipped);
+    tampered["dsseEnvelope"]["payload"] = json!(payload);
+    let tampered_blob = plant(&serde_json::to_vec(&tampered).unwrap());
+    one_line(&our_pub, &tampered_blob, not_by_key());
+    // The base image's bundle (our key's, valid) listed for this image.
+    assert_eq!(plant(&first_bundle), first_blob);
+    one_line(
+        &our_pub,
+        &first_blob,
+        format!("the in-toto subject is {base_digest}, not this image's digest {app_digest}"),
+    );
+
+    // What Python `cryptography` signs, hullguard verifies.
+    let Some(made) = python_check(PYTHON_DSSE_SIGN, base_digest.as_bytes()) else { return };
+    let made: Value = serde_json::from_str(&made).unwrap();
+    let (file, key) = (scratch.path("python.sigstore.json"), scratch.path("python.pub"));
+    std::fs::write(&file, made["bundle"].to_string()).unwrap();
+    std::fs::write(&key, made["key"].as_str().unwrap()).unwrap();
+    let (file, key) = (file.display().to_string(), key.display().to_string());
+    let out = hg(&["verify", "--bundle", &file, "--key", &key], None);
+    assert_eq!(
+        (out.status.code(), stdout(&out)),
+        (Some(0), format!("verified: (unnamed subject)@{base_digest}: sigstore bundle {file} by key {key}\n"))
     );
 }

@@ -12,9 +12,9 @@ use reqwest::header::{
     ACCEPT, AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, LINK, LOCATION, RANGE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 
-use super::RegistryOptions;
 use super::auth::{Challenge, Credentials, parse_challenge};
 use super::reference::Reference;
+use super::{Pushed, RegistryOptions};
 use crate::digest::Digest;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -186,22 +186,33 @@ impl Client {
         Ok(digest)
     }
 
-    /// Store a manifest of `media_type` under `reference` (a tag); returns its digest.
-    pub(crate) fn push_manifest(&self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<Digest> {
+    /// `GET /v2/<repo>/referrers/<digest>` (OCI distribution 1.1), read whole up to `cap` bytes;
+    /// `None` when the registry answers 404: it has no referrers API.
+    pub(crate) fn referrers(&self, digest: &Digest, cap: u64) -> Result<Option<Vec<u8>>> {
+        let subject = format!("{}: referrers of {digest}", self.name);
+        match self.get(&format!("referrers/{digest}"), Some(crate::spec::MEDIA_OCI_INDEX), None, &subject) {
+            Ok(response) => read_capped(response, cap, &subject).map(Some),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Store a manifest of `media_type` under `reference` (a tag or its digest).
+    pub(crate) fn push_manifest(&self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<Pushed> {
         let digest = Digest::of(bytes);
         let subject = format!("{}: push of manifest {reference}", self.name);
         let put = Request { body: Some((media_type, bytes)), ..Request::default() };
         let response =
             self.send(reqwest::Method::PUT, &self.repository_url(&format!("manifests/{reference}")), &put, &subject)?;
-        let stored = response.headers().get("docker-content-digest").and_then(|v| v.to_str().ok());
-        if let Some(stored) = stored.filter(|d| *d != digest.as_str()) {
+        let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok());
+        if let Some(stored) = header("docker-content-digest").filter(|d| *d != digest.as_str()) {
             return Err(Error::new(
                 ErrorKind::DigestMismatch,
                 subject,
                 format!("the registry stored {stored}, the manifest sent is {digest}"),
             ));
         }
-        Ok(digest)
+        Ok(Pushed { digest, indexed_subject: header("oci-subject").map(str::to_string) })
     }
 
     /// A URL the registry handed out (`Location`, `Link`), absolute; refused when it points to

@@ -218,6 +218,16 @@ pub struct StoredManifest {
     pub bytes: Vec<u8>,
 }
 
+/// A manifest a push stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    /// Its digest.
+    pub digest: Digest,
+    /// The registry's `OCI-Subject` header: set when the registry indexed the manifest as a
+    /// referrer of that digest itself (it has the referrers API).
+    pub indexed_subject: Option<String>,
+}
+
 /// One repository of a registry, for what goes beyond reading an image: a manifest as stored,
 /// small blobs, tag lists, and pushing blobs and manifests (signatures are pushed this way).
 pub struct Repository {
@@ -283,9 +293,16 @@ impl Repository {
         self.client.push_blob(bytes)
     }
 
-    /// Store a manifest of `media_type` under the tag `tag`; returns its digest.
-    pub fn push_manifest(&self, tag: &str, media_type: &str, bytes: &[u8]) -> Result<Digest> {
-        self.client.push_manifest(tag, media_type, bytes)
+    /// Store a manifest of `media_type` under `reference` (a tag, or the manifest's digest).
+    pub fn push_manifest(&self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<Pushed> {
+        self.client.push_manifest(reference, media_type, bytes)
+    }
+
+    /// The index of the manifests whose `subject` is `digest`, from the registry's referrers API
+    /// (`GET /v2/<repo>/referrers/<digest>`), read whole up to `cap` bytes; `None` when the
+    /// registry has no such API (it answers 404), where clients keep the `sha256-<hex>` tag.
+    pub fn referrers(&self, digest: &Digest, cap: u64) -> Result<Option<Vec<u8>>> {
+        self.client.referrers(digest, cap)
     }
 
     /// The repository's tags (`/v2/<repo>/tags/list`, every page).
