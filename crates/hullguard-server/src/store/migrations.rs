@@ -4,9 +4,10 @@
 use rusqlite::{Connection, params};
 
 /// Every migration: its version and its SQL. Append only; never edit one that shipped.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE inventories (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE inventories (
         id INTEGER PRIMARY KEY,
         digest TEXT NOT NULL UNIQUE,
         name TEXT NOT NULL,
@@ -59,7 +60,29 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         hash TEXT NOT NULL UNIQUE,
         created TEXT NOT NULL
     );",
-)];
+    ),
+    // Admission events: no image row, the review as JSON. SQLite cannot drop a NOT NULL, so the
+    // table is made again.
+    (
+        2,
+        "CREATE TABLE events_new (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        inventory_id INTEGER REFERENCES inventories(id),
+        vulnerability TEXT NOT NULL,
+        package TEXT NOT NULL,
+        fixed TEXT,
+        db_built TEXT NOT NULL,
+        admission TEXT
+    );
+    INSERT INTO events_new (id, at, kind, inventory_id, vulnerability, package, fixed, db_built)
+        SELECT id, at, kind, inventory_id, vulnerability, package, fixed, db_built FROM events;
+    DROP TABLE events;
+    ALTER TABLE events_new RENAME TO events;
+    CREATE INDEX events_by_inventory ON events (inventory_id);",
+    ),
+];
 
 /// Applies the migrations `conn` has not had yet; returns the schema version it is at.
 pub fn apply(conn: &mut Connection, now: &str) -> rusqlite::Result<i64> {

@@ -8,8 +8,8 @@ use hullguard_report::{Report, Severity};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, Result, SCAN_COLUMNS, StoredInventory, changes,
-    findings_of, migrations, pack, rank, unpack,
+    ADMISSION_EVENT, EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result,
+    SCAN_COLUMNS, StoredInventory, changes, findings_of, migrations, pack, rank, unpack,
 };
 use crate::wire::{Event, History, Image, Scan, StoredFinding};
 
@@ -44,6 +44,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         package: r.get(6)?,
         fixed: r.get(7)?,
         db_built: r.get(8)?,
+        admission: r.get::<_, Option<String>>(9)?.and_then(|a| serde_json::from_str(&a).ok()),
     })
 }
 
@@ -193,6 +194,16 @@ impl Sqlite {
     /// The scan `id`.
     pub fn scan(&self, id: i64) -> Result<Option<Scan>> {
         Ok(self.conn.query_row(&format!("SELECT {SCAN_COLUMNS} WHERE s.id = ?1"), [id], scan_row).optional()?)
+    }
+
+    /// The id of the newest finished scan of image `digest`.
+    pub fn newest_scan(&self, digest: &str) -> Result<Option<i64>> {
+        Ok(self.conn.prepare_cached(NEWEST_SCAN)?.query_row([digest], |r| r.get(0))?)
+    }
+
+    /// Records an admission event (`review` is its JSON); its id.
+    pub fn record_admission(&self, kind: &str, review: &str, db_built: &str, now: &str) -> Result<i64> {
+        Ok(self.conn.query_row(ADMISSION_EVENT, params![kind, review, db_built, now], |r| r.get(0))?)
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.
