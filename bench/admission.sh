@@ -18,8 +18,13 @@ rate=${RATE:-1000}
 seconds=${DURATION:-30}
 cold=${COLD:-200}
 floor_count=${FLOOR:-20000}
-cargo build --release -q -p hullguard-server --example admission_load --manifest-path "$repo/Cargo.toml"
-load=$CARGO_TARGET_DIR/release/examples/admission_load
+# ADMISSION_LOAD: use that load generator (say a debug build, with HULLGUARD_BIN) instead.
+if [ -n "${ADMISSION_LOAD:-}" ]; then
+  load=$ADMISSION_LOAD
+else
+  cargo build --release -q -p hullguard-server --example admission_load --manifest-path "$repo/Cargo.toml"
+  load=$CARGO_TARGET_DIR/release/examples/admission_load
+fi
 for tool in docker-registry skopeo openssl curl; do
   command -v "$tool" >/dev/null || { echo "bench/admission.sh needs $tool" >&2; exit 2; }
 done
@@ -38,13 +43,13 @@ until curl -sf "http://$host/v2/" >/dev/null; do sleep 0.1; done
 app=docker-archive:$shared/images/bookworm-images.docker.tar:app-mixed:latest
 skopeo copy -q --dest-tls-verify=false "$app" "docker://$host/shop/app:1"
 export HULLGUARD_PASSWORD=bench DOCKER_CONFIG=/nonexistent
-"$bin" key generate --output-key-prefix "$work/bench" 2>/dev/null
+"$bin" key generate --output-key-prefix "$work/bench" </dev/null 2>/dev/null
 "$bin" sign --insecure "$host/shop/app:1" --key "$work/bench.key" 2>/dev/null
 
 # The database, the certificate, the policies and the review.
 "$bin" db build -q --source "$shared/vulndata" --db "$work/hullguard.db"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=hullguard-webhook \
-  -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+  -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:FALSE -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 printf 'registries: ["%s/shop/**"]\nsignatures:\n  - keys: [bench.pub]\nvulnerabilities:\n  max_severity: critical\n' \
   "$host" > "$work/trust.yaml"
 policy="namespace_levels: {apps: restricted}
@@ -96,7 +101,7 @@ echo "$("$bin" --version); app-mixed in the loopback registry, signed; its store
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 cpu0=$(cpu "$server")
-read -r ok _ errors _ p50 _ p99 _ max < <("$load" rate "$base/validate" "$work/review.json" "$work/cert.pem" "$rate" "$seconds")
+read -r ok _ errors _ _ p50 _ p99 _ max < <("$load" rate "$base/validate" "$work/review.json" "$work/cert.pem" "$rate" "$seconds")
 cpu1=$(cpu "$server")
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$server/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$server/status")
@@ -104,11 +109,11 @@ kill "$server"; wait "$server" || true
 
 # Cold: every cache dropped at once.
 serve "$work/cold.yaml" "$work/cold.log"
-read -r cold_ok _ cold_errors _ cold_p50 _ cold_p99 _ cold_max < <("$load" serial "$base/validate" "$work/review.json" "$work/cert.pem" "$cold")
+read -r cold_ok _ cold_errors _ _ cold_p50 _ cold_p99 _ cold_max < <("$load" serial "$base/validate" "$work/review.json" "$work/cert.pem" "$cold")
 kill "$server"; wait "$server" || true
 
 # The floor: the decision function in process, with the same store, database and policy.
-read -r floor_ok _ floor_errors _ floor_p50 _ floor_p99 _ floor_max < <("$load" floor "$store" "$work/hullguard.db" "$work/cached.yaml" "$work/review.json" "$floor_count")
+read -r floor_ok _ floor_errors _ _ floor_p50 _ floor_p99 _ floor_max < <("$load" floor "$store" "$work/hullguard.db" "$work/cached.yaml" "$work/review.json" "$floor_count")
 
 printf 'cached : %s reviews/s for %s s over TLS: %s admitted, %s errors; p50 %.2f ms, p99 %.2f ms, max %.2f ms (target p99 < 10 ms)\n' \
   "$rate" "$seconds" "$ok" "$errors" "$p50" "$p99" "$max"

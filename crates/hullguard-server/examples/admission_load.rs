@@ -24,6 +24,9 @@ use hullguard_server::api::AppState;
 use hullguard_server::engine::{Vulns, now};
 use hullguard_server::store::Store;
 
+/// How many failed requests were shown.
+static SHOWN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| args.get(i).map(String::as_str).context("missing argument (see the example's doc)");
@@ -82,11 +85,23 @@ fn send(
             let url = url.to_owned();
             async move {
                 let response = client.post(url).header("content-type", "application/json").body(body).send().await;
-                let good = match response {
-                    Ok(r) if r.status() == 200 => r.bytes().await.is_ok_and(|b| admits(&b)),
-                    _ => false,
+                let problem = match response {
+                    Ok(r) if r.status() == 200 => match r.bytes().await {
+                        Ok(b) if admits(&b) => None,
+                        Ok(b) => Some(format!("not admitted: {}", String::from_utf8_lossy(&b))),
+                        Err(e) => Some(format!("{e:?}")),
+                    },
+                    Ok(r) => Some(format!("HTTP {}", r.status())),
+                    Err(e) => Some(format!("{e:?}")),
                 };
-                good.then(|| since.elapsed())
+                if let Some(problem) = problem {
+                    // The first few problems are shown, the others counted.
+                    if SHOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3 {
+                        let _ = writeln!(std::io::stderr(), "admission_load: {problem}");
+                    }
+                    return None;
+                }
+                Some(since.elapsed())
             }
         };
         let Some(due) = due else {
