@@ -2,15 +2,18 @@
 //! image digest and database version, and re-match every stored inventory when the database
 //! file changes, recording the differences as events. Blocking code, run off the async runtime.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime};
 
+use hullguard_image::SourceSpec;
+use hullguard_image::source::registry::RegistrySpec;
 use hullguard_inventory::Inventory;
 use hullguard_inventory::sbom::read_sbom;
 use hullguard_report::Report;
 use hullguard_report::time::rfc3339_utc;
-use hullguard_scan::DetectTarget;
+use hullguard_scan::{DetectTarget, ScanOptions, Scanners, Target, collect};
 use hullguard_vulndb::db::{Db, DbInfo};
 use hullguard_vulndb::detect::Detector;
 use sha2::{Digest as _, Sha256};
@@ -188,6 +191,39 @@ pub fn submit(
         report_of(&mut Detector::new(&loaded.db, false), &loaded.info, &stored, &inventory, submission.reachability)?;
     let scan = lock_store().record_scan(id, &report, &now)?;
     Ok((scan, false))
+}
+
+/// Reads the image `spec` names from its registry (every layer streamed and verified, as `hullguard
+/// image registry:…` reads it) and matches its inventory as a submission of it: the scan of an
+/// admission review's image that had none (scan on demand).
+///
+/// # Errors
+///
+/// When the image cannot be read, or the store or database fails.
+pub fn scan_registry_image(
+    vulns: &Vulns,
+    store: &Mutex<Store>,
+    spec: &RegistrySpec,
+    max_sbom_bytes: u64,
+) -> Result<Scan, Failure> {
+    let target = Target::Image {
+        spec: SourceSpec::Registry(Box::new(spec.clone())),
+        platform: None,
+        reference: spec.name.clone(),
+    };
+    let vuln = Scanners { vuln: true, ..Scanners::default() };
+    let collected = collect(&target, vuln, &ScanOptions::default()).map_err(|e| Failure::Internal(format!("{e:#}")))?;
+    let meta = collected.image.as_ref();
+    let submission = ScanSubmission {
+        name: spec.name.clone(),
+        config_digest: meta.and_then(|m| m.config_digest.as_ref()).map(|d| d.as_str().to_owned()),
+        layer_created_by: meta.map(|m| m.layers.iter().map(|l| l.created_by.clone()).collect()).unwrap_or_default(),
+        inventory: Some(collected.inventory),
+        go_symbols: BTreeMap::new(),
+        reachability: false,
+        sbom: None,
+    };
+    Ok(submit(vulns, store, submission, max_sbom_bytes)?.0)
 }
 
 /// Whether `d` is `sha256:` and 64 lower-case hex digits.

@@ -152,10 +152,7 @@ pub fn start(config: Config) -> Result<Running> {
     let listener = match &config.admission {
         None => Listen::Plain(listener),
         Some(a) => {
-            let stored = state.clone();
-            let scans: admission::trust::Scans =
-                Arc::new(move |digest: &str| admission::trust::stored_findings(&stored.store, digest));
-            let webhook = admission::Webhook::load(&a.policy, scans).map_err(|e| anyhow!(e))?;
+            let webhook = admission::Webhook::load(&a.policy, state.clone()).map_err(|e| anyhow!(e))?;
             let tls = admission::TlsListener::new(listener, &a.cert, &a.key).map_err(|e| anyhow!(e))?;
             Listen::Webhook(tls, Arc::new(webhook))
         }
@@ -194,6 +191,34 @@ pub fn start(config: Config) -> Result<Running> {
         })
     })?;
     Ok(Running { addr, stop: Some(stop), thread: Some(thread) })
+}
+
+impl admission::trust::Scans for AppState {
+    fn newest(&self, digest: &str) -> std::result::Result<Option<i64>, String> {
+        self.store().newest_scan(digest).map_err(|e| e.to_string())
+    }
+
+    fn findings(&self, id: i64) -> std::result::Result<Vec<hullguard_report::Finding>, String> {
+        let report = self.store().report(id).map_err(|e| e.to_string())?;
+        Ok(report.ok_or(format!("scan {id} is gone"))?.0.findings)
+    }
+
+    fn scan(&self, spec: &hullguard_image::source::registry::RegistrySpec) -> std::result::Result<(), String> {
+        let scan = engine::scan_registry_image(&self.vulns, &self.store, spec, self.limits.max_sbom_bytes)
+            .map_err(|e| e.to_string())?;
+        tracing::info!("admission: scanned {} on demand: scan {} of {}", spec.name, scan.id, scan.digest);
+        self.metrics.image_findings(&scan.digest, &scan.summary);
+        Ok(())
+    }
+}
+
+impl admission::Server for AppState {
+    fn record(&self, kind: &str, review: &wire::Admission) -> std::result::Result<(), String> {
+        let built = self.vulns.state().built;
+        let id = self.store().record_admission(kind, review, &built, &engine::now()).map_err(|e| e.to_string())?;
+        self.last_event.send_replace(id);
+        Ok(())
+    }
 }
 
 /// What the server listens with: plain HTTP, or TLS with the admission webhook's routes.

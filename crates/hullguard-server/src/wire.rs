@@ -94,7 +94,8 @@ pub struct StoredFinding {
     pub first_seen: String,
 }
 
-/// An event: what changed in a stored image's findings when the advisories changed.
+/// An event: what changed in a stored image's findings when the advisories changed, or a review
+/// the admission webhook denied or admitted in audit mode.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Increasing id: the cursor of `GET /api/v1/events?since=`.
@@ -102,20 +103,42 @@ pub struct Event {
     /// When (RFC 3339).
     pub at: String,
     /// `new_finding`, `fixed_upstream` (a fix version appeared) or `withdrawn` (the advisory no
-    /// longer matches).
+    /// longer matches); `admission_denied` or `admission_audited` (admitted in audit mode).
     pub kind: String,
-    /// The image's digest.
+    /// The image's digest (empty for admission events).
     pub digest: String,
-    /// The image's name.
+    /// The image's name (empty for admission events).
     pub image: String,
-    /// Vulnerability id.
+    /// Vulnerability id (empty for admission events).
     pub vulnerability: String,
-    /// Package name.
+    /// Package name (empty for admission events).
     pub package: String,
     /// The fixed version (for `fixed_upstream`; for `new_finding` when known).
     pub fixed: Option<String>,
-    /// The database version that brought the change.
+    /// The database version that brought the change (that was in use, for admission events).
     pub db_built: String,
+    /// The review, for admission events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admission: Option<Admission>,
+}
+
+/// The review of an admission event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Admission {
+    /// The AdmissionReview's `request.uid`.
+    pub uid: String,
+    /// `CREATE` or `UPDATE`.
+    pub operation: String,
+    /// The object's namespace.
+    pub namespace: String,
+    /// The object's kind (`Deployment`).
+    pub kind: String,
+    /// The object's name.
+    pub name: String,
+    /// Who asked (`request.userInfo.username`).
+    pub user: String,
+    /// One line per failing rule, as the review's message or warnings say it.
+    pub reasons: Vec<String>,
 }
 
 /// `GET /api/v1/events`.

@@ -81,14 +81,22 @@ pub struct Policy {
     /// How long a signature verification is reused, in seconds.
     #[serde(default = "five_minutes")]
     pub signature_cache_seconds: u64,
-    /// Images with no stored scan, when the trust policy has a vulnerability gate.
+    /// Images with no stored scan, when the trust policy has a vulnerability gate (and their
+    /// scan on demand did not finish in time).
     #[serde(default)]
     pub unscanned: Unscanned,
+    /// How long a review waits for the scan on demand of an image with no stored scan, in
+    /// seconds (the scan goes on and is stored after that); absent: no scan on demand.
+    #[serde(default)]
+    pub scan_timeout_seconds: Option<f64>,
 }
 
 fn five_minutes() -> u64 {
     300
 }
+
+/// The longest `scan_timeout_seconds`: the API server waits at most 30 s for a webhook.
+const MAX_SCAN_TIMEOUT_SECONDS: f64 = 30.0;
 
 /// Largest policy file read.
 const MAX_POLICY_BYTES: u64 = 1 << 20;
@@ -103,6 +111,11 @@ impl Policy {
             if !matches!(level.as_str(), "privileged" | "baseline" | "restricted") {
                 return Err(format!("namespace_levels.{ns}: unknown level {level}"));
             }
+        }
+        if let Some(t) = policy.scan_timeout_seconds
+            && !(0.0..=MAX_SCAN_TIMEOUT_SECONDS).contains(&t)
+        {
+            return Err(format!("scan_timeout_seconds: {t} is not between 0 and {MAX_SCAN_TIMEOUT_SECONDS}"));
         }
         Ok(policy)
     }
@@ -139,6 +152,17 @@ impl Policy {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed(pub String);
 
+/// What the webhook needs of the server it runs in: its stored scans (and scans on demand) and
+/// its event store.
+pub trait Server: trust::Scans {
+    /// Records an event of `kind` (`admission_denied`, `admission_audited`) of a review.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    fn record(&self, kind: &str, review: &crate::wire::Admission) -> Result<(), String>;
+}
+
 /// An admission policy with the trust policy it names, loaded.
 pub struct Loaded {
     /// The admission policy.
@@ -147,18 +171,15 @@ pub struct Loaded {
     pub trust: Option<trust::Trust>,
     /// Every file read (the policy, the trust policy, its keys), watched for changes.
     files: Vec<PathBuf>,
-}
-
-impl From<Policy> for Loaded {
-    fn from(policy: Policy) -> Self {
-        Loaded { policy, trust: None, files: Vec::new() }
-    }
+    /// Where its events go.
+    server: Arc<dyn Server>,
 }
 
 impl Loaded {
     /// Reads the admission policy at `path` and the trust policy and keys it names, its
-    /// vulnerability gate reading `scans`; the error is one line naming the file.
-    pub fn load(path: &Path, scans: &trust::Scans) -> Result<Self, String> {
+    /// vulnerability gate reading (and its events going to) `server`; the error is one line
+    /// naming the file.
+    pub fn load(path: &Path, server: &Arc<dyn Server>) -> Result<Self, String> {
         let policy = Policy::load(path)?;
         let mut files = vec![path.to_owned()];
         let trust = match &policy.trust_policy {
@@ -169,12 +190,15 @@ impl Loaded {
                 files.push(file);
                 files.extend(trust_policy.key_files().map(PathBuf::from));
                 let ttl = Duration::from_secs(policy.signature_cache_seconds);
-                let allow_unscanned = policy.unscanned == Unscanned::Allow;
+                let unscanned = trust::Unscanned {
+                    scan_budget: policy.scan_timeout_seconds.map(Duration::from_secs_f64),
+                    allow: policy.unscanned == Unscanned::Allow,
+                };
                 let plain_http = policy.plain_http_registries.clone();
-                Some(trust::Trust::new(trust_policy, plain_http, ttl, scans.clone(), allow_unscanned))
+                Some(trust::Trust::new(trust_policy, plain_http, ttl, server.clone(), unscanned))
             }
         };
-        Ok(Loaded { policy, trust, files })
+        Ok(Loaded { policy, trust, files, server: server.clone() })
     }
 }
 
@@ -210,6 +234,23 @@ pub fn review(body: &[u8], loaded: &Loaded) -> Result<Value, Malformed> {
         _ => trust::Verdict::default(),
     };
     let mode = policy.namespace_modes.get(namespace).copied().unwrap_or(policy.mode);
+    // A dry run changes nothing, here neither.
+    if !violations.is_empty() && request.get("dryRun").and_then(Value::as_bool) != Some(true) {
+        let kind = if mode == Mode::Audit { "admission_audited" } else { "admission_denied" };
+        let object = |key: &str| request.pointer(&format!("/object/{key}")).and_then(Value::as_str).unwrap_or_default();
+        let event = crate::wire::Admission {
+            uid: uid.clone(),
+            operation: field("operation").to_owned(),
+            namespace: namespace.to_owned(),
+            kind: object("kind").to_owned(),
+            name: object("metadata/name").to_owned(),
+            user: username.to_owned(),
+            reasons: violations.clone(),
+        };
+        if let Err(e) = loaded.server.record(kind, &event) {
+            tracing::error!("admission: the event of review {uid} was not recorded: {e}");
+        }
+    }
     let mut response = if violations.is_empty() {
         json!({"uid": uid, "allowed": true})
     } else if mode == Mode::Audit {
@@ -303,8 +344,8 @@ impl axum::serve::Listener for TlsListener {
 /// The webhook's policies, re-read when one of their files changes.
 pub struct Webhook {
     path: PathBuf,
-    /// Where the vulnerability gate reads stored scans.
-    scans: trust::Scans,
+    /// The server: stored scans, scans on demand, events.
+    server: Arc<dyn Server>,
     loaded: RwLock<Arc<Loaded>>,
     /// Modification time and length of each file last read (good or broken).
     seen: Mutex<Vec<Option<(SystemTime, u64)>>>,
@@ -320,11 +361,11 @@ fn stamps(files: &[PathBuf]) -> Vec<Option<(SystemTime, u64)>> {
 }
 
 impl Webhook {
-    /// Loads the admission policy at `path` (and what it names), stored scans read from `scans`.
-    pub fn load(path: &Path, scans: trust::Scans) -> Result<Self, String> {
-        let loaded = Loaded::load(path, &scans)?;
+    /// Loads the admission policy at `path` (and what it names), in `server`.
+    pub fn load(path: &Path, server: Arc<dyn Server>) -> Result<Self, String> {
+        let loaded = Loaded::load(path, &server)?;
         let seen = Mutex::new(stamps(&loaded.files));
-        Ok(Webhook { path: path.to_owned(), scans, loaded: RwLock::new(Arc::new(loaded)), seen })
+        Ok(Webhook { path: path.to_owned(), server, loaded: RwLock::new(Arc::new(loaded)), seen })
     }
 
     /// The policies in force.
@@ -344,7 +385,7 @@ impl Webhook {
             }
             *seen = now;
         }
-        match Loaded::load(&self.path, &self.scans) {
+        match Loaded::load(&self.path, &self.server) {
             Ok(loaded) => {
                 // The new policy may name other files: watch those from now on.
                 *self.seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = stamps(&loaded.files);
@@ -469,8 +510,35 @@ mod tests {
         })
     }
 
+    /// A server with no stored scans that keeps the events recorded.
+    #[derive(Default)]
+    struct Recorded(Mutex<Vec<(String, crate::wire::Admission)>>);
+
+    impl trust::Scans for Recorded {
+        fn newest(&self, _: &str) -> Result<Option<i64>, String> {
+            Ok(None)
+        }
+        fn findings(&self, id: i64) -> Result<Vec<hullguard_report::Finding>, String> {
+            Err(format!("no scan {id}"))
+        }
+        fn scan(&self, spec: &hullguard_image::source::registry::RegistrySpec) -> Result<(), String> {
+            Err(format!("{} not scanned", spec.name))
+        }
+    }
+
+    impl Server for Recorded {
+        fn record(&self, kind: &str, review: &crate::wire::Admission) -> Result<(), String> {
+            self.0.lock().unwrap().push((kind.to_owned(), review.clone()));
+            Ok(())
+        }
+    }
+
+    fn loaded(policy: Policy) -> Loaded {
+        Loaded { policy, trust: None, files: Vec::new(), server: Arc::new(Recorded::default()) }
+    }
+
     fn policy(text: &str) -> Loaded {
-        Policy::from_yaml(text).unwrap().into()
+        loaded(Policy::from_yaml(text).unwrap())
     }
 
     const POLICY: &str = "trusted_registries: [registry.example.com]\nnamespace_levels: {apps: baseline}\n";
@@ -531,6 +599,42 @@ mod tests {
     }
 
     #[test]
+    fn denials_and_audited_admissions_are_events_but_not_dry_runs_or_clean_reviews() {
+        let recorded = Arc::new(Recorded::default());
+        let policy = Policy::from_yaml(&format!("{POLICY}namespace_modes: {{staging: audit}}\n")).unwrap();
+        let p = Loaded { policy, trust: None, files: Vec::new(), server: recorded.clone() };
+        let bad = pod("registry.example.com/web@sha256:aa", true);
+        review(&body("apps", "alice", &bad), &p).unwrap();
+        review(&body("staging", "bob", &bad), &p).unwrap();
+        review(&body("apps", "alice", &pod("registry.example.com/web@sha256:aa", false)), &p).unwrap();
+        let mut dry: Value = serde_json::from_slice(&body("apps", "alice", &bad)).unwrap();
+        dry["request"]["dryRun"] = json!(true);
+        review(dry.to_string().as_bytes(), &p).unwrap();
+        let privileged = "HG-K8S-001 spec.containers[0].securityContext.privileged: container app runs privileged";
+        let event = |namespace: &str, user: &str, reasons: Vec<String>| crate::wire::Admission {
+            uid: "705ab4f5-6393-11e8-b7cc-42010a800002".to_owned(),
+            operation: "CREATE".to_owned(),
+            namespace: namespace.to_owned(),
+            kind: "Pod".to_owned(),
+            name: "web".to_owned(),
+            user: user.to_owned(),
+            reasons,
+        };
+        let baseline =
+            "pss-baseline:privileged privileged (container \"app\" must not set securityContext.privileged=true)";
+        assert_eq!(
+            *recorded.0.lock().unwrap(),
+            [
+                (
+                    "admission_denied".to_owned(),
+                    event("apps", "alice", vec![privileged.to_owned(), baseline.to_owned()])
+                ),
+                ("admission_audited".to_owned(), event("staging", "bob", vec![privileged.to_owned()])),
+            ]
+        );
+    }
+
+    #[test]
     fn exempt_namespace_and_service_account_are_allowed() {
         let p = policy(&format!("{POLICY}exempt_namespaces: [kube-system]\nexempt_service_accounts: [ci/deployer]\n"));
         let bad = pod("docker.io/library/nginx:1.27", true);
@@ -545,7 +649,7 @@ mod tests {
 
     #[test]
     fn malformed_reviews_name_the_problem() {
-        let p = Loaded::from(Policy::default());
+        let p = loaded(Policy::default());
         assert_eq!(review(b"{", &p).unwrap_err().0, "not JSON: EOF while parsing an object at line 1 column 1");
         assert_eq!(review(br#"{"kind":"Pod"}"#, &p).unwrap_err().0, "not an admission.k8s.io/v1 AdmissionReview");
         assert_eq!(
@@ -562,6 +666,11 @@ mod tests {
             Policy::from_yaml("unscanned: maybe\n").unwrap_err(),
             "line 1 column 12: unknown variant `maybe`, expected one of deny, allow"
         );
+        assert_eq!(Policy::from_yaml("scan_timeout_seconds: 0.5\n").unwrap().scan_timeout_seconds, Some(0.5));
+        assert_eq!(
+            Policy::from_yaml("scan_timeout_seconds: 31\n").unwrap_err(),
+            "scan_timeout_seconds: 31 is not between 0 and 30"
+        );
     }
 
     #[test]
@@ -569,7 +678,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("policy.yaml");
         std::fs::write(&path, POLICY).unwrap();
-        let webhook = Webhook::load(&path, Arc::new(|_: &str| Ok(None))).unwrap();
+        let webhook = Webhook::load(&path, Arc::new(Recorded::default())).unwrap();
         assert!(!webhook.reload_if_changed());
         std::fs::write(&path, "namespace_levels: {apps: strict}\n").unwrap();
         assert!(!webhook.reload_if_changed());

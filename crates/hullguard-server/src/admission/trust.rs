@@ -4,11 +4,13 @@
 //! digest-pinned reference names its digest) for a TTL; a registry that cannot be asked denies
 //! the image (fail closed), and that answer is not cached. The vulnerability gate (HG-POL-004)
 //! reads the newest stored scan of the image's config digest (resolved in the registry, cached
-//! the same way); an image with no stored scan is denied or admitted with a warning, as the
-//! admission policy's `unscanned` says.
+//! the same way; the findings of each scan parsed once and kept by scan id for the TTL). An image
+//! with no stored scan is scanned on demand when the policy gives a time budget; without one, or
+//! when the budget runs out, it is denied or admitted with a warning, as the admission policy's
+//! `unscanned` says.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use hullguard_image::source::registry::{RegistrySource, RegistrySpec};
@@ -16,19 +18,29 @@ use hullguard_report::{Finding, Location};
 use hullguard_trust::policy::{Input, TrustPolicy};
 use hullguard_trust::registry::{Subject, Verification, verify};
 
-use crate::store::Store;
+/// What the vulnerability gate needs of the server: its stored scans, and a scan of an image
+/// stored there.
+pub trait Scans: Send + Sync {
+    /// The id of the newest finished scan of image config digest `digest` (`None`: never scanned).
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    fn newest(&self, digest: &str) -> Result<Option<i64>, String>;
 
-/// The findings of the newest stored scan of a config digest (`None`: never scanned).
-pub type Scans = Arc<dyn Fn(&str) -> Result<Option<Vec<Finding>>, String> + Send + Sync>;
+    /// The findings of scan `id`.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read or the scan is gone.
+    fn findings(&self, id: i64) -> Result<Vec<Finding>, String>;
 
-/// The findings of the newest finished scan of image `digest` in `store`.
-pub fn stored_findings(store: &Mutex<Store>, digest: &str) -> Result<Option<Vec<Finding>>, String> {
-    let store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let history = store.history(digest).map_err(|e| e.to_string())?;
-    let Some(scan) = history.and_then(|h| h.scans.into_iter().rev().find(|s| s.status == "done")) else {
-        return Ok(None);
-    };
-    Ok(store.report(scan.id).map_err(|e| e.to_string())?.map(|(report, _)| report.findings))
+    /// Scans the image `spec` names from its registry and stores the scan.
+    ///
+    /// # Errors
+    ///
+    /// When the image cannot be read, matched or stored.
+    fn scan(&self, spec: &RegistrySpec) -> Result<(), String>;
 }
 
 /// What the trust policy says of one image: the violations (deny in enforce mode) and the
@@ -41,7 +53,10 @@ pub struct Verdict {
     pub warnings: Vec<String>,
 }
 
-/// Values looked up in a registry, kept for a TTL; failures are not kept.
+/// Entries a cache holds before the stale ones are dropped.
+const CACHE_PRUNE_AT: usize = 4096;
+
+/// Values looked up (in a registry, in the store), kept for a TTL; failures are not kept.
 struct Cache<T> {
     ttl: Duration,
     entries: Mutex<HashMap<String, (Instant, T)>>,
@@ -61,9 +76,43 @@ impl<T: Clone> Cache<T> {
             return Ok(v.clone());
         }
         let value = look_up()?;
-        entries().insert(key.to_owned(), (Instant::now(), value.clone()));
+        let mut entries = entries();
+        if entries.len() >= CACHE_PRUNE_AT {
+            entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
+        }
+        entries.insert(key.to_owned(), (Instant::now(), value.clone()));
         Ok(value)
     }
+}
+
+/// What the vulnerability gate does with an image that has no stored scan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unscanned {
+    /// How long a review waits for its scan on demand (which goes on, and is stored, after
+    /// that); `None`: no scan on demand.
+    pub scan_budget: Option<Duration>,
+    /// Whether it is admitted, with a warning, when its scan is not there in time (or not
+    /// made).
+    pub allow: bool,
+}
+
+/// The most scans on demand running at once; an image beyond them is treated as not scanned in
+/// time.
+const MAX_SCANS_ON_DEMAND: usize = 2;
+
+/// One scan on demand: its outcome once it is done, and who waits for it.
+#[derive(Default)]
+struct Flight {
+    outcome: Mutex<Option<Result<(), String>>>,
+    done: Condvar,
+}
+
+/// What waiting for a scan on demand gave.
+enum Waited {
+    /// The scan is stored (or failed, with why).
+    Done(Result<(), String>),
+    /// Still running after the budget, or not started (why).
+    Late(String),
 }
 
 /// The trust policy in force and what it has cached.
@@ -75,21 +124,34 @@ pub struct Trust {
     verifications: Cache<Verification>,
     /// Config digests by image reference.
     configs: Cache<String>,
-    scans: Scans,
-    /// Whether an image with no stored scan is admitted (with a warning).
-    allow_unscanned: bool,
+    /// The findings of stored scans, by scan id: a review reads only the id of the newest scan.
+    findings: Cache<Arc<[Finding]>>,
+    scans: Arc<dyn Scans>,
+    unscanned: Unscanned,
+    /// The scans on demand running, by config digest.
+    flights: Arc<Mutex<HashMap<String, Arc<Flight>>>>,
 }
 
 impl Trust {
-    /// `policy`, with registry answers kept for `ttl`, stored scans read from `scans`.
+    /// `policy`, with registry and store answers kept for `ttl`, stored scans read from (and
+    /// scans on demand stored in) `scans`, images with none judged as `unscanned` says.
     pub fn new(
         policy: TrustPolicy,
         plain_http: Vec<String>,
         ttl: Duration,
-        scans: Scans,
-        allow_unscanned: bool,
+        scans: Arc<dyn Scans>,
+        unscanned: Unscanned,
     ) -> Self {
-        Trust { policy, plain_http, verifications: Cache::new(ttl), configs: Cache::new(ttl), scans, allow_unscanned }
+        Trust {
+            policy,
+            plain_http,
+            verifications: Cache::new(ttl),
+            configs: Cache::new(ttl),
+            findings: Cache::new(ttl),
+            scans,
+            unscanned,
+            flights: Arc::default(),
+        }
     }
 
     /// The policy.
@@ -132,12 +194,11 @@ impl Trust {
         };
         let mut warnings = Vec::new();
         let findings = if self.policy.needs_vulnerabilities(&name) {
-            let looked_up = self.config_digest(spec).and_then(|d| Ok(((self.scans)(&d)?, d)));
-            match looked_up {
-                Ok((Some(findings), _)) => Some(findings),
-                Ok((None, digest)) => {
-                    let line = format!("HG-POL-004 {field}: {image}: no stored scan of {digest}");
-                    if !self.allow_unscanned {
+            match self.gate_findings(spec) {
+                Ok(Ok(findings)) => Some(findings),
+                Ok(Err(why)) => {
+                    let line = format!("HG-POL-004 {field}: {image}: {why}");
+                    if !self.unscanned.allow {
                         return deny(line);
                     }
                     warnings.push(line);
@@ -150,6 +211,76 @@ impl Trust {
         };
         let found = self.policy.evaluate(&input(verification.as_ref(), findings.as_deref()));
         Verdict { violations: lines(found), warnings }
+    }
+
+    /// The findings the vulnerability gate judges `spec` on: its newest stored scan's, else its
+    /// scan on demand's when that is done within the budget; `Ok(Err(why))` when there is none
+    /// (then `unscanned` decides); `Err` when they cannot be looked up (fail closed).
+    fn gate_findings(&self, spec: RegistrySpec) -> Result<Result<Arc<[Finding]>, String>, String> {
+        let digest = self.config_digest(spec.clone())?;
+        if let Some(findings) = self.stored(&digest)? {
+            return Ok(Ok(findings));
+        }
+        let unscanned = format!("no stored scan of {digest}");
+        let Some(budget) = self.unscanned.scan_budget else { return Ok(Err(unscanned)) };
+        match self.scan_now(spec, &digest, budget) {
+            Waited::Done(Err(e)) => Err(format!("scan on demand failed: {e}")),
+            Waited::Done(Ok(())) => Ok(self.stored(&digest)?.ok_or(format!("{unscanned} after its scan on demand"))),
+            Waited::Late(why) => Ok(Err(format!("{unscanned}: {why}"))),
+        }
+    }
+
+    /// The findings of the newest stored scan of config digest `digest`.
+    fn stored(&self, digest: &str) -> Result<Option<Arc<[Finding]>>, String> {
+        let Some(id) = self.scans.newest(digest)? else { return Ok(None) };
+        self.findings.get(&id.to_string(), || Ok(self.scans.findings(id)?.into())).map(Some)
+    }
+
+    /// Starts the scan on demand of `spec` (config digest `digest`), or joins the one running,
+    /// and waits for it at most `budget`.
+    fn scan_now(&self, mut spec: RegistrySpec, digest: &str, budget: Duration) -> Waited {
+        let flight = {
+            let mut flights = self.flights.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match flights.get(digest) {
+                Some(flight) => flight.clone(),
+                None if flights.len() >= MAX_SCANS_ON_DEMAND => {
+                    return Waited::Late(format!("not scanned on demand, {MAX_SCANS_ON_DEMAND} scans are running"));
+                }
+                None => {
+                    let flight = Arc::new(Flight::default());
+                    flights.insert(digest.to_owned(), flight.clone());
+                    spec.options.insecure = self.plain_http.contains(&spec.reference.registry);
+                    let (scans, all, key, running) =
+                        (self.scans.clone(), self.flights.clone(), digest.to_owned(), flight.clone());
+                    let started = std::thread::Builder::new().name("scan-on-demand".into()).spawn(move || {
+                        let outcome = scans.scan(&spec);
+                        if let Err(e) = &outcome {
+                            tracing::warn!("admission: scan on demand of {} failed: {e}", spec.name);
+                        }
+                        *running.outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
+                        running.done.notify_all();
+                        all.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&key);
+                    });
+                    if let Err(e) = started {
+                        flights.remove(digest);
+                        return Waited::Done(Err(format!("no thread for it: {e}")));
+                    }
+                    flight
+                }
+            }
+        };
+        let outcome = flight.outcome.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (outcome, _) = flight
+            .done
+            .wait_timeout_while(outcome, budget, |o| o.is_none())
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*outcome {
+            Some(done) => Waited::Done(done.clone()),
+            None => Waited::Late(format!(
+                "its scan on demand did not finish within {} s (it goes on and is stored)",
+                budget.as_secs_f64()
+            )),
+        }
     }
 
     /// `image` pinned to the digest its signatures were verified on, when it passes the policy,

@@ -82,6 +82,28 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     CREATE INDEX events_by_build ON events (db_built);",
     ),
+    // Admission events: no image row, the review as JSON. SQLite cannot drop a NOT NULL, so the
+    // table is made again.
+    (
+        3,
+        "CREATE TABLE events_new (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        inventory_id INTEGER REFERENCES inventories(id),
+        vulnerability TEXT NOT NULL,
+        package TEXT NOT NULL,
+        fixed TEXT,
+        db_built TEXT NOT NULL,
+        admission TEXT
+    );
+    INSERT INTO events_new (id, at, kind, inventory_id, vulnerability, package, fixed, db_built)
+        SELECT id, at, kind, inventory_id, vulnerability, package, fixed, db_built FROM events;
+    DROP TABLE events;
+    ALTER TABLE events_new RENAME TO events;
+    CREATE INDEX events_by_inventory ON events (inventory_id);
+    CREATE INDEX events_by_build ON events (db_built);",
+    ),
 ];
 
 /// Applies the migrations `conn` has not had yet; returns the schema version it is at.

@@ -13,7 +13,7 @@ use std::path::Path;
 use hullguard_inventory::Inventory;
 use hullguard_report::{Report, Severity};
 
-use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
+use crate::wire::{Admission, DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
 /// A store problem: what went wrong (the caller names the store). One line: the causes are
 /// shown, not chained.
@@ -163,8 +163,16 @@ pub const MAX_ROWS: usize = 10_000;
 const SCAN_COLUMNS: &str = "s.id, i.digest, i.name, s.status, s.db_built, s.created, s.summary, s.kev, s.error FROM scans s \
      JOIN inventories i ON i.id = s.inventory_id";
 
-const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, i.digest, i.name, e.vulnerability, e.package, e.fixed, e.db_built \
-     FROM events e JOIN inventories i ON i.id = e.inventory_id";
+/// The newest finished scan of an image, by digest (its one parameter).
+const NEWEST_SCAN: &str = "SELECT max(s.id) FROM scans s JOIN inventories i ON i.id = s.inventory_id \
+     WHERE i.digest = ? AND s.status = 'done'";
+
+/// An admission event (kind, review, database, time): no image, no finding.
+const ADMISSION_EVENT: &str = "INSERT INTO events (at, kind, vulnerability, package, db_built, admission) \
+     VALUES (?4, ?1, '', '', ?3, ?2) RETURNING id";
+
+const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, coalesce(i.digest, ''), coalesce(i.name, ''), e.vulnerability, \
+     e.package, e.fixed, e.db_built, e.admission FROM events e LEFT JOIN inventories i ON i.id = e.inventory_id";
 
 /// The SQL of the webhook tables, the same for both stores: SQLite numbers `$1`, `$2`… by first
 /// appearance, so each statement names them in order.
@@ -393,6 +401,25 @@ impl Store {
     /// When the store fails.
     pub fn scan(&self, id: i64) -> Result<Option<Scan>> {
         each!(self, s => s.scan(id))
+    }
+
+    /// The id of the newest finished scan of image `digest`.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn newest_scan(&self, digest: &str) -> Result<Option<i64>> {
+        each!(self, s => s.newest_scan(digest))
+    }
+
+    /// Records an admission event of `kind` of `review`, the database `db_built` in use; its id.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn record_admission(&self, kind: &str, review: &Admission, db_built: &str, now: &str) -> Result<i64> {
+        let review = serde_json::to_string(review)?;
+        each!(self, s => s.record_admission(kind, &review, db_built, now))
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.

@@ -11,9 +11,9 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
-    ADD_DEAD_LETTER, ADD_WEBHOOK, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery,
-    MAX_ROWS, Result, SCAN_COLUMNS, StoreError, StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED,
-    WEBHOOKS, changes, dead_letter, findings_of, pack, rank, unpack,
+    ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts,
+    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, StoreError, StoredInventory, Subscription,
+    Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, findings_of, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -113,6 +113,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     );
     CREATE INDEX events_by_build ON events (db_built);",
     ),
+    // Admission events: no image row, the review as JSON.
+    (4, "ALTER TABLE events ALTER COLUMN inventory_id DROP NOT NULL, ADD COLUMN admission TEXT;"),
 ];
 
 /// The lock key that serialises migrations when several processes start at once.
@@ -171,6 +173,7 @@ fn event_row(r: &Row) -> Event {
         package: r.get(6),
         fixed: r.get(7),
         db_built: r.get(8),
+        admission: r.get::<_, Option<String>>(9).and_then(|a| serde_json::from_str(&a).ok()),
     }
 }
 
@@ -370,6 +373,17 @@ impl Postgres {
     /// The scan `id`.
     pub fn scan(&self, id: i64) -> Result<Option<Scan>> {
         Ok(self.query_opt(&format!("SELECT {SCAN_COLUMNS} WHERE s.id = $1"), &[&id])?.as_ref().map(scan_row))
+    }
+
+    /// The id of the newest finished scan of image `digest`.
+    pub fn newest_scan(&self, digest: &str) -> Result<Option<i64>> {
+        Ok(self.query_one(&NEWEST_SCAN.replace('?', "$1"), &[&digest])?.get(0))
+    }
+
+    /// Records an admission event (`review` is its JSON); its id.
+    pub fn record_admission(&self, kind: &str, review: &str, db_built: &str, now: &str) -> Result<i64> {
+        let sql = ADMISSION_EVENT.replace('?', "$");
+        Ok(self.query_one(&sql, &[&kind, &review, &db_built, &now])?.get(0))
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.

@@ -8,9 +8,9 @@ use hullguard_report::{Report, Severity};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    ADD_DEAD_LETTER, ADD_WEBHOOK, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts, FindingKey, FindingQuery,
-    MAX_ROWS, Result, SCAN_COLUMNS, StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes,
-    dead_letter, findings_of, migrations, pack, rank, unpack,
+    ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts,
+    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, StoredInventory, Subscription, Undelivered,
+    WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, findings_of, migrations, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -45,6 +45,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         package: r.get(6)?,
         fixed: r.get(7)?,
         db_built: r.get(8)?,
+        admission: r.get::<_, Option<String>>(9)?.and_then(|a| serde_json::from_str(&a).ok()),
     })
 }
 
@@ -201,6 +202,16 @@ impl Sqlite {
     /// The scan `id`.
     pub fn scan(&self, id: i64) -> Result<Option<Scan>> {
         Ok(self.conn.query_row(&format!("SELECT {SCAN_COLUMNS} WHERE s.id = ?1"), [id], scan_row).optional()?)
+    }
+
+    /// The id of the newest finished scan of image `digest`.
+    pub fn newest_scan(&self, digest: &str) -> Result<Option<i64>> {
+        Ok(self.conn.prepare_cached(NEWEST_SCAN)?.query_row([digest], |r| r.get(0))?)
+    }
+
+    /// Records an admission event (`review` is its JSON); its id.
+    pub fn record_admission(&self, kind: &str, review: &str, db_built: &str, now: &str) -> Result<i64> {
+        Ok(self.conn.query_row(ADMISSION_EVENT, params![kind, review, db_built, now], |r| r.get(0))?)
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.

@@ -646,3 +646,149 @@ fn a_broken_policy_or_certificate_at_start_is_exit_2_and_one_line() {
         (Some(2), "hullguard: /nonexistent/cert.pem: I/O error: No such file or directory (os error 2)\n".to_owned())
     );
 }
+
+/// A webhook whose trust policy (in its own folder) allows `HOST/shop/**` and gates
+/// vulnerabilities above MEDIUM, under the admission policy lines `extra`; and its store.
+fn gated_webhook(host: &str, extra: &str) -> Option<(Webhook, PathBuf)> {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    std::fs::write(
+        dir.path().join("trust.yaml"),
+        format!("registries: [\"{host}/shop/**\"]\nvulnerabilities:\n  max_severity: medium\n"),
+    )
+    .unwrap();
+    let policy = format!("trust_policy: trust.yaml\nplain_http_registries: [\"{host}\"]\n{extra}");
+    Some((Webhook::start_with(dir, &policy)?, store))
+}
+
+#[test]
+fn webhook_scans_an_unscanned_image_on_demand_within_its_budget_else_unscanned_decides() {
+    if !required("openssl") {
+        return;
+    }
+    let Some(registry) = Registry::start(None, None) else { return };
+    let base = format!("docker-archive:{}:debian-base:latest", image("bookworm-images.docker.tar"));
+    registry.push(&base, "shop/base:1", &[]);
+    registry.push(&app_mixed_docker(), "shop/app:1", &[]);
+    let host = registry.host.clone();
+    let pod_of = |uid: &str, image: &str| {
+        request(uid, "CREATE", POD, &pod("apps", pod_spec(json!([restricted_container("app", image)]))))
+    };
+    let (base_image, app_image) = (format!("{host}/shop/base:1"), format!("{host}/shop/app:1"));
+
+    // A budget that is met: debian-base is read from the registry, matched, stored, and judged
+    // on that scan in the same review.
+    let Some((webhook, store)) = gated_webhook(&host, "scan_timeout_seconds: 30\n") else { return };
+    let judged = webhook.review(&pod_of("uid-base", &base_image));
+    assert_eq!(
+        judged["status"]["message"],
+        format!("HG-POL-004 spec.containers[0].image: {host}/shop/base has vulnerabilities above MEDIUM (HIGH: 1)"),
+        "{judged}"
+    );
+    let digest = config_digest(&base);
+    let history: Value = webhook
+        .client
+        .get(webhook.served.url(&format!("/api/v1/images/{digest}/history")))
+        .bearer_auth(token(&store, "read"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let scans: Vec<(&Value, &Value)> =
+        history["scans"].as_array().unwrap().iter().map(|s| (&s["name"], &s["status"])).collect();
+    assert_eq!(scans, [(&json!(base_image), &json!("done"))]);
+    webhook.served.stop();
+
+    // A budget too small: `unscanned: allow` admits with a line saying so; the scan goes on, is
+    // stored, and the next reviews are judged on it.
+    let Some((webhook, _)) = gated_webhook(&host, "scan_timeout_seconds: 0\nunscanned: allow\n") else { return };
+    let app = app_mixed_docker();
+    let late = |image: &str| {
+        format!(
+            "HG-POL-004 spec.containers[0].image: {image}: no stored scan of {}: its scan on demand did not finish within 0 s (it goes on and is stored)",
+            config_digest(if image.ends_with("/shop/base:1") { &base } else { &app })
+        )
+    };
+    let admitted = webhook.review(&pod_of("uid-app", &app_image));
+    assert_eq!(admitted, json!({"uid": "uid-app", "allowed": true, "warnings": [late(&app_image)]}));
+    let start = Instant::now();
+    let judged = loop {
+        let response = webhook.review(&pod_of("uid-app", &app_image));
+        if response["allowed"] == false || start.elapsed() > Duration::from_secs(120) {
+            break response;
+        }
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert_eq!(
+        judged["status"]["message"],
+        format!(
+            "HG-POL-004 spec.containers[0].image: {host}/shop/app has vulnerabilities above MEDIUM (CRITICAL: 10, HIGH: 41)"
+        ),
+        "{judged}"
+    );
+    webhook.served.stop();
+
+    // A budget too small under `unscanned: deny` (the default): denied, the line saying so.
+    let Some((webhook, _)) = gated_webhook(&host, "scan_timeout_seconds: 0\n") else { return };
+    let denied = webhook.review(&pod_of("uid-base", &base_image));
+    assert_eq!(
+        denied,
+        json!({"uid": "uid-base", "allowed": false, "status": {"code": 403, "message": late(&base_image)}})
+    );
+    webhook.served.stop();
+}
+
+#[test]
+fn webhook_records_denials_and_audited_admissions_as_events_of_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    let Some(webhook) = Webhook::start_with(dir, POLICY) else { return };
+    let mut bad = pod_spec(json!([restricted_container("app", IMAGE)]));
+    bad["hostNetwork"] = json!(true);
+    let good = pod_spec(json!([restricted_container("app", IMAGE)]));
+    assert_eq!(
+        webhook.review(&request("uid-denied", "CREATE", DEPLOYMENT, &deployment("apps", bad.clone())))["allowed"],
+        false
+    );
+    assert_eq!(webhook.review(&request("uid-audited", "UPDATE", POD, &pod("staging", bad.clone())))["allowed"], true);
+    // No event: an admitted review, a dry run (the webhook has no side effects), an exempt namespace.
+    assert_eq!(webhook.review(&request("uid-good", "CREATE", POD, &pod("apps", good)))["allowed"], true);
+    let mut dry = request("uid-dry", "CREATE", POD, &pod("apps", bad.clone()));
+    dry["dryRun"] = json!(true);
+    assert_eq!(webhook.review(&dry)["allowed"], false);
+    assert_eq!(webhook.review(&request("uid-system", "CREATE", POD, &pod("kube-system", bad)))["allowed"], true);
+
+    let events: Value = webhook
+        .client
+        .get(webhook.served.url("/api/v1/events?since=0"))
+        .bearer_auth(token(&store, "read"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let built = events["events"][0]["db_built"].clone();
+    let at = |i: usize| events["events"][i]["at"].clone();
+    let event = |i: usize, kind: &str, uid: &str, operation: &str, namespace: &str, object: &str, reasons: &[&str]| {
+        json!({
+            "id": i + 1, "at": at(i), "kind": kind, "digest": "", "image": "", "vulnerability": "", "package": "",
+            "fixed": null, "db_built": built,
+            "admission": {"uid": uid, "operation": operation, "namespace": namespace, "kind": object, "name": "web",
+                          "user": "alice", "reasons": reasons}
+        })
+    };
+    assert_eq!(
+        events,
+        json!({"events": [
+            event(0, "admission_denied", "uid-denied", "CREATE", "apps", "Deployment", &[
+                "HG-K8S-005 spec.template.spec.hostNetwork: hostNetwork: true",
+                "pss-restricted:hostNamespaces host namespaces (hostNetwork=true)",
+            ]),
+            event(1, "admission_audited", "uid-audited", "UPDATE", "staging", "Pod", &[
+                "HG-K8S-005 spec.hostNetwork: hostNetwork: true",
+                "pss-baseline:hostNamespaces host namespaces (hostNetwork=true)",
+            ]),
+        ], "next": 2})
+    );
+    assert!(hullguard_report::time::is_rfc3339_date_time(built.as_str().unwrap()), "{built}");
+    webhook.served.stop();
+}

@@ -214,7 +214,7 @@ fn server_on_postgres_scans_an_sbom_once_per_digest_serves_every_format_and_keep
     let Some(pg) = Cluster::start() else { return };
     let dir = tempfile::tempdir().unwrap();
     scans_an_sbom_once_per_digest_and_keeps_it(dir.path(), Path::new(&pg.url()));
-    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2", "3"]);
+    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2", "3", "4"]);
 }
 
 /// Submit, fetch in every format, list, query and restart, over the store at `store`.
