@@ -65,7 +65,7 @@ pub enum SourceChoice {
 
 /// An event source.
 enum Source {
-    Ebpf(bpf::Probe),
+    Ebpf(Box<bpf::Probe>),
     Proc(fallback::ProcSource),
 }
 
@@ -74,9 +74,10 @@ impl Source {
     fn open(choice: SourceChoice, rules: &[rules::Rule]) -> Result<(Self, String)> {
         let why = match choice {
             SourceChoice::Proc => "--source proc".to_owned(),
-            SourceChoice::Ebpf => return Ok((Source::Ebpf(bpf::Probe::attach()?), ebpf_notice(rules))),
+            SourceChoice::Ebpf => return Ok((Source::Ebpf(Box::new(bpf::Probe::attach()?)), ebpf_notice(rules))),
             SourceChoice::Auto => match bpf::Probe::attach() {
-                Ok(probe) => return Ok((Source::Ebpf(probe), ebpf_notice(rules))),
+                Ok(probe) => return Ok((Source::Ebpf(Box::new(probe)), ebpf_notice(rules))),
+                Err(Error::Bpf(why)) => format!("no eBPF: {why}"),
                 Err(e) => format!("no eBPF: {e}"),
             },
         };

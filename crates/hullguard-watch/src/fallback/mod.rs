@@ -23,8 +23,11 @@ use crate::{Error, Result};
 /// How often the container processes' sockets are listed.
 const SOCKET_POLL: Duration = Duration::from_millis(200);
 
+/// What this source knows of each field of one kind of event.
+pub type FieldShapes = fn(&str) -> Shape;
+
 /// The event types this source gives, and what it knows of each field of them.
-pub const SHAPES: [(&str, fn(&str) -> Shape); 3] =
+pub const SHAPES: [(&str, FieldShapes); 3] =
     [("exec", exec_shape), ("setuid_exec", exec_shape), ("connect", connect_shape)];
 
 fn exec_shape(field: &str) -> Shape {
