@@ -47,7 +47,8 @@ pub struct Stats {
     pub events: u64,
     /// Alerts written.
     pub alerts: u64,
-    /// Events the kernel dropped (ring buffer full).
+    /// Events lost: dropped by the kernel (eBPF's ring buffer or the proc connector's socket
+    /// full), or (fallback) execs of container processes that ended while `/proc` was read.
     pub dropped: u64,
 }
 

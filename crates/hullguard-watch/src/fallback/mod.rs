@@ -82,7 +82,9 @@ pub struct ProcSource {
     /// Sockets already reported, by process and inode; forgotten at exit.
     reported: HashSet<(u32, u64)>,
     last_poll: Option<Instant>,
-    /// Execs whose process was gone before it could be read, and times the kernel dropped events.
+    /// Execs of container processes that ended while they were read (one gone before its pid
+    /// namespace is read is not known to be a container's, and not counted), and times the
+    /// kernel dropped events.
     missed: u64,
 }
 
