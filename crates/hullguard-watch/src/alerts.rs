@@ -164,6 +164,13 @@ impl Alerter {
         Alerter { rules, window, hostname, processes: HashMap::new(), recent: HashMap::new(), rates }
     }
 
+    /// Puts `rules` in force instead (their repeats and rate limits start afresh).
+    pub fn replace_rules(&mut self, rules: Vec<Rule>) {
+        self.rates = vec![Rate { since: Instant::now(), written: 0, held: 0 }; rules.len()];
+        self.rules = rules;
+        self.recent.clear();
+    }
+
     /// The alerts for one event of a process in `container`.
     pub fn alerts(&mut self, event: &Event, container: Option<&Container>) -> Vec<Alert> {
         if let Action::Exec { path, argv, .. } = &event.action {

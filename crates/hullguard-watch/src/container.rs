@@ -76,7 +76,7 @@ pub enum Origin {
 
 /// The command name of runc's process that enters a container and execs its first command
 /// (the container's init or an exec session's).
-const RUNC_INIT: &str = "runc:[2:INIT]";
+pub const RUNC_INIT: &str = "runc:[2:INIT]";
 
 /// How the process of an exec event came to run: runc's init execs the container's first process
 /// (its argv is entrypoint + command) and the first process of each exec session, the

@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use hullguard_watch::rules::{self, DEFAULT};
+use hullguard_watch::SourceChoice;
+use hullguard_watch::rules::DEFAULT;
 use serde_json::Value;
 
 /// The alerts of the default rules raised while `act` runs on a fresh container (`flags` for
@@ -25,34 +25,9 @@ fn alerts_with(
 ) -> Option<Vec<Value>> {
     // The precondition once, loudly; `run` attaches its own probe.
     drop(common::probe()?);
-    let container = common::Container::start(name, flags);
-    let done = AtomicBool::new(false);
-    let mut out = Vec::new();
-    std::thread::scope(|s| {
-        let watcher = s.spawn(|| {
-            let rules = rules::parse("rules.yaml", rules).expect("rules");
-            hullguard_watch::run(rules, window, &mut out, &|| done.load(Ordering::SeqCst))
-        });
-        /// Stops the watcher also when `act` panics (else the scope would wait for it forever).
-        struct Stop<'a>(&'a AtomicBool);
-        impl Drop for Stop<'_> {
-            fn drop(&mut self) {
-                self.0.store(true, Ordering::SeqCst);
-            }
-        }
-        let stop = Stop(&done);
-        std::thread::sleep(Duration::from_millis(700)); // attached
-        act(&container);
-        std::thread::sleep(Duration::from_millis(700)); // read
-        drop(stop);
-        let stats = watcher.join().expect("no panic").expect("watch runs");
-        assert_eq!(stats.dropped, 0);
-    });
-    let alerts: Vec<Value> =
-        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).expect("JSON lines")).collect();
-    // Only this container's alerts (others may run on the machine).
-    let short = &container.id[..12];
-    Some(alerts.into_iter().filter(|a| a["output_fields"]["container.id"] == short).collect())
+    let watched = common::watch(SourceChoice::Ebpf, name, flags, rules, window, act);
+    assert_eq!(watched.stats.dropped, 0);
+    Some(watched.alerts)
 }
 
 fn rules_of(alerts: &[Value]) -> Vec<&str> {

@@ -36,6 +36,27 @@ pub struct WatchArgs {
     /// Stop after this many seconds (default: until interrupted).
     #[arg(long, value_name = "SECONDS")]
     pub duration: Option<u64>,
+    /// Where events come from: eBPF, or the proc connector and /proc polling (exec and TCP
+    /// connect only); `auto` falls back to `proc` when eBPF cannot load.
+    #[arg(long, value_enum, default_value_t = WatchSource::Auto)]
+    pub source: WatchSource,
+    /// Also POST each alert (its JSON) to this URL, up to 3 tries each.
+    #[arg(long, value_name = "URL")]
+    pub webhook: Option<String>,
+    /// Serve Prometheus counters (events, alerts per rule, drops) on http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+/// `hullguard watch --source`.
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum WatchSource {
+    /// eBPF, else proc.
+    Auto,
+    /// eBPF tracepoints only.
+    Ebpf,
+    /// The proc connector and /proc polling only.
+    Proc,
 }
 
 #[derive(Subcommand)]

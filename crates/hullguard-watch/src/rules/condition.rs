@@ -31,6 +31,19 @@ pub const FIELDS: [&str; 22] = [
     "container.drift",
 ];
 
+/// What an event source can say about one field of one kind of event, for [`Condition::can_match`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// The event never has the field.
+    Absent,
+    /// The field always has this value.
+    Exact(&'static str),
+    /// The field has a value, never a path (an `addr:port`).
+    NotPath,
+    /// The field has some value.
+    Any,
+}
+
 /// The most nesting of parentheses and `not` a condition may have.
 const MAX_DEPTH: usize = 32;
 
@@ -88,6 +101,37 @@ impl Condition {
                     Op::Contains => value.contains(first),
                 }
             }
+        }
+    }
+
+    /// Whether an event of this shape could match: `Some(false)` when none can, `Some(true)` when
+    /// every one does, `None` when it depends on values the shape leaves open (Kleene's logic).
+    #[must_use]
+    pub fn can_match(&self, shape: &dyn Fn(&str) -> Shape) -> Option<bool> {
+        match self {
+            Condition::And(a, b) => match (a.can_match(shape), b.can_match(shape)) {
+                (Some(false), _) | (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            },
+            Condition::Or(a, b) => match (a.can_match(shape), b.can_match(shape)) {
+                (Some(true), _) | (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            },
+            Condition::Not(c) => c.can_match(shape).map(|m| !m),
+            Condition::Compare { field, op, values } => match shape(field) {
+                Shape::Absent => Some(*op == Op::NotEqual),
+                Shape::Exact(value) => {
+                    let fields = BTreeMap::from([(*field, value.to_owned())]);
+                    Some(self.matches(&fields))
+                }
+                Shape::NotPath => {
+                    let all_paths = values.iter().all(|v| v.starts_with('/'));
+                    (all_paths && matches!(op, Op::Equal | Op::In | Op::StartsWith)).then_some(false)
+                }
+                Shape::Any => None,
+            },
         }
     }
 
@@ -281,6 +325,24 @@ mod tests {
         let p = Condition::parse("(evt.type = open or evt.type = exec) and fd.name startswith /etc/").unwrap();
         assert!(p.matches(&fields(&[("evt.type", "exec"), ("fd.name", "/etc/x")])));
         assert!(!p.matches(&fields(&[("evt.type", "connect"), ("fd.name", "/etc/x")])));
+    }
+
+    #[test]
+    fn can_match_knows_what_a_shape_rules_out() {
+        let connect = |field: &str| match field {
+            "evt.type" => Shape::Exact("connect"),
+            "fd.name" => Shape::NotPath,
+            "proc.name" => Shape::Any,
+            _ => Shape::Absent,
+        };
+        let can = |text: &str| Condition::parse(text).unwrap().can_match(&connect);
+        assert_eq!(can("evt.type = open"), Some(false));
+        assert_eq!(can("evt.type = connect"), Some(true));
+        assert_eq!(can("(evt.type = connect or evt.type = open) and fd.name in (/run/docker.sock)"), Some(false));
+        assert_eq!(can("evt.type = connect and fd.name = 127.0.0.1:80"), None);
+        assert_eq!(can("evt.type = connect and not proc.name startswith runc:"), None);
+        assert_eq!(can("evt.type = connect and fd.write = true"), Some(false));
+        assert_eq!(can("evt.type = connect and fd.write != true"), Some(true));
     }
 
     #[test]

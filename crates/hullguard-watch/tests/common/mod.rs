@@ -5,10 +5,13 @@
 
 use std::io::Write;
 use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use hullguard_watch::bpf::Probe;
 use hullguard_watch::events::Event;
+use hullguard_watch::{Options, SourceChoice, Stats, rules};
+use serde_json::Value;
 
 /// The probe attached, or `None` after saying why on stderr when this machine cannot run eBPF
 /// (not root, no BTF, no Engine). With `HULLGUARD_REQUIRE_EBPF` set (CI), that is a failure.
@@ -35,6 +38,28 @@ pub fn probe() -> Option<Probe> {
             // Straight to stderr: the test harness captures eprintln! of passing tests.
             let _ = writeln!(std::io::stderr(), "SKIPPED: eBPF test not run: {why}");
             None
+        }
+    }
+}
+
+/// Whether the fallback (proc connector) can run here: root and an Engine; else says why on
+/// stderr (with `HULLGUARD_REQUIRE_EBPF` set, CI, that is a failure).
+pub fn fallback_ready() -> bool {
+    let missing = if !is_root() {
+        Some("not root")
+    } else if !docker(&["info"]).status.success() {
+        Some("no Docker Engine")
+    } else {
+        None
+    };
+    match missing {
+        None => true,
+        Some(why) if std::env::var_os("HULLGUARD_REQUIRE_EBPF").is_some() => {
+            panic!("HULLGUARD_REQUIRE_EBPF is set but the fallback cannot run: {why}")
+        }
+        Some(why) => {
+            let _ = writeln!(std::io::stderr(), "SKIPPED: fallback test not run: {why}");
+            false
         }
     }
 }
@@ -120,4 +145,57 @@ pub fn collect(probe: &mut Probe, wait: Duration, done: impl Fn(&Event) -> bool)
         }
     }
     seen
+}
+
+/// What one watch wrote.
+pub struct Watched {
+    /// The alerts of the test's container, in order.
+    pub alerts: Vec<Value>,
+    /// What the watch wrote to its log (the start message, reloads, delivery failures).
+    pub log: String,
+    /// Its counts.
+    pub stats: Stats,
+}
+
+/// Watches with `source` and `rules` (repeats folded within `window`) while `act` runs on a
+/// fresh container (`flags` for `docker run`).
+pub fn watch(
+    source: SourceChoice,
+    name: &str,
+    flags: &[&str],
+    rules: &str,
+    window: Duration,
+    act: impl FnOnce(&Container),
+) -> Watched {
+    let rules = rules::parse("rules.yaml", rules).expect("rules");
+    watch_with(Options { rules, window, source, ..Options::default() }, name, flags, act)
+}
+
+/// [`watch`] with every option given.
+pub fn watch_with(options: Options, name: &str, flags: &[&str], act: impl FnOnce(&Container)) -> Watched {
+    let container = Container::start(name, flags);
+    let done = AtomicBool::new(false);
+    let (mut out, mut log) = (Vec::new(), Vec::new());
+    let stats = std::thread::scope(|s| {
+        let watcher = s.spawn(|| hullguard_watch::run(options, &mut out, &mut log, &|| done.load(Ordering::SeqCst)));
+        /// Stops the watcher also when `act` panics (else the scope would wait for it forever).
+        struct Stop<'a>(&'a AtomicBool);
+        impl Drop for Stop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, Ordering::SeqCst);
+            }
+        }
+        let stop = Stop(&done);
+        std::thread::sleep(Duration::from_millis(700)); // attached
+        act(&container);
+        std::thread::sleep(Duration::from_millis(700)); // read
+        drop(stop);
+        watcher.join().expect("no panic").expect("watch runs")
+    });
+    let alerts: Vec<Value> =
+        String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).expect("JSON lines")).collect();
+    // Only this container's alerts (others may run on the machine).
+    let short = &container.id[..12];
+    let alerts = alerts.into_iter().filter(|a| a["output_fields"]["container.id"] == short).collect();
+    Watched { alerts, log: String::from_utf8(log).unwrap(), stats }
 }

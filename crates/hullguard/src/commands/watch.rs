@@ -6,9 +6,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
-use hullguard_watch::{rules, seccomp};
+use hullguard_watch::{SourceChoice, rules, seccomp};
 
-use crate::cli::{SeccompRecordArgs, WatchArgs};
+use crate::cli::{SeccompRecordArgs, WatchArgs, WatchSource};
 
 pub fn run(args: &WatchArgs) -> Result<ExitCode> {
     let rules = match &args.rules {
@@ -19,10 +19,22 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
         None => rules::parse("default rules", rules::DEFAULT),
     }
     .map_err(|e| anyhow!(e))?;
+    let options = hullguard_watch::Options {
+        rules,
+        rules_file: args.rules.clone(),
+        window: Duration::from_secs(args.window),
+        source: match args.source {
+            WatchSource::Auto => SourceChoice::Auto,
+            WatchSource::Ebpf => SourceChoice::Ebpf,
+            WatchSource::Proc => SourceChoice::Proc,
+        },
+        webhook: args.webhook.clone(),
+        metrics_addr: args.metrics_addr,
+    };
     let until = args.duration.map(|s| Instant::now() + Duration::from_secs(s));
     let stop = || until.is_some_and(|t| Instant::now() >= t);
-    let stats = hullguard_watch::run(rules, Duration::from_secs(args.window), &mut std::io::stdout().lock(), &stop)?;
-    eprintln!("{} events, {} alerts, {} dropped by the kernel", stats.events, stats.alerts, stats.dropped);
+    let stats = hullguard_watch::run(options, &mut std::io::stdout().lock(), &mut std::io::stderr(), &stop)?;
+    eprintln!("{} events, {} alerts, {} dropped", stats.events, stats.alerts, stats.dropped);
     Ok(ExitCode::SUCCESS)
 }
 

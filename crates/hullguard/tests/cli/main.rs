@@ -30,5 +30,6 @@ mod support;
 mod terminal;
 mod trust;
 mod umoci;
+mod watch;
 mod why;
 mod workers;
