@@ -340,7 +340,7 @@ fn repeats_fold_into_the_next_alert_and_the_rate_limit_holds_back_the_rest() {
             c.exec(&["/usr/bin/cat", "/etc/shadow"]);
         }
         assert!(start.elapsed() < window, "three execs within the window");
-        std::thread::sleep(window.saturating_sub(start.elapsed()) + Duration::from_millis(300));
+        std::thread::sleep(window.saturating_sub(start.elapsed()) + Duration::from_millis(1500));
         c.exec(&["/usr/bin/cat", "/etc/shadow"]); // after the window: written, with the 2 repeats
         c.exec(&["/usr/bin/head", "-c1", "/etc/shadow"]); // a third alert this minute: held back
     }) else {
