@@ -127,6 +127,15 @@ impl ProcSource {
     }
 
     fn refill(&mut self) {
+        self.drain_connector();
+        if self.last_poll.is_none_or(|t| t.elapsed() >= SOCKET_POLL) {
+            self.last_poll = Some(Instant::now());
+            self.poll_sockets();
+        }
+    }
+
+    /// Reads what the proc connector has queued and turns its exec events into events.
+    fn drain_connector(&mut self) {
         let mut events = Vec::new();
         if self.connector.read(&mut events) == Err(true) {
             self.missed += 1;
@@ -139,10 +148,6 @@ impl ProcSource {
                     self.reported.retain(|(p, _)| *p != pid);
                 }
             }
-        }
-        if self.last_poll.is_none_or(|t| t.elapsed() >= SOCKET_POLL) {
-            self.last_poll = Some(Instant::now());
-            self.poll_sockets();
         }
     }
 
@@ -181,8 +186,12 @@ impl ProcSource {
         self.ready.extend(setuid);
     }
 
-    /// Outbound TCP connections of container processes not reported yet.
+    /// Outbound TCP connections of container processes not reported yet. They are queued after
+    /// the connector is read again: a process's exec precedes its connect, so its exec event
+    /// (which names the program) is then ahead of the connection, even when it arrived during
+    /// the walk of `/proc`.
     fn poll_sockets(&mut self) {
+        let mut found = Vec::new();
         let Ok(dir) = std::fs::read_dir("/proc") else { return };
         for pid in dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok()) {
             if pidns(&pid.to_string()).is_none_or(|ns| ns == self.host_pidns) {
@@ -200,10 +209,12 @@ impl ProcSource {
                 };
                 if let Some(event) = self.process(pid, Action::Connect { addr, port }) {
                     self.reported.insert((pid, inode));
-                    self.ready.push_back(event);
+                    found.push(event);
                 }
             }
         }
+        self.drain_connector();
+        self.ready.extend(found);
     }
 
     /// The event of `pid` doing `action`, with what `/proc` says of the process; `None` for a
