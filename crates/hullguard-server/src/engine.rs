@@ -18,7 +18,7 @@ use hullguard_vulndb::db::{Db, DbInfo};
 use hullguard_vulndb::detect::Detector;
 use sha2::{Digest as _, Sha256};
 
-use crate::store::{Store, StoredInventory};
+use crate::store::{ScanRecord, Store, StoredInventory};
 use crate::wire::{DbState, Rescan, Scan, ScanSubmission};
 
 /// Now, as the store writes times.
@@ -264,24 +264,43 @@ pub fn reload(vulns: &Vulns, store: &Mutex<Store>) -> Result<Rescan, Failure> {
 
 /// Re-matches every stored inventory against `db`, in batches of [`RESCAN_BATCH`] (the store is
 /// free for readers between them); returns the inventories re-matched and the events recorded.
+/// This thread reads and matches each batch while another one writes the one before it.
 fn rescan_all(db: &Db, info: &DbInfo, store: &Mutex<Store>) -> Result<(usize, usize), Failure> {
-    let mut detector = Detector::new(db, true);
-    let (mut after, mut rescanned, mut events) = (0, 0, 0);
+    let lock_store = || store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let now = now();
-    loop {
-        let mut store = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let batch = store.inventories_after(after, RESCAN_BATCH)?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        let mut reports = Vec::with_capacity(batch.len());
-        for stored in &batch {
-            let inventory = stored.read()?;
-            // The Go binaries' functions are not stored: a re-scan gives no reachability verdicts.
-            reports.push((stored.id, report_of(&mut detector, info, stored, &inventory, false)?));
-        }
-        let reports: Vec<(i64, &Report)> = reports.iter().map(|(id, report)| (*id, report)).collect();
-        events += store.record_scans(&reports, &now)?;
-        rescanned += batch.len();
-    }
-    Ok((rescanned, events))
+    // One batch waits while the writer records the one before it.
+    let (send, receive) = std::sync::mpsc::sync_channel::<Vec<ScanRecord>>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(|| -> Result<(usize, usize), Failure> {
+            let (mut rescanned, mut events) = (0, 0);
+            for records in receive {
+                events += lock_store().record_scans(&records, &now)?;
+                rescanned += records.len();
+            }
+            Ok((rescanned, events))
+        });
+        let matched = (|| -> Result<(), Failure> {
+            let mut detector = Detector::new(db, true);
+            let mut after = 0;
+            loop {
+                let batch = lock_store().inventories_after(after, RESCAN_BATCH)?;
+                let Some(last) = batch.last() else { return Ok(()) };
+                after = last.id;
+                let mut records = Vec::with_capacity(batch.len());
+                for stored in &batch {
+                    let inventory = stored.read()?;
+                    // The Go binaries' functions are not stored: a re-scan gives no reachability verdicts.
+                    let report = report_of(&mut detector, info, stored, &inventory, false)?;
+                    records.push(ScanRecord::new(stored.id, &report)?);
+                }
+                if send.send(records).is_err() {
+                    return Ok(()); // the writer failed: its error is the answer
+                }
+            }
+        })();
+        drop(send);
+        let written = writer.join().map_err(|_| Failure::Internal("the re-scan writer panicked".to_owned()))?;
+        matched?;
+        written
+    })
 }

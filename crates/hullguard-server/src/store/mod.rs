@@ -259,6 +259,43 @@ fn findings_of(report: &Report) -> BTreeMap<FindingKey, FindingFacts> {
         .collect()
 }
 
+/// A report ready to be recorded as the scan of an inventory: what the store writes of it is
+/// worked out beforehand ([`ScanRecord::new`]), so that a re-scan does it off the writing thread.
+pub struct ScanRecord {
+    /// The inventory's row id.
+    inventory_id: i64,
+    /// The database version it was matched against.
+    db_built: String,
+    /// Its vulnerability findings, by key.
+    findings: BTreeMap<FindingKey, FindingFacts>,
+    /// Its severity counts, as JSON.
+    summary: String,
+    /// The report's JSON, [`pack`]ed.
+    packed: Vec<u8>,
+}
+
+impl ScanRecord {
+    /// The record of `report` (unfiltered) as the scan of inventory `inventory_id`.
+    ///
+    /// # Errors
+    ///
+    /// When the report does not serialise or pack.
+    pub fn new(inventory_id: i64, report: &Report) -> Result<ScanRecord> {
+        Ok(ScanRecord {
+            inventory_id,
+            db_built: report.db_built.clone(),
+            findings: findings_of(report),
+            summary: serde_json::to_string(&report.summary)?,
+            packed: pack(&serde_json::to_vec(report)?)?,
+        })
+    }
+
+    /// How many of its findings are known exploited.
+    fn kev(&self) -> i64 {
+        i64::try_from(self.findings.values().filter(|f| f.kev).count()).unwrap_or(i64::MAX)
+    }
+}
+
 /// What recording a new report changes in an image's findings table, in the order it is written.
 struct Changes<'a> {
     /// The events (none on a first scan): kind, finding, its fix version.
@@ -379,7 +416,8 @@ impl Store {
     ///
     /// When the store fails.
     pub fn record_scan(&mut self, inventory_id: i64, report: &Report, now: &str) -> Result<Scan> {
-        let id = each!(self, s => s.record_scans(&[(inventory_id, report)], now))?.0;
+        let record = ScanRecord::new(inventory_id, report)?;
+        let id = each!(self, s => s.record_scans(std::slice::from_ref(&record), now))?.0;
         let id = id.first().copied().unwrap_or_default();
         self.scan(id)?.ok_or(StoreError::Missing(id))
     }
@@ -390,7 +428,7 @@ impl Store {
     /// # Errors
     ///
     /// When the store fails.
-    pub fn record_scans(&mut self, reports: &[(i64, &Report)], now: &str) -> Result<usize> {
+    pub fn record_scans(&mut self, reports: &[ScanRecord], now: &str) -> Result<usize> {
         Ok(each!(self, s => s.record_scans(reports, now))?.1)
     }
 

@@ -12,8 +12,8 @@ use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
     ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts,
-    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, StoreError, StoredInventory, Subscription,
-    Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, findings_of, pack, rank, unpack,
+    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoreError, StoredInventory,
+    Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -211,7 +211,8 @@ fn migrate(client: &mut Client, now: &str) -> Result<()> {
 }
 
 /// Records one scan in `tx`, as the SQLite store does; returns the scan id and the events.
-fn record_scan(tx: &mut Transaction<'_>, inventory_id: i64, report: &Report, now: &str) -> Result<(i64, usize)> {
+fn record_scan(tx: &mut Transaction<'_>, record: &ScanRecord, now: &str) -> Result<(i64, usize)> {
+    let inventory_id = record.inventory_id;
     let rescan: bool = tx.query_one("SELECT count(*) > 0 FROM scans WHERE inventory_id = $1", &[&inventory_id])?.get(0);
     let old: BTreeMap<FindingKey, FindingFacts> = tx
         .query(
@@ -230,67 +231,57 @@ fn record_scan(tx: &mut Transaction<'_>, inventory_id: i64, report: &Report, now
             ((r.get(0), r.get(1), r.get(2)), facts)
         })
         .collect();
-    let new = findings_of(report);
-    let changes = changes(&old, &new, rescan);
+    let changes = changes(&old, &record.findings, rescan);
+    // Each kind of row in one statement (arrays unnested), not one statement a row.
     if !changes.events.is_empty() {
-        let event = tx.prepare(
+        let kinds: Vec<&str> = changes.events.iter().map(|e| e.0).collect();
+        let vulnerabilities: Vec<&str> = changes.events.iter().map(|e| e.1.0.as_str()).collect();
+        let packages: Vec<&str> = changes.events.iter().map(|e| e.1.1.as_str()).collect();
+        let fixed: Vec<Option<&str>> = changes.events.iter().map(|e| e.2.map(String::as_str)).collect();
+        tx.execute(
             "INSERT INTO events (at, kind, inventory_id, vulnerability, package, fixed, db_built) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             SELECT $1, k, $2, v, p, f, $3 FROM unnest($4::text[], $5::text[], $6::text[], $7::text[]) \
+             WITH ORDINALITY AS e(k, v, p, f, n) ORDER BY n",
+            &[&now, &inventory_id, &record.db_built, &kinds, &vulnerabilities, &packages, &fixed],
         )?;
-        for (kind, key, fixed) in &changes.events {
-            tx.execute(&event, &[&now, kind, &inventory_id, &key.0, &key.1, fixed, &report.db_built])?;
-        }
     }
     if !changes.gone.is_empty() {
-        let delete = tx.prepare(
-            "DELETE FROM findings WHERE inventory_id = $1 AND vulnerability = $2 AND package = $3 AND path = $4",
+        let column = |i: usize| -> Vec<&str> {
+            changes.gone.iter().map(|k| [k.0.as_str(), k.1.as_str(), k.2.as_str()][i]).collect()
+        };
+        tx.execute(
+            "DELETE FROM findings f USING unnest($2::text[], $3::text[], $4::text[]) AS g(v, p, path) \
+             WHERE f.inventory_id = $1 AND f.vulnerability = g.v AND f.package = g.p AND f.path = g.path",
+            &[&inventory_id, &column(0), &column(1), &column(2)],
         )?;
-        for key in &changes.gone {
-            tx.execute(&delete, &[&inventory_id, &key.0, &key.1, &key.2])?;
-        }
     }
     if !changes.upserts.is_empty() {
-        let upsert = tx.prepare(
+        let keys = |i: usize| -> Vec<&str> {
+            changes.upserts.iter().map(|(k, _)| [k.0.as_str(), k.1.as_str(), k.2.as_str()][i]).collect()
+        };
+        let installed: Vec<&str> = changes.upserts.iter().map(|(_, f)| f.installed.as_str()).collect();
+        let fixed: Vec<Option<&str>> = changes.upserts.iter().map(|(_, f)| f.fixed.as_deref()).collect();
+        let severities: Vec<&str> = changes.upserts.iter().map(|(_, f)| f.severity.as_str()).collect();
+        let ranks: Vec<i64> = changes.upserts.iter().map(|(_, f)| rank(f.severity)).collect();
+        let kev: Vec<bool> = changes.upserts.iter().map(|(_, f)| f.kev).collect();
+        tx.execute(
             "INSERT INTO findings (inventory_id, vulnerability, package, path, installed, fixed, severity, \
-             severity_rank, kev, first_seen) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             severity_rank, kev, first_seen) SELECT $1, v, p, path, i, f, s, r, k, $2 \
+             FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bigint[], \
+             $10::bool[]) AS u(v, p, path, i, f, s, r, k) \
              ON CONFLICT (inventory_id, vulnerability, package, path) DO UPDATE SET installed = excluded.installed, \
              fixed = excluded.fixed, severity = excluded.severity, severity_rank = excluded.severity_rank, \
              kev = excluded.kev",
+            &[&inventory_id, &now, &keys(0), &keys(1), &keys(2), &installed, &fixed, &severities, &ranks, &kev],
         )?;
-        for (key, facts) in &changes.upserts {
-            let (severity, rank) = (facts.severity.as_str(), rank(facts.severity));
-            tx.execute(
-                &upsert,
-                &[
-                    &inventory_id,
-                    &key.0,
-                    &key.1,
-                    &key.2,
-                    &facts.installed,
-                    &facts.fixed,
-                    &severity,
-                    &rank,
-                    &facts.kev,
-                    &now,
-                ],
-            )?;
-        }
     }
-    let kev = int(new.values().filter(|f| f.kev).count());
     let id = tx
         .query_one(
             "INSERT INTO scans (inventory_id, db_built, status, created, report, summary, kev) \
              VALUES ($1, $2, 'done', $3, $4, $5, $6) \
              ON CONFLICT (inventory_id, db_built) DO UPDATE SET status = 'done', created = excluded.created, \
              report = excluded.report, summary = excluded.summary, kev = excluded.kev, error = NULL RETURNING id",
-            &[
-                &inventory_id,
-                &report.db_built,
-                &now,
-                &pack(&serde_json::to_vec(report)?)?,
-                &serde_json::to_string(&report.summary)?,
-                &kev,
-            ],
+            &[&inventory_id, &record.db_built, &now, &record.packed, &record.summary, &record.kev()],
         )?
         .get(0);
     Ok((id, changes.events.len()))
@@ -357,12 +348,12 @@ impl Postgres {
     }
 
     /// Records each `(inventory, report)` in one transaction; returns the scan ids and the events.
-    pub fn record_scans(&mut self, reports: &[(i64, &Report)], now: &str) -> Result<(Vec<i64>, usize)> {
+    pub fn record_scans(&mut self, records: &[ScanRecord], now: &str) -> Result<(Vec<i64>, usize)> {
         let mut client = self.client()?;
         let mut tx = client.transaction()?;
-        let (mut ids, mut events) = (Vec::with_capacity(reports.len()), 0);
-        for (inventory_id, report) in reports {
-            let (id, n) = record_scan(&mut tx, *inventory_id, report, now)?;
+        let (mut ids, mut events) = (Vec::with_capacity(records.len()), 0);
+        for record in records {
+            let (id, n) = record_scan(&mut tx, record, now)?;
             ids.push(id);
             events += n;
         }

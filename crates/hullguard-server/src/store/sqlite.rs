@@ -9,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts,
-    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, StoredInventory, Subscription, Undelivered,
-    WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, findings_of, migrations, pack, rank, unpack,
+    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoredInventory, Subscription,
+    Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, migrations, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -56,10 +56,11 @@ fn subscription_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
     })
 }
 
-/// Records the scan of inventory `inventory_id` giving `report` (unfiltered) in `conn` (a
-/// transaction): the scan row, the image's current findings, and, when the image had been
-/// scanned before, one event per difference. Returns the scan and the number of events.
-fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &str) -> Result<(i64, usize)> {
+/// Records `record` in `conn` (a transaction): the scan row, the image's current findings, and,
+/// when the image had been scanned before, one event per difference. Returns the scan and the
+/// number of events.
+fn record_scan(conn: &Connection, record: &ScanRecord, now: &str) -> Result<(i64, usize)> {
+    let inventory_id = record.inventory_id;
     let rescan: bool =
         conn.query_row("SELECT count(*) > 0 FROM scans WHERE inventory_id = ?1", [inventory_id], |r| r.get(0))?;
     let mut old: BTreeMap<FindingKey, FindingFacts> = BTreeMap::new();
@@ -82,14 +83,13 @@ fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &str)
             old.insert(key, facts);
         }
     }
-    let new = findings_of(report);
-    let changes = changes(&old, &new, rescan);
+    let changes = changes(&old, &record.findings, rescan);
     let mut event = conn.prepare_cached(
         "INSERT INTO events (at, kind, inventory_id, vulnerability, package, fixed, db_built) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for (kind, key, fixed) in &changes.events {
-        event.execute(params![now, kind, inventory_id, key.0, key.1, fixed, report.db_built])?;
+        event.execute(params![now, kind, inventory_id, key.0, key.1, fixed, record.db_built])?;
     }
     let mut delete = conn.prepare_cached(
         "DELETE FROM findings WHERE inventory_id = ?1 AND vulnerability = ?2 AND package = ?3 AND path = ?4",
@@ -118,20 +118,12 @@ fn record_scan(conn: &Connection, inventory_id: i64, report: &Report, now: &str)
             now
         ])?;
     }
-    let kev = new.values().filter(|f| f.kev).count();
     let id = conn.query_row(
         "INSERT INTO scans (inventory_id, db_built, status, created, report, summary, kev) \
          VALUES (?1, ?2, 'done', ?3, ?4, ?5, ?6) \
          ON CONFLICT (inventory_id, db_built) DO UPDATE SET status = 'done', created = excluded.created, \
          report = excluded.report, summary = excluded.summary, kev = excluded.kev, error = NULL RETURNING id",
-        params![
-            inventory_id,
-            report.db_built,
-            now,
-            pack(&serde_json::to_vec(report)?)?,
-            serde_json::to_string(&report.summary)?,
-            i64::try_from(kev).unwrap_or(i64::MAX)
-        ],
+        params![inventory_id, record.db_built, now, record.packed, record.summary, record.kev()],
         |r| r.get(0),
     )?;
     Ok((id, changes.events.len()))
@@ -187,11 +179,11 @@ impl Sqlite {
     }
 
     /// Records each `(inventory, report)` in one transaction; returns the scan ids and the events.
-    pub fn record_scans(&mut self, reports: &[(i64, &Report)], now: &str) -> Result<(Vec<i64>, usize)> {
+    pub fn record_scans(&mut self, records: &[ScanRecord], now: &str) -> Result<(Vec<i64>, usize)> {
         let tx = self.conn.transaction()?;
-        let (mut ids, mut events) = (Vec::with_capacity(reports.len()), 0);
-        for (inventory_id, report) in reports {
-            let (id, n) = record_scan(&tx, *inventory_id, report, now)?;
+        let (mut ids, mut events) = (Vec::with_capacity(records.len()), 0);
+        for record in records {
+            let (id, n) = record_scan(&tx, record, now)?;
             ids.push(id);
             events += n;
         }
