@@ -1,16 +1,21 @@
-//! The load generator and the floor of `bench/admission.sh`.
+//! The load generator and the floors of `bench/admission.sh` and `bench/server-api.sh`.
 //!
 //! ```text
 //! admission_load rate URL REVIEW.json CA.pem RATE SECONDS   open loop: RATE reviews a second
 //! admission_load serial URL REVIEW.json CA.pem COUNT        one review after the other
 //! admission_load floor STORE DB POLICY REVIEW.json COUNT    the decision function in process
+//! admission_load get URL TOKEN CLIENTS COUNT                COUNT GETs by CLIENTS clients at once
+//! admission_load render STORE SCAN FORMAT COUNT             a stored report rendered in process
 //! ```
 //!
 //! `rate` sends each review at its due time whatever the answers before it (latency is counted
 //! from that time, so a slow server cannot hide its queue), over keep-alive TLS connections. An
 //! answer that is not HTTP 200 with `response.allowed: true` is an error. `floor` opens the
 //! server's store and database and calls `admission::review` as the webhook does, after one call
-//! that fills the caches. Each prints one line: `N ok ERRORS errors p50 P50 p99 P99 max MAX`
+//! that fills the caches. `get` sends plain-HTTP GETs with the bearer `TOKEN`, each client the
+//! next as soon as its last is answered (closed loop; an answer that is not HTTP 200 is an
+//! error). `render` reads and renders scan `SCAN`'s report from the store as the report route
+//! does when it has not rendered it yet. Each prints one line: `N ok ERRORS errors p50 P50 p99 P99 max MAX`
 //! (milliseconds).
 
 use std::io::Write as _;
@@ -20,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use hullguard_server::admission::{Webhook, review};
-use hullguard_server::api::AppState;
+use hullguard_server::api::{AppState, format_named, render_stored};
 use hullguard_server::engine::{Vulns, now};
 use hullguard_server::store::Store;
 
@@ -42,7 +47,9 @@ fn main() -> Result<()> {
         }
         "serial" => send(arg(1)?, Path::new(arg(2)?), Path::new(arg(3)?), None, number(4)?)?,
         "floor" => floor(Path::new(arg(1)?), Path::new(arg(2)?), Path::new(arg(3)?), Path::new(arg(4)?), number(5)?)?,
-        other => bail!("unknown mode {other}: rate, serial or floor"),
+        "get" => get(arg(1)?, arg(2)?, number(3)?, number(4)?)?,
+        "render" => render_floor(Path::new(arg(1)?), number(2)?, arg(3)?, number(4)?)?,
+        other => bail!("unknown mode {other}: rate, serial, floor, get or render"),
     };
     let ok: Vec<Duration> = latencies.iter().filter_map(|l| *l).collect();
     let errors = latencies.len() - ok.len();
@@ -94,11 +101,8 @@ fn send(
                     Ok(r) => Some(format!("HTTP {}", r.status())),
                     Err(e) => Some(format!("{e:?}")),
                 };
-                if let Some(problem) = problem {
-                    // The first few problems are shown, the others counted.
-                    if SHOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3 {
-                        let _ = writeln!(std::io::stderr(), "admission_load: {problem}");
-                    }
+                if let Some(text) = problem {
+                    self::problem(&text);
                     return None;
                 }
                 Some(since.elapsed())
@@ -148,4 +152,79 @@ fn floor(store: &Path, db: &Path, policy: &Path, review_file: &Path, count: usiz
         bail!("{}: the review is not admitted in process", review_file.display());
     }
     Ok((0..count).map(|_| decide()).collect())
+}
+
+/// Shows the first few problems, counts the others.
+fn problem(text: &str) {
+    if SHOWN.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < 3 {
+        let _ = writeln!(std::io::stderr(), "admission_load: {text}");
+    }
+}
+
+/// `count` GETs of `url` with bearer `token`, `clients` at a time (closed loop).
+fn get(url: &str, token: &str, clients: usize, count: usize) -> Result<Vec<Option<Duration>>> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).timeout(Duration::from_secs(30)).build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    runtime.block_on(async move {
+        let tasks: Vec<_> = (0..clients.max(1))
+            .map(|_| {
+                let (client, next, url, auth) =
+                    (client.clone(), next.clone(), url.to_owned(), format!("Bearer {token}"));
+                tokio::spawn(async move {
+                    let mut out = Vec::new();
+                    while next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) < count {
+                        let started = Instant::now();
+                        let answer = client.get(&url).header("authorization", &auth).send().await;
+                        out.push(match answer {
+                            Ok(r) if r.status() == 200 => match r.bytes().await {
+                                Ok(_) => Some(started.elapsed()),
+                                Err(e) => {
+                                    problem(&format!("{e:?}"));
+                                    None
+                                }
+                            },
+                            Ok(r) => {
+                                problem(&format!("HTTP {}", r.status()));
+                                None
+                            }
+                            Err(e) => {
+                                problem(&format!("{e:?}"));
+                                None
+                            }
+                        });
+                    }
+                    out
+                })
+            })
+            .collect();
+        let mut out = Vec::with_capacity(count);
+        for task in tasks {
+            out.extend(task.await?);
+        }
+        Ok(out)
+    })
+}
+
+/// `count` in-process renderings of scan `scan`'s report in `format` from `store`, uncached.
+fn render_floor(store: &Path, scan: usize, format: &str, count: usize) -> Result<Vec<Option<Duration>>> {
+    let store = std::sync::Mutex::new(Store::open(store, &now())?);
+    let (format, _) = format_named(format).with_context(|| format!("{format}: no such format"))?;
+    let id = i64::try_from(scan)?;
+    Ok((0..count)
+        .map(|_| {
+            let started = Instant::now();
+            match render_stored(&store, id, &format) {
+                Ok(Some(_)) => Some(started.elapsed()),
+                Ok(None) => {
+                    problem("no such scan");
+                    None
+                }
+                Err(e) => {
+                    problem(&e.1);
+                    None
+                }
+            }
+        })
+        .collect())
 }

@@ -50,6 +50,41 @@ pub struct AppState {
     pub webhooks_changed: Notify,
     /// True once the server is stopping: event streams end.
     pub stopping: watch::Sender<bool>,
+    /// Rendered reports, by scan id and format.
+    reports: Mutex<HashMap<(i64, String), Rendered>>,
+}
+
+/// A report as rendered: the `created` time of the scan it was rendered from (a re-match of the
+/// same scan id renews it), and the body.
+struct Rendered {
+    created: String,
+    body: Arc<[u8]>,
+}
+
+/// The most rendered reports kept; past it the cache starts again.
+const MAX_RENDERED: usize = 1024;
+
+/// The report of scan `id` in `format`, rendered from the store (no cache); `None` when there is
+/// no such scan.
+///
+/// # Errors
+///
+/// When the store fails or the report does not render.
+pub fn render_stored(store: &Mutex<Store>, id: i64, format: &Format) -> Result<Option<Vec<u8>>, ApiFailure> {
+    let Some((report, stored)) = store.lock().unwrap_or_else(std::sync::PoisonError::into_inner).report(id)? else {
+        return Ok(None);
+    };
+    let inventory = stored.read()?;
+    let subject = Subject {
+        name: &stored.name,
+        config_digest: report.config_digest.as_deref(),
+        diff_ids: Vec::new(),
+        created: None,
+    };
+    let mut out = Vec::new();
+    render(&report, &inventory, &subject, format, &mut out)
+        .map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
+    Ok(Some(out))
 }
 
 impl AppState {
@@ -66,7 +101,34 @@ impl AppState {
             retry,
             webhooks_changed: Notify::new(),
             stopping: watch::channel(false).0,
+            reports: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The report of scan `id` in the format named `name`: rendered once per scan and format
+    /// (those that show the time of the request, `gitlab`, each time); `None` when there is no
+    /// such scan.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails or the report does not render.
+    pub fn report(&self, id: i64, name: &str, format: &Format) -> Result<Option<Arc<[u8]>>, ApiFailure> {
+        let Some(scan) = self.store().scan(id)? else { return Ok(None) };
+        let cache = || self.reports.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let cached = name != "gitlab";
+        if let Some(hit) = cache().get(&(id, name.to_owned())).filter(|r| cached && r.created == scan.created) {
+            return Ok(Some(hit.body.clone()));
+        }
+        let Some(body) = render_stored(&self.store, id, format)? else { return Ok(None) };
+        let body: Arc<[u8]> = body.into();
+        if cached {
+            let mut cache = cache();
+            if cache.len() >= MAX_RENDERED {
+                cache.clear();
+            }
+            cache.insert((id, name.to_owned()), Rendered { created: scan.created, body: body.clone() });
+        }
+        Ok(Some(body))
     }
 
     /// The store, locked.
@@ -318,7 +380,7 @@ struct ReportQuery {
 }
 
 /// The format named `name` and its media type.
-fn format_named(name: &str) -> Option<(Format, &'static str)> {
+pub fn format_named(name: &str) -> Option<(Format, &'static str)> {
     let times = || {
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
         ScanTimes { start: now, end: now }
@@ -351,21 +413,8 @@ async fn report(
             format!("unknown format {name:?} (json, table, sarif, cyclonedx, spdx-json, junit, gitlab, html)"),
         )
     })?;
-    let body = blocking(move || {
-        let (report, stored) = state.store().report(id)?.ok_or_else(|| not_found("scan"))?;
-        let inventory = stored.read()?;
-        let subject = Subject {
-            name: &stored.name,
-            config_digest: report.config_digest.as_deref(),
-            diff_ids: Vec::new(),
-            created: None,
-        };
-        let mut out = Vec::new();
-        render(&report, &inventory, &subject, &format, &mut out)
-            .map_err(|e| ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")))?;
-        Ok(out)
-    })
-    .await?;
+    let body = blocking(move || state.report(id, &name, &format)?.ok_or_else(|| not_found("scan"))).await?;
+    let body = axum::body::Bytes::from_owner(body);
     Ok(([(header::CONTENT_TYPE, media)], body).into_response())
 }
 
