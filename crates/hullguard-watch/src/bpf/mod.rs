@@ -49,7 +49,8 @@ impl Probe {
         if OBJECT.is_empty() {
             return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
         }
-        let mut ebpf = aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {e}")))?;
+        let mut ebpf =
+            aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {}", chain(&e))))?;
         for (name, category, tracepoint) in PROGRAMS {
             let program: &mut TracePoint = loaded(&mut ebpf, name)?;
             program.attach(category, tracepoint).map_err(|e| {

@@ -349,12 +349,14 @@ int on_setresgid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETGID,
 #define NR_INIT_MODULE 175
 #define NR_FINIT_MODULE 313
 SEC("raw_tp/sys_enter")
-int on_module(struct bpf_raw_tracepoint_args *ctx)
+int on_module(u64 *ctx)
 {
-	long id = ctx->args[1];
+	// The arguments (regs, id), read as plain u64s: vmlinux.h's bpf_raw_tracepoint_args has a
+	// zero-length array CO-RE cannot relocate an index into.
+	long id = ctx[1];
 	if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE)
 		return 0;
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
 	return numbers(MODULE, id == NR_FINIT_MODULE, BPF_CORE_READ(regs, di), NULL);
 }
 
