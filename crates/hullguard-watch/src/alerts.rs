@@ -197,15 +197,17 @@ impl Alerter {
                 fields.get("proc.exe").unwrap_or(&fields["proc.name"]).clone(),
                 target(&fields),
             );
+            // The kernel's repeats of this event came before it: they belong to the alert folded so far.
+            let earlier = u64::from(event.repeats);
             let folded = match self.recent.get_mut(&key) {
                 Some(f) if now.duration_since(f.written) < self.window => {
-                    f.repeats += 1;
+                    f.repeats += 1 + earlier;
                     let at = SystemTime::now();
                     f.first.get_or_insert(at);
                     f.last = Some(at);
                     continue;
                 }
-                Some(f) => Some(*f),
+                Some(f) => Some(Folded { repeats: f.repeats + earlier, ..*f }),
                 None => None,
             };
             let rate = &mut self.rates[n];

@@ -21,6 +21,7 @@ mod layout {
     pub const PATH: usize = 148;
     pub const ARGV: usize = 404;
     pub const ARGV_SIZE: usize = 512;
+    pub const REPEATS: usize = 916;
     /// `sizeof(struct event)`: the fields above, rounded up to the 8-byte alignment.
     pub const SIZE: usize = 920;
 }
@@ -128,6 +129,9 @@ pub struct Event {
     pub cgroup: String,
     /// What it did.
     pub action: Action,
+    /// Earlier identical events of this process (open, connect) the kernel counted instead of
+    /// sending (one per target per second is sent).
+    pub repeats: u32,
 }
 
 impl Event {
@@ -189,6 +193,7 @@ impl Event {
             comm: text(COMM, CGROUP - COMM),
             cgroup: text(CGROUP, PATH - CGROUP),
             action,
+            repeats: u32_at(REPEATS),
         })
     }
 }

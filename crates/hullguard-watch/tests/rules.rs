@@ -353,3 +353,22 @@ fn repeats_fold_into_the_next_alert_and_the_rate_limit_holds_back_the_rest() {
     assert!(f(1, "hullguard.repeats_first").as_str().unwrap() <= f(1, "hullguard.repeats_last").as_str().unwrap());
     assert_eq!(f(1, "proc.cmdline"), "cat /etc/shadow");
 }
+
+#[test]
+fn repeated_opens_of_one_process_are_counted_in_the_kernel_and_folded() {
+    // One shell opens /etc/shadow 50 times within the kernel's second (one sent, 49 counted), once
+    // more after it (sent with the 49), and once after the alert window (written with all 50).
+    let window = Duration::from_secs(4);
+    let rules = shadow_rule("kfold", "");
+    let script = "for i in $(seq 50); do read l < /etc/shadow; done; sleep 1.5; read l < /etc/shadow; \
+                  sleep 4; read l < /etc/shadow";
+    let Some(alerts) = alerts_with("kfold", &[], &rules, window, |c| {
+        c.exec(&["/bin/sh", "-c", script]);
+    }) else {
+        return;
+    };
+    let f = |n: usize, k: &str| alerts[n]["output_fields"][k].clone();
+    assert_eq!(rules_of(&alerts), ["Shadow", "Shadow"], "{alerts:#?}");
+    assert_eq!(f(0, "hullguard.repeats"), Value::Null);
+    assert_eq!(f(1, "hullguard.repeats"), 50, "{alerts:#?}");
+}

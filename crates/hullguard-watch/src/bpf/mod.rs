@@ -2,7 +2,7 @@
 //! events read from the ring buffer, the kernel's count of events it had no room for.
 
 use aya::maps::{Array, MapData, RingBuf};
-use aya::programs::TracePoint;
+use aya::programs::{RawTracePoint, TracePoint};
 
 use crate::events::Event;
 use crate::{Error, Result};
@@ -11,7 +11,7 @@ use crate::{Error, Result};
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/watch.bpf.o"));
 
 /// Each program in the object and the tracepoint (category, name) it attaches to.
-const PROGRAMS: [(&str, &str, &str); 16] = [
+const PROGRAMS: [(&str, &str, &str); 15] = [
     ("on_execve", "syscalls", "sys_enter_execve"),
     ("on_exec_done", "sched", "sched_process_exec"),
     ("on_connect", "syscalls", "sys_enter_connect"),
@@ -22,13 +22,15 @@ const PROGRAMS: [(&str, &str, &str); 16] = [
     ("on_setgid", "syscalls", "sys_enter_setgid"),
     ("on_setregid", "syscalls", "sys_enter_setregid"),
     ("on_setresgid", "syscalls", "sys_enter_setresgid"),
-    ("on_module", "raw_syscalls", "sys_enter"),
     ("on_ptrace", "syscalls", "sys_enter_ptrace"),
     ("on_mount", "syscalls", "sys_enter_mount"),
     ("on_unshare", "syscalls", "sys_enter_unshare"),
     ("on_setns", "syscalls", "sys_enter_setns"),
     ("on_bpf", "syscalls", "sys_enter_bpf"),
 ];
+
+/// The program on a raw tracepoint, and that tracepoint.
+const RAW_PROGRAM: (&str, &str) = ("on_module", "sys_enter");
 
 /// The loaded, attached programs; detached when dropped.
 pub struct Probe {
@@ -47,14 +49,10 @@ impl Probe {
         if OBJECT.is_empty() {
             return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
         }
-        let mut ebpf = aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {e}")))?;
+        let mut ebpf =
+            aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {}", chain(&e))))?;
         for (name, category, tracepoint) in PROGRAMS {
-            let program: &mut TracePoint = ebpf
-                .program_mut(name)
-                .ok_or_else(|| Error::Bpf(format!("program {name} missing from the object")))?
-                .try_into()
-                .map_err(|e| Error::Bpf(format!("{name}: {e}")))?;
-            program.load().map_err(|e| Error::Bpf(format!("{name} refused: {}", chain(&e))))?;
+            let program: &mut TracePoint = loaded(&mut ebpf, name)?;
             program.attach(category, tracepoint).map_err(|e| {
                 Error::Bpf(format!(
                     "{name}: cannot attach to {category}/{tracepoint} (is tracefs mounted?): {}",
@@ -62,6 +60,11 @@ impl Probe {
                 ))
             })?;
         }
+        let (name, tracepoint) = RAW_PROGRAM;
+        let program: &mut RawTracePoint = loaded(&mut ebpf, name)?;
+        program
+            .attach(tracepoint)
+            .map_err(|e| Error::Bpf(format!("{name}: cannot attach to raw tracepoint {tracepoint}: {}", chain(&e))))?;
         let events = take(&mut ebpf, "events", RingBuf::try_from)?;
         let dropped = take(&mut ebpf, "dropped", Array::try_from)?;
         Ok(Probe { _ebpf: ebpf, events, dropped })
@@ -81,6 +84,38 @@ impl Probe {
     #[must_use]
     pub fn dropped(&self) -> u64 {
         self.dropped.get(&0, 0).unwrap_or(0)
+    }
+}
+
+/// The program `name` of `ebpf`, as type `P`, loaded into the kernel.
+fn loaded<'a, P>(ebpf: &'a mut aya::Ebpf, name: &str) -> Result<&'a mut P>
+where
+    &'a mut P: TryFrom<&'a mut aya::programs::Program, Error = aya::programs::ProgramError>,
+    P: Load,
+{
+    let program: &mut P = ebpf
+        .program_mut(name)
+        .ok_or_else(|| Error::Bpf(format!("program {name} missing from the object")))?
+        .try_into()
+        .map_err(|e| Error::Bpf(format!("{name}: {e}")))?;
+    program.load().map_err(|e| Error::Bpf(format!("{name} refused: {}", chain(&e))))?;
+    Ok(program)
+}
+
+/// A program type that loads without arguments.
+trait Load {
+    fn load(&mut self) -> std::result::Result<(), aya::programs::ProgramError>;
+}
+
+impl Load for TracePoint {
+    fn load(&mut self) -> std::result::Result<(), aya::programs::ProgramError> {
+        TracePoint::load(self)
+    }
+}
+
+impl Load for RawTracePoint {
+    fn load(&mut self) -> std::result::Result<(), aya::programs::ProgramError> {
+        RawTracePoint::load(self)
     }
 }
 

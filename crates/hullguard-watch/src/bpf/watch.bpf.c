@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 // hullguard watch: tracepoints on the syscalls a container attack uses, for processes outside the
-// host's pid namespace only, sent to one ring buffer. The layout of `struct event` is decoded by
+// host's pid namespace only (checked first), sent to one ring buffer. Opens and connects repeated by
+// one process on the same target within REPEAT_NS are counted in the kernel and sent once, with
+// the count, when they next happen after that. The layout of `struct event` is decoded by
 // src/events.rs: change both together.
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -45,9 +47,11 @@ struct event {
 	char cgroup[CGROUP_LEN]; // leaf name of the cpu cgroup (cgroup v1: the container id)
 	char path[PATH_LEN];     // exec filename, open path, unix socket path, mount target
 	char argv[ARGV_LEN];
+	u32 repeats;             // open, connect: earlier identical ones of this process not sent
 };
 _Static_assert(sizeof(struct event) == 920 && __builtin_offsetof(struct event, cgroup) == 76 &&
-		       __builtin_offsetof(struct event, argv) == 404,
+		       __builtin_offsetof(struct event, argv) == 404 &&
+		       __builtin_offsetof(struct event, repeats) == 916,
 	       "src/events.rs decodes this layout");
 
 struct {
@@ -63,14 +67,78 @@ struct {
 	__type(value, u64);
 } dropped SEC(".maps");
 
-// Reserves an event for the current process, or NULL when it runs in the host's pid namespace
-// (or the ring buffer is full, counted in `dropped`).
-static __always_inline struct event *start(u32 kind)
+// Opens and connects of one process on one target: within this time of the last one sent, counted.
+#define REPEAT_NS 1000000000ULL
+
+struct repeat_key {
+	u32 pid;
+	u32 kind;
+	u64 target; // FNV-1a hash of what was opened or connected to
+};
+
+struct repeat {
+	u64 sent;   // bpf_ktime_get_ns() when last sent
+	u64 count;  // since then
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, struct repeat_key);
+	__type(value, struct repeat);
+} recent SEC(".maps");
+
+// A path read from user memory before it is known to be sent (one per CPU).
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, u32);
+	__type(value, char[PATH_LEN]);
+} scratch SEC(".maps");
+
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+// `h` extended by the first `n` bytes of `buf` (FNV-1a).
+static __always_inline u64 fnv(u64 h, const char *buf, long n)
+{
+	for (int i = 0; i < PATH_LEN; i++) {
+		if (i >= n)
+			break;
+		h = (h ^ (u8)buf[i]) * FNV_PRIME;
+	}
+	return h;
+}
+
+// How many earlier (kind, target) events of this process were not sent, or -1 when this one is a
+// repeat within REPEAT_NS of the last one sent (counted, not to be sent).
+static __always_inline long repeated(u32 kind, u64 target)
+{
+	struct repeat_key key = { .pid = bpf_get_current_pid_tgid() >> 32, .kind = kind, .target = target };
+	u64 now = bpf_ktime_get_ns();
+	struct repeat *r = bpf_map_lookup_elem(&recent, &key);
+	if (r && now - r->sent < REPEAT_NS) {
+		__sync_fetch_and_add(&r->count, 1);
+		return -1;
+	}
+	long count = r ? r->count : 0;
+	struct repeat fresh = { .sent = now, .count = 0 };
+	bpf_map_update_elem(&recent, &key, &fresh, BPF_ANY);
+	return count;
+}
+
+// Whether the current process runs outside the host's pid namespace.
+static __always_inline bool in_container(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	unsigned int level = BPF_CORE_READ(task, thread_pid, level);
-	if (level == 0)
-		return NULL;
+	return BPF_CORE_READ(task, thread_pid, level) != 0;
+}
+
+// Reserves an event for the current process (in a container), or NULL when the ring buffer is
+// full (counted in `dropped`).
+static __always_inline struct event *reserve(u32 kind)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		u32 zero = 0;
@@ -90,6 +158,13 @@ static __always_inline struct event *start(u32 kind)
 	const char *name = BPF_CORE_READ(task, cgroups, subsys[cpu], cgroup, kn, name);
 	bpf_probe_read_kernel_str(e->cgroup, sizeof(e->cgroup), name);
 	return e;
+}
+
+// An event for the current process, or NULL when it runs in the host's pid namespace (or the ring
+// buffer is full).
+static __always_inline struct event *start(u32 kind)
+{
+	return in_container() ? reserve(kind) : NULL;
 }
 
 // Whether the current process's fd 0 and fd 1 are sockets (bits 0 and 1): a shell started so
@@ -142,29 +217,48 @@ int on_execve(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_enter_connect")
 int on_connect(struct trace_event_raw_sys_enter *ctx)
 {
+	if (!in_container())
+		return 0;
 	const void *uaddr = (const void *)ctx->args[1];
 	u16 family = 0;
 	bpf_probe_read_user(&family, sizeof(family), uaddr);
 	if (family != 1 && family != 2 && family != 10)
 		return 0;
-	struct event *e = start(CONNECT);
-	if (!e)
+	u32 zero = 0;
+	char *sun = bpf_map_lookup_elem(&scratch, &zero);
+	if (!sun)
 		return 0;
-	e->family = family;
+	u16 port = 0;
+	u8 addr[16] = {};
 	if (family == 2) {
 		struct sockaddr_in sin = {};
 		bpf_probe_read_user(&sin, sizeof(sin), uaddr);
-		e->port = bpf_ntohs(sin.sin_port);
-		__builtin_memcpy(e->addr, &sin.sin_addr, 4);
+		port = bpf_ntohs(sin.sin_port);
+		__builtin_memcpy(addr, &sin.sin_addr, 4);
 	} else if (family == 10) {
 		struct sockaddr_in6 sin6 = {};
 		bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
-		e->port = bpf_ntohs(sin6.sin6_port);
-		__builtin_memcpy(e->addr, &sin6.sin6_addr, 16);
+		port = bpf_ntohs(sin6.sin6_port);
+		__builtin_memcpy(addr, &sin6.sin6_addr, 16);
 	} else {
 		// sun_path follows the 2-byte family; an abstract socket starts with NUL.
-		bpf_probe_read_user(e->path, 108, uaddr + 2);
+		bpf_probe_read_user(sun, 108, uaddr + 2);
 	}
+	u64 target = fnv(fnv(FNV_OFFSET, (const char *)&port, sizeof(port)), (const char *)addr, sizeof(addr));
+	if (family == 1)
+		target = fnv(target, sun, 108);
+	long earlier = repeated(CONNECT, target);
+	if (earlier < 0)
+		return 0;
+	struct event *e = reserve(CONNECT);
+	if (!e)
+		return 0;
+	e->family = family;
+	e->port = port;
+	__builtin_memcpy(e->addr, addr, sizeof(addr));
+	if (family == 1)
+		__builtin_memcpy(e->path, sun, 108);
+	e->repeats = earlier;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -186,6 +280,8 @@ static __always_inline bool starts_with(const char *s, const char *p, int n)
 SEC("tracepoint/syscalls/sys_enter_openat")
 int on_openat(struct trace_event_raw_sys_enter *ctx)
 {
+	if (!in_container())
+		return 0;
 	char head[24] = {};
 	const char *upath = (const char *)ctx->args[1];
 	bpf_probe_read_user_str(head, sizeof(head), upath);
@@ -194,11 +290,21 @@ int on_openat(struct trace_event_raw_sys_enter *ctx)
 	      STARTS(head, "/bin/") || STARTS(head, "/sbin/") || STARTS(head, "/root/") ||
 	      STARTS(head, "/run/docker.sock") || STARTS(head, "/var/run/docker.sock")))
 		return 0;
-	struct event *e = start(OPEN);
+	u32 zero = 0;
+	char *path = bpf_map_lookup_elem(&scratch, &zero);
+	if (!path)
+		return 0;
+	long n = bpf_probe_read_user_str(path, PATH_LEN, upath);
+	u64 flags = ctx->args[2];
+	long earlier = repeated(OPEN, fnv(fnv(FNV_OFFSET, (const char *)&flags, sizeof(flags)), path, n));
+	if (earlier < 0)
+		return 0;
+	struct event *e = reserve(OPEN);
 	if (!e)
 		return 0;
-	bpf_probe_read_user_str(e->path, sizeof(e->path), upath);
-	e->arg0 = ctx->args[2];
+	__builtin_memcpy(e->path, path, PATH_LEN);
+	e->arg0 = flags;
+	e->repeats = earlier;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
 }
@@ -236,17 +342,22 @@ int on_setregid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETGID, 
 SEC("tracepoint/syscalls/sys_enter_setresgid")
 int on_setresgid(struct trace_event_raw_sys_enter *ctx) { return numbers(SETGID, ctx->args[0], 0, NULL); }
 
-// Module loads through raw_syscalls: a kernel built without modules has no init_module
-// tracepoints, and an attempt there is still worth an alert. x86-64 syscall numbers.
+// Module loads through the raw sys_enter tracepoint (it runs for every syscall: the raw one passes
+// the registers as they are, where the tracepoint in tracefs first copies every syscall's arguments
+// into a record): a kernel built without modules has no init_module tracepoints, and an attempt
+// there is still worth an alert. x86-64 syscall numbers.
 #define NR_INIT_MODULE 175
 #define NR_FINIT_MODULE 313
-SEC("tracepoint/raw_syscalls/sys_enter")
-int on_module(struct trace_event_raw_sys_enter *ctx)
+SEC("raw_tp/sys_enter")
+int on_module(u64 *ctx)
 {
-	long id = ctx->id;
+	// The arguments (regs, id), read as plain u64s: vmlinux.h's bpf_raw_tracepoint_args has a
+	// zero-length array CO-RE cannot relocate an index into.
+	long id = ctx[1];
 	if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE)
 		return 0;
-	return numbers(MODULE, id == NR_FINIT_MODULE, ctx->args[0], NULL);
+	struct pt_regs *regs = (struct pt_regs *)ctx[0];
+	return numbers(MODULE, id == NR_FINIT_MODULE, BPF_CORE_READ(regs, di), NULL);
 }
 
 // After an exec succeeded: the new program's file mode when it is setuid or setgid and the real

@@ -231,7 +231,7 @@ impl ProcSource {
         let comm = line("Name:").unwrap_or_default().to_owned();
         let cgroup = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
         let cgroup = id_in_cgroup(&cgroup).unwrap_or_default().to_owned();
-        Some(Event { pid, ppid, uid, pidns: ns, comm, cgroup, action })
+        Some(Event { pid, ppid, uid, pidns: ns, comm, cgroup, action, repeats: 0 })
     }
 }
 
