@@ -16,13 +16,7 @@ done
 
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-host=127.0.0.1:$(free_port)
-printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
-  "$work/registry" "$host" > "$work/registry.yml"
-docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-pids+=($!)
-until curl -sf "http://$host/v2/" >/dev/null; do sleep 0.1; done
+start_registry
 export DOCKER_CONFIG=/nonexistent
 "$bin" db build -q --source "$shared/vulndata" --db "$work/hullguard.db"
 skopeo copy -q --dest-tls-verify=false "oci-archive:$shared/images/bookworm-images.oci.tar:app-mixed:latest" \
