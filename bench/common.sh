@@ -15,3 +15,14 @@ else
   bin=$CARGO_TARGET_DIR/release/hullguard
 fi
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+
+# start_registry: Debian's docker-registry on a free 127.0.0.1 port with its storage in $work;
+# sets $host (HOST:PORT) and appends its pid to the array $pids (the caller's trap kills them).
+start_registry() {
+  host=127.0.0.1:$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf 'version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: %s\n' \
+    "$work/registry" "$host" > "$work/registry.yml"
+  docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
+  pids+=($!)
+  until curl -sf "http://$host/v2/" >/dev/null; do sleep 0.1; done
+}

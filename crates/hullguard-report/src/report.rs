@@ -94,6 +94,10 @@ pub struct VulnDetail {
     pub installed: String,
     /// The lowest version that fixes it, when known.
     pub fixed: Option<String>,
+    /// The UTC date (`YYYY-MM-DD`) a fix became available, when the advisory data dates it: the
+    /// earliest publication date of the advisories that give a fixed version (docs/trust.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_since: Option<String>,
     /// Fix status.
     pub status: VulnStatus,
     /// Where the severity came from (`cvss`, `debian`, `ghsa` …).

@@ -29,6 +29,7 @@ fn vuln(package: &str, ecosystem: &str, installed: &str) -> VulnDetail {
         installed: installed.to_owned(),
         fixed: None,
         status: VulnStatus::Affected,
+        fixed_since: None,
         severity_source: "debian".to_owned(),
         cvss: None,
         kev: None,

@@ -39,6 +39,7 @@ fn finding(
             installed: installed.to_owned(),
             fixed: None,
             status: VulnStatus::Fixed,
+            fixed_since: None,
             severity_source: "cvss".to_owned(),
             cvss: None,
             kev: None,

@@ -274,7 +274,9 @@ impl Bundle {
         PublicKey::from_spki_der(subject, &spki).map(Some)
     }
 
-    /// The in-toto statement of the payload.
+    /// The in-toto statement of the payload: refused unless it is what cosign signs for an
+    /// image (DSSE payload type [`PAYLOAD_IN_TOTO`], predicate type [`PREDICATE_COSIGN_SIGN`]), so
+    /// an attestation or another DSSE document signed by the same key is not taken for a signature.
     pub fn statement(&self, subject: &str) -> Result<Statement> {
         if self.payload_type != PAYLOAD_IN_TOTO {
             return Err(Error::invalid(
@@ -282,7 +284,17 @@ impl Bundle {
                 format!("DSSE payload type {:?} is not {PAYLOAD_IN_TOTO:?}", self.payload_type),
             ));
         }
-        serde_json::from_slice(&self.payload)
-            .map_err(|e| Error::invalid(subject, format!("not an in-toto statement: {e}")))
+        let statement: Statement = serde_json::from_slice(&self.payload)
+            .map_err(|e| Error::invalid(subject, format!("not an in-toto statement: {e}")))?;
+        if statement.predicate_type != PREDICATE_COSIGN_SIGN {
+            return Err(Error::invalid(
+                subject,
+                format!(
+                    "predicate type {:?} is not a cosign image signature ({PREDICATE_COSIGN_SIGN:?})",
+                    statement.predicate_type
+                ),
+            ));
+        }
+        Ok(statement)
     }
 }

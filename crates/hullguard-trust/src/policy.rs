@@ -48,6 +48,23 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// The rule a `policy` finding reports a violation of (`None` for other findings).
+    pub fn of(finding: &Finding) -> Option<Rule> {
+        const ALL: [Rule; 9] = [
+            Rule::Registries,
+            Rule::Digest,
+            Rule::Signatures,
+            Rule::Vulnerabilities,
+            Rule::Packages,
+            Rule::Licenses,
+            Rule::Labels,
+            Rule::ImageAge,
+            Rule::BaseImages,
+        ];
+        let policy = finding.kind == FindingKind::Policy;
+        ALL.into_iter().find(|r| policy && r.id() == finding.id)
+    }
+
     /// The finding id of a violation.
     fn id(self) -> &'static str {
         match self {
@@ -108,6 +125,8 @@ struct RawVulnerabilityRule {
     kev: bool,
     #[serde(default)]
     ignore_unfixed: bool,
+    #[serde(default)]
+    fixed_for_days: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -193,6 +212,8 @@ struct VulnerabilityRule {
     kev: bool,
     /// The ceiling counts only findings with a fix.
     ignore_unfixed: bool,
+    /// Fail vulnerabilities whose fix has been available for more than this many days.
+    fixed_for_days: Option<u32>,
 }
 
 /// A required label: present, or present with this value (`key=value`).
@@ -306,6 +327,7 @@ impl TrustPolicy {
                     .transpose()?,
                 kev: v.kev,
                 ignore_unfixed: v.ignore_unfixed,
+                fixed_for_days: v.fixed_for_days,
             }),
         };
         let deny = |list: &Option<RawDenyList>, key: &str| {
@@ -351,14 +373,19 @@ impl TrustPolicy {
         })
     }
 
-    /// Whether `rule` applies to `image` (no exception skips it); the exception's reason when one does.
-    fn exempt(&self, image: &str, rule: Rule) -> Option<&str> {
+    /// The reason of the exception that skips `rule` for `image`, if one does.
+    pub fn exemption(&self, image: &str, rule: Rule) -> Option<&str> {
         self.exceptions.iter().find(|e| e.skip.contains(&rule) && e.repos.matches(image)).map(|e| e.reason.as_str())
+    }
+
+    /// Whether `rule` applies to `image`: no exception skips it for it.
+    fn applies(&self, image: &str, rule: Rule) -> bool {
+        self.exemption(image, rule).is_none()
     }
 
     /// Whether `image` passes the `registries` rule (or an exception skips it for it).
     pub fn registry_allowed(&self, image: &str) -> bool {
-        self.registries.as_ref().is_none_or(|a| a.matches(image)) || self.exempt(image, Rule::Registries).is_some()
+        self.registries.as_ref().is_none_or(|a| a.matches(image)) || !self.applies(image, Rule::Registries)
     }
 
     /// Every key file the signature rules read.
@@ -368,7 +395,7 @@ impl TrustPolicy {
 
     /// The signature rules that apply to `image`.
     pub fn signature_rules(&self, image: &str) -> Vec<&SignatureRule> {
-        if self.exempt(image, Rule::Signatures).is_some() {
+        if !self.applies(image, Rule::Signatures) {
             return Vec::new();
         }
         self.signatures.iter().filter(|r| r.repos.matches(image)).collect()
@@ -388,7 +415,7 @@ impl TrustPolicy {
 
     /// Whether evaluating `image` needs its vulnerability scan.
     pub fn needs_vulnerabilities(&self, image: &str) -> bool {
-        self.vulnerabilities.is_some() && self.exempt(image, Rule::Vulnerabilities).is_none()
+        self.vulnerabilities.is_some() && self.applies(image, Rule::Vulnerabilities)
     }
 
     fn finding(&self, rule: Rule, field: String, title: String, description: String) -> Finding {
@@ -422,7 +449,7 @@ impl TrustPolicy {
                 format!("allowed: {}", allowed.patterns.join(", ")),
             ));
         }
-        if self.require_digest && !input.pinned && self.exempt(image, Rule::Digest).is_none() {
+        if self.require_digest && !input.pinned && self.applies(image, Rule::Digest) {
             out.push(self.finding(
                 Rule::Digest,
                 "require_digest".into(),
@@ -431,7 +458,7 @@ impl TrustPolicy {
             ));
         }
         for (i, rule) in self.signatures.iter().enumerate() {
-            if !rule.repos.matches(image) || self.exempt(image, Rule::Signatures).is_some() {
+            if !rule.repos.matches(image) || !self.applies(image, Rule::Signatures) {
                 continue;
             }
             let verified: BTreeSet<&str> = input.verification.map(Verification::verified_keys).unwrap_or_default();
@@ -452,12 +479,20 @@ impl TrustPolicy {
             }
         }
         if let (Some(gate), Some(findings)) = (&self.vulnerabilities, input.findings)
-            && self.exempt(image, Rule::Vulnerabilities).is_none()
+            && self.applies(image, Rule::Vulnerabilities)
         {
             let vulns = findings.iter().filter(|f| f.kind == FindingKind::Vulnerability);
             let mut over: BTreeMap<Severity, usize> = BTreeMap::new();
             let mut kev = BTreeSet::new();
+            let today = input.contents.map_or_else(hullguard_report::time::now, |c| c.now).0.div_euclid(86_400);
+            let mut overdue = BTreeSet::new();
             for f in vulns {
+                let since = f.vuln().and_then(|v| v.fixed_since.as_deref());
+                if let (Some(max), Some(since)) = (gate.fixed_for_days, since)
+                    && hullguard_report::time::day_number(since).is_some_and(|day| today - day > i64::from(max))
+                {
+                    overdue.insert(format!("{} (fixed since {since})", f.id));
+                }
                 let counted = !gate.ignore_unfixed || f.vuln().is_some_and(|v| v.fixed.is_some());
                 if counted && gate.max_severity.is_some_and(|max| f.severity > max) {
                     *over.entry(f.severity).or_default() += 1;
@@ -473,6 +508,15 @@ impl TrustPolicy {
                     "vulnerabilities.max_severity".into(),
                     format!("{image} has vulnerabilities above {max}"),
                     counts.join(", "),
+                ));
+            }
+            if let Some(max) = gate.fixed_for_days.filter(|_| !overdue.is_empty()) {
+                let ids: Vec<String> = overdue.into_iter().collect();
+                out.push(self.finding(
+                    Rule::Vulnerabilities,
+                    "vulnerabilities.fixed_for_days".into(),
+                    format!("{image} has {} vulnerabilities fixed more than {max} days ago", ids.len()),
+                    ids.join(", "),
                 ));
             }
             if !kev.is_empty() {
@@ -494,7 +538,7 @@ impl TrustPolicy {
     /// The violations of the rules over what the image holds and says of itself.
     fn content_violations(&self, image: &str, contents: &Contents<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        let applies = |rule: Rule| self.exempt(image, rule).is_none();
+        let applies = |rule: Rule| self.applies(image, rule);
         let packages = &contents.inventory.packages;
         let listed = |hits: &[String]| {
             let shown: Vec<&str> = hits.iter().take(20).map(String::as_str).collect();
@@ -681,6 +725,63 @@ mod tests {
             violations(&p, &undated),
             [("HG-POL-008".to_string(), "its creation time \"yesterday\" is not a date".to_string())]
         );
+    }
+
+    /// A vulnerability finding of `id` at `severity`, fixed since `since`.
+    fn vulnerability(id: &str, severity: Severity, since: Option<&str>) -> Finding {
+        let detail = serde_json::json!({
+            "aliases": [], "advisories": [id], "package": "libc6", "ecosystem": "Debian:12",
+            "purl": "pkg:deb/debian/libc6@2.36-9", "installed": "2.36-9", "fixed": since.map(|_| "2.36-9+deb12u1"),
+            "fixed_since": since, "status": if since.is_some() { "fixed" } else { "affected" }, "severity_source": "debian",
+        });
+        Finding {
+            kind: FindingKind::Vulnerability,
+            id: id.to_string(),
+            concept: None,
+            severity,
+            title: id.to_string(),
+            description: String::new(),
+            location: Location::Path { path: "/var/lib/dpkg/status".into() },
+            evidence: None,
+            fix: None,
+            references: Vec::new(),
+            vulnerability: Some(Box::new(serde_json::from_value(detail).unwrap())),
+            status: None,
+        }
+    }
+
+    #[test]
+    fn fixed_for_days_fails_fixes_older_than_the_grace_period() {
+        let p = policy("vulnerabilities:\n  fixed_for_days: 30\n");
+        let findings = [
+            vulnerability("CVE-2024-0001", Severity::Low, Some("2026-11-06")),
+            vulnerability("CVE-2024-0002", Severity::Critical, Some("2026-11-07")),
+            vulnerability("CVE-2024-0003", Severity::High, Some("2023-02-01")),
+            vulnerability("CVE-2024-0004", Severity::Critical, None),
+        ];
+        let inventory = Inventory::default();
+        let now = hullguard_report::time::parse_rfc3339("2026-12-07T12:00:00Z").unwrap();
+        let contents = Contents { inventory: &inventory, image: None, now };
+        let input = Input {
+            image: "r/app",
+            pinned: true,
+            verification: None,
+            findings: Some(&findings),
+            contents: Some(contents),
+        };
+        let found: Vec<(String, String, String)> =
+            p.evaluate(&input).into_iter().map(|f| (f.id, f.title, f.description)).collect();
+        // 31 and 1,405 days: over; 30 days: not yet; no dated fix: not counted.
+        assert_eq!(
+            found,
+            [(
+                "HG-POL-004".to_string(),
+                "r/app has 2 vulnerabilities fixed more than 30 days ago".to_string(),
+                "CVE-2024-0001 (fixed since 2026-11-06), CVE-2024-0003 (fixed since 2023-02-01)".to_string()
+            )]
+        );
+        assert_eq!(Rule::of(&p.evaluate(&input)[0]), Some(Rule::Vulnerabilities));
+        assert_eq!(Rule::of(&findings[0]), None);
     }
 
     #[test]

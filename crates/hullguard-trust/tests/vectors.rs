@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use hullguard_trust::bundle::{Bundle, Material, image_statement, sign_image};
+use hullguard_trust::bundle::{Bundle, Material, image_statement, pae, sign_image};
 use hullguard_trust::registry::{NamedKey, check_bundle, check_legacy};
 use hullguard_trust::{Error, PrivateKey, PublicKey};
 
@@ -142,13 +142,24 @@ fn bundles_parse_and_their_dsse_signatures_check_against_their_certificates() {
         let bundle = Bundle::parse(file, &read(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert!(matches!(bundle.material, Material::Certificate(_)), "{file}");
         assert_eq!((bundle.tlog_entries, bundle.signatures.len()), (tlog, 1), "{file}");
-        let statement = bundle.statement(file).unwrap();
-        assert_eq!(statement.subject[0].digest["sha256"], digest, "{file}");
         // The DSSE signature is the certificate's key's.
         let cert_key = bundle.certificate_key(file).unwrap().unwrap();
         assert!(bundle.verifies_with(&cert_key), "{file}");
         let as_key = [NamedKey { name: "cert".into(), key: cert_key }];
         let checked = check_bundle(&bundle, &as_key, &format!("sha256:{digest}"), file);
+        if file.contains("attestation") {
+            // A validly signed attestation is not an image signature: refused by its predicate type.
+            assert_eq!(
+                checked.rejected.as_deref(),
+                Some(&*format!(
+                    "{file}: predicate type \"https://cosign.sigstore.dev/attestation/v1\" is not a cosign image signature (\"https://sigstore.dev/cosign/sign/v1\")"
+                )),
+                "{file}"
+            );
+            continue;
+        }
+        let statement = bundle.statement(file).unwrap();
+        assert_eq!(statement.subject[0].digest["sha256"], digest, "{file}");
         assert!(checked.verified() && checked.tlog_unchecked, "{file}: {checked:?}");
         // Another key: not verified; no key: keyless, said so.
         assert!(!check_bundle(&bundle, &legacy_key(), &format!("sha256:{digest}"), file).verified());
@@ -190,4 +201,25 @@ fn our_bundle_has_cosign_3s_statement_and_key_hint() {
     assert!(checked.verified() && !checked.tlog_unchecked, "{checked:?}");
     assert_eq!(checked.annotations, annotations);
     assert!(!check_bundle(&ours, &legacy_key(), &format!("sha256:{DIGEST}"), "ours").verified());
+
+    // Signed by the right key over the right digest, but not what cosign signs for an image: a
+    // DSSE payload type other than in-toto, or an in-toto statement of another predicate type.
+    let statement = String::from_utf8(image_statement(DIGEST, &annotations)).unwrap();
+    let attestation = statement.replace("https://sigstore.dev/cosign/sign/v1", "https://slsa.dev/provenance/v1");
+    for (payload_type, payload, why) in [
+        ("text/plain", statement.as_str(), "DSSE payload type \"text/plain\" is not \"application/vnd.in-toto+json\""),
+        (
+            "application/vnd.in-toto+json",
+            attestation.as_str(),
+            "predicate type \"https://slsa.dev/provenance/v1\" is not a cosign image signature (\"https://sigstore.dev/cosign/sign/v1\")",
+        ),
+    ] {
+        let mut other = ours.clone();
+        other.payload_type = payload_type.to_string();
+        other.payload = payload.as_bytes().to_vec();
+        other.signatures = vec![key.sign(&pae(payload_type, payload.as_bytes()))];
+        let checked = check_bundle(&other, &keys, &format!("sha256:{DIGEST}"), "other");
+        assert_eq!(checked.rejected.as_deref(), Some(&*format!("other: {why}")), "{payload_type}");
+        assert_eq!(checked.key.as_deref(), Some("cosign"), "the signature itself verifies");
+    }
 }

@@ -149,6 +149,16 @@ impl Vulnerability {
         self.hits.iter().filter_map(|h| h.fixed.clone()).min_by(|a, b| order(a, b))
     }
 
+    /// The UTC date (`YYYY-MM-DD`) a fix became available: the earliest publication date of the
+    /// hits that give a fixed version (a changelog entry's upload date, a DSA's date, an OSV
+    /// record's `published`); `None` when none of them is dated.
+    pub fn fixed_since(&self) -> Option<String> {
+        let dated = self.hits.iter().filter(|h| h.fixed.is_some()).filter_map(|h| h.advisory.published.as_deref());
+        let earliest = dated.filter_map(hullguard_report::time::parse_rfc3339).min()?;
+        let secs = u64::try_from(earliest.0).ok()?;
+        Some(hullguard_report::time::utc_date_time(secs)[..10].to_owned())
+    }
+
     /// The status: fixed when any hit knows a fix, else the most specific
     /// unfixed status (will-not-fix and end-of-life before affected).
     pub fn status(&self) -> Status {

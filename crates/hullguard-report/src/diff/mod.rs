@@ -368,6 +368,7 @@ mod tests {
                 installed: "1".to_owned(),
                 fixed: None,
                 status: VulnStatus::Affected,
+                fixed_since: None,
                 severity_source: "cvss".to_owned(),
                 cvss: None,
                 kev: None,

@@ -14,8 +14,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use hullguard_image::source::registry::{RegistrySource, RegistrySpec};
-use hullguard_report::{Finding, Location};
-use hullguard_trust::policy::{Input, TrustPolicy};
+use hullguard_report::Finding;
+use hullguard_trust::policy::{Input, Rule, TrustPolicy};
 use hullguard_trust::registry::{Subject, Verification, verify};
 
 /// What the vulnerability gate needs of the server: its stored scans, and a scan of an image
@@ -178,10 +178,8 @@ impl Trust {
         if !self.policy.registry_allowed(&name) {
             // A registry the policy does not allow is never contacted: its signatures are not
             // looked up, and not reported as missing.
-            let unsigned =
-                |f: &Finding| matches!(&f.location, Location::ConfigField { field } if field.starts_with("signatures"));
             let mut found = self.policy.evaluate(&input(None, None));
-            found.retain(|f| !unsigned(f));
+            found.retain(|f| Rule::of(f) != Some(Rule::Signatures));
             return Verdict { violations: lines(found), warnings: Vec::new() };
         }
         let verification = if self.policy.signature_rules(&name).is_empty() {

@@ -26,6 +26,24 @@ pub const SCHEMA_VERSION: u32 = 4;
 /// The largest advisory record stored, uncompressed.
 const MAX_RECORD_BYTES: usize = 16 << 20;
 
+thread_local! {
+    /// One zstd context a thread, kept across records: creating one costs more than
+    /// decompressing a typical record.
+    static DECOMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Decompressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A stored record's JSON (at most [`MAX_RECORD_BYTES`]).
+fn decompress(body: &[u8]) -> std::io::Result<Vec<u8>> {
+    DECOMPRESSOR.with_borrow_mut(|slot| {
+        let decompressor = match slot {
+            Some(d) => d,
+            None => slot.insert(zstd::bulk::Decompressor::new()?),
+        };
+        decompressor.decompress(body, MAX_RECORD_BYTES)
+    })
+}
+
 /// Scans warn when the newest advisory data is older than this many days.
 pub const MAX_DATA_AGE_DAYS: i64 = 7;
 
@@ -335,7 +353,7 @@ impl Db {
         let mut out = Vec::new();
         for row in rows {
             let (id, body) = row.map_err(self.sql())?;
-            let json = zstd::bulk::decompress(&body, MAX_RECORD_BYTES).map_err(|e| DbError::Schema {
+            let json = decompress(&body).map_err(|e| DbError::Schema {
                 path: self.path.clone(),
                 problem: format!("record {id} does not decompress ({e}): the file is damaged, rebuild it"),
             })?;

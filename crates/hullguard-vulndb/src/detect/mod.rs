@@ -187,6 +187,7 @@ fn push_findings(
             vulnerability: Some(Box::new(VulnDetail {
                 advisories: v.hits.iter().map(|h| h.advisory.id.clone()).collect(),
                 fixed: v.fixed(order),
+                fixed_since: v.fixed_since(),
                 aliases: v.aliases,
                 package: p.found.name.clone(),
                 source_package: p.found.source_name.clone().filter(|s| *s != p.found.name),

@@ -8,7 +8,8 @@
 //! advisory is a bundle (see [`crate::matcher::is_bundle_id`]): it joins no
 //! vulnerabilities together, and a version at or above the entry clears the
 //! CVEs it lists, which is what makes a DSA/DLA fix visible when the tracker
-//! data only knows the fix in unstable.
+//! data only knows the fix in unstable. The entry's trailer date (its upload) is the
+//! advisory's `published`: when the fix became available.
 
 use crate::advisory::{Advisory, Affected, Interval, Status};
 use crate::import::{ImportError, Imported};
@@ -24,7 +25,7 @@ pub const ID_PREFIX: &str = "debian-changelog:";
 /// When no entry header is found at all (the text is not a changelog).
 pub fn parse_changelog(text: &str, ecosystem: &str, origin: &str) -> Result<Imported, ImportError> {
     let mut imported = Imported::default();
-    let mut entry: Option<(String, String, Vec<String>)> = None;
+    let mut entry: Option<Entry> = None;
     let mut headers = 0;
     for line in text.lines() {
         if let Some((source, version)) = header(line) {
@@ -32,9 +33,12 @@ pub fn parse_changelog(text: &str, ecosystem: &str, origin: &str) -> Result<Impo
             if let Some(done) = entry.take() {
                 push(&mut imported, done, ecosystem);
             }
-            entry = Some((source, version, Vec::new()));
-        } else if let Some((_, _, cves)) = entry.as_mut() {
-            cves.extend(cve_ids(line));
+            entry = Some(Entry { source, version, cves: Vec::new(), date: None });
+        } else if let Some(entry) = entry.as_mut() {
+            match trailer_date(line) {
+                Some(date) => entry.date = Some(date),
+                None => entry.cves.extend(cve_ids(line)),
+            }
         }
     }
     if let Some(done) = entry.take() {
@@ -49,6 +53,29 @@ pub fn parse_changelog(text: &str, ecosystem: &str, origin: &str) -> Result<Impo
     }
     imported.stats.records = headers;
     Ok(imported)
+}
+
+/// One changelog entry being read.
+struct Entry {
+    source: String,
+    version: String,
+    cves: Vec<String>,
+    /// The trailer's date, UTC `YYYY-MM-DD`.
+    date: Option<String>,
+}
+
+/// The UTC date of a trailer line ` -- Name <mail>  Mon, 29 Jan 2024 00:00:00 +0100` (RFC 2822).
+fn trailer_date(line: &str) -> Option<String> {
+    let (_, stamp) = line.strip_prefix(" -- ")?.rsplit_once(">  ")?;
+    let stamp = stamp.split_once(", ").map_or(stamp, |(_, rest)| rest);
+    let [day, month, year, clock, offset] = stamp.split_whitespace().collect::<Vec<_>>()[..] else { return None };
+    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let month = MONTHS.iter().position(|m| *m == month)? + 1;
+    let (sign, zone) = offset.split_at_checked(1)?;
+    let zone = format!("{sign}{}:{}", zone.get(..2)?, zone.get(2..)?);
+    let text = format!("{year}-{month:02}-{:02}T{clock}{zone}", day.parse::<u8>().ok()?);
+    let (secs, _) = hullguard_report::time::parse_rfc3339(&text)?;
+    Some(hullguard_report::time::utc_date_time(u64::try_from(secs).ok()?)[..10].to_owned())
 }
 
 /// `source (version) dists; urgency=…` → (source, version).
@@ -73,7 +100,7 @@ fn cve_ids(line: &str) -> impl Iterator<Item = String> + '_ {
     })
 }
 
-fn push(imported: &mut Imported, (source, version, mut cves): (String, String, Vec<String>), ecosystem: &str) {
+fn push(imported: &mut Imported, Entry { source, version, mut cves, date }: Entry, ecosystem: &str) {
     cves.sort();
     cves.dedup();
     if cves.is_empty() {
@@ -83,7 +110,7 @@ fn push(imported: &mut Imported, (source, version, mut cves): (String, String, V
         id: format!("{ID_PREFIX}{source}@{version}"),
         aliases: cves,
         modified: String::new(),
-        published: None,
+        published: date,
         withdrawn: None,
         summary: format!("{source} {version} changelog names these CVEs"),
         details: String::new(),
@@ -116,6 +143,10 @@ mod tests {
         assert_eq!(a.aliases, ["CVE-2023-6246", "CVE-2023-6779", "CVE-2023-6780"]);
         assert!(a.affected[0].affects("2.36-9+deb12u3").unwrap());
         assert!(!a.affected[0].affects("2.36-9+deb12u4").unwrap());
+        // Uploaded at midnight in +01:00: the day before in UTC.
+        assert_eq!(a.published.as_deref(), Some("2024-01-28"));
+        assert_eq!(trailer_date(" -- A <a@b>  Tue, 5 Mar 2024 10:00:00 -0500").as_deref(), Some("2024-03-05"));
+        assert_eq!(trailer_date(" -- A <a@b>  sometime"), None);
         assert!(parse_changelog("just text\n", "Debian:12", "x").is_err());
     }
 }

@@ -82,6 +82,10 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
     let repos = args.repos.as_deref().map(|g| glob(g, "--repos")).transpose()?;
     let tags = args.tags.as_deref().map(|g| glob(g, "--tags")).transpose()?;
     let cache = args.cache.dir();
+    let results = match &cache {
+        Some(dir) => ResultCache::open(dir, args)?,
+        None => None,
+    };
     let mut repositories = catalog(host, &options)?;
     repositories.retain(|r| {
         prefix.is_none_or(|p| r == p || r.starts_with(&format!("{p}/"))) && repos.as_ref().is_none_or(|g| g.is_match(r))
@@ -134,6 +138,12 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
                 platform: None,
                 limits: hullguard_image::Limits::default(),
             };
+            if let Some(hit) = results.as_ref().and_then(|r| r.get(&digest)) {
+                warn(&hit.warnings, quiet);
+                by_digest.insert(digest.clone(), scanned.len());
+                scanned.push(Scanned { names: vec![shown], digest, report: hit.report, tripped: hit.tripped });
+                continue;
+            }
             let mut scan_options = super::scan::options(&args.scan, cache.as_deref(), request.limits.clone())?;
             if let Some(path) = &args.trust_policy {
                 scan_options.findings_detectors.push(super::trust::policy_detector(path, &request.spec, &shown)?);
@@ -147,6 +157,12 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
             .with_context(|| shown.clone())?;
             warn(&result.warnings, quiet);
             warn(&result.gate_warnings, false);
+            if let Some(r) = &results {
+                r.put(
+                    &digest,
+                    &Stored { report: result.report.clone(), tripped: result.tripped, warnings: result.warnings },
+                );
+            }
             by_digest.insert(digest.clone(), scanned.len());
             scanned.push(Scanned { names: vec![shown], digest, report: result.report, tripped: result.tripped });
         }
@@ -154,6 +170,73 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
     render(&scanned, &args.scan)?;
     let tripped = scanned.iter().any(|s| s.tripped);
     Ok(if tripped { ExitCode::from(args.scan.exit_code.unwrap_or(1)) } else { ExitCode::SUCCESS })
+}
+
+/// What a scan of one image left: its report, whether it tripped the gate, its warnings.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Stored {
+    report: hullguard_report::Report,
+    tripped: bool,
+    warnings: Vec<String>,
+}
+
+/// Reports of earlier scans by manifest digest (`CACHE/results/`), under a key of everything
+/// else a report depends on: the hullguard version, the database file (path, size, mtime), the
+/// scanners and the scan policy (filters, gate, stage, baseline) with the contents of the ignore
+/// and VEX files. A manifest digest fixes the config and every layer, so a second scan of an
+/// unchanged registry reads each report instead of scanning again. Not used with a trust
+/// policy or Rego policies (signatures and policy files change apart from the image).
+struct ResultCache {
+    dir: PathBuf,
+    salt: String,
+}
+
+impl ResultCache {
+    fn open(cache: &std::path::Path, args: &RegistryScanArgs) -> Result<Option<Self>> {
+        if args.trust_policy.is_some() || !args.scan.policy.policy_dirs.is_empty() {
+            return Ok(None);
+        }
+        let db = args.scan.db.clone().or_else(hullguard_vulndb::db::default_path);
+        let db_stamp = db.as_deref().and_then(|p| std::fs::metadata(p).ok()).map(|m| (m.len(), m.modified().ok()));
+        let mut salt = format!(
+            "{}\n{db:?} {db_stamp:?}\n{:?}\n{:?}",
+            env!("CARGO_PKG_VERSION"),
+            args.scanners,
+            super::scan::policy(&args.scan)?
+        );
+        let files = args.scan.vex.iter().cloned().chain(match &args.scan.ignorefile {
+            Some(f) => vec![f.clone()],
+            None => hullguard_report::suppress::DEFAULT_IGNORE_FILES.iter().map(PathBuf::from).collect(),
+        });
+        for file in files {
+            let contents = std::fs::read(&file).unwrap_or_default();
+            salt.push_str(&format!("\n{} {}", file.display(), hullguard_image::Digest::of(&contents)));
+        }
+        Ok(Some(ResultCache { dir: cache.join("results"), salt }))
+    }
+
+    fn path(&self, digest: &str) -> PathBuf {
+        let key = hullguard_image::Digest::of(format!("{}\n{digest}", self.salt).as_bytes());
+        self.dir.join(format!("{}.json", key.as_str().trim_start_matches("sha256:")))
+    }
+
+    /// The stored scan of `digest`; `None` when there is none or it does not read.
+    fn get(&self, digest: &str) -> Option<Stored> {
+        serde_json::from_slice(&std::fs::read(self.path(digest)).ok()?).ok()
+    }
+
+    /// Keep the scan of `digest` (a failure to write only loses the saving).
+    fn put(&self, digest: &str, stored: &Stored) {
+        let path = self.path(digest);
+        let temp = path.with_extension(format!("tmp{}", std::process::id()));
+        let written = std::fs::create_dir_all(&self.dir)
+            .and_then(|()| std::fs::write(&temp, serde_json::to_vec(stored).unwrap_or_default()))
+            .and_then(|()| std::fs::rename(&temp, &path));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&temp);
+            tracing::debug!(%e, "result cache: {} not written", path.display());
+        }
+    }
 }
 
 /// The severities of the summary table, most severe first.

@@ -194,13 +194,9 @@ pub fn verify(request: &VerifyRequest<'_>) -> Result<ExitCode> {
     let subject = Subject::resolve(spec)?;
     let image = subject.docker_reference.clone();
     let mut all_keys = keys;
-    if let Some(policy) = &policy {
-        for rule in policy.signature_rules(&image) {
-            for k in &rule.keys {
-                if !all_keys.iter().any(|have| have.name == k.name) {
-                    all_keys.push(NamedKey { name: k.name.clone(), key: k.key.clone() });
-                }
-            }
+    for k in policy.iter().flat_map(|p| p.keys_for(&image)) {
+        if !all_keys.iter().any(|have| have.name == k.name) {
+            all_keys.push(k);
         }
     }
     let mut verification = registry::verify(&subject, &all_keys)?;

@@ -573,6 +573,19 @@ fn registry_scan_scans_each_digest_once() {
             (mixed_digest.clone(), tags(&["app/mixed:latest", "app/mixed:1.2"])),
         ]
     );
+    // With a cache: the second scan reads each report back (the same JSON) and downloads no blob.
+    let cache = tempfile::tempdir().unwrap();
+    let cached = |cache: &Path| {
+        let args = ["registry", "scan", "--insecure", "--db", &db, "-f", "json", "-q", "--cache-dir"];
+        let out = run(&[&args[..], &[cache.to_str().unwrap(), &host]].concat(), None, &[]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        out.stdout
+    };
+    let first = cached(cache.path());
+    let gets = registry.blob_gets();
+    assert_eq!(String::from_utf8(cached(cache.path())).unwrap(), String::from_utf8(first).unwrap());
+    assert_eq!(registry.blob_gets(), gets, "the second scan downloaded blobs");
+    assert_eq!(std::fs::read_dir(cache.path().join("results")).unwrap().count(), 2, "one report a digest");
     let (filtered, _) = scan(&[&host, "--repos", "app/*", "--tags", "1.*"]);
     assert_eq!(
         filtered,

@@ -41,6 +41,36 @@ const MAX_LISTED: usize = 100_000;
 /// Largest token-service answer or error body read.
 const MAX_SMALL_BODY: u64 = 1 << 20;
 
+/// The HTTP client for registries trusting `ca_file` besides the system roots: one a process,
+/// so that the roots are loaded once and connections are kept alive across repositories (a
+/// registry scan opens one client a repository).
+fn shared_http(ca_file: Option<&std::path::Path>, name: &str) -> Result<reqwest::blocking::Client> {
+    static CLIENTS: Mutex<Vec<(Option<std::path::PathBuf>, reqwest::blocking::Client)>> = Mutex::new(Vec::new());
+    let mut clients = CLIENTS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((_, http)) = clients.iter().find(|(file, _)| file.as_deref() == ca_file) {
+        return Ok(http.clone());
+    }
+    let mut builder = reqwest::blocking::Client::builder();
+    if let Some(path) = ca_file {
+        let file = path.display().to_string();
+        let pem = std::fs::read(path).map_err(|e| Error::io(&file, &e))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| Error::new(ErrorKind::Malformed, &file, "no PEM certificate in the file"))?;
+        builder = builder.tls_certs_merge(certs);
+    }
+    let http = builder
+        .user_agent(concat!("hullguard/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(IDLE_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Io, name, format!("HTTP client: {e}")))?;
+    clients.push((ca_file.map(std::path::Path::to_path_buf), http.clone()));
+    Ok(http)
+}
+
 /// What the manifest endpoint accepts from us.
 pub(crate) const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
@@ -93,23 +123,7 @@ impl Client {
         } else {
             "https"
         };
-        let mut builder = reqwest::blocking::Client::builder();
-        if let Some(path) = &options.ca_file {
-            let file = path.display().to_string();
-            let pem = std::fs::read(path).map_err(|e| Error::io(&file, &e))?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem)
-                .ok()
-                .filter(|c| !c.is_empty())
-                .ok_or_else(|| Error::new(ErrorKind::Malformed, &file, "no PEM certificate in the file"))?;
-            builder = builder.tls_certs_merge(certs);
-        }
-        let http = builder
-            .user_agent(concat!("hullguard/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(IDLE_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
-            .build()
-            .map_err(|e| Error::new(ErrorKind::Io, &name, format!("HTTP client: {e}")))?;
+        let http = shared_http(options.ca_file.as_deref(), &name)?;
         Ok(Client {
             http,
             base: format!("{scheme}://{}", reference.api_host()),

@@ -29,7 +29,7 @@ fn gate(args: &ScanArgs) -> Gate {
 
 /// The suppression, filters and gates the arguments ask for, with the stage's gate and the
 /// baseline report read.
-fn policy(args: &ScanArgs) -> Result<Policy> {
+pub(crate) fn policy(args: &ScanArgs) -> Result<Policy> {
     let stage = match &args.stage {
         Some(name) => {
             let default_file = Path::new(DEFAULT_STAGES_FILE);
