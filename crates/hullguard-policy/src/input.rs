@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use hullguard_checks::image::FilesOfInterest;
 use hullguard_image::ImageMeta;
 use hullguard_inventory::Inventory;
 use hullguard_manifest::yaml::{Node, Scalar};
@@ -35,7 +36,10 @@ impl Document {
                 Some(Scalar::Float(f)) => Value::from(f),
                 Some(Scalar::Str(s)) => Value::from(s),
                 None if node.is_map() => Value::from(
-                    node.entries().iter().map(|(k, v)| (Value::from(k.key_text()), value(v))).collect::<BTreeMap<_, _>>(),
+                    node.entries()
+                        .iter()
+                        .map(|(k, v)| (Value::from(k.key_text()), value(v)))
+                        .collect::<BTreeMap<_, _>>(),
                 ),
                 None => Value::from(node.items().iter().map(value).collect::<Vec<_>>()),
             }
@@ -50,9 +54,9 @@ const SCHEMA_VERSION: u32 = 1;
 /// The `image` document: where the image was read, its digests and names, its OCI config
 /// (`config.config.User`, `config.history`), its layers (with the history step of each), the
 /// OS of its final filesystem and that filesystem's files of interest (`/etc/passwd`,
-/// `/etc/group`, as text).
+/// `/etc/group` as text; the paths of interest with their metadata).
 #[must_use]
-pub fn image(meta: &ImageMeta, inventory: &Inventory, files: &BTreeMap<String, String>) -> Json {
+pub fn image(meta: &ImageMeta, inventory: &Inventory, files: &FilesOfInterest) -> Json {
     json!({
         "schema_version": SCHEMA_VERSION,
         "source": meta.source,
@@ -62,7 +66,9 @@ pub fn image(meta: &ImageMeta, inventory: &Inventory, files: &BTreeMap<String, S
         "config": meta.config,
         "layers": meta.layers,
         "os": inventory.os,
-        "files": files,
+        "files": files.text,
+        "paths": files.paths,
+        "paths_truncated": files.paths_truncated,
     })
 }
 

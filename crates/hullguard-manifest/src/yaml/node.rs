@@ -175,9 +175,7 @@ impl Node {
             Some(Scalar::Float(f)) => Json::from(f),
             Some(Scalar::Str(s)) => Json::String(s.to_owned()),
             None => match &self.value {
-                Value::Map(entries) => {
-                    Json::Object(entries.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect())
-                }
+                Value::Map(entries) => Json::Object(entries.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect()),
                 _ => Json::Array(self.items().iter().map(Node::to_json).collect()),
             },
         }

@@ -11,15 +11,17 @@ fn policies(name: &str) -> String {
     dir.display().to_string()
 }
 
-/// (id, severity, object or path, line, field) of each finding.
-fn rows(out: &std::process::Output) -> Vec<(String, String, String, u64, String)> {
+/// The findings of a JSON report (the command succeeded or its gate tripped) whose id `keep`s.
+fn findings(out: &std::process::Output, keep: fn(&str) -> bool) -> Vec<serde_json::Value> {
     assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    doc["findings"].as_array().unwrap().iter().filter(|f| keep(f["id"].as_str().unwrap())).cloned().collect()
+}
+
+/// (id, severity, object or path, line, field) of each custom-policy finding (not `HG-…`).
+fn rows(out: &std::process::Output) -> Vec<(String, String, String, u64, String)> {
+    findings(out, |id| !id.starts_with("HG-"))
         .iter()
-        .filter(|f| !f["id"].as_str().unwrap().starts_with("HG-"))
         .map(|f| {
             let l = &f["location"];
             (
@@ -163,13 +165,8 @@ fn policy_errors_exit_2_naming_file_line_and_column() {
 
 /// (id, severity, place, evidence) of each custom-policy finding (`ACME-…`) of a scan report.
 fn scan_rows(out: &std::process::Output) -> Vec<(String, String, String, String)> {
-    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    findings(out, |id| id.starts_with("ACME-"))
         .iter()
-        .filter(|f| f["id"].as_str().unwrap().starts_with("ACME-"))
         .map(|f| {
             let l = &f["location"];
             let place = match (l["layer"].as_u64(), l["path"].as_str()) {
