@@ -5,6 +5,7 @@ use hullguard_report::{Finding, FindingKind, Location, Severity};
 use regorus::{Engine, Value};
 use serde_json::{Value as Json, json};
 
+use crate::input::Document;
 use crate::source::{Policies, Rule, RuleKind, one_line};
 use crate::{InputKind, Limits, PolicyError};
 
@@ -162,13 +163,13 @@ fn evaluate_in(
     engine: &mut Engine,
     rules: &[Rule],
     selected: &[usize],
-    input: &Json,
+    input: &Document,
     base: &Location,
 ) -> Result<Vec<Finding>, PolicyError> {
     if selected.is_empty() {
         return Ok(Vec::new());
     }
-    engine.set_input(Value::from(input.clone()));
+    engine.set_input(input.0.clone());
     let mut findings = Vec::new();
     for &i in selected {
         let rule = &rules[i];
@@ -199,6 +200,20 @@ impl Policies {
     ///
     /// A rule whose evaluation fails: a limit reached, a builtin error.
     pub fn evaluate(&mut self, kind: InputKind, input: &Json, base: &Location) -> Result<Vec<Finding>, PolicyError> {
+        self.evaluate_document(kind, &Document::from(input), base)
+    }
+
+    /// [`Policies::evaluate`] over a document already converted.
+    ///
+    /// # Errors
+    ///
+    /// A rule whose evaluation fails: a limit reached, a builtin error.
+    pub fn evaluate_document(
+        &mut self,
+        kind: InputKind,
+        input: &Document,
+        base: &Location,
+    ) -> Result<Vec<Finding>, PolicyError> {
         evaluate_in(&mut self.engine, &self.rules, &self.selected[index(kind)], input, base)
     }
 
@@ -213,13 +228,28 @@ impl Policies {
         kind: InputKind,
         documents: &[(Json, Location)],
     ) -> Result<Vec<Finding>, PolicyError> {
+        let documents: Vec<(Document, Location)> =
+            documents.iter().map(|(json, at)| (Document::from(json), at.clone())).collect();
+        self.evaluate_documents(kind, &documents)
+    }
+
+    /// [`Policies::evaluate_all`] over documents already converted.
+    ///
+    /// # Errors
+    ///
+    /// The first rule whose evaluation fails, in document order.
+    pub fn evaluate_documents(
+        &mut self,
+        kind: InputKind,
+        documents: &[(Document, Location)],
+    ) -> Result<Vec<Finding>, PolicyError> {
         let selected = &self.selected[index(kind)];
         let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(documents.len());
         if selected.is_empty() || threads == 0 {
             return Ok(Vec::new());
         }
         let rules = &self.rules;
-        let one_chunk = |engine: &mut Engine, chunk: &[(Json, Location)]| {
+        let one_chunk = |engine: &mut Engine, chunk: &[(Document, Location)]| {
             let mut findings = Vec::new();
             for (input, at) in chunk {
                 findings.extend(evaluate_in(engine, rules, selected, input, at)?);

@@ -4,10 +4,49 @@
 
 use std::collections::BTreeMap;
 
+use hullguard_checks::image::FilesOfInterest;
 use hullguard_image::ImageMeta;
 use hullguard_inventory::Inventory;
+use hullguard_manifest::yaml::{Node, Scalar};
 use hullguard_report::Finding;
+use regorus::Value;
 use serde_json::{Value as Json, json};
+
+/// An input document as the engine holds it, converted once (evaluating it under many rules, or
+/// on another thread, copies no data).
+#[derive(Debug, Clone)]
+pub struct Document(pub(crate) Value);
+
+impl From<&Json> for Document {
+    fn from(json: &Json) -> Self {
+        Self(Value::from(json.clone()))
+    }
+}
+
+impl Document {
+    /// A YAML node (a raw Kubernetes object, a compose file), typed as [`Node::to_json`] types it,
+    /// with no JSON in between.
+    #[must_use]
+    pub fn from_yaml(node: &Node) -> Self {
+        fn value(node: &Node) -> Value {
+            match node.typed() {
+                Some(Scalar::Null) => Value::Null,
+                Some(Scalar::Bool(b)) => Value::from(b),
+                Some(Scalar::Int(n)) => Value::from(n),
+                Some(Scalar::Float(f)) => Value::from(f),
+                Some(Scalar::Str(s)) => Value::from(s),
+                None if node.is_map() => Value::from(
+                    node.entries()
+                        .iter()
+                        .map(|(k, v)| (Value::from(k.key_text()), value(v)))
+                        .collect::<BTreeMap<_, _>>(),
+                ),
+                None => Value::from(node.items().iter().map(value).collect::<Vec<_>>()),
+            }
+        }
+        Self(value(node))
+    }
+}
 
 /// The version of the documents' shape.
 const SCHEMA_VERSION: u32 = 1;
@@ -15,9 +54,9 @@ const SCHEMA_VERSION: u32 = 1;
 /// The `image` document: where the image was read, its digests and names, its OCI config
 /// (`config.config.User`, `config.history`), its layers (with the history step of each), the
 /// OS of its final filesystem and that filesystem's files of interest (`/etc/passwd`,
-/// `/etc/group`, as text).
+/// `/etc/group` as text; the paths of interest with their metadata).
 #[must_use]
-pub fn image(meta: &ImageMeta, inventory: &Inventory, files: &BTreeMap<String, String>) -> Json {
+pub fn image(meta: &ImageMeta, inventory: &Inventory, files: &FilesOfInterest) -> Json {
     json!({
         "schema_version": SCHEMA_VERSION,
         "source": meta.source,
@@ -27,7 +66,9 @@ pub fn image(meta: &ImageMeta, inventory: &Inventory, files: &BTreeMap<String, S
         "config": meta.config,
         "layers": meta.layers,
         "os": inventory.os,
-        "files": files,
+        "files": files.text,
+        "paths": files.paths,
+        "paths_truncated": files.paths_truncated,
     })
 }
 

@@ -2,9 +2,9 @@
 //! collected: the image checks over config, history and files (account files taken from the
 //! final filesystem, whiteouts honoured), and the secrets of every layer with their fate.
 
-use std::collections::BTreeMap;
-
-use hullguard_checks::image::{AccountFiles, Fate, FileFates, ImageFacts, check_image};
+use hullguard_checks::image::{
+    AccountFiles, Fate, FileFates, FilesOfInterest, ImageFacts, check_image, paths_of_interest,
+};
 use hullguard_image::{ImageRead, LayerEntry, MergedFs};
 use hullguard_report::{Finding, Location};
 
@@ -70,16 +70,19 @@ fn final_account_file<'r>(read: &'r ImageRead<AnalyzedLayer>, fs: &MergedFs, pat
     read.layers.get(layer)?.output.account_files.get(path).map(Vec::as_slice)
 }
 
-/// The files of interest of the final filesystem for custom policies, by absolute path
-/// (`/etc/passwd`, `/etc/group`; never `/etc/shadow`, whose hashes are secrets), as text.
-pub fn files_of_interest(read: &ImageRead<AnalyzedLayer>, fs: &MergedFs) -> BTreeMap<String, String> {
-    ["etc/passwd", "etc/group"]
+/// The files of interest of the final filesystem for custom policies: `/etc/passwd` and
+/// `/etc/group` as text (never `/etc/shadow`, whose hashes are secrets), and the paths of interest
+/// from the merged metadata.
+pub fn files_of_interest(read: &ImageRead<AnalyzedLayer>, fs: &MergedFs) -> FilesOfInterest {
+    let text = ["etc/passwd", "etc/group"]
         .into_iter()
         .filter_map(|path| {
             let bytes = final_account_file(read, fs, path)?;
             Some((format!("/{path}"), String::from_utf8_lossy(bytes).into_owned()))
         })
-        .collect()
+        .collect();
+    let (paths, paths_truncated) = paths_of_interest(fs);
+    FilesOfInterest { text, paths, paths_truncated }
 }
 
 /// Secrets in the image config: each ENV entry, label and history `created_by` is scanned as a

@@ -15,12 +15,12 @@ pub mod render;
 pub mod stage;
 pub mod tree;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
+use hullguard_checks::image::FilesOfInterest;
 use hullguard_image::layer::LayerResult;
 use hullguard_image::{ImageMeta, ImageRead, LayerCache, Limits, MergedFs, Platform, ReadOptions};
 use hullguard_image::{SourceSpec, read_image_cached};
@@ -98,9 +98,8 @@ pub struct DetectorInput<'a> {
     pub inventory: &'a Inventory,
     /// The image's verified description (`None` for trees and SBOMs).
     pub image: Option<&'a ImageMeta>,
-    /// The final filesystem's files of interest, by absolute path (`/etc/passwd`, `/etc/group`),
-    /// as text (empty for trees and SBOMs).
-    pub files: &'a BTreeMap<String, String>,
+    /// The final filesystem's files of interest (empty for trees and SBOMs).
+    pub files: &'a FilesOfInterest,
 }
 
 /// The SBOM size cap when none is set.
@@ -142,7 +141,7 @@ pub struct Collected {
     /// Problems met on the way (the inventory's first).
     pub warnings: Vec<String>,
     /// The final filesystem's files of interest ([`DetectorInput::files`]).
-    pub files: BTreeMap<String, String>,
+    pub files: FilesOfInterest,
 }
 
 /// The outcome of a scan.
@@ -342,7 +341,7 @@ pub fn collect(target: &Target, scanners: Scanners, options: &ScanOptions) -> Re
                 warnings: with_unread(&scan.inventory).into_iter().chain(scan.warnings).collect(),
                 inventory: scan.inventory,
                 findings: scan.findings,
-                files: BTreeMap::new(),
+                files: FilesOfInterest::default(),
             })
         }
         Target::Sbom(path) => {
@@ -356,7 +355,7 @@ pub fn collect(target: &Target, scanners: Scanners, options: &ScanOptions) -> Re
                 warnings: with_unread(&inventory),
                 inventory,
                 findings: Vec::new(),
-                files: BTreeMap::new(),
+                files: FilesOfInterest::default(),
             })
         }
     }

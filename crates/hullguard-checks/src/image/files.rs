@@ -292,3 +292,97 @@ fn final_fs(facts: &ImageFacts<'_>, hits: &mut Vec<Hit>) {
         hits.push(Hit::file("hg-img-package-cache", layer, &root, evidence));
     }
 }
+
+/// Most [`PathOfInterest`]s an image document holds.
+pub const MAX_PATHS_OF_INTEREST: usize = 10_000;
+
+/// One path of the final filesystem a custom policy may want to see (`input.paths[]` of the
+/// image document): its metadata, the layer that wrote it last, and why it is of interest.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PathOfInterest {
+    /// Absolute path (`/usr/bin/su`).
+    pub path: String,
+    /// `file`, `dir`, `symlink`, `hardlink`, `char_device`, `block_device` or `fifo`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// A link's target, as written.
+    pub target: Option<String>,
+    /// Permission bits with setuid/setgid/sticky (`0o4755` is 2541).
+    pub mode: u32,
+    /// Owner.
+    pub uid: u64,
+    /// Group.
+    pub gid: u64,
+    /// Content size in bytes.
+    pub size: u64,
+    /// Index of the layer that wrote it last.
+    pub layer: usize,
+    /// A regular file with the setuid bit.
+    pub setuid: bool,
+    /// A regular file with the setgid bit.
+    pub setgid: bool,
+    /// A file or directory others may write (`o+w`; symlinks never are).
+    pub world_writable: bool,
+    /// A directory with the sticky bit.
+    pub sticky: bool,
+    /// Why the name looks like a credential file (as HG-IMG-006 reports it), if it does.
+    pub credential: Option<&'static str>,
+}
+
+/// The paths of interest of the final filesystem `fs`, in path order: setuid/setgid files,
+/// world-writable files and directories, credential-named files, and everything under `/etc`;
+/// at most [`MAX_PATHS_OF_INTEREST`] (the flag says whether some were left out). Read from the
+/// merged metadata the image checks already hold: no layer is read again.
+pub fn paths_of_interest(fs: &hullguard_image::MergedFs) -> (Vec<PathOfInterest>, bool) {
+    let mut out = Vec::new();
+    for f in fs.iter() {
+        let e = &f.entry;
+        let (kind, target) = match &e.kind {
+            EntryKind::File => ("file", None),
+            EntryKind::Dir => ("dir", None),
+            EntryKind::Symlink(t) => ("symlink", Some(t.clone())),
+            EntryKind::Hardlink(t) => ("hardlink", Some(t.clone())),
+            EntryKind::CharDevice => ("char_device", None),
+            EntryKind::BlockDevice => ("block_device", None),
+            EntryKind::Fifo => ("fifo", None),
+            EntryKind::Whiteout(_) | EntryKind::Opaque(_) => continue,
+        };
+        let special = is_file(&e.kind) && e.mode & 0o6000 != 0;
+        let world_writable = !matches!(e.kind, EntryKind::Symlink(_)) && e.mode & 0o002 != 0;
+        let credential = credential_file(e);
+        if !(special || world_writable || credential.is_some() || e.path == "etc" || e.path.starts_with("etc/")) {
+            continue;
+        }
+        if out.len() == MAX_PATHS_OF_INTEREST {
+            return (out, true);
+        }
+        out.push(PathOfInterest {
+            path: format!("/{}", e.path),
+            kind,
+            target,
+            mode: e.mode,
+            uid: e.uid,
+            gid: e.gid,
+            size: e.size,
+            layer: f.layer,
+            setuid: special && e.mode & 0o4000 != 0,
+            setgid: special && e.mode & 0o2000 != 0,
+            world_writable,
+            sticky: matches!(e.kind, EntryKind::Dir) && e.mode & 0o1000 != 0,
+            credential,
+        });
+    }
+    (out, false)
+}
+
+/// The final filesystem's files of interest for custom policies (the image document's `files`,
+/// `paths` and `paths_truncated`).
+#[derive(Debug, Clone, Default)]
+pub struct FilesOfInterest {
+    /// `/etc/passwd` and `/etc/group` as text, by absolute path (never `/etc/shadow`).
+    pub text: BTreeMap<String, String>,
+    /// [`paths_of_interest`].
+    pub paths: Vec<PathOfInterest>,
+    /// Whether `paths` stopped at [`MAX_PATHS_OF_INTEREST`].
+    pub paths_truncated: bool,
+}

@@ -69,7 +69,7 @@ mod accounts;
 mod config;
 mod files;
 
-pub use files::{Fate, FileFates};
+pub use files::{Fate, FileFates, FilesOfInterest, MAX_PATHS_OF_INTEREST, PathOfInterest, paths_of_interest};
 mod history;
 
 use std::collections::{BTreeMap, BTreeSet};

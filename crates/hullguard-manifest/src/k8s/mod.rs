@@ -47,6 +47,13 @@ pub fn walk(inputs: &[Input<'_>], warnings: &mut Vec<String>, each: &mut dyn FnM
 /// Scans Kubernetes manifests.
 #[must_use]
 pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
+    scan_each(inputs, settings, &mut |_, _| {})
+}
+
+/// [`scan`], calling `each` with every object (its file name and the object) as the checks see
+/// it, so that another reader of the objects (custom policies) needs no parse of its own.
+#[must_use]
+pub fn scan_each(inputs: &[Input<'_>], settings: &Settings, each: &mut dyn FnMut(&str, &Object<'_>)) -> Scan {
     let mut inventory = Inventory::default();
     let mut first_pass_warnings = Vec::new();
     walk(inputs, &mut first_pass_warnings, &mut |_, obj| inventory.note(obj));
@@ -54,6 +61,7 @@ pub fn scan(inputs: &[Input<'_>], settings: &Settings) -> Scan {
     let mut warnings = Vec::new();
     let mut shapes = Vec::new();
     walk(inputs, &mut warnings, &mut |file, obj| {
+        each(file, obj);
         out.objects += 1;
         if WORKLOADS.contains(&obj.kind) {
             shapes.extend(object::shape_problems(obj).into_iter().map(|(line, p)| format!("{file}:{line}: {p}")));

@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use saphyr_parser::{Event, Parser, ScalarStyle};
 
-pub use node::{Node, Value};
+pub use node::{Node, Scalar, Value};
 
 /// Caps on what one document may hold.
 #[derive(Debug, Clone, Copy)]

@@ -130,41 +130,54 @@ impl Node {
         matches!(self.value, Value::Seq(_))
     }
 
-    /// The node as JSON, typed as Kubernetes' YAML decoder types plain scalars (null, booleans,
-    /// integers, floats; quoted text stays a string); keys are the keys' text. This is the raw
+    /// What a scalar is, typed as Kubernetes' YAML decoder types plain scalars (null, booleans,
+    /// integers, floats; quoted text stays a string); `None` for a sequence or mapping.
+    #[must_use]
+    pub fn typed(&self) -> Option<Scalar<'_>> {
+        match &self.value {
+            Value::Null => Some(Scalar::Null),
+            Value::Scalar { .. } if self.is_null() => Some(Scalar::Null),
+            Value::Scalar { text, plain } => Some(if *plain {
+                if let Some(b) = self.as_bool() {
+                    Scalar::Bool(b)
+                } else if let Some(n) = self.as_i64() {
+                    Scalar::Int(n)
+                } else if let Some(f) = plain_float(text) {
+                    Scalar::Float(f)
+                } else {
+                    Scalar::Str(text)
+                }
+            } else {
+                Scalar::Str(text)
+            }),
+            Value::Seq(_) | Value::Map(_) => None,
+        }
+    }
+
+    /// The text a mapping key stands for: a scalar's text, anything else as JSON.
+    #[must_use]
+    pub fn key_text(&self) -> String {
+        match &self.value {
+            Value::Scalar { text, .. } => text.clone(),
+            _ => self.to_json().to_string(),
+        }
+    }
+
+    /// The node as JSON, scalars [`Node::typed`], keys [`Node::key_text`]. This is the raw
     /// object a Rego policy reads.
     #[must_use]
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as Json;
-        match &self.value {
-            Value::Null => Json::Null,
-            Value::Scalar { .. } if self.is_null() => Json::Null,
-            Value::Scalar { text, plain } => {
-                if *plain {
-                    if let Some(b) = self.as_bool() {
-                        return Json::Bool(b);
-                    }
-                    if let Some(n) = self.as_i64() {
-                        return Json::from(n);
-                    }
-                    if let Some(f) = plain_float(text) {
-                        return Json::from(f);
-                    }
-                }
-                Json::String(text.clone())
-            }
-            Value::Seq(items) => Json::Array(items.iter().map(Node::to_json).collect()),
-            Value::Map(entries) => {
-                let mut map = serde_json::Map::with_capacity(entries.len());
-                for (k, v) in entries {
-                    let key = match &k.value {
-                        Value::Scalar { text, .. } => text.clone(),
-                        _ => k.to_json().to_string(),
-                    };
-                    map.insert(key, v.to_json());
-                }
-                Json::Object(map)
-            }
+        match self.typed() {
+            Some(Scalar::Null) => Json::Null,
+            Some(Scalar::Bool(b)) => Json::Bool(b),
+            Some(Scalar::Int(n)) => Json::from(n),
+            Some(Scalar::Float(f)) => Json::from(f),
+            Some(Scalar::Str(s)) => Json::String(s.to_owned()),
+            None => match &self.value {
+                Value::Map(entries) => Json::Object(entries.iter().map(|(k, v)| (k.key_text(), v.to_json())).collect()),
+                _ => Json::Array(self.items().iter().map(Node::to_json).collect()),
+            },
         }
     }
 
@@ -182,6 +195,21 @@ impl Node {
             Value::Map(_) => "a mapping",
         }
     }
+}
+
+/// A scalar as Kubernetes' decoder types it ([`Node::typed`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scalar<'a> {
+    /// `null`, `~`, nothing.
+    Null,
+    /// A plain boolean.
+    Bool(bool),
+    /// A plain integer.
+    Int(i64),
+    /// A plain finite float.
+    Float(f64),
+    /// Text: quoted, or plain that is none of the above.
+    Str(&'a str),
 }
 
 /// A plain scalar YAML reads as a finite float (`1.5`, `-2e3`, `.5`), not `.inf` or `.nan`.

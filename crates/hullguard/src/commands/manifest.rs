@@ -94,17 +94,13 @@ impl OtherFiles for Manifests {
         let (compose_files, k8s_files): (Vec<PathBuf>, Vec<PathBuf>) =
             paths.iter().cloned().partition(|p| is_compose(p));
         let settings = self.settings(report);
-        let k8s_contents = read_all(&k8s_files)?;
+        let mut found = scan_k8s(&read_all(&k8s_files)?, &settings, self.policies.as_ref())?;
         let compose_contents = read_all(&compose_files)?;
-        let mut found = Found::default();
-        for scan in [k8s::scan(&inputs(&k8s_contents), &settings), compose::scan(&inputs(&compose_contents), &settings)]
-        {
-            found.findings.extend(scan.findings);
-            found.suppressed.extend(scan.suppressed);
-            found.warnings.extend(scan.warnings);
-        }
+        let scan = compose::scan(&inputs(&compose_contents), &settings);
+        found.findings.extend(scan.findings);
+        found.suppressed.extend(scan.suppressed);
+        found.warnings.extend(scan.warnings);
         if let Some(policies) = &self.policies {
-            found.findings.extend(policies.kubernetes(&inputs(&k8s_contents))?);
             found.findings.extend(policies.compose(&inputs(&compose_contents))?);
         }
         found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -116,6 +112,24 @@ impl OtherFiles for Manifests {
         let at = Location::File { path: name.to_owned(), line: 1, column: None, end_line: None };
         policies.evaluate(InputKind::Dockerfile, document, &at)
     }
+}
+
+/// The built-in checks over the Kubernetes objects of `contents` and, with `policies`, the
+/// policies over the same objects: one parse for both, each object converted once; the findings
+/// sorted.
+fn scan_k8s(contents: &[(String, Vec<u8>)], settings: &Settings, policies: Option<&Loaded>) -> Result<Found> {
+    let mut documents = Vec::new();
+    let scan = k8s::scan_each(&inputs(contents), settings, &mut |file, obj| {
+        if policies.is_some() {
+            documents.push(crate::commands::policy::kubernetes_document(file, obj));
+        }
+    });
+    let mut found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
+    if let Some(policies) = policies {
+        found.findings.extend(policies.evaluate_documents(InputKind::Kubernetes, &documents)?);
+        found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
+    Ok(found)
 }
 
 /// Runs `hullguard k8s`.
@@ -137,13 +151,7 @@ pub fn run_k8s(args: &K8sArgs) -> Result<ExitCode> {
         return run_pss(args, &paths, level);
     }
     let scanner = Manifests { no_inline_ignores: args.no_inline_ignores, policies: args.policy.load()? };
-    let contents = read_all(&paths)?;
-    let scan = k8s::scan(&inputs(&contents), &scanner.settings(&args.report));
-    let mut found = Found { findings: scan.findings, suppressed: scan.suppressed, warnings: scan.warnings };
-    if let Some(policies) = &scanner.policies {
-        found.findings.extend(policies.kubernetes(&inputs(&contents))?);
-        found.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    }
+    let found = scan_k8s(&read_all(&paths)?, &scanner.settings(&args.report), scanner.policies.as_ref())?;
     let target = args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ");
     hullguard_lint::report(&args.report, &target, &paths, found)
 }

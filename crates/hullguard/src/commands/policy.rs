@@ -8,9 +8,10 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use anyhow::{Context, Result};
-use hullguard_manifest::k8s;
+use hullguard_manifest::k8s::object::Object;
 use hullguard_manifest::yaml::{Limits as YamlLimits, load_stream};
 use hullguard_manifest::{Input, text as text_of};
+use hullguard_policy::input::Document;
 use hullguard_policy::{InputKind, Limits, Policies, input, test};
 use hullguard_report::{Finding, Location};
 use hullguard_scan::{DetectorInput, FindingsDetector};
@@ -85,27 +86,14 @@ impl Loaded {
         Ok(self.policies().evaluate_all(kind, documents)?)
     }
 
-    /// The findings of the policies over every Kubernetes object of `inputs` (raw objects),
-    /// each located at its object.
+    /// The findings of the policies over each of `documents` (of one kind, already converted),
+    /// on every core.
     ///
     /// # Errors
     ///
     /// A rule whose evaluation fails.
-    pub fn kubernetes(&self, inputs: &[Input<'_>]) -> Result<Vec<Finding>> {
-        let mut documents = Vec::new();
-        let mut ignored = Vec::new();
-        k8s::walk(inputs, &mut ignored, &mut |file, obj| {
-            let at = Location::Manifest {
-                path: file.to_owned(),
-                document: obj.document,
-                object: obj.id(),
-                field: obj.path(""),
-                line: obj.node.line,
-                column: obj.node.column,
-            };
-            documents.push((obj.node.to_json(), at));
-        });
-        self.evaluate_all(InputKind::Kubernetes, &documents)
+    pub fn evaluate_documents(&self, kind: InputKind, documents: &[(Document, Location)]) -> Result<Vec<Finding>> {
+        Ok(self.policies().evaluate_documents(kind, documents)?)
     }
 
     /// The findings of the policies over every document of the compose files `inputs` (raw).
@@ -128,11 +116,26 @@ impl Loaded {
                     line: d.root.line,
                     column: d.root.column,
                 };
-                findings.extend(self.evaluate(InputKind::Compose, &d.root.to_json(), &at)?);
+                let document = Document::from_yaml(&d.root);
+                findings.extend(self.policies().evaluate_document(InputKind::Compose, &document, &at)?);
             }
         }
         Ok(findings)
     }
+}
+
+/// The document of a Kubernetes object `obj` of `file` (the raw object) and where its findings
+/// are: at the object.
+pub fn kubernetes_document(file: &str, obj: &Object<'_>) -> (Document, Location) {
+    let at = Location::Manifest {
+        path: file.to_owned(),
+        document: obj.document,
+        object: obj.id(),
+        field: obj.path(""),
+        line: obj.node.line,
+        column: obj.node.column,
+    };
+    (Document::from_yaml(obj.node), at)
 }
 
 /// A JSON or YAML file's (first) document, for `policy eval --input`.

@@ -11,15 +11,17 @@ fn policies(name: &str) -> String {
     dir.display().to_string()
 }
 
-/// (id, severity, object or path, line, field) of each finding.
-fn rows(out: &std::process::Output) -> Vec<(String, String, String, u64, String)> {
+/// The findings of a JSON report (the command succeeded or its gate tripped) whose id `keep`s.
+fn findings(out: &std::process::Output, keep: fn(&str) -> bool) -> Vec<serde_json::Value> {
     assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    doc["findings"].as_array().unwrap().iter().filter(|f| keep(f["id"].as_str().unwrap())).cloned().collect()
+}
+
+/// (id, severity, object or path, line, field) of each custom-policy finding (not `HG-…`).
+fn rows(out: &std::process::Output) -> Vec<(String, String, String, u64, String)> {
+    findings(out, |id| !id.starts_with("HG-"))
         .iter()
-        .filter(|f| !f["id"].as_str().unwrap().starts_with("HG-"))
         .map(|f| {
             let l = &f["location"];
             (
@@ -163,13 +165,8 @@ fn policy_errors_exit_2_naming_file_line_and_column() {
 
 /// (id, severity, place, evidence) of each custom-policy finding (`ACME-…`) of a scan report.
 fn scan_rows(out: &std::process::Output) -> Vec<(String, String, String, String)> {
-    assert!(out.status.code().is_some_and(|c| c < 2), "{}", String::from_utf8_lossy(&out.stderr));
-    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["findings"]
-        .as_array()
-        .unwrap()
+    findings(out, |id| id.starts_with("ACME-"))
         .iter()
-        .filter(|f| f["id"].as_str().unwrap().starts_with("ACME-"))
         .map(|f| {
             let l = &f["location"];
             let place = match (l["layer"].as_u64(), l["path"].as_str()) {
@@ -255,4 +252,45 @@ fn inventory_policies_over_a_tree() {
     let fixed = lock.replace("4.17.15", "4.17.21");
     std::fs::write(s.path("package-lock.json"), fixed).unwrap();
     assert_eq!(scan_rows(&hullguard(s.dir.path(), &args)), []);
+}
+
+#[test]
+fn image_paths_of_interest_over_a_shared_image() {
+    let s = Scratch::new();
+    let spec = format!("oci-archive:{}:debian-base:latest", image("bookworm-images.oci.tar"));
+    let paths = policies("paths");
+    let args =
+        ["image", &spec, "--scanners", "misconfig", "-q", "-f", "json", "--severity", "LOW", "--policy-dir", &paths];
+    let out = hullguard(s.dir.path(), &args);
+    let found: Vec<(String, String, String)> = findings(&out, |id| id.starts_with("ACME-PATH-"))
+        .iter()
+        .map(|f| {
+            let text = |k: &str| f[k].as_str().unwrap().to_owned();
+            let l = &f["location"];
+            let place = format!(
+                "{}:{}",
+                l["layer"].as_u64().map(|n| n.to_string()).unwrap_or_default(),
+                l["path"].as_str().unwrap_or_default()
+            );
+            (text("id"), place, text("evidence"))
+        })
+        .collect();
+    let row = |id: &str, place: &str, evidence: &str| (id.to_owned(), place.to_owned(), evidence.to_owned());
+    // Bookworm's setuid/setgid set, its three sticky world-writable directories, and no
+    // credential file or /etc path owned by another user (the deny rules pass).
+    assert_eq!(
+        found,
+        [
+            row(
+                "ACME-PATH-001",
+                ":",
+                "8 setuid (/usr/bin/chfn /usr/bin/chsh /usr/bin/gpasswd /usr/bin/mount /usr/bin/newgrp /usr/bin/passwd \
+                 /usr/bin/su /usr/bin/umount), 3 setgid (/usr/bin/chage /usr/bin/expiry /usr/sbin/unix_chkpwd)"
+            ),
+            row("ACME-PATH-005", ":", "158 paths under /etc, truncated false"),
+            row("ACME-PATH-002", "0:/run/lock", "dir /run/lock mode 0O1777, sticky true"),
+            row("ACME-PATH-002", "0:/tmp", "dir /tmp mode 0O1777, sticky true"),
+            row("ACME-PATH-002", "0:/var/tmp", "dir /var/tmp mode 0O1777, sticky true"),
+        ]
+    );
 }
