@@ -14,6 +14,8 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::{Json, Router};
+use hullguard_image::source::SourceSpec;
+use hullguard_image::source::registry::RegistrySpec;
 use hullguard_inventory::sbom::Subject;
 use hullguard_report::Severity;
 use hullguard_report::render::{HTML_TEMPLATE, ScanTimes, TableStyle};
@@ -52,6 +54,10 @@ pub struct AppState {
     pub stopping: watch::Sender<bool>,
     /// Rendered reports, by scan id and format.
     reports: Mutex<HashMap<(i64, String), Rendered>>,
+    /// Registries (`host:port`, loopback only) that image submissions reach over plain HTTP.
+    pub plain_http: Vec<String>,
+    /// Whether the dashboard cookie is `Secure` (the server serves TLS).
+    pub tls: bool,
 }
 
 /// A report as rendered: the `created` time of the scan it was rendered from (a re-match of the
@@ -102,6 +108,8 @@ impl AppState {
             webhooks_changed: Notify::new(),
             stopping: watch::channel(false).0,
             reports: Mutex::new(HashMap::new()),
+            plain_http: Vec::new(),
+            tls: false,
         })
     }
 
@@ -350,9 +358,17 @@ async fn submit(
     let started = Instant::now();
     state.metrics.queue_depth.inc();
     let shared = state.clone();
-    let outcome =
-        blocking(move || Ok(engine::submit(&shared.vulns, &shared.store, submission, shared.limits.max_sbom_bytes)?))
-            .await;
+    let outcome = blocking(move || {
+        let max = shared.limits.max_sbom_bytes;
+        Ok(match submission.image.as_deref() {
+            Some(image) => {
+                let spec = image_spec(image, &submission, &shared.plain_http)?;
+                engine::scan_registry_image(&shared.vulns, &shared.store, &spec, max)?
+            }
+            None => engine::submit(&shared.vulns, &shared.store, submission, max)?,
+        })
+    })
+    .await;
     state.metrics.queue_depth.dec();
     state.metrics.scan_seconds.observe(started.elapsed().as_secs_f64());
     let (scan, stored) = match outcome {
@@ -366,6 +382,28 @@ async fn submit(
     state.metrics.image_findings(&scan.digest, &scan.summary);
     let status = if stored { StatusCode::OK } else { StatusCode::CREATED };
     Ok((status, Json(scan)).into_response())
+}
+
+/// The registry image `image` of a submission that names nothing else; `plain_http` lists the
+/// registries reached without TLS. Only registry references: never a local path or the Docker
+/// socket.
+fn image_spec(
+    image: &str,
+    submission: &crate::wire::ScanSubmission,
+    plain_http: &[String],
+) -> Result<RegistrySpec, Failure> {
+    if submission.inventory.is_some() || submission.sbom.is_some() {
+        return Err(Failure::BadRequest("give an image, an inventory or an sbom, not several".into()));
+    }
+    let refused = |e: String| Failure::BadRequest(format!("image {image:?}: {e}"));
+    // Read as the CLI reads it; a bare name (the CLI's Docker Engine image) is a registry one here.
+    let mut spec = match SourceSpec::parse(image).map_err(|e| refused(e.to_string()))? {
+        SourceSpec::Registry(spec) => *spec,
+        SourceSpec::Daemon(name) if name == image => RegistrySpec::parse(image).map_err(|e| refused(e.to_string()))?,
+        _ => return Err(refused("only registry references are scanned".into())),
+    };
+    spec.options.insecure = plain_http.contains(&spec.reference.registry);
+    Ok(spec)
 }
 
 async fn scan(State(state): State<Shared>, Path(id): Path<i64>) -> Result<Response, ApiFailure> {

@@ -1,7 +1,8 @@
 //! The dashboard: server-rendered HTML pages (one template, no script) over the same store as
 //! the API: the fleet by worst severity and KEV, an image's findings with filters, and what the
 //! last database update changed. A browser signs in with an API token (any scope), which is kept
-//! in an `HttpOnly`, `SameSite=Strict` cookie scoped to `/dashboard`; every page needs it.
+//! in an `HttpOnly`, `SameSite=Strict` cookie scoped to `/dashboard` (`Secure` over TLS); every page
+//! needs it.
 
 use std::collections::BTreeMap;
 
@@ -75,7 +76,8 @@ pub async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Resp
     let next = same_site(&form.next).to_owned();
     match caller_of(&state, Some(&form.token)).await {
         Ok(_) => {
-            let cookie = format!("{COOKIE}={}; Path=/dashboard; HttpOnly; SameSite=Strict", form.token.trim());
+            let secure = if state.tls { "; Secure" } else { "" };
+            let cookie = format!("{COOKIE}={}; Path=/dashboard; HttpOnly; SameSite=Strict{secure}", form.token.trim());
             let Ok(cookie) = HeaderValue::from_str(&cookie) else {
                 return login_page(StatusCode::BAD_REQUEST, Some("that is not a token"), &next);
             };

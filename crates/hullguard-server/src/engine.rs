@@ -205,7 +205,7 @@ pub fn scan_registry_image(
     store: &Mutex<Store>,
     spec: &RegistrySpec,
     max_sbom_bytes: u64,
-) -> Result<Scan, Failure> {
+) -> Result<(Scan, bool), Failure> {
     let target = Target::Image {
         spec: SourceSpec::Registry(Box::new(spec.clone())),
         platform: None,
@@ -222,8 +222,9 @@ pub fn scan_registry_image(
         go_symbols: BTreeMap::new(),
         reachability: false,
         sbom: None,
+        image: None,
     };
-    Ok(submit(vulns, store, submission, max_sbom_bytes)?.0)
+    submit(vulns, store, submission, max_sbom_bytes)
 }
 
 /// Whether `d` is `sha256:` and 64 lower-case hex digits.

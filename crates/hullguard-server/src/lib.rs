@@ -75,6 +75,8 @@ pub struct Config {
     pub admission: Option<AdmissionConfig>,
     /// How webhook deliveries are retried.
     pub webhooks: webhook::Retry,
+    /// Registries (`host:port` on loopback) that image submissions reach over plain HTTP.
+    pub plain_http_registries: Vec<String>,
 }
 
 /// The admission webhook's files.
@@ -143,7 +145,10 @@ pub fn start(config: Config) -> Result<Running> {
     let now = engine::now();
     let store = Store::open(&config.store, &now).with_context(|| config.store.display().to_string())?;
     let vulns = Vulns::open(&config.db)?;
-    let state = Arc::new(AppState::new(store, vulns, config.limits.clone(), config.webhooks.clone())?);
+    let mut state = AppState::new(store, vulns, config.limits.clone(), config.webhooks.clone())?;
+    state.plain_http.clone_from(&config.plain_http_registries);
+    state.tls = config.admission.is_some();
+    let state = Arc::new(state);
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind(config.listen))
@@ -204,7 +209,7 @@ impl admission::trust::Scans for AppState {
     }
 
     fn scan(&self, spec: &hullguard_image::source::registry::RegistrySpec) -> std::result::Result<(), String> {
-        let scan = engine::scan_registry_image(&self.vulns, &self.store, spec, self.limits.max_sbom_bytes)
+        let (scan, _) = engine::scan_registry_image(&self.vulns, &self.store, spec, self.limits.max_sbom_bytes)
             .map_err(|e| e.to_string())?;
         tracing::info!("admission: scanned {} on demand: scan {} of {}", spec.name, scan.id, scan.digest);
         self.metrics.image_findings(&scan.digest, &scan.summary);

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ScanSubmission {
     /// The image (or document) name shown in reports.
+    #[serde(default)]
     pub name: String,
     /// The image config digest (`sha256:…`), when the target is an image: the scan's identity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +33,9 @@ pub struct ScanSubmission {
     /// A CycloneDX or SPDX JSON document instead of `inventory`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sbom: Option<serde_json::Value>,
+    /// A registry image reference the server pulls and scans instead (`name` is then ignored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// A scan: one inventory matched against one database version.

@@ -779,6 +779,9 @@ struct ServerArgs {
     /// How often to check the database file for a change, in seconds (0: only on POST /api/v1/db).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     db_poll: u64,
+    /// A loopback registry (`host:port`) that image submissions reach over plain HTTP; repeatable.
+    #[arg(long, value_name = "HOST:PORT")]
+    plain_http_registry: Vec<String>,
     /// The largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = hullguard_server::Limits::default().max_body_bytes)]
     max_body_size: usize,
@@ -1076,6 +1079,7 @@ pub fn run() -> Result<ExitCode> {
                 lease: std::time::Duration::from_secs(args.lease.max(1)),
                 db: args.db,
                 db_poll: args.db_poll,
+                plain_http_registries: args.plain_http_registry,
                 limits: hullguard_server::Limits {
                     max_body_bytes: args.max_body_size,
                     max_sbom_bytes: args.max_body_size as u64,

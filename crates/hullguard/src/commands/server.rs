@@ -33,6 +33,8 @@ pub struct ServeArgs {
     pub db: Option<PathBuf>,
     /// Database poll interval in seconds (0: none).
     pub db_poll: u64,
+    /// Loopback registries reached over plain HTTP by image submissions.
+    pub plain_http_registries: Vec<String>,
     /// Caps.
     pub limits: Limits,
     /// How webhook deliveries are retried.
@@ -75,6 +77,7 @@ pub fn run(action: Option<Action>, args: ServeArgs) -> Result<ExitCode> {
         stop_on_signal: true,
         admission: args.admission,
         webhooks: args.webhooks,
+        plain_http_registries: args.plain_http_registries,
     };
     let scheme = if config.admission.is_some() { "https" } else { "http" };
     let running = hullguard_server::start(config)?;

@@ -793,3 +793,57 @@ fn a_broken_store_or_a_missing_database_is_one_line_and_exit_2() {
     assert!(stderr.starts_with("hullguard: missing.db: no vulnerability database: build one with"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// A JSON report's `findings` counted by severity.
+fn severity_counts(findings: &Value) -> std::collections::BTreeMap<String, u64> {
+    let mut counts = std::collections::BTreeMap::new();
+    for f in findings.as_array().unwrap() {
+        *counts.entry(f["severity"].as_str().unwrap().to_owned()).or_insert(0) += 1;
+    }
+    counts
+}
+
+#[test]
+fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_the_cli_scan() {
+    let Some(registry) = crate::registry::Registry::start(None, None) else { return };
+    let bundle = image("bookworm-images.oci.tar");
+    registry.push(&format!("oci-archive:{bundle}:app-mixed:latest"), "shop/app:1", &[]);
+    let reference = format!("{}/shop/app:1", registry.host);
+    let db = db();
+    let out = Command::new(assert_cmd::cargo::cargo_bin("hullguard"))
+        .args(["image", "--insecure", "--no-cache", "--scanners", "vuln", "-f", "json", "--db"])
+        .arg(db)
+        .arg(&reference)
+        .output()
+        .unwrap();
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", String::from_utf8_lossy(&out.stderr));
+    let local: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let (_dir, store) = store_dir();
+    let tokens = Tokens::new(&store);
+    let served = Served::start(&store, db, &["--plain-http-registry", &registry.host]);
+    let (status, scan) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "image": reference }));
+    assert_eq!(status, StatusCode::CREATED, "{scan}");
+    assert_eq!(scan["digest"], local["config_digest"], "{scan}");
+    assert_eq!(scan["name"], json!(reference));
+    let summary: std::collections::BTreeMap<String, u64> = serde_json::from_value(scan["summary"].clone()).unwrap();
+    let local_counts = severity_counts(&local["findings"]);
+    assert!(local_counts.values().sum::<u64>() > 20, "{local_counts:?}");
+    assert_eq!(summary.into_iter().filter(|(_, n)| *n > 0).collect::<std::collections::BTreeMap<_, _>>(), local_counts);
+    let report = get_json(&served, &format!("/api/v1/scans/{}/report", scan["id"]), &tokens.read);
+    assert_eq!(severity_counts(&report["findings"]), local_counts);
+    // The same image again is the stored scan.
+    let (status, again) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "image": reference }));
+    assert_eq!((status, &again["id"]), (StatusCode::OK, &scan["id"]));
+
+    // Only registry references: a path, a Docker-socket or archive source, and an image with an
+    // inventory are refused; a read token may not submit.
+    for bad in ["/etc/passwd", "docker:debian:12", "docker-archive:/tmp/x.tar", "unix:///var/run/docker.sock"] {
+        let (status, answer) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "image": bad }));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
+    }
+    let both = json!({ "image": reference, "sbom": app_mixed_sbom() });
+    assert_eq!(post(&served, "/api/v1/scans", &tokens.scan, &both).0, StatusCode::BAD_REQUEST);
+    assert_eq!(post(&served, "/api/v1/scans", &tokens.read, &json!({ "image": reference })).0, StatusCode::FORBIDDEN);
+    served.stop();
+}
