@@ -405,6 +405,24 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(seconds))
 }
 
+/// A word of `--update every DURATION` (also `--update "every 6h"`), checked whole in [`schedule`].
+fn parse_schedule_word(s: &str) -> Result<String, String> {
+    Ok(s.to_owned())
+}
+
+/// The interval of `--update every DURATION`.
+fn schedule(words: &[String]) -> anyhow::Result<Option<std::time::Duration>> {
+    if words.is_empty() {
+        return Ok(None);
+    }
+    let joined = words.join(" ");
+    let mut parts = joined.split_whitespace();
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("every"), Some(every), None) => parse_duration(every).map(Some).map_err(anyhow::Error::msg),
+        _ => Err(anyhow::anyhow!("--update takes `every DURATION` (e.g. every 6h), not {joined:?}")),
+    }
+}
+
 /// Arguments of `config`: the Dockerfile linter's, and the manifests' own.
 #[derive(Args)]
 struct ConfigCommandArgs {
@@ -782,6 +800,14 @@ struct ServerArgs {
     /// A loopback registry (`host:port`) that image submissions reach over plain HTTP; repeatable.
     #[arg(long, value_name = "HOST:PORT")]
     plain_http_registry: Vec<String>,
+    /// Run `db update` on a schedule (`--update every 6h`): the feeds are fetched into the `feeds`
+    /// folder beside --db, the database rebuilt when they changed, and the new file taken (it is
+    /// polled every --db-poll seconds); a failed update keeps the database it had.
+    #[arg(long, value_name = "every DURATION", num_args = 1..=2, value_parser = parse_schedule_word)]
+    update: Vec<String>,
+    /// The feed mirror of the scheduled update (BASE_URL/<mirror path>, as `db update --mirror`); default: the production feeds.
+    #[arg(long, value_name = "BASE_URL", requires = "update")]
+    update_mirror: Option<String>,
     /// The largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = hullguard_server::Limits::default().max_body_bytes)]
     max_body_size: usize,
@@ -1079,6 +1105,8 @@ pub fn run() -> Result<ExitCode> {
                 lease: std::time::Duration::from_secs(args.lease.max(1)),
                 db: args.db,
                 db_poll: args.db_poll,
+                update: schedule(&args.update)?
+                    .map(|every| commands::server::ScheduledUpdate { every, mirror: args.update_mirror }),
                 plain_http_registries: args.plain_http_registry,
                 limits: hullguard_server::Limits {
                     max_body_bytes: args.max_body_size,

@@ -33,6 +33,8 @@ pub struct ServeArgs {
     pub db: Option<PathBuf>,
     /// Database poll interval in seconds (0: none).
     pub db_poll: u64,
+    /// `db update` on a schedule.
+    pub update: Option<ScheduledUpdate>,
     /// Loopback registries reached over plain HTTP by image submissions.
     pub plain_http_registries: Vec<String>,
     /// Caps.
@@ -41,6 +43,38 @@ pub struct ServeArgs {
     pub webhooks: hullguard_server::webhook::Retry,
     /// The admission webhook, when served.
     pub admission: Option<AdmissionConfig>,
+}
+
+/// `--update every DURATION`: how often the server runs `db update`, and from where.
+pub struct ScheduledUpdate {
+    /// The interval between two updates (the first runs one interval after the start).
+    pub every: Duration,
+    /// The feed mirror (`None`: the production feeds).
+    pub mirror: Option<String>,
+}
+
+/// Runs `db update` of `db` every `schedule.every` on a thread of its own, for as long as the
+/// server runs. The server takes the new file by polling it; a failed update is one log line and
+/// leaves the database as it was (`db update` replaces the file only when a build succeeds).
+fn schedule_updates(db: PathBuf, schedule: ScheduledUpdate) {
+    let args = crate::cli::UpdateArgs {
+        db: Some(db),
+        mirror: schedule.mirror,
+        timeout: schedule.every.as_secs().clamp(60, 1800),
+        min_rate: 1024,
+        rate_window: 30,
+        allow_redirect: Vec::new(),
+        force: false,
+    };
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(schedule.every);
+            match super::db::update(&args, true) {
+                Ok(_) => eprintln!("hullguard: scheduled database update done"),
+                Err(e) => eprintln!("hullguard: scheduled database update failed, the database is kept: {e:#}"),
+            }
+        }
+    });
 }
 
 /// Creates a token (printing it once), queues jobs, takes jobs (`--worker`), or serves until
@@ -67,6 +101,12 @@ pub fn run(action: Option<Action>, args: ServeArgs) -> Result<ExitCode> {
         eprintln!("hullguard: worker taking jobs from {}", config.store.display());
         hullguard_server::worker::run(&config)?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(schedule) = args.update {
+        if args.db_poll == 0 {
+            return Err(anyhow!("--update needs --db-poll above 0: the server takes the updated file by polling it"));
+        }
+        schedule_updates(db.clone(), schedule);
     }
     let config = Config {
         listen: args.listen,

@@ -120,6 +120,21 @@ impl Browser {
         self.call("POST", &format!("/element/{}/click", self.find(css)), None);
     }
 
+    /// Clicks the submit button `css` and waits (at most 10 s) until the page it leads to, whose
+    /// URL contains `url_part`, has loaded: under load the click can return before it has.
+    fn submit(&self, css: &str, url_part: &str) {
+        self.click(css);
+        let ready = json!({ "script": "return document.readyState", "args": [] });
+        let loaded = (0..200).any(|_| {
+            let done = self.url().contains(url_part) && self.call("POST", "/execute/sync", Some(&ready)) == "complete";
+            done || {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                false
+            }
+        });
+        assert!(loaded, "{css}: no page with {url_part} loaded within 10 s (at {})", self.url());
+    }
+
     /// The numbers of the `td`/`th` cells under `css` with a `data-severity`, by it.
     fn counts(&self, css: &str) -> Vec<(String, u64)> {
         self.find_all(&format!("{css} [data-severity]"))
@@ -254,7 +269,7 @@ fn the_dashboard_needs_a_token_and_shows_the_apis_numbers_in_headless_chromium()
         scan["summary"].as_object().unwrap().values().map(|n| n.as_u64().unwrap()).sum::<u64>()
     );
     browser.type_into("#package", "Django");
-    browser.click("#apply");
+    browser.submit("#apply", "package=Django");
     let django = findings("&package=Django");
     assert!(!django.is_empty());
     assert_eq!(shown(&browser), django);
@@ -266,7 +281,7 @@ fn the_dashboard_needs_a_token_and_shows_the_apis_numbers_in_headless_chromium()
         .unwrap()
         .to_owned();
     browser.click(&format!("#severity option[value=\"{top}\"]"));
-    browser.click("#apply");
+    browser.submit("#apply", &format!("severity={top}&package=Django"));
     let top_django = findings(&format!("&package=Django&severity={top}"));
     assert!(!top_django.is_empty());
     assert_eq!(shown(&browser), top_django);

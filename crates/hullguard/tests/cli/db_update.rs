@@ -73,14 +73,14 @@ server.serve_forever()
 "#;
 
 /// A feed server on loopback serving `root`; killed on drop.
-struct Server {
+pub struct Server {
     child: Child,
     port: u16,
     log: PathBuf,
 }
 
 impl Server {
-    fn start(root: &Path, log: &Path) -> Server {
+    pub fn start(root: &Path, log: &Path) -> Server {
         let mut child = Command::new("python3")
             .args(["-c", SERVER])
             .arg(root)
@@ -95,7 +95,7 @@ impl Server {
         Server { child, port, log: log.to_owned() }
     }
 
-    fn base(&self) -> String {
+    pub fn base(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 

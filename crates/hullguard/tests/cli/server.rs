@@ -632,6 +632,65 @@ fn rematches_and_records_events(dir: &tempfile::TempDir, store: &Path) {
     assert_eq!(get_json(&served, "/api/v1/db", &tokens.read)["built"], "2026-12-03T00:00:00Z");
 }
 
+/// `--update every 2s` from a feed mirror on loopback: the server runs `db update` itself, takes
+/// the rebuilt file and records the changes as events; a failing feed keeps the database it had.
+#[test]
+fn a_scheduled_update_fetches_the_feeds_rebuilds_and_rematches_and_a_failed_one_keeps_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    let tokens = Tokens::new(&store);
+    let pypi = crate::support::shared().join("vulndata/osv/PyPI.zip");
+    let served_feed = dir.path().join("srv/osv/PyPI.zip");
+    std::fs::create_dir_all(served_feed.parent().unwrap()).unwrap();
+    edited_feed(&pypi, &served_feed, &["PYSEC-2021-142.json"], &["PYSEC-2024-47.json"]);
+    let mirror = crate::db_update::Server::start(&dir.path().join("srv"), &dir.path().join("requests.log"));
+    let db = dir.path().join("db/vuln.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let first =
+        hullguard(dir.path(), &["db", "update", "-q", "--db", db.to_str().unwrap(), "--mirror", &mirror.base()]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+
+    let served =
+        Served::start(&store, &db, &["--db-poll", "1", "--update", "every", "2s", "--update-mirror", &mirror.base()]);
+    let (status, scan) =
+        post(&served, "/api/v1/scans", &tokens.scan, &json!({ "name": "app-mixed", "sbom": app_mixed_sbom() }));
+    assert_eq!(status, StatusCode::CREATED, "{scan}");
+    let built = get_json(&served, "/api/v1/db", &tokens.read)["built"].clone();
+
+    // The feed changes upstream (a later mtime, so If-Modified-Since sees it): the next update
+    // rebuilds, the server re-matches, three events.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let next_feed = dir.path().join("PyPI.zip");
+    edited_feed(&pypi, &next_feed, &["PYSEC-2024-28.json"], &[]);
+    std::fs::rename(&next_feed, &served_feed).unwrap();
+    let events = get_json(&served, "/api/v1/events?since=0&wait=30", &tokens.read);
+    assert_eq!(
+        event_rows(&events["events"]),
+        [
+            event("fixed_upstream", "CVE-2024-27351", "Django", Some("3.2.25")),
+            event("new_finding", "CVE-2020-14343", "PyYAML", Some("5.4")),
+            event("withdrawn", "CVE-2024-24680", "Django", Some("3.2.24")),
+        ],
+        "{}",
+        served.log()
+    );
+    let rebuilt = get_json(&served, "/api/v1/db", &tokens.read)["built"].clone();
+    assert_ne!(rebuilt, built);
+    assert!(served.log().contains("hullguard: scheduled database update done"), "{}", served.log());
+
+    // The feed now fails (HTTP 500): the update says so, the database and the findings stay.
+    std::fs::write(dir.path().join("srv/osv/PyPI.zip.fail"), "").unwrap();
+    let failed = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        served.log().contains("hullguard: scheduled database update failed, the database is kept:")
+    });
+    assert!(failed, "{}", served.log());
+    assert_eq!(get_json(&served, "/api/v1/db", &tokens.read)["built"], rebuilt);
+    let next = events["next"].as_i64().unwrap();
+    assert_eq!(get_json(&served, &format!("/api/v1/events?since={next}"), &tokens.read)["events"], json!([]));
+    served.stop();
+}
+
 /// The repository's `docs/openapi.json`.
 fn openapi() -> Value {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
