@@ -405,11 +405,6 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     Ok(std::time::Duration::from_secs(seconds))
 }
 
-/// A word of `--update every DURATION` (also `--update "every 6h"`), checked whole in [`schedule`].
-fn parse_schedule_word(s: &str) -> Result<String, String> {
-    Ok(s.to_owned())
-}
-
 /// The interval of `--update every DURATION`.
 fn schedule(words: &[String]) -> anyhow::Result<Option<std::time::Duration>> {
     if words.is_empty() {
@@ -803,7 +798,7 @@ struct ServerArgs {
     /// Run `db update` on a schedule (`--update every 6h`): the feeds are fetched into the `feeds`
     /// folder beside --db, the database rebuilt when they changed, and the new file taken (it is
     /// polled every --db-poll seconds); a failed update keeps the database it had.
-    #[arg(long, value_name = "every DURATION", num_args = 1..=2, value_parser = parse_schedule_word)]
+    #[arg(long, value_name = "every DURATION", num_args = 1..=2)]
     update: Vec<String>,
     /// The feed mirror of the scheduled update (BASE_URL/<mirror path>, as `db update --mirror`); default: the production feeds.
     #[arg(long, value_name = "BASE_URL", requires = "update")]
