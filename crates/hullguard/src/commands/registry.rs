@@ -2,7 +2,7 @@
 //! `--repos`), every tag (matching `--tags`, or the `--latest N`), each distinct manifest digest
 //! scanned once through the one engine; one report per image and a summary table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,7 +13,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use hullguard_image::SourceSpec;
 use hullguard_image::source::registry::{Reference, RegistrySpec, Repository, catalog, reference};
 use hullguard_report::Severity;
-use hullguard_report::render::{json, table};
+use hullguard_report::render::table;
 use hullguard_report::text::escape_control;
 use hullguard_scan::{ScanRequest, Target};
 
@@ -92,6 +92,11 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
     });
     repositories.sort();
     let mut scanned: Vec<Scanned> = Vec::new();
+    // Each image's scan warns of the same things (an old database, say): each said once.
+    let mut warned: HashSet<String> = HashSet::new();
+    let mut warn_once = |warnings: &[String], quiet: bool| {
+        warn(warnings.iter().filter(|w| warned.insert((*w).clone())), quiet);
+    };
     let mut by_digest: BTreeMap<String, usize> = BTreeMap::new();
     for repository in &repositories {
         let name = format!("{host}/{repository}");
@@ -139,7 +144,7 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
                 limits: hullguard_image::Limits::default(),
             };
             if let Some(hit) = results.as_ref().and_then(|r| r.get(&digest)) {
-                warn(&hit.warnings, quiet);
+                warn_once(&hit.warnings, quiet);
                 by_digest.insert(digest.clone(), scanned.len());
                 scanned.push(Scanned { names: vec![shown], digest, report: hit.report, tripped: hit.tripped });
                 continue;
@@ -155,8 +160,8 @@ pub fn scan(args: &RegistryScanArgs, quiet: bool) -> Result<ExitCode> {
                 options: scan_options,
             })
             .with_context(|| shown.clone())?;
-            warn(&result.warnings, quiet);
-            warn(&result.gate_warnings, false);
+            warn_once(&result.warnings, quiet);
+            warn_once(&result.gate_warnings, false);
             if let Some(r) = &results {
                 r.put(
                     &digest,
@@ -246,16 +251,25 @@ fn render(scanned: &[Scanned], args: &ScanArgs) -> Result<()> {
     let mut out = report_writer(args.output.as_deref())?;
     match args.format {
         ScanFormat::Json => {
-            let mut images = Vec::new();
-            for s in scanned {
-                let mut buffer = Vec::new();
-                json::write(&s.report, &mut buffer)?;
-                let report: serde_json::Value = serde_json::from_slice(&buffer)?;
-                images.push(
-                    serde_json::json!({ "image": s.names[0], "tags": s.names, "digest": s.digest, "report": report }),
-                );
+            /// One image of the JSON output: its first name, every tag naming it, its manifest
+            /// digest and its report (as `image -f json` writes it).
+            #[derive(serde::Serialize)]
+            struct Image<'a> {
+                image: &'a str,
+                tags: &'a [String],
+                digest: &'a str,
+                report: &'a hullguard_report::Report,
             }
-            writeln!(out, "{}", serde_json::to_string_pretty(&serde_json::json!({ "images": images }))?)?;
+            #[derive(serde::Serialize)]
+            struct Images<'a> {
+                images: Vec<Image<'a>>,
+            }
+            let images = scanned
+                .iter()
+                .map(|s| Image { image: &s.names[0], tags: &s.names, digest: &s.digest, report: &s.report })
+                .collect();
+            serde_json::to_writer_pretty(&mut out, &Images { images })?;
+            writeln!(out)?;
         }
         _ => {
             for s in scanned {
