@@ -205,6 +205,10 @@ impl From<Failure> for ApiFailure {
     fn from(f: Failure) -> Self {
         match f {
             Failure::BadRequest(m) => ApiFailure(StatusCode::BAD_REQUEST, m),
+            Failure::Upstream(m) => {
+                tracing::warn!("{m}");
+                ApiFailure(StatusCode::BAD_GATEWAY, m)
+            }
             Failure::Internal(m) => {
                 tracing::error!("{m}");
                 ApiFailure(StatusCode::INTERNAL_SERVER_ERROR, m)

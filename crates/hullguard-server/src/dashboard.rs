@@ -76,9 +76,7 @@ pub async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Resp
     let next = same_site(&form.next).to_owned();
     match caller_of(&state, Some(&form.token)).await {
         Ok(_) => {
-            let secure = if state.tls { "; Secure" } else { "" };
-            let cookie = format!("{COOKIE}={}; Path=/dashboard; HttpOnly; SameSite=Strict{secure}", form.token.trim());
-            let Ok(cookie) = HeaderValue::from_str(&cookie) else {
+            let Ok(cookie) = set_cookie(form.token.trim(), "", state.tls) else {
                 return login_page(StatusCode::BAD_REQUEST, Some("that is not a token"), &next);
             };
             let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, next)]).into_response();
@@ -91,11 +89,20 @@ pub async fn login(State(state): State<Shared>, Form(form): Form<Login>) -> Resp
 }
 
 /// `POST /dashboard/logout`: the cookie removed, the browser sent to the sign-in page.
-pub async fn logout() -> Response {
+pub async fn logout(State(state): State<Shared>) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/dashboard")]).into_response();
-    let gone = HeaderValue::from_static("hullguard_token=; Path=/dashboard; HttpOnly; SameSite=Strict; Max-Age=0");
-    response.headers_mut().insert(header::SET_COOKIE, gone);
+    if let Ok(gone) = set_cookie("", "; Max-Age=0", state.tls) {
+        response.headers_mut().insert(header::SET_COOKIE, gone);
+    }
     response
+}
+
+/// The `Set-Cookie` value of the dashboard cookie holding `value`, with `extra` attributes: sent
+/// only to the dashboard's pages, never to scripts or with other sites' requests, and only over
+/// TLS when the server serves TLS (`tls`).
+fn set_cookie(value: &str, extra: &str, tls: bool) -> Result<HeaderValue, header::InvalidHeaderValue> {
+    let secure = if tls { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{COOKIE}={value}; Path=/dashboard; HttpOnly; SameSite=Strict{extra}{secure}"))
 }
 
 /// An image row of the overview.

@@ -35,6 +35,10 @@ pub enum Failure {
     /// The server failed (500).
     #[error("{0}")]
     Internal(String),
+    /// The registry an image is pulled from failed: out of reach, an error answer, or content
+    /// that does not verify (502).
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl From<crate::store::StoreError> for Failure {
@@ -199,7 +203,7 @@ pub fn submit(
 ///
 /// # Errors
 ///
-/// When the image cannot be read, or the store or database fails.
+/// When the image cannot be pulled ([`Failure::Upstream`]), or the store or database fails.
 pub fn scan_registry_image(
     vulns: &Vulns,
     store: &Mutex<Store>,
@@ -212,7 +216,7 @@ pub fn scan_registry_image(
         reference: spec.name.clone(),
     };
     let vuln = Scanners { vuln: true, ..Scanners::default() };
-    let collected = collect(&target, vuln, &ScanOptions::default()).map_err(|e| Failure::Internal(format!("{e:#}")))?;
+    let collected = collect(&target, vuln, &ScanOptions::default()).map_err(|e| pull_failure(&e))?;
     let meta = collected.image.as_ref();
     let submission = ScanSubmission {
         name: spec.name.clone(),
@@ -225,6 +229,17 @@ pub fn scan_registry_image(
         image: None,
     };
     submit(vulns, store, submission, max_sbom_bytes)
+}
+
+/// What a failed read of a registry image is: the registry's fault when the image source gave
+/// up (every such error names the registry's answer or why it was out of reach), else ours.
+fn pull_failure(e: &anyhow::Error) -> Failure {
+    let line = format!("{e:#}");
+    if e.chain().any(|cause| cause.is::<hullguard_image::Error>()) {
+        Failure::Upstream(format!("pulling from the registry failed: {line}"))
+    } else {
+        Failure::Internal(line)
+    }
 }
 
 /// Whether `d` is `sha256:` and 64 lower-case hex digits.

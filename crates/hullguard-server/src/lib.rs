@@ -162,6 +162,7 @@ pub fn start(config: Config) -> Result<Running> {
             Listen::Webhook(tls, Arc::new(webhook))
         }
     };
+    let turn = webhook::Turn::of(&config.store)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let stop_on_signal = config.stop_on_signal;
     let stopping = state.clone();
@@ -182,7 +183,7 @@ pub fn start(config: Config) -> Result<Running> {
             if let Some(every) = config.db_poll {
                 tokio::spawn(watch_db(state.clone(), every));
             }
-            tokio::spawn(webhook::run(state.clone()));
+            tokio::spawn(webhook::run(state.clone(), turn));
             let app = api::router(state);
             match listener {
                 Listen::Plain(tcp) => axum::serve(tcp, app).with_graceful_shutdown(shutdown).await,

@@ -2,17 +2,21 @@
 //! the subscription's secret (`X-Hullguard-Signature: sha256=<hex>`), in order per webhook,
 //! retried with exponential backoff, and kept as a dead letter after the last attempt. The
 //! subscriptions and how far each got live in the store: a restart goes on where it stopped.
+//! Of the processes sharing a PostgreSQL store, one delivers at a time ([`Turn`]).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::api::AppState;
-use crate::store::{Subscription, Undelivered};
+use crate::store::postgres::hold_delivery_lock;
+use crate::store::{Subscription, Undelivered, is_postgres};
 use crate::wire::Event;
 
 /// The header of the body's signature.
@@ -57,15 +61,79 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// How often a webhook looks for events other processes recorded (its own are pushed).
+/// How often a webhook looks for events other processes recorded (its own are pushed), and the
+/// webhooks are read again, over a SQLite store.
 const POLL: Duration = Duration::from_secs(30);
+
+/// The same over a PostgreSQL store, which other servers and workers write to.
+const SHARED_POLL: Duration = Duration::from_secs(1);
 
 /// Events read from the store at a time.
 const BATCH: usize = 100;
 
-/// Keeps one delivery task per stored webhook: started for new ones, stopped for removed ones,
-/// whenever `state.webhooks_changed` is notified.
-pub async fn run(state: Arc<AppState>) {
+/// How often a process that does not deliver tries to take the store's delivery lock (and the
+/// one that does checks it still holds it).
+const LOCK_RETRY: Duration = Duration::from_secs(2);
+
+/// Whether it is this process's turn to deliver. A server over a SQLite store always delivers;
+/// the processes sharing a PostgreSQL store take turns by its delivery lock
+/// ([`hold_delivery_lock`]): one delivers at a time, so each event reaches each webhook once.
+pub enum Turn {
+    /// Always this process's.
+    Always,
+    /// This process's while the lock holder thread says it holds the lock.
+    WhileLocked(watch::Receiver<bool>),
+}
+
+impl Turn {
+    /// The turn of a server over the store at `store`: for PostgreSQL, a thread starts that
+    /// tries to hold the store's delivery lock.
+    ///
+    /// # Errors
+    ///
+    /// When the thread cannot be started.
+    pub fn of(store: &Path) -> std::io::Result<Turn> {
+        let Some(url) = store.to_str().filter(|_| is_postgres(store)).map(str::to_owned) else {
+            return Ok(Turn::Always);
+        };
+        let (held, turn) = watch::channel(false);
+        std::thread::Builder::new()
+            .name("webhook-lock".into())
+            .spawn(move || hold_delivery_lock(&url, &held, LOCK_RETRY))?;
+        Ok(Turn::WhileLocked(turn))
+    }
+
+    /// How often the store is read for what other processes recorded.
+    fn poll(&self) -> Duration {
+        match self {
+            Turn::Always => POLL,
+            Turn::WhileLocked(_) => SHARED_POLL,
+        }
+    }
+
+    /// Resolves once it is this process's turn; false when it never will be again.
+    async fn taken(&mut self) -> bool {
+        match self {
+            Turn::Always => true,
+            Turn::WhileLocked(held) => held.wait_for(|held| *held).await.is_ok(),
+        }
+    }
+
+    /// Resolves when this process's turn ends.
+    async fn ended(&mut self) {
+        match self {
+            Turn::Always => std::future::pending().await,
+            Turn::WhileLocked(held) => {
+                let _ = held.wait_for(|held| !*held).await;
+            }
+        }
+    }
+}
+
+/// While it is this process's `turn`, keeps one delivery task per stored webhook (see
+/// [`follow`]); when the turn ends the tasks stop, and the next holder goes on from the
+/// cursors in the store.
+pub async fn run(state: Arc<AppState>, mut turn: Turn) {
     let client = match reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(state.retry.timeout)
@@ -74,33 +142,54 @@ pub async fn run(state: Arc<AppState>) {
         Ok(client) => client,
         Err(e) => return tracing::error!("webhooks: no HTTP client: {e}"),
     };
-    let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
-    loop {
-        let shared = state.clone();
-        match tokio::task::spawn_blocking(move || shared.store().webhooks()).await {
-            Ok(Ok(subscriptions)) => {
-                running.retain(|id, task| {
-                    let kept = subscriptions.iter().any(|s| s.webhook.id == *id);
-                    if !kept {
-                        task.abort();
-                    }
-                    kept
-                });
-                for s in subscriptions {
-                    running
-                        .entry(s.webhook.id)
-                        .or_insert_with(|| tokio::spawn(deliver(state.clone(), client.clone(), s)));
-                }
+    let poll = turn.poll();
+    while turn.taken().await {
+        let mut running: HashMap<i64, JoinHandle<()>> = HashMap::new();
+        loop {
+            follow(&state, &client, &mut running, poll).await;
+            tokio::select! {
+                _ = tokio::time::timeout(poll, state.webhooks_changed.notified()) => {}
+                () = turn.ended() => break,
             }
-            Ok(Err(e)) => tracing::warn!("webhooks: {e}"),
-            Err(e) => tracing::warn!("webhooks: {e}"),
         }
-        let _ = tokio::time::timeout(POLL, state.webhooks_changed.notified()).await;
+        for task in running.values() {
+            task.abort();
+        }
     }
 }
 
-/// Delivers the events after the webhook's cursor, one after the other, for as long as it runs.
-async fn deliver(state: Arc<AppState>, client: reqwest::Client, subscription: Subscription) {
+/// Brings `running` in line with the stored webhooks: a delivery task started for each new
+/// one (looking for events every `poll`), stopped for each removed one.
+async fn follow(
+    state: &Arc<AppState>,
+    client: &reqwest::Client,
+    running: &mut HashMap<i64, JoinHandle<()>>,
+    poll: Duration,
+) {
+    let shared = state.clone();
+    match tokio::task::spawn_blocking(move || shared.store().webhooks()).await {
+        Ok(Ok(subscriptions)) => {
+            running.retain(|id, task| {
+                let kept = subscriptions.iter().any(|s| s.webhook.id == *id);
+                if !kept {
+                    task.abort();
+                }
+                kept
+            });
+            for s in subscriptions {
+                running
+                    .entry(s.webhook.id)
+                    .or_insert_with(|| tokio::spawn(deliver(state.clone(), client.clone(), s, poll)));
+            }
+        }
+        Ok(Err(e)) => tracing::warn!("webhooks: {e}"),
+        Err(e) => tracing::warn!("webhooks: {e}"),
+    }
+}
+
+/// Delivers the events after the webhook's cursor, one after the other, for as long as it runs;
+/// looks for events other processes recorded every `poll`.
+async fn deliver(state: Arc<AppState>, client: reqwest::Client, subscription: Subscription, poll: Duration) {
     let mut recorded = state.last_event.subscribe();
     let mut cursor = subscription.webhook.delivered_through;
     loop {
@@ -111,13 +200,13 @@ async fn deliver(state: Arc<AppState>, client: reqwest::Client, subscription: Su
             Ok(Ok(pending)) => pending,
             Ok(Err(e)) => {
                 tracing::warn!("webhook {}: {e}", subscription.webhook.id);
-                tokio::time::sleep(POLL).await;
+                tokio::time::sleep(poll).await;
                 continue;
             }
             Err(_) => return,
         };
         if pending.is_empty() {
-            let _ = tokio::time::timeout(POLL, recorded.changed()).await;
+            let _ = tokio::time::timeout(poll, recorded.changed()).await;
             continue;
         }
         for event in pending {

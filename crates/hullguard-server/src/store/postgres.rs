@@ -120,6 +120,51 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// The lock key that serialises migrations when several processes start at once.
 const MIGRATION_LOCK: i64 = 0x6875_6c6c_6775_6172;
 
+/// The lock key held by the one process that delivers webhooks from a shared store.
+const DELIVERY_LOCK: i64 = 0x6875_6c6c_686f_6f6b;
+
+/// Keeps trying to hold the webhook delivery lock of the store at `url` (a session advisory lock
+/// on a connection of its own), every `every`, and tells `held` whether this process holds it.
+/// PostgreSQL drops the lock with its session, so when the holder dies (or loses its connection)
+/// another process takes it within `every`. Returns once nothing listens to `held`; blocks, so
+/// it runs on a thread of its own (which also drops the client off the async runtime).
+pub fn hold_delivery_lock(url: &str, held: &tokio::sync::watch::Sender<bool>, every: Duration) {
+    let mut client: Option<Client> = None;
+    while !held.is_closed() {
+        let holding = if *held.borrow() {
+            // A session that still answers still holds its lock.
+            client.as_mut().is_some_and(|c| c.simple_query("SELECT 1").is_ok())
+        } else {
+            take_delivery_lock(&mut client, url)
+        };
+        if holding != *held.borrow() {
+            if holding {
+                tracing::info!("webhooks: this process delivers (it holds the store's delivery lock)");
+            } else {
+                tracing::warn!("webhooks: lost the store's delivery lock; another process may deliver");
+                client = None;
+            }
+            held.send_replace(holding);
+        }
+        std::thread::sleep(every);
+    }
+}
+
+/// One try at the delivery lock, over `client` (connected first when it is not).
+fn take_delivery_lock(client: &mut Option<Client>, url: &str) -> bool {
+    if client.as_ref().is_none_or(Client::is_closed) {
+        *client = Client::connect(url, NoTls).map_err(|e| tracing::warn!("webhooks: store: {e}")).ok();
+    }
+    let Some(c) = client.as_mut() else { return false };
+    match c.query_one("SELECT pg_try_advisory_lock($1)", &[&DELIVERY_LOCK]) {
+        Ok(row) => row.get(0),
+        Err(e) => {
+            tracing::warn!("webhooks: store: {e}");
+            false
+        }
+    }
+}
+
 /// The PostgreSQL store, over one connection (`None` only while it is dropped).
 pub struct Postgres {
     url: String,

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::registry::Registry;
 use crate::scan::db;
-use crate::server::{Served, app_mixed_docker, app_mixed_sbom, token};
+use crate::server::{Served, app_mixed_docker, app_mixed_sbom, form, token};
 use crate::support::{hullguard, image, required};
 
 const POLICY: &str = "\
@@ -791,4 +791,40 @@ fn webhook_records_denials_and_audited_admissions_as_events_of_the_api() {
     );
     assert!(hullguard_report::time::is_rfc3339_date_time(built.as_str().unwrap()), "{built}");
     webhook.served.stop();
+}
+
+/// The dashboard's cookie on sign-in and sign-out: `HttpOnly` and `SameSite=Strict` always,
+/// `Secure` over TLS (the server with `--tls-cert`) and not over plain HTTP.
+#[test]
+fn the_dashboard_cookie_is_secure_over_tls_and_not_over_plain_http() {
+    let Some(webhook) = Webhook::start() else { return };
+    let store = webhook._dir.path().join("store.sqlite");
+    let read = token(&store, "read");
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(webhook._dir.path().join("cert.pem")).unwrap()).unwrap();
+    let tls = Client::builder().tls_certs_only([ca]).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let plain = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let cookies = |client: &Client, served: &Served| -> (String, String) {
+        let signed_in = form(client.post(served.url("/dashboard/login")), &[("token", &read)]).send().unwrap();
+        assert_eq!(signed_in.status(), 303);
+        let signed_out = client.post(served.url("/dashboard/logout")).send().unwrap();
+        assert_eq!(signed_out.status(), 303);
+        let set = |r: &reqwest::blocking::Response| r.headers()["set-cookie"].to_str().unwrap().to_owned();
+        (set(&signed_in), set(&signed_out))
+    };
+    let attributes = "Path=/dashboard; HttpOnly; SameSite=Strict";
+    assert_eq!(
+        cookies(&tls, &webhook.served),
+        (
+            format!("hullguard_token={read}; {attributes}; Secure"),
+            format!("hullguard_token=; {attributes}; Max-Age=0; Secure")
+        )
+    );
+    webhook.served.stop();
+    let served = Served::start(&store, db(), &[]);
+    assert!(served.base.starts_with("http://"), "{}", served.base);
+    assert_eq!(
+        cookies(&plain, &served),
+        (format!("hullguard_token={read}; {attributes}"), format!("hullguard_token=; {attributes}; Max-Age=0"))
+    );
+    served.stop();
 }

@@ -391,3 +391,46 @@ fn the_event_stream_pushes_each_event_as_it_is_recorded_and_resumes_after_last_e
     served.stop();
     assert!(idle.all(|line| line.is_ok_and(|l| l.is_empty() || l.starts_with(':'))), "a message after the last event");
 }
+
+/// Two servers over one PostgreSQL store: each event reaches the webhook once, from whichever
+/// holds the store's delivery lock; when that one is killed, the other takes the lock and
+/// delivers what comes after, from where the first stopped.
+#[test]
+fn servers_sharing_a_postgres_store_deliver_each_event_once_and_take_over_when_the_deliverer_dies() {
+    let Some(pg) = crate::workers::Cluster::start() else { return };
+    // The first server holds the lock from its start; the second starts after it.
+    let updated = Updated::over(Some(PathBuf::from(pg.url())), &[]);
+    let admin = updated.tokens.admin.clone();
+    let receiver = Listener::start(|_| 204);
+    let (status, hook) =
+        post(&updated.served, "/api/v1/webhooks", &admin, &json!({ "url": receiver.url(), "secret": "s" }));
+    assert_eq!(status, StatusCode::CREATED, "{hook}");
+    let second = Served::start(&updated.store, &updated.db, &[]);
+    let delivered =
+        || -> Vec<String> { receiver.received().iter().map(|r| r.headers["x-hullguard-delivery"].clone()).collect() };
+    let ids = |events: &[Value]| -> Vec<String> { events.iter().map(|e| e["id"].to_string()).collect() };
+
+    // Three events, each delivered once (the other server reads the store every second: a
+    // second deliverer would have sent them again by the time the pause is over).
+    assert_eq!(updated.update()["events"], 3);
+    let events = updated.events();
+    wait_until("three deliveries", || delivered().len() >= 3);
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(delivered(), ids(&events));
+
+    // The deliverer killed, the next database taken by the other server: its two events go out
+    // once, after the first three.
+    let Updated { _dir: dir, served: first, db, tokens, .. } = updated;
+    drop(first);
+    let third = dir.path().join("third.db");
+    build_db(&[&dir.path().join("one/PyPI.zip")], &third, "2026-12-03T00:00:00Z");
+    std::fs::rename(&third, &db).unwrap();
+    let (status, rescan) = post(&second, "/api/v1/db", &tokens.admin, &json!({}));
+    assert_eq!((status, &rescan["events"]), (StatusCode::OK, &json!(2)), "{rescan}");
+    let events = get_json(&second, "/api/v1/events?since=0", &tokens.read)["events"].as_array().unwrap().clone();
+    assert_eq!(events.len(), 5);
+    wait_until("five deliveries", || delivered().len() >= 5);
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(delivered(), ids(&events));
+    second.stop();
+}

@@ -863,7 +863,7 @@ fn severity_counts(findings: &Value) -> std::collections::BTreeMap<String, u64> 
 }
 
 #[test]
-fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_the_cli_scan() {
+fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_the_cli_scan_or_answers_502() {
     let Some(registry) = crate::registry::Registry::start(None, None) else { return };
     let bundle = image("bookworm-images.oci.tar");
     registry.push(&format!("oci-archive:{bundle}:app-mixed:latest"), "shop/app:1", &[]);
@@ -904,5 +904,29 @@ fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_th
     let both = json!({ "image": reference, "sbom": app_mixed_sbom() });
     assert_eq!(post(&served, "/api/v1/scans", &tokens.scan, &both).0, StatusCode::BAD_REQUEST);
     assert_eq!(post(&served, "/api/v1/scans", &tokens.read, &json!({ "image": reference })).0, StatusCode::FORBIDDEN);
+
+    // A pull that fails is the registry's failure (502), with its reason: a tag the registry
+    // does not have, and a registry port nothing listens on.
+    let missing = format!("{}/shop/app:2", registry.host);
+    let reason = format!(
+        "pulling from the registry failed: {}/shop/app: manifest 2: registry answered 404 Not Found \
+         (MANIFEST_UNKNOWN: manifest unknown)",
+        registry.host
+    );
+    assert_eq!(failed_pull(&served, &tokens.scan, &missing), reason);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let reason = failed_pull(&served, &tokens.scan, &format!("{closed}/shop/app:1"));
+    assert!(reason.starts_with(&format!("pulling from the registry failed: {closed}/shop/app: ")), "{reason}");
+    assert!(reason.contains("Connection refused"), "{reason}");
     served.stop();
+}
+
+/// Submits `image`, expecting 502 with an error as docs/openapi.json describes it: its reason.
+fn failed_pull(served: &Served, token: &str, image: &str) -> String {
+    let (status, answer) = post(served, "/api/v1/scans", token, &json!({ "image": image }));
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{image}: {answer}");
+    let spec = openapi();
+    let schema = &spec["paths"]["/api/v1/scans"]["post"]["responses"]["502"]["content"]["application/json"]["schema"];
+    conforms(&spec, schema, &answer, image).unwrap();
+    answer["error"].as_str().unwrap().to_owned()
 }
