@@ -308,6 +308,11 @@ pub fn router(state: Shared) -> Router {
         .route("/api/v1/images/{digest}/history", get(history))
         .route("/api/v1/findings", get(findings))
         .route("/api/v1/events", get(events))
+        // Recording an alert takes scan too (the read gate of this router, then the scan gate).
+        .route(
+            "/api/v1/events",
+            post(record_alert).layer(DefaultBodyLimit::max(MAX_ALERT_BYTES)).route_layer(gate(Scope::Scan)),
+        )
         .route("/api/v1/events/stream", get(event_stream))
         .route("/api/v1/db", get(db_state))
         .route("/metrics", get(metrics))
@@ -528,6 +533,28 @@ async fn events(State(state): State<Shared>, Query(q): Query<EventsQuery>) -> Re
     let events = blocking(move || Ok(state.store().events_after(since, 1000)?)).await?;
     let next = events.last().map_or(since, |e| e.id);
     Ok(Json(Events { events, next }).into_response())
+}
+
+/// The largest alert `POST /api/v1/events` takes (an alert of `hullguard watch` is about 1 KiB).
+const MAX_ALERT_BYTES: usize = 64 << 10;
+
+/// Records a runtime alert (Falco's JSON shape: an object with a `rule`) as a `runtime_alert`
+/// event.
+async fn record_alert(
+    State(state): State<Shared>,
+    Json(alert): Json<serde_json::Value>,
+) -> Result<Response, ApiFailure> {
+    if !alert["rule"].as_str().is_some_and(|r| !r.is_empty()) {
+        return Err(ApiFailure(StatusCode::BAD_REQUEST, "an alert needs a `rule` (Falco's JSON shape)".to_owned()));
+    }
+    let shared = state.clone();
+    let id = blocking(move || {
+        let built = shared.vulns.state().built;
+        Ok(shared.store().record_alert(&alert, &built, &engine::now())?)
+    })
+    .await?;
+    state.last_event.send_replace(id);
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response())
 }
 
 /// The query of `GET /api/v1/events/stream`.

@@ -98,8 +98,8 @@ pub struct StoredFinding {
     pub first_seen: String,
 }
 
-/// An event: what changed in a stored image's findings when the advisories changed, or a review
-/// the admission webhook denied or admitted in audit mode.
+/// An event: what changed in a stored image's findings when the advisories changed, a review
+/// the admission webhook denied or admitted in audit mode, or a runtime alert.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// Increasing id: the cursor of `GET /api/v1/events?since=`.
@@ -107,7 +107,8 @@ pub struct Event {
     /// When (RFC 3339).
     pub at: String,
     /// `new_finding`, `fixed_upstream` (a fix version appeared) or `withdrawn` (the advisory no
-    /// longer matches); `admission_denied` or `admission_audited` (admitted in audit mode).
+    /// longer matches); `admission_denied` or `admission_audited` (admitted in audit mode);
+    /// `runtime_alert` (posted by `hullguard watch --server`).
     pub kind: String,
     /// The image's digest (empty for admission events).
     pub digest: String,
@@ -124,6 +125,9 @@ pub struct Event {
     /// The review, for admission events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub admission: Option<Admission>,
+    /// The alert (Falco's JSON shape, as `hullguard watch` writes it), for `runtime_alert` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<serde_json::Value>,
 }
 
 /// The review of an admission event.

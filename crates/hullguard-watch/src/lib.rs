@@ -32,6 +32,9 @@ pub enum Error {
     /// The Docker Engine cannot be reached.
     #[error("{0}")]
     Engine(String),
+    /// The command to record (`seccomp record -- docker run …`) is not one, or cannot run.
+    #[error("{0}")]
+    Command(String),
     /// Alerts cannot be written.
     #[error("cannot write alerts: {0}")]
     Output(String),
@@ -123,15 +126,26 @@ pub struct Options {
     pub source: SourceChoice,
     /// Each alert also POSTed here.
     pub webhook: Option<String>,
+    /// Each alert also recorded in this server's event store.
+    pub server: Option<Server>,
     /// Prometheus counters served here on `/metrics`.
     pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+/// A `hullguard server` whose event store takes the alerts (`POST /api/v1/events`).
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// Its base URL (`http://127.0.0.1:8080`).
+    pub url: String,
+    /// An API token of scope scan or admin.
+    pub token: String,
 }
 
 /// How often the rules file's modification time and the drop count are looked at.
 const HOUSEKEEPING: Duration = Duration::from_millis(500);
 
 /// Watches until `stop` returns true (checked between events and every 50 ms without one),
-/// writing each alert as one JSON line to `out` (and to the webhook), and to `log` what the watch
+/// writing each alert as one JSON line to `out` (and to the webhook and server), and to `log` what the watch
 /// runs on, rules reloads and delivery failures.
 ///
 /// # Errors
@@ -148,7 +162,14 @@ pub fn run(options: Options, out: &mut dyn Write, log: &mut dyn Write, stop: &dy
     if let Some(addr) = options.metrics_addr {
         metrics.serve(addr)?;
     }
-    let mut webhook = options.webhook.as_deref().map(outputs::Webhook::start).transpose()?;
+    let mut senders = Vec::new();
+    if let Some(url) = &options.webhook {
+        senders.push(outputs::Webhook::start("webhook", url, None)?);
+    }
+    if let Some(server) = &options.server {
+        let url = format!("{}/api/v1/events", server.url.trim_end_matches('/'));
+        senders.push(outputs::Webhook::start("server", &url, Some(&server.token))?);
+    }
     let mut rules_seen = options.rules_file.as_deref().and_then(modified);
     let mut alerter = alerts::Alerter::new(options.rules, options.window);
     let mut stats = Stats::default();
@@ -157,7 +178,7 @@ pub fn run(options: Options, out: &mut dyn Write, log: &mut dyn Write, stop: &dy
         if housekept.elapsed() >= HOUSEKEEPING {
             housekept = Instant::now();
             metrics.dropped_total(source.dropped());
-            for line in webhook.as_ref().map(outputs::Webhook::failures).unwrap_or_default() {
+            for line in senders.iter().flat_map(outputs::Webhook::failures) {
                 logged(log, &format!("{line}\n"))?;
             }
             if let Some(path) = &options.rules_file {
@@ -178,21 +199,15 @@ pub fn run(options: Options, out: &mut dyn Write, log: &mut dyn Write, stop: &dy
             }
             writeln!(out, "{}", alert.json).and_then(|()| out.flush()).map_err(|e| Error::Output(e.to_string()))?;
             metrics.alert(alert.json["rule"].as_str().unwrap_or_default());
-            if let Some(webhook) = &mut webhook {
-                webhook.send(&alert.json);
+            for sender in &mut senders {
+                sender.send(&alert.json);
             }
             stats.alerts += 1;
         }
     }
     stats.dropped = source.dropped();
-    if let Some(webhook) = webhook {
-        let lost = webhook.lost;
-        for line in webhook.finish() {
-            logged(log, &format!("{line}\n"))?;
-        }
-        if lost > 0 {
-            logged(log, &format!("webhook: {lost} alerts not sent (queue full)\n"))?;
-        }
+    for line in senders.into_iter().flat_map(outputs::Webhook::finish) {
+        logged(log, &format!("{line}\n"))?;
     }
     Ok(stats)
 }

@@ -1,6 +1,7 @@
-//! Where alerts go besides the JSON lines: a webhook (each alert POSTed as its Falco JSON, from a
-//! thread of its own so a slow receiver never holds up the events) and Prometheus counters served
-//! on `/metrics` (prometheus-client, as the server's metrics; axum on a thread of its own).
+//! Where alerts go besides the JSON lines: a webhook and the server's event store (each alert
+//! POSTed as its Falco JSON, from a thread of its own so a slow receiver never holds up the
+//! events) and Prometheus counters served on `/metrics` (prometheus-client, as the server's
+//! metrics; axum on a thread of its own).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -24,25 +25,34 @@ const WEBHOOK_BACKOFF: Duration = Duration::from_millis(200);
 /// How long one POST may take.
 const WEBHOOK_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The webhook's sender thread.
+/// A sender thread POSTing alerts to one URL (a webhook, or the server's `POST /api/v1/events`).
 pub struct Webhook {
+    /// What the URL is, in the lines about failures (`webhook`, `server`).
+    name: &'static str,
     queue: Option<SyncSender<Value>>,
     failures: Receiver<String>,
     thread: Option<JoinHandle<()>>,
     /// Alerts not queued because the queue was full.
-    pub lost: u64,
+    lost: u64,
 }
 
 impl Webhook {
-    /// Starts the thread POSTing to `url`.
+    /// Starts the thread POSTing to `url`, with `token` as bearer token when given.
     ///
     /// # Errors
     /// The HTTP client cannot be built.
-    pub fn start(url: &str) -> Result<Self> {
+    pub fn start(name: &'static str, url: &str, token: Option<&str>) -> Result<Self> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        if let Some(token) = token {
+            let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+                .map_err(|_| Error::Output(format!("{name}: the token is not a valid header value")))?;
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
         let client = reqwest::blocking::Client::builder()
             .timeout(WEBHOOK_TIMEOUT)
+            .default_headers(headers)
             .build()
-            .map_err(|e| Error::Output(format!("webhook: {e}")))?;
+            .map_err(|e| Error::Output(format!("{name}: {e}")))?;
         let (queue, alerts) = std::sync::mpsc::sync_channel::<Value>(WEBHOOK_QUEUE);
         let (report, failures) = std::sync::mpsc::channel();
         let url = url.to_owned();
@@ -50,11 +60,11 @@ impl Webhook {
             for alert in alerts {
                 if let Err(why) = post(&client, &url, &alert) {
                     let rule = alert["rule"].as_str().unwrap_or_default();
-                    let _ = report.send(format!("webhook {url}: alert {rule:?} not delivered: {why}"));
+                    let _ = report.send(format!("{name} {url}: alert {rule:?} not delivered: {why}"));
                 }
             }
         });
-        Ok(Webhook { queue: Some(queue), failures, thread: Some(thread), lost: 0 })
+        Ok(Webhook { name, queue: Some(queue), failures, thread: Some(thread), lost: 0 })
     }
 
     /// Queues one alert.
@@ -69,13 +79,18 @@ impl Webhook {
         self.failures.try_iter().collect()
     }
 
-    /// Delivers what is queued (each POST bounded by its tries), then stops the thread.
+    /// Delivers what is queued (each POST bounded by its tries), then stops the thread; the
+    /// failures, and how many alerts the full queue lost.
     pub fn finish(mut self) -> Vec<String> {
         drop(self.queue.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
-        self.failures()
+        let mut lines = self.failures();
+        if self.lost > 0 {
+            lines.push(format!("{}: {} alerts not sent (queue full)", self.name, self.lost));
+        }
+        lines
     }
 }
 

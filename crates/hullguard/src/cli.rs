@@ -43,6 +43,13 @@ pub struct WatchArgs {
     /// Also POST each alert (its JSON) to this URL, up to 3 tries each.
     #[arg(long, value_name = "URL")]
     pub webhook: Option<String>,
+    /// Also record each alert in the event store of the hullguard server at URL
+    /// (`POST /api/v1/events`, up to 3 tries each).
+    #[arg(long, value_name = "URL", requires = "token")]
+    pub server: Option<String>,
+    /// The server's API token (scope scan).
+    #[arg(long, value_name = "TOKEN", env = "HULLGUARD_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
     /// Serve Prometheus counters (events, alerts per rule, drops) on http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
@@ -371,19 +378,26 @@ enum SeccompAction {
         #[command(flatten)]
         audit: AuditArgs,
     },
-    /// Record the syscalls a running container makes (eBPF, root) into a profile allowing exactly
-    /// those (plus what runc needs to start it), every other syscall failing with EPERM.
+    /// Record the syscalls a running container makes (eBPF, root), or (`-- docker run …`) a
+    /// container from its start, into a profile allowing exactly those (plus what runc needs to
+    /// start it), every other syscall failing with EPERM.
     Record(SeccompRecordArgs),
 }
 
 /// Arguments of `seccomp record`.
 #[derive(Args)]
 pub struct SeccompRecordArgs {
-    /// The container (id or name).
-    pub container: String,
-    /// How long to record: seconds, or a number with `s`, `m` or `h`.
-    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
-    pub duration: std::time::Duration,
+    /// The running container (id or name).
+    #[arg(required_unless_present = "docker_run", conflicts_with = "docker_run")]
+    pub container: Option<String>,
+    /// `docker run [ARGS…]`, run with the recorder attached: its container is recorded from its
+    /// first process until it stops.
+    #[arg(last = true, value_name = "DOCKER RUN")]
+    pub docker_run: Vec<String>,
+    /// How long to record: seconds, or a number with `s`, `m` or `h` (a running container: 60s
+    /// by default; `-- docker run`: until the container stops by default).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: Option<std::time::Duration>,
     /// Write the profile to this file instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,

@@ -104,6 +104,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     CREATE INDEX events_by_inventory ON events (inventory_id);
     CREATE INDEX events_by_build ON events (db_built);",
     ),
+    // Runtime alerts (`hullguard watch --server`): the alert as JSON.
+    (4, "ALTER TABLE events ADD COLUMN alert TEXT;"),
 ];
 
 /// Applies the migrations `conn` has not had yet; returns the schema version it is at.

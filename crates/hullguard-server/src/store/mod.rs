@@ -171,8 +171,12 @@ const NEWEST_SCAN: &str = "SELECT max(s.id) FROM scans s JOIN inventories i ON i
 const ADMISSION_EVENT: &str = "INSERT INTO events (at, kind, vulnerability, package, db_built, admission) \
      VALUES (?4, ?1, '', '', ?3, ?2) RETURNING id";
 
+/// A runtime alert event (alert JSON, database, time): no image, no finding.
+const ALERT_EVENT: &str = "INSERT INTO events (at, kind, vulnerability, package, db_built, alert) \
+     VALUES (?3, 'runtime_alert', '', '', ?2, ?1) RETURNING id";
+
 const EVENT_COLUMNS: &str = "e.id, e.at, e.kind, coalesce(i.digest, ''), coalesce(i.name, ''), e.vulnerability, \
-     e.package, e.fixed, e.db_built, e.admission FROM events e LEFT JOIN inventories i ON i.id = e.inventory_id";
+     e.package, e.fixed, e.db_built, e.admission, e.alert FROM events e LEFT JOIN inventories i ON i.id = e.inventory_id";
 
 /// The SQL of the webhook tables, the same for both stores: SQLite numbers `$1`, `$2`… by first
 /// appearance, so each statement names them in order.
@@ -458,6 +462,16 @@ impl Store {
     pub fn record_admission(&self, kind: &str, review: &Admission, db_built: &str, now: &str) -> Result<i64> {
         let review = serde_json::to_string(review)?;
         each!(self, s => s.record_admission(kind, &review, db_built, now))
+    }
+
+    /// Records a runtime alert event of `alert` (its JSON), the database `db_built` in use; its id.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn record_alert(&self, alert: &serde_json::Value, db_built: &str, now: &str) -> Result<i64> {
+        let alert = alert.to_string();
+        each!(self, s => s.record_alert(&alert, db_built, now))
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.

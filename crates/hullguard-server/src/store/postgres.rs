@@ -11,9 +11,9 @@ use postgres::types::ToSql;
 use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
-    ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts,
-    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoreError, StoredInventory,
-    Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, pack, rank, unpack,
+    ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, ALERT_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS,
+    FindingFacts, FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoreError,
+    StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -115,6 +115,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     // Admission events: no image row, the review as JSON.
     (4, "ALTER TABLE events ALTER COLUMN inventory_id DROP NOT NULL, ADD COLUMN admission TEXT;"),
+    // Runtime alerts (`hullguard watch --server`): the alert as JSON.
+    (5, "ALTER TABLE events ADD COLUMN alert TEXT;"),
 ];
 
 /// The lock key that serialises migrations when several processes start at once.
@@ -219,6 +221,7 @@ fn event_row(r: &Row) -> Event {
         fixed: r.get(7),
         db_built: r.get(8),
         admission: r.get::<_, Option<String>>(9).and_then(|a| serde_json::from_str(&a).ok()),
+        alert: r.get::<_, Option<String>>(10).and_then(|a| serde_json::from_str(&a).ok()),
     }
 }
 
@@ -420,6 +423,12 @@ impl Postgres {
     pub fn record_admission(&self, kind: &str, review: &str, db_built: &str, now: &str) -> Result<i64> {
         let sql = ADMISSION_EVENT.replace('?', "$");
         Ok(self.query_one(&sql, &[&kind, &review, &db_built, &now])?.get(0))
+    }
+
+    /// Records a runtime alert event (`alert` is its JSON); its id.
+    pub fn record_alert(&self, alert: &str, db_built: &str, now: &str) -> Result<i64> {
+        let sql = ALERT_EVENT.replace('?', "$");
+        Ok(self.query_one(&sql, &[&alert, &db_built, &now])?.get(0))
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.

@@ -8,9 +8,9 @@ use hullguard_report::{Report, Severity};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
-    ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS, FindingFacts,
-    FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoredInventory, Subscription,
-    Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, migrations, pack, rank, unpack,
+    ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, ALERT_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS,
+    FindingFacts, FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoredInventory,
+    Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, migrations, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -46,6 +46,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<Event> {
         fixed: r.get(7)?,
         db_built: r.get(8)?,
         admission: r.get::<_, Option<String>>(9)?.and_then(|a| serde_json::from_str(&a).ok()),
+        alert: r.get::<_, Option<String>>(10)?.and_then(|a| serde_json::from_str(&a).ok()),
     })
 }
 
@@ -204,6 +205,11 @@ impl Sqlite {
     /// Records an admission event (`review` is its JSON); its id.
     pub fn record_admission(&self, kind: &str, review: &str, db_built: &str, now: &str) -> Result<i64> {
         Ok(self.conn.query_row(ADMISSION_EVENT, params![kind, review, db_built, now], |r| r.get(0))?)
+    }
+
+    /// Records a runtime alert event (`alert` is its JSON); its id.
+    pub fn record_alert(&self, alert: &str, db_built: &str, now: &str) -> Result<i64> {
+        Ok(self.conn.query_row(ALERT_EVENT, params![alert, db_built, now], |r| r.get(0))?)
     }
 
     /// The unfiltered report of scan `id` and the inventory it was made of.

@@ -85,23 +85,27 @@ pub fn docker_ok(args: &[&str]) -> String {
 
 /// A running debian-base container (`sleep infinity`), removed when dropped.
 pub struct Container {
-    /// The full container id.
+    /// The full container id (or, from [`Container::named`], its name).
     pub id: String,
 }
 
 impl Container {
     /// Starts one, loading debian-base from the shared images first when the Engine lacks it.
     pub fn start(name: &str, flags: &[&str]) -> Self {
-        if !docker(&["image", "inspect", "debian-base:latest"]).status.success() {
-            let shared = std::env::var("HULLGUARD_SHARED")
-                .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_owned());
-            docker_ok(&["load", "-q", "-i", &format!("{shared}/images/bookworm-images.docker.tar")]);
-        }
-        let name = format!("hg-watch-{name}-{}", std::process::id());
+        load_debian_base();
+        let name = unique_name(name);
         let mut args = vec!["run", "-d", "--rm", "--name", &name];
         args.extend(flags);
         args.extend(["debian-base", "sleep", "infinity"]);
         Container { id: docker_ok(&args) }
+    }
+
+    /// A debian-base container that the test starts itself under this name (`hg-watch-NAME-PID`,
+    /// [`Container::id`]), removed by that name when dropped; the image loaded as for
+    /// [`Container::start`].
+    pub fn named(name: &str) -> Self {
+        load_debian_base();
+        Container { id: unique_name(name) }
     }
 
     /// `docker exec` in it, which must succeed.
@@ -119,6 +123,20 @@ impl Container {
     /// The host pid of its first process.
     pub fn pid(&self) -> u32 {
         docker_ok(&["inspect", "-f", "{{.State.Pid}}", &self.id]).parse().expect("a pid")
+    }
+}
+
+/// `hg-watch-NAME-PID`: a container name of this test process.
+fn unique_name(name: &str) -> String {
+    format!("hg-watch-{name}-{}", std::process::id())
+}
+
+/// Loads debian-base from the shared images when the Engine lacks it.
+fn load_debian_base() {
+    if !docker(&["image", "inspect", "debian-base:latest"]).status.success() {
+        let shared = std::env::var("HULLGUARD_SHARED")
+            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared").to_owned());
+        docker_ok(&["load", "-q", "-i", &format!("{shared}/images/bookworm-images.docker.tar")]);
     }
 }
 

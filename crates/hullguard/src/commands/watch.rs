@@ -1,6 +1,6 @@
 //! `hullguard watch`: reads the rules, runs the watch (hullguard-watch), writes alerts to stdout
-//! and what it saw to stderr. `hullguard seccomp record`: the recorder of hullguard-watch, its
-//! profile written as JSON.
+//! and what it saw to stderr. `hullguard seccomp record`: the recorder of hullguard-watch (a
+//! running container, or `-- docker run …` from its start), its profile written as JSON.
 
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -29,6 +29,7 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
             WatchSource::Proc => SourceChoice::Proc,
         },
         webhook: args.webhook.clone(),
+        server: args.server.clone().zip(args.token.clone()).map(|(url, token)| hullguard_watch::Server { url, token }),
         metrics_addr: args.metrics_addr,
     };
     let until = args.duration.map(|s| Instant::now() + Duration::from_secs(s));
@@ -39,11 +40,27 @@ pub fn run(args: &WatchArgs) -> Result<ExitCode> {
 }
 
 pub fn record(args: &SeccompRecordArgs, quiet: bool) -> Result<ExitCode> {
-    let (pid, pidns) = seccomp::container_pidns(&args.container)?;
-    if !quiet {
-        eprintln!("recording container {} (pid {pid}) for {}s", args.container, args.duration.as_secs());
-    }
-    let seen = seccomp::record(pidns, args.duration)?;
+    let seen = match &args.container {
+        Some(container) => {
+            let duration = args.duration.unwrap_or(Duration::from_secs(60));
+            let (pid, pidns) = seccomp::container_pidns(container)?;
+            if !quiet {
+                eprintln!("recording container {container} (pid {pid}) for {}s", duration.as_secs());
+            }
+            seccomp::record(pidns, duration)?
+        }
+        None => {
+            let run = seccomp::record_run(&args.docker_run, args.duration.map(|d| Instant::now() + d))?;
+            if !quiet {
+                let how = run.status.map_or_else(|| "still running".to_owned(), |s| s.to_string());
+                eprintln!(
+                    "recorded container {} from its start (docker run: {how})",
+                    run.container.get(..12).unwrap_or(&run.container)
+                );
+            }
+            run.syscalls
+        }
+    };
     let profile = seccomp::profile(&seen);
     let mut text = serde_json::to_string_pretty(&profile)?;
     text.push('\n');

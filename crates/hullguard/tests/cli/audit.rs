@@ -25,9 +25,10 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// One container for this test binary, removed (by its label) when dropped.
-struct Container {
-    name: String,
+/// One container for this test binary (debian-base, `sleep infinity`), removed (by its label)
+/// when dropped.
+pub(crate) struct Container {
+    pub(crate) name: String,
     label: String,
 }
 
@@ -38,7 +39,7 @@ impl Container {
 
     /// A container whose name and label end in `suffix`, so that tests running at once each
     /// have their own.
-    fn named(suffix: &str, flags: &[&str]) -> Self {
+    pub(crate) fn named(suffix: &str, flags: &[&str]) -> Self {
         if !docker(&["image", "inspect", "debian-base:latest"]).status.success() {
             let out = docker(&["load", "-q", "-i", &image("bookworm-images.docker.tar")]);
             assert!(out.status.success(), "docker load: {}", stderr(&out));

@@ -214,7 +214,7 @@ fn server_on_postgres_scans_an_sbom_once_per_digest_serves_every_format_and_keep
     let Some(pg) = Cluster::start() else { return };
     let dir = tempfile::tempdir().unwrap();
     scans_an_sbom_once_per_digest_and_keeps_it(dir.path(), Path::new(&pg.url()));
-    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2", "3", "4"]);
+    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2", "3", "4", "5"]);
 }
 
 /// Submit, fetch in every format, list, query and restart, over the store at `store`.
@@ -371,6 +371,13 @@ fn server_refuses_requests_without_a_token_with_a_lower_scope_or_over_the_body_c
     let big = json!({ "name": padding, "sbom": small["sbom"] });
     let (status, _) = post(&served, "/api/v1/scans", &tokens.scan, &big);
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // An alert has its own cap, 64 KiB; it needs a rule and a scan token.
+    let (status, _) = post(&served, "/api/v1/events", &tokens.scan, &json!({ "rule": "x".repeat(70_000) }));
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    let (status, body) = post(&served, "/api/v1/events", &tokens.scan, &json!({ "output": "x" }));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"], "an alert needs a `rule` (Falco's JSON shape)");
+    assert_eq!(post(&served, "/api/v1/events", &tokens.read, &json!({ "rule": "x" })).0, StatusCode::FORBIDDEN);
     // A bad body is 400 or 422 with one line, never a crash: the server still answers.
     let (status, body) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "name": "x" }));
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
@@ -702,11 +709,11 @@ fn routes_in_code() -> std::collections::BTreeSet<(String, String)> {
     let source =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../hullguard-server/src/api.rs")).unwrap();
     source
-        .split(".route(\"")
+        .split(".route(")
         .skip(1)
         .map(|rest| {
-            let (path, rest) = rest.split_once('"').unwrap();
-            let method = rest.trim_start_matches([',', ' ']).split_once('(').unwrap().0;
+            let (path, rest) = rest.trim_start().trim_start_matches('"').split_once('"').unwrap();
+            let method = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace()).split_once('(').unwrap().0;
             (method.to_owned(), path.to_owned())
         })
         .collect()
@@ -777,6 +784,9 @@ fn the_openapi_file_lists_every_route_and_the_server_answers_as_it_says() {
         "/api/v1/scans" => json!({ "name": "two", "sbom": sbom }),
         "/api/v1/tokens" => json!({ "name": "made", "scope": "read" }),
         "/api/v1/webhooks" => json!({ "url": "http://127.0.0.1:9/hook", "secret": "s" }),
+        "/api/v1/events" => {
+            json!({ "rule": "Terminal shell in container", "output_fields": { "container.name": "c" } })
+        }
         _ => json!({}),
     };
     // Redirects are answers to check, not to follow.

@@ -206,7 +206,7 @@ fn three_workers_do_200_jobs_exactly_once_through_a_sigkill_and_a_postgres_resta
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "200 jobs queued\n");
     assert_eq!(pg.number("SELECT count(*) FROM jobs WHERE state = 'queued'"), 200);
-    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2", "3", "4"]);
+    assert_eq!(pg.query("SELECT version FROM schema_migrations ORDER BY version"), ["1", "2", "3", "4", "5"]);
 
     let started = Instant::now();
     let workers: Vec<Worker> =
