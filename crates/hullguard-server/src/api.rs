@@ -544,7 +544,7 @@ async fn record_alert(
     State(state): State<Shared>,
     Json(alert): Json<serde_json::Value>,
 ) -> Result<Response, ApiFailure> {
-    if !alert["rule"].as_str().is_some_and(|r| !r.is_empty()) {
+    if alert["rule"].as_str().is_none_or(str::is_empty) {
         return Err(ApiFailure(StatusCode::BAD_REQUEST, "an alert needs a `rule` (Falco's JSON shape)".to_owned()));
     }
     let shared = state.clone();
