@@ -158,7 +158,8 @@ fn finding(rule: &Rule, result: &Json, base: &Location) -> Finding {
     }
 }
 
-/// The findings of the rules `selected` (indexes into `rules`) over `input`, one evaluation each.
+/// The findings of the rules `selected` (indexes into `rules`) over `input`, one evaluation each
+/// (none for a rule whose guard says it cannot give a value on `input`).
 fn evaluate_in(
     engine: &mut Engine,
     rules: &[Rule],
@@ -169,10 +170,17 @@ fn evaluate_in(
     if selected.is_empty() {
         return Ok(Vec::new());
     }
-    engine.set_input(input.0.clone());
     let mut findings = Vec::new();
+    let mut input_set = false;
     for &i in selected {
         let rule = &rules[i];
+        if rule.guard.as_ref().is_some_and(|g| !g.admits(&input.0)) {
+            continue;
+        }
+        if !input_set {
+            engine.set_input(input.0.clone());
+            input_set = true;
+        }
         let value = engine
             .eval_rule(rule.path())
             .map_err(|e| PolicyError::Eval { message: one_line(&e, &rule.file), rule: rule.path() })?;

@@ -14,6 +14,7 @@
 //! targets (image, inventory).
 
 mod eval;
+mod index;
 pub mod input;
 pub mod metadata;
 mod source;

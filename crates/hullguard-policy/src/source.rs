@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use regorus::Engine;
 use regorus::unstable::{Rule as AstRule, RuleHead};
 
+use crate::index::Guard;
 use crate::metadata::{self, Metadata};
 use crate::{InputKind, Limits, PolicyError};
 
@@ -59,6 +60,8 @@ pub struct Rule {
     pub metadata: Metadata,
     /// The input kinds it applies to (`None`: every kind).
     pub selector: Option<Vec<InputKind>>,
+    /// What it needs of an input to give a value (`None`: it may on any input).
+    pub(crate) guard: Option<Guard>,
 }
 
 impl Rule {
@@ -259,6 +262,8 @@ impl Policies {
             rules: Vec<(String, u32)>,
             special: Vec<String>,
         }
+        // Every definition of each rule name, by package: what the rule's guard is read from.
+        let mut definitions: BTreeMap<(String, String), Vec<&AstRule>> = BTreeMap::new();
         let mut found = Vec::new();
         for module in self.engine.get_modules() {
             let span = &module.package.span;
@@ -271,11 +276,14 @@ impl Policies {
                 if name == "__rego_metadata__" || name == "__rego_input__" {
                     special.push(name);
                 } else if RuleKind::of(&name).is_some() {
+                    definitions.entry((package.clone(), name.clone())).or_default().push(rule.as_ref());
                     rules.push((name, rule.span().line));
                 }
             }
             found.push(Found { package, file, package_line: span.line, rules, special });
         }
+        let guards: BTreeMap<(String, String), Guard> =
+            definitions.into_iter().filter_map(|(rule, d)| Some((rule, Guard::of(&d)?))).collect();
         let mut out: Vec<Rule> = Vec::new();
         for f in found {
             let blocks = texts.get(&f.file).map(|t| metadata::comment_blocks(t)).unwrap_or_default();
@@ -297,6 +305,7 @@ impl Policies {
                 let Some(kind) = RuleKind::of(&name) else { continue };
                 let metadata = block_at(line).map_or_else(|| package_meta.clone(), |m| m.or(package_meta.clone()));
                 let selector = metadata.selector.clone().or_else(|| selector.clone());
+                let guard = guards.get(&(f.package.clone(), name.clone())).cloned();
                 out.push(Rule {
                     package: f.package.clone(),
                     name,
@@ -305,6 +314,7 @@ impl Policies {
                     line,
                     metadata,
                     selector,
+                    guard,
                 });
             }
         }
