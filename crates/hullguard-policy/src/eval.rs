@@ -5,6 +5,7 @@ use hullguard_report::{Finding, FindingKind, Location, Severity};
 use regorus::{Engine, Value};
 use serde_json::{Value as Json, json};
 
+use crate::index::Index;
 use crate::input::Document;
 use crate::source::{Policies, Rule, RuleKind, one_line};
 use crate::{InputKind, Limits, PolicyError};
@@ -163,6 +164,7 @@ fn finding(rule: &Rule, result: &Json, base: &Location) -> Finding {
 fn evaluate_in(
     engine: &mut Engine,
     rules: &[Rule],
+    index: &Index,
     selected: &[usize],
     input: &Document,
     base: &Location,
@@ -172,9 +174,10 @@ fn evaluate_in(
     }
     let mut findings = Vec::new();
     let mut input_set = false;
+    let mut checked = index.over(&input.0);
     for &i in selected {
         let rule = &rules[i];
-        if rule.guard.as_ref().is_some_and(|g| !g.admits(&input.0)) {
+        if rule.guard.as_ref().is_some_and(|g| !checked.admits(g)) {
             continue;
         }
         if !input_set {
@@ -222,7 +225,7 @@ impl Policies {
         input: &Document,
         base: &Location,
     ) -> Result<Vec<Finding>, PolicyError> {
-        evaluate_in(&mut self.engine, &self.rules, &self.selected[index(kind)], input, base)
+        evaluate_in(&mut self.engine, &self.rules, &self.index, &self.selected[index(kind)], input, base)
     }
 
     /// [`Policies::evaluate`] over each of `documents` (an input and where its findings are), on
@@ -256,11 +259,11 @@ impl Policies {
         if selected.is_empty() || threads == 0 {
             return Ok(Vec::new());
         }
-        let rules = &self.rules;
+        let (rules, rule_index) = (&self.rules, &self.index);
         let one_chunk = |engine: &mut Engine, chunk: &[(Document, Location)]| {
             let mut findings = Vec::new();
             for (input, at) in chunk {
-                findings.extend(evaluate_in(engine, rules, selected, input, at)?);
+                findings.extend(evaluate_in(engine, rules, rule_index, selected, input, at)?);
             }
             Ok::<_, PolicyError>(findings)
         };

@@ -51,18 +51,24 @@ impl Need {
     }
 }
 
-/// What a rule needs of the input: it can give a value only where every need of one of its
-/// bodies holds.
+/// The distinct needs of all rules, each checked at most once per input.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Guard {
-    bodies: Vec<Vec<Need>>,
+pub(crate) struct Index {
+    needs: Vec<Need>,
 }
 
-impl Guard {
+/// What a rule needs of the input: it can give a value only where every need (an index into
+/// [`Index`]) of one of its bodies holds.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Guard {
+    bodies: Vec<Vec<usize>>,
+}
+
+impl Index {
     /// The guard of a rule defined by `definitions` (every definition of one name in one
-    /// package); `None` where some definition can succeed on any input (a default, a body that
-    /// needs nothing we read, a constant).
-    pub(crate) fn of(definitions: &[&AstRule]) -> Option<Self> {
+    /// package), its needs added to the index; `None` where some definition can succeed on any
+    /// input (a default, a body that needs nothing we read, a constant).
+    pub(crate) fn guard(&mut self, definitions: &[&AstRule]) -> Option<Guard> {
         let mut bodies = Vec::new();
         for definition in definitions {
             let AstRule::Spec { bodies: these, .. } = definition else { return None };
@@ -73,12 +79,37 @@ impl Guard {
                 bodies.push(needs(&body.query.stmts)?);
             }
         }
-        Some(Self { bodies })
+        let bodies =
+            bodies.into_iter().map(|needs| needs.into_iter().map(|need| self.intern(need)).collect()).collect();
+        Some(Guard { bodies })
     }
 
-    /// Whether the rule may give a value on `input`.
-    pub(crate) fn admits(&self, input: &Value) -> bool {
-        self.bodies.iter().any(|needs| needs.iter().all(|need| need.holds(input)))
+    fn intern(&mut self, need: Need) -> usize {
+        self.needs.iter().position(|n| *n == need).unwrap_or_else(|| {
+            self.needs.push(need);
+            self.needs.len() - 1
+        })
+    }
+
+    /// The guards' view of one input.
+    pub(crate) fn over<'a>(&'a self, input: &'a Value) -> Checked<'a> {
+        Checked { index: self, input, memo: vec![None; self.needs.len()] }
+    }
+}
+
+/// One input with the needs checked so far.
+pub(crate) struct Checked<'a> {
+    index: &'a Index,
+    input: &'a Value,
+    memo: Vec<Option<bool>>,
+}
+
+impl Checked<'_> {
+    /// Whether the rule of `guard` may give a value on the input.
+    pub(crate) fn admits(&mut self, guard: &Guard) -> bool {
+        guard.bodies.iter().any(|needs| {
+            needs.iter().all(|&i| *self.memo[i].get_or_insert_with(|| self.index.needs[i].holds(self.input)))
+        })
     }
 }
 
@@ -310,15 +341,17 @@ deny_default := "pod" if { input.kind == "Pod" }
         let (_dir, policies) = load();
         let admitted = |input: &Json| {
             let doc = Document::from(input);
+            let mut checked = policies.index.over(&doc.0);
             let mut names: Vec<&str> = policies
                 .rules
                 .iter()
-                .filter(|r| r.guard.as_ref().is_none_or(|g| g.admits(&doc.0)))
+                .filter(|r| r.guard.as_ref().is_none_or(|g| checked.admits(g)))
                 .map(|r| r.name.as_str())
                 .collect();
             names.sort_unstable();
             names
         };
+        assert_eq!(policies.index.needs.len(), 15, "distinct needs of the 12 guarded rules");
         // Reading nothing we can check: `not`, a call, a comprehension, `with`, a default.
         let unguarded = ["deny_compr", "deny_default", "deny_get", "deny_not", "deny_with"];
         assert_eq!(admitted(&json!({})), unguarded);

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use regorus::Engine;
 use regorus::unstable::{Rule as AstRule, RuleHead};
 
-use crate::index::Guard;
+use crate::index::{Guard, Index};
 use crate::metadata::{self, Metadata};
 use crate::{InputKind, Limits, PolicyError};
 
@@ -79,6 +79,8 @@ pub struct Policies {
     /// For each input kind (in [`InputKind::ALL`] order), the rules selected for it.
     pub(crate) selected: [Vec<usize>; InputKind::ALL.len()],
     pub(crate) rules: Vec<Rule>,
+    /// The needs of the rules' guards.
+    pub(crate) index: Index,
     pub(crate) files: Vec<PathBuf>,
     pub(crate) limits: Limits,
 }
@@ -240,7 +242,8 @@ impl Policies {
         }
         // Compiling (rule conflicts, unknown functions) happens at the first evaluation.
         engine.eval_query("true".to_owned(), false).map_err(|e| PolicyError::Load(one_line(&e, "policy")))?;
-        let mut policies = Self { engine, selected: Default::default(), rules: Vec::new(), files, limits };
+        let mut policies =
+            Self { engine, selected: Default::default(), rules: Vec::new(), index: Index::default(), files, limits };
         policies.rules = policies.discover(&texts)?;
         for (i, kind) in InputKind::ALL.into_iter().enumerate() {
             policies.selected[i] = (0..policies.rules.len())
@@ -282,8 +285,10 @@ impl Policies {
             }
             found.push(Found { package, file, package_line: span.line, rules, special });
         }
+        let mut index = Index::default();
         let guards: BTreeMap<(String, String), Guard> =
-            definitions.into_iter().filter_map(|(rule, d)| Some((rule, Guard::of(&d)?))).collect();
+            definitions.into_iter().filter_map(|(rule, d)| Some((rule, index.guard(&d)?))).collect();
+        self.index = index;
         let mut out: Vec<Rule> = Vec::new();
         for f in found {
             let blocks = texts.get(&f.file).map(|t| metadata::comment_blocks(t)).unwrap_or_default();
