@@ -127,7 +127,8 @@ pub fn update(
         state.save(&folder)?;
         return Ok(Updated { report, built: None });
     }
-    let found = feeds::discover(&folder).map_err(|problem| RefreshError::NoFeeds { folder: folder.clone(), problem })?;
+    let found =
+        feeds::discover(&folder).map_err(|problem| RefreshError::NoFeeds { folder: folder.clone(), problem })?;
     let old = target.is_file().then(|| Db::open(target).and_then(|db| db.info()).ok()).flatten();
     let keep_coverage = |new: &DbInfo| match old.as_ref().and_then(|old| update::coverage_loss(old, new)) {
         Some(lost) if !force => Err(DbError::Refused {
