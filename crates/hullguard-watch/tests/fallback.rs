@@ -60,10 +60,7 @@ fn fallback_cases(revshell_port: u16) -> Vec<Case> {
     let connect = "for i in $(seq 50); do exec 3<>/dev/tcp/127.0.0.1/3333 && break; sleep 0.1; done 2>/dev/null; \
                    read -t 1 -u 3; true";
     let connect_cmdline = format!("bash -c {connect}");
-    let revshell = format!(
-        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{revshell_port}') or die; \
-         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', 'sleep 1; true'"
-    );
+    let revshell = common::reverse_shell(revshell_port, "sleep 1; true");
     vec![
         Case {
             name: "proc-shell",

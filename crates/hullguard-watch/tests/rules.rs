@@ -73,10 +73,7 @@ fn default_rule_cases(revshell_port: u16) -> Vec<Case> {
     let setns = r#"open(my $f, "<", "/proc/1/ns/net") or die; syscall(308, fileno($f), 0x40000000)"#;
     let module = r#"my $p = ""; syscall(313, 0, $p, 0)"#; // finit_module
     let bpf = "syscall(321, 0, 0, 0)"; // BPF_MAP_CREATE
-    let revshell = format!(
-        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{revshell_port}') or die; \
-         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', 'true'"
-    );
+    let revshell = common::reverse_shell(revshell_port, "true");
     let perl_e = |script: &str| format!("perl -e {script}");
     let id_change = "User or group id change by non-root process";
     let ns_change = "Namespace change in container";

