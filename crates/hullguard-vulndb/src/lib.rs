@@ -9,7 +9,8 @@
 //! - [`severity`]: CVSS scores and vendor labels on one [`severity::Level`] scale.
 //! - [`detect`]: an inventory matched into the vulnerability report (queries, ratings,
 //!   support notes, remediations);
-//! - [`update`]: fetching the production feeds into a local mirror.
+//! - [`update`]: fetching the production feeds into a local mirror;
+//! - [`refresh`]: the database file built from feeds, or fetched into its mirror and rebuilt.
 
 pub mod advisory;
 pub mod db;
@@ -18,6 +19,7 @@ mod error;
 pub mod feeds;
 pub mod import;
 pub mod matcher;
+pub mod refresh;
 pub mod severity;
 mod temp;
 pub mod update;

@@ -10,6 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
+use common::{Case, Step, alert, perl, root, user};
 use hullguard_watch::rules::{self, DEFAULT};
 use hullguard_watch::{Options, SourceChoice};
 use serde_json::Value;
@@ -19,19 +20,6 @@ const WINDOW: Duration = Duration::from_secs(10);
 /// The alerts of the default rules raised while `act` runs, and the watch's log.
 fn proc_watch(name: &str, flags: &[&str], act: impl FnOnce(&common::Container)) -> Option<common::Watched> {
     common::fallback_ready().then(|| common::watch(SourceChoice::Proc, name, flags, DEFAULT, WINDOW, act))
-}
-
-/// Each alert as (rule, `proc.exe`, `proc.cmdline`).
-fn summary(alerts: &[Value]) -> Vec<(String, String, String)> {
-    let text = |a: &Value, k: &str| a["output_fields"][k].as_str().unwrap_or_default().to_owned();
-    alerts
-        .iter()
-        .map(|a| (a["rule"].as_str().unwrap_or_default().to_owned(), text(a, "proc.exe"), text(a, "proc.cmdline")))
-        .collect()
-}
-
-fn owned(expected: &[(&str, &str, &str)]) -> Vec<(String, String, String)> {
-    expected.iter().map(|(r, e, c)| ((*r).to_owned(), (*e).to_owned(), (*c).to_owned())).collect()
 }
 
 /// The start message of `--source proc` over the default rules.
@@ -61,98 +49,121 @@ fn the_start_message_lists_the_rules_active_without_ebpf() {
     assert_eq!(hullguard_watch::fallback::coverage(&rules, "--source proc"), DEFAULT_COVERAGE);
 }
 
-#[test]
-fn shell_and_package_manager_by_docker_exec() {
-    let Some(watched) = proc_watch("proc-shell", &[], |c| {
-        c.exec(&["/bin/bash", "-c", "sleep 1; true"]);
-        c.exec(&["/bin/sh", "-c", "sleep 1 | /usr/bin/dpkg --set-selections"]);
-        c.exec(&["/usr/bin/cat", "/etc/shadow"]); // no open events: not seen
-    }) else {
-        return;
-    };
-    assert_eq!(watched.log, DEFAULT_COVERAGE);
-    assert_eq!(
-        summary(&watched.alerts),
-        owned(&[
-            ("Terminal shell in container", "/usr/bin/bash", "bash -c sleep 1; true"),
-            ("Terminal shell in container", "/usr/bin/dash", "dash -c sleep 1 | /usr/bin/dpkg --set-selections"),
-            ("Package management process in container", "/usr/bin/dpkg", "dpkg --set-selections"),
-        ])
-    );
-    let first = &watched.alerts[0];
-    assert_eq!(first["output_fields"]["proc.origin"], "exec");
-    assert_eq!(
-        first["output_fields"]["container.name"],
-        format!("hg-watch-proc-shell-{}", std::process::id()).as_str()
-    );
-    assert_eq!(first["output_fields"]["container.image.repository"], "debian-base");
-    assert_eq!(watched.alerts[2]["output_fields"]["proc.origin"], "container");
-}
-
-#[test]
-fn drift_and_setuid_program_run_by_a_non_root_user() {
-    let Some(watched) = proc_watch("proc-drift", &[], |c| {
-        c.exec(&["/usr/bin/cp", "/usr/bin/sleep", "/usr/bin/x"]);
-        c.exec(&["/usr/bin/x", "1"]);
-        c.exec(&["/usr/bin/cp", "/usr/bin/sleep", "/tmp/s"]);
-        c.exec(&["/usr/bin/chmod", "4755", "/tmp/s"]);
-        c.exec_as("1000", &["/tmp/s", "1"]);
-        c.exec_as("1000", &["/usr/bin/sleep", "1"]); // in the image, not setuid: nothing
-    }) else {
-        return;
-    };
+/// The rules the fallback serves against the action done in a fresh container (steps and
+/// expected alerts, with `proc.exe` and `proc.cmdline`), a shadow read it cannot see, and a
+/// non-setuid program run by a non-root user.
+fn fallback_cases(revshell_port: u16) -> Vec<Case> {
+    let shell = "Terminal shell in container";
     let drift = "Drift detected (exec of a file not in the image)";
-    assert_eq!(
-        summary(&watched.alerts),
-        owned(&[
-            (drift, "/usr/bin/x", "x 1"),
-            (drift, "/tmp/s", "s 1"),
-            ("Setuid binary run by non-root user", "/tmp/s", "s 1"),
-        ])
-    );
-    let setuid = &watched.alerts[2]["output_fields"];
-    assert_eq!((&setuid["evt.arg.mode"], &setuid["user.uid"]), (&"104755".into(), &"1000".into()));
-}
-
-#[test]
-fn mining_port_connection_is_polled() {
     let listen = "use IO::Socket::INET; $s = IO::Socket::INET->new(LocalAddr => '127.0.0.1:3333', Listen => 1, \
                   ReuseAddr => 1) or die; $c = $s->accept; sleep 5";
     let connect = "for i in $(seq 50); do exec 3<>/dev/tcp/127.0.0.1/3333 && break; sleep 0.1; done 2>/dev/null; \
                    read -t 1 -u 3; true";
-    let Some(watched) = proc_watch("proc-mining", &[], |c| {
-        common::docker_ok(&["exec", "-d", &c.id, "/usr/bin/perl", "-e", listen]);
-        c.exec(&["/bin/bash", "-c", connect]);
-    }) else {
-        return;
-    };
-    let cmdline = format!("bash -c {connect}");
-    assert_eq!(
-        summary(&watched.alerts),
-        owned(&[
-            ("Terminal shell in container", "/usr/bin/bash", &cmdline),
-            ("Outbound connection to mining pool port", "/usr/bin/bash", &cmdline),
-        ])
-    );
-    assert_eq!(watched.alerts[1]["output_fields"]["fd.name"], "127.0.0.1:3333");
+    let connect_cmdline = format!("bash -c {connect}");
+    let revshell = common::reverse_shell(revshell_port, "sleep 1; true");
+    vec![
+        Case {
+            name: "proc-shell",
+            flags: &[],
+            steps: vec![
+                root(&["/bin/bash", "-c", "sleep 1; true"]),
+                root(&["/bin/sh", "-c", "sleep 1 | /usr/bin/dpkg --set-selections"]),
+                root(&["/usr/bin/cat", "/etc/shadow"]), // no open events: not seen
+            ],
+            alerts: vec![
+                alert(
+                    shell,
+                    &[
+                        ("proc.exe", "/usr/bin/bash"),
+                        ("proc.cmdline", "bash -c sleep 1; true"),
+                        ("proc.origin", "exec"),
+                        ("container.image.repository", "debian-base"),
+                    ],
+                ),
+                alert(
+                    shell,
+                    &[
+                        ("proc.exe", "/usr/bin/dash"),
+                        ("proc.cmdline", "dash -c sleep 1 | /usr/bin/dpkg --set-selections"),
+                    ],
+                ),
+                alert(
+                    "Package management process in container",
+                    &[
+                        ("proc.exe", "/usr/bin/dpkg"),
+                        ("proc.cmdline", "dpkg --set-selections"),
+                        ("proc.origin", "container"),
+                    ],
+                ),
+            ],
+        },
+        Case {
+            name: "proc-drift",
+            flags: &[],
+            steps: vec![
+                root(&["/usr/bin/cp", "/usr/bin/sleep", "/usr/bin/x"]),
+                root(&["/usr/bin/x", "1"]),
+                root(&["/usr/bin/cp", "/usr/bin/sleep", "/tmp/s"]),
+                root(&["/usr/bin/chmod", "4755", "/tmp/s"]),
+                user(&["/tmp/s", "1"]),
+                user(&["/usr/bin/sleep", "1"]), // in the image, not setuid: nothing
+            ],
+            alerts: vec![
+                alert(drift, &[("proc.exe", "/usr/bin/x"), ("proc.cmdline", "x 1")]),
+                alert(drift, &[("proc.exe", "/tmp/s"), ("proc.cmdline", "s 1")]),
+                alert(
+                    "Setuid binary run by non-root user",
+                    &[
+                        ("proc.exe", "/tmp/s"),
+                        ("proc.cmdline", "s 1"),
+                        ("evt.arg.mode", "104755"),
+                        ("user.uid", "1000"),
+                    ],
+                ),
+            ],
+        },
+        Case {
+            name: "proc-mining",
+            flags: &[],
+            steps: vec![
+                Step::Detached(["/usr/bin/perl", "-e", listen].map(String::from).to_vec()),
+                root(&["/bin/bash", "-c", connect]),
+            ],
+            alerts: vec![
+                alert(shell, &[("proc.exe", "/usr/bin/bash"), ("proc.cmdline", &connect_cmdline)]),
+                alert(
+                    "Outbound connection to mining pool port",
+                    &[("proc.exe", "/usr/bin/bash"), ("proc.cmdline", &connect_cmdline), ("fd.name", "127.0.0.1:3333")],
+                ),
+            ],
+        },
+        Case {
+            name: "proc-revshell",
+            flags: &["--network", "host"],
+            steps: vec![perl(&revshell)],
+            alerts: vec![alert(
+                "Reverse shell",
+                &[
+                    ("proc.exe", "/usr/bin/dash"),
+                    ("proc.cmdline", "dash -c sleep 1; true"),
+                    ("proc.stdio_socket", "true"),
+                ],
+            )],
+        },
+    ]
 }
 
 #[test]
-fn reverse_shell_to_a_loopback_listener() {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let port = listener.local_addr().unwrap().port();
-    let script = format!(
-        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{port}') or die; \
-         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', 'sleep 1; true'"
-    );
-    let Some(watched) = proc_watch("proc-revshell", &["--network", "host"], |c| {
-        c.exec(&["/usr/bin/perl", "-e", &script]);
-    }) else {
-        return;
-    };
-    drop(listener);
-    assert_eq!(summary(&watched.alerts), owned(&[("Reverse shell", "/usr/bin/dash", "dash -c sleep 1; true")]));
-    assert_eq!(watched.alerts[0]["output_fields"]["proc.stdio_socket"], "true");
+fn each_rule_the_fallback_serves_alerts_on_its_action_after_the_start_message() {
+    // The loopback listener the reverse shell case connects to.
+    let revshell = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    for case in fallback_cases(revshell.local_addr().unwrap().port()) {
+        let Some(watched) = proc_watch(case.name, case.flags, |c| case.act(c)) else {
+            return;
+        };
+        assert_eq!(watched.log, DEFAULT_COVERAGE, "{}", case.name);
+        case.check(&watched.alerts);
+    }
 }
 
 /// A rule alerting on bash in the container `hg-watch-NAME-PID` only (tests run side by side).

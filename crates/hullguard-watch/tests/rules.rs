@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use common::{Case, Step, alert, perl, root, user};
 use hullguard_watch::SourceChoice;
 use hullguard_watch::rules::DEFAULT;
 use serde_json::Value;
@@ -58,228 +59,186 @@ fn shell_by_docker_exec_has_falco_shape() {
     )));
 }
 
-#[test]
-fn shadow_read() {
-    let Some(alerts) = alerts_of("shadow", &[], |c| {
-        c.exec(&["/usr/bin/cat", "/etc/shadow"]);
-    }) else {
-        return;
-    };
-    assert_eq!(rules_of(&alerts), ["Read sensitive file"]);
-    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/etc/shadow");
-    assert_eq!(alerts[0]["output_fields"]["proc.cmdline"], "cat /etc/shadow");
-}
-
-#[test]
-fn write_below_usr_bin_then_run_it_is_drift() {
-    let Some(alerts) = alerts_of("write", &[], |c| {
-        c.exec(&["/usr/bin/cp", "/usr/bin/true", "/usr/bin/x"]);
-        c.exec(&["/usr/bin/x"]);
-    }) else {
-        return;
-    };
-    assert_eq!(rules_of(&alerts), ["Write below binary dir", "Drift detected (exec of a file not in the image)"]);
-    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/usr/bin/x");
-    assert_eq!(alerts[0]["output_fields"]["proc.cmdline"], "cp /usr/bin/true /usr/bin/x");
-    assert_eq!(alerts[1]["output_fields"]["proc.exe"], "/usr/bin/x");
-}
-
-#[test]
-fn write_below_etc_and_package_manager() {
-    let Some(alerts) = alerts_of("etc", &[], |c| {
-        c.exec(&["/usr/bin/touch", "/etc/evil"]);
-        c.exec(&["/usr/bin/dpkg", "-l", "bash"]);
-    }) else {
-        return;
-    };
-    assert_eq!(rules_of(&alerts), ["Write below etc", "Package management process in container"]);
-    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/etc/evil");
-    assert_eq!(alerts[1]["output_fields"]["proc.cmdline"], "dpkg -l bash");
-}
-
-#[test]
-fn connect_to_a_mining_port_on_loopback() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:3333").expect("port 3333 free");
-    let Some(alerts) = alerts_of("mining", &["--network", "host"], |c| {
-        c.exec(&["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3333"]);
-    }) else {
-        return;
-    };
-    drop(listener);
-    assert_eq!(rules_of(&alerts), ["Terminal shell in container", "Outbound connection to mining pool port"]);
-    assert_eq!(alerts[1]["output_fields"]["fd.name"], "127.0.0.1:3333");
-    assert_eq!(alerts[1]["output_fields"]["fd.port"], "3333");
-}
-
-#[test]
-fn docker_socket_contacted() {
-    let Some(alerts) = alerts_of("sock", &["-v", "/var/run/docker.sock:/var/run/docker.sock"], |c| {
-        let connect = "use IO::Socket::UNIX; IO::Socket::UNIX->new(Peer => '/var/run/docker.sock') or die";
-        c.exec(&["/usr/bin/perl", "-e", connect]);
-    }) else {
-        return;
-    };
-    assert_eq!(rules_of(&alerts), ["Docker socket contacted from container"]);
-    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/var/run/docker.sock");
-    assert_eq!(alerts[0]["output_fields"]["evt.type"], "connect");
-}
-
-#[test]
-fn benign_workload_and_healthcheck_raise_nothing() {
-    let Some(alerts) = alerts_of("benign", &["--health-cmd", "/usr/bin/true", "--health-interval", "1s"], |c| {
-        c.exec(&["/usr/bin/ls", "/usr/bin"]);
-        c.exec(&["/usr/bin/cat", "/etc/os-release"]);
-        c.exec(&["/usr/bin/sha256sum", "/usr/bin/ls"]);
-        std::thread::sleep(Duration::from_millis(1500)); // a healthcheck runs
-    }) else {
-        return;
-    };
-    assert_eq!(rules_of(&alerts), Vec::<&str>::new());
-}
-
 /// `docker run` flags that let the syscalls Docker's default seccomp profile refuses reach the
 /// kernel's tracepoints (seccomp runs first: a refused call is never seen, nor done).
 const UNCONFINED: [&str; 2] = ["--security-opt", "seccomp=unconfined"];
 
-/// Each alert as (rule, container name, command line).
-fn summary(alerts: &[Value]) -> Vec<(String, String, String)> {
-    let text = |a: &Value, k: &str| a["output_fields"][k].as_str().unwrap_or_default().to_owned();
-    alerts
-        .iter()
-        .map(|a| (a["rule"].as_str().unwrap().to_owned(), text(a, "container.name"), text(a, "proc.cmdline")))
-        .collect()
-}
-
-/// The one alert expected: `rule` for `cmdline` in the container named `hg-watch-NAME-PID`.
-fn expect_one(alerts: &[Value], name: &str, rule: &str, cmdline: &str) {
-    let container = format!("hg-watch-{name}-{}", std::process::id());
-    assert_eq!(summary(alerts), [(rule.to_owned(), container, cmdline.to_owned())], "{alerts:#?}");
-}
-
-#[test]
-fn setuid_and_setgid_by_a_non_root_process() {
-    let script = "syscall(105, 0); syscall(106, 0)";
-    let Some(alerts) = alerts_of("setid", &[], |c| {
-        c.exec_as("1000", &["/usr/bin/perl", "-e", script]);
-    }) else {
-        return;
-    };
-    let rule = "User or group id change by non-root process";
-    let cmdline = format!("perl -e {script}");
-    let container = format!("hg-watch-setid-{}", std::process::id());
-    assert_eq!(
-        summary(&alerts),
-        [(rule.to_owned(), container.clone(), cmdline.clone()), (rule.to_owned(), container, cmdline)]
-    );
-    let f = |n: usize, k: &str| alerts[n]["output_fields"][k].as_str().unwrap().to_owned();
-    assert_eq!((f(0, "evt.type"), f(0, "evt.arg.id"), f(0, "user.uid")), ("setuid".into(), "0".into(), "1000".into()));
-    assert_eq!((f(1, "evt.type"), f(1, "evt.arg.id")), ("setgid".into(), "0".into()));
-}
-
-#[test]
-fn setuid_binary_run_by_a_non_root_user() {
-    let Some(alerts) = alerts_of("suid", &[], |c| {
-        c.exec_as("1000", &["/usr/bin/su", "--help"]);
-        c.exec_as("0", &["/usr/bin/su", "--help"]); // root: no alert
-    }) else {
-        return;
-    };
-    expect_one(&alerts, "suid", "Setuid binary run by non-root user", "su --help");
-    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/usr/bin/su");
-    assert_eq!(alerts[0]["output_fields"]["evt.arg.mode"], "104755");
-    assert_eq!(alerts[0]["output_fields"]["user.uid"], "1000");
-}
-
-#[test]
-fn ptrace_attach_to_another_process() {
-    let script = "syscall(101, 16, 1, 0, 0)"; // PTRACE_ATTACH to the container's pid 1
-    let Some(alerts) = alerts_of("ptrace", &[], |c| {
-        c.exec(&["/usr/bin/perl", "-e", script]);
-    }) else {
-        return;
-    };
-    expect_one(&alerts, "ptrace", "PTRACE attached to another process", &format!("perl -e {script}"));
-    assert_eq!(alerts[0]["output_fields"]["evt.arg.request"], "16");
-    assert_eq!(alerts[0]["output_fields"]["evt.arg.pid"], "1");
-}
-
-#[test]
-fn mount_in_a_container() {
-    let script = r#"my ($s, $t, $f) = ("none", "/mnt", "tmpfs"); syscall(165, $s, $t, $f, 0, 0)"#;
-    let Some(alerts) = alerts_of("mount", &UNCONFINED, |c| {
-        c.exec(&["/usr/bin/perl", "-e", script]);
-    }) else {
-        return;
-    };
-    expect_one(&alerts, "mount", "Mount in container", &format!("perl -e {script}"));
-    assert_eq!(alerts[0]["output_fields"]["fd.name"], "/mnt");
-}
-
-#[test]
-fn unshare_and_setns_in_a_container() {
+/// Each default rule against the bad action done in a fresh container (steps and expected
+/// alerts), and a benign workload with a healthcheck that raises nothing.
+fn default_rule_cases(revshell_port: u16) -> Vec<Case> {
+    let setid = "syscall(105, 0); syscall(106, 0)";
+    let ptrace = "syscall(101, 16, 1, 0, 0)"; // PTRACE_ATTACH to the container's pid 1
+    let mount = r#"my ($s, $t, $f) = ("none", "/mnt", "tmpfs"); syscall(165, $s, $t, $f, 0, 0)"#;
     let unshare = "syscall(272, 0x04000000)"; // CLONE_NEWUTS
     let setns = r#"open(my $f, "<", "/proc/1/ns/net") or die; syscall(308, fileno($f), 0x40000000)"#;
-    let Some(alerts) = alerts_of("ns", &UNCONFINED, |c| {
-        c.exec(&["/usr/bin/perl", "-e", unshare]);
-        c.exec(&["/usr/bin/perl", "-e", setns]);
-    }) else {
-        return;
-    };
-    let rule = "Namespace change in container".to_owned();
-    let container = format!("hg-watch-ns-{}", std::process::id());
-    assert_eq!(
-        summary(&alerts),
-        [
-            (rule.clone(), container.clone(), format!("perl -e {unshare}")),
-            (rule, container, format!("perl -e {setns}"))
-        ]
-    );
-    let f = |n: usize, k: &str| alerts[n]["output_fields"][k].as_str().unwrap().to_owned();
-    assert_eq!((f(0, "evt.type"), f(0, "evt.arg.flags")), ("unshare".into(), "0x4000000".into()));
-    assert_eq!((f(1, "evt.type"), f(1, "evt.arg.flags")), ("setns".into(), "0x40000000".into()));
+    let module = r#"my $p = ""; syscall(313, 0, $p, 0)"#; // finit_module
+    let bpf = "syscall(321, 0, 0, 0)"; // BPF_MAP_CREATE
+    let revshell = common::reverse_shell(revshell_port, "true");
+    let perl_e = |script: &str| format!("perl -e {script}");
+    let id_change = "User or group id change by non-root process";
+    let ns_change = "Namespace change in container";
+    vec![
+        Case {
+            name: "shadow",
+            flags: &[],
+            steps: vec![root(&["/usr/bin/cat", "/etc/shadow"])],
+            alerts: vec![alert(
+                "Read sensitive file",
+                &[("fd.name", "/etc/shadow"), ("proc.cmdline", "cat /etc/shadow")],
+            )],
+        },
+        Case {
+            name: "write",
+            flags: &[],
+            steps: vec![root(&["/usr/bin/cp", "/usr/bin/true", "/usr/bin/x"]), root(&["/usr/bin/x"])],
+            alerts: vec![
+                alert(
+                    "Write below binary dir",
+                    &[("fd.name", "/usr/bin/x"), ("proc.cmdline", "cp /usr/bin/true /usr/bin/x")],
+                ),
+                alert("Drift detected (exec of a file not in the image)", &[("proc.exe", "/usr/bin/x")]),
+            ],
+        },
+        Case {
+            name: "etc",
+            flags: &[],
+            steps: vec![root(&["/usr/bin/touch", "/etc/evil"]), root(&["/usr/bin/dpkg", "-l", "bash"])],
+            alerts: vec![
+                alert("Write below etc", &[("fd.name", "/etc/evil")]),
+                alert("Package management process in container", &[("proc.cmdline", "dpkg -l bash")]),
+            ],
+        },
+        Case {
+            name: "mining",
+            flags: &["--network", "host"],
+            steps: vec![root(&["/bin/bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/3333"])],
+            alerts: vec![
+                alert("Terminal shell in container", &[]),
+                alert("Outbound connection to mining pool port", &[("fd.name", "127.0.0.1:3333"), ("fd.port", "3333")]),
+            ],
+        },
+        Case {
+            name: "sock",
+            flags: &["-v", "/var/run/docker.sock:/var/run/docker.sock"],
+            steps: vec![perl("use IO::Socket::UNIX; IO::Socket::UNIX->new(Peer => '/var/run/docker.sock') or die")],
+            alerts: vec![alert(
+                "Docker socket contacted from container",
+                &[("fd.name", "/var/run/docker.sock"), ("evt.type", "connect")],
+            )],
+        },
+        Case {
+            name: "benign",
+            flags: &["--health-cmd", "/usr/bin/true", "--health-interval", "1s"],
+            steps: vec![
+                root(&["/usr/bin/ls", "/usr/bin"]),
+                root(&["/usr/bin/cat", "/etc/os-release"]),
+                root(&["/usr/bin/sha256sum", "/usr/bin/ls"]),
+                Step::Wait(Duration::from_millis(1500)), // a healthcheck runs
+            ],
+            alerts: vec![],
+        },
+        Case {
+            name: "setid",
+            flags: &[],
+            steps: vec![user(&["/usr/bin/perl", "-e", setid])],
+            alerts: vec![
+                alert(
+                    id_change,
+                    &[
+                        ("proc.cmdline", &perl_e(setid)),
+                        ("evt.type", "setuid"),
+                        ("evt.arg.id", "0"),
+                        ("user.uid", "1000"),
+                    ],
+                ),
+                alert(id_change, &[("proc.cmdline", &perl_e(setid)), ("evt.type", "setgid"), ("evt.arg.id", "0")]),
+            ],
+        },
+        Case {
+            name: "suid",
+            flags: &[],
+            steps: vec![
+                user(&["/usr/bin/su", "--help"]),
+                root(&["/usr/bin/su", "--help"]), // root: no alert
+            ],
+            alerts: vec![alert(
+                "Setuid binary run by non-root user",
+                &[
+                    ("proc.cmdline", "su --help"),
+                    ("fd.name", "/usr/bin/su"),
+                    ("evt.arg.mode", "104755"),
+                    ("user.uid", "1000"),
+                ],
+            )],
+        },
+        Case {
+            name: "ptrace",
+            flags: &[],
+            steps: vec![perl(ptrace)],
+            alerts: vec![alert(
+                "PTRACE attached to another process",
+                &[("proc.cmdline", &perl_e(ptrace)), ("evt.arg.request", "16"), ("evt.arg.pid", "1")],
+            )],
+        },
+        Case {
+            name: "mount",
+            flags: &UNCONFINED,
+            steps: vec![perl(mount)],
+            alerts: vec![alert("Mount in container", &[("proc.cmdline", &perl_e(mount)), ("fd.name", "/mnt")])],
+        },
+        Case {
+            name: "ns",
+            flags: &UNCONFINED,
+            steps: vec![perl(unshare), perl(setns)],
+            alerts: vec![
+                alert(
+                    ns_change,
+                    &[("proc.cmdline", &perl_e(unshare)), ("evt.type", "unshare"), ("evt.arg.flags", "0x4000000")],
+                ),
+                alert(
+                    ns_change,
+                    &[("proc.cmdline", &perl_e(setns)), ("evt.type", "setns"), ("evt.arg.flags", "0x40000000")],
+                ),
+            ],
+        },
+        Case {
+            name: "module",
+            flags: &UNCONFINED,
+            steps: vec![perl(module)],
+            alerts: vec![alert(
+                "Kernel module load from container",
+                &[("proc.cmdline", &perl_e(module)), ("evt.type", "finit_module")],
+            )],
+        },
+        Case {
+            name: "bpf",
+            flags: &UNCONFINED,
+            steps: vec![perl(bpf)],
+            alerts: vec![alert("BPF from container", &[("proc.cmdline", &perl_e(bpf)), ("evt.arg.cmd", "0")])],
+        },
+        Case {
+            name: "revshell",
+            flags: &["--network", "host"],
+            steps: vec![perl(&revshell)],
+            alerts: vec![alert(
+                "Reverse shell",
+                &[("proc.cmdline", "sh -c true"), ("proc.exe", "/bin/sh"), ("proc.stdio_socket", "true")],
+            )],
+        },
+    ]
 }
 
 #[test]
-fn kernel_module_load_from_a_container() {
-    let script = r#"my $p = ""; syscall(313, 0, $p, 0)"#; // finit_module
-    let Some(alerts) = alerts_of("module", &UNCONFINED, |c| {
-        c.exec(&["/usr/bin/perl", "-e", script]);
-    }) else {
-        return;
-    };
-    expect_one(&alerts, "module", "Kernel module load from container", &format!("perl -e {script}"));
-    assert_eq!(alerts[0]["output_fields"]["evt.type"], "finit_module");
-}
-
-#[test]
-fn bpf_from_a_container() {
-    let script = "syscall(321, 0, 0, 0)"; // BPF_MAP_CREATE
-    let Some(alerts) = alerts_of("bpf", &UNCONFINED, |c| {
-        c.exec(&["/usr/bin/perl", "-e", script]);
-    }) else {
-        return;
-    };
-    expect_one(&alerts, "bpf", "BPF from container", &format!("perl -e {script}"));
-    assert_eq!(alerts[0]["output_fields"]["evt.arg.cmd"], "0");
-}
-
-#[test]
-fn reverse_shell_to_a_loopback_listener() {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    let port = listener.local_addr().unwrap().port();
-    let script = format!(
-        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{port}') or die; \
-         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', 'true'"
-    );
-    let Some(alerts) = alerts_of("revshell", &["--network", "host"], |c| {
-        c.exec(&["/usr/bin/perl", "-e", &script]);
-    }) else {
-        return;
-    };
-    drop(listener);
-    expect_one(&alerts, "revshell", "Reverse shell", "sh -c true");
-    assert_eq!(alerts[0]["output_fields"]["proc.exe"], "/bin/sh");
-    assert_eq!(alerts[0]["output_fields"]["proc.stdio_socket"], "true");
+fn each_default_rule_alerts_on_its_bad_action_and_a_benign_workload_on_none() {
+    // The loopback listeners the mining and reverse shell cases connect to.
+    let _mining = std::net::TcpListener::bind("127.0.0.1:3333").expect("port 3333 free");
+    let revshell = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    for case in default_rule_cases(revshell.local_addr().unwrap().port()) {
+        let Some(alerts) = alerts_of(case.name, case.flags, |c| case.act(c)) else {
+            return;
+        };
+        case.check(&alerts);
+    }
 }
 
 /// A rules file of one rule alerting on reads of /etc/shadow in the container named
@@ -321,13 +280,16 @@ fn exceptions_leave_out_the_matching_process_and_path() {
         "except",
         "    exceptions:\n      - process: cat\n        path: [/etc/shadow]\n      - image: other*\n",
     );
-    let Some(alerts) = alerts_with("except", &[], &rules, Duration::from_secs(10), |c| {
-        c.exec(&["/usr/bin/cat", "/etc/shadow"]);
-        c.exec(&["/usr/bin/head", "-c1", "/etc/shadow"]);
-    }) else {
+    let case = Case {
+        name: "except",
+        flags: &[],
+        steps: vec![root(&["/usr/bin/cat", "/etc/shadow"]), root(&["/usr/bin/head", "-c1", "/etc/shadow"])],
+        alerts: vec![alert("Shadow", &[("proc.cmdline", "head -c1 /etc/shadow")])],
+    };
+    let Some(alerts) = alerts_with(case.name, case.flags, &rules, Duration::from_secs(10), |c| case.act(c)) else {
         return;
     };
-    expect_one(&alerts, "except", "Shadow", "head -c1 /etc/shadow");
+    case.check(&alerts);
 }
 
 #[test]

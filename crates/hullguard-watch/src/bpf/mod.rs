@@ -46,20 +46,7 @@ impl Probe {
     /// # Errors
     /// Built without clang, not root, no kernel BTF, tracefs not mounted, or the verifier refuses.
     pub fn attach() -> Result<Self> {
-        if OBJECT.is_empty() {
-            return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
-        }
-        let mut ebpf =
-            aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the program: {}", chain(&e))))?;
-        for (name, category, tracepoint) in PROGRAMS {
-            let program: &mut TracePoint = loaded(&mut ebpf, name)?;
-            program.attach(category, tracepoint).map_err(|e| {
-                Error::Bpf(format!(
-                    "{name}: cannot attach to {category}/{tracepoint} (is tracefs mounted?): {}",
-                    chain(&e)
-                ))
-            })?;
-        }
+        let mut ebpf = load(OBJECT, "the program", &PROGRAMS)?;
         let (name, tracepoint) = RAW_PROGRAM;
         let program: &mut RawTracePoint = loaded(&mut ebpf, name)?;
         program
@@ -85,6 +72,25 @@ impl Probe {
     pub fn dropped(&self) -> u64 {
         self.dropped.get(&0, 0).unwrap_or(0)
     }
+}
+
+/// The eBPF object `object` (`what` names it in errors) loaded, with each of `tracepoints`' programs
+/// (name, category, tracepoint) loaded into the kernel and attached; its maps are left to take.
+///
+/// # Errors
+/// Built without clang, not root, no kernel BTF, tracefs not mounted, or the verifier refuses.
+pub(crate) fn load(object: &[u8], what: &str, tracepoints: &[(&str, &str, &str)]) -> Result<aya::Ebpf> {
+    if object.is_empty() {
+        return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
+    }
+    let mut ebpf = aya::Ebpf::load(object).map_err(|e| Error::Bpf(format!("cannot load {what}: {}", chain(&e))))?;
+    for &(name, category, tracepoint) in tracepoints {
+        let program: &mut TracePoint = loaded(&mut ebpf, name)?;
+        program.attach(category, tracepoint).map_err(|e| {
+            Error::Bpf(format!("{name}: cannot attach to {category}/{tracepoint} (is tracefs mounted?): {}", chain(&e)))
+        })?;
+    }
+    Ok(ebpf)
 }
 
 /// The program `name` of `ebpf`, as type `P`, loaded into the kernel.
@@ -119,6 +125,7 @@ impl Load for RawTracePoint {
     }
 }
 
+/// The map `name` taken out of `ebpf`, converted to its type by `convert`.
 pub(crate) fn take<M>(
     ebpf: &mut aya::Ebpf,
     name: &str,

@@ -7,15 +7,17 @@ use std::collections::{BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use aya::maps::{Array, HashMap};
-use aya::programs::TracePoint;
 use hullguard_host::engine::Engine;
 use serde_json::{Value, json};
 
-use crate::bpf::{chain, take};
+use crate::bpf::{load, take};
 use crate::{Error, Result};
 
 /// The compiled recorder; empty when clang or bpftool were missing at build time.
 static OBJECT: &[u8] = aya::include_bytes_aligned!(concat!(env!("OUT_DIR"), "/record.bpf.o"));
+
+/// The recorder's program and the tracepoint (category, name) it attaches to: every syscall entry.
+const PROGRAMS: [(&str, &str, &str); 1] = [("on_sys_enter", "raw_syscalls", "sys_enter")];
 
 /// Bytes of a cgroup leaf name the recorder keeps (`CGROUP_LEN` in `record.bpf.c`).
 const CGROUP_LEN: usize = 72;
@@ -98,20 +100,7 @@ impl Recorder {
     /// # Errors
     /// It cannot be loaded or attached (not root, no BTF, tracefs not mounted).
     pub fn attach() -> Result<Self> {
-        if OBJECT.is_empty() {
-            return Err(Error::Bpf("hullguard was built without clang and bpftool: no eBPF program".into()));
-        }
-        let mut ebpf =
-            aya::Ebpf::load(OBJECT).map_err(|e| Error::Bpf(format!("cannot load the recorder: {}", chain(&e))))?;
-        let program: &mut TracePoint = ebpf
-            .program_mut("on_sys_enter")
-            .ok_or_else(|| Error::Bpf("program on_sys_enter missing from the object".into()))?
-            .try_into()
-            .map_err(|e| Error::Bpf(format!("on_sys_enter: {e}")))?;
-        program.load().map_err(|e| Error::Bpf(format!("on_sys_enter refused: {}", chain(&e))))?;
-        program.attach("raw_syscalls", "sys_enter").map_err(|e| {
-            Error::Bpf(format!("cannot attach to raw_syscalls/sys_enter (is tracefs mounted?): {}", chain(&e)))
-        })?;
+        let ebpf = load(OBJECT, "the recorder", &PROGRAMS)?;
         Ok(Recorder { ebpf })
     }
 

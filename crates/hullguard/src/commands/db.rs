@@ -6,8 +6,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
-use hullguard_vulndb::db::{Builder, Db, DbError, DbInfo, default_path};
-use hullguard_vulndb::{feeds, update as fetch};
+use hullguard_vulndb::db::{Db, DbInfo, default_path};
+use hullguard_vulndb::feeds;
+use hullguard_vulndb::refresh::{self, Notice};
+use hullguard_vulndb::update::Limits;
 
 use crate::cli::{Format, UpdateArgs};
 use crate::output::warn;
@@ -26,7 +28,7 @@ pub fn build(sources: &[PathBuf], db: Option<PathBuf>, quiet: bool) -> Result<Ex
     for source in sources {
         found.extend(feeds::discover(source)?);
     }
-    let info = build_from(&found, &target, quiet, |_| Ok(()))?;
+    let info = refresh::build(&found, &target, |_| Ok(()), |n| warn_of(&n, quiet))?;
     if !quiet {
         eprintln!(
             "hullguard: built {} in {:.1} s: {} advisories, {} CVEs with facts, {} feeds",
@@ -40,85 +42,28 @@ pub fn build(sources: &[PathBuf], db: Option<PathBuf>, quiet: bool) -> Result<Ex
     Ok(ExitCode::SUCCESS)
 }
 
-/// Imports `found` into a new database renamed over `target` once complete,
-/// if `accept` says yes to it.
-fn build_from(
-    found: &[feeds::Feed],
-    target: &Path,
-    quiet: bool,
-    accept: impl FnOnce(&DbInfo) -> Result<(), DbError>,
-) -> Result<DbInfo> {
-    let mut builder = Builder::create(target)?;
-    for feed in found {
-        let rejected = feeds::import(feed, &mut builder)?;
-        if !rejected.is_empty() {
-            warn([format!("{}: {} records rejected", feed.name, rejected.len())], quiet);
-        }
-        for line in rejected {
-            tracing::debug!("rejected: {line}");
-        }
-    }
-    Ok(builder.finish_if(accept)?)
-}
-
-/// Run `db update`: fetch the feeds (from `mirror` when given) into the
-/// `feeds` folder beside the database, then rebuild the database from that
-/// folder if anything changed or it does not exist yet. Any failed or
-/// corrupt download leaves both the folder and the database as they were;
-/// so does a new database that would lose a feed or more than
-/// [`fetch::MAX_RECORD_DROP_PERCENT`] of a feed's records, unless `--force`.
+/// Run `db update`: [`refresh::update`] of the database, the feeds fetched from `mirror` when
+/// given, within the time and rate limits given; what it did on one line.
 pub fn update(args: &UpdateArgs, quiet: bool) -> Result<ExitCode> {
     let target = path_or_default(args.db.clone())?;
-    if target.is_dir() {
-        return Err(DbError::Folder(target).into());
-    }
     let started = Instant::now();
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let folder = dir.join("feeds");
-    let remotes = args.mirror.as_deref().map_or_else(fetch::production_feeds, fetch::mirrored_feeds);
-    let limits = fetch::Limits {
+    let limits = Limits {
         deadline: Duration::from_secs(args.timeout),
         min_rate: args.min_rate,
         window: Duration::from_secs(args.rate_window),
         redirect_hosts: args.allow_redirect.clone(),
     };
-    let (report, state) = fetch::fetch(&folder, &remotes, &limits)?;
-    if report.feeds.iter().all(|(_, o)| matches!(o, fetch::Outcome::Missing { .. })) {
-        let first = report.feeds.first().map_or("", |(r, _)| r.url.as_str());
-        return Err(anyhow!("cannot update: every feed answered HTTP 404 (the first: {first}); nothing was changed"));
-    }
-    for (remote, outcome) in &report.feeds {
-        if let fetch::Outcome::Missing { cached } = outcome {
-            let kept = if *cached { ", keeping the copy fetched earlier" } else { "" };
-            warn([format!("{} not found (HTTP 404), skipped{kept}", remote.url)], quiet);
-        }
-    }
-    let (fetched, unchanged, skipped) = report.counts();
-    if !report.changed() && target.is_file() {
-        state.save(&folder)?;
-        if !quiet {
-            eprintln!(
-                "hullguard: database is up to date: {} ({unchanged} feeds unchanged, {skipped} skipped)",
-                target.display()
-            );
-        }
+    let updated = refresh::update(&target, args.mirror.as_deref(), &limits, args.force, |n| warn_of(&n, quiet))?;
+    let (fetched, unchanged, skipped) = updated.report.counts();
+    if quiet {
         return Ok(ExitCode::SUCCESS);
     }
-    let found =
-        feeds::discover(&folder).map_err(|e| anyhow!("no feed could be fetched into {}: {e}", folder.display()))?;
-    let old = target.is_file().then(|| Db::open(&target).and_then(|db| db.info()).ok()).flatten();
-    let keep_coverage = |new: &DbInfo| match old.as_ref().and_then(|old| fetch::coverage_loss(old, new)) {
-        Some(lost) if !args.force => Err(DbError::Refused {
-            path: target.clone(),
-            problem: format!("not replaced: the update would lower coverage ({lost}); rerun with --force to accept"),
-        }),
-        _ => Ok(()),
-    };
-    let info = build_from(&found, &target, quiet, keep_coverage)?;
-    // Saved only now: after a failed build the next update fetches again.
-    state.save(&folder)?;
-    if !quiet {
-        eprintln!(
+    match updated.built {
+        None => eprintln!(
+            "hullguard: database is up to date: {} ({unchanged} feeds unchanged, {skipped} skipped)",
+            target.display()
+        ),
+        Some(info) => eprintln!(
             "hullguard: updated {} in {:.1} s: {fetched} feeds fetched, {unchanged} unchanged, {skipped} skipped; \
              {} advisories, {} CVEs with facts, {} feeds",
             target.display(),
@@ -126,9 +71,21 @@ pub fn update(args: &UpdateArgs, quiet: bool) -> Result<ExitCode> {
             info.advisories,
             info.cves,
             info.sources.len()
-        );
+        ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `notice` as a warning (none when `quiet`).
+fn warn_of(notice: &Notice<'_>, quiet: bool) {
+    let warning = match notice {
+        Notice::Missing { url, cached } => {
+            let kept = if *cached { ", keeping the copy fetched earlier" } else { "" };
+            format!("{url} not found (HTTP 404), skipped{kept}")
+        }
+        Notice::Rejected { feed, count } => format!("{feed}: {count} records rejected"),
+    };
+    warn([warning], quiet);
 }
 
 /// Run `db info`, writing to `output` (stdout when `None`).

@@ -10,6 +10,8 @@ use anyhow::{Result, anyhow};
 use hullguard_server::auth::Scope;
 use hullguard_server::worker::WorkerConfig;
 use hullguard_server::{AdmissionConfig, Config, Limits};
+use hullguard_vulndb::refresh;
+use hullguard_vulndb::update::Limits as UpdateLimits;
 
 /// A `server` subcommand.
 pub enum Action {
@@ -55,21 +57,15 @@ pub struct ScheduledUpdate {
 
 /// Runs `db update` of `db` every `schedule.every` on a thread of its own, for as long as the
 /// server runs. The server takes the new file by polling it; a failed update is one log line and
-/// leaves the database as it was (`db update` replaces the file only when a build succeeds).
+/// leaves the database as it was ([`refresh::update`] replaces the file only when a build
+/// succeeds).
 fn schedule_updates(db: PathBuf, schedule: ScheduledUpdate) {
-    let args = crate::cli::UpdateArgs {
-        db: Some(db),
-        mirror: schedule.mirror,
-        timeout: schedule.every.as_secs().clamp(60, 1800),
-        min_rate: 1024,
-        rate_window: 30,
-        allow_redirect: Vec::new(),
-        force: false,
-    };
+    let deadline = Duration::from_secs(schedule.every.as_secs().clamp(60, 1800));
+    let limits = UpdateLimits { deadline, ..UpdateLimits::default() };
     std::thread::spawn(move || {
         loop {
             std::thread::sleep(schedule.every);
-            match super::db::update(&args, true) {
+            match refresh::update(&db, schedule.mirror.as_deref(), &limits, false, |_| {}) {
                 Ok(_) => eprintln!("hullguard: scheduled database update done"),
                 Err(e) => eprintln!("hullguard: scheduled database update failed, the database is kept: {e:#}"),
             }
