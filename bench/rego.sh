@@ -45,12 +45,14 @@ for name, shapes in sets.items():
             f.write(f"package bench.p{p:02}\n\n" + "\n".join(rules))
 PY
 echo "$("$bin" --version); each set: $(grep -c '^deny_\|^warn_' "$work"/rules-banned/*.rego | awk -F: '{n += $2} END {print n}') rules in $(ls "$work/rules-banned" | wc -l) files"
-best() { # command...: "WALL CPU" (s) of the run of best wall time of $runs runs (CPU: user +
-  # system, all threads; steadier than wall on a loaded machine); output of the last to $work/last.out
+best() { # command...: "WALL CPU" (s) of the run of best wall time of $runs runs (wall from the
+  # shell's microsecond clock; CPU: user + system, all threads, in 10 ms ticks; steadier than wall
+  # on a loaded machine); output of the last to $work/last.out
   local b=""
   for _ in $(seq "$runs"); do
-    /usr/bin/time -f '%e %U %S' -o "$work/t" "$@" > "$work/last.out" 2>/dev/null || true
-    t=$(tail -1 "$work/t" | awk '{ print $1, $2 + $3 }')
+    local start=$EPOCHREALTIME
+    /usr/bin/time -f '%U %S' -o "$work/t" "$@" > "$work/last.out" 2>/dev/null || true
+    t=$(tail -1 "$work/t" | awk -v s="$start" -v e="$EPOCHREALTIME" '{ print e - s, $1 + $2 }')
     b=$(awk -v a="$t" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); print (b == "" || x[1] < y[1]) ? a : b }')
   done
   echo "$b"
