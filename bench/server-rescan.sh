@@ -69,10 +69,15 @@ for i in range(n):
 json.dump(every, open(f"{out}/every.cdx.json", "w"))
 PY
 
-rescan() { # take database $1 and print the server's answer: seconds, inventories, events
+cpu() { # the CPU seconds (user + system) the server process has used so far
+  awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f\n", ($14 + $15) / hz }' "/proc/$server/stat"
+}
+rescan() { # take database $1 and print the server's answer: seconds, inventories, events; and its CPU seconds
   cp "$1" "$work/vuln.db.new" && mv "$work/vuln.db.new" "$work/vuln.db"
+  local before; before=$(cpu)
   curl -sf -X POST -H "Authorization: Bearer $token" "$base/api/v1/db" |
-    python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["seconds"], r["rescanned"], r["events"])'
+    python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["seconds"], r["rescanned"], r["events"], end=" ")'
+  echo "$(cpu) - $before" | bc
 }
 floor() { # best of $runs: `hullguard sbom` of every distinct package against database $1
   for _ in $(seq "$runs"); do
@@ -135,12 +140,12 @@ PY
   printf '%s: fleet: %s SBOMs of %s components stored in %.1f s (%.1f ms each, against no advisories)\n' "$kind" "$fleet" "$sizes" \
     "$fed_s" "$(echo "$fed_s*1000/$fleet" | bc -l)"
 
-  read -r cold_s cold_n cold_events < <(rescan "$work/full.db")
-  read -r update_s update_n update_events < <(rescan "$work/next.db")
-  printf '%s: re-match, cold   : %s inventories in %6.2f s (%.2f ms each), %s events; %.1fx the floor\n' "$kind" \
-    "$cold_n" "$cold_s" "$(echo "$cold_s*1000/$cold_n" | bc -l)" "$cold_events" "$(echo "$cold_s/$floor_s" | bc -l)"
-  printf '%s: re-match, update : %s inventories in %6.2f s (%.2f ms each), %s events; %.1fx the floor (target < 30 s)\n' "$kind" \
-    "$update_n" "$update_s" "$(echo "$update_s*1000/$update_n" | bc -l)" "$update_events" "$(echo "$update_s/$floor_s" | bc -l)"
+  read -r cold_s cold_n cold_events cold_cpu < <(rescan "$work/full.db")
+  read -r update_s update_n update_events update_cpu < <(rescan "$work/next.db")
+  printf '%s: re-match, cold   : %s inventories in %6.2f s (%.2f ms each, server CPU %.2f s), %s events; %.1fx the floor\n' \
+    "$kind" "$cold_n" "$cold_s" "$(echo "$cold_s*1000/$cold_n" | bc -l)" "$cold_cpu" "$cold_events" "$(echo "$cold_s/$floor_s" | bc -l)"
+  printf '%s: re-match, update : %s inventories in %6.2f s (%.2f ms each, server CPU %.2f s), %s events; %.1fx the floor (target < 30 s)\n' \
+    "$kind" "$update_n" "$update_s" "$(echo "$update_s*1000/$update_n" | bc -l)" "$update_cpu" "$update_events" "$(echo "$update_s/$floor_s" | bc -l)"
   if [ "$kind" = sqlite ]; then bytes=$(du -b "$work/store.sqlite" | cut -f1)
   else bytes=$("$pgbin/psql" -AtX "$store" -c 'SELECT pg_database_size(current_database())'); fi
   printf '%s: store: %.0f MB\n' "$kind" "$(echo "$bytes/1048576" | bc -l)"
