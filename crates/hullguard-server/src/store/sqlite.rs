@@ -116,9 +116,10 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // A re-scan reads every inventory and finding: pages mapped, not copied, and a 64 MiB cache.
-        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
-        conn.pragma_update(None, "cache_size", -65_536)?;
+        // A re-scan reads every inventory and finding: pages mapped, not copied (up to 2 GiB,
+        // SQLite's own cap), and a 256 MiB cache for the pages its write transactions read.
+        conn.pragma_update(None, "mmap_size", 1_i64 << 31)?;
+        conn.pragma_update(None, "cache_size", -262_144)?;
         migrations::apply(&mut conn, now)?;
         Ok(Sqlite { conn })
     }
