@@ -1,6 +1,6 @@
 # Sourced by the benchmarks: where the repository, shared data and debian-large are, how many
 # runs, and the release binary (built here) with a scratch folder removed on exit.
-# Sets: repo, shared, large, runs, bin, work.
+# Sets: repo, shared, large, runs, bin, work; bench_inputs makes the server benchmarks' inputs.
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 shared=${HULLGUARD_SHARED:-$repo/../shared}
 large=${LARGE_OUT:-/var/tmp/hullguard-image-build/large-out}
@@ -25,4 +25,33 @@ start_registry() {
   docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
   pids+=($!)
   until curl -sf "http://$host/v2/" >/dev/null; do sleep 0.1; done
+}
+
+# bench_inputs COUNT SHARE PREFIX: the full shared/vulndata database in $work/full.db, app-mixed's
+# CycloneDX SBOM in $work/app-mixed.cdx.json and, in $work/sboms, COUNT submissions 0.json..
+# (`{"name": "PREFIX/app-I:1", "sbom": …}`), each SBOM a random SHARE (0..1, seeded: the same
+# every run) of app-mixed's packages plus one PyPI package of its own (PREFIX-app-I), and
+# every.cdx.json, one SBOM of every package of them all.
+bench_inputs() {
+  "$bin" db build -q --source "$shared/vulndata" --db "$work/full.db"
+  "$bin" inventory -q --no-cache "docker-archive:$shared/images/bookworm-images.docker.tar:app-mixed:latest" \
+    -f cyclonedx > "$work/app-mixed.cdx.json"
+  python3 - "$work/app-mixed.cdx.json" "$1" "$2" "$3" "$work/sboms" <<'PY'
+import json, os, random, sys
+base, n, share, prefix, out = json.load(open(sys.argv[1])), int(sys.argv[2]), float(sys.argv[3]), sys.argv[4], sys.argv[5]
+os.makedirs(out)
+rng = random.Random(16)
+packages = [c for c in base["components"] if c.get("purl")]
+others = [c for c in base["components"] if not c.get("purl")]
+every = dict(base, components=others + packages)
+for i in range(n):
+    own = {"type": "library", "bom-ref": f"{prefix}-{i}", "name": f"{prefix}-app-{i}", "version": "1.0.0",
+           "purl": f"pkg:pypi/{prefix}-app-{i}@1.0.0"}
+    picked = [c for c in packages if rng.random() < share] + [own]
+    every["components"].append(own)
+    doc = dict(base, components=others + picked)
+    with open(f"{out}/{i}.json", "w") as f:
+        json.dump({"name": f"{prefix}/app-{i}:1", "sbom": doc}, f)
+json.dump(every, open(f"{out}/every.cdx.json", "w"))
+PY
 }

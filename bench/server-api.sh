@@ -27,25 +27,13 @@ fi
 
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT INT TERM
-"$bin" db build -q --source "$shared/vulndata" --db "$work/vuln.db"
-"$bin" inventory -q --no-cache "docker-archive:$shared/images/bookworm-images.docker.tar:app-mixed:latest" \
-  -f cyclonedx > "$work/app-mixed.cdx.json"
-python3 - "$work/app-mixed.cdx.json" "$scans" "$work/sboms" <<'PY'
-import json, os, sys
-base, n, out = json.load(open(sys.argv[1])), int(sys.argv[2]), sys.argv[3]
-os.makedirs(out)
-for i in range(n + 1):
-    own = {"type": "library", "bom-ref": f"own-{i}", "name": f"bench-app-{i}", "version": "1.0.0",
-           "purl": f"pkg:pypi/bench-app-{i}@1.0.0"}
-    doc = dict(base, components=base["components"] + [own])
-    json.dump(doc, open(f"{out}/{i}.cdx.json", "w"))
-    json.dump({"name": f"bench/app-{i}:1", "sbom": doc}, open(f"{out}/{i}.json", "w"))
-PY
+# SCANS + 1 SBOMs of app-mixed's every package and one of their own, and the full database.
+bench_inputs "$((scans + 1))" 1 bench
 
 store=$work/store.sqlite
 "$bin" server token create --store "$store" --scope admin --name bench > "$work/token"
 token=$(cat "$work/token")
-"$bin" server --listen 127.0.0.1:0 --store "$store" --db "$work/vuln.db" --db-poll 0 \
+"$bin" server --listen 127.0.0.1:0 --store "$store" --db "$work/full.db" --db-poll 0 \
   --rate-limit 100000000 2> "$work/server.log" &
 pids+=($!)
 until grep -qs 'listening on' "$work/server.log"; do sleep 0.1; done
@@ -81,9 +69,11 @@ for i in range(1, n + 1):
 print(f"{time.monotonic() - started:.4f}")
 PY
 )
-cli_s=$(python3 - "$bin" "$work/vuln.db" "$work/sboms" "$scans" <<'PY'
-import subprocess, sys, time
+cli_s=$(python3 - "$bin" "$work/full.db" "$work/sboms" "$scans" <<'PY'
+import json, subprocess, sys, time
 bin, db, folder, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+for i in range(1, n + 1):  # the SBOMs on their own, as `hullguard sbom` reads them
+    json.dump(json.load(open(f"{folder}/{i}.json"))["sbom"], open(f"{folder}/{i}.cdx.json", "w"))
 started = time.monotonic()
 for i in range(1, n + 1):
     subprocess.run([bin, "sbom", "-q", "--db", db, f"{folder}/{i}.cdx.json", "-f", "json"],

@@ -299,15 +299,22 @@ fn rescan_all(db: &Db, info: &DbInfo, store: &Mutex<Store>) -> Result<(usize, us
             let mut detector = Detector::new(db, true);
             let mut after = 0;
             loop {
-                let batch = lock_store().inventories_after(after, RESCAN_BATCH)?;
-                let Some(last) = batch.last() else { return Ok(()) };
-                after = last.id;
+                // The batch and what the store holds of each of its images, read outside the
+                // writer's transaction (the batch before it has other row ids).
+                let (batch, mut priors) = {
+                    let store = lock_store();
+                    let batch = store.inventories_after(after, RESCAN_BATCH)?;
+                    let (Some(first), Some(last)) = (batch.first(), batch.last()) else { return Ok(()) };
+                    let priors = store.priors(first.id, last.id)?;
+                    (batch, priors)
+                };
+                after = batch.last().map_or(after, |last| last.id);
                 let mut records = Vec::with_capacity(batch.len());
                 for stored in &batch {
                     let inventory = stored.read()?;
                     // The Go binaries' functions are not stored: a re-scan gives no reachability verdicts.
                     let report = report_of(&mut detector, info, stored, &inventory, false)?;
-                    records.push(ScanRecord::new(stored.id, &report)?);
+                    records.push(ScanRecord::new(stored.id, &report, priors.remove(&stored.id).unwrap_or_default())?);
                 }
                 if send.send(records).is_err() {
                     return Ok(()); // the writer failed: its error is the answer

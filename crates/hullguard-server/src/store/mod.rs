@@ -245,6 +245,24 @@ struct FindingFacts {
     kev: bool,
 }
 
+impl FindingFacts {
+    /// The facts of a stored row (its severity as the store writes it).
+    fn stored(installed: String, fixed: Option<String>, severity: &str, kev: bool) -> FindingFacts {
+        FindingFacts { installed, fixed, severity: severity.parse().unwrap_or(Severity::Unknown), kev }
+    }
+}
+
+/// What the store holds of an image before a new scan of it is recorded: whether it was scanned
+/// before (only then is a difference an event) and its current findings. Read for a whole
+/// re-scan batch at once ([`Store::priors`]), before the batch's write transaction.
+#[derive(Default)]
+pub struct Prior {
+    /// A scan of it is stored.
+    scanned: bool,
+    /// Its current findings, by key.
+    findings: BTreeMap<FindingKey, FindingFacts>,
+}
+
 /// The vulnerability findings of `report`, by key.
 fn findings_of(report: &Report) -> BTreeMap<FindingKey, FindingFacts> {
     report
@@ -276,22 +294,31 @@ pub struct ScanRecord {
     summary: String,
     /// The report's JSON, [`pack`]ed.
     packed: Vec<u8>,
+    /// What the store held of the image before this scan.
+    prior: Prior,
 }
 
 impl ScanRecord {
-    /// The record of `report` (unfiltered) as the scan of inventory `inventory_id`.
+    /// The record of `report` (unfiltered) as the scan of inventory `inventory_id`, which the
+    /// store held as `prior` before it.
     ///
     /// # Errors
     ///
     /// When the report does not serialise or pack.
-    pub fn new(inventory_id: i64, report: &Report) -> Result<ScanRecord> {
+    pub fn new(inventory_id: i64, report: &Report, prior: Prior) -> Result<ScanRecord> {
         Ok(ScanRecord {
             inventory_id,
             db_built: report.db_built.clone(),
             findings: findings_of(report),
             summary: serde_json::to_string(&report.summary)?,
             packed: pack(&serde_json::to_vec(report)?)?,
+            prior,
         })
+    }
+
+    /// What recording it changes in the image's findings table.
+    fn changes(&self) -> Changes<'_> {
+        changes(&self.prior.findings, &self.findings, self.prior.scanned)
     }
 
     /// How many of its findings are known exploited.
@@ -420,10 +447,21 @@ impl Store {
     ///
     /// When the store fails.
     pub fn record_scan(&mut self, inventory_id: i64, report: &Report, now: &str) -> Result<Scan> {
-        let record = ScanRecord::new(inventory_id, report)?;
+        let prior = self.priors(inventory_id, inventory_id)?.remove(&inventory_id).unwrap_or_default();
+        let record = ScanRecord::new(inventory_id, report, prior)?;
         let id = each!(self, s => s.record_scans(std::slice::from_ref(&record), now))?.0;
         let id = id.first().copied().unwrap_or_default();
         self.scan(id)?.ok_or(StoreError::Missing(id))
+    }
+
+    /// What the store holds of each inventory with a row id from `first` to `last` (those with
+    /// neither a scan nor a finding are left out): two statements for a whole re-scan batch.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails.
+    pub fn priors(&self, first: i64, last: i64) -> Result<BTreeMap<i64, Prior>> {
+        each!(self, s => s.priors(first, last))
     }
 
     /// Records the scans of many inventories (a re-scan batch) in one transaction; returns the

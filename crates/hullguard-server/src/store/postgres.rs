@@ -12,8 +12,8 @@ use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
     ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, ALERT_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS,
-    FindingFacts, FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoreError,
-    StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, pack, rank, unpack,
+    FindingFacts, FindingQuery, MAX_ROWS, NEWEST_SCAN, Prior, Result, SCAN_COLUMNS, ScanRecord, StoreError,
+    StoredInventory, Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, dead_letter, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -261,25 +261,7 @@ fn migrate(client: &mut Client, now: &str) -> Result<()> {
 /// Records one scan in `tx`, as the SQLite store does; returns the scan id and the events.
 fn record_scan(tx: &mut Transaction<'_>, record: &ScanRecord, now: &str) -> Result<(i64, usize)> {
     let inventory_id = record.inventory_id;
-    let rescan: bool = tx.query_one("SELECT count(*) > 0 FROM scans WHERE inventory_id = $1", &[&inventory_id])?.get(0);
-    let old: BTreeMap<FindingKey, FindingFacts> = tx
-        .query(
-            "SELECT vulnerability, package, path, installed, fixed, severity, kev FROM findings WHERE inventory_id = $1",
-            &[&inventory_id],
-        )?
-        .iter()
-        .map(|r| {
-            let severity: String = r.get(5);
-            let facts = FindingFacts {
-                installed: r.get(3),
-                fixed: r.get(4),
-                severity: severity.parse().unwrap_or(Severity::Unknown),
-                kev: r.get(6),
-            };
-            ((r.get(0), r.get(1), r.get(2)), facts)
-        })
-        .collect();
-    let changes = changes(&old, &record.findings, rescan);
+    let changes = record.changes();
     // Each kind of row in one statement (arrays unnested), not one statement a row.
     if !changes.events.is_empty() {
         let kinds: Vec<&str> = changes.events.iter().map(|e| e.0).collect();
@@ -407,6 +389,22 @@ impl Postgres {
         }
         tx.commit()?;
         Ok((ids, events))
+    }
+
+    /// What the store holds of each inventory with a row id from `first` to `last`.
+    pub fn priors(&self, first: i64, last: i64) -> Result<BTreeMap<i64, Prior>> {
+        let mut priors: BTreeMap<i64, Prior> = BTreeMap::new();
+        let sql = "SELECT DISTINCT inventory_id FROM scans WHERE inventory_id BETWEEN $1 AND $2";
+        for r in self.query(sql, &[&first, &last])? {
+            priors.entry(r.get(0)).or_default().scanned = true;
+        }
+        let sql = "SELECT inventory_id, vulnerability, package, path, installed, fixed, severity, kev FROM findings \
+                   WHERE inventory_id BETWEEN $1 AND $2";
+        for r in self.query(sql, &[&first, &last])? {
+            let facts = FindingFacts::stored(r.get(4), r.get(5), r.get(6), r.get(7));
+            priors.entry(r.get(0)).or_default().findings.insert((r.get(1), r.get(2), r.get(3)), facts);
+        }
+        Ok(priors)
     }
 
     /// The scan `id`.

@@ -9,8 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::{
     ADD_DEAD_LETTER, ADD_WEBHOOK, ADMISSION_EVENT, ALERT_EVENT, DEAD_LETTERS, DELETE_WEBHOOK, EVENT_COLUMNS,
-    FindingFacts, FindingKey, FindingQuery, MAX_ROWS, NEWEST_SCAN, Result, SCAN_COLUMNS, ScanRecord, StoredInventory,
-    Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, changes, dead_letter, migrations, pack, rank, unpack,
+    FindingFacts, FindingQuery, MAX_ROWS, NEWEST_SCAN, Prior, Result, SCAN_COLUMNS, ScanRecord, StoredInventory,
+    Subscription, Undelivered, WEBHOOK_DELIVERED, WEBHOOKS, dead_letter, migrations, pack, rank, unpack,
 };
 use crate::wire::{DeadLetter, Event, History, Image, Scan, StoredFinding, Webhook};
 
@@ -58,33 +58,11 @@ fn subscription_row(r: &Row<'_>) -> rusqlite::Result<Subscription> {
 }
 
 /// Records `record` in `conn` (a transaction): the scan row, the image's current findings, and,
-/// when the image had been scanned before, one event per difference. Returns the scan and the
-/// number of events.
+/// when the image had been scanned before, one event per difference from its prior findings.
+/// Returns the scan and the number of events.
 fn record_scan(conn: &Connection, record: &ScanRecord, now: &str) -> Result<(i64, usize)> {
     let inventory_id = record.inventory_id;
-    let rescan: bool =
-        conn.query_row("SELECT count(*) > 0 FROM scans WHERE inventory_id = ?1", [inventory_id], |r| r.get(0))?;
-    let mut old: BTreeMap<FindingKey, FindingFacts> = BTreeMap::new();
-    {
-        let mut stmt = conn.prepare_cached(
-            "SELECT vulnerability, package, path, installed, fixed, severity, kev FROM findings WHERE inventory_id = ?1",
-        )?;
-        let rows = stmt.query_map([inventory_id], |r| {
-            let severity: String = r.get(5)?;
-            let facts = FindingFacts {
-                installed: r.get(3)?,
-                fixed: r.get(4)?,
-                severity: severity.parse().unwrap_or(Severity::Unknown),
-                kev: r.get(6)?,
-            };
-            Ok(((r.get(0)?, r.get(1)?, r.get(2)?), facts))
-        })?;
-        for row in rows {
-            let (key, facts) = row?;
-            old.insert(key, facts);
-        }
-    }
-    let changes = changes(&old, &record.findings, rescan);
+    let changes = record.changes();
     let mut event = conn.prepare_cached(
         "INSERT INTO events (at, kind, inventory_id, vulnerability, package, fixed, db_built) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -138,9 +116,10 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", true)?;
-        // A re-scan reads every inventory and finding: pages mapped, not copied, and a 64 MiB cache.
-        conn.pragma_update(None, "mmap_size", 1_i64 << 30)?;
-        conn.pragma_update(None, "cache_size", -65_536)?;
+        // A re-scan reads every inventory and finding: pages mapped, not copied (up to 2 GiB,
+        // SQLite's own cap), and a 256 MiB cache for the pages its write transactions read.
+        conn.pragma_update(None, "mmap_size", 1_i64 << 31)?;
+        conn.pragma_update(None, "cache_size", -262_144)?;
         migrations::apply(&mut conn, now)?;
         Ok(Sqlite { conn })
     }
@@ -190,6 +169,29 @@ impl Sqlite {
         }
         tx.commit()?;
         Ok((ids, events))
+    }
+
+    /// What the store holds of each inventory with a row id from `first` to `last`.
+    pub fn priors(&self, first: i64, last: i64) -> Result<BTreeMap<i64, Prior>> {
+        let mut priors: BTreeMap<i64, Prior> = BTreeMap::new();
+        let mut stmt =
+            self.conn.prepare_cached("SELECT DISTINCT inventory_id FROM scans WHERE inventory_id BETWEEN ?1 AND ?2")?;
+        for id in stmt.query_map([first, last], |r| r.get::<_, i64>(0))? {
+            priors.entry(id?).or_default().scanned = true;
+        }
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT inventory_id, vulnerability, package, path, installed, fixed, severity, kev FROM findings \
+             WHERE inventory_id BETWEEN ?1 AND ?2",
+        )?;
+        let rows = stmt.query_map([first, last], |r| {
+            let facts = FindingFacts::stored(r.get(4)?, r.get(5)?, &r.get::<_, String>(6)?, r.get(7)?);
+            Ok((r.get::<_, i64>(0)?, (r.get(1)?, r.get(2)?, r.get(3)?), facts))
+        })?;
+        for row in rows {
+            let (id, key, facts) = row?;
+            priors.entry(id).or_default().findings.insert(key, facts);
+        }
+        Ok(priors)
     }
 
     /// The scan `id`.

@@ -19,13 +19,18 @@ pub(crate) struct Registry {
 }
 
 impl Registry {
-    /// Start one, with htpasswd basic auth when `htpasswd` is given (`user:bcrypt-hash` lines),
+    /// Start one, with htpasswd basic auth for the one `user` (name, password) when given,
     /// serving TLS with `tls`'s certificate and key. `None` when the tools are missing outside CI.
-    pub(crate) fn start(htpasswd: Option<&str>, tls: Option<(&Path, &Path)>) -> Option<Self> {
+    pub(crate) fn start(user: Option<(&str, &str)>, tls: Option<(&Path, &Path)>) -> Option<Self> {
         let dir = tempfile::tempdir().unwrap();
-        let auth = match htpasswd {
-            Some(lines) => {
-                std::fs::write(dir.path().join("htpasswd"), lines).unwrap();
+        let auth = match user {
+            Some((name, password)) => {
+                if !required("htpasswd") {
+                    return None;
+                }
+                let line = Command::new("htpasswd").args(["-Bbn", name, password]).output().unwrap();
+                assert!(line.status.success(), "{}", String::from_utf8_lossy(&line.stderr));
+                std::fs::write(dir.path().join("htpasswd"), line.stdout).unwrap();
                 format!(
                     "auth:\n  htpasswd:\n    realm: test-realm\n    path: {}\n",
                     dir.path().join("htpasswd").display()
@@ -369,12 +374,7 @@ fn index_resolved_by_platform() {
 /// or none, is exit 2 with one clear line.
 #[test]
 fn basic_auth_from_stdin_or_docker_config() {
-    if !required("htpasswd") {
-        return;
-    }
-    let hash = Command::new("htpasswd").args(["-Bbn", "alice", "s3cret"]).output().unwrap();
-    assert!(hash.status.success());
-    let Some(registry) = Registry::start(Some(&String::from_utf8_lossy(&hash.stdout)), None) else { return };
+    let Some(registry) = Registry::start(Some(("alice", "s3cret")), None) else { return };
     let secrets = image("secrets-layers.oci.tar");
     registry.push(&format!("oci-archive:{secrets}:latest"), "private/app:1", &["--dest-creds", "alice:s3cret"]);
     let private = format!("{}/private/app:1", registry.host);

@@ -875,6 +875,7 @@ fn severity_counts(findings: &Value) -> std::collections::BTreeMap<String, u64> 
 #[test]
 fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_the_cli_scan_or_answers_502() {
     let Some(registry) = crate::registry::Registry::start(None, None) else { return };
+    let Some(private) = crate::registry::Registry::start(Some(("alice", "s3cret")), None) else { return };
     let bundle = image("bookworm-images.oci.tar");
     registry.push(&format!("oci-archive:{bundle}:app-mixed:latest"), "shop/app:1", &[]);
     let reference = format!("{}/shop/app:1", registry.host);
@@ -890,7 +891,8 @@ fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_th
 
     let (_dir, store) = store_dir();
     let tokens = Tokens::new(&store);
-    let served = Served::start(&store, db, &["--plain-http-registry", &registry.host]);
+    let plain_http = ["--plain-http-registry", &registry.host, "--plain-http-registry", &private.host];
+    let served = Served::start(&store, db, &plain_http);
     let (status, scan) = post(&served, "/api/v1/scans", &tokens.scan, &json!({ "image": reference }));
     assert_eq!(status, StatusCode::CREATED, "{scan}");
     assert_eq!(scan["digest"], local["config_digest"], "{scan}");
@@ -916,7 +918,7 @@ fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_th
     assert_eq!(post(&served, "/api/v1/scans", &tokens.read, &json!({ "image": reference })).0, StatusCode::FORBIDDEN);
 
     // A pull that fails is the registry's failure (502), with its reason: a tag the registry
-    // does not have, and a registry port nothing listens on.
+    // does not have, a registry that wants a password (401), and a port nothing listens on.
     let missing = format!("{}/shop/app:2", registry.host);
     let reason = format!(
         "pulling from the registry failed: {}/shop/app: manifest 2: registry answered 404 Not Found \
@@ -924,6 +926,12 @@ fn a_scan_submitted_by_image_reference_is_pulled_from_the_registry_and_equals_th
         registry.host
     );
     assert_eq!(failed_pull(&served, &tokens.scan, &missing), reason);
+    let reason = format!(
+        "pulling from the registry failed: {}/shop/app: manifest 1: authentication failed anonymously \
+         (no credentials: --username with --password-stdin, or docker login): 401 Unauthorized",
+        private.host
+    );
+    assert_eq!(failed_pull(&served, &tokens.scan, &format!("{}/shop/app:1", private.host)), reason);
     let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
     let reason = failed_pull(&served, &tokens.scan, &format!("{closed}/shop/app:1"));
     assert!(reason.starts_with(&format!("pulling from the registry failed: {closed}/shop/app: ")), "{reason}");
