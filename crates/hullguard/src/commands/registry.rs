@@ -268,8 +268,12 @@ fn render(scanned: &[Scanned], args: &ScanArgs) -> Result<()> {
                 .iter()
                 .map(|s| Image { image: &s.names[0], tags: &s.names, digest: &s.digest, report: &s.report })
                 .collect();
-            serde_json::to_writer_pretty(&mut out, &Images { images })?;
-            writeln!(out)?;
+            // A buffer of its own in front of the boxed writer: serde's many small writes then
+            // land in an inlined copy rather than a dynamic call each (a tenth of a cached scan).
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
+            serde_json::to_writer_pretty(&mut buffered, &Images { images })?;
+            writeln!(buffered)?;
+            buffered.flush()?;
         }
         _ => {
             for s in scanned {
