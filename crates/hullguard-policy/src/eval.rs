@@ -172,17 +172,13 @@ fn evaluate_in(
     if selected.is_empty() {
         return Ok(Vec::new());
     }
+    engine.set_input(input.0.clone());
     let mut findings = Vec::new();
-    let mut input_set = false;
     let mut checked = index.over(&input.0);
     for &i in selected {
         let rule = &rules[i];
         if rule.guard.as_ref().is_some_and(|g| !checked.admits(g)) {
             continue;
-        }
-        if !input_set {
-            engine.set_input(input.0.clone());
-            input_set = true;
         }
         let value = engine
             .eval_rule(rule.path())

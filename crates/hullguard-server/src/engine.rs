@@ -305,10 +305,10 @@ fn rescan_all(db: &Db, info: &DbInfo, store: &Mutex<Store>) -> Result<(usize, us
                     let store = lock_store();
                     let batch = store.inventories_after(after, RESCAN_BATCH)?;
                     let (Some(first), Some(last)) = (batch.first(), batch.last()) else { return Ok(()) };
+                    after = last.id;
                     let priors = store.priors(first.id, last.id)?;
                     (batch, priors)
                 };
-                after = batch.last().map_or(after, |last| last.id);
                 let mut records = Vec::with_capacity(batch.len());
                 for stored in &batch {
                     let inventory = stored.read()?;

@@ -176,6 +176,5 @@ pub fn markdown(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
 ///
 /// When writing fails.
 pub fn json(diff: &Diff, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, diff)?;
-    writeln!(out)
+    crate::render::write_json(out, diff)
 }

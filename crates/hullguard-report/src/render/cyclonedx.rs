@@ -140,6 +140,5 @@ pub fn write(bom: &str, report: &Report, out: &mut dyn Write) -> io::Result<()> 
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("vulnerabilities".into(), Value::Array(vulnerabilities));
     }
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    super::write_json(out, &doc)
 }

@@ -107,8 +107,7 @@ pub fn write(report: &Report, tool_version: &str, times: ScanTimes, out: &mut dy
         },
         "vulnerabilities": report.vulnerabilities().map(|(f, v)| vulnerability(f, v, report)).collect::<Vec<_>>(),
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    super::write_json(out, &doc)
 }
 
 /// The scan's messages: one `fatal` per thing not read, then one `warn` per warning.

@@ -11,6 +11,5 @@ use crate::Report;
 ///
 /// When `out` fails.
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, report)?;
-    out.write_all(b"\n")
+    super::write_json(out, report)
 }

@@ -73,8 +73,7 @@ pub fn write(report: &Report, version: &str, timestamp: &str, out: &mut dyn Writ
         "tooling": format!("hullguard {version}"),
         "statements": statements,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    out.write_all(b"\n")
+    super::write_json(out, &doc)
 }
 
 /// The image name of a target (`app-mixed:latest` → `app-mixed`), for its purl.

@@ -200,8 +200,7 @@ pub fn write(report: &Report, tool_version: &str, out: &mut dyn Write) -> io::Re
             "properties": {"target": report.target},
         }],
     });
-    serde_json::to_writer_pretty(&mut *out, &log)?;
-    out.write_all(b"\n")
+    super::write_json(out, &log)
 }
 
 /// The run's invocation: unsuccessful when the scan is incomplete, with one notification per

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use hullguard_image::layer::LayerStats;
 use hullguard_image::{EntryKind, ImageRead, LayerEntry, Listing, MergedFs, ReadOptions, read_image};
+use hullguard_report::render::write_json;
 use hullguard_secrets::mask_assignments;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -142,8 +143,7 @@ fn files<I: Iterator<Item = FileRow>>(
                 layer,
                 source: &image.meta.source,
             };
-            serde_json::to_writer_pretty(&mut *out, &doc)?;
-            out.write_all(b"\n")?;
+            write_json(&mut *out, &doc)?;
         }
         Format::Table => {
             for r in rows() {

@@ -13,7 +13,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use hullguard_image::SourceSpec;
 use hullguard_image::source::registry::{Reference, RegistrySpec, Repository, catalog, reference};
 use hullguard_report::Severity;
-use hullguard_report::render::table;
+use hullguard_report::render::{table, write_json};
 use hullguard_report::text::escape_control;
 use hullguard_scan::{ScanRequest, Target};
 
@@ -268,12 +268,7 @@ fn render(scanned: &[Scanned], args: &ScanArgs) -> Result<()> {
                 .iter()
                 .map(|s| Image { image: &s.names[0], tags: &s.names, digest: &s.digest, report: &s.report })
                 .collect();
-            // A buffer of its own in front of the boxed writer: serde's many small writes then
-            // land in an inlined copy rather than a dynamic call each (a tenth of a cached scan).
-            let mut buffered = std::io::BufWriter::with_capacity(1 << 16, &mut out);
-            serde_json::to_writer_pretty(&mut buffered, &Images { images })?;
-            writeln!(buffered)?;
-            buffered.flush()?;
+            write_json(&mut *out, &Images { images })?;
         }
         _ => {
             for s in scanned {
